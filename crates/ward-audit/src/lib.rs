@@ -1,0 +1,1 @@
+//! The local durable spool of audit events and its per-device hash chain.

@@ -1,0 +1,1 @@
+//! Agent hook protocols (payload → ToolCall, Verdict → answer) and shell command analysis.

@@ -1,0 +1,14 @@
+//! The vocabulary of Ward as types: artifacts, tool calls, decisions and audit events.
+//!
+//! Every other crate speaks in these types, and the JSON they serialize to is Ward's documented,
+//! versioned wire format (see `docs/schema.md`). This crate does no I/O.
+
+pub mod artifact;
+pub mod decision;
+pub mod event;
+pub mod toolcall;
+
+pub use artifact::{Artifact, ArtifactKind, Device, Finding, FindingKind, Risk, ScanReport, Scope, Severity};
+pub use decision::{Decision, RuleMatch, Verdict};
+pub use event::{Event, EventKind, RedactionRecord};
+pub use toolcall::{Access, Action, McpTarget, PathTarget, ShellCommand, ToolCall};

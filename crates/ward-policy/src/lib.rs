@@ -1,0 +1,1 @@
+//! The policy file, trust tiers, repository → tier mapping and rule evaluation.

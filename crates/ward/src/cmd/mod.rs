@@ -1,0 +1,6 @@
+//! One module per command: argument definitions and the wiring to the libraries.
+
+pub mod hook;
+pub mod policy;
+pub mod redact;
+pub mod scan;

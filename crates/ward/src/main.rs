@@ -1,0 +1,58 @@
+//! `ward`: the command line. It parses arguments, finds Ward's files and wires each command to
+//! the library crate that does the work; logic lives in the libraries.
+
+mod cmd;
+mod env;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Ward governs AI coding agents: what is installed, what each tool call may do, and what
+/// every agent actually did.
+#[derive(Parser, Debug)]
+#[command(name = "ward", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: env::GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Inventory this machine: agents, MCP servers, extensions, skills, plugins, secrets
+    /// (metadata only), hooks and CLIs, with risk flags.
+    Scan(cmd::scan::Args),
+    /// Replace secrets in text or JSON by [REDACTED:<rule>:<fingerprint>].
+    Redact(cmd::redact::Args),
+    /// Answer an agent's pre-tool-call hook: read its payload on stdin, decide, record, answer.
+    Hook(cmd::hook::Args),
+    /// Validate a policy, run its decision tests, or explain one decision.
+    #[command(subcommand)]
+    Policy(cmd::policy::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = match env::WardPaths::resolve(&cli.global) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("ward: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => cmd::scan::run(args, &paths),
+        Command::Redact(args) => cmd::redact::run(args, &paths),
+        Command::Hook(args) => cmd::hook::run(args, &paths),
+        Command::Policy(command) => cmd::policy::run(command, &paths),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ward: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
