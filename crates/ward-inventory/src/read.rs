@@ -186,8 +186,8 @@ pub fn strip_jsonc(text: &str) -> String {
                     }
                     i += 1;
                 }
-                for j in i..(i + 2).min(bytes.len()) {
-                    out[j] = b' ';
+                for b in out.iter_mut().skip(i).take(2) {
+                    *b = b' ';
                 }
                 i += 2;
             }

@@ -58,7 +58,7 @@ pub fn scan_skill_file(cx: &ScanContext, inv: &mut Inventory, client: &str, scop
             "SKILL.md has no front matter (name, description)",
         ));
     }
-    if file.parent().is_some_and(|d| has_scripts(d)) {
+    if file.parent().is_some_and(has_scripts) {
         art = art.attr("has_scripts", true).with_risk(Risk::new(
             "bundled-scripts",
             Severity::Low,
