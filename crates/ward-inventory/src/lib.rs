@@ -8,6 +8,7 @@
 
 pub mod clients;
 pub mod context;
+pub mod extensions;
 pub mod hooks;
 pub mod inventory;
 pub mod mcp;

@@ -3,7 +3,32 @@
 
 use crate::ClientScanner;
 
+// Editors of the VS Code family and the agents that live in them or beside them (helper inv-b).
+pub mod aider;
+pub mod amazon_q;
+pub mod cline;
+pub mod continue_dev;
+pub mod cursor;
+pub mod kiro;
+mod probe;
+pub mod roo_code;
+pub mod vscode;
+pub mod windsurf;
+pub mod zed;
+
 /// Every client scanner, in report order.
 pub fn all() -> Vec<&'static dyn ClientScanner> {
-    vec![]
+    vec![
+        // inv-b: VS Code family, Zed, Amazon Q / Kiro, Aider.
+        &cursor::Cursor,
+        &vscode::VsCode,
+        &windsurf::Windsurf,
+        &cline::Cline,
+        &roo_code::RooCode,
+        &continue_dev::Continue,
+        &zed::Zed,
+        &amazon_q::AmazonQ,
+        &kiro::Kiro,
+        &aider::Aider,
+    ]
 }

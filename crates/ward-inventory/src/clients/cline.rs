@@ -1,0 +1,185 @@
+//! Cline (VS Code-family extension `saoudrizwan.claude-dev` and the `cline` CLI): installation,
+//! MCP servers in every editor's globalStorage `cline_mcp_settings.json` and the CLI's copy,
+//! hook scripts (executables named after the event in `~/Documents/Cline/Hooks/`,
+//! `~/.cline/hooks/`, `<repo>/.clinerules/hooks/`), skills, and the CLI's auto-approval state.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+use ward_model::{Risk, Scope, Severity};
+
+use super::probe::{
+    agent_artifact, extension_installs, first_binary, global_storage_files, package_version, scan_mcp_json,
+    scan_skill_roots,
+};
+use crate::context::{is_executable, ScanContext};
+use crate::extensions::installed;
+use crate::hooks::{hook_artifact, HookSource};
+use crate::inventory::Inventory;
+use crate::read::read_json;
+use crate::ClientScanner;
+
+pub struct Cline;
+
+const CLIENT: &str = "cline";
+const EXTENSION_ID: &str = "saoudrizwan.claude-dev";
+
+/// Hook events Cline runs scripts for.
+const EVENTS: [&str; 9] = [
+    "TaskStart",
+    "TaskResume",
+    "TaskCancel",
+    "TaskComplete",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "PreCompact",
+    "Notification",
+];
+
+impl ClientScanner for Cline {
+    fn client(&self) -> &'static str {
+        CLIENT
+    }
+
+    fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
+        scan_agent(cx, inv);
+
+        for (editor, path) in global_storage_files(cx, EXTENSION_ID, "settings/cline_mcp_settings.json") {
+            let before = inv.artifacts.len();
+            scan_mcp_json(cx, inv, CLIENT, Scope::User, &path, "mcpServers");
+            tag_editor(inv, before, editor);
+        }
+        scan_mcp_json(
+            cx,
+            inv,
+            CLIENT,
+            Scope::User,
+            &cx.home_path(".cline/data/settings/cline_mcp_settings.json"),
+            "mcpServers",
+        );
+
+        scan_hook_scripts(cx, inv, Scope::User, &cx.home_path("Documents/Cline/Hooks"));
+        scan_hook_scripts(cx, inv, Scope::User, &cx.home_path(".cline/hooks"));
+        for root in &cx.projects {
+            scan_hook_scripts(cx, inv, Scope::Project, &root.join(".clinerules/hooks"));
+        }
+
+        scan_skill_roots(
+            cx,
+            inv,
+            CLIENT,
+            &[".cline/skills"],
+            &[".cline/skills", ".clinerules/skills", ".claude/skills"],
+        );
+    }
+}
+
+/// Mark the artifacts pushed since `from` with the editor whose storage they came from.
+pub(crate) fn tag_editor(inv: &mut Inventory, from: usize, editor: &str) {
+    for a in inv.artifacts.iter_mut().skip(from) {
+        a.attributes.insert("editor".into(), editor.into());
+    }
+}
+
+fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
+    let extensions = installed(cx);
+    let ext = extension_installs(&extensions, EXTENSION_ID);
+    let binary = first_binary(cx, &["cline"]);
+    let cli_home = cx.home_path(".cline");
+    let (source, identity) = match (&ext, &binary) {
+        (Some((_, e)), _) => (cx.display(&e.dir), EXTENSION_ID.to_owned()),
+        (None, Some(b)) => (cx.display(b), cx.display(b)),
+        (None, None) if cli_home.is_dir() => (cx.display(&cli_home), cx.display(&cli_home)),
+        _ => return,
+    };
+    let mut art = agent_artifact(CLIENT, "Cline", &source, &identity);
+    if let Some((editors, newest)) = &ext {
+        art = art.attr("version", newest.version.as_str()).attr("editors", editors.clone());
+    }
+    if let Some(b) = &binary {
+        art = art.attr("binary", cx.display(b));
+        if let Some(v) = npm_package_version(b) {
+            art = art.attr("cli_version", v);
+        }
+    }
+    if cli_home.is_dir() {
+        art = art.attr("config_dir", cx.display(&cli_home));
+    }
+
+    // The CLI keeps its state as JSON (the extension keeps it in the editor's SQLite state).
+    // ⚠️ key names follow Cline's `autoApprovalSettings` / YOLO toggle.
+    let state_path = cx.home_path(".cline/data/globalState.json");
+    if let Some(state) = read_json(cx, inv, CLIENT, &state_path) {
+        let shown = cx.display(&state_path);
+        if state.get("yoloModeToggled").and_then(Value::as_bool) == Some(true) {
+            art = art.attr("yolo_mode", true).with_risk(Risk::new(
+                "approval-disabled",
+                Severity::High,
+                format!("{shown}: YOLO mode is on; every tool call runs without asking"),
+            ));
+        }
+        if let Some(auto) = state.get("autoApprovalSettings") {
+            let enabled = auto.get("enabled").and_then(Value::as_bool).unwrap_or(true);
+            let actions = auto.get("actions").cloned().unwrap_or(Value::Null);
+            art = art.attr("auto_approve", json!({"enabled": enabled, "actions": actions}));
+            let on = |k: &str| enabled && actions.get(k).and_then(Value::as_bool) == Some(true);
+            if on("executeAllCommands") {
+                art = art.with_risk(Risk::new(
+                    "auto-approve-all",
+                    Severity::High,
+                    format!("{shown}: every terminal command is auto-approved"),
+                ));
+            } else if on("executeSafeCommands") {
+                art = art.with_risk(Risk::new(
+                    "auto-approve-commands",
+                    Severity::Low,
+                    format!("{shown}: commands the model calls safe are auto-approved"),
+                ));
+            }
+            if on("useMcp") {
+                art = art.with_risk(Risk::new(
+                    "mcp-auto-approve-all",
+                    Severity::Medium,
+                    format!("{shown}: MCP tool calls are auto-approved"),
+                ));
+            }
+        }
+    }
+    inv.push(art);
+}
+
+/// The version of an npm-installed CLI: its launcher links into
+/// `…/node_modules/<pkg>/bin/…`; the package.json sits one or two levels up.
+pub(crate) fn npm_package_version(binary: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(binary).ok()?;
+    if !real.components().any(|c| c.as_os_str() == "node_modules") {
+        return None;
+    }
+    real.ancestors().skip(1).take(3).find_map(|d| package_version(&d.join("package.json")))
+}
+
+/// Each executable named after an event (Windows: `<Event>.ps1`) is a hook.
+fn scan_hook_scripts(cx: &ScanContext, inv: &mut Inventory, scope: Scope, dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut files: Vec<_> =
+        entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file()).collect();
+    files.sort();
+    let dir_shown = cx.display(dir);
+    for file in files {
+        let Some(name) = file.file_name().and_then(|n| n.to_str()) else { continue };
+        let event = name.strip_suffix(".ps1").unwrap_or(name);
+        if !EVENTS.contains(&event) {
+            continue;
+        }
+        let shown = cx.display(&file);
+        let src = HookSource { client: CLIENT, scope, source: &shown };
+        let handler = json!({"type": "command", "command": file.to_string_lossy()});
+        let mut art = hook_artifact(cx, &src, event, None, &handler, "0")
+            .attr("command", shown.clone())
+            .attr("hooks_dir", dir_shown.as_str())
+            .attr("executable", is_executable(&file) || name.ends_with(".ps1"));
+        art.identity = shown;
+        inv.push(art);
+    }
+}

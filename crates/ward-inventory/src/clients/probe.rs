@@ -1,0 +1,224 @@
+//! Probes the editor and agent client modules share: finding binaries and reading versions
+//! without running anything, reading MCP and hook files of the common shapes, listing config
+//! files in a folder, and collecting skill roots at user and project scope.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use ward_model::{Artifact, Scope};
+
+use crate::context::{Os, ScanContext};
+use crate::extensions::{compare_versions, ExtensionIndex, InstalledExtension};
+use crate::hooks::{scan_hooks_object, HookSource};
+use crate::inventory::Inventory;
+use crate::mcp::{server_artifact, McpSource};
+use crate::read::read_json;
+use crate::skills::scan_skill_root;
+
+/// The first of `names` found on PATH.
+pub fn first_binary(cx: &ScanContext, names: &[&str]) -> Option<PathBuf> {
+    names.iter().find_map(|n| cx.which(n))
+}
+
+/// The version of an Electron app (VS Code and its forks) whose launcher is `binary`, read from
+/// the `resources/app/package.json` beside the install (the launcher is usually a symlink into
+/// it: `/usr/bin/code` → `/usr/share/code/bin/code`).
+pub fn electron_app_version(binary: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(binary).ok()?;
+    real.ancestors().skip(1).take(4).find_map(|dir| {
+        ["resources/app/package.json", "Resources/app/package.json", "Contents/Resources/app/package.json"]
+            .iter()
+            .find_map(|rel| package_version(&dir.join(rel)))
+    })
+}
+
+/// `version` of a `package.json`-like file, if present.
+pub fn package_version(path: &Path) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Versioned {
+        version: Option<String>,
+    }
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice::<Versioned>(&bytes).ok()?.version
+}
+
+/// The version encoded in an install path such as `~/.local/share/cursor-agent/versions/2025.09.18-7ae6800/cursor-agent`.
+pub fn version_from_versions_dir(binary: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(binary).ok()?;
+    let comps: Vec<_> = real.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let pos = comps.iter().position(|c| c == "versions")?;
+    comps.get(pos + 1).cloned()
+}
+
+/// An admin-managed file at its per-OS location: `/etc/<linux>`, `/Library/Application
+/// Support/<macos>`, `C:\ProgramData\<windows>`, all under the system root.
+pub fn managed_file(cx: &ScanContext, linux: &str, macos: &str, windows: &str) -> PathBuf {
+    match cx.os {
+        Os::Linux => cx.system_path(linux),
+        Os::MacOs => cx.system_path(&format!("/Library/Application Support/{macos}")),
+        Os::Windows => cx.system_path(&format!("/ProgramData/{windows}")),
+    }
+}
+
+/// Files directly in `dir` whose names end with one of `suffixes`, sorted.
+pub fn files_with_suffix(dir: &Path, suffixes: &[&str]) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| suffixes.iter().any(|s| n.ends_with(s)))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Record every server of an MCP map (`name → entry`).
+pub fn push_mcp_servers(inv: &mut Inventory, client: &str, scope: Scope, source: &str, servers: &Value) {
+    let Some(map) = servers.as_object() else { return };
+    let src = McpSource { client, scope, source };
+    for (name, entry) in map {
+        inv.push(server_artifact(&src, name, entry));
+    }
+}
+
+/// Read a JSON(C) file and record the MCP servers under `key` (`mcpServers`, `servers`, …).
+/// Returns the parsed document for callers that read more from it.
+pub fn scan_mcp_json(
+    cx: &ScanContext,
+    inv: &mut Inventory,
+    client: &str,
+    scope: Scope,
+    path: &Path,
+    key: &str,
+) -> Option<Value> {
+    let doc = read_json(cx, inv, client, path)?;
+    if let Some(servers) = doc.get(key) {
+        push_mcp_servers(inv, client, scope, &cx.display(path), servers);
+    }
+    Some(doc)
+}
+
+/// Record the hooks of a parsed hooks document: `{"hooks": {event: [...]}}` (Cursor, Windsurf,
+/// Claude-format settings).
+pub fn push_hooks(
+    cx: &ScanContext,
+    inv: &mut Inventory,
+    client: &str,
+    scope: Scope,
+    path: &Path,
+    doc: &Value,
+) {
+    let Some(hooks) = doc.get("hooks") else { return };
+    let shown = cx.display(path);
+    let src = HookSource { client, scope, source: &shown };
+    let mut out = Vec::new();
+    scan_hooks_object(cx, &src, hooks, &mut out);
+    for a in out {
+        inv.push(a);
+    }
+}
+
+/// Read a hooks file and record its hooks.
+pub fn scan_hooks_json(cx: &ScanContext, inv: &mut Inventory, client: &str, scope: Scope, path: &Path) {
+    if let Some(doc) = read_json(cx, inv, client, path) {
+        push_hooks(cx, inv, client, scope, path, &doc);
+    }
+}
+
+/// Scan the skill roots of a client: `user` relative to the home, `project` relative to each
+/// project root.
+pub fn scan_skill_roots(
+    cx: &ScanContext,
+    inv: &mut Inventory,
+    client: &str,
+    user: &[&str],
+    project: &[&str],
+) {
+    for rel in user {
+        scan_skill_root(cx, inv, client, Scope::User, &cx.home_path(rel));
+    }
+    for root in &cx.projects {
+        for rel in project {
+            scan_skill_root(cx, inv, client, Scope::Project, &root.join(rel));
+        }
+    }
+}
+
+/// Strings of a JSON array (non-strings skipped).
+pub fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// The agent artifact every client records once when it is installed. `identity` is the binary,
+/// app directory or extension id that proved the installation.
+pub fn agent_artifact(client: &str, name: &str, source: &str, identity: &str) -> Artifact {
+    Artifact::new(ward_model::ArtifactKind::Agent, client, name, Scope::User, source, identity)
+}
+
+/// VS Code-family editors by client name and user-data folder name (see
+/// [`ScanContext::editor_user_data`]).
+pub const EDITOR_USER_DATA: [(&str, &str); 6] = [
+    ("vscode", "Code"),
+    ("vscode-insiders", "Code - Insiders"),
+    ("vscodium", "VSCodium"),
+    ("cursor", "Cursor"),
+    ("windsurf", "Windsurf"),
+    ("kiro", "Kiro"),
+];
+
+/// `<user-data>/User/globalStorage/<extension id>/<rel>` in every editor (and the VS Code
+/// server's `~/.vscode-server/data/User/globalStorage`), as `(editor, path)` for those present.
+pub fn global_storage_files(cx: &ScanContext, extension_id: &str, rel: &str) -> Vec<(&'static str, PathBuf)> {
+    let mut out: Vec<(&'static str, PathBuf)> = EDITOR_USER_DATA
+        .iter()
+        .map(|(editor, app)| {
+            (*editor, cx.editor_user_data(app).join("User/globalStorage").join(extension_id).join(rel))
+        })
+        .collect();
+    out.push((
+        "vscode-server",
+        cx.home_path(".vscode-server/data/User/globalStorage").join(extension_id).join(rel),
+    ));
+    out.retain(|(_, p)| p.is_file());
+    out
+}
+
+/// Where an AI extension is installed: the editors, and the newest installation.
+pub fn extension_installs<'a>(
+    index: &'a ExtensionIndex,
+    id: &str,
+) -> Option<(Vec<&'static str>, &'a InstalledExtension)> {
+    let installs: Vec<&InstalledExtension> = index.find(id).collect();
+    let newest = installs.iter().copied().max_by(|a, b| compare_versions(&a.version, &b.version))?;
+    let mut editors: Vec<&'static str> = installs.iter().map(|e| e.editor).collect();
+    editors.dedup();
+    Some((editors, newest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn managed_file_per_os() {
+        let mut cx = ScanContext::new("/home/u".into());
+        cx.system_root = "/sys-root".into();
+        cx.os = Os::Linux;
+        assert_eq!(
+            managed_file(&cx, "/etc/cursor/hooks.json", "Cursor/hooks.json", "Cursor\\hooks.json"),
+            PathBuf::from("/sys-root/etc/cursor/hooks.json")
+        );
+        cx.os = Os::MacOs;
+        assert_eq!(
+            managed_file(&cx, "/etc/cursor/hooks.json", "Cursor/hooks.json", "Cursor/hooks.json"),
+            PathBuf::from("/sys-root/Library/Application Support/Cursor/hooks.json")
+        );
+    }
+}
