@@ -8,7 +8,7 @@
 //! reused while the file's modification time and length stay the same, so several client modules
 //! asking in one scan, and repeated scans in the daemon, parse each manifest once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
@@ -419,7 +419,7 @@ fn enumerate_dir_with(
         .collect();
     folders.sort();
 
-    let mut seen = Vec::with_capacity(folders.len());
+    let mut seen = HashSet::with_capacity(folders.len());
     for (folder, path) in folders {
         let manifest = path.join("package.json");
         let Ok(meta) = std::fs::metadata(&manifest) else {
@@ -435,7 +435,7 @@ fn enumerate_dir_with(
             continue;
         }
         let parsed = lookup_or_parse(cache, &manifest, &meta, &path);
-        seen.push(manifest.clone());
+        seen.insert(manifest.clone());
         match parsed.as_ref() {
             Ok(m) => exts.push(InstalledExtension {
                 editor,

@@ -176,16 +176,28 @@ fn expand(cx: &ScanContext, config: &Path, file: &str) -> PathBuf {
     }
 }
 
-/// The version of a Python distribution in the environment a console script runs in: the script's
-/// shebang names the environment's interpreter; `lib/python*/site-packages/<dist>-<v>.dist-info`
-/// holds the version. Nothing is executed.
+/// The version of a Python distribution in the environment a console script runs in, read from
+/// `<env>/lib/python*/site-packages/<dist>-<v>.dist-info`. The environment is the one the
+/// (symlink-resolved) script sits in (`<env>/bin/aider`, the pipx and uv-tool layout), else the
+/// one its shebang interpreter belongs to. Nothing is executed.
 pub fn python_dist_version(script: &Path, dist: &str) -> Option<String> {
+    let real = std::fs::canonicalize(script).ok()?;
+    let beside = real.parent().and_then(Path::parent).map(Path::to_path_buf);
+    beside
+        .and_then(|env| dist_info_version(&env, dist))
+        .or_else(|| shebang_env(&real).and_then(|env| dist_info_version(&env, dist)))
+}
+
+fn shebang_env(script: &Path) -> Option<PathBuf> {
     use std::io::Read;
     let mut head = [0u8; 512];
     let n = std::fs::File::open(script).ok()?.read(&mut head).ok()?;
     let first = std::str::from_utf8(head.get(..n)?).ok()?.lines().next()?;
     let interpreter = first.strip_prefix("#!")?.split_whitespace().next()?;
-    let env = Path::new(interpreter).parent()?.parent()?;
+    Some(Path::new(interpreter).parent()?.parent()?.to_path_buf())
+}
+
+fn dist_info_version(env: &Path, dist: &str) -> Option<String> {
     let lib = std::fs::read_dir(env.join("lib")).ok()?;
     let prefix = format!("{dist}-");
     for py in lib.filter_map(Result::ok) {
