@@ -2,7 +2,6 @@
 //! mcp_config.json`, `hooks.json` at system, user and workspace scope, skills, Cascade command
 //! allow/deny lists from the editor settings, and the extensions in `~/.windsurf/extensions`.
 
-use serde_json::Value;
 use ward_model::{Risk, Scope, Severity};
 
 use super::probe::{
@@ -48,8 +47,14 @@ impl ClientScanner for Windsurf {
             scan_hooks_json(cx, inv, CLIENT, Scope::Project, &root.join(".windsurf/hooks.json"));
         }
 
-        // ⚠️ skill folders are not confirmed by the Windsurf docs; these are the likely ones.
-        scan_skill_roots(cx, inv, CLIENT, &[".codeium/windsurf/skills"], &[".windsurf/skills"]);
+        // Windsurf also discovers the cross-agent `.agents/skills` roots (docs: cascade/skills).
+        scan_skill_roots(
+            cx,
+            inv,
+            CLIENT,
+            &[".codeium/windsurf/skills", ".agents/skills"],
+            &[".windsurf/skills", ".agents/skills"],
+        );
     }
 }
 
@@ -96,16 +101,6 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
             ));
         }
         art = art.attr("command_allow_list", allow).attr("command_deny_list", deny);
-        if let Some(level) = setting(&s, "windsurf.autoExecutionPolicy").and_then(Value::as_str) {
-            art = art.attr("auto_execution", level);
-            if level.eq_ignore_ascii_case("turbo") {
-                art = art.with_risk(Risk::new(
-                    "approval-disabled",
-                    Severity::High,
-                    "Cascade auto-execution is `turbo`: terminal commands run without asking",
-                ));
-            }
-        }
     }
     inv.push(art);
 }
