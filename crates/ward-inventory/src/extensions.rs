@@ -9,7 +9,7 @@
 //! asking in one scan, and repeated scans in the daemon, parse each manifest once.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
@@ -141,6 +141,8 @@ pub struct InstalledExtension {
     pub dir: PathBuf,
     /// Which AI-relevant contributions the manifest declares, plus `known-ai-extension`.
     pub ai_features: Vec<&'static str>,
+    /// `SKILL.md` files the extension contributes (`contributes.chatSkills`), inside `dir`.
+    pub skills: Vec<PathBuf>,
 }
 
 impl InstalledExtension {
@@ -209,10 +211,18 @@ pub fn enumerate_dir(dir: &Path, editor: &'static str) -> (Vec<InstalledExtensio
     enumerate_dir_with(dir, editor, None)
 }
 
-/// Record the `extension` artifacts of one editor, and a finding per unreadable manifest.
+/// Record the `extension` artifacts of one editor, the skills its extensions contribute, and a
+/// finding per unreadable manifest.
 pub fn scan_editor_extensions(cx: &ScanContext, inv: &mut Inventory, index: &ExtensionIndex, editor: &str) {
     for ext in index.for_editor(editor) {
         inv.push(extension_artifact(cx, ext));
+        for skill in &ext.skills {
+            let before = inv.artifacts.len();
+            crate::skills::scan_skill_file(cx, inv, editor, Scope::User, skill);
+            for a in inv.artifacts.iter_mut().skip(before) {
+                a.attributes.insert("extension".into(), ext.id.clone().into());
+            }
+        }
     }
     for p in index.problems.iter().filter(|p| p.editor == editor) {
         inv.parse_error(editor, &cx.display(&p.manifest), &p.message);
@@ -287,8 +297,9 @@ struct Contributes {
     language_model_tools: Option<IgnoredAny>,
     #[serde(rename = "chatParticipants")]
     chat_participants: Option<IgnoredAny>,
+    /// Kept (it is small) to find the `SKILL.md` files the extension contributes.
     #[serde(rename = "chatSkills")]
-    chat_skills: Option<IgnoredAny>,
+    chat_skills: Option<serde_json::Value>,
     #[serde(rename = "languageModelChatProviders")]
     language_model_chat_providers: Option<IgnoredAny>,
 }
@@ -322,6 +333,8 @@ pub struct ExtensionManifest {
     /// As written; `%key%` placeholders are resolved from `package.nls.json` by the enumeration.
     pub display_name: Option<String>,
     pub ai_features: Vec<&'static str>,
+    /// `contributes.chatSkills` paths, relative to the extension folder.
+    pub skill_paths: Vec<String>,
 }
 
 /// Parse an extension `package.json`. Any other JSON shape, or a manifest without `publisher`
@@ -350,12 +363,22 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<ExtensionManifest, String> {
     if KNOWN_AI_EXTENSIONS.contains(&id.as_str()) {
         ai_features.push("known-ai-extension");
     }
+    // `chatSkills: [{"path": "./skills/x/SKILL.md"}]` (plain strings accepted too).
+    let skill_paths = match m.contributes.as_ref().and_then(|c| c.chat_skills.as_ref()) {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().or_else(|| i.get("path").and_then(|p| p.as_str())))
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(ExtensionManifest {
         publisher,
         name,
         version: m.version.0.unwrap_or_default(),
         display_name: m.display_name.0,
         ai_features,
+        skill_paths,
     })
 }
 
@@ -447,6 +470,7 @@ fn enumerate_dir_with(
                 version: m.version.clone(),
                 display_name: m.display_name.clone(),
                 target_platform: platform_suffix(&folder, &m.publisher, &m.name, &m.version),
+                skills: contained_paths(&path, &m.skill_paths),
                 dir: path,
                 ai_features: m.ai_features.clone(),
             }),
@@ -491,6 +515,16 @@ fn lookup_or_parse(
         );
     }
     parsed
+}
+
+/// The relative `paths` joined onto `dir`, dropping any that would leave it (`..`, absolute).
+fn contained_paths(dir: &Path, paths: &[String]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .map(Path::new)
+        .filter(|p| p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)))
+        .map(|p| dir.join(p))
+        .collect()
 }
 
 /// Folders VS Code has uninstalled but not yet deleted, listed in `<dir>/.obsolete` as

@@ -164,7 +164,13 @@ fn vscode_fixture() {
     let stable = of(&inv, ArtifactKind::Extension, "vscode");
     assert_eq!(
         names(&stable),
-        ["acme.prettier-fork", "github.copilot-chat", "ms-python.python", "shadyco.mcp-bridge"]
+        [
+            "acme.prettier-fork",
+            "github.copilot-chat",
+            "ms-python.python",
+            "shadyco.mcp-bridge",
+            "skillful.pack"
+        ]
     );
     let chat = named(&inv, ArtifactKind::Extension, "github.copilot-chat");
     assert_eq!(chat.attributes["target_platform"], "linux-x64");
@@ -211,7 +217,16 @@ fn vscode_fixture() {
     assert_eq!(hooks[0].attributes["event"], "PreToolUse");
     assert_eq!(hooks[0].attributes["is_ward"], true);
     assert_eq!(parse_errors_for(&inv, ".github/hooks/broken.json"), 1);
-    assert_eq!(names(&of(&inv, ArtifactKind::Skill, "vscode")), ["review", "triage"]);
+    // Skills: documented roots, `chat.agentSkillsLocations` (user and project; disabled entries
+    // skipped), and the one an extension contributes (its `..` path is refused).
+    assert_eq!(
+        names(&of(&inv, ArtifactKind::Skill, "vscode")),
+        ["bench", "onboard", "pack-skill", "review", "triage"]
+    );
+    let pack = named(&inv, ArtifactKind::Skill, "pack-skill");
+    assert_eq!(pack.attributes["extension"], "skillful.pack");
+    assert_eq!(named(&inv, ArtifactKind::Skill, "bench").scope, Scope::Project);
+    assert_eq!(named(&inv, ArtifactKind::McpServer, "remote-only").client, "vscode-server");
 }
 
 #[test]
@@ -446,7 +461,7 @@ fn each_extension_is_reported_once_across_all_scanners() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), n, "an extension was reported twice");
-    assert_eq!(n, 6);
+    assert_eq!(n, 7);
 }
 
 #[test]

@@ -17,6 +17,7 @@ use crate::context::ScanContext;
 use crate::extensions::{installed, scan_editor_extensions, ExtensionIndex};
 use crate::inventory::Inventory;
 use crate::read::read_json;
+use crate::skills::scan_skill_root;
 use crate::ClientScanner;
 
 pub struct VsCode;
@@ -65,8 +66,18 @@ impl ClientScanner for VsCode {
                 if let Some(servers) = setting(s, "mcp").and_then(|m| m.get("servers")) {
                     push_mcp_servers(inv, flavour.client, Scope::User, &cx.display(&settings_path), servers);
                 }
+                scan_extra_skill_locations(cx, inv, flavour.client, s, None);
             }
         }
+        // ⚠️ The VS Code server keeps the remote side's user profile under `data/User`.
+        scan_mcp_json(
+            cx,
+            inv,
+            "vscode-server",
+            Scope::User,
+            &cx.home_path(".vscode-server/data/User/mcp.json"),
+            "servers",
+        );
 
         for root in &cx.projects {
             scan_mcp_json(cx, inv, CLIENT, Scope::Project, &root.join(".vscode/mcp.json"), "servers");
@@ -75,6 +86,7 @@ impl ClientScanner for VsCode {
                 if let Some(servers) = setting(&s, "mcp").and_then(|m| m.get("servers")) {
                     push_mcp_servers(inv, CLIENT, Scope::Project, &cx.display(&ws_settings), servers);
                 }
+                scan_extra_skill_locations(cx, inv, CLIENT, &s, Some(root));
             }
             for dc in [root.join(".devcontainer/devcontainer.json"), root.join(".devcontainer.json")] {
                 if let Some(d) = read_json(cx, inv, CLIENT, &dc) {
@@ -98,6 +110,40 @@ impl ClientScanner for VsCode {
             &[".copilot/skills", ".claude/skills", ".agents/skills"],
             &[".github/skills", ".claude/skills", ".agents/skills"],
         );
+    }
+}
+
+/// Skill roots added by `chat.agentSkillsLocations` (`{"<path>": true}` or a list): `~/…` under
+/// the home, absolute as is, relative against each project (or the project whose workspace
+/// settings named it).
+fn scan_extra_skill_locations(
+    cx: &ScanContext,
+    inv: &mut Inventory,
+    client: &str,
+    settings: &Value,
+    project: Option<&Path>,
+) {
+    let locations: Vec<String> = match setting(settings, "chat.agentSkillsLocations") {
+        Some(Value::Object(map)) => {
+            map.iter().filter(|(_, on)| on.as_bool() != Some(false)).map(|(k, _)| k.clone()).collect()
+        }
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        _ => return,
+    };
+    for loc in locations {
+        if let Some(rest) = loc.strip_prefix("~/") {
+            scan_skill_root(cx, inv, client, Scope::User, &cx.home_path(rest));
+        } else if Path::new(&loc).is_absolute() {
+            scan_skill_root(cx, inv, client, Scope::User, Path::new(&loc));
+        } else {
+            let roots: Vec<&Path> = match project {
+                Some(p) => vec![p],
+                None => cx.projects.iter().map(|p| p.as_path()).collect(),
+            };
+            for root in roots {
+                scan_skill_root(cx, inv, client, Scope::Project, &root.join(&loc));
+            }
+        }
     }
 }
 
