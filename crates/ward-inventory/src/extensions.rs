@@ -214,7 +214,18 @@ pub fn enumerate_dir(dir: &Path, editor: &'static str) -> (Vec<InstalledExtensio
 /// Record the `extension` artifacts of one editor, the skills its extensions contribute, and a
 /// finding per unreadable manifest.
 pub fn scan_editor_extensions(cx: &ScanContext, inv: &mut Inventory, index: &ExtensionIndex, editor: &str) {
+    // Two versions side by side (an update not yet cleaned up): the editor runs the newest.
+    let mut newest: HashMap<&str, &InstalledExtension> = HashMap::new();
     for ext in index.for_editor(editor) {
+        let slot = newest.entry(ext.id.as_str()).or_insert(ext);
+        if compare_versions(&ext.version, &slot.version).is_gt() {
+            *slot = ext;
+        }
+    }
+    for ext in index.for_editor(editor) {
+        if newest.get(ext.id.as_str()).is_some_and(|n| n.dir != ext.dir) {
+            continue;
+        }
         inv.push(extension_artifact(cx, ext));
         for skill in &ext.skills {
             let before = inv.artifacts.len();
@@ -231,8 +242,11 @@ pub fn scan_editor_extensions(cx: &ScanContext, inv: &mut Inventory, index: &Ext
 
 /// The `extension` artifact for one installed extension, with its risk flags.
 pub fn extension_artifact(cx: &ScanContext, ext: &InstalledExtension) -> Artifact {
-    let source = cx.display(&ext.dir);
+    // The source is the extensions folder, not the versioned sub-folder, so the artifact id stays
+    // the same across updates and a version change shows as a change, not a removal.
+    let source = ext.dir.parent().map(|d| cx.display(d)).unwrap_or_default();
     let mut art = Artifact::new(ArtifactKind::Extension, ext.editor, &ext.id, Scope::User, source, &ext.id)
+        .attr("path", cx.display(&ext.dir))
         .attr("publisher", ext.publisher.as_str())
         .attr("id", format!("{}.{}", ext.publisher, ext.name))
         .attr("version", ext.version.as_str())

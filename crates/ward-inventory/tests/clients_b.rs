@@ -115,7 +115,12 @@ fn cursor_fixture() {
     assert_eq!(evil.risk[0].severity, Severity::Medium);
     let theme = named(&inv, ArtifactKind::Extension, "randomdev.theme");
     assert_eq!(theme.risk[0].severity, Severity::Low);
-    assert!(named(&inv, ArtifactKind::Extension, "anysphere.cursorpyright").risk.is_empty());
+    // 1.0.9 and 1.0.10 side by side: only the newest is reported, under a version-free source.
+    let pyright = named(&inv, ArtifactKind::Extension, "anysphere.cursorpyright");
+    assert!(pyright.risk.is_empty());
+    assert_eq!(pyright.attributes["version"], "1.0.10");
+    assert_eq!(pyright.source, "~/.cursor/extensions");
+    assert_eq!(pyright.attributes["path"], "~/.cursor/extensions/anysphere.cursorpyright-1.0.10");
     assert_eq!(parse_errors_for(&inv, "brokenpub.broken-1.0.0/package.json"), 1);
 
     // Agent with CLI permissions and deny-read globs from user and project CLI config.
@@ -123,6 +128,7 @@ fn cursor_fixture() {
     assert!(a.identity.ends_with("bin/cursor"), "{}", a.identity);
     assert_eq!(a.attributes["deny_read"], serde_json::json!(["**/*.pem", ".env*", "secrets/**"]));
     assert!(flags(a).contains(&"auto-approve-all"), "{:?}", flags(a));
+    assert!(a.risk.iter().any(|r| r.flag == "mcp-auto-approve-all" && r.explanation.contains("webapp")));
     assert_eq!(a.attributes["terminal_allowlist"], serde_json::json!(["*"]));
     assert!(a.attributes.contains_key("cli_binary"));
 

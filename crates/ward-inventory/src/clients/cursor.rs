@@ -104,7 +104,10 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
     }
 
     let mut deny_read = Vec::new();
-    art = permissions_settings(cx, inv, art, &cx.home_path(".cursor/permissions.json"));
+    art = permissions_settings(cx, inv, art, &cx.home_path(".cursor/permissions.json"), true);
+    for root in &cx.projects {
+        art = permissions_settings(cx, inv, art, &root.join(".cursor/permissions.json"), false);
+    }
     // The CLI reads `$XDG_CONFIG_HOME/cursor/cli-config.json` when set, else `~/.cursor/`.
     for cli_config in
         [cx.home_path(".cursor/cli-config.json"), cx.home_path(".config/cursor/cli-config.json")]
@@ -123,8 +126,16 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
     inv.push(art);
 }
 
-/// `~/.cursor/permissions.json`: `mcpAllowlist`, `terminalAllowlist`, `autoRun`.
-fn permissions_settings(cx: &ScanContext, inv: &mut Inventory, mut art: Artifact, path: &Path) -> Artifact {
+/// `permissions.json` (`~/.cursor/` or a workspace's `.cursor/`): `mcpAllowlist`,
+/// `terminalAllowlist`, `autoRun`. Project files add their risks; only the user file's lists are
+/// recorded as the agent's settings.
+fn permissions_settings(
+    cx: &ScanContext,
+    inv: &mut Inventory,
+    mut art: Artifact,
+    path: &Path,
+    record: bool,
+) -> Artifact {
     let Some(doc) = read_json(cx, inv, CLIENT, path) else { return art };
     let terminal = strings(doc.get("terminalAllowlist"));
     let mcp = strings(doc.get("mcpAllowlist"));
@@ -141,6 +152,9 @@ fn permissions_settings(cx: &ScanContext, inv: &mut Inventory, mut art: Artifact
             Severity::Medium,
             format!("{}: mcpAllowlist allows every MCP tool to run without asking", cx.display(path)),
         ));
+    }
+    if !record {
+        return art;
     }
     art = art.attr("terminal_allowlist", terminal).attr("mcp_allowlist", mcp);
     if let Some(auto_run) = doc.get("autoRun") {
