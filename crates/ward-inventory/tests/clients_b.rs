@@ -324,7 +324,14 @@ fn continue_fixture() {
     assert!(!flags(a).contains(&"auto-approve-all"));
 
     let servers = of(&inv, ArtifactKind::McpServer, "continue");
-    assert_eq!(names(&servers), ["Browser search", "Remote Search", "SQLite", "memory"]);
+    assert_eq!(
+        names(&servers),
+        ["Browser search", "Remote Search", "SQLite", "anthropic/memory-mcp", "memory"]
+    );
+    assert_eq!(
+        named(&inv, ArtifactKind::McpServer, "anthropic/memory-mcp").identity,
+        "uses anthropic/memory-mcp"
+    );
     assert!(flags(named(&inv, ArtifactKind::McpServer, "Browser search")).contains(&"unpinned-package"));
     assert!(named(&inv, ArtifactKind::McpServer, "SQLite").risk.is_empty());
     assert_eq!(parse_errors_for(&inv, "svc/.continue/mcpServers/db.yaml"), 1);

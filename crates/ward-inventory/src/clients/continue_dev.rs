@@ -126,12 +126,22 @@ fn push_yaml_servers(cx: &ScanContext, inv: &mut Inventory, scope: Scope, path: 
         Some(Value::Array(list)) => {
             let src = McpSource { client: CLIENT, scope, source: &shown };
             for (i, entry) in list.iter().enumerate() {
+                // `- uses: owner/block` pulls a block from the Continue hub; the name is the reference.
+                let uses = entry.get("uses").and_then(Value::as_str);
                 let name = entry
                     .get("name")
                     .and_then(Value::as_str)
+                    .or(uses)
                     .map(str::to_owned)
                     .unwrap_or_else(|| format!("server-{i}"));
-                inv.push(server_artifact(&src, &name, entry));
+                let mut art = server_artifact(&src, &name, entry);
+                if let Some(u) = uses {
+                    art = art.attr("uses", u);
+                    if art.identity.is_empty() {
+                        art.identity = format!("uses {u}");
+                    }
+                }
+                inv.push(art);
             }
         }
         Some(map @ Value::Object(_)) => push_mcp_servers(inv, CLIENT, scope, &shown, map),

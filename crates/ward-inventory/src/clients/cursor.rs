@@ -189,6 +189,13 @@ fn cli_settings(
             format!("{shown}: the CLI may run any shell command without asking (`Shell(*)` allowed)"),
         ));
     }
+    if allow.iter().any(|r| matches!(r.replace(' ', "").as_str(), "Mcp(*)" | "Mcp(*,*)" | "Mcp(**)")) {
+        art = art.with_risk(Risk::new(
+            "mcp-auto-approve-all",
+            Severity::Medium,
+            format!("{shown}: the CLI may call any MCP tool without asking (`Mcp(*, *)` allowed)"),
+        ));
+    }
     let key = if scope == Scope::Project { "cli_project_permissions" } else { "cli_permissions" };
     let mut settings = serde_json::Map::new();
     settings.insert("source".into(), shown.clone().into());
