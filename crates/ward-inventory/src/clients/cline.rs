@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use ward_model::{Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, extension_installs, first_binary, global_storage_files, package_version, scan_mcp_json,
-    scan_skill_roots,
+    agent_artifact, extension_installs, first_binary, global_storage_files, npm_package_version,
+    scan_mcp_json, scan_skill_roots, tag_editor,
 };
 use crate::context::{is_executable, ScanContext};
 use crate::extensions::installed;
@@ -72,13 +72,6 @@ impl ClientScanner for Cline {
             &[".cline/skills"],
             &[".cline/skills", ".clinerules/skills", ".claude/skills"],
         );
-    }
-}
-
-/// Mark the artifacts pushed since `from` with the editor whose storage they came from.
-pub(crate) fn tag_editor(inv: &mut Inventory, from: usize, editor: &str) {
-    for a in inv.artifacts.iter_mut().skip(from) {
-        a.attributes.insert("editor".into(), editor.into());
     }
 }
 
@@ -147,16 +140,6 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
         }
     }
     inv.push(art);
-}
-
-/// The version of an npm-installed CLI: its launcher links into
-/// `…/node_modules/<pkg>/bin/…`; the package.json sits one or two levels up.
-pub(crate) fn npm_package_version(binary: &Path) -> Option<String> {
-    let real = std::fs::canonicalize(binary).ok()?;
-    if !real.components().any(|c| c.as_os_str() == "node_modules") {
-        return None;
-    }
-    real.ancestors().skip(1).take(3).find_map(|d| package_version(&d.join("package.json")))
 }
 
 /// Each executable named after an event (Windows: `<Event>.ps1`) is a hook.

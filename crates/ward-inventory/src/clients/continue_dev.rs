@@ -9,9 +9,9 @@ use std::path::Path;
 use serde_json::{json, Value};
 use ward_model::{Artifact, Risk, Scope, Severity};
 
-use super::cline::npm_package_version;
 use super::probe::{
-    agent_artifact, extension_installs, files_with_suffix, first_binary, push_hooks, push_mcp_servers,
+    agent_artifact, extension_installs, files_with_suffix, first_binary, npm_package_version, push_hooks,
+    push_mcp_servers,
 };
 use crate::context::ScanContext;
 use crate::extensions::installed;

@@ -202,6 +202,23 @@ pub fn extension_installs<'a>(
     Some((editors, newest))
 }
 
+/// Mark the artifacts pushed since `from` with the editor whose storage they came from.
+pub fn tag_editor(inv: &mut Inventory, from: usize, editor: &str) {
+    for a in inv.artifacts.iter_mut().skip(from) {
+        a.attributes.insert("editor".into(), editor.into());
+    }
+}
+
+/// The version of an npm-installed CLI: its launcher links into
+/// `…/node_modules/<pkg>/bin/…`; the package.json sits one or two levels up.
+pub fn npm_package_version(binary: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(binary).ok()?;
+    if !real.components().any(|c| c.as_os_str() == "node_modules") {
+        return None;
+    }
+    real.ancestors().skip(1).take(3).find_map(|d| package_version(&d.join("package.json")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +237,37 @@ mod tests {
             managed_file(&cx, "/etc/cursor/hooks.json", "Cursor/hooks.json", "Cursor/hooks.json"),
             PathBuf::from("/sys-root/Library/Application Support/Cursor/hooks.json")
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn versions_read_from_install_layouts() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        // /usr/bin/code → /usr/share/code/bin/code, version in resources/app/package.json.
+        let app = root.join("usr/share/code");
+        std::fs::create_dir_all(app.join("bin")).unwrap();
+        std::fs::create_dir_all(app.join("resources/app")).unwrap();
+        std::fs::write(app.join("bin/code"), "#!/bin/sh\n").unwrap();
+        std::fs::write(
+            app.join("resources/app/package.json"),
+            r#"{"name":"code-oss-dev","version":"1.106.2"}"#,
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+        std::os::unix::fs::symlink(app.join("bin/code"), root.join("usr/bin/code")).unwrap();
+        assert_eq!(electron_app_version(&root.join("usr/bin/code")).as_deref(), Some("1.106.2"));
+
+        // ~/.local/bin/agent → ~/.local/share/cursor-agent/versions/<v>/cursor-agent.
+        let versioned = root.join("share/cursor-agent/versions/2025.11.06-8fe8a63");
+        std::fs::create_dir_all(&versioned).unwrap();
+        std::fs::write(versioned.join("cursor-agent"), "").unwrap();
+        std::os::unix::fs::symlink(versioned.join("cursor-agent"), root.join("agent")).unwrap();
+        assert_eq!(version_from_versions_dir(&root.join("agent")).as_deref(), Some("2025.11.06-8fe8a63"));
+
+        // Broken or missing manifests give no version rather than an error.
+        std::fs::write(app.join("resources/app/package.json"), "{ not json").unwrap();
+        assert_eq!(electron_app_version(&root.join("usr/bin/code")), None);
+        assert_eq!(electron_app_version(&root.join("missing")), None);
     }
 }

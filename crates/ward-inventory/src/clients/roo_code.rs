@@ -5,9 +5,9 @@
 use serde_json::Value;
 use ward_model::{Risk, Scope, Severity};
 
-use super::cline::tag_editor;
 use super::probe::{
-    agent_artifact, extension_installs, global_storage_files, scan_mcp_json, strings, EDITOR_USER_DATA,
+    agent_artifact, extension_installs, global_storage_files, scan_mcp_json, strings, tag_editor,
+    EDITOR_USER_DATA,
 };
 use super::vscode::setting;
 use crate::context::ScanContext;
