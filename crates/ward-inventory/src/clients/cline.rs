@@ -10,7 +10,7 @@ use ward_model::{Risk, Scope, Severity};
 
 use super::probe::{
     agent_artifact, extension_installs, first_binary, global_storage_files, npm_package_version,
-    scan_mcp_json, scan_skill_roots, tag_editor,
+    scan_mcp_json, scan_skill_roots, scrub_value, tag_editor,
 };
 use crate::context::{is_executable, ScanContext};
 use crate::extensions::installed;
@@ -115,7 +115,7 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
         if let Some(auto) = state.get("autoApprovalSettings") {
             let enabled = auto.get("enabled").and_then(Value::as_bool).unwrap_or(true);
             let actions = auto.get("actions").cloned().unwrap_or(Value::Null);
-            art = art.attr("auto_approve", json!({"enabled": enabled, "actions": actions}));
+            art = art.attr("auto_approve", json!({"enabled": enabled, "actions": scrub_value(&actions)}));
             let on = |k: &str| enabled && actions.get(k).and_then(Value::as_bool) == Some(true);
             if on("executeAllCommands") {
                 art = art.with_risk(Risk::new(

@@ -10,7 +10,7 @@ use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use super::probe::{
     agent_artifact, electron_app_version, files_with_suffix, managed_file, push_hooks, scan_hooks_json,
-    scan_mcp_json, scan_skill_roots, strings, version_from_versions_dir,
+    scan_mcp_json, scan_skill_roots, scrub_value, strings, version_from_versions_dir,
 };
 use crate::context::{Os, ScanContext};
 use crate::extensions::{installed, scan_editor_extensions};
@@ -118,7 +118,7 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
         art = cli_settings(cx, inv, art, &root.join(".cursor/cli.json"), Scope::Project, &mut deny_read);
     }
     if let Some(sandbox) = read_json(cx, inv, CLIENT, &cx.home_path(".cursor/sandbox.json")) {
-        art = art.attr("sandbox", sanitized_settings(&sandbox));
+        art = art.attr("sandbox", scrub_value(&sandbox));
     }
     deny_read.sort();
     deny_read.dedup();
@@ -158,7 +158,7 @@ fn permissions_settings(
     }
     art = art.attr("terminal_allowlist", terminal).attr("mcp_allowlist", mcp);
     if let Some(auto_run) = doc.get("autoRun") {
-        art = art.attr("auto_run", sanitized_settings(auto_run));
+        art = art.attr("auto_run", scrub_value(auto_run));
     }
     art
 }
@@ -217,27 +217,6 @@ fn cli_settings(
     let mut list = art.attributes.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
     list.push(Value::Object(settings));
     art.attr(key, list)
-}
-
-/// A settings object with string values scrubbed, for attributes (settings never hold secrets
-/// by design, but users paste tokens anywhere).
-fn sanitized_settings(v: &Value) -> Value {
-    match v {
-        Value::String(s) => Value::String(scrub_text(s)),
-        Value::Array(a) => Value::Array(a.iter().map(sanitized_settings).collect()),
-        Value::Object(o) => {
-            let mut out = serde_json::Map::new();
-            for (k, v) in o {
-                if crate::sanitize::is_secret_name(k) {
-                    out.insert(k.clone(), Value::String("[REDACTED]".into()));
-                } else {
-                    out.insert(k.clone(), sanitized_settings(v));
-                }
-            }
-            Value::Object(out)
-        }
-        other => other.clone(),
-    }
 }
 
 /// Local plugins: `~/.cursor/plugins/local/<name>/` (and `~/.cursor/plugins/<name>/`) with a

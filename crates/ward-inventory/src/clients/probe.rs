@@ -13,6 +13,7 @@ use crate::hooks::{scan_hooks_object, HookSource};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::read::read_json;
+use crate::sanitize::{is_reference, is_secret_name, scrub_text};
 use crate::skills::scan_skill_root;
 
 /// The first of `names` found on PATH.
@@ -219,6 +220,29 @@ pub fn npm_package_version(binary: &Path) -> Option<String> {
     real.ancestors().skip(1).take(3).find_map(|d| package_version(&d.join("package.json")))
 }
 
+/// A settings value copied into an attribute, with secret-named keys masked and credentials in
+/// strings scrubbed (settings do not hold secrets by design, but users paste tokens anywhere).
+pub fn scrub_value(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(scrub_text(s)),
+        Value::Array(a) => Value::Array(a.iter().map(scrub_value).collect()),
+        Value::Object(o) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in o {
+                let masked = match v {
+                    Value::String(s) if is_secret_name(k) && !is_reference(s) => {
+                        Value::String("[REDACTED]".into())
+                    }
+                    other => scrub_value(other),
+                };
+                out.insert(k.clone(), masked);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,5 +293,19 @@ mod tests {
         std::fs::write(app.join("resources/app/package.json"), "{ not json").unwrap();
         assert_eq!(electron_app_version(&root.join("usr/bin/code")), None);
         assert_eq!(electron_app_version(&root.join("missing")), None);
+    }
+
+    #[test]
+    fn scrub_value_masks_secret_named_strings_only() {
+        let v = serde_json::json!({
+            "apiToken": "PLANTEDtoken123456", "useSessionToken": true, "note": "ghp_PLANTED0123456789abcdefghij",
+            "nested": [{"password": "hunter2hunter2"}, {"password": "${env:PW}"}], "mode": "allowlist"
+        });
+        let out = scrub_value(&v);
+        let text = out.to_string();
+        assert!(!text.contains("PLANTED") && !text.contains("hunter2"), "{text}");
+        assert_eq!(out["useSessionToken"], true);
+        assert_eq!(out["mode"], "allowlist");
+        assert_eq!(out["nested"][1]["password"], "${env:PW}");
     }
 }

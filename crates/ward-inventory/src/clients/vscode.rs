@@ -11,7 +11,7 @@ use ward_model::{Risk, Scope, Severity};
 
 use super::probe::{
     agent_artifact, electron_app_version, files_with_suffix, first_binary, push_hooks, push_mcp_servers,
-    scan_mcp_json, scan_skill_roots,
+    scan_mcp_json, scan_skill_roots, scrub_value,
 };
 use crate::context::ScanContext;
 use crate::extensions::{installed, scan_editor_extensions, ExtensionIndex};
@@ -237,17 +237,17 @@ fn scan_agent(
             "chat.mcp.discovery.enabled",
         ] {
             if let Some(v) = setting(s, key) {
-                art = art.attr(key, v.clone());
+                art = art.attr(key, scrub_value(v));
             }
         }
         let skill_locations = setting(s, "chat.agentSkillsLocations");
         if let Some(v) = skill_locations {
-            art = art.attr("chat.agentSkillsLocations", v.clone());
+            art = art.attr("chat.agentSkillsLocations", scrub_value(v));
         }
     }
     if let Some(p) = policy {
         // Managed policy wins over user settings; keep what it pins.
-        art = art.attr("policy", p.clone());
+        art = art.attr("policy", scrub_value(p));
         if p.get("ChatToolsAutoApprove").and_then(Value::as_bool) == Some(false) {
             art = art.attr("auto_approve_disabled_by_policy", true);
         }

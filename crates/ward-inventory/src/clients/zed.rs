@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 use ward_model::{Artifact, Risk, Scope, Severity};
 
-use super::probe::{agent_artifact, first_binary, push_mcp_servers, scan_skill_roots};
+use super::probe::{agent_artifact, first_binary, push_mcp_servers, scan_skill_roots, scrub_value};
 use crate::context::{Os, ScanContext};
 use crate::inventory::Inventory;
 use crate::read::read_json;
@@ -103,7 +103,7 @@ fn permissions(mut art: Artifact, settings: &Value, shown: &str) -> Artifact {
         art = art.attr("always_allow_tool_actions", v.clone());
     }
     if let Some(tp) = agent.and_then(|a| a.get("tool_permissions")) {
-        art = art.attr("tool_permissions", tp.clone());
+        art = art.attr("tool_permissions", scrub_value(tp));
         // `always_deny` patterns of the tools that read files are Zed's closest thing to deny-read.
         let mut deny_read = Vec::new();
         for tool in ["read_file", "grep", "find_path"] {
