@@ -219,9 +219,13 @@ fn vscode_fixture() {
 
     // Workspace hooks and skills.
     let hooks = of(&inv, ArtifactKind::Hook, "vscode");
-    assert_eq!(hooks.len(), 1);
-    assert_eq!(hooks[0].attributes["event"], "PreToolUse");
-    assert_eq!(hooks[0].attributes["is_ward"], true);
+    assert_eq!(hooks.len(), 2);
+    let guard = hooks.iter().find(|h| h.scope == Scope::Project).unwrap();
+    assert_eq!(guard.attributes["event"], "PreToolUse");
+    assert_eq!(guard.attributes["is_ward"], true);
+    // From a folder named by chat.hookFilesLocations.
+    let audit = hooks.iter().find(|h| h.scope == Scope::User).unwrap();
+    assert_eq!(audit.source, "~/.config/team-hooks/audit.json");
     assert_eq!(parse_errors_for(&inv, ".github/hooks/broken.json"), 1);
     // Skills: documented roots, `chat.agentSkillsLocations` (user and project; disabled entries
     // skipped), and the one an extension contributes (its `..` path is refused).
@@ -527,4 +531,37 @@ fn removed_extension_disappears_from_the_index() {
     assert_eq!(before.for_editor("cursor").count(), 3);
     std::fs::remove_dir_all(&before.extensions[0].dir).unwrap();
     assert_eq!(installed(&cx).for_editor("cursor").count(), 2);
+}
+
+#[test]
+fn macos_and_windows_locations() {
+    let write = |p: &Path, text: &str| {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let hooks =
+        r#"{"version":1,"hooks":{"beforeShellExecution":[{"command":"/usr/local/bin/ward hook cursor"}]}}"#;
+    let mcp = r#"{"servers":{"docs":{"type":"http","url":"https://docs.example.com/mcp"}}}"#;
+    for (os, managed, user_data) in [
+        (Os::MacOs, "Library/Application Support/Cursor/hooks.json", "Library/Application Support/Code"),
+        (Os::Windows, "ProgramData/Cursor/hooks.json", "AppData/Roaming/Code"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        write(&tmp.path().join("system").join(managed), hooks);
+        write(&tmp.path().join("home").join(user_data).join("User/mcp.json"), mcp);
+        let mut cx = ScanContext::new(tmp.path().join("home"));
+        cx.system_root = tmp.path().join("system");
+        cx.os = os;
+        let inv = scan(&cursor::Cursor, &cx);
+        let h = of(&inv, ArtifactKind::Hook, "cursor");
+        assert_eq!(h.len(), 1, "{os:?}");
+        assert_eq!(h[0].scope, Scope::Managed);
+        let inv = scan(&vscode::VsCode, &cx);
+        assert_eq!(named(&inv, ArtifactKind::McpServer, "docs").scope, Scope::User, "{os:?}");
+        // The editor's user-data folder alone proves VS Code is installed.
+        assert_eq!(
+            agent(&inv, "vscode").attributes["config_dir"].as_str().map(|s| s.ends_with("Code")),
+            Some(true)
+        );
+    }
 }

@@ -66,7 +66,7 @@ impl ClientScanner for VsCode {
                 if let Some(servers) = setting(s, "mcp").and_then(|m| m.get("servers")) {
                     push_mcp_servers(inv, flavour.client, Scope::User, &cx.display(&settings_path), servers);
                 }
-                scan_extra_skill_locations(cx, inv, flavour.client, s, None);
+                scan_extra_locations(cx, inv, flavour.client, s, None);
             }
         }
         // ⚠️ The VS Code server keeps the remote side's user profile under `data/User`.
@@ -86,7 +86,7 @@ impl ClientScanner for VsCode {
                 if let Some(servers) = setting(&s, "mcp").and_then(|m| m.get("servers")) {
                     push_mcp_servers(inv, CLIENT, Scope::Project, &cx.display(&ws_settings), servers);
                 }
-                scan_extra_skill_locations(cx, inv, CLIENT, &s, Some(root));
+                scan_extra_locations(cx, inv, CLIENT, &s, Some(root));
             }
             for dc in [root.join(".devcontainer/devcontainer.json"), root.join(".devcontainer.json")] {
                 if let Some(d) = read_json(cx, inv, CLIENT, &dc) {
@@ -113,38 +113,57 @@ impl ClientScanner for VsCode {
     }
 }
 
-/// Skill roots added by `chat.agentSkillsLocations` (`{"<path>": true}` or a list): `~/…` under
-/// the home, absolute as is, relative against each project (or the project whose workspace
-/// settings named it).
-fn scan_extra_skill_locations(
+/// Skill roots added by `chat.agentSkillsLocations` and hook folders added by
+/// `chat.hookFilesLocations` (⚠️ setting name unconfirmed).
+fn scan_extra_locations(
     cx: &ScanContext,
     inv: &mut Inventory,
     client: &str,
     settings: &Value,
     project: Option<&Path>,
 ) {
-    let locations: Vec<String> = match setting(settings, "chat.agentSkillsLocations") {
+    for (scope, dir) in extra_locations(cx, settings, "chat.agentSkillsLocations", project) {
+        scan_skill_root(cx, inv, client, scope, &dir);
+    }
+    for (scope, dir) in extra_locations(cx, settings, "chat.hookFilesLocations", project) {
+        for file in files_with_suffix(&dir, &[".json"]) {
+            if let Some(doc) = read_json(cx, inv, client, &file) {
+                push_hooks(cx, inv, client, scope, &file, &doc);
+            }
+        }
+    }
+}
+
+/// The folders a `{"<path>": true}` (or list) location setting names: `~/…` under the home,
+/// absolute as is, relative against each project (or the project whose workspace settings
+/// named it).
+fn extra_locations(
+    cx: &ScanContext,
+    settings: &Value,
+    key: &str,
+    project: Option<&Path>,
+) -> Vec<(Scope, std::path::PathBuf)> {
+    let locations: Vec<String> = match setting(settings, key) {
         Some(Value::Object(map)) => {
             map.iter().filter(|(_, on)| on.as_bool() != Some(false)).map(|(k, _)| k.clone()).collect()
         }
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-        _ => return,
+        _ => return Vec::new(),
     };
+    let mut out = Vec::new();
     for loc in locations {
         if let Some(rest) = loc.strip_prefix("~/") {
-            scan_skill_root(cx, inv, client, Scope::User, &cx.home_path(rest));
+            out.push((Scope::User, cx.home_path(rest)));
         } else if Path::new(&loc).is_absolute() {
-            scan_skill_root(cx, inv, client, Scope::User, Path::new(&loc));
+            out.push((Scope::User, Path::new(&loc).to_path_buf()));
         } else {
-            let roots: Vec<&Path> = match project {
-                Some(p) => vec![p],
-                None => cx.projects.iter().map(|p| p.as_path()).collect(),
-            };
-            for root in roots {
-                scan_skill_root(cx, inv, client, Scope::Project, &root.join(&loc));
+            match project {
+                Some(p) => out.push((Scope::Project, p.join(&loc))),
+                None => out.extend(cx.projects.iter().map(|p| (Scope::Project, p.join(&loc)))),
             }
         }
     }
+    out
 }
 
 fn subdirs(dir: &Path) -> Vec<std::path::PathBuf> {
