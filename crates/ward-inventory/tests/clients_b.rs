@@ -280,6 +280,9 @@ fn cline_fixture() {
     let f = flags(a);
     assert!(f.contains(&"auto-approve-all") && f.contains(&"mcp-auto-approve-all"), "{f:?}");
     assert!(!f.contains(&"approval-disabled"));
+    let remote = &a.attributes["remote_config"][0];
+    assert_eq!(remote["blockPersonalRemoteMCPServers"], true);
+    assert_eq!(remote["allowedMCPServers"][0]["id"], "github/github-mcp-server");
 
     let gh = named(&inv, ArtifactKind::McpServer, "github");
     assert_eq!(gh.attributes["editor"], "vscode");
@@ -358,6 +361,7 @@ fn zed_fixture() {
     let inv = scan(&zed::Zed, &cx);
     let a = agent(&inv, "zed");
     assert_eq!(a.attributes["always_allow_tool_actions"], true);
+    assert_eq!(a.attributes["agent_servers"], serde_json::json!(["claude-code"]));
     assert_eq!(a.attributes["deny_read"], serde_json::json!(["\\.env", "id_rsa"]));
     assert!(flags(a).contains(&"approval-disabled"));
     let gh = named(&inv, ArtifactKind::McpServer, "github");

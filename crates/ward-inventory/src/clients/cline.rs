@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use ward_model::{Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, extension_installs, first_binary, global_storage_files, npm_package_version,
-    scan_mcp_json, scan_skill_roots, scrub_value, tag_editor,
+    agent_artifact, extension_installs, files_with_suffix, first_binary, global_storage_dirs,
+    global_storage_files, npm_package_version, scan_mcp_json, scan_skill_roots, scrub_value, tag_editor,
 };
 use crate::context::{is_executable, ScanContext};
 use crate::extensions::installed;
@@ -98,6 +98,37 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
     }
     if cli_home.is_dir() {
         art = art.attr("config_dir", cx.display(&cli_home));
+    }
+
+    // Enterprise controls pushed from a Cline organisation, cached beside the extension's
+    // storage (⚠️ cache file name `remote_config_<org>.json`).
+    let mut remote = Vec::new();
+    for (_, dir) in global_storage_dirs(cx, EXTENSION_ID) {
+        for file in files_with_suffix(&dir, &[".json"]) {
+            let is_remote =
+                file.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("remote_config_"));
+            if !is_remote {
+                continue;
+            }
+            let Some(doc) = read_json(cx, inv, CLIENT, &file) else { continue };
+            let mut summary = serde_json::Map::new();
+            summary.insert("source".into(), cx.display(&file).into());
+            for key in [
+                "mcpMarketplaceEnabled",
+                "blockPersonalRemoteMCPServers",
+                "yoloModeAllowed",
+                "allowedMCPServers",
+                "remoteMCPServers",
+            ] {
+                if let Some(v) = doc.get(key) {
+                    summary.insert(key.into(), scrub_value(v));
+                }
+            }
+            remote.push(Value::Object(summary));
+        }
+    }
+    if !remote.is_empty() {
+        art = art.attr("remote_config", remote);
     }
 
     // The CLI keeps its state as JSON (the extension keeps it in the editor's SQLite state).

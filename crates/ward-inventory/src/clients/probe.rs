@@ -174,21 +174,27 @@ pub const EDITOR_USER_DATA: [(&str, &str); 6] = [
     ("kiro", "Kiro"),
 ];
 
-/// `<user-data>/User/globalStorage/<extension id>/<rel>` in every editor (and the VS Code
-/// server's `~/.vscode-server/data/User/globalStorage`), as `(editor, path)` for those present.
-pub fn global_storage_files(cx: &ScanContext, extension_id: &str, rel: &str) -> Vec<(&'static str, PathBuf)> {
+/// `<user-data>/User/globalStorage/<extension id>` of every editor (and the VS Code server's
+/// `~/.vscode-server/data/User/globalStorage`), as `(editor, dir)` for those that exist.
+pub fn global_storage_dirs(cx: &ScanContext, extension_id: &str) -> Vec<(&'static str, PathBuf)> {
     let mut out: Vec<(&'static str, PathBuf)> = EDITOR_USER_DATA
         .iter()
         .map(|(editor, app)| {
-            (*editor, cx.editor_user_data(app).join("User/globalStorage").join(extension_id).join(rel))
+            (*editor, cx.editor_user_data(app).join("User/globalStorage").join(extension_id))
         })
         .collect();
-    out.push((
-        "vscode-server",
-        cx.home_path(".vscode-server/data/User/globalStorage").join(extension_id).join(rel),
-    ));
-    out.retain(|(_, p)| p.is_file());
+    out.push(("vscode-server", cx.home_path(".vscode-server/data/User/globalStorage").join(extension_id)));
+    out.retain(|(_, p)| p.is_dir());
     out
+}
+
+/// `<global storage dir>/<rel>` in every editor where that file exists.
+pub fn global_storage_files(cx: &ScanContext, extension_id: &str, rel: &str) -> Vec<(&'static str, PathBuf)> {
+    global_storage_dirs(cx, extension_id)
+        .into_iter()
+        .map(|(editor, dir)| (editor, dir.join(rel)))
+        .filter(|(_, p)| p.is_file())
+        .collect()
 }
 
 /// Where an AI extension is installed: the editors, and the newest installation.

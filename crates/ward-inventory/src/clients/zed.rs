@@ -99,6 +99,10 @@ fn version_from_install(binary: &std::path::Path) -> Option<String> {
 
 fn permissions(mut art: Artifact, settings: &Value, shown: &str) -> Artifact {
     let agent = settings.get("agent");
+    // External agents Zed runs over ACP (Claude Code, Gemini CLI, …): their own hooks apply.
+    if let Some(servers) = settings.get("agent_servers").and_then(Value::as_object) {
+        art = art.attr("agent_servers", servers.keys().cloned().collect::<Vec<_>>());
+    }
     if let Some(v) = agent.and_then(|a| a.get("always_allow_tool_actions")) {
         art = art.attr("always_allow_tool_actions", v.clone());
     }
