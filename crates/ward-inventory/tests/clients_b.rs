@@ -274,6 +274,8 @@ fn cline_fixture() {
     let inv = scan(&cline::Cline, &cx);
     let a = agent(&inv, "cline");
     assert_eq!(a.identity, "saoudrizwan.claude-dev");
+    // Version-free source: the agent's id does not change when the extension updates.
+    assert_eq!(a.source, "~/.vscode/extensions");
     assert_eq!(a.attributes["version"], "3.40.0");
     assert_eq!(a.attributes["editors"], serde_json::json!(["vscode", "cursor"]));
     assert_eq!(a.attributes["cli_version"], "1.0.4");

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use ward_model::{Artifact, Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, extension_installs, files_with_suffix, first_binary, push_hooks, push_mcp_servers,
-    scan_mcp_json, strings,
+    agent_artifact, extension_installs, extension_source, files_with_suffix, first_binary, push_hooks,
+    push_mcp_servers, scan_mcp_json, strings,
 };
 use crate::context::{Os, ScanContext};
 use crate::extensions::installed;
@@ -53,7 +53,7 @@ impl ClientScanner for AmazonQ {
             (cx.os == Os::MacOs).then(|| cx.system_path("/Applications/Amazon Q.app")).filter(|p| p.is_dir());
         let (source, identity) = match (&binary, &ext) {
             (Some(b), _) => (cx.display(b), cx.display(b)),
-            (None, Some((_, e))) => (cx.display(&e.dir), EXTENSION_ID.to_owned()),
+            (None, Some((_, e))) => (extension_source(cx, e), EXTENSION_ID.to_owned()),
             (None, None) => match app.clone().or_else(|| user_dir.is_dir().then(|| user_dir.clone())) {
                 Some(p) => (cx.display(&p), cx.display(&p)),
                 None => return,

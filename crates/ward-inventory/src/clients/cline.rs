@@ -9,8 +9,9 @@ use serde_json::{json, Value};
 use ward_model::{Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, extension_installs, files_with_suffix, first_binary, global_storage_dirs,
-    global_storage_files, npm_package_version, scan_mcp_json, scan_skill_roots, scrub_value, tag_editor,
+    agent_artifact, extension_installs, extension_source, files_with_suffix, first_binary,
+    global_storage_dirs, global_storage_files, npm_package_version, scan_mcp_json, scan_skill_roots,
+    scrub_value, tag_editor,
 };
 use crate::context::{is_executable, ScanContext};
 use crate::extensions::installed;
@@ -81,7 +82,7 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
     let binary = first_binary(cx, &["cline"]);
     let cli_home = cx.home_path(".cline");
     let (source, identity) = match (&ext, &binary) {
-        (Some((_, e)), _) => (cx.display(&e.dir), EXTENSION_ID.to_owned()),
+        (Some((_, e)), _) => (extension_source(cx, e), EXTENSION_ID.to_owned()),
         (None, Some(b)) => (cx.display(b), cx.display(b)),
         (None, None) if cli_home.is_dir() => (cx.display(&cli_home), cx.display(&cli_home)),
         _ => return,

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use ward_model::{Artifact, Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, extension_installs, files_with_suffix, first_binary, npm_package_version, push_hooks,
-    push_mcp_servers,
+    agent_artifact, extension_installs, extension_source, files_with_suffix, first_binary,
+    npm_package_version, push_hooks, push_mcp_servers,
 };
 use crate::context::ScanContext;
 use crate::extensions::installed;
@@ -61,7 +61,7 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
     let binary = first_binary(cx, &["cn"]);
     let home = cx.home_path(".continue");
     let (source, identity) = match (&ext, &binary) {
-        (Some((_, e)), _) => (cx.display(&e.dir), EXTENSION_ID.to_owned()),
+        (Some((_, e)), _) => (extension_source(cx, e), EXTENSION_ID.to_owned()),
         (None, Some(b)) => (cx.display(b), cx.display(b)),
         (None, None) if home.is_dir() => (cx.display(&home), cx.display(&home)),
         _ => return,

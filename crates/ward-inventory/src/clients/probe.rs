@@ -249,6 +249,12 @@ pub fn scrub_value(v: &Value) -> Value {
     }
 }
 
+/// The source shown for an agent found as an extension: the editor's extensions folder, not the
+/// versioned sub-folder, so the agent's artifact id survives extension updates.
+pub fn extension_source(cx: &ScanContext, ext: &InstalledExtension) -> String {
+    ext.dir.parent().map(|d| cx.display(d)).unwrap_or_else(|| cx.display(&ext.dir))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@ use serde_json::Value;
 use ward_model::{Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, extension_installs, global_storage_files, scan_mcp_json, strings, tag_editor,
-    EDITOR_USER_DATA,
+    agent_artifact, extension_installs, extension_source, global_storage_files, scan_mcp_json, strings,
+    tag_editor, EDITOR_USER_DATA,
 };
 use super::vscode::setting;
 use crate::context::ScanContext;
@@ -44,7 +44,7 @@ impl ClientScanner for RooCode {
 fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
     let extensions = installed(cx);
     let Some((editors, newest)) = extension_installs(&extensions, EXTENSION_ID) else { return };
-    let mut art = agent_artifact(CLIENT, "Roo Code", &cx.display(&newest.dir), EXTENSION_ID)
+    let mut art = agent_artifact(CLIENT, "Roo Code", &extension_source(cx, newest), EXTENSION_ID)
         .attr("version", newest.version.as_str())
         .attr("editors", editors.clone());
 

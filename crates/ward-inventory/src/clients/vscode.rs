@@ -10,8 +10,8 @@ use serde_json::Value;
 use ward_model::{Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, electron_app_version, files_with_suffix, first_binary, push_hooks, push_mcp_servers,
-    scan_mcp_json, scan_skill_roots, scrub_value,
+    agent_artifact, electron_app_version, extension_source, files_with_suffix, first_binary, push_hooks,
+    push_mcp_servers, scan_mcp_json, scan_skill_roots, scrub_value,
 };
 use crate::context::ScanContext;
 use crate::extensions::{installed, scan_editor_extensions, ExtensionIndex};
@@ -205,7 +205,7 @@ fn scan_agent(
         _ => return,
     };
     let source = copilot
-        .map(|e| cx.display(&e.dir))
+        .map(|e| extension_source(cx, e))
         .or_else(|| binary.as_ref().map(|b| cx.display(b)))
         .unwrap_or_else(|| cx.display(&user_data));
     let mut art = agent_artifact(editor, "Copilot agent", &source, &identity);
