@@ -409,6 +409,7 @@ fn kiro_fixture() {
     let a = agent(&inv, "kiro");
     assert!(a.identity.ends_with("bin/kiro-cli"));
     assert_eq!(a.attributes["deny_read"], serde_json::json!([".env"]));
+    assert_eq!(a.attributes["trusted_commands"], serde_json::json!(["npm test", "git *"]));
     assert!(flags(a).contains(&"auto-approve-commands") && flags(a).contains(&"auto-approve-all"));
     let exts = of(&inv, ArtifactKind::Extension, "kiro");
     assert_eq!(names(&exts), ["redhat.java", "unknownai.kiro-copilot"]);

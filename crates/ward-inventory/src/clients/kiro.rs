@@ -6,11 +6,14 @@
 use std::path::Path;
 
 use serde_json::{json, Value};
-use ward_model::Scope;
+use ward_model::{Risk, Scope, Severity};
+
+use super::vscode::setting;
 
 use super::amazon_q::AgentFiles;
 use super::probe::{
     agent_artifact, electron_app_version, files_with_suffix, first_binary, scan_mcp_json, scan_skill_roots,
+    strings,
 };
 use crate::context::{Os, ScanContext};
 use crate::extensions::{installed, scan_editor_extensions};
@@ -80,6 +83,19 @@ impl ClientScanner for Kiro {
         }
         if user_dir.is_dir() {
             art = art.attr("config_dir", cx.display(&user_dir));
+        }
+        // The IDE's own auto-approval list (⚠️ setting name from Kiro's settings UI).
+        let settings_path = cx.editor_user_data("Kiro").join("User/settings.json");
+        if let Some(settings) = read_json(cx, inv, CLIENT, &settings_path) {
+            let trusted = strings(setting(&settings, "kiroAgent.trustedCommands"));
+            if trusted.iter().any(|c| matches!(c.trim(), "*" | "**")) {
+                art = art.with_risk(Risk::new(
+                    "auto-approve-all",
+                    Severity::High,
+                    format!("{}: kiroAgent.trustedCommands trusts every command", cx.display(&settings_path)),
+                ));
+            }
+            art = art.attr("trusted_commands", trusted);
         }
         inv.push(agents.apply(art));
     }
