@@ -200,6 +200,8 @@ fn vscode_fixture() {
     assert_eq!(a.attributes["policy"]["ChatMCP"], "registry");
     let f = flags(a);
     assert_eq!(f.iter().filter(|x| **x == "auto-approve-all").count(), 2, "{f:?}");
+    assert!(f.contains(&"auto-approve-edits") && f.contains(&"workspace-trust-disabled"), "{f:?}");
+    assert_eq!(a.attributes["edits_auto_approve"], serde_json::json!(["**/*"]));
     assert_eq!(agent(&inv, "vscode-insiders").identity, "github.copilot");
 
     // MCP: user mcp.json, profile, legacy settings key, workspace, devcontainer.

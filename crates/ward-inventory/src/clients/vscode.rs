@@ -248,6 +248,29 @@ fn scan_agent(
             }
             art = art.attr("terminal_auto_approve", allowed);
         }
+        // `{"<glob>": true}`: files matching an approved glob are edited without asking.
+        if let Some(rules) = setting(s, "chat.tools.edits.autoApprove").and_then(Value::as_object) {
+            let approved: Vec<String> =
+                rules.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, _)| k.clone()).collect();
+            if approved.iter().any(|g| matches!(g.as_str(), "**" | "**/*" | "*")) {
+                art = art.with_risk(Risk::new(
+                    "auto-approve-edits",
+                    Severity::Medium,
+                    format!(
+                        "{shown}: chat.tools.edits.autoApprove lets the agent edit any file without asking"
+                    ),
+                ));
+            }
+            art = art.attr("edits_auto_approve", approved);
+        }
+        // Without workspace trust, a cloned repository's MCP servers and hooks start unprompted.
+        if setting(s, "security.workspace.trust.enabled").and_then(Value::as_bool) == Some(false) {
+            art = art.attr("workspace_trust", false).with_risk(Risk::new(
+                "workspace-trust-disabled",
+                Severity::Medium,
+                format!("{shown}: workspace trust is off; project MCP servers and hooks run without a trust prompt"),
+            ));
+        }
         for key in [
             "chat.tools.terminal.enableAutoApprove",
             "chat.mcp.access",
