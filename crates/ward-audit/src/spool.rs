@@ -20,7 +20,7 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::OffsetDateTime;
 use ward_model::event::EVENT_SCHEMA_VERSION;
-use ward_model::Event;
+use ward_model::{Event, EventKind};
 
 use crate::chain::{self, GENESIS_HASH};
 use crate::fslock::{FileLock, LockMode};
@@ -33,6 +33,38 @@ pub const DEFAULT_SEGMENT_LIMIT: u64 = 16 << 20;
 /// `time` of an event: RFC 3339, UTC, microseconds.
 const TIME_FORMAT: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+/// An event with only its kind set, for the caller to fill in and pass to [`Spool::append`],
+/// which sets the chain fields (`schema_version`, `id`, `seq`, `device`, `time`, `prev_hash`,
+/// `hash`).
+pub fn draft_event(kind: EventKind) -> Event {
+    Event {
+        schema_version: EVENT_SCHEMA_VERSION,
+        id: String::new(),
+        seq: 0,
+        device: String::new(),
+        time: String::new(),
+        kind,
+        agent: None,
+        session: None,
+        cwd: None,
+        repo: None,
+        tier: None,
+        tool: None,
+        action: None,
+        paths: Vec::new(),
+        classes: Vec::new(),
+        hosts: Vec::new(),
+        decision: None,
+        rule: None,
+        reason: None,
+        redactions: Vec::new(),
+        input: Value::Null,
+        detail: Value::Null,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
 
 /// Where the spool's files are under a data directory.
 #[derive(Debug, Clone)]
