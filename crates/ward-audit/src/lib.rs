@@ -13,5 +13,5 @@ pub mod verify;
 
 pub use error::AuditError;
 pub use read::{Checkpoint, SpoolReader, SpooledLine};
-pub use spool::{draft_event, Spool, SpoolLayout, DEFAULT_SEGMENT_LIMIT};
+pub use spool::{draft_event, Durability, Spool, SpoolLayout, DEFAULT_SEGMENT_LIMIT};
 pub use verify::{verify, Problem, ProblemKind, VerifyReport};

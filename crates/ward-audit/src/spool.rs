@@ -66,6 +66,18 @@ pub fn draft_event(kind: EventKind) -> Event {
     }
 }
 
+/// When [`Spool::append`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// After `fdatasync` of the segment: the event survives a crash or power loss. What the hook
+    /// needs ("the spool is durable before the hook answers"); the default.
+    #[default]
+    Synced,
+    /// After the write reached the OS: survives the process dying, not the machine. Only for
+    /// measuring what the sync costs and for throwaway spools.
+    OsBuffered,
+}
+
 /// Where the spool's files are under a data directory.
 #[derive(Debug, Clone)]
 pub struct SpoolLayout {
@@ -181,6 +193,7 @@ struct Writer {
     /// The segment last appended to, kept open across appends.
     segment: Option<(u64, File)>,
     segment_limit: u64,
+    durability: Durability,
 }
 
 impl Spool {
@@ -199,7 +212,13 @@ impl Spool {
         let device = load_or_create_device_id(&layout, &head_file)?;
         Ok(Spool {
             head_file,
-            writer: Writer { layout, device, segment: None, segment_limit: DEFAULT_SEGMENT_LIMIT },
+            writer: Writer {
+                layout,
+                device,
+                segment: None,
+                segment_limit: DEFAULT_SEGMENT_LIMIT,
+                durability: Durability::Synced,
+            },
         })
     }
 
@@ -207,6 +226,12 @@ impl Spool {
     /// limits; the default is [`DEFAULT_SEGMENT_LIMIT`].
     pub fn with_segment_limit(mut self, bytes: u64) -> Spool {
         self.writer.segment_limit = bytes.max(1);
+        self
+    }
+
+    /// See [`Durability`]; the default is [`Durability::Synced`].
+    pub fn with_durability(mut self, durability: Durability) -> Spool {
+        self.writer.durability = durability;
         self
     }
 
@@ -307,7 +332,10 @@ impl Writer {
         let Some((_, file)) = self.segment.as_ref().filter(|(first, _)| *first == head.segment) else {
             return Err(AuditError::io(path, io::Error::other("segment is not open")));
         };
-        let written = file.write_all_at(line, head.len).and_then(|()| file.sync_data());
+        let written = file.write_all_at(line, head.len).and_then(|()| match self.durability {
+            Durability::Synced => file.sync_data(),
+            Durability::OsBuffered => Ok(()),
+        });
         if let Err(error) = written {
             // Undo a partial line now rather than leave it for the next append's recovery; if
             // this fails too, recovery truncates it then. The event was never acknowledged.
