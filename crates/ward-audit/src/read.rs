@@ -93,7 +93,7 @@ pub enum LineEnd {
     Complete,
     /// The segment ends without `\n`: a write that did not finish (or a truncated file).
     Torn,
-    /// Longer than [`MAX_LINE_BYTES`]; its bytes are not kept.
+    /// Longer than [`MAX_LINE_BYTES`] (and terminated); its bytes are not kept.
     Oversized,
 }
 
@@ -203,6 +203,19 @@ impl Iterator for SpoolReader {
     }
 }
 
+/// The lines of a segment held in memory (a segment received from elsewhere, or fuzz input).
+pub fn segment_lines(bytes: &[u8], segment: u64) -> Vec<SpooledLine> {
+    let mut reader = bytes;
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    // Reading from a byte slice cannot fail, so the loop ends at the end of `bytes`.
+    while let Ok(Some((line_bytes, end, consumed))) = read_line(&mut reader) {
+        lines.push(SpooledLine { segment, line: lines.len() as u64 + 1, offset, bytes: line_bytes, end });
+        offset += consumed;
+    }
+    lines
+}
+
 /// Reads one line: its bytes without `\n`, how it ended, and how many bytes it consumed.
 fn read_line(reader: &mut impl BufRead) -> io::Result<Option<(Vec<u8>, LineEnd, u64)>> {
     let mut bytes = Vec::new();
@@ -223,7 +236,8 @@ fn read_line(reader: &mut impl BufRead) -> io::Result<Option<(Vec<u8>, LineEnd, 
     loop {
         let buffer = reader.fill_buf()?;
         if buffer.is_empty() {
-            break;
+            // No newline before the end: as torn as any unfinished line.
+            return Ok(Some((Vec::new(), LineEnd::Torn, consumed)));
         }
         match buffer.iter().position(|&b| b == b'\n') {
             Some(newline) => {
@@ -273,6 +287,23 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0], (Vec::new(), LineEnd::Oversized, MAX_LINE_BYTES as u64 + 11));
         assert_eq!(got[1], (b"{}".to_vec(), LineEnd::Complete, 3));
+    }
+
+    #[test]
+    fn oversized_unterminated_line_is_torn() {
+        let input = vec![b'x'; MAX_LINE_BYTES + 10];
+        let got = lines(&input);
+        assert_eq!(got, vec![(Vec::new(), LineEnd::Torn, MAX_LINE_BYTES as u64 + 10)]);
+    }
+
+    #[test]
+    fn in_memory_segment_lines_carry_offsets() {
+        let got = segment_lines(b"{}\nab\ncd", 7);
+        let summary: Vec<_> = got.iter().map(|l| (l.segment, l.line, l.offset, l.end)).collect();
+        assert_eq!(
+            summary,
+            vec![(7, 1, 0, LineEnd::Complete), (7, 2, 3, LineEnd::Complete), (7, 3, 6, LineEnd::Torn)]
+        );
     }
 
     #[test]

@@ -95,6 +95,18 @@ pub fn verify(data_dir: &Path) -> Result<VerifyReport, AuditError> {
     Ok(check.finish(snapshot.head, device, segments))
 }
 
+/// Verifies one segment given as bytes as if it were a device's whole chain from seq 1 (no
+/// checkpoint, no head record); `device`, if given, is the device every event must name. For
+/// checking a segment received from elsewhere, and the fuzz target `spool_verify`. Never panics.
+pub fn verify_segment_bytes(bytes: &[u8], device: Option<&str>) -> VerifyReport {
+    let device = device.map(str::to_owned);
+    let mut check = ChainCheck::new(device.clone(), None);
+    for line in read::segment_lines(bytes, 1) {
+        check.line(&line);
+    }
+    check.finish(None, device, 1)
+}
+
 /// The files as they were at one moment under the lock.
 struct Snapshot {
     head: Option<Head>,
