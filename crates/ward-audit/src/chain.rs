@@ -36,6 +36,13 @@ pub fn canonical_json(value: &Value) -> Vec<u8> {
     out
 }
 
+/// Canonical JSON bytes of an object, without wrapping it in a `Value`.
+pub fn canonical_object(object: &Map<String, Value>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    write_object(object, None, &mut out);
+    out
+}
+
 /// Hash of an event given as a JSON object: SHA-256 over its canonical form without `hash`.
 pub fn hash_object(object: &Map<String, Value>) -> String {
     let mut bytes = Vec::with_capacity(512);

@@ -21,6 +21,9 @@ pub enum AuditError {
     Acknowledge { seq: u64, reason: String },
     #[error("event is {bytes} bytes as a spool line, over the {limit}-byte limit; store less input")]
     EventTooLarge { bytes: usize, limit: usize },
+    /// Only for a clock outside the years 0–9999.
+    #[error("cannot write the current time as RFC 3339: {0}")]
+    Clock(String),
     #[error("sequence numbers exhausted")]
     SequenceExhausted,
 }

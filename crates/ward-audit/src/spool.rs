@@ -275,10 +275,8 @@ impl Writer {
         };
         event.schema_version = EVENT_SCHEMA_VERSION;
         event.device.clone_from(&self.device);
-        event.time = OffsetDateTime::now_utc().format(TIME_FORMAT).map_err(|e| AuditError::Io {
-            path: self.layout.spool_dir.clone(),
-            source: io::Error::other(e),
-        })?;
+        event.time =
+            OffsetDateTime::now_utc().format(TIME_FORMAT).map_err(|e| AuditError::Clock(e.to_string()))?;
         loop {
             event.seq = head.seq.checked_add(1).ok_or(AuditError::SequenceExhausted)?;
             event.id = uuid::Uuid::now_v7().to_string();

@@ -87,6 +87,18 @@ pub fn verify(data_dir: &Path) -> Result<VerifyReport, AuditError> {
     let device = read_device_id(&layout.device_id_file)?;
     let snapshot = take_snapshot(&layout)?;
     let mut check = ChainCheck::new(device.clone(), snapshot.checkpoint.clone());
+    if snapshot.head_damaged {
+        check.problems.push(Problem {
+            kind: ProblemKind::Unparsable,
+            segment: None,
+            line: None,
+            seq: None,
+            message: format!(
+                "the head record ({}) is damaged; the next append rebuilds it from the segments",
+                layout.head_file.display()
+            ),
+        });
+    }
     let segments = snapshot.segments.len();
     let reader = SpoolReader::new(snapshot.segments.into_iter().map(|(s, len)| (s, Some(len))).collect());
     for line in reader {
@@ -110,6 +122,8 @@ pub fn verify_segment_bytes(bytes: &[u8], device: Option<&str>) -> VerifyReport 
 /// The files as they were at one moment under the lock.
 struct Snapshot {
     head: Option<Head>,
+    /// The head file holds something that is not a valid record (an empty one is just unused).
+    head_damaged: bool,
     segments: Vec<(Segment, u64)>,
     checkpoint: Option<Checkpoint>,
 }
@@ -126,9 +140,14 @@ fn take_snapshot(layout: &SpoolLayout) -> Result<Snapshot, AuditError> {
         ),
         None => None,
     };
-    let head = match &head_file {
-        Some(file) => read_head(file, &layout.head_file)?,
-        None => None,
+    let (head, head_damaged) = match &head_file {
+        Some(file) => {
+            let head = read_head(file, &layout.head_file)?;
+            let length = file.metadata().map_err(|e| AuditError::io(&layout.head_file, e))?.len();
+            let damaged = head.is_none() && length > 0;
+            (head, damaged)
+        }
+        None => (None, false),
     };
     let mut segments = Vec::new();
     for segment in read::list_segments(&layout.spool_dir)? {
@@ -136,7 +155,7 @@ fn take_snapshot(layout: &SpoolLayout) -> Result<Snapshot, AuditError> {
         segments.push((segment, length));
     }
     let checkpoint = read::read_checkpoint(&layout.checkpoint_file)?;
-    Ok(Snapshot { head, segments, checkpoint })
+    Ok(Snapshot { head, head_damaged, segments, checkpoint })
 }
 
 /// The chain check, fed one line at a time.
@@ -225,7 +244,7 @@ impl ChainCheck {
             let message = "the hash does not match the event's content: the event was changed".to_owned();
             self.report(line, Some(seq), ProblemKind::BadHash, message);
         }
-        if chain::canonical_json(&Value::Object(object.clone())) != line.bytes {
+        if chain::canonical_object(object) != line.bytes {
             let message = "the line is not in canonical form: it was rewritten outside Ward".to_owned();
             self.report(line, Some(seq), ProblemKind::NotCanonical, message);
         }

@@ -265,6 +265,9 @@ fn a_lost_or_damaged_head_is_rebuilt_from_the_segments() {
     let events = append_n(dir.path(), 5);
     let head_path = dir.path().join("spool/head");
     std::fs::write(&head_path, b"garbage").unwrap();
+    let report = verify(dir.path()).unwrap();
+    assert_eq!(kinds(&report), vec![(ProblemKind::Unparsable, None)]);
+    assert!(report.problems[0].message.contains("head record"));
     let sixth = Spool::open(dir.path()).unwrap().append(decision(6)).unwrap();
     assert_eq!((sixth.seq, sixth.prev_hash.as_str()), (6, events[4].hash.as_str()));
     std::fs::remove_file(&head_path).unwrap();
