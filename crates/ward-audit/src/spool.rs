@@ -277,6 +277,9 @@ impl Writer {
         event.device.clone_from(&self.device);
         event.time =
             OffsetDateTime::now_utc().format(TIME_FORMAT).map_err(|e| AuditError::Clock(e.to_string()))?;
+        // Rotation is a size preference: if starting the next segment fails even after recovery
+        // (misnamed segments), the event goes into the current one rather than nowhere.
+        let mut may_rotate = true;
         loop {
             event.seq = head.seq.checked_add(1).ok_or(AuditError::SequenceExhausted)?;
             event.id = uuid::Uuid::now_v7().to_string();
@@ -285,13 +288,15 @@ impl Writer {
             if line.len() > MAX_LINE_BYTES {
                 return Err(AuditError::EventTooLarge { bytes: line.len(), limit: MAX_LINE_BYTES });
             }
-            if head.len > 0 && head.len.saturating_add(line.len() as u64) > self.segment_limit {
+            let full = head.len > 0 && head.len.saturating_add(line.len() as u64) > self.segment_limit;
+            if full && may_rotate {
                 match self.rotate(head_file, &head, event.seq)? {
                     Some(rotated) => head = rotated,
                     None => {
                         // The next segment already exists: a rotation that crashed. Find the
                         // real end of the chain and seal again on top of it.
                         head = self.recover(head_file, Some(head))?;
+                        may_rotate = false;
                         continue;
                     }
                 }

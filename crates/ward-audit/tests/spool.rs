@@ -453,3 +453,25 @@ fn an_oversized_event_is_refused_and_the_chain_goes_on() {
     assert_eq!(spool.append(decision(3)).unwrap().seq, 2);
     assert!(verify(dir.path()).unwrap().is_intact());
 }
+
+#[test]
+fn a_misnamed_segment_in_the_way_does_not_stop_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spool = Spool::open(dir.path()).unwrap().with_segment_limit(3000);
+    for n in 1..=3 {
+        spool.append(decision(n)).unwrap();
+    }
+    // A newer, non-empty segment whose events do not continue the chain sits where the next
+    // rotation would go, and an even newer one beyond it.
+    let first_lines = std::fs::read(&segment_paths(dir.path())[0]).unwrap();
+    std::fs::write(dir.path().join(format!("spool/{:020}.jsonl", 4)), &first_lines).unwrap();
+    std::fs::write(dir.path().join(format!("spool/{:020}.jsonl", 9)), &first_lines).unwrap();
+    let mut spool = Spool::open(dir.path()).unwrap().with_segment_limit(3000);
+    let events: Vec<_> = (4..=8).map(|n| spool.append(decision(n)).unwrap()).collect();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![4, 5, 6, 7, 8]);
+    for pair in events.windows(2) {
+        assert_eq!(pair[1].prev_hash, pair[0].hash);
+    }
+    // The planted copies show up as problems; the appends went on.
+    assert!(!verify(dir.path()).unwrap().is_intact());
+}
