@@ -31,6 +31,9 @@ enum Command {
     /// Validate a policy, run its decision tests, or explain one decision.
     #[command(subcommand)]
     Policy(cmd::policy::Command),
+    /// Check the local audit spool (the hash-chained record of every decision).
+    #[command(subcommand)]
+    Audit(cmd::audit::Command),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Redact(args) => cmd::redact::run(args, &paths),
         Command::Hook(args) => cmd::hook::run(args, &paths),
         Command::Policy(command) => cmd::policy::run(command, &paths),
+        Command::Audit(command) => cmd::audit::run(command, &paths),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,274 @@
+//! The hash chain: the canonical byte form of an event and the hash that links it to the
+//! previous event of its device.
+//!
+//! The definition is deliberately language-neutral so a server in any language can verify a
+//! device's chain (see `docs/spool.md`):
+//!
+//! * **canonical JSON** is RFC 8785 (JCS): object members sorted by the UTF-16 code units of their
+//!   keys, no whitespace, strings escaped minimally (`\"`, `\\`, `\b \t \n \f \r`, other control
+//!   characters as `\u00xx` in lower-case hex, everything else as literal UTF-8), floats in the
+//!   ECMAScript `Number.prototype.toString` form. One deviation: integers that fit in a 64-bit
+//!   signed or unsigned integer are written exactly, in decimal (JCS would round them through a
+//!   double first; every number Ward itself writes is far below 2^53, where both agree).
+//! * **hash** of an event = lower-case hex SHA-256 of the canonical JSON of the event object with
+//!   its `hash` member removed. `prev_hash` is a member, so each hash covers its predecessor's.
+//! * The first event of a device has `prev_hash` = [`GENESIS_HASH`] (64 zeros).
+//! * A spool line is the canonical JSON of the whole event (with `hash`) followed by `\n`, so the
+//!   stored bytes are reproducible from their parsed value and any edit shows.
+//!
+//! The key order is implemented here rather than taken from `serde_json::Map`, whose order depends
+//! on whether some crate in the build enabled serde_json's `preserve_order` feature.
+
+use serde_json::{Map, Number, Value};
+use sha2::{Digest, Sha256};
+use ward_model::Event;
+
+/// `prev_hash` of a device's first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The member excluded from the hashed form.
+const HASH_KEY: &str = "hash";
+
+/// Canonical JSON bytes of `value` (see the module docs).
+pub fn canonical_json(value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    write_value(value, &mut out);
+    out
+}
+
+/// Canonical JSON bytes of an object, without wrapping it in a `Value`.
+pub fn canonical_object(object: &Map<String, Value>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    write_object(object, None, &mut out);
+    out
+}
+
+/// Hash of an event given as a JSON object: SHA-256 over its canonical form without `hash`.
+pub fn hash_object(object: &Map<String, Value>) -> String {
+    let mut bytes = Vec::with_capacity(512);
+    write_object(object, Some(HASH_KEY), &mut bytes);
+    hex::encode(Sha256::digest(&bytes))
+}
+
+/// Is `text` a well-formed hash: 64 lower-case hex digits?
+pub fn is_hash(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Computes `event.hash` from every other field and returns the spool line for it (canonical JSON
+/// of the whole event and a trailing newline).
+pub fn seal(event: &mut Event) -> Result<Vec<u8>, serde_json::Error> {
+    let mut value = serde_json::to_value(&*event)?;
+    let hash = match value.as_object() {
+        Some(object) => hash_object(object),
+        // `Event` is a struct: serde_json always makes an object of it.
+        None => return Err(serde::ser::Error::custom("an event did not serialize to a JSON object")),
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.insert(HASH_KEY.to_owned(), Value::String(hash.clone()));
+    }
+    event.hash = hash;
+    let mut line = canonical_json(&value);
+    line.push(b'\n');
+    Ok(line)
+}
+
+fn write_value(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(number) => write_number(number, out),
+        Value::String(text) => write_string(text, out),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                write_value(item, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(object) => write_object(object, None, out),
+    }
+}
+
+fn write_object(object: &Map<String, Value>, skip: Option<&str>, out: &mut Vec<u8>) {
+    let mut members: Vec<(&String, &Value)> =
+        object.iter().filter(|(key, _)| Some(key.as_str()) != skip).collect();
+    members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+    out.push(b'{');
+    for (index, (key, member)) in members.into_iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_string(key, out);
+        out.push(b':');
+        write_value(member, out);
+    }
+    out.push(b'}');
+}
+
+fn write_string(text: &str, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0c => b"\\f",
+            b'\r' => b"\\r",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..index]);
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(byte >> 4)]);
+            out.push(HEX[usize::from(byte & 0xf)]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = index + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn write_number(number: &Number, out: &mut Vec<u8>) {
+    if let Some(unsigned) = number.as_u64() {
+        out.extend_from_slice(unsigned.to_string().as_bytes());
+    } else if let Some(signed) = number.as_i64() {
+        out.extend_from_slice(signed.to_string().as_bytes());
+    } else if let Some(float) = number.as_f64() {
+        out.extend_from_slice(ecmascript_number(float).as_bytes());
+    } else {
+        // Only reachable with serde_json's `arbitrary_precision`: keep the literal text.
+        out.extend_from_slice(number.to_string().as_bytes());
+    }
+}
+
+/// A finite double in the form of ECMAScript's `Number.prototype.toString` (RFC 8785 §3.2.2.3):
+/// shortest round-trip digits, plain notation for exponents in [-7, 21), otherwise `d.ddde±x`.
+pub fn ecmascript_number(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        // JSON has no NaN or infinity; serde_json never holds them. -0 prints as 0.
+        return "0".to_owned();
+    }
+    // Rust's `{:e}` gives the shortest digits that round-trip, as `d.ddde<exp>`.
+    let scientific = format!("{:e}", value.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((scientific.as_str(), "0"));
+    let exponent: i64 = exponent.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digit_count = digits.len() as i64;
+    // ECMAScript's n: the position of the decimal point relative to the digits.
+    let point = exponent + 1;
+    let mut text = String::with_capacity(digits.len() + 8);
+    if value < 0.0 {
+        text.push('-');
+    }
+    if digit_count <= point && point <= 21 {
+        text.push_str(&digits);
+        text.extend(std::iter::repeat_n('0', (point - digit_count) as usize));
+    } else if 0 < point && point <= 21 {
+        let (whole, fraction) = digits.split_at(point as usize);
+        text.push_str(whole);
+        text.push('.');
+        text.push_str(fraction);
+    } else if -6 < point && point <= 0 {
+        text.push_str("0.");
+        text.extend(std::iter::repeat_n('0', (-point) as usize));
+        text.push_str(&digits);
+    } else {
+        let (first, rest) = digits.split_at(1);
+        text.push_str(first);
+        if !rest.is_empty() {
+            text.push('.');
+            text.push_str(rest);
+        }
+        text.push('e');
+        text.push(if point - 1 < 0 { '-' } else { '+' });
+        text.push_str(&(point - 1).abs().to_string());
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_follow_ecmascript() {
+        let cases: &[(f64, &str)] = &[
+            (1.0, "1"),
+            (-1.5, "-1.5"),
+            (0.1, "0.1"),
+            (100.0, "100"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (123456789.125, "123456789.125"),
+            (0.000001, "0.000001"),
+            (1e-7, "1e-7"),
+            (1.5e-7, "1.5e-7"),
+            (-0.0, "0"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (4.5, "4.5"),
+            (2e-3, "0.002"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(ecmascript_number(*value), *expected, "{value:e}");
+        }
+    }
+
+    #[test]
+    fn canonical_sorts_keys_and_drops_whitespace() {
+        let value: Value =
+            serde_json::from_str(r#"{ "b": [1, 2.50, {"z": null, "a": true}], "a": "x\u0001\n\"\\/é😀" }"#)
+                .unwrap();
+        assert_eq!(
+            String::from_utf8(canonical_json(&value)).unwrap(),
+            "{\"a\":\"x\\u0001\\n\\\"\\\\/é😀\",\"b\":[1,2.5,{\"a\":true,\"z\":null}]}"
+        );
+    }
+
+    #[test]
+    fn keys_sort_by_utf16_code_units() {
+        // U+FF61 sorts before U+1F600 in UTF-8 byte order but after it in UTF-16, where U+1F600
+        // is the surrogate pair D83D DE00.
+        let value = json!({"\u{1F600}": 1, "\u{FF61}": 2});
+        assert_eq!(String::from_utf8(canonical_json(&value)).unwrap(), "{\"\u{1F600}\":1,\"\u{FF61}\":2}");
+    }
+
+    #[test]
+    fn canonical_form_is_stable_through_a_reparse() {
+        let value = json!({"f": [1e21, 1e20, 0.1, -2.5e-9, 9007199254740993u64, -7, 1e19]});
+        let first = canonical_json(&value);
+        let reparsed: Value = serde_json::from_slice(&first).unwrap();
+        assert_eq!(canonical_json(&reparsed), first);
+    }
+
+    #[test]
+    fn hash_excludes_only_the_hash_member() {
+        let with = json!({"a": 1, "hash": "ignored", "prev_hash": GENESIS_HASH});
+        let without = json!({"a": 1, "prev_hash": GENESIS_HASH});
+        let expected = hex::encode(Sha256::digest(canonical_json(&without)));
+        assert_eq!(hash_object(with.as_object().unwrap()), expected);
+        let changed = json!({"a": 2, "hash": "ignored", "prev_hash": GENESIS_HASH});
+        assert_ne!(hash_object(changed.as_object().unwrap()), expected);
+    }
+
+    #[test]
+    fn hash_shape() {
+        assert!(is_hash(GENESIS_HASH));
+        assert!(!is_hash(&GENESIS_HASH[1..]));
+        assert!(!is_hash(&GENESIS_HASH.replace('0', "A")));
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmark: `ward hook codex` end to end (process start, parse, tier, policy, redaction, durable
+# spool append, answer) against a trivial Rust binary started the same way, measured with
+# hyperfine. Prints both p50s and the ratio. Budget (DESIGN.md): p50 <= 1.5 ms on 2 cores.
+#
+# hyperfine runs each command through /bin/sh (needed for the stdin redirect) and subtracts the
+# measured shell spawn time, so both rows are the programs' own cost.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+runs=${RUNS:-1000}
+
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq; }
+
+cargo build --release -q -p ward
+ward="$root/target/release/ward"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The baseline: a trivial Rust process that reads nothing and exits.
+mkdir -p "$work/trivial/src"
+cat > "$work/trivial/Cargo.toml" <<'TOML'
+[package]
+name = "trivial"
+version = "0.1.0"
+edition = "2021"
+[profile.release]
+opt-level = 3
+TOML
+echo 'fn main() {}' > "$work/trivial/src/main.rs"
+(cd "$work/trivial" && CARGO_TARGET_DIR="$work/trivial/target" cargo build --release -q)
+trivial="$work/trivial/target/release/trivial"
+
+# A realistic setting: a git repository with a GitHub remote (default tier `standard`), a fresh
+# Ward home, and a Codex PreToolUse payload of the size agents really send.
+repo="$work/webapp"
+mkdir -p "$repo" && git -C "$repo" init -q && git -C "$repo" remote add origin git@github.com:acme/webapp.git
+export HOME="$work/home" WARD_HOME="$work/ward-home"
+mkdir -p "$HOME"
+cat > "$work/payload.json" <<JSON
+{"session_id":"0199a3c2-7f1e-7c40-9a55-3b8e2f0c1d11","turn_id":"turn-7","transcript_path":"$HOME/.codex/sessions/2026/11/25/rollout.jsonl","cwd":"$repo","hook_event_name":"PreToolUse","model":"gpt-5-codex","permission_mode":"default","tool_name":"Bash","tool_input":{"command":"cd $repo && git status --short && PGPASSWORD=hunter2-not-real psql -h db.internal -U app -c 'select count(*) from orders' && cargo test -p billing -- --nocapture 2>&1 | tail -n 50"},"tool_use_id":"call_Qb7sW2kT9xY"}
+JSON
+
+# Sanity: the hook answers and records.
+"$ward" hook codex < "$work/payload.json" > "$work/answer.txt" || true
+echo "answer: $(head -c 300 "$work/answer.txt")"
+
+hyperfine -N --version >/dev/null 2>&1 || true
+hyperfine --warmup 50 --runs "$runs" --style none --export-json "$work/h.json" \
+  -n trivial "$trivial < $work/payload.json" \
+  -n "ward hook codex" "$ward hook codex < $work/payload.json" >/dev/null
+
+echo
+printf '%-18s %10s %10s %10s %10s\n' command p50_ms mean_ms min_ms max_ms
+jq -r '.results[] | [.command, (.median*1000), (.mean*1000), (.min*1000), (.max*1000)] | @tsv' "$work/h.json" |
+  while IFS=$'\t' read -r name med mean min max; do
+    printf '%-18s %10.3f %10.3f %10.3f %10.3f\n' "$name" "$med" "$mean" "$min" "$max"
+  done
+jq -r '.results as $r | "ratio (ward / trivial, p50): \(($r[1].median / $r[0].median) * 100 | round / 100)x;  ward overhead: \((($r[1].median - $r[0].median) * 1000000) | round / 1000) ms;  budget p50 <= 1.5 ms"' "$work/h.json"
+echo "events spooled: $(cat "$WARD_HOME"/spool/*.jsonl 2>/dev/null | wc -l)"
