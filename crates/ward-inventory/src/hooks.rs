@@ -70,6 +70,9 @@ pub fn hook_artifact(
     if let Some(u) = url {
         art = art.attr("url", scrub_text(u));
     }
+    if let Some(n) = handler.get("name").and_then(Value::as_str) {
+        art = art.attr("hook_name", n);
+    }
     for key in ["timeout", "timeoutSec", "timeout_ms", "failClosed", "async"] {
         if let Some(v) = handler.get(key) {
             art = art.attr(key, v.clone());

@@ -9,8 +9,10 @@
 pub mod clients;
 pub mod context;
 pub mod hooks;
+pub mod install;
 pub mod inventory;
 pub mod mcp;
+pub mod plugins;
 pub mod read;
 pub mod sanitize;
 pub mod skills;
