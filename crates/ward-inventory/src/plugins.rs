@@ -161,7 +161,12 @@ fn manifest_paths(root: &Path, field: Option<&Value>) -> Option<Vec<PathBuf>> {
         .into_iter()
         .map(Path::new)
         .filter(|p| p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)))
-        .map(|p| root.join(p))
+        // Rebuilt from the normal components so `./x` is shown as `<root>/x`, not `<root>/./x`.
+        .map(|p| {
+            p.components()
+                .filter(|c| matches!(c, Component::Normal(_)))
+                .fold(root.to_path_buf(), |acc, c| acc.join(c))
+        })
         .collect();
     Some(paths)
 }

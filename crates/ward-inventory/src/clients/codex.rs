@@ -124,7 +124,7 @@ impl ClientScanner for Codex {
                     &layer.doc,
                     &format!("{} ({})", layer.shown, trust_note(trusted)),
                     Severity::Medium,
-                    None,
+                    requirements.as_ref().map(|r| &r.doc),
                 ));
             }
         }

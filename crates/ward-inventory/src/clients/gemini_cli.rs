@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use ward_model::{Artifact, Risk, Scope, Severity};
+use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
 use crate::hooks::{scan_hooks_object, HookSource};
@@ -76,6 +76,8 @@ impl ClientScanner for GeminiCli {
             }
         }
 
+        apply_mcp_filters(inv, &global);
+
         // `hooksConfig.disabled[]` names hooks Gemini skips.
         let disabled: Vec<String> = global
             .iter()
@@ -84,11 +86,7 @@ impl ClientScanner for GeminiCli {
             .filter_map(Value::as_str)
             .map(str::to_owned)
             .collect();
-        for art in inv
-            .artifacts
-            .iter_mut()
-            .filter(|a| a.client == CLIENT && a.kind == ward_model::ArtifactKind::Hook)
-        {
+        for art in inv.artifacts.iter_mut().filter(|a| a.client == CLIENT && a.kind == ArtifactKind::Hook) {
             if let Some(name) = art.attributes.get("hook_name").and_then(Value::as_str) {
                 if disabled.iter().any(|d| d == name) {
                     art.attributes.insert("enabled".into(), false.into());
@@ -127,7 +125,6 @@ fn read_settings(cx: &ScanContext, inv: &mut Inventory, path: &Path, scope: Scop
 /// MCP servers and hooks of one settings file.
 fn scan_settings_contents(cx: &ScanContext, inv: &mut Inventory, s: &Settings) {
     let src = McpSource { client: CLIENT, scope: s.scope, source: &s.shown };
-    let excluded = crate::clients::claude_code::string_list(s.doc.pointer("/mcp/excluded"));
     for (name, entry) in s.doc.get("mcpServers").and_then(Value::as_object).into_iter().flatten() {
         if !entry.is_object() {
             continue;
@@ -138,9 +135,6 @@ fn scan_settings_contents(cx: &ScanContext, inv: &mut Inventory, s: &Settings) {
                 art = art.attr(key, v.clone());
             }
         }
-        if excluded.iter().any(|e| e == name) {
-            art.attributes.insert("enabled".into(), false.into());
-        }
         inv.push(art);
     }
     if let Some(hooks) = s.doc.get("hooks") {
@@ -149,6 +143,26 @@ fn scan_settings_contents(cx: &ScanContext, inv: &mut Inventory, s: &Settings) {
         scan_hooks_object(cx, &src, hooks, &mut out);
         for h in out {
             inv.push(h);
+        }
+    }
+}
+
+/// `mcp.allowed` / `mcp.excluded` of the merged settings (the last file that sets one wins)
+/// switch servers off wherever they are configured.
+fn apply_mcp_filters(inv: &mut Inventory, ordered: &[&Settings]) {
+    let last =
+        |pointer: &str| ordered.iter().rev().find_map(|s| s.doc.pointer(pointer).and_then(Value::as_array));
+    let names = |list: Option<&Vec<Value>>| -> Option<Vec<String>> {
+        list.map(|l| l.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+    };
+    let allowed = names(last("/mcp/allowed"));
+    let excluded = names(last("/mcp/excluded")).unwrap_or_default();
+    for art in inv.artifacts.iter_mut().filter(|a| a.client == CLIENT && a.kind == ArtifactKind::McpServer) {
+        let blocked =
+            excluded.contains(&art.name) || allowed.as_ref().is_some_and(|a| !a.contains(&art.name));
+        if blocked {
+            art.attributes.insert("enabled".into(), false.into());
+            art.attributes.insert("blocked_by_settings".into(), true.into());
         }
     }
 }
@@ -248,7 +262,7 @@ fn settings_risks(doc: &Value, origin: &str, severity: Severity) -> Vec<Risk> {
             format!("{origin}: project settings, hooks and MCP servers load in any folder"),
         ));
     }
-    let allowed = crate::clients::claude_code::string_list(doc.pointer("/tools/allowed"));
+    let allowed = super::claude_code::string_list(doc.pointer("/tools/allowed"));
     if allowed.iter().any(|t| t == "run_shell_command" || t == "ShellTool") {
         risks.push(Risk::new(
             "broad-allow-rule",

@@ -287,7 +287,19 @@ fn agent_settings(mut agent: Artifact, ordered: &[&Config]) -> Artifact {
     let mut permission = serde_json::Map::new();
     for c in ordered {
         match c.doc.get("permission") {
-            Some(Value::Object(map)) => permission.extend(map.iter().map(|(k, v)| (k.clone(), v.clone()))),
+            Some(Value::Object(map)) => {
+                for (tool, rule) in map {
+                    // Pattern maps merge per pattern; a plain string replaces the tool's rule.
+                    match (permission.get_mut(tool), rule) {
+                        (Some(Value::Object(existing)), Value::Object(patterns)) => {
+                            existing.extend(patterns.iter().map(|(k, v)| (k.clone(), v.clone())));
+                        }
+                        _ => {
+                            permission.insert(tool.clone(), rule.clone());
+                        }
+                    }
+                }
+            }
             Some(Value::String(s)) => {
                 permission.clear();
                 permission.insert("*".into(), Value::String(s.clone()));
