@@ -38,9 +38,8 @@ pub fn npm_package_version(binary: &Path, package: &str) -> Option<String> {
     })
 }
 
-/// The directory name after `parent_dir` in the binary's resolved path: `…/versions/2.1.3/claude`
-/// with `parent_dir = "versions"` gives `2.1.3`; Homebrew `Cellar/<formula>/<v>` with
-/// `parent_dir = formula` gives `<v>`.
+/// The directory (or file) name after `parent_dir` in the binary's resolved path:
+/// `~/.local/share/claude/versions/2.1.3` with `parent_dir = "versions"` gives `2.1.3`.
 pub fn version_from_resolved_path(binary: &Path, parent_dir: &str) -> Option<String> {
     let resolved = std::fs::canonicalize(binary).ok()?;
     let parts: Vec<_> = resolved.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
@@ -63,7 +62,22 @@ pub fn highest_version_in(dir: &Path) -> Option<String> {
 pub fn binary_version(binary: &Path, npm_package: Option<&str>, brew_names: &[&str]) -> Option<String> {
     npm_package
         .and_then(|pkg| npm_package_version(binary, pkg))
-        .or_else(|| brew_names.iter().find_map(|name| version_from_resolved_path(binary, name)))
+        .or_else(|| homebrew_version(binary, brew_names))
+}
+
+/// `…/Cellar/<formula>/<version>/…` or `…/Caskroom/<cask>/<version>/…` in the binary's resolved
+/// path, for one of `names`.
+pub fn homebrew_version(binary: &Path, names: &[&str]) -> Option<String> {
+    let resolved = std::fs::canonicalize(binary).ok()?;
+    let parts: Vec<String> =
+        resolved.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.windows(3).find_map(|w| {
+        let [marker, name, version] = w else { return None };
+        (matches!(marker.as_str(), "Cellar" | "Caskroom")
+            && names.contains(&name.as_str())
+            && looks_like_version(version))
+        .then(|| version.clone())
+    })
 }
 
 /// `1.2.3`, `0.114.0-alpha.1`, `v2`: starts with a digit (after an optional `v`) and has a dot or
@@ -130,6 +144,31 @@ pub fn agent_artifact(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_from_install_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let cellar = dir.path().join("Cellar/codex/0.128.0/bin");
+        std::fs::create_dir_all(&cellar).unwrap();
+        std::fs::write(cellar.join("codex"), "#!/bin/sh\n").unwrap();
+        assert_eq!(homebrew_version(&cellar.join("codex"), &["codex"]).as_deref(), Some("0.128.0"));
+        assert_eq!(homebrew_version(&cellar.join("codex"), &["gemini-cli"]), None);
+        let versions = dir.path().join("share/claude/versions");
+        std::fs::create_dir_all(&versions).unwrap();
+        for v in ["2.0.9", "2.10.1", "2.9.0", "latest"] {
+            std::fs::write(versions.join(v), "").unwrap();
+        }
+        assert_eq!(highest_version_in(&versions).as_deref(), Some("2.10.1"));
+        assert_eq!(version_from_resolved_path(&versions.join("2.9.0"), "versions").as_deref(), Some("2.9.0"));
+        let npm = dir.path().join("lib/node_modules/@openai/codex");
+        std::fs::create_dir_all(&npm).unwrap();
+        std::fs::write(npm.join("package.json"), r#"{"name":"@openai/codex","version":"0.130.1"}"#).unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::write(bin.join("codex"), "").unwrap();
+        assert_eq!(npm_package_version(&bin.join("codex"), "@openai/codex").as_deref(), Some("0.130.1"));
+        assert_eq!(npm_package_version(&bin.join("codex"), "@google/gemini-cli"), None);
+    }
 
     #[test]
     fn versions_compare_numerically() {

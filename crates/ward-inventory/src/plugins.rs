@@ -28,6 +28,9 @@ pub struct PluginSpec<'a> {
     pub marketplace: Option<&'a str>,
     /// The version from the install path (`cache/<m>/<p>/<version>`) when the manifest has none.
     pub path_version: Option<&'a str>,
+    /// The caller knows `root` is a plugin (from the install layout) and the manifest may be
+    /// absent, as Claude Code allows: components are then found at their default paths.
+    pub manifest_optional: bool,
 }
 
 /// Inventory the plugin rooted at `root` and its bundled skills, hooks and MCP servers. Returns
@@ -39,11 +42,19 @@ pub fn scan_plugin_dir(
     spec: &PluginSpec<'_>,
     root: &Path,
 ) -> Option<usize> {
-    let manifest_path = spec.manifests.iter().map(|m| root.join(m)).find(|p| p.is_file())?;
-    let shown_manifest = cx.display(&manifest_path);
-    // A broken manifest is reported by read_json; the directory is still inventoried by name.
-    let manifest = read_json(cx, inv, spec.client, &manifest_path).unwrap_or(Value::Null);
-    let dir_name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let manifest_path = spec.manifests.iter().map(|m| root.join(m)).find(|p| p.is_file());
+    let (shown_manifest, manifest) = match &manifest_path {
+        // A broken manifest is reported by read_json; the directory is still inventoried by name.
+        Some(path) => (cx.display(path), read_json(cx, inv, spec.client, path).unwrap_or(Value::Null)),
+        None if spec.manifest_optional => (cx.display(root), Value::Null),
+        None => return None,
+    };
+    let file_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // `…/<plugin>/<version>/`: the plugin's name is the folder above the version.
+    let dir_name = match root.parent() {
+        Some(parent) if spec.path_version.is_some_and(|v| file_name(root) == v) => file_name(parent),
+        _ => file_name(root),
+    };
     let name = manifest.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or(dir_name);
     let identity = match spec.marketplace {
         Some(m) => format!("{name}@{m}"),

@@ -195,6 +195,15 @@ fn codex() {
     assert_eq!(check.scope, Scope::Project);
     let lint = find(&inv, ArtifactKind::Hook, "PostToolUse#0.0", "1.0.0/hooks/hooks.json");
     assert_eq!(lint.attributes["plugin"], "repo-policy");
+    // Trust state from [hooks.state]: only trusted (or managed) hooks run.
+    assert_eq!(gate.attributes["trust_status"], "managed");
+    assert_eq!(ward.attributes["trust_status"], "trusted");
+    assert!(ward.risk.is_empty(), "{:?}", ward.risk);
+    assert_eq!(stop.attributes["trust_status"], "disabled");
+    assert_eq!(check.attributes["trust_status"], "untrusted");
+    let project_ward = find(&inv, ArtifactKind::Hook, "PreToolUse#0.1", "projects/app/.codex/hooks.json");
+    assert_eq!(project_ward.attributes["trust_status"], "untrusted");
+    assert!(flags(project_ward).contains(&"hook-inactive"));
 
     // Skills at every root; `[[skills.config]]` disabled the pdf skill.
     assert_eq!(find(&inv, ArtifactKind::Skill, "acme-review", "SKILL.md").scope, Scope::Managed);
@@ -299,6 +308,27 @@ fn claude_code() {
         find(&inv, ArtifactKind::Hook, "PostToolUse#0.0", "hooks/hooks.json").attributes["plugin"],
         "formatter"
     );
+    // Which hooks run: the project's disableAllHooks switches off that project's hooks only.
+    assert_eq!(guard.attributes["enabled"], false);
+    assert_eq!(guard.attributes["disabled_by"], "disableAllHooks in the project settings");
+    assert_eq!(format.attributes["enabled"], true);
+    // Hooks and MCP servers in subagent and skill front matter.
+    let review_guard = find(&inv, ArtifactKind::Hook, "PreToolUse#0.0", "~/.claude/agents/reviewer.md");
+    assert_eq!(review_guard.attributes["declared_in"], "reviewer");
+    assert_eq!(review_guard.identity, "~/.claude/hooks/review-guard.sh");
+    let jira = find(&inv, ArtifactKind::McpServer, "jira", "~/.claude/agents/reviewer.md");
+    assert_eq!(strings(&jira.attributes["env_names"]), ["JIRA_API_TOKEN"]);
+    assert!(flags(jira).contains(&"plaintext-secret"));
+    let skill_hook = find(&inv, ArtifactKind::Hook, "PostToolUse#0.0", "commit-helper/SKILL.md");
+    assert_eq!(
+        (skill_hook.attributes["is_ward"].as_bool(), skill_hook.attributes["enabled"].as_bool()),
+        (Some(true), Some(true))
+    );
+    // A plugin without a manifest is still found by its install layout.
+    let bare = find(&inv, ArtifactKind::Plugin, "no-manifest", "no-manifest/0.2.0");
+    assert_eq!(bare.attributes["version"], "0.2.0");
+    let bare_hook = find(&inv, ArtifactKind::Hook, "SessionStart#0.0", "no-manifest/0.2.0/hooks/hooks.json");
+    assert_eq!(bare_hook.attributes["plugin"], "no-manifest");
 
     // Skills, plugins, marketplaces.
     assert_eq!(find(&inv, ArtifactKind::Skill, "commit-helper", "SKILL.md").scope, Scope::User);
@@ -322,6 +352,7 @@ fn claude_code() {
     assert_parse_error(&inv, "webapp/.claude/settings.local.json", "line 4");
     assert_parse_error(&inv, "other/.mcp.json", "line 2");
     assert_parse_error(&inv, "bad-front/SKILL.md", "front matter");
+    assert_parse_error(&inv, "webapp/.claude/agents/broken.md", "front matter");
 }
 
 #[test]

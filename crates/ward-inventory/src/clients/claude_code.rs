@@ -22,9 +22,9 @@ use crate::install::{
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
-use crate::read::read_json;
+use crate::read::{parse_yaml, read_json, read_text};
 use crate::sanitize::{is_plaintext_secret, scrub_text};
-use crate::skills::scan_skill_root;
+use crate::skills::{front_matter, scan_skill_root};
 use crate::ClientScanner;
 
 const CLIENT: &str = "claude-code";
@@ -75,6 +75,7 @@ impl ClientScanner for ClaudeCode {
         scan_skill_root(cx, inv, CLIENT, Scope::User, &config_dir.join("skills"));
         // Managed skills live beside managed settings (CC-ext "managed" skill location).
         scan_skill_root(cx, inv, CLIENT, Scope::Managed, &managed_dir.join(".claude/skills"));
+        scan_front_matter_dirs(cx, inv, &config_dir, Scope::User);
 
         let enabled_plugins = merged_enabled_plugins(managed.iter().chain(&user));
         scan_plugins(cx, inv, &config_dir.join("plugins"), &enabled_plugins);
@@ -85,10 +86,15 @@ impl ClientScanner for ClaudeCode {
                 .iter()
                 .filter_map(|rel| read_settings(cx, inv, &root.join(rel), Scope::Project))
                 .collect();
+            let hooks_start = inv.artifacts.len();
             for s in &project {
                 scan_settings_hooks(cx, inv, s);
                 scan_settings_marketplaces(inv, s);
                 project_risks.extend(settings_risks(&s.doc, &s.shown, Severity::Medium));
+            }
+            scan_front_matter_dirs(cx, inv, &root.join(".claude"), Scope::Project);
+            if project.iter().any(|s| s.doc.get("disableAllHooks").and_then(Value::as_bool) == Some(true)) {
+                disable_hooks_since(inv, hooks_start, "disableAllHooks in the project settings");
             }
             let local = state.as_ref().and_then(|st| project_entry(st, root));
             let start = inv.artifacts.len();
@@ -99,6 +105,8 @@ impl ClientScanner for ClaudeCode {
             }
             scan_skill_root(cx, inv, CLIENT, Scope::Project, &root.join(".claude/skills"));
         }
+
+        apply_hook_switches(inv, &managed, &user);
 
         if installed {
             let mut agent = agent_artifact(cx, CLIENT, binary.as_deref(), Some(&config_dir));
@@ -298,6 +306,7 @@ fn scan_plugins(
                 label: "plugin",
                 marketplace: Some(&market),
                 path_version: Some(&version),
+                manifest_optional: true,
             };
             if let Some(idx) = scan_plugin_dir(cx, inv, &spec, version_dir) {
                 if let Some(art) = inv.artifacts.get_mut(idx) {
@@ -472,4 +481,107 @@ fn agent_settings(
         }
     }
     agent
+}
+
+/// Hooks and MCP servers declared in the YAML front matter of subagents (`agents/*.md`) and
+/// skills (`skills/<name>/SKILL.md`) under a `.claude` directory: they run whenever that agent
+/// or skill is active, like any settings hook.
+fn scan_front_matter_dirs(cx: &ScanContext, inv: &mut Inventory, claude_dir: &Path, scope: Scope) {
+    for file in files_with_suffix(&claude_dir.join("agents"), &[".md"]) {
+        scan_front_matter(cx, inv, &file, scope, true);
+    }
+    // Skill front matter errors are already reported by the skill scan.
+    for dir in sub_dirs(&claude_dir.join("skills")) {
+        scan_front_matter(cx, inv, &dir.join("SKILL.md"), scope, false);
+    }
+}
+
+fn scan_front_matter(cx: &ScanContext, inv: &mut Inventory, file: &Path, scope: Scope, report_errors: bool) {
+    if !file.is_file() {
+        return;
+    }
+    let Some(text) = read_text(cx, inv, CLIENT, file) else { return };
+    let Some(front) = front_matter(&text) else { return };
+    let shown = cx.display(file);
+    let meta = match parse_yaml(front) {
+        Ok(v) => v,
+        Err(e) => {
+            if report_errors {
+                inv.parse_error(CLIENT, &shown, format!("front matter: {e}"));
+            }
+            return;
+        }
+    };
+    let owner =
+        meta.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| {
+            file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        });
+    let start = inv.artifacts.len();
+    if let Some(hooks) = meta.get("hooks") {
+        let src = HookSource { client: CLIENT, scope, source: &shown };
+        let mut out = Vec::new();
+        scan_hooks_object(cx, &src, hooks, &mut out);
+        for h in out {
+            inv.push(h);
+        }
+    }
+    // `mcpServers`: names of configured servers (nothing new) or inline definitions, as a map
+    // or as a list of one-entry maps.
+    let src = McpSource { client: CLIENT, scope, source: &shown };
+    let mut inline: Vec<(&String, &Value)> = Vec::new();
+    match meta.get("mcpServers") {
+        Some(Value::Object(map)) => inline.extend(map.iter()),
+        Some(Value::Array(list)) => inline.extend(list.iter().filter_map(Value::as_object).flatten()),
+        _ => {}
+    }
+    for (name, entry) in inline.into_iter().filter(|(_, e)| e.is_object()) {
+        inv.push(server_artifact(&src, name, entry));
+    }
+    inv.tag_since(start, "declared_in", owner);
+}
+
+/// Mark hooks pushed since `start` as not running.
+fn disable_hooks_since(inv: &mut Inventory, start: usize, reason: &str) {
+    for art in inv.artifacts.iter_mut().skip(start).filter(|a| a.kind == ArtifactKind::Hook) {
+        art.attributes.insert("enabled".into(), false.into());
+        art.attributes.insert("disabled_by".into(), reason.into());
+    }
+}
+
+/// `disableAllHooks` and the managed `allowManagedHooksOnly` decide which hooks run at all: a
+/// managed `disableAllHooks` stops every hook, a user one every non-managed hook, and
+/// `allowManagedHooksOnly` every non-managed hook. Ward's own hook that will not run is a risk.
+fn apply_hook_switches(inv: &mut Inventory, managed: &[Settings], user: &[Settings]) {
+    let set = |files: &[Settings], key: &str| {
+        files.iter().any(|s| s.doc.get(key).and_then(Value::as_bool) == Some(true))
+    };
+    let managed_off = set(managed, "disableAllHooks");
+    let managed_only = set(managed, "allowManagedHooksOnly");
+    let user_off = set(user, "disableAllHooks");
+    for art in inv.artifacts.iter_mut().filter(|a| a.client == CLIENT && a.kind == ArtifactKind::Hook) {
+        let reason = if managed_off {
+            Some("disableAllHooks in managed settings")
+        } else if art.scope != Scope::Managed && managed_only {
+            Some("allowManagedHooksOnly in managed settings")
+        } else if art.scope != Scope::Managed && user_off {
+            Some("disableAllHooks in the user settings")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            art.attributes.insert("enabled".into(), false.into());
+            art.attributes.entry("disabled_by".into()).or_insert_with(|| reason.into());
+        }
+        let enabled = art.attributes.get("enabled").and_then(Value::as_bool) != Some(false);
+        art.attributes.insert("enabled".into(), enabled.into());
+        if !enabled && art.attributes.get("is_ward").and_then(Value::as_bool) == Some(true) {
+            let why =
+                art.attributes.get("disabled_by").and_then(Value::as_str).unwrap_or("settings").to_owned();
+            art.risk.push(Risk::new(
+                "hook-inactive",
+                Severity::Medium,
+                format!("Claude Code does not run this Ward hook: {why}"),
+            ));
+        }
+    }
 }

@@ -130,6 +130,7 @@ impl ClientScanner for Codex {
         }
 
         apply_skill_overrides(cx, inv, &merged);
+        apply_hook_trust(cx, inv, &merged);
         if let Some(req) = &requirements {
             apply_mcp_requirements(inv, &req.doc);
         }
@@ -291,6 +292,7 @@ fn scan_installed_plugins(cx: &ScanContext, inv: &mut Inventory, cache: &Path, m
                 label: "plugin",
                 marketplace: Some(&market),
                 path_version: Some(&version),
+                manifest_optional: false,
             };
             let key = format!("{plugin}@{market}");
             if let Some(idx) = scan_plugin_dir(cx, inv, &spec, version_dir) {
@@ -620,4 +622,71 @@ fn collect_profile_denies(
 
 fn is_deny(v: &str) -> bool {
     v == "deny" || v == "none"
+}
+
+/// `[hooks.state."<source path>:<event_snake>:<group>:<handler>"] enabled, trusted_hash`: a
+/// non-managed hook runs only once the user trusted it (reference/codex.md §3.5). Sets
+/// `trust_status` = managed | trusted | untrusted | disabled on every Codex hook; Ward's own
+/// hook that will not run is a risk.
+fn apply_hook_trust(cx: &ScanContext, inv: &mut Inventory, merged: &Value) {
+    let mut states = Vec::new();
+    for (key, state) in merged.pointer("/hooks/state").and_then(Value::as_object).into_iter().flatten() {
+        let mut parts = key.rsplitn(4, ':');
+        let (Some(handler), Some(group), Some(event), Some(path)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let status = if state.get("enabled").and_then(Value::as_bool) == Some(false) {
+            "disabled"
+        } else if state.get("trusted_hash").and_then(Value::as_str).is_some_and(|h| !h.is_empty()) {
+            "trusted"
+        } else {
+            "untrusted"
+        };
+        let shown = cx.display(&expand_home(cx, path));
+        states.push((shown, event.to_owned(), format!("{group}.{handler}"), status));
+    }
+    for art in inv.artifacts.iter_mut().filter(|a| a.client == CLIENT && a.kind == ArtifactKind::Hook) {
+        let event = art.attributes.get("event").and_then(Value::as_str).unwrap_or("").to_owned();
+        if event == "notify" {
+            continue;
+        }
+        let status = if art.scope == Scope::Managed {
+            "managed"
+        } else {
+            let position = art.name.rsplit_once('#').map(|(_, p)| p).unwrap_or("");
+            let snake = snake_case(&event);
+            states
+                .iter()
+                .find(|(src, ev, pos, _)| *src == art.source && *ev == snake && pos == position)
+                .map(|(_, _, _, status)| *status)
+                .unwrap_or("untrusted")
+        };
+        art.attributes.insert("trust_status".into(), status.into());
+        let is_ward = art.attributes.get("is_ward").and_then(Value::as_bool) == Some(true);
+        if is_ward && matches!(status, "untrusted" | "disabled") {
+            art.risk.push(Risk::new(
+                "hook-inactive",
+                Severity::Medium,
+                format!("Codex skips this Ward hook: it is {status} in [hooks.state]"),
+            ));
+        }
+    }
+}
+
+/// `PreToolUse` → `pre_tool_use`, the event label of hook state keys.
+fn snake_case(event: &str) -> String {
+    let mut out = String::with_capacity(event.len() + 4);
+    for (i, c) in event.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

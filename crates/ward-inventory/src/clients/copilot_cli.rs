@@ -203,6 +203,7 @@ fn scan_installed_plugins(
             label: "plugin",
             marketplace: None,
             path_version: None,
+            manifest_optional: false,
         };
         if let Some(idx) = scan_plugin_dir(cx, inv, &direct, &first) {
             set_enabled(inv, idx, enabled, None);

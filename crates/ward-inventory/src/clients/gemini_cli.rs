@@ -178,6 +178,7 @@ fn scan_extensions(cx: &ScanContext, inv: &mut Inventory, dir: &Path) -> usize {
             label: "extension",
             marketplace: None,
             path_version: None,
+            manifest_optional: false,
         };
         if let Some(idx) = scan_plugin_dir(cx, inv, &spec, &ext) {
             count += 1;
