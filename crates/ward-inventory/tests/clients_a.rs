@@ -599,3 +599,114 @@ fn client_names_are_registered() {
         assert!(names.contains(&expected), "{expected} not in {names:?}");
     }
 }
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn scanner(client: &str) -> &'static dyn ClientScanner {
+    clients::all().into_iter().find(|c| c.client() == client).unwrap()
+}
+
+#[test]
+fn managed_paths_follow_the_os() {
+    let dir = tempfile::tempdir().unwrap();
+    let (home, system) = (dir.path().join("home"), dir.path().join("system"));
+    let cx = |os| ScanContext {
+        home: home.clone(),
+        system_root: system.clone(),
+        projects: Vec::new(),
+        path_dirs: Vec::new(),
+        os,
+    };
+    // Windows Codex: requirements under %ProgramData%, managed_config.toml in ~/.codex.
+    write(
+        &system.join("ProgramData/OpenAI/Codex/requirements.toml"),
+        "allowed_sandbox_modes = [\"read-only\"]\n",
+    );
+    write(&home.join(".codex/managed_config.toml"), "approval_policy = \"on-request\"\n");
+    write(&home.join(".codex/config.toml"), "approval_policy = \"never\"\n");
+    let inv = scan(scanner("codex"), &cx(Os::Windows));
+    let a = agent(&inv);
+    assert_eq!(a.attributes["approval_policy"], "on-request", "managed_config.toml wins");
+    assert_eq!(a.attributes["requirements"]["allowed_sandbox_modes"], serde_json::json!(["read-only"]));
+    assert!(!flags(a).contains(&"approval-disabled"));
+    // On Linux the same home has no managed_config.toml in effect.
+    let linux = scan(scanner("codex"), &cx(Os::Linux));
+    assert_eq!(agent(&linux).attributes["approval_policy"], "never");
+
+    // macOS Claude Code and Gemini CLI managed files.
+    write(
+        &system.join("Library/Application Support/ClaudeCode/managed-settings.json"),
+        r#"{"permissions": {"deny": ["Read(~/.netrc)"]}}"#,
+    );
+    write(&home.join(".claude/settings.json"), "{}");
+    let claude = scan(scanner("claude-code"), &cx(Os::MacOs));
+    assert_eq!(strings(&agent(&claude).attributes["deny_read"]), ["~/.netrc"]);
+    assert!(scan(scanner("claude-code"), &cx(Os::Linux)).artifacts[0].attributes["deny_read"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    write(
+        &system.join("Library/Application Support/GeminiCli/settings.json"),
+        r#"{"tools": {"sandbox": "docker"}}"#,
+    );
+    write(&home.join(".gemini/settings.json"), r#"{"tools": {"sandbox": false}}"#);
+    let gemini = scan(scanner("gemini-cli"), &cx(Os::MacOs));
+    assert_eq!(agent(&gemini).attributes["sandbox"], "docker", "system settings override the user's");
+}
+
+/// Seeded byte-level mutations of every fixture file (truncation, flipped bytes, inserted
+/// delimiters): scanners must never panic, whatever the files contain.
+#[test]
+fn mutated_fixtures_never_panic() {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let oses = [Os::Linux, Os::MacOs, Os::Windows];
+    for client in ["codex", "claude-code", "claude-desktop", "gemini-cli", "copilot-cli", "opencode"] {
+        let fx = Fixture::new(client);
+        let mut files = Vec::new();
+        collect_files(&fx.root, &mut files);
+        let originals: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+        for round in 0..12 {
+            for (file, original) in files.iter().zip(&originals) {
+                let mut bytes = original.clone();
+                for _ in 0..1 + next() % 3 {
+                    let pos = if bytes.is_empty() { 0 } else { (next() as usize) % bytes.len() };
+                    match next() % 4 {
+                        0 => bytes.truncate(pos),
+                        1 if !bytes.is_empty() => bytes[pos] = (next() % 256) as u8,
+                        2 => {
+                            let delimiters = b"{}[]\",:=#\n-'";
+                            bytes.insert(pos, delimiters[(next() as usize) % delimiters.len()]);
+                        }
+                        _ => {
+                            let end = (pos + (next() as usize) % 16).min(bytes.len());
+                            bytes.drain(pos..end);
+                        }
+                    }
+                }
+                std::fs::write(file, &bytes).unwrap();
+            }
+            let cx = fx.context(oses[round % oses.len()]);
+            let _ = scan(scanner(client), &cx);
+        }
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else if !path.starts_with(dir.join("bin")) {
+            out.push(path);
+        }
+    }
+}
