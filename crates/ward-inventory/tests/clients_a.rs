@@ -173,6 +173,9 @@ fn codex() {
     assert_eq!(local_db.attributes["project_trusted"], true);
     let policy_db = find(&inv, ArtifactKind::McpServer, "policy-db", "1.0.0/.mcp.json");
     assert_eq!(policy_db.attributes["plugin"], "repo-policy");
+    // The plugin is disabled, so its server is off whatever the per-server overlay says.
+    assert_eq!(policy_db.attributes["enabled"], false);
+    assert_eq!(policy_db.attributes["default_tools_approval_mode"], "prompt");
 
     // Hooks: managed (requirements), user hooks.json, notify, project, plugin.
     let gate = find(&inv, ArtifactKind::Hook, "PreToolUse#0.0", "/etc/codex/requirements.toml");
@@ -438,6 +441,15 @@ fn gemini_cli() {
         "jira"
     );
 
+    // Project hooks run once trusted in ~/.gemini/trusted_hooks.json.
+    let lint = find(&inv, ArtifactKind::Hook, "BeforeTool#0.0", "service/.gemini/settings.json");
+    assert_eq!(
+        (lint.attributes["hook_name"].as_str(), lint.attributes["trust_status"].as_str()),
+        (Some("proj-lint"), Some("trusted"))
+    );
+    let upload = find(&inv, ArtifactKind::Hook, "BeforeTool#0.1", "service/.gemini/settings.json");
+    assert_eq!(upload.attributes["trust_status"], "untrusted");
+
     let ext = find(&inv, ArtifactKind::Plugin, "jira", "gemini-extension.json");
     assert_eq!(ext.attributes["type"], "extension");
     assert_eq!(ext.attributes["version"], "1.4.0");
@@ -506,6 +518,7 @@ fn copilot_cli() {
     assert_eq!(plugin.attributes["enabled"], false, "managed enabledPlugins turned it off");
     assert_eq!(find(&inv, ArtifactKind::Skill, "triage", "SKILL.md").scope, Scope::User);
     assert_eq!(find(&inv, ArtifactKind::Skill, "release-notes", "SKILL.md").scope, Scope::Project);
+    assert_eq!(find(&inv, ArtifactKind::Skill, "api-docs", "SKILL.md").scope, Scope::Project);
     assert_parse_error(&inv, "~/.copilot/hooks/broken.json", "line");
     // The auth state file is the secrets inventory's business, never read into artifacts here.
     assert!(inv

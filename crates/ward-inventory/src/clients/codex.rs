@@ -295,15 +295,29 @@ fn scan_installed_plugins(cx: &ScanContext, inv: &mut Inventory, cache: &Path, m
                 manifest_optional: false,
             };
             let key = format!("{plugin}@{market}");
+            let first_component = inv.artifacts.len();
             if let Some(idx) = scan_plugin_dir(cx, inv, &spec, version_dir) {
-                let enabled = configured
-                    .and_then(|c| c.get(&key))
-                    .and_then(|p| p.get("enabled"))
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true);
+                let config = configured.and_then(|c| c.get(&key));
+                let enabled = config.and_then(|p| p.get("enabled")).and_then(Value::as_bool).unwrap_or(true);
                 if let Some(art) = inv.artifacts.get_mut(idx) {
                     art.attributes.insert("enabled".into(), enabled.into());
                     art.attributes.insert("installed".into(), true.into());
+                }
+                // `[plugins."<p>".mcp_servers.<s>]` overlays the bundled servers' settings.
+                let overlays = config.and_then(|p| p.get("mcp_servers")).and_then(Value::as_object);
+                for art in inv.artifacts.iter_mut().skip(first_component) {
+                    if art.kind != ArtifactKind::McpServer {
+                        continue;
+                    }
+                    let overlay = overlays.and_then(|o| o.get(&art.name));
+                    let server_on =
+                        overlay.and_then(|o| o.get("enabled")).and_then(Value::as_bool).unwrap_or(true);
+                    art.attributes.insert("enabled".into(), (enabled && server_on).into());
+                    for k in ["default_tools_approval_mode", "enabled_tools", "disabled_tools"] {
+                        if let Some(v) = overlay.and_then(|o| o.get(k)) {
+                            art.attributes.insert(k.into(), v.clone());
+                        }
+                    }
                 }
                 seen.push(key);
             }

@@ -6,9 +6,9 @@
 //! user `~/.copilot/{settings.json, mcp-config.json, hooks/*.json, skills/, installed-plugins/}`;
 //! per project `.github/copilot/settings(.local).json`, `.github/mcp.json`, `.github/hooks/*.json`,
 //! `.github/skills/`. Copilot CLI also reads files that belong to other agents — `.mcp.json`,
-//! the hooks of `.claude/settings(.local).json`, `.agents/skills` — and those are reported for
-//! `copilot-cli` only when Copilot CLI is installed. `~/.copilot/config.json` holds auth state
-//! and is left to the secrets inventory.
+//! the hooks of `.claude/settings(.local).json`, `.agents/skills`, `.claude/skills` and their
+//! `~` forms — and those are reported for `copilot-cli` only when Copilot CLI is installed.
+//! `~/.copilot/config.json` holds auth state and is left to the secrets inventory.
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +63,7 @@ impl ClientScanner for CopilotCli {
         scan_skill_root(cx, inv, CLIENT, Scope::User, &copilot_dir.join("skills"));
         if installed {
             scan_skill_root(cx, inv, CLIENT, Scope::User, &cx.home_path(".agents/skills"));
+            scan_skill_root(cx, inv, CLIENT, Scope::User, &cx.home_path(".claude/skills"));
         }
         let enabled_plugins = enabled_plugins(&global);
         scan_installed_plugins(cx, inv, &copilot_dir.join("installed-plugins"), &enabled_plugins);
@@ -78,13 +79,16 @@ impl ClientScanner for CopilotCli {
             for path in own {
                 let is_claude_file = path.components().any(|c| c.as_os_str() == ".claude");
                 if let Some(s) = read_settings(cx, inv, &path, Scope::Project) {
+                    let risks = settings_risks(&s.doc, &s.shown, Severity::Medium);
                     if is_claude_file {
-                        // Copilot takes only hooks and a few switches from Claude Code's files.
+                        // Copilot takes only hooks and a few switches (disableAllHooks,
+                        // enabledPlugins) from Claude Code's files, not its permissions.
                         scan_hooks(cx, inv, &s, s.doc.get("hooks"));
+                        project_risks.extend(risks.into_iter().filter(|r| r.flag == "hooks-disabled"));
                     } else {
                         scan_settings_contents(cx, inv, &s);
+                        project_risks.extend(risks);
                     }
-                    project_risks.extend(settings_risks(&s.doc, &s.shown, Severity::Medium));
                 }
             }
             scan_mcp_file(cx, inv, &github.join("mcp.json"), Scope::Project);
@@ -95,6 +99,7 @@ impl ClientScanner for CopilotCli {
             scan_skill_root(cx, inv, CLIENT, Scope::Project, &github.join("skills"));
             if installed {
                 scan_skill_root(cx, inv, CLIENT, Scope::Project, &root.join(".agents/skills"));
+                scan_skill_root(cx, inv, CLIENT, Scope::Project, &root.join(".claude/skills"));
             }
         }
 

@@ -63,11 +63,14 @@ impl ClientScanner for GeminiCli {
         let mut policy_risks = scan_policies(cx, inv, &system_dir.join("policies"), Scope::Managed);
         policy_risks.extend(scan_policies(cx, inv, &gemini_dir.join("policies"), Scope::User));
 
+        let trusted_hooks = read_json(cx, inv, CLIENT, &gemini_dir.join("trusted_hooks.json"));
         let mut project_risks = Vec::new();
         for root in &cx.projects {
             let dot_gemini = root.join(".gemini");
             if let Some(s) = read_settings(cx, inv, &dot_gemini.join("settings.json"), Scope::Project) {
+                let start = inv.artifacts.len();
                 scan_settings_contents(cx, inv, &s);
+                mark_project_hook_trust(inv, start, trusted_hooks.as_ref(), root);
                 project_risks.extend(settings_risks(&s.doc, &s.shown, Severity::Medium));
             }
             scan_skill_root(cx, inv, CLIENT, Scope::Project, &dot_gemini.join("skills"));
@@ -144,6 +147,25 @@ fn scan_settings_contents(cx: &ScanContext, inv: &mut Inventory, s: &Settings) {
         for h in out {
             inv.push(h);
         }
+    }
+}
+
+/// Project hooks run only once trusted: `~/.gemini/trusted_hooks.json` keeps, per project path,
+/// the trusted `name:command` keys (⚠️ shape read leniently: path → list of keys).
+fn mark_project_hook_trust(inv: &mut Inventory, start: usize, trusted: Option<&Value>, root: &Path) {
+    let root_str = root.to_string_lossy();
+    let keys: Vec<&str> = trusted
+        .and_then(Value::as_object)
+        .and_then(|m| m.get(root_str.as_ref()))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for art in inv.artifacts.iter_mut().skip(start).filter(|a| a.kind == ArtifactKind::Hook) {
+        let name = art.attributes.get("hook_name").and_then(Value::as_str).unwrap_or("");
+        let command = art.attributes.get("command").and_then(Value::as_str).unwrap_or("");
+        let key = format!("{name}:{command}");
+        let status = if keys.contains(&key.as_str()) { "trusted" } else { "untrusted" };
+        art.attributes.insert("trust_status".into(), status.into());
     }
 }
 
