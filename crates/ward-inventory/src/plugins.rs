@@ -140,9 +140,7 @@ pub fn scan_plugin_dir(
     for component in components {
         inv.push(component);
     }
-    for component in &mut inv.artifacts[first_component..] {
-        component.attributes.insert("plugin".to_owned(), Value::String(name.clone()));
-    }
+    inv.tag_since(first_component, "plugin", name);
     inv.push(art);
     Some(inv.artifacts.len() - 1)
 }
@@ -182,11 +180,19 @@ fn manifest_paths(root: &Path, field: Option<&Value>) -> Option<Vec<PathBuf>> {
     Some(paths)
 }
 
-/// Immediate sub-directories of `dir`, sorted (missing dir → empty).
+/// Immediate sub-directories of `dir`, sorted (missing dir → empty). The entry's own type is
+/// used when the directory listing has it (no extra `stat`); symlinks are followed.
 pub fn sub_dirs(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut dirs: Vec<PathBuf> =
-        entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| match e.file_type() {
+            Ok(t) if t.is_symlink() => e.path().is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => false,
+        })
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     dirs
 }
@@ -196,13 +202,17 @@ pub fn files_with_suffix(dir: &Path, suffixes: &[&str]) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.is_file()
-                && p.file_name()
-                    .map(|n| n.to_string_lossy())
-                    .is_some_and(|n| suffixes.iter().any(|s| n.ends_with(s)))
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            suffixes.iter().any(|s| name.ends_with(s))
         })
+        .filter(|e| match e.file_type() {
+            Ok(t) if t.is_symlink() => e.path().is_file(),
+            Ok(t) => t.is_file(),
+            Err(_) => false,
+        })
+        .map(|e| e.path())
         .collect();
     files.sort();
     files
