@@ -114,7 +114,10 @@ impl ClientScanner for ClaudeCode {
                 agent = agent.attr("version", v);
             }
             agent = agent_settings(agent, &managed, &user, state.as_ref());
-            agent.risk.extend(project_risks);
+            let blocked = bypass_blocked(&managed);
+            agent
+                .risk
+                .extend(project_risks.into_iter().filter(|r| !(blocked && r.flag == "permissions-bypassed")));
             inv.push(agent);
         }
     }
@@ -468,9 +471,7 @@ fn agent_settings(
         agent = agent.attr("bypass_permissions_accepted", accepted.clone());
     }
 
-    let bypass_blocked = managed.iter().any(|s| {
-        s.doc.pointer("/permissions/disableBypassPermissionsMode").and_then(Value::as_str) == Some("disable")
-    });
+    let bypass_blocked = bypass_blocked(managed);
     for s in &ordered {
         for risk in settings_risks(&s.doc, &s.shown, Severity::High) {
             // A managed "disable" makes bypass mode unreachable whatever a user file says.
@@ -481,6 +482,13 @@ fn agent_settings(
         }
     }
     agent
+}
+
+/// A managed `disableBypassPermissionsMode: "disable"` makes bypass mode unreachable.
+fn bypass_blocked(managed: &[Settings]) -> bool {
+    managed.iter().any(|s| {
+        s.doc.pointer("/permissions/disableBypassPermissionsMode").and_then(Value::as_str) == Some("disable")
+    })
 }
 
 /// Hooks and MCP servers declared in the YAML front matter of subagents (`agents/*.md`) and
