@@ -668,6 +668,22 @@ fn managed_paths_follow_the_os() {
     write(&home.join(".gemini/settings.json"), r#"{"tools": {"sandbox": false}}"#);
     let gemini = scan(scanner("gemini-cli"), &cx(Os::MacOs));
     assert_eq!(agent(&gemini).attributes["sandbox"], "docker", "system settings override the user's");
+
+    // Copilot CLI ignores a world-writable managed settings file; that is a risk on the agent.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let managed = system.join("etc/github-copilot/managed-settings.json");
+        write(&managed, r#"{"permissions": {"deny": ["Read(~/.ssh/**)"]}}"#);
+        write(&home.join(".copilot/settings.json"), "{}");
+        let ok = scan(scanner("copilot-cli"), &cx(Os::Linux));
+        assert!(!flags(agent(&ok)).contains(&"managed-settings-ignored"));
+        assert_eq!(strings(&agent(&ok).attributes["deny_read"]), ["~/.ssh/**"]);
+        std::fs::set_permissions(&managed, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let ignored = scan(scanner("copilot-cli"), &cx(Os::Linux));
+        assert!(flags(agent(&ignored)).contains(&"managed-settings-ignored"));
+        assert!(agent(&ignored).attributes["deny_read"].as_array().unwrap().is_empty());
+    }
 }
 
 /// Seeded byte-level mutations of every fixture file (truncation, flipped bytes, inserted

@@ -53,6 +53,11 @@ impl ClientScanner for CopilotCli {
         let managed_path = managed_settings_path(cx);
 
         let managed = read_settings(cx, inv, &managed_path, Scope::Managed);
+        // A managed file Copilot refuses to load contributes nothing but a risk.
+        let ignored_managed = managed
+            .as_ref()
+            .and_then(|m| ignored_managed_file(&managed_path).map(|reason| (m.shown.clone(), reason)));
+        let managed = managed.filter(|_| ignored_managed.is_none());
         let user = read_settings(cx, inv, &copilot_dir.join("settings.json"), Scope::User);
         let global: Vec<&Settings> = [&managed, &user].into_iter().flatten().collect();
         for s in &global {
@@ -110,7 +115,14 @@ impl ClientScanner for CopilotCli {
             {
                 agent = agent.attr("version", v);
             }
-            agent = agent_settings(agent, managed.as_ref(), user.as_ref(), &managed_path);
+            if let Some((shown, reason)) = &ignored_managed {
+                agent = agent.with_risk(Risk::new(
+                    "managed-settings-ignored",
+                    Severity::High,
+                    format!("{shown}: {reason}, so Copilot CLI ignores it"),
+                ));
+            }
+            agent = agent_settings(agent, managed.as_ref(), user.as_ref());
             agent.risk.extend(project_risks);
             inv.push(agent);
         }
@@ -268,12 +280,7 @@ fn settings_risks(doc: &Value, origin: &str, severity: Severity) -> Vec<Risk> {
     risks
 }
 
-fn agent_settings(
-    mut agent: Artifact,
-    managed: Option<&Settings>,
-    user: Option<&Settings>,
-    managed_path: &Path,
-) -> Artifact {
+fn agent_settings(mut agent: Artifact, managed: Option<&Settings>, user: Option<&Settings>) -> Artifact {
     let ordered: Vec<&Settings> = user.into_iter().chain(managed).collect();
     let last = |pointer: &str| ordered.iter().rev().find_map(|s| s.doc.pointer(pointer).cloned());
     for (attr, pointer) in [
@@ -294,15 +301,6 @@ fn agent_settings(
     deny_read.sort();
     deny_read.dedup();
     agent = agent.attr("deny_rules", deny).attr("deny_read", deny_read);
-    if let Some(m) = managed {
-        if let Some(reason) = ignored_managed_file(managed_path) {
-            agent = agent.with_risk(Risk::new(
-                "managed-settings-ignored",
-                Severity::High,
-                format!("{}: {reason}, so Copilot CLI ignores it", m.shown),
-            ));
-        }
-    }
     for s in &ordered {
         agent.risk.extend(settings_risks(&s.doc, &s.shown, Severity::High));
     }
