@@ -114,6 +114,17 @@ fn read_small_json(path: &Path) -> Option<serde_json::Value> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
+/// The first executable named `name` on PATH; on Windows also `name.exe` / `.cmd` (npm global
+/// installs put `.cmd` shims there).
+pub fn find_binary(cx: &ScanContext, name: &str) -> Option<PathBuf> {
+    cx.which(name).or_else(|| match cx.os {
+        crate::context::Os::Windows => {
+            ["exe", "cmd"].iter().find_map(|ext| cx.which(&format!("{name}.{ext}")))
+        }
+        _ => None,
+    })
+}
+
 /// The first of `candidates` that is an executable file (fixed install locations off PATH, such
 /// as `~/.local/bin/claude`).
 pub fn first_executable(candidates: &[PathBuf]) -> Option<PathBuf> {

@@ -739,3 +739,35 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// Windows npm global installs: `<prefix>\codex.cmd` with the package in
+/// `<prefix>\node_modules\@openai\codex`.
+#[cfg(unix)]
+#[test]
+fn windows_npm_shims_are_found() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("npm");
+    write(
+        &prefix.join("codex.cmd"),
+        "@ECHO off\r\nnode \"%~dp0\\node_modules\\@openai\\codex\\bin\\codex.js\" %*\r\n",
+    );
+    std::fs::set_permissions(prefix.join("codex.cmd"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    write(
+        &prefix.join("node_modules/@openai/codex/package.json"),
+        r#"{"name": "@openai/codex", "version": "0.131.0"}"#,
+    );
+    let cx = |os| ScanContext {
+        home: dir.path().join("home"),
+        system_root: dir.path().join("system"),
+        projects: Vec::new(),
+        path_dirs: vec![prefix.clone()],
+        os,
+    };
+    let inv = scan(scanner("codex"), &cx(Os::Windows));
+    let a = agent(&inv);
+    assert!(a.identity.ends_with("codex.cmd"), "{}", a.identity);
+    assert_eq!(a.attributes["version"], "0.131.0");
+    // Elsewhere a `.cmd` file is not the codex binary.
+    assert!(scan(scanner("codex"), &cx(Os::Linux)).artifacts.is_empty());
+}

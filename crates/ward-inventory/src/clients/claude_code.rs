@@ -17,7 +17,8 @@ use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 use crate::context::{Os, ScanContext};
 use crate::hooks::{scan_hooks_object, HookSource};
 use crate::install::{
-    agent_artifact, binary_version, first_executable, highest_version_in, version_from_resolved_path,
+    agent_artifact, binary_version, find_binary, first_executable, highest_version_in,
+    version_from_resolved_path,
 };
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
@@ -47,7 +48,9 @@ impl ClientScanner for ClaudeCode {
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
         let config_dir = cx.home_path(".claude");
         let state_file = cx.home_path(".claude.json");
-        let binary = cx.which("claude").or_else(|| first_executable(&[cx.home_path(".local/bin/claude")]));
+        let binary = find_binary(cx, "claude").or_else(|| {
+            first_executable(&[cx.home_path(".local/bin/claude"), cx.home_path(".local/bin/claude.exe")])
+        });
         let installed = binary.is_some() || config_dir.is_dir() || state_file.is_file();
         let managed_dir = managed_dir(cx);
 

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use ward_model::{Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
-use crate::install::agent_artifact;
+use crate::install::{agent_artifact, find_binary};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::sub_dirs;
@@ -35,7 +35,7 @@ impl ClientScanner for ClaudeDesktop {
         let app_data = cx.editor_user_data("Claude");
         let bundle = (cx.os == Os::MacOs).then(|| cx.system_path("/Applications/Claude.app"));
         let bundle = bundle.filter(|b| b.is_dir());
-        let binary = cx.which("claude-desktop");
+        let binary = find_binary(cx, "claude-desktop");
         let installed = app_data.is_dir() || bundle.is_some() || binary.is_some();
         if !installed {
             return;

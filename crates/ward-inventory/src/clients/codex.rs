@@ -18,7 +18,7 @@ use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
 use crate::hooks::{hook_artifact, scan_hooks_object, HookSource};
-use crate::install::{agent_artifact, binary_version};
+use crate::install::{agent_artifact, binary_version, find_binary};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
@@ -46,7 +46,7 @@ impl ClientScanner for Codex {
 
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
         let codex_home = cx.home_path(".codex");
-        let binary = cx.which("codex");
+        let binary = find_binary(cx, "codex");
         let installed = binary.is_some() || codex_home.is_dir();
         let managed_dir = match cx.os {
             Os::Windows => cx.system_path("ProgramData/OpenAI/Codex"),

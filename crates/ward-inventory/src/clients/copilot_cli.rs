@@ -18,7 +18,7 @@ use ward_model::{Artifact, Risk, Scope, Severity};
 use super::claude_code::{deny_read_from_rules, marketplace_artifact, string_list};
 use crate::context::{Os, ScanContext};
 use crate::hooks::{scan_hooks_object, HookSource};
-use crate::install::{agent_artifact, binary_version};
+use crate::install::{agent_artifact, binary_version, find_binary};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
@@ -48,7 +48,7 @@ impl ClientScanner for CopilotCli {
 
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
         let copilot_dir = cx.home_path(".copilot");
-        let binary = cx.which("copilot");
+        let binary = find_binary(cx, "copilot");
         let installed = binary.is_some() || copilot_dir.is_dir();
         let managed_path = managed_settings_path(cx);
 

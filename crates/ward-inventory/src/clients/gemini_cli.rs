@@ -16,7 +16,7 @@ use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
 use crate::hooks::{scan_hooks_object, HookSource};
-use crate::install::{agent_artifact, binary_version};
+use crate::install::{agent_artifact, binary_version, find_binary};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
@@ -42,7 +42,7 @@ impl ClientScanner for GeminiCli {
 
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
         let gemini_dir = cx.home_path(".gemini");
-        let binary = cx.which("gemini");
+        let binary = find_binary(cx, "gemini");
         let installed = binary.is_some() || gemini_dir.is_dir();
         let system_dir = system_dir(cx);
 

@@ -17,7 +17,7 @@ use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
 use crate::hooks::{hook_artifact, HookSource};
-use crate::install::{agent_artifact, binary_version, first_executable};
+use crate::install::{agent_artifact, binary_version, find_binary, first_executable};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, unpinned_package, McpSource};
 use crate::plugins::{files_with_suffix, mcp_server_map};
@@ -58,8 +58,8 @@ impl ClientScanner for OpenCode {
 
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
         let config_dir = cx.home_path(".config/opencode");
-        let binary =
-            cx.which("opencode").or_else(|| first_executable(&[cx.home_path(".opencode/bin/opencode")]));
+        let binary = find_binary(cx, "opencode")
+            .or_else(|| first_executable(&[cx.home_path(".opencode/bin/opencode")]));
         let installed =
             binary.is_some() || config_dir.is_dir() || cx.home_path(".local/share/opencode").is_dir();
         let managed_dir = match cx.os {
