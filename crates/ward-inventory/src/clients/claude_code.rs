@@ -459,6 +459,9 @@ fn agent_settings(
     deny_read.extend(ordered.iter().flat_map(|s| string_list(s.doc.pointer("/sandbox/filesystem/denyRead"))));
     deny_read.sort();
     deny_read.dedup();
+    // Rules are command lines and paths as the user wrote them: scrubbed like any identity.
+    let deny: Vec<String> = deny.iter().map(|r| scrub_text(r)).collect();
+    let deny_read: Vec<String> = deny_read.iter().map(|r| scrub_text(r)).collect();
     agent = agent.attr("deny_rules", deny).attr("deny_read", deny_read);
     let mut env_names: Vec<String> = ordered
         .iter()

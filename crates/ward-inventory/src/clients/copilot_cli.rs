@@ -23,6 +23,7 @@ use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
 use crate::read::read_json;
+use crate::sanitize::scrub_text;
 use crate::skills::scan_skill_root;
 use crate::ClientScanner;
 
@@ -300,6 +301,9 @@ fn agent_settings(mut agent: Artifact, managed: Option<&Settings>, user: Option<
     let mut deny_read = deny_read_from_rules(&deny);
     deny_read.sort();
     deny_read.dedup();
+    // Rules are command lines and paths as the user wrote them: scrubbed like any identity.
+    let deny: Vec<String> = deny.iter().map(|r| scrub_text(r)).collect();
+    let deny_read: Vec<String> = deny_read.iter().map(|r| scrub_text(r)).collect();
     agent = agent.attr("deny_rules", deny).attr("deny_read", deny_read);
     for s in &ordered {
         agent.risk.extend(settings_risks(&s.doc, &s.shown, Severity::High));

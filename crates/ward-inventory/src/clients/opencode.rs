@@ -235,6 +235,19 @@ fn scan_agents_mcp(cx: &ScanContext, inv: &mut Inventory, path: &Path, scope: Sc
     }
 }
 
+/// A permission object with its patterns (command globs a user may have pasted a token into)
+/// scrubbed, keys and values alike.
+fn scrub_value(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (scrub_text(k), scrub_value(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(scrub_value).collect()),
+        Value::String(s) => Value::String(scrub_text(s)),
+        other => other.clone(),
+    }
+}
+
 /// The permission for a tool: a string, or a pattern map whose `*` entry is the default.
 fn tool_permission<'a>(permission: &'a Value, tool: &str) -> Option<&'a str> {
     match permission.get(tool)? {
@@ -326,7 +339,7 @@ fn agent_settings(mut agent: Artifact, ordered: &[&Config]) -> Artifact {
     }
     deny_read.sort();
     deny_read.dedup();
-    agent = agent.attr("permission", Value::Object(permission)).attr("deny_read", deny_read);
+    agent = agent.attr("permission", scrub_value(&Value::Object(permission))).attr("deny_read", deny_read);
     for c in ordered {
         agent.risk.extend(config_risks(&c.doc, &c.shown, Severity::High));
     }
