@@ -25,11 +25,15 @@ pub fn scan_hooks_object(cx: &ScanContext, src: &HookSource<'_>, hooks: &Value, 
     for (event, groups) in events {
         let Some(groups) = groups.as_array() else { continue };
         for (gi, group) in groups.iter().enumerate() {
+            // A group or handler of the wrong type is skipped, not reported as an empty hook.
+            if !group.is_object() {
+                continue;
+            }
             let matcher = group.get("matcher").and_then(Value::as_str);
             match group.get("hooks").and_then(Value::as_array) {
                 // Nested: matcher group with handlers.
                 Some(handlers) => {
-                    for (hi, h) in handlers.iter().enumerate() {
+                    for (hi, h) in handlers.iter().enumerate().filter(|(_, h)| h.is_object()) {
                         out.push(hook_artifact(cx, src, event, matcher, h, &format!("{gi}.{hi}")));
                     }
                 }

@@ -771,3 +771,43 @@ fn windows_npm_shims_are_found() {
     // Elsewhere a `.cmd` file is not the codex binary.
     assert!(scan(scanner("codex"), &cx(Os::Linux)).artifacts.is_empty());
 }
+
+/// Well-formed files with values of the wrong type: skipped without findings; only the agent
+/// itself is reported.
+#[test]
+fn wrong_types_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let files: [(&str, &str); 8] = [
+        (
+            ".codex/config.toml",
+            "mcp_servers = \"x\"\nnotify = \"x\"\nprofiles = 3\nprojects = []\nsandbox_mode = 7\n[hooks]\nPreToolUse = \"x\"\n",
+        ),
+        (".claude/settings.json", r#"{"hooks": [], "permissions": "x", "enabledPlugins": [], "env": 3}"#),
+        (".claude.json", r#"{"mcpServers": [], "projects": {"/p": 3, "/q": {"mcpServers": "x"}}}"#),
+        (
+            ".gemini/settings.json",
+            r#"{"mcpServers": {"a": 3}, "hooks": {"BeforeTool": "x"}, "mcp": {"excluded": "x"}, "tools": 1}"#,
+        ),
+        (".copilot/mcp-config.json", r#"{"mcpServers": {"a": "x", "b": [1]}}"#),
+        (".copilot/settings.json", r#"{"hooks": {"preToolUse": [1, "x", null]}, "permissions": []}"#),
+        (".config/opencode/opencode.json", r#"{"mcp": [], "plugin": "x", "permission": 3, "agent": []}"#),
+        (".config/Claude/claude_desktop_config.json", r#"{"mcpServers": "x"}"#),
+    ];
+    for (rel, text) in files {
+        write(&home.join(rel), text);
+    }
+    let cx = ScanContext {
+        home,
+        system_root: dir.path().join("system"),
+        projects: Vec::new(),
+        path_dirs: Vec::new(),
+        os: Os::Linux,
+    };
+    for scanner in clients::all() {
+        let inv = scan(scanner, &cx);
+        assert!(inv.findings.is_empty(), "{}: {:#?}", scanner.client(), inv.findings);
+        let other: Vec<_> = inv.artifacts.iter().filter(|a| a.kind != ArtifactKind::Agent).collect();
+        assert!(other.is_empty(), "{}: {other:#?}", scanner.client());
+    }
+}
