@@ -125,6 +125,14 @@ pub fn find_binary(cx: &ScanContext, name: &str) -> Option<PathBuf> {
     })
 }
 
+/// On macOS, whether an MDM configuration profile delivers the preference `domain`
+/// (`/Library/Managed Preferences/<domain>.plist`, binary plist: presence only). `None`
+/// elsewhere.
+pub fn mdm_profile_present(cx: &ScanContext, domain: &str) -> Option<bool> {
+    (cx.os == crate::context::Os::MacOs)
+        .then(|| cx.system_path(&format!("/Library/Managed Preferences/{domain}.plist")).is_file())
+}
+
 /// The first of `candidates` that is an executable file (fixed install locations off PATH, such
 /// as `~/.local/bin/claude`).
 pub fn first_executable(candidates: &[PathBuf]) -> Option<PathBuf> {

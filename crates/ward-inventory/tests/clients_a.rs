@@ -369,7 +369,7 @@ fn claude_desktop() {
     assert_eq!(a.attributes["version"], "0.14.10");
     assert_eq!(a.attributes["config_dir"], "~/Library/Application Support/Claude");
     assert_eq!(a.attributes["mcp_server_count"], 3);
-    assert_eq!(a.attributes["managed_policy"], false);
+    assert_eq!(a.attributes["mdm_profile"], false);
 
     let fs = find(&inv, ArtifactKind::McpServer, "filesystem", "claude_desktop_config.json");
     assert!(flags(fs).contains(&"unpinned-package"));
@@ -655,8 +655,11 @@ fn managed_paths_follow_the_os() {
         r#"{"permissions": {"deny": ["Read(~/.netrc)"]}}"#,
     );
     write(&home.join(".claude/settings.json"), "{}");
+    write(&system.join("Library/Managed Preferences/com.anthropic.claudecode.plist"), "bplist00");
     let claude = scan(scanner("claude-code"), &cx(Os::MacOs));
     assert_eq!(strings(&agent(&claude).attributes["deny_read"]), ["~/.netrc"]);
+    assert_eq!(agent(&claude).attributes["mdm_profile"], true);
+    assert!(!agent(&scan(scanner("claude-code"), &cx(Os::Linux))).attributes.contains_key("mdm_profile"));
     assert!(scan(scanner("claude-code"), &cx(Os::Linux)).artifacts[0].attributes["deny_read"]
         .as_array()
         .unwrap()

@@ -17,7 +17,7 @@ use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 use crate::context::{Os, ScanContext};
 use crate::hooks::{scan_hooks_object, HookSource};
 use crate::install::{
-    agent_artifact, binary_version, find_binary, first_executable, highest_version_in,
+    agent_artifact, binary_version, find_binary, first_executable, highest_version_in, mdm_profile_present,
     version_from_resolved_path,
 };
 use crate::inventory::Inventory;
@@ -115,6 +115,9 @@ impl ClientScanner for ClaudeCode {
             let mut agent = agent_artifact(cx, CLIENT, binary.as_deref(), Some(&config_dir));
             if let Some(v) = claude_version(cx, binary.as_deref()) {
                 agent = agent.attr("version", v);
+            }
+            if let Some(present) = mdm_profile_present(cx, "com.anthropic.claudecode") {
+                agent = agent.attr("mdm_profile", present);
             }
             agent = agent_settings(agent, &managed, &user, state.as_ref());
             let blocked = bypass_blocked(&managed);

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use ward_model::{Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
-use crate::install::{agent_artifact, find_binary};
+use crate::install::{agent_artifact, find_binary, mdm_profile_present};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::sub_dirs;
@@ -61,10 +61,8 @@ impl ClientScanner for ClaudeDesktop {
         if let Some(v) = bundle.as_deref().and_then(|b| bundle_version(cx, inv, b)) {
             agent = agent.attr("version", v);
         }
-        // MDM policy (`com.anthropic.claudefordesktop`): present or not; the plist is binary.
-        if cx.os == Os::MacOs {
-            let policy = cx.system_path("/Library/Managed Preferences/com.anthropic.claudefordesktop.plist");
-            agent = agent.attr("managed_policy", policy.is_file());
+        if let Some(present) = mdm_profile_present(cx, "com.anthropic.claudefordesktop") {
+            agent = agent.attr("mdm_profile", present);
         }
         // The chat app has no permission settings of its own: nothing it may read is denied.
         agent = agent.attr("deny_read", Vec::<String>::new());

@@ -18,7 +18,7 @@ use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
 use crate::hooks::{hook_artifact, scan_hooks_object, HookSource};
-use crate::install::{agent_artifact, binary_version, find_binary};
+use crate::install::{agent_artifact, binary_version, find_binary, mdm_profile_present};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
@@ -141,6 +141,9 @@ impl ClientScanner for Codex {
                 binary.as_deref().and_then(|b| binary_version(b, Some("@openai/codex"), &["codex"]))
             {
                 agent = agent.attr("version", v);
+            }
+            if let Some(present) = mdm_profile_present(cx, "com.openai.codex") {
+                agent = agent.attr("mdm_profile", present);
             }
             agent = agent_settings(cx, agent, &merged, requirements.as_ref().map(|r| &r.doc), &profile_files);
             agent.risk.extend(project_risks);

@@ -18,7 +18,7 @@ use ward_model::{Artifact, Risk, Scope, Severity};
 use super::claude_code::{deny_read_from_rules, marketplace_artifact, string_list};
 use crate::context::{Os, ScanContext};
 use crate::hooks::{scan_hooks_object, HookSource};
-use crate::install::{agent_artifact, binary_version, find_binary};
+use crate::install::{agent_artifact, binary_version, find_binary, mdm_profile_present};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
@@ -122,6 +122,9 @@ impl ClientScanner for CopilotCli {
                     Severity::High,
                     format!("{shown}: {reason}, so Copilot CLI ignores it"),
                 ));
+            }
+            if let Some(present) = mdm_profile_present(cx, "com.github.copilot") {
+                agent = agent.attr("mdm_profile", present);
             }
             agent = agent_settings(agent, managed.as_ref(), user.as_ref());
             agent.risk.extend(project_risks);

@@ -17,7 +17,7 @@ use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
 use crate::hooks::{hook_artifact, HookSource};
-use crate::install::{agent_artifact, binary_version, find_binary, first_executable};
+use crate::install::{agent_artifact, binary_version, find_binary, first_executable, mdm_profile_present};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, unpinned_package, McpSource};
 use crate::plugins::{files_with_suffix, mcp_server_map};
@@ -119,6 +119,9 @@ impl ClientScanner for OpenCode {
                 agent = agent.attr("version", v);
             }
             let ordered: Vec<&Config> = global.iter().collect();
+            if let Some(present) = mdm_profile_present(cx, "ai.opencode.managed") {
+                agent = agent.attr("mdm_profile", present);
+            }
             agent = agent_settings(agent, &ordered);
             agent.risk.extend(project_risks);
             inv.push(agent);
