@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use ward_model::{Artifact, ArtifactKind, Scope};
 
 use crate::context::ScanContext;
+use crate::inventory::Inventory;
+use crate::read::read_text;
 
 /// `package.json` files are small; anything bigger is not one.
 const MAX_PACKAGE_JSON_BYTES: u64 = 1024 * 1024;
@@ -131,6 +133,21 @@ pub fn find_binary(cx: &ScanContext, name: &str) -> Option<PathBuf> {
 pub fn mdm_profile_present(cx: &ScanContext, domain: &str) -> Option<bool> {
     (cx.os == crate::context::Os::MacOs)
         .then(|| cx.system_path(&format!("/Library/Managed Preferences/{domain}.plist")).is_file())
+}
+
+/// `CFBundleShortVersionString` from a macOS app bundle's XML `Info.plist` (a binary plist
+/// gives `None`).
+pub fn app_bundle_version(
+    cx: &ScanContext,
+    inv: &mut Inventory,
+    client: &str,
+    bundle: &Path,
+) -> Option<String> {
+    let text = read_text(cx, inv, client, &bundle.join("Contents/Info.plist"))?;
+    let after_key = text.split("<key>CFBundleShortVersionString</key>").nth(1)?;
+    let value = after_key.trim_start().strip_prefix("<string>")?;
+    let version = value.split("</string>").next()?.trim();
+    looks_like_version(version).then(|| version.to_owned())
 }
 
 /// The first of `candidates` that is an executable file (fixed install locations off PATH, such

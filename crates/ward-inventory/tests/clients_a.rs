@@ -645,6 +645,14 @@ fn managed_paths_follow_the_os() {
     assert_eq!(a.attributes["approval_policy"], "on-request", "managed_config.toml wins");
     assert_eq!(a.attributes["requirements"]["allowed_sandbox_modes"], serde_json::json!(["read-only"]));
     assert!(!flags(a).contains(&"approval-disabled"));
+    // The macOS desktop app, with its version from the bundle.
+    write(
+        &system.join("Applications/Codex.app/Contents/Info.plist"),
+        "<plist><dict><key>CFBundleShortVersionString</key>\n\t<string>26.1.0</string></dict></plist>",
+    );
+    let mac = scan(scanner("codex"), &cx(Os::MacOs));
+    assert_eq!(agent(&mac).attributes["app"], system.join("Applications/Codex.app").display().to_string());
+    assert_eq!(agent(&mac).attributes["app_version"], "26.1.0");
     // On Linux the same home has no managed_config.toml in effect.
     let linux = scan(scanner("codex"), &cx(Os::Linux));
     assert_eq!(agent(&linux).attributes["approval_policy"], "never");

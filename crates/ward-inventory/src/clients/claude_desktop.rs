@@ -14,11 +14,11 @@ use serde_json::{json, Value};
 use ward_model::{Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
-use crate::install::{agent_artifact, find_binary, mdm_profile_present};
+use crate::install::{agent_artifact, app_bundle_version, find_binary, mdm_profile_present};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::sub_dirs;
-use crate::read::{read_json, read_text};
+use crate::read::read_json;
 use crate::ClientScanner;
 
 const CLIENT: &str = "claude-desktop";
@@ -58,7 +58,7 @@ impl ClientScanner for ClaudeDesktop {
         let install_path = bundle.as_deref().or(binary.as_deref());
         let mut agent =
             agent_artifact(cx, CLIENT, install_path, Some(&app_data)).attr("mcp_server_count", server_count);
-        if let Some(v) = bundle.as_deref().and_then(|b| bundle_version(cx, inv, b)) {
+        if let Some(v) = bundle.as_deref().and_then(|b| app_bundle_version(cx, inv, CLIENT, b)) {
             agent = agent.attr("version", v);
         }
         if let Some(present) = mdm_profile_present(cx, "com.anthropic.claudefordesktop") {
@@ -111,13 +111,4 @@ fn scan_extensions(cx: &ScanContext, inv: &mut Inventory, app_data: &Path) -> us
         count += 1;
     }
     count
-}
-
-/// `CFBundleShortVersionString` from the app bundle's XML `Info.plist`.
-fn bundle_version(cx: &ScanContext, inv: &mut Inventory, bundle: &Path) -> Option<String> {
-    let text = read_text(cx, inv, CLIENT, &bundle.join("Contents/Info.plist"))?;
-    let after_key = text.split("<key>CFBundleShortVersionString</key>").nth(1)?;
-    let value = after_key.trim_start().strip_prefix("<string>")?;
-    let version = value.split("</string>").next()?.trim();
-    crate::install::looks_like_version(version).then(|| version.to_owned())
 }

@@ -1,6 +1,6 @@
-//! OpenAI Codex (CLI, IDE extension, desktop app; they share `~/.codex`): the installation and
-//! its security settings, MCP servers, hooks, skills, plugins and marketplaces at every layer
-//! (reference/codex.md §1–§4).
+//! OpenAI Codex (CLI, IDE extension, desktop app; they share `~/.codex`): the installation (binary
+//! on PATH, macOS `/Applications/Codex.app`, the config dir) and its security settings, MCP
+//! servers, hooks, skills, plugins and marketplaces at every layer (reference/codex.md §1–§4).
 //!
 //! Layers read: managed `/etc/codex/{requirements.toml, managed_config.toml, config.toml,
 //! hooks.json, skills/}` (`%ProgramData%\OpenAI\Codex` on Windows, where `managed_config.toml`
@@ -18,7 +18,7 @@ use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use crate::context::{Os, ScanContext};
 use crate::hooks::{hook_artifact, scan_hooks_object, HookSource};
-use crate::install::{agent_artifact, binary_version, find_binary, mdm_profile_present};
+use crate::install::{agent_artifact, app_bundle_version, binary_version, find_binary, mdm_profile_present};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
@@ -47,7 +47,10 @@ impl ClientScanner for Codex {
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
         let codex_home = cx.home_path(".codex");
         let binary = find_binary(cx, "codex");
-        let installed = binary.is_some() || codex_home.is_dir();
+        // The desktop app on macOS shares ~/.codex with the CLI.
+        let app =
+            (cx.os == Os::MacOs).then(|| cx.system_path("/Applications/Codex.app")).filter(|a| a.is_dir());
+        let installed = binary.is_some() || app.is_some() || codex_home.is_dir();
         let managed_dir = match cx.os {
             Os::Windows => cx.system_path("ProgramData/OpenAI/Codex"),
             Os::Linux | Os::MacOs => cx.system_path("/etc/codex"),
@@ -136,7 +139,14 @@ impl ClientScanner for Codex {
         }
 
         if installed {
-            let mut agent = agent_artifact(cx, CLIENT, binary.as_deref(), Some(&codex_home));
+            let mut agent =
+                agent_artifact(cx, CLIENT, binary.as_deref().or(app.as_deref()), Some(&codex_home));
+            if let Some(app) = &app {
+                agent = agent.attr("app", cx.display(app));
+                if let Some(v) = app_bundle_version(cx, inv, CLIENT, app) {
+                    agent = agent.attr("app_version", v);
+                }
+            }
             if let Some(v) =
                 binary.as_deref().and_then(|b| binary_version(b, Some("@openai/codex"), &["codex"]))
             {
