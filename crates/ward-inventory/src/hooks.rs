@@ -25,11 +25,15 @@ pub fn scan_hooks_object(cx: &ScanContext, src: &HookSource<'_>, hooks: &Value, 
     for (event, groups) in events {
         let Some(groups) = groups.as_array() else { continue };
         for (gi, group) in groups.iter().enumerate() {
+            // A group or handler of the wrong type is skipped, not reported as an empty hook.
+            if !group.is_object() {
+                continue;
+            }
             let matcher = group.get("matcher").and_then(Value::as_str);
             match group.get("hooks").and_then(Value::as_array) {
                 // Nested: matcher group with handlers.
                 Some(handlers) => {
-                    for (hi, h) in handlers.iter().enumerate() {
+                    for (hi, h) in handlers.iter().enumerate().filter(|(_, h)| h.is_object()) {
                         out.push(hook_artifact(cx, src, event, matcher, h, &format!("{gi}.{hi}")));
                     }
                 }
@@ -69,6 +73,9 @@ pub fn hook_artifact(
     }
     if let Some(u) = url {
         art = art.attr("url", scrub_text(u));
+    }
+    if let Some(n) = handler.get("name").and_then(Value::as_str) {
+        art = art.attr("hook_name", n);
     }
     for key in ["timeout", "timeoutSec", "timeout_ms", "failClosed", "async"] {
         if let Some(v) = handler.get(key) {

@@ -24,6 +24,15 @@ impl Inventory {
         });
     }
 
+    /// Add `key = value` to every artifact pushed since `start` (an earlier `artifacts.len()`),
+    /// e.g. the plugin or project a batch of artifacts came from.
+    pub fn tag_since(&mut self, start: usize, key: &str, value: impl Into<serde_json::Value>) {
+        let value = value.into();
+        for art in self.artifacts.iter_mut().skip(start) {
+            art.attributes.insert(key.to_owned(), value.clone());
+        }
+    }
+
     /// Record that `path` exists but cannot be parsed.
     pub fn parse_error(&mut self, client: &str, shown_path: &str, detail: impl std::fmt::Display) {
         let msg = format!("cannot parse {shown_path}: {detail}");
