@@ -41,7 +41,6 @@ pub fn all() -> Vec<&'static dyn ClientScanner> {
         &GeminiCli,
         &CopilotCli,
         &OpenCode,
-
         // inv-b: VS Code family, Zed, Amazon Q / Kiro, Aider.
         &cursor::Cursor,
         &vscode::VsCode,
