@@ -1214,7 +1214,9 @@ mod tests {
 
     #[test]
     fn malformed_content_never_panics() {
-        for text in ["", "=", ":::", "[", "{", "export =", "\u{0}\u{ff}", "- :", "machine", "password", "://@"] {
+        for text in
+            ["", "=", ":::", "[", "{", "export =", "\u{0}\u{ff}", "- :", "machine", "password", "://@"]
+        {
             assert!(judge_all(text).len() >= 16);
         }
     }

@@ -261,7 +261,10 @@ fn mcp_plaintext_secret_becomes_a_secret_artifact() {
     assert_eq!(s.attributes["mode"], "0644");
     assert_eq!(s.attributes["mcp_server_id"], Value::from(mcp.id.clone()));
     let f = flags(s);
-    assert!(f.contains(&("plaintext-secret", Severity::High)) && f.contains(&("loose-permissions", Severity::High)));
+    assert!(
+        f.contains(&("plaintext-secret", Severity::High))
+            && f.contains(&("loose-permissions", Severity::High))
+    );
     assert!(!serde_json::to_string(&out).unwrap().contains(MARKER));
 }
 
@@ -316,10 +319,8 @@ fn stable_ids_across_scans() {
 /// never carry the planted value (the same function the `secret_file_judges` fuzz target runs).
 #[test]
 fn judges_survive_mutated_input() {
-    let seeds: Vec<String> = walk_files(&fixture("secrets"))
-        .into_iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .collect();
+    let seeds: Vec<String> =
+        walk_files(&fixture("secrets")).into_iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect();
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut rand = move || {
         state ^= state << 13;
