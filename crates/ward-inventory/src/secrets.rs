@@ -779,10 +779,24 @@ fn secret_key_names(text: &str) -> Vec<String> {
     let mut names = BTreeSet::new();
     for (k, v) in key_values(text) {
         if (is_secret_name(k) && is_literal_value(v)) || looks_like_token(v) || url_has_credentials(v) {
-            names.insert(k.to_owned());
+            names.insert(key_label(k));
         }
     }
     names.into_iter().collect()
+}
+
+/// A key name as reported: names are kept only when they look like identifiers, because some
+/// files key their maps by user, host or even token (`{"host:user": "gho_…"}`).
+fn key_label(k: &str) -> String {
+    let identifier = !k.is_empty()
+        && k.len() <= 64
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !looks_like_token(k);
+    if identifier {
+        k.to_owned()
+    } else {
+        "(unnamed key)".to_owned()
+    }
 }
 
 /// `.env`, `.envrc`: secret-named keys with literal values.
@@ -892,10 +906,10 @@ fn collect_secret_json_keys(v: &Value, depth: usize, out: &mut BTreeSet<String>)
             for (k, child) in map {
                 match child {
                     Value::String(s) if (is_secret_name(k) && is_literal_value(s)) || looks_like_token(s) => {
-                        out.insert(k.clone());
+                        out.insert(key_label(k));
                     }
                     Value::String(s) if url_has_credentials(s) => {
-                        out.insert(k.clone());
+                        out.insert(key_label(k));
                     }
                     _ => collect_secret_json_keys(child, depth + 1, out),
                 }
@@ -986,7 +1000,7 @@ fn yarnrc(text: &str) -> Facts {
     let mut names = BTreeSet::new();
     for (k, v) in key_values(text) {
         if matches!(k, "npmAuthToken" | "npmAuthIdent" | "npmPassword") && is_literal_value(v) {
-            names.insert(k.to_owned());
+            names.insert(key_label(k));
         }
     }
     Facts::credential(!names.is_empty()).attr("secret_keys", names.into_iter().collect::<Vec<_>>())
