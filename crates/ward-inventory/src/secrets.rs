@@ -28,6 +28,8 @@ pub struct Facts {
     pub holds_credential: bool,
     pub attributes: Vec<(&'static str, Value)>,
     pub risks: Vec<Risk>,
+    /// The file should be JSON but is not: `line L, column C: …` (positions only, no content).
+    pub parse_error: Option<String>,
 }
 
 impl Facts {
@@ -351,14 +353,20 @@ pub fn scan_secrets(cx: &ScanContext, inv: &mut Inventory) {
 pub fn scan_user_secrets(cx: &ScanContext, inv: &mut Inventory) {
     for loc in USER_LOCATIONS {
         let path = cx.home_path(loc.rel);
-        if let Some(art) = inspect_known(cx, loc, Scope::User, &path) {
+        if let Some(art) = inspect_known(cx, inv, loc, Scope::User, &path) {
             inv.push(art);
         }
     }
     scan_ssh_dir(cx, inv, &cx.home_path(".ssh"));
 }
 
-fn inspect_known(cx: &ScanContext, loc: &Known, scope: Scope, path: &Path) -> Option<Artifact> {
+fn inspect_known(
+    cx: &ScanContext,
+    inv: &mut Inventory,
+    loc: &Known,
+    scope: Scope,
+    path: &Path,
+) -> Option<Artifact> {
     let meta = std::fs::metadata(path).ok()?;
     let facts = match loc.check {
         Check::Present => {
@@ -386,6 +394,9 @@ fn inspect_known(cx: &ScanContext, loc: &Known, scope: Scope, path: &Path) -> Op
             }
         }
     };
+    if let Some(e) = &facts.parse_error {
+        inv.parse_error(loc.client, &cx.display(path), e);
+    }
     if !facts.holds_credential {
         return None;
     }
@@ -573,6 +584,9 @@ pub fn scan_project_secrets(cx: &ScanContext, inv: &mut Inventory, root: &Path) 
             },
             None => Facts::credential(meta.len() > 0),
         };
+        if let Some(e) = &facts.parse_error {
+            inv.parse_error(client, &cx.display(&path), e);
+        }
         if !facts.holds_credential {
             continue;
         }
@@ -870,8 +884,9 @@ pub fn aws_credentials(text: &str) -> Facts {
 
 /// JSON credential files (service accounts, ADC, OAuth caches): secret-named keys with values.
 pub fn json_credential(text: &str) -> Facts {
-    let Ok(v) = crate::read::parse_jsonc(text) else {
-        return Facts::credential(false);
+    let v = match crate::read::parse_jsonc(text) {
+        Ok(v) => v,
+        Err(e) => return Facts { parse_error: Some(crate::read::json_error(&e)), ..Facts::default() },
     };
     let mut names = BTreeSet::new();
     collect_secret_json_keys(&v, 0, &mut names);
@@ -936,8 +951,9 @@ pub fn kubeconfig(text: &str) -> Facts {
 
 /// `~/.docker/config.json`: registries with inline `auth` / `identitytoken`.
 pub fn docker_config(text: &str) -> Facts {
-    let Ok(v) = crate::read::parse_jsonc(text) else {
-        return Facts::credential(false);
+    let v = match crate::read::parse_jsonc(text) {
+        Ok(v) => v,
+        Err(e) => return Facts { parse_error: Some(crate::read::json_error(&e)), ..Facts::default() },
     };
     let inline = v
         .get("auths")

@@ -303,6 +303,54 @@ fn clis_on_path_first_match_and_version_from_layout() {
 }
 
 #[test]
+fn broken_credential_files_become_findings_without_content() {
+    let m = Machine::secrets();
+    let home = m.home();
+    std::fs::write(
+        home.join(".docker/config.json"),
+        "{\n  \"auths\": {\n    \"x\": {\"auth\": \"PLANTEDbroken\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.join(".codex/auth.json"),
+        "{\"OPENAI_API_KEY\": \"sk-PLANTED0000000000000000\" \"tokens\": 1}",
+    )
+    .unwrap();
+    std::fs::write(m.root.join("projects/webapp/credentials.json"), "{\"client_secret\": PLANTED}").unwrap();
+    let mut seen = Vec::new();
+    let seen_lock = std::sync::Mutex::new(&mut seen);
+    let r = scan(&m.options(), &|p| seen_lock.lock().unwrap().push(p));
+    let messages: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("cannot parse ~/.docker/config.json: line 4")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.starts_with("cannot parse ~/.codex/auth.json: line 1")),
+        "{messages:?}"
+    );
+    assert!(messages.iter().any(|m| m.contains("webapp/credentials.json: line 1")), "{messages:?}");
+    // A token file that does not parse is still a token file.
+    assert!(find(&r, ArtifactKind::Secret, "~/.codex/auth.json").is_some());
+    assert!(find(&r, ArtifactKind::Secret, "~/.docker/config.json").is_none());
+    assert!(!serde_json::to_string(&r).unwrap().contains(MARKER));
+    // Progress: discovery, then one report per scanner with a growing count.
+    drop(seen_lock);
+    assert!(matches!(seen.first(), Some(ward_inventory::ScanProgress::Discovering { .. })), "{seen:?}");
+    let mut scanned: Vec<usize> = seen
+        .iter()
+        .filter_map(|p| match p {
+            ward_inventory::ScanProgress::Scanned { done, .. } => Some(*done),
+            _ => None,
+        })
+        .collect();
+    // Workers report concurrently, so arrival order may differ from the count order.
+    scanned.sort_unstable();
+    assert!(scanned.len() >= 2);
+    assert_eq!(scanned, (1..=scanned.len()).collect::<Vec<_>>());
+}
+
+#[test]
 fn stable_ids_across_scans() {
     let m = Machine::secrets();
     let a = scan(&m.options(), &|_| {});
