@@ -317,8 +317,7 @@ fn broken_credential_files_become_findings_without_content() {
     )
     .unwrap();
     std::fs::write(m.root.join("projects/webapp/credentials.json"), "{\"client_secret\": PLANTED}").unwrap();
-    let mut seen = Vec::new();
-    let seen_lock = std::sync::Mutex::new(&mut seen);
+    let seen_lock = std::sync::Mutex::new(Vec::new());
     let r = scan(&m.options(), &|p| seen_lock.lock().unwrap().push(p));
     let messages: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
     assert!(
@@ -335,7 +334,7 @@ fn broken_credential_files_become_findings_without_content() {
     assert!(find(&r, ArtifactKind::Secret, "~/.docker/config.json").is_none());
     assert!(!serde_json::to_string(&r).unwrap().contains(MARKER));
     // Progress: discovery, then one report per scanner with a growing count.
-    drop(seen_lock);
+    let seen = seen_lock.into_inner().unwrap();
     assert!(matches!(seen.first(), Some(ward_inventory::ScanProgress::Discovering { .. })), "{seen:?}");
     let mut scanned: Vec<usize> = seen
         .iter()
