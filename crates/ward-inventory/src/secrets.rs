@@ -799,6 +799,13 @@ fn secret_key_names(text: &str) -> Vec<String> {
     names.into_iter().collect()
 }
 
+/// `sessionId`, `private_key_id`, `accountUuid`: names that contain a secret word but label an
+/// identifier, which agent state files are full of.
+fn is_identifier_name(k: &str) -> bool {
+    let lower = k.to_ascii_lowercase();
+    lower.ends_with("id") || lower.ends_with("uuid") || lower.ends_with("ids") || lower.ends_with("_at")
+}
+
 /// A key name as reported: names are kept only when they look like identifiers, because some
 /// files key their maps by user, host or even token (`{"host:user": "gho_…"}`).
 fn key_label(k: &str) -> String {
@@ -875,7 +882,8 @@ pub fn aws_credentials(text: &str) -> Facts {
             "long-lived-cloud-key",
             Severity::High,
             format!(
-                "{long_lived} profile(s) hold a static AWS secret access key; use SSO or short-lived credentials"
+                "{long_lived} profile(s) hold a static AWS secret access key; \
+                 use SSO or short-lived credentials"
             ),
         ));
     }
@@ -920,7 +928,10 @@ fn collect_secret_json_keys(v: &Value, depth: usize, out: &mut BTreeSet<String>)
         Value::Object(map) => {
             for (k, child) in map {
                 match child {
-                    Value::String(s) if (is_secret_name(k) && is_literal_value(s)) || looks_like_token(s) => {
+                    Value::String(s)
+                        if (is_secret_name(k) && !is_identifier_name(k) && is_literal_value(s))
+                            || looks_like_token(s) =>
+                    {
                         out.insert(key_label(k));
                     }
                     Value::String(s) if url_has_credentials(s) => {
@@ -1205,7 +1216,10 @@ mod tests {
 
     #[test]
     fn dotenv_keeps_names_only() {
-        let f = dotenv("# c\nAPI_KEY=abcdPLANTED123\nexport DB_PASSWORD='PLANTEDpw'\nLOG=debug\nEMPTY_TOKEN=\nREF_TOKEN=${X}\n");
+        let f = dotenv(concat!(
+            "# c\nAPI_KEY=abcdPLANTED123\nexport DB_PASSWORD='PLANTEDpw'\n",
+            "LOG=debug\nEMPTY_TOKEN=\nREF_TOKEN=${X}\n"
+        ));
         assert!(f.holds_credential);
         let dump = format!("{:?}", f.attributes);
         assert!(dump.contains("API_KEY") && dump.contains("DB_PASSWORD"), "{dump}");
@@ -1215,7 +1229,10 @@ mod tests {
 
     #[test]
     fn aws_long_lived_vs_session() {
-        let f = aws_credentials("[default]\naws_access_key_id = AKIAX\naws_secret_access_key = s3cr3tPLANTED\n[tmp]\naws_secret_access_key = y\naws_session_token = z\n");
+        let f = aws_credentials(concat!(
+            "[default]\naws_access_key_id = AKIAX\naws_secret_access_key = s3cr3tPLANTED\n",
+            "[tmp]\naws_secret_access_key = y\naws_session_token = z\n"
+        ));
         assert!(f.holds_credential);
         assert_eq!(f.risks.len(), 1);
         assert!(!format!("{f:?}").contains("PLANTED"));

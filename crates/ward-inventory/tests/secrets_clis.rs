@@ -181,7 +181,7 @@ fn project_root_credentials_and_gitignore() {
     assert_eq!(secret("projects/webapp/server.key").attributes["key_type"], "pkcs8");
     let sa = secret("projects/webapp/service-account-prod.json");
     assert_eq!(sa.attributes["credential_type"], "service_account");
-    assert_eq!(sa.attributes["secret_keys"], json!(["private_key", "private_key_id"]));
+    assert_eq!(sa.attributes["secret_keys"], json!(["private_key"]));
     let tfvars = secret("projects/webapp/prod.tfvars");
     assert_eq!(tfvars.attributes["secret_keys"], json!(["db_password"]));
     assert!(!flags(tfvars).iter().any(|(f, _)| *f == "not-gitignored"));
