@@ -1177,8 +1177,10 @@ fn is_denied(deny: &GlobSet, path: &Path) -> bool {
     !deny.is_empty() && path.ancestors().any(|p| deny.is_match(p))
 }
 
-/// Compile `deny_read` globs: `~/` is the home, a bare or `./` pattern matches at any depth,
-/// Claude Code's `Read(…)` wrapper is unwrapped. Globs that do not compile are ignored.
+/// Compile `deny_read` globs: `~/` is the home, `//x` and `/x` are absolute, `**` alone is
+/// everything, a bare or `./` pattern matches at any depth, Claude Code's `Read(…)` wrapper is
+/// unwrapped. Globs that do not compile are ignored (the agent then counts as a reader: when in
+/// doubt, a credential is reported as exposed).
 fn deny_set(cx: &ScanContext, attr: Option<&Value>) -> GlobSet {
     let mut b = GlobSetBuilder::new();
     for raw in attr.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
@@ -1187,8 +1189,14 @@ fn deny_set(cx: &ScanContext, attr: Option<&Value>) -> GlobSet {
             g = inner;
         }
         let g = g.trim_end_matches('/');
-        let pattern = if let Some(rest) = g.strip_prefix("~/") {
+        let pattern = if g == "**" || g == "*" {
+            // A bare `Read` deny rule: nothing may be read.
+            "/**".to_owned()
+        } else if let Some(rest) = g.strip_prefix("~/") {
             format!("{}/{rest}", cx.home.display())
+        } else if let Some(abs) = g.strip_prefix("//") {
+            // Claude Code writes absolute paths as `//path`.
+            format!("/{abs}")
         } else if g.starts_with('/') {
             g.to_owned()
         } else {

@@ -219,8 +219,12 @@ fn readers_respect_deny_read() {
     let careful = Artifact::new(ArtifactKind::Agent, "codex", "codex", Scope::User, "~/.codex", "codex")
         .attr("deny_read", json!(["~/.aws/**", ".env*", "Read(~/.ssh)", "[unclosed"]));
     let open = Artifact::new(ArtifactKind::Agent, "cursor", "cursor", Scope::User, "~/.cursor", "cursor");
-    inv.artifacts.push(careful);
-    inv.artifacts.push(open);
+    let locked = Artifact::new(ArtifactKind::Agent, "gemini-cli", "gemini", Scope::User, "~/.gemini", "g")
+        .attr("deny_read", json!(["**"]));
+    let absolute = format!("//{}/.kube/**", home.display().to_string().trim_start_matches('/'));
+    let claude = Artifact::new(ArtifactKind::Agent, "claude-code", "claude", Scope::User, "~/.claude", "c")
+        .attr("deny_read", json!([absolute]));
+    inv.artifacts.extend([careful, open, locked, claude]);
     secrets::attach_readers(&cx, &mut inv.artifacts);
     let readers = |suffix: &str| {
         inv.artifacts
@@ -230,10 +234,10 @@ fn readers_respect_deny_read() {
             .attributes["readable_by"]
             .clone()
     };
-    assert_eq!(readers("~/.aws/credentials"), json!(["cursor"]));
-    assert_eq!(readers("~/.ssh/id_ed25519"), json!(["cursor"]));
-    assert_eq!(readers("webapp/.env"), json!(["cursor"]));
-    assert_eq!(readers("webapp/.env.local"), json!(["cursor"]));
+    assert_eq!(readers("~/.aws/credentials"), json!(["claude-code", "cursor"]));
+    assert_eq!(readers("~/.ssh/id_ed25519"), json!(["claude-code", "cursor"]));
+    assert_eq!(readers("webapp/.env"), json!(["claude-code", "cursor"]));
+    assert_eq!(readers("webapp/.env.local"), json!(["claude-code", "cursor"]));
     assert_eq!(readers("~/.kube/config"), json!(["codex", "cursor"]));
 }
 
