@@ -30,7 +30,7 @@ if [ ! -f "$tree/.complete" ]; then
 fi
 
 (cd "$repo" && cargo build --release -p ward --quiet)
-ward="$repo/target/release/ward"
+ward="${CARGO_TARGET_DIR:-$repo/target}/release/ward"
 
 export WARD_SYSTEM_ROOT="$tree/system"
 export WARD_HOME="$tree/ward-data"
