@@ -61,6 +61,14 @@ impl Machine {
         for d in ["home", "system", "bin"] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
+        // Client fixtures keep one repository per child of projects/ without a `.git` (git
+        // cannot commit one); such a child becomes a repository here, as in the client tests.
+        for child in std::fs::read_dir(root.join("projects")).into_iter().flatten() {
+            let child = child.unwrap().path();
+            if child.is_dir() && !contains_git(&child) {
+                std::fs::write(child.join(".git"), "gitdir: ../.git-placeholder\n").unwrap();
+            }
+        }
         Machine { _tmp: tmp, root }
     }
 
@@ -84,6 +92,13 @@ impl Machine {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     }
+}
+
+fn contains_git(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .any(|e| e.file_name() == ".git" || (e.file_type().unwrap().is_dir() && contains_git(&e.path())))
 }
 
 fn all_fixtures() -> Vec<PathBuf> {
