@@ -142,13 +142,7 @@ const USER_LOCATIONS: &[Known] = &[
         Check::Content(docker_config),
     ),
     known(".config/gh/hosts.yml", "gh", "GitHub CLI token", "gh-token", Check::Content(gh_hosts)),
-    known(
-        ".config/glab-cli/config.yml",
-        "glab",
-        "GitLab CLI token",
-        "glab-token",
-        Check::Content(yaml_token),
-    ),
+    known(".config/glab-cli/config.yml", "glab", "GitLab CLI token", "glab-token", Check::Content(dotenv)),
     known(
         ".git-credentials",
         "git",
@@ -312,7 +306,7 @@ const USER_LOCATIONS: &[Known] = &[
         "aider",
         "Aider config with API keys",
         "agent-config-secrets",
-        Check::Content(yaml_token),
+        Check::Content(dotenv),
     ),
     known(".env", "home", "environment file in the home", "dotenv", Check::Content(dotenv)),
     // Histories: commands typed with tokens in them, and agent transcripts.
@@ -636,13 +630,13 @@ fn classify_project_file(name: &str) -> Option<(&'static str, &'static str, &'st
             ("ssh", "SSH private key", "ssh-private-key", Some(pem_key as Judge))
         }
         n if n.starts_with("secrets.") && matches!(ext, "json" | "yaml" | "yml" | "toml" | "env") => {
-            ("project", "secrets file", "secrets-file", Some(any_secret_key as Judge))
+            ("project", "secrets file", "secrets-file", Some(dotenv as Judge))
         }
         _ => match ext {
             "pem" | "key" => ("project", "private key", "private-key", Some(pem_key as Judge)),
             "p12" | "pfx" => ("project", "PKCS#12 keystore", "pkcs12", None),
             "jks" | "keystore" => ("project", "Java keystore", "java-keystore", None),
-            "tfvars" => ("terraform", "Terraform variables", "tfvars", Some(any_secret_key as Judge)),
+            "tfvars" => ("terraform", "Terraform variables", "tfvars", Some(dotenv as Judge)),
             _ => return None,
         },
     })
@@ -820,19 +814,11 @@ fn key_label(k: &str) -> String {
     }
 }
 
-/// `.env`, `.envrc`: secret-named keys with literal values.
+/// `.env`, `.envrc`, and any line-oriented config (YAML, TOML, tfvars, INI): secret-named keys
+/// (or token-shaped values, or URLs with a password) holding literal values.
 pub fn dotenv(text: &str) -> Facts {
     let names = secret_key_names(text);
     Facts::credential(!names.is_empty()).attr("secret_keys", names)
-}
-
-/// Any config (YAML, TOML, tfvars, INI) with a secret-named key holding a literal value.
-fn any_secret_key(text: &str) -> Facts {
-    dotenv(text)
-}
-
-fn yaml_token(text: &str) -> Facts {
-    dotenv(text)
 }
 
 /// `~/.aws/credentials` and `~/.aws/config`: profiles with static keys. A profile with a secret
