@@ -73,8 +73,8 @@ const fn known(
     Known { rel, client, name, secret_kind, check }
 }
 
-/// User-scope locations, relative to the home. SSH keys, history files and project files are
-/// found by listing instead (see [`scan_ssh_dir`], [`scan_project_secrets`]).
+/// User-scope locations, relative to the home (`/` also on Windows). SSH keys and project files
+/// are found by listing instead (see [`scan_ssh_dir`], [`scan_project_secrets`]).
 const USER_LOCATIONS: &[Known] = &[
     // Cloud.
     known(
@@ -317,11 +317,62 @@ const USER_LOCATIONS: &[Known] = &[
     known(".psql_history", "psql", "psql history", "shell-history", Check::Present),
     known(".mysql_history", "mysql", "mysql history", "shell-history", Check::Present),
     known(
-        ".local/share/PSReadLine/ConsoleHost_history.txt",
+        ".local/share/powershell/PSReadLine/ConsoleHost_history.txt",
         "shell",
         "PowerShell history",
         "shell-history",
         Check::Present,
+    ),
+    // Windows homes keep several of the above under AppData; on other systems these paths
+    // simply do not exist (one failed stat each).
+    known(
+        "AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt",
+        "shell",
+        "PowerShell history",
+        "shell-history",
+        Check::Present,
+    ),
+    known(
+        "AppData/Roaming/gcloud/application_default_credentials.json",
+        "gcloud",
+        "Google application default credentials",
+        "gcloud-adc",
+        Check::Content(json_credential),
+    ),
+    known(
+        "AppData/Roaming/gcloud/credentials.db",
+        "gcloud",
+        "gcloud credential store",
+        "gcloud-credentials",
+        Check::Present,
+    ),
+    known(
+        "AppData/Roaming/GitHub CLI/hosts.yml",
+        "gh",
+        "GitHub CLI token",
+        "gh-token",
+        Check::Content(gh_hosts),
+    ),
+    known(
+        "AppData/Roaming/terraform.rc",
+        "terraform",
+        "Terraform CLI config credentials",
+        "terraform-token",
+        Check::Content(terraformrc),
+    ),
+    known(
+        "AppData/Roaming/npm/etc/npmrc",
+        "npm",
+        "npm global config token",
+        "npm-token",
+        Check::Content(npmrc),
+    ),
+    known(
+        "AppData/Roaming/pip/pip.ini",
+        "pip",
+        "pip index credentials",
+        "pip-index-credentials",
+        Check::Content(url_credentials),
     ),
     known(
         ".claude/history.jsonl",
