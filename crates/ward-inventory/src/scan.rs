@@ -26,6 +26,10 @@ pub struct ScanOptions {
     /// PATH, in order.
     pub path_dirs: Vec<PathBuf>,
     pub os: Os,
+    /// Environment variables that may move credential files (`KUBECONFIG`, `DOCKER_CONFIG`,
+    /// …; see [`secrets::scan_env_locations`]). Pass the process environment only when the
+    /// home scanned is the current user's.
+    pub credential_env: Vec<(String, std::ffi::OsString)>,
 }
 
 impl ScanOptions {
@@ -36,6 +40,7 @@ impl ScanOptions {
             project_dirs: Vec::new(),
             path_dirs: Vec::new(),
             os: Os::current(),
+            credential_env: Vec::new(),
         }
     }
 }
@@ -146,17 +151,17 @@ impl Walk {
 }
 
 /// One unit of parallel work.
-enum Task {
+enum Task<'a> {
     Client(&'static dyn ClientScanner),
-    Secrets,
+    Secrets { credential_env: &'a [(String, std::ffi::OsString)] },
     Clis,
 }
 
-impl Task {
+impl Task<'_> {
     fn name(&self) -> &'static str {
         match self {
             Task::Client(c) => c.client(),
-            Task::Secrets => "secrets",
+            Task::Secrets { .. } => "secrets",
             Task::Clis => "clis",
         }
     }
@@ -164,7 +169,10 @@ impl Task {
     fn run(&self, cx: &ScanContext, inv: &mut Inventory) {
         match self {
             Task::Client(c) => c.scan(cx, inv),
-            Task::Secrets => secrets::scan_secrets(cx, inv),
+            Task::Secrets { credential_env } => {
+                secrets::scan_secrets(cx, inv);
+                secrets::scan_env_locations(cx, inv, credential_env);
+            }
             Task::Clis => clis::scan_clis(cx, inv),
         }
     }
@@ -180,7 +188,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(ScanProgress) + Sync)) -> Sca
         path_dirs: opts.path_dirs.clone(),
         os: opts.os,
     };
-    let mut inv = scan_context(&cx, progress);
+    let mut inv = scan_context(&cx, &opts.credential_env, progress);
     inv.findings.extend(discovery_findings);
     inv.finish();
     ScanReport {
@@ -194,9 +202,14 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(ScanProgress) + Sync)) -> Sca
 }
 
 /// Every scanner over an already-built context, then the whole-inventory passes.
-pub fn scan_context(cx: &ScanContext, progress: &(dyn Fn(ScanProgress) + Sync)) -> Inventory {
+/// `credential_env`: see [`ScanOptions::credential_env`].
+pub fn scan_context(
+    cx: &ScanContext,
+    credential_env: &[(String, std::ffi::OsString)],
+    progress: &(dyn Fn(ScanProgress) + Sync),
+) -> Inventory {
     let mut tasks: Vec<Task> = clients::all().into_iter().map(Task::Client).collect();
-    tasks.push(Task::Secrets);
+    tasks.push(Task::Secrets { credential_env });
     tasks.push(Task::Clis);
     let total = tasks.len();
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, total);

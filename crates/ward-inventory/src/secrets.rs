@@ -394,6 +394,151 @@ pub fn scan_secrets(cx: &ScanContext, inv: &mut Inventory) {
     }
 }
 
+/// Environment variables that move a credential file or directory (agents.md §13, "Override"
+/// column): the variable, whether it names a directory (with the file inside it) or a path
+/// list, and how the file is judged.
+const ENV_LOCATIONS: &[(&str, Option<&str>, Known)] = &[
+    (
+        "AWS_SHARED_CREDENTIALS_FILE",
+        None,
+        known("", "aws", "AWS shared credentials", "aws-credentials", Check::Content(aws_credentials)),
+    ),
+    (
+        "AWS_CONFIG_FILE",
+        None,
+        known("", "aws", "AWS config with keys", "aws-credentials", Check::Content(aws_credentials)),
+    ),
+    ("KUBECONFIG", None, known("", "kubectl", "Kubernetes config", "kubeconfig", Check::Content(kubeconfig))),
+    (
+        "DOCKER_CONFIG",
+        Some("config.json"),
+        known("", "docker", "Docker registry credentials", "docker-auth", Check::Content(docker_config)),
+    ),
+    (
+        "GH_CONFIG_DIR",
+        Some("hosts.yml"),
+        known("", "gh", "GitHub CLI token", "gh-token", Check::Content(gh_hosts)),
+    ),
+    (
+        "CLOUDSDK_CONFIG",
+        Some("application_default_credentials.json"),
+        known(
+            "",
+            "gcloud",
+            "Google application default credentials",
+            "gcloud-adc",
+            Check::Content(json_credential),
+        ),
+    ),
+    (
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        None,
+        known(
+            "",
+            "gcloud",
+            "Google application credentials",
+            "gcloud-service-account",
+            Check::Content(json_credential_or_present),
+        ),
+    ),
+    (
+        "AZURE_CONFIG_DIR",
+        Some("msal_token_cache.json"),
+        known("", "az", "Azure CLI token cache", "azure-token-cache", Check::Present),
+    ),
+    (
+        "GNUPGHOME",
+        Some("private-keys-v1.d"),
+        known("", "gpg", "GPG private keys", "gpg-private-keys", Check::DirEntries),
+    ),
+    (
+        "CARGO_HOME",
+        Some("credentials.toml"),
+        known("", "cargo", "crates.io token", "cargo-token", Check::Content(token_key)),
+    ),
+    ("NETRC", None, known("", "netrc", "netrc machine passwords", "netrc", Check::Content(netrc))),
+    (
+        "NPM_CONFIG_USERCONFIG",
+        None,
+        known("", "npm", "npm registry token", "npm-token", Check::Content(npmrc)),
+    ),
+    (
+        "TF_CLI_CONFIG_FILE",
+        None,
+        known(
+            "",
+            "terraform",
+            "Terraform CLI config credentials",
+            "terraform-token",
+            Check::Content(terraformrc),
+        ),
+    ),
+    (
+        "CLAUDE_CONFIG_DIR",
+        Some(".credentials.json"),
+        known(
+            "",
+            "claude-code",
+            "Claude Code OAuth credentials",
+            "agent-token",
+            Check::Content(json_credential_or_present),
+        ),
+    ),
+    (
+        "CODEX_HOME",
+        Some("auth.json"),
+        known("", "codex", "Codex auth tokens", "agent-token", Check::Content(json_credential_or_present)),
+    ),
+    (
+        "COPILOT_HOME",
+        Some("config.json"),
+        known(
+            "",
+            "copilot-cli",
+            "Copilot CLI config with tokens",
+            "agent-token",
+            Check::Content(json_credential),
+        ),
+    ),
+];
+
+/// Whether `name` is one of the variables [`scan_env_locations`] follows. Callers keep only
+/// these, so no other variable (some hold secrets themselves) is carried into a scan.
+pub fn is_credential_location_var(name: &str) -> bool {
+    ENV_LOCATIONS.iter().any(|(var, _, _)| *var == name)
+}
+
+/// Credential files that environment variables move away from their default location. The
+/// `ward scan` command passes its own environment when it scans the real home; a scan of
+/// another home passes none, since this process's variables say nothing about that user.
+/// Relative paths are resolved against the home. A file already found at its default place
+/// yields the same artifact id and is merged by [`Inventory::finish`].
+pub fn scan_env_locations(cx: &ScanContext, inv: &mut Inventory, env: &[(String, std::ffi::OsString)]) {
+    for (var, value) in env {
+        let Some((_, inside, loc)) = ENV_LOCATIONS.iter().find(|(name, _, _)| name == var) else { continue };
+        if value.is_empty() {
+            continue;
+        }
+        // `KUBECONFIG` is a path list; the others are single paths (split_paths of a single
+        // path yields it unchanged).
+        let paths: Vec<PathBuf> = if *var == "KUBECONFIG" {
+            std::env::split_paths(value).collect()
+        } else {
+            vec![PathBuf::from(value)]
+        };
+        for p in paths {
+            let p = if p.is_absolute() { p } else { cx.home.join(p) };
+            let path = match inside {
+                Some(file) => p.join(file),
+                None => p,
+            };
+            if let Some(art) = inspect_known(cx, inv, loc, Scope::User, &path) {
+                inv.push(art.attr("env_var", var.as_str()));
+            }
+        }
+    }
+}
+
 /// The credential locations of agents.md §13 under the home.
 pub fn scan_user_secrets(cx: &ScanContext, inv: &mut Inventory) {
     for loc in USER_LOCATIONS {

@@ -361,6 +361,42 @@ fn broken_credential_files_become_findings_without_content() {
 }
 
 #[test]
+fn environment_variables_move_credential_files() {
+    let m = Machine::secrets();
+    let elsewhere = m.root.join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("docker")).unwrap();
+    std::fs::create_dir_all(m.home().join("work")).unwrap();
+    let kube = "users:\n- name: a\n  user:\n    token: PLANTEDenvKube0000\n";
+    std::fs::write(elsewhere.join("kc.yaml"), kube).unwrap();
+    std::fs::write(m.home().join("work/kube.yaml"), kube).unwrap();
+    std::fs::write(elsewhere.join("docker/config.json"), r#"{"auths":{"r":{"auth":"PLANTEDx"}}}"#).unwrap();
+    std::fs::write(elsewhere.join("sa.json"), r#"{"type":"service_account","private_key":"PLANTED"}"#)
+        .unwrap();
+    let mut opts = m.options();
+    let kubeconfig =
+        std::env::join_paths([elsewhere.join("kc.yaml"), PathBuf::from("work/kube.yaml")]).unwrap();
+    opts.credential_env = vec![
+        ("KUBECONFIG".into(), kubeconfig),
+        ("DOCKER_CONFIG".into(), elsewhere.join("docker").into_os_string()),
+        ("GOOGLE_APPLICATION_CREDENTIALS".into(), elsewhere.join("sa.json").into_os_string()),
+        ("NETRC".into(), "".into()),
+        ("UNRELATED_TOKEN".into(), elsewhere.join("sa.json").into_os_string()),
+    ];
+    let r = scan(&opts, &|_| {});
+    let kc = get(&r, ArtifactKind::Secret, "elsewhere/kc.yaml");
+    assert_eq!(kc.attributes["env_var"], "KUBECONFIG");
+    assert_eq!(kc.attributes["embedded_credentials"], 1);
+    assert_eq!(get(&r, ArtifactKind::Secret, "~/work/kube.yaml").attributes["env_var"], "KUBECONFIG");
+    assert_eq!(get(&r, ArtifactKind::Secret, "elsewhere/docker/config.json").client, "docker");
+    let sa = get(&r, ArtifactKind::Secret, "elsewhere/sa.json");
+    assert_eq!(sa.attributes["env_var"], "GOOGLE_APPLICATION_CREDENTIALS");
+    assert_eq!(r.artifacts.iter().filter(|a| a.identity.ends_with("elsewhere/sa.json")).count(), 1);
+    assert!(secrets::is_credential_location_var("KUBECONFIG"));
+    assert!(!secrets::is_credential_location_var("UNRELATED_TOKEN"));
+    assert!(!serde_json::to_string(&r).unwrap().contains(MARKER));
+}
+
+#[test]
 fn stable_ids_across_scans() {
     let m = Machine::secrets();
     let a = scan(&m.options(), &|_| {});

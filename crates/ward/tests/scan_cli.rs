@@ -246,6 +246,30 @@ fn bad_arguments_are_usage_errors() {
 }
 
 #[test]
+fn credential_env_vars_apply_only_to_the_own_home() {
+    let m = Machine::from_fixture(&fixtures_dir().join("secrets"));
+    let kc = m.root.join("kc.yaml");
+    std::fs::write(&kc, "users:\n- name: a\n  user:\n    token: PLANTEDkube0000000\n").unwrap();
+    let run = |home_env: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ward"))
+            .args(["scan", "--format", "json", "--home"])
+            .arg(m.root.join("home"))
+            .env("HOME", home_env)
+            .env("KUBECONFIG", &kc)
+            .env("WARD_SYSTEM_ROOT", m.root.join("system"))
+            .env("PATH", m.root.join("bin"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains(MARKER));
+        text.contains("machine/kc.yaml")
+    };
+    assert!(run(&m.root.join("home")), "own home: KUBECONFIG is followed");
+    assert!(!run(&m.root), "another user's home: this process's KUBECONFIG says nothing about it");
+}
+
+#[test]
 fn help_explains_every_flag() {
     let out = Command::new(env!("CARGO_BIN_EXE_ward")).args(["scan", "--help"]).output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();

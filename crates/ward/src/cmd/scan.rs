@@ -72,12 +72,24 @@ impl FailOn {
 
 pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     let path_dirs = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    // Variables like KUBECONFIG describe this process's user, so they apply only when the home
+    // scanned is that user's own.
+    let own_home = std::env::var_os("HOME").is_some_and(|h| std::path::Path::new(&h) == paths.home);
+    let credential_env = if own_home {
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
+            .filter(|(k, _)| ward_inventory::secrets::is_credential_location_var(k))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let opts = ScanOptions {
         home: paths.home.clone(),
         system_root: paths.system_root.clone(),
         project_dirs: args.projects.clone(),
         path_dirs,
         os: ward_inventory::Os::current(),
+        credential_env,
     };
 
     let spinner = std::io::stderr().is_terminal().then(|| {
