@@ -388,11 +388,47 @@ const USER_LOCATIONS: &[Known] = &[
 
 /// Inventory every credential at user scope and in the root of every project.
 pub fn scan_secrets(cx: &ScanContext, inv: &mut Inventory) {
+    for loc in MANAGED_LOCATIONS {
+        let path = cx.system_path(loc.rel);
+        if let Some(art) = inspect_known(cx, inv, loc, Scope::Managed, &path) {
+            inv.push(art);
+        }
+    }
     scan_user_secrets(cx, inv);
     for project in &cx.projects {
         scan_project_secrets(cx, inv, project);
     }
 }
+
+/// System-wide (managed scope) credential files, under the system root: package-manager
+/// configs an admin or an image build left a registry token in.
+const MANAGED_LOCATIONS: &[Known] = &[
+    known("/etc/npmrc", "npm", "npm global config token", "npm-token", Check::Content(npmrc)),
+    known("/usr/etc/npmrc", "npm", "npm global config token", "npm-token", Check::Content(npmrc)),
+    known("/usr/local/etc/npmrc", "npm", "npm global config token", "npm-token", Check::Content(npmrc)),
+    known("/opt/homebrew/etc/npmrc", "npm", "npm global config token", "npm-token", Check::Content(npmrc)),
+    known(
+        "/etc/pip.conf",
+        "pip",
+        "pip index credentials",
+        "pip-index-credentials",
+        Check::Content(url_credentials),
+    ),
+    known(
+        "/etc/xdg/pip/pip.conf",
+        "pip",
+        "pip index credentials",
+        "pip-index-credentials",
+        Check::Content(url_credentials),
+    ),
+    known(
+        "/etc/docker/config.json",
+        "docker",
+        "Docker registry credentials",
+        "docker-auth",
+        Check::Content(docker_config),
+    ),
+];
 
 /// Environment variables that move a credential file or directory (agents.md §13, "Override"
 /// column): the variable, whether it names a directory (with the file inside it) or a path

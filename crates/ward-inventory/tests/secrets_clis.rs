@@ -361,6 +361,23 @@ fn broken_credential_files_become_findings_without_content() {
 }
 
 #[test]
+fn managed_files_under_the_system_root() {
+    let m = Machine::secrets();
+    let etc = m.root.join("system/usr/local/etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(etc.join("npmrc"), "//npm.example.com/:_authToken=PLANTEDglobal000\n").unwrap();
+    std::fs::create_dir_all(m.root.join("system/etc")).unwrap();
+    std::fs::write(m.root.join("system/etc/pip.conf"), "[global]\nindex-url = https://pypi.org/simple\n")
+        .unwrap();
+    let r = scan(&m.options(), &|_| {});
+    let npm = get(&r, ArtifactKind::Secret, "system/usr/local/etc/npmrc");
+    assert_eq!(npm.scope, Scope::Managed);
+    assert_eq!(npm.attributes["secret_keys"], json!(["_authToken"]));
+    assert!(find(&r, ArtifactKind::Secret, "system/etc/pip.conf").is_none(), "no credentials in it");
+    assert!(!serde_json::to_string(&r).unwrap().contains(MARKER));
+}
+
+#[test]
 fn environment_variables_move_credential_files() {
     let m = Machine::secrets();
     let elsewhere = m.root.join("elsewhere");
