@@ -124,15 +124,23 @@ fn summary(report: &ScanReport) -> String {
         |s: Severity| report.artifacts.iter().flat_map(|a| &a.risk).filter(|r| r.severity == s).count();
     let flagged = report.artifacts.iter().filter(|a| !a.risk.is_empty()).count();
     format!(
-        "{} artifacts ({}); {} with risk flags ({} high, {} medium, {} low); {} findings",
-        report.artifacts.len(),
+        "{} ({}); {} with risk flags ({} high, {} medium, {} low); {}",
+        plural(report.artifacts.len(), "artifact"),
         if parts.is_empty() { "none".to_owned() } else { parts.join(", ") },
         flagged,
         count(Severity::High),
         count(Severity::Medium),
         count(Severity::Low),
-        report.findings.len()
+        plural(report.findings.len(), "finding")
     )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn chars(s: &str) -> usize {
@@ -179,7 +187,12 @@ mod tests {
                 )
                 .with_risk(Risk::new("long-lived-cloud-key", Severity::High, "x")),
             ],
-            findings: vec![],
+            findings: vec![ward_model::Finding {
+                kind: ward_model::FindingKind::ParseError,
+                client: "cursor".into(),
+                source: "~/.cursor/mcp.json".into(),
+                message: "cannot parse ~/.cursor/mcp.json: line 3, column 7: invalid JSON syntax".into(),
+            }],
         }
     }
 
@@ -190,7 +203,15 @@ mod tests {
         assert!(t.find("SECRETS").unwrap() < t.find("CLIS").unwrap());
         assert!(t.lines().all(|l| l.chars().count() <= 100), "{t}");
         assert!(t.contains("long-lived-cloud-key(high)"));
-        assert!(t.contains("2 artifacts (1 secret, 1 cli); 1 with risk flags (1 high, 0 medium, 0 low)"));
+        assert!(t.contains(
+            "2 artifacts (1 secret, 1 cli); 1 with risk flags (1 high, 0 medium, 0 low); 1 finding"
+        ));
+        let findings = t.find("FINDINGS (1)").unwrap();
+        assert!(
+            t[findings..].contains("parse-error  cursor        cannot parse ~/.cursor/mcp.json: line 3"),
+            "{t}"
+        );
+        assert!(findings > t.find("CLIS").unwrap());
         let wide = render_table(&report(), None);
         assert!(wide.contains(&"~/.aws/credentials/".repeat(20)));
     }

@@ -203,7 +203,7 @@ fn table_groups_by_kind_with_summary() {
     assert!(table.contains("~/.aws/credentials"));
     assert!(table.contains("long-lived-cloud-key(high)"));
     let last = table.trim_end().lines().last().unwrap();
-    assert!(last.contains("artifacts (") && last.contains("findings"), "{last}");
+    assert!(last.contains("artifacts (") && last.contains(" finding"), "{last}");
     // No progress output when stderr is not a terminal.
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
