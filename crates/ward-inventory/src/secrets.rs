@@ -720,10 +720,13 @@ fn read_head(path: &Path, n: u64) -> Option<Vec<u8>> {
 /// `known_hosts`, `config` and `authorized_keys` are not secrets and are skipped unread.
 pub fn scan_ssh_dir(cx: &ScanContext, inv: &mut Inventory, dir: &Path) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
+    // Symlinked keys count; what they point at must still be a regular file (never a FIFO or
+    // device, which a read could block on).
     let mut files: Vec<PathBuf> = rd
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()))
         .map(|e| e.path())
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
         .collect();
     files.sort();
     for path in files {

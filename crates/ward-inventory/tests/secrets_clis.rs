@@ -97,7 +97,15 @@ fn flags(a: &Artifact) -> Vec<(&str, Severity)> {
 #[test]
 fn user_scope_credentials_are_found_as_metadata() {
     let m = Machine::secrets();
+    let ssh = m.home().join(".ssh");
+    // A symlinked key is a key; a dangling link and a FIFO are skipped without blocking.
+    std::os::unix::fs::symlink(ssh.join("deploy.pem"), ssh.join("linked_key")).unwrap();
+    std::os::unix::fs::symlink(ssh.join("missing"), ssh.join("work_key")).unwrap();
+    let fifo = std::ffi::CString::new(ssh.join("fifo_key").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
     let r = scan(&m.options(), &|_| {});
+    assert_eq!(get(&r, ArtifactKind::Secret, "~/.ssh/linked_key").attributes["key_type"], "rsa");
     let secret = |s: &str| get(&r, ArtifactKind::Secret, s);
 
     let aws = secret("~/.aws/credentials");
@@ -120,7 +128,7 @@ fn user_scope_credentials_are_found_as_metadata() {
     let pem = secret("~/.ssh/deploy.pem");
     assert_eq!(pem.attributes["key_type"], "rsa");
     assert!(flags(pem).contains(&("loose-permissions", Severity::Medium)));
-    for not_secret in ["id_ed25519.pub", "known_hosts", ".ssh/config", "notes.txt"] {
+    for not_secret in ["id_ed25519.pub", "known_hosts", ".ssh/config", "notes.txt", "work_key", "fifo_key"] {
         assert!(find(&r, ArtifactKind::Secret, not_secret).is_none(), "{not_secret}");
     }
 
@@ -166,7 +174,12 @@ fn user_scope_credentials_are_found_as_metadata() {
 #[test]
 fn project_root_credentials_and_gitignore() {
     let m = Machine::secrets();
+    let fifo =
+        std::ffi::CString::new(m.root.join("projects/webapp/.env.production").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
     let r = scan(&m.options(), &|_| {});
+    assert!(find(&r, ArtifactKind::Secret, ".env.production").is_none(), "a FIFO is never opened");
     let secret = |s: &str| get(&r, ArtifactKind::Secret, s);
 
     let env = secret("projects/webapp/.env");
