@@ -699,7 +699,7 @@ fn count_dir_entries(path: &Path) -> Option<usize> {
 
 /// Read up to [`MAX_INSPECT_BYTES`] as (lossy) text; only ever inspected, never stored.
 fn read_capped(path: &Path) -> std::io::Result<String> {
-    let file = std::fs::File::open(path)?;
+    let file = open_regular(path)?;
     let mut buf = Vec::new();
     file.take(MAX_INSPECT_BYTES).read_to_end(&mut buf)?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
@@ -707,10 +707,28 @@ fn read_capped(path: &Path) -> std::io::Result<String> {
 
 /// The first bytes of a file (key headers are in the first line).
 fn read_head(path: &Path, n: u64) -> Option<Vec<u8>> {
-    let file = std::fs::File::open(path).ok()?;
+    let file = open_regular(path).ok()?;
     let mut buf = Vec::new();
     file.take(n).read_to_end(&mut buf).ok()?;
     Some(buf)
+}
+
+/// Open a regular file for reading. A FIFO or device planted where a credential file is
+/// expected would block a plain open or read forever; opening non-blocking and checking the
+/// opened file's type closes that (and the race between a stat and the open).
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    Ok(file)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -881,9 +899,8 @@ fn classify_project_file(name: &str) -> Option<(&'static str, &'static str, &'st
 fn scan_git_config(cx: &ScanContext, inv: &mut Inventory, root: &Path) {
     let Some(git_dir) = git_dir_of(root) else { return };
     // Linked worktrees keep the shared config in the common dir.
-    let common = std::fs::read_to_string(git_dir.join("commondir"))
-        .ok()
-        .map(|c| git_dir.join(c.trim()))
+    let common = read_head(&git_dir.join("commondir"), 4096)
+        .map(|c| git_dir.join(String::from_utf8_lossy(&c).trim()))
         .unwrap_or_else(|| git_dir.clone());
     let config = common.join("config");
     let Ok(meta) = std::fs::metadata(&config) else { return };

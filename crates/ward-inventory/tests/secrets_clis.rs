@@ -174,10 +174,14 @@ fn user_scope_credentials_are_found_as_metadata() {
 #[test]
 fn project_root_credentials_and_gitignore() {
     let m = Machine::secrets();
-    let fifo =
-        std::ffi::CString::new(m.root.join("projects/webapp/.env.production").to_str().unwrap()).unwrap();
-    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    // FIFOs where a credential file or git metadata is expected: never opened for a blocking read.
+    let api = m.root.join("projects/group/api");
+    std::fs::remove_file(api.join(".gitignore")).unwrap();
+    for fifo in [m.root.join("projects/webapp/.env.production"), api.join(".gitignore")] {
+        let fifo = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    }
     let r = scan(&m.options(), &|_| {});
     assert!(find(&r, ArtifactKind::Secret, ".env.production").is_none(), "a FIFO is never opened");
     let secret = |s: &str| get(&r, ArtifactKind::Secret, s);
@@ -211,8 +215,9 @@ fn project_root_credentials_and_gitignore() {
     let remote = secret("projects/webapp/.git/config");
     assert_eq!(remote.attributes["remotes_with_credentials"], 1);
     // A repository whose `.git` is a file (worktree / submodule) is found too.
-    let api = secret("projects/group/api/.env");
-    assert!(!flags(api).iter().any(|(f, _)| *f == "not-gitignored"));
+    // Its .gitignore is a FIFO here (see above): unreadable, so `.env` counts as not ignored.
+    let api_env = secret("projects/group/api/.env");
+    assert!(flags(api_env).iter().any(|(f, _)| *f == "not-gitignored"));
     assert!(find(&r, ArtifactKind::Secret, "gitdirs/api/config").is_none(), "remote without credentials");
 }
 
