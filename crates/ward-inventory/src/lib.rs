@@ -7,6 +7,7 @@
 //! an artifact, a finding or an error: see [`sanitize`].
 
 pub mod clients;
+pub mod clis;
 pub mod context;
 pub mod extensions;
 pub mod hooks;
@@ -15,11 +16,15 @@ pub mod inventory;
 pub mod mcp;
 pub mod plugins;
 pub mod read;
+pub mod report;
 pub mod sanitize;
+pub mod scan;
+pub mod secrets;
 pub mod skills;
 
 pub use context::{Os, ScanContext};
 pub use inventory::Inventory;
+pub use scan::{scan, ScanOptions, ScanProgress};
 
 /// One client's discovery: look at the machine through `cx`, record into `inv`.
 pub trait ClientScanner: Sync {

@@ -1,12 +1,173 @@
-//! `ward scan`.
+//! `ward scan`: inventory this machine and print it as a table or as the versioned JSON document
+//! (docs/scan-schema.md). The work is `ward_inventory::scan`; this file wires flags, progress
+//! and output.
 
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use ward_inventory::report::{render_json, render_table};
+use ward_inventory::{scan, ScanOptions, ScanProgress};
+use ward_model::{ScanReport, Severity};
 
 use crate::env::WardPaths;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(after_help = "\
+Scopes: managed files under $WARD_SYSTEM_ROOT (default /), the home given by --home (default \
+$HOME), and every git repository found under --projects. CLIs are looked up on $PATH without \
+running them. Secret values never appear in the output: secrets are reported as kind, path, file \
+mode and which agents could read them.
 
-pub fn run(_args: Args, _paths: &WardPaths) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("ward scan: not built yet")
+Exit status: 0 when the scan ran (even with risk flags and findings, unless --fail-on says \
+otherwise), 1 when --fail-on matched, 2 on a usage or I/O error.")]
+pub struct Args {
+    /// Directories to search for git repositories (a directory holding `.git`). Each may itself
+    /// be a repository. Repositories are inventoried at project scope: their agent configs,
+    /// skills, MCP servers and credential files in the repository root. Repeatable; searched
+    /// up to 6 levels deep, skipping hidden directories, node_modules, target, vendor and
+    /// symlinks.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub projects: Vec<PathBuf>,
+
+    /// Output format. `table` (the default, also when piped) groups artifacts by kind;
+    /// `json` is the versioned document described in docs/scan-schema.md.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with status 1 if any artifact carries a risk flag of this severity or higher.
+    /// Default: the exit status does not depend on risk flags.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    High,
+    Medium,
+    Low,
+}
+
+impl FailOn {
+    fn threshold(self) -> Severity {
+        match self {
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
+}
+
+pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
+    let path_dirs = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    // Variables like KUBECONFIG describe this process's user, so they apply only when the home
+    // scanned is that user's own.
+    let own_home = std::env::var_os("HOME").is_some_and(|h| std::path::Path::new(&h) == paths.home);
+    let credential_env = if own_home {
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
+            .filter(|(k, _)| ward_inventory::secrets::is_credential_location_var(k))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let opts = ScanOptions {
+        home: paths.home.clone(),
+        system_root: paths.system_root.clone(),
+        project_dirs: args.projects.clone(),
+        path_dirs,
+        os: ward_inventory::Os::current(),
+        credential_env,
+    };
+
+    let spinner = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(Duration::from_millis(80));
+        bar.set_message("scanning");
+        bar
+    });
+    let report = scan(&opts, &|p| {
+        if let Some(bar) = &spinner {
+            bar.set_message(match p {
+                ScanProgress::Discovering { dirs_visited, repos_found } => {
+                    format!("looking for projects: {dirs_visited} directories, {repos_found} repositories")
+                }
+                ScanProgress::Scanned { task, done, total } => format!("scanned {task} ({done}/{total})"),
+            });
+        }
+    });
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+
+    let text = match args.format {
+        Format::Json => {
+            let mut s = render_json(&report).context("cannot serialize the report")?;
+            s.push('\n');
+            s
+        }
+        Format::Table => {
+            let width = if args.output.is_none() && std::io::stdout().is_terminal() {
+                terminal_width()
+            } else {
+                None
+            };
+            render_table(&report, width)
+        }
+    };
+    match &args.output {
+        Some(file) => std::fs::write(file, text.as_bytes())
+            .with_context(|| format!("cannot write the report to {}", file.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`ward scan | head`) is not an error worth a message.
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+                other => other.context("cannot write the report to standard output")?,
+            }
+        }
+    }
+    Ok(match args.fail_on {
+        Some(level) if has_risk_at_or_above(&report, level.threshold()) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+fn has_risk_at_or_above(report: &ScanReport, threshold: Severity) -> bool {
+    report.artifacts.iter().flat_map(|a| &a.risk).any(|r| r.severity >= threshold)
+}
+
+/// Columns of the terminal on stdout: `$COLUMNS`, else the kernel's window size.
+fn terminal_width() -> Option<usize> {
+    if let Some(c) = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()) {
+        return Some(c).filter(|&c| c > 0);
+    }
+    window_columns()
+}
+
+#[cfg(unix)]
+fn window_columns() -> Option<usize> {
+    let mut ws = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCGWINSZ writes one `winsize` through the pointer, which points at `ws`, a
+    // properly initialized local that lives across the call; fd 1 is only queried.
+    let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
+    (rc == 0 && ws.ws_col > 0).then_some(usize::from(ws.ws_col))
+}
+
+#[cfg(not(unix))]
+fn window_columns() -> Option<usize> {
+    None
 }
