@@ -94,7 +94,7 @@ mod tests {
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 3), (2, 1));
         assert_eq!(line_column(text, 5), (2, 2));
-        assert_eq!(line_column(text, 8), (3, 1));
+        assert_eq!(line_column(text, 7), (3, 1));
         assert_eq!(line_column(text, 999), (3, 2));
         // Inside a multi-byte character: clamps back to its start.
         assert_eq!(line_column(text, 4), (2, 1));
