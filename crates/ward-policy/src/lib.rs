@@ -10,6 +10,7 @@ mod classes;
 mod compile;
 mod error;
 mod floor;
+mod glob;
 mod pattern;
 mod policy;
 mod repo;

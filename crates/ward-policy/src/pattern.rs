@@ -3,8 +3,11 @@
 //!
 //! Everything here is built once when a policy loads; matching allocates nothing.
 
-use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use std::collections::HashSet;
+
 use ward_model::ShellCommand;
+
+use crate::glob::{expand_alternatives, has_glob_syntax, PathGlob, SplitPath, WordGlob};
 
 /// One word of a command pattern.
 #[derive(Debug, Clone)]
@@ -12,7 +15,7 @@ pub(crate) enum Word {
     /// Matches exactly this argument.
     Literal(String),
     /// Matches one argument by glob (`*prod*`, `-[a-z]*f*`, `{main,master}`).
-    Glob(GlobMatcher),
+    Glob(WordGlob),
     /// The standalone word `*`: any number (zero or more) of arguments.
     Gap,
 }
@@ -31,27 +34,18 @@ impl Word {
     fn matches(&self, arg: &str) -> bool {
         match self {
             Word::Literal(l) => l == arg,
-            Word::Glob(g) => g.is_match(arg),
+            Word::Glob(g) => g.matches(arg),
             Word::Gap => true,
         }
     }
 }
 
 /// A glob over one whole word (`*` may match `/`), or `None` when the word has no glob syntax.
-pub(crate) fn word_glob(word: &str) -> Result<Option<GlobMatcher>, String> {
-    if !word.contains(['*', '?', '[', '{', '\\']) {
+pub(crate) fn word_glob(word: &str) -> Result<Option<WordGlob>, String> {
+    if !has_glob_syntax(word) {
         return Ok(None);
     }
-    let glob = GlobBuilder::new(word)
-        .literal_separator(false)
-        .backslash_escape(true)
-        .build()
-        .map_err(|e| format!("bad glob `{word}`: {}", glob_error_kind(&e)))?;
-    Ok(Some(glob.compile_matcher()))
-}
-
-fn glob_error_kind(e: &globset::Error) -> String {
-    e.kind().to_string()
+    WordGlob::compile(word).map(Some).map_err(|e| format!("bad glob `{word}`: {e}"))
 }
 
 /// A glob over one argument word, for `args_any` / `args_none`.
@@ -243,20 +237,26 @@ impl NameGlob {
     }
 }
 
-/// The forms of one path that path globs are matched against, computed once per evaluation.
+/// The forms of one path that path globs are matched against, computed once per evaluation,
+/// case-folded.
 #[derive(Debug, Clone)]
 pub(crate) struct PathView {
     /// Absolute and lexically normalized (no `.`/`..`), or as given when it cannot be resolved.
-    pub(crate) absolute: String,
+    pub(crate) absolute: SplitPath,
     /// Relative to the home directory (`.aws/credentials`), when under it.
-    pub(crate) home_relative: Option<String>,
+    pub(crate) home_relative: Option<SplitPath>,
     /// Relative to the workspace root, when under it.
-    pub(crate) workspace_relative: Option<String>,
+    pub(crate) workspace_relative: Option<SplitPath>,
 }
 
 impl PathView {
-    fn basename(&self) -> &str {
-        self.absolute.trim_end_matches('/').rsplit('/').next().unwrap_or("")
+    /// `absolute` must come from [`absolutize`]; `home` and `workspace` likewise.
+    pub(crate) fn new(absolute: &str, home: Option<&str>, workspace: Option<&str>) -> PathView {
+        let rooted = absolute.starts_with('/');
+        let rel = |root: Option<&str>| {
+            root.filter(|_| rooted).and_then(|r| relative_to(absolute, r)).map(|r| SplitPath::new(&r))
+        };
+        PathView { absolute: SplitPath::new(absolute), home_relative: rel(home), workspace_relative: rel(workspace) }
     }
 }
 
@@ -267,71 +267,62 @@ impl PathView {
 /// the common desktop file systems do.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PathSet {
-    include: FormSets,
-    exclude: FormSets,
+    include: Forms,
+    exclude: Forms,
     len: usize,
 }
 
+/// Patterns by the form of the path they apply to.
 #[derive(Debug, Clone, Default)]
-struct FormSets {
-    basename: Option<GlobSet>,
-    home: Option<GlobSet>,
-    absolute: Option<GlobSet>,
-    workspace: Option<GlobSet>,
+struct Forms {
+    basename: FormSet,
+    home: FormSet,
+    absolute: FormSet,
+    workspace: FormSet,
 }
 
-#[derive(Default)]
-struct FormBuilders {
-    basename: Vec<Glob>,
-    home: Vec<Glob>,
-    absolute: Vec<Glob>,
-    workspace: Vec<Glob>,
+/// One form's patterns: literal ones in a hash set, `*.ext` as suffixes, the rest as globs.
+#[derive(Debug, Clone, Default)]
+struct FormSet {
+    literals: HashSet<Vec<u8>>,
+    suffixes: Vec<Box<[u8]>>,
+    globs: Vec<PathGlob>,
 }
 
-impl FormBuilders {
-    fn build(self) -> Result<FormSets, String> {
-        fn set(globs: Vec<Glob>) -> Result<Option<GlobSet>, String> {
-            if globs.is_empty() {
-                return Ok(None);
-            }
-            let mut b = GlobSetBuilder::new();
-            for g in globs {
-                b.add(g);
-            }
-            b.build().map(Some).map_err(|e| format!("bad glob set: {}", glob_error_kind(&e)))
+impl FormSet {
+    fn add(&mut self, glob: PathGlob) {
+        if let Some(lit) = glob.as_literal() {
+            self.literals.insert(lit);
+        } else if let Some(suffix) = glob.as_star_suffix() {
+            self.suffixes.push(suffix.into());
+        } else {
+            self.globs.push(glob);
         }
-        Ok(FormSets {
-            basename: set(self.basename)?,
-            home: set(self.home)?,
-            absolute: set(self.absolute)?,
-            workspace: set(self.workspace)?,
-        })
+    }
+
+    fn matches(&self, path: &SplitPath) -> bool {
+        let bytes = path.as_bytes();
+        (!self.literals.is_empty() && self.literals.contains(bytes))
+            || self.suffixes.iter().any(|s| bytes.ends_with(s))
+            || self.globs.iter().any(|g| g.matches(path))
+    }
+
+    fn matches_name(&self, name: &[u8]) -> bool {
+        (!self.literals.is_empty() && self.literals.contains(name))
+            || self.suffixes.iter().any(|s| name.ends_with(s))
+            || (!self.globs.is_empty() && {
+                let split = SplitPath::new(&String::from_utf8_lossy(name));
+                self.globs.iter().any(|g| g.matches(&split))
+            })
     }
 }
 
-impl FormSets {
+impl Forms {
     fn matches(&self, view: &PathView) -> bool {
-        if let Some(s) = &self.basename {
-            if s.is_match(view.basename()) {
-                return true;
-            }
-        }
-        if let (Some(s), Some(rel)) = (&self.home, &view.home_relative) {
-            if s.is_match(rel) {
-                return true;
-            }
-        }
-        if let Some(s) = &self.absolute {
-            if s.is_match(&view.absolute) {
-                return true;
-            }
-        }
-        if let (Some(s), Some(rel)) = (&self.workspace, &view.workspace_relative) {
-            if s.is_match(rel) {
-                return true;
-            }
-        }
-        false
+        self.basename.matches_name(view.absolute.file_name())
+            || view.home_relative.as_ref().is_some_and(|p| self.home.matches(p))
+            || self.absolute.matches(&view.absolute)
+            || view.workspace_relative.as_ref().is_some_and(|p| self.workspace.matches(p))
     }
 }
 
@@ -342,42 +333,40 @@ pub(crate) fn check_path_pattern(pattern: &str) -> Result<(), String> {
 
 impl PathSet {
     pub(crate) fn compile<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<PathSet, String> {
-        let mut include = FormBuilders::default();
-        let mut exclude = FormBuilders::default();
-        let mut len = 0;
+        let mut set = PathSet::default();
         for raw in patterns {
-            let (target, pattern) = match raw.strip_prefix('!') {
-                Some(p) => (&mut exclude, p),
-                None => (&mut include, raw),
+            let (negated, pattern) = match raw.strip_prefix('!') {
+                Some(p) => (true, p),
+                None => (false, raw),
             };
             if pattern.is_empty() {
                 return Err("empty path pattern".into());
             }
-            let (list, body) = if pattern == "~" || pattern == "~/" {
-                return Err(format!("path pattern `{raw}` names the whole home; use `~/**`"));
-            } else if let Some(rest) = pattern.strip_prefix("~/") {
-                (&mut target.home, rest)
-            } else if pattern.starts_with('~') {
-                return Err(format!("path pattern `{raw}`: only `~/` (this user's home) is supported"));
-            } else if pattern.starts_with('/') || pattern.starts_with("**/") {
-                (&mut target.absolute, pattern)
-            } else if let Some(rest) = pattern.strip_prefix("./") {
-                (&mut target.workspace, rest)
-            } else if pattern.trim_end_matches('/').contains('/') {
-                (&mut target.workspace, pattern)
-            } else {
-                (&mut target.basename, pattern.trim_end_matches('/'))
-            };
-            let glob = GlobBuilder::new(body.trim_end_matches('/'))
-                .literal_separator(true)
-                .case_insensitive(true)
-                .backslash_escape(true)
-                .build()
-                .map_err(|e| format!("bad glob `{raw}`: {}", glob_error_kind(&e)))?;
-            list.push(glob);
-            len += 1;
+            let expanded = expand_alternatives(pattern).map_err(|e| format!("bad glob `{raw}`: {e}"))?;
+            for pattern in &expanded {
+                let forms = if negated { &mut set.exclude } else { &mut set.include };
+                let (form, body) = if pattern == "~" || pattern == "~/" {
+                    return Err(format!("path pattern `{raw}` names the whole home; use `~/**`"));
+                } else if let Some(rest) = pattern.strip_prefix("~/") {
+                    (&mut forms.home, rest)
+                } else if pattern.starts_with('~') {
+                    return Err(format!("path pattern `{raw}`: only `~/` (this user's home) is supported"));
+                } else if pattern.starts_with('/') || pattern.starts_with("**/") {
+                    (&mut forms.absolute, pattern.as_str())
+                } else if let Some(rest) = pattern.strip_prefix("./") {
+                    (&mut forms.workspace, rest)
+                } else if pattern.trim_end_matches('/').contains('/') {
+                    (&mut forms.workspace, pattern.as_str())
+                } else {
+                    (&mut forms.basename, pattern.as_str())
+                };
+                let body = body.trim_end_matches('/');
+                let glob = PathGlob::compile(body).map_err(|e| format!("bad glob `{raw}`: {e}"))?;
+                form.add(glob);
+            }
+            set.len += 1;
         }
-        Ok(PathSet { include: include.build()?, exclude: exclude.build()?, len })
+        Ok(set)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -483,6 +472,7 @@ mod tests {
         assert!(CommandPattern::compile("").is_err());
         assert!(CommandPattern::compile("  $").is_err());
         assert!(CommandPattern::compile("git [").unwrap_err().contains("bad glob"));
+        assert!(CommandPattern::compile("git {a,b").unwrap_err().contains("bad glob"));
     }
 
     #[test]
@@ -526,11 +516,7 @@ mod tests {
     }
 
     fn view(abs: &str, home: &str, ws: &str) -> PathView {
-        PathView {
-            absolute: abs.to_owned(),
-            home_relative: relative_to(abs, home),
-            workspace_relative: relative_to(abs, ws),
-        }
+        PathView::new(abs, Some(home), Some(ws))
     }
 
     #[test]

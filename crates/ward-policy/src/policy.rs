@@ -10,7 +10,7 @@ use ward_model::{Access, Action, Decision, RuleMatch, ToolCall, Verdict};
 use crate::error::{LoadError, PolicyError};
 use crate::floor::{FailMode, Floor, TierFloors};
 use crate::pattern::{
-    absolutize, normalize_host, relative_to, ArgGlob, CommandPattern, HostPattern, NameGlob, PathSet,
+    absolutize, normalize_host, ArgGlob, CommandPattern, HostPattern, NameGlob, PathSet,
     PathView,
 };
 use crate::repo::RepoInfo;
@@ -232,14 +232,7 @@ impl Policy {
                 because.push(format!("remote {remote} matches \"{src}\""));
             }
             if let Some((srcs, set)) = &m.paths {
-                let hit = dirs.iter().find(|d| {
-                    let view = PathView {
-                        absolute: (*d).clone(),
-                        home_relative: relative_to(d, &home_s),
-                        workspace_relative: None,
-                    };
-                    set.matches(&view)
-                });
+                let hit = dirs.iter().find(|d| set.matches(&PathView::new(d, Some(&home_s), None)));
                 let Some(dir) = hit else { continue };
                 because.push(format!("path {dir} matches {}", quote_list(srcs)));
             }
@@ -344,12 +337,7 @@ impl CallView {
             .iter()
             .map(|p| {
                 let absolute = absolutize(&p.path, cwd, &home);
-                let home_relative = relative_to(&absolute, &home).filter(|_| absolute.starts_with('/'));
-                let workspace_relative = workspace
-                    .as_deref()
-                    .and_then(|w| relative_to(&absolute, w))
-                    .filter(|_| absolute.starts_with('/'));
-                (PathView { absolute, home_relative, workspace_relative }, access_bit(p.access))
+                (PathView::new(&absolute, Some(&home), workspace.as_deref()), access_bit(p.access))
             })
             .collect();
         let mut hosts: Vec<String> = call.hosts.iter().map(|h| normalize_host(h)).collect();
