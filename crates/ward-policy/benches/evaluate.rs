@@ -24,7 +24,8 @@ fn cmd(argv: &[&str]) -> ShellCommand {
 fn exec_call() -> ToolCall {
     let mut c = ToolCall::new("claude-code", "PreToolUse", "Bash", Action::Exec);
     c.cwd = Some("/home/dev/src/app".into());
-    c.command = Some("cargo test && git push --force-with-lease origin feature/x | tee ~/.aws/credentials".into());
+    c.command =
+        Some("cargo test && git push --force-with-lease origin feature/x | tee ~/.aws/credentials".into());
     c.commands = vec![
         cmd(&["cargo", "test", "--workspace"]),
         cmd(&["git", "push", "--force-with-lease", "origin", "feature/x"]),

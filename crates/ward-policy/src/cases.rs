@@ -82,7 +82,11 @@ pub fn parse_cases(text: &str, origin: &str) -> Result<Vec<Case>, PolicyError> {
         case.line = line_column(text, span.start).0;
         if let Err(message) = case.validate() {
             let (line, column) = line_column(text, span.start);
-            diagnostics.push(Diagnostic { line, column, message: format!("case \"{}\": {message}", case.name) });
+            diagnostics.push(Diagnostic {
+                line,
+                column,
+                message: format!("case \"{}\": {message}", case.name),
+            });
         }
         out.push(case);
     }
@@ -106,7 +110,8 @@ impl Case {
         if self.mcp_server.is_some() != self.mcp_tool.is_some() {
             return Err("give both `mcp_server` and `mcp_tool`".into());
         }
-        if self.tier.is_some() && (self.cwd.is_some() || self.remote.is_some()) && self.expect_tier.is_some() {
+        if self.tier.is_some() && (self.cwd.is_some() || self.remote.is_some()) && self.expect_tier.is_some()
+        {
             return Err("`expect_tier` checks tier resolution; it makes no sense with a fixed `tier`".into());
         }
         Ok(())
@@ -120,7 +125,8 @@ impl Case {
         call.cwd = self.cwd.clone();
         call.command = self.command.clone();
         if let Some(argv) = &self.argv {
-            let program = argv.first().map(|a| a.rsplit('/').next().unwrap_or(a).to_owned()).unwrap_or_default();
+            let program =
+                argv.first().map(|a| a.rsplit('/').next().unwrap_or(a).to_owned()).unwrap_or_default();
             call.commands.push(ShellCommand {
                 argv: argv.clone(),
                 program,
@@ -128,7 +134,8 @@ impl Case {
                 ..ShellCommand::default()
             });
         }
-        let access = self.access.unwrap_or(if action == Action::Write { Access::Write } else { Access::Read });
+        let access =
+            self.access.unwrap_or(if action == Action::Write { Access::Write } else { Access::Read });
         for p in self.path.iter().chain(&self.paths) {
             call.paths.push(PathTarget { path: p.clone(), access });
         }
@@ -271,7 +278,11 @@ mod tests {
         assert!(parse_cases("", "c.toml").is_err());
         assert!(parse_cases("[[case]\n", "c.toml").is_err());
 
-        let ok = parse_cases("[[case]]\nname = \"x\"\nurl = \"https://u:p@Example.com:443/a\"\nexpect = \"deny\"\n", "c").unwrap();
+        let ok = parse_cases(
+            "[[case]]\nname = \"x\"\nurl = \"https://u:p@Example.com:443/a\"\nexpect = \"deny\"\n",
+            "c",
+        )
+        .unwrap();
         let call = ok[0].tool_call();
         assert_eq!(call.action, Action::Network);
         assert_eq!(call.hosts, vec!["example.com".to_string()]);

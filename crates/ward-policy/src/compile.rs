@@ -24,8 +24,17 @@ type Span = Range<usize>;
 type Value<'i> = Spanned<DeValue<'i>>;
 type Key<'i> = Spanned<Cow<'i, str>>;
 
-const TOP_KEYS: &[&str] =
-    &["version", "description", "default_tier", "outside_repo_tier", "classes", "allowlists", "tiers", "repos", "rules"];
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "description",
+    "default_tier",
+    "outside_repo_tier",
+    "classes",
+    "allowlists",
+    "tiers",
+    "repos",
+    "rules",
+];
 const TIER_KEYS: &[&str] = &["rank", "description", "fail", "default_decision", "rules", "floor"];
 const RULE_KEYS: &[&str] = &[
     "id",
@@ -108,7 +117,9 @@ impl<'s> Compiler<'s> {
     fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], what: &str) {
         for (k, _) in table.iter() {
             if !allowed.contains(&k.get_ref().as_ref()) {
-                let hint = closest(k.get_ref(), allowed).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                let hint = closest(k.get_ref(), allowed)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
                 self.err(k.span(), format!("unknown key `{}` in {what}{hint}", k.get_ref()));
             }
         }
@@ -152,7 +163,10 @@ impl<'s> Compiler<'s> {
                 out
             }
             other => {
-                self.err(v.span(), format!("`{what}` must be a string or an array of strings, not {}", other.type_str()));
+                self.err(
+                    v.span(),
+                    format!("`{what}` must be a string or an array of strings, not {}", other.type_str()),
+                );
                 Vec::new()
             }
         }
@@ -175,13 +189,19 @@ impl<'s> Compiler<'s> {
                 for item in items.iter() {
                     match item.get_ref() {
                         DeValue::Table(t) => out.push((t, item.span())),
-                        other => self.err(item.span(), format!("`{what}` entries must be tables, not {}", other.type_str())),
+                        other => self.err(
+                            item.span(),
+                            format!("`{what}` entries must be tables, not {}", other.type_str()),
+                        ),
                     }
                 }
                 out
             }
             other => {
-                self.err(v.span(), format!("`{what}` must be an array of tables ([[{what}]]), not {}", other.type_str()));
+                self.err(
+                    v.span(),
+                    format!("`{what}` must be an array of tables ([[{what}]]), not {}", other.type_str()),
+                );
                 Vec::new()
             }
         }
@@ -306,7 +326,12 @@ fn get<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<(&'a Key<'i>, &'a Va
 
 /// The allowed word nearest to a typo (edit distance ≤ 2), for a "did you mean" hint.
 fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed.iter().map(|a| (edit_distance(word, a), *a)).filter(|(d, _)| *d <= 2).min_by_key(|(d, _)| *d).map(|(_, a)| a)
+    allowed
+        .iter()
+        .map(|a| (edit_distance(word, a), *a))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -438,7 +463,8 @@ impl Compiler<'_> {
             if let Some(s) = self.string(v, "fail") {
                 match FailMode::parse(&s) {
                     Some(f) => tier.fail = f,
-                    None => self.err(v.span(), format!("unknown fail mode `{s}`: expected {}", FailMode::expected())),
+                    None => self
+                        .err(v.span(), format!("unknown fail mode `{s}`: expected {}", FailMode::expected())),
                 }
             }
         }
@@ -483,7 +509,9 @@ impl Compiler<'_> {
         let id = match get(t, "id") {
             Some((_, v)) => self.string(v, "id").and_then(|id| {
                 let valid = !id.is_empty()
-                    && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '/'));
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '/'));
                 if !valid {
                     self.err(v.span(), format!("rule id `{id}`: use letters, digits and `.-_:/`"));
                     return None;
@@ -532,7 +560,10 @@ impl Compiler<'_> {
             for (a, s) in self.strings(v, "action") {
                 match Action::parse(&a) {
                     Some(a) => actions |= action_bit(a),
-                    None => self.err(s, format!("unknown action `{a}`: expected exec, read, write, network, mcp or other")),
+                    None => self.err(
+                        s,
+                        format!("unknown action `{a}`: expected exec, read, write, network, mcp or other"),
+                    ),
                 }
             }
         }
@@ -635,9 +666,17 @@ impl Compiler<'_> {
         if let Some((_, v)) = get(t, "inline_code") {
             c.inline_code = self.boolean(v, "inline_code");
         }
-        let present = ["command", "command_not_in", "command_regex", "args_any", "args_none", "runs_downloaded_code", "inline_code"]
-            .iter()
-            .any(|k| get(t, k).is_some());
+        let present = [
+            "command",
+            "command_not_in",
+            "command_regex",
+            "args_any",
+            "args_none",
+            "runs_downloaded_code",
+            "inline_code",
+        ]
+        .iter()
+        .any(|k| get(t, k).is_some());
         present.then_some(c)
     }
 
@@ -717,11 +756,14 @@ impl Compiler<'_> {
 
     fn floors(&mut self, tier: &str, t: &DeTable<'_>) -> TierFloors {
         let mut floors = TierFloors::default();
-        let scalars: Vec<(&Key<'_>, &Value<'_>)> = t.iter().filter(|(_, v)| !v.get_ref().is_table()).collect();
+        let scalars: Vec<(&Key<'_>, &Value<'_>)> =
+            t.iter().filter(|(_, v)| !v.get_ref().is_table()).collect();
         let what = format!("[tiers.{tier}.floor]");
         for (k, _) in &scalars {
             if !FLOOR_KEYS.contains(&k.get_ref().as_ref()) {
-                let hint = closest(k.get_ref(), FLOOR_KEYS).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                let hint = closest(k.get_ref(), FLOOR_KEYS)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
                 self.err(k.span(), format!("unknown key `{}` in {what}{hint}", k.get_ref()));
             }
         }
@@ -742,7 +784,10 @@ impl Compiler<'_> {
             if let Some(s) = self.string(v, "sandbox") {
                 f.sandbox = SandboxMode::parse(&s);
                 if f.sandbox.is_none() {
-                    self.err(v.span(), format!("unknown sandbox `{s}`: expected {}", SandboxMode::expected()));
+                    self.err(
+                        v.span(),
+                        format!("unknown sandbox `{s}`: expected {}", SandboxMode::expected()),
+                    );
                 }
             }
         }
@@ -750,7 +795,10 @@ impl Compiler<'_> {
             if let Some(s) = self.string(v, "approval") {
                 f.approval = ApprovalPolicy::parse(&s);
                 if f.approval.is_none() {
-                    self.err(v.span(), format!("unknown approval `{s}`: expected {}", ApprovalPolicy::expected()));
+                    self.err(
+                        v.span(),
+                        format!("unknown approval `{s}`: expected {}", ApprovalPolicy::expected()),
+                    );
                 }
             }
         }
@@ -758,7 +806,10 @@ impl Compiler<'_> {
             if let Some(s) = self.string(v, "web_search") {
                 f.web_search = WebSearchMode::parse(&s);
                 if f.web_search.is_none() {
-                    self.err(v.span(), format!("unknown web_search `{s}`: expected {}", WebSearchMode::expected()));
+                    self.err(
+                        v.span(),
+                        format!("unknown web_search `{s}`: expected {}", WebSearchMode::expected()),
+                    );
                 }
             }
         }
@@ -835,7 +886,10 @@ impl Compiler<'_> {
                 for (p, s) in self.strings(pv, "path") {
                     let anchored = p.starts_with('/') || p.starts_with("~/") || p.starts_with("**/");
                     if !anchored {
-                        self.err(s, format!("repos path `{p}` must be absolute, start with `~/` or with `**/`"));
+                        self.err(
+                            s,
+                            format!("repos path `{p}` must be absolute, start with `~/` or with `**/`"),
+                        );
                         continue;
                     }
                     match check_path_pattern(&p) {
@@ -854,19 +908,30 @@ impl Compiler<'_> {
                 for (m, s) in self.strings(mv, "marker") {
                     let bad = m.is_empty() || m.starts_with('/') || m.split(['/', '\\']).any(|c| c == "..");
                     if bad {
-                        self.err(s, format!("marker `{m}` must be a file name relative to the repository root"));
+                        self.err(
+                            s,
+                            format!("marker `{m}` must be a file name relative to the repository root"),
+                        );
                     } else {
                         markers.push(m);
                     }
                 }
             }
-            let has_selector = get(t, "remote").is_some() || get(t, "path").is_some() || get(t, "marker").is_some();
+            let has_selector =
+                get(t, "remote").is_some() || get(t, "path").is_some() || get(t, "marker").is_some();
             if !has_selector {
                 self.err(span.clone(), "[[repos]] entry needs `remote`, `path` or `marker`");
                 continue;
             }
             if let Some(tier) = tier {
-                out.push(RepoMapping { index: index + 1, line: self.line_of(&span), tier, remotes, paths, markers });
+                out.push(RepoMapping {
+                    index: index + 1,
+                    line: self.line_of(&span),
+                    tier,
+                    remotes,
+                    paths,
+                    markers,
+                });
             }
         }
         out

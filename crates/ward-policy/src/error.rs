@@ -65,7 +65,7 @@ impl<'s> Diagnostics<'s> {
     }
 
     pub(crate) fn into_error(mut self, origin: &str) -> PolicyError {
-        self.list.sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+        self.list.sort_by_key(|d| (d.line, d.column));
         self.list.dedup();
         PolicyError { origin: origin.to_owned(), diagnostics: self.list }
     }

@@ -14,7 +14,10 @@ enum Token {
     One,
     /// `*`: any run of characters.
     Star,
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
 }
 
 /// A glob over one word (or one path segment).

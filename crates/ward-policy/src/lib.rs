@@ -20,3 +20,25 @@ pub use error::{Diagnostic, LoadError, PolicyError};
 pub use floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, WebSearchMode};
 pub use policy::{EvalContext, Policy, TierResolution, BUILTIN_ORIGIN, BUILTIN_POLICY};
 pub use repo::{normalize_remote, remote_url_from_config, RepoInfo};
+
+/// Fuzz entry point: parse arbitrary bytes as a policy; when they compile, evaluate a call in
+/// every tier and render every floor. Must never panic.
+pub fn fuzz_policy_parse(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(policy) = Policy::from_toml_str(text, "<fuzz>") else { return };
+    let mut call = ward_model::ToolCall::new("codex", "fuzz", "fuzz", ward_model::Action::Exec);
+    call.commands.push(ward_model::ShellCommand {
+        argv: vec!["git".into(), "push".into(), "-f".into(), "origin".into(), "main".into()],
+        program: "git".into(),
+        ..Default::default()
+    });
+    call.paths
+        .push(ward_model::PathTarget { path: "~/.aws/credentials".into(), access: ward_model::Access::Read });
+    call.hosts.push("example.com".into());
+    let ctx = EvalContext { home: "/home/fuzz".into(), workspace_root: Some("/w".into()) };
+    for tier in policy.tier_names() {
+        let _ = policy.evaluate(&call, tier, &ctx);
+        let _ = policy.floor(tier, "codex");
+    }
+    let _ = policy.tier_for(Some(std::path::Path::new("/w")), None, std::path::Path::new("/home/fuzz"));
+}

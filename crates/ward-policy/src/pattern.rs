@@ -159,7 +159,10 @@ pub(crate) enum HostPattern {
     /// Stored with its leading dot: `.example.com`.
     Subdomains(String),
     /// The apex, and subdomains via the dotted form.
-    ApexAndSubdomains { apex: String, dotted: String },
+    ApexAndSubdomains {
+        apex: String,
+        dotted: String,
+    },
     Any,
 }
 
@@ -256,7 +259,11 @@ impl PathView {
         let rel = |root: Option<&str>| {
             root.filter(|_| rooted).and_then(|r| relative_to(absolute, r)).map(|r| SplitPath::new(&r))
         };
-        PathView { absolute: SplitPath::new(absolute), home_relative: rel(home), workspace_relative: rel(workspace) }
+        PathView {
+            absolute: SplitPath::new(absolute),
+            home_relative: rel(home),
+            workspace_relative: rel(workspace),
+        }
     }
 }
 
@@ -521,7 +528,17 @@ mod tests {
 
     #[test]
     fn path_sets_match_each_form() {
-        let set = PathSet::compile([".env*", "!.env.example", "~/.aws/credentials", "/etc/shadow", "**/secrets/*", "config/prod.yml", "id_*", "!*.pub"]).unwrap();
+        let set = PathSet::compile([
+            ".env*",
+            "!.env.example",
+            "~/.aws/credentials",
+            "/etc/shadow",
+            "**/secrets/*",
+            "config/prod.yml",
+            "id_*",
+            "!*.pub",
+        ])
+        .unwrap();
         let m = |abs: &str| set.matches(&view(abs, "/home/u", "/w/repo"));
         assert!(m("/w/repo/.env"));
         assert!(m("/w/repo/sub/.env.production"));

@@ -10,8 +10,7 @@ use ward_model::{Access, Action, Decision, RuleMatch, ToolCall, Verdict};
 use crate::error::{LoadError, PolicyError};
 use crate::floor::{FailMode, Floor, TierFloors};
 use crate::pattern::{
-    absolutize, normalize_host, ArgGlob, CommandPattern, HostPattern, NameGlob, PathSet,
-    PathView,
+    absolutize, normalize_host, ArgGlob, CommandPattern, HostPattern, NameGlob, PathSet, PathView,
 };
 use crate::repo::RepoInfo;
 
@@ -289,7 +288,11 @@ impl Policy {
             if best.is_none_or(|(d, _)| rule.decision > d) {
                 best = Some((rule.decision, matched.len()));
             }
-            matched.push(RuleMatch { rule: rule.id.clone(), decision: rule.decision, reason: rule.reason.clone() });
+            matched.push(RuleMatch {
+                rule: rule.id.clone(),
+                decision: rule.decision,
+                reason: rule.reason.clone(),
+            });
         }
         match best.and_then(|(_, i)| matched.get(i).cloned()) {
             Some(decider) => Verdict {
@@ -330,7 +333,9 @@ impl CallView {
         let cwd = call.cwd.as_deref();
         let workspace = match &ctx.workspace_root {
             Some(root) => Some(absolutize(&root.to_string_lossy(), None, &home)),
-            None => cwd.filter(|c| c.starts_with('/') || c.starts_with('~')).map(|c| absolutize(c, None, &home)),
+            None => {
+                cwd.filter(|c| c.starts_with('/') || c.starts_with('~')).map(|c| absolutize(c, None, &home))
+            }
         };
         let paths = call
             .paths

@@ -46,7 +46,9 @@ fn gitdir_from_file(dot_git: &Path, worktree: &Path) -> Option<PathBuf> {
 
 /// The remote URL of a git dir: its own config, else (linked worktrees) the common dir's.
 fn read_remote(git_dir: &Path) -> Option<String> {
-    if let Some(url) = fs::read_to_string(git_dir.join("config")).ok().and_then(|c| remote_url_from_config(&c)) {
+    if let Some(url) =
+        fs::read_to_string(git_dir.join("config")).ok().and_then(|c| remote_url_from_config(&c))
+    {
         return Some(url);
     }
     let common = fs::read_to_string(git_dir.join("commondir")).ok()?;
@@ -197,7 +199,11 @@ mod tests {
         let repo = tmp.path().join("repo");
         fs::create_dir_all(repo.join(".git")).unwrap();
         fs::create_dir_all(repo.join("src/deep")).unwrap();
-        fs::write(repo.join(".git/config"), "[remote \"origin\"]\n\turl = git@github.com:Acme/Infra-Core.git\n").unwrap();
+        fs::write(
+            repo.join(".git/config"),
+            "[remote \"origin\"]\n\turl = git@github.com:Acme/Infra-Core.git\n",
+        )
+        .unwrap();
         let info = RepoInfo::discover(&repo.join("src/deep")).unwrap();
         assert_eq!(info.root, repo);
         assert_eq!(info.remote.as_deref(), Some("github.com/acme/infra-core"));
@@ -207,7 +213,8 @@ mod tests {
         fs::create_dir_all(&wt).unwrap();
         fs::create_dir_all(repo.join(".git/worktrees/wt")).unwrap();
         fs::write(repo.join(".git/worktrees/wt/commondir"), "../..\n").unwrap();
-        fs::write(wt.join(".git"), format!("gitdir: {}\n", repo.join(".git/worktrees/wt").display())).unwrap();
+        fs::write(wt.join(".git"), format!("gitdir: {}\n", repo.join(".git/worktrees/wt").display()))
+            .unwrap();
         let info = RepoInfo::discover(&wt).unwrap();
         assert_eq!(info.root, wt);
         assert_eq!(info.remote.as_deref(), Some("github.com/acme/infra-core"));

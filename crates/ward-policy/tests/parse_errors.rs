@@ -81,7 +81,10 @@ fn syntax_errors_have_positions() {
 #[test]
 fn top_level_problems() {
     let errs = errors("[tiers.std]\n");
-    assert_eq!(errs, vec![(1, 1, "missing `default_tier`: the tier of repositories no [[repos]] entry maps".to_string())]);
+    assert_eq!(
+        errs,
+        vec![(1, 1, "missing `default_tier`: the tier of repositories no [[repos]] entry maps".to_string())]
+    );
     let errs = errors("default_tier = \"x\"\n");
     assert!(errs.iter().any(|e| e.2.contains("defines no tiers")), "{errs:?}");
     let errs = errors("version = 2\ndefault_tier = \"std\"\n[tiers.std]\n");
@@ -89,7 +92,10 @@ fn top_level_problems() {
     let errs = errors("default_tier = \"std\"\noutside_repo_tier = \"nope\"\n[tiers.std]\n");
     assert_eq!((errs[0].0, errs[0].1), (2, 21));
     let errs = errors("default_tier = \"std\"\ndefault-tier = \"std\"\n[tiers.std]\n");
-    assert_eq!(errs[0], (2, 1, "unknown key `default-tier` in the policy (did you mean `default_tier`?)".to_string()));
+    assert_eq!(
+        errs[0],
+        (2, 1, "unknown key `default-tier` in the policy (did you mean `default_tier`?)".to_string())
+    );
     let errs = errors("default_tier = \"std\"\n[tiers.Std]\n");
     assert!(errs.iter().any(|e| e.2.contains("tier name `Std`")), "{errs:?}");
 }
@@ -145,7 +151,11 @@ reason = "b asks"
     let p = Policy::from_toml_str(text, "p.toml").unwrap();
     assert_eq!(p.rule_count(), 3);
     let mut call = ward_model::ToolCall::new("codex", "e", "t", ward_model::Action::Exec);
-    call.commands.push(ward_model::ShellCommand { argv: vec!["ls".into()], program: "ls".into(), ..Default::default() });
+    call.commands.push(ward_model::ShellCommand {
+        argv: vec!["ls".into()],
+        program: "ls".into(),
+        ..Default::default()
+    });
     let ctx = ward_policy::EvalContext { home: "/h".into(), workspace_root: None };
     let v = p.evaluate(&call, "a", &ctx);
     // Both log: the global rule comes first in the file, so it decides.

@@ -107,7 +107,8 @@ fn discovered_repositories_resolve_end_to_end() {
     let root = tmp.path().join("infra-dns");
     fs::create_dir_all(root.join(".git")).unwrap();
     fs::create_dir_all(root.join("modules/zone")).unwrap();
-    fs::write(root.join(".git/config"), "[remote \"origin\"]\n\turl = git@github.com:acme/infra-dns.git\n").unwrap();
+    fs::write(root.join(".git/config"), "[remote \"origin\"]\n\turl = git@github.com:acme/infra-dns.git\n")
+        .unwrap();
     let cwd = root.join("modules/zone");
     let info = RepoInfo::discover(&cwd).unwrap();
     assert_eq!(p.tier_for(Some(&cwd), Some(&info), tmp.path()).tier, "sensitive");
@@ -115,7 +116,8 @@ fn discovered_repositories_resolve_end_to_end() {
 
 #[test]
 fn outside_repo_tier_can_be_named() {
-    let text = POLICY.replace("default_tier = \"standard\"", "default_tier = \"standard\"\noutside_repo_tier = \"open\"");
+    let text = POLICY
+        .replace("default_tier = \"standard\"", "default_tier = \"standard\"\noutside_repo_tier = \"open\"");
     let p = Policy::from_toml_str(&text, "t").unwrap();
     assert_eq!(p.tier_for(Some(Path::new("/tmp/x")), None, Path::new("/h")).tier, "open");
 }

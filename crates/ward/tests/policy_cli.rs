@@ -44,7 +44,10 @@ fn check_lists_every_error_with_line_and_column() {
     let stderr = text(&out.stderr);
     let f = file.display();
     assert!(stderr.contains(&format!("{f}:5:12: unknown decision `nope`")), "{stderr}");
-    assert!(stderr.contains(&format!("{f}:7:1: unknown key `pathz` in a rule (did you mean `paths`?)")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{f}:7:1: unknown key `pathz` in a rule (did you mean `paths`?)")),
+        "{stderr}"
+    );
     assert!(stderr.contains("2 errors"), "{stderr}");
     assert!(text(&out.stdout).is_empty());
 }

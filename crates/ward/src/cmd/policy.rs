@@ -137,7 +137,11 @@ fn build_call(case: &Case) -> ToolCall {
 fn render_results(results: &[CaseResult], verbose: bool) -> String {
     let name_width = results.iter().map(|r| r.name.chars().count()).max().unwrap_or(4).clamp(4, 48);
     let mut out = String::new();
-    let _ = writeln!(out, "{:<4}  {:>5}  {:<name_width$}  {:<10}  {:<8}  rule", "", "line", "case", "tier", "decision");
+    let _ = writeln!(
+        out,
+        "{:<4}  {:>5}  {:<name_width$}  {:<10}  {:<8}  rule",
+        "", "line", "case", "tier", "decision"
+    );
     for r in results {
         let name: String = r.name.chars().take(name_width).collect();
         let _ = writeln!(
