@@ -89,6 +89,7 @@ struct Compiler<'s> {
     /// Host allowlists by name: compiled patterns and raw text (for floors).
     allowlists: BTreeMap<String, (Vec<HostPattern>, Vec<String>)>,
     tier_names: Vec<String>,
+    /// Rule id → byte offset of its first definition.
     rule_ids: HashMap<String, usize>,
 }
 
@@ -261,8 +262,8 @@ impl<'s> Compiler<'s> {
 
         let mut tiers: Vec<Tier> = Vec::new();
         let mut rule_count = 0;
-        for (index, (k, body, span)) in tier_entries.iter().enumerate() {
-            let (tier, n) = self.tier(k.get_ref(), body, span.clone(), index);
+        for (index, (k, body, _)) in tier_entries.iter().enumerate() {
+            let (tier, n) = self.tier(k.get_ref(), body, index);
             rule_count += n;
             tiers.push(tier);
         }
@@ -435,7 +436,7 @@ impl Compiler<'_> {
     }
 
     /// One `[tiers.NAME]` table; returns the tier and its own rule count.
-    fn tier(&mut self, name: &str, body: &DeTable<'_>, span: Span, index: usize) -> (Tier, usize) {
+    fn tier(&mut self, name: &str, body: &DeTable<'_>, index: usize) -> (Tier, usize) {
         self.check_keys(body, TIER_KEYS, &format!("[tiers.{name}]"));
         let mut tier = Tier {
             name: name.to_owned(),
@@ -446,7 +447,6 @@ impl Compiler<'_> {
             rules: Vec::new(),
             floors: TierFloors::default(),
         };
-        let _ = span;
         if let Some((_, v)) = get(body, "rank") {
             match v.get_ref() {
                 DeValue::Integer(i) => match i.as_str().replace('_', "").parse::<i64>() {
@@ -521,12 +521,11 @@ impl Compiler<'_> {
                     return None;
                 }
                 if let Some(first) = self.rule_ids.get(&id) {
-                    let line = *first;
+                    let line = line_column(self.text, *first).0;
                     self.err(v.span(), format!("duplicate rule id `{id}` (first used at line {line})"));
                     return None;
                 }
-                let line = self.line_of(&v.span());
-                self.rule_ids.insert(id.clone(), line);
+                self.rule_ids.insert(id.clone(), v.span().start);
                 Some(id)
             }),
             None => {

@@ -355,6 +355,16 @@ impl PathGlob {
         Some(out)
     }
 
+    /// Matches one path segment (a file name); patterns with several segments never do,
+    /// a lone `**` always does.
+    pub(crate) fn matches_segment(&self, name: &[u8]) -> bool {
+        match self.segments.as_slice() {
+            [SegmentPattern::Segment(g)] => g.matches(name),
+            [SegmentPattern::AnySegments] => true,
+            _ => false,
+        }
+    }
+
     /// A one-segment `*.ext` pattern: its suffix.
     pub(crate) fn as_star_suffix(&self) -> Option<&[u8]> {
         match self.segments.as_slice() {

@@ -317,10 +317,7 @@ impl FormSet {
     fn matches_name(&self, name: &[u8]) -> bool {
         (!self.literals.is_empty() && self.literals.contains(name))
             || self.suffixes.iter().any(|s| name.ends_with(s))
-            || (!self.globs.is_empty() && {
-                let split = SplitPath::new(&String::from_utf8_lossy(name));
-                self.globs.iter().any(|g| g.matches(&split))
-            })
+            || self.globs.iter().any(|g| g.matches_segment(name))
     }
 }
 
