@@ -100,6 +100,14 @@ pub(crate) struct RepoMapping {
     pub(crate) markers: Vec<String>,
 }
 
+/// Everything [`Policy::decide`] found: the repository, its tier and why, and the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub repo: Option<RepoInfo>,
+    pub tier: TierResolution,
+    pub verdict: Verdict,
+}
+
 /// Where paths are resolved during one evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalContext {
@@ -262,6 +270,21 @@ impl Policy {
                 why: "no working directory is known: outside_repo_tier".to_owned(),
             },
         }
+    }
+
+    /// The whole decision for one call, as `ward hook` and `ward policy explain` make it: the
+    /// repository around `call.cwd` (read from disk), its tier, and the evaluation under that
+    /// tier with the repository root (else the cwd) as the workspace. `home` is what `~` means.
+    pub fn decide(&self, call: &ToolCall, home: &Path) -> Decided {
+        let cwd = call.cwd.as_deref().filter(|c| !c.is_empty()).map(PathBuf::from);
+        let repo = cwd.as_deref().and_then(RepoInfo::discover);
+        let tier = self.tier_for(cwd.as_deref(), repo.as_ref(), home);
+        let ctx = EvalContext {
+            home: home.to_path_buf(),
+            workspace_root: repo.as_ref().map(|r| r.root.clone()).or(cwd),
+        };
+        let verdict = self.evaluate(call, &tier.tier, &ctx);
+        Decided { repo, tier, verdict }
     }
 
     /// Decides `call` under `tier`: every matching rule counts, the most restrictive decision

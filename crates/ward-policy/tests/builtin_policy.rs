@@ -122,7 +122,13 @@ fn cases() -> Vec<Case> {
         case("open", "git diff --output", exec("git diff --output=patch.diff"), Deny, "open.output-file"),
         case("open", "mcp tool", mcp("github", "create_issue"), Ask, "open.mcp"),
         case("open", "credential read", read("~/.aws/credentials"), Deny, "open.credentials"),
-        case("open", "cat a key", with_path(exec("cat certs/server.key"), "certs/server.key", Access::Read), Deny, "open.credentials"),
+        case(
+            "open",
+            "cat a key",
+            with_path(exec("cat certs/server.key"), "certs/server.key", Access::Read),
+            Deny,
+            "open.credentials",
+        ),
         // ---- standard: routine work, destructive and deploy commands need a human ---------
         case("standard", "cargo test", exec("cargo test --workspace"), Allow, "default"),
         case("standard", "edit a file", write("src/lib.rs"), Allow, "default"),

@@ -115,6 +115,36 @@ fn discovered_repositories_resolve_end_to_end() {
 }
 
 #[test]
+fn decide_discovers_the_repository_of_the_call() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("infra-dns");
+    fs::create_dir_all(root.join(".git")).unwrap();
+    fs::create_dir_all(root.join("zones")).unwrap();
+    fs::write(root.join(".git/config"), "[remote \"origin\"]\n\turl = https://github.com/acme/infra-dns\n")
+        .unwrap();
+    let policy = Policy::builtin();
+    let mut call = ward_model::ToolCall::new("codex", "e", "t", ward_model::Action::Exec);
+    call.cwd = Some(root.join("zones").display().to_string());
+    // `rm -rf ..` from zones/ stays inside the repository: the workspace is the repo root.
+    call.commands.push(ward_model::ShellCommand {
+        argv: vec!["rm".into(), "-rf".into(), "../build".into()],
+        program: "rm".into(),
+        ..Default::default()
+    });
+    call.paths.push(ward_model::PathTarget { path: "../build".into(), access: ward_model::Access::Delete });
+    let d = policy.decide(&call, tmp.path());
+    assert_eq!(d.repo.as_ref().and_then(|r| r.remote.as_deref()), Some("github.com/acme/infra-dns"));
+    assert_eq!(d.tier.tier, "standard");
+    assert_eq!(d.verdict.rule, "default");
+    fs::write(root.join(".ward-tier-sensitive"), "").unwrap();
+    let d = policy.decide(&call, tmp.path());
+    assert_eq!(d.tier.tier, "sensitive");
+    call.paths[0].path = "../../elsewhere".into();
+    let d = policy.decide(&call, tmp.path());
+    assert_eq!(d.verdict.rule, "sensitive.rm-recursive-outside-workspace");
+}
+
+#[test]
 fn outside_repo_tier_can_be_named() {
     let text = POLICY
         .replace("default_tier = \"standard\"", "default_tier = \"standard\"\noutside_repo_tier = \"open\"");
