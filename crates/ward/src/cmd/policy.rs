@@ -14,7 +14,7 @@ use crate::env::WardPaths;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
-    /// Validate a policy file: prints `ok: N tiers, M rules`, or every error as
+    /// Validate a policy file: prints `ok: N tiers, M rules (…)`, or every error as
     /// `FILE:LINE:COLUMN: message` (exit 1). Default: the policy in force.
     Check {
         /// The policy file (default: `--policy`, the discovered policy, else the built-in one).
@@ -70,14 +70,15 @@ fn check(file: Option<&Path>) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let tiers = policy.tier_names();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     println!(
-        "ok: {}: {} tier{} ({}), {} rule{}",
-        policy.origin(),
+        "ok: {} tier{}, {} rule{} ({}; tiers from least to most cautious: {})",
         tiers.len(),
-        if tiers.len() == 1 { "" } else { "s" },
-        tiers.join(", "),
+        plural(tiers.len()),
         policy.rule_count(),
-        if policy.rule_count() == 1 { "" } else { "s" },
+        plural(policy.rule_count()),
+        policy.origin(),
+        tiers.join(", "),
     );
     Ok(ExitCode::SUCCESS)
 }
