@@ -412,7 +412,11 @@ impl Rule {
             return false;
         }
         if let Some(allowed) = &self.hosts_not_in {
-            if !view.hosts.iter().any(|h| !allowed.iter().any(|p| p.matches(h))) {
+            // A network call whose destination is unknown (a web search, an unparsable URL)
+            // cannot be shown to stay on the allowlist, so it counts as leaving it.
+            let unknown_destination =
+                view.hosts.is_empty() && view.actions & action_bit(Action::Network) != 0;
+            if !unknown_destination && !view.hosts.iter().any(|h| !allowed.iter().any(|p| p.matches(h))) {
                 return false;
             }
         }
