@@ -17,7 +17,7 @@ use crate::error::{line_column, Diagnostics, PolicyError};
 use crate::floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, TierFloors, WebSearchMode};
 use crate::pattern::{check_path_pattern, ArgGlob, CommandPattern, HostPattern, NameGlob, PathSet};
 use crate::policy::{
-    access_bit, action_bit, CommandCondition, PathCondition, Policy, RepoMapping, Rule, Tier,
+    access_bit, action_bit, caution, CommandCondition, PathCondition, Policy, RepoMapping, Rule, Tier,
 };
 
 type Span = Range<usize>;
@@ -314,11 +314,7 @@ impl<'s> Compiler<'s> {
 
 /// Most cautious tier: fail-closed before fail-open, then highest rank, then last in the file.
 fn most_cautious(tiers: &[Tier]) -> Option<String> {
-    tiers
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, t)| (t.fail == FailMode::Closed, t.rank, *i))
-        .map(|(_, t)| t.name.clone())
+    tiers.iter().enumerate().max_by_key(|(i, t)| caution(t, *i)).map(|(_, t)| t.name.clone())
 }
 
 fn get<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<(&'a Key<'i>, &'a Value<'i>)> {

@@ -163,10 +163,11 @@ impl Policy {
         &self.origin
     }
 
-    /// Tier names, from least to most cautious (by rank, then file order).
+    /// Tier names, from least to most cautious: fail-open before fail-closed, then by rank,
+    /// then in file order. The last one is the default `outside_repo_tier`.
     pub fn tier_names(&self) -> Vec<&str> {
         let mut tiers: Vec<(usize, &Tier)> = self.tiers.iter().enumerate().collect();
-        tiers.sort_by_key(|(i, t)| (t.rank, *i));
+        tiers.sort_by_key(|(i, t)| caution(t, *i));
         tiers.into_iter().map(|(_, t)| t.name.as_str()).collect()
     }
 
@@ -334,6 +335,11 @@ impl Policy {
             },
         }
     }
+}
+
+/// Sort key from least to most cautious.
+pub(crate) fn caution(tier: &Tier, index: usize) -> (bool, i64, usize) {
+    (tier.fail == FailMode::Closed, tier.rank, index)
 }
 
 fn quote_list(items: &[String]) -> String {

@@ -160,7 +160,7 @@ fn most_cautious_tier_prefers_fail_closed_then_rank() {
     )
     .unwrap();
     assert_eq!(p.outside_repo_tier(), "c");
-    assert_eq!(p.tier_names(), vec!["a", "c", "b"]);
+    assert_eq!(p.tier_names(), vec!["b", "a", "c"]);
     // Without fail modes every tier fails closed, and later tiers rank higher.
     let p = Policy::from_toml_str("default_tier = \"a\"\n[tiers.a]\n[tiers.z]\n[tiers.m]\n", "t").unwrap();
     assert_eq!(p.outside_repo_tier(), "m");
