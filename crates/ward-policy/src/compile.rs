@@ -91,6 +91,7 @@ struct Compiler<'s> {
     tier_names: Vec<String>,
     /// Rule id → byte offset of its first definition.
     rule_ids: HashMap<String, usize>,
+    pattern_cache: HashMap<String, Arc<CommandPattern>>,
 }
 
 impl<'s> Compiler<'s> {
@@ -102,6 +103,7 @@ impl<'s> Compiler<'s> {
             allowlists: BTreeMap::new(),
             tier_names: Vec::new(),
             rule_ids: HashMap::new(),
+            pattern_cache: HashMap::new(),
         }
     }
 
@@ -627,12 +629,21 @@ impl Compiler<'_> {
         out
     }
 
-    fn command_patterns(&mut self, t: &DeTable<'_>, key: &str) -> Vec<CommandPattern> {
+    fn command_patterns(&mut self, t: &DeTable<'_>, key: &str) -> Vec<Arc<CommandPattern>> {
         let Some((_, v)) = get(t, key) else { return Vec::new() };
         let mut out = Vec::new();
         for (p, s) in self.strings(v, key) {
+            // Tiers often repeat one another's patterns: compile each text once.
+            if let Some(m) = self.pattern_cache.get(&p) {
+                out.push(Arc::clone(m));
+                continue;
+            }
             match CommandPattern::compile(&p) {
-                Ok(m) => out.push(m),
+                Ok(m) => {
+                    let m = Arc::new(m);
+                    self.pattern_cache.insert(p, Arc::clone(&m));
+                    out.push(m);
+                }
                 Err(e) => self.err(s, e),
             }
         }

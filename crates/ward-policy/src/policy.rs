@@ -68,8 +68,8 @@ pub(crate) struct Rule {
 /// The conditions one shell command must meet together.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CommandCondition {
-    pub(crate) patterns: Vec<CommandPattern>,
-    pub(crate) not_in: Vec<CommandPattern>,
+    pub(crate) patterns: Vec<Arc<CommandPattern>>,
+    pub(crate) not_in: Vec<Arc<CommandPattern>>,
     pub(crate) regexes: Vec<Regex>,
     pub(crate) args_any: Vec<ArgGlob>,
     pub(crate) args_none: Vec<ArgGlob>,
