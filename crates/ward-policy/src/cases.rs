@@ -110,8 +110,7 @@ impl Case {
         if self.mcp_server.is_some() != self.mcp_tool.is_some() {
             return Err("give both `mcp_server` and `mcp_tool`".into());
         }
-        if self.tier.is_some() && (self.cwd.is_some() || self.remote.is_some()) && self.expect_tier.is_some()
-        {
+        if self.tier.is_some() && self.expect_tier.is_some() {
             return Err("`expect_tier` checks tier resolution; it makes no sense with a fixed `tier`".into());
         }
         Ok(())
@@ -274,6 +273,12 @@ mod tests {
         let text = "[[case]]\nname = \"a\"\nargv = [\"ls\"]\ncommand = \"ls\"\nexpect = \"allow\"\n";
         let err = parse_cases(text, "c.toml").unwrap_err();
         assert!(err.to_string().starts_with("c.toml:1:1: case \"a\": give `command` or `argv`"), "{err}");
+
+        let text = "[[case]]\nname = \"a\"\ntier = \"open\"\nexpect_tier = \"open\"\nexpect = \"allow\"\n";
+        assert!(parse_cases(text, "c.toml")
+            .unwrap_err()
+            .to_string()
+            .contains("`expect_tier` checks tier resolution"));
 
         assert!(parse_cases("", "c.toml").is_err());
         assert!(parse_cases("[[case]\n", "c.toml").is_err());

@@ -240,3 +240,22 @@ deny_read = ["~/.aws/**"]
     assert_eq!(cursor.approval, Some(ward_policy::ApprovalPolicy::OnRequest));
     assert_eq!(p.floor_agents("t"), vec!["codex"]);
 }
+
+#[test]
+fn load_reads_files_and_reports_io_and_content_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    match Policy::load(&missing) {
+        Err(ward_policy::LoadError::Io { path, .. }) => assert!(path.ends_with("missing.toml")),
+        other => panic!("{other:?}"),
+    }
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "default_tier = 1\n[tiers.a]\n").unwrap();
+    let err = Policy::load(&bad).unwrap_err().to_string();
+    assert!(err.starts_with(&format!("{}:1:16: `default_tier` must be a string", bad.display())), "{err}");
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, ward_policy::BUILTIN_POLICY).unwrap();
+    let p = Policy::load(&good).unwrap();
+    assert_eq!(p.origin(), good.display().to_string());
+    assert_eq!(p.rule_count(), Policy::builtin().rule_count());
+}
