@@ -108,6 +108,44 @@ pub struct Decided {
     pub verdict: Verdict,
 }
 
+impl Decided {
+    /// The decision explained in plain text, for `ward policy explain`: the decision and the
+    /// deciding rule, the tier and why, the repository, and every rule that matched.
+    pub fn explain(&self, policy: &Policy) -> String {
+        use std::fmt::Write as _;
+        let v = &self.verdict;
+        let mut out = String::new();
+        let _ = writeln!(out, "decision: {}", v.decision);
+        let _ = writeln!(out, "rule:     {}: {}", v.rule, v.reason);
+        let description =
+            policy.tier_description(&self.tier.tier).map(|d| format!(" ({d})")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "tier:     {}{description}, fails {}",
+            self.tier.tier,
+            policy.fail_mode(&self.tier.tier)
+        );
+        let _ = writeln!(out, "why:      {}", self.tier.why);
+        match &self.repo {
+            Some(r) => {
+                let remote = r.remote.as_deref().unwrap_or("no remote");
+                let _ = writeln!(out, "repo:     {} ({remote})", r.root.display());
+            }
+            None => out.push_str("repo:     none (not under version control)\n"),
+        }
+        let _ = writeln!(out, "policy:   {}", policy.origin());
+        if v.matched.is_empty() {
+            out.push_str("matched:  no rule; the tier default applies\n");
+        } else {
+            out.push_str("matched:\n");
+            for m in &v.matched {
+                let _ = writeln!(out, "  {:<5} {}: {}", m.decision.as_str(), m.rule, m.reason);
+            }
+        }
+        out
+    }
+}
+
 /// Where paths are resolved during one evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalContext {

@@ -139,9 +139,21 @@ fn decide_discovers_the_repository_of_the_call() {
     fs::write(root.join(".ward-tier-sensitive"), "").unwrap();
     let d = policy.decide(&call, tmp.path());
     assert_eq!(d.tier.tier, "sensitive");
+    let text = d.explain(policy);
+    assert!(text.starts_with("decision: allow\nrule:     default: no rule matched"), "{text}");
+    assert!(text.contains("tier:     sensitive (Production-adjacent code"), "{text}");
+    assert!(text.contains("fails closed"), "{text}");
+    assert!(text.contains("why:      marker file .ward-tier-sensitive is present"), "{text}");
+    assert!(text.contains("(github.com/acme/infra-dns)"), "{text}");
     call.paths[0].path = "../../elsewhere".into();
     let d = policy.decide(&call, tmp.path());
     assert_eq!(d.verdict.rule, "sensitive.rm-recursive-outside-workspace");
+    let text = d.explain(policy);
+    assert!(
+        text.contains("matched:\n  deny  sensitive.rm-recursive-outside-workspace: Recursive delete"),
+        "{text}"
+    );
+    assert!(text.contains("  deny  sensitive.delete-outside-workspace: "), "{text}");
 }
 
 #[test]
