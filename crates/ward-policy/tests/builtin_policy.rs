@@ -122,7 +122,7 @@ fn cases() -> Vec<Case> {
         case("open", "git diff --output", exec("git diff --output=patch.diff"), Deny, "open.output-file"),
         case("open", "rg --pre", exec("rg --pre ./x.sh secret"), Deny, "open.read-only-escape"),
         case("open", "git log --ext-diff", exec("git log -p --ext-diff"), Deny, "open.read-only-escape"),
-        case("open", "git -c", exec("git -c core.pager=sh log"), Deny, "open.read-only-escape"),
+        case("open", "git -c", exec("git -c core.pager=sh log"), Deny, "open.exec-not-read-only"),
         case("open", "git log -c is a diff format", exec("git log -c"), Allow, "default"),
         case("open", "mcp tool", mcp("github", "create_issue"), Ask, "open.mcp"),
         case("open", "credential read", read("~/.aws/credentials"), Deny, "open.credentials"),
