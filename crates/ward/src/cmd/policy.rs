@@ -1,15 +1,169 @@
-//! `ward policy check|test|explain`.
+//! `ward policy check|test`: validate a policy file, and run the decision test cases an admin
+//! keeps beside it. (`ward policy explain` is wired with the hook.)
 
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use ward_model::ToolCall;
+use ward_policy::cases::{parse_cases, run_cases, Case, CaseResult};
+use ward_policy::{LoadError, Policy};
 
 use crate::env::WardPaths;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
-    /// Validate a policy file.
-    Check {},
+    /// Validate a policy file: prints `ok: N tiers, M rules (…)`, or every error as
+    /// `FILE:LINE:COLUMN: message` (exit 1). Default: the policy in force.
+    Check {
+        /// The policy file (default: `--policy`, the discovered policy, else the built-in one).
+        file: Option<PathBuf>,
+    },
+    /// Run decision test cases (`[[case]]` tables) against a policy: `ward policy test FILE CASES`,
+    /// or `ward policy test CASES` for the policy in force. Exit 1 on any failure.
+    Test {
+        /// `[POLICY] CASES`: the policy file (optional) and the cases file.
+        #[arg(value_name = "FILE", num_args = 1..=2, required = true)]
+        files: Vec<PathBuf>,
+        /// Print the tier reason and every matched rule for each case.
+        #[arg(long, short)]
+        verbose: bool,
+    },
 }
 
-pub fn run(_command: Command, _paths: &WardPaths) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("ward policy: not built yet")
+pub fn run(command: Command, paths: &WardPaths) -> Result<ExitCode> {
+    match command {
+        Command::Check { file } => check(file.as_deref().or(paths.policy_file.as_deref())),
+        Command::Test { files, verbose } => {
+            let (policy_file, cases_file) = match files.as_slice() {
+                [cases] => (paths.policy_file.as_deref(), cases.as_path()),
+                [policy, cases] => (Some(policy.as_path()), cases.as_path()),
+                _ => bail!("usage: ward policy test [POLICY] CASES"),
+            };
+            test(policy_file, cases_file, &paths.home, verbose)
+        }
+    }
+}
+
+/// The policy at `file`, else the built-in one. `Ok(Err(code))`: the policy is invalid and its
+/// errors have been printed.
+fn load(file: Option<&Path>) -> Result<std::result::Result<Policy, ExitCode>> {
+    let Some(path) = file else {
+        return Ok(Ok(Policy::builtin().clone()));
+    };
+    match Policy::load(path) {
+        Ok(p) => Ok(Ok(p)),
+        Err(LoadError::Invalid(e)) => {
+            eprintln!("{e}");
+            let n = e.diagnostics.len();
+            eprintln!("{}: {n} error{}", path.display(), if n == 1 { "" } else { "s" });
+            Ok(Err(ExitCode::from(1)))
+        }
+        Err(e @ LoadError::Io { .. }) => Err(e).context("cannot read the policy"),
+    }
+}
+
+fn check(file: Option<&Path>) -> Result<ExitCode> {
+    let policy = match load(file)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let tiers = policy.tier_names();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    println!(
+        "ok: {} tier{}, {} rule{} ({}; tiers from least to most cautious: {})",
+        tiers.len(),
+        plural(tiers.len()),
+        policy.rule_count(),
+        plural(policy.rule_count()),
+        policy.origin(),
+        tiers.join(", "),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn test(policy_file: Option<&Path>, cases_file: &Path, home: &Path, verbose: bool) -> Result<ExitCode> {
+    let policy = match load(policy_file)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let text = std::fs::read_to_string(cases_file)
+        .with_context(|| format!("cannot read the cases file {}", cases_file.display()))?;
+    let cases = match parse_cases(&text, &cases_file.display().to_string()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let results = run_cases(&policy, &cases, home, build_call);
+    print!("{}", render_results(&results, verbose));
+    let failed = results.iter().filter(|r| !r.passed).count();
+    println!(
+        "{} passed, {failed} failed ({} against {})",
+        results.len() - failed,
+        cases_file.display(),
+        policy.origin()
+    );
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// A case's tool call; a `command` string goes through the hook's shell analysis, exactly as
+/// `ward hook` would see it.
+fn build_call(case: &Case) -> ToolCall {
+    let mut call = case.tool_call();
+    if let Some(line) = &case.command {
+        let analysis = ward_hook::shell::analyze(line);
+        call.commands = analysis.commands;
+        for p in analysis.paths {
+            if !call.paths.contains(&p) {
+                call.paths.push(p);
+            }
+        }
+        for u in analysis.urls {
+            if !call.urls.contains(&u) {
+                call.urls.push(u);
+            }
+        }
+        for h in analysis.hosts {
+            if !call.hosts.contains(&h) {
+                call.hosts.push(h);
+            }
+        }
+    }
+    call
+}
+
+fn render_results(results: &[CaseResult], verbose: bool) -> String {
+    let name_width = results.iter().map(|r| r.name.chars().count()).max().unwrap_or(4).clamp(4, 48);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<4}  {:>5}  {:<name_width$}  {:<10}  {:<8}  rule",
+        "", "line", "case", "tier", "decision"
+    );
+    for r in results {
+        let name: String = r.name.chars().take(name_width).collect();
+        let _ = writeln!(
+            out,
+            "{:<4}  {:>5}  {:<name_width$}  {:<10}  {:<8}  {}",
+            if r.passed { "ok" } else { "FAIL" },
+            r.line,
+            name,
+            r.tier,
+            r.verdict.decision.as_str(),
+            r.verdict.rule,
+        );
+        if let Some(f) = &r.failure {
+            let _ = writeln!(out, "      {f}");
+        }
+        if verbose {
+            let _ = writeln!(out, "      tier: {}", r.tier_why);
+            for m in &r.verdict.matched {
+                let _ = writeln!(out, "      matched {} ({}): {}", m.rule, m.decision, m.reason);
+            }
+        }
+    }
+    out
 }

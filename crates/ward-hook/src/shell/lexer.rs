@@ -1,0 +1,692 @@
+//! POSIX sh tokenizer: quotes, escapes, `$'…'`, command/process substitution, operators,
+//! redirections and here-documents, producing words with their quoting removed.
+//!
+//! The lexer never fails: on unterminated input it keeps what it read and records an error, so
+//! the analyzer can still report every command it could see.
+
+/// One substitution found inside a word; its script is analyzed as shell too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Substitution {
+    pub script: String,
+    /// `<(…)`/`>(…)` process substitution (as opposed to `$(…)` / backticks).
+    pub process: bool,
+}
+
+/// A shell word after quote removal.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Word {
+    /// The value with quotes and escapes removed; substitutions and expansions kept verbatim.
+    pub text: String,
+    /// Byte offset in `text` of the first character that came from a quote or an escape.
+    pub first_quoted: Option<usize>,
+    /// Contains an expansion (`$VAR`, `$(…)`, backticks, arithmetic) whose value is unknown.
+    pub dynamic: bool,
+    pub subs: Vec<Substitution>,
+}
+
+impl Word {
+    fn mark_quoted(&mut self) {
+        if self.first_quoted.is_none() {
+            self.first_quoted = Some(self.text.len());
+        }
+    }
+
+    /// `NAME=value` (or `NAME+=value`) with an unquoted name: a variable assignment.
+    pub fn assignment(&self) -> Option<(&str, &str)> {
+        let eq = self.text.find('=')?;
+        if self.first_quoted.is_some_and(|q| q <= eq) {
+            return None;
+        }
+        let name = self.text[..eq].strip_suffix('+').unwrap_or(&self.text[..eq]);
+        let mut chars = name.chars();
+        let first = chars.next()?;
+        if !(first.is_ascii_alphabetic() || first == '_') {
+            return None;
+        }
+        if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        Some((name, &self.text[eq + 1..]))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `;`
+    Semi,
+    /// `;;` (and `;&`, `;;&`) ending a `case` item.
+    CaseEnd,
+    And,
+    Or,
+    Pipe,
+    Amp,
+    Newline,
+    LParen,
+    RParen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RedirKind {
+    /// `>`, `>|`, `&>`, `N>`.
+    Out,
+    /// `>>`, `&>>`.
+    Append,
+    /// `<`.
+    In,
+    /// `<>`.
+    InOut,
+    /// `>&N`, `<&N`, `N>&-`: duplicates a descriptor, names no file.
+    Dup,
+    /// `<<WORD` / `<<-WORD`; the body is in `body`.
+    HereDoc,
+    /// `<<<word`.
+    HereString,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Redirection {
+    pub kind: RedirKind,
+    pub target: Word,
+    /// The here-document body (for `HereDoc`).
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Token {
+    Word(Word),
+    Op(Op),
+    Redir(Redirection),
+}
+
+pub(crate) struct Lexed {
+    pub tokens: Vec<Token>,
+    pub error: Option<String>,
+}
+
+struct PendingHereDoc {
+    token_index: usize,
+    delimiter: String,
+    strip_tabs: bool,
+}
+
+struct Lexer {
+    chars: Vec<char>,
+    pos: usize,
+    tokens: Vec<Token>,
+    pending: Vec<PendingHereDoc>,
+    error: Option<String>,
+}
+
+pub(crate) fn lex(src: &str) -> Lexed {
+    let mut lx =
+        Lexer { chars: src.chars().collect(), pos: 0, tokens: Vec::new(), pending: Vec::new(), error: None };
+    lx.run();
+    if !lx.pending.is_empty() && lx.error.is_none() {
+        lx.error = Some("here-document without its terminating line".to_owned());
+    }
+    Lexed { tokens: lx.tokens, error: lx.error }
+}
+
+fn is_meta(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | ';' | '&' | '|' | '<' | '>' | '(' | ')')
+}
+
+impl Lexer {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.pos + ahead).copied()
+    }
+
+    fn fail(&mut self, msg: &str) {
+        if self.error.is_none() {
+            self.error = Some(msg.to_owned());
+        }
+    }
+
+    fn run(&mut self) {
+        while let Some(c) = self.peek(0) {
+            match c {
+                ' ' | '\t' | '\r' => self.pos += 1,
+                '\\' if self.peek(1) == Some('\n') => self.pos += 2,
+                '\n' => {
+                    self.pos += 1;
+                    self.tokens.push(Token::Op(Op::Newline));
+                    self.read_heredoc_bodies();
+                }
+                '#' => {
+                    while self.peek(0).is_some_and(|c| c != '\n') {
+                        self.pos += 1;
+                    }
+                }
+                ';' => {
+                    if self.peek(1) == Some(';') {
+                        self.pos += 2;
+                        if self.peek(0) == Some('&') {
+                            self.pos += 1;
+                        }
+                        self.tokens.push(Token::Op(Op::CaseEnd));
+                    } else if self.peek(1) == Some('&') {
+                        self.pos += 2;
+                        self.tokens.push(Token::Op(Op::CaseEnd));
+                    } else {
+                        self.pos += 1;
+                        self.tokens.push(Token::Op(Op::Semi));
+                    }
+                }
+                '&' => match self.peek(1) {
+                    Some('&') => {
+                        self.pos += 2;
+                        self.tokens.push(Token::Op(Op::And));
+                    }
+                    Some('>') => {
+                        let append = self.peek(2) == Some('>');
+                        self.pos += if append { 3 } else { 2 };
+                        let kind = if append { RedirKind::Append } else { RedirKind::Out };
+                        self.redirect_target(kind);
+                    }
+                    _ => {
+                        self.pos += 1;
+                        self.tokens.push(Token::Op(Op::Amp));
+                    }
+                },
+                '|' => match self.peek(1) {
+                    Some('|') => {
+                        self.pos += 2;
+                        self.tokens.push(Token::Op(Op::Or));
+                    }
+                    Some('&') => {
+                        self.pos += 2;
+                        self.tokens.push(Token::Op(Op::Pipe));
+                    }
+                    _ => {
+                        self.pos += 1;
+                        self.tokens.push(Token::Op(Op::Pipe));
+                    }
+                },
+                '(' => {
+                    self.pos += 1;
+                    self.tokens.push(Token::Op(Op::LParen));
+                }
+                ')' => {
+                    self.pos += 1;
+                    self.tokens.push(Token::Op(Op::RParen));
+                }
+                '<' | '>' if self.peek(1) == Some('(') => {
+                    let w = self.read_word();
+                    self.tokens.push(Token::Word(w));
+                }
+                '<' | '>' => self.redirection(),
+                c if c.is_ascii_digit() && self.fd_redirection_ahead() => {
+                    while self.peek(0).is_some_and(|c| c.is_ascii_digit()) {
+                        self.pos += 1;
+                    }
+                    self.redirection();
+                }
+                _ => {
+                    let w = self.read_word();
+                    self.tokens.push(Token::Word(w));
+                }
+            }
+        }
+    }
+
+    /// `2>file`: digits immediately followed by `<` or `>` name a descriptor.
+    fn fd_redirection_ahead(&self) -> bool {
+        let mut i = 0;
+        while self.peek(i).is_some_and(|c| c.is_ascii_digit()) {
+            i += 1;
+        }
+        matches!(self.peek(i), Some('<' | '>')) && self.peek(i + 1) != Some('(')
+    }
+
+    fn redirection(&mut self) {
+        let Some(first) = self.peek(0) else { return };
+        self.pos += 1;
+        let kind = if first == '>' {
+            match self.peek(0) {
+                Some('>') => {
+                    self.pos += 1;
+                    RedirKind::Append
+                }
+                Some('|') => {
+                    self.pos += 1;
+                    RedirKind::Out
+                }
+                Some('&') => {
+                    self.pos += 1;
+                    // `>&2` / `>&-` duplicate; `>& file` (csh style) writes a file.
+                    if self.peek(0).is_some_and(|c| c.is_ascii_digit() || c == '-') {
+                        RedirKind::Dup
+                    } else {
+                        RedirKind::Out
+                    }
+                }
+                _ => RedirKind::Out,
+            }
+        } else {
+            match self.peek(0) {
+                Some('<') => {
+                    self.pos += 1;
+                    match self.peek(0) {
+                        Some('<') => {
+                            self.pos += 1;
+                            RedirKind::HereString
+                        }
+                        Some('-') => {
+                            self.pos += 1;
+                            return self.heredoc(true);
+                        }
+                        _ => return self.heredoc(false),
+                    }
+                }
+                Some('>') => {
+                    self.pos += 1;
+                    RedirKind::InOut
+                }
+                Some('&') => {
+                    self.pos += 1;
+                    RedirKind::Dup
+                }
+                _ => RedirKind::In,
+            }
+        };
+        self.redirect_target(kind);
+    }
+
+    fn skip_blanks(&mut self) {
+        while matches!(self.peek(0), Some(' ' | '\t')) {
+            self.pos += 1;
+        }
+    }
+
+    fn redirect_target(&mut self, kind: RedirKind) {
+        self.skip_blanks();
+        let target = match self.peek(0) {
+            Some(c) if !is_meta(c) => self.read_word(),
+            _ => {
+                self.fail("redirection without a target");
+                Word::default()
+            }
+        };
+        self.tokens.push(Token::Redir(Redirection { kind, target, body: None }));
+    }
+
+    fn heredoc(&mut self, strip_tabs: bool) {
+        self.skip_blanks();
+        let delim = match self.peek(0) {
+            Some(c) if !is_meta(c) => self.read_word(),
+            _ => {
+                self.fail("here-document without a delimiter");
+                Word::default()
+            }
+        };
+        let index = self.tokens.len();
+        self.pending.push(PendingHereDoc { token_index: index, delimiter: delim.text.clone(), strip_tabs });
+        self.tokens.push(Token::Redir(Redirection { kind: RedirKind::HereDoc, target: delim, body: None }));
+    }
+
+    /// After a newline: consume the bodies of the here-documents opened on the previous line.
+    fn read_heredoc_bodies(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for doc in pending {
+            let mut body = String::new();
+            let mut terminated = false;
+            while self.pos < self.chars.len() {
+                let start = self.pos;
+                while self.peek(0).is_some_and(|c| c != '\n') {
+                    self.pos += 1;
+                }
+                let line: String = self.chars[start..self.pos].iter().collect();
+                if self.peek(0) == Some('\n') {
+                    self.pos += 1;
+                }
+                let candidate = if doc.strip_tabs { line.trim_start_matches('\t') } else { line.as_str() };
+                if candidate == doc.delimiter {
+                    terminated = true;
+                    break;
+                }
+                body.push_str(candidate);
+                body.push('\n');
+            }
+            if !terminated {
+                self.fail("here-document without its terminating line");
+            }
+            if let Some(Token::Redir(r)) = self.tokens.get_mut(doc.token_index) {
+                r.body = Some(body);
+            }
+        }
+    }
+
+    fn read_word(&mut self) -> Word {
+        let mut w = Word::default();
+        // Process substitution opens a word of its own.
+        if matches!(self.peek(0), Some('<' | '>')) && self.peek(1) == Some('(') {
+            let open = self.pos;
+            self.pos += 2;
+            let script = self.balanced_parens();
+            let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
+            w.text.push_str(&raw);
+            w.dynamic = true;
+            w.subs.push(Substitution { script, process: true });
+        }
+        while let Some(c) = self.peek(0) {
+            if is_meta(c) {
+                break;
+            }
+            match c {
+                '\\' => {
+                    self.pos += 1;
+                    match self.peek(0) {
+                        Some('\n') => self.pos += 1,
+                        Some(e) => {
+                            w.mark_quoted();
+                            w.text.push(e);
+                            self.pos += 1;
+                        }
+                        None => {}
+                    }
+                }
+                '\'' => {
+                    self.pos += 1;
+                    w.mark_quoted();
+                    loop {
+                        match self.peek(0) {
+                            Some('\'') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            Some(ch) => {
+                                w.text.push(ch);
+                                self.pos += 1;
+                            }
+                            None => {
+                                self.fail("unterminated single quote");
+                                break;
+                            }
+                        }
+                    }
+                }
+                '"' => {
+                    self.pos += 1;
+                    w.mark_quoted();
+                    self.double_quoted(&mut w);
+                }
+                '$' => self.dollar(&mut w, false),
+                '`' => self.backtick(&mut w),
+                _ => {
+                    w.text.push(c);
+                    self.pos += 1;
+                }
+            }
+        }
+        w
+    }
+
+    fn double_quoted(&mut self, w: &mut Word) {
+        loop {
+            match self.peek(0) {
+                Some('"') => {
+                    self.pos += 1;
+                    return;
+                }
+                Some('\\') => {
+                    self.pos += 1;
+                    match self.peek(0) {
+                        Some(e @ ('$' | '`' | '"' | '\\')) => {
+                            w.text.push(e);
+                            self.pos += 1;
+                        }
+                        Some('\n') => self.pos += 1,
+                        Some(_) => w.text.push('\\'),
+                        None => {}
+                    }
+                }
+                Some('$') => self.dollar(w, true),
+                Some('`') => self.backtick(w),
+                Some(ch) => {
+                    w.text.push(ch);
+                    self.pos += 1;
+                }
+                None => {
+                    self.fail("unterminated double quote");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// `$…` at `pos`: ANSI-C quotes, command substitution, arithmetic, parameter expansion.
+    fn dollar(&mut self, w: &mut Word, in_double_quotes: bool) {
+        match self.peek(1) {
+            Some('\'') if !in_double_quotes => {
+                self.pos += 2;
+                w.mark_quoted();
+                self.ansi_c_quoted(w);
+            }
+            Some('"') if !in_double_quotes => {
+                self.pos += 2;
+                w.mark_quoted();
+                self.double_quoted(w);
+            }
+            Some('(') if self.peek(2) == Some('(') => {
+                let open = self.pos;
+                self.pos += 3;
+                let _ = self.balanced_parens();
+                if self.peek(0) == Some(')') {
+                    self.pos += 1;
+                }
+                let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
+                w.text.push_str(&raw);
+                w.dynamic = true;
+            }
+            Some('(') => {
+                let open = self.pos;
+                self.pos += 2;
+                let script = self.balanced_parens();
+                let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
+                w.text.push_str(&raw);
+                w.dynamic = true;
+                w.subs.push(Substitution { script, process: false });
+            }
+            Some('{') => {
+                let open = self.pos;
+                self.pos += 2;
+                let mut depth = 1usize;
+                while let Some(ch) = self.peek(0) {
+                    self.pos += 1;
+                    match ch {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        '\\' => self.pos += 1,
+                        _ => {}
+                    }
+                }
+                if depth != 0 {
+                    self.fail("unterminated ${…}");
+                }
+                let end = self.pos.min(self.chars.len());
+                let raw: String = self.chars[open..end].iter().collect();
+                w.text.push_str(&raw);
+                w.dynamic = true;
+            }
+            Some(c)
+                if c.is_ascii_alphanumeric()
+                    || matches!(c, '_' | '@' | '*' | '#' | '?' | '-' | '$' | '!') =>
+            {
+                w.text.push('$');
+                self.pos += 1;
+                if c.is_ascii_alphabetic() || c == '_' {
+                    while self.peek(0).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        w.text.push(self.chars[self.pos]);
+                        self.pos += 1;
+                    }
+                } else {
+                    w.text.push(c);
+                    self.pos += 1;
+                }
+                w.dynamic = true;
+            }
+            _ => {
+                w.text.push('$');
+                self.pos += 1;
+            }
+        }
+    }
+
+    fn ansi_c_quoted(&mut self, w: &mut Word) {
+        loop {
+            match self.peek(0) {
+                Some('\'') => {
+                    self.pos += 1;
+                    return;
+                }
+                Some('\\') => {
+                    self.pos += 1;
+                    let Some(e) = self.peek(0) else { continue };
+                    self.pos += 1;
+                    match e {
+                        'n' => w.text.push('\n'),
+                        't' => w.text.push('\t'),
+                        'r' => w.text.push('\r'),
+                        'a' => w.text.push('\u{7}'),
+                        'b' => w.text.push('\u{8}'),
+                        'e' | 'E' => w.text.push('\u{1b}'),
+                        'f' => w.text.push('\u{c}'),
+                        'v' => w.text.push('\u{b}'),
+                        'x' => {
+                            let v = self.radix_digits(16, 2);
+                            push_code(w, v);
+                        }
+                        'u' => {
+                            let v = self.radix_digits(16, 4);
+                            push_code(w, v);
+                        }
+                        'U' => {
+                            let v = self.radix_digits(16, 8);
+                            push_code(w, v);
+                        }
+                        '0'..='7' => {
+                            self.pos -= 1;
+                            let v = self.radix_digits(8, 3);
+                            push_code(w, v);
+                        }
+                        other => w.text.push(other),
+                    }
+                }
+                Some(ch) => {
+                    w.text.push(ch);
+                    self.pos += 1;
+                }
+                None => {
+                    self.fail("unterminated $'…' quote");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn radix_digits(&mut self, radix: u32, max: usize) -> Option<u32> {
+        let mut value: Option<u32> = None;
+        for _ in 0..max {
+            let Some(d) = self.peek(0).and_then(|c| c.to_digit(radix)) else { break };
+            value = Some(value.unwrap_or(0).saturating_mul(radix).saturating_add(d));
+            self.pos += 1;
+        }
+        value
+    }
+
+    fn backtick(&mut self, w: &mut Word) {
+        let open = self.pos;
+        self.pos += 1;
+        let mut script = String::new();
+        loop {
+            match self.peek(0) {
+                Some('`') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some('\\') => {
+                    self.pos += 1;
+                    if let Some(e) = self.peek(0) {
+                        if !matches!(e, '`' | '\\' | '$') {
+                            script.push('\\');
+                        }
+                        script.push(e);
+                        self.pos += 1;
+                    }
+                }
+                Some(ch) => {
+                    script.push(ch);
+                    self.pos += 1;
+                }
+                None => {
+                    self.fail("unterminated backquote");
+                    break;
+                }
+            }
+        }
+        let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
+        w.text.push_str(&raw);
+        w.dynamic = true;
+        w.subs.push(Substitution { script, process: false });
+    }
+
+    /// With `pos` just after an opening `(`: read to the matching `)` (consumed), honouring
+    /// quotes, escapes and nesting. Returns the text between.
+    fn balanced_parens(&mut self) -> String {
+        let start = self.pos;
+        let mut depth = 1usize;
+        while let Some(c) = self.peek(0) {
+            match c {
+                '\\' => self.pos += 2,
+                '\'' => {
+                    self.pos += 1;
+                    while self.peek(0).is_some_and(|c| c != '\'') {
+                        self.pos += 1;
+                    }
+                    self.pos += 1;
+                }
+                '"' => {
+                    self.pos += 1;
+                    while let Some(c) = self.peek(0) {
+                        if c == '\\' {
+                            self.pos += 2;
+                            continue;
+                        }
+                        self.pos += 1;
+                        if c == '"' {
+                            break;
+                        }
+                    }
+                }
+                '(' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let inner: String = self.chars[start..self.pos].iter().collect();
+                        self.pos += 1;
+                        return inner;
+                    }
+                    self.pos += 1;
+                }
+                _ => self.pos += 1,
+            }
+        }
+        self.pos = self.chars.len();
+        self.fail("unterminated $( … ) or ( … )");
+        self.chars[start.min(self.chars.len())..].iter().collect()
+    }
+}
+
+fn push_code(w: &mut Word, value: Option<u32>) {
+    if let Some(c) = value.and_then(char::from_u32) {
+        w.text.push(c);
+    }
+}

@@ -1,0 +1,1681 @@
+//! What well-known programs do with their arguments, kept as data: wrappers and where their
+//! command starts, shells and interpreters and how they take code, which arguments are files
+//! (and how they are touched), which are hosts and URLs.
+
+use ward_model::Access;
+
+/// Options of a program: short options that take a value (as chars) and long options that do.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OptSpec {
+    pub short_values: &'static str,
+    pub long_values: &'static [&'static str],
+}
+
+const NO_OPTS: OptSpec = OptSpec { short_values: "", long_values: &[] };
+
+/// One parsed option: its name (`-o`, `--output`) and value if it takes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Opt {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    pub opts: Vec<Opt>,
+    pub operands: Vec<String>,
+    /// Index in the argument list of the first operand (for `stop_at_operand` parsing).
+    pub first_operand: Option<usize>,
+}
+
+impl Parsed {
+    pub fn has(&self, names: &[&str]) -> bool {
+        self.opts.iter().any(|o| names.contains(&o.name.as_str()))
+    }
+
+    pub fn values<'a>(&'a self, names: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
+        self.opts.iter().filter(|o| names.contains(&o.name.as_str())).filter_map(|o| o.value.as_deref())
+    }
+}
+
+/// getopt-style parsing: clustered short options (`-rf`, `-n5`, `-qO-`), `--long[=value]`,
+/// `--` ending options. With `stop_at_operand`, parsing stops at the first operand (as wrappers
+/// do: everything after it is the wrapped command).
+pub(crate) fn parse_options(args: &[String], spec: OptSpec, stop_at_operand: bool) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        if arg == "--" {
+            if parsed.first_operand.is_none() && i + 1 < args.len() {
+                parsed.first_operand = Some(i + 1);
+            }
+            parsed.operands.extend(args.iter().skip(i + 1).cloned());
+            break;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (format!("--{n}"), Some(v.to_owned())),
+                None => (arg.clone(), None),
+            };
+            let value = if inline.is_some() {
+                inline
+            } else if spec.long_values.contains(&name.as_str()) {
+                i += 1;
+                args.get(i).cloned()
+            } else {
+                None
+            };
+            parsed.opts.push(Opt { name, value });
+        } else if arg.len() > 1 && arg.starts_with('-') {
+            let chars: Vec<char> = arg.chars().skip(1).collect();
+            let mut k = 0;
+            while let Some(&c) = chars.get(k) {
+                let name = format!("-{c}");
+                if spec.short_values.contains(c) {
+                    let rest: String = chars.iter().skip(k + 1).collect();
+                    let value = if rest.is_empty() {
+                        i += 1;
+                        args.get(i).cloned()
+                    } else {
+                        Some(rest)
+                    };
+                    parsed.opts.push(Opt { name, value });
+                    break;
+                }
+                parsed.opts.push(Opt { name, value: None });
+                k += 1;
+            }
+        } else {
+            if parsed.first_operand.is_none() {
+                parsed.first_operand = Some(i);
+            }
+            if stop_at_operand {
+                parsed.operands.extend(args.iter().skip(i).cloned());
+                break;
+            }
+            parsed.operands.push(arg.clone());
+        }
+        i += 1;
+    }
+    parsed
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wrappers
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WrapperKind {
+    /// Options, then the command.
+    Plain,
+    /// Options, `VAR=value`s, then the command (`env`, `sudo`).
+    Assignments,
+    /// `command -v x` is a lookup, not an execution.
+    Command,
+    /// One operand before the command (`timeout DURATION cmd`, `chroot DIR cmd`, `flock FILE cmd`).
+    SkipOperand,
+    /// `xargs [opts] [cmd]`: the command it runs on its input (`echo` by default).
+    Xargs,
+    /// `su`/`runuser`/`script`: `-c SCRIPT` is shell code; otherwise nothing is run.
+    DashC,
+    /// `busybox APPLET …`.
+    Applet,
+}
+
+#[derive(Debug)]
+pub(crate) struct WrapperSpec {
+    pub name: &'static str,
+    pub kind: WrapperKind,
+    pub opts: OptSpec,
+}
+
+const WRAPPERS: &[WrapperSpec] = &[
+    WrapperSpec {
+        name: "sudo",
+        kind: WrapperKind::Assignments,
+        opts: OptSpec {
+            short_values: "ughpCDrtUTR",
+            long_values: &[
+                "--user",
+                "--group",
+                "--host",
+                "--prompt",
+                "--close-from",
+                "--chdir",
+                "--role",
+                "--type",
+                "--other-user",
+                "--command-timeout",
+                "--chroot",
+            ],
+        },
+    },
+    WrapperSpec {
+        name: "doas",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "uC", long_values: &[] },
+    },
+    WrapperSpec {
+        name: "pkexec",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "", long_values: &["--user"] },
+    },
+    WrapperSpec {
+        name: "env",
+        kind: WrapperKind::Assignments,
+        opts: OptSpec {
+            short_values: "uCSP",
+            long_values: &["--unset", "--chdir", "--split-string", "--default-signal", "--ignore-signal"],
+        },
+    },
+    WrapperSpec { name: "nohup", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec {
+        name: "time",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "fo", long_values: &["--format", "--output"] },
+    },
+    WrapperSpec { name: "command", kind: WrapperKind::Command, opts: NO_OPTS },
+    WrapperSpec { name: "builtin", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec {
+        name: "exec",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "a", long_values: &[] },
+    },
+    WrapperSpec {
+        name: "nice",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "n", long_values: &["--adjustment"] },
+    },
+    WrapperSpec {
+        name: "ionice",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "cnp", long_values: &["--class", "--classdata", "--pid"] },
+    },
+    WrapperSpec {
+        name: "timeout",
+        kind: WrapperKind::SkipOperand,
+        opts: OptSpec { short_values: "sk", long_values: &["--signal", "--kill-after"] },
+    },
+    WrapperSpec {
+        name: "gtimeout",
+        kind: WrapperKind::SkipOperand,
+        opts: OptSpec { short_values: "sk", long_values: &["--signal", "--kill-after"] },
+    },
+    WrapperSpec {
+        name: "stdbuf",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "ioe", long_values: &["--input", "--output", "--error"] },
+    },
+    WrapperSpec {
+        name: "chroot",
+        kind: WrapperKind::SkipOperand,
+        opts: OptSpec { short_values: "", long_values: &["--userspec", "--groups"] },
+    },
+    WrapperSpec { name: "setsid", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec { name: "unbuffer", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec {
+        name: "caffeinate",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "tw", long_values: &[] },
+    },
+    WrapperSpec { name: "arch", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec { name: "torsocks", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec {
+        name: "proxychains",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "f", long_values: &[] },
+    },
+    WrapperSpec {
+        name: "proxychains4",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "f", long_values: &[] },
+    },
+    WrapperSpec {
+        name: "strace",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "oepsuIabEPSX", long_values: &["--output"] },
+    },
+    WrapperSpec {
+        name: "ltrace",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "oepsunalAD", long_values: &["--output"] },
+    },
+    WrapperSpec {
+        name: "flock",
+        kind: WrapperKind::SkipOperand,
+        opts: OptSpec {
+            short_values: "wEc",
+            long_values: &["--timeout", "--conflict-exit-code", "--command"],
+        },
+    },
+    WrapperSpec {
+        name: "xargs",
+        kind: WrapperKind::Xargs,
+        opts: OptSpec {
+            short_values: "ILnPsdEa",
+            long_values: &[
+                "--max-args",
+                "--max-procs",
+                "--max-chars",
+                "--delimiter",
+                "--eof",
+                "--arg-file",
+                "--max-lines",
+                "--process-slot-var",
+            ],
+        },
+    },
+    WrapperSpec {
+        name: "su",
+        kind: WrapperKind::DashC,
+        opts: OptSpec {
+            short_values: "cgGsw",
+            long_values: &["--command", "--group", "--shell", "--whitelist-environment"],
+        },
+    },
+    WrapperSpec {
+        name: "runuser",
+        kind: WrapperKind::DashC,
+        opts: OptSpec { short_values: "cgGsuw", long_values: &["--command", "--group", "--shell", "--user"] },
+    },
+    WrapperSpec {
+        name: "script",
+        kind: WrapperKind::DashC,
+        opts: OptSpec {
+            short_values: "cEIOBTm",
+            long_values: &["--command", "--echo", "--log-in", "--log-out"],
+        },
+    },
+    WrapperSpec { name: "busybox", kind: WrapperKind::Applet, opts: NO_OPTS },
+];
+
+pub(crate) fn wrapper(program: &str) -> Option<&'static WrapperSpec> {
+    WRAPPERS.iter().find(|w| w.name == program)
+}
+
+/// Where a wrapper's inner command starts (index into the full argv), or the script it runs.
+#[derive(Debug, Default)]
+pub(crate) struct Inner {
+    pub start: usize,
+    pub label: Option<String>,
+    /// Shell code the wrapper runs (`su -c '…'`, `flock F -c '…'`).
+    pub script: Option<String>,
+    /// `env -S 'cmd args'`: a string split into the command.
+    pub split_string: Option<String>,
+    /// Files the wrapper itself touches.
+    pub paths: Vec<(String, Access)>,
+}
+
+/// The command a wrapper runs; `None` when it runs none (`sudo -v`, `command -v rm`, bare `env`).
+pub(crate) fn wrapped_command(spec: &WrapperSpec, args: &[String]) -> Option<Inner> {
+    let parsed = parse_options(args, spec.opts, true);
+    let mut inner = Inner::default();
+    let mut first = parsed.first_operand;
+
+    match spec.kind {
+        WrapperKind::Command => {
+            if parsed.has(&["-v", "-V"]) {
+                return None;
+            }
+        }
+        WrapperKind::Assignments => {
+            if spec.name == "env" {
+                if let Some(s) = parsed.values(&["-S", "--split-string"]).next() {
+                    inner.split_string = Some(s.to_owned());
+                    return Some(inner);
+                }
+            }
+            while let Some(i) = first {
+                let is_assignment = args.get(i).is_some_and(|a| {
+                    a.split_once('=').is_some_and(|(n, _)| {
+                        !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                });
+                if !is_assignment {
+                    break;
+                }
+                first = if i + 1 < args.len() { Some(i + 1) } else { None };
+            }
+        }
+        WrapperKind::SkipOperand => {
+            if spec.name == "flock" {
+                if let Some(script) = parsed.values(&["-c", "--command"]).next() {
+                    inner.script = Some(script.to_owned());
+                }
+                if let Some(file) = parsed.operands.first() {
+                    inner.paths.push((file.clone(), Access::Write));
+                }
+                if inner.script.is_some() {
+                    return Some(inner);
+                }
+            }
+            first = first.map(|i| i + 1).filter(|i| *i < args.len());
+            if first.is_none() && spec.name == "chroot" && !parsed.operands.is_empty() {
+                // `chroot DIR` runs the default shell there.
+                inner.label = Some("chroot".to_owned());
+                inner.script = Some(String::new());
+                return Some(inner);
+            }
+        }
+        WrapperKind::Xargs => {
+            for f in parsed.values(&["-a", "--arg-file"]) {
+                inner.paths.push((f.to_owned(), Access::Read));
+            }
+            // Without a command xargs runs `echo`: harmless.
+            first?;
+        }
+        WrapperKind::DashC => {
+            if let Some(script) = parsed.values(&["-c", "--command"]).next() {
+                inner.script = Some(script.to_owned());
+                return Some(inner);
+            }
+            return None;
+        }
+        WrapperKind::Applet | WrapperKind::Plain => {}
+    }
+    // Options that name files written by the wrapper itself (`time -o F`, `strace -o F`).
+    if matches!(spec.name, "time" | "strace" | "ltrace") {
+        for f in parsed.values(&["-o", "--output"]) {
+            inner.paths.push((f.to_owned(), Access::Write));
+        }
+    }
+    let first = first?;
+    inner.start = first + 1;
+    Some(inner)
+}
+
+/// `watch [opts] cmd…`: the command line watch hands to `sh -c`.
+pub(crate) fn watch_command(args: &[String]) -> String {
+    let spec = OptSpec { short_values: "nqd", long_values: &["--interval", "--equexit"] };
+    parse_options(args, spec, true).operands.join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shells and interpreters
+
+const SHELLS: &[&str] =
+    &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "fish", "csh", "tcsh", "rbash"];
+
+/// `/usr/bin/rm`: an installed program, not a script the agent wrote.
+pub(crate) fn is_system_binary(path: &str) -> bool {
+    const DIRS: &[&str] = &[
+        "/bin/",
+        "/sbin/",
+        "/usr/bin/",
+        "/usr/sbin/",
+        "/usr/local/bin/",
+        "/usr/local/sbin/",
+        "/opt/homebrew/bin/",
+    ];
+    DIRS.iter().any(|d| path.strip_prefix(d).is_some_and(|rest| !rest.contains('/')))
+}
+
+pub(crate) fn is_shell(program: &str) -> bool {
+    SHELLS.contains(&program)
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ShellInvocation {
+    /// The `-c` script.
+    pub command_string: Option<String>,
+    /// The option cluster that carried `c` (`-lc`), for the wrapper label.
+    pub flags: String,
+    /// A script file operand.
+    pub script_file: Option<String>,
+}
+
+pub(crate) fn shell_invocation(args: &[String]) -> ShellInvocation {
+    let mut inv = ShellInvocation::default();
+    let mut has_c = false;
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        if arg == "--" || arg == "-" {
+            i += 1;
+            break;
+        }
+        if matches!(arg.as_str(), "--rcfile" | "--init-file" | "-o" | "+o" | "-O" | "+O") {
+            i += 2;
+            continue;
+        }
+        if arg == "--command" {
+            has_c = true;
+            inv.flags = "-c".to_owned();
+            i += 1;
+            break;
+        }
+        if arg.starts_with("--") {
+            i += 1;
+            continue;
+        }
+        if (arg.starts_with('-') || arg.starts_with('+')) && arg.len() > 1 {
+            if arg.contains('c') {
+                has_c = true;
+                inv.flags = arg.clone();
+            }
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    let operand = args.get(i).cloned();
+    if has_c {
+        if inv.flags.is_empty() {
+            inv.flags = "-c".to_owned();
+        }
+        inv.command_string = Some(operand.unwrap_or_default());
+    } else {
+        inv.script_file = operand;
+    }
+    inv
+}
+
+/// How an interpreter takes inline code.
+#[derive(Debug)]
+pub(crate) struct InterpreterFlags {
+    /// Short option letters whose value is code (`c` for python, `e` for perl).
+    pub inline_short: &'static str,
+    /// Long options whose value is code (`--eval`).
+    pub inline_long: &'static [&'static str],
+    /// Option letters that take a separate value (not code).
+    pub value_short: &'static str,
+    /// `-m module` style: runs installed code, not a file.
+    pub module_short: &'static str,
+    /// `-i` edits files in place (perl, ruby); the rest of the cluster is a backup suffix.
+    pub in_place_short: &'static str,
+    /// Subcommands whose next operand is code (`deno eval`).
+    pub eval_subcommands: &'static [&'static str],
+    /// Subcommands whose next operand is a script (`deno run`, `bun run`).
+    pub run_subcommands: &'static [&'static str],
+    /// Options are whole words, matched case-insensitively (`pwsh -Command`).
+    pub word_options: bool,
+}
+
+const PYTHON: InterpreterFlags = InterpreterFlags {
+    inline_short: "c",
+    inline_long: &[],
+    value_short: "WXQ",
+    module_short: "m",
+    in_place_short: "",
+    eval_subcommands: &[],
+    run_subcommands: &[],
+    word_options: false,
+};
+const NODE: InterpreterFlags = InterpreterFlags {
+    inline_short: "ep",
+    inline_long: &["--eval", "--print"],
+    value_short: "r",
+    module_short: "",
+    in_place_short: "",
+    eval_subcommands: &[],
+    run_subcommands: &[],
+    word_options: false,
+};
+const PERL: InterpreterFlags = InterpreterFlags {
+    inline_short: "eE",
+    inline_long: &[],
+    value_short: "",
+    module_short: "",
+    in_place_short: "i",
+    eval_subcommands: &[],
+    run_subcommands: &[],
+    word_options: false,
+};
+const RUBY: InterpreterFlags = InterpreterFlags {
+    inline_short: "e",
+    inline_long: &[],
+    value_short: "rIC",
+    module_short: "",
+    in_place_short: "i",
+    eval_subcommands: &[],
+    run_subcommands: &[],
+    word_options: false,
+};
+const PHP: InterpreterFlags = InterpreterFlags {
+    inline_short: "r",
+    inline_long: &[],
+    value_short: "dcz",
+    module_short: "",
+    in_place_short: "",
+    eval_subcommands: &[],
+    run_subcommands: &[],
+    word_options: false,
+};
+const SIMPLE_E: InterpreterFlags = InterpreterFlags {
+    inline_short: "e",
+    inline_long: &[],
+    value_short: "l",
+    module_short: "",
+    in_place_short: "",
+    eval_subcommands: &[],
+    run_subcommands: &[],
+    word_options: false,
+};
+const DENO: InterpreterFlags = InterpreterFlags {
+    inline_short: "",
+    inline_long: &[],
+    value_short: "",
+    module_short: "",
+    in_place_short: "",
+    eval_subcommands: &["eval"],
+    run_subcommands: &["run"],
+    word_options: false,
+};
+const BUN: InterpreterFlags = InterpreterFlags {
+    inline_short: "e",
+    inline_long: &["--eval", "--print"],
+    value_short: "",
+    module_short: "",
+    in_place_short: "",
+    eval_subcommands: &[],
+    run_subcommands: &["run"],
+    word_options: false,
+};
+const PWSH: InterpreterFlags = InterpreterFlags {
+    inline_short: "",
+    inline_long: &["-c", "-command", "-encodedcommand", "-ec", "-e"],
+    value_short: "",
+    module_short: "",
+    in_place_short: "",
+    eval_subcommands: &[],
+    run_subcommands: &["-file", "-f"],
+    word_options: true,
+};
+
+pub(crate) fn interpreter(program: &str) -> Option<&'static InterpreterFlags> {
+    let p = program.to_ascii_lowercase();
+    let p = p.strip_suffix(".exe").unwrap_or(&p);
+    if p.starts_with("python") || p.starts_with("pypy") {
+        return Some(&PYTHON);
+    }
+    Some(match p {
+        "node" | "nodejs" => &NODE,
+        "perl" => &PERL,
+        "ruby" => &RUBY,
+        "php" => &PHP,
+        "osascript" | "rscript" | "lua" | "luajit" => &SIMPLE_E,
+        "deno" => &DENO,
+        "bun" => &BUN,
+        "pwsh" | "powershell" => &PWSH,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct InterpreterInvocation {
+    pub inline_code: Option<String>,
+    /// The flag that carried the code (`-c`, `-e`, `eval`).
+    pub flag: String,
+    pub script_file: Option<String>,
+    /// `python -m module`.
+    pub module: bool,
+    /// Files edited in place (`perl -pi -e … FILES`).
+    pub in_place_files: Vec<String>,
+}
+
+pub(crate) fn interpreter_invocation(flags: &InterpreterFlags, args: &[String]) -> InterpreterInvocation {
+    let mut inv = InterpreterInvocation::default();
+    let mut in_place = false;
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        i += 1;
+        if flags.word_options {
+            let lower = arg.to_ascii_lowercase();
+            if flags.inline_long.contains(&lower.as_str()) {
+                inv.flag = arg.clone();
+                inv.inline_code = Some(args.get(i..).unwrap_or_default().join(" "));
+                return inv;
+            }
+            if flags.run_subcommands.contains(&lower.as_str()) {
+                inv.script_file = args.get(i).cloned();
+                return inv;
+            }
+            if lower.starts_with('-') {
+                continue;
+            }
+            inv.script_file = Some(arg.clone());
+            return inv;
+        }
+        if arg == "--" {
+            inv.script_file = args.get(i).cloned();
+            return inv;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            let name = long.split('=').next().unwrap_or_default();
+            let name = format!("--{name}");
+            if flags.inline_long.contains(&name.as_str()) {
+                inv.flag = name;
+                inv.inline_code = match arg.split_once('=') {
+                    Some((_, v)) => Some(v.to_owned()),
+                    None => {
+                        i += 1;
+                        args.get(i - 1).cloned()
+                    }
+                };
+                break;
+            }
+            continue;
+        }
+        if arg.len() > 1 && arg.starts_with('-') {
+            let chars: Vec<char> = arg.chars().skip(1).collect();
+            for (k, &c) in chars.iter().enumerate() {
+                let rest: String = chars.iter().skip(k + 1).collect();
+                if flags.inline_short.contains(c) {
+                    inv.flag = format!("-{c}");
+                    inv.inline_code = if rest.is_empty() {
+                        i += 1;
+                        args.get(i - 1).cloned()
+                    } else {
+                        Some(rest)
+                    };
+                    break;
+                }
+                if flags.module_short.contains(c) {
+                    inv.module = true;
+                    return inv;
+                }
+                if flags.in_place_short.contains(c) {
+                    in_place = true;
+                    break;
+                }
+                if flags.value_short.contains(c) {
+                    if rest.is_empty() {
+                        i += 1;
+                    }
+                    break;
+                }
+            }
+            if inv.inline_code.is_some() {
+                break;
+            }
+            continue;
+        }
+        if flags.eval_subcommands.contains(&arg.as_str()) {
+            inv.flag = arg.clone();
+            inv.inline_code = args.get(i).cloned();
+            i += 1;
+            break;
+        }
+        if flags.run_subcommands.contains(&arg.as_str()) {
+            inv.script_file = args.get(i..).unwrap_or_default().iter().find(|a| !a.starts_with('-')).cloned();
+            return inv;
+        }
+        inv.script_file = Some(arg.clone());
+        return inv;
+    }
+    if inv.inline_code.is_some() && in_place {
+        inv.in_place_files =
+            args.get(i..).unwrap_or_default().iter().filter(|a| !a.starts_with('-')).cloned().collect();
+    }
+    inv
+}
+
+/// Calls in one-liner code that run a shell command, e.g. `os.system('rm -rf /')`,
+/// `subprocess.run(["rm", "-rf", "/"])`, `execSync("…")`, `system("…")`, Ruby/Perl backticks.
+pub(crate) fn shell_outs(code: &str) -> Vec<String> {
+    const CALLS: &[&str] = &[
+        "system(",
+        "popen(",
+        "execSync(",
+        "exec(",
+        "spawnSync(",
+        "spawn(",
+        "check_output(",
+        "check_call(",
+        "getoutput(",
+        "getstatusoutput(",
+        "run(",
+        "call(",
+        "Popen(",
+        "shell_exec(",
+        "passthru(",
+        "do shell script ",
+        "qx(",
+        "%x(",
+    ];
+    let mut out = Vec::new();
+    for call in CALLS {
+        let mut from = 0;
+        while let Some(found) = code.get(from..).and_then(|s| s.find(call)) {
+            let after = from + found + call.len();
+            from = after;
+            let rest = code.get(after..).unwrap_or_default().trim_start();
+            if matches!(*call, "qx(" | "%x(") {
+                if let Some(end) = rest.find(')') {
+                    out.push(rest[..end].to_owned());
+                }
+                continue;
+            }
+            if let Some(list) = rest.strip_prefix('[') {
+                // Argument vector: join the string literals.
+                let end = list.find(']').unwrap_or(list.len());
+                let words: Vec<String> = string_literals(&list[..end]);
+                if !words.is_empty() {
+                    out.push(words.join(" "));
+                }
+            } else if let Some(lit) = string_literals(rest).into_iter().next() {
+                if rest.starts_with(['"', '\'', '`']) {
+                    out.push(lit);
+                }
+            }
+        }
+    }
+    // Perl/Ruby backticks run a shell.
+    let mut parts = code.split('`');
+    parts.next();
+    while let Some(inner) = parts.next() {
+        if parts.next().is_some() && !inner.contains("${") {
+            out.push(inner.to_owned());
+        }
+    }
+    out
+}
+
+/// The string literals at the start of `text` (`"a", 'b'` …), up to the first non-literal.
+fn string_literals(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+            chars.next();
+        }
+        let Some(&q) = chars.peek() else { break };
+        if !matches!(q, '"' | '\'' | '`') {
+            break;
+        }
+        chars.next();
+        let mut s = String::new();
+        let mut closed = false;
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                if let Some(e) = chars.next() {
+                    s.push(e);
+                }
+            } else if c == q {
+                closed = true;
+                break;
+            } else {
+                s.push(c);
+            }
+        }
+        if !closed {
+            break;
+        }
+        out.push(s);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// find, ssh
+
+#[derive(Debug, Default)]
+pub(crate) struct FindExec {
+    pub flag: String,
+    pub argv: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct FindInvocation {
+    pub start_paths: Vec<String>,
+    pub deletes: bool,
+    pub writes: Vec<String>,
+    pub execs: Vec<FindExec>,
+}
+
+pub(crate) fn find_invocation(args: &[String]) -> FindInvocation {
+    let mut inv = FindInvocation::default();
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if matches!(a.as_str(), "-H" | "-L" | "-P") || a.starts_with("-O") {
+            i += 1;
+        } else if a == "-D" {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    while let Some(a) = args.get(i) {
+        if a.starts_with('-') || matches!(a.as_str(), "(" | ")" | "!" | ",") {
+            break;
+        }
+        inv.start_paths.push(a.clone());
+        i += 1;
+    }
+    if inv.start_paths.is_empty() {
+        inv.start_paths.push(".".to_owned());
+    }
+    while let Some(a) = args.get(i) {
+        i += 1;
+        match a.as_str() {
+            "-delete" => inv.deletes = true,
+            "-exec" | "-execdir" | "-ok" | "-okdir" => {
+                let mut argv = Vec::new();
+                while let Some(w) = args.get(i) {
+                    i += 1;
+                    if w == ";" || w == "+" {
+                        break;
+                    }
+                    argv.push(w.clone());
+                }
+                if !argv.is_empty() {
+                    inv.execs.push(FindExec { flag: a.clone(), argv });
+                }
+            }
+            "-fprint" | "-fprint0" | "-fls" => {
+                if let Some(f) = args.get(i) {
+                    inv.writes.push(f.clone());
+                }
+                i += 1;
+            }
+            "-fprintf" => {
+                if let Some(f) = args.get(i) {
+                    inv.writes.push(f.clone());
+                }
+                i += 2;
+            }
+            _ => {}
+        }
+    }
+    inv
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SshInvocation {
+    pub host: Option<String>,
+    pub remote: Vec<String>,
+    pub reads: Vec<String>,
+}
+
+const SSH_OPTS: OptSpec = OptSpec { short_values: "BbcDEeFIiJLlmOoPpQRSWw", long_values: &[] };
+
+pub(crate) fn ssh_invocation(args: &[String]) -> SshInvocation {
+    let parsed = parse_options(args, SSH_OPTS, true);
+    let mut inv = SshInvocation::default();
+    inv.reads.extend(parsed.values(&["-i", "-F"]).map(str::to_owned));
+    let mut operands = parsed.operands.into_iter();
+    if let Some(target) = operands.next() {
+        let host = super::url_host(&target).or_else(|| {
+            let h = target.rsplit('@').next().unwrap_or_default();
+            (!h.is_empty()).then(|| h.to_ascii_lowercase())
+        });
+        inv.host = host;
+    }
+    inv.remote = operands.collect();
+    inv
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network clients
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NetworkKind {
+    /// curl, wget, httpie, …: operands are URLs (or bare hosts).
+    HttpClient,
+    /// nc, telnet, ping, …: the first operand is a host.
+    HostFirst,
+    /// scp, rsync: `[user@]host:path` operands.
+    RemoteCopy,
+    /// Package managers, git, …: arguments with a URL scheme are fetched.
+    UrlArguments,
+}
+
+pub(crate) fn network_kind(program: &str) -> Option<NetworkKind> {
+    Some(match program {
+        "curl" | "wget" | "wget2" | "http" | "https" | "xh" | "xhs" | "fetch" | "aria2c" | "lwp-request"
+        | "GET" | "POST" | "HEAD" => NetworkKind::HttpClient,
+        "nc" | "ncat" | "netcat" | "telnet" | "ping" | "ping6" | "mosh" | "ftp" | "sftp" => {
+            NetworkKind::HostFirst
+        }
+        "scp" | "rsync" => NetworkKind::RemoteCopy,
+        "git" | "pip" | "pip3" | "uv" | "uvx" | "pipx" | "npm" | "npx" | "pnpm" | "yarn" | "gem" | "go"
+        | "cargo" | "brew" | "docker" | "podman" | "helm" | "kubectl" | "open" | "xdg-open" | "gh"
+        | "poetry" | "conda" | "composer" | "apt" | "apt-get" => NetworkKind::UrlArguments,
+        _ => return None,
+    })
+}
+
+const CURL_OPTS: OptSpec = OptSpec {
+    short_values: "AbcCdDeEFHKmoPQrTuUwxXYyzt",
+    long_values: &[
+        "--data",
+        "--data-raw",
+        "--data-binary",
+        "--data-urlencode",
+        "--data-ascii",
+        "--json",
+        "--form",
+        "--form-string",
+        "--header",
+        "--user-agent",
+        "--referer",
+        "--cookie",
+        "--cookie-jar",
+        "--output",
+        "--upload-file",
+        "--user",
+        "--proxy",
+        "--request",
+        "--config",
+        "--max-time",
+        "--connect-timeout",
+        "--retry",
+        "--retry-delay",
+        "--retry-max-time",
+        "--write-out",
+        "--cacert",
+        "--capath",
+        "--cert",
+        "--key",
+        "--resolve",
+        "--connect-to",
+        "--interface",
+        "--limit-rate",
+        "--max-filesize",
+        "--range",
+        "--url",
+        "--output-dir",
+        "--dump-header",
+        "--trace",
+        "--trace-ascii",
+        "--stderr",
+        "--netrc-file",
+        "--proxy-user",
+        "--oauth2-bearer",
+        "--ciphers",
+        "--variable",
+        "--max-redirs",
+        "--aws-sigv4",
+        "--unix-socket",
+    ],
+};
+
+const WGET_OPTS: OptSpec = OptSpec {
+    short_values: "OoaiPUeTtwlARDQ",
+    long_values: &[
+        "--output-document",
+        "--output-file",
+        "--append-output",
+        "--input-file",
+        "--directory-prefix",
+        "--user-agent",
+        "--header",
+        "--post-data",
+        "--post-file",
+        "--body-data",
+        "--body-file",
+        "--execute",
+        "--tries",
+        "--timeout",
+        "--wait",
+        "--user",
+        "--password",
+        "--level",
+        "--load-cookies",
+        "--save-cookies",
+        "--method",
+        "--ca-certificate",
+        "--certificate",
+        "--private-key",
+    ],
+};
+
+const HTTPIE_OPTS: OptSpec = OptSpec {
+    short_values: "aAo",
+    long_values: &[
+        "--auth",
+        "--auth-type",
+        "--session",
+        "--output",
+        "--verify",
+        "--cert",
+        "--cert-key",
+        "--proxy",
+    ],
+};
+
+#[derive(Debug, Default)]
+pub(crate) struct HttpInvocation {
+    pub urls: Vec<String>,
+    pub reads: Vec<String>,
+    pub writes: Vec<String>,
+}
+
+pub(crate) fn http_client_invocation(program: &str, args: &[String]) -> HttpInvocation {
+    let mut inv = HttpInvocation::default();
+    match program {
+        "curl" => {
+            let p = parse_options(args, CURL_OPTS, false);
+            inv.urls.extend(p.operands.iter().cloned());
+            inv.urls.extend(p.values(&["--url"]).map(str::to_owned));
+            for o in &p.opts {
+                let Some(v) = o.value.as_deref() else { continue };
+                match o.name.as_str() {
+                    "-o" | "--output" | "-D" | "--dump-header" | "--trace" | "--trace-ascii" | "--stderr"
+                    | "-c" | "--cookie-jar" => inv.writes.push(v.to_owned()),
+                    "-T" | "--upload-file" | "-K" | "--config" | "--netrc-file" | "-E" | "--cert"
+                    | "--key" | "--cacert" => inv.reads.push(v.to_owned()),
+                    "-d" | "--data" | "--data-binary" | "--data-ascii" | "--data-urlencode" | "--json" => {
+                        let file = v.split_once('@').filter(|(name, _)| !name.contains('=')).map(|(_, f)| f);
+                        if let Some(f) = file {
+                            inv.reads.push(f.to_owned());
+                        }
+                    }
+                    "-F" | "--form" => {
+                        if let Some((_, rhs)) = v.split_once('=') {
+                            if let Some(f) = rhs.strip_prefix('@').or_else(|| rhs.strip_prefix('<')) {
+                                inv.reads.push(f.split(';').next().unwrap_or_default().to_owned());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        "wget" | "wget2" => {
+            let p = parse_options(args, WGET_OPTS, false);
+            inv.urls.extend(p.operands.iter().cloned());
+            for o in &p.opts {
+                let Some(v) = o.value.as_deref() else { continue };
+                match o.name.as_str() {
+                    "-O" | "--output-document" | "-o" | "--output-file" | "-a" | "--append-output"
+                    | "--save-cookies" => inv.writes.push(v.to_owned()),
+                    "-i" | "--input-file" | "--post-file" | "--body-file" | "--load-cookies"
+                    | "--certificate" | "--private-key" => inv.reads.push(v.to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        "http" | "https" | "xh" | "xhs" => {
+            let p = parse_options(args, HTTPIE_OPTS, false);
+            let mut operands = p.operands.iter().peekable();
+            if operands.peek().is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_uppercase())) {
+                operands.next();
+            }
+            if let Some(url) = operands.next() {
+                inv.urls.push(url.clone());
+            }
+            for item in operands {
+                if let Some((_, f)) = item.split_once("=@").or_else(|| item.split_once(":=@")) {
+                    inv.reads.push(f.to_owned());
+                } else if let Some((name, f)) = item.split_once('@') {
+                    if !name.contains(['=', ':']) {
+                        inv.reads.push(f.to_owned());
+                    }
+                }
+            }
+            inv.writes.extend(p.values(&["-o", "--output"]).map(str::to_owned));
+        }
+        _ => {
+            let spec = OptSpec { short_values: "odiN", long_values: &["--out", "--dir", "--input-file"] };
+            let p = parse_options(args, spec, false);
+            inv.urls.extend(p.operands.iter().cloned());
+            inv.reads.extend(p.values(&["-i", "--input-file"]).map(str::to_owned));
+            inv.writes.extend(p.values(&["-o", "--out"]).filter(|v| *v != "-").map(str::to_owned));
+        }
+    }
+    inv.writes.retain(|w| w != "-");
+    inv
+}
+
+/// Does this command write downloaded content to stdout?
+pub(crate) fn is_downloader(program: &str, args: &[String]) -> bool {
+    match program {
+        "curl" => {
+            let p = parse_options(args, CURL_OPTS, false);
+            let to_file = p.values(&["-o", "--output"]).any(|v| v != "-")
+                || p.has(&["-O", "--remote-name", "--remote-name-all", "-J"]);
+            !to_file
+        }
+        "wget" | "wget2" => {
+            let p = parse_options(args, WGET_OPTS, false);
+            let to_stdout = p.values(&["-O", "--output-document"]).any(|v| v == "-" || v == "/dev/stdout");
+            to_stdout
+        }
+        "http" | "https" | "xh" | "xhs" => {
+            let p = parse_options(args, HTTPIE_OPTS, false);
+            !p.has(&["--download", "-d"])
+        }
+        "fetch" => {
+            let p = parse_options(args, OptSpec { short_values: "o", long_values: &[] }, false);
+            let to_stdout = p.values(&["-o"]).any(|v| v == "-");
+            to_stdout
+        }
+        "nc" | "ncat" | "netcat" | "socat" | "GET" | "lwp-request" | "iwr" | "irm" | "invoke-webrequest"
+        | "invoke-restmethod" => true,
+        _ => false,
+    }
+}
+
+const HOST_FIRST_OPTS: OptSpec = OptSpec { short_values: "eciIOpqsTVwxXlbnPoFBDRSJtWMQ", long_values: &[] };
+
+/// The first operand of `nc`/`telnet`/`ping`/… (the host).
+pub(crate) fn first_operand(_program: &str, args: &[String]) -> Option<String> {
+    parse_options(args, HOST_FIRST_OPTS, false).operands.into_iter().next()
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RemoteCopy {
+    pub hosts: Vec<String>,
+    pub reads: Vec<String>,
+    pub writes: Vec<String>,
+}
+
+pub(crate) fn remote_copy_invocation(program: &str, args: &[String]) -> RemoteCopy {
+    let spec = if program == "scp" {
+        OptSpec { short_values: "PioFclSJ", long_values: &[] }
+    } else {
+        OptSpec {
+            short_values: "eBfT",
+            long_values: &[
+                "--rsh",
+                "--exclude",
+                "--include",
+                "--exclude-from",
+                "--include-from",
+                "--files-from",
+                "--filter",
+                "--rsync-path",
+                "--password-file",
+                "--port",
+                "--temp-dir",
+                "--backup-dir",
+                "--suffix",
+                "--chmod",
+                "--log-file",
+            ],
+        }
+    };
+    let p = parse_options(args, spec, false);
+    let mut rc = RemoteCopy::default();
+    rc.reads.extend(
+        p.values(&["-i", "-F", "--exclude-from", "--include-from", "--files-from", "--password-file"])
+            .map(str::to_owned),
+    );
+    let n = p.operands.len();
+    for (k, op) in p.operands.iter().enumerate() {
+        let remote = op
+            .strip_prefix("rsync://")
+            .or_else(|| op.strip_prefix("scp://"))
+            .map(|r| r.split(['/', ':']).next().unwrap_or_default().to_owned())
+            .or_else(|| remote_host(op));
+        match remote {
+            Some(host) => rc.hosts.push(host.rsplit('@').next().unwrap_or_default().to_ascii_lowercase()),
+            None if k + 1 == n && n > 1 => rc.writes.push(op.clone()),
+            None => rc.reads.push(op.clone()),
+        }
+    }
+    rc
+}
+
+/// `[user@]host:path` (not a local path that happens to contain `:` after a `/`).
+fn remote_host(op: &str) -> Option<String> {
+    let (left, _) = op.split_once(':')?;
+    if left.is_empty() || left.contains('/') {
+        return None;
+    }
+    Some(left.to_owned())
+}
+
+// ---------------------------------------------------------------------------------------------
+// File arguments
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArgRule {
+    /// Every operand is read.
+    ReadAll,
+    /// The first operand is data (a pattern or program) unless given by option; the rest are read.
+    PatternThenRead,
+    /// Every operand is deleted.
+    DeleteAll,
+    /// Every operand is written.
+    WriteAll,
+    /// The first operand is data (a mode, an owner); the rest are written.
+    DataThenWrite,
+    /// Sources read, the last operand (or `-t DIR`) written.
+    Copy,
+    /// Sources deleted, the last operand (or `-t DIR`) written.
+    Move,
+    /// `sed`: script unless `-e`/`-f`; files written with `-i`, read otherwise.
+    Sed,
+    /// First operand read, second (if any) written (`xxd in out`).
+    InThenOut,
+    /// First operand (the archive) written, the rest read (`zip out.zip files`).
+    OutThenIn,
+}
+
+struct FileArgs {
+    programs: &'static [&'static str],
+    rule: ArgRule,
+    opts: OptSpec,
+    /// Options that supply the pattern/script (so no operand is data).
+    pattern_opts: &'static [&'static str],
+    /// Options whose value is a file read.
+    read_opts: &'static [&'static str],
+    /// Options whose value is a file written.
+    write_opts: &'static [&'static str],
+}
+
+const FILE_ARGS: &[FileArgs] = &[
+    FileArgs {
+        // Plain readers. Their few value options are left out on purpose: a value mistaken for a
+        // path over-reports a read, a path mistaken for a value would hide one.
+        programs: &[
+            "cat",
+            "tac",
+            "nl",
+            "less",
+            "more",
+            "bat",
+            "batcat",
+            "wc",
+            "stat",
+            "file",
+            "strings",
+            "md5sum",
+            "sha1sum",
+            "sha224sum",
+            "sha256sum",
+            "sha384sum",
+            "sha512sum",
+            "b2sum",
+            "cksum",
+            "sum",
+            "cmp",
+            "comm",
+            "uniq",
+            "base32",
+            "ls",
+            "tree",
+            "readlink",
+            "realpath",
+            "view",
+            "hexdump",
+            "shasum",
+            "column",
+            "diff",
+            "expand",
+            "unexpand",
+            "paste",
+            "pr",
+            "fmt",
+            "look",
+            "zcat",
+            "bzcat",
+            "xzcat",
+            "zless",
+            "crontab",
+            "unzip",
+            "lsattr",
+            "getfacl",
+            "plutil",
+            "source",
+            "vimdiff",
+        ],
+        rule: ArgRule::ReadAll,
+        opts: NO_OPTS,
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["head", "tail"],
+        rule: ArgRule::ReadAll,
+        opts: OptSpec {
+            short_values: "ncs",
+            long_values: &["--lines", "--bytes", "--sleep-interval", "--pid"],
+        },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["sort"],
+        rule: ArgRule::ReadAll,
+        opts: OptSpec {
+            short_values: "ktoST",
+            long_values: &[
+                "--key",
+                "--field-separator",
+                "--output",
+                "--buffer-size",
+                "--temporary-directory",
+            ],
+        },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &["-o", "--output"],
+    },
+    FileArgs {
+        programs: &["cut", "fold", "od", "base64", "du", "iconv"],
+        rule: ArgRule::ReadAll,
+        opts: OptSpec {
+            short_values: "bcdfwAjNtT",
+            long_values: &[
+                "--bytes",
+                "--characters",
+                "--delimiter",
+                "--fields",
+                "--width",
+                "--wrap",
+                "--max-depth",
+                "--from-code",
+                "--to-code",
+            ],
+        },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack", "git-grep"],
+        rule: ArgRule::PatternThenRead,
+        opts: OptSpec {
+            short_values: "efmABCdDgtTMjE",
+            long_values: &[
+                "--regexp",
+                "--file",
+                "--max-count",
+                "--after-context",
+                "--before-context",
+                "--context",
+                "--include",
+                "--exclude",
+                "--exclude-dir",
+                "--glob",
+                "--type",
+                "--type-not",
+                "--threads",
+                "--max-depth",
+                "--color",
+                "--colors",
+                "--encoding",
+                "--label",
+            ],
+        },
+        pattern_opts: &["-e", "--regexp", "-f", "--file"],
+        read_opts: &["-f", "--file"],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["awk", "gawk", "mawk", "nawk", "jq", "yq", "gojq"],
+        rule: ArgRule::PatternThenRead,
+        opts: OptSpec {
+            short_values: "fFv",
+            long_values: &["--file", "--from-file", "--arg", "--argjson", "--indent"],
+        },
+        pattern_opts: &["-f", "--file", "--from-file"],
+        read_opts: &["-f", "--file", "--from-file"],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["rm", "rmdir", "unlink", "shred", "srm", "trash", "trash-put"],
+        rule: ArgRule::DeleteAll,
+        opts: OptSpec { short_values: "ns", long_values: &["--iterations", "--size"] },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["touch", "tee", "mkdir", "truncate", "mkfifo", "mknod"],
+        rule: ArgRule::WriteAll,
+        opts: OptSpec { short_values: "dtrsm", long_values: &["--date", "--reference", "--size", "--mode"] },
+        pattern_opts: &[],
+        read_opts: &["-r", "--reference"],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["chmod", "chown", "chgrp", "chattr", "chflags", "setfacl"],
+        rule: ArgRule::DataThenWrite,
+        opts: OptSpec { short_values: "", long_values: &[] },
+        pattern_opts: &["--reference"],
+        read_opts: &["--reference"],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["cp", "install", "ln", "cpio", "ditto"],
+        rule: ArgRule::Copy,
+        opts: OptSpec {
+            short_values: "tSmog",
+            long_values: &["--target-directory", "--suffix", "--mode", "--owner", "--group"],
+        },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &["-t", "--target-directory"],
+    },
+    FileArgs {
+        programs: &["mv"],
+        rule: ArgRule::Move,
+        opts: OptSpec { short_values: "tS", long_values: &["--target-directory", "--suffix"] },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &["-t", "--target-directory"],
+    },
+    FileArgs {
+        programs: &["sed", "gsed"],
+        rule: ArgRule::Sed,
+        opts: OptSpec { short_values: "efl", long_values: &["--expression", "--file", "--line-length"] },
+        pattern_opts: &["-e", "--expression", "-f", "--file"],
+        read_opts: &["-f", "--file"],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["xxd"],
+        rule: ArgRule::InThenOut,
+        opts: OptSpec { short_values: "cglosn", long_values: &[] },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["zip", "7z", "7za"],
+        rule: ArgRule::OutThenIn,
+        opts: OptSpec { short_values: "PxiZ", long_values: &["--password"] },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &[],
+    },
+];
+
+/// Report the files a program's arguments name, with how they are touched.
+pub(crate) fn file_arguments(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)) {
+    match program {
+        "tar" | "gtar" | "bsdtar" => return tar(args, sink),
+        "dd" => {
+            for a in args {
+                if let Some(f) = a.strip_prefix("if=") {
+                    sink(f, Access::Read);
+                } else if let Some(f) = a.strip_prefix("of=") {
+                    sink(f, Access::Write);
+                }
+            }
+            return;
+        }
+        "openssl" | "gpg" | "gpg2" | "age" | "ssh-keygen" | "security" | "patch" => {
+            return crypto_tool(program, args, sink);
+        }
+        _ => {}
+    }
+    let Some(spec) = FILE_ARGS.iter().find(|f| f.programs.contains(&program)) else { return };
+    let p = parse_options(args, spec.opts, false);
+    for f in p.values(spec.read_opts) {
+        sink(f, Access::Read);
+    }
+    for f in p.values(spec.write_opts) {
+        sink(f, Access::Write);
+    }
+    let pattern_given = p.has(spec.pattern_opts);
+    let ops = &p.operands;
+    match spec.rule {
+        ArgRule::ReadAll => ops.iter().for_each(|o| sink(o, Access::Read)),
+        ArgRule::PatternThenRead => {
+            let listing_files = program == "rg" && p.has(&["--files"]);
+            let skip = usize::from(!pattern_given && !listing_files);
+            ops.iter().skip(skip).for_each(|o| sink(o, Access::Read));
+        }
+        ArgRule::DeleteAll => ops.iter().for_each(|o| sink(o, Access::Delete)),
+        ArgRule::WriteAll => ops.iter().for_each(|o| sink(o, Access::Write)),
+        ArgRule::DataThenWrite => {
+            ops.iter().skip(usize::from(!pattern_given)).for_each(|o| sink(o, Access::Write));
+        }
+        ArgRule::Copy | ArgRule::Move => {
+            let source_access = if spec.rule == ArgRule::Move { Access::Delete } else { Access::Read };
+            let target_given = p.has(spec.write_opts);
+            let directory_mode = program == "install" && p.has(&["-d", "--directory"]);
+            if directory_mode {
+                ops.iter().for_each(|o| sink(o, Access::Write));
+            } else if target_given || ops.len() < 2 {
+                ops.iter().for_each(|o| sink(o, source_access));
+            } else if let Some((last, sources)) = ops.split_last() {
+                sources.iter().for_each(|o| sink(o, source_access));
+                sink(last, Access::Write);
+            }
+        }
+        ArgRule::Sed => {
+            let in_place = args.iter().any(|a| {
+                a.starts_with("--in-place")
+                    || (a.starts_with('-')
+                        && !a.starts_with("--")
+                        && a.chars().skip(1).take_while(|c| *c != 'e').any(|c| c == 'i'))
+            });
+            let access = if in_place { Access::Write } else { Access::Read };
+            ops.iter().skip(usize::from(!pattern_given)).for_each(|o| sink(o, access));
+        }
+        ArgRule::InThenOut => {
+            if let Some(i) = ops.first() {
+                sink(i, Access::Read);
+            }
+            if let Some(o) = ops.get(1) {
+                sink(o, Access::Write);
+            }
+        }
+        ArgRule::OutThenIn => {
+            let ops: Vec<&String> =
+                ops.iter().filter(|o| !matches!(o.as_str(), "a" | "x" | "e" | "l")).collect();
+            if let Some((archive, inputs)) = ops.split_first() {
+                sink(archive, Access::Write);
+                inputs.iter().for_each(|o| sink(o, Access::Read));
+            }
+        }
+    }
+}
+
+fn tar(args: &[String], sink: &mut dyn FnMut(&str, Access)) {
+    // Old-style first argument without a dash (`tar czf out.tgz dir`).
+    let mut args = args.to_vec();
+    if let Some(first) = args.first_mut() {
+        if !first.starts_with('-') && first.chars().all(|c| c.is_ascii_alphabetic()) {
+            first.insert(0, '-');
+        }
+    }
+    let spec = OptSpec {
+        short_values: "fCTXbHLVK",
+        long_values: &[
+            "--file",
+            "--directory",
+            "--files-from",
+            "--exclude-from",
+            "--exclude",
+            "--transform",
+            "--use-compress-program",
+        ],
+    };
+    let p = parse_options(&args, spec, false);
+    let creates = p.has(&["-c", "-r", "-u", "-A", "--create", "--append", "--update", "--concatenate"]);
+    let extracts = p.has(&["-x", "--extract", "--get"]);
+    for f in p.values(&["-f", "--file"]) {
+        sink(f, if creates { Access::Write } else { Access::Read });
+    }
+    for f in p.values(&["-T", "--files-from", "-X", "--exclude-from"]) {
+        sink(f, Access::Read);
+    }
+    if extracts {
+        for d in p.values(&["-C", "--directory"]) {
+            sink(d, Access::Write);
+        }
+    }
+    if creates {
+        p.operands.iter().for_each(|o| sink(o, Access::Read));
+    }
+}
+
+fn crypto_tool(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)) {
+    match program {
+        "openssl" => {
+            let mut it = args.iter();
+            while let Some(a) = it.next() {
+                let access = match a.as_str() {
+                    "-in" | "-inkey" | "-key" | "-CAfile" | "-cert" | "-signkey" | "-kfile" | "-passin" => {
+                        Access::Read
+                    }
+                    "-out" | "-keyout" => Access::Write,
+                    _ => continue,
+                };
+                if let Some(v) = it.next() {
+                    let v = v.strip_prefix("file:").unwrap_or(v);
+                    if !(a == "-passin" && (v.starts_with("pass:") || v.starts_with("env:"))) {
+                        sink(v, access);
+                    }
+                }
+            }
+        }
+        "ssh-keygen" => {
+            let p = parse_options(
+                args,
+                OptSpec { short_values: "fbtCNPZIOnrVzaDgEFKLmMRsSuwY", long_values: &[] },
+                false,
+            );
+            for f in p.values(&["-f"]) {
+                sink(f, if p.has(&["-y", "-l", "-F"]) { Access::Read } else { Access::Write });
+            }
+        }
+        "patch" => {
+            let p = parse_options(
+                args,
+                OptSpec { short_values: "iopdDBFrVYzgx", long_values: &["--input", "--output"] },
+                false,
+            );
+            for f in p.values(&["-i", "--input"]) {
+                sink(f, Access::Read);
+            }
+            for f in p.values(&["-o", "--output"]) {
+                sink(f, Access::Write);
+            }
+            if let Some(f) = p.operands.first() {
+                sink(f, Access::Write);
+            }
+        }
+        "security" => {
+            // macOS keychain: `security find-generic-password …` / `dump-keychain FILE` read secrets.
+            if let Some(sub) = args.first() {
+                if sub.starts_with("find-") || sub == "dump-keychain" {
+                    sink("~/Library/Keychains", Access::Read);
+                }
+            }
+        }
+        _ => {
+            // gpg, age: `-o/--output` written, operands read.
+            let p = parse_options(
+                args,
+                OptSpec {
+                    short_values: "oruiRfk",
+                    long_values: &[
+                        "--output",
+                        "--recipient",
+                        "--local-user",
+                        "--homedir",
+                        "--passphrase-file",
+                        "--recipients-file",
+                        "--identity",
+                    ],
+                },
+                false,
+            );
+            for f in p.values(&["-o", "--output"]) {
+                sink(f, Access::Write);
+            }
+            for f in p.values(&["--passphrase-file", "-i", "--identity", "-R", "--recipients-file"]) {
+                sink(f, Access::Read);
+            }
+            p.operands.iter().for_each(|o| sink(o, Access::Read));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Built-in path classes. `@credentials`: files that hold credentials on a developer machine
+//! (cloud, cluster, registry, forge, package-manager and agent tokens; keys; `.env` files).
+//! Admins extend it with `[classes.credentials] paths = [...]` and define their own classes.
+
+/// Patterns of `@credentials` (path-pattern syntax of `docs/policy.md`; `!` excludes).
+pub const CREDENTIAL_PATTERNS: &[&str] = &[
+    // Project secrets.
+    ".env",
+    ".env.*",
+    "!.env.example",
+    "!.env.sample",
+    "!.env.template",
+    "!.env.dist",
+    ".envrc",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "!*.pub",
+    "credentials.json",
+    "service-account*.json",
+    "*.tfvars",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    "_netrc",
+    ".git-credentials",
+    // SSH and GPG.
+    "~/.ssh/id_*",
+    "~/.gnupg/private-keys-v1.d/**",
+    "~/.gnupg/secring.gpg",
+    // Cloud.
+    "~/.aws/credentials",
+    "~/.aws/sso/cache/**",
+    "~/.aws/cli/cache/**",
+    "~/.config/gcloud/application_default_credentials.json",
+    "~/.config/gcloud/credentials.db",
+    "~/.config/gcloud/access_tokens.db",
+    "~/.config/gcloud/legacy_credentials/**",
+    "~/.azure/msal_token_cache.*",
+    "~/.azure/service_principal_entries.*",
+    "~/.azure/accessTokens.json",
+    // Clusters, registries, forges, package managers, infrastructure tools.
+    "~/.kube/config",
+    "~/.docker/config.json",
+    "~/.config/gh/hosts.yml",
+    "~/.yarnrc.yml",
+    "~/.cargo/credentials",
+    "~/.cargo/credentials.toml",
+    "~/.terraform.d/credentials.tfrc.json",
+    "~/.terraformrc",
+    "~/.vault-token",
+    // Agent tokens.
+    "~/.claude/.credentials.json",
+    "~/.codex/auth.json",
+    "~/.gemini/oauth_creds.json",
+    "~/.gemini/mcp-oauth-tokens.json",
+    "~/.copilot/mcp-secrets/**",
+    "~/.local/share/opencode/auth.json",
+];

@@ -1,0 +1,529 @@
+//! A small glob engine for words and paths, compiled in microseconds (a hook process compiles
+//! its policy on every start, and regex-backed glob sets cost about a millisecond).
+//!
+//! Syntax: `*` any run of characters (within one path segment for paths), `?` one character,
+//! `[abc]`, `[a-z]`, `[!a-z]`/`[^a-z]` one character of (not of) a set, `{a,b}` alternatives
+//! (may nest), `\x` the character `x`. In paths, a segment that is exactly `**` matches any
+//! number of segments. Matching takes time linear in the input per star, never exponential.
+
+/// One element of a compiled segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    Literal(Box<[u8]>),
+    /// `?`: one character.
+    One,
+    /// `*`: any run of characters.
+    Star,
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
+}
+
+/// A glob over one word (or one path segment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SegmentGlob {
+    tokens: Vec<Token>,
+}
+
+/// Most alternatives one pattern may expand to.
+const MAX_ALTERNATIVES: usize = 256;
+
+/// Whether `s` uses any glob syntax.
+pub(crate) fn has_glob_syntax(s: &str) -> bool {
+    s.contains(['*', '?', '[', '{', '\\'])
+}
+
+/// Expands `{a,b}` alternatives (nested allowed) into plain patterns.
+pub(crate) fn expand_alternatives(pattern: &str) -> Result<Vec<String>, String> {
+    let mut out = vec![String::new()];
+    let chars: Vec<char> = pattern.chars().collect();
+    expand_into(&chars, &mut out)?;
+    Ok(out)
+}
+
+fn expand_into(chars: &[char], out: &mut Vec<String>) -> Result<(), String> {
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => {
+                let next = chars.get(i + 1).ok_or("dangling `\\` at the end")?;
+                for o in out.iter_mut() {
+                    o.push('\\');
+                    o.push(*next);
+                }
+                i += 2;
+            }
+            '[' => {
+                let end = class_end(chars, i).ok_or("unclosed character class `[`")?;
+                let class: String = chars[i..=end].iter().collect();
+                for o in out.iter_mut() {
+                    o.push_str(&class);
+                }
+                i = end + 1;
+            }
+            '{' => {
+                let (alternatives, end) = split_alternatives(chars, i)?;
+                let mut next = Vec::new();
+                for alt in alternatives {
+                    let mut branch = out.clone();
+                    expand_into(alt, &mut branch)?;
+                    next.extend(branch);
+                    if next.len() > MAX_ALTERNATIVES {
+                        return Err(format!("more than {MAX_ALTERNATIVES} alternatives"));
+                    }
+                }
+                *out = next;
+                i = end + 1;
+            }
+            '}' => return Err("unmatched `}`".into()),
+            c => {
+                for o in out.iter_mut() {
+                    o.push(c);
+                }
+                i += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Index of the `]` closing the class that opens at `start`.
+fn class_end(chars: &[char], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    if matches!(chars.get(i), Some('!') | Some('^')) {
+        i += 1;
+    }
+    // A `]` right after the opening (or the negation) is a member, as in shell globs.
+    if chars.get(i) == Some(&']') {
+        i += 1;
+    }
+    while i < chars.len() {
+        if chars[i] == ']' {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The top-level comma-separated alternatives of the `{…}` opening at `start`, and the index
+/// of its closing `}`.
+fn split_alternatives(chars: &[char], start: usize) -> Result<(Vec<&[char]>, usize), String> {
+    let mut depth = 0;
+    let mut parts = Vec::new();
+    let mut part_start = start + 1;
+    let mut i = start;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '[' => i = class_end(chars, i).ok_or("unclosed character class `[`")?,
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    parts.push(&chars[part_start..i]);
+                    return Ok((parts, i));
+                }
+            }
+            ',' if depth == 1 => {
+                parts.push(&chars[part_start..i]);
+                part_start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Err("unclosed alternatives `{`".into())
+}
+
+impl SegmentGlob {
+    /// Compiles one pattern without `{}` (already expanded). `lower` folds ASCII case.
+    pub(crate) fn compile(pattern: &str, lower: bool) -> Result<SegmentGlob, String> {
+        let chars: Vec<char> = pattern.chars().collect();
+        let mut tokens: Vec<Token> = Vec::new();
+        let mut literal = String::new();
+        let flush = |literal: &mut String, tokens: &mut Vec<Token>| {
+            if !literal.is_empty() {
+                let text = std::mem::take(literal);
+                let text = if lower { text.to_ascii_lowercase() } else { text };
+                tokens.push(Token::Literal(text.into_bytes().into_boxed_slice()));
+            }
+        };
+        let mut i = 0;
+        while i < chars.len() {
+            match chars[i] {
+                '\\' => {
+                    let next = chars.get(i + 1).ok_or("dangling `\\` at the end")?;
+                    literal.push(*next);
+                    i += 2;
+                }
+                '*' => {
+                    flush(&mut literal, &mut tokens);
+                    if tokens.last() != Some(&Token::Star) {
+                        tokens.push(Token::Star);
+                    }
+                    i += 1;
+                }
+                '?' => {
+                    flush(&mut literal, &mut tokens);
+                    tokens.push(Token::One);
+                    i += 1;
+                }
+                '[' => {
+                    flush(&mut literal, &mut tokens);
+                    let end = class_end(&chars, i).ok_or("unclosed character class `[`")?;
+                    let mut j = i + 1;
+                    let negated = matches!(chars.get(j), Some('!') | Some('^'));
+                    if negated {
+                        j += 1;
+                    }
+                    let mut ranges = Vec::new();
+                    while j < end {
+                        let lo = chars[j];
+                        if chars.get(j + 1) == Some(&'-') && j + 2 < end {
+                            let hi = chars[j + 2];
+                            if hi < lo {
+                                return Err(format!("bad range `{lo}-{hi}` in character class"));
+                            }
+                            ranges.push((lo, hi));
+                            j += 3;
+                        } else {
+                            ranges.push((lo, lo));
+                            j += 1;
+                        }
+                    }
+                    if lower {
+                        let extra: Vec<(char, char)> = ranges
+                            .iter()
+                            .filter(|(a, b)| a.is_ascii_alphabetic() && b.is_ascii_alphabetic())
+                            .map(|(a, b)| (a.to_ascii_lowercase(), b.to_ascii_lowercase()))
+                            .collect();
+                        ranges.extend(extra);
+                    }
+                    tokens.push(Token::Class { negated, ranges });
+                    i = end + 1;
+                }
+                '{' | '}' => return Err("alternatives `{}` must be expanded first".into()),
+                c => {
+                    literal.push(c);
+                    i += 1;
+                }
+            }
+        }
+        flush(&mut literal, &mut tokens);
+        Ok(SegmentGlob { tokens })
+    }
+
+    /// The literal text, when the pattern has no wildcards.
+    pub(crate) fn as_literal(&self) -> Option<&[u8]> {
+        match self.tokens.as_slice() {
+            [Token::Literal(l)] => Some(l),
+            [] => Some(b""),
+            _ => None,
+        }
+    }
+
+    /// `*.ext` (a star and a literal suffix without further wildcards): the suffix.
+    pub(crate) fn as_star_suffix(&self) -> Option<&[u8]> {
+        match self.tokens.as_slice() {
+            [Token::Star, Token::Literal(l)] => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Matches the whole of `s` (already case-folded when compiled with `lower`).
+    pub(crate) fn matches(&self, s: &[u8]) -> bool {
+        let p = &self.tokens;
+        let (mut pi, mut si) = (0usize, 0usize);
+        let mut resume: Option<(usize, usize)> = None;
+        loop {
+            if let Some(tok) = p.get(pi) {
+                if *tok == Token::Star {
+                    resume = Some((pi, si));
+                    pi += 1;
+                    continue;
+                }
+                if let Some(len) = tok.match_at(s, si) {
+                    pi += 1;
+                    si += len;
+                    continue;
+                }
+            } else if si == s.len() {
+                return true;
+            }
+            match resume {
+                Some((sp, ss)) if ss < s.len() => {
+                    resume = Some((sp, ss + 1));
+                    pi = sp + 1;
+                    si = ss + 1;
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+impl Token {
+    /// Bytes consumed when this token matches at `s[at..]`.
+    fn match_at(&self, s: &[u8], at: usize) -> Option<usize> {
+        let rest = s.get(at..)?;
+        match self {
+            Token::Literal(l) => rest.starts_with(l).then_some(l.len()),
+            Token::One => first_char(rest).map(|(_, len)| len),
+            Token::Class { negated, ranges } => {
+                let (c, len) = first_char(rest)?;
+                let inside = ranges.iter().any(|(lo, hi)| *lo <= c && c <= *hi);
+                (inside != *negated).then_some(len)
+            }
+            Token::Star => Some(0),
+        }
+    }
+}
+
+/// The character at the start of `bytes` and its length, if it starts a valid character.
+fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
+    let len = match *bytes.first()? {
+        b if b < 0x80 => 1,
+        b if b >> 5 == 0b110 => 2,
+        b if b >> 4 == 0b1110 => 3,
+        b if b >> 3 == 0b11110 => 4,
+        _ => return None,
+    };
+    let s = std::str::from_utf8(bytes.get(..len)?).ok()?;
+    s.chars().next().map(|c| (c, len))
+}
+
+/// A glob over a whole word (where `*` also matches `/`): any of its expanded alternatives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WordGlob {
+    alternatives: Vec<SegmentGlob>,
+}
+
+impl WordGlob {
+    pub(crate) fn compile(pattern: &str) -> Result<WordGlob, String> {
+        let alternatives = expand_alternatives(pattern)?
+            .iter()
+            .map(|p| SegmentGlob::compile(p, false))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(WordGlob { alternatives })
+    }
+
+    pub(crate) fn matches(&self, word: &str) -> bool {
+        self.alternatives.iter().any(|a| a.matches(word.as_bytes()))
+    }
+}
+
+/// One path segment pattern: `**` (any number of segments) or a segment glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SegmentPattern {
+    AnySegments,
+    Segment(SegmentGlob),
+}
+
+/// A glob over `/`-separated paths (no `{}`; already expanded), case-folded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PathGlob {
+    segments: Vec<SegmentPattern>,
+}
+
+impl PathGlob {
+    pub(crate) fn compile(pattern: &str) -> Result<PathGlob, String> {
+        let segments = pattern
+            .split('/')
+            .map(|seg| {
+                if seg == "**" {
+                    Ok(SegmentPattern::AnySegments)
+                } else {
+                    SegmentGlob::compile(seg, true).map(SegmentPattern::Segment)
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PathGlob { segments })
+    }
+
+    /// The whole pattern as one literal (no wildcards), case-folded.
+    pub(crate) fn as_literal(&self) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        for (i, s) in self.segments.iter().enumerate() {
+            let SegmentPattern::Segment(g) = s else { return None };
+            if i > 0 {
+                out.push(b'/');
+            }
+            out.extend_from_slice(g.as_literal()?);
+        }
+        Some(out)
+    }
+
+    /// Matches one path segment (a file name); patterns with several segments never do,
+    /// a lone `**` always does.
+    pub(crate) fn matches_segment(&self, name: &[u8]) -> bool {
+        match self.segments.as_slice() {
+            [SegmentPattern::Segment(g)] => g.matches(name),
+            [SegmentPattern::AnySegments] => true,
+            _ => false,
+        }
+    }
+
+    /// A one-segment `*.ext` pattern: its suffix.
+    pub(crate) fn as_star_suffix(&self) -> Option<&[u8]> {
+        match self.segments.as_slice() {
+            [SegmentPattern::Segment(g)] => g.as_star_suffix(),
+            _ => None,
+        }
+    }
+
+    /// Matches a case-folded, split path.
+    pub(crate) fn matches(&self, path: &SplitPath) -> bool {
+        let p = &self.segments;
+        let segments = path;
+        let (mut pi, mut si) = (0usize, 0usize);
+        let mut resume: Option<(usize, usize)> = None;
+        loop {
+            match p.get(pi) {
+                Some(SegmentPattern::AnySegments) => {
+                    resume = Some((pi, si));
+                    pi += 1;
+                    continue;
+                }
+                Some(SegmentPattern::Segment(g)) => {
+                    if let Some(seg) = segments.segment(si) {
+                        if g.matches(seg) {
+                            pi += 1;
+                            si += 1;
+                            continue;
+                        }
+                    }
+                }
+                None if si == segments.len() => return true,
+                None => {}
+            }
+            match resume {
+                Some((sp, ss)) if ss < segments.len() => {
+                    resume = Some((sp, ss + 1));
+                    pi = sp + 1;
+                    si = ss + 1;
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// A path, case-folded, with the bounds of its `/`-separated segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SplitPath {
+    text: String,
+    bounds: Vec<(usize, usize)>,
+}
+
+impl SplitPath {
+    pub(crate) fn new(path: &str) -> SplitPath {
+        let text = path.to_ascii_lowercase();
+        let mut bounds = Vec::with_capacity(8);
+        let mut start = 0;
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'/' {
+                bounds.push((start, i));
+                start = i + 1;
+            }
+        }
+        bounds.push((start, text.len()));
+        SplitPath { text, bounds }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.text.as_bytes()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.bounds.len()
+    }
+
+    pub(crate) fn segment(&self, i: usize) -> Option<&[u8]> {
+        let (a, b) = *self.bounds.get(i)?;
+        self.text.as_bytes().get(a..b)
+    }
+
+    /// The last non-empty segment (the file name).
+    pub(crate) fn file_name(&self) -> &[u8] {
+        (0..self.len()).rev().filter_map(|i| self.segment(i)).find(|s| !s.is_empty()).unwrap_or(b"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_globs() {
+        let table: &[(&str, &str, bool)] = &[
+            ("*prod*", "eu-prod-1", true),
+            ("*prod*", "staging", false),
+            ("-[a-zA-Z]*f*", "-uf", true),
+            ("-[a-zA-Z]*f*", "--force", false),
+            ("-[!-]*", "-x", true),
+            ("-[!-]*", "--x", false),
+            ("{main,master,release*}", "release/1.2", true),
+            ("{main,master,release*}", "mainline", false),
+            ("+*:{main,refs/heads/{main,master}}", "+HEAD:refs/heads/master", true),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("a?c", "aéc", true),
+            ("\\[", "[", true),
+            ("\\*", "x", false),
+            ("*", "", true),
+            ("a*b*c", "aXbYbZc", true),
+            ("a*b*c", "aXbYbZ", false),
+            ("[]]", "]", true),
+        ];
+        for (p, w, expect) in table {
+            assert_eq!(WordGlob::compile(p).unwrap().matches(w), *expect, "{p} vs {w}");
+        }
+        for bad in ["[abc", "{a,b", "a}", "x\\", "[z-a]"] {
+            assert!(WordGlob::compile(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn alternatives_expand_and_are_bounded() {
+        assert_eq!(expand_alternatives("a{b,c{d,e}}f").unwrap(), vec!["abf", "acdf", "acef"]);
+        assert_eq!(expand_alternatives("x[{]y").unwrap(), vec!["x[{]y"]);
+        let huge = "{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}";
+        assert!(expand_alternatives(huge).unwrap_err().contains("alternatives"));
+    }
+
+    #[test]
+    fn path_globs() {
+        let table: &[(&str, &str, bool)] = &[
+            ("**/secrets/*", "/w/a/secrets/x", true),
+            ("**/secrets/*", "/w/a/secrets/x/y", false),
+            ("**/secrets/**", "/w/a/secrets/x/y", true),
+            ("/etc/*", "/etc/shadow", true),
+            ("/etc/*", "/etc/a/b", false),
+            (".aws/sso/cache/**", ".aws/sso/cache/a/b.json", true),
+            ("src/*.rs", "src/main.rs", true),
+            ("src/*.rs", "src/a/main.rs", false),
+            ("**", "anything/at/all", true),
+            ("a/**/b", "a/b", true),
+            ("a/**/b", "a/x/y/b", true),
+        ];
+        for (p, path, expect) in table {
+            let g = PathGlob::compile(p).unwrap();
+            assert_eq!(g.matches(&SplitPath::new(path)), *expect, "{p} vs {path}");
+        }
+        assert_eq!(PathGlob::compile("A/B").unwrap().as_literal().as_deref(), Some(&b"a/b"[..]));
+        assert_eq!(PathGlob::compile("*.PEM").unwrap().as_star_suffix(), Some(&b".pem"[..]));
+        assert_eq!(SplitPath::new("/A/b/").file_name(), b"b");
+        assert_eq!(SplitPath::new("/").file_name(), b"");
+    }
+
+    #[test]
+    fn pathological_patterns_stay_fast() {
+        let g = WordGlob::compile("*a*a*a*a*a*a*a*b").unwrap();
+        let input = "a".repeat(5000);
+        let start = std::time::Instant::now();
+        assert!(!g.matches(&input));
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,562 @@
+//! The matchers rules are compiled into: command patterns over argv words, host patterns,
+//! path glob sets (with `~`, workspace-relative and basename forms) and name globs (MCP).
+//!
+//! Everything here is built once when a policy loads; matching allocates nothing.
+
+use std::collections::HashSet;
+
+use ward_model::ShellCommand;
+
+use crate::glob::{expand_alternatives, has_glob_syntax, PathGlob, SplitPath, WordGlob};
+
+/// One word of a command pattern.
+#[derive(Debug, Clone)]
+pub(crate) enum Word {
+    /// Matches exactly this argument.
+    Literal(String),
+    /// Matches one argument by glob (`*prod*`, `-[a-z]*f*`, `{main,master}`).
+    Glob(WordGlob),
+    /// The standalone word `*`: any number (zero or more) of arguments.
+    Gap,
+}
+
+impl Word {
+    fn compile(word: &str) -> Result<Word, String> {
+        if word == "*" {
+            return Ok(Word::Gap);
+        }
+        Ok(match word_glob(word)? {
+            Some(m) => Word::Glob(m),
+            None => Word::Literal(word.to_owned()),
+        })
+    }
+
+    fn matches(&self, arg: &str) -> bool {
+        match self {
+            Word::Literal(l) => l == arg,
+            Word::Glob(g) => g.matches(arg),
+            Word::Gap => true,
+        }
+    }
+}
+
+/// A glob over one whole word (`*` may match `/`), or `None` when the word has no glob syntax.
+pub(crate) fn word_glob(word: &str) -> Result<Option<WordGlob>, String> {
+    if !has_glob_syntax(word) {
+        return Ok(None);
+    }
+    WordGlob::compile(word).map(Some).map_err(|e| format!("bad glob `{word}`: {e}"))
+}
+
+/// A glob over one argument word, for `args_any` / `args_none`.
+#[derive(Debug, Clone)]
+pub(crate) struct ArgGlob(Word);
+
+impl ArgGlob {
+    pub(crate) fn compile(word: &str) -> Result<ArgGlob, String> {
+        if word.is_empty() {
+            return Err("empty argument pattern".into());
+        }
+        match word_glob(word)? {
+            Some(m) => Ok(ArgGlob(Word::Glob(m))),
+            None => Ok(ArgGlob(Word::Literal(word.to_owned()))),
+        }
+    }
+
+    pub(crate) fn matches(&self, arg: &str) -> bool {
+        self.0.matches(arg)
+    }
+}
+
+/// A command pattern such as `terraform * apply` or `git push * --force`.
+///
+/// Syntax: words separated by whitespace. The first word matches the program (the basename of
+/// `argv[0]`; a first word containing `/` matches `argv[0]` as written). Each further word
+/// matches one argument, in order, by glob; the standalone word `*` matches any number of
+/// arguments (zero or more). A pattern matches a prefix of the arguments — further arguments
+/// are allowed — unless its last word is `$`, which anchors the end.
+#[derive(Debug, Clone)]
+pub(crate) struct CommandPattern {
+    program: Word,
+    program_is_path: bool,
+    args: Vec<Word>,
+}
+
+impl CommandPattern {
+    pub(crate) fn compile(source: &str) -> Result<CommandPattern, String> {
+        let mut words: Vec<&str> = source.split_whitespace().collect();
+        let anchored = words.last() == Some(&"$");
+        if anchored {
+            words.pop();
+        }
+        let Some((first, rest)) = words.split_first() else {
+            return Err("empty command pattern".into());
+        };
+        let program = match *first {
+            "*" => Word::Gap,
+            w => Word::compile(w)?,
+        };
+        let mut args = rest.iter().map(|w| Word::compile(w)).collect::<Result<Vec<_>, _>>()?;
+        if !anchored && !matches!(args.last(), Some(Word::Gap)) {
+            args.push(Word::Gap);
+        }
+        Ok(CommandPattern { program, program_is_path: first.contains('/'), args })
+    }
+
+    pub(crate) fn matches(&self, command: &ShellCommand) -> bool {
+        let argv0 = command.argv.first().map(String::as_str).unwrap_or("");
+        let program = if self.program_is_path {
+            argv0
+        } else if command.program.is_empty() {
+            argv0.rsplit('/').next().unwrap_or(argv0)
+        } else {
+            command.program.as_str()
+        };
+        if !self.program.matches(program) {
+            return false;
+        }
+        let args = command.argv.get(1..).unwrap_or(&[]);
+        words_match(&self.args, args)
+    }
+}
+
+/// Wildcard matching of pattern words against arguments, where `Gap` matches any run of
+/// arguments. The classic two-pointer algorithm: linear in practice, no recursion.
+fn words_match(pattern: &[Word], args: &[String]) -> bool {
+    let (mut p, mut a) = (0usize, 0usize);
+    let mut resume: Option<(usize, usize)> = None;
+    while a < args.len() {
+        match pattern.get(p) {
+            Some(Word::Gap) => {
+                resume = Some((p, a));
+                p += 1;
+                continue;
+            }
+            Some(w) if w.matches(&args[a]) => {
+                p += 1;
+                a += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match resume {
+            Some((gp, ga)) => {
+                p = gp + 1;
+                a = ga + 1;
+                resume = Some((gp, ga + 1));
+            }
+            None => return false,
+        }
+    }
+    pattern[p.min(pattern.len())..].iter().all(|w| matches!(w, Word::Gap))
+}
+
+/// A host pattern: `example.com` (exactly), `*.example.com` (subdomains only),
+/// `**.example.com` (the domain and its subdomains), `*` (any host).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HostPattern {
+    Exact(String),
+    /// Stored with its leading dot: `.example.com`.
+    Subdomains(String),
+    /// The apex, and subdomains via the dotted form.
+    ApexAndSubdomains {
+        apex: String,
+        dotted: String,
+    },
+    Any,
+}
+
+impl HostPattern {
+    pub(crate) fn compile(source: &str) -> Result<HostPattern, String> {
+        let s = source.trim().trim_end_matches('.').to_ascii_lowercase();
+        let (kind, rest) = if s == "*" {
+            return Ok(HostPattern::Any);
+        } else if let Some(rest) = s.strip_prefix("**.") {
+            (2, rest)
+        } else if let Some(rest) = s.strip_prefix("*.") {
+            (1, rest)
+        } else {
+            (0, s.as_str())
+        };
+        let valid = !rest.is_empty()
+            && rest.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            });
+        let ip6 = kind == 0 && rest.starts_with('[') && rest.ends_with(']');
+        if !valid && !ip6 {
+            return Err(format!(
+                "bad host pattern `{source}`: use `host.example`, `*.example` (subdomains), \
+                 `**.example` (domain and subdomains) or `*`"
+            ));
+        }
+        Ok(match kind {
+            0 => HostPattern::Exact(rest.to_owned()),
+            1 => HostPattern::Subdomains(format!(".{rest}")),
+            _ => HostPattern::ApexAndSubdomains { apex: rest.to_owned(), dotted: format!(".{rest}") },
+        })
+    }
+
+    /// `host` must already be lower-case without a trailing dot.
+    pub(crate) fn matches(&self, host: &str) -> bool {
+        match self {
+            HostPattern::Exact(h) => h == host,
+            HostPattern::Subdomains(d) => host.len() > d.len() && host.ends_with(d.as_str()),
+            HostPattern::ApexAndSubdomains { apex, dotted } => {
+                host == apex || (host.len() > dotted.len() && host.ends_with(dotted.as_str()))
+            }
+            HostPattern::Any => true,
+        }
+    }
+}
+
+/// Normalizes a host for matching: lower-case, no trailing dot, no port.
+pub(crate) fn normalize_host(host: &str) -> String {
+    let h = host.trim().trim_end_matches('.');
+    let h = if h.starts_with('[') {
+        h.split_inclusive(']').next().unwrap_or(h)
+    } else {
+        h.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(h, |(n, _)| n)
+    };
+    h.to_ascii_lowercase()
+}
+
+/// A glob on a name (MCP server or tool): `*` matches anything.
+#[derive(Debug, Clone)]
+pub(crate) struct NameGlob(Word);
+
+impl NameGlob {
+    pub(crate) fn compile(source: &str) -> Result<NameGlob, String> {
+        if source.is_empty() {
+            return Err("empty name pattern".into());
+        }
+        match word_glob(source)? {
+            Some(m) => Ok(NameGlob(Word::Glob(m))),
+            None => Ok(NameGlob(Word::Literal(source.to_owned()))),
+        }
+    }
+
+    pub(crate) fn matches(&self, name: &str) -> bool {
+        self.0.matches(name)
+    }
+}
+
+/// The forms of one path that path globs are matched against, computed once per evaluation,
+/// case-folded.
+#[derive(Debug, Clone)]
+pub(crate) struct PathView {
+    /// Absolute and lexically normalized (no `.`/`..`), or as given when it cannot be resolved.
+    pub(crate) absolute: SplitPath,
+    /// Relative to the home directory (`.aws/credentials`), when under it.
+    pub(crate) home_relative: Option<SplitPath>,
+    /// Relative to the workspace root, when under it.
+    pub(crate) workspace_relative: Option<SplitPath>,
+}
+
+impl PathView {
+    /// `absolute` must come from [`absolutize`]; `home` and `workspace` likewise.
+    pub(crate) fn new(absolute: &str, home: Option<&str>, workspace: Option<&str>) -> PathView {
+        let rooted = absolute.starts_with('/');
+        let rel = |root: Option<&str>| {
+            root.filter(|_| rooted).and_then(|r| relative_to(absolute, r)).map(|r| SplitPath::new(&r))
+        };
+        PathView {
+            absolute: SplitPath::new(absolute),
+            home_relative: rel(home),
+            workspace_relative: rel(workspace),
+        }
+    }
+}
+
+/// A compiled list of path globs (see `docs/policy.md`, "Path patterns"). Patterns without `/`
+/// match the file name anywhere; `~/…` is relative to the home; `/…` and `**/…` match the
+/// absolute path; other patterns with a `/` are relative to the workspace root. A pattern
+/// starting with `!` excludes what it matches from the set. Matching ignores ASCII case, since
+/// the common desktop file systems do.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathSet {
+    include: Forms,
+    exclude: Forms,
+    len: usize,
+}
+
+/// Patterns by the form of the path they apply to.
+#[derive(Debug, Clone, Default)]
+struct Forms {
+    basename: FormSet,
+    home: FormSet,
+    absolute: FormSet,
+    workspace: FormSet,
+}
+
+/// One form's patterns: literal ones in a hash set, `*.ext` as suffixes, the rest as globs.
+#[derive(Debug, Clone, Default)]
+struct FormSet {
+    literals: HashSet<Vec<u8>>,
+    suffixes: Vec<Box<[u8]>>,
+    globs: Vec<PathGlob>,
+}
+
+impl FormSet {
+    fn add(&mut self, glob: PathGlob) {
+        if let Some(lit) = glob.as_literal() {
+            self.literals.insert(lit);
+        } else if let Some(suffix) = glob.as_star_suffix() {
+            self.suffixes.push(suffix.into());
+        } else {
+            self.globs.push(glob);
+        }
+    }
+
+    fn matches(&self, path: &SplitPath) -> bool {
+        let bytes = path.as_bytes();
+        (!self.literals.is_empty() && self.literals.contains(bytes))
+            || self.suffixes.iter().any(|s| bytes.ends_with(s))
+            || self.globs.iter().any(|g| g.matches(path))
+    }
+
+    fn matches_name(&self, name: &[u8]) -> bool {
+        (!self.literals.is_empty() && self.literals.contains(name))
+            || self.suffixes.iter().any(|s| name.ends_with(s))
+            || self.globs.iter().any(|g| g.matches_segment(name))
+    }
+}
+
+impl Forms {
+    fn matches(&self, view: &PathView) -> bool {
+        self.basename.matches_name(view.absolute.file_name())
+            || view.home_relative.as_ref().is_some_and(|p| self.home.matches(p))
+            || self.absolute.matches(&view.absolute)
+            || view.workspace_relative.as_ref().is_some_and(|p| self.workspace.matches(p))
+    }
+}
+
+/// Checks one path pattern on its own, so each bad pattern gets its own error position.
+pub(crate) fn check_path_pattern(pattern: &str) -> Result<(), String> {
+    PathSet::compile([pattern]).map(|_| ())
+}
+
+impl PathSet {
+    pub(crate) fn compile<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<PathSet, String> {
+        let mut set = PathSet::default();
+        for raw in patterns {
+            let (negated, pattern) = match raw.strip_prefix('!') {
+                Some(p) => (true, p),
+                None => (false, raw),
+            };
+            if pattern.is_empty() {
+                return Err("empty path pattern".into());
+            }
+            let expanded = expand_alternatives(pattern).map_err(|e| format!("bad glob `{raw}`: {e}"))?;
+            for pattern in &expanded {
+                let forms = if negated { &mut set.exclude } else { &mut set.include };
+                let (form, body) = if pattern == "~" || pattern == "~/" {
+                    return Err(format!("path pattern `{raw}` names the whole home; use `~/**`"));
+                } else if let Some(rest) = pattern.strip_prefix("~/") {
+                    (&mut forms.home, rest)
+                } else if pattern.starts_with('~') {
+                    return Err(format!("path pattern `{raw}`: only `~/` (this user's home) is supported"));
+                } else if pattern.starts_with('/') || pattern.starts_with("**/") {
+                    (&mut forms.absolute, pattern.as_str())
+                } else if let Some(rest) = pattern.strip_prefix("./") {
+                    (&mut forms.workspace, rest)
+                } else if pattern.trim_end_matches('/').contains('/') {
+                    (&mut forms.workspace, pattern.as_str())
+                } else {
+                    (&mut forms.basename, pattern.as_str())
+                };
+                let body = body.trim_end_matches('/');
+                let glob = PathGlob::compile(body).map_err(|e| format!("bad glob `{raw}`: {e}"))?;
+                form.add(glob);
+            }
+            set.len += 1;
+        }
+        Ok(set)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub(crate) fn matches(&self, view: &PathView) -> bool {
+        self.include.matches(view) && !self.exclude.matches(view)
+    }
+}
+
+/// Lexically normalizes `path` against `cwd` and `home`: expands `~`, makes it absolute,
+/// removes `.` and `..`. Never touches the file system (the file may not exist yet).
+pub(crate) fn absolutize(path: &str, cwd: Option<&str>, home: &str) -> String {
+    let joined = if path == "~" {
+        home.to_owned()
+    } else if let Some(rest) = path.strip_prefix("~/") {
+        format!("{}/{rest}", home.trim_end_matches('/'))
+    } else if path.starts_with('/') {
+        path.to_owned()
+    } else if let Some(cwd) = cwd.filter(|c| c.starts_with('/')) {
+        format!("{}/{path}", cwd.trim_end_matches('/'))
+    } else {
+        return path.to_owned();
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = String::with_capacity(joined.len());
+    for p in &parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// `path` relative to `root` when `path` is `root` or under it (both absolute, normalized).
+pub(crate) fn relative_to(path: &str, root: &str) -> Option<String> {
+    let root = root.trim_end_matches('/');
+    if root.is_empty() {
+        return Some(path.trim_start_matches('/').to_owned());
+    }
+    let rest = path.strip_prefix(root)?;
+    if rest.is_empty() {
+        Some(String::new())
+    } else {
+        rest.strip_prefix('/').map(str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(argv: &[&str]) -> ShellCommand {
+        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        let program = argv[0].rsplit('/').next().unwrap().to_owned();
+        ShellCommand { argv, program, ..Default::default() }
+    }
+
+    #[test]
+    fn command_patterns_match_words_with_gaps_and_prefixes() {
+        let table: &[(&str, &[&str], bool)] = &[
+            ("terraform apply", &["terraform", "apply"], true),
+            ("terraform apply", &["terraform", "apply", "-auto-approve"], true),
+            ("terraform apply", &["terraform", "plan"], false),
+            ("terraform * apply", &["terraform", "-chdir=x", "apply"], true),
+            ("terraform * apply", &["terraform", "apply"], true),
+            ("terraform apply*", &["terraform", "apply-x"], true),
+            ("kubectl * delete *", &["kubectl", "-n", "prod", "delete", "pod", "x"], true),
+            ("kubectl * delete *", &["kubectl", "get", "pods"], false),
+            ("kubectl * --context *prod*", &["kubectl", "get", "--context", "eu-prod-1"], true),
+            ("kubectl * --context *prod*", &["kubectl", "get", "--context", "staging"], false),
+            ("git status $", &["git", "status"], true),
+            ("git status $", &["git", "status", "-s"], false),
+            ("git push * {main,master,release*}", &["git", "push", "origin", "release-2"], true),
+            ("rm", &["/bin/rm", "-rf", "x"], true),
+            ("/bin/rm", &["/bin/rm", "x"], true),
+            ("/bin/rm", &["rm", "x"], false),
+            ("* --help", &["anything", "--help"], true),
+            ("git * push", &["git", "-C", "a", "b", "push"], true),
+            ("a * b * c $", &["a", "b", "x", "b", "y", "c"], true),
+            ("a * b * c $", &["a", "b", "x", "c", "y"], false),
+        ];
+        for (pattern, argv, expect) in table {
+            let p = CommandPattern::compile(pattern).unwrap();
+            assert_eq!(p.matches(&cmd(argv)), *expect, "{pattern} vs {argv:?}");
+        }
+    }
+
+    #[test]
+    fn bad_command_patterns_are_rejected() {
+        assert!(CommandPattern::compile("").is_err());
+        assert!(CommandPattern::compile("  $").is_err());
+        assert!(CommandPattern::compile("git [").unwrap_err().contains("bad glob"));
+        assert!(CommandPattern::compile("git {a,b").unwrap_err().contains("bad glob"));
+    }
+
+    #[test]
+    fn host_patterns() {
+        let table: &[(&str, &str, bool)] = &[
+            ("github.com", "github.com", true),
+            ("github.com", "api.github.com", false),
+            ("*.github.com", "api.github.com", true),
+            ("*.github.com", "github.com", false),
+            ("*.github.com", "evilgithub.com", false),
+            ("**.github.com", "github.com", true),
+            ("**.github.com", "a.b.github.com", true),
+            ("**.github.com", "xgithub.com", false),
+            ("*", "anything.example", true),
+            ("GitHub.COM.", "github.com", true),
+        ];
+        for (pattern, host, expect) in table {
+            assert_eq!(HostPattern::compile(pattern).unwrap().matches(host), *expect, "{pattern} vs {host}");
+        }
+        for bad in ["", "*github.com", "git*hub.com", "a..b", "http://x", "a/b"] {
+            assert!(HostPattern::compile(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hosts_normalize() {
+        assert_eq!(normalize_host("GitHub.com."), "github.com");
+        assert_eq!(normalize_host("example.com:8443"), "example.com");
+        assert_eq!(normalize_host("[::1]:80"), "[::1]");
+    }
+
+    #[test]
+    fn paths_absolutize_lexically() {
+        assert_eq!(absolutize("~/.aws/credentials", None, "/home/u"), "/home/u/.aws/credentials");
+        assert_eq!(absolutize("../x/./y", Some("/w/repo"), "/home/u"), "/w/x/y");
+        assert_eq!(absolutize("/../../etc", None, "/h"), "/etc");
+        assert_eq!(absolutize("rel", None, "/h"), "rel");
+        assert_eq!(relative_to("/w/repo/src/a", "/w/repo"), Some("src/a".into()));
+        assert_eq!(relative_to("/w/repository", "/w/repo"), None);
+        assert_eq!(relative_to("/w/repo", "/w/repo/"), Some(String::new()));
+    }
+
+    fn view(abs: &str, home: &str, ws: &str) -> PathView {
+        PathView::new(abs, Some(home), Some(ws))
+    }
+
+    #[test]
+    fn path_sets_match_each_form() {
+        let set = PathSet::compile([
+            ".env*",
+            "!.env.example",
+            "~/.aws/credentials",
+            "/etc/shadow",
+            "**/secrets/*",
+            "config/prod.yml",
+            "id_*",
+            "!*.pub",
+        ])
+        .unwrap();
+        let m = |abs: &str| set.matches(&view(abs, "/home/u", "/w/repo"));
+        assert!(m("/w/repo/.env"));
+        assert!(m("/w/repo/sub/.env.production"));
+        assert!(!m("/w/repo/.env.example"));
+        assert!(m("/home/u/.aws/credentials"));
+        assert!(!m("/home/other/.aws/credentials"));
+        assert!(m("/etc/shadow"));
+        assert!(m("/w/repo/a/secrets/x"));
+        assert!(!m("/w/repo/a/secrets/x/y"));
+        assert!(m("/w/repo/config/prod.yml"));
+        assert!(!m("/w/other/config/prod.yml"));
+        assert!(m("/home/u/.ssh/id_ed25519"));
+        assert!(!m("/home/u/.ssh/id_ed25519.pub"));
+        assert!(m("/W/REPO/.ENV"));
+    }
+
+    #[test]
+    fn bad_path_patterns_are_rejected() {
+        assert!(PathSet::compile(["~"]).is_err());
+        assert!(PathSet::compile(["~bob/x"]).is_err());
+        assert!(PathSet::compile(["a[b"]).is_err());
+        assert!(PathSet::compile(["!"]).is_err());
+    }
+}
