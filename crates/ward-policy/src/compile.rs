@@ -310,6 +310,7 @@ impl<'s> Compiler<'s> {
             outside_repo_tier: outside_repo_tier?,
             repos,
             rule_count,
+            classes: self.classes.iter().map(|(name, (set, _))| (name.clone(), Arc::clone(set))).collect(),
         })
     }
 }

@@ -32,6 +32,8 @@ pub struct Policy {
     pub(crate) outside_repo_tier: String,
     pub(crate) repos: Vec<RepoMapping>,
     pub(crate) rule_count: usize,
+    /// Every path class by name (built-in and admin-defined), for labelling audit events.
+    pub(crate) classes: Vec<(String, Arc<PathSet>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -331,6 +333,21 @@ impl Policy {
     /// matches, the tier's `default_decision` applies (rule id `default`). An unknown tier is
     /// denied: a caller bug must not open the gate.
     pub fn evaluate(&self, call: &ToolCall, tier: &str, ctx: &EvalContext) -> Verdict {
+        self.evaluate_view(call, tier, &CallView::new(call, ctx))
+    }
+
+    /// The path classes (`credentials`, admin-defined ones) that any path of `call` falls in,
+    /// sorted. Audit events carry them so "which agents touched a credential" is one query.
+    pub fn classes_of(&self, call: &ToolCall, ctx: &EvalContext) -> Vec<String> {
+        let view = CallView::new(call, ctx);
+        self.classes
+            .iter()
+            .filter(|(_, set)| view.paths.iter().any(|(p, _)| set.matches(p)))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    fn evaluate_view(&self, call: &ToolCall, tier: &str, view: &CallView) -> Verdict {
         let Some(t) = self.tier(tier) else {
             return Verdict {
                 decision: Decision::Deny,
@@ -340,11 +357,10 @@ impl Policy {
                 matched: Vec::new(),
             };
         };
-        let view = CallView::new(call, ctx);
         let mut matched: Vec<RuleMatch> = Vec::new();
         let mut best: Option<(Decision, usize)> = None;
         for rule in &t.rules {
-            if !rule.matches(call, &view) {
+            if !rule.matches(call, view) {
                 continue;
             }
             if best.is_none_or(|(d, _)| rule.decision > d) {

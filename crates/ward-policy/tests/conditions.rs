@@ -136,3 +136,27 @@ fn conditions() {
         assert_eq!((v.decision, v.rule.as_str()), (decision, rule), "{name}: {v:?}");
     }
 }
+
+#[test]
+fn classes_of_labels_credential_and_admin_classes() {
+    let policy = Policy::from_toml_str(
+        r#"
+default_tier = "t"
+[classes.deploy]
+paths = ["deploy/**"]
+[tiers.t]
+default_decision = "allow"
+"#,
+        "classes.toml",
+    )
+    .unwrap();
+    let ctx = EvalContext { home: "/home/u".into(), workspace_root: Some("/w".into()) };
+    let mut call = ToolCall::new("codex", "PreToolUse", "Bash", Action::Exec);
+    call.cwd = Some("/w".into());
+    call.paths = vec![PathTarget { path: "~/.aws/credentials".into(), access: Access::Read }];
+    assert_eq!(policy.classes_of(&call, &ctx), vec!["credentials".to_owned()]);
+    call.paths.push(PathTarget { path: "deploy/prod.sh".into(), access: Access::Execute });
+    assert_eq!(policy.classes_of(&call, &ctx), vec!["credentials".to_owned(), "deploy".to_owned()]);
+    call.paths = vec![PathTarget { path: "src/main.rs".into(), access: Access::Read }];
+    assert!(policy.classes_of(&call, &ctx).is_empty());
+}
