@@ -280,9 +280,29 @@ pub fn device(home: &Path) -> Device {
         user: ["USER", "USERNAME", "LOGNAME"]
             .iter()
             .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .or_else(user_from_passwd)
             .unwrap_or_default(),
         home: home.display().to_string(),
     }
+}
+
+/// The name of the effective user from `/etc/passwd`, for processes started without `$USER`
+/// (services, CI, agents' sandboxes).
+#[cfg(unix)]
+fn user_from_passwd() -> Option<String> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() }.to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_owned())
+    })
+}
+
+#[cfg(not(unix))]
+fn user_from_passwd() -> Option<String> {
+    None
 }
 
 #[cfg(unix)]
