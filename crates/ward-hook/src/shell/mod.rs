@@ -77,6 +77,8 @@ struct Analyzer {
     out: ShellAnalysis,
     /// Variables assigned literally earlier in the line (`X=rm; $X -rf /`).
     vars: HashMap<String, String>,
+    /// Analyzing the command of `find -exec`, whose `{}` stands for the found files.
+    in_find_exec: bool,
 }
 
 /// A simple command as parsed: words and redirections.
@@ -96,6 +98,11 @@ impl Analyzer {
     fn add_path(&mut self, path: &str, access: Access) {
         let Some(path) = normalize_path(path) else { return };
         if path.starts_with("<(") || path.starts_with(">(") {
+            return;
+        }
+        // `{}` is the `find -exec` / `xargs -I{}` placeholder, not a file; `find` maps it back
+        // to its start paths.
+        if path == "{}" && !self.in_find_exec {
             return;
         }
         let target = PathTarget { path, access };
@@ -638,7 +645,9 @@ impl Analyzer {
             let mut inner = wrappers.to_vec();
             inner.push(format!("find {}", exec.flag));
             let before = self.out.paths.len();
+            let outer = std::mem::replace(&mut self.in_find_exec, true);
             self.exec(exec.argv, inner, Stream::None, false, depth + 1);
+            self.in_find_exec = outer;
             // `{}` stands for the files found under the start paths.
             let placeholders: Vec<Access> =
                 self.out.paths.iter().skip(before).filter(|p| p.path == "{}").map(|p| p.access).collect();
