@@ -20,11 +20,68 @@ impl Rng {
 }
 
 const SHELL_PIECES: &[&str] = &[
-    "rm", " -rf ", "/", "~", "sudo ", "env X=1 ", "bash -lc ", "sh -c ", "'", "\"", "\\", "$(", ")", "`", "${", "}",
-    "$'\\x72'", ";", "&&", "||", "|", "&", "\n", "(", ")", "{ ", " }", ">", ">>", "2>&1", "<", "<<EOF\n", "EOF\n",
-    "<<<", "<(", "curl https://x.io ", "| sh", "python -c ", "xargs ", "find . -exec ", " {} \\;", "eval ", "case ",
-    " in ", ";;", "esac", "for x in y; do ", "done", "if ", "then ", "fi", "#", "$X", "X=rm ", "cat ~/.aws/credentials",
-    "echo cm0gLXJmIC8= | base64 -d | ", "ssh host ", "watch ", "timeout 5 ", "\u{feff}", "é", "\0",
+    "rm",
+    " -rf ",
+    "/",
+    "~",
+    "sudo ",
+    "env X=1 ",
+    "bash -lc ",
+    "sh -c ",
+    "'",
+    "\"",
+    "\\",
+    "$(",
+    ")",
+    "`",
+    "${",
+    "}",
+    "$'\\x72'",
+    ";",
+    "&&",
+    "||",
+    "|",
+    "&",
+    "\n",
+    "(",
+    ")",
+    "{ ",
+    " }",
+    ">",
+    ">>",
+    "2>&1",
+    "<",
+    "<<EOF\n",
+    "EOF\n",
+    "<<<",
+    "<(",
+    "curl https://x.io ",
+    "| sh",
+    "python -c ",
+    "xargs ",
+    "find . -exec ",
+    " {} \\;",
+    "eval ",
+    "case ",
+    " in ",
+    ";;",
+    "esac",
+    "for x in y; do ",
+    "done",
+    "if ",
+    "then ",
+    "fi",
+    "#",
+    "$X",
+    "X=rm ",
+    "cat ~/.aws/credentials",
+    "echo cm0gLXJmIC8= | base64 -d | ",
+    "ssh host ",
+    "watch ",
+    "timeout 5 ",
+    "\u{feff}",
+    "é",
+    "\0",
 ];
 
 #[test]
@@ -62,7 +119,8 @@ fn fixtures() -> Vec<Vec<u8>> {
 fn mutated_payloads_never_panic() {
     let seeds = fixtures();
     let mut rng = Rng(0x0bad_cafe_f00d_0002);
-    const TOKENS: &[&[u8]] = &[b"{", b"}", b"[", b"]", b"\"", b":", b",", b"null", b"1e999", b"\\u0000", b"\xff", b"true"];
+    const TOKENS: &[&[u8]] =
+        &[b"{", b"}", b"[", b"]", b"\"", b":", b",", b"null", b"1e999", b"\\u0000", b"\xff", b"true"];
     for _ in 0..3000 {
         let mut bytes = seeds[rng.below(seeds.len())].clone();
         for _ in 0..=rng.below(4) {
@@ -90,8 +148,21 @@ fn mutated_payloads_never_panic() {
 fn structurally_valid_random_payloads_never_panic() {
     let mut rng = Rng(0xfeed_beef_0000_0003);
     let keys = [
-        "hook_event_name", "tool_name", "tool_input", "session_id", "cwd", "toolName", "toolArgs", "agent_action_name",
-        "tool_info", "preToolUse", "hookName", "command", "file_path", "mcp_context", "conversation_id",
+        "hook_event_name",
+        "tool_name",
+        "tool_input",
+        "session_id",
+        "cwd",
+        "toolName",
+        "toolArgs",
+        "agent_action_name",
+        "tool_info",
+        "preToolUse",
+        "hookName",
+        "command",
+        "file_path",
+        "mcp_context",
+        "conversation_id",
     ];
     let values = [
         serde_json::json!("PreToolUse"),
