@@ -399,14 +399,18 @@ impl Analyzer {
             return Some(vec![w.text.clone()]);
         }
         let text = w.text.as_str();
-        let var = text
-            .strip_prefix("${")
-            .and_then(|t| t.strip_suffix('}'))
-            .or_else(|| text.strip_prefix('$'))
-            .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-        if let Some(value) = var.and_then(|name| self.vars.get(name)) {
-            let parts: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
-            return if parts.is_empty() { None } else { Some(parts) };
+        if w.subs.is_empty() {
+            // `$X`, `${X}`, `$a$b`: known when every variable was assigned literally earlier.
+            if let Some(value) = self.expand_variables(text) {
+                let parts: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
+                return if parts.is_empty() { None } else { Some(parts) };
+            }
+            // `$VIRTUAL_ENV/bin/python`: the directory is unknown, the program is not.
+            let basename = text.rsplit('/').next().unwrap_or_default();
+            if text.starts_with('$') && text.contains('/') && !basename.is_empty() && !basename.contains('$')
+            {
+                return Some(vec![w.text.clone()]);
+            }
         }
         if w.subs.len() == 1 && (text.starts_with("$(") || text.starts_with('`')) {
             if let Some(Stream::Literal(s)) = sub_out {
@@ -417,6 +421,31 @@ impl Analyzer {
             }
         }
         None
+    }
+
+    /// Expand `$NAME` / `${NAME}` from literal assignments; `None` if anything is unknown.
+    fn expand_variables(&self, text: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
+                let end = braced.find('}')?;
+                (&braced[..end], &braced[end + 1..])
+            } else {
+                let end =
+                    after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return None;
+            }
+            out.push_str(self.vars.get(name)?);
+            rest = tail;
+        }
+        out.push_str(rest);
+        Some(out)
     }
 
     fn record(&mut self, argv: &[String], wrappers: &[String]) -> usize {
@@ -517,6 +546,21 @@ impl Analyzer {
             }
             "ssh" => {
                 self.ssh(&argv, &wrappers, depth);
+                return Stream::Opaque;
+            }
+            "apply_patch" | "applypatch" => {
+                // Codex's shell-invoked patch tool: the patch is the argument or stdin.
+                self.record(&argv, &wrappers);
+                let text = match (args.first(), &stdin) {
+                    (Some(a), _) => Some(a.clone()),
+                    (None, Stream::Literal(t)) => Some(t.clone()),
+                    _ => None,
+                };
+                if let Some(text) = text {
+                    for t in crate::patch::parse(&text).targets {
+                        self.add_path(&t.path, t.access);
+                    }
+                }
                 return Stream::Opaque;
             }
             "source" | "." => {
@@ -748,6 +792,7 @@ fn output_of(program: &str, args: &[String], stdin: Stream) -> Stream {
         return Stream::Download;
     }
     match program {
+        "echo" if args.iter().any(|a| a.starts_with("-e") || a.contains('\\')) => Stream::Opaque,
         "echo" => {
             let words: Vec<&str> = args
                 .iter()
@@ -756,7 +801,9 @@ fn output_of(program: &str, args: &[String], stdin: Stream) -> Stream {
                 .collect();
             Stream::Literal(words.join(" "))
         }
-        "printf" => Stream::Literal(args.join(" ").replace("\\n", "\n")),
+        // A format with conversions or escapes prints something else than its text.
+        "printf" if args.iter().any(|a| a.contains('%') || a.contains('\\')) => Stream::Opaque,
+        "printf" => Stream::Literal(args.join(" ")),
         "base64" if args.iter().any(|a| matches!(a.as_str(), "-d" | "--decode" | "-D")) => match stdin {
             Stream::Literal(text) => match base64_decode(text.trim()) {
                 Some(decoded) => Stream::Literal(decoded),
