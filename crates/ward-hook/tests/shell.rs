@@ -204,6 +204,8 @@ fn cases() -> Vec<Case> {
         Case { line: "rm -rf / 'oops", programs: Some(&["rm"]), parse_error: true, ..Case::default() },
         Case { line: "echo $(rm -rf /", programs: Some(&["rm", "echo"]), parse_error: true, ..Case::default() },
         Case { line: "cat <<EOF\nno end", programs: Some(&["cat"]), parse_error: true, ..Case::default() },
+        Case { line: "(rm -rf /", programs: Some(&["rm"]), parse_error: true, ..Case::default() },
+        Case { line: "rm -rf /)", programs: Some(&["rm"]), parse_error: true, ..Case::default() },
         Case { line: "", programs: Some(&[]), ..Case::default() },
         Case { line: ";;;&&||", programs: Some(&[]), ..Case::default() },
     ]

@@ -167,6 +167,7 @@ impl Analyzer {
         let mut case_depth = 0usize;
         let mut case_header = false;
         let mut case_pattern = false;
+        let mut paren_depth = 0usize;
         let mut tokens = lexed.tokens.into_iter().peekable();
 
         while let Some(tok) = tokens.next() {
@@ -269,11 +270,16 @@ impl Analyzer {
                             continue;
                         }
                         Op::LParen => {
+                            paren_depth += 1;
                             // `echo x | ( sh )`: the group's first command keeps the pipe.
                             last_out = Stream::None;
                             continue;
                         }
                         Op::RParen => {
+                            match paren_depth.checked_sub(1) {
+                                Some(d) => paren_depth = d,
+                                None => self.error("unbalanced `)`"),
+                            }
                             if out != Stream::None {
                                 last_out = out;
                             }
@@ -288,6 +294,9 @@ impl Analyzer {
                     stdin = Stream::None;
                 }
             }
+        }
+        if paren_depth > 0 {
+            self.error("unbalanced `(`");
         }
         if !skip_to_separator && (!current.words.is_empty() || !current.redirs.is_empty()) {
             let stdin_now = std::mem::replace(&mut stdin, Stream::None);
