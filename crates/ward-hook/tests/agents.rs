@@ -156,6 +156,16 @@ fn detection_uses_environment() {
 }
 
 #[test]
+fn glob_patterns_are_paths_grep_patterns_are_not() {
+    let glob = br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Glob","tool_input":{"pattern":"~/.ssh/*"}}"#;
+    let (_, call) = parse_payload(Some(Agent::ClaudeCode), glob).unwrap();
+    assert_eq!(call.paths.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["~/.ssh/*"]);
+    let grep = br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Grep","tool_input":{"pattern":"a/b","path":"src"}}"#;
+    let (_, call) = parse_payload(Some(Agent::ClaudeCode), grep).unwrap();
+    assert_eq!(call.paths.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["src"]);
+}
+
+#[test]
 fn cursor_read_drops_file_content() {
     let (_, call) = parse_payload(Some(Agent::Cursor), &fixture("cursor", "read_file.json")).unwrap();
     let input = call.input.to_string();

@@ -494,7 +494,15 @@ pub(crate) fn normalize(agent: Agent, event: &str, tool: &str, input: Value) -> 
             }
         }
         ToolKind::Read | ToolKind::Search => {
-            let paths = input_paths(&input);
+            let mut paths = input_paths(&input);
+            // A glob pattern names files (`~/.ssh/*`); a grep pattern is data.
+            if matches!(tool, "Glob" | "glob" | "findFiles" | "file_search") {
+                if let Some(p) = input.get("pattern").or_else(|| input.get("query")).and_then(Value::as_str) {
+                    if p.contains('/') || p.starts_with('~') || p.starts_with('.') {
+                        paths.push(p.to_owned());
+                    }
+                }
+            }
             if kind == ToolKind::Read && paths.is_empty() {
                 return Err(HookError::MissingField("tool_input.file_path"));
             }
