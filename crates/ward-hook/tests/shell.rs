@@ -123,6 +123,7 @@ fn cases() -> Vec<Case> {
         Case { line: "(cd /tmp && rm -rf build)", programs: Some(&["cd", "rm"]), ..Case::default() },
         Case { line: "{ echo a; rm b; } > log", programs: Some(&["echo", "rm"]), paths: &[("b", Delete), ("log", Write)], ..Case::default() },
         Case { line: "for f in *.txt; do rm \"$f\"; done", programs: Some(&["rm"]), ..Case::default() },
+        Case { line: "for h in $(cat ~/.ssh/known_hosts); do ssh $h uptime; done", programs: Some(&["cat", "ssh", "uptime"]), paths: &[("~/.ssh/known_hosts", Read)], ..Case::default() },
         Case { line: "if [ -f x ]; then rm x; fi", programs: Some(&["[", "rm"]), paths: &[("x", Delete)], ..Case::default() },
         Case { line: "case $x in a) rm a;; b|c) rm b;; esac", programs: Some(&["rm", "rm"]), ..Case::default() },
         Case { line: "cleanup() { rm -rf /tmp/w; }; cleanup", programs: Some(&["rm", "cleanup"]), ..Case::default() },

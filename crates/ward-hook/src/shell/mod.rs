@@ -192,6 +192,8 @@ impl Analyzer {
                         continue;
                     }
                     if skip_to_separator {
+                        // `for f in $(cat ~/.netrc)`: the list is skipped, its substitutions run.
+                        self.substitutions(&w, wrappers, depth);
                         continue;
                     }
                     if current.words.is_empty() && current.redirs.is_empty() && w.first_quoted.is_none() {
