@@ -301,8 +301,17 @@ pub fn detect(payload: &Value, env: &dyn Fn(&str) -> Option<String>) -> Option<A
     {
         return Some(Agent::AmazonQ);
     }
+    // Copilot CLI's snake_case mode: an ISO `timestamp`, no transcript and no permission mode.
+    if has("timestamp") && has("tool_name") && !has("transcript_path") && !has("permission_mode") {
+        return Some(Agent::CopilotCli);
+    }
     let tool = obj.get("tool_name").and_then(Value::as_str).unwrap_or_default();
-    if has("turn_id") || matches!(tool, "apply_patch" | "exec_command" | "shell" | "local_shell") {
+    // Codex adds `turn_id` and `model` to the Claude-style shape; Claude Code sends neither.
+    let codex_shape = has("model") && has("permission_mode") && !has("prompt_id");
+    if has("turn_id")
+        || codex_shape
+        || matches!(tool, "apply_patch" | "exec_command" | "shell" | "local_shell")
+    {
         return Some(Agent::Codex);
     }
     if has("session_id") && (has("hook_event_name") || has("tool_name")) {
@@ -485,7 +494,15 @@ pub(crate) fn normalize(agent: Agent, event: &str, tool: &str, input: Value) -> 
             }
         }
         ToolKind::Read | ToolKind::Search => {
-            let paths = input_paths(&input);
+            let mut paths = input_paths(&input);
+            // A glob pattern names files (`~/.ssh/*`); a grep pattern is data.
+            if matches!(tool, "Glob" | "glob" | "findFiles" | "file_search") {
+                if let Some(p) = input.get("pattern").or_else(|| input.get("query")).and_then(Value::as_str) {
+                    if p.contains('/') || p.starts_with('~') || p.starts_with('.') {
+                        paths.push(p.to_owned());
+                    }
+                }
+            }
             if kind == ToolKind::Read && paths.is_empty() {
                 return Err(HookError::MissingField("tool_input.file_path"));
             }

@@ -77,6 +77,8 @@ struct Analyzer {
     out: ShellAnalysis,
     /// Variables assigned literally earlier in the line (`X=rm; $X -rf /`).
     vars: HashMap<String, String>,
+    /// Analyzing the command of `find -exec`, whose `{}` stands for the found files.
+    in_find_exec: bool,
 }
 
 /// A simple command as parsed: words and redirections.
@@ -96,6 +98,11 @@ impl Analyzer {
     fn add_path(&mut self, path: &str, access: Access) {
         let Some(path) = normalize_path(path) else { return };
         if path.starts_with("<(") || path.starts_with(">(") {
+            return;
+        }
+        // `{}` is the `find -exec` / `xargs -I{}` placeholder, not a file; `find` maps it back
+        // to its start paths.
+        if path == "{}" && !self.in_find_exec {
             return;
         }
         let target = PathTarget { path, access };
@@ -160,6 +167,7 @@ impl Analyzer {
         let mut case_depth = 0usize;
         let mut case_header = false;
         let mut case_pattern = false;
+        let mut paren_depth = 0usize;
         let mut tokens = lexed.tokens.into_iter().peekable();
 
         while let Some(tok) = tokens.next() {
@@ -184,6 +192,8 @@ impl Analyzer {
                         continue;
                     }
                     if skip_to_separator {
+                        // `for f in $(cat ~/.netrc)`: the list is skipped, its substitutions run.
+                        self.substitutions(&w, wrappers, depth);
                         continue;
                     }
                     if current.words.is_empty() && current.redirs.is_empty() && w.first_quoted.is_none() {
@@ -262,11 +272,16 @@ impl Analyzer {
                             continue;
                         }
                         Op::LParen => {
+                            paren_depth += 1;
                             // `echo x | ( sh )`: the group's first command keeps the pipe.
                             last_out = Stream::None;
                             continue;
                         }
                         Op::RParen => {
+                            match paren_depth.checked_sub(1) {
+                                Some(d) => paren_depth = d,
+                                None => self.error("unbalanced `)`"),
+                            }
                             if out != Stream::None {
                                 last_out = out;
                             }
@@ -281,6 +296,9 @@ impl Analyzer {
                     stdin = Stream::None;
                 }
             }
+        }
+        if paren_depth > 0 {
+            self.error("unbalanced `(`");
         }
         if !skip_to_separator && (!current.words.is_empty() || !current.redirs.is_empty()) {
             let stdin_now = std::mem::replace(&mut stdin, Stream::None);
@@ -392,14 +410,18 @@ impl Analyzer {
             return Some(vec![w.text.clone()]);
         }
         let text = w.text.as_str();
-        let var = text
-            .strip_prefix("${")
-            .and_then(|t| t.strip_suffix('}'))
-            .or_else(|| text.strip_prefix('$'))
-            .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-        if let Some(value) = var.and_then(|name| self.vars.get(name)) {
-            let parts: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
-            return if parts.is_empty() { None } else { Some(parts) };
+        if w.subs.is_empty() {
+            // `$X`, `${X}`, `$a$b`: known when every variable was assigned literally earlier.
+            if let Some(value) = self.expand_variables(text) {
+                let parts: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
+                return if parts.is_empty() { None } else { Some(parts) };
+            }
+            // `$VIRTUAL_ENV/bin/python`: the directory is unknown, the program is not.
+            let basename = text.rsplit('/').next().unwrap_or_default();
+            if text.starts_with('$') && text.contains('/') && !basename.is_empty() && !basename.contains('$')
+            {
+                return Some(vec![w.text.clone()]);
+            }
         }
         if w.subs.len() == 1 && (text.starts_with("$(") || text.starts_with('`')) {
             if let Some(Stream::Literal(s)) = sub_out {
@@ -410,6 +432,31 @@ impl Analyzer {
             }
         }
         None
+    }
+
+    /// Expand `$NAME` / `${NAME}` from literal assignments; `None` if anything is unknown.
+    fn expand_variables(&self, text: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
+                let end = braced.find('}')?;
+                (&braced[..end], &braced[end + 1..])
+            } else {
+                let end =
+                    after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return None;
+            }
+            out.push_str(self.vars.get(name)?);
+            rest = tail;
+        }
+        out.push_str(rest);
+        Some(out)
     }
 
     fn record(&mut self, argv: &[String], wrappers: &[String]) -> usize {
@@ -510,6 +557,21 @@ impl Analyzer {
             }
             "ssh" => {
                 self.ssh(&argv, &wrappers, depth);
+                return Stream::Opaque;
+            }
+            "apply_patch" | "applypatch" => {
+                // Codex's shell-invoked patch tool: the patch is the argument or stdin.
+                self.record(&argv, &wrappers);
+                let text = match (args.first(), &stdin) {
+                    (Some(a), _) => Some(a.clone()),
+                    (None, Stream::Literal(t)) => Some(t.clone()),
+                    _ => None,
+                };
+                if let Some(text) = text {
+                    for t in crate::patch::parse(&text).targets {
+                        self.add_path(&t.path, t.access);
+                    }
+                }
                 return Stream::Opaque;
             }
             "source" | "." => {
@@ -638,7 +700,9 @@ impl Analyzer {
             let mut inner = wrappers.to_vec();
             inner.push(format!("find {}", exec.flag));
             let before = self.out.paths.len();
+            let outer = std::mem::replace(&mut self.in_find_exec, true);
             self.exec(exec.argv, inner, Stream::None, false, depth + 1);
+            self.in_find_exec = outer;
             // `{}` stands for the files found under the start paths.
             let placeholders: Vec<Access> =
                 self.out.paths.iter().skip(before).filter(|p| p.path == "{}").map(|p| p.access).collect();
@@ -739,6 +803,7 @@ fn output_of(program: &str, args: &[String], stdin: Stream) -> Stream {
         return Stream::Download;
     }
     match program {
+        "echo" if args.iter().any(|a| a.starts_with("-e") || a.contains('\\')) => Stream::Opaque,
         "echo" => {
             let words: Vec<&str> = args
                 .iter()
@@ -747,7 +812,9 @@ fn output_of(program: &str, args: &[String], stdin: Stream) -> Stream {
                 .collect();
             Stream::Literal(words.join(" "))
         }
-        "printf" => Stream::Literal(args.join(" ").replace("\\n", "\n")),
+        // A format with conversions or escapes prints something else than its text.
+        "printf" if args.iter().any(|a| a.contains('%') || a.contains('\\')) => Stream::Opaque,
+        "printf" => Stream::Literal(args.join(" ")),
         "base64" if args.iter().any(|a| matches!(a.as_str(), "-d" | "--decode" | "-D")) => match stdin {
             Stream::Literal(text) => match base64_decode(text.trim()) {
                 Some(decoded) => Stream::Literal(decoded),

@@ -426,6 +426,8 @@ pub(crate) struct ShellInvocation {
 pub(crate) fn shell_invocation(args: &[String]) -> ShellInvocation {
     let mut inv = ShellInvocation::default();
     let mut has_c = false;
+    // `-s`: the script comes from stdin; operands are its positional parameters.
+    let mut reads_stdin = false;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         if arg == "--" || arg == "-" {
@@ -450,6 +452,8 @@ pub(crate) fn shell_invocation(args: &[String]) -> ShellInvocation {
             if arg.contains('c') {
                 has_c = true;
                 inv.flags = arg.clone();
+            } else if arg.starts_with('-') && arg.contains('s') {
+                reads_stdin = true;
             }
             i += 1;
             continue;
@@ -462,7 +466,7 @@ pub(crate) fn shell_invocation(args: &[String]) -> ShellInvocation {
             inv.flags = "-c".to_owned();
         }
         inv.command_string = Some(operand.unwrap_or_default());
-    } else {
+    } else if !reads_stdin {
         inv.script_file = operand;
     }
     inv
@@ -758,6 +762,13 @@ pub(crate) fn shell_outs(code: &str) -> Vec<String> {
             }
         }
     }
+    // `exec(` also matches inside `shell_exec(`: report each script once.
+    let mut seen = Vec::new();
+    out.retain(|s| {
+        let new = !seen.contains(s);
+        seen.push(s.clone());
+        new
+    });
     // Perl/Ruby backticks run a shell.
     let mut parts = code.split('`');
     parts.next();
