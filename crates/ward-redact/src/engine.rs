@@ -1,0 +1,194 @@
+//! The detection engine: a keyword prefilter over the input, then each hit rule's regex
+//! (compiled on first use, ASCII-only) run on a bounded window around the hit.
+//!
+//! Cost model: building the prefilter (one Aho-Corasick automaton over every rule's keywords)
+//! is the only per-process set-up; a rule's regex is compiled the first time one of its keywords
+//! occurs, so a hook call pays only for the few rules its payload touches. Each regex search is
+//! confined to the line around the keyword (or 64 KiB for key blocks), so even rules that start
+//! with a character class cannot go quadratic on large inputs.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+use regex_automata::Input;
+
+use crate::filter;
+use crate::rule::{RuleSpec, Window};
+use crate::rules::RULES;
+
+/// How far a line window reaches either side of a keyword hit.
+const LINE_REACH: usize = 512;
+/// How far a block window reaches after a keyword hit.
+const BLOCK_REACH: usize = 64 * 1024;
+
+/// A candidate secret: the rule that found it and the secret's byte span in the scanned text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawMatch {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+struct Prefilter {
+    automaton: AhoCorasick,
+    /// For each automaton pattern, the rules that listed it as a keyword.
+    rules_of_pattern: Vec<Vec<usize>>,
+}
+
+fn prefilter() -> Option<&'static Prefilter> {
+    static PREFILTER: OnceLock<Option<Prefilter>> = OnceLock::new();
+    PREFILTER
+        .get_or_init(|| {
+            let mut keywords: Vec<&'static str> = Vec::new();
+            let mut rules_of_pattern: Vec<Vec<usize>> = Vec::new();
+            for (index, rule) in RULES.iter().enumerate() {
+                for keyword in rule.keywords {
+                    match keywords.iter().position(|k| k.eq_ignore_ascii_case(keyword)) {
+                        Some(p) => rules_of_pattern[p].push(index),
+                        None => {
+                            keywords.push(keyword);
+                            rules_of_pattern.push(vec![index]);
+                        }
+                    }
+                }
+            }
+            let automaton = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&keywords)
+                .ok()?;
+            Some(Prefilter { automaton, rules_of_pattern })
+        })
+        .as_ref()
+}
+
+/// The compiled regex of rule `index`, compiled on first use. `None` if it does not compile
+/// (a data-file bug the rule tests catch), in which case the rule is skipped.
+fn compiled(index: usize) -> Option<&'static Regex> {
+    static COMPILED: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
+    let slots = COMPILED.get_or_init(|| RULES.iter().map(|_| OnceLock::new()).collect());
+    let rule = RULES.get(index)?;
+    slots.get(index)?.get_or_init(|| compile(rule.regex).ok()).as_ref()
+}
+
+pub(crate) fn compile(pattern: &str) -> Result<Regex, Box<regex_automata::meta::BuildError>> {
+    Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(Regex::config().utf8_empty(false).nfa_size_limit(Some(2 << 20)).hybrid_cache_capacity(1 << 20))
+        .build(pattern)
+        .map_err(Box::new)
+}
+
+/// Builds the prefilter now rather than on the first scan (for long-lived processes).
+pub(crate) fn warm_up() {
+    let _ = prefilter();
+}
+
+/// Every accepted candidate in `text`, in no particular order and possibly overlapping.
+pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
+    let Some(pre) = prefilter() else { return };
+    // (rule, window start, window end) for every hit, merged per rule below.
+    let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+    for hit in pre.automaton.find_overlapping_iter(text) {
+        let Some(rules) = pre.rules_of_pattern.get(hit.pattern().as_usize()) else { continue };
+        for &rule_index in rules {
+            let Some(rule) = RULES.get(rule_index) else { continue };
+            let (start, end) = match rule.window {
+                Window::Line => line_window(text, hit.start(), hit.end()),
+                Window::Block => (hit.start().saturating_sub(16), text.len().min(hit.end() + BLOCK_REACH)),
+            };
+            windows.push((rule_index, start, end));
+        }
+    }
+    if windows.is_empty() {
+        return;
+    }
+    windows.sort_unstable();
+    let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
+    for (rule, start, end) in windows {
+        match merged.last_mut() {
+            Some(last) if last.0 == rule && start <= last.2 => last.2 = last.2.max(end),
+            _ => merged.push((rule, start, end)),
+        }
+    }
+    for (rule_index, start, end) in merged {
+        let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
+        search_window(rule_index, rule, regex, text, start, end, out);
+    }
+}
+
+fn line_window(text: &[u8], hit_start: usize, hit_end: usize) -> (usize, usize) {
+    let low = hit_start.saturating_sub(LINE_REACH);
+    let start = text
+        .get(low..hit_start)
+        .and_then(|before| before.iter().rposition(|b| *b == b'\n'))
+        .map_or(low, |p| low + p + 1);
+    let high = text.len().min(hit_end + LINE_REACH);
+    let end = text
+        .get(hit_end..high)
+        .and_then(|after| after.iter().position(|b| *b == b'\n'))
+        .map_or(high, |p| hit_end + p);
+    (start, end.max(start))
+}
+
+fn search_window(
+    rule_index: usize,
+    rule: &RuleSpec,
+    regex: &Regex,
+    text: &[u8],
+    start: usize,
+    end: usize,
+    out: &mut Vec<RawMatch>,
+) {
+    let mut caps = regex.create_captures();
+    let mut at = start;
+    while at < end {
+        let input = Input::new(text).range(at..end);
+        regex.search_captures(&input, &mut caps);
+        let Some(whole) = caps.get_match() else { break };
+        let secret = if rule.secret_group == 0 {
+            (1..caps.group_len()).find_map(|g| caps.get_group(g))
+        } else {
+            caps.get_group(rule.secret_group)
+        };
+        if let Some(span) = secret {
+            let value = text.get(span.start..span.end).unwrap_or_default();
+            let after = text.get(span.end..).unwrap_or_default();
+            if filter::accept(rule, value, after) {
+                out.push(RawMatch { rule: rule_index, start: span.start, end: span.end });
+            }
+        }
+        // Resume after the secret (not the whole match) so a trailing delimiter the regex
+        // consumed can start the next match; always make progress.
+        let resume = secret.map_or(whole.end(), |s| s.end);
+        at = if resume > at { resume } else { at + 1 };
+        if whole.is_empty() && whole.end() >= end {
+            break;
+        }
+    }
+}
+
+
+
+/// Widens `[start, end)` so it does not cut a UTF-8 sequence of `text` (valid or not).
+pub(crate) fn snap_to_chars(text: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
+    let is_continuation = |b: Option<&u8>| matches!(b, Some(b) if b & 0xC0 == 0x80);
+    let mut back = 0;
+    while start > 0 && back < 3 && is_continuation(text.get(start)) {
+        start -= 1;
+        back += 1;
+    }
+    let mut forward = 0;
+    while end < text.len() && forward < 3 && is_continuation(text.get(end)) {
+        end += 1;
+        forward += 1;
+    }
+    (start, end)
+}
+
+pub(crate) fn rule_id(index: usize) -> &'static str {
+    RULES.get(index).map_or("unknown", |r| r.id)
+}
