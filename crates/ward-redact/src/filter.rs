@@ -24,7 +24,7 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], after: &[u8]) -> bool {
 /// `$VAR`, `${VAR}`, `$(cmd)`, `${{ secrets.X }}`, `%VAR%`, `{{ .Values.x }}`, `#{x}`, `<token>`.
 pub(crate) fn is_reference(secret: &[u8]) -> bool {
     match secret {
-        [b'$', ..] | [b'<', ..] | [b'{', b'{', ..] | [b'#', b'{', ..] => true,
+        [b'$', ..] | [b'<', ..] | [b'{', ..] | [b'#', b'{', ..] => true,
         [b'%', rest @ ..] => {
             rest.last() == Some(&b'%')
                 && rest.len() >= 2
@@ -41,10 +41,19 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "not-a-real", "foobar", "lorem", "0123456", "abcdefgh", "<", ">", "%s", "sample",
 ];
 
+/// Whole values that stand for "a password goes here" (`postgres://user:password@host`).
+const EXACT_PLACEHOLDERS: &[&str] = &[
+    "password", "passwd", "pass", "pwd", "pw", "secret", "token", "apikey", "api_key", "api-key", "key",
+    "user", "username", "foo", "bar", "baz", "test", "null", "none", "mypassword", "mysecret", "mytoken",
+];
+
 /// Documentation examples and templates: `AKIA…EXAMPLE`, `xxxx`, `<token>`, `your_api_key`,
 /// a single character repeated, sequential runs.
 pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
     let lower = secret.to_ascii_lowercase();
+    if EXACT_PLACEHOLDERS.iter().any(|p| p.as_bytes() == lower.as_slice()) {
+        return true;
+    }
     if PLACEHOLDER_MARKERS.iter().any(|marker| contains(&lower, marker.as_bytes())) {
         return true;
     }
@@ -74,6 +83,11 @@ const SECRET_WORDS: &[&str] = &["password", "passwd", "secret", "token", "api_ke
 /// identifiers, dotted paths, calls and subscripts, file paths, URLs, small numbers.
 fn looks_like_code(secret: &[u8], after: &[u8]) -> bool {
     if matches!(after.first(), Some(b'(' | b'[' | b'.')) {
+        return true;
+    }
+    let trimmed = secret.strip_suffix(b",").or_else(|| secret.strip_suffix(b";")).unwrap_or(secret);
+    if trimmed.len() != secret.len() && trimmed.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        // `password: String,` / `token: Token;`: a field declaration.
         return true;
     }
     let lower = secret.to_ascii_lowercase();

@@ -179,7 +179,9 @@ impl Redactor {
             Format::Json => true,
             Format::Auto => {
                 let start = input.iter().position(|b| !b.is_ascii_whitespace());
+                // `from_slice` skips ignored strings without checking their UTF-8, so check it here.
                 matches!(start.and_then(|s| input.get(s)), Some(b'{' | b'['))
+                    && std::str::from_utf8(input).is_ok()
                     && serde_json::from_slice::<serde::de::IgnoredAny>(input).is_ok()
             }
         };

@@ -41,7 +41,8 @@ pub(crate) struct RuleSpec {
     pub allow: &'static [&'static str],
     /// Samples that must be found; read by the rule tests only (kept in the table so a rule and
     /// its proof are edited together).
-    #[cfg_attr(not(test), allow(dead_code))] the expected secret is between `⟦` and `⟧`.
+    /// The expected secret is between `⟦` and `⟧`.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub positives: &'static [&'static str],
     /// Samples this rule must leave alone.
     #[cfg_attr(not(test), allow(dead_code))]
