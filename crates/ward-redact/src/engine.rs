@@ -98,6 +98,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             let Some(rule) = RULES.get(rule_index) else { continue };
             let (start, end) = match rule.window {
                 Window::Line => line_window(text, hit.start(), hit.end()),
+                Window::Prefix => (hit.start(), line_window(text, hit.start(), hit.end()).1),
                 Window::Block => (hit.start().saturating_sub(16), text.len().min(hit.end() + BLOCK_REACH)),
             };
             windows.push((rule_index, start, end));

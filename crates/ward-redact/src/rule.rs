@@ -19,6 +19,9 @@ pub(crate) enum RuleKind {
 pub(crate) enum Window {
     /// The line around the hit (at most 512 bytes either side): every single-line token.
     Line,
+    /// From the hit to the end of its line (at most 512 bytes): tokens whose match starts with
+    /// the keyword, so a hit inside an ordinary word (`pat` in `path`) fails within a few bytes.
+    Prefix,
     /// From the hit up to 64 KiB on: multi-line key blocks.
     Block,
 }
