@@ -74,9 +74,12 @@ fn compiled(index: usize) -> Option<&'static Regex> {
     slots.get(index)?.get_or_init(|| compile(rule.regex).ok()).as_ref()
 }
 
+/// Compiles a rule regex: ASCII-only (no Unicode tables, so small and fast to build), bytes
+/// (input need not be UTF-8), multi-line (`^`/`$` also match at line boundaries, since windows
+/// start and end at lines), with bounded size.
 pub(crate) fn compile(pattern: &str) -> Result<Regex, Box<regex_automata::meta::BuildError>> {
     Regex::builder()
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .syntax(syntax::Config::new().unicode(false).utf8(false).multi_line(true))
         .configure(Regex::config().utf8_empty(false).nfa_size_limit(Some(2 << 20)).hybrid_cache_capacity(1 << 20))
         .build(pattern)
         .map_err(Box::new)

@@ -27,13 +27,13 @@ pub(crate) static RULES: &[RuleSpec] = &[
         id: "aws-secret-access-key",
         description: r#"AWS secret access key assigned to a recognisable name"#,
         keywords: &[r#"aws_secret"#, r#"secret_access_key"#, r#"secretaccesskey"#, r#"aws-secret"#],
-        regex: r#"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key|aws-secret-access-key)\\?["']?\s*(?::=|=>|[:=])\s*\\?["'`]?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9_+/=-]|$)"#,
+        regex: r#"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key|aws-secret-access-key)(?:\\?["']?\s*(?::=|=>|[:=])\s*\\?["'`]?|\s+)([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9_+/=-]|$)"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"aws_secret_access_key = ⟦P4Td14Z4GZm+JPPzXo4Z7kDCWJoOgui01Ieft059⟧"#, r#"{"SecretAccessKey": "⟦HGOVc9jpNA2efYGoGEDA9/NEEmYjtvqMEY7wUap1⟧"}"#],
+        positives: &[r#"aws_secret_access_key = ⟦P4Td14Z4GZm+JPPzXo4Z7kDCWJoOgui01Ieft059⟧"#, r#"{"SecretAccessKey": "⟦HGOVc9jpNA2efYGoGEDA9/NEEmYjtvqMEY7wUap1⟧"}"#, r#"aws configure set aws_secret_access_key ⟦x18+16oAPvPDsGy4V1UxhsWfR/goHzf+4wo4apCp⟧"#],
         negatives: &[r#"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"#, r#"aws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}"#, r#"aws_secret_access_key = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -46,8 +46,8 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"AWS_SESSION_TOKEN=⟦IQoJb3JpZ2luX2VjEx18+16oAPvPDsGy4V1UxhsWfR/goHzf+4wo4apCp7CPTh9lKyHTBn8vrHLurYh/RZ1IxQN+9ayJTccqYMLaq9jOm07uYLjru3TNLGqbBduHgBnb4/uBUHtMqKFsM2br7UexS8cGxtuWH⟧"#],
-        negatives: &[r#"AWS_SESSION_TOKEN=short2X+jHgkQ9ffV/w4kf0t9"#, r#"AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
+        positives: &[r#"AWS_SESSION_TOKEN=⟦IQoJb3JpZ2luX2VjE7CPTh9lKyHTBn8vrHLurYh/RZ1IxQN+9ayJTccqYMLaq9jOm07uYLjru3TNLGqbBduHgBnb4/uBUHtMqKFsM2br7UexS8cGxtuWH2X+jHgkQ9ffV/w4kf0t9OBhrP/n9niBuyn+X7QrD⟧"#],
+        negatives: &[r#"AWS_SESSION_TOKEN=shortsxVsrVZI1jyy4u9qf3mP"#, r#"AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
         id: "aws-mws-key",
@@ -59,7 +59,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"mws_token: ⟦amzn.mws.308a3f9f-980b-c9f5-e4a0-bc5ba562d8cc⟧"#],
+        positives: &[r#"mws_token: ⟦amzn.mws.1b819769-e1b5-3967-deb1-112984c48569⟧"#],
         negatives: &[r#"amzn.mws.1234"#, r#"mws_token: amzn.mws.xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -72,7 +72,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"curl "https://generativelanguage.googleapis.com/v1/models?key=⟦AIza4u9qf3mPEugEkfam4EvVMmbe25uHEEIlgSz⟧""#],
+        positives: &[r#"curl "https://generativelanguage.googleapis.com/v1/models?key=⟦AIza8xtYxzJDurLsdwQBQT0HDHZWp3m79nTOW1u⟧""#],
         negatives: &[r#"AIzaShort123"#, r#"curl "https://generativelanguage.googleapis.com/v1/models?key=AIzaxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx""#],
     },
     RuleSpec {
@@ -85,7 +85,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"{"type": "service_account", "private_key_id": "⟦48569fcb6cc20ba2b7c4044d10165ad9ef9435db⟧"}"#],
+        positives: &[r#"{"type": "service_account", "private_key_id": "⟦50d2fd0d38d18eb8b660840c11c6ffa9b58bf049⟧"}"#],
         negatives: &[r#""private_key_id": "abc""#, r#"{"type": "service_account", "private_key_id": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#],
     },
     RuleSpec {
@@ -98,7 +98,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#""client_secret":"⟦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⟧""#],
+        positives: &[r#""client_secret":"⟦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⟧""#],
         negatives: &[r#"GOCSPX-short"#, r#""client_secret":"GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx""#],
     },
     RuleSpec {
@@ -111,7 +111,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"Authorization: Bearer ⟦ya29.a0_9rntVgu-CQngtiGK0Z1hMu9iEcdTH63GUWc_PJr9pTOEJzhNFAz5gRhUte0⟧"#],
+        positives: &[r#"Authorization: Bearer ⟦ya29.a09pTOEJzhNFAz5gRhUte0JD0J8mY4OY1oilNcW0nKR9wOmuSSlz2SHR3ZjrRS⟧"#],
         negatives: &[r#"ya29.short"#, r#"Authorization: Bearer ya29.a0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -124,7 +124,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#""refresh_token": "⟦1//0JD0J8mY4OY1oilNcW0nKR9wOmuSSlz2SHR3ZjrRSbhx0p_PZR47OgqwEQuCM⟧""#],
+        positives: &[r#""refresh_token": "⟦1//0bhx0p_PZR47OgqwEQuCMHWDdK4Vj-cSj63CbgIdtzjtpcOC0XKqYIn6iG_Lj⟧""#],
         negatives: &[r#"path 1//0/abc"#, r#""refresh_token": "1//0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx""#],
     },
     RuleSpec {
@@ -137,7 +137,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=⟦HWDdK4Vj/cSj63CbgIdtzjtpcOC0XKqYIn6iG+LjEQdZJQrK6syF8u96LPX0y9sYlJ3Imq+tD2mHXsaJYhnAxo==⟧;EndpointSuffix=core.windows.net"#],
+        positives: &[r#"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=⟦EQdZJQrK6syF8u96LPX0y9sYlJ3Imq+tD2mHXsaJYhnAxoBWj6jrbcaywTDZyDUNjwqkJb6QqdVWQ+C29iuGwO==⟧;EndpointSuffix=core.windows.net"#],
         negatives: &[r#"AccountKey=abc=="#, r#"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==;EndpointSuffix=core.windows.net"#],
     },
     RuleSpec {
@@ -150,7 +150,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=⟦BWj6jrbcaywTDZyDUNjwqkJb6QqdVWQ+C29iuGwOQGI=⟧"#],
+        positives: &[r#"Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=⟦KD0eE1MZTVH2YFhj6/SlE9gt9RLbf59PhKNITdsuhMO=⟧"#],
         negatives: &[r#"SharedAccessKey=short="#, r#"Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx="#],
     },
     RuleSpec {
@@ -163,7 +163,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"https://acct.blob.core.windows.net/c/f?sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01&sig=⟦y1CY7UNgKXTYPLvUpr3cYeolpzIWZMntX3iqJ1NrPaj%3D⟧"#],
+        positives: &[r#"https://acct.blob.core.windows.net/c/f?sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01&sig=⟦h8RoVHugzsbeimIji51wBvRK7Gn4UhcO28VWHzS2YJp%3D⟧"#],
         negatives: &[r#"?sv=2022-11-02&sig=short"#, r#"https://acct.blob.core.windows.net/c/f?sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01&sig=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx%3D"#],
     },
     RuleSpec {
@@ -176,7 +176,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"AZURE_CLIENT_SECRET="⟦abc8Q~F1Mv4F6EQC4xvKA8ltlAAicpZkwNo0xkap⟧""#],
+        positives: &[r#"AZURE_CLIENT_SECRET="⟦abc8Q~nuXu5A437Cw6e5gh6g7U7E8QqQdCOVMfoC⟧""#],
         negatives: &[r#"AZURE_CLIENT_SECRET="abc8Q~short""#, r#"AZURE_CLIENT_SECRET="abc8Q~xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx""#],
     },
     RuleSpec {
@@ -189,7 +189,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"git -c http.extraheader="AUTHORIZATION: basic" clone https://pat:⟦FCb16FuglBaPyC5aGMJKvDbM3u5lC5QRdfzp5J0SCie3tQWeytIFJQQJ99NP35cegHQvsshFGjAZDOEJO9⟧@dev.azure.com/o/p"#],
+        positives: &[r#"git -c http.extraheader="AUTHORIZATION: basic" clone https://pat:⟦bo4H4BJJ3yXT7loJ5VeTRsZvjFFR0F1dzsvGMQNX371eRdolZ3kRJQQJ998OjyNgJVsr85OmuCAZDOKcYC⟧@dev.azure.com/o/p"#],
         negatives: &[r#"AZDO build 12"#, r#"git -c http.extraheader="AUTHORIZATION: basic" clone https://pat:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxJQQJ99xxxxxxxxxxxxxxxxAZDOxxxx@dev.azure.com/o/p"#],
     },
     RuleSpec {
@@ -202,7 +202,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"AZURE_DEVOPS_EXT_PAT=⟦wxqghrvh36ibrkgu4ovwhsyjxac6ueqq5covm7c3hbjjxtjv6trz⟧"#],
+        positives: &[r#"AZURE_DEVOPS_EXT_PAT=⟦ao2evp324ehmz4f7uboppwkm5q3drqhdmh6cjtnukiglh3gkxaiv⟧"#],
         negatives: &[r#"AZURE_DEVOPS_EXT_PAT=$(System.AccessToken)"#, r#"AZURE_DEVOPS_EXT_PAT=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -215,7 +215,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"-H "Ocp-Apim-Subscription-Key: ⟦2282e3686bf8ec8764a715ec107d2a7d⟧""#],
+        positives: &[r#"-H "Ocp-Apim-Subscription-Key: ⟦8c37e492496f627df4beed99d98d5b6f⟧""#],
         negatives: &[r#"Ocp-Apim-Subscription-Key: <key>"#, r#"-H "Ocp-Apim-Subscription-Key: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx""#],
     },
     RuleSpec {
@@ -228,7 +228,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"DIGITALOCEAN_TOKEN=⟦dop_v1_eed99d98d5b6f05870f6aa865f0efd562b7d951180bc30c772287879e4383740⟧"#],
+        positives: &[r#"DIGITALOCEAN_TOKEN=⟦dop_v1_05870f6aa865f0efd562b7d951180bc30c772287879e43837406ced0113b7d16⟧"#],
         negatives: &[r#"dop_v1_abc"#, r#"DIGITALOCEAN_TOKEN=dop_v1_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -241,7 +241,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"token ⟦doo_v1_6ced0113b7d16a34fa42c5a420a415115676c90ae5dfd3b6100f104ddb10939f⟧"#],
+        positives: &[r#"token ⟦doo_v1_a34fa42c5a420a415115676c90ae5dfd3b6100f104ddb10939f58de2d54137fc⟧"#],
         negatives: &[r#"doo_v1_"#, r#"token doo_v1_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -254,7 +254,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"refresh ⟦dor_v1_58de2d54137fcb6229610aa96b0d5fb5a6e0f3945b8e1021d7bb4148a3188f48⟧"#],
+        positives: &[r#"refresh ⟦dor_v1_b6229610aa96b0d5fb5a6e0f3945b8e1021d7bb4148a3188f4836535719050ed⟧"#],
         negatives: &[r#"dor_v1_z"#, r#"refresh dor_v1_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -267,7 +267,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"ALIBABA_CLOUD_ACCESS_KEY_ID=⟦LTAIHN6iLwyH41LPmg6u2DzT⟧"#],
+        positives: &[r#"ALIBABA_CLOUD_ACCESS_KEY_ID=⟦LTAI47oAfGgQS0Oz9sdi8Pw5⟧"#],
         negatives: &[r#"LTAI short"#, r#"ALIBABA_CLOUD_ACCESS_KEY_ID=LTAIxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -280,7 +280,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"HEROKU_API_KEY=⟦HRKU-AACVD43A-Mhld6eTRB42qldjrwOjz7QJ5yxIwjoPstnqSZCs1C52B30nuGRb⟧"#],
+        positives: &[r#"HEROKU_API_KEY=⟦HRKU-AATRB42qldjrwOjz7QJ5yxIwjoPstnqSZCs1C52B30nuGRb9RrwDEmr19ydX⟧"#],
         negatives: &[r#"HRKU-abc"#, r#"HEROKU_API_KEY=HRKU-AAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -293,7 +293,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"HEROKU_API_KEY=⟦f4ac019a-dfc7-54f2-8d88-2f462ad8a966⟧"#],
+        positives: &[r#"HEROKU_API_KEY=⟦4f28d882-f462-ad8a-966b-421fce276da0⟧"#],
         negatives: &[r#"HEROKU_APP_ID=0b6a3c4e-1f2d-4a5b-8c7d-9e0f1a2b3c4d"#, r#"HEROKU_API_KEY=xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -306,7 +306,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"CLOUDFLARE_API_TOKEN=⟦tRIG_y7LeZ1qAo8LTnARniKV2SeiVhvempUwn91Q⟧"#],
+        positives: &[r#"CLOUDFLARE_API_TOKEN=⟦o8LTnARniKV2SeiVhvempUwn91QifjC-rjCG6Uks⟧"#],
         negatives: &[r#"CLOUDFLARE_ZONE_ID=abc"#, r#"CLOUDFLARE_API_TOKEN=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -319,7 +319,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"X-Auth-Key: ⟦8780fa801e59b7f5d57e3fd8d58562a13922a⟧"#],
+        positives: &[r#"X-Auth-Key: ⟦7f5d57e3fd8d58562a13922a0210b7d059c1f⟧"#],
         negatives: &[r#"X-Auth-Key: $CF_KEY"#, r#"X-Auth-Key: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -332,7 +332,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦v1.0-0210b7d059c1fee2032b1743-f7836019b6953744c0a0c24bc93621f296594252bbaa9ae4ea8c1fdcba2a12af0c6fe3624c7f5f8e542ad3343966532cae12fe2b6692c4061454343345312e38ed92e91d813efba995⟧"#],
+        positives: &[r#"⟦v1.0-ee2032b1743f7836019b6953-744c0a0c24bc93621f296594252bbaa9ae4ea8c1fdcba2a12af0c6fe3624c7f5f8e542ad3343966532cae12fe2b6692c4061454343345312e38ed92e91d813efba99553050ab61c475⟧"#],
         negatives: &[r#"v1.0-beta"#, r#"v1.0-xxxxxxxxxxxxxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -345,7 +345,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"FLY_API_TOKEN=⟦fo1_UOCVBovaHwSfXlGEAyVDILvZKs5TU1Bk-9S6sFnFZJH⟧"#],
+        positives: &[r#"FLY_API_TOKEN=⟦fo1_lGEAyVDILvZKs5TU1Bk-9S6sFnFZJHCRWNgjO4WeKXT⟧"#],
         negatives: &[r#"fo1_short"#, r#"FLY_API_TOKEN=fo1_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -358,7 +358,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"VERCEL_TOKEN=⟦ijB4IppLGQjRHcL9u38PF6L4⟧"#],
+        positives: &[r#"VERCEL_TOKEN=⟦ajoCgTwx4BQRSIc67ziB6nab⟧"#],
         negatives: &[r#"VERCEL_ORG_ID=team_x"#, r#"VERCEL_TOKEN=xxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -371,7 +371,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"NETLIFY_AUTH_TOKEN=⟦nfp_4JajoCgTwx4BQRSIc67ziB6nabaQJg1qcyQy⟧"#],
+        positives: &[r#"NETLIFY_AUTH_TOKEN=⟦nfp_aQJg1qcyQyIijS0Xp533QjS2CxwRsdBNjU1o⟧"#],
         negatives: &[r#"nfp_abc"#, r#"NETLIFY_AUTH_TOKEN=nfp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -384,7 +384,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"VAULT_TOKEN=⟦hvs.CAESIQlvhlEj7DapYTAUJrKTdSKPIHAMm9AqWIUxeD__igjDNM_ACZ-6zy-qXJS3spClqep7RnQAg9QYIReqw8n7vn82F8_⟧"#],
+        positives: &[r#"VAULT_TOKEN=⟦hvs.CAESIYTAUJrKTdSKPIHAMm9AqWIUxeD__igjDNM_ACZ-6zy-qXJS3spClqep7RnQAg9QYIReqw8n7vn82F8_pWYXzTsqffE⟧"#],
         negatives: &[r#"hvs.short"#, r#"VAULT_TOKEN=hvs.CAESIxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -397,7 +397,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"export VAULT_TOKEN=⟦s.ULMiLkyZJ4W6iVPP7C4TA4pv⟧"#],
+        positives: &[r#"export VAULT_TOKEN=⟦s.4TA4pvSy41AKbiUthCy4uN0X⟧"#],
         negatives: &[r#"VAULT_TOKEN_FILE=/run/token"#, r#"export VAULT_TOKEN=s.xxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -410,7 +410,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"token = "⟦Sy41AKbiUthCy4.atlasv1.bvI1jzsJk_wOoAeTFLqJyz58Z_GaCyxuRmKp97rHXzvF_tjawXAdda1Gi-Ejq4KB2Kj⟧""#],
+        positives: &[r#"token = "⟦YHwUAP5JCFy5nV.atlasv1.Jyz58Z_GaCyxuRmKp97rHXzvF_tjawXAdda1Gi-Ejq4KB2KjA4gs-AJvBb0Teet4TF-⟧""#],
         negatives: &[r#"x.atlasv1.y"#, r#"token = "xxxxxxxxxxxxxx.atlasv1.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx""#],
     },
     RuleSpec {
@@ -423,7 +423,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"PULUMI_ACCESS_TOKEN=⟦pul-0e8bf02b06d477be41fa4a67228e25256ca339f7⟧"#],
+        positives: &[r#"PULUMI_ACCESS_TOKEN=⟦pul-a4a67228e25256ca339f7407cd8b8c8865578b8e⟧"#],
         negatives: &[r#"pul-abc"#, r#"PULUMI_ACCESS_TOKEN=pul-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -436,7 +436,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"DOPPLER_TOKEN=⟦dp.st.IBPZpzqbhRXQZuQQiNuLzwxK6PRtWlQcAEfTH8kxIks⟧"#],
+        positives: &[r#"DOPPLER_TOKEN=⟦dp.st.AEfTH8kxIksJQng2XTaqPkRNlaz1kmtDBEY7eRKY4yT⟧"#],
         negatives: &[r#"dp.st.abc"#, r#"DOPPLER_TOKEN=dp.st.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -449,7 +449,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"SCW_ACCESS_KEY=⟦SCWJQ6XT0PRN0DBEY4RK⟧"#],
+        positives: &[r#"SCW_ACCESS_KEY=⟦SCW53P4UI9X4KU4Y0AEG⟧"#],
         negatives: &[r#"SCWX"#, r#"SCW_ACCESS_KEY=SCWxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -462,7 +462,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"SUPABASE_ACCESS_TOKEN=⟦sbp_c9fe7fa4bf5afcd023354ccd0bd4575b7ae03908⟧"#],
+        positives: &[r#"SUPABASE_ACCESS_TOKEN=⟦sbp_354ccd0bd4575b7ae039087430ab6c540abf77f2⟧"#],
         negatives: &[r#"sbp_abc"#, r#"SUPABASE_ACCESS_TOKEN=sbp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -475,7 +475,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"PLANETSCALE_SERVICE_TOKEN=⟦pscale_tkn_fQPDqvaxXSBot-df9KnSXLdJ0PJ6iyuKTbBB3UFgd-a⟧"#],
+        positives: &[r#"PLANETSCALE_SERVICE_TOKEN=⟦pscale_tkn_nSXLdJ0PJ6iyuKTbBB3UFgd-ao0F9wbfoAvzb-ef8uw⟧"#],
         negatives: &[r#"pscale_tkn_"#, r#"PLANETSCALE_SERVICE_TOKEN=pscale_tkn_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -488,7 +488,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"DATABRICKS_TOKEN=⟦dapiad1fc67a0bc6f77fbc094ef8f7351b39⟧"#],
+        positives: &[r#"DATABRICKS_TOKEN=⟦dapi094ef8f7351b39370e976464427ed282⟧"#],
         negatives: &[r#"dapi123"#, r#"DATABRICKS_TOKEN=dapixxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -501,7 +501,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"GRAFANA_TOKEN=⟦glc_eyJGqwPBc4TOMIvN0z1rJIF7OcaE1QkEax9grj9vesS8sYMjmZrB5B8qBM6pl49v7lPPCeAdsADKUwOTZJt⟧"#],
+        positives: &[r#"GRAFANA_TOKEN=⟦glc_eyJax9grj9vesS8sYMjmZrB5B8qBM6pl49v7lPPCeAdsADKUwOTZJtyI9s30KlszjpgOMn04ajX56EToJyH⟧"#],
         negatives: &[r#"glc_x"#, r#"GRAFANA_TOKEN=glc_eyJxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -514,7 +514,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦glsa_yI9s30KlszjpgOMn04ajX56EToJyHdfr_8e26e427⟧"#],
+        positives: &[r#"⟦glsa_dfrRpdF2MudpiIhFOUFSmIJZl5zXOalL_93a10c01⟧"#],
         negatives: &[r#"glsa_x"#, r#"glsa_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_xxxxxxxx"#],
     },
     RuleSpec {
@@ -527,7 +527,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"NEW_RELIC_API_KEY=⟦NRAK-UFSIJZXO0L6E7ENLDCCBTGV8DBZ⟧"#],
+        positives: &[r#"NEW_RELIC_API_KEY=⟦NRAK-7K2XKYIB5GN0VXWMKILPVIYED5W⟧"#],
         negatives: &[r#"NRAK-1"#, r#"NEW_RELIC_API_KEY=NRAK-xxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -540,7 +540,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦NRII-CHU5vVwQC-Ma0qvsZVQWfqQxIH_tmTDI⟧"#],
+        positives: &[r#"⟦NRII-mTDI1UJcpAeSWemuih5hSraONfb2NU7g⟧"#],
         negatives: &[r#"NRII-1"#, r#"NRII-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -553,7 +553,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦NRJS-d527a074579b88e84a6⟧"#],
+        positives: &[r#"⟦NRJS-457474679ac300c6fc8⟧"#],
         negatives: &[r#"NRJS-1"#, r#"NRJS-xxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -566,7 +566,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"DD_API_KEY=⟦3376d35e8457474679ac300c6fc8718d⟧"#, r#"-H "DD-APPLICATION-KEY: ⟦6b07e4c82d3f1b132bc3c4fbcd81a5b6fcc0a96f⟧""#],
+        positives: &[r#"DD_API_KEY=⟦718d6b07e4c82d3f1b132bc3c4fbcd81⟧"#, r#"-H "DD-APPLICATION-KEY: ⟦a5b6fcc0a96ff62b7e7320f6196b6acbf9bb0bbc⟧""#],
         negatives: &[r#"DD_API_KEY=${DD_API_KEY}"#, r#"DD_API_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -579,7 +579,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"SENTRY_AUTH_TOKEN=⟦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⟧"#],
+        positives: &[r#"SENTRY_AUTH_TOKEN=⟦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⟧"#],
         negatives: &[r#"sntryu_abc"#, r#"SENTRY_AUTH_TOKEN=sntryu_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -592,7 +592,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦dt0c01.0B2QAD8DRNP1BPJ9VMOE7QIZ.5XBDYLZ964Y6UQ7I4SJH6V3LJWCDQIOGRR1RO0O3JHWBYQJR45IB7WWHEJ7T592A⟧"#],
+        positives: &[r#"⟦dt0c01.964Y6UQ7I4SJH6V3LJWCDQIO.GRR1RO0O3JHWBYQJR45IB7WWHEJ7T592ALI5ZWZM5YXX5KIKYCWR35XHXNWPME0T⟧"#],
         negatives: &[r#"dt0c01.x"#, r#"dt0c01.xxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -605,7 +605,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"LINODE_TOKEN=⟦5909745b88a06400960d537b3756e305d251e339ff88cd33c39fe8d7515a18a0⟧"#],
+        positives: &[r#"LINODE_TOKEN=⟦5d251e339ff88cd33c39fe8d7515a18a0974f31a0d4cbbf46abda719b9dbf6f9⟧"#],
         negatives: &[r#"LINODE_REGION=eu-west"#, r#"LINODE_TOKEN=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -618,7 +618,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"IBMCLOUD_API_KEY=⟦kfQ-OEpA0Qxtu9RZov3pdGnvl2s8a9n4u0l1PVJ6eAnH⟧"#],
+        positives: &[r#"IBMCLOUD_API_KEY=⟦4u0l1PVJ6eAnHG9Zw893qevm75Nbx5LPlkykoHiB8D27⟧"#],
         negatives: &[r#"IBMCLOUD_API_KEY="#, r#"IBMCLOUD_API_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -631,7 +631,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"pass_phrase=⟦ukDeMYeebkV3PXTm⟧"#],
+        positives: &[r#"pass_phrase=⟦U0jVofQq5lPn79hp⟧"#],
         negatives: &[r#"pass_phrase=${OCI_PASS}"#, r#"pass_phrase=xxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -644,7 +644,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"git clone https://x-access-token:⟦ghp_dcGNhYcF6H5wSgSnzZS8xi139UDRAhzeB2wb⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦ghp_ldU0jVofQq5lPn79hp8SE7JTmkPyMrzMuBJW⟧"}}"#],
+        positives: &[r#"git clone https://x-access-token:⟦ghp_8SE7JTmkPyMrzMuBJWXUmg5udl7ODLphQMtX⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦ghp_0UOsbKOq9SORPBlbyasxJ0PeJEmwUwiMSBGv⟧"}}"#],
         negatives: &[r#"ghp_tooShort123"#, r#"git clone https://x-access-token:ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@github.com/o/r.git"#],
     },
     RuleSpec {
@@ -657,7 +657,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"git clone https://x-access-token:⟦gho_XUmg5udl7ODLphQMtX0UOsbKOq9SORPBlbya⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦gho_sxJ0PeJEmwUwiMSBGvC67xLpQtxsytxVu2tb⟧"}}"#],
+        positives: &[r#"git clone https://x-access-token:⟦gho_C67xLpQtxsytxVu2tb8RmIjFZtECSGt40yag⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦gho_MWuq4o1zv1NNngO9haBshqXdFuohBkqc0Ob4⟧"}}"#],
         negatives: &[r#"gho_tooShort123"#, r#"git clone https://x-access-token:gho_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@github.com/o/r.git"#],
     },
     RuleSpec {
@@ -670,7 +670,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"git clone https://x-access-token:⟦ghu_8RmIjFZtECSGt40yagMWuq4o1zv1NNngO9ha⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦ghu_BshqXdFuohBkqc0Ob4xSxhiFBOXQGfJYSF4W⟧"}}"#],
+        positives: &[r#"git clone https://x-access-token:⟦ghu_xSxhiFBOXQGfJYSF4W3jyEAov1rcG1wHsB3e⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦ghu_kYHaGEcvvuX8l16ZYFBjeJDqPVJUIEIsCKW7⟧"}}"#],
         negatives: &[r#"ghu_tooShort123"#, r#"git clone https://x-access-token:ghu_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@github.com/o/r.git"#],
     },
     RuleSpec {
@@ -683,7 +683,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"git clone https://x-access-token:⟦ghs_3jyEAov1rcG1wHsB3ekYHaGEcvvuX8l16ZYF⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦ghs_BjeJDqPVJUIEIsCKW7biUWpOIjB3WYKF05cv⟧"}}"#],
+        positives: &[r#"git clone https://x-access-token:⟦ghs_biUWpOIjB3WYKF05cvmRDQZqoejBZSWgu7Bf⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦ghs_CvF8OzhRUKrUKnecPRxIEF6c2ckBHRpaVS9F⟧"}}"#],
         negatives: &[r#"ghs_tooShort123"#, r#"git clone https://x-access-token:ghs_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@github.com/o/r.git"#],
     },
     RuleSpec {
@@ -696,7 +696,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"git clone https://x-access-token:⟦ghr_mRDQZqoejBZSWgu7BfCvF8OzhRUKrUKnecPR⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦ghr_xIEF6c2ckBHRpaVS9FK3RrOR6JL3j4oGVOGY⟧"}}"#],
+        positives: &[r#"git clone https://x-access-token:⟦ghr_K3RrOR6JL3j4oGVOGYvBlOUXRsatKahNm6iA⟧@github.com/o/r.git"#, r#"{"env": {"GITHUB_TOKEN": "⟦ghr_bPAzgk4Ko5wrn7ALhdUzBuDaZpHrO2zfrDR1⟧"}}"#],
         negatives: &[r#"ghr_tooShort123"#, r#"git clone https://x-access-token:ghr_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@github.com/o/r.git"#],
     },
     RuleSpec {
@@ -709,7 +709,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"GH_TOKEN=⟦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⟧"#],
+        positives: &[r#"GH_TOKEN=⟦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⟧"#],
         negatives: &[r#"github_pat_short"#, r#"GH_TOKEN=github_pat_11xxxxxxxxxxxxxxxxxxxx_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -722,7 +722,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"PRIVATE-TOKEN: ⟦glpat-V07kwBgmkhoG7GLkmOj3⟧"#],
+        positives: &[r#"PRIVATE-TOKEN: ⟦glpat-mk_V76DxpT_nFwOeu1xy⟧"#],
         negatives: &[r#"glpat-short"#, r#"PRIVATE-TOKEN: glpat-xxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -735,7 +735,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦gldt-yF22ISnLHAmk_V76DxpT⟧"#],
+        positives: &[r#"⟦gldt-WLIQFwpXqM8QVbACBtrA⟧"#],
         negatives: &[r#"gldt-x"#, r#"gldt-xxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -748,7 +748,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"curl -F token=⟦glptt-bc8ad7b172b9f7f8f7d5a8b0d4255e75a9d1e6bb⟧ https://gitlab.com/api/v4/projects/1/trigger/pipeline"#],
+        positives: &[r#"curl -F token=⟦glptt-99fc34322dbc8ad7b172b9f7f8f7d5a8b0d4255e⟧ https://gitlab.com/api/v4/projects/1/trigger/pipeline"#],
         negatives: &[r#"glptt-x"#, r#"curl -F token=glptt-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx https://gitlab.com/api/v4/projects/1/trigger/pipeline"#],
     },
     RuleSpec {
@@ -761,7 +761,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"token = "⟦glrt-I5wGAQkCHLy_6rJAqJKv⟧""#],
+        positives: &[r#"token = "⟦glrt-cWqk3H7ZusI5wGAQkCHL⟧""#],
         negatives: &[r#"glrt-"#, r#"token = "glrt-xxxxxxxxxxxxxxxxxxxx""#],
     },
     RuleSpec {
@@ -774,7 +774,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"gitlab-runner register --registration-token ⟦GR1348941MIAjRXmDrK2rLI4Gf8UX⟧"#],
+        positives: &[r#"gitlab-runner register --registration-token ⟦GR1348941y_6rJAqJKvMIAjRXmDrK⟧"#],
         negatives: &[r#"GR1348941"#, r#"gitlab-runner register --registration-token GR1348941xxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -787,7 +787,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦glcbt-64_k7aSCEYUfZDmwI8BvAUM⟧"#],
+        positives: &[r#"⟦glcbt-64_2rLI4Gf8UXk7aSCEYUfZ⟧"#],
         negatives: &[r#"glcbt-"#, r#"glcbt-64_xxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -800,7 +800,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"?feed_token=⟦glft-ooZd5AIkgsii3rWlVl5G⟧"#],
+        positives: &[r#"?feed_token=⟦glft-DmwI8BvAUMooZd5AIkgs⟧"#],
         negatives: &[r#"glft-"#, r#"?feed_token=glft-xxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -813,7 +813,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦glimt-hc3WtAfbe3_zRDfp7-8-hCtV8⟧"#],
+        positives: &[r#"⟦glimt-ii3rWlVl5Ghc3WtAfbe3_zRDf⟧"#],
         negatives: &[r#"glimt-"#, r#"glimt-xxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -826,7 +826,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦glagent-YnklMtCpTZppCdK18dUorAlF8SGdeh55uP2CoDlaLzVNE4AD7H⟧"#],
+        positives: &[r#"⟦glagent-p7-8-hCtV8YnklMtCpTZppCdK18dUorAlF8SGdeh55uP2CoDla⟧"#],
         negatives: &[r#"glagent-"#, r#"glagent-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -839,7 +839,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦gloas-0TsSOrmS5AZGLuIi9UIH7KwYk761g9zIg5GO0N5B5NL6kpQMjgECWFLdsTZGb2AE⟧"#],
+        positives: &[r#"⟦gloas-LzVNE4AD7H0TsSOrmS5AZGLuIi9UIH7KwYk761g9zIg5GO0N5B5NL6kpQMjgECWF⟧"#],
         negatives: &[r#"gloas-"#, r#"gloas-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -852,7 +852,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦glsoat-4E-5pHwTqaPW4QwgTETb⟧"#],
+        positives: &[r#"⟦glsoat-LdsTZGb2AE4E-5pHwTqa⟧"#],
         negatives: &[r#"glsoat-"#, r#"glsoat-xxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -865,7 +865,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦glffct-r3HJpGdOS20KHw56Rpcp⟧"#],
+        positives: &[r#"⟦glffct-PW4QwgTETbr3HJpGdOS2⟧"#],
         negatives: &[r#"glffct-"#, r#"glffct-xxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -878,7 +878,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"BITBUCKET_APP_PASSWORD=⟦ATBBLtyKacEOc1LlpcEcaxoh7YdatJBRee8i⟧"#],
+        positives: &[r#"BITBUCKET_APP_PASSWORD=⟦ATBBavFDYc2dIy6rU40u9xOhzULtyKacEOc1⟧"#],
         negatives: &[r#"ATBB"#, r#"BITBUCKET_APP_PASSWORD=ATBBxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -891,7 +891,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"JIRA_API_TOKEN=⟦ATATT3xFfGF04J8Uv5UHqn4ZXPepXcMHgywLM0pdFFjUELEB2fgEPZxXZrJnuZm1hrbQfhM9Wkg03WZb4TxdgwzcqkLh5wgn5vQxJsaHsieZtdp375zDrSZUEQpnWshw1MjDUy0rqAATOKiETcBXJF44YjimMhv4B8chLEGZVBYIMTvBIr4WYyCYpFf1nLKi⟧"#],
+        positives: &[r#"JIRA_API_TOKEN=⟦ATATT3xFfGF0LlpcEcaxoh7YdatJBRee8i4J8Uv5UHqn4ZXPepXcMHgywLM0pdFFjUELEB2fgEPZxXZrJnuZm1hrbQfhM9Wkg03WZb4TxdgwzcqkLh5wgn5vQxJsaHsieZtdp375zDrSZUEQpnWshw1MjDUy0rqAATOKiETcBXJF44YjimMhv4B8chLEGZVB⟧"#],
         negatives: &[r#"ATATT3xFfGF0"#, r#"JIRA_API_TOKEN=ATATT3xFfGF0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -904,7 +904,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"JIRA_API_TOKEN=⟦hI50AQdJfgv8eA1DCMXFjREM⟧"#],
+        positives: &[r#"JIRA_API_TOKEN=⟦YIMTvBIr4WYyCYpFf1nLKihI⟧"#],
         negatives: &[r#"JIRA_URL=https://x.atlassian.net"#, r#"JIRA_API_TOKEN=xxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -917,7 +917,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"BITBUCKET_CLIENT_SECRET=⟦hPDKodBAvf60LtXkSnCa0uIzqx73CPBr⟧"#],
+        positives: &[r#"BITBUCKET_CLIENT_SECRET=⟦50AQdJfgv8eA1DCMXFjREMhPDKodBAvf⟧"#],
         negatives: &[r#"BITBUCKET_CLIENT_ID=abc"#, r#"BITBUCKET_CLIENT_SECRET=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -930,7 +930,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"GITEA_TOKEN=⟦707a9c90738e4b35338f63fd13731361ad0f11cf⟧"#],
+        positives: &[r#"GITEA_TOKEN=⟦5b91d4170707a9c90738e4b35338f63fd1373136⟧"#],
         negatives: &[r#"GITEA_URL=https://git.example.org"#, r#"GITEA_TOKEN=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -943,7 +943,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"SRC_ACCESS_TOKEN=⟦sgp_81311d00aacf7ab7_61514a6225725922be482dfb2d6596dded198023⟧"#],
+        positives: &[r#"SRC_ACCESS_TOKEN=⟦sgp_f68ae294981311d0_0aacf7ab761514a6225725922be482dfb2d6596d⟧"#],
         negatives: &[r#"sgp_"#, r#"SRC_ACCESS_TOKEN=sgp_xxxxxxxxxxxxxxxx_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -956,7 +956,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Line,
         allow: &[],
-        positives: &[r#"OPENAI_API_KEY=⟦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⟧"#, r#"{"api_key": "⟦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⟧"}"#],
+        positives: &[r#"OPENAI_API_KEY=⟦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⟧"#, r#"{"api_key": "⟦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⟧"}"#],
         negatives: &[r#"sk-T3BlbkFJ"#, r#"OPENAI_API_KEY=sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxT3BlbkFJxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -969,7 +969,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"OPENAI_API_KEY=⟦sk-proj-yUIBQaq_IK4rL4STBE7idMFOgnk4t9ftrbfcfh4XtLZ8UqxuzL7XYOjV-c76jWzBVe6z_XDOzsKCnwBUY9D5_nC18LLYTvp93IS9Bc7LLSnDuWza2u-g2aTj⟧"#],
+        positives: &[r#"OPENAI_API_KEY=⟦sk-proj-0xgZ8yUIBQaq_IK4rL4STBE7idMFOgnk4t9ftrbfcfh4XtLZ8UqxuzL7XYOjV-c76jWzBVe6z_XDOzsKCnwBUY9D5_nC18LLYTvp93IS9Bc7LLSnDuWza2u-⟧"#],
         negatives: &[r#"sk-proj-..."#, r#"OPENAI_API_KEY=sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -982,7 +982,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"ANTHROPIC_API_KEY=⟦sk-ant-api03-OmRLIvFAd6wzeQPHotzXl3N1CxGpx-8Y1lBYacXabijeUwcZB4u4q3BbSGuoZQWnC6kxkBW31_82TUo4_WvxoOXObVqEzAA⟧"#, r#"-H "x-api-key: ⟦sk-ant-api03-Oe5XK9zhI-fjRDa_vwY9QA_coHJZo3YmPSLzlesgoLlehXwe5nU61ZT7V1zgyMMFCJ81Fzqjm7Y8kSpc73ojsyj8hVeVgAA⟧""#],
+        positives: &[r#"ANTHROPIC_API_KEY=⟦sk-ant-api03-g2aTjOmRLIvFAd6wzeQPHotzXl3N1CxGpx-8Y1lBYacXabijeUwcZB4u4q3BbSGuoZQWnC6kxkBW31_82TUo4_WvxoOXOAA⟧"#, r#"-H "x-api-key: ⟦sk-ant-api03-bVqEzOe5XK9zhI-fjRDa_vwY9QA_coHJZo3YmPSLzlesgoLlehXwe5nU61ZT7V1zgyMMFCJ81Fzqjm7Y8kSpc73ojsyj8AA⟧""#],
         negatives: &[r#"sk-ant-api03-..."#, r#"ANTHROPIC_API_KEY=sk-ant-api03-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxAA"#],
     },
     RuleSpec {
@@ -995,7 +995,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦sk-ant-admin01-nlSUYkIfTVy1uziqDQyEoYozCdsr23GCVFN53qxN5j0zgAF1RBrAhIdI5DLOOU471mYfPOpIDIj13YPQFQ5c1BOHohyCDAA⟧"#],
+        positives: &[r#"⟦sk-ant-admin01-hVeVgnlSUYkIfTVy1uziqDQyEoYozCdsr23GCVFN53qxN5j0zgAF1RBrAhIdI5DLOOU471mYfPOpIDIj13YPQFQ5c1BOHAA⟧"#],
         negatives: &[r#"sk-ant-admin01-"#, r#"sk-ant-admin01-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxAA"#],
     },
     RuleSpec {
@@ -1008,7 +1008,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"CLAUDE_CODE_OAUTH_TOKEN=⟦sk-ant-oat01-I48P8NM48MwBDqqXv2jPUlTuiBllIK-XzsjfYe7oy8M_AsqDjcprEWTj5aftyXfHM_-6sgq7-m2B3INuCV5Aef49OZk1TAA⟧"#],
+        positives: &[r#"CLAUDE_CODE_OAUTH_TOKEN=⟦sk-ant-oat01-ohyCDI48P8NM48MwBDqqXv2jPUlTuiBllIK-XzsjfYe7oy8M_AsqDjcprEWTj5aftyXfHM_-6sgq7-m2B3INuCV5Aef49AA⟧"#],
         negatives: &[r#"sk-ant-oat01-"#, r#"CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxAA"#],
     },
     RuleSpec {
@@ -1021,7 +1021,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"HF_TOKEN=⟦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⟧"#],
+        positives: &[r#"HF_TOKEN=⟦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⟧"#],
         negatives: &[r#"hf_hub_download"#, r#"HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -1034,7 +1034,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"⟦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⟧"#],
+        positives: &[r#"⟦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⟧"#],
         negatives: &[r#"api_org_name"#, r#"api_org_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -1047,7 +1047,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"REPLICATE_API_TOKEN=⟦r8_sgC5QG8lgPcN4ssTHvqHm9PZ4P5VPClAtEwz0⟧"#],
+        positives: &[r#"REPLICATE_API_TOKEN=⟦r8_getE4pK2zsgC5QG8lgPcN4ssTHvqHm9PZ4P5V⟧"#],
         negatives: &[r#"r8_abc"#, r#"REPLICATE_API_TOKEN=r8_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -1060,7 +1060,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"GROQ_API_KEY=⟦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⟧"#],
+        positives: &[r#"GROQ_API_KEY=⟦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⟧"#],
         negatives: &[r#"gsk_abc"#, r#"GROQ_API_KEY=gsk_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -1073,7 +1073,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"PPLX_API_KEY=⟦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⟧"#],
+        positives: &[r#"PPLX_API_KEY=⟦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⟧"#],
         negatives: &[r#"pplx-abc"#, r#"PPLX_API_KEY=pplx-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -1086,7 +1086,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"XAI_API_KEY=⟦xai-4aRfv74LLc23XnbcNqrfx0cbylsUoZwrywAYq84lbNyumn2QGMGKrxOMpZJEXIM0uGkaexgGqDHXWw9Y⟧"#],
+        positives: &[r#"XAI_API_KEY=⟦xai-3UsQ6ABr24aRfv74LLc23XnbcNqrfx0cbylsUoZwrywAYq84lbNyumn2QGMGKrxOMpZJEXIM0uGkaexg⟧"#],
         negatives: &[r#"xai-org"#, r#"XAI_API_KEY=xai-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -1099,7 +1099,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"OPENROUTER_API_KEY=⟦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⟧"#],
+        positives: &[r#"OPENROUTER_API_KEY=⟦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⟧"#],
         negatives: &[r#"sk-or-v1-abc"#, r#"OPENROUTER_API_KEY=sk-or-v1-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -1112,7 +1112,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"FIREWORKS_API_KEY=⟦fw_3kH0UoFhwfXOir8SeijnLr0G⟧"#],
+        positives: &[r#"FIREWORKS_API_KEY=⟦fw_nR9W6OwMyOL3kH0UoFhwfXOi⟧"#],
         negatives: &[r#"fw_version"#, r#"FIREWORKS_API_KEY=fw_xxxxxxxxxxxxxxxxxxxxxxxx"#],
     },
     RuleSpec {
@@ -1125,7 +1125,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind: RuleKind::Provider,
         window: Window::Prefix,
         allow: &[],
-        positives: &[r#"LANGCHAIN_API_KEY=⟦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⟧"#],
+        positives: &[r#"LANGCHAIN_API_KEY=⟦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⟧"#],
         negatives: &[r#"lsv2_pt_"#, r#"LANGCHAIN_API_KEY=lsv2_pt_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_xxxxxxxxxx"#],
     },
     RuleSpec {
@@ -2600,7 +2600,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "api-key-header",
         description: r#"HTTP API-key header (X-API-Key, PRIVATE-TOKEN, x-goog-api-key, …)"#,
         keywords: &[r#"x-api-key"#, r#"x-auth-token"#, r#"x-access-token"#, r#"private-token"#, r#"x-goog-api-key"#, r#"x-vault-token"#, r#"x-gitlab-token"#, r#"x-rapidapi-key"#, r#"x-functions-key"#, r#"x-api-token"#, r#"x-apikey"#, r#"api-key:"#, r#"apikey:"#, r#"x-jfrog-art-api"#, r#"anthropic-api-key"#, r#"x-shopify-access-token"#, r#"x-figma-token"#],
-        regex: r#"(?i)\b(?:x-api-key|x-auth-token|x-access-token|private-token|x-goog-api-key|x-vault-token|x-gitlab-token|x-rapidapi-key|x-functions-key|x-api-token|x-apikey|api-key|apikey|x-jfrog-art-api|anthropic-api-key|x-shopify-access-token|x-figma-token)\\?["\']?\s*:\s*\\?["\']?([^\s"\'\\,;]{12,})"#,
+        regex: r#"(?i)\b(?:x-api-key|x-auth-token|x-access-token|private-token|x-goog-api-key|x-vault-token|x-gitlab-token|x-rapidapi-key|x-functions-key|x-api-token|x-apikey|api-key|apikey|x-jfrog-art-api|anthropic-api-key|x-shopify-access-token|x-figma-token)\\?["\']?\s*[:=]\s*\\?["\']?([^\s"\'\\,;]{12,})"#,
         secret_group: 1,
         min_entropy: 2.5,
         kind: RuleKind::Structural,
@@ -2613,7 +2613,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "postgres-url-credentials",
         description: r#"postgres connection URL with an embedded password"#,
         keywords: &[r#"postgres"#],
-        regex: r#"(?i)\b(?:postgres(?:ql)?(?:\+[a-z0-9]+)?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:postgres(?:ql)?(?:\+[a-z0-9]+)?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2626,7 +2626,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "mysql-url-credentials",
         description: r#"mysql connection URL with an embedded password"#,
         keywords: &[r#"mysql"#, r#"mariadb"#],
-        regex: r#"(?i)\b(?:mysql(?:\+[a-z0-9]+)?|mariadb)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:mysql(?:\+[a-z0-9]+)?|mariadb)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2639,7 +2639,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "mongodb-url-credentials",
         description: r#"mongodb connection URL with an embedded password"#,
         keywords: &[r#"mongodb"#],
-        regex: r#"(?i)\b(?:mongodb(?:\+srv)?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:mongodb(?:\+srv)?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2652,7 +2652,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "redis-url-credentials",
         description: r#"redis connection URL with an embedded password"#,
         keywords: &[r#"redis"#, r#"valkey"#],
-        regex: r#"(?i)\b(?:rediss?|valkey)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:rediss?|valkey)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2665,7 +2665,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "amqp-url-credentials",
         description: r#"amqp connection URL with an embedded password"#,
         keywords: &[r#"amqp"#],
-        regex: r#"(?i)\b(?:amqps?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:amqps?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2678,7 +2678,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "mssql-url-credentials",
         description: r#"mssql connection URL with an embedded password"#,
         keywords: &[r#"mssql"#, r#"sqlserver"#],
-        regex: r#"(?i)\b(?:mssql|sqlserver)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:mssql|sqlserver)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2691,7 +2691,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "kafka-url-credentials",
         description: r#"kafka connection URL with an embedded password"#,
         keywords: &[r#"kafka"#, r#"sasl_ssl"#],
-        regex: r#"(?i)\b(?:kafka|kafka\+ssl|sasl_ssl)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:kafka|kafka\+ssl|sasl_ssl)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2704,7 +2704,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "nats-url-credentials",
         description: r#"nats connection URL with an embedded password"#,
         keywords: &[r#"nats"#],
-        regex: r#"(?i)\b(?:nats|tls)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:nats|tls)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2717,7 +2717,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "mqtt-url-credentials",
         description: r#"mqtt connection URL with an embedded password"#,
         keywords: &[r#"mqtt"#, r#"ws://"#, r#"wss://"#],
-        regex: r#"(?i)\b(?:mqtts?|ws|wss)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:mqtts?|ws|wss)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2730,7 +2730,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "ldap-url-credentials",
         description: r#"ldap connection URL with an embedded password"#,
         keywords: &[r#"ldap"#],
-        regex: r#"(?i)\b(?:ldaps?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:ldaps?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2743,7 +2743,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "clickhouse-url-credentials",
         description: r#"clickhouse connection URL with an embedded password"#,
         keywords: &[r#"clickhouse"#],
-        regex: r#"(?i)\b(?:clickhouse(?:\+[a-z]+)?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:clickhouse(?:\+[a-z]+)?)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2756,7 +2756,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "snowflake-url-credentials",
         description: r#"snowflake connection URL with an embedded password"#,
         keywords: &[r#"snowflake"#],
-        regex: r#"(?i)\b(?:snowflake)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:snowflake)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2769,7 +2769,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "couchdb-url-credentials",
         description: r#"couchdb connection URL with an embedded password"#,
         keywords: &[r#"couch"#],
-        regex: r#"(?i)\b(?:couchbases?|couchdb)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:couchbases?|couchdb)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2782,7 +2782,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "neo4j-url-credentials",
         description: r#"neo4j connection URL with an embedded password"#,
         keywords: &[r#"neo4j"#, r#"bolt"#],
-        regex: r#"(?i)\b(?:neo4j(?:\+s|\+ssc)?|bolt)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:neo4j(?:\+s|\+ssc)?|bolt)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2795,7 +2795,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "smtp-url-credentials",
         description: r#"smtp connection URL with an embedded password"#,
         keywords: &[r#"smtp"#],
-        regex: r#"(?i)\b(?:smtps?|submission)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:smtps?|submission)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2808,7 +2808,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "ftp-url-credentials",
         description: r#"ftp connection URL with an embedded password"#,
         keywords: &[r#"ftp"#],
-        regex: r#"(?i)\b(?:ftps?|sftp)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b(?:ftps?|sftp)://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2821,7 +2821,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "url-userinfo-password",
         description: r#"Any other URL with user:password@ (git remotes, registries, proxies)"#,
         keywords: &[r#"://"#],
-        regex: r#"(?i)\b[a-z][a-z0-9+.-]{1,30}://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?#@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
+        regex: r#"(?i)\b[a-z][a-z0-9+.-]{1,30}://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -3133,7 +3133,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "secret-yaml-value",
         description: r#"YAML / properties value of a key named like a secret (password: …)"#,
         keywords: &[r#"pass"#, r#"pwd"#, r#"secret"#, r#"token"#, r#"api_key"#, r#"apikey"#, r#"api-key"#, r#"access_key"#, r#"accesskey"#, r#"private_key"#, r#"privatekey"#, r#"secret_key"#, r#"auth_key"#, r#"credential"#, r#"_authtoken"#, r#"bearer"#, r#"session_key"#, r#"signing_key"#, r#"encryption_key"#, r#"master_key"#, r#"private_token"#],
-        regex: r#"(?im)^[ \t-]*(?:[\w.-]*?[_.-]?)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|secret_?key|auth_?key|credentials?|client_?secret|auth_?token|access_?token|refresh_?token|bearer|session_?key|signing_?key|encryption_?key|master_?key|_authtoken|secret_key_base|private_token)\d*["\']?[ \t]*:[ \t]+([^\s"\'#&*!|>{}\[\]$<][^\s"\'#<>]{3,200})[ \t]*$"#,
+        regex: r#"(?im)^[ \t-]*(?:[\w.-]*?[_.-]?)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|secret_?key|auth_?key|credentials?|client_?secret|auth_?token|access_?token|refresh_?token|bearer|session_?key|signing_?key|encryption_?key|master_?key|_authtoken|secret_key_base|private_token)\d*["\']?[ \t]*:[ \t]+([^\s"\'#&*!|>{}\[\]$<][^\s"\'<>]{3,200})[ \t]*$"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Generic,
