@@ -89,12 +89,20 @@ fn main() {
         group.throughput(Throughput::Bytes(small.len() as u64));
         group.bench_function("json_str_4KiB", |b| b.iter(|| redactor.redact_json_str(black_box(&small))));
         group.bench_function("json_value_4KiB", |b| {
-            b.iter_batched(|| small_value.clone(), |mut v| redactor.redact_json_value(&mut v), criterion::BatchSize::SmallInput)
+            b.iter_batched(
+                || small_value.clone(),
+                |mut v| redactor.redact_json_value(&mut v),
+                criterion::BatchSize::SmallInput,
+            )
         });
         group.throughput(Throughput::Bytes(large.len() as u64));
         group.bench_function("json_str_64KiB", |b| b.iter(|| redactor.redact_json_str(black_box(&large))));
         group.bench_function("json_value_64KiB", |b| {
-            b.iter_batched(|| large_value.clone(), |mut v| redactor.redact_json_value(&mut v), criterion::BatchSize::SmallInput)
+            b.iter_batched(
+                || large_value.clone(),
+                |mut v| redactor.redact_json_value(&mut v),
+                criterion::BatchSize::SmallInput,
+            )
         });
         group.finish();
     }
@@ -102,14 +110,26 @@ fn main() {
 
     // The budget table: p50/p99 from a plain timed loop (criterion reports means).
     let mut rows: Vec<(String, usize, Vec<Duration>)> = Vec::new();
-    rows.push(("source text (secret-free)".into(), source.len(), timed(40, || drop(black_box(redactor.redact_text(&source))))));
-    rows.push(("json_str 4 KiB".into(), small.len(), timed(3000, || drop(black_box(redactor.redact_json_str(&small))))));
+    rows.push((
+        "source text (secret-free)".into(),
+        source.len(),
+        timed(40, || drop(black_box(redactor.redact_text(&source)))),
+    ));
+    rows.push((
+        "json_str 4 KiB".into(),
+        small.len(),
+        timed(3000, || drop(black_box(redactor.redact_json_str(&small)))),
+    ));
     rows.push(("json_value 4 KiB (hook path)".into(), small.len(), {
         let mut v: Vec<_> = (0..3000).map(|_| small_value.clone()).collect();
         let mut it = v.iter_mut();
         timed(3000, || drop(black_box(it.next().map(|v| redactor.redact_json_value(v)))))
     }));
-    rows.push(("json_str 64 KiB".into(), large.len(), timed(500, || drop(black_box(redactor.redact_json_str(&large))))));
+    rows.push((
+        "json_str 64 KiB".into(),
+        large.len(),
+        timed(500, || drop(black_box(redactor.redact_json_str(&large)))),
+    ));
     rows.push(("json_value 64 KiB (hook path)".into(), large.len(), {
         let mut v: Vec<_> = (0..500).map(|_| large_value.clone()).collect();
         let mut it = v.iter_mut();
@@ -123,6 +143,8 @@ fn main() {
         let mbps = bytes as f64 / p50.as_secs_f64() / 1e6;
         println!("{name:<32} {bytes:>10} {:>12?} {:>12?} {mbps:>10.1}", p50, p99);
     }
-    println!("findings: source text {source_findings} (should be 0), 4 KiB payload {small_findings} (3 planted)");
+    println!(
+        "findings: source text {source_findings} (should be 0), 4 KiB payload {small_findings} (3 planted)"
+    );
     println!("budgets: source ≥ 200 MB/s; 4 KiB p50 ≤ 50 µs; 64 KiB p50 ≤ 300 µs");
 }

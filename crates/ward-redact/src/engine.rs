@@ -80,7 +80,9 @@ fn compiled(index: usize) -> Option<&'static Regex> {
 pub(crate) fn compile(pattern: &str) -> Result<Regex, Box<regex_automata::meta::BuildError>> {
     Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false).multi_line(true))
-        .configure(Regex::config().utf8_empty(false).nfa_size_limit(Some(2 << 20)).hybrid_cache_capacity(1 << 20))
+        .configure(
+            Regex::config().utf8_empty(false).nfa_size_limit(Some(2 << 20)).hybrid_cache_capacity(1 << 20),
+        )
         .build(pattern)
         .map_err(Box::new)
 }
@@ -174,8 +176,6 @@ fn search_window(
         }
     }
 }
-
-
 
 /// Widens `[start, end)` so it does not cut a UTF-8 sequence of `text` (valid or not).
 pub(crate) fn snap_to_chars(text: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {

@@ -35,16 +35,69 @@ pub(crate) fn is_reference(secret: &[u8]) -> bool {
 }
 
 const PLACEHOLDER_MARKERS: &[&str] = &[
-    "example", "placeholder", "dummy", "changeme", "change_me", "change-me", "changeit", "redacted",
-    "your_", "your-", "yourtoken", "yourkey", "yourpass", "yoursecret", "xxxx", "****", "....", "…", "{{",
-    "}}", "replace_me", "replace-me", "replaceme", "insert_", "insert-your", "fake", "notreal", "not_real",
-    "not-a-real", "foobar", "lorem", "0123456", "abcdefgh", "<", ">", "%s", "sample",
+    "example",
+    "placeholder",
+    "dummy",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "redacted",
+    "your_",
+    "your-",
+    "yourtoken",
+    "yourkey",
+    "yourpass",
+    "yoursecret",
+    "xxxx",
+    "****",
+    "....",
+    "…",
+    "{{",
+    "}}",
+    "replace_me",
+    "replace-me",
+    "replaceme",
+    "insert_",
+    "insert-your",
+    "fake",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "foobar",
+    "lorem",
+    "0123456",
+    "abcdefgh",
+    "<",
+    ">",
+    "%s",
+    "sample",
 ];
 
 /// Whole values that stand for "a password goes here" (`postgres://user:password@host`).
 const EXACT_PLACEHOLDERS: &[&str] = &[
-    "password", "passwd", "pass", "pwd", "pw", "secret", "token", "apikey", "api_key", "api-key", "key",
-    "user", "username", "foo", "bar", "baz", "test", "null", "none", "mypassword", "mysecret", "mytoken",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "pw",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "key",
+    "user",
+    "username",
+    "foo",
+    "bar",
+    "baz",
+    "test",
+    "null",
+    "none",
+    "mypassword",
+    "mysecret",
+    "mytoken",
 ];
 
 /// Documentation examples and templates: `AKIA…EXAMPLE`, `xxxx`, `<token>`, `your_api_key`,
@@ -71,10 +124,49 @@ pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
 }
 
 const CODE_WORDS: &[&str] = &[
-    "true", "false", "null", "none", "nil", "undefined", "string", "str", "bool", "boolean", "int",
-    "number", "object", "any", "function", "required", "optional", "self", "this", "default", "empty",
-    "value", "test", "testing", "admin", "root", "secret", "password", "passwd", "token", "hidden",
-    "prompt", "stdin", "env", "file", "masked", "unset", "enabled", "disabled", "on", "off", "yes", "no",
+    "true",
+    "false",
+    "null",
+    "none",
+    "nil",
+    "undefined",
+    "string",
+    "str",
+    "bool",
+    "boolean",
+    "int",
+    "number",
+    "object",
+    "any",
+    "function",
+    "required",
+    "optional",
+    "self",
+    "this",
+    "default",
+    "empty",
+    "value",
+    "test",
+    "testing",
+    "admin",
+    "root",
+    "secret",
+    "password",
+    "passwd",
+    "token",
+    "hidden",
+    "prompt",
+    "stdin",
+    "env",
+    "file",
+    "masked",
+    "unset",
+    "enabled",
+    "disabled",
+    "on",
+    "off",
+    "yes",
+    "no",
 ];
 
 const SECRET_WORDS: &[&str] = &["password", "passwd", "secret", "token", "api_key", "apikey", "credential"];
@@ -129,9 +221,25 @@ fn looks_like_code(secret: &[u8], after: &[u8]) -> bool {
 fn looks_benign(secret: &[u8]) -> bool {
     let lower = secret.to_ascii_lowercase();
     const PREFIXES: &[&str] = &[
-        "sha1-", "sha256-", "sha384-", "sha512-", "sha1:", "sha256:", "sha384:", "sha512:", "md5:",
-        "ssh-rsa", "ssh-ed25519", "ssh-dss", "ecdsa-sha2-", "sk-ssh-", "-----begin certificate",
-        "-----begin public key", "-----begin ssh2 public key", "-----begin rsa public key", "-----begin pgp public",
+        "sha1-",
+        "sha256-",
+        "sha384-",
+        "sha512-",
+        "sha1:",
+        "sha256:",
+        "sha384:",
+        "sha512:",
+        "md5:",
+        "ssh-rsa",
+        "ssh-ed25519",
+        "ssh-dss",
+        "ecdsa-sha2-",
+        "sk-ssh-",
+        "-----begin certificate",
+        "-----begin public key",
+        "-----begin ssh2 public key",
+        "-----begin rsa public key",
+        "-----begin pgp public",
     ];
     PREFIXES.iter().any(|p| lower.starts_with(p.as_bytes())) || is_uuid(secret)
 }
@@ -175,7 +283,9 @@ mod tests {
 
     #[test]
     fn references_are_recognised() {
-        for r in ["$TOKEN", "${TOKEN}", "$(cat f)", "${{ secrets.X }}", "%API_KEY%", "{{ .Values.pw }}", "<token>"] {
+        for r in
+            ["$TOKEN", "${TOKEN}", "$(cat f)", "${{ secrets.X }}", "%API_KEY%", "{{ .Values.pw }}", "<token>"]
+        {
             assert!(is_reference(r.as_bytes()), "{r}");
         }
         for r in ["hunter2", "50%off", "a$b"] {
@@ -185,7 +295,13 @@ mod tests {
 
     #[test]
     fn placeholders_are_recognised() {
-        for p in ["AKIAIOSFODNN7EXAMPLE", "xxxxxxxxxxxx", "your_api_key_here", "aaaaaaaaaaaaaaaa", "sk_live_00000000000000000000"] {
+        for p in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "xxxxxxxxxxxx",
+            "your_api_key_here",
+            "aaaaaaaaaaaaaaaa",
+            "sk_live_00000000000000000000",
+        ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
         for p in ["hunter2!", "ghp_R4nd0mL00k1ngT0k3nW1thD1g1ts9xQz", "Tr0ub4dor&3"] {

@@ -145,12 +145,9 @@ pub(crate) fn walk_strings(json: &str, mut visit: impl FnMut(StringValue<'_>)) {
                     Some(Frame::Object { expecting_key: true, key }) => {
                         *key = (raw.len() <= MAX_CONTEXT).then(|| decode(raw).text.into_owned());
                     }
-                    Some(Frame::Object { key, .. }) => visit(StringValue {
-                        raw,
-                        raw_start: i + 1,
-                        context: key.as_deref(),
-                        separator: "=",
-                    }),
+                    Some(Frame::Object { key, .. }) => {
+                        visit(StringValue { raw, raw_start: i + 1, context: key.as_deref(), separator: "=" })
+                    }
                     Some(Frame::Array { previous }) => {
                         visit(StringValue {
                             raw,

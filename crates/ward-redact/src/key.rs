@@ -148,7 +148,8 @@ impl FingerprintKey {
 }
 
 fn read_key(path: &Path) -> Result<Vec<u8>, KeyError> {
-    let mut file = fs::File::open(path).map_err(|source| KeyError::Read { path: path.to_path_buf(), source })?;
+    let mut file =
+        fs::File::open(path).map_err(|source| KeyError::Read { path: path.to_path_buf(), source })?;
     let mut key = Vec::with_capacity(KEY_LEN);
     file.read_to_end(&mut key).map_err(|source| KeyError::Read { path: path.to_path_buf(), source })?;
     if key.len() < 16 {
@@ -204,6 +205,9 @@ mod tests {
         // RFC-style known answer: HMAC-SHA256("key", "The quick brown fox…") = f7bc83f430538424…
         assert_eq!(fp, "f7bc83f43053");
         assert_eq!(fp.len(), FINGERPRINT_HEX_LEN);
-        assert_ne!(FingerprintKey::from_bytes(b"other").fingerprint(b"The quick brown fox jumps over the lazy dog"), fp);
+        assert_ne!(
+            FingerprintKey::from_bytes(b"other").fingerprint(b"The quick brown fox jumps over the lazy dog"),
+            fp
+        );
     }
 }

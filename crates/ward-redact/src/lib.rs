@@ -186,7 +186,8 @@ impl Redactor {
             }
         };
         if as_json {
-            let text = std::str::from_utf8(input).map_err(|e| RedactError::NotUtf8 { offset: e.valid_up_to() })?;
+            let text =
+                std::str::from_utf8(input).map_err(|e| RedactError::NotUtf8 { offset: e.valid_up_to() })?;
             let redaction = self.redact_json_str(text)?;
             return Ok(BytesRedaction {
                 output: redaction.output.into_bytes(),
@@ -213,14 +214,21 @@ impl Redactor {
         findings
     }
 
-    fn walk_value(&self, value: &mut Value, context: Option<(&str, &'static str)>, pointer: &mut String, out: &mut Vec<Finding>) {
+    fn walk_value(
+        &self,
+        value: &mut Value,
+        context: Option<(&str, &'static str)>,
+        pointer: &mut String,
+        out: &mut Vec<Finding>,
+    ) {
         match value {
             Value::String(s) => {
                 let hits = self.scan_string(s, context, 0);
                 if !hits.is_empty() {
                     let redacted = replace(s.as_bytes(), &hits);
                     out.extend(self.findings(hits, Some(pointer.as_str())));
-                    *s = String::from_utf8(redacted).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                    *s = String::from_utf8(redacted)
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 }
             }
             Value::Array(items) => {
@@ -390,7 +398,10 @@ pub fn fuzz_redact(input: &[u8]) {
                 assert!(f.start <= f.end && f.end <= input.len(), "finding outside the input");
             }
             if out.format == Format::Json {
-                assert!(serde_json::from_slice::<serde::de::IgnoredAny>(&out.output).is_ok(), "JSON in, not JSON out");
+                assert!(
+                    serde_json::from_slice::<serde::de::IgnoredAny>(&out.output).is_ok(),
+                    "JSON in, not JSON out"
+                );
             }
         }
     }

@@ -25,7 +25,11 @@ fn every_rule_has_samples_and_compiles() {
     for rule in rules::RULES {
         assert!(ids.insert(rule.id), "duplicate rule id {}", rule.id);
         assert!(!rule.keywords.is_empty(), "{} has no keyword", rule.id);
-        assert!(rule.keywords.iter().all(|k| k.to_ascii_lowercase() == *k), "{} keywords not lowercase", rule.id);
+        assert!(
+            rule.keywords.iter().all(|k| k.to_ascii_lowercase() == *k),
+            "{} keywords not lowercase",
+            rule.id
+        );
         assert!(!rule.positives.is_empty(), "{} has no positive sample", rule.id);
         assert!(!rule.negatives.is_empty(), "{} has no negative sample", rule.id);
         assert!(engine::compile(rule.regex).is_ok(), "{} does not compile", rule.id);
@@ -45,7 +49,8 @@ fn every_rule_finds_its_positives_and_leaves_its_negatives() {
             engine::detect(text.as_bytes(), &mut raw);
             let found = raw.iter().any(|m| m.rule == index && Some((m.start, m.end)) == expected);
             if !found {
-                let got: Vec<_> = raw.iter().map(|m| (engine::rule_id(m.rule), &text[m.start..m.end])).collect();
+                let got: Vec<_> =
+                    raw.iter().map(|m| (engine::rule_id(m.rule), &text[m.start..m.end])).collect();
                 failures.push(format!("{}: missed positive {text:?} (got {got:?})", rule.id));
             }
         }
@@ -53,7 +58,11 @@ fn every_rule_finds_its_positives_and_leaves_its_negatives() {
             let mut raw = Vec::new();
             engine::detect(sample.as_bytes(), &mut raw);
             if let Some(m) = raw.iter().find(|m| m.rule == index) {
-                failures.push(format!("{}: matched negative {sample:?} at {:?}", rule.id, &sample[m.start..m.end]));
+                failures.push(format!(
+                    "{}: matched negative {sample:?} at {:?}",
+                    rule.id,
+                    &sample[m.start..m.end]
+                ));
             }
         }
     }
@@ -164,7 +173,11 @@ fn private_key_block_keeps_markers() {
     let body = "MIIEowIBAAKCAQEAq8Zr2LmX0pWvT3sKd9YhQ8Zr2LmX0pWvT3sKd9YhQ8Zr2LmX0pWvT3sKd9Yh\nQ8Zr2LmX0pWvT3sKd9YhQ8Zr2LmX0pWvT3sKd9YhQ8Zr2LmX0pWvT3sKd9YhQ8Zr2LmX0pWvT3sK==";
     let text = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
     let out = r.redact_text(&text);
-    assert!(out.output.starts_with("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:private-key-rsa:"), "{}", out.output);
+    assert!(
+        out.output.starts_with("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:private-key-rsa:"),
+        "{}",
+        out.output
+    );
     assert!(out.output.ends_with("]\n-----END RSA PRIVATE KEY-----\n"));
 }
 
@@ -199,7 +212,9 @@ fn fuzz_corpus_never_panics() {
                 2 if !input.is_empty() => {
                     input.remove(pos);
                 }
-                3 => input.extend_from_slice(&[b'\\', b'"', b'{', b'[', b'=', b':'][(roll >> 16) as usize % 6..][..1]),
+                3 => input.extend_from_slice(
+                    &[b'\\', b'"', b'{', b'[', b'=', b':'][(roll >> 16) as usize % 6..][..1],
+                ),
                 _ => {
                     let copy = input.clone();
                     input.extend_from_slice(&copy[..copy.len().min(64)]);
@@ -221,4 +236,3 @@ fn fuzz_corpus_never_panics() {
     let block = format!("-----BEGIN PRIVATE KEY-----\n{}", "QUJD".repeat(100_000));
     assert!(!r.redact_text(&block).findings.is_empty());
 }
-

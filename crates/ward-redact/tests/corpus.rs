@@ -33,7 +33,20 @@ impl Rng {
     }
     /// A human-chosen password: word, digits, a symbol.
     fn password(&mut self) -> String {
-        let word = self.pick(&["Summer", "hunter", "Dragon", "letmein", "Welcome", "sunshine", "Football", "monkey", "Shadow", "Tr0ub4dor", "correcthorse", "Passw0rd"]);
+        let word = self.pick(&[
+            "Summer",
+            "hunter",
+            "Dragon",
+            "letmein",
+            "Welcome",
+            "sunshine",
+            "Football",
+            "monkey",
+            "Shadow",
+            "Tr0ub4dor",
+            "correcthorse",
+            "Passw0rd",
+        ]);
         let symbol = self.pick(&["!", "#", "@", "%", "_", "-", "+", "."]);
         format!("{word}{}{symbol}{}", self.next() % 10_000, self.chars("abcxyzQRS", 2))
     }
@@ -65,7 +78,12 @@ fn positives(rng: &mut Rng) -> Vec<(Value, String)> {
         let aws_id = format!("AKIA{}", rng.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
         let aws_secret = rng.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+", 40);
         let google = format!("AIza{}", rng.alnum(35));
-        let slack = format!("xoxb-{}-{}-{}", 1000000000 + rng.next() % 8999999999, 1000000000 + rng.next() % 8999999999, rng.alnum(24));
+        let slack = format!(
+            "xoxb-{}-{}-{}",
+            1000000000 + rng.next() % 8999999999,
+            1000000000 + rng.next() % 8999999999,
+            rng.alnum(24)
+        );
         let npm = format!("npm_{}", rng.alnum(36));
         let hf = format!("hf_{}", rng.chars("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", 34));
         let gitlab = format!("glpat-{}", rng.alnum(20));
@@ -206,7 +224,11 @@ fn corpus_recall_and_negative_alteration() {
     }
     let recall = 1.0 - missed.len() as f64 / positives.len() as f64;
     let alteration = altered.len() as f64 / negatives.len() as f64;
-    println!("corpus: {} positives, recall {recall:.3}; {} negatives, altered {alteration:.3}", positives.len(), negatives.len());
+    println!(
+        "corpus: {} positives, recall {recall:.3}; {} negatives, altered {alteration:.3}",
+        positives.len(),
+        negatives.len()
+    );
     for m in &missed {
         println!("MISSED: {m}");
     }

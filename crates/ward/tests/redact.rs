@@ -22,7 +22,9 @@ const SECRET: &str = "ghp_q8Zr2LmX0pWvT3sKd9YhQ8Zr2LmX0pWvT3sK";
 #[test]
 fn redacts_json_from_stdin_and_reports_findings_without_values() {
     let dir = tempfile::tempdir().unwrap();
-    let input = format!(r#"{{"tool_input":{{"command":"curl -H \"Authorization: token {SECRET}\" https://api.github.com"}}}}"#);
+    let input = format!(
+        r#"{{"tool_input":{{"command":"curl -H \"Authorization: token {SECRET}\" https://api.github.com"}}}}"#
+    );
     let out = ward(dir.path(), &["redact", "--findings"], input.as_bytes());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -46,9 +48,11 @@ fn redacts_json_from_stdin_and_reports_findings_without_values() {
 fn redacts_a_text_file_and_writes_a_report() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("deploy.sh");
-    std::fs::write(&file, "#!/bin/sh\nPGPASSWORD=hunter2 psql -h db\nmysql -uroot -pS3cret!x shop\n").unwrap();
+    std::fs::write(&file, "#!/bin/sh\nPGPASSWORD=hunter2 psql -h db\nmysql -uroot -pS3cret!x shop\n")
+        .unwrap();
     let report = dir.path().join("findings.jsonl");
-    let out = ward(dir.path(), &["redact", file.to_str().unwrap(), "--report", report.to_str().unwrap()], b"");
+    let out =
+        ward(dir.path(), &["redact", file.to_str().unwrap(), "--report", report.to_str().unwrap()], b"");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("#!/bin/sh\nPGPASSWORD=[REDACTED:cli-password-env:"), "{stdout}");

@@ -90,7 +90,8 @@ pub fn run(args: Args, paths: &WardPaths) -> Result<ExitCode> {
             lines.push(b'\n');
         }
         match &args.report {
-            Some(path) => fs::write(path, &lines).with_context(|| format!("cannot write the report {}", path.display()))?,
+            Some(path) => fs::write(path, &lines)
+                .with_context(|| format!("cannot write the report {}", path.display()))?,
             None => io::stderr().lock().write_all(&lines).context("cannot write to standard error")?,
         }
     }
