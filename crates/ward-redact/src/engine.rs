@@ -162,8 +162,9 @@ fn search_window(
         };
         if let Some(span) = secret {
             let value = text.get(span.start..span.end).unwrap_or_default();
+            let before = text.get(..span.start).unwrap_or_default();
             let after = text.get(span.end..).unwrap_or_default();
-            if filter::accept(rule, value, after) {
+            if filter::accept(rule, value, before, after) {
                 out.push(RawMatch { rule: rule_index, start: span.start, end: span.end });
             }
         }

@@ -5,7 +5,7 @@ use crate::rule::{RuleKind, RuleSpec};
 
 /// Whether the candidate `secret` (found by `rule`; `after` is the haystack following it) should
 /// be redacted.
-pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], after: &[u8]) -> bool {
+pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]) -> bool {
     if secret.is_empty() || is_reference(secret) || is_placeholder(secret) {
         return false;
     }
@@ -15,7 +15,12 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], after: &[u8]) -> bool {
     if rule.min_entropy > 0.0 && shannon_entropy(secret) < rule.min_entropy {
         return false;
     }
-    if rule.kind == RuleKind::Generic && (looks_benign(secret) || looks_like_code(secret, after)) {
+    if rule.kind == RuleKind::Generic
+        && (looks_benign(secret)
+            || looks_like_code(secret, after)
+            || names_a_non_secret_token(before)
+            || (spaced_assignment(before) && is_plain_identifier(secret)))
+    {
         return false;
     }
     true
@@ -215,6 +220,47 @@ fn looks_like_code(secret: &[u8], after: &[u8]) -> bool {
         return true;
     }
     false
+}
+
+/// `name = value` with a space before `=` is how code assigns; an unquoted value there that is a
+/// plain identifier (`await`, `getToken`, `None`) is code, not a password.
+fn spaced_assignment(before: &[u8]) -> bool {
+    let mut end = before.len();
+    while end > 0 && matches!(before.get(end - 1), Some(b'"' | b'\'' | b' ' | b'\t')) {
+        end -= 1;
+    }
+    if before.get(end.wrapping_sub(1)) != Some(&b'=') {
+        return false;
+    }
+    end -= 1;
+    if before.get(end.wrapping_sub(1)) == Some(&b':') {
+        end -= 1;
+    }
+    matches!(before.get(end.wrapping_sub(1)), Some(b' ' | b'\t'))
+}
+
+fn is_plain_identifier(secret: &[u8]) -> bool {
+    matches!(secret.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
+        && secret.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_')
+}
+
+/// Tokens that are named like secrets but are not credentials: pagination and sync cursors.
+fn names_a_non_secret_token(before: &[u8]) -> bool {
+    const NAMES: &[&str] = &[
+        "page_token",
+        "pagetoken",
+        "page-token",
+        "next_token",
+        "nexttoken",
+        "sync_token",
+        "synctoken",
+        "continuation_token",
+        "continuationtoken",
+        "cursor_token",
+    ];
+    let tail = &before[before.len().saturating_sub(40)..];
+    let lower = tail.to_ascii_lowercase();
+    NAMES.iter().any(|n| contains(&lower, n.as_bytes()))
 }
 
 /// Random-looking but public or non-secret: digests, UUIDs, public keys, certificates.

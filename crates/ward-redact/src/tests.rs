@@ -231,7 +231,7 @@ fn fuzz_corpus_never_panics() {
         }
     }
     // Huge inputs: long lines, many keywords, unterminated key blocks.
-    let huge = "password=".repeat(200_000);
+    let huge = "password=".repeat(30_000);
     fuzz_redact(huge.as_bytes());
     let block = format!("-----BEGIN PRIVATE KEY-----\n{}", "QUJD".repeat(100_000));
     assert!(!r.redact_text(&block).findings.is_empty());

@@ -184,6 +184,16 @@ fn negatives(rng: &mut Rng) -> Vec<Value> {
             mcp("github", "get_commit", json!({"owner": "corp", "repo": "app", "sha": sha})),
             mcp("db", "query", json!({"sql": format!("select id, token_count from requests where id = '{uuid}'"), "limit": n})),
             mcp("fetch", "fetch", json!({"url": "https://api.corp/v1/me", "headers": {"Accept": "application/json", "X-Request-Id": uuid}})),
+            write("src/main.rs", "fn main() -> anyhow::Result<()> {\n    let api_key = std::env::var(\"API_KEY\")?;\n    let token = auth::token(&api_key)?;\n    println!(\"{}\", token.expires_at);\n    Ok(())\n}\n"),
+            write("app/models.py", "class Settings(BaseSettings):\n    api_key: str = Field(..., env=\"API_KEY\")\n    password: SecretStr\n    def __init__(self, token=None):\n        self.token = token\n"),
+            write("infra/main.tf", "variable \"db_password\" {\n  type      = string\n  sensitive = true\n}\nresource \"aws_db_instance\" \"db\" {\n  password = var.db_password\n}\n"),
+            write("src/api.ts", "const token = await getToken();\nconst res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });\n"),
+            write("docs/jwt.md", "Example: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n"),
+            bash("docker run -e POSTGRES_PASSWORD -p 5432:5432 postgres:16"),
+            bash(&format!("git commit -m 'rotate token handling ({n})'")),
+            mcp("drive", "list", json!({"pageSize": 50, "pageToken": rng.alnum(24)})),
+            mcp("gcs", "list", json!({"next_page_token": rng.alnum(16), "prefix": "logs/"})),
+            write("src/lib.go", "token, err := auth.Token(ctx)\nif err != nil {\n\treturn err\n}\npassword := os.Getenv(\"DB_PASSWORD\")\n"),
         ];
         out.extend(cases);
     }
