@@ -1,20 +1,20 @@
 //! The detection engine: a keyword prefilter over the input, then each hit rule's regex
 //! (compiled on first use, ASCII-only) run on a bounded window around the hit.
 //!
-//! Cost model: building the prefilter (one Aho-Corasick automaton over every rule's keywords)
-//! is the only per-process set-up; a rule's regex is compiled the first time one of its keywords
+//! Cost model: building the keyword prefilter (see `prefilter`) is the only per-process set-up,
+//! and it takes microseconds; a rule's regex is compiled the first time one of its keywords
 //! occurs, so a hook call pays only for the few rules its payload touches. Each regex search is
 //! confined to the line around the keyword (or 64 KiB for key blocks), so even rules that start
 //! with a character class cannot go quadratic on large inputs.
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use regex_automata::Input;
 
 use crate::filter;
+use crate::prefilter::Prefilter;
 use crate::rule::{RuleSpec, Window};
 use crate::rules::RULES;
 
@@ -31,38 +31,30 @@ pub(crate) struct RawMatch {
     pub end: usize,
 }
 
-struct Prefilter {
-    automaton: AhoCorasick,
-    /// For each automaton pattern, the rules that listed it as a keyword.
-    rules_of_pattern: Vec<Vec<usize>>,
+/// The keyword prefilter over every rule, and for each of its keywords the rules listing it.
+struct Keywords {
+    prefilter: Prefilter,
+    rules_of_keyword: Vec<Vec<usize>>,
 }
 
-fn prefilter() -> Option<&'static Prefilter> {
-    static PREFILTER: OnceLock<Option<Prefilter>> = OnceLock::new();
-    PREFILTER
-        .get_or_init(|| {
-            let mut keywords: Vec<&'static str> = Vec::new();
-            let mut rules_of_pattern: Vec<Vec<usize>> = Vec::new();
-            for (index, rule) in RULES.iter().enumerate() {
-                for keyword in rule.keywords {
-                    match keywords.iter().position(|k| k.eq_ignore_ascii_case(keyword)) {
-                        Some(p) => rules_of_pattern[p].push(index),
-                        None => {
-                            keywords.push(keyword);
-                            rules_of_pattern.push(vec![index]);
-                        }
+fn keywords() -> &'static Keywords {
+    static KEYWORDS: OnceLock<Keywords> = OnceLock::new();
+    KEYWORDS.get_or_init(|| {
+        let mut keywords: Vec<&'static str> = Vec::new();
+        let mut rules_of_keyword: Vec<Vec<usize>> = Vec::new();
+        for (index, rule) in RULES.iter().enumerate() {
+            for keyword in rule.keywords {
+                match keywords.iter().position(|k| k.eq_ignore_ascii_case(keyword)) {
+                    Some(p) => rules_of_keyword[p].push(index),
+                    None => {
+                        keywords.push(keyword);
+                        rules_of_keyword.push(vec![index]);
                     }
                 }
             }
-            let automaton = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&keywords)
-                .ok()?;
-            Some(Prefilter { automaton, rules_of_pattern })
-        })
-        .as_ref()
+        }
+        Keywords { prefilter: Prefilter::new(keywords.iter().copied()), rules_of_keyword }
+    })
 }
 
 /// The compiled regex of rule `index`, compiled on first use. `None` if it does not compile
@@ -89,26 +81,26 @@ pub(crate) fn compile(pattern: &str) -> Result<Regex, Box<regex_automata::meta::
 
 /// Builds the prefilter now rather than on the first scan (for long-lived processes).
 pub(crate) fn warm_up() {
-    let _ = prefilter();
+    let _ = keywords();
 }
 
 /// Every accepted candidate in `text`, in no particular order and possibly overlapping.
 pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
-    let Some(pre) = prefilter() else { return };
+    let keywords = keywords();
     // (rule, window start, window end) for every hit, merged per rule below.
     let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-    for hit in pre.automaton.find_overlapping_iter(text) {
-        let Some(rules) = pre.rules_of_pattern.get(hit.pattern().as_usize()) else { continue };
+    keywords.prefilter.find_all(text, |hit| {
+        let Some(rules) = keywords.rules_of_keyword.get(hit.keyword) else { return };
         for &rule_index in rules {
             let Some(rule) = RULES.get(rule_index) else { continue };
             let (start, end) = match rule.window {
-                Window::Line => line_window(text, hit.start(), hit.end()),
-                Window::Prefix => (hit.start(), line_window(text, hit.start(), hit.end()).1),
-                Window::Block => (hit.start().saturating_sub(16), text.len().min(hit.end() + BLOCK_REACH)),
+                Window::Line => line_window(text, hit.start, hit.end),
+                Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
+                Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
             };
             windows.push((rule_index, start, end));
         }
-    }
+    });
     if windows.is_empty() {
         return;
     }

@@ -24,6 +24,7 @@ mod engine;
 mod filter;
 mod json;
 pub mod key;
+mod prefilter;
 mod rule;
 mod rules;
 

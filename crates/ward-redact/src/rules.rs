@@ -2937,7 +2937,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
     RuleSpec {
         id: "archive-password",
         description: r#"Archive password on the command line (zip -P, 7z -p, unrar -p)"#,
-        keywords: &[r#"zip"#, r#"7z"#, r#"rar"#],
+        keywords: &[r#"zip"#, r#"7z "#, r#"7za"#, r#"7zz"#, r#"rar"#],
         regex: r#"\b(?:zip|unzip|7z|7za|7zz|rar|unrar)\b[^\n|;&]*?\s(?:-P\s+|-p)["\']?([^\s"\'$<>;|&`][^\s"\'<>;|&`]{2,})"#,
         secret_group: 1,
         min_entropy: 0.0,

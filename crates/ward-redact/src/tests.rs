@@ -236,26 +236,3 @@ fn fuzz_corpus_never_panics() {
     let block = format!("-----BEGIN PRIVATE KEY-----\n{}", "QUJD".repeat(100_000));
     assert!(!r.redact_text(&block).findings.is_empty());
 }
-#[test]
-fn debug_timing() {
-    for kind in [aho_corasick::AhoCorasickKind::DFA, aho_corasick::AhoCorasickKind::ContiguousNFA, aho_corasick::AhoCorasickKind::NoncontiguousNFA] {
-        let kws: Vec<&str> = rules::RULES.iter().flat_map(|r| r.keywords.iter().copied()).collect();
-        let t = std::time::Instant::now();
-        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).kind(Some(kind)).build(&kws).unwrap();
-        let build = t.elapsed();
-        let text = include_str!("engine.rs").repeat(100);
-        let t = std::time::Instant::now();
-        let n = ac.find_overlapping_iter(&text).count();
-        eprintln!("prefilter {kind:?} build {build:?} search {:.0} MB/s ({n} hits)", text.len() as f64 / t.elapsed().as_secs_f64() / 1e6);
-    }
-    let mut v = Vec::new();
-    for r in rules::RULES {
-        let t = std::time::Instant::now();
-        let _ = engine::compile(r.regex);
-        v.push((t.elapsed(), r.id));
-    }
-    v.sort();
-    let total: std::time::Duration = v.iter().map(|x| x.0).sum();
-    eprintln!("total compile {total:?}; slowest {:?}", &v[v.len() - 12..]);
-    panic!();
-}
