@@ -32,29 +32,13 @@ pub(crate) struct RawMatch {
     pub end: usize,
 }
 
-/// The keyword prefilter over every rule, and for each of its keywords the rules listing it.
-struct Keywords {
-    prefilter: Prefilter,
-    rules_of_keyword: Vec<Vec<usize>>,
-}
-
-fn keywords() -> &'static Keywords {
-    static KEYWORDS: OnceLock<Keywords> = OnceLock::new();
+/// The keyword prefilter over every rule's keywords, tagged with the rule's index.
+fn keywords() -> &'static Prefilter {
+    static KEYWORDS: OnceLock<Prefilter> = OnceLock::new();
     KEYWORDS.get_or_init(|| {
-        let mut keywords: Vec<&'static str> = Vec::new();
-        let mut rules_of_keyword: Vec<Vec<usize>> = Vec::new();
-        for (index, rule) in RULES.iter().enumerate() {
-            for keyword in rule.keywords {
-                match keywords.iter().position(|k| k.eq_ignore_ascii_case(keyword)) {
-                    Some(p) => rules_of_keyword[p].push(index),
-                    None => {
-                        keywords.push(keyword);
-                        rules_of_keyword.push(vec![index]);
-                    }
-                }
-            }
-        }
-        Keywords { prefilter: Prefilter::new(keywords.iter().copied()), rules_of_keyword }
+        Prefilter::new(
+            RULES.iter().enumerate().flat_map(|(index, rule)| rule.keywords.iter().map(move |k| (*k, index))),
+        )
     })
 }
 
@@ -119,20 +103,17 @@ pub(crate) fn warm_up() {
 
 /// Every accepted candidate in `text`, in no particular order and possibly overlapping.
 pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
-    let keywords = keywords();
     // (rule, window start, window end) for every hit, merged per rule below.
     let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-    keywords.prefilter.find_all(text, |hit| {
-        let Some(rules) = keywords.rules_of_keyword.get(hit.keyword) else { return };
-        for &rule_index in rules {
-            let Some(rule) = RULES.get(rule_index) else { continue };
-            let (start, end) = match rule.window {
-                Window::Line => line_window(text, hit.start, hit.end),
-                Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
-                Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
-            };
-            windows.push((rule_index, start, end));
-        }
+    keywords().find_all(text, |hit| {
+        let rule_index = hit.tag;
+        let Some(rule) = RULES.get(rule_index) else { return };
+        let (start, end) = match rule.window {
+            Window::Line => line_window(text, hit.start, hit.end),
+            Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
+            Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
+        };
+        windows.push((rule_index, start, end));
     });
     if windows.is_empty() {
         return;

@@ -8,23 +8,21 @@
 //! rejects almost every text position with one lookup, and only positions whose trigram is in
 //! the bitmap are checked against the keywords that start with it.
 
-use std::collections::HashMap;
-
 const BITMAP_BITS: usize = 1 << 16;
 
-/// One keyword occurrence: which keyword (index into the list given to [`Prefilter::new`]) and
-/// where.
+/// One keyword occurrence: the tag given with the keyword (the rule that listed it) and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Hit {
-    pub keyword: usize,
+    pub tag: usize,
     pub start: usize,
     pub end: usize,
 }
 
 pub(crate) struct Prefilter {
-    keywords: Vec<Vec<u8>>,
     bitmap: Vec<u64>,
-    by_trigram: HashMap<u32, Vec<usize>>,
+    /// (trigram, keyword, tag), sorted by trigram. A sorted vector rather than a hash map: it
+    /// builds with one sort and no per-entry allocation.
+    entries: Vec<(u32, &'static str, usize)>,
 }
 
 fn pack(a: u8, b: u8, c: u8) -> u32 {
@@ -38,38 +36,31 @@ fn slot(packed: u32) -> usize {
 }
 
 impl Prefilter {
-    /// Keywords must be at least 2 bytes; 2-byte keywords match before any third byte.
-    pub fn new<'k>(keywords: impl IntoIterator<Item = &'k str>) -> Prefilter {
-        let mut prefilter =
-            Prefilter { keywords: Vec::new(), bitmap: vec![0; BITMAP_BITS / 64], by_trigram: HashMap::new() };
-        for keyword in keywords {
-            let bytes = keyword.to_ascii_lowercase().into_bytes();
-            let index = prefilter.keywords.len();
-            match *bytes.as_slice() {
-                [a, b, c, ..] => prefilter.insert(pack(a, b, c), index),
+    /// `(keyword, tag)` pairs; keywords are lowercase ASCII of at least 2 bytes (shorter ones are
+    /// ignored); a 2-byte keyword matches when a token byte follows it.
+    pub fn new(keywords: impl IntoIterator<Item = (&'static str, usize)>) -> Prefilter {
+        let mut bitmap = vec![0u64; BITMAP_BITS / 64];
+        let mut entries = Vec::with_capacity(1024);
+        let mut add = |packed: u32, keyword: &'static str, tag: usize| {
+            let bit = slot(packed);
+            if let Some(word) = bitmap.get_mut(bit / 64) {
+                *word |= 1 << (bit % 64);
+            }
+            entries.push((packed, keyword, tag));
+        };
+        for (keyword, tag) in keywords {
+            match *keyword.as_bytes() {
+                [a, b, c, ..] => add(pack(a, b, c), keyword, tag),
                 [a, b] => {
-                    for c in 0..=255u8 {
-                        if !c.is_ascii_uppercase() {
-                            prefilter.insert(pack(a, b, c), index);
-                        }
+                    for c in (b'0'..=b'9').chain(b'a'..=b'z').chain(*b"_-.~+/=") {
+                        add(pack(a, b, c), keyword, tag);
                     }
                 }
-                _ => continue,
+                _ => {}
             }
-            prefilter.keywords.push(bytes);
         }
-        prefilter
-    }
-
-    fn insert(&mut self, packed: u32, keyword: usize) {
-        let bit = slot(packed);
-        if let Some(word) = self.bitmap.get_mut(bit / 64) {
-            *word |= 1 << (bit % 64);
-        }
-        let entry = self.by_trigram.entry(packed).or_default();
-        if !entry.contains(&keyword) {
-            entry.push(keyword);
-        }
+        entries.sort_unstable_by_key(|e| e.0);
+        Prefilter { bitmap, entries }
     }
 
     /// Calls `found` for every keyword occurrence, in order of start position.
@@ -82,12 +73,14 @@ impl Prefilter {
             if !set {
                 continue;
             }
-            let Some(candidates) = self.by_trigram.get(&packed) else { continue };
-            for &keyword in candidates {
-                let Some(bytes) = self.keywords.get(keyword) else { continue };
-                let end = start + bytes.len();
-                if text.get(start..end).is_some_and(|t| t.eq_ignore_ascii_case(bytes)) {
-                    found(Hit { keyword, start, end });
+            let first = self.entries.partition_point(|e| e.0 < packed);
+            for &(trigram, keyword, tag) in self.entries.get(first..).unwrap_or_default() {
+                if trigram != packed {
+                    break;
+                }
+                let end = start + keyword.len();
+                if text.get(start..end).is_some_and(|t| t.eq_ignore_ascii_case(keyword.as_bytes())) {
+                    found(Hit { tag, start, end });
                 }
             }
         }
@@ -100,13 +93,15 @@ mod tests {
 
     fn hits(prefilter: &Prefilter, text: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
-        prefilter.find_all(text.as_bytes(), |h| out.push((h.keyword, h.start)));
+        prefilter.find_all(text.as_bytes(), |h| out.push((h.tag, h.start)));
         out
     }
 
     #[test]
     fn finds_overlapping_case_insensitive_keywords() {
-        let p = Prefilter::new(["pass", "password", "ghp_", "q~", "://"]);
+        let p = Prefilter::new(
+            ["pass", "password", "ghp_", "q~", "://"].into_iter().enumerate().map(|(i, k)| (k, i)),
+        );
         assert_eq!(hits(&p, "PGPASSWORD=x"), vec![(0, 2), (1, 2)]);
         assert_eq!(hits(&p, "tok ghp_abc https://h"), vec![(2, 4), (4, 17)]);
         assert_eq!(hits(&p, "abc8Q~xyz"), vec![(3, 4)]);

@@ -1274,7 +1274,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
     RuleSpec {
         id: "voyage-api-key",
         description: r#"Voyage AI API key"#,
-        keywords: &[r#"pa-"#],
+        keywords: &[r#"voyage"#],
         regex: r#"(?im)(?:voyage[\w]*(?:api_?key|token))[\w.-]{0,20}?\\?["']?\s*(?::=|=>|[:=])\s*\\?["'`]?(pa-[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_+/=-]|$)"#,
         secret_group: 1,
         min_entropy: 0.0,
@@ -1417,7 +1417,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
     RuleSpec {
         id: "gocardless-token",
         description: r#"GoCardless API token"#,
-        keywords: &[r#"live_"#, r#"sandbox_"#],
+        keywords: &[r#"gocardless"#],
         regex: r#"(?im)(?:gocardless[\w]*(?:token|key))[\w.-]{0,20}?\\?["']?\s*(?::=|=>|[:=])\s*\\?["'`]?((?:live|sandbox)_[A-Za-z0-9_=-]{40})(?:[^A-Za-z0-9_+/=-]|$)"#,
         secret_group: 1,
         min_entropy: 0.0,
@@ -1716,7 +1716,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
     RuleSpec {
         id: "mandrill-api-key",
         description: r#"Mandrill (Mailchimp Transactional) API key"#,
-        keywords: &[r#"md-"#],
+        keywords: &[r#"mandrill"#],
         regex: r#"(?im)(?:mandrill[\w]*key)[\w.-]{0,20}?\\?["']?\s*(?::=|=>|[:=])\s*\\?["'`]?(md-[A-Za-z0-9_-]{22})(?:[^A-Za-z0-9_+/=-]|$)"#,
         secret_group: 1,
         min_entropy: 0.0,
@@ -1755,7 +1755,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
     RuleSpec {
         id: "resend-api-key",
         description: r#"Resend API key"#,
-        keywords: &[r#"re_"#],
+        keywords: &[r#"resend"#],
         regex: r#"(?im)(?:resend[\w]*(?:api_?key|key))[\w.-]{0,20}?\\?["']?\s*(?::=|=>|[:=])\s*\\?["'`]?(re_[A-Za-z0-9_]{30,40})(?:[^A-Za-z0-9_+/=-]|$)"#,
         secret_group: 1,
         min_entropy: 0.0,
@@ -2236,7 +2236,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
     RuleSpec {
         id: "launchdarkly-token",
         description: r#"LaunchDarkly SDK key / API token"#,
-        keywords: &[r#"sdk-"#, r#"api-"#],
+        keywords: &[r#"launchdarkly"#, r#"ld_sdk_key"#],
         regex: r#"(?im)(?:launchdarkly[\w]*(?:key|token)|ld_sdk_key)[\w.-]{0,20}?\\?["']?\s*(?::=|=>|[:=])\s*\\?["'`]?((?:sdk|api)-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})(?:[^A-Za-z0-9_+/=-]|$)"#,
         secret_group: 1,
         min_entropy: 0.0,
