@@ -74,6 +74,19 @@ impl RuleRegex {
         self.pikevm.search(&mut cache, &input, caps);
     }
 
+    /// A match starting exactly at `start`, within `text[start..end]`.
+    fn search_anchored(&self, text: &[u8], start: usize, end: usize, caps: &mut Captures) {
+        let input = Input::new(text).range(start..end).anchored(regex_automata::Anchored::Yes);
+        if end - start <= self.backtrack.max_haystack_len() {
+            let mut cache = self.backtrack.create_cache();
+            if self.backtrack.try_search(&mut cache, &input, caps).is_ok() {
+                return;
+            }
+        }
+        let mut cache = self.pikevm.create_cache();
+        self.pikevm.search(&mut cache, &input, caps);
+    }
+
     fn create_captures(&self) -> Captures {
         self.pikevm.create_captures()
     }
@@ -103,8 +116,10 @@ pub(crate) fn warm_up() {
 
 /// Every accepted candidate in `text`, in no particular order and possibly overlapping.
 pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
-    // (rule, window start, window end) for every hit, merged per rule below.
+    // (rule, window start, window end) for every hit, merged per rule below; anchored searches
+    // (assignments) are kept apart, one per distinct start.
     let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+    let mut anchored: Vec<(usize, usize, usize)> = Vec::new();
     keywords().find_all(text, |hit| {
         let rule_index = hit.tag;
         let Some(rule) = RULES.get(rule_index) else { return };
@@ -112,9 +127,22 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             Window::Line => line_window(text, hit.start, hit.end),
             Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
             Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
+            Window::Assignment => {
+                let (line_start, line_end) = line_window(text, hit.start, hit.end);
+                anchored.push((rule_index, identifier_start(text, hit.start).max(line_start), line_end));
+                return;
+            }
         };
         windows.push((rule_index, start, end));
     });
+    anchored.sort_unstable();
+    anchored.dedup_by_key(|w| (w.0, w.1));
+    for (rule_index, start, end) in anchored {
+        let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
+        let mut caps = regex.create_captures();
+        regex.search_anchored(text, start, end, &mut caps);
+        accept_match(rule_index, rule, text, &caps, out);
+    }
     if windows.is_empty() {
         return;
     }
@@ -130,6 +158,20 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
         let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
         search_window(rule_index, rule, regex, text, start, end, out);
     }
+}
+
+/// Where an anchored assignment search starts for a keyword hit at `hit_start`: the delimiter
+/// before the identifier (`[A-Za-z0-9_.-]`, at most 128 bytes) that contains the hit, or the
+/// identifier itself at the start of the text.
+fn identifier_start(text: &[u8], hit_start: usize) -> usize {
+    let low = hit_start.saturating_sub(128);
+    let ident = text
+        .get(low..hit_start)
+        .and_then(|before| {
+            before.iter().rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        })
+        .map_or(low, |p| low + p + 1);
+    ident.saturating_sub(1)
 }
 
 fn line_window(text: &[u8], hit_start: usize, hit_end: usize) -> (usize, usize) {
@@ -160,19 +202,7 @@ fn search_window(
     while at < end {
         regex.search(text, at, end, &mut caps);
         let Some(whole) = caps.get_match() else { break };
-        let secret = if rule.secret_group == 0 {
-            (1..caps.group_len()).find_map(|g| caps.get_group(g))
-        } else {
-            caps.get_group(rule.secret_group)
-        };
-        if let Some(span) = secret {
-            let value = text.get(span.start..span.end).unwrap_or_default();
-            let before = text.get(..span.start).unwrap_or_default();
-            let after = text.get(span.end..).unwrap_or_default();
-            if filter::accept(rule, value, before, after) {
-                out.push(RawMatch { rule: rule_index, start: span.start, end: span.end });
-            }
-        }
+        let secret = accept_match(rule_index, rule, text, &caps, out);
         // Resume after the secret (not the whole match) so a trailing delimiter the regex
         // consumed can start the next match; always make progress.
         let resume = secret.map_or(whole.end(), |s| s.end);
@@ -181,6 +211,29 @@ fn search_window(
             break;
         }
     }
+}
+
+/// Records the secret of a match (if the filters accept it); returns its span.
+fn accept_match(
+    rule_index: usize,
+    rule: &RuleSpec,
+    text: &[u8],
+    caps: &Captures,
+    out: &mut Vec<RawMatch>,
+) -> Option<regex_automata::Span> {
+    caps.get_match()?;
+    let span = if rule.secret_group == 0 {
+        (1..caps.group_len()).find_map(|g| caps.get_group(g))
+    } else {
+        caps.get_group(rule.secret_group)
+    }?;
+    let value = text.get(span.start..span.end).unwrap_or_default();
+    let before = text.get(..span.start).unwrap_or_default();
+    let after = text.get(span.end..).unwrap_or_default();
+    if filter::accept(rule, value, before, after) {
+        out.push(RawMatch { rule: rule_index, start: span.start, end: span.end });
+    }
+    Some(span)
 }
 
 /// Widens `[start, end)` so it does not cut a UTF-8 sequence of `text` (valid or not).

@@ -94,6 +94,7 @@ mod tests {
     fn hits(prefilter: &Prefilter, text: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         prefilter.find_all(text.as_bytes(), |h| out.push((h.tag, h.start)));
+        out.sort_unstable_by_key(|&(tag, start)| (start, tag));
         out
     }
 

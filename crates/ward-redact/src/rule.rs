@@ -22,6 +22,9 @@ pub(crate) enum Window {
     /// From the hit to the end of its line (at most 512 bytes): tokens whose match starts with
     /// the keyword, so a hit inside an ordinary word (`pat` in `path`) fails within a few bytes.
     Prefix,
+    /// One anchored search starting just before the identifier that contains the hit:
+    /// `NAME=value` assignments, whose regex opens with a delimiter and the name.
+    Assignment,
     /// From the hit up to 64 KiB on: multi-line key blocks.
     Block,
 }
