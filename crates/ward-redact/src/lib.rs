@@ -1,1 +1,412 @@
 //! Secret detection and redaction (`[REDACTED:<rule>:<fingerprint>]`), with keyed fingerprints.
+//!
+//! ```
+//! use ward_redact::{FingerprintKey, Redactor};
+//! let redactor = Redactor::new(FingerprintKey::from_bytes(b"demo key"));
+//! let out = redactor.redact_text("export DB_PASSWORD=hunter2!");
+//! assert!(out.output.starts_with("export DB_PASSWORD=[REDACTED:secret-assignment:"));
+//! assert_eq!(out.findings[0].rule, "secret-assignment");
+//! ```
+//!
+//! - [`Redactor::redact_text`] scans arbitrary text.
+//! - [`Redactor::redact_json_str`] scans a JSON text on its *decoded* string values (escaping
+//!   hides secrets from naive patterns), including JSON nested inside strings, and maps every
+//!   match back to the original bytes, so valid JSON in gives valid JSON out.
+//! - [`Redactor::redact_json_value`] does the same in place on a parsed payload (the hook's
+//!   hot path).
+//! - [`Redactor::redact_bytes`] picks JSON or text for input of unknown shape (and survives
+//!   invalid UTF-8).
+//!
+//! Findings carry the rule, the span and the fingerprint, never the value. The fingerprint of a
+//! secret is the same wherever it was found (text, JSON, nested JSON), so events correlate.
+
+mod engine;
+mod filter;
+mod json;
+pub mod key;
+mod prefilter;
+mod rule;
+mod rules;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use key::{FingerprintKey, KeyError, KeySource};
+use rule::RuleKind;
+
+/// Nesting depth of JSON-inside-a-string that is still decoded and scanned.
+const MAX_NESTED_JSON: u8 = 3;
+
+/// One redacted secret. Never holds the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule that matched, e.g. `github-pat`.
+    pub rule: &'static str,
+    /// Byte span of the secret in the original input (for [`Redactor::redact_json_value`]: in
+    /// the string at `pointer`, before redaction).
+    pub start: usize,
+    pub end: usize,
+    /// Keyed fingerprint of the secret's (decoded) value; see [`key`].
+    pub fingerprint: String,
+    /// JSON pointer of the string value that held the secret ([`Redactor::redact_json_value`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
+
+impl Finding {
+    /// The audit record form.
+    pub fn record(&self) -> ward_model::RedactionRecord {
+        ward_model::RedactionRecord { rule: self.rule.to_string(), fingerprint: self.fingerprint.clone() }
+    }
+}
+
+/// Redacted text and what was redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redaction {
+    pub output: String,
+    pub findings: Vec<Finding>,
+}
+
+/// How [`Redactor::redact_bytes`] treats its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON if the input parses as JSON, else text.
+    Auto,
+    /// JSON; input that does not parse is an error.
+    Json,
+    /// Plain text (bytes; invalid UTF-8 is kept as is).
+    Text,
+}
+
+/// Redacted bytes, what was redacted, and how the input was treated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BytesRedaction {
+    pub output: Vec<u8>,
+    pub findings: Vec<Finding>,
+    /// [`Format::Json`] or [`Format::Text`]: what the input was treated as.
+    pub format: Format,
+}
+
+/// Why input could not be redacted. Never quotes the input.
+#[derive(Debug, thiserror::Error)]
+pub enum RedactError {
+    #[error("input is not valid JSON (line {line}, column {column}): {category}")]
+    InvalidJson { line: usize, column: usize, category: &'static str },
+    #[error("input is not valid UTF-8, so it cannot be JSON (first bad byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+}
+
+impl RedactError {
+    fn json(e: &serde_json::Error) -> RedactError {
+        let category = match e.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "data error",
+            serde_json::error::Category::Eof => "unexpected end of input",
+        };
+        RedactError::InvalidJson { line: e.line(), column: e.column(), category }
+    }
+}
+
+/// A rule as documented for users: its id and what it detects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub description: &'static str,
+}
+
+/// Every rule Ward ships.
+pub fn rules() -> impl Iterator<Item = RuleInfo> {
+    rules::RULES.iter().map(|r| RuleInfo { id: r.id, description: r.description })
+}
+
+/// Builds the keyword prefilter now (it is otherwise built on first use). Rule regexes stay lazy.
+pub fn warm_up() {
+    engine::warm_up();
+}
+
+/// A secret located in some scanned text: rule index, byte span, fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Hit {
+    rule: usize,
+    start: usize,
+    end: usize,
+    fingerprint: String,
+}
+
+/// Redacts secrets under one fingerprint key. Cheap to create: the rule set is global, built
+/// lazily and shared by every `Redactor` of the process.
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    key: FingerprintKey,
+}
+
+impl Redactor {
+    pub fn new(key: FingerprintKey) -> Redactor {
+        Redactor { key }
+    }
+
+    /// The fingerprint `value` gets when redacted (what `ward redact --fingerprint` prints).
+    pub fn fingerprint(&self, value: &[u8]) -> String {
+        self.key.fingerprint(value)
+    }
+
+    /// Redacts secrets in arbitrary text.
+    pub fn redact_text(&self, text: &str) -> Redaction {
+        let hits = self.scan_plain(text.as_bytes());
+        let output = String::from_utf8(replace(text.as_bytes(), &hits))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Redaction { output, findings: self.findings(hits, None) }
+    }
+
+    /// Finds secrets in text without producing redacted output (scanner, audit).
+    pub fn find_in_text(&self, text: &[u8]) -> Vec<Finding> {
+        self.findings(self.scan_plain(text), None)
+    }
+
+    /// Redacts a JSON text, scanning decoded string values; the output is valid JSON.
+    pub fn redact_json_str(&self, json: &str) -> Result<Redaction, RedactError> {
+        serde_json::from_str::<serde::de::IgnoredAny>(json).map_err(|e| RedactError::json(&e))?;
+        let hits = self.scan_json(json, 0);
+        let output = String::from_utf8(replace(json.as_bytes(), &hits))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(Redaction { output, findings: self.findings(hits, None) })
+    }
+
+    /// Redacts input of the given (or detected) format. Never panics, whatever the bytes.
+    pub fn redact_bytes(&self, input: &[u8], format: Format) -> Result<BytesRedaction, RedactError> {
+        let as_json = match format {
+            Format::Text => false,
+            Format::Json => true,
+            Format::Auto => {
+                let start = input.iter().position(|b| !b.is_ascii_whitespace());
+                // `from_slice` skips ignored strings without checking their UTF-8, so check it here.
+                matches!(start.and_then(|s| input.get(s)), Some(b'{' | b'['))
+                    && std::str::from_utf8(input).is_ok()
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(input).is_ok()
+            }
+        };
+        if as_json {
+            let text =
+                std::str::from_utf8(input).map_err(|e| RedactError::NotUtf8 { offset: e.valid_up_to() })?;
+            let redaction = self.redact_json_str(text)?;
+            return Ok(BytesRedaction {
+                output: redaction.output.into_bytes(),
+                findings: redaction.findings,
+                format: Format::Json,
+            });
+        }
+        let hits = self.scan_plain(input);
+        Ok(BytesRedaction {
+            output: replace(input, &hits),
+            findings: self.findings(hits, None),
+            format: Format::Text,
+        })
+    }
+
+    /// Redacts every string value of a parsed JSON payload in place and returns the findings,
+    /// each with the JSON pointer of its string and the span within it. Object keys are not
+    /// scanned (they are names, and rewriting them would change the payload's shape), but each
+    /// value is scanned together with its key, so `{"DB_PASSWORD": "…"}` is caught.
+    pub fn redact_json_value(&self, value: &mut Value) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let mut pointer = String::new();
+        self.walk_value(value, None, &mut pointer, &mut findings);
+        findings
+    }
+
+    fn walk_value(
+        &self,
+        value: &mut Value,
+        context: Option<(&str, &'static str)>,
+        pointer: &mut String,
+        out: &mut Vec<Finding>,
+    ) {
+        match value {
+            Value::String(s) => {
+                let hits = self.scan_string(s, context, 0);
+                if !hits.is_empty() {
+                    let redacted = replace(s.as_bytes(), &hits);
+                    out.extend(self.findings(hits, Some(pointer.as_str())));
+                    *s = String::from_utf8(redacted)
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                }
+            }
+            Value::Array(items) => {
+                let mut previous = String::new();
+                for (index, item) in items.iter_mut().enumerate() {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&index.to_string());
+                    let context = (!previous.is_empty()).then_some((previous.as_str(), " "));
+                    let text = item.as_str().map(str::to_string);
+                    self.walk_value(item, context, pointer, out);
+                    pointer.truncate(len);
+                    if let Some(text) = text {
+                        if !previous.is_empty() {
+                            previous.push(' ');
+                        }
+                        previous.push_str(&text);
+                        if previous.len() > 256 {
+                            let mut cut = previous.len() - 256;
+                            while !previous.is_char_boundary(cut) {
+                                cut += 1;
+                            }
+                            previous.drain(..cut);
+                        }
+                    }
+                }
+            }
+            Value::Object(members) => {
+                for (key, item) in members.iter_mut() {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    let context = (key.len() <= 256).then_some((key.as_str(), "="));
+                    self.walk_value(item, context, pointer, out);
+                    pointer.truncate(len);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
+    /// Secrets in plain text: detected, filtered, snapped to UTF-8 boundaries, fingerprinted,
+    /// overlaps resolved.
+    fn scan_plain(&self, text: &[u8]) -> Vec<Hit> {
+        let mut raw = Vec::new();
+        engine::detect(text, &mut raw);
+        let hits = raw
+            .into_iter()
+            .map(|m| {
+                let (start, end) = engine::snap_to_chars(text, m.start, m.end);
+                let fingerprint = self.key.fingerprint(text.get(start..end).unwrap_or_default());
+                Hit { rule: m.rule, start, end, fingerprint }
+            })
+            .collect();
+        resolve(hits)
+    }
+
+    /// Secrets in one decoded string value, scanned after its context (key or preceding argv
+    /// elements) and, when the string is itself JSON, on its own decoded strings too. Spans are
+    /// in `value`.
+    fn scan_string(&self, value: &str, context: Option<(&str, &'static str)>, depth: u8) -> Vec<Hit> {
+        let mut hits = match context {
+            Some((context, separator)) => {
+                let mut buffer = String::with_capacity(context.len() + separator.len() + value.len());
+                buffer.push_str(context);
+                buffer.push_str(separator);
+                let offset = buffer.len();
+                buffer.push_str(value);
+                self.scan_plain(buffer.as_bytes())
+                    .into_iter()
+                    .filter(|h| h.end > offset)
+                    .map(|h| Hit { start: h.start.max(offset) - offset, end: h.end - offset, ..h })
+                    .collect()
+            }
+            None => self.scan_plain(value.as_bytes()),
+        };
+        if depth < MAX_NESTED_JSON && json::looks_like_json(value) {
+            hits.extend(self.scan_json(value, depth + 1));
+            hits = resolve(hits);
+        }
+        hits
+    }
+
+    /// Secrets in a (valid) JSON text's string values, as spans of the JSON text.
+    fn scan_json(&self, json: &str, depth: u8) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        json::walk_strings(json, |string| {
+            let decoded = json::decode(string.raw);
+            let context = string.context.map(|c| (c, string.separator));
+            for hit in self.scan_string(&decoded.text, context, depth) {
+                let (start, end) = decoded.raw_span(hit.start, hit.end);
+                hits.push(Hit { start: string.raw_start + start, end: string.raw_start + end, ..hit });
+            }
+        });
+        resolve(hits)
+    }
+
+    fn findings(&self, hits: Vec<Hit>, pointer: Option<&str>) -> Vec<Finding> {
+        hits.into_iter()
+            .map(|h| Finding {
+                rule: engine::rule_id(h.rule),
+                start: h.start,
+                end: h.end,
+                fingerprint: h.fingerprint,
+                pointer: pointer.map(str::to_string),
+            })
+            .collect()
+    }
+}
+
+/// Sorted, non-overlapping hits: overlapping hits merge into their union, credited to the more
+/// trusted rule (provider over structural over generic, then the longer match).
+fn resolve(mut hits: Vec<Hit>) -> Vec<Hit> {
+    hits.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut resolved: Vec<Hit> = Vec::with_capacity(hits.len());
+    for hit in hits {
+        match resolved.last_mut() {
+            Some(last) if hit.start < last.end => {
+                if rank(&hit) > rank(last) {
+                    last.rule = hit.rule;
+                    last.fingerprint = hit.fingerprint;
+                }
+                last.end = last.end.max(hit.end);
+            }
+            _ => resolved.push(hit),
+        }
+    }
+    resolved
+}
+
+fn rank(hit: &Hit) -> (RuleKind, usize) {
+    (rules::RULES.get(hit.rule).map_or(RuleKind::Generic, |r| r.kind), hit.end - hit.start)
+}
+
+/// `input` with each hit's span replaced by `[REDACTED:<rule>:<fingerprint>]`. Hits must be
+/// sorted and non-overlapping (as [`resolve`] returns them).
+fn replace(input: &[u8], hits: &[Hit]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() + hits.len() * 32);
+    let mut at = 0;
+    for hit in hits {
+        if hit.start < at || hit.end > input.len() || hit.start > hit.end {
+            continue;
+        }
+        out.extend_from_slice(input.get(at..hit.start).unwrap_or_default());
+        out.extend_from_slice(b"[REDACTED:");
+        out.extend_from_slice(engine::rule_id(hit.rule).as_bytes());
+        out.push(b':');
+        out.extend_from_slice(hit.fingerprint.as_bytes());
+        out.push(b']');
+        at = hit.end;
+    }
+    out.extend_from_slice(input.get(at..).unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests;
+
+/// The fuzz target's body: redacts arbitrary bytes in every format under a fixed key, and
+/// checks the invariants (JSON in gives JSON out; findings lie inside the input). Panics only
+/// when an invariant is broken.
+pub fn fuzz_redact(input: &[u8]) {
+    let redactor = Redactor::new(FingerprintKey::from_bytes(b"fuzz"));
+    for format in [Format::Auto, Format::Text, Format::Json] {
+        if let Ok(out) = redactor.redact_bytes(input, format) {
+            for f in &out.findings {
+                assert!(f.start <= f.end && f.end <= input.len(), "finding outside the input");
+            }
+            if out.format == Format::Json {
+                assert!(
+                    serde_json::from_slice::<serde::de::IgnoredAny>(&out.output).is_ok(),
+                    "JSON in, not JSON out"
+                );
+            }
+        }
+    }
+    if let Ok(mut value) = serde_json::from_slice::<Value>(input) {
+        let _ = redactor.redact_json_value(&mut value);
+    }
+}

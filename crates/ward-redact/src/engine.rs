@@ -1,0 +1,257 @@
+//! The detection engine: a keyword prefilter over the input, then each hit rule's regex
+//! (compiled on first use, ASCII-only) run on a bounded window around the hit.
+//!
+//! Cost model: building the keyword prefilter (see `prefilter`) is the only per-process set-up,
+//! and it takes microseconds; a rule's regex is compiled the first time one of its keywords
+//! occurs, so a hook call pays only for the few rules its payload touches. Each regex search is
+//! confined to the line around the keyword (or 64 KiB for key blocks), so even rules that start
+//! with a character class cannot go quadratic on large inputs.
+
+use std::sync::OnceLock;
+
+use regex_automata::nfa::thompson::{self, backtrack::BoundedBacktracker, pikevm::PikeVM};
+use regex_automata::util::captures::Captures;
+use regex_automata::util::syntax;
+use regex_automata::Input;
+
+use crate::filter;
+use crate::prefilter::Prefilter;
+use crate::rule::{RuleSpec, Window};
+use crate::rules::RULES;
+
+/// How far a line window reaches either side of a keyword hit.
+const LINE_REACH: usize = 512;
+/// How far a block window reaches after a keyword hit.
+const BLOCK_REACH: usize = 64 * 1024;
+
+/// A candidate secret: the rule that found it and the secret's byte span in the scanned text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawMatch {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The keyword prefilter over every rule's keywords, tagged with the rule's index.
+fn keywords() -> &'static Prefilter {
+    static KEYWORDS: OnceLock<Prefilter> = OnceLock::new();
+    KEYWORDS.get_or_init(|| {
+        Prefilter::new(
+            RULES.iter().enumerate().flat_map(|(index, rule)| rule.keywords.iter().map(move |k| (*k, index))),
+        )
+    })
+}
+
+/// The compiled regex of rule `index`, compiled on first use. `None` if it does not compile
+/// (a data-file bug the rule tests catch), in which case the rule is skipped.
+fn compiled(index: usize) -> Option<&'static RuleRegex> {
+    static COMPILED: OnceLock<Vec<OnceLock<Option<RuleRegex>>>> = OnceLock::new();
+    let slots = COMPILED.get_or_init(|| RULES.iter().map(|_| OnceLock::new()).collect());
+    let rule = RULES.get(index)?;
+    slots.get(index)?.get_or_init(|| compile(rule.regex).ok()).as_ref()
+}
+
+/// A compiled rule regex. Only the Thompson NFA is built (parse + compile, ~0.1 ms for the
+/// largest rules); the bounded backtracker and the PikeVM run directly on it and cost nothing
+/// more to build. A `meta::Regex` would also build a reverse NFA and literal prefilters, which
+/// roughly triples the compile time paid on a hook call, for speed that short windows don't need.
+pub(crate) struct RuleRegex {
+    backtrack: BoundedBacktracker,
+    pikevm: PikeVM,
+}
+
+impl RuleRegex {
+    /// Leftmost-first match in `text[start..end]` (look-around sees the whole text), into `caps`.
+    fn search(&self, text: &[u8], start: usize, end: usize, caps: &mut Captures) {
+        let input = Input::new(text).range(start..end);
+        if end - start <= self.backtrack.max_haystack_len() {
+            let mut cache = self.backtrack.create_cache();
+            if self.backtrack.try_search(&mut cache, &input, caps).is_ok() {
+                return;
+            }
+        }
+        let mut cache = self.pikevm.create_cache();
+        self.pikevm.search(&mut cache, &input, caps);
+    }
+
+    /// A match starting exactly at `start`, within `text[start..end]`.
+    fn search_anchored(&self, text: &[u8], start: usize, end: usize, caps: &mut Captures) {
+        let input = Input::new(text).range(start..end).anchored(regex_automata::Anchored::Yes);
+        if end - start <= self.backtrack.max_haystack_len() {
+            let mut cache = self.backtrack.create_cache();
+            if self.backtrack.try_search(&mut cache, &input, caps).is_ok() {
+                return;
+            }
+        }
+        let mut cache = self.pikevm.create_cache();
+        self.pikevm.search(&mut cache, &input, caps);
+    }
+
+    fn create_captures(&self) -> Captures {
+        self.pikevm.create_captures()
+    }
+}
+
+/// Compiles a rule regex: ASCII-only (no Unicode tables, so small and fast to build), bytes
+/// (input need not be UTF-8), multi-line (`^`/`$` also match at line boundaries, since windows
+/// start and end at lines), with bounded size.
+pub(crate) fn compile(pattern: &str) -> Result<RuleRegex, Box<thompson::BuildError>> {
+    let nfa = thompson::Compiler::new()
+        .syntax(syntax::Config::new().unicode(false).utf8(false).multi_line(true))
+        .configure(thompson::Config::new().utf8(false).shrink(false).nfa_size_limit(Some(2 << 20)))
+        .build(pattern)
+        .map_err(Box::new)?;
+    let backtrack = BoundedBacktracker::builder()
+        .configure(BoundedBacktracker::config().visited_capacity(1 << 20))
+        .build_from_nfa(nfa.clone())
+        .map_err(Box::new)?;
+    let pikevm = PikeVM::builder().build_from_nfa(nfa).map_err(Box::new)?;
+    Ok(RuleRegex { backtrack, pikevm })
+}
+
+/// Builds the prefilter now rather than on the first scan (for long-lived processes).
+pub(crate) fn warm_up() {
+    let _ = keywords();
+}
+
+/// Every accepted candidate in `text`, in no particular order and possibly overlapping.
+pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
+    // (rule, window start, window end) for every hit, merged per rule below; anchored searches
+    // (assignments) are kept apart, one per distinct start.
+    let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+    let mut anchored: Vec<(usize, usize, usize)> = Vec::new();
+    keywords().find_all(text, |hit| {
+        let rule_index = hit.tag;
+        let Some(rule) = RULES.get(rule_index) else { return };
+        let (start, end) = match rule.window {
+            Window::Line => line_window(text, hit.start, hit.end),
+            Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
+            Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
+            Window::Assignment => {
+                let (line_start, line_end) = line_window(text, hit.start, hit.end);
+                anchored.push((rule_index, identifier_start(text, hit.start).max(line_start), line_end));
+                return;
+            }
+        };
+        windows.push((rule_index, start, end));
+    });
+    anchored.sort_unstable();
+    anchored.dedup_by_key(|w| (w.0, w.1));
+    for (rule_index, start, end) in anchored {
+        let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
+        let mut caps = regex.create_captures();
+        regex.search_anchored(text, start, end, &mut caps);
+        accept_match(rule_index, rule, text, &caps, out);
+    }
+    if windows.is_empty() {
+        return;
+    }
+    windows.sort_unstable();
+    let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
+    for (rule, start, end) in windows {
+        match merged.last_mut() {
+            Some(last) if last.0 == rule && start <= last.2 => last.2 = last.2.max(end),
+            _ => merged.push((rule, start, end)),
+        }
+    }
+    for (rule_index, start, end) in merged {
+        let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
+        search_window(rule_index, rule, regex, text, start, end, out);
+    }
+}
+
+/// Where an anchored assignment search starts for a keyword hit at `hit_start`: the delimiter
+/// before the identifier (`[A-Za-z0-9_.-]`, at most 128 bytes) that contains the hit, or the
+/// identifier itself at the start of the text.
+fn identifier_start(text: &[u8], hit_start: usize) -> usize {
+    let low = hit_start.saturating_sub(128);
+    let ident = text
+        .get(low..hit_start)
+        .and_then(|before| {
+            before.iter().rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        })
+        .map_or(low, |p| low + p + 1);
+    ident.saturating_sub(1)
+}
+
+fn line_window(text: &[u8], hit_start: usize, hit_end: usize) -> (usize, usize) {
+    let low = hit_start.saturating_sub(LINE_REACH);
+    let start = text
+        .get(low..hit_start)
+        .and_then(|before| before.iter().rposition(|b| *b == b'\n'))
+        .map_or(low, |p| low + p + 1);
+    let high = text.len().min(hit_end + LINE_REACH);
+    let end = text
+        .get(hit_end..high)
+        .and_then(|after| after.iter().position(|b| *b == b'\n'))
+        .map_or(high, |p| hit_end + p);
+    (start, end.max(start))
+}
+
+fn search_window(
+    rule_index: usize,
+    rule: &RuleSpec,
+    regex: &RuleRegex,
+    text: &[u8],
+    start: usize,
+    end: usize,
+    out: &mut Vec<RawMatch>,
+) {
+    let mut caps = regex.create_captures();
+    let mut at = start;
+    while at < end {
+        regex.search(text, at, end, &mut caps);
+        let Some(whole) = caps.get_match() else { break };
+        let secret = accept_match(rule_index, rule, text, &caps, out);
+        // Resume after the secret (not the whole match) so a trailing delimiter the regex
+        // consumed can start the next match; always make progress.
+        let resume = secret.map_or(whole.end(), |s| s.end);
+        at = if resume > at { resume } else { at + 1 };
+        if whole.is_empty() && whole.end() >= end {
+            break;
+        }
+    }
+}
+
+/// Records the secret of a match (if the filters accept it); returns its span.
+fn accept_match(
+    rule_index: usize,
+    rule: &RuleSpec,
+    text: &[u8],
+    caps: &Captures,
+    out: &mut Vec<RawMatch>,
+) -> Option<regex_automata::Span> {
+    caps.get_match()?;
+    let span = if rule.secret_group == 0 {
+        (1..caps.group_len()).find_map(|g| caps.get_group(g))
+    } else {
+        caps.get_group(rule.secret_group)
+    }?;
+    let value = text.get(span.start..span.end).unwrap_or_default();
+    let before = text.get(..span.start).unwrap_or_default();
+    let after = text.get(span.end..).unwrap_or_default();
+    if filter::accept(rule, value, before, after) {
+        out.push(RawMatch { rule: rule_index, start: span.start, end: span.end });
+    }
+    Some(span)
+}
+
+/// Widens `[start, end)` so it does not cut a UTF-8 sequence of `text` (valid or not).
+pub(crate) fn snap_to_chars(text: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
+    let is_continuation = |b: Option<&u8>| matches!(b, Some(b) if b & 0xC0 == 0x80);
+    let mut back = 0;
+    while start > 0 && back < 3 && is_continuation(text.get(start)) {
+        start -= 1;
+        back += 1;
+    }
+    let mut forward = 0;
+    while end < text.len() && forward < 3 && is_continuation(text.get(end)) {
+        end += 1;
+        forward += 1;
+    }
+    (start, end)
+}
+
+pub(crate) fn rule_id(index: usize) -> &'static str {
+    RULES.get(index).map_or("unknown", |r| r.id)
+}

@@ -1,0 +1,370 @@
+//! Filters that keep what only looks like a secret: placeholders and documentation examples,
+//! variable references, code, and benign random-looking values (digests, UUIDs, public keys).
+
+use crate::rule::{RuleKind, RuleSpec};
+
+/// Whether the candidate `secret` (found by `rule`; `after` is the haystack following it) should
+/// be redacted.
+pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]) -> bool {
+    if secret.is_empty() || is_reference(secret) || is_placeholder(secret) {
+        return false;
+    }
+    if rule.allow.iter().any(|allowed| contains(secret, allowed.as_bytes())) {
+        return false;
+    }
+    if rule.min_entropy > 0.0 && shannon_entropy(secret) < rule.min_entropy {
+        return false;
+    }
+    if rule.kind == RuleKind::Generic
+        && (looks_benign(secret)
+            || looks_like_code(secret, after)
+            || names_a_non_secret_token(before)
+            || (spaced_assignment(before) && is_plain_identifier(secret)))
+    {
+        return false;
+    }
+    true
+}
+
+/// `$VAR`, `${VAR}`, `$(cmd)`, `${{ secrets.X }}`, `%VAR%`, `{{ .Values.x }}`, `#{x}`, `<token>`.
+pub(crate) fn is_reference(secret: &[u8]) -> bool {
+    match secret {
+        [b'$', ..] | [b'<', ..] | [b'{', ..] | [b'#', b'{', ..] => true,
+        [b'%', rest @ ..] => {
+            rest.last() == Some(&b'%')
+                && rest.len() >= 2
+                && rest[..rest.len() - 1].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        }
+        _ => false,
+    }
+}
+
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "example",
+    "placeholder",
+    "dummy",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "redacted",
+    "your_",
+    "your-",
+    "yourtoken",
+    "yourkey",
+    "yourpass",
+    "yoursecret",
+    "xxxx",
+    "****",
+    "....",
+    "…",
+    "{{",
+    "}}",
+    "replace_me",
+    "replace-me",
+    "replaceme",
+    "insert_",
+    "insert-your",
+    "fake",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "foobar",
+    "lorem",
+    "0123456",
+    "abcdefgh",
+    "<",
+    ">",
+    "%s",
+    "sample",
+];
+
+/// Whole values that stand for "a password goes here" (`postgres://user:password@host`).
+const EXACT_PLACEHOLDERS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "pw",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "key",
+    "user",
+    "username",
+    "foo",
+    "bar",
+    "baz",
+    "test",
+    "null",
+    "none",
+    "mypassword",
+    "mysecret",
+    "mytoken",
+];
+
+/// Documentation examples and templates: `AKIA…EXAMPLE`, `xxxx`, `<token>`, `your_api_key`,
+/// a single character repeated, sequential runs.
+pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    if EXACT_PLACEHOLDERS.iter().any(|p| p.as_bytes() == lower.as_slice()) {
+        return true;
+    }
+    if PLACEHOLDER_MARKERS.iter().any(|marker| contains(&lower, marker.as_bytes())) {
+        return true;
+    }
+    if secret.len() >= 8 {
+        let mut counts = [0usize; 256];
+        for &b in secret {
+            counts[usize::from(b)] += 1;
+        }
+        let dominant = counts.iter().copied().max().unwrap_or(0);
+        if dominant * 10 > secret.len() * 4 {
+            return true;
+        }
+    }
+    false
+}
+
+const CODE_WORDS: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "none",
+    "nil",
+    "undefined",
+    "string",
+    "str",
+    "bool",
+    "boolean",
+    "int",
+    "number",
+    "object",
+    "any",
+    "function",
+    "required",
+    "optional",
+    "self",
+    "this",
+    "default",
+    "empty",
+    "value",
+    "test",
+    "testing",
+    "admin",
+    "root",
+    "secret",
+    "password",
+    "passwd",
+    "token",
+    "hidden",
+    "prompt",
+    "stdin",
+    "env",
+    "file",
+    "masked",
+    "unset",
+    "enabled",
+    "disabled",
+    "on",
+    "off",
+    "yes",
+    "no",
+];
+
+const SECRET_WORDS: &[&str] = &["password", "passwd", "secret", "token", "api_key", "apikey", "credential"];
+
+/// Values a secret-named assignment commonly holds in code or docs that are not secrets:
+/// identifiers, dotted paths, calls and subscripts, file paths, URLs, small numbers.
+fn looks_like_code(secret: &[u8], after: &[u8]) -> bool {
+    if matches!(after.first(), Some(b'(' | b'[' | b'.')) {
+        return true;
+    }
+    let trimmed = secret.strip_suffix(b",").or_else(|| secret.strip_suffix(b";")).unwrap_or(secret);
+    if trimmed.len() != secret.len() && trimmed.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        // `password: String,` / `token: Token;`: a field declaration.
+        return true;
+    }
+    let lower = secret.to_ascii_lowercase();
+    if CODE_WORDS.iter().any(|w| w.as_bytes() == lower.as_slice()) {
+        return true;
+    }
+    if SECRET_WORDS.iter().any(|w| contains(&lower, w.as_bytes())) {
+        return true;
+    }
+    if secret.iter().all(u8::is_ascii_digit) && secret.len() < 6 {
+        return true;
+    }
+    if matches!(secret, [b'/', ..] | [b'.', b'/', ..] | [b'~', b'/', ..])
+        || lower.starts_with(b"http://")
+        || lower.starts_with(b"https://")
+        || lower.starts_with(b"file:")
+        || lower.starts_with(b"env:")
+    {
+        return true;
+    }
+    // snake_case identifier without digits (`user_password`, `access_tok`).
+    if secret.contains(&b'_') && secret.iter().all(|b| b.is_ascii_lowercase() || *b == b'_') {
+        return true;
+    }
+    // Dotted identifier path (`os.environ.get`, `config.db.pass`, `process.env.TOKEN`).
+    if secret.contains(&b'.')
+        && secret.split(|b| *b == b'.').all(|seg| {
+            matches!(seg.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
+                && seg.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        })
+        && secret.first().is_some_and(u8::is_ascii_lowercase)
+    {
+        return true;
+    }
+    false
+}
+
+/// `name = value` with a space before `=` is how code assigns; an unquoted value there that is a
+/// plain identifier (`await`, `getToken`, `None`) is code, not a password.
+fn spaced_assignment(before: &[u8]) -> bool {
+    let mut end = before.len();
+    while end > 0 && matches!(before.get(end - 1), Some(b'"' | b'\'' | b' ' | b'\t')) {
+        end -= 1;
+    }
+    if before.get(end.wrapping_sub(1)) != Some(&b'=') {
+        return false;
+    }
+    end -= 1;
+    if before.get(end.wrapping_sub(1)) == Some(&b':') {
+        end -= 1;
+    }
+    matches!(before.get(end.wrapping_sub(1)), Some(b' ' | b'\t'))
+}
+
+fn is_plain_identifier(secret: &[u8]) -> bool {
+    matches!(secret.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
+        && secret.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_')
+}
+
+/// Tokens that are named like secrets but are not credentials: pagination and sync cursors.
+fn names_a_non_secret_token(before: &[u8]) -> bool {
+    const NAMES: &[&str] = &[
+        "page_token",
+        "pagetoken",
+        "page-token",
+        "next_token",
+        "nexttoken",
+        "sync_token",
+        "synctoken",
+        "continuation_token",
+        "continuationtoken",
+        "cursor_token",
+    ];
+    let tail = &before[before.len().saturating_sub(40)..];
+    let lower = tail.to_ascii_lowercase();
+    NAMES.iter().any(|n| contains(&lower, n.as_bytes()))
+}
+
+/// Random-looking but public or non-secret: digests, UUIDs, public keys, certificates.
+fn looks_benign(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    const PREFIXES: &[&str] = &[
+        "sha1-",
+        "sha256-",
+        "sha384-",
+        "sha512-",
+        "sha1:",
+        "sha256:",
+        "sha384:",
+        "sha512:",
+        "md5:",
+        "ssh-rsa",
+        "ssh-ed25519",
+        "ssh-dss",
+        "ecdsa-sha2-",
+        "sk-ssh-",
+        "-----begin certificate",
+        "-----begin public key",
+        "-----begin ssh2 public key",
+        "-----begin rsa public key",
+        "-----begin pgp public",
+    ];
+    PREFIXES.iter().any(|p| lower.starts_with(p.as_bytes())) || is_uuid(secret)
+}
+
+/// 8-4-4-4-12 hex.
+pub(crate) fn is_uuid(s: &[u8]) -> bool {
+    s.len() == 36
+        && s.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// Shannon entropy in bits per byte.
+pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[usize::from(b)] += 1;
+    }
+    let len = s.len() as f64;
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| {
+            let p = f64::from(*c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_recognised() {
+        for r in
+            ["$TOKEN", "${TOKEN}", "$(cat f)", "${{ secrets.X }}", "%API_KEY%", "{{ .Values.pw }}", "<token>"]
+        {
+            assert!(is_reference(r.as_bytes()), "{r}");
+        }
+        for r in ["hunter2", "50%off", "a$b"] {
+            assert!(!is_reference(r.as_bytes()), "{r}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for p in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "xxxxxxxxxxxx",
+            "your_api_key_here",
+            "aaaaaaaaaaaaaaaa",
+            "sk_live_00000000000000000000",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for p in ["hunter2!", "ghp_R4nd0mL00k1ngT0k3nW1thD1g1ts9xQz", "Tr0ub4dor&3"] {
+            assert!(!is_placeholder(p.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn entropy_orders_random_above_repetitive() {
+        assert!(shannon_entropy(b"aaaa") < 0.01);
+        assert!(shannon_entropy(b"q8Zr2LmX0pWv") > 3.0);
+        assert_eq!(shannon_entropy(b""), 0.0);
+    }
+
+    #[test]
+    fn uuid_shape() {
+        assert!(is_uuid(b"0b6a3c4e-1f2d-4a5b-8c7d-9e0f1a2b3c4d"));
+        assert!(!is_uuid(b"0b6a3c4e-1f2d-4a5b-8c7d-9e0f1a2b3c4"));
+    }
+}

@@ -1,0 +1,260 @@
+//! JSON string decoding with an offset map, and a walk over a JSON text's string values with
+//! the context each one appears in (its object key, or the string elements before it in an
+//! array, which is how argv-style arrays spell `["--password", "…"]`).
+
+use std::borrow::Cow;
+
+/// Longest context carried into a value's scan: enough for a key or a few argv elements.
+const MAX_CONTEXT: usize = 256;
+
+/// A decoded JSON string and where each decoded byte came from in the raw (escaped) text.
+pub(crate) struct Decoded<'a> {
+    pub text: Cow<'a, str>,
+    /// `map[i]` is the raw offset of the escape that produced decoded byte `i`; one extra entry
+    /// holds the raw length. `None` when nothing was escaped (the map is the identity).
+    map: Option<Vec<usize>>,
+}
+
+impl Decoded<'_> {
+    /// The raw span that decoded span `[start, end)` (on char boundaries) came from.
+    pub fn raw_span(&self, start: usize, end: usize) -> (usize, usize) {
+        match &self.map {
+            None => (start, end),
+            Some(map) => {
+                let last = map.last().copied().unwrap_or(0);
+                (map.get(start).copied().unwrap_or(last), map.get(end).copied().unwrap_or(last))
+            }
+        }
+    }
+}
+
+/// Decodes the contents of a JSON string literal (without its quotes). Lenient: an invalid
+/// escape is kept literally and a lone surrogate becomes U+FFFD, so this never fails.
+pub(crate) fn decode(raw: &str) -> Decoded<'_> {
+    if !raw.contains('\\') {
+        return Decoded { text: Cow::Borrowed(raw), map: None };
+    }
+    let bytes = raw.as_bytes();
+    let mut text = String::with_capacity(raw.len());
+    let mut map: Vec<usize> = Vec::with_capacity(raw.len() + 1);
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some(offset) = raw.get(i..).and_then(|rest| rest.find('\\')) else {
+            push_run(&mut text, &mut map, raw.get(i..).unwrap_or_default(), i);
+            break;
+        };
+        push_run(&mut text, &mut map, raw.get(i..i + offset).unwrap_or_default(), i);
+        let escape_start = i + offset;
+        let (ch, consumed) = decode_escape(bytes, escape_start);
+        let mut buf = [0u8; 4];
+        for _ in 0..ch.encode_utf8(&mut buf).len() {
+            map.push(escape_start);
+        }
+        text.push(ch);
+        i = escape_start + consumed;
+    }
+    map.push(bytes.len());
+    Decoded { text: Cow::Owned(text), map: Some(map) }
+}
+
+fn push_run(text: &mut String, map: &mut Vec<usize>, run: &str, at: usize) {
+    text.push_str(run);
+    map.extend(at..at + run.len());
+}
+
+/// Decodes the escape at `bytes[at] == b'\\'`; returns the char and the raw bytes consumed.
+fn decode_escape(bytes: &[u8], at: usize) -> (char, usize) {
+    let simple = match bytes.get(at + 1) {
+        Some(b'"') => Some('"'),
+        Some(b'\\') => Some('\\'),
+        Some(b'/') => Some('/'),
+        Some(b'b') => Some('\u{8}'),
+        Some(b'f') => Some('\u{c}'),
+        Some(b'n') => Some('\n'),
+        Some(b'r') => Some('\r'),
+        Some(b't') => Some('\t'),
+        Some(b'u') => None,
+        // Invalid or truncated escape: keep the backslash as is.
+        _ => return ('\\', 1),
+    };
+    if let Some(ch) = simple {
+        return (ch, 2);
+    }
+    let Some(high) = hex4(bytes, at + 2) else { return ('\\', 1) };
+    if (0xD800..0xDC00).contains(&high) {
+        if bytes.get(at + 6) == Some(&b'\\') && bytes.get(at + 7) == Some(&b'u') {
+            if let Some(low) = hex4(bytes, at + 8).filter(|low| (0xDC00..0xE000).contains(low)) {
+                let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+                return (char::from_u32(code).unwrap_or('\u{FFFD}'), 12);
+            }
+        }
+        return ('\u{FFFD}', 6);
+    }
+    (char::from_u32(high).unwrap_or('\u{FFFD}'), 6)
+}
+
+fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
+    let digits = bytes.get(at..at + 4)?;
+    let text = std::str::from_utf8(digits).ok()?;
+    u32::from_str_radix(text, 16).ok()
+}
+
+/// A string value found by [`walk_strings`].
+pub(crate) struct StringValue<'t> {
+    /// Raw (escaped) contents, without quotes, and where they start in the JSON text.
+    pub raw: &'t str,
+    pub raw_start: usize,
+    /// The member key, or the preceding string elements of the array joined by spaces.
+    pub context: Option<&'t str>,
+    /// What joins context and value when scanning: `=` after a key, a space in an array.
+    pub separator: &'static str,
+}
+
+enum Frame {
+    Object { expecting_key: bool, key: Option<String> },
+    Array { previous: String },
+}
+
+/// Calls `visit` for every string value (not keys) of the JSON text, in order. Works on any
+/// input without panicking; meaningful results need valid JSON (callers validate first).
+pub(crate) fn walk_strings(json: &str, mut visit: impl FnMut(StringValue<'_>)) {
+    let bytes = json.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'{' => stack.push(Frame::Object { expecting_key: true, key: None }),
+            b'[' => stack.push(Frame::Array { previous: String::new() }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => {
+                if let Some(Frame::Object { expecting_key, .. }) = stack.last_mut() {
+                    *expecting_key = true;
+                }
+            }
+            b':' => {
+                if let Some(Frame::Object { expecting_key, .. }) = stack.last_mut() {
+                    *expecting_key = false;
+                }
+            }
+            b'"' => {
+                let end = string_end(bytes, i + 1);
+                let raw = json.get(i + 1..end).unwrap_or_default();
+                match stack.last_mut() {
+                    Some(Frame::Object { expecting_key: true, key }) => {
+                        *key = (raw.len() <= MAX_CONTEXT).then(|| decode(raw).text.into_owned());
+                    }
+                    Some(Frame::Object { key, .. }) => {
+                        visit(StringValue { raw, raw_start: i + 1, context: key.as_deref(), separator: "=" })
+                    }
+                    Some(Frame::Array { previous }) => {
+                        visit(StringValue {
+                            raw,
+                            raw_start: i + 1,
+                            context: (!previous.is_empty()).then_some(previous.as_str()),
+                            separator: " ",
+                        });
+                        if !previous.is_empty() {
+                            previous.push(' ');
+                        }
+                        previous.push_str(&decode(raw).text);
+                        keep_tail(previous, MAX_CONTEXT);
+                    }
+                    None => visit(StringValue { raw, raw_start: i + 1, context: None, separator: "" }),
+                }
+                i = end;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// Index of the closing quote of a string whose contents start at `from` (or the end).
+fn string_end(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'"' => return i,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+fn keep_tail(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut cut = s.len() - max;
+        while !s.is_char_boundary(cut) {
+            cut += 1;
+        }
+        s.drain(..cut);
+    }
+}
+
+/// Whether `text` is itself a JSON object or array (JSON nested in a string).
+pub(crate) fn looks_like_json(text: &str) -> bool {
+    let trimmed = text.trim_start();
+    (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_maps_escapes_back() {
+        let raw = r#"a\"b\nc\u00e9\ud83d\ude00d"#;
+        let d = decode(raw);
+        assert_eq!(d.text, "a\"b\nc\u{e9}\u{1F600}d");
+        // "b" is decoded byte 2, raw byte 3.
+        assert_eq!(d.raw_span(2, 3), (3, 4));
+        // The emoji (4 bytes) maps to the whole 12-byte surrogate pair.
+        let emoji = d.text.find('\u{1F600}').unwrap();
+        assert_eq!(d.raw_span(emoji, emoji + 4), (raw.find(r"\ud83d").unwrap(), raw.len() - 1));
+    }
+
+    #[test]
+    fn decode_is_lenient_on_malformed_escapes() {
+        for raw in [r"\", r"\u12", r"\x", r"\ud800", r"\ud800\u0041", r"\uZZZZ"] {
+            let d = decode(raw);
+            assert!(!d.text.is_empty(), "{raw}");
+            let (s, e) = d.raw_span(0, d.text.len());
+            assert!(s <= e && e <= raw.len());
+        }
+    }
+
+    #[test]
+    fn walk_reports_context() {
+        let mut seen = Vec::new();
+        walk_strings(r#"{"k":"v","a":["--password","pw",1],"o":{"x\"y":"z"}}"#, |s| {
+            seen.push((s.raw.to_string(), s.context.map(str::to_string), s.separator));
+        });
+        assert_eq!(
+            seen,
+            vec![
+                ("v".into(), Some("k".into()), "="),
+                ("--password".into(), None, " "),
+                ("pw".into(), Some("--password".into()), " "),
+                ("z".into(), Some("x\"y".into()), "="),
+            ]
+        );
+    }
+
+    #[test]
+    fn walk_survives_garbage() {
+        for junk in ["\"", "{\"a\":\"\\", "[[[[", "}}]]", "{\"a\" \"b\"}", "\"\\u"] {
+            walk_strings(junk, |_| {});
+        }
+    }
+
+    #[test]
+    fn nested_json_detection() {
+        assert!(looks_like_json(r#" {"a": 1}"#));
+        assert!(!looks_like_json("{not json"));
+        assert!(!looks_like_json("plain"));
+    }
+}
