@@ -10,8 +10,8 @@ pub mod patch;
 pub mod shell;
 
 pub use agents::{
-    caution, decode, detect, parse_payload, parse_payload_with_env, render_error, shell_join, Agent,
-    HookAnswer, ParsedPayload, MAX_PAYLOAD_BYTES,
+    caution, decode, detect, exec_call, parse_payload, parse_payload_with_env, render_error, shell_join,
+    Agent, HookAnswer, ParsedPayload, MAX_PAYLOAD_BYTES,
 };
 pub use error::HookError;
 pub use shell::{analyze, ShellAnalysis};

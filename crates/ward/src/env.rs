@@ -59,11 +59,6 @@ impl WardPaths {
         let policy_file = discover_policy(args.policy.as_deref(), &home, &system_root)?;
         Ok(WardPaths { home, data_dir, system_root, policy_file })
     }
-
-    /// A system path (`/etc/ward/policy.toml`) under the system root.
-    pub fn system_path(&self, absolute: &str) -> PathBuf {
-        under_root(&self.system_root, absolute)
-    }
 }
 
 fn under_root(root: &Path, absolute: &str) -> PathBuf {

@@ -559,6 +559,16 @@ pub(crate) fn normalize(agent: Agent, event: &str, tool: &str, input: Value) -> 
     Ok(call)
 }
 
+/// A shell tool call of `agent` running `command` in `cwd`, analyzed as a hook would analyze it:
+/// what `ward policy explain -- COMMAND` and policy test cases evaluate.
+pub fn exec_call(agent: &str, cwd: Option<&str>, command: &str) -> ToolCall {
+    let mut call = ToolCall::new(agent, "PreToolUse", "Bash", Action::Exec);
+    call.cwd = cwd.map(str::to_owned);
+    call.input = serde_json::json!({ "command": command });
+    apply_shell(&mut call, command);
+    call
+}
+
 /// Fill the shell fields of a call from a command line.
 pub(crate) fn apply_shell(call: &mut ToolCall, command: &str) {
     let analysis = shell::analyze(command);

@@ -1,5 +1,5 @@
-//! `ward policy check|test`: validate a policy file, and run the decision test cases an admin
-//! keeps beside it. (`ward policy explain` is wired with the hook.)
+//! `ward policy check|test|explain`: validate a policy file, run the decision test cases an admin
+//! keeps beside it, and explain one decision the way the hook would make it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,33 @@ pub enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Explain one decision: the tier of DIR and why, the decision, the deciding rule and every
+    /// rule that matched. `ward policy explain --agent codex --cwd ~/src/infra -- terraform apply`;
+    /// or `--payload FILE` for a recorded hook payload (stdin with `-`), decided exactly as
+    /// `ward hook` would.
+    Explain {
+        /// The agent making the call (codex, claude-code, cursor, …).
+        #[arg(long, default_value = "codex")]
+        agent: String,
+        /// The working directory of the call (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        /// A hook payload (JSON, as the agent sends it on stdin) instead of a command.
+        #[arg(long, value_name = "FILE", conflicts_with = "command")]
+        payload: Option<PathBuf>,
+        /// Output format. `json` prints the tier, repository and verdict as one object.
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
+        /// The shell command line, after `--`.
+        #[arg(last = true, value_name = "COMMAND", required_unless_present = "payload")]
+        command: Vec<String>,
+    },
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 pub fn run(command: Command, paths: &WardPaths) -> Result<ExitCode> {
@@ -43,7 +70,80 @@ pub fn run(command: Command, paths: &WardPaths) -> Result<ExitCode> {
             };
             test(policy_file, cases_file, &paths.home, verbose)
         }
+        Command::Explain { agent, cwd, payload, format, command } => {
+            explain(paths, &agent, cwd, payload.as_deref(), format, &command)
+        }
     }
+}
+
+fn explain(
+    paths: &WardPaths,
+    agent: &str,
+    cwd: Option<PathBuf>,
+    payload: Option<&Path>,
+    format: ExplainFormat,
+    command: &[String],
+) -> Result<ExitCode> {
+    let policy = match load(paths.policy_file.as_deref())? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let cwd = match cwd {
+        Some(c) => c,
+        None => std::env::current_dir().context("cannot tell the current directory; pass --cwd")?,
+    };
+    let cwd = std::path::absolute(&cwd).unwrap_or(cwd).to_string_lossy().into_owned();
+    let call = match payload {
+        Some(file) => {
+            let bytes = if file == Path::new("-") {
+                let mut b = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).context("reading stdin")?;
+                b
+            } else {
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?
+            };
+            let named = ward_hook::Agent::from_name(agent);
+            let (_, mut call) = ward_hook::parse_payload(named, &bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            if call.cwd.as_deref().is_none_or(str::is_empty) {
+                call.cwd = Some(cwd);
+            }
+            call
+        }
+        None => {
+            let words: Vec<&str> = command.iter().map(String::as_str).collect();
+            // One word is taken as a whole command line (`-- 'a && b'`); several as an argv.
+            let line = match words.as_slice() {
+                [one] => (*one).to_owned(),
+                many => ward_hook::shell_join(many),
+            };
+            ward_hook::exec_call(agent, Some(&cwd), &line)
+        }
+    };
+    let decided = policy.decide(&call, &paths.home);
+    match format {
+        ExplainFormat::Text => {
+            if let Some(c) = &call.command {
+                println!("command:  {c}");
+            }
+            print!("{}", decided.explain(&policy));
+        }
+        ExplainFormat::Json => {
+            let out = serde_json::json!({
+                "schema_version": 1,
+                "call": &call,
+                "tier": decided.tier.tier,
+                "tier_why": decided.tier.why,
+                "repo": decided.repo.as_ref().map(|r| serde_json::json!({
+                    "root": r.root.display().to_string(),
+                    "remote": r.remote,
+                })),
+                "verdict": decided.verdict,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The policy at `file`, else the built-in one. `Ok(Err(code))`: the policy is invalid and its
