@@ -32,3 +32,40 @@ pub trait ClientScanner: Sync {
     fn client(&self) -> &'static str;
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory);
 }
+
+/// Fuzz entry point for the config readers: any bytes, read as JSONC, TOML and YAML, and every
+/// object inside taken as an MCP server entry and as a hooks object. Must never panic.
+pub fn fuzz_config(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let mut values = Vec::new();
+    if let Ok(v) = read::parse_jsonc(&text) {
+        values.push(v);
+    }
+    if let Ok(v) = read::parse_yaml(&text) {
+        values.push(v);
+    }
+    if let Ok(t) = text.parse::<toml::Table>() {
+        if let Ok(v) = serde_json::to_value(t) {
+            values.push(v);
+        }
+    } else if let Err(e) = text.parse::<toml::Table>() {
+        let _ = read::toml_error(&text, &e);
+    }
+    let cx = ScanContext::new(std::path::PathBuf::from("/fuzz-home"));
+    let src = mcp::McpSource { client: "fuzz", scope: ward_model::Scope::User, source: "fuzz" };
+    let hook_src = hooks::HookSource { client: "fuzz", scope: ward_model::Scope::User, source: "fuzz" };
+    for v in &values {
+        let mut out = Vec::new();
+        hooks::scan_hooks_object(&cx, &hook_src, v, &mut out);
+        if let Some(map) = v.as_object() {
+            for (name, entry) in map {
+                let _ = mcp::server_artifact(&src, name, entry);
+                if let Some(inner) = entry.as_object() {
+                    for (n, e) in inner {
+                        let _ = mcp::server_artifact(&src, n, e);
+                    }
+                }
+            }
+        }
+    }
+}
