@@ -339,4 +339,4 @@ R('secret-literal', 'String literal assigned to a variable, field or key named l
 R('secret-yaml-value', 'YAML / properties value of a key named like a secret (password: …)', KEYWORDS_NAMES,
   r'(?im)^[ \t-]*(?:[\w.-]*?[_.-]?)' + SECRET_NAMES + r'\d*["\']?[ \t]*:[ \t]+([^\s"\'#&*!|>{}\[\]$<][^\s"\'<>]{3,200})[ \t]*$',
   ['  password: ⟦hunter2!⟧', 'db:\n  api_key: ⟦{A32}⟧\n', 'auth_token: ⟦{u40}⟧'],
-  ['password: String,', 'token: Token', 'password: ${DB_PASSWORD}', 'secret: *default', 'api_key: str', '  password: changeme'], kind='g', ent=0.0, autoneg=False)
+  ['password: String,', 'token: Token', 'password: ${DB_PASSWORD}', 'secret: *default', 'api_key: str', '  password: changeme'], kind='g', ent=0.0, autoneg=False, win='linestart')

@@ -60,35 +60,36 @@ pub(crate) struct RuleRegex {
     pikevm: PikeVM,
 }
 
+/// Per-rule search state, reused across the windows of one scan (allocating it per window
+/// would dominate the cost on text with many keyword hits).
+struct Searcher {
+    backtrack: regex_automata::nfa::thompson::backtrack::Cache,
+    pikevm: regex_automata::nfa::thompson::pikevm::Cache,
+    caps: Captures,
+}
+
 impl RuleRegex {
-    /// Leftmost-first match in `text[start..end]` (look-around sees the whole text), into `caps`.
-    fn search(&self, text: &[u8], start: usize, end: usize, caps: &mut Captures) {
-        let input = Input::new(text).range(start..end);
-        if end - start <= self.backtrack.max_haystack_len() {
-            let mut cache = self.backtrack.create_cache();
-            if self.backtrack.try_search(&mut cache, &input, caps).is_ok() {
-                return;
-            }
+    fn searcher(&self) -> Searcher {
+        Searcher {
+            backtrack: self.backtrack.create_cache(),
+            pikevm: self.pikevm.create_cache(),
+            caps: self.pikevm.create_captures(),
         }
-        let mut cache = self.pikevm.create_cache();
-        self.pikevm.search(&mut cache, &input, caps);
     }
 
-    /// A match starting exactly at `start`, within `text[start..end]`.
-    fn search_anchored(&self, text: &[u8], start: usize, end: usize, caps: &mut Captures) {
-        let input = Input::new(text).range(start..end).anchored(regex_automata::Anchored::Yes);
-        if end - start <= self.backtrack.max_haystack_len() {
-            let mut cache = self.backtrack.create_cache();
-            if self.backtrack.try_search(&mut cache, &input, caps).is_ok() {
-                return;
-            }
+    /// Leftmost-first match in `text[start..end]` (look-around sees the whole text), anchored at
+    /// `start` or not, into `searcher.caps`.
+    fn search(&self, searcher: &mut Searcher, text: &[u8], start: usize, end: usize, anchored: bool) {
+        let mut input = Input::new(text).range(start..end);
+        if anchored {
+            input = input.anchored(regex_automata::Anchored::Yes);
         }
-        let mut cache = self.pikevm.create_cache();
-        self.pikevm.search(&mut cache, &input, caps);
-    }
-
-    fn create_captures(&self) -> Captures {
-        self.pikevm.create_captures()
+        if end - start <= self.backtrack.max_haystack_len()
+            && self.backtrack.try_search(&mut searcher.backtrack, &input, &mut searcher.caps).is_ok()
+        {
+            return;
+        }
+        self.pikevm.search(&mut searcher.pikevm, &input, &mut searcher.caps);
     }
 }
 
@@ -127,6 +128,11 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             Window::Line => line_window(text, hit.start, hit.end),
             Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
             Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
+            Window::LineStart => {
+                let (line_start, line_end) = line_window(text, hit.start, hit.end);
+                anchored.push((rule_index, line_start, line_end));
+                return;
+            }
             Window::Assignment => {
                 let (line_start, line_end) = line_window(text, hit.start, hit.end);
                 anchored.push((rule_index, identifier_start(text, hit.start).max(line_start), line_end));
@@ -137,11 +143,15 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     });
     anchored.sort_unstable();
     anchored.dedup_by_key(|w| (w.0, w.1));
+    let mut current: Option<(usize, Searcher)> = None;
     for (rule_index, start, end) in anchored {
         let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
-        let mut caps = regex.create_captures();
-        regex.search_anchored(text, start, end, &mut caps);
-        accept_match(rule_index, rule, text, &caps, out);
+        let searcher = match &mut current {
+            Some((index, searcher)) if *index == rule_index => searcher,
+            _ => &mut current.insert((rule_index, regex.searcher())).1,
+        };
+        regex.search(searcher, text, start, end, true);
+        accept_match(rule_index, rule, text, &searcher.caps, out);
     }
     if windows.is_empty() {
         return;
@@ -154,9 +164,14 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             _ => merged.push((rule, start, end)),
         }
     }
+    let mut current: Option<(usize, Searcher)> = None;
     for (rule_index, start, end) in merged {
         let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
-        search_window(rule_index, rule, regex, text, start, end, out);
+        let searcher = match &mut current {
+            Some((index, searcher)) if *index == rule_index => searcher,
+            _ => &mut current.insert((rule_index, regex.searcher())).1,
+        };
+        search_window(rule_index, rule, regex, searcher, text, start, end, out);
     }
 }
 
@@ -192,17 +207,17 @@ fn search_window(
     rule_index: usize,
     rule: &RuleSpec,
     regex: &RuleRegex,
+    searcher: &mut Searcher,
     text: &[u8],
     start: usize,
     end: usize,
     out: &mut Vec<RawMatch>,
 ) {
-    let mut caps = regex.create_captures();
     let mut at = start;
     while at < end {
-        regex.search(text, at, end, &mut caps);
-        let Some(whole) = caps.get_match() else { break };
-        let secret = accept_match(rule_index, rule, text, &caps, out);
+        regex.search(searcher, text, at, end, false);
+        let Some(whole) = searcher.caps.get_match() else { break };
+        let secret = accept_match(rule_index, rule, text, &searcher.caps, out);
         // Resume after the secret (not the whole match) so a trailing delimiter the regex
         // consumed can start the next match; always make progress.
         let resume = secret.map_or(whole.end(), |s| s.end);
