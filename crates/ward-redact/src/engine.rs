@@ -171,7 +171,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             Some((index, searcher)) if *index == rule_index => searcher,
             _ => &mut current.insert((rule_index, regex.searcher())).1,
         };
-        search_window(rule_index, rule, regex, searcher, text, start, end, out);
+        search_window((rule_index, rule), regex, searcher, text, start, end, out);
     }
 }
 
@@ -204,8 +204,7 @@ fn line_window(text: &[u8], hit_start: usize, hit_end: usize) -> (usize, usize) 
 }
 
 fn search_window(
-    rule_index: usize,
-    rule: &RuleSpec,
+    (rule_index, rule): (usize, &RuleSpec),
     regex: &RuleRegex,
     searcher: &mut Searcher,
     text: &[u8],
