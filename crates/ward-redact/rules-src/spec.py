@@ -335,7 +335,7 @@ R('secret-assignment', '.env / shell / config assignment of a key named like a s
 R('secret-literal', 'String literal assigned to a variable, field or key named like a secret (password = "…", "apiKey": "…")', KEYWORDS_NAMES,
   r'(?i)(?:^|[^\w$-])(?:[\w.-]*?[_.-]?)' + SECRET_NAMES + r'\d*\\?["\']?\s*(?:=|:=|=>|:)\s*(?:[brf]|new\s+String\()?\\?["\'`]([^\s"\'`\\$<>{}]{6,200})\\?["\'`]',
   ['password = "⟦hunter2!⟧"', '"apiKey": "⟦{A32}⟧"', 'client_secret: \'⟦{u40}⟧\'', 'const stripeSecret = `⟦{A28}⟧`;', '\\"password\\":\\"⟦Sup3r-s3cret⟧\\"'],
-  ['password = ""', 'token = "<your-token>"', 'secret = "${SECRET}"', 'password: "your_password_here"', 'error = "invalid password"', 'password = "********"', 'token_type = "bearer"', 'password == "abc123"'], kind='g', ent=2.3, autoneg=False, win='assign')
+  ['password = ""', 'token = "<your-token>"', 'secret = "${SECRET}"', 'password: "your_password_here"', 'error = "invalid password"', 'password = "********"', 'token_type = "bearer"', 'password == "abc123"'], kind='g', ent=2.3, autoneg=False, win='qassign')
 R('secret-yaml-value', 'YAML / properties value of a key named like a secret (password: …)', KEYWORDS_NAMES,
   r'(?im)^[ \t-]*(?:[\w.-]*?[_.-]?)' + SECRET_NAMES + r'\d*["\']?[ \t]*:[ \t]+([^\s"\'#&*!|>{}\[\]$<][^\s"\'<>]{3,200})[ \t]*$',
   ['  password: ⟦hunter2!⟧', 'db:\n  api_key: ⟦{A32}⟧\n', 'auth_token: ⟦{u40}⟧'],

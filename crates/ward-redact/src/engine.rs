@@ -129,11 +129,19 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
             Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
             Window::LineStart => {
+                if !assignment_follows(text, hit.end, Operator::Colon) {
+                    return;
+                }
                 let (line_start, line_end) = line_window(text, hit.start, hit.end);
                 anchored.push((rule_index, line_start, line_end));
                 return;
             }
-            Window::Assignment => {
+            Window::Assignment | Window::QuotedAssignment => {
+                let operator =
+                    if rule.window == Window::Assignment { Operator::Any } else { Operator::AnyThenQuote };
+                if !assignment_follows(text, hit.end, operator) {
+                    return;
+                }
                 let (line_start, line_end) = line_window(text, hit.start, hit.end);
                 anchored.push((rule_index, identifier_start(text, hit.start).max(line_start), line_end));
                 return;
@@ -173,6 +181,69 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
         };
         search_window((rule_index, rule), regex, searcher, text, start, end, out);
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operator {
+    /// `=`, `:=`, `=>` or `:`.
+    Any,
+    /// Any operator, then a quote (after optional spaces, a string prefix or a backslash).
+    AnyThenQuote,
+    /// `:`.
+    Colon,
+}
+
+/// A cheap check before an assignment rule's regex is compiled or run: the identifier holding
+/// the keyword is followed by an assignment operator. Most keyword hits in code (`token.len()`,
+/// `fn password(`) fail it, which keeps both the per-call compile cost and the scan cost down.
+fn assignment_follows(text: &[u8], hit_end: usize, operator: Operator) -> bool {
+    let mut i = hit_end;
+    let at = |i: usize| text.get(i).copied();
+    let mut budget = 96;
+    while budget > 0
+        && matches!(at(i), Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    {
+        i += 1;
+        budget -= 1;
+    }
+    for _ in 0..3 {
+        if matches!(at(i), Some(b'\\' | b'"' | b'\'')) {
+            i += 1;
+        }
+    }
+    while matches!(at(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    let found = match (at(i), at(i + 1)) {
+        (Some(b':'), next) => {
+            i += if next == Some(b'=') { 2 } else { 1 };
+            true
+        }
+        (Some(b'='), next) => {
+            if operator == Operator::Colon {
+                return false;
+            }
+            i += if next == Some(b'>') { 2 } else { 1 };
+            true
+        }
+        _ => false,
+    };
+    if !found {
+        return false;
+    }
+    if operator != Operator::AnyThenQuote {
+        return true;
+    }
+    while matches!(at(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    if matches!(at(i), Some(b'b' | b'r' | b'f')) {
+        i += 1;
+    }
+    if at(i) == Some(b'\\') {
+        i += 1;
+    }
+    matches!(at(i), Some(b'"' | b'\'' | b'`')) || text.get(i..).is_some_and(|t| t.starts_with(b"new String("))
 }
 
 /// Where an anchored assignment search starts for a keyword hit at `hit_start`: the delimiter

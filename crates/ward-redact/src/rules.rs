@@ -3124,7 +3124,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         secret_group: 1,
         min_entropy: 2.3,
         kind: RuleKind::Generic,
-        window: Window::Assignment,
+        window: Window::QuotedAssignment,
         allow: &[],
         positives: &[r#"password = "⟦hunter2!⟧""#, r#""apiKey": "⟦oERP1t0oDT8ZXkLD9MM0iUNm5fVEjx8O⟧""#, r#"client_secret: '⟦90zqeUxiz41G2yNZFCw9--jm6KLeVtVpAnBqkFGs⟧'"#, r#"const stripeSecret = `⟦7UoDZxkdXWtgMejL3NEmLgS3AGxH⟧`;"#, r#"\"password\":\"⟦Sup3r-s3cret⟧\""#],
         negatives: &[r#"password = """#, r#"token = "<your-token>""#, r#"secret = "${SECRET}""#, r#"password: "your_password_here""#, r#"error = "invalid password""#, r#"password = "********""#, r#"token_type = "bearer""#, r#"password == "abc123""#],
