@@ -60,35 +60,36 @@ pub(crate) struct RuleRegex {
     pikevm: PikeVM,
 }
 
+/// Per-rule search state, reused across the windows of one scan (allocating it per window
+/// would dominate the cost on text with many keyword hits).
+struct Searcher {
+    backtrack: regex_automata::nfa::thompson::backtrack::Cache,
+    pikevm: regex_automata::nfa::thompson::pikevm::Cache,
+    caps: Captures,
+}
+
 impl RuleRegex {
-    /// Leftmost-first match in `text[start..end]` (look-around sees the whole text), into `caps`.
-    fn search(&self, text: &[u8], start: usize, end: usize, caps: &mut Captures) {
-        let input = Input::new(text).range(start..end);
-        if end - start <= self.backtrack.max_haystack_len() {
-            let mut cache = self.backtrack.create_cache();
-            if self.backtrack.try_search(&mut cache, &input, caps).is_ok() {
-                return;
-            }
+    fn searcher(&self) -> Searcher {
+        Searcher {
+            backtrack: self.backtrack.create_cache(),
+            pikevm: self.pikevm.create_cache(),
+            caps: self.pikevm.create_captures(),
         }
-        let mut cache = self.pikevm.create_cache();
-        self.pikevm.search(&mut cache, &input, caps);
     }
 
-    /// A match starting exactly at `start`, within `text[start..end]`.
-    fn search_anchored(&self, text: &[u8], start: usize, end: usize, caps: &mut Captures) {
-        let input = Input::new(text).range(start..end).anchored(regex_automata::Anchored::Yes);
-        if end - start <= self.backtrack.max_haystack_len() {
-            let mut cache = self.backtrack.create_cache();
-            if self.backtrack.try_search(&mut cache, &input, caps).is_ok() {
-                return;
-            }
+    /// Leftmost-first match in `text[start..end]` (look-around sees the whole text), anchored at
+    /// `start` or not, into `searcher.caps`.
+    fn search(&self, searcher: &mut Searcher, text: &[u8], start: usize, end: usize, anchored: bool) {
+        let mut input = Input::new(text).range(start..end);
+        if anchored {
+            input = input.anchored(regex_automata::Anchored::Yes);
         }
-        let mut cache = self.pikevm.create_cache();
-        self.pikevm.search(&mut cache, &input, caps);
-    }
-
-    fn create_captures(&self) -> Captures {
-        self.pikevm.create_captures()
+        if end - start <= self.backtrack.max_haystack_len()
+            && self.backtrack.try_search(&mut searcher.backtrack, &input, &mut searcher.caps).is_ok()
+        {
+            return;
+        }
+        self.pikevm.search(&mut searcher.pikevm, &input, &mut searcher.caps);
     }
 }
 
@@ -127,7 +128,20 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             Window::Line => line_window(text, hit.start, hit.end),
             Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
             Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
-            Window::Assignment => {
+            Window::LineStart => {
+                if !assignment_follows(text, hit.end, Operator::Colon) {
+                    return;
+                }
+                let (line_start, line_end) = line_window(text, hit.start, hit.end);
+                anchored.push((rule_index, line_start, line_end));
+                return;
+            }
+            Window::Assignment | Window::QuotedAssignment => {
+                let operator =
+                    if rule.window == Window::Assignment { Operator::Any } else { Operator::AnyThenQuote };
+                if !assignment_follows(text, hit.end, operator) {
+                    return;
+                }
                 let (line_start, line_end) = line_window(text, hit.start, hit.end);
                 anchored.push((rule_index, identifier_start(text, hit.start).max(line_start), line_end));
                 return;
@@ -137,11 +151,15 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     });
     anchored.sort_unstable();
     anchored.dedup_by_key(|w| (w.0, w.1));
+    let mut current: Option<(usize, Searcher)> = None;
     for (rule_index, start, end) in anchored {
         let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
-        let mut caps = regex.create_captures();
-        regex.search_anchored(text, start, end, &mut caps);
-        accept_match(rule_index, rule, text, &caps, out);
+        let searcher = match &mut current {
+            Some((index, searcher)) if *index == rule_index => searcher,
+            _ => &mut current.insert((rule_index, regex.searcher())).1,
+        };
+        regex.search(searcher, text, start, end, true);
+        accept_match(rule_index, rule, text, &searcher.caps, out);
     }
     if windows.is_empty() {
         return;
@@ -154,10 +172,78 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             _ => merged.push((rule, start, end)),
         }
     }
+    let mut current: Option<(usize, Searcher)> = None;
     for (rule_index, start, end) in merged {
         let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
-        search_window(rule_index, rule, regex, text, start, end, out);
+        let searcher = match &mut current {
+            Some((index, searcher)) if *index == rule_index => searcher,
+            _ => &mut current.insert((rule_index, regex.searcher())).1,
+        };
+        search_window((rule_index, rule), regex, searcher, text, start, end, out);
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operator {
+    /// `=`, `:=`, `=>` or `:`.
+    Any,
+    /// Any operator, then a quote (after optional spaces, a string prefix or a backslash).
+    AnyThenQuote,
+    /// `:`.
+    Colon,
+}
+
+/// A cheap check before an assignment rule's regex is compiled or run: the identifier holding
+/// the keyword is followed by an assignment operator. Most keyword hits in code (`token.len()`,
+/// `fn password(`) fail it, which keeps both the per-call compile cost and the scan cost down.
+fn assignment_follows(text: &[u8], hit_end: usize, operator: Operator) -> bool {
+    let mut i = hit_end;
+    let at = |i: usize| text.get(i).copied();
+    let mut budget = 96;
+    while budget > 0
+        && matches!(at(i), Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    {
+        i += 1;
+        budget -= 1;
+    }
+    for _ in 0..3 {
+        if matches!(at(i), Some(b'\\' | b'"' | b'\'')) {
+            i += 1;
+        }
+    }
+    while matches!(at(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    let found = match (at(i), at(i + 1)) {
+        (Some(b':'), next) => {
+            i += if next == Some(b'=') { 2 } else { 1 };
+            true
+        }
+        (Some(b'='), next) => {
+            if operator == Operator::Colon {
+                return false;
+            }
+            i += if next == Some(b'>') { 2 } else { 1 };
+            true
+        }
+        _ => false,
+    };
+    if !found {
+        return false;
+    }
+    if operator != Operator::AnyThenQuote {
+        return true;
+    }
+    while matches!(at(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    if matches!(at(i), Some(b'b' | b'r' | b'f')) {
+        i += 1;
+    }
+    if at(i) == Some(b'\\') {
+        i += 1;
+    }
+    matches!(at(i), Some(b'"' | b'\'' | b'`')) || text.get(i..).is_some_and(|t| t.starts_with(b"new String("))
 }
 
 /// Where an anchored assignment search starts for a keyword hit at `hit_start`: the delimiter
@@ -189,20 +275,19 @@ fn line_window(text: &[u8], hit_start: usize, hit_end: usize) -> (usize, usize) 
 }
 
 fn search_window(
-    rule_index: usize,
-    rule: &RuleSpec,
+    (rule_index, rule): (usize, &RuleSpec),
     regex: &RuleRegex,
+    searcher: &mut Searcher,
     text: &[u8],
     start: usize,
     end: usize,
     out: &mut Vec<RawMatch>,
 ) {
-    let mut caps = regex.create_captures();
     let mut at = start;
     while at < end {
-        regex.search(text, at, end, &mut caps);
-        let Some(whole) = caps.get_match() else { break };
-        let secret = accept_match(rule_index, rule, text, &caps, out);
+        regex.search(searcher, text, at, end, false);
+        let Some(whole) = searcher.caps.get_match() else { break };
+        let secret = accept_match(rule_index, rule, text, &searcher.caps, out);
         // Resume after the secret (not the whole match) so a trailing delimiter the regex
         // consumed can start the next match; always make progress.
         let resume = secret.map_or(whole.end(), |s| s.end);

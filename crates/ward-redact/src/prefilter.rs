@@ -65,9 +65,14 @@ impl Prefilter {
 
     /// Calls `found` for every keyword occurrence, in order of start position.
     pub fn find_all(&self, text: &[u8], mut found: impl FnMut(Hit)) {
-        for (start, window) in text.windows(3).enumerate() {
-            let &[a, b, c] = window else { continue };
-            let packed = pack(a, b, c);
+        // The trigram ending at byte `i`, rolled one byte at a time.
+        let mut packed: u32 = 0;
+        for (i, &byte) in text.iter().enumerate() {
+            packed = (packed << 8 | u32::from(byte.to_ascii_lowercase())) & 0x00FF_FFFF;
+            if i < 2 {
+                continue;
+            }
+            let start = i - 2;
             let bit = slot(packed);
             let set = self.bitmap.get(bit / 64).is_some_and(|word| word & (1 << (bit % 64)) != 0);
             if !set {

@@ -25,6 +25,10 @@ pub(crate) enum Window {
     /// One anchored search starting just before the identifier that contains the hit:
     /// `NAME=value` assignments, whose regex opens with a delimiter and the name.
     Assignment,
+    /// Like `Assignment`, for rules whose value is a quoted literal (`name = "…"`).
+    QuotedAssignment,
+    /// One anchored search from the start of the hit's line: `key: value` lines.
+    LineStart,
     /// From the hit up to 64 KiB on: multi-line key blocks.
     Block,
 }
