@@ -399,6 +399,63 @@ fn cases() -> Vec<Case> {
         case("sensitive", "mcp", mcp("linear", "create_issue"), Log, "sensitive.mcp"),
         case("sensitive", "cargo build", exec("cargo build --release"), Allow, "default"),
         case("sensitive", "edit", write("src/main.rs"), Allow, "default"),
+        // ---- every tier: tier selectors, Ward's files and the agents' guard settings --------
+        case(
+            "standard",
+            "remote set-url",
+            exec("git remote set-url origin https://github.com/x/docs"),
+            Deny,
+            "all.tier-selector-command",
+        ),
+        case(
+            "sensitive",
+            "config remote url",
+            exec("git -C . config remote.origin.url git@github.com:x/y"),
+            Deny,
+            "all.tier-selector-command",
+        ),
+        case(
+            "standard",
+            "remote add upstream",
+            exec("git remote add upstream https://github.com/up/app"),
+            Allow,
+            "default",
+        ),
+        case("standard", "write .git/config", write(".git/config"), Deny, "all.tier-selector-file"),
+        case(
+            "sensitive",
+            "create a tier marker",
+            write("/home/dev/src/app/.ward-tier-open"),
+            Deny,
+            "all.tier-selector-file",
+        ),
+        case("standard", "edit the user policy", write("~/.config/ward/policy.toml"), Deny, "all.ward-files"),
+        case(
+            "standard",
+            "truncate the spool",
+            with_path(
+                call(Action::Exec),
+                "~/.local/share/ward/spool/00000000000000000001.jsonl",
+                Access::Write,
+            ),
+            Deny,
+            "all.ward-files",
+        ),
+        case(
+            "standard",
+            "edit claude hooks",
+            write("~/.claude/settings.json"),
+            Ask,
+            "all.agent-guard-settings",
+        ),
+        case(
+            "standard",
+            "edit project codex config",
+            write(".codex/config.toml"),
+            Ask,
+            "all.agent-guard-settings",
+        ),
+        case("standard", "read claude settings", read("~/.claude/settings.json"), Allow, "default"),
     ]
 }
 
