@@ -15,7 +15,9 @@ use ward_model::{Access, Action, Decision};
 use crate::classes::CREDENTIAL_PATTERNS;
 use crate::error::{line_column, Diagnostics, PolicyError};
 use crate::floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, TierFloors, WebSearchMode};
-use crate::pattern::{check_path_pattern, ArgGlob, CommandPattern, HostPattern, NameGlob, PathSet};
+use crate::pattern::{
+    check_path_pattern, ArgGlob, CommandPattern, CommandRegex, HostPattern, NameGlob, PathSet,
+};
 use crate::policy::{
     access_bit, action_bit, caution, CommandCondition, PathCondition, Policy, RepoMapping, Rule, Tier,
 };
@@ -661,7 +663,7 @@ impl Compiler<'_> {
         };
         if let Some((_, v)) = get(t, "command_regex") {
             for (r, s) in self.strings(v, "command_regex") {
-                match regex::RegexBuilder::new(&r).size_limit(1 << 20).build() {
+                match CommandRegex::compile(&r) {
                     Ok(re) => c.regexes.push(re),
                     Err(e) => self.err(s, format!("bad regex `{r}`: {}", first_line(&e.to_string()))),
                 }

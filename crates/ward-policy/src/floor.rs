@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 macro_rules! keyword_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name { $($variant),+ }
 
         impl $name {
@@ -56,7 +58,7 @@ keyword_enum!(
 );
 
 /// The floor a tier requires of one agent. `None` fields are left to the agent's own default.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Floor {
     pub sandbox: Option<SandboxMode>,
     pub approval: Option<ApprovalPolicy>,
@@ -97,7 +99,7 @@ impl Floor {
 }
 
 /// A tier's floors: the common one and per-agent overrides.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct TierFloors {
     pub(crate) common: Floor,
     pub(crate) agents: BTreeMap<String, Floor>,

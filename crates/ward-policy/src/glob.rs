@@ -6,8 +6,10 @@
 //! (may nest), `\x` the character `x`. In paths, a segment that is exactly `**` matches any
 //! number of segments. Matching takes time linear in the input per star, never exponential.
 
+use serde::{Deserialize, Serialize};
+
 /// One element of a compiled segment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Token {
     Literal(Box<[u8]>),
     /// `?`: one character.
@@ -21,7 +23,7 @@ enum Token {
 }
 
 /// A glob over one word (or one path segment).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SegmentGlob {
     tokens: Vec<Token>,
 }
@@ -295,7 +297,7 @@ fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
 }
 
 /// A glob over a whole word (where `*` also matches `/`): any of its expanded alternatives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct WordGlob {
     alternatives: Vec<SegmentGlob>,
 }
@@ -315,14 +317,14 @@ impl WordGlob {
 }
 
 /// One path segment pattern: `**` (any number of segments) or a segment glob.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum SegmentPattern {
     AnySegments,
     Segment(SegmentGlob),
 }
 
 /// A glob over `/`-separated paths (no `{}`; already expanded), case-folded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct PathGlob {
     segments: Vec<SegmentPattern>,
 }

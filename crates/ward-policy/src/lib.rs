@@ -5,6 +5,7 @@
 //! the tier of a working directory and [`Policy::evaluate`] decides a normalized
 //! [`ward_model::ToolCall`] under it.
 
+mod cache;
 pub mod cases;
 mod classes;
 mod compile;
@@ -15,6 +16,7 @@ mod pattern;
 mod policy;
 mod repo;
 
+pub use cache::{load_text_cached, CacheStatus, CACHE_KEY_FILE};
 pub use classes::CREDENTIAL_PATTERNS;
 pub use error::{Diagnostic, LoadError, PolicyError};
 pub use floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, WebSearchMode};

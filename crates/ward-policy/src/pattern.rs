@@ -5,12 +5,13 @@
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
 use ward_model::ShellCommand;
 
 use crate::glob::{expand_alternatives, has_glob_syntax, PathGlob, SplitPath, WordGlob};
 
 /// One word of a command pattern.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Word {
     /// Matches exactly this argument.
     Literal(String),
@@ -49,7 +50,7 @@ pub(crate) fn word_glob(word: &str) -> Result<Option<WordGlob>, String> {
 }
 
 /// A glob over one argument word, for `args_any` / `args_none`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ArgGlob(Word);
 
 impl ArgGlob {
@@ -75,7 +76,7 @@ impl ArgGlob {
 /// matches one argument, in order, by glob; the standalone word `*` matches any number of
 /// arguments (zero or more). A pattern matches a prefix of the arguments — further arguments
 /// are allowed — unless its last word is `$`, which anchors the end.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CommandPattern {
     program: Word,
     program_is_path: bool,
@@ -151,9 +152,43 @@ fn words_match(pattern: &[Word], args: &[String]) -> bool {
     pattern[p.min(pattern.len())..].iter().all(|w| matches!(w, Word::Gap))
 }
 
+/// An admin `command_regex`, matched against the command's argv joined by spaces.
+///
+/// Only the pattern is serialized (a compiled `Regex` has no stable byte form); a policy loaded
+/// from the compiled-policy cache rebuilds it on first use, so rules that never reach their
+/// regex never pay for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CommandRegex {
+    pattern: String,
+    #[serde(skip)]
+    compiled: std::sync::OnceLock<Option<regex::Regex>>,
+}
+
+impl CommandRegex {
+    /// Validates and compiles `pattern`, with the size limit every policy regex gets.
+    pub(crate) fn compile(pattern: &str) -> Result<CommandRegex, regex::Error> {
+        let re = CommandRegex::build(pattern)?;
+        Ok(CommandRegex { pattern: pattern.to_owned(), compiled: std::sync::OnceLock::from(Some(re)) })
+    }
+
+    fn build(pattern: &str) -> Result<regex::Regex, regex::Error> {
+        regex::RegexBuilder::new(pattern).size_limit(1 << 20).build()
+    }
+
+    pub(crate) fn is_match(&self, line: &str) -> bool {
+        // A cached pattern was compiled by this same build when the cache was written and the
+        // blob is authenticated, so the rebuild cannot fail short of a defect; if it ever did,
+        // the condition matches, the cautious reading for the deny/ask rules regexes guard.
+        match self.compiled.get_or_init(|| CommandRegex::build(&self.pattern).ok()) {
+            Some(re) => re.is_match(line),
+            None => true,
+        }
+    }
+}
+
 /// A host pattern: `example.com` (exactly), `*.example.com` (subdomains only),
 /// `**.example.com` (the domain and its subdomains), `*` (any host).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum HostPattern {
     Exact(String),
     /// Stored with its leading dot: `.example.com`.
@@ -221,7 +256,7 @@ pub(crate) fn normalize_host(host: &str) -> String {
 }
 
 /// A glob on a name (MCP server or tool): `*` matches anything.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct NameGlob(Word);
 
 impl NameGlob {
@@ -272,7 +307,7 @@ impl PathView {
 /// absolute path; other patterns with a `/` are relative to the workspace root. A pattern
 /// starting with `!` excludes what it matches from the set. Matching ignores ASCII case, since
 /// the common desktop file systems do.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct PathSet {
     include: Forms,
     exclude: Forms,
@@ -280,7 +315,7 @@ pub(crate) struct PathSet {
 }
 
 /// Patterns by the form of the path they apply to.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Forms {
     basename: FormSet,
     home: FormSet,
@@ -289,7 +324,7 @@ struct Forms {
 }
 
 /// One form's patterns: literal ones in a hash set, `*.ext` as suffixes, the rest as globs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct FormSet {
     literals: HashSet<Vec<u8>>,
     suffixes: Vec<Box<[u8]>>,

@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use regex::Regex;
+use serde::{Deserialize, Serialize};
 use ward_model::{Access, Action, Decision, RuleMatch, ToolCall, Verdict};
 
 use crate::error::{LoadError, PolicyError};
 use crate::floor::{FailMode, Floor, TierFloors};
 use crate::pattern::{
-    absolutize, normalize_host, ArgGlob, CommandPattern, HostPattern, NameGlob, PathSet, PathView,
+    absolutize, normalize_host, ArgGlob, CommandPattern, CommandRegex, HostPattern, NameGlob, PathSet, PathView,
 };
 use crate::repo::RepoInfo;
 
@@ -22,7 +22,7 @@ pub const BUILTIN_ORIGIN: &str = "<builtin>";
 
 /// A loaded, validated and compiled policy. Build it with [`Policy::from_toml_str`],
 /// [`Policy::load`] or [`Policy::builtin`]; evaluating allocates little and compiles nothing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Policy {
     pub(crate) origin: String,
     /// In file order.
@@ -36,7 +36,7 @@ pub struct Policy {
     pub(crate) classes: Vec<(String, Arc<PathSet>)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Tier {
     pub(crate) name: String,
     pub(crate) rank: i64,
@@ -49,7 +49,7 @@ pub(crate) struct Tier {
 }
 
 /// One compiled rule. Conditions AND together; the entries of one list OR.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Rule {
     pub(crate) id: String,
     /// Position in the file: ties between equally restrictive rules go to the first.
@@ -68,11 +68,11 @@ pub(crate) struct Rule {
 }
 
 /// The conditions one shell command must meet together.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct CommandCondition {
     pub(crate) patterns: Vec<Arc<CommandPattern>>,
     pub(crate) not_in: Vec<Arc<CommandPattern>>,
-    pub(crate) regexes: Vec<Regex>,
+    pub(crate) regexes: Vec<CommandRegex>,
     pub(crate) args_any: Vec<ArgGlob>,
     pub(crate) args_none: Vec<ArgGlob>,
     pub(crate) runs_downloaded_code: Option<bool>,
@@ -80,7 +80,7 @@ pub(crate) struct CommandCondition {
 }
 
 /// The conditions one path target must meet together.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct PathCondition {
     /// The rule's own globs.
     pub(crate) globs: Option<PathSet>,
@@ -91,7 +91,7 @@ pub(crate) struct PathCondition {
     pub(crate) outside_workspace: Option<bool>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RepoMapping {
     /// 1-based index among `[[repos]]` and its line, for explanations.
     pub(crate) index: usize,

@@ -1,0 +1,32 @@
+//! Build script: fingerprints this crate's sources so the compiled-policy cache (src/cache.rs)
+//! never decodes a blob written by a build whose compiled types may differ, even when the
+//! version number did not change (development builds).
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::Hasher;
+use std::path::Path;
+use std::{env, fs};
+
+fn main() {
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let src = Path::new(&manifest_dir).join("src");
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=Cargo.toml");
+    let mut files: Vec<_> = match fs::read_dir(&src) {
+        Ok(dir) => dir.filter_map(Result::ok).map(|e| e.path()).collect(),
+        Err(e) => panic!("cannot list {}: {e}", src.display()),
+    };
+    files.sort();
+    let mut hasher = DefaultHasher::new();
+    for file in &files {
+        hasher.write(file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        match fs::read(file) {
+            Ok(bytes) => hasher.write(&bytes),
+            Err(e) => panic!("cannot read {}: {e}", file.display()),
+        }
+    }
+    if let Ok(manifest) = fs::read(Path::new(&manifest_dir).join("Cargo.toml")) {
+        hasher.write(&manifest);
+    }
+    println!("cargo:rustc-env=WARD_POLICY_SOURCE_HASH={:016x}", hasher.finish());
+}

@@ -1,0 +1,316 @@
+//! The compiled-policy cache: a policy compiled once is stored as an authenticated binary blob
+//! so the next process (every `ward hook` call is one) decodes it instead of parsing TOML and
+//! compiling globs again.
+//!
+//! Layout: `<cache_dir>/policy-<digest>.bin`, where `digest` is SHA-256 over this build's
+//! identity (crate version and a hash of its sources), the policy's origin and its full text, so
+//! a blob is only ever looked up for exactly the text it was compiled from. The file holds
+//! [`MAGIC`], an HMAC-SHA256 tag, then the `postcard` encoding of the [`Policy`]. The tag, under
+//! the random key in `<cache_dir>/cache.key`, covers the magic, the digest and the payload: a
+//! blob renamed to another policy's name, truncated, corrupted or written by another key is
+//! rejected before it is decoded, and any rejection means a normal compile.
+//!
+//! What the tag does and does not defend against: the cache directory and its key live in the
+//! user's data directory, which the user (and so an agent running as the user) can write. The
+//! tag detects accidents — corruption, a stale or foreign file, a copy from another machine —
+//! not a determined local user, who could recompute it; such a user can edit their own user
+//! policy anyway. Managed policy in `/etc` stays under the administrator's control because the
+//! digest covers the policy text the hook actually read.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::error::LoadError;
+use crate::policy::{Policy, BUILTIN_ORIGIN, BUILTIN_POLICY};
+
+/// First bytes of every cache file; bump the digit when the file layout changes.
+const MAGIC: &[u8; 8] = b"WARDPOL1";
+/// Length of the HMAC-SHA256 tag.
+const TAG_LEN: usize = 32;
+/// File name of the cache's MAC key inside the cache directory.
+pub const CACHE_KEY_FILE: &str = "cache.key";
+/// Length of a freshly created key.
+const KEY_LEN: usize = 32;
+/// Shortest key accepted from disk.
+const MIN_KEY_LEN: usize = 16;
+/// Largest cache file read; anything bigger is not ours.
+const MAX_CACHE_BYTES: u64 = 16 << 20;
+/// Cache files kept; beyond this the oldest are removed when a new one is written.
+const MAX_CACHE_FILES: usize = 16;
+
+/// What the cache did for one load, for diagnostics and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// The policy was decoded from a valid cache file.
+    Hit,
+    /// No usable cache file; the policy was compiled and a cache file written.
+    Written,
+    /// The policy was compiled; the cache could not be used or written (the reason, for logs).
+    /// Existing files that failed their checks are listed here too (e.g. "bad tag").
+    Bypassed(String),
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl Policy {
+    /// Loads a policy file (`None`: the built-in policy) through the compiled-policy cache in
+    /// `cache_dir`: a valid cache file for exactly this text is decoded; otherwise the policy is
+    /// compiled as [`Policy::load`] does and the cache file is written for the next process.
+    /// Cache problems never fail the load; errors are those of [`Policy::load`].
+    pub fn load_cached(path: Option<&Path>, cache_dir: &Path) -> Result<Policy, LoadError> {
+        Policy::load_cached_with_status(path, cache_dir).map(|(policy, _)| policy)
+    }
+
+    /// [`Policy::load_cached`], also saying what the cache did.
+    pub fn load_cached_with_status(
+        path: Option<&Path>,
+        cache_dir: &Path,
+    ) -> Result<(Policy, CacheStatus), LoadError> {
+        match path {
+            None => Ok(load_text_cached(BUILTIN_POLICY, BUILTIN_ORIGIN, cache_dir)?),
+            Some(path) => {
+                let text = fs::read_to_string(path)
+                    .map_err(|source| LoadError::Io { path: path.display().to_string(), source })?;
+                Ok(load_text_cached(&text, &path.display().to_string(), cache_dir)?)
+            }
+        }
+    }
+}
+
+/// Compiles `text` (named `origin`) through the cache in `cache_dir`.
+pub fn load_text_cached(
+    text: &str,
+    origin: &str,
+    cache_dir: &Path,
+) -> Result<(Policy, CacheStatus), crate::PolicyError> {
+    let digest = cache_digest(text, origin);
+    let file = cache_dir.join(cache_file_name(&digest));
+    let key = match read_key(cache_dir) {
+        Ok(key) => Some(key),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => {
+            let policy = Policy::from_toml_str(text, origin)?;
+            return Ok((policy, CacheStatus::Bypassed(format!("cannot read the cache key: {e}"))));
+        }
+    };
+    let mut rejected = None;
+    if let Some(key) = &key {
+        match read_cached(&file, key, &digest, origin) {
+            Ok(policy) => return Ok((policy, CacheStatus::Hit)),
+            Err(Rejected::Missing) => {}
+            Err(Rejected::Invalid(why)) => rejected = Some(why),
+        }
+    }
+    let policy = Policy::from_toml_str(text, origin)?;
+    let written = key.map_or_else(|| create_key(cache_dir), Ok).and_then(|key| {
+        write_cached(cache_dir, &file, &key, &digest, &policy)?;
+        prune(cache_dir, &file);
+        Ok(())
+    });
+    let status = match (written, rejected) {
+        (Ok(()), None) => CacheStatus::Written,
+        (Ok(()), Some(why)) => CacheStatus::Bypassed(format!("{why}; rewritten")),
+        (Err(e), why) => CacheStatus::Bypassed(match why {
+            Some(why) => format!("{why}; cannot write the cache: {e}"),
+            None => format!("cannot write the cache: {e}"),
+        }),
+    };
+    Ok((policy, status))
+}
+
+/// SHA-256 over the build's identity, the origin and the text; fields are length-prefixed so
+/// no two different inputs hash the same bytes.
+fn cache_digest(text: &str, origin: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for part in [
+        "ward-policy compiled cache".as_bytes(),
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        env!("WARD_POLICY_SOURCE_HASH").as_bytes(),
+        origin.as_bytes(),
+        text.as_bytes(),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    h.finalize().into()
+}
+
+fn cache_file_name(digest: &[u8; 32]) -> String {
+    use std::fmt::Write as _;
+    let mut name = String::with_capacity(16 + 64);
+    name.push_str("policy-");
+    for b in digest {
+        let _ = write!(name, "{b:02x}");
+    }
+    name.push_str(".bin");
+    name
+}
+
+fn tag(key: &[u8], digest: &[u8; 32], payload: &[u8]) -> Result<HmacSha256, String> {
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).map_err(|e| e.to_string())?;
+    mac.update(MAGIC);
+    mac.update(digest);
+    mac.update(payload);
+    Ok(mac)
+}
+
+enum Rejected {
+    Missing,
+    Invalid(String),
+}
+
+fn read_cached(file: &Path, key: &[u8], digest: &[u8; 32], origin: &str) -> Result<Policy, Rejected> {
+    let mut bytes = Vec::new();
+    match fs::File::open(file) {
+        Ok(f) => {
+            f.take(MAX_CACHE_BYTES).read_to_end(&mut bytes).map_err(|e| Rejected::Invalid(e.to_string()))?
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Rejected::Missing),
+        Err(e) => return Err(Rejected::Invalid(format!("cannot read the cache file: {e}"))),
+    };
+    let invalid = |why: &str| Rejected::Invalid(format!("cache file {}: {why}", file.display()));
+    let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or_else(|| invalid("not a policy cache file"))?;
+    if rest.len() < TAG_LEN {
+        return Err(invalid("truncated"));
+    }
+    let (stored_tag, payload) = rest.split_at(TAG_LEN);
+    // Authenticate before decoding: a blob that fails the tag is never parsed.
+    tag(key, digest, payload)
+        .map_err(|e| invalid(&e))?
+        .verify_slice(stored_tag)
+        .map_err(|_| invalid("bad tag"))?;
+    let (policy, trailing) =
+        postcard::take_from_bytes::<Policy>(payload).map_err(|e| invalid(&format!("cannot decode: {e}")))?;
+    if !trailing.is_empty() || policy.origin != origin {
+        return Err(invalid("does not describe this policy"));
+    }
+    Ok(policy)
+}
+
+fn write_cached(
+    cache_dir: &Path,
+    file: &Path,
+    key: &[u8],
+    digest: &[u8; 32],
+    policy: &Policy,
+) -> io::Result<()> {
+    let payload = postcard::to_allocvec(policy).map_err(io::Error::other)?;
+    let tag = tag(key, digest, &payload).map_err(io::Error::other)?.finalize().into_bytes();
+    let mut bytes = Vec::with_capacity(MAGIC.len() + TAG_LEN + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&tag);
+    bytes.extend_from_slice(&payload);
+    let tmp = temp_name(cache_dir, "policy");
+    let result = write_private(&tmp, &bytes).and_then(|()| fs::rename(&tmp, file));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A temp file name unique to this process and call.
+fn temp_name(dir: &Path, stem: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".{stem}.{}.{n}.tmp", std::process::id()))
+}
+
+/// Writes a new file readable and writable by the owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    f.write_all(bytes)?;
+    // No fsync: losing a cache file to a crash only costs one recompile.
+    Ok(())
+}
+
+fn read_key(cache_dir: &Path) -> io::Result<Vec<u8>> {
+    let mut key = Vec::with_capacity(KEY_LEN);
+    fs::File::open(cache_dir.join(CACHE_KEY_FILE))?.take(1024).read_to_end(&mut key)?;
+    if key.len() < MIN_KEY_LEN {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "the cache key is too short"));
+    }
+    Ok(key)
+}
+
+/// Creates the cache directory (0700) and its key (0600, random). Concurrent processes agree:
+/// the key is written to a temp file and hard-linked into place, which fails if another process
+/// won, whose key is then read.
+fn create_key(cache_dir: &Path) -> io::Result<Vec<u8>> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(cache_dir)?;
+    let mut key = vec![0u8; KEY_LEN];
+    getrandom::getrandom(&mut key).map_err(|e| io::Error::other(e.to_string()))?;
+    let tmp = temp_name(cache_dir, CACHE_KEY_FILE);
+    write_private(&tmp, &key)?;
+    let linked = fs::hard_link(&tmp, cache_dir.join(CACHE_KEY_FILE));
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read_key(cache_dir),
+        Err(e) => Err(e),
+    }
+}
+
+/// Keeps at most [`MAX_CACHE_FILES`] cache files, removing the least recently written ones
+/// (never `keep`). Runs only after a compile, so hits pay nothing for it.
+fn prune(cache_dir: &Path, keep: &Path) {
+    let Ok(dir) = fs::read_dir(cache_dir) else { return };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = dir
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("policy-") && name.ends_with(".bin")
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .filter(|(_, p)| p != keep)
+        .collect();
+    if files.len() < MAX_CACHE_FILES {
+        return;
+    }
+    files.sort();
+    let excess = files.len() + 1 - MAX_CACHE_FILES;
+    for (_, path) in files.iter().take(excess) {
+        let _ = fs::remove_file(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_name_is_hex_digest() {
+        let name = cache_file_name(&[0xab; 32]);
+        assert_eq!(name.len(), "policy-".len() + 64 + ".bin".len());
+        assert!(name.starts_with("policy-abab"));
+    }
+
+    #[test]
+    fn digest_depends_on_text_and_origin() {
+        let a = cache_digest("x", "o");
+        assert_ne!(a, cache_digest("y", "o"));
+        assert_ne!(a, cache_digest("x", "p"));
+        // Length prefixes: moving bytes between fields changes the digest.
+        assert_ne!(cache_digest("ab", "c"), cache_digest("b", "ca"));
+        assert_eq!(a, cache_digest("x", "o"));
+    }
+}
