@@ -13,6 +13,7 @@ use toml::Spanned;
 use ward_model::{Access, Action, Decision};
 
 use crate::classes::CREDENTIAL_PATTERNS;
+use crate::deferred::Deferred;
 use crate::error::{line_column, Diagnostics, PolicyError};
 use crate::floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, TierFloors, WebSearchMode};
 use crate::pattern::{
@@ -280,14 +281,18 @@ impl<'s> Compiler<'s> {
                     let rule = Arc::new(rule);
                     for tier in tiers.iter_mut() {
                         if only.as_ref().is_none_or(|o| o.contains(&tier.name)) {
-                            tier.rules.push(Arc::clone(&rule));
+                            if let Some(rules) = tier.rules.ready_mut() {
+                                rules.push(Arc::clone(&rule));
+                            }
                         }
                     }
                 }
             }
         }
         for tier in tiers.iter_mut() {
-            tier.rules.sort_by_key(|r| r.order);
+            if let Some(rules) = tier.rules.ready_mut() {
+                rules.sort_by_key(|r| r.order);
+            }
         }
 
         let default_tier = match get(root, "default_tier") {
@@ -445,8 +450,8 @@ impl Compiler<'_> {
             description: String::new(),
             fail: FailMode::Closed,
             default_decision: Decision::Allow,
-            rules: Vec::new(),
-            floors: TierFloors::default(),
+            rules: Deferred::default(),
+            floors: Deferred::default(),
         };
         if let Some((_, v)) = get(body, "rank") {
             match v.get_ref() {
@@ -478,14 +483,16 @@ impl Compiler<'_> {
         if let Some((_, v)) = get(body, "rules") {
             for (t, rspan) in self.tables(v, &format!("tiers.{name}.rules")) {
                 if let Some((rule, _)) = self.rule(t, rspan, false) {
-                    tier.rules.push(Arc::new(rule));
+                    if let Some(rules) = tier.rules.ready_mut() {
+                        rules.push(Arc::new(rule));
+                    }
                     count += 1;
                 }
             }
         }
         if let Some((_, v)) = get(body, "floor") {
             if let Some(ft) = self.table(v, &format!("tiers.{name}.floor")) {
-                tier.floors = self.floors(name, ft);
+                tier.floors = Deferred::Ready(self.floors(name, ft));
             }
         }
         (tier, count)

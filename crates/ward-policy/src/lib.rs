@@ -9,6 +9,7 @@ mod cache;
 pub mod cases;
 mod classes;
 mod compile;
+mod deferred;
 mod error;
 mod floor;
 mod glob;

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use serde::{Deserialize, Serialize};
 use ward_model::{Access, Action, Decision, RuleMatch, ToolCall, Verdict};
 
+use crate::deferred::Deferred;
 use crate::error::{LoadError, PolicyError};
 use crate::floor::{FailMode, Floor, TierFloors};
 use crate::pattern::{
@@ -44,8 +45,8 @@ pub(crate) struct Tier {
     pub(crate) fail: FailMode,
     pub(crate) default_decision: Decision,
     /// The tier's own rules and the global rules that apply to it, in file order.
-    pub(crate) rules: Vec<Arc<Rule>>,
-    pub(crate) floors: TierFloors,
+    pub(crate) rules: Deferred<Vec<Arc<Rule>>>,
+    pub(crate) floors: Deferred<TierFloors>,
 }
 
 /// One compiled rule. Conditions AND together; the entries of one list OR.
@@ -241,7 +242,8 @@ impl Policy {
     /// The floor `tier` requires of `agent` (the tier's common floor with the agent's
     /// overrides). `None` for an unknown tier.
     pub fn floor(&self, tier: &str, agent: &str) -> Option<Floor> {
-        let floors = &self.tier(tier)?.floors;
+        // Floors that cannot be decoded from the cache (a defect) read as an unknown tier.
+        let floors = self.tier(tier)?.floors.get()?;
         Some(match floors.agents.get(agent) {
             Some(over) => floors.common.overlaid(over),
             None => floors.common.clone(),
@@ -250,7 +252,10 @@ impl Policy {
 
     /// Agents that have their own floor overrides in `tier`.
     pub fn floor_agents(&self, tier: &str) -> Vec<&str> {
-        self.tier(tier).map(|t| t.floors.agents.keys().map(String::as_str).collect()).unwrap_or_default()
+        self.tier(tier)
+            .and_then(|t| t.floors.get())
+            .map(|f| f.agents.keys().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 
     fn tier(&self, name: &str) -> Option<&Tier> {
@@ -357,9 +362,20 @@ impl Policy {
                 matched: Vec::new(),
             };
         };
+        let Some(rules) = t.rules.get() else {
+            // The tier's cached rules did not decode (a defect; the cache file was
+            // authenticated): decide nothing on a partial rule set.
+            return Verdict {
+                decision: Decision::Deny,
+                rule: "policy-cache-defect".to_owned(),
+                reason: format!("the rules of tier `{tier}` could not be decoded from the policy cache"),
+                tier: tier.to_owned(),
+                matched: Vec::new(),
+            };
+        };
         let mut matched: Vec<RuleMatch> = Vec::new();
         let mut best: Option<(Decision, usize)> = None;
-        for rule in &t.rules {
+        for rule in rules {
             if !rule.matches(call, view) {
                 continue;
             }
