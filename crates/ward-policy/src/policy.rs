@@ -11,7 +11,8 @@ use crate::deferred::Deferred;
 use crate::error::{LoadError, PolicyError};
 use crate::floor::{FailMode, Floor, TierFloors};
 use crate::pattern::{
-    absolutize, normalize_host, ArgGlob, CommandPattern, CommandRegex, HostPattern, NameGlob, PathSet, PathView,
+    absolutize, normalize_host, ArgGlob, CommandPattern, CommandRegex, HostPattern, NameGlob, PathSet,
+    PathView,
 };
 use crate::repo::RepoInfo;
 

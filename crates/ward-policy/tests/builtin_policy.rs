@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use ward_model::{Access, Action, Decision, McpTarget, PathTarget, ShellCommand, ToolCall};
-use ward_policy::{EvalContext, FailMode, Policy, SandboxMode, WebSearchMode};
+use ward_policy::{CacheStatus, EvalContext, FailMode, Policy, SandboxMode, WebSearchMode};
 
 const HOME: &str = "/home/dev";
 const CWD: &str = "/home/dev/src/app";
@@ -461,7 +461,42 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn builtin_policy_decides_the_tier_matrix() {
-    let policy = Policy::builtin();
+    check_matrix(Policy::builtin());
+}
+
+/// Every case again on the built-in policy decoded from the compiled-policy cache, and every
+/// floor identical: the cache changes no decision.
+#[test]
+fn builtin_policy_through_the_cache_decides_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, first) = Policy::load_cached_with_status(None, dir.path()).unwrap();
+    assert_eq!(first, CacheStatus::Written);
+    let (cached, second) = Policy::load_cached_with_status(None, dir.path()).unwrap();
+    assert_eq!(second, CacheStatus::Hit);
+    check_matrix(&cached);
+    let fresh = Policy::builtin();
+    for c in cases() {
+        assert_eq!(cached.evaluate(&c.call, c.tier, &ctx()), fresh.evaluate(&c.call, c.tier, &ctx()));
+        assert_eq!(cached.classes_of(&c.call, &ctx()), fresh.classes_of(&c.call, &ctx()));
+    }
+    assert_eq!(cached.tier_names(), fresh.tier_names());
+    assert_eq!(cached.rule_count(), fresh.rule_count());
+    assert_eq!(cached.origin(), fresh.origin());
+    for tier in fresh.tier_names() {
+        assert_eq!(cached.floor_agents(tier), fresh.floor_agents(tier));
+        for agent in ["codex", "claude-code", "cursor", "gemini-cli", "copilot", "windsurf"] {
+            assert_eq!(cached.floor(tier, agent), fresh.floor(tier, agent), "{tier}/{agent}");
+        }
+        assert_eq!(cached.fail_mode(tier), fresh.fail_mode(tier));
+    }
+    let home = PathBuf::from(HOME);
+    for cwd in [None, Some(CWD)] {
+        let cwd = cwd.map(PathBuf::from);
+        assert_eq!(cached.tier_for(cwd.as_deref(), None, &home), fresh.tier_for(cwd.as_deref(), None, &home));
+    }
+}
+
+fn check_matrix(policy: &Policy) {
     let table = cases();
     assert!(table.len() >= 40);
     let mut failures = Vec::new();

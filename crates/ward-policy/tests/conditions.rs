@@ -1,7 +1,7 @@
 //! Each rule condition on its own and combined: table-driven over one policy.
 
 use ward_model::{Access, Action, Decision, McpTarget, PathTarget, ShellCommand, ToolCall};
-use ward_policy::{EvalContext, Policy};
+use ward_policy::{CacheStatus, EvalContext, Policy};
 
 const POLICY: &str = r#"
 default_tier = "t"
@@ -80,6 +80,25 @@ fn exec(argv: &[&str]) -> ToolCall {
 #[test]
 fn conditions() {
     let p = Policy::from_toml_str(POLICY, "c.toml").unwrap_or_else(|e| panic!("{e}"));
+    check_conditions(&p);
+}
+
+/// The same table through the compiled-policy cache: written, then decoded (the regex rule is
+/// rebuilt from its pattern on first use).
+#[test]
+fn conditions_through_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, POLICY).unwrap();
+    let cache = dir.path().join("cache");
+    let (_, first) = Policy::load_cached_with_status(Some(&file), &cache).unwrap();
+    assert_eq!(first, CacheStatus::Written);
+    let (p, second) = Policy::load_cached_with_status(Some(&file), &cache).unwrap();
+    assert_eq!(second, CacheStatus::Hit);
+    check_conditions(&p);
+}
+
+fn check_conditions(p: &Policy) {
     let ctx = EvalContext { home: "/h".into(), workspace_root: Some("/w".into()) };
 
     let net = |agent: &str| {
