@@ -88,21 +88,21 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
 /// The whole decision. Every path returns an answer; only a panic escapes (caught by `run`).
 fn decide_and_record(agent: Option<Agent>, paths: &WardPaths, watch: &Watch) -> HookAnswer {
     let mut stderr_notes = String::new();
+    // Every call is a fresh process: load through the compiled-policy cache (a decode instead
+    // of a TOML parse and glob compile; any cache problem means a normal compile).
+    let cache_dir = paths.data_dir.join("cache");
     let policy_holder;
-    let policy: &Policy = match &paths.policy_file {
-        Some(file) => match Policy::load(file) {
-            Ok(p) => {
-                policy_holder = p;
-                &policy_holder
-            }
-            Err(e) => {
-                // A broken policy file must not stop every agent on the machine, nor open the
-                // gate: the built-in policy (strict where it matters) stands in, loudly.
-                stderr_notes.push_str(&format!("ward: {e}\nward: using the built-in policy instead\n"));
-                Policy::builtin()
-            }
-        },
-        None => Policy::builtin(),
+    let policy: &Policy = match Policy::load_cached(paths.policy_file.as_deref(), &cache_dir) {
+        Ok(p) => {
+            policy_holder = p;
+            &policy_holder
+        }
+        Err(e) => {
+            // A broken policy file must not stop every agent on the machine, nor open the
+            // gate: the built-in policy (strict where it matters) stands in, loudly.
+            stderr_notes.push_str(&format!("ward: {e}\nward: using the built-in policy instead\n"));
+            Policy::builtin()
+        }
     };
 
     let mut input = Vec::new();
