@@ -317,7 +317,11 @@ impl<'s> Compiler<'s> {
             outside_repo_tier: outside_repo_tier?,
             repos,
             rule_count,
-            classes: self.classes.iter().map(|(name, (set, _))| (name.clone(), Arc::clone(set))).collect(),
+            classes: self
+                .classes
+                .iter()
+                .map(|(name, (set, _))| (name.clone(), Deferred::Ready(Arc::clone(set))))
+                .collect(),
         })
     }
 }

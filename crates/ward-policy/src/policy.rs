@@ -35,7 +35,8 @@ pub struct Policy {
     pub(crate) repos: Vec<RepoMapping>,
     pub(crate) rule_count: usize,
     /// Every path class by name (built-in and admin-defined), for labelling audit events.
-    pub(crate) classes: Vec<(String, Arc<PathSet>)>,
+    /// Deferred: from the cache, a class is only decoded when a call has paths to label.
+    pub(crate) classes: Vec<(String, Deferred<Arc<PathSet>>)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -348,7 +349,9 @@ impl Policy {
         let view = CallView::new(call, ctx);
         self.classes
             .iter()
-            .filter(|(_, set)| view.paths.iter().any(|(p, _)| set.matches(p)))
+            // A class that cannot be decoded from the cache (a defect) labels every path: an
+            // audit label is better spurious than missing.
+            .filter(|(_, set)| view.paths.iter().any(|(p, _)| set.get().is_none_or(|set| set.matches(p))))
             .map(|(name, _)| name.clone())
             .collect()
     }
