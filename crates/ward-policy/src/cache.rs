@@ -164,11 +164,8 @@ enum Rejected {
 }
 
 fn read_cached(file: &Path, key: &[u8], digest: &[u8; 32], origin: &str) -> Result<Policy, Rejected> {
-    let mut bytes = Vec::new();
-    match fs::File::open(file) {
-        Ok(f) => {
-            f.take(MAX_CACHE_BYTES).read_to_end(&mut bytes).map_err(|e| Rejected::Invalid(e.to_string()))?
-        }
+    let bytes = match read_small_file(file, MAX_CACHE_BYTES) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Rejected::Missing),
         Err(e) => return Err(Rejected::Invalid(format!("cannot read the cache file: {e}"))),
     };
@@ -235,9 +232,22 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Reads a whole file of at most `limit` bytes with as few system calls as it can: the buffer
+/// is sized from the file's length up front (this runs on every hook call).
+fn read_small_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let mut file = fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > limit {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "file too large"));
+    }
+    // One spare byte so a file that grew meanwhile is seen, not silently cut.
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    (&mut file).take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 fn read_key(cache_dir: &Path) -> io::Result<Vec<u8>> {
-    let mut key = Vec::with_capacity(KEY_LEN);
-    fs::File::open(cache_dir.join(CACHE_KEY_FILE))?.take(1024).read_to_end(&mut key)?;
+    let key = read_small_file(&cache_dir.join(CACHE_KEY_FILE), 1024)?;
     if key.len() < MIN_KEY_LEN {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "the cache key is too short"));
     }
