@@ -1,11 +1,14 @@
 //! Build script: fingerprints this crate's sources so the compiled-policy cache (src/cache.rs)
 //! never decodes a blob written by a build whose compiled types may differ, even when the
-//! version number did not change (development builds).
+//! version number did not change (development builds), and precomputes the cache digest of the
+//! built-in policy so a hook call using it does not hash its text.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher;
 use std::path::Path;
 use std::{env, fs};
+
+use sha2::{Digest, Sha256};
 
 fn main() {
     let manifest_dir = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
@@ -28,5 +31,27 @@ fn main() {
     if let Ok(manifest) = fs::read(Path::new(&manifest_dir).join("Cargo.toml")) {
         hasher.write(&manifest);
     }
-    println!("cargo:rustc-env=WARD_POLICY_SOURCE_HASH={:016x}", hasher.finish());
+    let source_hash = format!("{:016x}", hasher.finish());
+    println!("cargo:rustc-env=WARD_POLICY_SOURCE_HASH={source_hash}");
+
+    // Must equal `cache_digest(BUILTIN_POLICY, BUILTIN_ORIGIN)` in src/cache.rs (a unit test
+    // there checks it).
+    let builtin = match fs::read(src.join("builtin.toml")) {
+        Ok(text) => text,
+        Err(e) => panic!("cannot read the built-in policy: {e}"),
+    };
+    let version = env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let mut h = Sha256::new();
+    for part in [
+        "ward-policy compiled cache".as_bytes(),
+        version.as_bytes(),
+        source_hash.as_bytes(),
+        "<builtin>".as_bytes(),
+        &builtin,
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    println!("cargo:rustc-env=WARD_POLICY_BUILTIN_DIGEST={digest}");
 }

@@ -8,9 +8,18 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use ward_policy::{Policy, BUILTIN_POLICY};
+use ward_model::{Action, ShellCommand, ToolCall};
+use ward_policy::{EvalContext, Policy, BUILTIN_POLICY};
 
-const MODES: [&str; 4] = ["compile-builtin", "compile-file", "cached-builtin", "cached-file"];
+const MODES: [&str; 6] = [
+    "compile-builtin",
+    "compile-file",
+    "cached-builtin",
+    "cached-file",
+    // Load plus the first evaluation, which decodes one tier's rules from the cache.
+    "compile+eval",
+    "cached+eval",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -52,9 +61,20 @@ fn child(mode: &str, cache: &Path, file: &Path) {
         "compile-builtin" => Policy::from_toml_str(BUILTIN_POLICY, "<builtin>").expect("compile"),
         "compile-file" => Policy::load(file).expect("load"),
         "cached-builtin" => Policy::load_cached(None, cache).expect("load"),
-        "cached-file" => Policy::load_cached(Some(file), cache).expect("load"),
+        "cached-file" | "cached+eval" => Policy::load_cached(Some(file), cache).expect("load"),
+        "compile+eval" => Policy::load(file).expect("load"),
         other => panic!("unknown mode {other}"),
     };
+    if mode.ends_with("+eval") {
+        let mut call = ToolCall::new("codex", "PreToolUse", "bench", Action::Exec);
+        call.commands.push(ShellCommand {
+            argv: vec!["cargo".into(), "test".into(), "-p".into(), "billing".into()],
+            program: "cargo".into(),
+            ..Default::default()
+        });
+        let ctx = EvalContext { home: "/home/dev".into(), workspace_root: Some("/home/dev/src".into()) };
+        std::hint::black_box(policy.evaluate(&call, "standard", &ctx));
+    }
     let micros = start.elapsed().as_secs_f64() * 1e6;
     std::hint::black_box(&policy);
     println!("{micros}");
