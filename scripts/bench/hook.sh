@@ -13,8 +13,8 @@ runs=${RUNS:-1000}
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
 command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq; }
 
-cargo build --release -q -p ward
-ward="$root/target/release/ward"
+# The shipped binary (static, non-PIE; see scripts/build-release.sh).
+ward="$root/$(bash scripts/build-release.sh -q)"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -13,8 +13,8 @@ if ! command -v hyperfine >/dev/null 2>&1; then
     apt-get install -y hyperfine >/dev/null
 fi
 
-cargo build --release -p ward --manifest-path "$root/Cargo.toml" >&2
-ward="$root/target/release/ward"
+# The shipped binary (static, non-PIE; see scripts/build-release.sh).
+ward="$root/$(bash "$root/scripts/build-release.sh" -q)"
 
 mkdir -p "$work/trivial/src"
 cat >"$work/trivial/Cargo.toml" <<'TOML'

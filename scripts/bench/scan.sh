@@ -29,8 +29,8 @@ if [ ! -f "$tree/.complete" ]; then
     touch "$tree/.complete"
 fi
 
-(cd "$repo" && cargo build --release -p ward --quiet)
-ward="${CARGO_TARGET_DIR:-$repo/target}/release/ward"
+# The shipped binary (static, non-PIE; see scripts/build-release.sh).
+ward="$repo/$(bash "$repo/scripts/build-release.sh" -q)"
 
 export WARD_SYSTEM_ROOT="$tree/system"
 export WARD_HOME="$tree/ward-data"

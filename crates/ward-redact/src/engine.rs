@@ -58,6 +58,9 @@ fn compiled(index: usize) -> Option<&'static RuleRegex> {
 pub(crate) struct RuleRegex {
     backtrack: BoundedBacktracker,
     pikevm: PikeVM,
+    /// Compiled without its leading `(?i)`: it runs on ASCII-lowercased text instead (see
+    /// [`fold_case_form`]).
+    fold_case: bool,
 }
 
 /// Per-rule search state, reused across the windows of one scan (allocating it per window
@@ -97,6 +100,10 @@ impl RuleRegex {
 /// (input need not be UTF-8), multi-line (`^`/`$` also match at line boundaries, since windows
 /// start and end at lines), with bounded size.
 pub(crate) fn compile(pattern: &str) -> Result<RuleRegex, Box<thompson::BuildError>> {
+    let (pattern, fold_case) = match fold_case_form(pattern) {
+        Some(rest) => (rest, true),
+        None => (pattern, false),
+    };
     let nfa = thompson::Compiler::new()
         .syntax(syntax::Config::new().unicode(false).utf8(false).multi_line(true))
         .configure(thompson::Config::new().utf8(false).shrink(false).nfa_size_limit(Some(2 << 20)))
@@ -107,7 +114,40 @@ pub(crate) fn compile(pattern: &str) -> Result<RuleRegex, Box<thompson::BuildErr
         .build_from_nfa(nfa.clone())
         .map_err(Box::new)?;
     let pikevm = PikeVM::builder().build_from_nfa(nfa).map_err(Box::new)?;
-    Ok(RuleRegex { backtrack, pikevm })
+    Ok(RuleRegex { backtrack, pikevm, fold_case })
+}
+
+/// `(?i)rest` where `rest` names no uppercase letter: then matching `rest` against
+/// ASCII-lowercased text is the same as matching the whole pattern against the text (case
+/// folding is ASCII-only here, and lowercasing keeps every byte offset). The case-insensitive
+/// NFA of the big generic rules costs about twice as much to build, and that build is paid on a
+/// hook call; lowercasing a payload costs about a microsecond per 4 KiB.
+fn fold_case_form(pattern: &str) -> Option<&str> {
+    let rest = pattern.strip_prefix("(?i)")?;
+    let bytes = rest.as_bytes();
+    // An uppercase letter (a literal, or an escape such as `\W` whose meaning is case-sensitive)
+    // or a `\x41`-style byte escape could match differently on lowercased text.
+    let case_sensitive_part =
+        bytes.iter().any(u8::is_ascii_uppercase) || bytes.windows(2).any(|w| w == b"\\x");
+    // A flag group (`(?-i)`, `(?s:…)`) could switch folding off again; `(?:` groups are fine.
+    let flag_group = bytes.windows(3).any(|w| w[0] == b'(' && w[1] == b'?' && w[2] != b':');
+    (!case_sensitive_part && !flag_group).then_some(rest)
+}
+
+#[cfg(test)]
+mod fold_case_tests {
+    use super::fold_case_form;
+
+    #[test]
+    fn only_plain_case_insensitive_patterns_fold() {
+        assert_eq!(fold_case_form("(?i)(?:pass|token)=([a-z0-9]+)"), Some("(?:pass|token)=([a-z0-9]+)"));
+        assert_eq!(fold_case_form("(?:pass)=x"), None);
+        assert_eq!(fold_case_form("(?i)AKIA[0-9]"), None);
+        assert_eq!(fold_case_form("(?i)pass\\W"), None);
+        assert_eq!(fold_case_form("(?i)pass\\x41"), None);
+        assert_eq!(fold_case_form("(?i)pass(?-i:word)"), None);
+        assert_eq!(fold_case_form("(?i)(?m)^pass"), None);
+    }
 }
 
 /// Builds the prefilter now rather than on the first scan (for long-lived processes).
@@ -151,6 +191,8 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     });
     anchored.sort_unstable();
     anchored.dedup_by_key(|w| (w.0, w.1));
+    // The ASCII-lowercased text for case-folding rules, made on first need.
+    let mut lowered: Option<Vec<u8>> = None;
     let mut current: Option<(usize, Searcher)> = None;
     for (rule_index, start, end) in anchored {
         let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
@@ -158,7 +200,8 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             Some((index, searcher)) if *index == rule_index => searcher,
             _ => &mut current.insert((rule_index, regex.searcher())).1,
         };
-        regex.search(searcher, text, start, end, true);
+        let haystack = haystack(regex, text, &mut lowered);
+        regex.search(searcher, haystack, start, end, true);
         accept_match(rule_index, rule, text, &searcher.caps, out);
     }
     if windows.is_empty() {
@@ -179,7 +222,18 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             Some((index, searcher)) if *index == rule_index => searcher,
             _ => &mut current.insert((rule_index, regex.searcher())).1,
         };
-        search_window((rule_index, rule), regex, searcher, text, start, end, out);
+        let haystack = haystack(regex, text, &mut lowered);
+        search_window((rule_index, rule), regex, searcher, (haystack, text), start, end, out);
+    }
+}
+
+/// What `regex` searches: the text, or its lowercased copy for case-folding rules. Matches are
+/// read back from the original text (same offsets).
+fn haystack<'a>(regex: &RuleRegex, text: &'a [u8], lowered: &'a mut Option<Vec<u8>>) -> &'a [u8] {
+    if regex.fold_case {
+        lowered.get_or_insert_with(|| text.to_ascii_lowercase())
+    } else {
+        text
     }
 }
 
@@ -278,14 +332,14 @@ fn search_window(
     (rule_index, rule): (usize, &RuleSpec),
     regex: &RuleRegex,
     searcher: &mut Searcher,
-    text: &[u8],
+    (haystack, text): (&[u8], &[u8]),
     start: usize,
     end: usize,
     out: &mut Vec<RawMatch>,
 ) {
     let mut at = start;
     while at < end {
-        regex.search(searcher, text, at, end, false);
+        regex.search(searcher, haystack, at, end, false);
         let Some(whole) = searcher.caps.get_match() else { break };
         let secret = accept_match(rule_index, rule, text, &searcher.caps, out);
         // Resume after the secret (not the whole match) so a trailing delimiter the regex

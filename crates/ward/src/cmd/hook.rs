@@ -302,20 +302,26 @@ fn write_answer(answer: &HookAnswer) {
 /// stuck stdin, a lock held by a dead process, a slow disk), so the agent's own timeout, which
 /// fails open almost everywhere, never decides.
 fn start_watchdog(watch: Arc<Watch>, deadline: Duration) {
-    std::thread::spawn(move || {
-        std::thread::sleep(deadline);
-        if watch.answered.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let agent = agent_from_index(watch.agent.load(Ordering::SeqCst));
-        let answer = render_error(
-            agent,
-            watch.fail_closed.load(Ordering::SeqCst),
-            &format!("no decision within {} ms", deadline.as_millis()),
-        );
-        write_answer(&answer);
-        std::process::exit(answer.exit_code);
-    });
+    // A small stack: the thread only sleeps, and at most renders one error answer.
+    let spawned =
+        std::thread::Builder::new().name("ward-watchdog".into()).stack_size(64 * 1024).spawn(move || {
+            std::thread::sleep(deadline);
+            if watch.answered.swap(true, Ordering::SeqCst) {
+                return;
+            }
+            let agent = agent_from_index(watch.agent.load(Ordering::SeqCst));
+            let answer = render_error(
+                agent,
+                watch.fail_closed.load(Ordering::SeqCst),
+                &format!("no decision within {} ms", deadline.as_millis()),
+            );
+            write_answer(&answer);
+            std::process::exit(answer.exit_code);
+        });
+    if let Err(e) = spawned {
+        // Without a watchdog the hook still answers; it just cannot bound a hang.
+        eprintln!("ward: cannot start the deadline watchdog: {e}");
+    }
 }
 
 fn agent_index(agent: Agent) -> u8 {
