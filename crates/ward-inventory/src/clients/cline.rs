@@ -9,12 +9,10 @@ use serde_json::{json, Value};
 use ward_model::{Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, extension_installs, extension_source, files_with_suffix, first_binary,
-    global_storage_dirs, global_storage_files, npm_package_version, scan_mcp_json, scan_skill_roots,
-    scrub_value, tag_editor,
+    extension_or_cli_agent, files_with_suffix, global_storage_dirs, global_storage_files, scan_mcp_json,
+    scan_skill_roots, scrub_value, tag_editor,
 };
 use crate::context::{is_executable, ScanContext};
-use crate::extensions::installed;
 use crate::hooks::{hook_artifact, HookSource};
 use crate::inventory::Inventory;
 use crate::read::read_json;
@@ -77,29 +75,11 @@ impl ClientScanner for Cline {
 }
 
 fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
-    let extensions = installed(cx);
-    let ext = extension_installs(&extensions, EXTENSION_ID);
-    let binary = first_binary(cx, &["cline"]);
     let cli_home = cx.home_path(".cline");
-    let (source, identity) = match (&ext, &binary) {
-        (Some((_, e)), _) => (extension_source(cx, e), EXTENSION_ID.to_owned()),
-        (None, Some(b)) => (cx.display(b), cx.display(b)),
-        (None, None) if cli_home.is_dir() => (cx.display(&cli_home), cx.display(&cli_home)),
-        _ => return,
+    let Some(mut art) = extension_or_cli_agent(cx, (CLIENT, "Cline"), EXTENSION_ID, &["cline"], &cli_home)
+    else {
+        return;
     };
-    let mut art = agent_artifact(CLIENT, "Cline", &source, &identity);
-    if let Some((editors, newest)) = &ext {
-        art = art.attr("version", newest.version.as_str()).attr("editors", editors.clone());
-    }
-    if let Some(b) = &binary {
-        art = art.attr("binary", cx.display(b));
-        if let Some(v) = npm_package_version(b) {
-            art = art.attr("cli_version", v);
-        }
-    }
-    if cli_home.is_dir() {
-        art = art.attr("config_dir", cx.display(&cli_home));
-    }
 
     // Enterprise controls pushed from a Cline organisation, cached beside the extension's
     // storage (⚠️ cache file name `remote_config_<org>.json`).

@@ -9,12 +9,8 @@ use std::path::Path;
 use serde_json::{json, Value};
 use ward_model::{Artifact, Risk, Scope, Severity};
 
-use super::probe::{
-    agent_artifact, extension_installs, extension_source, files_with_suffix, first_binary,
-    npm_package_version, push_hooks, push_mcp_servers,
-};
+use super::probe::{extension_or_cli_agent, files_with_suffix, push_hooks, push_mcp_servers};
 use crate::context::ScanContext;
-use crate::extensions::installed;
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
 use crate::read::{read_json, read_yaml};
@@ -56,29 +52,10 @@ impl ClientScanner for Continue {
 }
 
 fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
-    let extensions = installed(cx);
-    let ext = extension_installs(&extensions, EXTENSION_ID);
-    let binary = first_binary(cx, &["cn"]);
     let home = cx.home_path(".continue");
-    let (source, identity) = match (&ext, &binary) {
-        (Some((_, e)), _) => (extension_source(cx, e), EXTENSION_ID.to_owned()),
-        (None, Some(b)) => (cx.display(b), cx.display(b)),
-        (None, None) if home.is_dir() => (cx.display(&home), cx.display(&home)),
-        _ => return,
+    let Some(mut art) = extension_or_cli_agent(cx, (CLIENT, "Continue"), EXTENSION_ID, &["cn"], &home) else {
+        return;
     };
-    let mut art = agent_artifact(CLIENT, "Continue", &source, &identity);
-    if let Some((editors, newest)) = &ext {
-        art = art.attr("version", newest.version.as_str()).attr("editors", editors.clone());
-    }
-    if let Some(b) = &binary {
-        art = art.attr("binary", cx.display(b));
-        if let Some(v) = npm_package_version(b) {
-            art = art.attr("cli_version", v);
-        }
-    }
-    if home.is_dir() {
-        art = art.attr("config_dir", cx.display(&home));
-    }
     art = permissions(cx, inv, art, &home.join("permissions.yaml"));
     inv.push(art);
 }

@@ -9,8 +9,8 @@ use serde_json::Value;
 use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, electron_app_version, files_with_suffix, managed_file, push_hooks, scan_hooks_json,
-    scan_mcp_json, scan_skill_roots, scrub_value, strings, version_from_versions_dir,
+    agent_artifact, files_with_suffix, managed_file, push_hooks, scan_hooks_json, scan_mcp_json,
+    scan_skill_roots, scrub_value, strings, version_from_versions_dir,
 };
 use crate::context::{Os, ScanContext};
 use crate::extensions::{installed, scan_editor_extensions};
@@ -80,10 +80,7 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
     let shown = cx.display(&identity_path);
 
     let mut art = agent_artifact(CLIENT, "Cursor", &shown, &shown);
-    let version = ide_binary.as_deref().and_then(electron_app_version).or_else(|| {
-        app.as_deref()
-            .and_then(|a| super::probe::package_version(&a.join("Contents/Resources/app/package.json")))
-    });
+    let version = super::probe::editor_version(ide_binary.as_deref(), app.as_deref());
     if let Some(v) = version {
         art = art.attr("version", v);
     }

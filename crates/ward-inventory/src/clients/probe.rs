@@ -255,6 +255,49 @@ pub fn extension_source(cx: &ScanContext, ext: &InstalledExtension) -> String {
     ext.dir.parent().map(|d| cx.display(d)).unwrap_or_else(|| cx.display(&ext.dir))
 }
 
+/// The agent artifact of a client that ships as an editor extension and/or a CLI with a config
+/// folder (Cline, Continue): found by the extension first, else the binary, else the folder.
+/// Carries the extension version and editors, the CLI binary and version, and the config folder.
+pub fn extension_or_cli_agent(
+    cx: &ScanContext,
+    (client, display_name): (&str, &str),
+    extension_id: &str,
+    binaries: &[&str],
+    config_dir: &Path,
+) -> Option<Artifact> {
+    let extensions = crate::extensions::installed(cx);
+    let ext = extension_installs(&extensions, extension_id);
+    let binary = first_binary(cx, binaries);
+    let (source, identity) = match (&ext, &binary) {
+        (Some((_, e)), _) => (extension_source(cx, e), extension_id.to_owned()),
+        (None, Some(b)) => (cx.display(b), cx.display(b)),
+        (None, None) if config_dir.is_dir() => (cx.display(config_dir), cx.display(config_dir)),
+        _ => return None,
+    };
+    let mut art = agent_artifact(client, display_name, &source, &identity);
+    if let Some((editors, newest)) = &ext {
+        art = art.attr("version", newest.version.as_str()).attr("editors", editors.clone());
+    }
+    if let Some(b) = &binary {
+        art = art.attr("binary", cx.display(b));
+        if let Some(v) = npm_package_version(b) {
+            art = art.attr("cli_version", v);
+        }
+    }
+    if config_dir.is_dir() {
+        art = art.attr("config_dir", cx.display(config_dir));
+    }
+    Some(art)
+}
+
+/// The version of a VS Code-fork editor: from its launcher binary, else (macOS) from the app
+/// bundle's `package.json`.
+pub fn editor_version(binary: Option<&Path>, app: Option<&Path>) -> Option<String> {
+    binary
+        .and_then(electron_app_version)
+        .or_else(|| app.and_then(|a| package_version(&a.join("Contents/Resources/app/package.json"))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

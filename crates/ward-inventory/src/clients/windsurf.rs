@@ -4,10 +4,7 @@
 
 use ward_model::{Risk, Scope, Severity};
 
-use super::probe::{
-    agent_artifact, electron_app_version, managed_file, scan_hooks_json, scan_mcp_json, scan_skill_roots,
-    strings,
-};
+use super::probe::{agent_artifact, managed_file, scan_hooks_json, scan_mcp_json, scan_skill_roots, strings};
 use super::vscode::setting;
 use crate::context::{Os, ScanContext};
 use crate::extensions::{installed, scan_editor_extensions};
@@ -72,10 +69,7 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
     let Some(proof) = proof else { return };
     let shown = cx.display(&proof);
     let mut art = agent_artifact(CLIENT, "Windsurf Cascade", &shown, &shown);
-    let version = binary.as_deref().and_then(electron_app_version).or_else(|| {
-        app.as_deref()
-            .and_then(|a| super::probe::package_version(&a.join("Contents/Resources/app/package.json")))
-    });
+    let version = super::probe::editor_version(binary.as_deref(), app.as_deref());
     if let Some(v) = version {
         art = art.attr("version", v);
     }
