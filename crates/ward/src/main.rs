@@ -2,6 +2,7 @@
 //! the library crate that does the work; logic lives in the libraries.
 
 mod cmd;
+mod deadline;
 mod env;
 
 use std::process::ExitCode;

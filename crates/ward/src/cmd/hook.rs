@@ -6,10 +6,9 @@
 //! wrong (unreadable input, broken policy, full disk, a bug, a hang) still ends in an answer: the
 //! tier's fail mode, never a crash or a silent exit that the agent would read as "allow".
 
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -19,6 +18,7 @@ use ward_model::{Action, Decision, Event, EventKind, PathTarget, RuleMatch, Tool
 use ward_policy::{EvalContext, FailMode, Policy, RepoInfo};
 use ward_redact::{FingerprintKey, Redactor};
 
+use crate::deadline;
 use crate::env::WardPaths;
 
 #[derive(clap::Args, Debug)]
@@ -39,12 +39,39 @@ pub struct Args {
     deadline_ms: u64,
 }
 
-/// What the watchdog needs to answer if the hook overruns: who is asking and how to fail.
+/// What the deadline answers if the hook overruns: the fail-mode answer for the agent and tier
+/// known so far, prepared again whenever either becomes known.
 struct Watch {
-    answered: AtomicBool,
-    /// Index into [`Agent::ALL`]; 0 = not known yet.
-    agent: AtomicU8,
-    fail_closed: AtomicBool,
+    agent: Cell<Agent>,
+    fail_closed: Cell<bool>,
+    deadline: Duration,
+}
+
+impl Watch {
+    fn new(agent: Agent, deadline: Duration) -> Watch {
+        // Until the tier is known, an overrun fails closed: the safe side.
+        let watch = Watch { agent: Cell::new(agent), fail_closed: Cell::new(true), deadline };
+        watch.prepare();
+        watch
+    }
+
+    fn set_agent(&self, agent: Agent) {
+        if self.agent.replace(agent) != agent {
+            self.prepare();
+        }
+    }
+
+    fn set_fail_closed(&self, fail_closed: bool) {
+        if self.fail_closed.replace(fail_closed) != fail_closed {
+            self.prepare();
+        }
+    }
+
+    fn prepare(&self) {
+        let reason = format!("no decision within {} ms", self.deadline.as_millis());
+        let answer = render_error(self.agent.get(), self.fail_closed.get(), &reason);
+        deadline::prepare(&answer.stdout, &answer.stderr, answer.exit_code);
+    }
 }
 
 pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
@@ -65,24 +92,21 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
         None => None,
     };
 
-    let watch = Arc::new(Watch {
-        answered: AtomicBool::new(false),
-        agent: AtomicU8::new(agent.map_or(0, agent_index)),
-        // Until the tier is known, an overrun fails closed: the safe side.
-        fail_closed: AtomicBool::new(true),
-    });
-    start_watchdog(Arc::clone(&watch), Duration::from_millis(args.deadline_ms.max(1)));
+    // Unknown agents are answered in Claude Code's form: the format of the shared hook files.
+    let watch =
+        Watch::new(agent.unwrap_or(Agent::ClaudeCode), Duration::from_millis(args.deadline_ms.max(1)));
+    if let Err(e) = deadline::arm(watch.deadline) {
+        // Without a deadline the hook still answers; it just cannot bound a hang.
+        eprintln!("ward: cannot arm the hook deadline: {e}");
+    }
 
     let outcome =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide_and_record(agent, paths, &watch)));
     let answer = match outcome {
         Ok(answer) => answer,
-        Err(_) => {
-            let agent = agent_from_index(watch.agent.load(Ordering::SeqCst));
-            render_error(agent, watch.fail_closed.load(Ordering::SeqCst), "internal error (see above)")
-        }
+        Err(_) => render_error(watch.agent.get(), watch.fail_closed.get(), "internal error (see above)"),
     };
-    Ok(emit(&watch, answer))
+    Ok(emit(answer))
 }
 
 /// The whole decision. Every path returns an answer; only a panic escapes (caught by `run`).
@@ -117,11 +141,11 @@ fn decide_and_record(agent: Option<Agent>, paths: &WardPaths, watch: &Watch) -> 
         Ok(p) => p,
         Err(reason) => {
             let answer_agent = agent.unwrap_or(Agent::ClaudeCode);
-            watch.agent.store(agent_index(answer_agent), Ordering::SeqCst);
+            watch.set_agent(answer_agent);
             return malformed_input(policy, paths, answer_agent, &input, &reason, stderr_notes);
         }
     };
-    watch.agent.store(agent_index(parsed.agent), Ordering::SeqCst);
+    watch.set_agent(parsed.agent);
 
     // The hook runs in the session's cwd; payloads that do not say theirs get it.
     if parsed.call.cwd.as_deref().is_none_or(str::is_empty) {
@@ -130,7 +154,7 @@ fn decide_and_record(agent: Option<Agent>, paths: &WardPaths, watch: &Watch) -> 
     let call = &mut parsed.call;
     let decided = policy.decide(call, &paths.home);
     let fail_closed = policy.fail_mode(&decided.tier.tier) == FailMode::Closed;
-    watch.fail_closed.store(fail_closed, Ordering::SeqCst);
+    watch.set_fail_closed(fail_closed);
     let mut verdict = decided.verdict;
     apply_caution(&mut verdict, call, parsed.caution.as_deref(), fail_closed, &mut stderr_notes);
 
@@ -278,10 +302,10 @@ fn is_deny(answer: &HookAnswer) -> bool {
     answer.exit_code == 2 || answer.stdout.contains("\"deny\"") || answer.stdout.contains("\"cancel\":true")
 }
 
-/// Write the answer once (the watchdog may have answered already) and turn it into the exit code.
-fn emit(watch: &Watch, answer: HookAnswer) -> ExitCode {
-    if watch.answered.swap(true, Ordering::SeqCst) {
-        // The watchdog answered and is exiting the process.
+/// Write the answer once (the deadline may have answered already) and turn it into the exit code.
+fn emit(answer: HookAnswer) -> ExitCode {
+    if !deadline::claim() {
+        // The deadline answered and is exiting the process.
         std::thread::sleep(Duration::from_secs(1));
         return ExitCode::from(2);
     }
@@ -298,41 +322,7 @@ fn write_answer(answer: &HookAnswer) {
     let _ = err.flush();
 }
 
-/// A thread that answers with the fail mode if the hook has not answered by the deadline (a
-/// stuck stdin, a lock held by a dead process, a slow disk), so the agent's own timeout, which
-/// fails open almost everywhere, never decides.
-fn start_watchdog(watch: Arc<Watch>, deadline: Duration) {
-    // A small stack: the thread only sleeps, and at most renders one error answer.
-    let spawned =
-        std::thread::Builder::new().name("ward-watchdog".into()).stack_size(64 * 1024).spawn(move || {
-            std::thread::sleep(deadline);
-            if watch.answered.swap(true, Ordering::SeqCst) {
-                return;
-            }
-            let agent = agent_from_index(watch.agent.load(Ordering::SeqCst));
-            let answer = render_error(
-                agent,
-                watch.fail_closed.load(Ordering::SeqCst),
-                &format!("no decision within {} ms", deadline.as_millis()),
-            );
-            write_answer(&answer);
-            std::process::exit(answer.exit_code);
-        });
-    if let Err(e) = spawned {
-        // Without a watchdog the hook still answers; it just cannot bound a hang.
-        eprintln!("ward: cannot start the deadline watchdog: {e}");
-    }
-}
-
-fn agent_index(agent: Agent) -> u8 {
-    Agent::ALL.iter().position(|a| *a == agent).map_or(0, |i| i as u8 + 1)
-}
-
-/// Unknown (0) answers in Claude Code's form: the format of the shared hook files.
-fn agent_from_index(i: u8) -> Agent {
-    usize::from(i).checked_sub(1).and_then(|i| Agent::ALL.get(i).copied()).unwrap_or(Agent::ClaudeCode)
-}
-
+/// The agent named in a call, else Claude Code's form (the format of the shared hook files).
 fn agent_from_name(name: &str) -> Agent {
     Agent::from_name(name).unwrap_or(Agent::ClaudeCode)
 }
