@@ -457,3 +457,37 @@ fn the_compiled_policy_cache_is_written_used_and_survives_corruption() {
     assert_eq!(decide(), "deny");
     assert!(std::fs::read(&entries[0]).unwrap().len() > 1000);
 }
+
+#[test]
+fn an_unrecordable_decision_is_denied_only_where_the_tier_fails_closed() {
+    let env = Env::new();
+    let sensitive = env.repo("infra", Some(".ward-tier-sensitive"));
+    let standard = env.repo("webapp", None);
+    // A data directory below a regular file cannot be created, even by root.
+    let blocker = env.root.join("not-a-dir");
+    std::fs::write(&blocker, "").unwrap();
+    let run = |cwd: &Path| {
+        let mut child = env
+            .cmd(&["hook", "claude-code"], cwd)
+            .env("WARD_HOME", blocker.join("data"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&claude(cwd, "Read", json!({"file_path": "src/main.rs"})))
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&sensitive);
+    assert_eq!(stdout_json(&out)["hookSpecificOutput"]["permissionDecision"], "deny", "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot record"), "{out:?}");
+    let out = run(&standard);
+    assert!(out.stdout.is_empty(), "{out:?}");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot record"), "{out:?}");
+}

@@ -261,6 +261,7 @@ fn record(
     mut answer: HookAnswer,
     mut notes: String,
 ) -> HookAnswer {
+    let denied = event.decision == Some(Decision::Deny);
     let result = (|| -> anyhow::Result<()> {
         let key = FingerprintKey::load_or_create(&paths.data_dir)?;
         let redactor = Redactor::new(key);
@@ -288,7 +289,7 @@ fn record(
     if let Err(e) = result {
         notes
             .push_str(&format!("ward: cannot record this decision in {}: {e:#}\n", paths.data_dir.display()));
-        if fail_closed && !is_deny(&answer) {
+        if fail_closed && !denied {
             let agent = agent_from_name(&call.agent);
             answer =
                 render_error(agent, true, "the decision could not be recorded and this tier fails closed");
@@ -296,10 +297,6 @@ fn record(
     }
     answer.stderr.insert_str(0, &notes);
     answer
-}
-
-fn is_deny(answer: &HookAnswer) -> bool {
-    answer.exit_code == 2 || answer.stdout.contains("\"deny\"") || answer.stdout.contains("\"cancel\":true")
 }
 
 /// Write the answer once (the deadline may have answered already) and turn it into the exit code.
