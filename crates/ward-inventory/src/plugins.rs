@@ -180,6 +180,41 @@ fn manifest_paths(root: &Path, field: Option<&Value>) -> Option<Vec<PathBuf>> {
     Some(paths)
 }
 
+/// One plugin in a `cache/<marketplace>/<plugin>/<version>/` tree (Codex and Claude Code).
+pub struct CachedPlugin {
+    pub marketplace: String,
+    pub plugin: String,
+    pub version: String,
+    /// The newest version directory: older ones are leftovers the agent no longer loads.
+    pub dir: PathBuf,
+}
+
+/// Every plugin of a plugin cache, at its newest version, in sorted order.
+pub fn cached_plugins(cache: &Path) -> Vec<CachedPlugin> {
+    let mut out = Vec::new();
+    for market_dir in sub_dirs(cache) {
+        for plugin_dir in sub_dirs(&market_dir) {
+            let newest = sub_dirs(&plugin_dir)
+                .into_iter()
+                .max_by(|a, b| crate::install::compare_versions(&dir_name(a), &dir_name(b)));
+            if let Some(dir) = newest {
+                out.push(CachedPlugin {
+                    marketplace: dir_name(&market_dir),
+                    plugin: dir_name(&plugin_dir),
+                    version: dir_name(&dir),
+                    dir,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The last component of `p`, lossily as UTF-8 (empty for `/`).
+pub fn dir_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 /// Immediate sub-directories of `dir`, sorted (missing dir → empty). The entry's own type is
 /// used when the directory listing has it (no extra `stat`); symlinks are followed.
 pub fn sub_dirs(dir: &Path) -> Vec<PathBuf> {

@@ -131,6 +131,11 @@ pub struct ToolCall {
     pub hosts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp: Option<McpTarget>,
+    /// Why part of the call could not be analyzed (an unbalanced quote, a command only known at
+    /// run time, a malformed patch), so what rules saw may not be all it does. Set by the same
+    /// analysis that filled the fields above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unanalyzed: Option<String>,
     /// The tool input as the agent sent it. Redact before storing or sending.
     #[serde(default)]
     pub input: serde_json::Value,
@@ -151,6 +156,7 @@ impl ToolCall {
             urls: Vec::new(),
             hosts: Vec::new(),
             mcp: None,
+            unanalyzed: None,
             input: serde_json::Value::Null,
         }
     }

@@ -141,6 +141,24 @@ impl<'s> Compiler<'s> {
         }
     }
 
+    /// The string at `key` read as one of a fixed set of names; an unknown name is an error that
+    /// lists the accepted ones.
+    fn choice<T>(
+        &mut self,
+        t: &DeTable<'_>,
+        key: &str,
+        parse: fn(&str) -> Option<T>,
+        expected: fn() -> String,
+    ) -> Option<T> {
+        let (_, v) = get(t, key)?;
+        let s = self.string(v, key)?;
+        let parsed = parse(&s);
+        if parsed.is_none() {
+            self.err(v.span(), format!("unknown {key} `{s}`: expected {}", expected()));
+        }
+        parsed
+    }
+
     fn boolean(&mut self, v: &Value<'_>, what: &str) -> Option<bool> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
@@ -799,40 +817,12 @@ impl Compiler<'_> {
     }
 
     fn floor(&mut self, t: &DeTable<'_>) -> Floor {
-        let mut f = Floor::default();
-        if let Some((_, v)) = get(t, "sandbox") {
-            if let Some(s) = self.string(v, "sandbox") {
-                f.sandbox = SandboxMode::parse(&s);
-                if f.sandbox.is_none() {
-                    self.err(
-                        v.span(),
-                        format!("unknown sandbox `{s}`: expected {}", SandboxMode::expected()),
-                    );
-                }
-            }
-        }
-        if let Some((_, v)) = get(t, "approval") {
-            if let Some(s) = self.string(v, "approval") {
-                f.approval = ApprovalPolicy::parse(&s);
-                if f.approval.is_none() {
-                    self.err(
-                        v.span(),
-                        format!("unknown approval `{s}`: expected {}", ApprovalPolicy::expected()),
-                    );
-                }
-            }
-        }
-        if let Some((_, v)) = get(t, "web_search") {
-            if let Some(s) = self.string(v, "web_search") {
-                f.web_search = WebSearchMode::parse(&s);
-                if f.web_search.is_none() {
-                    self.err(
-                        v.span(),
-                        format!("unknown web_search `{s}`: expected {}", WebSearchMode::expected()),
-                    );
-                }
-            }
-        }
+        let mut f = Floor {
+            sandbox: self.choice(t, "sandbox", SandboxMode::parse, SandboxMode::expected),
+            approval: self.choice(t, "approval", ApprovalPolicy::parse, ApprovalPolicy::expected),
+            web_search: self.choice(t, "web_search", WebSearchMode::parse, WebSearchMode::expected),
+            ..Floor::default()
+        };
         if let Some((_, v)) = get(t, "network") {
             f.network = self.boolean(v, "network");
         }

@@ -237,20 +237,9 @@ pub fn parse_payload_with_env(
 
 /// Why a parsed call deserves caution, if it does: its shell line could not be parsed fully or
 /// runs something only known at run time, or its patch was malformed.
+/// (Recorded by the analysis itself in [`ToolCall::unanalyzed`]; nothing is analyzed twice.)
 pub fn caution(call: &ToolCall) -> Option<String> {
-    if call.tool == "apply_patch" || call.tool == "ApplyPatch" {
-        if let Some(text) = patch_text(&call.input) {
-            if let Some(e) = patch::parse(text).error {
-                return Some(format!("apply_patch: {e}"));
-            }
-        }
-    }
-    let command = call.command.as_deref()?;
-    let analysis = shell::analyze(command);
-    if let Some(e) = analysis.parse_error {
-        return Some(format!("shell command could not be fully parsed: {e}"));
-    }
-    analysis.dynamic.then(|| "shell command runs code that is only known at run time".to_owned())
+    call.unanalyzed.clone()
 }
 
 /// Guess the agent from the payload (and the hook's environment), following the distinguishing
@@ -522,7 +511,9 @@ pub(crate) fn normalize(agent: Agent, event: &str, tool: &str, input: Value) -> 
         }
         ToolKind::Patch => {
             let text = patch_text(&input).ok_or(HookError::MissingField("tool_input.command"))?;
-            call.paths = patch::parse(text).targets;
+            let summary = patch::parse(text);
+            call.paths = summary.targets;
+            call.unanalyzed = summary.error.map(|e| format!("apply_patch: {e}"));
         }
         ToolKind::Fetch | ToolKind::WebSearch => {
             for url in input_urls(&input) {
@@ -577,6 +568,10 @@ pub(crate) fn apply_shell(call: &mut ToolCall, command: &str) {
     call.paths = analysis.paths;
     call.urls = analysis.urls;
     call.hosts = analysis.hosts;
+    call.unanalyzed = match analysis.parse_error {
+        Some(e) => Some(format!("shell command could not be fully parsed: {e}")),
+        None => analysis.dynamic.then(|| "shell command runs code that is only known at run time".to_owned()),
+    };
 }
 
 /// The command line of a shell tool: `command` (string, or argv array as Codex's `shell` tool

@@ -22,7 +22,7 @@ use crate::install::{
 };
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
-use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
+use crate::plugins::{cached_plugins, files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
 use crate::read::{parse_yaml, read_json, read_text};
 use crate::sanitize::{is_plaintext_secret, scrub_text};
 use crate::skills::{front_matter, scan_skill_root};
@@ -298,31 +298,21 @@ fn scan_plugins(
     plugins_dir: &Path,
     enabled: &serde_json::Map<String, Value>,
 ) {
-    for market_dir in sub_dirs(&plugins_dir.join("cache")) {
-        let market = dir_name(&market_dir);
-        for plugin_dir in sub_dirs(&market_dir) {
-            let versions = sub_dirs(&plugin_dir);
-            let Some(version_dir) =
-                versions.iter().max_by(|a, b| crate::install::compare_versions(&dir_name(a), &dir_name(b)))
-            else {
-                continue;
-            };
-            let version = dir_name(version_dir);
-            let spec = PluginSpec {
-                client: CLIENT,
-                scope: Scope::User,
-                manifests: &[".claude-plugin/plugin.json"],
-                label: "plugin",
-                marketplace: Some(&market),
-                path_version: Some(&version),
-                manifest_optional: true,
-            };
-            if let Some(idx) = scan_plugin_dir(cx, inv, &spec, version_dir) {
-                if let Some(art) = inv.artifacts.get_mut(idx) {
-                    let key = format!("{}@{market}", art.name);
-                    let on = enabled.get(&key).and_then(Value::as_bool).unwrap_or(false);
-                    art.attributes.insert("enabled".into(), on.into());
-                }
+    for cached in cached_plugins(&plugins_dir.join("cache")) {
+        let spec = PluginSpec {
+            client: CLIENT,
+            scope: Scope::User,
+            manifests: &[".claude-plugin/plugin.json"],
+            label: "plugin",
+            marketplace: Some(&cached.marketplace),
+            path_version: Some(&cached.version),
+            manifest_optional: true,
+        };
+        if let Some(idx) = scan_plugin_dir(cx, inv, &spec, &cached.dir) {
+            if let Some(art) = inv.artifacts.get_mut(idx) {
+                let key = format!("{}@{}", art.name, cached.marketplace);
+                let on = enabled.get(&key).and_then(Value::as_bool).unwrap_or(false);
+                art.attributes.insert("enabled".into(), on.into());
             }
         }
     }
@@ -339,10 +329,6 @@ fn scan_plugins(
             ));
         }
     }
-}
-
-fn dir_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// Globs the `Read(...)` deny rules protect (`Read` alone denies every read), for the secrets

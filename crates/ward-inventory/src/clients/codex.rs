@@ -21,7 +21,7 @@ use crate::hooks::{hook_artifact, scan_hooks_object, HookSource};
 use crate::install::{agent_artifact, app_bundle_version, binary_version, find_binary, mdm_profile_present};
 use crate::inventory::Inventory;
 use crate::mcp::{server_artifact, McpSource};
-use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
+use crate::plugins::{cached_plugins, files_with_suffix, scan_plugin_dir, PluginSpec};
 use crate::read::{read_json, read_toml};
 use crate::sanitize::scrub_text;
 use crate::skills::scan_skill_root;
@@ -286,54 +286,42 @@ fn scan_marketplace_catalog(cx: &ScanContext, inv: &mut Inventory, path: &Path, 
 fn scan_installed_plugins(cx: &ScanContext, inv: &mut Inventory, cache: &Path, merged: &Value) {
     let configured = merged.get("plugins").and_then(Value::as_object);
     let mut seen = Vec::new();
-    for market_dir in sub_dirs(cache) {
-        let market = dir_name(&market_dir);
-        for plugin_dir in sub_dirs(&market_dir) {
-            let plugin = dir_name(&plugin_dir);
-            let versions = sub_dirs(&plugin_dir);
-            // Newest version directory only: older ones are leftovers Codex no longer loads.
-            let Some(version_dir) =
-                versions.iter().max_by(|a, b| crate::install::compare_versions(&dir_name(a), &dir_name(b)))
-            else {
-                continue;
-            };
-            let version = dir_name(version_dir);
-            let spec = PluginSpec {
-                client: CLIENT,
-                scope: Scope::User,
-                manifests: &[".codex-plugin/plugin.json"],
-                label: "plugin",
-                marketplace: Some(&market),
-                path_version: Some(&version),
-                manifest_optional: false,
-            };
-            let key = format!("{plugin}@{market}");
-            let first_component = inv.artifacts.len();
-            if let Some(idx) = scan_plugin_dir(cx, inv, &spec, version_dir) {
-                let config = configured.and_then(|c| c.get(&key));
-                let enabled = config.and_then(|p| p.get("enabled")).and_then(Value::as_bool).unwrap_or(true);
-                if let Some(art) = inv.artifacts.get_mut(idx) {
-                    art.attributes.insert("enabled".into(), enabled.into());
-                    art.attributes.insert("installed".into(), true.into());
-                }
-                // `[plugins."<p>".mcp_servers.<s>]` overlays the bundled servers' settings.
-                let overlays = config.and_then(|p| p.get("mcp_servers")).and_then(Value::as_object);
-                for art in inv.artifacts.iter_mut().skip(first_component) {
-                    if art.kind != ArtifactKind::McpServer {
-                        continue;
-                    }
-                    let overlay = overlays.and_then(|o| o.get(&art.name));
-                    let server_on =
-                        overlay.and_then(|o| o.get("enabled")).and_then(Value::as_bool).unwrap_or(true);
-                    art.attributes.insert("enabled".into(), (enabled && server_on).into());
-                    for k in ["default_tools_approval_mode", "enabled_tools", "disabled_tools"] {
-                        if let Some(v) = overlay.and_then(|o| o.get(k)) {
-                            art.attributes.insert(k.into(), v.clone());
-                        }
-                    }
-                }
-                seen.push(key);
+    for cached in cached_plugins(cache) {
+        let spec = PluginSpec {
+            client: CLIENT,
+            scope: Scope::User,
+            manifests: &[".codex-plugin/plugin.json"],
+            label: "plugin",
+            marketplace: Some(&cached.marketplace),
+            path_version: Some(&cached.version),
+            manifest_optional: false,
+        };
+        let key = format!("{}@{}", cached.plugin, cached.marketplace);
+        let first_component = inv.artifacts.len();
+        if let Some(idx) = scan_plugin_dir(cx, inv, &spec, &cached.dir) {
+            let config = configured.and_then(|c| c.get(&key));
+            let enabled = config.and_then(|p| p.get("enabled")).and_then(Value::as_bool).unwrap_or(true);
+            if let Some(art) = inv.artifacts.get_mut(idx) {
+                art.attributes.insert("enabled".into(), enabled.into());
+                art.attributes.insert("installed".into(), true.into());
             }
+            // `[plugins."<p>".mcp_servers.<s>]` overlays the bundled servers' settings.
+            let overlays = config.and_then(|p| p.get("mcp_servers")).and_then(Value::as_object);
+            for art in inv.artifacts.iter_mut().skip(first_component) {
+                if art.kind != ArtifactKind::McpServer {
+                    continue;
+                }
+                let overlay = overlays.and_then(|o| o.get(&art.name));
+                let server_on =
+                    overlay.and_then(|o| o.get("enabled")).and_then(Value::as_bool).unwrap_or(true);
+                art.attributes.insert("enabled".into(), (enabled && server_on).into());
+                for k in ["default_tools_approval_mode", "enabled_tools", "disabled_tools"] {
+                    if let Some(v) = overlay.and_then(|o| o.get(k)) {
+                        art.attributes.insert(k.into(), v.clone());
+                    }
+                }
+            }
+            seen.push(key);
         }
     }
     let user_config = cx.display(&cx.home_path(".codex/config.toml"));
@@ -353,10 +341,6 @@ fn scan_installed_plugins(cx: &ScanContext, inv: &mut Inventory, cache: &Path, m
         }
         inv.push(art);
     }
-}
-
-fn dir_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// Recursive table merge, later layers winning (codex-rs `config/src/merge.rs`).
