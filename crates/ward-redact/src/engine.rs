@@ -3,7 +3,9 @@
 //!
 //! Cost model: building the keyword prefilter (see `prefilter`) is the only per-process set-up,
 //! and it takes microseconds; a rule's regex is compiled the first time one of its keywords
-//! occurs, so a hook call pays only for the few rules its payload touches. Each regex search is
+//! occurs, so a hook call pays only for the few rules its payload touches. The three generic
+//! assignment rules, the costliest to compile and the most often hit, run as hand matchers
+//! instead (see `native`), so they cost no compile at all. Each regex search is
 //! confined to the line around the keyword (or 64 KiB for key blocks), so even rules that start
 //! with a character class cannot go quadratic on large inputs.
 
@@ -15,6 +17,7 @@ use regex_automata::util::syntax;
 use regex_automata::Input;
 
 use crate::filter;
+use crate::native;
 use crate::prefilter::Prefilter;
 use crate::rule::{RuleSpec, Window};
 use crate::rules::RULES;
@@ -65,14 +68,14 @@ pub(crate) struct RuleRegex {
 
 /// Per-rule search state, reused across the windows of one scan (allocating it per window
 /// would dominate the cost on text with many keyword hits).
-struct Searcher {
+pub(crate) struct Searcher {
     backtrack: regex_automata::nfa::thompson::backtrack::Cache,
     pikevm: regex_automata::nfa::thompson::pikevm::Cache,
     caps: Captures,
 }
 
 impl RuleRegex {
-    fn searcher(&self) -> Searcher {
+    pub(crate) fn searcher(&self) -> Searcher {
         Searcher {
             backtrack: self.backtrack.create_cache(),
             pikevm: self.pikevm.create_cache(),
@@ -93,6 +96,23 @@ impl RuleRegex {
             return;
         }
         self.pikevm.search(&mut searcher.pikevm, &input, &mut searcher.caps);
+    }
+
+    /// The secret span (group `group`; 0: the first group that took part) of an anchored match
+    /// at `start` within `text[..end]`, matching as `detect` does (lowercased text for
+    /// case-folding rules). For checking the hand matchers against their regexes.
+    pub(crate) fn anchored_group(
+        &self,
+        searcher: &mut Searcher,
+        text: &[u8],
+        start: usize,
+        end: usize,
+        group: usize,
+    ) -> Option<(usize, usize)> {
+        let mut lowered = None;
+        let haystack = haystack(self, text, &mut lowered);
+        self.search(searcher, haystack, start, end, true);
+        secret_span(group, &searcher.caps).map(|s| (s.start, s.end))
     }
 }
 
@@ -195,7 +215,16 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     let mut lowered: Option<Vec<u8>> = None;
     let mut current: Option<(usize, Searcher)> = None;
     for (rule_index, start, end) in anchored {
-        let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
+        let Some(rule) = RULES.get(rule_index) else { continue };
+        // The generic assignment rules have hand matchers: no regex compile on a hook call.
+        if let Some(native) = native::matcher(rule.id) {
+            if let Some((secret_start, secret_end)) = native(text, start, end) {
+                let span = regex_automata::Span { start: secret_start, end: secret_end };
+                accept_secret(rule_index, rule, text, span, out);
+            }
+            continue;
+        }
+        let Some(regex) = compiled(rule_index) else { continue };
         let searcher = match &mut current {
             Some((index, searcher)) if *index == rule_index => searcher,
             _ => &mut current.insert((rule_index, regex.searcher())).1,
@@ -360,19 +389,35 @@ fn accept_match(
     caps: &Captures,
     out: &mut Vec<RawMatch>,
 ) -> Option<regex_automata::Span> {
+    let span = secret_span(rule.secret_group, caps)?;
+    accept_secret(rule_index, rule, text, span, out);
+    Some(span)
+}
+
+/// The secret's span in a match: capture group `group`, or for 0 the first group that took part.
+fn secret_span(group: usize, caps: &Captures) -> Option<regex_automata::Span> {
     caps.get_match()?;
-    let span = if rule.secret_group == 0 {
+    if group == 0 {
         (1..caps.group_len()).find_map(|g| caps.get_group(g))
     } else {
-        caps.get_group(rule.secret_group)
-    }?;
+        caps.get_group(group)
+    }
+}
+
+/// Records a secret at `span` if the rule's filters accept it.
+fn accept_secret(
+    rule_index: usize,
+    rule: &RuleSpec,
+    text: &[u8],
+    span: regex_automata::Span,
+    out: &mut Vec<RawMatch>,
+) {
     let value = text.get(span.start..span.end).unwrap_or_default();
     let before = text.get(..span.start).unwrap_or_default();
     let after = text.get(span.end..).unwrap_or_default();
     if filter::accept(rule, value, before, after) {
         out.push(RawMatch { rule: rule_index, start: span.start, end: span.end });
     }
-    Some(span)
 }
 
 /// Widens `[start, end)` so it does not cut a UTF-8 sequence of `text` (valid or not).

@@ -24,6 +24,7 @@ mod engine;
 mod filter;
 mod json;
 pub mod key;
+mod native;
 mod prefilter;
 mod rule;
 mod rules;
@@ -387,6 +388,13 @@ fn replace(input: &[u8], hits: &[Hit]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests;
+
+/// The `redact_generic` fuzz target's body: the hand matchers of the generic assignment rules
+/// must find exactly what those rules' regexes find, at every start in `input`. Panics on a
+/// disagreement.
+pub fn fuzz_generic_matchers(input: &[u8]) {
+    let _matched = native::check_against_regexes(input);
+}
 
 /// The fuzz target's body: redacts arbitrary bytes in every format under a fixed key, and
 /// checks the invariants (JSON in gives JSON out; findings lie inside the input). Panics only
