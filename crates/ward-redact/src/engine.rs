@@ -18,7 +18,7 @@ use regex_automata::Input;
 
 use crate::filter;
 use crate::native;
-use crate::prefilter::Prefilter;
+use crate::prefilter::{self, Prefilter, RuleTable};
 use crate::rule::{RuleSpec, Window};
 use crate::rules::RULES;
 
@@ -35,14 +35,12 @@ pub(crate) struct RawMatch {
     pub end: usize,
 }
 
-/// The keyword prefilter over every rule's keywords, tagged with the rule's index.
-fn keywords() -> &'static Prefilter {
-    static KEYWORDS: OnceLock<Prefilter> = OnceLock::new();
-    KEYWORDS.get_or_init(|| {
-        Prefilter::new(
-            RULES.iter().enumerate().flat_map(|(index, rule)| rule.keywords.iter().map(move |k| (*k, index))),
-        )
-    })
+/// The keyword prefilter over every rule's keywords, tagged with the rule's index, built at
+/// compile time.
+pub(crate) fn keywords() -> &'static Prefilter {
+    static TABLE: RuleTable<{ prefilter::entry_count(RULES) }> = RuleTable::build(RULES);
+    static KEYWORDS: Prefilter = TABLE.prefilter();
+    &KEYWORDS
 }
 
 /// The compiled regex of rule `index`, compiled on first use. `None` if it does not compile
@@ -168,11 +166,6 @@ mod fold_case_tests {
         assert_eq!(fold_case_form("(?i)pass(?-i:word)"), None);
         assert_eq!(fold_case_form("(?i)(?m)^pass"), None);
     }
-}
-
-/// Builds the prefilter now rather than on the first scan (for long-lived processes).
-pub(crate) fn warm_up() {
-    let _ = keywords();
 }
 
 /// Every accepted candidate in `text`, in no particular order and possibly overlapping.

@@ -121,11 +121,6 @@ pub fn rules() -> impl Iterator<Item = RuleInfo> {
     rules::RULES.iter().map(|r| RuleInfo { id: r.id, description: r.description })
 }
 
-/// Builds the keyword prefilter now (it is otherwise built on first use). Rule regexes stay lazy.
-pub fn warm_up() {
-    engine::warm_up();
-}
-
 /// A secret located in some scanned text: rule index, byte span, fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Hit {

@@ -7,6 +7,14 @@
 //! indexed by its first three bytes (lowercased); a 64 Kibit hashed bitmap of those trigrams
 //! rejects almost every text position with one lookup, and only positions whose trigram is in
 //! the bitmap are checked against the keywords that start with it.
+//!
+//! The table for the shipped rules is built at compile time ([`RuleTable`]), so a hook call
+//! pays nothing to set it up; [`Prefilter::new`] builds the same table at run time for other
+//! keyword lists, and the tests hold the two equal.
+
+use std::borrow::Cow;
+
+use crate::rule::RuleSpec;
 
 const BITMAP_BITS: usize = 1 << 16;
 
@@ -18,26 +26,133 @@ pub(crate) struct Hit {
     pub end: usize,
 }
 
+/// (trigram, keyword, tag).
+type Entry = (u32, &'static str, usize);
+
 pub(crate) struct Prefilter {
-    bitmap: Vec<u64>,
-    /// (trigram, keyword, tag), sorted by trigram. A sorted vector rather than a hash map: it
-    /// builds with one sort and no per-entry allocation.
-    entries: Vec<(u32, &'static str, usize)>,
+    bitmap: Cow<'static, [u64]>,
+    /// Sorted by trigram. A sorted table rather than a hash map: it builds with one sort and no
+    /// per-entry allocation, and can be built at compile time.
+    entries: Cow<'static, [Entry]>,
 }
 
-fn pack(a: u8, b: u8, c: u8) -> u32 {
-    u32::from(a.to_ascii_lowercase()) << 16
-        | u32::from(b.to_ascii_lowercase()) << 8
-        | u32::from(c.to_ascii_lowercase())
+const fn pack(a: u8, b: u8, c: u8) -> u32 {
+    (a.to_ascii_lowercase() as u32) << 16
+        | (b.to_ascii_lowercase() as u32) << 8
+        | c.to_ascii_lowercase() as u32
 }
 
-fn slot(packed: u32) -> usize {
+const fn slot(packed: u32) -> usize {
     (packed.wrapping_mul(0x9E37_79B1) >> 16) as usize % BITMAP_BITS
+}
+
+/// The third bytes a 2-byte keyword is indexed under: the bytes a token goes on with.
+const TOKEN_BYTES: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz_-.~+/=";
+
+/// How many table entries the keywords of `rules` make.
+pub(crate) const fn entry_count(rules: &[RuleSpec]) -> usize {
+    let mut count = 0;
+    let mut r = 0;
+    while r < rules.len() {
+        let keywords = rules[r].keywords;
+        let mut k = 0;
+        while k < keywords.len() {
+            count += match keywords[k].len() {
+                0 | 1 => 0,
+                2 => TOKEN_BYTES.len(),
+                _ => 1,
+            };
+            k += 1;
+        }
+        r += 1;
+    }
+    count
+}
+
+/// The prefilter table of a rule list, tagged with each keyword's rule index; built by const
+/// evaluation (see [`RuleTable::build`]).
+pub(crate) struct RuleTable<const N: usize> {
+    bitmap: [u64; BITMAP_BITS / 64],
+    entries: [Entry; N],
+}
+
+impl<const N: usize> RuleTable<N> {
+    /// Builds the table; `N` must be [`entry_count`]`(rules)` (compilation fails otherwise).
+    pub(crate) const fn build(rules: &'static [RuleSpec]) -> RuleTable<N> {
+        let mut bitmap = [0u64; BITMAP_BITS / 64];
+        let mut entries: [Entry; N] = [(0, "", 0); N];
+        let mut n = 0;
+        let mut r = 0;
+        while r < rules.len() {
+            let keywords = rules[r].keywords;
+            let mut k = 0;
+            while k < keywords.len() {
+                let keyword = keywords[k];
+                let bytes = keyword.as_bytes();
+                let mut third = 0;
+                while bytes.len() >= 2 && third < TOKEN_BYTES.len() {
+                    let packed = if bytes.len() == 2 {
+                        pack(bytes[0], bytes[1], TOKEN_BYTES[third])
+                    } else {
+                        pack(bytes[0], bytes[1], bytes[2])
+                    };
+                    let bit = slot(packed);
+                    bitmap[bit / 64] |= 1 << (bit % 64);
+                    entries[n] = (packed, keyword, r);
+                    n += 1;
+                    third = if bytes.len() == 2 { third + 1 } else { TOKEN_BYTES.len() };
+                }
+                k += 1;
+            }
+            r += 1;
+        }
+        assert!(n == N, "RuleTable::build: N is not entry_count(rules)");
+        heap_sort_by_trigram(&mut entries);
+        RuleTable { bitmap, entries }
+    }
+
+    /// The prefilter over this table, borrowing it.
+    pub(crate) const fn prefilter(&'static self) -> Prefilter {
+        Prefilter { bitmap: Cow::Borrowed(&self.bitmap), entries: Cow::Borrowed(&self.entries) }
+    }
+}
+
+/// Sorts entries by trigram (a heap sort: const evaluation has no slice sort).
+const fn heap_sort_by_trigram(entries: &mut [Entry]) {
+    const fn sift_down(entries: &mut [Entry], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && entries[child + 1].0 > entries[child].0 {
+                child += 1;
+            }
+            if entries[root].0 >= entries[child].0 {
+                return;
+            }
+            entries.swap(root, child);
+            root = child;
+        }
+    }
+    let len = entries.len();
+    let mut start = len / 2;
+    while start > 0 {
+        start -= 1;
+        sift_down(entries, start, len);
+    }
+    let mut end = len;
+    while end > 1 {
+        end -= 1;
+        entries.swap(0, end);
+        sift_down(entries, 0, end);
+    }
 }
 
 impl Prefilter {
     /// `(keyword, tag)` pairs; keywords are lowercase ASCII of at least 2 bytes (shorter ones are
     /// ignored); a 2-byte keyword matches when a token byte follows it.
+    #[cfg(test)]
     pub fn new(keywords: impl IntoIterator<Item = (&'static str, usize)>) -> Prefilter {
         let mut bitmap = vec![0u64; BITMAP_BITS / 64];
         let mut entries = Vec::with_capacity(1024);
@@ -52,7 +167,7 @@ impl Prefilter {
             match *keyword.as_bytes() {
                 [a, b, c, ..] => add(pack(a, b, c), keyword, tag),
                 [a, b] => {
-                    for c in (b'0'..=b'9').chain(b'a'..=b'z').chain(*b"_-.~+/=") {
+                    for &c in TOKEN_BYTES {
                         add(pack(a, b, c), keyword, tag);
                     }
                 }
@@ -60,7 +175,7 @@ impl Prefilter {
             }
         }
         entries.sort_unstable_by_key(|e| e.0);
-        Prefilter { bitmap, entries }
+        Prefilter { bitmap: Cow::Owned(bitmap), entries: Cow::Owned(entries) }
     }
 
     /// Calls `found` for every keyword occurrence, in order of start position.
@@ -101,6 +216,24 @@ mod tests {
         prefilter.find_all(text.as_bytes(), |h| out.push((h.tag, h.start)));
         out.sort_unstable_by_key(|&(tag, start)| (start, tag));
         out
+    }
+
+    #[test]
+    fn the_compile_time_table_is_the_run_time_one() {
+        let rules = crate::rules::RULES;
+        let built = Prefilter::new(
+            rules.iter().enumerate().flat_map(|(index, rule)| rule.keywords.iter().map(move |k| (*k, index))),
+        );
+        let shipped = crate::engine::keywords();
+        assert_eq!(shipped.bitmap, built.bitmap);
+        let sorted = |p: &Prefilter| {
+            let mut entries = p.entries.to_vec();
+            entries.sort_unstable();
+            entries
+        };
+        assert!(shipped.entries.windows(2).all(|w| w[0].0 <= w[1].0), "not sorted by trigram");
+        assert_eq!(sorted(shipped), sorted(&built));
+        assert!(built.entries.len() > 400);
     }
 
     #[test]

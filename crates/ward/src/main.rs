@@ -90,9 +90,16 @@ fn status(code: ExitCode) -> libc::c_int {
 
 fn ward_main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "hook") {
-        let hook =
-            HookCli::parse_from(std::iter::once("ward hook".into()).chain(std::env::args_os().skip(2)));
-        return run_command(&hook.global, |paths| cmd::hook::run(hook.args, paths));
+        let args: Vec<_> = std::env::args_os().skip(2).collect();
+        let deadline_env = std::env::var_os(DEADLINE_ENV);
+        let (global, args) = match plain_hook_args(&args, deadline_env.as_deref()) {
+            Some(parsed) => parsed,
+            None => {
+                let hook = HookCli::parse_from(std::iter::once("ward hook".into()).chain(args));
+                (hook.global, hook.args)
+            }
+        };
+        return run_command(&global, |paths| cmd::hook::run(args, paths));
     }
     let cli = Cli::parse();
     run_command(&cli.global, |paths| match cli.command {
@@ -102,6 +109,65 @@ fn ward_main() -> ExitCode {
         Command::Policy(command) => cmd::policy::run(command, paths),
         Command::Audit(command) => cmd::audit::run(command, paths),
     })
+}
+
+const DEADLINE_ENV: &str = "WARD_HOOK_DEADLINE_MS";
+
+/// The hook's arguments as agents' hook files write them (`codex`, `--agent codex`,
+/// `--deadline-ms 3000`, `--home DIR`, `--policy FILE`, also in `--flag=value` form), read
+/// without clap: building clap's command tree costs ~50 µs, a tenth of the hook's own work.
+/// `None` for anything else (help, version, unknown or repeated flags, a bad number, non-UTF-8),
+/// which clap then parses, with its usual help and error messages. Tests hold this equal to
+/// clap on every input it accepts.
+fn plain_hook_args(
+    args: &[std::ffi::OsString],
+    deadline_env: Option<&std::ffi::OsStr>,
+) -> Option<(env::GlobalArgs, cmd::hook::Args)> {
+    let mut global = env::GlobalArgs { home: None, policy: None };
+    let mut agent = None;
+    let mut agent_flag = None;
+    let mut deadline_ms = None;
+    let mut rest = args.iter().map(|a| a.to_str());
+    while let Some(arg) = rest.next() {
+        let arg = arg?;
+        if !arg.starts_with('-') {
+            if agent.replace(arg.to_owned()).is_some() {
+                return None;
+            }
+            continue;
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) => (flag, Some(value)),
+            None => (arg, None),
+        };
+        let value = match inline {
+            Some(value) => value,
+            None => rest.next()??,
+        };
+        // A value that looks like a flag is clap's to judge (it refuses most of them).
+        if value.is_empty() || value.starts_with('-') {
+            return None;
+        }
+        let replaced = match flag {
+            "--agent" => agent_flag.replace(value.to_owned()).is_some(),
+            "--deadline-ms" => deadline_ms.replace(value.parse::<u64>().ok()?).is_some(),
+            "--home" => global.home.replace(value.into()).is_some(),
+            "--policy" => global.policy.replace(value.into()).is_some(),
+            _ => return None,
+        };
+        if replaced {
+            return None;
+        }
+    }
+    if agent.is_some() && agent_flag.is_some() {
+        return None;
+    }
+    let deadline_ms = match (deadline_ms, deadline_env) {
+        (Some(ms), _) => ms,
+        (None, Some(env)) => env.to_str()?.parse().ok()?,
+        (None, None) => cmd::hook::DEFAULT_DEADLINE_MS,
+    };
+    Some((global, cmd::hook::Args { agent, agent_flag, deadline_ms }))
 }
 
 /// Resolve Ward's paths, run the command, and turn an error into a message and exit code 2.
@@ -122,5 +188,79 @@ fn run_command(
             eprintln!("ward: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::{OsStr, OsString};
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn by_clap(args: &[&str], deadline_env: Option<&str>) -> Option<String> {
+        // clap reads the deadline's environment variable itself; hand it over the same way.
+        let cli = HookCli::try_parse_from(std::iter::once("ward hook").chain(args.iter().copied()));
+        let cli = cli.ok()?;
+        let deadline_ms = match (args.iter().any(|a| a.starts_with("--deadline-ms")), deadline_env) {
+            (false, Some(env)) => env.parse().ok()?,
+            _ => cli.args.deadline_ms,
+        };
+        let args = cmd::hook::Args { deadline_ms, ..cli.args };
+        Some(format!("{:?} {:?}", cli.global, args))
+    }
+
+    fn by_hand(args: &[&str], deadline_env: Option<&str>) -> Option<String> {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let (global, args) = plain_hook_args(&args, deadline_env.map(OsStr::new))?;
+        Some(format!("{global:?} {args:?}"))
+    }
+
+    #[test]
+    fn hand_parsed_hook_arguments_are_what_clap_would_give() {
+        let accepted: &[&[&str]] = &[
+            &[],
+            &["codex"],
+            &["auto"],
+            &["--agent", "claude-code"],
+            &["--agent=cursor"],
+            &["codex", "--deadline-ms", "3000"],
+            &["--deadline-ms=250", "gemini-cli"],
+            &["--home", "/tmp/h", "--policy", "/etc/p.toml", "windsurf"],
+            &["--home=/tmp/h", "--policy=/etc/p.toml", "--agent", "copilot-cli"],
+            &["not-an-agent"],
+        ];
+        for args in accepted {
+            for env in [None, Some("1200")] {
+                let hand = by_hand(args, env);
+                assert!(hand.is_some(), "{args:?} should be read by hand");
+                assert_eq!(hand, by_clap(args, env), "{args:?} with deadline env {env:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_clap() {
+        let left: &[&[&str]] = &[
+            &["--help"],
+            &["-h"],
+            &["--version"],
+            &["codex", "cursor"],
+            &["codex", "--agent", "cursor"],
+            &["--agent", "a", "--agent", "b"],
+            &["--deadline-ms", "soon"],
+            &["--deadline-ms", "-5"],
+            &["--deadline-ms"],
+            &["--home"],
+            &["--home", ""],
+            &["--unknown", "x"],
+            &["--", "codex"],
+            &["-x"],
+        ];
+        for args in left {
+            assert_eq!(by_hand(args, None), None, "{args:?} should be left to clap");
+        }
+        assert_eq!(by_hand(&["codex"], Some("never")), None, "a bad deadline env is clap's error");
     }
 }

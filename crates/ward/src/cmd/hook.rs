@@ -27,17 +27,21 @@ pub struct Args {
     /// windsurf, continue, cline, amazon-q. Omit it (or say `auto`) where several agents read the
     /// same hook file (~/.claude/settings.json): Ward then tells the agent from the payload.
     #[arg(value_name = "AGENT")]
-    agent: Option<String>,
+    pub agent: Option<String>,
 
     /// The same as AGENT, in the `--agent NAME` form.
     #[arg(long = "agent", value_name = "AGENT", conflicts_with = "agent")]
-    agent_flag: Option<String>,
+    pub agent_flag: Option<String>,
 
     /// Internal deadline in milliseconds. Past it Ward answers with the tier's fail mode instead
     /// of letting the agent's own (fail-open) timeout decide.
-    #[arg(long, value_name = "MS", default_value_t = 5000, env = "WARD_HOOK_DEADLINE_MS")]
-    deadline_ms: u64,
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_DEADLINE_MS, env = "WARD_HOOK_DEADLINE_MS")]
+    pub deadline_ms: u64,
 }
+
+/// Well under every agent's own hook timeout (the shortest documented, Copilot CLI's and
+/// Amazon Q's, are 30 s).
+pub const DEFAULT_DEADLINE_MS: u64 = 5000;
 
 /// What the deadline answers if the hook overruns: the fail-mode answer for the agent and tier
 /// known so far, prepared again whenever either becomes known.
