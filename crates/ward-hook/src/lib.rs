@@ -10,8 +10,8 @@ pub mod patch;
 pub mod shell;
 
 pub use agents::{
-    caution, decode, detect, exec_call, parse_payload, parse_payload_with_env, render_error, shell_join,
-    Agent, HookAnswer, ParsedPayload, MAX_PAYLOAD_BYTES,
+    decode, detect, exec_call, parse_payload, parse_payload_with_env, render_error, shell_join, Agent,
+    HookAnswer, ParsedPayload, MAX_PAYLOAD_BYTES,
 };
 pub use error::HookError;
 pub use shell::{analyze, ShellAnalysis};
@@ -30,7 +30,6 @@ pub fn fuzz_payload(bytes: &[u8]) {
         match parse_payload(agent, bytes) {
             Ok((a, call)) => {
                 let _ = a.render(&verdict, Some(&call));
-                let _ = caution(&call);
             }
             Err(e) => {
                 let _ = render_error(agent.unwrap_or(Agent::ClaudeCode), true, &e.to_string());

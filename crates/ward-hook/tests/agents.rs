@@ -173,15 +173,19 @@ fn cursor_read_drops_file_content() {
 }
 
 #[test]
-fn caution_flags_unparsable_and_dynamic_commands() {
+fn unparsable_and_dynamic_commands_are_marked_unanalyzed() {
     let unterminated = br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf \"/"}}"#;
     let p = parse_payload_with_env(Some(Agent::ClaudeCode), unterminated, &|_| None).unwrap();
-    assert!(p.caution.is_some_and(|c| c.contains("parsed")));
+    assert!(p.call.unanalyzed.is_some_and(|c| c.contains("parsed")));
     let dynamic = br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"$CMD /"}}"#;
     let p = parse_payload_with_env(Some(Agent::ClaudeCode), dynamic, &|_| None).unwrap();
-    assert!(p.caution.is_some());
+    assert!(p.call.unanalyzed.is_some());
     let clean = br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"}}"#;
-    assert!(parse_payload_with_env(Some(Agent::ClaudeCode), clean, &|_| None).unwrap().caution.is_none());
+    assert!(parse_payload_with_env(Some(Agent::ClaudeCode), clean, &|_| None)
+        .unwrap()
+        .call
+        .unanalyzed
+        .is_none());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -392,7 +392,7 @@ impl Policy {
                 reason: rule.reason.clone(),
             });
         }
-        match best.and_then(|(_, i)| matched.get(i).cloned()) {
+        let mut verdict = match best.and_then(|(_, i)| matched.get(i).cloned()) {
             Some(decider) => Verdict {
                 decision: decider.decision,
                 rule: decider.rule,
@@ -407,7 +407,43 @@ impl Policy {
                 tier: t.name.clone(),
                 matched,
             },
+        };
+        apply_fail_mode(&mut verdict, call, t.fail);
+        verdict
+    }
+}
+
+/// Rule id of the fail mode applied to a call whose command or patch could not be fully
+/// analyzed ([`ToolCall::unanalyzed`]).
+pub const UNANALYZABLE_RULE: &str = "ward.unanalyzable";
+/// Rule id of the fail mode applied to a tool or event Ward does not know, that no rule decided.
+pub const UNKNOWN_TOOL_RULE: &str = "ward.unknown-tool";
+
+/// Calls no rule can vouch for take the tier's fail mode when the rules did not already decide
+/// them as strictly: an unanalyzable command (unbalanced quotes, a program named only at run
+/// time) may not be what the rules saw, and an unknown tool or event was matched by no rule
+/// written for it. Fail-closed tiers deny; fail-open tiers allow and record (`log`). The match
+/// is listed either way, so `explain` shows it.
+fn apply_fail_mode(verdict: &mut Verdict, call: &ToolCall, fail: FailMode) {
+    let (rule, why) = match &call.unanalyzed {
+        Some(why) => (UNANALYZABLE_RULE, why.clone()),
+        None if call.action == Action::Other && verdict.rule == "default" => (
+            UNKNOWN_TOOL_RULE,
+            format!("Ward does not know the tool or event `{}` of {}", call.tool, call.agent),
+        ),
+        None => return,
+    };
+    let (floor, reason) = match fail {
+        FailMode::Closed => (Decision::Deny, format!("{why}; tier {} fails closed", verdict.tier)),
+        FailMode::Open => {
+            (Decision::Log, format!("{why}; allowed and recorded (tier {} fails open)", verdict.tier))
         }
+    };
+    verdict.matched.push(RuleMatch { rule: rule.to_owned(), decision: floor, reason: reason.clone() });
+    if verdict.decision < floor {
+        verdict.decision = floor;
+        verdict.rule = rule.to_owned();
+        verdict.reason = reason;
     }
 }
 

@@ -543,6 +543,44 @@ fn every_matching_rule_is_listed_and_the_strictest_decides() {
     assert_eq!((v.decision, v.rule.as_str()), (Decision::Ask, "standard.force-push-protected"));
 }
 
+fn unanalyzed(line: &str) -> ToolCall {
+    let mut c = exec(line);
+    c.unanalyzed = Some("the command line could not be parsed fully".to_owned());
+    c
+}
+
+fn unknown_tool() -> ToolCall {
+    let mut c = call(Action::Other);
+    c.tool = "FutureTool".to_owned();
+    c
+}
+
+#[test]
+fn calls_no_rule_can_vouch_for_take_the_tier_fail_mode() {
+    let policy = Policy::builtin();
+    let decide = |c: &ToolCall, tier: &str| policy.evaluate(c, tier, &ctx());
+    // Unanalyzable: fail-closed denies, fail-open allows and records.
+    let v = decide(&unanalyzed("cargo build \"x"), "sensitive");
+    assert_eq!((v.decision, v.rule.as_str()), (Decision::Deny, ward_policy::UNANALYZABLE_RULE));
+    assert!(v.reason.contains("fails closed"), "{}", v.reason);
+    let v = decide(&unanalyzed("cargo build \"x"), "standard");
+    assert_eq!((v.decision, v.rule.as_str()), (Decision::Log, ward_policy::UNANALYZABLE_RULE));
+    // Unknown tools the rules did not decide.
+    let v = decide(&unknown_tool(), "sensitive");
+    assert_eq!((v.decision, v.rule.as_str()), (Decision::Deny, ward_policy::UNKNOWN_TOOL_RULE));
+    assert!(v.reason.contains("FutureTool"), "{}", v.reason);
+    let v = decide(&unknown_tool(), "standard");
+    assert_eq!((v.decision, v.rule.as_str()), (Decision::Log, ward_policy::UNKNOWN_TOOL_RULE));
+    // A stricter rule keeps deciding; the fail mode is still listed among the matches.
+    let v = decide(&unanalyzed("terraform destroy"), "sensitive");
+    assert_eq!(v.decision, Decision::Deny);
+    assert_ne!(v.rule, ward_policy::UNANALYZABLE_RULE);
+    assert!(v.matched.iter().any(|m| m.rule == ward_policy::UNANALYZABLE_RULE));
+    // Fully analyzed, known calls are untouched.
+    let v = decide(&exec("cargo build"), "standard");
+    assert!(v.matched.iter().all(|m| !m.rule.starts_with("ward.")), "{:?}", v.matched);
+}
+
 #[test]
 fn unknown_tier_is_denied() {
     let v = Policy::builtin().evaluate(&exec("ls"), "nope", &ctx());

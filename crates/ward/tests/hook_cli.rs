@@ -299,6 +299,30 @@ fn unknown_tools_fail_closed_only_in_fail_closed_tiers() {
 }
 
 #[test]
+fn policy_explain_decides_unknown_and_unanalyzable_calls_as_the_hook_does() {
+    let env = Env::new();
+    let sensitive = env.repo("infra", Some(".ward-tier-sensitive"));
+    let payload = env.root.join("payload.json");
+    std::fs::write(&payload, claude(&sensitive, "QuantumTeleport", json!({"target": "prod"}))).unwrap();
+    let explain = |args: &[&str]| {
+        let mut all = vec!["policy", "explain", "--format", "json", "--cwd", sensitive.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let out = env.cmd(&all, &sensitive).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let v = explain(&["--agent", "claude-code", "--payload", payload.to_str().unwrap()]);
+    assert_eq!(v["verdict"]["decision"], "deny", "{v}");
+    assert_eq!(v["verdict"]["rule"], "ward.unknown-tool", "{v}");
+    let hooked = env.hook(Some("claude-code"), &sensitive, &std::fs::read(&payload).unwrap());
+    assert_eq!(stdout_json(&hooked)["hookSpecificOutput"]["permissionDecision"], "deny");
+    // A program only known at run time.
+    let v = explain(&["--", "$TOOL --version"]);
+    assert_eq!(v["verdict"]["decision"], "deny", "{v}");
+    assert_eq!(v["verdict"]["rule"], "ward.unanalyzable", "{v}");
+}
+
+#[test]
 fn agent_is_detected_when_not_named() {
     let env = Env::new();
     let repo = env.repo("webapp", None);

@@ -185,13 +185,13 @@ pub fn render_error(agent: Agent, fail_closed: bool, reason: &str) -> HookAnswer
     answer
 }
 
-/// A payload parsed: who sent it, the normalized call, and a caution note when part of the
-/// call could not be analyzed (unparsable shell, dynamic command names, malformed patch).
+/// A payload parsed: who sent it and the normalized call. When part of the call could not be
+/// analyzed (unparsable shell, dynamic command names, malformed patch), the call says why in
+/// [`ToolCall::unanalyzed`], and the policy gives it the tier's fail mode.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedPayload {
     pub agent: Agent,
     pub call: ToolCall,
-    pub caution: Option<String>,
 }
 
 /// Read raw stdin bytes into a JSON object. Never panics; every failure is a [`HookError`].
@@ -219,7 +219,7 @@ pub fn parse_payload(agent: Option<Agent>, bytes: &[u8]) -> Result<(Agent, ToolC
     parse_payload_with_env(agent, bytes, &|_| None).map(|p| (p.agent, p.call))
 }
 
-/// [`parse_payload`] with the environment the hook runs in (for detection) and the caution note.
+/// [`parse_payload`] with the environment the hook runs in (for detection).
 pub fn parse_payload_with_env(
     agent: Option<Agent>,
     bytes: &[u8],
@@ -231,15 +231,7 @@ pub fn parse_payload_with_env(
         None => detect(&value, env).ok_or(HookError::Undetectable)?,
     };
     let call = agent.parse(&value)?;
-    let caution = caution(&call);
-    Ok(ParsedPayload { agent, call, caution })
-}
-
-/// Why a parsed call deserves caution, if it does: its shell line could not be parsed fully or
-/// runs something only known at run time, or its patch was malformed.
-/// (Recorded by the analysis itself in [`ToolCall::unanalyzed`]; nothing is analyzed twice.)
-pub fn caution(call: &ToolCall) -> Option<String> {
-    call.unanalyzed.clone()
+    Ok(ParsedPayload { agent, call })
 }
 
 /// Guess the agent from the payload (and the hook's environment), following the distinguishing

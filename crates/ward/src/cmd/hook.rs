@@ -14,8 +14,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use ward_audit::{draft_event, Spool};
 use ward_hook::{parse_payload_with_env, render_error, Agent, HookAnswer, MAX_PAYLOAD_BYTES};
-use ward_model::{Action, Decision, Event, EventKind, PathTarget, RuleMatch, ToolCall, Verdict};
-use ward_policy::{EvalContext, FailMode, Policy, RepoInfo};
+use ward_model::{Action, Decision, Event, EventKind, PathTarget, ToolCall};
+use ward_policy::{EvalContext, FailMode, Policy, RepoInfo, UNANALYZABLE_RULE, UNKNOWN_TOOL_RULE};
 use ward_redact::{FingerprintKey, Redactor};
 
 use crate::deadline;
@@ -159,8 +159,14 @@ fn decide_and_record(agent: Option<Agent>, paths: &WardPaths, watch: &Watch) -> 
     let decided = policy.decide(call, &paths.home);
     let fail_closed = policy.fail_mode(&decided.tier.tier) == FailMode::Closed;
     watch.set_fail_closed(fail_closed);
-    let mut verdict = decided.verdict;
-    apply_caution(&mut verdict, call, parsed.caution.as_deref(), fail_closed, &mut stderr_notes);
+    let verdict = decided.verdict;
+    // The policy gave calls it could not vouch for (unanalyzable, unknown) the tier's fail
+    // mode; say so where the user sees it.
+    for m in
+        verdict.matched.iter().filter(|m| [UNANALYZABLE_RULE, UNKNOWN_TOOL_RULE].contains(&m.rule.as_str()))
+    {
+        stderr_notes.push_str(&format!("ward: {}\n", m.reason));
+    }
 
     let ctx = EvalContext {
         home: paths.home.clone(),
@@ -187,40 +193,6 @@ fn decide_and_record(agent: Option<Agent>, paths: &WardPaths, watch: &Watch) -> 
         "matched": verdict.matched,
     });
     record(paths, event, call, fail_closed, rendered, stderr_notes)
-}
-
-/// Unanalyzable commands (unbalanced quotes, names known only at run time) cannot be trusted to
-/// be what rules saw; unknown tools and events were matched by no rule written for them. Both
-/// take the tier's fail mode when the policy did not decide them more strictly.
-fn apply_caution(
-    verdict: &mut Verdict,
-    call: &ToolCall,
-    caution: Option<&str>,
-    fail_closed: bool,
-    notes: &mut String,
-) {
-    let (rule, why) = match caution {
-        Some(c) => ("ward.unanalyzable", c.to_owned()),
-        None if call.action == Action::Other && verdict.rule == "default" => (
-            "ward.unknown-tool",
-            format!("Ward does not know the tool or event `{}` of {}", call.tool, call.agent),
-        ),
-        None => return,
-    };
-    let floor = if fail_closed { Decision::Deny } else { Decision::Log };
-    notes.push_str(&format!("ward: {why}\n"));
-    if verdict.decision >= floor {
-        return;
-    }
-    let reason = if fail_closed {
-        format!("{why}; tier {} fails closed", verdict.tier)
-    } else {
-        format!("{why}; allowed and recorded (tier {} fails open)", verdict.tier)
-    };
-    verdict.matched.push(RuleMatch { rule: rule.to_owned(), decision: floor, reason: reason.clone() });
-    verdict.decision = floor;
-    verdict.rule = rule.to_owned();
-    verdict.reason = reason;
 }
 
 /// Input Ward cannot read: answer with the fail mode of the tier the hook's cwd is in, and record
