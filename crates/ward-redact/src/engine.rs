@@ -3,9 +3,10 @@
 //!
 //! Cost model: building the keyword prefilter (see `prefilter`) is the only per-process set-up,
 //! and it takes microseconds; a rule's regex is compiled the first time one of its keywords
-//! occurs, so a hook call pays only for the few rules its payload touches. The three generic
-//! assignment rules, the costliest to compile and the most often hit, run as hand matchers
-//! instead (see `native`), so they cost no compile at all. Each regex search is
+//! occurs, so a hook call pays only for the few rules its payload touches. The five rules
+//! payloads hit most (the generic assignment rules among them, also the costliest to compile)
+//! run as hand matchers instead (see `native`), so they cost no compile at all. Each regex
+//! search is
 //! confined to the line around the keyword (or 64 KiB for key blocks), so even rules that start
 //! with a character class cannot go quadratic on large inputs.
 
@@ -96,20 +97,21 @@ impl RuleRegex {
         self.pikevm.search(&mut searcher.pikevm, &input, &mut searcher.caps);
     }
 
-    /// The secret span (group `group`; 0: the first group that took part) of an anchored match
-    /// at `start` within `text[..end]`, matching as `detect` does (lowercased text for
-    /// case-folding rules). For checking the hand matchers against their regexes.
-    pub(crate) fn anchored_group(
+    /// The secret span (group `group`; 0: the first group that took part) of the match in
+    /// `text[start..end]`, anchored at `start` or not, matching as `detect` does (lowercased
+    /// text for case-folding rules). For checking the hand matchers against their regexes.
+    pub(crate) fn secret_at(
         &self,
         searcher: &mut Searcher,
         text: &[u8],
         start: usize,
         end: usize,
         group: usize,
+        anchored: bool,
     ) -> Option<(usize, usize)> {
         let mut lowered = None;
         let haystack = haystack(self, text, &mut lowered);
-        self.search(searcher, haystack, start, end, true);
+        self.search(searcher, haystack, start, end, anchored);
         secret_span(group, &searcher.caps).map(|s| (s.start, s.end))
     }
 }
@@ -209,7 +211,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     let mut current: Option<(usize, Searcher)> = None;
     for (rule_index, start, end) in anchored {
         let Some(rule) = RULES.get(rule_index) else { continue };
-        // The generic assignment rules have hand matchers: no regex compile on a hook call.
+        // The hottest rules have hand matchers: no regex compile on a hook call.
         if let Some(native) = native::matcher(rule.id) {
             if let Some((secret_start, secret_end)) = native(text, start, end) {
                 let span = regex_automata::Span { start: secret_start, end: secret_end };
@@ -239,7 +241,18 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     }
     let mut current: Option<(usize, Searcher)> = None;
     for (rule_index, start, end) in merged {
-        let (Some(rule), Some(regex)) = (RULES.get(rule_index), compiled(rule_index)) else { continue };
+        let Some(rule) = RULES.get(rule_index) else { continue };
+        if let Some(native) = native::matcher(rule.id) {
+            let mut at = start;
+            while let Some((secret_start, secret_end)) = native::find(native, text, at, end) {
+                let span = regex_automata::Span { start: secret_start, end: secret_end };
+                accept_secret(rule_index, rule, text, span, out);
+                // As `search_window`: resume after the secret, always making progress.
+                at = if secret_end > at { secret_end } else { at + 1 };
+            }
+            continue;
+        }
+        let Some(regex) = compiled(rule_index) else { continue };
         let searcher = match &mut current {
             Some((index, searcher)) if *index == rule_index => searcher,
             _ => &mut current.insert((rule_index, regex.searcher())).1,

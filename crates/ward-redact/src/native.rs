@@ -1,14 +1,18 @@
-//! Hand-written matchers for the three generic "secret named in an assignment" rules
-//! (`secret-assignment`, `secret-literal`, `secret-yaml-value`).
+//! Hand-written matchers for the rules that shell and config payloads hit most: the three
+//! generic "secret named in an assignment" rules (`secret-assignment`, `secret-literal`,
+//! `secret-yaml-value`) and the password-in-a-variable rules (`connection-string-password`,
+//! `cli-password-env`: any `PASSWORD=…`, `PGPASSWORD=…`).
 //!
-//! Why by hand: their regexes wrap a 24-way keyword alternation in identifier, operator and
-//! value classes, which makes them the costliest rules to compile (150–210 µs each, against
-//! ~40 µs for a provider token rule) and the most often hit (`password=`, `token:` appear in
-//! every other payload). Every hook call is a fresh process, so that compile was paid on most
-//! calls. The matchers here cost nothing to set up.
+//! Why by hand: every hook call is a fresh process, and a rule's regex is compiled in it the
+//! first time a payload holds one of the rule's keywords. The generic rules wrap a 24-way keyword
+//! alternation in identifier, operator and value classes and cost 150–210 µs each to compile;
+//! the first regex compiled in a process costs ~60 µs whatever it is (the compiler's code is
+//! still cold). These five rules are hit by most payloads that mention a password or token, so
+//! most calls paid that. The matchers here cost nothing to set up.
 //!
 //! Each matcher decides exactly what its rule's *anchored* regex search decides, and returns the
-//! same secret span. The regex in `rules.rs` stays the specification: the differential tests
+//! same secret span; an unanchored search is the first start at which the anchored one succeeds
+//! (leftmost-first semantics), which is how the engine runs them on line windows. The regex in `rules.rs` stays the specification: the differential tests
 //! below and the `redact_generic` fuzz target hold the two equal.
 //!
 //! Why an exact hand matcher is simple here: in all three regexes the keyword and its digits
@@ -28,8 +32,16 @@ pub(crate) fn matcher(id: &str) -> Option<Matcher> {
         "secret-assignment" => Some(secret_assignment),
         "secret-literal" => Some(secret_literal),
         "secret-yaml-value" => Some(secret_yaml_value),
+        "connection-string-password" => Some(connection_string_password),
+        "cli-password-env" => Some(cli_password_env),
         _ => None,
     }
+}
+
+/// An unanchored search with a hand matcher: the secret of the leftmost match starting in
+/// `start..end` (the first start at which the anchored match succeeds).
+pub(crate) fn find(matcher: Matcher, text: &[u8], start: usize, end: usize) -> Option<(usize, usize)> {
+    (start..end).find_map(|at| matcher(text, at, end))
 }
 
 /// The keyword alternation shared by the three rules, every optional part spelled out
@@ -312,10 +324,87 @@ fn secret_yaml_value(text: &[u8], start: usize, end: usize) -> Option<(usize, us
     t.line_end(t.skip(value_end, blank)).then_some((value_start, value_end))
 }
 
+/// `connection-string-password` (case-insensitive):
+/// `(?:^|[;"'\s])(?:password|pwd)\s*=\s*([^;'"\s]{3,})\s*;`.
+fn connection_string_password(text: &[u8], start: usize, end: usize) -> Option<(usize, usize)> {
+    let t = Bounded { text, end };
+    let mut starts = [None, None];
+    if t.line_start(start) {
+        starts[0] = Some(start);
+    }
+    if t.is(start, |b| is_space(b) || matches!(b, b';' | b'"' | b'\'')) {
+        starts[1] = Some(start + 1);
+    }
+    for at in starts.into_iter().flatten() {
+        let Some(after) = t.word_at(at, "password").or_else(|| t.word_at(at, "pwd")) else { continue };
+        let i = t.skip(after, is_space);
+        if t.at(i) != Some(b'=') {
+            continue;
+        }
+        let value_start = t.skip(i + 1, is_space);
+        let value_end = t.skip(value_start, |b| !(is_space(b) || matches!(b, b';' | b'"' | b'\'')));
+        if value_end - value_start >= 3 && t.at(t.skip(value_end, is_space)) == Some(b';') {
+            return Some((value_start, value_end));
+        }
+    }
+    None
+}
+
+/// `cli-password-env` (case-sensitive):
+/// `\b(?:PGPASSWORD|MYSQL_PWD|REDISCLI_AUTH|SSHPASS|BORG_PASSPHRASE|RESTIC_PASSWORD|`
+/// `RCLONE_CONFIG_PASS|ANSIBLE_VAULT_PASSWORD)\\?["']?\s*[=:]\s*\\?["']?`
+/// `([^\s"'$<>;|&`\\][^\s"'<>;|&`\\]*)`.
+fn cli_password_env(text: &[u8], start: usize, end: usize) -> Option<(usize, usize)> {
+    const NAMES: [&[u8]; 8] = [
+        b"PGPASSWORD",
+        b"MYSQL_PWD",
+        b"REDISCLI_AUTH",
+        b"SSHPASS",
+        b"BORG_PASSPHRASE",
+        b"RESTIC_PASSWORD",
+        b"RCLONE_CONFIG_PASS",
+        b"ANSIBLE_VAULT_PASSWORD",
+    ];
+    let t = Bounded { text, end };
+    // `\b`: a word character on exactly one side (look-around sees the whole text).
+    let word_before = start > 0 && text.get(start - 1).copied().is_some_and(is_word);
+    let word_after = text.get(start).copied().is_some_and(is_word);
+    if word_before == word_after {
+        return None;
+    }
+    let name = NAMES
+        .iter()
+        .find(|name| start + name.len() <= end && text.get(start..start + name.len()) == Some(&name[..]))?;
+    let mut i = start + name.len();
+    if t.at(i) == Some(b'\\') {
+        i += 1;
+    }
+    if t.is(i, is_quote) {
+        i += 1;
+    }
+    i = t.skip(i, is_space);
+    if !t.is(i, |b| b == b'=' || b == b':') {
+        return None;
+    }
+    i = t.skip(i + 1, is_space);
+    if t.at(i) == Some(b'\\') {
+        i += 1;
+    }
+    if t.is(i, is_quote) {
+        i += 1;
+    }
+    let excluded = |b: u8| is_space(b) || b"\"'<>;|&`\\".contains(&b);
+    if !t.is(i, |b| !(excluded(b) || b == b'$')) {
+        return None;
+    }
+    Some((i, t.skip(i + 1, |b| !excluded(b))))
+}
+
 /// The fuzz target's body: the hand matchers and their rules' regexes must agree on every
-/// anchored search in `input`. Panics on a disagreement; returns how many searches matched, per
-/// rule (in the order of `rules.rs`).
-pub(crate) fn check_against_regexes(input: &[u8]) -> [usize; 3] {
+/// search in `input`: anchored at every start, and unanchored. Panics on a
+/// disagreement; returns how many anchored searches matched, per rule (in the order of
+/// `rules.rs`).
+pub(crate) fn check_against_regexes(input: &[u8]) -> [usize; 5] {
     type Checked = (&'static crate::rule::RuleSpec, Matcher, crate::engine::RuleRegex);
     static CHECKED: std::sync::OnceLock<Vec<Checked>> = std::sync::OnceLock::new();
     let checked = CHECKED.get_or_init(|| {
@@ -327,13 +416,13 @@ pub(crate) fn check_against_regexes(input: &[u8]) -> [usize; 3] {
             })
             .collect()
     });
-    let mut found = [0; 3];
+    let mut found = [0; 5];
     for ((rule, native, regex), found) in checked.iter().zip(&mut found) {
         let mut searcher = regex.searcher();
         let ends = [input.len(), input.len() / 2, input.iter().position(|&b| b == b'\n').unwrap_or(0)];
         for end in ends {
             for start in 0..=end {
-                let expected = regex.anchored_group(&mut searcher, input, start, end, rule.secret_group);
+                let expected = regex.secret_at(&mut searcher, input, start, end, rule.secret_group, true);
                 let got = native(input, start, end);
                 assert_eq!(
                     got,
@@ -344,6 +433,16 @@ pub(crate) fn check_against_regexes(input: &[u8]) -> [usize; 3] {
                 );
                 *found += usize::from(got.is_some());
             }
+            // Unanchored: built from the anchored matcher checked above, so one start per end
+            // checks the leftmost-first equivalence.
+            let expected = regex.secret_at(&mut searcher, input, 0, end, rule.secret_group, false);
+            assert_eq!(
+                find(*native, input, 0, end),
+                expected,
+                "{}: unanchored search in 0..{end} of {:?}",
+                rule.id,
+                String::from_utf8_lossy(input)
+            );
         }
     }
     found
@@ -530,6 +629,43 @@ mod tests {
         text.into_bytes()
     }
 
+    /// Connection strings and command-line password variables, with near misses.
+    fn password_variable_text(rng: &mut Rng) -> Vec<u8> {
+        const SLOTS: &[&[&str]] = &[
+            &["", "Server=db;", "export ", "env ", "x", "\n", "Data Source=a; "],
+            &["", "", " ", ";", "\"", "'", "\t", "_", "-", "."],
+            &[
+                "Password",
+                "Password",
+                "pwd",
+                "PWD",
+                "password",
+                "pwd",
+                "PGPASSWORD",
+                "MYSQL_PWD",
+                "SSHPASS",
+                "REDISCLI_AUTH",
+                "BORG_PASSPHRASE",
+                "RESTIC_PASSWORD",
+                "RCLONE_CONFIG_PASS",
+                "ANSIBLE_VAULT_PASSWORD",
+                "PgPassword",
+                "XPGPASSWORD",
+                "PGPASSWORDX",
+            ],
+            &["", "", "\\", "\"", "'", "\\'"],
+            &["=", "=", ":", " = ", "\t=", "==", ""],
+            &["", "", " ", "\\", "\"", "'", "\\\""],
+            &["hunter2", "ab", "abc", "s3cr3t!x", "$VAR", "x$y", "", "`id`", "p@ss", "\u{e9}t\u{e9}"],
+            &[";", ";", "", ";", " ;", "\t;\n", "\"", "'", " x;", "|", "&", ";Encrypt=True;"],
+        ];
+        let mut text = String::new();
+        for options in SLOTS {
+            text.push_str(options[rng.below(options.len())]);
+        }
+        text.into_bytes()
+    }
+
     fn random_text(rng: &mut Rng) -> Vec<u8> {
         let pieces = 1 + rng.below(14);
         let mut text = Vec::new();
@@ -540,24 +676,39 @@ mod tests {
     }
 
     #[test]
-    fn every_generic_rule_has_a_hand_matcher_and_nothing_else_does() {
+    fn the_hot_rules_have_hand_matchers_and_nothing_else_does() {
         let with_matcher: Vec<_> = RULES.iter().filter(|r| matcher(r.id).is_some()).map(|r| r.id).collect();
-        assert_eq!(with_matcher, ["secret-assignment", "secret-literal", "secret-yaml-value"]);
+        assert_eq!(
+            with_matcher,
+            [
+                "connection-string-password",
+                "cli-password-env",
+                "secret-assignment",
+                "secret-literal",
+                "secret-yaml-value"
+            ]
+        );
     }
 
     #[test]
     fn hand_matchers_agree_with_their_regexes_on_generated_text() {
         let mut rng = Rng(0x5eed_cafe_f00d_beef);
-        let mut matched = [0; 3];
-        for _ in 0..6_000 {
-            for text in [random_text(&mut rng), assignment_like_text(&mut rng), yaml_like_text(&mut rng)] {
+        let mut matched = [0; 5];
+        for _ in 0..5_000 {
+            let texts = [
+                random_text(&mut rng),
+                assignment_like_text(&mut rng),
+                yaml_like_text(&mut rng),
+                password_variable_text(&mut rng),
+            ];
+            for text in texts {
                 for (total, n) in matched.iter_mut().zip(check_against_regexes(&text)) {
                     *total += n;
                 }
             }
         }
         // The generators must reach the matching side of every grammar, not only the failing one.
-        assert!(matched.iter().all(|&n| n > 150), "too few generated searches matched: {matched:?}");
+        assert!(matched.iter().all(|&n| n > 50), "too few generated searches matched: {matched:?}");
     }
 
     #[test]
