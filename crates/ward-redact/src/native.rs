@@ -557,6 +557,15 @@ mod tests {
         "\u{80}",
     ];
 
+    /// One option of every slot, in order.
+    fn fill(rng: &mut Rng, slots: &[&[&str]]) -> Vec<u8> {
+        let mut text = String::new();
+        for options in slots {
+            text.push_str(options[rng.below(options.len())]);
+        }
+        text.into_bytes()
+    }
+
     /// Text shaped like the grammars (delimiter, prefix, name, keyword, digits, quote,
     /// operator, value, closing), every slot sometimes filled with a near miss.
     fn assignment_like_text(rng: &mut Rng) -> Vec<u8> {
@@ -602,11 +611,7 @@ mod tests {
             ],
             &["", "\"", "'", "`", "\\\"", " ", "  \n", ";", " # c", "\n-", ")"],
         ];
-        let mut text = String::new();
-        for options in SLOTS {
-            text.push_str(options[rng.below(options.len())]);
-        }
-        text.into_bytes()
+        fill(rng, SLOTS)
     }
 
     /// `key: value` lines as YAML has them, with near misses.
@@ -622,11 +627,7 @@ mod tests {
             &["hunter2", "s3cr3t!", "ab", "abc", "#nope", "*ref", "!tag", "{x}", "$VAR", "v a", "x<y"],
             &["", "", " ", " \t", "\n", "\nnext: 1", " # c", "\r\n"],
         ];
-        let mut text = String::new();
-        for options in SLOTS {
-            text.push_str(options[rng.below(options.len())]);
-        }
-        text.into_bytes()
+        fill(rng, SLOTS)
     }
 
     /// Connection strings and command-line password variables, with near misses.
@@ -659,11 +660,7 @@ mod tests {
             &["hunter2", "ab", "abc", "s3cr3t!x", "$VAR", "x$y", "", "`id`", "p@ss", "\u{e9}t\u{e9}"],
             &[";", ";", "", ";", " ;", "\t;\n", "\"", "'", " x;", "|", "&", ";Encrypt=True;"],
         ];
-        let mut text = String::new();
-        for options in SLOTS {
-            text.push_str(options[rng.below(options.len())]);
-        }
-        text.into_bytes()
+        fill(rng, SLOTS)
     }
 
     fn random_text(rng: &mut Rng) -> Vec<u8> {
