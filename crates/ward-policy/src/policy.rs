@@ -422,8 +422,9 @@ pub const UNKNOWN_TOOL_RULE: &str = "ward.unknown-tool";
 /// Calls no rule can vouch for take the tier's fail mode when the rules did not already decide
 /// them as strictly: an unanalyzable command (unbalanced quotes, a program named only at run
 /// time) may not be what the rules saw, and an unknown tool or event was matched by no rule
-/// written for it. Fail-closed tiers deny; fail-open tiers allow and record (`log`). The match
-/// is listed either way, so `explain` shows it.
+/// written for it. Fail-closed tiers deny; fail-open tiers allow and record (`log`). When it
+/// decides, the fail mode is listed as a match and named as the deciding rule; when a rule
+/// already decided as strictly, the verdict is left as it is.
 fn apply_fail_mode(verdict: &mut Verdict, call: &ToolCall, fail: FailMode) {
     let (rule, why) = match &call.unanalyzed {
         Some(why) => (UNANALYZABLE_RULE, why.clone()),
@@ -439,8 +440,8 @@ fn apply_fail_mode(verdict: &mut Verdict, call: &ToolCall, fail: FailMode) {
             (Decision::Log, format!("{why}; allowed and recorded (tier {} fails open)", verdict.tier))
         }
     };
-    verdict.matched.push(RuleMatch { rule: rule.to_owned(), decision: floor, reason: reason.clone() });
     if verdict.decision < floor {
+        verdict.matched.push(RuleMatch { rule: rule.to_owned(), decision: floor, reason: reason.clone() });
         verdict.decision = floor;
         verdict.rule = rule.to_owned();
         verdict.reason = reason;

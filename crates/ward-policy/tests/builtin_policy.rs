@@ -571,11 +571,15 @@ fn calls_no_rule_can_vouch_for_take_the_tier_fail_mode() {
     assert!(v.reason.contains("FutureTool"), "{}", v.reason);
     let v = decide(&unknown_tool(), "standard");
     assert_eq!((v.decision, v.rule.as_str()), (Decision::Log, ward_policy::UNKNOWN_TOOL_RULE));
-    // A stricter rule keeps deciding; the fail mode is still listed among the matches.
+    // A rule that already decided as strictly keeps deciding, and no fail-mode reason claims
+    // otherwise.
     let v = decide(&unanalyzed("terraform destroy"), "sensitive");
     assert_eq!(v.decision, Decision::Deny);
     assert_ne!(v.rule, ward_policy::UNANALYZABLE_RULE);
-    assert!(v.matched.iter().any(|m| m.rule == ward_policy::UNANALYZABLE_RULE));
+    assert!(v.matched.iter().all(|m| m.rule != ward_policy::UNANALYZABLE_RULE), "{:?}", v.matched);
+    let v = decide(&unanalyzed("git push --force origin main"), "standard");
+    assert_eq!((v.decision, v.rule.as_str()), (Decision::Ask, "standard.force-push-protected"));
+    assert!(v.matched.iter().all(|m| !m.rule.starts_with("ward.")), "{:?}", v.matched);
     // Fully analyzed, known calls are untouched.
     let v = decide(&exec("cargo build"), "standard");
     assert!(v.matched.iter().all(|m| !m.rule.starts_with("ward.")), "{:?}", v.matched);

@@ -5,7 +5,8 @@
 //! on every tool call of every agent, and Rust's runtime start-up asks glibc for the main
 //! thread's stack bounds (glibc reads and parses `/proc/self/maps` for that) to arm a
 //! stack-overflow report: ~60 µs of a 1.5 ms budget. What that start-up did and Ward needs is
-//! done in [`main`]: SIGPIPE ignored, panics turned into exit code 101, stdout flushed at exit.
+//! done in [`main`]: fds 0–2 opened on `/dev/null` when the parent closed them, SIGPIPE
+//! ignored, panics turned into exit code 101, stdout flushed at exit.
 //! Arguments still reach `std::env::args` (glibc hands them to std's `.init_array` hook).
 //! (Unit-test builds keep the test harness's own `main`.)
 #![cfg_attr(not(test), no_main)]
@@ -68,6 +69,7 @@ struct HookCli {
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    standard_fds_open();
     // As Rust's start-up does: a closed pipe is an error the commands report (or ignore, for
     // `ward scan | head`), not a silent kill.
     // SAFETY: setting a signal's disposition to SIG_IGN has no memory-safety requirement.
@@ -79,6 +81,43 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     // Rust's runtime flushes stdout on the way out of `main`; C's `exit` does not know it.
     let _ = std::io::Write::flush(&mut std::io::stdout());
     status(code)
+}
+
+/// As Rust's start-up does: a standard descriptor the parent left closed is opened on
+/// `/dev/null`. Otherwise the next file Ward opens (a policy cache, the spool's head) would take
+/// its number, and an answer or message written to "stdout" would land in that file. Aborts,
+/// as Rust's start-up does, if `/dev/null` cannot be opened.
+#[cfg(not(test))]
+fn standard_fds_open() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd { fd, events: 0, revents: 0 });
+    loop {
+        // SAFETY: `fds` is a valid array of three pollfd; a zero timeout never blocks.
+        if unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } != -1 {
+            break;
+        }
+        match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::EINTR) => continue,
+            // poll itself failed (e.g. a sandbox forbids it): ask each descriptor instead.
+            _ => {
+                for pollfd in &mut fds {
+                    // SAFETY: F_GETFD only reads the descriptor's flags.
+                    let closed = unsafe { libc::fcntl(pollfd.fd, libc::F_GETFD) } == -1
+                        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
+                    pollfd.revents = if closed { libc::POLLNVAL } else { 0 };
+                }
+                break;
+            }
+        }
+    }
+    for pollfd in fds {
+        if pollfd.revents & libc::POLLNVAL != 0 {
+            // SAFETY: a valid NUL-terminated path; open takes the lowest free number, which is
+            // this closed one (lower closed ones were reopened first).
+            if unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
+                std::process::abort();
+            }
+        }
+    }
 }
 
 /// The number of `code`, for C's `main` to return. `ExitCode` keeps its number private on stable

@@ -66,3 +66,48 @@ fn a_closed_stdout_is_an_error_not_a_sigpipe_kill() {
     assert_eq!(status.signal(), None, "killed by a signal; stderr: {stderr}");
     assert!(status.code().is_some());
 }
+
+/// A parent may start the hook with stdout closed. The number 1 must not go to a file Ward
+/// opens: here the spool's head is open (and its lock waited for) when the deadline answers on
+/// "stdout", which would write the answer into the spool.
+#[test]
+fn a_closed_stdout_does_not_lend_its_number_to_ward_files() {
+    use std::os::fd::AsRawFd;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let payload = br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"}}"#;
+    let run = |command: &mut Command| {
+        let mut child = command
+            .env("WARD_HOME", &data)
+            .env("HOME", dir.path())
+            .env_remove("WARD_POLICY")
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(payload).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // One ordinary call creates the spool.
+    let first = run(Command::new(env!("CARGO_BIN_EXE_ward")).args(["hook", "claude-code"]));
+    assert!(first.status.code().is_some(), "{first:?}");
+    // Hold the spool's lock so the next call waits with the head file open, until its deadline.
+    let head = std::fs::File::open(data.join("spool/head")).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    assert_eq!(unsafe { libc::flock(head.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let second = run(Command::new("sh")
+        .args(["-c", r#"exec "$0" hook claude-code --deadline-ms 300 >&-"#])
+        .arg(env!("CARGO_BIN_EXE_ward")));
+    drop(head);
+    assert!(second.status.code().is_some(), "{second:?}");
+    let head_bytes = std::fs::read(data.join("spool/head")).unwrap();
+    assert!(
+        head_bytes.starts_with(b"ward-spool-head"),
+        "the spool head was written over: {:?}",
+        String::from_utf8_lossy(&head_bytes)
+    );
+    let verify = ward(&data).args(["audit", "verify"]).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", String::from_utf8_lossy(&verify.stdout));
+}

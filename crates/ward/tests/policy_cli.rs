@@ -109,3 +109,24 @@ fn test_reports_failures_with_exit_1() {
     let out = ward(&["policy", "test", policy.to_str().unwrap(), "/nonexistent/cases.toml"], home.path());
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn test_cases_get_the_fail_mode_the_hook_gives() {
+    let home = tempfile::tempdir().unwrap();
+    let cases = home.path().join("cases.toml");
+    std::fs::write(
+        &cases,
+        "[[case]]\nname = \"program known only at run time\"\ntier = \"standard\"\ncommand = \"$CMD --version\"\n\
+         expect = \"log\"\nexpect_rule = \"ward.unanalyzable\"\n\n\
+         [[case]]\nname = \"unbalanced quote in a closed tier\"\ntier = \"sensitive\"\ncommand = \"ls 'src\"\n\
+         expect = \"deny\"\nexpect_rule = \"ward.unanalyzable\"\n\n\
+         [[case]]\nname = \"a stricter rule still decides\"\ntier = \"standard\"\n\
+         command = \"git push --force origin main; eval $X\"\nexpect = \"ask\"\n\
+         expect_rule = \"standard.force-push-protected\"\n",
+    )
+    .unwrap();
+    let out = ward(&["policy", "test", cases.to_str().unwrap()], home.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
+}

@@ -167,14 +167,17 @@ impl HookAnswer {
     }
 }
 
-/// Answer for input Ward could not read: a deny (fail-closed tiers) or an allow in the agent's
+/// The fail-mode answer when Ward could not decide (unreadable input, the deadline, an internal
+/// error, a decision it could not record): a deny (fail-closed tiers) or an allow in the agent's
 /// own form, with the reason on stderr either way.
 pub fn render_error(agent: Agent, fail_closed: bool, reason: &str) -> HookAnswer {
     let decision = if fail_closed { Decision::Deny } else { Decision::Allow };
+    // Used for unreadable input, the deadline, an internal error and an unrecordable decision:
+    // the reason says which.
     let verdict = Verdict {
         decision,
-        rule: "ward.hook-input".to_owned(),
-        reason: format!("Ward could not read this hook call: {reason}"),
+        rule: "ward.hook-error".to_owned(),
+        reason: format!("Ward could not decide this call: {reason}"),
         tier: String::new(),
         matched: Vec::new(),
     };
@@ -556,14 +559,11 @@ pub fn exec_call(agent: &str, cwd: Option<&str>, command: &str) -> ToolCall {
 pub(crate) fn apply_shell(call: &mut ToolCall, command: &str) {
     let analysis = shell::analyze(command);
     call.command = Some(command.to_owned());
+    call.unanalyzed = analysis.unanalyzed();
     call.commands = analysis.commands;
     call.paths = analysis.paths;
     call.urls = analysis.urls;
     call.hosts = analysis.hosts;
-    call.unanalyzed = match analysis.parse_error {
-        Some(e) => Some(format!("shell command could not be fully parsed: {e}")),
-        None => analysis.dynamic.then(|| "shell command runs code that is only known at run time".to_owned()),
-    };
 }
 
 /// The command line of a shell tool: `command` (string, or argv array as Codex's `shell` tool

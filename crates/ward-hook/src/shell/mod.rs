@@ -49,6 +49,15 @@ impl ShellAnalysis {
     pub fn runs(&self, program: &str) -> bool {
         self.commands.iter().any(|c| c.program == program)
     }
+
+    /// Why the line cannot be trusted to be what the analysis says, if it cannot: the text of
+    /// [`ward_model::ToolCall::unanalyzed`], which gives the call the tier's fail mode.
+    pub fn unanalyzed(&self) -> Option<String> {
+        match &self.parse_error {
+            Some(e) => Some(format!("shell command could not be fully parsed: {e}")),
+            None => self.dynamic.then(|| "shell command runs code that is only known at run time".to_owned()),
+        }
+    }
 }
 
 /// Analyze a shell command line. Never fails: unparsable parts are reported in

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use ward_audit::{draft_event, Spool};
 use ward_hook::{parse_payload_with_env, render_error, Agent, HookAnswer, MAX_PAYLOAD_BYTES};
 use ward_model::{Action, Decision, Event, EventKind, PathTarget, ToolCall};
-use ward_policy::{EvalContext, FailMode, Policy, RepoInfo, UNANALYZABLE_RULE, UNKNOWN_TOOL_RULE};
+use ward_policy::{EvalContext, FailMode, Policy, RepoInfo, UNKNOWN_TOOL_RULE};
 use ward_redact::{FingerprintKey, Redactor};
 
 use crate::deadline;
@@ -160,12 +160,12 @@ fn decide_and_record(agent: Option<Agent>, paths: &WardPaths, watch: &Watch) -> 
     let fail_closed = policy.fail_mode(&decided.tier.tier) == FailMode::Closed;
     watch.set_fail_closed(fail_closed);
     let verdict = decided.verdict;
-    // The policy gave calls it could not vouch for (unanalyzable, unknown) the tier's fail
-    // mode; say so where the user sees it.
-    for m in
-        verdict.matched.iter().filter(|m| [UNANALYZABLE_RULE, UNKNOWN_TOOL_RULE].contains(&m.rule.as_str()))
-    {
-        stderr_notes.push_str(&format!("ward: {}\n", m.reason));
+    // Calls the policy could not vouch for get the tier's fail mode (unless a rule was stricter);
+    // say why where the user sees it.
+    if let Some(why) = &call.unanalyzed {
+        stderr_notes.push_str(&format!("ward: {why}\n"));
+    } else if verdict.rule == UNKNOWN_TOOL_RULE {
+        stderr_notes.push_str(&format!("ward: {}\n", verdict.reason));
     }
 
     let ctx = EvalContext {

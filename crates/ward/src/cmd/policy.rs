@@ -215,6 +215,7 @@ fn build_call(case: &Case) -> ToolCall {
     let mut call = case.tool_call();
     if let Some(line) = &case.command {
         let analysis = ward_hook::shell::analyze(line);
+        call.unanalyzed = analysis.unanalyzed();
         call.commands = analysis.commands;
         for p in analysis.paths {
             if !call.paths.contains(&p) {
