@@ -52,6 +52,24 @@ pub fn read_text(cx: &ScanContext, inv: &mut Inventory, client: &str, path: &Pat
     }
 }
 
+/// Read `path` and parse it with `parse`; a parse error becomes a finding (`parse` says where).
+fn read_parsed<T>(
+    cx: &ScanContext,
+    inv: &mut Inventory,
+    client: &str,
+    path: &Path,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    let text = read_text(cx, inv, client, path)?;
+    match parse(&text) {
+        Ok(v) => Some(v),
+        Err(msg) => {
+            inv.parse_error(client, &cx.display(path), msg);
+            None
+        }
+    }
+}
+
 /// Read JSON, accepting JSONC (comments, trailing commas) as VS Code-family editors write it.
 pub fn read_json(
     cx: &ScanContext,
@@ -59,25 +77,11 @@ pub fn read_json(
     client: &str,
     path: &Path,
 ) -> Option<serde_json::Value> {
-    let text = read_text(cx, inv, client, path)?;
-    match parse_jsonc(&text) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            inv.parse_error(client, &cx.display(path), json_error(&e));
-            None
-        }
-    }
+    read_parsed(cx, inv, client, path, |text| parse_jsonc(text).map_err(|e| json_error(&e)))
 }
 
 pub fn read_toml(cx: &ScanContext, inv: &mut Inventory, client: &str, path: &Path) -> Option<toml::Table> {
-    let text = read_text(cx, inv, client, path)?;
-    match text.parse::<toml::Table>() {
-        Ok(t) => Some(t),
-        Err(e) => {
-            inv.parse_error(client, &cx.display(path), toml_error(&text, &e));
-            None
-        }
-    }
+    read_parsed(cx, inv, client, path, |text| text.parse::<toml::Table>().map_err(|e| toml_error(text, &e)))
 }
 
 pub fn read_yaml(
@@ -86,14 +90,7 @@ pub fn read_yaml(
     client: &str,
     path: &Path,
 ) -> Option<serde_json::Value> {
-    let text = read_text(cx, inv, client, path)?;
-    match parse_yaml(&text) {
-        Ok(v) => Some(v),
-        Err(msg) => {
-            inv.parse_error(client, &cx.display(path), msg);
-            None
-        }
-    }
+    read_parsed(cx, inv, client, path, parse_yaml)
 }
 
 /// YAML into a JSON value (so client modules handle one value type). Error: `line L, column C: …`.

@@ -388,19 +388,33 @@ impl Compiler<'_> {
         }
     }
 
-    fn classes_table(&mut self, v: &Value<'_>) {
-        let Some(t) = self.table(v, "classes") else { return };
-        for (k, cv) in t.iter() {
-            let Some(name) = self.name(k, "class") else { continue };
-            let Some(body) = self.table(cv, &format!("classes.{name}")) else { continue };
-            self.check_keys(body, CLASS_KEYS, &format!("[classes.{name}]"));
+    /// The entries of a section of named lists (`[classes.NAME] paths = […]`,
+    /// `[allowlists.NAME] hosts = […]`): each valid name with its list, after checking the
+    /// entry's keys and its optional `description`. Entries with errors are reported and left out.
+    fn named_lists<'a, 'i>(
+        &mut self,
+        v: &'a Value<'i>,
+        (section, singular, keys, list): (&str, &str, &[&str], &str),
+    ) -> Vec<(String, &'a Value<'i>)> {
+        let Some(t) = self.table(v, section) else { return Vec::new() };
+        let mut entries = Vec::new();
+        for (k, ev) in t.iter() {
+            let Some(name) = self.name(k, singular) else { continue };
+            let Some(body) = self.table(ev, &format!("{section}.{name}")) else { continue };
+            self.check_keys(body, keys, &format!("[{section}.{name}]"));
             if let Some((_, d)) = get(body, "description") {
                 self.string(d, "description");
             }
-            let Some((_, pv)) = get(body, "paths") else {
-                self.err(cv.span(), format!("[classes.{name}] needs `paths`"));
-                continue;
-            };
+            match get(body, list) {
+                Some((_, lv)) => entries.push((name, lv)),
+                None => self.err(ev.span(), format!("[{section}.{name}] needs `{list}`")),
+            }
+        }
+        entries
+    }
+
+    fn classes_table(&mut self, v: &Value<'_>) {
+        for (name, pv) in self.named_lists(v, ("classes", "class", CLASS_KEYS, "paths")) {
             let mut patterns = Vec::new();
             for (p, span) in self.strings(pv, "paths") {
                 match check_path_pattern(&p) {
@@ -425,18 +439,7 @@ impl Compiler<'_> {
     }
 
     fn allowlists_table(&mut self, v: &Value<'_>) {
-        let Some(t) = self.table(v, "allowlists") else { return };
-        for (k, lv) in t.iter() {
-            let Some(name) = self.name(k, "allowlist") else { continue };
-            let Some(body) = self.table(lv, &format!("allowlists.{name}")) else { continue };
-            self.check_keys(body, ALLOWLIST_KEYS, &format!("[allowlists.{name}]"));
-            if let Some((_, d)) = get(body, "description") {
-                self.string(d, "description");
-            }
-            let Some((_, hv)) = get(body, "hosts") else {
-                self.err(lv.span(), format!("[allowlists.{name}] needs `hosts`"));
-                continue;
-            };
+        for (name, hv) in self.named_lists(v, ("allowlists", "allowlist", ALLOWLIST_KEYS, "hosts")) {
             let mut compiled = Vec::new();
             let mut raw = Vec::new();
             for (h, span) in self.strings(hv, "hosts") {

@@ -105,12 +105,15 @@ pub(crate) struct RepoMapping {
     pub(crate) markers: Vec<String>,
 }
 
-/// Everything [`Policy::decide`] found: the repository, its tier and why, and the verdict.
+/// Everything [`Policy::decide`] found: the repository, its tier and why, the verdict, and the
+/// path classes the call touches (for the audit event).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decided {
     pub repo: Option<RepoInfo>,
     pub tier: TierResolution,
     pub verdict: Verdict,
+    /// See [`Policy::classes_of`]; computed in the same context as the verdict.
+    pub classes: Vec<String>,
 }
 
 impl Decided {
@@ -331,8 +334,10 @@ impl Policy {
             home: home.to_path_buf(),
             workspace_root: repo.as_ref().map(|r| r.root.clone()).or(cwd),
         };
-        let verdict = self.evaluate(call, &tier.tier, &ctx);
-        Decided { repo, tier, verdict }
+        let view = CallView::new(call, &ctx);
+        let verdict = self.evaluate_view(call, &tier.tier, &view);
+        let classes = self.classes_in(&view);
+        Decided { repo, tier, verdict, classes }
     }
 
     /// Decides `call` under `tier`: every matching rule counts, the most restrictive decision
@@ -346,7 +351,10 @@ impl Policy {
     /// The path classes (`credentials`, admin-defined ones) that any path of `call` falls in,
     /// sorted. Audit events carry them so "which agents touched a credential" is one query.
     pub fn classes_of(&self, call: &ToolCall, ctx: &EvalContext) -> Vec<String> {
-        let view = CallView::new(call, ctx);
+        self.classes_in(&CallView::new(call, ctx))
+    }
+
+    fn classes_in(&self, view: &CallView) -> Vec<String> {
         self.classes
             .iter()
             // A class that cannot be decoded from the cache (a defect) labels every path: an

@@ -213,17 +213,13 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
         let Some(rule) = RULES.get(rule_index) else { continue };
         // The hottest rules have hand matchers: no regex compile on a hook call.
         if let Some(native) = native::matcher(rule.id) {
-            if let Some((secret_start, secret_end)) = native(text, start, end) {
-                let span = regex_automata::Span { start: secret_start, end: secret_end };
-                accept_secret(rule_index, rule, text, span, out);
+            if let Some(secret) = native(text, start, end) {
+                accept_secret(rule_index, rule, text, secret, out);
             }
             continue;
         }
         let Some(regex) = compiled(rule_index) else { continue };
-        let searcher = match &mut current {
-            Some((index, searcher)) if *index == rule_index => searcher,
-            _ => &mut current.insert((rule_index, regex.searcher())).1,
-        };
+        let searcher = searcher_for(&mut current, rule_index, regex);
         let haystack = haystack(regex, text, &mut lowered);
         regex.search(searcher, haystack, start, end, true);
         accept_match(rule_index, rule, text, &searcher.caps, out);
@@ -245,21 +241,29 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
         if let Some(native) = native::matcher(rule.id) {
             let mut at = start;
             while let Some((secret_start, secret_end)) = native::find(native, text, at, end) {
-                let span = regex_automata::Span { start: secret_start, end: secret_end };
-                accept_secret(rule_index, rule, text, span, out);
+                accept_secret(rule_index, rule, text, (secret_start, secret_end), out);
                 // As `search_window`: resume after the secret, always making progress.
                 at = if secret_end > at { secret_end } else { at + 1 };
             }
             continue;
         }
         let Some(regex) = compiled(rule_index) else { continue };
-        let searcher = match &mut current {
-            Some((index, searcher)) if *index == rule_index => searcher,
-            _ => &mut current.insert((rule_index, regex.searcher())).1,
-        };
+        let searcher = searcher_for(&mut current, rule_index, regex);
         let haystack = haystack(regex, text, &mut lowered);
         search_window((rule_index, rule), regex, searcher, (haystack, text), start, end, out);
     }
+}
+
+/// The search state of rule `rule_index`, kept while consecutive windows belong to that rule.
+fn searcher_for<'a>(
+    current: &'a mut Option<(usize, Searcher)>,
+    rule_index: usize,
+    regex: &RuleRegex,
+) -> &'a mut Searcher {
+    if current.as_ref().is_some_and(|(index, _)| *index != rule_index) {
+        *current = None;
+    }
+    &mut current.get_or_insert_with(|| (rule_index, regex.searcher())).1
 }
 
 /// What `regex` searches: the text, or its lowercased copy for case-folding rules. Matches are
@@ -396,7 +400,7 @@ fn accept_match(
     out: &mut Vec<RawMatch>,
 ) -> Option<regex_automata::Span> {
     let span = secret_span(rule.secret_group, caps)?;
-    accept_secret(rule_index, rule, text, span, out);
+    accept_secret(rule_index, rule, text, (span.start, span.end), out);
     Some(span)
 }
 
@@ -410,19 +414,19 @@ fn secret_span(group: usize, caps: &Captures) -> Option<regex_automata::Span> {
     }
 }
 
-/// Records a secret at `span` if the rule's filters accept it.
+/// Records the secret at `start..end` if the rule's filters accept it.
 fn accept_secret(
     rule_index: usize,
     rule: &RuleSpec,
     text: &[u8],
-    span: regex_automata::Span,
+    (start, end): (usize, usize),
     out: &mut Vec<RawMatch>,
 ) {
-    let value = text.get(span.start..span.end).unwrap_or_default();
-    let before = text.get(..span.start).unwrap_or_default();
-    let after = text.get(span.end..).unwrap_or_default();
+    let value = text.get(start..end).unwrap_or_default();
+    let before = text.get(..start).unwrap_or_default();
+    let after = text.get(end..).unwrap_or_default();
     if filter::accept(rule, value, before, after) {
-        out.push(RawMatch { rule: rule_index, start: span.start, end: span.end });
+        out.push(RawMatch { rule: rule_index, start, end });
     }
 }
 

@@ -2,11 +2,10 @@
 //! `fs_write`, `use_aws`, MCP `@server/tool`). Only exit 2 (stderr to the model) blocks; no ask.
 
 use serde_json::{Map, Value};
-use ward_model::{Access, Action, Decision, ToolCall, Verdict};
+use ward_model::{Access, Action, ToolCall, Verdict};
 
 use super::{
-    ask_as_deny_text, envelope, non_tool_event, normalize, opt_str, push_path, reason_text, tool_input,
-    Agent, HookAnswer,
+    envelope, exit_code_answer, non_tool_event, normalize, opt_str, push_path, tool_input, Agent, HookAnswer,
 };
 use crate::error::HookError;
 
@@ -52,9 +51,5 @@ pub fn parse(obj: &Map<String, Value>) -> Result<ToolCall, HookError> {
 }
 
 pub fn render(verdict: &Verdict, _call: Option<&ToolCall>) -> HookAnswer {
-    match verdict.decision {
-        Decision::Deny => HookAnswer::exit2(&reason_text(verdict)),
-        Decision::Ask => HookAnswer::exit2(&ask_as_deny_text(verdict)),
-        Decision::Allow | Decision::Log => HookAnswer::default(),
-    }
+    exit_code_answer(verdict)
 }

@@ -723,6 +723,17 @@ pub(crate) fn reason_text(verdict: &Verdict) -> String {
     }
 }
 
+/// The answer of agents whose only real decision is the exit code (Windsurf, Amazon Q / Kiro
+/// CLI): exit 2 with the reason on stderr blocks; they cannot prompt, so `ask` blocks with a
+/// reason that makes the model ask the user.
+pub(crate) fn exit_code_answer(verdict: &Verdict) -> HookAnswer {
+    match verdict.decision {
+        Decision::Deny => HookAnswer::exit2(&reason_text(verdict)),
+        Decision::Ask => HookAnswer::exit2(&ask_as_deny_text(verdict)),
+        Decision::Allow | Decision::Log => HookAnswer::default(),
+    }
+}
+
 /// For agents that cannot prompt: the deny reason that makes the model ask the user instead.
 pub(crate) fn ask_as_deny_text(verdict: &Verdict) -> String {
     format!(

@@ -3,11 +3,9 @@
 //! becomes a deny that tells the model to ask the user.
 
 use serde_json::{Map, Value};
-use ward_model::{Access, Action, Decision, McpTarget, ToolCall, Verdict};
+use ward_model::{Access, Action, McpTarget, ToolCall, Verdict};
 
-use super::{
-    apply_shell, ask_as_deny_text, envelope, non_tool_event, push_path, reason_text, Agent, HookAnswer,
-};
+use super::{apply_shell, envelope, exit_code_answer, non_tool_event, push_path, Agent, HookAnswer};
 use crate::error::HookError;
 
 pub fn parse(obj: &Map<String, Value>) -> Result<ToolCall, HookError> {
@@ -62,9 +60,5 @@ pub fn parse(obj: &Map<String, Value>) -> Result<ToolCall, HookError> {
 }
 
 pub fn render(verdict: &Verdict, _call: Option<&ToolCall>) -> HookAnswer {
-    match verdict.decision {
-        Decision::Deny => HookAnswer::exit2(&reason_text(verdict)),
-        Decision::Ask => HookAnswer::exit2(&ask_as_deny_text(verdict)),
-        Decision::Allow | Decision::Log => HookAnswer::default(),
-    }
+    exit_code_answer(verdict)
 }

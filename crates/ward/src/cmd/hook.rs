@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use ward_audit::{draft_event, Spool};
 use ward_hook::{parse_payload_with_env, render_error, Agent, HookAnswer, MAX_PAYLOAD_BYTES};
 use ward_model::{Action, Decision, Event, EventKind, PathTarget, ToolCall};
-use ward_policy::{EvalContext, FailMode, Policy, RepoInfo, UNKNOWN_TOOL_RULE};
+use ward_policy::{FailMode, Policy, RepoInfo, UNKNOWN_TOOL_RULE};
 use ward_redact::{FingerprintKey, Redactor};
 
 use crate::deadline;
@@ -168,11 +168,6 @@ fn decide_and_record(agent: Option<Agent>, paths: &WardPaths, watch: &Watch) -> 
         stderr_notes.push_str(&format!("ward: {}\n", verdict.reason));
     }
 
-    let ctx = EvalContext {
-        home: paths.home.clone(),
-        workspace_root: decided.repo.as_ref().map(|r| r.root.clone()),
-    };
-    let classes = policy.classes_of(call, &ctx);
     let rendered = parsed.agent.render(&verdict, Some(call));
 
     let mut event = draft_event(EventKind::Decision);
@@ -182,7 +177,7 @@ fn decide_and_record(agent: Option<Agent>, paths: &WardPaths, watch: &Watch) -> 
     event.tier = Some(decided.tier.tier.clone());
     event.tool = Some(call.tool.clone());
     event.action = Some(call.action);
-    event.classes = classes;
+    event.classes = decided.classes;
     event.hosts = call.hosts.clone();
     event.decision = Some(verdict.decision);
     event.rule = Some(verdict.rule.clone());

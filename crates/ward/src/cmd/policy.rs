@@ -139,6 +139,7 @@ fn explain(
                     "remote": r.remote,
                 })),
                 "verdict": decided.verdict,
+                "classes": decided.classes,
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
