@@ -6,9 +6,11 @@
 pub mod artifact;
 pub mod decision;
 pub mod event;
+pub mod event_time;
 pub mod toolcall;
 
 pub use artifact::{Artifact, ArtifactKind, Device, Finding, FindingKind, Risk, ScanReport, Scope, Severity};
 pub use decision::{Decision, RuleMatch, Verdict};
 pub use event::{Event, EventKind, RedactionRecord};
+pub use event_time::{EventTime, EventTimeError};
 pub use toolcall::{Access, Action, McpTarget, PathTarget, ShellCommand, ToolCall};
