@@ -84,10 +84,17 @@ fn explain(
     format: ExplainFormat,
     command: &[String],
 ) -> Result<ExitCode> {
-    let policy = match load(paths.policy_file.as_deref())? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
+    // Exactly the hook's loading path: the same cache rules, the same stand-in when the policy
+    // in force cannot be used.
+    let loaded = ward_endpoint::load_policy(paths);
+    if let Some(problem) = &loaded.problem {
+        match &loaded.invalid {
+            Some(e) => eprintln!("{e}"),
+            None => eprintln!("ward: {problem}"),
+        }
+        eprintln!("ward: the hook decides by the built-in policy until this is fixed; explaining that");
+    }
+    let policy = loaded.policy;
     let cwd = match cwd {
         Some(c) => c,
         None => std::env::current_dir().context("cannot tell the current directory; pass --cwd")?,
@@ -144,7 +151,7 @@ fn explain(
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if loaded.problem.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// The policy at `file`, else the built-in one. `Ok(Err(code))`: the policy is invalid and its
