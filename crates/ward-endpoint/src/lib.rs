@@ -4,3 +4,6 @@
 //! without spawning a process. Nothing here may pull an async runtime, a database driver or TLS
 //! into the hook's start-up path.
 #![forbid(unsafe_code)]
+
+pub mod floorcheck;
+pub mod install;
