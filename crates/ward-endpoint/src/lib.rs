@@ -5,8 +5,10 @@
 //! into the hook's start-up path.
 #![forbid(unsafe_code)]
 
+pub mod floorcheck;
 pub mod gemini;
 pub mod hook;
+pub mod install;
 pub mod paths;
 pub mod policy_source;
 pub mod record;

@@ -46,6 +46,14 @@ enum Command {
     /// Check the local audit spool (the hash-chained record of every decision).
     #[command(subcommand)]
     Audit(cmd::audit::Command),
+    /// Render each tier's floor as the agents' own files, or check which floor this machine
+    /// enforces.
+    #[command(subcommand)]
+    Floor(cmd::floor::Command),
+    /// Register Ward as the pre-tool-call hook of agents (user config, or --managed).
+    Install(cmd::install::Args),
+    /// Remove Ward's hook registration from agents (exactly what `ward install` added).
+    Uninstall(cmd::install::Args),
 }
 
 /// `ward hook` alone, for the hook's hot path: building the whole command tree costs more than
@@ -142,6 +150,9 @@ fn ward_main() -> ExitCode {
         Command::Hook(_) => unreachable_hook(),
         Command::Policy(command) => cmd::policy::run(command, paths),
         Command::Audit(command) => cmd::audit::run(command, paths),
+        Command::Floor(command) => cmd::floor::run(command, paths),
+        Command::Install(args) => cmd::install::run(args, paths, true),
+        Command::Uninstall(args) => cmd::install::run(args, paths, false),
     })
 }
 
