@@ -50,7 +50,7 @@ impl ClientScanner for Codex {
         // The desktop app on macOS shares ~/.codex with the CLI.
         let app =
             (cx.os == Os::MacOs).then(|| cx.system_path("/Applications/Codex.app")).filter(|a| a.is_dir());
-        let installed = binary.is_some() || app.is_some() || codex_home.is_dir();
+        let installed = binary.is_some() || app.is_some() || crate::install::has_content(&codex_home);
         let managed_dir = match cx.os {
             Os::Windows => cx.system_path("ProgramData/OpenAI/Codex"),
             Os::Linux | Os::MacOs => cx.system_path("/etc/codex"),

@@ -43,7 +43,7 @@ impl ClientScanner for GeminiCli {
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
         let gemini_dir = cx.home_path(".gemini");
         let binary = find_binary(cx, "gemini");
-        let installed = binary.is_some() || gemini_dir.is_dir();
+        let installed = binary.is_some() || crate::install::has_content(&gemini_dir);
         let system_dir = system_dir(cx);
 
         // Lowest precedence first: system defaults, user, (project), system settings.
