@@ -2,7 +2,7 @@
 //! (docs/scan-schema.md). The work is `ward_inventory::scan`; this file wires flags, progress
 //! and output.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -75,6 +75,12 @@ impl FailOn {
 }
 
 pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
+    // A mistyped --projects would otherwise scan nothing there and look like a clean result.
+    for dir in &args.projects {
+        if !dir.is_dir() {
+            anyhow::bail!("--projects {}: no such directory", dir.display());
+        }
+    }
     let path_dirs = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
     // Variables like KUBECONFIG describe this process's user, so they apply only when the home
     // scanned is that user's own.
@@ -148,14 +154,7 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     match &args.output {
         Some(file) => std::fs::write(file, text.as_bytes())
             .with_context(|| format!("cannot write the report to {}", file.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`ward scan | head`) is not an error worth a message.
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
-                other => other.context("cannot write the report to standard output")?,
-            }
-        }
+        None => crate::out::stdout(text)?,
     }
     Ok(match args.fail_on {
         Some(level) if has_risk_at_or_above(&report, level.threshold()) => ExitCode::from(1),
