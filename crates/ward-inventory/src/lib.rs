@@ -9,7 +9,9 @@
 pub mod clients;
 pub mod clis;
 pub mod context;
+pub mod cyclonedx;
 pub mod extensions;
+pub mod guide;
 pub mod hooks;
 pub mod install;
 pub mod inventory;
@@ -19,6 +21,7 @@ pub mod plugins;
 pub mod read;
 pub mod report;
 pub mod sanitize;
+pub mod sarif;
 pub mod scan;
 pub mod secrets;
 pub mod skills;
