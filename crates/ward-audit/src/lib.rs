@@ -4,11 +4,13 @@
 //! (for the shipper and for `ward audit query`), [`verify()`] checks the chain, and [`chain`]
 //! defines the exact bytes that are hashed. The on-disk format is documented in `docs/spool.md`.
 
+pub mod anchor;
 pub mod chain;
 mod error;
 mod fslock;
 pub mod read;
 pub mod spool;
+pub mod trust;
 pub mod verify;
 
 pub use error::AuditError;

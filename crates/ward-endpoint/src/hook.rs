@@ -318,7 +318,7 @@ impl Pipeline<'_, '_> {
             }
         }
         let result = match &setting.data_dir {
-            Some(data_dir) => append(data_dir, &mut event),
+            Some(data_dir) => append(data_dir, &mut event, &mut self.notes),
             None => Err("no data directory is known (no home directory and no $WARD_HOME)".to_owned()),
         };
         if let Err(e) = result {
@@ -338,13 +338,48 @@ impl Pipeline<'_, '_> {
     }
 }
 
-/// Redacts every string of `event` and appends it durably.
-fn append(data_dir: &Path, event: &mut Event) -> Result<(), String> {
+/// Redacts every string of `event` and appends it durably. Spool files the spool refused (a
+/// symlink, another user's file) are named in the event's `detail.spool_refused` and on stderr:
+/// the decision is still recorded, in a fresh file, and `ward audit verify` reports the rest.
+fn append(data_dir: &Path, event: &mut Event, notes: &mut String) -> Result<(), String> {
+    if let Some(warning) = loose_data_dir(data_dir) {
+        notes.push_str(&format!("ward: warning: {warning}\n"));
+    }
     let key = FingerprintKey::load_or_create(data_dir).map_err(|e| e.to_string())?;
     let redactor = Redactor::new(key);
+    let mut spool = Spool::open(data_dir).map_err(|e| e.to_string())?;
+    if !spool.refused().is_empty() {
+        let refused: Vec<Value> = spool
+            .refused()
+            .iter()
+            .map(|q| {
+                notes.push_str(&format!(
+                    "ward: refused {} ({}); moved it to {}\n",
+                    q.original.display(),
+                    q.reason,
+                    q.moved_to.display()
+                ));
+                json!({ "path": q.original.display().to_string(), "reason": q.reason })
+            })
+            .collect();
+        if let Value::Object(detail) = &mut event.detail {
+            detail.insert("spool_refused".to_owned(), Value::Array(refused));
+        }
+    }
     redact_event(event, &redactor);
     let drafted = std::mem::replace(event, draft_event(EventKind::Decision));
-    let stored = Spool::open(data_dir).and_then(|mut s| s.append(drafted)).map_err(|e| e.to_string())?;
-    *event = stored;
+    *event = spool.append(drafted).map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// A data directory others can write (or that is not this user's) holds the spool, the keys
+/// and the policy cache: say so on every call rather than use it silently.
+fn loose_data_dir(data_dir: &Path) -> Option<String> {
+    let metadata = std::fs::metadata(data_dir).ok()?;
+    ward_audit::trust::untrusted_reason(&metadata, true).map(|why| {
+        format!(
+            "Ward's data directory {} is {why}; make it private (chmod 700) to its owner",
+            data_dir.display()
+        )
+    })
 }

@@ -76,6 +76,12 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
+    // A file-size limit (`ulimit -f`) reached while writing the spool must be a write error the
+    // hook answers through (fail mode, a note), not a kill that leaves the agent without one.
+    // SAFETY: as above.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     // A panic must not unwind into C; it ends the process with Rust's usual panic status.
     let code = std::panic::catch_unwind(ward_main).unwrap_or(ExitCode::from(101));
     // Rust's runtime flushes stdout on the way out of `main`; C's `exit` does not know it.

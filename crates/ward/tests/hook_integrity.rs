@@ -287,3 +287,105 @@ fn headless_gemini_gets_a_deny_instead_of_an_ask() {
     assert_eq!(events.len(), 2);
     assert!(events.iter().all(|e| e["rule"] == "ward.headless-ask" && e["decision"] == "deny"));
 }
+
+#[test]
+fn an_erased_spool_fails_verify_and_the_chain_does_not_restart() {
+    let env = Env::new();
+    let repo = env.repo("webapp", None);
+    for _ in 0..3 {
+        let out = env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+        assert_eq!(out.status.code(), Some(0));
+    }
+    // What a hostile agent would run: `cd ~/.local/share/ward && rm -rf spool`.
+    std::fs::remove_dir_all(env.data.join("spool")).unwrap();
+    let verify = |format: &str| {
+        env.cmd(Path::new(env!("CARGO_BIN_EXE_ward")), &["audit", "verify", "--format", format], &repo)
+            .output()
+            .unwrap()
+    };
+    let out = verify("json");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["anchor"]["state"], "erased");
+    assert_eq!(report["anchor"]["seq"], 3);
+    assert_eq!(report["problems"][0]["kind"], "erased");
+    let table = String::from_utf8_lossy(&verify("table").stdout).into_owned();
+    assert!(table.contains("emptied or deleted"), "{table}");
+
+    // The next call links to the anchor: seq 4, and the gap stays visible.
+    env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    assert_eq!(env.events()[0]["seq"], 4);
+    let report: Value = serde_json::from_slice(&verify("json").stdout).unwrap();
+    assert_eq!(report["problems"][0]["kind"], "gap");
+}
+
+#[test]
+fn a_symlinked_spool_head_is_not_followed_and_the_call_is_still_recorded() {
+    let env = Env::new();
+    let repo = env.repo("webapp", None);
+    env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    let victim = env.home.join(".bashrc");
+    std::fs::write(&victim, "export PATH=/usr/bin\n").unwrap();
+    let head = env.data.join("spool/head");
+    std::fs::remove_file(&head).unwrap();
+    std::os::unix::fs::symlink(&victim, &head).unwrap();
+
+    let out = env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refused"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "export PATH=/usr/bin\n");
+    let events = env.events();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["detail"]["spool_refused"][0]["reason"], "a symbolic link");
+}
+
+#[test]
+fn a_full_disk_leaves_no_temp_files_and_still_answers() {
+    let env = Env::new();
+    let sensitive = env.repo("infra", Some(".ward-tier-sensitive"));
+    let standard = env.repo("webapp", None);
+    // `ulimit -f 0`: every write to a file fails (EFBIG), as on a full disk.
+    let run = |repo: &Path| {
+        let script = format!("ulimit -f 0; exec \"{}\" hook codex", env!("CARGO_BIN_EXE_ward"));
+        env.run(
+            env.cmd(Path::new("/bin/sh"), &["-c", &script], repo),
+            codex_bash(repo, "ls").to_string().as_bytes(),
+        )
+    };
+    for _ in 0..3 {
+        let out = run(&standard);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.stdout, b"", "fail-open tier: allowed");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot record"));
+        let out = run(&sensitive);
+        assert_eq!(
+            decision_of(&out).as_deref(),
+            Some("deny"),
+            "fail-closed tier: an unrecorded call is denied"
+        );
+    }
+    let mut leftovers = Vec::new();
+    for entry in walk(&env.data) {
+        if entry.file_name().is_some_and(|n| n.to_string_lossy().contains(".tmp")) {
+            leftovers.push(entry);
+        }
+    }
+    assert!(leftovers.is_empty(), "temp files left behind: {leftovers:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}
