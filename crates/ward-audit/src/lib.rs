@@ -8,6 +8,7 @@ pub mod anchor;
 pub mod chain;
 mod error;
 mod fslock;
+pub mod pending;
 pub mod read;
 pub mod spool;
 pub mod trust;

@@ -26,7 +26,7 @@ use crate::chain::{self, GENESIS_HASH};
 use crate::fslock::{FileLock, LockMode};
 use crate::read::{self, Checkpoint, LineEnd, Segment, SpoolReader, MAX_LINE_BYTES};
 use crate::trust::{self, Missing, Quarantined};
-use crate::{anchor, AuditError};
+use crate::{anchor, pending, AuditError};
 
 /// Size at which a segment is closed and the next event starts a new one (16 MiB).
 pub const DEFAULT_SEGMENT_LIMIT: u64 = 16 << 20;
@@ -277,7 +277,10 @@ impl Spool {
     pub fn append(&mut self, draft: Event) -> Result<Event, AuditError> {
         let _lock = FileLock::acquire(&self.head_file, LockMode::Exclusive)
             .map_err(|e| AuditError::io(&self.writer.layout.head_file, e))?;
-        self.writer.append_locked(&self.head_file, draft)
+        // Deadline answers recorded while the chain could not be appended to go first, in the
+        // order they were given (see `pending`). A problem with them never blocks this event.
+        let _ = self.writer.adopt_pending(&self.head_file);
+        self.writer.append_locked(&self.head_file, draft, false)
     }
 
     /// Records that the server acknowledged every event up to `checkpoint.seq` (which must be in
@@ -292,7 +295,27 @@ impl Spool {
 }
 
 impl Writer {
-    fn append_locked(&mut self, head_file: &File, mut event: Event) -> Result<Event, AuditError> {
+    fn adopt_pending(&mut self, head_file: &File) -> Result<(), AuditError> {
+        let path = pending::pending_path(&self.layout.data_dir);
+        let Some((file, events)) =
+            pending::take(&self.layout.data_dir, &mut self.refused).map_err(|e| AuditError::io(&path, e))?
+        else {
+            return Ok(());
+        };
+        for event in events {
+            self.append_locked(head_file, event, true)?;
+        }
+        pending::clear(&file).map_err(|e| AuditError::io(&path, e))
+    }
+
+    /// `keep_id`: the draft's `id` stays (a pending event keeps the id it was drafted with, so
+    /// a repeated adoption after a crash is recognisable as the same event).
+    fn append_locked(
+        &mut self,
+        head_file: &File,
+        mut event: Event,
+        keep_id: bool,
+    ) -> Result<Event, AuditError> {
         let mut head = match read_head(head_file, &self.layout.head_file)? {
             Some(head) if self.segment_is_at(&head)? => head,
             other => self.recover(head_file, other)?,
@@ -306,7 +329,9 @@ impl Writer {
         let mut may_rotate = true;
         loop {
             event.seq = head.seq.checked_add(1).ok_or(AuditError::SequenceExhausted)?;
-            event.id = uuid::Uuid::now_v7().to_string();
+            if !keep_id || uuid::Uuid::parse_str(&event.id).is_err() {
+                event.id = uuid::Uuid::now_v7().to_string();
+            }
             event.prev_hash.clone_from(&head.hash);
             let line = chain::seal(&mut event)?;
             if line.len() > MAX_LINE_BYTES {

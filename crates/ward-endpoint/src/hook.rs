@@ -8,7 +8,7 @@
 //! agent's own form: the tier's fail mode, never a crash or a silent exit that the agent would
 //! read as "allow".
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -48,11 +48,23 @@ pub struct HookRequest {
     pub cwd: Option<PathBuf>,
 }
 
+/// Rule id of the answer the deadline gives.
+pub const DEADLINE_RULE: &str = "ward.deadline";
+
+/// What the deadline appends to `path` (with `open(O_APPEND|O_NOFOLLOW)`, `write`, `fdatasync`)
+/// before it answers: one pre-drafted, redacted event line (`ward_audit::pending`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRecord {
+    pub path: PathBuf,
+    pub line: Vec<u8>,
+}
+
 /// The deadline's side of the pipeline, implemented by the binary (a signal handler there
-/// writes the prepared answer and exits).
+/// records the prepared event, writes the prepared answer and exits).
 pub trait AnswerGuard {
-    /// Sets (or replaces) what the deadline answers if it passes.
-    fn prepare(&self, answer: &HookAnswer);
+    /// Sets (or replaces) what the deadline records and answers if it passes. `record: None`:
+    /// nothing to record (no data directory known yet, or `answer` is already recorded).
+    fn prepare(&self, answer: &HookAnswer, record: Option<&PendingRecord>);
     /// Claims the right to answer. `false`: the deadline has answered and the process is exiting.
     fn claim(&self) -> bool;
 }
@@ -61,27 +73,76 @@ pub trait AnswerGuard {
 pub struct NoDeadline;
 
 impl AnswerGuard for NoDeadline {
-    fn prepare(&self, _: &HookAnswer) {}
+    fn prepare(&self, _: &HookAnswer, _: Option<&PendingRecord>) {}
     fn claim(&self) -> bool {
         true
     }
 }
 
-/// What the deadline answers if the hook overruns: the fail-mode answer for the agent and tier
-/// known so far, prepared again whenever either becomes known.
+/// What the deadline answers and records if the hook overruns: the fail-mode answer for the
+/// agent and tier known so far, and an event saying so with every fact known so far (redacted),
+/// prepared again whenever one becomes known.
 struct Watch<'g> {
     guard: &'g dyn AnswerGuard,
     agent: Cell<Agent>,
     fail_closed: Cell<bool>,
     deadline: Duration,
+    record: RefCell<Option<DeadlineDraft>>,
+}
+
+/// The event the deadline records, as far as it is known.
+struct DeadlineDraft {
+    path: PathBuf,
+    redactor: Redactor,
+    event: Event,
 }
 
 impl<'g> Watch<'g> {
     fn new(guard: &'g dyn AnswerGuard, agent: Agent, deadline: Duration) -> Watch<'g> {
         // Until the tier is known, an overrun fails closed: the safe side.
-        let watch = Watch { guard, agent: Cell::new(agent), fail_closed: Cell::new(true), deadline };
+        let watch = Watch {
+            guard,
+            agent: Cell::new(agent),
+            fail_closed: Cell::new(true),
+            deadline,
+            record: RefCell::new(None),
+        };
         watch.prepare();
         watch
+    }
+
+    /// From now on the deadline can record (the data directory and the key are known).
+    fn can_record(&self, data_dir: &Path, redactor: Redactor) {
+        let mut event = draft_event(EventKind::Decision);
+        event.id = uuid::Uuid::now_v7().to_string();
+        event.detail = json!({});
+        let path = ward_audit::pending::pending_path(data_dir);
+        *self.record.borrow_mut() = Some(DeadlineDraft { path, redactor, event });
+        self.prepare();
+    }
+
+    /// The call and its tier are known: the deadline's record says what was asked.
+    fn set_call(&self, call: &ToolCall, tier: &str, tier_why: &str, repo: Option<&str>, fail_closed: bool) {
+        if let Some(draft) = self.record.borrow_mut().as_mut() {
+            let e = &mut draft.event;
+            e.session = call.session.clone();
+            e.cwd = call.cwd.clone();
+            e.repo = repo.map(str::to_owned);
+            e.tier = Some(tier.to_owned());
+            e.tool = Some(call.tool.clone());
+            e.action = Some(call.action);
+            e.paths = call.paths.clone();
+            e.hosts = call.hosts.clone();
+            e.detail = json!({ "event": call.event, "tier_why": tier_why });
+        }
+        self.fail_closed.set(fail_closed);
+        self.prepare();
+    }
+
+    /// The answer given is recorded: the deadline, if it still passes, gives that answer and
+    /// records nothing more.
+    fn recorded(&self, answer: &HookAnswer) {
+        self.guard.prepare(answer, None);
     }
 
     fn set_agent(&self, agent: Agent) {
@@ -98,7 +159,19 @@ impl<'g> Watch<'g> {
 
     fn prepare(&self) {
         let reason = format!("no decision within {} ms", self.deadline.as_millis());
-        self.guard.prepare(&render_error(self.agent.get(), self.fail_closed.get(), &reason));
+        let fail_closed = self.fail_closed.get();
+        let answer = render_error(self.agent.get(), fail_closed, &reason);
+        let record = self.record.borrow().as_ref().and_then(|draft| {
+            let mut event = draft.event.clone();
+            event.agent = Some(self.agent.get().name().to_owned());
+            event.decision = Some(if fail_closed { Decision::Deny } else { Decision::Allow });
+            event.rule = Some(DEADLINE_RULE.to_owned());
+            event.reason = Some(format!("{reason}: answered with the tier's fail mode"));
+            redact_event(&mut event, &draft.redactor);
+            let line = ward_audit::pending::pending_line(&event).ok()?;
+            Some(PendingRecord { path: draft.path.clone(), line })
+        });
+        self.guard.prepare(&answer, record.as_ref());
     }
 }
 
@@ -162,6 +235,13 @@ impl Pipeline<'_, '_> {
             self.problems.push(problem);
         }
         let setting = Setting { home: resolution.home, data_dir: resolution.data_dir, policy: loaded.policy };
+        if let Some(data_dir) = &setting.data_dir {
+            // The key first: from here on a deadline answer can be recorded. A key that cannot
+            // be loaded shows again (and is reported) when the event is recorded.
+            if let Ok(key) = FingerprintKey::load_or_create(data_dir) {
+                self.watch.can_record(data_dir, Redactor::new(key));
+            }
+        }
 
         let mut input = Vec::new();
         let read = stdin.take(MAX_PAYLOAD_BYTES as u64 + 1).read_to_end(&mut input);
@@ -191,7 +271,8 @@ impl Pipeline<'_, '_> {
         let home = setting.home.clone().unwrap_or_default();
         let decided = policy.decide(&call, &home);
         let fail_closed = policy.fail_mode(&decided.tier.tier) == FailMode::Closed;
-        self.watch.set_fail_closed(fail_closed);
+        let remote = decided.repo.as_ref().and_then(|r| r.remote.as_deref());
+        self.watch.set_call(&call, &decided.tier.tier, &decided.tier.why, remote, fail_closed);
         let mut verdict = decided.verdict.clone();
         if let Some(why) = &call.unanalyzed {
             self.notes.push_str(&format!("ward: {why}\n"));
@@ -321,6 +402,9 @@ impl Pipeline<'_, '_> {
             Some(data_dir) => append(data_dir, &mut event, &mut self.notes),
             None => Err("no data directory is known (no home directory and no $WARD_HOME)".to_owned()),
         };
+        if result.is_ok() {
+            self.watch.recorded(&answer);
+        }
         if let Err(e) = result {
             let where_ =
                 setting.data_dir.as_deref().map_or_else(String::new, |d| format!(" in {}", d.display()));

@@ -11,6 +11,6 @@ pub mod paths;
 pub mod policy_source;
 pub mod record;
 
-pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline};
+pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline, PendingRecord};
 pub use paths::{PathInputs, PathsError, Resolution, WardPaths};
 pub use policy_source::{load_policy, load_policy_from, LoadedPolicy};

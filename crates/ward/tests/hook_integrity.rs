@@ -389,3 +389,48 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn deadline_answers_are_recorded() {
+    let env = Env::new();
+    let repo = env.repo("webapp", None);
+    let sensitive = env.repo("infra", Some(".ward-tier-sensitive"));
+    env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    // An agent holds the spool's lock (`flock spool/head sleep …`): the hook cannot append in
+    // time. Its deadline answer must still be in the spool.
+    let mut holder = Command::new("flock");
+    holder.args(["-x", env.data.join("spool/head").to_str().unwrap(), "sleep", "30"]);
+    std::os::unix::process::CommandExt::process_group(&mut holder, 0);
+    let mut holder = holder.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let out = env.hook(
+        &["codex", "--deadline-ms", "400"],
+        &sensitive,
+        &codex_bash(&sensitive, "cat README"),
+        |_| {},
+    );
+    let took = started.elapsed();
+    // flock and its sleep (which holds the lock too).
+    let group = format!("-{}", holder.id());
+    assert!(Command::new("kill").args(["-KILL", "--", &group]).status().unwrap().success());
+    holder.wait().unwrap();
+    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    assert_eq!(decision_of(&out).as_deref(), Some("deny"), "sensitive fails closed");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no decision within 400 ms"));
+
+    // The next call chains the pending deadline event first, then its own.
+    env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    let events = env.events();
+    assert_eq!(events.len(), 3, "{events:?}");
+    let deadline = &events[1];
+    assert_eq!(deadline["rule"], "ward.deadline");
+    assert_eq!(deadline["decision"], "deny");
+    assert_eq!(deadline["tier"], "sensitive");
+    assert_eq!(deadline["tool"], "Bash");
+    assert_eq!(deadline["agent"], "codex");
+    assert_eq!(events[2]["seq"], 3);
+    let verify =
+        env.cmd(Path::new(env!("CARGO_BIN_EXE_ward")), &["audit", "verify"], &repo).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", String::from_utf8_lossy(&verify.stdout));
+}
