@@ -15,6 +15,9 @@ use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+/// `O_NOFOLLOW` for `OpenOptionsExt::custom_flags`, for callers without their own `libc`.
+pub const O_NOFOLLOW: i32 = libc::O_NOFOLLOW;
+
 /// Prefix of quarantined file names in the spool directory.
 pub const QUARANTINE_PREFIX: &str = "quarantine.";
 

@@ -20,9 +20,11 @@ use ward_model::{Action, Decision, Event, EventKind, ToolCall, Verdict};
 use ward_policy::{FailMode, Policy, RepoInfo, UNKNOWN_TOOL_RULE};
 use ward_redact::{FingerprintKey, Redactor};
 
+use crate::decide::{decide_call, HookDecided};
 use crate::paths::{PathInputs, Resolution};
 use crate::policy_source::load_policy_from;
 use crate::record::{cap_input, redact_event, MAX_STORED_INPUT_BYTES};
+use crate::seen::SeenTiers;
 
 /// Rule id of answers given because Ward's own configuration is unusable (bad arguments, no
 /// home directory, a missing or invalid policy).
@@ -269,7 +271,16 @@ impl Pipeline<'_, '_> {
         // Without a home, `~` in the policy means nothing: the tier is still known (from the
         // repository), the verdict is the tier's fail mode.
         let home = setting.home.clone().unwrap_or_default();
-        let decided = policy.decide(&call, &home);
+        let seen = self.seen_tiers(setting);
+        let HookDecided { decided, remember } = decide_call(policy, &call, &home, &seen);
+        if let (Some(tier), Some(repo), Some(data_dir)) = (&remember, &decided.repo, &setting.data_dir) {
+            if let Err(e) = SeenTiers::remember(data_dir, repo, tier) {
+                self.notes.push_str(&format!(
+                    "ward: cannot record the tier seen for {}: {e}\n",
+                    repo.root.display()
+                ));
+            }
+        }
         let fail_closed = policy.fail_mode(&decided.tier.tier) == FailMode::Closed;
         let remote = decided.repo.as_ref().and_then(|r| r.remote.as_deref());
         self.watch.set_call(&call, &decided.tier.tier, &decided.tier.why, remote, fail_closed);
@@ -325,6 +336,16 @@ impl Pipeline<'_, '_> {
         self.record(setting, agent, event, fail_closed, answer)
     }
 
+    /// What Ward has seen (nothing without a data directory); a problem reading it is noted.
+    fn seen_tiers(&mut self, setting: &Setting) -> SeenTiers {
+        let Some(data_dir) = &setting.data_dir else { return SeenTiers::default() };
+        let seen = SeenTiers::load(data_dir);
+        if let Some(problem) = &seen.problem {
+            self.notes.push_str(&format!("ward: {problem}\n"));
+        }
+        seen
+    }
+
     /// The verdict when Ward's configuration is unusable: deny in a fail-closed tier; in a
     /// fail-open one, the built-in policy's verdict (it stands in for the policy, and is strict
     /// where it matters), or plain allow when there is no home to evaluate paths against.
@@ -355,7 +376,10 @@ impl Pipeline<'_, '_> {
         let cwd = self.request.cwd.clone();
         let repo = cwd.as_deref().and_then(RepoInfo::discover);
         let home = setting.home.clone().unwrap_or_default();
-        let tier = setting.policy.tier_for(cwd.as_deref(), repo.as_ref(), &home);
+        let seen = self.seen_tiers(setting);
+        let seen_tier = repo.as_ref().and_then(|r| seen.strictest(&setting.policy, r));
+        let tier =
+            setting.policy.select_tier(cwd.as_deref(), repo.as_ref(), &home, seen_tier.as_deref()).resolution;
         let fail_closed = setting.policy.fail_mode(&tier.tier) == FailMode::Closed;
         self.watch.set_fail_closed(fail_closed);
         for p in &self.problems {

@@ -16,6 +16,7 @@ mod glob;
 mod pattern;
 mod policy;
 mod repo;
+mod sticky;
 
 pub use cache::{load_text_cached, CacheStatus, CACHE_KEY_FILE};
 pub use classes::CREDENTIAL_PATTERNS;
@@ -26,6 +27,7 @@ pub use policy::{
     UNKNOWN_TOOL_RULE,
 };
 pub use repo::{normalize_remote, remote_url_from_config, RepoInfo};
+pub use sticky::TierSelection;
 
 /// Fuzz entry point: parse arbitrary bytes as a policy; when they compile, evaluate a call in
 /// every tier and render every floor. Must never panic.

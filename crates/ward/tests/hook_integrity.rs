@@ -434,3 +434,36 @@ fn deadline_answers_are_recorded() {
         env.cmd(Path::new(env!("CARGO_BIN_EXE_ward")), &["audit", "verify"], &repo).output().unwrap();
     assert_eq!(verify.status.code(), Some(0), "{}", String::from_utf8_lossy(&verify.stdout));
 }
+
+#[test]
+fn a_deleted_marker_does_not_downgrade_the_repository() {
+    let env = Env::new();
+    let infra = env.repo("infra", Some(".ward-tier-sensitive"));
+    env.hook(&["codex"], &infra, &codex_bash(&infra, "ls"), |_| {});
+    // What a hostile agent does: `git rm -q .ward-tier-sensitive`.
+    std::fs::remove_file(infra.join(".ward-tier-sensitive")).unwrap();
+    env.hook(&["codex"], &infra, &codex_bash(&infra, "ls"), |_| {});
+    // And the marker of a laxer tier put in its place.
+    std::fs::write(infra.join(".ward-tier-open"), "").unwrap();
+    env.hook(&["codex"], &infra, &codex_bash(&infra, "ls"), |_| {});
+
+    let events = env.events();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0]["tier"], "sensitive");
+    assert_eq!(events[1]["tier"], "sensitive", "{}", events[1]["detail"]["tier_why"]);
+    assert!(events[1]["detail"]["tier_why"].as_str().unwrap().contains("has seen this repository"));
+    assert_eq!(events[2]["tier"], "sensitive", "{}", events[2]["detail"]["tier_why"]);
+    assert!(env.data.join("tiers.seen").is_file());
+
+    // `ward policy explain` decides the same way.
+    let out = env
+        .cmd(
+            Path::new(env!("CARGO_BIN_EXE_ward")),
+            &["policy", "explain", "--format", "json", "--cwd", infra.to_str().unwrap(), "--", "ls"],
+            &infra,
+        )
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tier"], "sensitive");
+}
