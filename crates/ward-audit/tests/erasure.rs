@@ -115,3 +115,27 @@ fn a_spool_file_writable_by_others_is_refused() {
     assert_eq!(s.refused().len(), 1);
     assert_eq!(s.append(decision(3)).unwrap().seq, 3);
 }
+
+#[test]
+fn pending_deadline_events_are_chained_first_with_their_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    append_n(dir.path(), 2);
+    let mut pending = decision(100);
+    pending.id = "01939a52-0000-7000-8000-000000000001".to_owned();
+    pending.rule = Some("ward.deadline".to_owned());
+    let mut bytes = ward_audit::pending::pending_line(&pending).unwrap();
+    bytes.extend_from_slice(b"{\"torn\": tr"); // a handler that died mid-write never answered
+    std::fs::write(ward_audit::pending::pending_path(dir.path()), &bytes).unwrap();
+
+    let next = Spool::open(dir.path()).unwrap().append(decision(3)).unwrap();
+    assert_eq!(next.seq, 4, "the pending event took seq 3");
+    let events: Vec<_> = ward_audit::read::SpoolReader::after(&dir.path().join("spool"), 0)
+        .unwrap()
+        .map(|l| l.unwrap().event().unwrap())
+        .collect();
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[2].id, pending.id);
+    assert_eq!(events[2].rule.as_deref(), Some("ward.deadline"));
+    assert_eq!(std::fs::metadata(ward_audit::pending::pending_path(dir.path())).unwrap().len(), 0);
+    assert!(verify(dir.path()).unwrap().is_intact());
+}
