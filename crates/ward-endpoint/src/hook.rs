@@ -323,10 +323,10 @@ impl Pipeline<'_, '_> {
         event.decision = Some(verdict.decision);
         event.rule = Some(verdict.rule.clone());
         event.reason = Some(verdict.reason.clone());
+        event.matched = verdict.matched.clone();
         let mut detail = json!({
             "event": call.event,
             "tier_why": decided.tier.why,
-            "matched": verdict.matched,
         });
         if !self.problems.is_empty() {
             detail["config_problems"] = json!(self.problems);

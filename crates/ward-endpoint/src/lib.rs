@@ -6,8 +6,10 @@
 #![forbid(unsafe_code)]
 
 pub mod decide;
+pub mod floorcheck;
 pub mod gemini;
 pub mod hook;
+pub mod install;
 pub mod paths;
 pub mod policy_source;
 pub mod record;

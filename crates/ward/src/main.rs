@@ -15,7 +15,9 @@
 mod cmd;
 mod deadline;
 mod env;
+mod out;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +48,14 @@ enum Command {
     /// Check the local audit spool (the hash-chained record of every decision).
     #[command(subcommand)]
     Audit(cmd::audit::Command),
+    /// Render each tier's floor as the agents' own files, or check which floor this machine
+    /// enforces.
+    #[command(subcommand)]
+    Floor(cmd::floor::Command),
+    /// Register Ward as the pre-tool-call hook of agents (user config, or --managed).
+    Install(cmd::install::Args),
+    /// Remove Ward's hook registration from agents (exactly what `ward install` added).
+    Uninstall(cmd::install::Args),
 }
 
 /// `ward hook` alone, for the hook's hot path: building the whole command tree costs more than
@@ -148,6 +158,9 @@ fn ward_main() -> ExitCode {
         Command::Hook(_) => unreachable_hook(),
         Command::Policy(command) => cmd::policy::run(command, paths),
         Command::Audit(command) => cmd::audit::run(command, paths),
+        Command::Floor(command) => cmd::floor::run(command, paths),
+        Command::Install(args) => cmd::install::run(args, paths, true),
+        Command::Uninstall(args) => cmd::install::run(args, paths, false),
     })
 }
 
@@ -281,17 +294,38 @@ fn run_command(
     let paths = match env::resolve(global) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("ward: {e:#}");
+            // Not eprintln!: a closed stderr must not turn an error into a panic.
+            let _ = writeln!(std::io::stderr(), "ward: {}", error_message(&e));
             return ExitCode::from(2);
         }
     };
     match command(&paths) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ward: {e:#}");
+            // Not eprintln!: a closed stderr must not turn an error into a panic.
+            let _ = writeln!(std::io::stderr(), "ward: {}", error_message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes on one line, each said once: a library error that already quotes
+/// its cause in its own message (`cannot create /x: No such file`) is not followed by that
+/// cause again.
+fn error_message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || out.contains(text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(text);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -318,6 +352,17 @@ mod tests {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         let (global, args) = plain_hook_args(&args, deadline_env.map(OsStr::new))?;
         Some(format!("{global:?} {args:?}"))
+    }
+
+    #[test]
+    fn error_messages_say_each_thing_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let e = anyhow::Error::new(io)
+            .context("cannot create /x: No such file or directory")
+            .context("cannot load the key");
+        assert_eq!(error_message(&e), "cannot load the key: cannot create /x: No such file or directory");
+        let e = anyhow::anyhow!("disk full").context("cannot write the report");
+        assert_eq!(error_message(&e), "cannot write the report: disk full");
     }
 
     #[test]
