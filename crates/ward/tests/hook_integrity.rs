@@ -467,3 +467,29 @@ fn a_deleted_marker_does_not_downgrade_the_repository() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["tier"], "sensitive");
 }
+
+#[test]
+fn global_flags_before_hook_take_the_hooks_path_too() {
+    let env = Env::new();
+    let sensitive = env.repo("infra", Some(".ward-tier-sensitive"));
+    let home = env.home.to_str().unwrap().to_owned();
+    let out = env.hook(&[], &sensitive, &codex_bash(&sensitive, "ls"), |c| {
+        // `ward --home DIR hook codex --bogus`: still answered in Codex's form and recorded.
+        c.args(["--bogus"]);
+        let _ = &home;
+    });
+    assert_eq!(out.status.code(), Some(0));
+    let mut c = env.cmd(
+        Path::new(env!("CARGO_BIN_EXE_ward")),
+        &["--home", &home, "hook", "codex", "--bogus"],
+        &sensitive,
+    );
+    c.env_remove("HOME");
+    let out = env.run(c, codex_bash(&sensitive, "ls").to_string().as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(decision_of(&out).as_deref(), Some("deny"));
+    assert!(env
+        .events()
+        .iter()
+        .any(|e| e["detail"]["config_problems"][0].as_str().is_some_and(|p| p.contains("bad arguments"))));
+}
