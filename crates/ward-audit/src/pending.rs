@@ -54,12 +54,17 @@ pub(crate) fn take(
     }
     let mut bytes = Vec::new();
     (&file).take(MAX_PENDING_BYTES).read_to_end(&mut bytes)?;
-    let events = bytes
+    Ok(Some((file, parse(&bytes))))
+}
+
+/// The events of a pending file's bytes: complete lines that parse as events. Never panics
+/// (fuzz target `spool_state`).
+pub fn parse(bytes: &[u8]) -> Vec<Event> {
+    bytes
         .split_inclusive(|&b| b == b'\n')
         .filter(|line| line.ends_with(b"\n") && line.len() <= MAX_LINE_BYTES)
         .filter_map(|line| serde_json::from_slice::<Event>(line).ok())
-        .collect();
-    Ok(Some((file, events)))
+        .collect()
 }
 
 /// Empties the pending file once its events are in the chain.
