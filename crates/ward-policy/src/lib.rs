@@ -18,6 +18,7 @@ mod pattern;
 mod policy;
 pub mod render;
 mod repo;
+mod sticky;
 
 pub use cache::{load_text_cached, CacheStatus, CACHE_KEY_FILE};
 pub use classes::CREDENTIAL_PATTERNS;
@@ -28,6 +29,7 @@ pub use policy::{
     UNKNOWN_TOOL_RULE,
 };
 pub use repo::{normalize_remote, remote_url_from_config, RepoInfo};
+pub use sticky::TierSelection;
 
 /// Fuzz entry point: parse arbitrary bytes as a policy; when they compile, evaluate a call in
 /// every tier and render every floor. Must never panic.
