@@ -12,10 +12,12 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use ward_model::{Access, Action, Decision};
 
-use crate::classes::CREDENTIAL_PATTERNS;
+use crate::classes::credential_patterns;
 use crate::deferred::Deferred;
 use crate::error::{line_column, Diagnostics, PolicyError};
-use crate::floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, TierFloors, WebSearchMode};
+use crate::floor::{
+    ApprovalPolicy, ApprovalsReviewer, FailMode, Floor, SandboxMode, TierFloors, WebSearchMode,
+};
 use crate::pattern::{
     check_path_pattern, ArgGlob, CommandPattern, CommandRegex, HostPattern, NameGlob, PathSet,
 };
@@ -60,8 +62,16 @@ const RULE_KEYS: &[&str] = &[
     "mcp_server",
     "mcp_tool",
 ];
-const FLOOR_KEYS: &[&str] =
-    &["sandbox", "approval", "network", "network_allow", "deny_read", "web_search", "managed_hooks_only"];
+const FLOOR_KEYS: &[&str] = &[
+    "sandbox",
+    "approval",
+    "approvals_reviewer",
+    "network",
+    "network_allow",
+    "deny_read",
+    "web_search",
+    "managed_hooks_only",
+];
 const REPO_KEYS: &[&str] = &["tier", "remote", "path", "marker", "description"];
 const CLASS_KEYS: &[&str] = &["paths", "description"];
 const ALLOWLIST_KEYS: &[&str] = &["hosts", "description"];
@@ -379,8 +389,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 impl Compiler<'_> {
     fn builtin_classes(&mut self) {
-        let raw: Vec<String> = CREDENTIAL_PATTERNS.iter().map(|s| s.to_string()).collect();
-        match PathSet::compile(CREDENTIAL_PATTERNS.iter().copied()) {
+        let raw: Vec<String> = credential_patterns();
+        match PathSet::compile(raw.iter().map(String::as_str)) {
             Ok(set) => {
                 self.classes.insert("credentials".into(), (Arc::new(set), raw));
             }
@@ -728,7 +738,9 @@ impl Compiler<'_> {
             present = true;
             let mut globs = Vec::new();
             for (p, s) in self.strings(v, "paths") {
-                if let Some(class) = p.strip_prefix('@') {
+                if p == "@ward" {
+                    c.ward_files = true;
+                } else if let Some(class) = p.strip_prefix('@') {
                     match self.classes.get(class) {
                         Some((set, _)) => c.classes.push(Arc::clone(set)),
                         None => {
@@ -823,6 +835,12 @@ impl Compiler<'_> {
         let mut f = Floor {
             sandbox: self.choice(t, "sandbox", SandboxMode::parse, SandboxMode::expected),
             approval: self.choice(t, "approval", ApprovalPolicy::parse, ApprovalPolicy::expected),
+            approvals_reviewer: self.choice(
+                t,
+                "approvals_reviewer",
+                ApprovalsReviewer::parse,
+                ApprovalsReviewer::expected,
+            ),
             web_search: self.choice(t, "web_search", WebSearchMode::parse, WebSearchMode::expected),
             ..Floor::default()
         };

@@ -297,6 +297,144 @@ fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
 }
 
 /// A glob over a whole word (where `*` also matches `/`): any of its expanded alternatives.
+/// One matching step of a segment glob, byte by byte, for intersection tests.
+enum Unit<'a> {
+    Byte(u8),
+    Any,
+    Class(&'a Token),
+    Star,
+}
+
+impl SegmentGlob {
+    fn units(&self) -> Vec<Unit<'_>> {
+        let mut out = Vec::new();
+        for t in &self.tokens {
+            match t {
+                Token::Literal(l) => out.extend(l.iter().map(|b| Unit::Byte(*b))),
+                Token::One => out.push(Unit::Any),
+                Token::Star => out.push(Unit::Star),
+                c @ Token::Class { .. } => out.push(Unit::Class(c)),
+            }
+        }
+        out
+    }
+
+    /// Whether some segment matches both globs. Exact for literals, `?` and `*`; a class
+    /// against a class counts as overlapping (over-approximate, the cautious side).
+    pub(crate) fn intersects(&self, other: &SegmentGlob) -> bool {
+        let a = self.units();
+        let b = other.units();
+        reachable(
+            a.len(),
+            b.len(),
+            |i| matches!(a[i], Unit::Star),
+            |j| matches!(b[j], Unit::Star),
+            |i, j| unit_compatible(&a[i], &b[j]),
+        )
+    }
+}
+
+fn unit_compatible(x: &Unit<'_>, y: &Unit<'_>) -> bool {
+    match (x, y) {
+        (Unit::Byte(a), Unit::Byte(b)) => a == b,
+        (Unit::Byte(a), Unit::Class(c)) | (Unit::Class(c), Unit::Byte(a)) => {
+            if *a >= 0x80 {
+                return true;
+            }
+            let ch = char::from(*a);
+            match c {
+                Token::Class { negated, ranges } => {
+                    ranges.iter().any(|(lo, hi)| *lo <= ch && ch <= *hi) != *negated
+                }
+                _ => true,
+            }
+        }
+        _ => true,
+    }
+}
+
+/// Two-sequence product reachability: from `(0, 0)`, can both sequences be consumed together?
+/// `star_a(i)` / `star_b(j)` mark elements matching any run (including none) of the other
+/// side; `step(i, j)` says whether two plain elements can match the same thing. Visits each
+/// state once: O(n·m).
+fn reachable(
+    n: usize,
+    m: usize,
+    star_a: impl Fn(usize) -> bool,
+    star_b: impl Fn(usize) -> bool,
+    step: impl Fn(usize, usize) -> bool,
+) -> bool {
+    let width = m + 1;
+    let mut seen = vec![false; (n + 1) * width];
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        if std::mem::replace(&mut seen[i * width + j], true) {
+            continue;
+        }
+        if i == n && j == m {
+            return true;
+        }
+        let a_star = i < n && star_a(i);
+        let b_star = j < m && star_b(j);
+        if a_star {
+            stack.push((i + 1, j));
+            if j < m {
+                stack.push((i, j + 1));
+            }
+        }
+        if b_star {
+            stack.push((i, j + 1));
+            if i < n {
+                stack.push((i + 1, j));
+            }
+        }
+        if i < n && j < m && !a_star && !b_star && step(i, j) {
+            stack.push((i + 1, j + 1));
+        }
+    }
+    false
+}
+
+impl PathGlob {
+    /// Whether some path matches both `prefix ++ self` and `other` (`prefix`: the home or
+    /// workspace a relative pattern is anchored at). Used for paths that are globs themselves
+    /// (`~/.a?s/credentials`, `DIR/**`): a rule about files the glob could reach matches it.
+    pub(crate) fn intersects(&self, prefix: Option<&PathGlob>, other: &PathGlob) -> bool {
+        let a: Vec<&SegmentPattern> =
+            prefix.into_iter().flat_map(|p| p.segments.iter()).chain(self.segments.iter()).collect();
+        let b = &other.segments;
+        let any = |s: &SegmentPattern| matches!(s, SegmentPattern::AnySegments);
+        reachable(
+            a.len(),
+            b.len(),
+            |i| any(a[i]),
+            |j| any(&b[j]),
+            |i, j| match (a[i], &b[j]) {
+                (SegmentPattern::Segment(x), SegmentPattern::Segment(y)) => x.intersects(y),
+                _ => true,
+            },
+        )
+    }
+
+    /// Ends in `**`: a whole directory tree.
+    pub(crate) fn is_tree(&self) -> bool {
+        matches!(self.segments.last(), Some(SegmentPattern::AnySegments))
+    }
+
+    /// Starts with `**`: matches a name anywhere.
+    pub(crate) fn starts_anywhere(&self) -> bool {
+        matches!(self.segments.first(), Some(SegmentPattern::AnySegments))
+    }
+
+    /// The last segment when it is literal (`**/.env` → `.env`).
+    pub(crate) fn literal_file_name(&self) -> Option<&[u8]> {
+        match self.segments.last()? {
+            SegmentPattern::Segment(g) => g.as_literal(),
+            SegmentPattern::AnySegments => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct WordGlob {
     alternatives: Vec<SegmentGlob>,
