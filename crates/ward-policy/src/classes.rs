@@ -51,6 +51,8 @@ pub const CREDENTIAL_PATTERNS: &[&str] = &[
     // Under the home, beyond the shared table: SSH keys are found by name in `~/.ssh`, and
     // Azure keeps its caches under several extensions.
     "~/.ssh/id_*",
+    // A process's environment holds tokens (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`).
+    "/proc/*/environ",
     "~/.azure/msal_token_cache.*",
     "~/.azure/service_principal_entries.*",
 ];

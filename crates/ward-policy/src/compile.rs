@@ -75,6 +75,12 @@ const FLOOR_KEYS: &[&str] = &[
 const REPO_KEYS: &[&str] = &["tier", "remote", "path", "marker", "description"];
 const CLASS_KEYS: &[&str] = &["paths", "description"];
 const ALLOWLIST_KEYS: &[&str] = &["hosts", "description"];
+/// Limits on `command_regex`, checked by `ward policy check` and on every load: a hook
+/// process compiles each regex it reaches (about a microsecond per byte of compiled program),
+/// so an unbounded set would make every call slow or run past the agent's deadline.
+pub(crate) const MAX_REGEXES: usize = 64;
+pub(crate) const MAX_REGEX_LEN: usize = 1024;
+pub(crate) const MAX_REGEX_TOTAL: usize = 16 * 1024;
 /// Rule ids the evaluator itself answers with.
 const RESERVED_IDS: &[&str] = &["default", "unknown-tier"];
 
@@ -105,6 +111,8 @@ struct Compiler<'s> {
     /// Rule id → byte offset of its first definition.
     rule_ids: HashMap<String, usize>,
     pattern_cache: HashMap<String, Arc<CommandPattern>>,
+    regex_count: usize,
+    regex_bytes: usize,
 }
 
 impl<'s> Compiler<'s> {
@@ -117,6 +125,8 @@ impl<'s> Compiler<'s> {
             tier_names: Vec::new(),
             rule_ids: HashMap::new(),
             pattern_cache: HashMap::new(),
+            regex_count: 0,
+            regex_bytes: 0,
         }
     }
 
@@ -705,6 +715,32 @@ impl Compiler<'_> {
         };
         if let Some((_, v)) = get(t, "command_regex") {
             for (r, s) in self.strings(v, "command_regex") {
+                self.regex_count += 1;
+                self.regex_bytes += r.len();
+                if r.len() > MAX_REGEX_LEN {
+                    self.err(
+                        s,
+                        format!(
+                            "regex is {} bytes; the limit is {MAX_REGEX_LEN} (every hook process may have to compile it: use `command` patterns or split the rule)",
+                            r.len()
+                        ),
+                    );
+                    continue;
+                }
+                if self.regex_count == MAX_REGEXES + 1 {
+                    self.err(
+                        s,
+                        format!("more than {MAX_REGEXES} `command_regex` entries in the policy: each hook process compiles the ones it reaches, so a large set slows every call; use `command` patterns (compiled in microseconds) instead"),
+                    );
+                    continue;
+                }
+                if self.regex_bytes > MAX_REGEX_TOTAL && self.regex_bytes - r.len() <= MAX_REGEX_TOTAL {
+                    self.err(
+                        s,
+                        format!("the policy's `command_regex` entries exceed {MAX_REGEX_TOTAL} bytes in total; use `command` patterns instead"),
+                    );
+                    continue;
+                }
                 match CommandRegex::compile(&r) {
                     Ok(re) => c.regexes.push(re),
                     Err(e) => self.err(s, format!("bad regex `{r}`: {}", first_line(&e.to_string()))),

@@ -263,7 +263,13 @@ impl CommandRegex {
     }
 
     fn build(pattern: &str) -> Result<regex::Regex, regex::Error> {
-        regex::RegexBuilder::new(pattern).size_limit(1 << 20).build()
+        // A compiled program and lazy-DFA cache of bounded size: matching stays linear and a
+        // pathological pattern is an error at load, not a slow hook.
+        regex::RegexBuilder::new(pattern)
+            .size_limit(256 * 1024)
+            .dfa_size_limit(1 << 20)
+            .nest_limit(64)
+            .build()
     }
 
     pub(crate) fn is_match(&self, line: &str) -> bool {

@@ -136,6 +136,9 @@ struct Analyzer {
     cwd: Option<String>,
     /// `alias NAME=VALUE` seen earlier in the line.
     aliases: HashMap<String, String>,
+    /// Files written earlier in the line by a redirection, with their content when it is
+    /// known (`echo 'rm -rf ~' > x.sh`, `cat > x.py <<EOF`): running one analyzes it.
+    written: HashMap<String, Option<String>>,
 }
 
 /// A simple command as parsed: words and redirections.
@@ -156,6 +159,7 @@ impl Analyzer {
         self.vars.clear();
         self.cwd = None;
         self.aliases.clear();
+        self.written.clear();
     }
 
     fn add_path(&mut self, path: &str, access: Access) {
@@ -518,7 +522,33 @@ impl Analyzer {
         for (w, sub_out) in word_iter {
             self.argument_words(w, sub_out.as_ref(), &mut argv);
         }
-        self.exec(argv, wrappers.to_vec(), stdin, downloaded_arg, depth)
+        let out = self.exec(argv, wrappers.to_vec(), stdin, downloaded_arg, depth);
+        // Remember what this command wrote into files, for a later `sh FILE`/`python FILE`.
+        let mut redirected = false;
+        for r in &redirs {
+            let has_target = !r.target.text.is_empty();
+            if matches!(r.kind, RedirKind::Out | RedirKind::Append) && has_target {
+                if let Some(key) = self.known_path(&r.target.text) {
+                    let key = key.trim_start_matches("./").to_owned();
+                    let content = match &out {
+                        Stream::Literal(t) => Some(t.clone()),
+                        _ => None,
+                    };
+                    let merged = match (r.kind, self.written.get(&key)) {
+                        (RedirKind::Append, Some(Some(before))) => content.map(|c| format!("{before}\n{c}")),
+                        (RedirKind::Append, Some(None)) => None,
+                        _ => content,
+                    };
+                    self.written.insert(key, merged);
+                    redirected = true;
+                }
+            }
+        }
+        if redirected {
+            Stream::None
+        } else {
+            out
+        }
     }
 
     /// Analyze the substitutions inside a word; returns what each would print.
@@ -798,6 +828,19 @@ impl Analyzer {
         self.record(&argv, &wrappers);
         if first.contains('/') && !tables::is_system_binary(first) {
             self.add_path(first, Access::Execute);
+            match self.written_script(first) {
+                Some(Some(text)) => {
+                    let mut inner = wrappers.clone();
+                    inner.push(first.clone());
+                    if text.starts_with("#!") && !text.lines().next().is_some_and(|l| l.ends_with("sh")) {
+                        self.inline_code(&text, &inner, depth);
+                    } else {
+                        self.script(&text, &inner, depth + 1);
+                    }
+                }
+                Some(None) => self.out.dynamic = true,
+                None => {}
+            }
         }
         // A recursive command touches everything under a directory it names: `DIR/**` is
         // reported beside `DIR`, so rules about files inside it (`~/.ssh/id_*`, Ward's spool)
@@ -867,6 +910,15 @@ impl Analyzer {
             if downloaded_arg {
                 self.mark(i, true, false);
             }
+            // A script this same line wrote (`echo 'rm -rf ~' > x.sh; sh x.sh`) is analyzed.
+            match self.written_script(&file) {
+                Some(Some(text)) => {
+                    wrappers.push(format!("{program} {file}"));
+                    self.script(&text, &wrappers, depth + 1);
+                }
+                Some(None) => self.out.dynamic = true,
+                None => {}
+            }
             return Stream::Opaque;
         }
         match stdin {
@@ -923,35 +975,8 @@ impl Analyzer {
                 self.out.dynamic = true;
                 return Stream::Opaque;
             }
-            // Obvious shell-outs inside the one-liner (`os.system('rm -rf /')`). A command
-            // built at run time (`os.system('terraform ' + op)`) gets an unknown word where
-            // the computed part goes; a spawn of a value with no literal at all is unknown.
-            let spawns = tables::shell_outs(&code);
-            if spawns.unknown {
-                self.out.dynamic = true;
-            }
-            if !spawns.scripts.is_empty() {
-                wrappers.push(format!("{program} {}", inv.flag));
-                for s in spawns.scripts {
-                    self.script(&s, &wrappers, depth + 1);
-                }
-            }
-            // Every string literal that looks like a path may be opened, written or removed
-            // (`open(os.path.expanduser('~/.aws/credentials'))`, `os.remove('.ward-tier-x')`),
-            // and every URL may be fetched or posted to.
-            for lit in tables::code_literals(&code) {
-                if lit.contains("://") {
-                    self.add_url(&lit, false);
-                } else if tables::looks_like_path(&lit) {
-                    self.add_path(&lit, Access::Read);
-                    self.add_path(&lit, Access::Write);
-                    // `HOME + '/.ssh/id_rsa'`: a literal that starts with `/` may be the end of
-                    // a path built at run time.
-                    if lit.starts_with('/') && lit.len() > 1 {
-                        self.add_path(&format!("**{lit}"), Access::Read);
-                    }
-                }
-            }
+            wrappers.push(format!("{program} {}", inv.flag));
+            self.inline_code(&code, &wrappers, depth);
             for f in &inv.in_place_files {
                 self.add_path(f, Access::Write);
             }
@@ -963,17 +988,68 @@ impl Analyzer {
                 if downloaded_arg {
                     self.mark(i, true, false);
                 }
+                // A script this same line wrote (`echo … > x.py; python x.py`) is read as code.
+                match self.written_script(&file) {
+                    Some(Some(code)) => {
+                        wrappers.push(format!("{program} {file}"));
+                        self.inline_code(&code, &wrappers, depth);
+                    }
+                    Some(None) => self.out.dynamic = true,
+                    None => {}
+                }
             }
             _ if !inv.module => {
                 if stdin == Stream::Download || downloaded_arg {
                     self.mark(i, true, false);
-                } else if matches!(stdin, Stream::Opaque | Stream::Literal(_)) {
+                } else if let Stream::Literal(code) = &stdin {
+                    // `python3 <<'EOF' … EOF`: the here-document is the program.
+                    self.mark(i, false, true);
+                    wrappers.push(format!("{program} <stdin"));
+                    self.inline_code(code, &wrappers, depth);
+                } else if stdin == Stream::Opaque {
                     self.out.dynamic = true;
                 }
             }
             _ => {}
         }
         Stream::Opaque
+    }
+
+    /// Interpreter code given literally (`-c`/`-e`, a here-document, a script this line
+    /// wrote): its obvious shell-outs are analyzed as shell (`os.system('rm -rf /')`; a
+    /// command built at run time, `os.system('terraform ' + op)`, gets an unknown word where
+    /// the computed part goes; a spawn of a value with no literal at all is unknown), every
+    /// string literal that looks like a path may be opened, written or removed
+    /// (`open(os.path.expanduser('~/.aws/credentials'))`, `os.remove('.ward-tier-x')`), and
+    /// every URL may be fetched or posted to.
+    fn inline_code(&mut self, code: &str, wrappers: &[String], depth: usize) {
+        let spawns = tables::shell_outs(code);
+        if spawns.unknown {
+            self.out.dynamic = true;
+        }
+        for s in spawns.scripts {
+            self.script(&s, wrappers, depth + 1);
+        }
+        for lit in tables::code_literals(code) {
+            if lit.contains("://") {
+                self.add_url(&lit, false);
+            } else if tables::looks_like_path(&lit) {
+                self.add_path(&lit, Access::Read);
+                self.add_path(&lit, Access::Write);
+                // `HOME + '/.ssh/id_rsa'`: a literal that starts with `/` may be the end of a
+                // path built at run time.
+                if lit.starts_with('/') && lit.len() > 1 {
+                    self.add_path(&format!("**{lit}"), Access::Read);
+                }
+            }
+        }
+    }
+
+    /// A file this command line wrote before running it: `Some(Some(text))` when its content
+    /// is known, `Some(None)` when it was written with content only known at run time.
+    fn written_script(&self, file: &str) -> Option<Option<String>> {
+        let key = self.known_path(file)?;
+        self.written.get(key.trim_start_matches("./")).cloned()
     }
 
     fn find(&mut self, argv: &[String], wrappers: &[String], depth: usize) {
