@@ -416,9 +416,9 @@ impl PathGlob {
         )
     }
 
-    /// Ends in `**`: a whole directory tree.
+    /// Reaches into a directory tree: has a `**` segment (`DIR/**`, `DIR/**/*.pyc`).
     pub(crate) fn is_tree(&self) -> bool {
-        matches!(self.segments.last(), Some(SegmentPattern::AnySegments))
+        self.segments.iter().any(|s| matches!(s, SegmentPattern::AnySegments))
     }
 
     /// Starts with `**`: matches a name anywhere.

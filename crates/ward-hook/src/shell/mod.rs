@@ -853,6 +853,24 @@ impl Analyzer {
                 self.add_path(&subtree(path), access);
             }
         });
+        if !tables::knows_file_arguments(&program)
+            && tables::network_kind(&program).is_none()
+            && !matches!(program.as_str(), "echo" | "printf" | "git" | "cd" | "pushd" | "test" | "[")
+        {
+            // A program Ward has no table for (an editor, a custom tool): an argument that looks
+            // like a path may be a file it reads (`vim ~/.ssh/id_rsa`, `tool --in=~/.aws/x`).
+            for a in args {
+                let value =
+                    a.split_once('=').filter(|(k, _)| k.starts_with('-')).map_or(a.as_str(), |(_, v)| v);
+                if !value.starts_with('-')
+                    && !value.contains("://")
+                    && (value.contains('/') || value.starts_with('~') || value.starts_with('.'))
+                    && tables::looks_like_path(plain(value))
+                {
+                    self.add_path(value, Access::Read);
+                }
+            }
+        }
         if program == "git" {
             tables::git_file_arguments(args, &mut |path, access, tree| {
                 self.add_path(path, access);

