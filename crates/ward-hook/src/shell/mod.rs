@@ -197,13 +197,23 @@ impl Analyzer {
             if let Some(v) = expanded {
                 text = v;
             } else {
-                let rest = text.split_once('/').map(|(_, r)| r).unwrap_or_default();
-                let rest: Vec<&str> =
-                    rest.split('/').skip_while(|s| s.contains('$') || s.contains('`')).collect();
-                if rest.iter().all(|s| s.is_empty() || *s == "**") {
+                // Each part only known at run time may be any number of directories:
+                // `/home/$USER/.aws/credentials` → `/home/**/.aws/credentials`.
+                // A word unknown as a whole with no `$` in it (xargs input) is unknown from its
+                // first segment.
+                let whole = is_unknown(path) && !text.contains('$') && !text.contains('`');
+                let mut segs: Vec<&str> = Vec::new();
+                for (i, seg) in text.split('/').enumerate() {
+                    let unknown = seg.contains('$') || seg.contains('`') || (whole && i == 0);
+                    let seg = if unknown { "**" } else { seg };
+                    if !(seg == "**" && segs.last() == Some(&"**")) {
+                        segs.push(seg);
+                    }
+                }
+                if segs.iter().all(|s| s.is_empty() || *s == "**") {
                     return None;
                 }
-                return Some(format!("**/{}", rest.join("/")));
+                text = segs.join("/");
             }
         }
         let relative = !(text.starts_with('/') || text.starts_with('~') || text.starts_with("**/"));
