@@ -322,6 +322,13 @@ impl SegmentGlob {
     /// Whether some segment matches both globs. Exact for literals, `?` and `*`; a class
     /// against a class counts as overlapping (over-approximate, the cautious side).
     pub(crate) fn intersects(&self, other: &SegmentGlob) -> bool {
+        // Most segments are literal: then it is plain matching, no allocation.
+        if let Some(l) = self.as_literal() {
+            return other.matches(l);
+        }
+        if let Some(l) = other.as_literal() {
+            return self.matches(l);
+        }
         let a = self.units();
         let b = other.units();
         reachable(
@@ -365,7 +372,14 @@ fn reachable(
     step: impl Fn(usize, usize) -> bool,
 ) -> bool {
     let width = m + 1;
-    let mut seen = vec![false; (n + 1) * width];
+    let mut small = [false; 256];
+    let mut large = Vec::new();
+    let seen: &mut [bool] = if (n + 1) * width <= small.len() {
+        &mut small[..(n + 1) * width]
+    } else {
+        large.resize((n + 1) * width, false);
+        &mut large
+    };
     let mut stack = vec![(0usize, 0usize)];
     while let Some((i, j)) = stack.pop() {
         if std::mem::replace(&mut seen[i * width + j], true) {
@@ -400,10 +414,37 @@ impl PathGlob {
     /// workspace a relative pattern is anchored at). Used for paths that are globs themselves
     /// (`~/.a?s/credentials`, `DIR/**`): a rule about files the glob could reach matches it.
     pub(crate) fn intersects(&self, prefix: Option<&PathGlob>, other: &PathGlob) -> bool {
-        let a: Vec<&SegmentPattern> =
-            prefix.into_iter().flat_map(|p| p.segments.iter()).chain(self.segments.iter()).collect();
+        let pre: &[SegmentPattern] = prefix.map_or(&[], |p| &p.segments);
+        let seg_a = |i: usize| if i < pre.len() { &pre[i] } else { &self.segments[i - pre.len()] };
+        let n = pre.len() + self.segments.len();
         let b = &other.segments;
         let any = |s: &SegmentPattern| matches!(s, SegmentPattern::AnySegments);
+        // Until the first `**` on either side, segments pair up one to one, from the start and
+        // from the end: a mismatch there settles it without the full search (the common case:
+        // `~/.ssh/**` against `~/.aws/credentials` differs at `.ssh`).
+        let pair = |x: &SegmentPattern, y: &SegmentPattern| match (x, y) {
+            (SegmentPattern::Segment(x), SegmentPattern::Segment(y)) => Some(x.intersects(y)),
+            _ => None,
+        };
+        for k in 0..n.min(b.len()) {
+            match pair(seg_a(k), &b[k]) {
+                Some(false) => return false,
+                Some(true) => {}
+                None => break,
+            }
+        }
+        for k in 1..=n.min(b.len()) {
+            match pair(seg_a(n - k), &b[b.len() - k]) {
+                Some(false) => return false,
+                Some(true) => {}
+                None => break,
+            }
+        }
+        let has_any = (0..n).any(|i| any(seg_a(i))) || b.iter().any(any);
+        if !has_any {
+            return n == b.len();
+        }
+        let a: Vec<&SegmentPattern> = (0..n).map(seg_a).collect();
         reachable(
             a.len(),
             b.len(),
@@ -665,5 +706,33 @@ mod tests {
         let start = std::time::Instant::now();
         assert!(!g.matches(&input));
         assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn globs_intersect_when_some_path_matches_both() {
+        let g = |p: &str| PathGlob::compile(p).unwrap();
+        let home = g("/home/u");
+        let cases = [
+            ("/home/u/.a?s/credentials", ".aws/credentials", true),
+            ("/home/u/.ssh/**", ".ssh/id_*", true),
+            ("/home/u/.ssh/**", ".aws/credentials", false),
+            ("/home/u/**", ".aws/credentials", true),
+            ("/home/u/.local/**", ".local/share/ward/**", true),
+            ("/home/u/.local/share/w*", ".local/share/ward/**", true),
+            ("/home/u/.local/share/x*", ".local/share/ward/**", false),
+            ("**/credentials", ".aws/credentials", true),
+            ("/home/u/src/*.rs", ".ssh/id_*", false),
+            ("/home/u/.[a]ws/credential[s]", ".aws/credentials", true),
+            ("/home/u/.[!a]ws/credentials", ".aws/credentials", false),
+        ];
+        for (call, pattern, expect) in cases {
+            assert_eq!(g(pattern).intersects(Some(&home), &g(call)), expect, "{call} vs ~/{pattern}");
+        }
+        assert!(g("/etc/ward/**").intersects(None, &g("/etc/*")));
+        assert!(!g("/etc/ward/**").intersects(None, &g("/var/**")));
+        let s = |p: &str| SegmentGlob::compile(p, true).unwrap();
+        assert!(s(".ward-tier-*").intersects(&s(".ward-t?er-sens*")));
+        assert!(!s(".ward-tier-sensitive").intersects(&s("*.pyc")));
+        assert!(s("id_rsa*").intersects(&s("*.rs")), "id_rsa.rs matches both");
     }
 }

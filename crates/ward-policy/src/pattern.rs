@@ -403,17 +403,13 @@ impl PathView {
         match &self.glob {
             None => {
                 let p = std::str::from_utf8(self.absolute.as_bytes()).unwrap_or_default();
-                dirs.iter().any(|d| {
-                    let d = d.to_ascii_lowercase();
-                    p == d || p.strip_prefix(d.as_str()).is_some_and(|r| r.starts_with('/'))
-                })
+                // `dirs` are lower-case, like `absolute`.
+                dirs.iter().any(|d| p == d || p.strip_prefix(d.as_str()).is_some_and(|r| r.starts_with('/')))
             }
             Some(g) => {
                 let Ok(everything) = PathGlob::compile("**") else { return true };
-                dirs.iter().any(|d| {
-                    literal_glob(&d.to_ascii_lowercase())
-                        .is_none_or(|dg| everything.intersects(Some(&dg), &g.glob))
-                })
+                dirs.iter()
+                    .any(|d| literal_glob(d).is_none_or(|dg| everything.intersects(Some(&dg), &g.glob)))
             }
         }
     }

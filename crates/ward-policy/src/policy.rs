@@ -499,7 +499,7 @@ impl CallView {
                 cwd.filter(|c| c.starts_with('/') || c.starts_with('~')).map(|c| absolutize(c, None, &home))
             }
         };
-        let ward_dirs = crate::resolve::ward_dirs(&home);
+        let ward_dirs = crate::resolve::ward_dirs_cached(&home);
         let paths = call
             .paths
             .iter()
@@ -671,13 +671,15 @@ impl CommandCondition {
         let unknown = |i: usize| c.unknown_args.contains(&(i + 1));
         // An unknown word may be the argument `args_any` looks for; a one-word unknown only
         // when the pattern did not already need it to be the pattern's own word.
-        let pattern_exact = self.patterns.is_empty() || self.patterns.iter().any(|p| p.matches(c));
-        let may_be_any =
-            |i: usize| cautious && unknown(i) && (pattern_exact || c.unknown_splits.contains(&(i + 1)));
-        let any_hit =
-            args.iter().enumerate().any(|(i, a)| may_be_any(i) || self.args_any.iter().any(|g| g.matches(a)));
-        if !self.args_any.is_empty() && !any_hit {
-            return false;
+        if !self.args_any.is_empty() {
+            let known_hit = args.iter().any(|a| self.args_any.iter().any(|g| g.matches(a)));
+            let may_be_any = || {
+                let pattern_exact = self.patterns.is_empty() || self.patterns.iter().any(|p| p.matches(c));
+                (0..args.len()).any(|i| unknown(i) && (pattern_exact || c.unknown_splits.contains(&(i + 1))))
+            };
+            if !known_hit && !(cautious && !c.unknown_args.is_empty() && may_be_any()) {
+                return false;
+            }
         }
         if args.iter().enumerate().any(|(i, a)| !unknown(i) && self.args_none.iter().any(|g| g.matches(a))) {
             return false;

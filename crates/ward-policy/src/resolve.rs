@@ -152,6 +152,24 @@ pub(crate) fn ward_dirs(home: &str) -> Vec<String> {
     dirs
 }
 
+/// [`ward_dirs`], lower-cased for matching, computed once per process for a given home (the
+/// environment does not change under a running hook; a long-lived caller with another home
+/// gets them recomputed).
+pub(crate) fn ward_dirs_cached(home: &str) -> std::sync::Arc<Vec<String>> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<(String, Arc<Vec<String>>)>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new((String::new(), Arc::new(Vec::new()))));
+    let mut guard = match cache.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if guard.0 != home || guard.1.is_empty() {
+        let dirs: Vec<String> = ward_dirs(home).iter().map(|d| d.to_ascii_lowercase()).collect();
+        *guard = (home.to_owned(), Arc::new(dirs));
+    }
+    Arc::clone(&guard.1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
