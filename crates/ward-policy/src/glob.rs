@@ -426,8 +426,8 @@ impl PathGlob {
             (SegmentPattern::Segment(x), SegmentPattern::Segment(y)) => Some(x.intersects(y)),
             _ => None,
         };
-        for k in 0..n.min(b.len()) {
-            match pair(seg_a(k), &b[k]) {
+        for (k, bk) in b.iter().enumerate().take(n) {
+            match pair(seg_a(k), bk) {
                 Some(false) => return false,
                 Some(true) => {}
                 None => break,

@@ -677,7 +677,8 @@ impl CommandCondition {
                 let pattern_exact = self.patterns.is_empty() || self.patterns.iter().any(|p| p.matches(c));
                 (0..args.len()).any(|i| unknown(i) && (pattern_exact || c.unknown_splits.contains(&(i + 1))))
             };
-            if !known_hit && !(cautious && !c.unknown_args.is_empty() && may_be_any()) {
+            let cautious_hit = cautious && !c.unknown_args.is_empty() && may_be_any();
+            if !known_hit && !cautious_hit {
                 return false;
             }
         }
