@@ -634,7 +634,12 @@ fn codex_user(session: &mut Session<'_>, install: bool) -> Result<(), InstallErr
         }
     }
     let after = doc.to_string();
-    let after = if before.is_none() && after.trim().is_empty() { None } else { Some(after) };
+    // A config left empty by the removal held only Ward's entries: it goes.
+    let after = if after.trim().is_empty() && before.as_deref().is_none_or(|b| !b.trim().is_empty()) {
+        None
+    } else {
+        Some(after)
+    };
     session.commit(Agent::Codex, &config, before.as_deref(), after.as_deref(), outcome, detail)
 }
 
