@@ -9,6 +9,7 @@
 pub mod clients;
 pub mod clis;
 pub mod context;
+pub mod effective;
 pub mod extensions;
 pub mod hooks;
 pub mod install;

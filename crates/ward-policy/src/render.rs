@@ -348,7 +348,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// The patterns of a deny-read list with `{a,b}` expanded; exclusions (`!…`) are dropped —
 /// no target can express them, and dropping one only widens the denial.
-fn deny_patterns(floor: &Floor) -> (Vec<String>, bool) {
+pub fn deny_patterns(floor: &Floor) -> (Vec<String>, bool) {
     let mut out = Vec::new();
     let mut dropped_exclusions = false;
     for p in &floor.deny_read {
