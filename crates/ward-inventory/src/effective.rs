@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::locations::Locations;
+use crate::sanitize::scrub_text;
 
 /// One effective setting and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,8 +94,22 @@ impl Effective {
         self.ward_hooks.iter().any(|h| h.runs)
     }
 
+    /// Record a setting. String values are scrubbed: a permission rule or a command line can
+    /// carry a credential, and nothing here may hold a secret value.
     fn set(&mut self, key: &str, value: Value, source: &str) {
-        self.settings.insert(key.to_owned(), Setting { value, source: source.to_owned(), note: None });
+        self.settings.insert(
+            key.to_owned(),
+            Setting { value: scrubbed(value), source: source.to_owned(), note: None },
+        );
+    }
+}
+
+fn scrubbed(v: Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(scrub_text(&s)),
+        Value::Array(a) => Value::Array(a.into_iter().map(scrubbed).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, scrubbed(v))).collect()),
+        other => other,
     }
 }
 
@@ -224,7 +239,11 @@ fn read_toml(eff: &mut Effective, loc: &Locations, path: &Path) -> Option<Value>
             serde_json::to_value(t).ok()
         }
         Err(e) => {
-            eff.warnings.push(format!("{}: not valid TOML ({}); skipped", shown(loc, path), e.message()));
+            eff.warnings.push(format!(
+                "{}: not valid TOML ({}); skipped",
+                shown(loc, path),
+                scrub_text(e.message())
+            ));
             None
         }
     }
@@ -343,7 +362,7 @@ fn toml_text_value(eff: &mut Effective, what: &str, text: &str) -> Option<Value>
             serde_json::to_value(t).ok()
         }
         Err(e) => {
-            eff.warnings.push(format!("{what}: not valid TOML ({}); skipped", e.message()));
+            eff.warnings.push(format!("{what}: not valid TOML ({}); skipped", scrub_text(e.message())));
             None
         }
     }
@@ -546,7 +565,7 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
                     eff.ward_hooks.push(HookPlace {
                         file: src.clone(),
                         scope: "managed",
-                        command: cmd.to_owned(),
+                        command: scrub_text(cmd),
                         timeout_secs: h.get("timeout").and_then(Value::as_u64),
                         state: "managed".into(),
                         runs: true,
@@ -672,7 +691,7 @@ fn codex_hooks_file(
             eff.ward_hooks.push(HookPlace {
                 file: shown(loc, file),
                 scope,
-                command: cmd.to_owned(),
+                command: scrub_text(cmd),
                 timeout_secs: timeout,
                 state,
                 runs,
@@ -797,7 +816,7 @@ pub fn claude_code(loc: &Locations, project: Option<&Path>) -> Effective {
                 eff.ward_hooks.push(HookPlace {
                     file: source.clone(),
                     scope,
-                    command: cmd.to_owned(),
+                    command: scrub_text(cmd),
                     timeout_secs: h.get("timeout").and_then(Value::as_u64),
                     state,
                     runs,
@@ -849,7 +868,7 @@ pub fn gemini_cli(loc: &Locations, project: Option<&Path>) -> Effective {
                 eff.ward_hooks.push(HookPlace {
                     file: source.clone(),
                     scope,
-                    command: cmd.to_owned(),
+                    command: scrub_text(cmd),
                     timeout_secs: h.get("timeout").and_then(Value::as_u64).map(|ms| ms / 1000),
                     state: if hooks_off {
                         "skipped: hooksConfig.enabled = false".into()
@@ -884,7 +903,7 @@ pub fn cursor(loc: &Locations, project: Option<&Path>) -> Effective {
                 eff.ward_hooks.push(HookPlace {
                     file: shown(loc, &path),
                     scope,
-                    command: cmd.to_owned(),
+                    command: scrub_text(cmd),
                     timeout_secs: h.get("timeout").and_then(Value::as_u64),
                     state: format!("active ({event})"),
                     runs: true,

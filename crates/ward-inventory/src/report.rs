@@ -28,6 +28,9 @@ pub fn render_table(report: &ScanReport, width: Option<usize>) -> String {
         }
         let _ = writeln!(out, "\n{} ({})", heading(kind), rows.len());
         render_rows(&mut out, &rows, width);
+        if kind == ArtifactKind::Agent {
+            render_floors(&mut out, &rows);
+        }
     }
     if !report.findings.is_empty() {
         let _ = writeln!(out, "\nFINDINGS ({})", report.findings.len());
@@ -43,6 +46,24 @@ pub fn render_table(report: &ScanReport, width: Option<usize>) -> String {
     }
     let _ = writeln!(out, "\n{}", summary(report));
     out
+}
+
+/// Per agent, whether Ward is its hook and which tier's floor it enforces: the `ward_hook` and
+/// `floor_enforced` attributes `ward scan` sets from `ward floor check` (absent: not checked).
+fn render_floors(out: &mut String, agents: &[&Artifact]) {
+    let checked: Vec<&&Artifact> = agents.iter().filter(|a| a.attributes.contains_key("ward_hook")).collect();
+    if checked.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n  {:<16}  {:<10}  FLOOR ENFORCED (ward floor check)", "AGENT", "WARD HOOK");
+    for a in checked {
+        let hook = match a.attributes.get("ward_hook").and_then(|v| v.as_bool()) {
+            Some(true) => "yes",
+            _ => "no",
+        };
+        let floor = a.attributes.get("floor_enforced").and_then(|v| v.as_str()).unwrap_or("none");
+        let _ = writeln!(out, "  {:<16}  {:<10}  {floor}", a.client, hook);
+    }
 }
 
 fn heading(kind: ArtifactKind) -> &'static str {

@@ -41,6 +41,50 @@ pub fn machine_check(
     Ok(floorcheck::check(&policy, &locations(paths), &found_agents(scan), &repos))
 }
 
+/// Run the floor check after a scan: each agent artifact gets `ward_hook` (bool),
+/// `ward_hook_at` (where, and whether it runs) and `floor_enforced` (tier or null), and the whole
+/// check goes into the JSON document as `floor_check` (or `{"error": …}` when the policy cannot
+/// be loaded: the scan itself never fails on it).
+pub fn attach_to_scan(
+    paths: &WardPaths,
+    mut scan: ward_model::ScanReport,
+    projects: &[PathBuf],
+) -> (ward_model::ScanReport, serde_json::Value) {
+    let report = match machine_check(paths, &scan, projects) {
+        Ok(r) => r,
+        Err(e) => return (scan, serde_json::json!({ "error": format!("{e:#}") })),
+    };
+    for summary in &report.agents {
+        for art in
+            scan.artifacts.iter_mut().filter(|a| a.kind == ArtifactKind::Agent && a.client == summary.agent)
+        {
+            art.attributes.insert("ward_hook".into(), summary.ward_hook.into());
+            art.attributes.insert("ward_hook_at".into(), summary.hook_places.clone().into());
+            art.attributes.insert(
+                "floor_enforced".into(),
+                summary.enforces.clone().map_or(serde_json::Value::Null, serde_json::Value::String),
+            );
+        }
+    }
+    let value =
+        serde_json::to_value(&report).unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
+    (scan, value)
+}
+
+/// The scan's JSON document with the floor check as its last member, `floor_check`. The scan's
+/// own members keep their order (the document is spliced, not re-serialized through a map).
+pub fn scan_json(
+    scan: &ward_model::ScanReport,
+    floor_check: serde_json::Value,
+) -> serde_json::Result<String> {
+    let doc = ward_inventory::report::render_json(scan)?;
+    let check = serde_json::to_string_pretty(&floor_check)?.replace('\n', "\n  ");
+    Ok(match doc.strip_suffix('}') {
+        Some(head) => format!("{},\n  \"floor_check\": {check}\n}}", head.trim_end()),
+        None => doc,
+    })
+}
+
 pub fn run(args: CheckArgs, paths: &WardPaths) -> Result<ExitCode> {
     for dir in &args.projects {
         if !dir.is_dir() {
