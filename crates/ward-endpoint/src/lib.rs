@@ -6,4 +6,13 @@
 #![forbid(unsafe_code)]
 
 pub mod floorcheck;
+pub mod gemini;
+pub mod hook;
 pub mod install;
+pub mod paths;
+pub mod policy_source;
+pub mod record;
+
+pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline};
+pub use paths::{PathInputs, PathsError, Resolution, WardPaths};
+pub use policy_source::{load_policy, load_policy_from, LoadedPolicy};

@@ -9,8 +9,10 @@
 pub mod clients;
 pub mod clis;
 pub mod context;
+pub mod cyclonedx;
 pub mod effective;
 pub mod extensions;
+pub mod guide;
 pub mod hooks;
 pub mod install;
 pub mod inventory;
@@ -20,6 +22,7 @@ pub mod plugins;
 pub mod read;
 pub mod report;
 pub mod sanitize;
+pub mod sarif;
 pub mod scan;
 pub mod secrets;
 pub mod skills;

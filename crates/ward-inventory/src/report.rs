@@ -29,9 +29,12 @@ pub fn render_table(report: &ScanReport, width: Option<usize>) -> String {
         let _ = writeln!(out, "\n{} ({})", heading(kind), rows.len());
         render_rows(&mut out, &rows, width);
         if kind == ArtifactKind::Agent {
+            crate::guide::agent_hook_lines(&mut out, report, width);
             render_floors(&mut out, &rows);
         }
     }
+    crate::guide::risk_lines(&mut out, report, width);
+    crate::guide::drift_lines(&mut out, report, width);
     if !report.findings.is_empty() {
         let _ = writeln!(out, "\nFINDINGS ({})", report.findings.len());
         for f in &report.findings {
@@ -44,25 +47,29 @@ pub fn render_table(report: &ScanReport, width: Option<usize>) -> String {
             let _ = writeln!(out, "{}", truncate(&line, width));
         }
     }
+    crate::guide::coverage_and_next(&mut out, report, width);
     let _ = writeln!(out, "\n{}", summary(report));
     out
 }
 
-/// Per agent, whether Ward is its hook and which tier's floor it enforces: the `ward_hook` and
-/// `floor_enforced` attributes `ward scan` sets from `ward floor check` (absent: not checked).
+/// Per agent, which tier's floor its own configuration enforces: the `floor_enforced` attribute
+/// `ward scan` sets from `ward floor check` (absent: not checked).
 fn render_floors(out: &mut String, agents: &[&Artifact]) {
-    let checked: Vec<&&Artifact> = agents.iter().filter(|a| a.attributes.contains_key("ward_hook")).collect();
+    let checked: Vec<&&Artifact> =
+        agents.iter().filter(|a| a.attributes.contains_key("floor_enforced")).collect();
     if checked.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\n  {:<16}  {:<10}  FLOOR ENFORCED (ward floor check)", "AGENT", "WARD HOOK");
+    let w = checked.iter().map(|a| a.client.chars().count()).max().unwrap_or(0).min(16);
+    let _ = writeln!(out, "  Floor the agent's own settings enforce (`ward floor check` for details):");
     for a in checked {
-        let hook = match a.attributes.get("ward_hook").and_then(|v| v.as_bool()) {
-            Some(true) => "yes",
-            _ => "no",
+        let line = match a.attributes.get("floor_enforced").and_then(|v| v.as_str()) {
+            Some(tier) => format!("    {:<w$}  tier {tier}", a.client),
+            None => {
+                format!("    {:<w$}  none: no tier's floor holds; `ward floor render` writes one", a.client)
+            }
         };
-        let floor = a.attributes.get("floor_enforced").and_then(|v| v.as_str()).unwrap_or("none");
-        let _ = writeln!(out, "  {:<16}  {:<10}  {floor}", a.client, hook);
+        let _ = writeln!(out, "{line}");
     }
 }
 
@@ -178,7 +185,7 @@ fn clip(s: &str, w: usize) -> String {
     t
 }
 
-fn truncate(s: &str, width: Option<usize>) -> String {
+pub(crate) fn truncate(s: &str, width: Option<usize>) -> String {
     match width {
         Some(w) => clip(s, w),
         None => s.to_owned(),
@@ -214,6 +221,8 @@ mod tests {
                 source: "~/.cursor/mcp.json".into(),
                 message: "cannot parse ~/.cursor/mcp.json: line 3, column 7: invalid JSON syntax".into(),
             }],
+            drift: None,
+            coverage: None,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod cases;
 mod classes;
 mod compile;
 mod deferred;
+mod drift;
 mod error;
 mod floor;
 mod glob;

@@ -114,9 +114,11 @@ fn rendered_files_installed_make_floor_check_pass() {
     let repo = m.root.join("work/infra");
     std::fs::create_dir_all(repo.join(".git")).unwrap();
     std::fs::write(repo.join(".ward-tier-sensitive"), "").unwrap();
-    // Codex and Claude Code are "installed": their config directories exist.
+    // Codex and Claude Code are "installed": they have configuration.
     std::fs::create_dir_all(m.home().join(".codex")).unwrap();
+    std::fs::write(m.home().join(".codex/config.toml"), "model = \"gpt-5.5\"\n").unwrap();
     std::fs::create_dir_all(m.home().join(".claude")).unwrap();
+    std::fs::write(m.home().join(".claude/settings.json"), "{}\n").unwrap();
 
     let check = |m: &Machine| {
         m.ward(&["floor", "check", "--projects", repo.to_str().unwrap(), "--format", "json"], &[])

@@ -53,7 +53,7 @@ impl ClientScanner for ClaudeCode {
         let binary = find_binary(cx, "claude").or_else(|| {
             first_executable(&[cx.home_path(".local/bin/claude"), cx.home_path(".local/bin/claude.exe")])
         });
-        let installed = binary.is_some() || config_dir.is_dir() || state_file.is_file();
+        let installed = binary.is_some() || crate::install::has_content(&config_dir) || state_file.is_file();
         let managed_dir = loc.claude_managed_dir();
 
         // Settings, managed first.

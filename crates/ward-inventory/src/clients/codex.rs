@@ -52,7 +52,7 @@ impl ClientScanner for Codex {
         // The desktop app on macOS shares ~/.codex with the CLI.
         let app =
             (cx.os == Os::MacOs).then(|| cx.system_path("/Applications/Codex.app")).filter(|a| a.is_dir());
-        let installed = binary.is_some() || app.is_some() || codex_home.is_dir();
+        let installed = binary.is_some() || app.is_some() || crate::install::has_content(&codex_home);
         let managed_dir = loc.codex_managed_dir();
         let managed_config_path = loc.codex_managed_config();
 

@@ -75,8 +75,8 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
         .clone()
         .or_else(|| cli_binary.clone())
         .or_else(|| app.clone())
-        .or_else(|| config_dir.is_dir().then(|| config_dir.clone()))
-        .or_else(|| user_data.is_dir().then(|| user_data.clone()));
+        .or_else(|| crate::install::has_content(&config_dir).then(|| config_dir.clone()))
+        .or_else(|| crate::install::has_content(&user_data).then(|| user_data.clone()));
     let Some(identity_path) = identity_path else { return };
     let shown = cx.display(&identity_path);
 

@@ -45,7 +45,7 @@ impl ClientScanner for GeminiCli {
         let loc = Locations::of_scan(cx);
         let gemini_dir = loc.gemini_dir();
         let binary = find_binary(cx, "gemini");
-        let installed = binary.is_some() || gemini_dir.is_dir();
+        let installed = binary.is_some() || crate::install::has_content(&gemini_dir);
         let system_dir = loc.gemini_system_dir();
 
         // Lowest precedence first: system defaults, user, (project), system settings.
