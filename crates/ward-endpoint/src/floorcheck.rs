@@ -90,14 +90,25 @@ pub struct Report {
 
 /// Check `agents` on the machine seen through `loc` against `policy`, for each repository root
 /// in `repos` (and the machine outside any repository).
-pub fn check(policy: &Policy, loc: &Locations, agents: &[FoundAgent], repos: &[PathBuf]) -> Report {
+/// `deadline_ms` is Ward's hook deadline: a registered timeout at or below it is a violation
+/// (every agent runs the tool when its hook times out).
+pub fn check(
+    policy: &Policy,
+    loc: &Locations,
+    agents: &[FoundAgent],
+    repos: &[PathBuf],
+    deadline_ms: u64,
+) -> Report {
     let mut repositories = Vec::new();
     let outside_tier = policy.default_tier().to_owned();
     repositories.push(RepoCheck {
         repository: None,
         tier: outside_tier.clone(),
         tier_reason: "outside any repository: the policy's default_tier".to_owned(),
-        agents: agents.iter().map(|a| check_agent(policy, loc, a, None, &outside_tier)).collect(),
+        agents: agents
+            .iter()
+            .map(|a| check_agent(policy, loc, a, None, &outside_tier, deadline_ms))
+            .collect(),
     });
     for root in repos {
         let info = RepoInfo::discover(root);
@@ -108,11 +119,11 @@ pub fn check(policy: &Policy, loc: &Locations, agents: &[FoundAgent], repos: &[P
             tier_reason: resolution.why,
             agents: agents
                 .iter()
-                .map(|a| check_agent(policy, loc, a, Some(root), &resolution.tier))
+                .map(|a| check_agent(policy, loc, a, Some(root), &resolution.tier, deadline_ms))
                 .collect(),
         });
     }
-    let summaries = agents.iter().map(|a| summarize(policy, loc, a)).collect();
+    let summaries = agents.iter().map(|a| summarize(policy, loc, a, deadline_ms)).collect();
     let compliant = repositories.iter().all(|r| r.agents.iter().all(|a| a.compliant));
     Report {
         schema_version: SCHEMA_VERSION,
@@ -123,13 +134,13 @@ pub fn check(policy: &Policy, loc: &Locations, agents: &[FoundAgent], repos: &[P
     }
 }
 
-fn summarize(policy: &Policy, loc: &Locations, agent: &FoundAgent) -> AgentSummary {
+fn summarize(policy: &Policy, loc: &Locations, agent: &FoundAgent, deadline_ms: u64) -> AgentSummary {
     let eff = effective::of(&agent.client, loc, None);
     let enforces = policy
         .tier_names()
         .into_iter()
         .rev()
-        .find(|tier| check_agent(policy, loc, agent, None, tier).compliant)
+        .find(|tier| check_agent(policy, loc, agent, None, tier, deadline_ms).compliant)
         .map(str::to_owned);
     let (ward_hook, hook_places) = match &eff {
         Some(e) => (
@@ -148,6 +159,7 @@ pub fn check_agent(
     agent: &FoundAgent,
     project: Option<&Path>,
     tier: &str,
+    deadline_ms: u64,
 ) -> AgentCheck {
     // Agents Ward computes no configuration for still get the hook check.
     let eff = effective::of(&agent.client, loc, project).unwrap_or_else(|| Effective::new("other"));
@@ -184,6 +196,22 @@ pub fn check_agent(
             source: eff.ward_hooks.first().map(|h| h.file.clone()).unwrap_or_default(),
             message: format!("{}, but for {} {why}", ctx.lead(), ctx.agent_title()),
         });
+    }
+    for h in eff.ward_hooks.iter().filter(|h| h.runs) {
+        if let Some(t) = h.timeout_secs.filter(|t| t.saturating_mul(1000) <= deadline_ms) {
+            ctx.violations.push(Violation {
+                key: "hook.timeout".into(),
+                expected: format!("more than Ward's deadline of {deadline_ms} ms"),
+                actual: Value::from(t),
+                source: h.file.clone(),
+                message: format!(
+                    "{}, and {} gives Ward's hook {t} s in {} — not more than Ward's own deadline ({deadline_ms} ms), so a slow answer times out and the agent runs the tool; `ward install` registers a longer timeout",
+                    ctx.lead(),
+                    ctx.agent_title(),
+                    h.file
+                ),
+            });
+        }
     }
     let violations = ctx.violations;
     AgentCheck {

@@ -85,7 +85,7 @@ fn codex_ignores_an_untrusted_projects_config_and_applies_a_trusted_one() {
     );
     // The floor check names the file that decided.
     let policy = Policy::builtin();
-    let c = check_agent(policy, &m.loc, &agent("codex", Some("0.171.0")), Some(&trusted), "standard");
+    let c = check_agent(policy, &m.loc, &agent("codex", Some("0.171.0")), Some(&trusted), "standard", 5000);
     let v = c.violations.iter().find(|v| v.key == "sandbox_mode").unwrap();
     assert!(
         v.message.contains("is standard but Codex resolves sandbox_mode = danger-full-access from"),
@@ -254,7 +254,7 @@ fn rendered_floors_installed_on_a_machine_check_as_compliant() {
             agent("gemini-cli", Some("0.61.0")),
             agent("cursor", None),
         ];
-        let report = check(policy, &m.loc, &agents, std::slice::from_ref(&repo));
+        let report = check(policy, &m.loc, &agents, std::slice::from_ref(&repo), 5000);
         let repo_check = report.repositories.iter().find(|r| r.repository.is_some()).unwrap();
         assert_eq!(repo_check.tier, tier);
         for a in &repo_check.agents {
@@ -285,7 +285,7 @@ fn a_user_install_alone_is_not_a_sensitive_floor() {
     install(Agent::Codex, &opts).unwrap();
     install(Agent::ClaudeCode, &opts).unwrap();
     let report =
-        check(policy, &m.loc, &[agent("codex", Some("0.171.0")), agent("claude-code", None)], &[repo]);
+        check(policy, &m.loc, &[agent("codex", Some("0.171.0")), agent("claude-code", None)], &[repo], 5000);
     assert!(!report.compliant);
     let infra = &report.repositories[1];
     let codex = infra.agents.iter().find(|a| a.agent == "codex").unwrap();
@@ -298,4 +298,19 @@ fn a_user_install_alone_is_not_a_sensitive_floor() {
     assert!(
         json["repositories"][1]["agents"][0]["effective"]["settings"]["sandbox_mode"]["source"].is_string()
     );
+}
+
+#[test]
+fn a_hook_timeout_within_wards_deadline_is_a_violation() {
+    let policy = Policy::builtin();
+    let m = Machine::new();
+    m.write(
+        &m.loc.claude_managed_settings(),
+        r#"{"hooks":{"PreToolUse":[{"matcher":"*","hooks":[{"type":"command","command":"/usr/local/bin/ward hook claude-code","timeout":5}]}]}}"#,
+    );
+    let c = check_agent(policy, &m.loc, &agent("claude-code", None), None, "standard", 5000);
+    let v = c.violations.iter().find(|v| v.key == "hook.timeout").expect("short timeout flagged");
+    assert!(v.message.contains("5 s"), "{}", v.message);
+    let c = check_agent(policy, &m.loc, &agent("claude-code", None), None, "standard", 4000);
+    assert!(c.violations.iter().all(|v| v.key != "hook.timeout"));
 }

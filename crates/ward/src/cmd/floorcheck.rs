@@ -38,7 +38,8 @@ pub fn machine_check(
             repos.push(info.root);
         }
     }
-    Ok(floorcheck::check(&policy, &locations(paths), &found_agents(scan), &repos))
+    let deadline = super::install::deadline_ms()?;
+    Ok(floorcheck::check(&policy, &locations(paths), &found_agents(scan), &repos, deadline))
 }
 
 /// Run the floor check after a scan: each agent artifact gets `ward_hook` (bool),
