@@ -198,6 +198,20 @@ pub fn check_agent(
         });
     }
     for h in eff.ward_hooks.iter().filter(|h| h.runs) {
+        if let Some(problem) = program_problem(&h.program) {
+            ctx.violations.push(Violation {
+                key: "hook.program".into(),
+                expected: "an existing Ward binary only an administrator can replace".into(),
+                actual: Value::from(h.program.clone()),
+                source: h.file.clone(),
+                message: format!(
+                    "{}, but the Ward hook in {} runs {}, which {problem}",
+                    ctx.lead(),
+                    h.file,
+                    h.program
+                ),
+            });
+        }
         if let Some(t) = h.timeout_secs.filter(|t| t.saturating_mul(1000) <= deadline_ms) {
             ctx.violations.push(Violation {
                 key: "hook.timeout".into(),
@@ -223,6 +237,34 @@ pub fn check_agent(
         notes,
         effective: eff,
     }
+}
+
+/// Why the program a hook runs cannot be relied on: missing (every agent but Gemini CLI then
+/// runs the tool), or writable by users other than its owner (anyone could swap the guard).
+/// Relative programs are looked up on the agent's PATH and are not judged here.
+fn program_problem(program: &str) -> Option<String> {
+    let path = Path::new(program);
+    if !path.is_absolute() {
+        return None;
+    }
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Some("does not exist: the agent runs the tool unchecked".to_owned());
+    };
+    if !meta.is_file() {
+        return Some("is not a file".to_owned());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode();
+        if mode & 0o022 != 0 {
+            return Some(format!(
+                "is writable by other users (mode {:o}), so anyone could replace the guard",
+                mode & 0o777
+            ));
+        }
+    }
+    None
 }
 
 struct Ctx<'a> {

@@ -26,7 +26,16 @@ impl Machine {
         let root = dir.path().canonicalize().unwrap();
         let loc = Locations::new(root.join("home"), root.join("sys"), Os::Linux);
         std::fs::create_dir_all(&loc.home).unwrap();
+        // The hook program must exist and not be writable by others.
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::write(root.join("bin/ward"), "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.join("bin/ward"), std::fs::Permissions::from_mode(0o755)).unwrap();
         Machine { _dir: dir, root, loc }
+    }
+
+    fn ward_bin(&self) -> String {
+        self.root.join("bin/ward").to_string_lossy().into_owned()
     }
 
     fn write(&self, path: &Path, text: &str) {
@@ -234,7 +243,7 @@ fn rendered_floors_installed_on_a_machine_check_as_compliant() {
         let m = Machine::new();
         let repo = m.repo(tier, marker);
         let opts = |version: &str| RenderOptions {
-            ward_binary: "/usr/local/bin/ward".into(),
+            ward_binary: m.ward_bin(),
             agent_version: Some(version.into()),
             version_source: "test".into(),
             hook_timeout_secs: 10,
@@ -278,7 +287,7 @@ fn a_user_install_alone_is_not_a_sensitive_floor() {
     let opts = InstallOptions {
         locations: m.loc.clone(),
         managed: false,
-        ward_binary: "/usr/local/bin/ward".into(),
+        ward_binary: m.ward_bin(),
         deadline_ms: 5000,
         backup_dir: m.root.join("backups"),
     };
@@ -304,13 +313,41 @@ fn a_user_install_alone_is_not_a_sensitive_floor() {
 fn a_hook_timeout_within_wards_deadline_is_a_violation() {
     let policy = Policy::builtin();
     let m = Machine::new();
-    m.write(
-        &m.loc.claude_managed_settings(),
-        r#"{"hooks":{"PreToolUse":[{"matcher":"*","hooks":[{"type":"command","command":"/usr/local/bin/ward hook claude-code","timeout":5}]}]}}"#,
+    let settings = format!(
+        r#"{{"hooks":{{"PreToolUse":[{{"matcher":"*","hooks":[{{"type":"command","command":"{} hook claude-code","timeout":5}}]}}]}}}}"#,
+        m.ward_bin()
     );
+    m.write(&m.loc.claude_managed_settings(), &settings);
     let c = check_agent(policy, &m.loc, &agent("claude-code", None), None, "standard", 5000);
     let v = c.violations.iter().find(|v| v.key == "hook.timeout").expect("short timeout flagged");
     assert!(v.message.contains("5 s"), "{}", v.message);
     let c = check_agent(policy, &m.loc, &agent("claude-code", None), None, "standard", 4000);
     assert!(c.violations.iter().all(|v| v.key != "hook.timeout"));
+}
+
+#[test]
+fn a_missing_or_replaceable_hook_program_is_a_violation() {
+    use std::os::unix::fs::PermissionsExt;
+    let policy = Policy::builtin();
+    let m = Machine::new();
+    let settings = |bin: &str| {
+        format!(
+            r#"{{"hooks":{{"PreToolUse":[{{"matcher":"*","hooks":[{{"type":"command","command":"{bin} hook claude-code","timeout":10}}]}}]}}}}"#
+        )
+    };
+    let gone = m.root.join("old/ward");
+    m.write(&m.loc.claude_managed_settings(), &settings(&gone.to_string_lossy()));
+    let c = check_agent(policy, &m.loc, &agent("claude-code", None), None, "standard", 5000);
+    let v = c.violations.iter().find(|v| v.key == "hook.program").expect("missing binary flagged");
+    assert!(v.message.contains("does not exist"), "{}", v.message);
+    m.write(&m.loc.claude_managed_settings(), &settings(&m.ward_bin()));
+    std::fs::set_permissions(m.ward_bin(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let c = check_agent(policy, &m.loc, &agent("claude-code", None), None, "standard", 5000);
+    assert!(c
+        .violations
+        .iter()
+        .any(|v| v.key == "hook.program" && v.message.contains("writable by other users")));
+    std::fs::set_permissions(m.ward_bin(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let c = check_agent(policy, &m.loc, &agent("claude-code", None), None, "standard", 5000);
+    assert!(c.violations.iter().all(|v| v.key != "hook.program"));
 }

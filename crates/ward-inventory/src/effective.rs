@@ -45,6 +45,8 @@ pub struct HookPlace {
     /// `managed`, `user` or `project`.
     pub scope: &'static str,
     pub command: String,
+    /// The program the command runs (its first shell word, quotes removed).
+    pub program: String,
     /// Registered timeout in seconds (converted from milliseconds for Gemini CLI).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
@@ -120,6 +122,11 @@ pub fn is_ward_hook_command(command: &str) -> bool {
     let Some(program) = words.first() else { return false };
     let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
     matches!(name, "ward" | "ward.exe") && words.get(1).map(String::as_str) == Some("hook")
+}
+
+/// The program a hook command runs.
+pub fn program_of(command: &str) -> String {
+    shell_words(command, 1).into_iter().next().unwrap_or_default()
 }
 
 /// The first `limit` words of a POSIX shell command, quotes removed.
@@ -566,6 +573,7 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
                         file: src.clone(),
                         scope: "managed",
                         command: scrub_text(cmd),
+                        program: program_of(cmd),
                         timeout_secs: h.get("timeout").and_then(Value::as_u64),
                         state: "managed".into(),
                         runs: true,
@@ -692,6 +700,7 @@ fn codex_hooks_file(
                 file: shown(loc, file),
                 scope,
                 command: scrub_text(cmd),
+                program: program_of(cmd),
                 timeout_secs: timeout,
                 state,
                 runs,
@@ -817,6 +826,7 @@ pub fn claude_code(loc: &Locations, project: Option<&Path>) -> Effective {
                     file: source.clone(),
                     scope,
                     command: scrub_text(cmd),
+                    program: program_of(cmd),
                     timeout_secs: h.get("timeout").and_then(Value::as_u64),
                     state,
                     runs,
@@ -869,6 +879,7 @@ pub fn gemini_cli(loc: &Locations, project: Option<&Path>) -> Effective {
                     file: source.clone(),
                     scope,
                     command: scrub_text(cmd),
+                    program: program_of(cmd),
                     timeout_secs: h.get("timeout").and_then(Value::as_u64).map(|ms| ms / 1000),
                     state: if hooks_off {
                         "skipped: hooksConfig.enabled = false".into()
@@ -904,6 +915,7 @@ pub fn cursor(loc: &Locations, project: Option<&Path>) -> Effective {
                     file: shown(loc, &path),
                     scope,
                     command: scrub_text(cmd),
+                    program: program_of(cmd),
                     timeout_secs: h.get("timeout").and_then(Value::as_u64),
                     state: format!("active ({event})"),
                     runs: true,
