@@ -128,7 +128,10 @@ impl Compiler<'_> {
                 Err(e) => {
                     self.err(
                         val.span(),
-                        format!("bad regex `{text}`: {}", super::first_line(&e.to_string())),
+                        format!(
+                            "bad regex `{text}`: {}",
+                            super::first_line(&e.to_string()).trim_start_matches("error: ")
+                        ),
                     );
                     None
                 }

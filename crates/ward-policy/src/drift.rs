@@ -559,3 +559,37 @@ fn judge<E: Entry>(kind: ArtifactKind, entries: &[E], artifacts: &[Artifact], ou
         );
     }
 }
+
+/// One artifact of each governed kind, with the attributes drift reads, for the fuzz entry point.
+pub(crate) fn fuzz_artifacts() -> Vec<Artifact> {
+    use ward_model::Scope;
+    vec![
+        Artifact::new(
+            ArtifactKind::McpServer,
+            "codex",
+            "github",
+            Scope::User,
+            "~/.codex/config.toml",
+            "https://x/",
+        )
+        .attr("url", "https://x/"),
+        Artifact::new(ArtifactKind::McpServer, "cursor", "fs", Scope::User, "~/.cursor/mcp.json", "npx -y a")
+            .attr("command", "npx")
+            .attr("args", serde_json::json!(["-y", "a"])),
+        Artifact::new(
+            ArtifactKind::Skill,
+            "codex",
+            "pdf",
+            Scope::User,
+            "~/.codex/skills/pdf/SKILL.md",
+            "~/.codex/skills/pdf",
+        )
+        .attr("tree_sha256", "00".repeat(32)),
+        Artifact::new(ArtifactKind::Plugin, "codex", "p", Scope::User, "m", "p@m").attr("version", "1.0.0"),
+        Artifact::new(ArtifactKind::Extension, "vscode", "a.b", Scope::User, "e", "a.b").attr("id", "a.b"),
+        Artifact::new(ArtifactKind::Hook, "codex", "PreToolUse#0", Scope::User, "h", "ward hook codex")
+            .attr("event", "PreToolUse")
+            .attr("command", "ward hook codex"),
+        Artifact::new(ArtifactKind::Cli, "gh", "gh", Scope::Managed, "/usr/bin/gh", "/usr/bin/gh"),
+    ]
+}
