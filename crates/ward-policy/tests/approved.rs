@@ -384,3 +384,17 @@ fn the_approved_lists_survive_the_compiled_policy_cache() {
         vec![DriftStatus::Approved, DriftStatus::Changed]
     );
 }
+
+/// The example in docs/drift.md is a valid `[approved]` section.
+#[test]
+fn the_documented_example_compiles() {
+    let doc = include_str!("../../../docs/drift.md");
+    let start = doc.find("```toml\n[approved]").expect("docs/drift.md has the example") + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let p = Policy::from_toml_str(&format!("{BASE}{}", &doc[start..end]), "docs/drift.md").unwrap();
+    assert!(p.governs_artifacts());
+    let d = p.drift(&[]).unwrap();
+    assert_eq!(d.governed.len(), 6);
+    // With nothing installed, only the required entry is a finding.
+    assert_eq!(d.findings().count(), 1);
+}
