@@ -387,6 +387,21 @@ impl Policy {
         self.approved.get().is_some_and(|a| !governed(a).is_empty())
     }
 
+    /// The approved lists present, as `(section, entries)`: `("mcp_servers", 3)`, …, in the
+    /// order of docs/drift.md.
+    pub fn approved_lists(&self) -> Vec<(&'static str, usize)> {
+        let Some(a) = self.approved.get() else { return Vec::new() };
+        let lists = [
+            ("mcp_servers", a.mcp_servers.as_ref().map(Vec::len)),
+            ("skills", a.skills.as_ref().map(Vec::len)),
+            ("plugins", a.plugins.as_ref().map(Vec::len)),
+            ("extensions", a.extensions.as_ref().map(Vec::len)),
+            ("hooks", a.hooks.as_ref().map(Vec::len)),
+            ("clis", a.clis.as_ref().map(Vec::len)),
+        ];
+        lists.into_iter().filter_map(|(name, n)| Some((name, n?))).collect()
+    }
+
     /// Compare a scan's artifacts with the policy's approved lists. `None` when the policy
     /// governs no artifact kind (no `[approved]` list at all).
     pub fn drift(&self, artifacts: &[Artifact]) -> Option<DriftReport> {

@@ -395,6 +395,10 @@ fn the_documented_example_compiles() {
     assert!(p.governs_artifacts());
     let d = p.drift(&[]).unwrap();
     assert_eq!(d.governed.len(), 6);
+    assert_eq!(
+        p.approved_lists(),
+        vec![("mcp_servers", 3), ("skills", 1), ("plugins", 1), ("extensions", 1), ("hooks", 1), ("clis", 1)]
+    );
     // With nothing installed, only the required entry is a finding.
     assert_eq!(d.findings().count(), 1);
 }

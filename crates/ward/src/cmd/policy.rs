@@ -267,6 +267,11 @@ fn check(file: Option<&Path>) -> Result<ExitCode> {
         policy.origin(),
         tiers.join(", "),
     ))?;
+    let lists = policy.approved_lists();
+    if !lists.is_empty() {
+        let parts: Vec<String> = lists.iter().map(|(name, n)| format!("{name} {n}")).collect();
+        crate::out::stdout(format!("approved lists (docs/drift.md): {}\n", parts.join(", ")))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
