@@ -75,7 +75,7 @@ impl WholeRegex {
 /// applies to, and whether it must be present on every machine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct EntryMeta {
-    /// `approved.mcp_servers[1] (line 12)`.
+    /// `approved.mcp_servers[1] at line 12`.
     pub(crate) label: String,
     /// Client globs (`codex`, `claude-code`, …); empty: any client.
     pub(crate) clients: Vec<NameGlob>,
