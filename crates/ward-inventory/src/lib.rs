@@ -15,6 +15,7 @@ pub mod guide;
 pub mod hooks;
 pub mod install;
 pub mod inventory;
+pub mod locations;
 pub mod mcp;
 pub mod plugins;
 pub mod read;
@@ -27,6 +28,7 @@ pub mod skills;
 
 pub use context::{Os, ScanContext};
 pub use inventory::Inventory;
+pub use locations::Locations;
 pub use scan::{scan, ScanOptions, ScanProgress};
 
 /// One client's discovery: look at the machine through `cx`, record into `inv`.

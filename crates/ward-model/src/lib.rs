@@ -7,6 +7,7 @@ pub mod artifact;
 pub mod decision;
 pub mod drift;
 pub mod event;
+pub mod event_time;
 pub mod toolcall;
 
 pub use artifact::{
@@ -15,4 +16,5 @@ pub use artifact::{
 pub use decision::{Decision, RuleMatch, Verdict};
 pub use drift::{DriftReport, DriftResult, DriftStatus};
 pub use event::{Event, EventKind, RedactionRecord};
+pub use event_time::{EventTime, EventTimeError};
 pub use toolcall::{Access, Action, McpTarget, PathTarget, ShellCommand, ToolCall};

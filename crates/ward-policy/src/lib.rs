@@ -16,6 +16,7 @@ mod floor;
 mod glob;
 mod pattern;
 mod policy;
+pub mod render;
 mod repo;
 
 pub use cache::{load_text_cached, CacheStatus, CACHE_KEY_FILE};

@@ -52,6 +52,10 @@ fn no_command_panics_on_a_closed_pipe() {
         (&["--help"], 0),
         (&["policy", "--help"], 0),
         (&["--version"], 0),
+        (&["floor", "render", "--tier", "standard", "--target", "codex-requirements"], 0),
+        (&["install", "codex"], 0),
+        (&["install", "codex", "--format", "json"], 0),
+        (&["uninstall", "codex"], 0),
     ];
     for (args, status) in commands {
         let out = Command::new(env!("CARGO_BIN_EXE_ward"))

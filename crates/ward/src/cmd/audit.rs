@@ -124,6 +124,7 @@ mod tests {
             data_dir: data_dir.to_owned(),
             system_root: data_dir.to_owned(),
             policy_file: None,
+            policy_managed: false,
         }
     }
 

@@ -93,10 +93,17 @@ fn explain(
     format: ExplainFormat,
     command: &[String],
 ) -> Result<ExitCode> {
-    let policy = match load(paths.policy_file.as_deref())? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
+    // Exactly the hook's loading path: the same cache rules, the same stand-in when the policy
+    // in force cannot be used.
+    let loaded = ward_endpoint::load_policy(paths);
+    if let Some(problem) = &loaded.problem {
+        match &loaded.invalid {
+            Some(e) => eprintln!("{e}"),
+            None => eprintln!("ward: {problem}"),
+        }
+        eprintln!("ward: the hook decides by the built-in policy until this is fixed; explaining that");
+    }
+    let policy = loaded.policy;
     let Some(named) = ward_hook::Agent::from_name(agent) else {
         let known: Vec<&str> = ward_hook::Agent::ALL.iter().map(|a| a.name()).collect();
         bail!("unknown agent `{agent}` (--agent): expected one of {}", known.join(", "));
@@ -161,7 +168,7 @@ fn explain(
             crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if loaded.problem.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// The policy at `file`, else the built-in one. `Ok(Err(code))`: the policy is invalid and its
