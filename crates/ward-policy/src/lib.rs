@@ -52,4 +52,5 @@ pub fn fuzz_policy_parse(data: &[u8]) {
         let _ = policy.floor(tier, "codex");
     }
     let _ = policy.tier_for(Some(std::path::Path::new("/w")), None, std::path::Path::new("/home/fuzz"));
+    let _ = policy.drift(&drift::fuzz_artifacts());
 }
