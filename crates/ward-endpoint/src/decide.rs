@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use ward_model::ToolCall;
-use ward_policy::{Decided, EvalContext, Policy, RepoInfo};
+use ward_policy::{Decided, Policy, RepoInfo};
 
 use crate::seen::SeenTiers;
 
@@ -22,14 +22,8 @@ pub fn decide_call(policy: &Policy, call: &ToolCall, home: &Path, seen: &SeenTie
     let repo = cwd.as_deref().and_then(RepoInfo::discover);
     let seen_tier = repo.as_ref().and_then(|r| seen.strictest(policy, r));
     let selection = policy.select_tier(cwd.as_deref(), repo.as_ref(), home, seen_tier.as_deref());
-    let ctx = EvalContext {
-        home: home.to_path_buf(),
-        workspace_root: repo.as_ref().map(|r| r.root.clone()).or(cwd),
-    };
-    let verdict = policy.evaluate(call, &selection.resolution.tier, &ctx);
-    let classes = policy.classes_of(call, &ctx);
     HookDecided {
-        decided: Decided { repo, tier: selection.resolution, verdict, classes },
+        decided: policy.decide_under(call, home, repo, selection.resolution),
         remember: selection.remember,
     }
 }

@@ -335,6 +335,20 @@ impl Policy {
         let cwd = call.cwd.as_deref().filter(|c| !c.is_empty()).map(PathBuf::from);
         let repo = cwd.as_deref().and_then(RepoInfo::discover);
         let tier = self.tier_for(cwd.as_deref(), repo.as_ref(), home);
+        self.decide_under(call, home, repo, tier)
+    }
+
+    /// The evaluation half of [`Policy::decide`], for callers that select the tier themselves
+    /// (the hook remembers tiers it has seen): the same on-disk view of the call's paths
+    /// (symbolic links followed, name globs expanded) for the verdict and the path classes.
+    pub fn decide_under(
+        &self,
+        call: &ToolCall,
+        home: &Path,
+        repo: Option<RepoInfo>,
+        tier: TierResolution,
+    ) -> Decided {
+        let cwd = call.cwd.as_deref().filter(|c| !c.is_empty()).map(PathBuf::from);
         let ctx = EvalContext {
             home: home.to_path_buf(),
             workspace_root: repo.as_ref().map(|r| r.root.clone()).or(cwd),
