@@ -6,7 +6,7 @@
 //! verbatim by being forgotten.
 
 use serde_json::{json, Value};
-use ward_model::{Event, PathTarget, RedactionRecord};
+use ward_model::{Event, PathTarget, RedactionRecord, RuleMatch};
 use ward_redact::Redactor;
 
 /// Most bytes of tool input stored with an event (64 KiB of string content). A call is decided
@@ -134,10 +134,10 @@ pub fn redact_event(event: &mut Event, redactor: &Redactor) {
         hosts,
         rule,
         reason,
+        matched,
         redactions,
         input,
         detail,
-        matched,
         unknown,
     } = event;
     let found = std::cell::RefCell::new(Vec::new());
@@ -156,13 +156,14 @@ pub fn redact_event(event: &mut Event, redactor: &Redactor) {
     for PathTarget { path, access: _ } in paths.iter_mut() {
         text(path);
     }
-    for m in matched.iter_mut() {
-        text(&mut m.rule);
-        text(&mut m.reason);
+    for RuleMatch { rule, decision: _, reason } in matched.iter_mut() {
+        text(rule);
+        text(reason);
     }
     classes.iter_mut().for_each(&mut text);
     hosts.iter_mut().for_each(&mut text);
-    for value in [input, detail] {
+    // Members a newer writer added: Ward itself sets none, but whatever is there is redacted.
+    for value in unknown.values_mut().chain([input, detail]) {
         match value {
             // Text stays text: a payload Ward could not parse is stored as a string.
             Value::String(s) => text(s),

@@ -29,7 +29,7 @@ fn check_accepts_the_builtin_policy() {
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("ok: 3 tiers, "), "{stdout}");
     assert!(
-        stdout.contains("(<builtin>; tiers from least to most cautious: open, standard, sensitive)"),
+        stdout.contains("(<builtin>; tiers from least to most cautious: standard, open, sensitive)"),
         "{stdout}"
     );
 }

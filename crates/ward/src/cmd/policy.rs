@@ -142,7 +142,11 @@ fn explain(
             ward_hook::exec_call(agent, Some(&cwd), &line)
         }
     };
-    let decided = policy.decide(&call, &paths.home);
+    let seen = ward_endpoint::SeenTiers::load(&paths.data_dir);
+    if let Some(problem) = &seen.problem {
+        eprintln!("ward: {problem}");
+    }
+    let decided = ward_endpoint::decide_call(&policy, &call, &paths.home, &seen).decided;
     match format {
         ExplainFormat::Text => {
             let mut text = String::new();

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use ward_inventory::report::{render_json, render_table};
+use ward_inventory::report::render_table;
 use ward_inventory::{scan, ScanOptions, ScanProgress};
 use ward_model::{ScanReport, Severity};
 
@@ -129,10 +129,12 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
     }
     compare_with_policy(&mut report, paths.policy_file.as_deref());
+    let (report, floor_check) = super::floorcheck::attach_to_scan(paths, report, &args.projects);
 
     let text = match args.format {
         Format::Json => {
-            let mut s = render_json(&report).context("cannot serialize the report")?;
+            let mut s =
+                super::floorcheck::scan_json(&report, floor_check).context("cannot serialize the report")?;
             s.push('\n');
             s
         }
