@@ -18,8 +18,8 @@ mod pattern;
 mod policy;
 pub mod render;
 mod repo;
-mod sticky;
 mod resolve;
+mod sticky;
 
 pub use cache::{load_text_cached, CacheStatus, CACHE_KEY_FILE};
 pub use classes::{credential_patterns, CREDENTIAL_PATTERNS};

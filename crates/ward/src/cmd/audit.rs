@@ -82,7 +82,7 @@ pub fn run(command: Command, paths: &WardPaths) -> anyhow::Result<ExitCode> {
             let now = time::OffsetDateTime::now_utc();
             let output = ward_store::local::answer(&paths.data_dir, &request, now)
                 .with_context(|| format!("cannot query the audit trail in {}", paths.data_dir.display()))?;
-            print!("{output}");
+            crate::out::stdout(output)?;
             Ok(ExitCode::SUCCESS)
         }
     }
