@@ -19,13 +19,14 @@ pub fn render_cyclonedx(report: &ScanReport) -> Result<String, serde_json::Error
 
 /// The BOM as a JSON value.
 pub fn cyclonedx_value(report: &ScanReport) -> Value {
-    let drift_status = |a: &Artifact| {
-        report
-            .drift
-            .as_ref()
-            .and_then(|d| d.results.iter().find(|r| r.artifact_id.as_deref() == Some(a.id.as_str())))
-            .map(|r| r.status.as_str())
-    };
+    // Artifact id → drift status, so each component's lookup is not a scan of all results.
+    let statuses: std::collections::HashMap<&str, &str> = report
+        .drift
+        .iter()
+        .flat_map(|d| &d.results)
+        .filter_map(|r| Some((r.artifact_id.as_deref()?, r.status.as_str())))
+        .collect();
+    let drift_status = |a: &Artifact| statuses.get(a.id.as_str()).copied();
     let mut components = Vec::new();
     let mut secrets = Vec::new();
     for a in &report.artifacts {

@@ -56,6 +56,9 @@ fn no_command_panics_on_a_closed_pipe() {
         (&["install", "codex"], 0),
         (&["install", "codex", "--format", "json"], 0),
         (&["uninstall", "codex"], 0),
+        // Codex is configured in this home without Ward's floor: non-compliant, status 1.
+        (&["floor", "check"], 1),
+        (&["audit", "query", "decision:deny"], 0),
     ];
     for (args, status) in commands {
         let out = Command::new(env!("CARGO_BIN_EXE_ward"))
