@@ -12,6 +12,7 @@ pub mod install;
 pub mod paths;
 pub mod policy_source;
 pub mod record;
+pub mod ship;
 
 pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline};
 pub use paths::{PathInputs, PathsError, Resolution, WardPaths};
