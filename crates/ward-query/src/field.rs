@@ -142,7 +142,16 @@ impl Field {
     pub fn set(self, event: &Event) -> Vec<&str> {
         let mut values: Vec<&str> = match self {
             Field::Class => event.classes.iter().map(String::as_str).collect(),
-            Field::Rule => event.rule_names(),
+            Field::Rule => {
+                let mut names = event.rule_names();
+                // Events recorded before `matched` was typed carry the list in `detail.matched`.
+                if event.matched.is_empty() {
+                    if let Some(list) = event.detail.get("matched").and_then(serde_json::Value::as_array) {
+                        names.extend(list.iter().filter_map(|m| m.get("rule")?.as_str()));
+                    }
+                }
+                names
+            }
             Field::Host => event.hosts.iter().map(String::as_str).collect(),
             Field::Fingerprint => event.redactions.iter().map(|r| r.fingerprint.as_str()).collect(),
             Field::Path => event.paths.iter().map(|p| p.path.as_str()).collect(),

@@ -6,8 +6,8 @@
 //! The logical schema compiled against (created by `ward-store`'s migrations):
 //!
 //! * `events e`: `pk` (integer key), `time_us` (microseconds since the epoch), one text column
-//!   per scalar field (`agent`, `device`, `kind`, `decision`, …, named as the field), `raw`
-//!   (the event's JSON);
+//!   per scalar field (`agent`, `device`, `kind`, `decision`, …, named as the field);
+//! * `event_bodies b`: `(pk, time_us, raw)`, the event's JSON;
 //! * `event_tags`: `(event_pk, field, value)`, one row per value of a set field (`class`, `rule`,
 //!   `host`, `fingerprint`, `path`), indexed on `(field, value, event_pk)`.
 
@@ -198,7 +198,9 @@ pub fn where_clause(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Sql {
 /// The matching events' stored JSON, newest first.
 pub fn select_events(expr: &Expr, dialect: Dialect, now: OffsetDateTime, limit: u64) -> Sql {
     let mut builder = Builder::new(dialect, now);
-    builder.push("SELECT e.raw FROM events e WHERE ");
+    builder.push(
+        "SELECT b.raw FROM events e JOIN event_bodies b ON b.pk = e.pk AND b.time_us = e.time_us WHERE ",
+    );
     builder.expr(expr);
     builder.push(" ORDER BY e.time_us DESC, e.pk DESC LIMIT ");
     builder.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
