@@ -91,7 +91,8 @@ impl AppState {
         self: &Arc<AppState>,
         work: impl FnOnce(&mut Conn, &mut dyn Store) -> Result<T, ServerError> + Send + 'static,
     ) -> Result<T, ServerError> {
-        let _permit = self.permits.acquire().await.map_err(|_| ServerError::Internal("shutting down".into()))?;
+        let _permit =
+            self.permits.acquire().await.map_err(|_| ServerError::Internal("shutting down".into()))?;
         let state = Arc::clone(self);
         let joined = tokio::task::spawn_blocking(move || {
             let conn = state.conns.lock().ok().and_then(|mut pool| pool.pop());
@@ -188,7 +189,11 @@ async fn enroll(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRej
 /// `POST /api/v1/events`: a device's batch. Every event must be the authenticated device's
 /// own; the batch is stored in one transaction (idempotent by id, chain-checked) before the
 /// answer, so a 200 is the durable acknowledgement the daemon advances its checkpoint on.
-async fn ingest(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> ApiResult {
+async fn ingest(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
     let started = Instant::now();
     let token = bearer(&headers);
     let bytes = body_bytes(body)?;
@@ -390,7 +395,7 @@ fn router(state: Arc<AppState>) -> Router {
 pub fn serve(config: ServeConfig, on_started: impl FnOnce(&Started)) -> Result<(), ServerError> {
     crate::check_listen(config.listen, false, config.insecure_listen)?;
     // Migrate the store and the server's tables before taking traffic.
-    let mut store = ward_store::open(&config.database).map_err(store_error)?;
+    let store = ward_store::open(&config.database).map_err(store_error)?;
     let mut conn = Conn::open(&config.database)?;
     let first_start = fleet::first_start(&mut conn)?;
     let admin_token_file = crate::admin_token_file(&config.data_dir);
@@ -454,7 +459,8 @@ pub fn write_private(path: &std::path::Path, text: &str) -> Result<(), ServerErr
     }
     let tmp = path.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(fail)?;
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(fail)?;
     file.write_all(text.as_bytes()).map_err(fail)?;
     file.sync_all().map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)

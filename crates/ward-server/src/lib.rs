@@ -9,6 +9,7 @@
 //! for `ward serve`, and the runtime is built there.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod body;
 pub mod db;
 pub mod fleet;
@@ -17,6 +18,8 @@ pub mod token;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+pub use api::{serve, ServeConfig, Started};
 
 /// A server failure, with the HTTP status it maps to when it reaches a client.
 #[derive(Debug, thiserror::Error)]
