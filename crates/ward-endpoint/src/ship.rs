@@ -136,6 +136,30 @@ fn post_json(
     Ok((status, value))
 }
 
+/// `GET {server}{path}?{params}` with a bearer token (the admin API for `ward audit … --server`);
+/// the JSON answer, or the server's error message.
+pub fn get_json(server: &str, path: &str, params: &[(&str, &str)], bearer: &str) -> Result<Value, ShipError> {
+    let url = format!("{}{path}", normalize_server(server));
+    let agent = http_agent(Duration::from_secs(120));
+    let mut request = agent.get(&url).header("Authorization", &format!("Bearer {bearer}"));
+    for (name, value) in params {
+        request = request.query(*name, *value);
+    }
+    let unreachable = |e: ureq::Error| ShipError::Unreachable { url: url.clone(), reason: e.to_string() };
+    let mut response = request.call().map_err(unreachable)?;
+    let status = response.status().as_u16();
+    let text = response.body_mut().with_config().limit(256 << 20).read_to_string().map_err(unreachable)?;
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if !(200..300).contains(&status) {
+        let message = value["error"]["message"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| text.chars().take(200).collect());
+        return Err(ShipError::Refused { status, message });
+    }
+    Ok(value)
+}
+
 /// The server's base URL without a trailing slash.
 pub fn normalize_server(url: &str) -> String {
     url.trim_end_matches('/').to_owned()

@@ -240,6 +240,51 @@ fn fleet_end_to_end(database: impl Fn(&Path) -> String) {
     assert_eq!(counted["rows"].as_array().unwrap().len(), 2, "{counted}");
     assert_eq!(counted["total"].as_u64().unwrap(), a.recorded() + b.recorded());
 
+    // The credential question over the whole fleet, from the CLI.
+    let mut cli = a.command(&[
+        "audit",
+        "query",
+        "class:credential",
+        "--since",
+        "90d",
+        "--count-by",
+        "agent,device",
+        "--server",
+        &url,
+        "--format",
+        "json",
+    ]);
+    let out = cli.env("WARD_ADMIN_TOKEN", &admin).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["total"].as_u64().unwrap(), a.recorded() + b.recorded(), "{answer}");
+    let mut rows: Vec<(String, u64)> = answer["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["device"].as_str().unwrap().to_owned(), r["count"].as_u64().unwrap()))
+        .collect();
+    rows.sort();
+    let mut expected = vec![(a.device(), a.recorded()), (b.device(), b.recorded())];
+    expected.sort();
+    assert_eq!(rows, expected);
+    let verify_cli = |expected: i32| {
+        let out = a
+            .command(&["audit", "verify", "--server", &url])
+            .env("WARD_ADMIN_TOKEN", &admin)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(expected), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(verify_cli(0).contains("every device's chain intact"));
+    let out = a
+        .command(&["audit", "verify", "--server", &url])
+        .env("WARD_ADMIN_TOKEN", "warda_bad")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a bad admin token is an error: {out:?}");
+
     // A device writes only its own events.
     let credential: Value =
         serde_json::from_slice(&std::fs::read(a.data.join("agent/enrollment.json")).unwrap()).unwrap();
@@ -268,6 +313,8 @@ fn fleet_end_to_end(database: impl Fn(&Path) -> String) {
         findings["findings"].as_array().unwrap().iter().filter_map(|f| f["kind"].as_str()).collect();
     assert_eq!(kinds, ["restart"], "{findings}");
     assert_eq!(get(&format!("{url}/api/v1/verify"), &admin)["intact"], false);
+    let report = verify_cli(1);
+    assert!(report.contains(&format!("{}  ", b.device())) && report.contains("restart at seq 1"), "{report}");
     kill9(&mut server.child);
 }
 

@@ -239,3 +239,151 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `--server` and the admin token for `ward audit query|verify` against the fleet.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct RemoteArgs {
+    /// Ask the fleet server at URL instead of this machine's spool (needs an admin token).
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// File holding the admin token. Default: $WARD_ADMIN_TOKEN, else the file a first
+    /// `ward serve` on this machine wrote ($WARD_HOME/server/admin.token).
+    #[arg(long, value_name = "FILE")]
+    pub admin_token_file: Option<std::path::PathBuf>,
+}
+
+fn admin_token(remote: &RemoteArgs, paths: &WardPaths) -> anyhow::Result<String> {
+    if remote.admin_token_file.is_none() {
+        if let Some(token) = std::env::var("WARD_ADMIN_TOKEN").ok().filter(|t| !t.is_empty()) {
+            return Ok(token);
+        }
+    }
+    let file =
+        remote.admin_token_file.clone().unwrap_or_else(|| ward_server::admin_token_file(&paths.data_dir));
+    let text = std::fs::read_to_string(&file).with_context(|| {
+        format!(
+            "cannot read the admin token from {} (give --admin-token-file or $WARD_ADMIN_TOKEN)",
+            file.display()
+        )
+    })?;
+    Ok(text.trim().to_owned())
+}
+
+/// `ward audit query … --server URL`: the same query and output formats, over the fleet.
+pub fn remote_query(
+    remote: &RemoteArgs,
+    query: &str,
+    count_by: Option<&str>,
+    format: ward_store::local::Format,
+    limit: Option<u64>,
+    since: Option<&str>,
+    paths: &WardPaths,
+) -> anyhow::Result<ExitCode> {
+    use ward_store::local::Format;
+    use ward_store::render;
+    let server = remote.server.as_deref().unwrap_or_default();
+    let token = admin_token(remote, paths)?;
+    let text = match since {
+        Some(since) if query.trim().is_empty() => format!("since:{since}"),
+        Some(since) => format!("({query}) since:{since}"),
+        None => query.to_owned(),
+    };
+    // Parse here too: a bad query is reported with its column before any request.
+    if let Err(error) = ward_query::Query::parse(&text) {
+        eprintln!("ward audit query: {error}");
+        return Ok(ExitCode::from(2));
+    }
+    let fields = match count_by {
+        Some(list) => match ward_query::parse_fields(list) {
+            Ok(fields) => fields,
+            Err(error) => {
+                eprintln!("ward audit query: --count-by: {error}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => Vec::new(),
+    };
+    let output = if let Some(list) = count_by {
+        let limit = limit.unwrap_or(1000).to_string();
+        let answer = ward_endpoint::ship::get_json(
+            server,
+            "/api/v1/count",
+            &[("q", &text), ("by", list), ("limit", &limit)],
+            &token,
+        )?;
+        let total = answer["total"].as_u64().unwrap_or(0);
+        let rows: Vec<ward_store::CountRow> = answer["rows"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|row| ward_store::CountRow {
+                        values: serde_json::from_value(row["values"].clone()).unwrap_or_default(),
+                        count: row["count"].as_u64().unwrap_or(0),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        match format {
+            Format::Table => render::counts_table(&fields, &rows, total),
+            Format::Json => render::counts_json(&text, &fields, &rows, total)?,
+            Format::Csv => render::counts_csv(&fields, &rows),
+        }
+    } else {
+        let limit = limit.unwrap_or(50).to_string();
+        let answer = ward_endpoint::ship::get_json(
+            server,
+            "/api/v1/events",
+            &[("q", &text), ("limit", &limit)],
+            &token,
+        )?;
+        let events: Vec<ward_model::Event> = serde_json::from_value(answer["events"].clone())
+            .context("the server's events are not understood")?;
+        let total = ward_endpoint::ship::get_json(server, "/api/v1/count", &[("q", &text)], &token)?["total"]
+            .as_u64()
+            .unwrap_or(0);
+        match format {
+            Format::Table => render::events_table(&events, total),
+            Format::Json => render::events_json(&text, &events, total)?,
+            Format::Csv => render::events_csv(&events),
+        }
+    };
+    crate::out::stdout(output)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ward audit verify --server URL`: every device's chain as the server holds it. Exit 0 if
+/// every chain is intact and gap-free, 1 naming each device and seq that is not.
+pub fn remote_verify(remote: &RemoteArgs, json: bool, paths: &WardPaths) -> anyhow::Result<ExitCode> {
+    let server = remote.server.as_deref().unwrap_or_default();
+    let token = admin_token(remote, paths)?;
+    let answer = ward_endpoint::ship::get_json(server, "/api/v1/verify", &[], &token)?;
+    let intact = answer["intact"] == true;
+    let output = if json {
+        format!("{}\n", serde_json::to_string_pretty(&answer)?)
+    } else {
+        let mut out = String::new();
+        for device in answer["devices"].as_array().into_iter().flatten() {
+            let name = device["device"].as_str().unwrap_or("?");
+            let host = device["hostname"].as_str().unwrap_or("-");
+            let last = device["last_seq"].as_u64().map_or_else(|| "-".to_owned(), |s| s.to_string());
+            let state = if device["intact"] == true { "intact" } else { "PROBLEMS" };
+            out.push_str(&format!("{name}  {host}  last seq {last}  {state}\n"));
+            for finding in device["findings"].as_array().into_iter().flatten() {
+                out.push_str(&format!(
+                    "    {} at seq {}: {}\n",
+                    finding["kind"].as_str().unwrap_or("?"),
+                    finding["seq"],
+                    finding["message"].as_str().unwrap_or("")
+                ));
+            }
+        }
+        out.push_str(if intact {
+            "result  every device's chain intact\n"
+        } else {
+            "result  problems found\n"
+        });
+        out
+    };
+    crate::out::stdout(output)?;
+    Ok(ExitCode::from(if intact { 0 } else { 1 }))
+}
