@@ -304,7 +304,10 @@ fn fleet_end_to_end(database: impl Fn(&Path) -> String) {
     assert_eq!(error["error"]["code"], "bad_request");
 
     // An erased spool is a restart the server reports, not a fresh start it accepts.
+    // (The anchor outside the spool makes a bare `rm -rf spool` continue the chain; whoever
+    // also removes the anchor restarts it, which only the server can see.)
     std::fs::remove_dir_all(b.data.join("spool")).unwrap();
+    std::fs::remove_file(b.data.join("spool.anchor")).unwrap();
     b.hook(999);
     let out = b.run(&["agent", "run", "--once"], b"");
     assert_eq!(out.status.code(), Some(0), "{out:?}");

@@ -166,6 +166,15 @@ fn render_table(report: &VerifyReport, layout: &SpoolLayout) -> String {
             checkpoint.seq
         );
     }
+    let anchor = match (report.anchor.seq, report.anchor.state) {
+        (Some(seq), state) => format!("seq {seq}: {state}"),
+        (None, state) => state.to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "anchor      {anchor} ({})",
+        ward_audit::anchor::anchor_path(&layout.data_dir).display()
+    );
     if report.is_intact() {
         let _ = writeln!(out, "result      intact");
         return out;

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod fleet;
 pub mod floor;
+pub mod floorcheck;
 pub mod hook;
 pub mod install;
 pub mod policy;
