@@ -14,6 +14,7 @@ pub mod paths;
 pub mod policy_source;
 pub mod record;
 pub mod seen;
+pub mod ship;
 
 pub use decide::{decide_call, HookDecided};
 pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline, PendingRecord};

@@ -56,6 +56,14 @@ enum Command {
     Install(cmd::install::Args),
     /// Remove Ward's hook registration from agents (exactly what `ward install` added).
     Uninstall(cmd::install::Args),
+    /// Run the fleet server: enrollment, ingest of every device's events, the admin API.
+    Serve(cmd::fleet::ServeArgs),
+    /// Administer the fleet server (tokens).
+    #[command(subcommand)]
+    Admin(cmd::fleet::AdminCommand),
+    /// The endpoint daemon: enroll this device, ship its spool to the server.
+    #[command(subcommand)]
+    Agent(cmd::fleet::AgentCommand),
 }
 
 /// `ward hook` alone, for the hook's hot path: building the whole command tree costs more than
@@ -157,6 +165,9 @@ fn ward_main() -> ExitCode {
         Command::Floor(command) => cmd::floor::run(command, paths),
         Command::Install(args) => cmd::install::run(args, paths, true),
         Command::Uninstall(args) => cmd::install::run(args, paths, false),
+        Command::Serve(args) => cmd::fleet::serve(args, paths),
+        Command::Admin(command) => cmd::fleet::admin(command, paths),
+        Command::Agent(command) => cmd::fleet::agent(command, paths),
     })
 }
 

@@ -18,6 +18,8 @@ pub enum Command {
         /// Output format. `json` is a versioned schema (`schema_version`).
         #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
         format: VerifyFormat,
+        #[command(flatten)]
+        remote: crate::cmd::fleet::RemoteArgs,
     },
     /// Search this machine's audit trail: `ward audit query 'class:credential since:90d'
     /// --count-by agent,device`. Terms are field:value (agent, device, kind, decision, tier,
@@ -43,6 +45,8 @@ pub enum Command {
         /// adding since:T to the query.
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
+        #[command(flatten)]
+        remote: crate::cmd::fleet::RemoteArgs,
     },
 }
 
@@ -61,7 +65,26 @@ pub enum VerifyFormat {
 
 pub fn run(command: Command, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Verify { format } => {
+        Command::Verify { format, remote } if remote.server.is_some() => {
+            crate::cmd::fleet::remote_verify(&remote, format == VerifyFormat::Json, paths)
+        }
+        Command::Query { query, count_by, format, limit, since, remote } if remote.server.is_some() => {
+            let format = match format {
+                QueryFormat::Table => ward_store::local::Format::Table,
+                QueryFormat::Json => ward_store::local::Format::Json,
+                QueryFormat::Csv => ward_store::local::Format::Csv,
+            };
+            crate::cmd::fleet::remote_query(
+                &remote,
+                &query,
+                count_by.as_deref(),
+                format,
+                limit,
+                since.as_deref(),
+                paths,
+            )
+        }
+        Command::Verify { format, .. } => {
             let report = verify(&paths.data_dir)
                 .with_context(|| format!("cannot verify the spool in {}", paths.data_dir.display()))?;
             let output = match format {
@@ -71,7 +94,7 @@ pub fn run(command: Command, paths: &WardPaths) -> anyhow::Result<ExitCode> {
             crate::out::stdout(output)?;
             Ok(ExitCode::from(if report.is_intact() { 0 } else { 1 }))
         }
-        Command::Query { query, count_by, format, limit, since } => {
+        Command::Query { query, count_by, format, limit, since, .. } => {
             let request = match query_request(&query, count_by.as_deref(), format, limit, since.as_deref()) {
                 Ok(request) => request,
                 Err(error) => {
@@ -229,7 +252,11 @@ mod tests {
     fn intact_spool_exits_zero() {
         let dir = tempfile::tempdir().unwrap();
         record(dir.path(), 3);
-        let code = run(Command::Verify { format: VerifyFormat::Table }, &paths(dir.path())).unwrap();
+        let code = run(
+            Command::Verify { format: VerifyFormat::Table, remote: Default::default() },
+            &paths(dir.path()),
+        )
+        .unwrap();
         assert_eq!(code, ExitCode::from(0));
         let report = verify(dir.path()).unwrap();
         let table = render_table(&report, &SpoolLayout::new(dir.path()));
@@ -246,7 +273,11 @@ mod tests {
         let mut lines: Vec<&str> = text.lines().collect();
         lines.remove(1);
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-        let code = run(Command::Verify { format: VerifyFormat::Json }, &paths(dir.path())).unwrap();
+        let code = run(
+            Command::Verify { format: VerifyFormat::Json, remote: Default::default() },
+            &paths(dir.path()),
+        )
+        .unwrap();
         assert_eq!(code, ExitCode::from(1));
         let report = verify(dir.path()).unwrap();
         let table = render_table(&report, &SpoolLayout::new(dir.path()));
@@ -264,7 +295,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         record(dir.path(), 1);
         std::fs::write(dir.path().join("device.id"), "garbage").unwrap();
-        let error = run(Command::Verify { format: VerifyFormat::Table }, &paths(dir.path())).unwrap_err();
+        let error = run(
+            Command::Verify { format: VerifyFormat::Table, remote: Default::default() },
+            &paths(dir.path()),
+        )
+        .unwrap_err();
         assert!(format!("{error:#}").contains("device id"), "{error:#}");
     }
 }

@@ -1,6 +1,7 @@
 //! One module per command: argument definitions and the wiring to the libraries.
 
 pub mod audit;
+pub mod fleet;
 pub mod floor;
 pub mod floorcheck;
 pub mod hook;

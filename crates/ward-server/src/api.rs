@@ -1,0 +1,467 @@
+//! The HTTP API (`/api/v1`), `/healthz` and `/metrics`, and the process that serves them.
+//!
+//! Handlers do no database work on the async threads: the store and the server's tables use
+//! synchronous drivers, so each request borrows a connection from a small pool inside
+//! `spawn_blocking`. Every error reaches the client as JSON:
+//! `{"schema_version":1,"error":{"code":"…","message":"…"}}`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Query as UrlQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use ward_store::Store;
+
+use crate::body::{self, API_SCHEMA_VERSION, MAX_INGEST_BODY};
+use crate::db::Conn;
+use crate::fleet::{self, FirstStart, Refusal};
+use crate::metrics::Metrics;
+use crate::token::TokenKind;
+use crate::ServerError;
+
+/// How `ward serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// `postgres://…` or a SQLite file path.
+    pub database: String,
+    pub listen: SocketAddr,
+    pub insecure_listen: bool,
+    /// The server's data directory (the admin token file of a first start goes there).
+    pub data_dir: PathBuf,
+    /// Blocking database workers (connections) at most.
+    pub workers: usize,
+}
+
+/// What the caller learns once the server listens.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub addr: SocketAddr,
+    pub database: String,
+    /// Set on the first start against an empty database.
+    pub first_start: Option<FirstStart>,
+    pub admin_token_file: PathBuf,
+}
+
+struct AppState {
+    database: String,
+    conns: Mutex<Vec<Conn>>,
+    stores: Mutex<Vec<Box<dyn Store>>>,
+    permits: tokio::sync::Semaphore,
+    metrics: Metrics,
+}
+
+/// An error on its way to the client.
+struct ApiError(ServerError);
+
+impl From<ServerError> for ApiError {
+    fn from(error: ServerError) -> ApiError {
+        ApiError(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.0.status();
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = json!({"schema_version": API_SCHEMA_VERSION, "error": {"code": code, "message": self.0.to_string()}});
+        (status, Json(body)).into_response()
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn store_error(error: ward_store::StoreError) -> ServerError {
+    ServerError::Database(error.to_string())
+}
+
+impl AppState {
+    /// Runs `work` with a pooled connection to the server's tables (and the store) on a
+    /// blocking thread. A connection that failed is dropped, not returned to the pool.
+    async fn blocking<T: Send + 'static>(
+        self: &Arc<AppState>,
+        work: impl FnOnce(&mut Conn, &mut dyn Store) -> Result<T, ServerError> + Send + 'static,
+    ) -> Result<T, ServerError> {
+        let _permit =
+            self.permits.acquire().await.map_err(|_| ServerError::Internal("shutting down".into()))?;
+        let state = Arc::clone(self);
+        let joined = tokio::task::spawn_blocking(move || {
+            let conn = state.conns.lock().ok().and_then(|mut pool| pool.pop());
+            let mut conn = match conn {
+                Some(conn) => conn,
+                None => Conn::open(&state.database)?,
+            };
+            let store = state.stores.lock().ok().and_then(|mut pool| pool.pop());
+            let mut store = match store {
+                Some(store) => store,
+                None => ward_store::open(&state.database).map_err(store_error)?,
+            };
+            let result = work(&mut conn, store.as_mut());
+            if !matches!(result, Err(ServerError::Database(_))) {
+                if let Ok(mut pool) = state.conns.lock() {
+                    pool.push(conn);
+                }
+                if let Ok(mut pool) = state.stores.lock() {
+                    pool.push(store);
+                }
+            }
+            result
+        })
+        .await;
+        joined.map_err(|e| ServerError::Internal(format!("worker failed: {e}")))?
+    }
+}
+
+/// The bearer token of a request, if any.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+/// Authenticates the request's token as `kind` (inside a blocking task).
+fn require(conn: &mut Conn, token: Option<&str>, kind: TokenKind) -> Result<fleet::TokenInfo, ServerError> {
+    let Some(token) = token else { return Err(ServerError::Unauthorized(Refusal::Missing.message(kind))) };
+    match fleet::authenticate(conn, token, kind)? {
+        Ok(info) => Ok(info),
+        Err(refusal) => Err(ServerError::Unauthorized(refusal.message(kind))),
+    }
+}
+
+fn ok_json(value: Value) -> ApiResult {
+    Ok((StatusCode::OK, Json(value)).into_response())
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ServerError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ServerError::TooLarge(format!("the body is larger than the limit of {MAX_INGEST_BODY} bytes"))
+        } else {
+            ServerError::BadRequest(format!("cannot read the body: {rejection}"))
+        }
+    })
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> ApiResult {
+    state.blocking(|conn, _| conn.query("SELECT 1", &[]).map(|_| ())).await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "status": "ok"}))
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+async fn enroll(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> ApiResult {
+    let request = body::parse_enroll(&body_bytes(body)?)?;
+    let enrollment = state
+        .blocking(move |conn, _| {
+            fleet::enroll(
+                conn,
+                &fleet::EnrollRequest {
+                    token: request.token,
+                    device: request.device,
+                    hostname: request.hostname,
+                    version: request.version,
+                    credential: request.credential,
+                },
+            )
+        })
+        .await?;
+    Metrics::add(&state.metrics.enrollments, 1);
+    ok_json(json!({
+        "schema_version": API_SCHEMA_VERSION,
+        "device": enrollment.device,
+        "credential": enrollment.credential,
+        "fleet_key": enrollment.fleet_key,
+        "reenrolled": enrollment.reenrolled,
+    }))
+}
+
+/// `POST /api/v1/events`: a device's batch. Every event must be the authenticated device's
+/// own; the batch is stored in one transaction (idempotent by id, chain-checked) before the
+/// answer, so a 200 is the durable acknowledgement the daemon advances its checkpoint on.
+async fn ingest(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let started = Instant::now();
+    let token = bearer(&headers);
+    let bytes = body_bytes(body)?;
+    let parsed = body::parse_ingest(&bytes)?;
+    let (device, report) = state
+        .blocking(move |conn, store| {
+            let info = require(conn, token.as_deref(), TokenKind::Device)?;
+            let device = info.device.clone().unwrap_or_default();
+            if let Some((index, event)) = parsed.events.iter().enumerate().find(|(_, e)| e.device != device) {
+                return Err(ServerError::Forbidden(format!(
+                    "events[{index}] belongs to device {:?}; this credential may only write device {device}",
+                    event.device
+                )));
+            }
+            let report = store.ingest(&parsed.events).map_err(store_error)?;
+            let last_seq = parsed.events.iter().map(|e| e.seq).max();
+            fleet::device_ingested(
+                conn,
+                &device,
+                last_seq,
+                report.findings.len() as u64,
+                parsed.agent_version.as_deref(),
+            )?;
+            let position = store.chain_position(&device).map_err(store_error)?;
+            Ok((device, (report, position, parsed.events.last().map(|e| (e.seq, e.hash.clone())))))
+        })
+        .await?;
+    let (report, position, last) = report;
+    let metrics = &state.metrics;
+    Metrics::add(&metrics.ingest_batches, 1);
+    Metrics::add(&metrics.events_inserted, report.inserted);
+    Metrics::add(&metrics.events_duplicate, report.duplicates);
+    Metrics::add(&metrics.chain_findings, report.findings.len() as u64);
+    Metrics::add(&metrics.ingest_micros, started.elapsed().as_micros() as u64);
+    ok_json(json!({
+        "schema_version": API_SCHEMA_VERSION,
+        "device": device,
+        "inserted": report.inserted,
+        "duplicates": report.duplicates,
+        "findings": report.findings,
+        "acknowledged": last.map(|(seq, hash)| json!({"seq": seq, "hash": hash})),
+        "chain": position.map(|(seq, hash)| json!({"seq": seq, "hash": hash})),
+    }))
+}
+
+fn parse_query(params: &HashMap<String, String>) -> Result<ward_query::Query, ServerError> {
+    let text = params.get("q").map(String::as_str).unwrap_or("");
+    ward_query::Query::parse(text).map_err(|e| ServerError::BadRequest(e.to_string()))
+}
+
+fn parse_limit(params: &HashMap<String, String>, default: u64) -> Result<u64, ServerError> {
+    match params.get("limit") {
+        None => Ok(default),
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+            _ => Err(ServerError::BadRequest("limit must be a number from 1 to 100000".into())),
+        },
+    }
+}
+
+async fn events(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let query = parse_query(&params)?;
+    let limit = parse_limit(&params, 1000)?;
+    let events = state
+        .blocking(move |conn, store| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            store.events(&query, OffsetDateTime::now_utc(), limit).map_err(store_error)
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "events": events}))
+}
+
+async fn count(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let query = parse_query(&params)?;
+    let fields = match params.get("by").filter(|b| !b.is_empty()) {
+        Some(list) => ward_query::parse_fields(list).map_err(|e| ServerError::BadRequest(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let limit = parse_limit(&params, 1000)?;
+    let names: Vec<&str> = fields.iter().map(|f| f.name()).collect();
+    let (total, rows) = state
+        .blocking(move |conn, store| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            let now = OffsetDateTime::now_utc();
+            let total = store.count(&query, now).map_err(store_error)?;
+            let rows = if fields.is_empty() {
+                Vec::new()
+            } else {
+                store.count_by(&query, &fields, now, limit).map_err(store_error)?
+            };
+            Ok((total, rows))
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "total": total, "fields": names, "rows": rows}))
+}
+
+async fn devices(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
+    let token = bearer(&headers);
+    let devices = state
+        .blocking(move |conn, _| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            fleet::devices(conn)
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "devices": devices}))
+}
+
+async fn findings(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let device = params.get("device").cloned();
+    let findings = state
+        .blocking(move |conn, store| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            store.findings(device.as_deref()).map_err(store_error)
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "findings": findings}))
+}
+
+/// `GET /api/v1/verify`: every enrolled device's chain as the server holds it: its position and
+/// every finding (gap, broken link, restart …) recorded at ingest. `intact` only if none.
+async fn verify(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
+    let token = bearer(&headers);
+    let report = state
+        .blocking(move |conn, store| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            let mut out = Vec::new();
+            for device in fleet::devices(conn)? {
+                let position = store.chain_position(&device.id).map_err(store_error)?;
+                let findings = store.findings(Some(&device.id)).map_err(store_error)?;
+                out.push(json!({
+                    "device": device.id,
+                    "hostname": device.hostname,
+                    "last_seq": position.as_ref().map(|(seq, _)| *seq),
+                    "last_hash": position.map(|(_, hash)| hash),
+                    "intact": findings.is_empty(),
+                    "findings": findings,
+                }));
+            }
+            Ok(out)
+        })
+        .await?;
+    let intact = report.iter().all(|d| d["intact"] == true);
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "intact": intact, "devices": report}))
+}
+
+async fn not_found() -> ApiError {
+    ApiError(ServerError::NotFound("no such endpoint; see /api/v1 in docs/fleet.md".into()))
+}
+
+/// Counts requests and error statuses for `/metrics`.
+async fn count_requests(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    Metrics::add(&state.metrics.requests, 1);
+    if response.status().is_client_error() {
+        Metrics::add(&state.metrics.client_errors, 1);
+    } else if response.status().is_server_error() {
+        Metrics::add(&state.metrics.server_errors, 1);
+    }
+    response
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    let small = DefaultBodyLimit::max(body::MAX_SMALL_BODY);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/enroll", post(enroll).layer(small))
+        .route("/api/v1/events", post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BODY)).get(events))
+        .route("/api/v1/count", get(count))
+        .route("/api/v1/devices", get(devices))
+        .route("/api/v1/findings", get(findings))
+        .route("/api/v1/verify", get(verify))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), count_requests))
+        .with_state(state)
+}
+
+/// Prepares the database (migrations, first-start tokens), binds, calls `on_started`, and
+/// serves until SIGINT or SIGTERM. Blocking: builds its own tokio runtime.
+pub fn serve(config: ServeConfig, on_started: impl FnOnce(&Started)) -> Result<(), ServerError> {
+    crate::check_listen(config.listen, false, config.insecure_listen)?;
+    // Migrate the store and the server's tables before taking traffic.
+    let store = ward_store::open(&config.database).map_err(store_error)?;
+    let mut conn = Conn::open(&config.database)?;
+    let first_start = fleet::first_start(&mut conn)?;
+    let admin_token_file = crate::admin_token_file(&config.data_dir);
+    if let Some(first) = &first_start {
+        write_private(&admin_token_file, &format!("{}\n", first.admin_token))?;
+    }
+    let workers = config.workers.max(1);
+    let state = Arc::new(AppState {
+        database: config.database.clone(),
+        conns: Mutex::new(vec![conn]),
+        stores: Mutex::new(vec![store]),
+        permits: tokio::sync::Semaphore::new(workers),
+        metrics: Metrics::default(),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(workers + 2)
+        .enable_all()
+        .build()
+        .map_err(|e| ServerError::Internal(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| ServerError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
+        let addr = listener.local_addr().map_err(|e| ServerError::Internal(e.to_string()))?;
+        on_started(&Started { addr, database: config.database.clone(), first_start, admin_token_file });
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| ServerError::Internal(format!("server failed: {e}")))
+    })
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// Writes a secret file readable by its owner only (created 0600, never widened).
+pub fn write_private(path: &std::path::Path, text: &str) -> Result<(), ServerError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let fail = |e: std::io::Error| ServerError::Config(format!("cannot write {}: {e}", path.display()));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(fail)?;
+    file.write_all(text.as_bytes()).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)
+}
