@@ -265,16 +265,24 @@ impl Spool {
 
 impl Writer {
     fn adopt_pending(&mut self, head_file: &File) -> Result<(), AuditError> {
-        let path = pending::pending_path(&self.layout.data_dir);
-        let Some((file, events)) =
-            pending::take(&self.layout.data_dir, &mut self.refused).map_err(|e| AuditError::io(&path, e))?
+        let Some(mut adopting) = pending::take(&self.layout.data_dir, &mut self.refused)
+            .map_err(|e| AuditError::io(&self.layout.data_dir, e))?
         else {
             return Ok(());
         };
-        for event in events {
-            self.append_locked(head_file, event, true)?;
+        let mut chained = 0;
+        loop {
+            let events = adopting.events_after(chained).map_err(|e| AuditError::io(&adopting.path, e))?;
+            if events.is_empty() {
+                break;
+            }
+            for event in events {
+                self.append_locked(head_file, event, true)?;
+                chained += 1;
+            }
         }
-        pending::clear(&file).map_err(|e| AuditError::io(&path, e))
+        let path = adopting.path.clone();
+        adopting.finish().map_err(|e| AuditError::io(path, e))
     }
 
     /// `keep_id`: the draft's `id` stays (a pending event keeps the id it was drafted with, so

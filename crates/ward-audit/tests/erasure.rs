@@ -136,6 +136,7 @@ fn pending_deadline_events_are_chained_first_with_their_ids() {
     assert_eq!(events.len(), 4);
     assert_eq!(events[2].id, pending.id);
     assert_eq!(events[2].rule.as_deref(), Some("ward.deadline"));
-    assert_eq!(std::fs::metadata(ward_audit::pending::pending_path(dir.path())).unwrap().len(), 0);
+    assert!(!ward_audit::pending::pending_path(dir.path()).exists());
+    assert!(!dir.path().join(ward_audit::pending::ADOPTING_FILE).exists());
     assert!(verify(dir.path()).unwrap().is_intact());
 }
