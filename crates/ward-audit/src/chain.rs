@@ -23,8 +23,8 @@ use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
 use ward_model::Event;
 
-/// `prev_hash` of a device's first event.
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// `prev_hash` of a device's first event (defined with the event, in `ward-model`).
+pub use ward_model::event::GENESIS_HASH;
 
 /// The member excluded from the hashed form.
 const HASH_KEY: &str = "hash";

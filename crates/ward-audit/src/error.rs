@@ -24,6 +24,13 @@ pub enum AuditError {
     /// Only for a clock outside the years 0–9999.
     #[error("cannot write the current time as RFC 3339: {0}")]
     Clock(String),
+    /// A reader waited its bounded time for the spool lock and another process still held it.
+    #[error(
+        "{path}: another process has held the spool lock for over {waited_ms} ms (a hook or the \
+         daemon stuck mid-append?); not waiting longer. Retry, or find the holder with \
+         `fuser {path}`"
+    )]
+    LockBusy { path: PathBuf, waited_ms: u64 },
     #[error("sequence numbers exhausted")]
     SequenceExhausted,
 }

@@ -43,6 +43,44 @@ impl<'file> FileLock<'file> {
     }
 }
 
+impl<'file> FileLock<'file> {
+    /// Waits at most `wait` for the lock (polling every few milliseconds); `None` if another
+    /// holder kept it that long. Readers use this so that a writer stuck while holding the lock
+    /// (stopped in a debugger, hung on a dead disk) makes them fail with a reason, not hang.
+    pub(crate) fn acquire_within(
+        file: &'file File,
+        mode: LockMode,
+        wait: std::time::Duration,
+    ) -> io::Result<Option<FileLock<'file>>> {
+        let operation = libc::LOCK_NB
+            | match mode {
+                LockMode::Shared => libc::LOCK_SH,
+                LockMode::Exclusive => libc::LOCK_EX,
+            };
+        let deadline = std::time::Instant::now() + wait;
+        let mut pause = std::time::Duration::from_millis(1);
+        loop {
+            // SAFETY: as in `acquire`.
+            let status = unsafe { libc::flock(file.as_raw_fd(), operation) };
+            if status == 0 {
+                return Ok(Some(FileLock { file }));
+            }
+            let error = io::Error::last_os_error();
+            match error.kind() {
+                io::ErrorKind::Interrupted => continue,
+                io::ErrorKind::WouldBlock => {}
+                _ => return Err(error),
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
 impl Drop for FileLock<'_> {
     fn drop(&mut self) {
         // SAFETY: as in `acquire`; `self.file` is still borrowed, so the descriptor is open.

@@ -127,6 +127,8 @@ impl SpooledLine {
 pub struct SpoolReader {
     pending: VecDeque<(Segment, Option<u64>)>,
     current: Option<OpenSegment>,
+    /// Where in the first segment to start (a position an earlier read ended at).
+    first_offset: u64,
 }
 
 struct OpenSegment {
@@ -140,7 +142,14 @@ struct OpenSegment {
 impl SpoolReader {
     /// Reads `segments` in the given order; each may carry a byte limit (`None`: to its end).
     pub fn new(segments: Vec<(Segment, Option<u64>)>) -> SpoolReader {
-        SpoolReader { pending: segments.into(), current: None }
+        SpoolReader { pending: segments.into(), current: None, first_offset: 0 }
+    }
+
+    /// Starts reading the first segment at byte `offset` (the end of a complete line an
+    /// earlier read returned). Line numbers then count from that position.
+    pub fn skip_bytes_of_first(mut self, offset: u64) -> SpoolReader {
+        self.first_offset = offset;
+        self
     }
 
     /// Reads every segment of `spool_dir` to its end.
@@ -165,14 +174,20 @@ impl SpoolReader {
                 let Some((segment, limit)) = self.pending.pop_front() else {
                     return Ok(None);
                 };
-                let file = File::open(&segment.path).map_err(|e| AuditError::io(&segment.path, e))?;
-                let reader = BufReader::with_capacity(64 << 10, file.take(limit.unwrap_or(u64::MAX)));
+                let mut file = File::open(&segment.path).map_err(|e| AuditError::io(&segment.path, e))?;
+                let start = std::mem::take(&mut self.first_offset);
+                if start > 0 {
+                    use std::io::Seek;
+                    file.seek(io::SeekFrom::Start(start)).map_err(|e| AuditError::io(&segment.path, e))?;
+                }
+                let limit = limit.map_or(u64::MAX, |limit| limit.saturating_sub(start));
+                let reader = BufReader::with_capacity(64 << 10, file.take(limit));
                 self.current = Some(OpenSegment {
                     first_seq: segment.first_seq,
                     path: segment.path,
                     reader,
                     line: 0,
-                    offset: 0,
+                    offset: start,
                 });
             }
             let Some(open) = self.current.as_mut() else { continue };

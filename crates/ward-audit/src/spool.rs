@@ -16,11 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
 use time::OffsetDateTime;
 use ward_model::event::EVENT_SCHEMA_VERSION;
-use ward_model::{Event, EventKind};
+use ward_model::{Event, EventKind, EventTime};
 
 use crate::chain::{self, GENESIS_HASH};
 use crate::fslock::{FileLock, LockMode};
@@ -30,40 +28,11 @@ use crate::AuditError;
 /// Size at which a segment is closed and the next event starts a new one (16 MiB).
 pub const DEFAULT_SEGMENT_LIMIT: u64 = 16 << 20;
 
-/// `time` of an event: RFC 3339, UTC, microseconds.
-const TIME_FORMAT: &[BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-
 /// An event with only its kind set, for the caller to fill in and pass to [`Spool::append`],
 /// which sets the chain fields (`schema_version`, `id`, `seq`, `device`, `time`, `prev_hash`,
 /// `hash`).
 pub fn draft_event(kind: EventKind) -> Event {
-    Event {
-        schema_version: EVENT_SCHEMA_VERSION,
-        id: String::new(),
-        seq: 0,
-        device: String::new(),
-        time: String::new(),
-        kind,
-        agent: None,
-        session: None,
-        cwd: None,
-        repo: None,
-        tier: None,
-        tool: None,
-        action: None,
-        paths: Vec::new(),
-        classes: Vec::new(),
-        hosts: Vec::new(),
-        decision: None,
-        rule: None,
-        reason: None,
-        redactions: Vec::new(),
-        input: Value::Null,
-        detail: Value::Null,
-        prev_hash: String::new(),
-        hash: String::new(),
-    }
+    Event::draft(kind)
 }
 
 /// When [`Spool::append`] returns.
@@ -275,8 +244,7 @@ impl Writer {
         };
         event.schema_version = EVENT_SCHEMA_VERSION;
         event.device.clone_from(&self.device);
-        event.time =
-            OffsetDateTime::now_utc().format(TIME_FORMAT).map_err(|e| AuditError::Clock(e.to_string()))?;
+        event.time = EventTime::from_datetime(OffsetDateTime::now_utc());
         // Rotation is a size preference: if starting the next segment fails even after recovery
         // (misnamed segments), the event goes into the current one rather than nowhere.
         let mut may_rotate = true;
@@ -629,7 +597,7 @@ mod tests {
 
     #[test]
     fn time_format_is_rfc3339_utc_micros() {
-        let text = OffsetDateTime::UNIX_EPOCH.format(TIME_FORMAT).unwrap();
-        assert_eq!(text, "1970-01-01T00:00:00.000000Z");
+        let text = EventTime::from_datetime(OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(text.as_str(), "1970-01-01T00:00:00.000000Z");
     }
 }

@@ -14,7 +14,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::chain::{self, GENESIS_HASH};
-use crate::fslock::{FileLock, LockMode};
 use crate::read::{self, Checkpoint, LineEnd, Segment, SpoolReader, SpooledLine, MAX_LINE_BYTES};
 use crate::spool::{read_device_id, read_head, Head, SpoolLayout};
 use crate::AuditError;
@@ -135,9 +134,7 @@ fn take_snapshot(layout: &SpoolLayout) -> Result<Snapshot, AuditError> {
         Err(error) => return Err(AuditError::io(&layout.head_file, error)),
     };
     let _lock = match &head_file {
-        Some(file) => Some(
-            FileLock::acquire(file, LockMode::Shared).map_err(|e| AuditError::io(&layout.head_file, e))?,
-        ),
+        Some(file) => Some(crate::view::lock_for_reading(file, &layout.head_file)?),
         None => None,
     };
     let (head, head_damaged) = match &head_file {

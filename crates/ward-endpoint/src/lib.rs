@@ -4,3 +4,15 @@
 //! without spawning a process. Nothing here may pull an async runtime, a database driver or TLS
 //! into the hook's start-up path.
 #![forbid(unsafe_code)]
+
+pub mod floorcheck;
+pub mod gemini;
+pub mod hook;
+pub mod install;
+pub mod paths;
+pub mod policy_source;
+pub mod record;
+
+pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline};
+pub use paths::{PathInputs, PathsError, Resolution, WardPaths};
+pub use policy_source::{load_policy, load_policy_from, LoadedPolicy};

@@ -156,6 +156,21 @@ pub fn first_executable(candidates: &[PathBuf]) -> Option<PathBuf> {
     candidates.iter().find(|p| crate::context::is_executable(p)).cloned()
 }
 
+/// Whether an agent's config directory holds anything an agent wrote: a file (other than a
+/// file manager's `.DS_Store`, `Thumbs.db`, `desktop.ini`) within three levels. A bare
+/// `~/.codex` (created by hand, by a dotfiles script or by another tool that only reserved the
+/// name) is not an installed agent.
+pub fn has_content(dir: &Path) -> bool {
+    const NOISE: &[&str] = &[".DS_Store", "Thumbs.db", "desktop.ini"];
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(3)
+        .into_iter()
+        .take(10_000)
+        .filter_map(Result::ok)
+        .any(|e| !e.file_type().is_dir() && !NOISE.contains(&e.file_name().to_string_lossy().as_ref()))
+}
+
 /// The agent artifact of an installed client: identity is the binary if one was found, else
 /// the config directory. Callers add version and settings attributes.
 pub fn agent_artifact(
@@ -204,6 +219,18 @@ mod tests {
         std::fs::write(bin.join("codex"), "").unwrap();
         assert_eq!(npm_package_version(&bin.join("codex"), "@openai/codex").as_deref(), Some("0.130.1"));
         assert_eq!(npm_package_version(&bin.join("codex"), "@google/gemini-cli"), None);
+    }
+
+    #[test]
+    fn a_bare_config_dir_has_no_content() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join(".codex");
+        assert!(!has_content(&dir), "missing");
+        std::fs::create_dir_all(dir.join("skills/empty")).unwrap();
+        std::fs::write(dir.join(".DS_Store"), "").unwrap();
+        assert!(!has_content(&dir), "empty folders and file-manager noise");
+        std::fs::write(dir.join("skills/empty/SKILL.md"), "x").unwrap();
+        assert!(has_content(&dir));
     }
 
     #[test]

@@ -9,21 +9,26 @@
 pub mod clients;
 pub mod clis;
 pub mod context;
+pub mod cyclonedx;
 pub mod extensions;
+pub mod guide;
 pub mod hooks;
 pub mod install;
 pub mod inventory;
+pub mod locations;
 pub mod mcp;
 pub mod plugins;
 pub mod read;
 pub mod report;
 pub mod sanitize;
+pub mod sarif;
 pub mod scan;
 pub mod secrets;
 pub mod skills;
 
 pub use context::{Os, ScanContext};
 pub use inventory::Inventory;
+pub use locations::Locations;
 pub use scan::{scan, ScanOptions, ScanProgress};
 
 /// One client's discovery: look at the machine through `cx`, record into `inv`.

@@ -28,7 +28,12 @@ pub fn render_table(report: &ScanReport, width: Option<usize>) -> String {
         }
         let _ = writeln!(out, "\n{} ({})", heading(kind), rows.len());
         render_rows(&mut out, &rows, width);
+        if kind == ArtifactKind::Agent {
+            crate::guide::agent_hook_lines(&mut out, report, width);
+        }
     }
+    crate::guide::risk_lines(&mut out, report, width);
+    crate::guide::drift_lines(&mut out, report, width);
     if !report.findings.is_empty() {
         let _ = writeln!(out, "\nFINDINGS ({})", report.findings.len());
         for f in &report.findings {
@@ -41,6 +46,7 @@ pub fn render_table(report: &ScanReport, width: Option<usize>) -> String {
             let _ = writeln!(out, "{}", truncate(&line, width));
         }
     }
+    crate::guide::coverage_and_next(&mut out, report, width);
     let _ = writeln!(out, "\n{}", summary(report));
     out
 }
@@ -157,7 +163,7 @@ fn clip(s: &str, w: usize) -> String {
     t
 }
 
-fn truncate(s: &str, width: Option<usize>) -> String {
+pub(crate) fn truncate(s: &str, width: Option<usize>) -> String {
     match width {
         Some(w) => clip(s, w),
         None => s.to_owned(),
@@ -193,6 +199,8 @@ mod tests {
                 source: "~/.cursor/mcp.json".into(),
                 message: "cannot parse ~/.cursor/mcp.json: line 3, column 7: invalid JSON syntax".into(),
             }],
+            drift: None,
+            coverage: None,
         }
     }
 

@@ -181,6 +181,14 @@ impl Task<'_> {
 /// Scan the machine described by `opts`. Never fails: what cannot be read becomes a finding.
 pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(ScanProgress) + Sync)) -> ScanReport {
     let (projects, discovery_findings) = discover_projects(&opts.project_dirs, progress);
+    let coverage = ward_model::Coverage {
+        system_root: opts.system_root.display().to_string(),
+        project_dirs: opts.project_dirs.iter().map(|d| d.display().to_string()).collect(),
+        repositories: projects.len(),
+        max_depth: MAX_PROJECT_DEPTH,
+        skipped_dirs: SKIP_DIRS.iter().map(|d| (*d).to_owned()).collect(),
+        credential_env_vars: opts.credential_env.len(),
+    };
     let cx = ScanContext {
         home: opts.home.clone(),
         system_root: opts.system_root.clone(),
@@ -198,6 +206,8 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(ScanProgress) + Sync)) -> Sca
         device: device(&opts.home),
         artifacts: inv.artifacts,
         findings: inv.findings,
+        drift: None,
+        coverage: Some(coverage),
     }
 }
 

@@ -216,4 +216,32 @@ pub struct ScanReport {
     pub artifacts: Vec<Artifact>,
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// The artifacts compared with the policy's approved lists (docs/drift.md); absent when
+    /// the policy governs no artifact kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<crate::drift::DriftReport>,
+    /// What the scan looked into and what it left out, so a reader knows what "nothing found"
+    /// covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+}
+
+/// The reach of one scan: the home, the system root, the `--projects` directories and what the
+/// repository search does not enter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Coverage {
+    /// Prefix of managed files (`/` on a real machine).
+    pub system_root: String,
+    /// The `--projects` directories searched for repositories (empty: none, so no repository
+    /// was inventoried).
+    pub project_dirs: Vec<String>,
+    /// Repositories found and inventoried at project scope.
+    pub repositories: usize,
+    /// How deep below each `--projects` directory repositories are looked for.
+    pub max_depth: usize,
+    /// Directory names the repository search never enters (hidden directories too).
+    pub skipped_dirs: Vec<String>,
+    /// How many environment variables that move credential files (`KUBECONFIG`, …) were
+    /// followed; they are followed only when the home scanned is the scanning user's own.
+    pub credential_env_vars: usize,
 }

@@ -5,10 +5,16 @@
 
 pub mod artifact;
 pub mod decision;
+pub mod drift;
 pub mod event;
+pub mod event_time;
 pub mod toolcall;
 
-pub use artifact::{Artifact, ArtifactKind, Device, Finding, FindingKind, Risk, ScanReport, Scope, Severity};
+pub use artifact::{
+    Artifact, ArtifactKind, Coverage, Device, Finding, FindingKind, Risk, ScanReport, Scope, Severity,
+};
 pub use decision::{Decision, RuleMatch, Verdict};
+pub use drift::{DriftReport, DriftResult, DriftStatus};
 pub use event::{Event, EventKind, RedactionRecord};
+pub use event_time::{EventTime, EventTimeError};
 pub use toolcall::{Access, Action, McpTarget, PathTarget, ShellCommand, ToolCall};

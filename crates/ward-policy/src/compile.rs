@@ -23,6 +23,9 @@ use crate::policy::{
     access_bit, action_bit, caution, CommandCondition, PathCondition, Policy, RepoMapping, Rule, Tier,
 };
 
+#[path = "approved_compile.rs"]
+mod approved_compile;
+
 type Span = Range<usize>;
 type Value<'i> = Spanned<DeValue<'i>>;
 type Key<'i> = Spanned<Cow<'i, str>>;
@@ -34,6 +37,7 @@ const TOP_KEYS: &[&str] = &[
     "outside_repo_tier",
     "classes",
     "allowlists",
+    "approved",
     "tiers",
     "repos",
     "rules",
@@ -328,7 +332,9 @@ impl<'s> Compiler<'s> {
             Some((_, v)) => self.repos(v),
             None => Vec::new(),
         };
+        let approved = get(root, "approved").map(|(_, v)| self.approved(v)).unwrap_or_default();
         Some(Policy {
+            approved: Deferred::Ready(approved),
             origin: origin.to_owned(),
             tiers,
             default_tier: default_tier?,

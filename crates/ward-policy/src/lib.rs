@@ -10,11 +10,13 @@ pub mod cases;
 mod classes;
 mod compile;
 mod deferred;
+mod drift;
 mod error;
 mod floor;
 mod glob;
 mod pattern;
 mod policy;
+pub mod render;
 mod repo;
 
 pub use cache::{load_text_cached, CacheStatus, CACHE_KEY_FILE};

@@ -37,6 +37,8 @@ pub struct Policy {
     /// Every path class by name (built-in and admin-defined), for labelling audit events.
     /// Deferred: from the cache, a class is only decoded when a call has paths to label.
     pub(crate) classes: Vec<(String, Deferred<Arc<PathSet>>)>,
+    /// The `[approved]` lists (drift.rs); deferred, since no hook call reads them.
+    pub(crate) approved: Deferred<crate::drift::Approved>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

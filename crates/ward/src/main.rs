@@ -15,7 +15,9 @@
 mod cmd;
 mod deadline;
 mod env;
+mod out;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +48,14 @@ enum Command {
     /// Check the local audit spool (the hash-chained record of every decision).
     #[command(subcommand)]
     Audit(cmd::audit::Command),
+    /// Render each tier's floor as the agents' own files, or check which floor this machine
+    /// enforces.
+    #[command(subcommand)]
+    Floor(cmd::floor::Command),
+    /// Register Ward as the pre-tool-call hook of agents (user config, or --managed).
+    Install(cmd::install::Args),
+    /// Remove Ward's hook registration from agents (exactly what `ward install` added).
+    Uninstall(cmd::install::Args),
 }
 
 /// `ward hook` alone, for the hook's hot path: building the whole command tree costs more than
@@ -129,25 +139,86 @@ fn status(code: ExitCode) -> libc::c_int {
 
 fn ward_main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "hook") {
-        let args: Vec<_> = std::env::args_os().skip(2).collect();
-        let deadline_env = std::env::var_os(DEADLINE_ENV);
-        let (global, args) = match plain_hook_args(&args, deadline_env.as_deref()) {
-            Some(parsed) => parsed,
-            None => {
-                let hook = HookCli::parse_from(std::iter::once("ward hook".into()).chain(args));
-                (hook.global, hook.args)
-            }
-        };
-        return run_command(&global, |paths| cmd::hook::run(args, paths));
+        return hook_main();
     }
     let cli = Cli::parse();
+    if let Command::Hook(args) = cli.command {
+        // `ward --home DIR hook …`: global flags first. Still the hook's lenient path.
+        return cmd::hook::run(args, &cli.global, None);
+    }
     run_command(&cli.global, |paths| match cli.command {
         Command::Scan(args) => cmd::scan::run(args, paths),
         Command::Redact(args) => cmd::redact::run(args, paths),
-        Command::Hook(args) => cmd::hook::run(args, paths),
+        Command::Hook(_) => unreachable_hook(),
         Command::Policy(command) => cmd::policy::run(command, paths),
         Command::Audit(command) => cmd::audit::run(command, paths),
+        Command::Floor(command) => cmd::floor::run(command, paths),
+        Command::Install(args) => cmd::install::run(args, paths, true),
+        Command::Uninstall(args) => cmd::install::run(args, paths, false),
     })
+}
+
+/// `ward hook …` is run before paths are resolved (see [`hook_main`]), never from here.
+fn unreachable_hook() -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`ward hook` is handled before the command tree")
+}
+
+/// `ward hook …`: every path answers in the agent's form, bad arguments included (they are
+/// answered with the fail mode and recorded; clap's own help and version output still print).
+fn hook_main() -> ExitCode {
+    let args: Vec<_> = std::env::args_os().skip(2).collect();
+    let deadline_env = std::env::var_os(DEADLINE_ENV);
+    let (global, args, problem) = match plain_hook_args(&args, deadline_env.as_deref()) {
+        Some((global, args)) => (global, args, None),
+        None => {
+            match HookCli::try_parse_from(std::iter::once("ward hook".into()).chain(args.iter().cloned())) {
+                Ok(hook) => (hook.global, hook.args, None),
+                Err(e) if !e.use_stderr() => {
+                    // --help, --version: for a person, not an agent.
+                    let _ = e.print();
+                    return ExitCode::SUCCESS;
+                }
+                Err(e) => {
+                    let (global, args) = lenient_hook_args(&args);
+                    let message =
+                        e.kind().as_str().map_or_else(|| "invalid arguments".to_owned(), str::to_owned);
+                    let detail = e.to_string();
+                    let first = detail.lines().next().unwrap_or_default().trim_start_matches("error: ");
+                    (global, args, Some(format!("bad arguments to `ward hook` ({message}): {first}")))
+                }
+            }
+        }
+    };
+    cmd::hook::run(args, &global, problem)
+}
+
+/// What can be read from arguments clap refused: the first word that names an agent, and
+/// `--home`/`--policy` values, so the fail-mode answer has the agent's form and is recorded
+/// where the user's data lives.
+fn lenient_hook_args(args: &[std::ffi::OsString]) -> (env::GlobalArgs, cmd::hook::Args) {
+    let mut global = env::GlobalArgs { home: None, policy: None };
+    let mut agent = None;
+    let mut words = args.iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(word) = words.next() {
+        let (flag, inline) = match word.split_once('=') {
+            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
+            None => (word.clone(), None),
+        };
+        match flag.as_str() {
+            "--home" | "--policy" | "--agent" => {
+                let Some(value) = inline.or_else(|| words.next()) else { break };
+                match flag.as_str() {
+                    "--home" => global.home = Some(value.into()),
+                    "--policy" => global.policy = Some(value.into()),
+                    _ => agent = agent.or(ward_hook::Agent::from_name(&value).map(|_| value)),
+                }
+            }
+            _ if agent.is_none() && ward_hook::Agent::from_name(&word).is_some() => agent = Some(word),
+            _ => {}
+        }
+    }
+    let args = cmd::hook::Args { agent, agent_flag: None, deadline_ms: cmd::hook::DEFAULT_DEADLINE_MS };
+    (global, args)
 }
 
 const DEADLINE_ENV: &str = "WARD_HOOK_DEADLINE_MS";
@@ -214,20 +285,41 @@ fn run_command(
     global: &env::GlobalArgs,
     command: impl FnOnce(&env::WardPaths) -> anyhow::Result<ExitCode>,
 ) -> ExitCode {
-    let paths = match env::WardPaths::resolve(global) {
+    let paths = match env::resolve(global) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("ward: {e:#}");
+            // Not eprintln!: a closed stderr must not turn an error into a panic.
+            let _ = writeln!(std::io::stderr(), "ward: {}", error_message(&e));
             return ExitCode::from(2);
         }
     };
     match command(&paths) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ward: {e:#}");
+            // Not eprintln!: a closed stderr must not turn an error into a panic.
+            let _ = writeln!(std::io::stderr(), "ward: {}", error_message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes on one line, each said once: a library error that already quotes
+/// its cause in its own message (`cannot create /x: No such file`) is not followed by that
+/// cause again.
+fn error_message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || out.contains(text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(text);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -254,6 +346,17 @@ mod tests {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         let (global, args) = plain_hook_args(&args, deadline_env.map(OsStr::new))?;
         Some(format!("{global:?} {args:?}"))
+    }
+
+    #[test]
+    fn error_messages_say_each_thing_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let e = anyhow::Error::new(io)
+            .context("cannot create /x: No such file or directory")
+            .context("cannot load the key");
+        assert_eq!(error_message(&e), "cannot load the key: cannot create /x: No such file or directory");
+        let e = anyhow::anyhow!("disk full").context("cannot write the report");
+        assert_eq!(error_message(&e), "cannot write the report: disk full");
     }
 
     #[test]

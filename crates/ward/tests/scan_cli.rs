@@ -117,7 +117,14 @@ fn no_planted_value_in_any_output_of_any_fixture() {
     assert!(fixtures.iter().any(|f| f.ends_with("secrets")), "{fixtures:?}");
     for fixture in fixtures {
         let m = Machine::from_fixture(&fixture);
-        for args in [&["--format", "json"][..], &["--format", "table"], &[]] {
+        let formats = [
+            &["--format", "json"][..],
+            &["--format", "table"],
+            &["--format", "sarif"],
+            &["--format", "cyclonedx"],
+            &[],
+        ];
+        for args in formats {
             let out = m.ward(args);
             let stdout = String::from_utf8_lossy(&out.stdout);
             let stderr = String::from_utf8_lossy(&out.stderr);
@@ -233,16 +240,13 @@ fn bad_arguments_are_usage_errors() {
     let bad_output = m.ward(&["--output", "/nonexistent-dir/x/report.json"]);
     assert_eq!(bad_output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_output.stderr).contains("cannot write the report"));
-    // A missing --projects directory is a finding, not a failure.
+    // A missing --projects directory is a usage error (issue 13): a typo must not look like a
+    // clean scan of nothing.
     let out = m.ward(&["--format", "json", "--projects", "/nonexistent-projects-dir"]);
-    assert!(out.status.success());
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let messages: Vec<&str> =
-        doc["findings"].as_array().unwrap().iter().filter_map(|f| f["message"].as_str()).collect();
-    assert!(
-        messages.iter().any(|m| m.contains("/nonexistent-projects-dir: not a directory")),
-        "{messages:?}"
-    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim(), "ward: --projects /nonexistent-projects-dir: no such directory");
 }
 
 #[test]

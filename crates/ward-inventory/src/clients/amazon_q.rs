@@ -54,10 +54,13 @@ impl ClientScanner for AmazonQ {
         let (source, identity) = match (&binary, &ext) {
             (Some(b), _) => (cx.display(b), cx.display(b)),
             (None, Some((_, e))) => (extension_source(cx, e), EXTENSION_ID.to_owned()),
-            (None, None) => match app.clone().or_else(|| user_dir.is_dir().then(|| user_dir.clone())) {
-                Some(p) => (cx.display(&p), cx.display(&p)),
-                None => return,
-            },
+            (None, None) => {
+                match app.clone().or_else(|| crate::install::has_content(&user_dir).then(|| user_dir.clone()))
+                {
+                    Some(p) => (cx.display(&p), cx.display(&p)),
+                    None => return,
+                }
+            }
         };
         let mut art = agent_artifact(CLIENT, "Amazon Q Developer", &source, &identity);
         if let Some(b) = &binary {

@@ -9,18 +9,19 @@
 //! `~/.claude/skills`, `~/.claude/plugins/{cache,known_marketplaces.json}`; per project
 //! `.claude/settings.json`, `.claude/settings.local.json`, `.mcp.json`, `.claude/skills`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
-use crate::context::{Os, ScanContext};
+use crate::context::ScanContext;
 use crate::hooks::{scan_hooks_object, HookSource};
 use crate::install::{
     agent_artifact, binary_version, find_binary, first_executable, highest_version_in, mdm_profile_present,
     version_from_resolved_path,
 };
 use crate::inventory::Inventory;
+use crate::locations::Locations;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{cached_plugins, files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
 use crate::read::{parse_yaml, read_json, read_text};
@@ -46,23 +47,24 @@ impl ClientScanner for ClaudeCode {
     }
 
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
-        let config_dir = cx.home_path(".claude");
-        let state_file = cx.home_path(".claude.json");
+        let loc = Locations::of_scan(cx);
+        let config_dir = loc.claude_dir();
+        let state_file = loc.claude_state_file();
         let binary = find_binary(cx, "claude").or_else(|| {
             first_executable(&[cx.home_path(".local/bin/claude"), cx.home_path(".local/bin/claude.exe")])
         });
-        let installed = binary.is_some() || config_dir.is_dir() || state_file.is_file();
-        let managed_dir = managed_dir(cx);
+        let installed = binary.is_some() || crate::install::has_content(&config_dir) || state_file.is_file();
+        let managed_dir = loc.claude_managed_dir();
 
         // Settings, managed first.
         let mut managed = Vec::new();
-        managed.extend(read_settings(cx, inv, &managed_dir.join("managed-settings.json"), Scope::Managed));
+        managed.extend(read_settings(cx, inv, &loc.claude_managed_settings(), Scope::Managed));
         for dropin in files_with_suffix(&managed_dir.join("managed-settings.d"), &[".json"]) {
             managed.extend(read_settings(cx, inv, &dropin, Scope::Managed));
         }
         managed.extend(read_settings(cx, inv, &config_dir.join("remote-settings.json"), Scope::Managed));
         let user: Vec<Settings> =
-            read_settings(cx, inv, &config_dir.join("settings.json"), Scope::User).into_iter().collect();
+            read_settings(cx, inv, &loc.claude_user_settings(), Scope::User).into_iter().collect();
         for s in managed.iter().chain(&user) {
             scan_settings_hooks(cx, inv, s);
             scan_settings_marketplaces(inv, s);
@@ -85,9 +87,9 @@ impl ClientScanner for ClaudeCode {
 
         let mut project_risks = Vec::new();
         for root in &cx.projects {
-            let project: Vec<Settings> = [".claude/settings.json", ".claude/settings.local.json"]
+            let project: Vec<Settings> = Locations::claude_project_settings(root)
                 .iter()
-                .filter_map(|rel| read_settings(cx, inv, &root.join(rel), Scope::Project))
+                .filter_map(|path| read_settings(cx, inv, path, Scope::Project))
                 .collect();
             let hooks_start = inv.artifacts.len();
             for s in &project {
@@ -126,14 +128,6 @@ impl ClientScanner for ClaudeCode {
                 .extend(project_risks.into_iter().filter(|r| !(blocked && r.flag == "permissions-bypassed")));
             inv.push(agent);
         }
-    }
-}
-
-fn managed_dir(cx: &ScanContext) -> PathBuf {
-    match cx.os {
-        Os::MacOs => cx.system_path("/Library/Application Support/ClaudeCode"),
-        Os::Windows => cx.system_path("Program Files/ClaudeCode"),
-        Os::Linux => cx.system_path("/etc/claude-code"),
     }
 }
 

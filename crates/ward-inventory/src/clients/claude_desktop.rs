@@ -36,7 +36,7 @@ impl ClientScanner for ClaudeDesktop {
         let bundle = (cx.os == Os::MacOs).then(|| cx.system_path("/Applications/Claude.app"));
         let bundle = bundle.filter(|b| b.is_dir());
         let binary = find_binary(cx, "claude-desktop");
-        let installed = app_data.is_dir() || bundle.is_some() || binary.is_some();
+        let installed = crate::install::has_content(&app_data) || bundle.is_some() || binary.is_some();
         if !installed {
             return;
         }

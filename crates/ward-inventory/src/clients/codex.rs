@@ -20,6 +20,7 @@ use crate::context::{Os, ScanContext};
 use crate::hooks::{hook_artifact, scan_hooks_object, HookSource};
 use crate::install::{agent_artifact, app_bundle_version, binary_version, find_binary, mdm_profile_present};
 use crate::inventory::Inventory;
+use crate::locations::Locations;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{cached_plugins, files_with_suffix, scan_plugin_dir, PluginSpec};
 use crate::read::{read_json, read_toml};
@@ -45,26 +46,21 @@ impl ClientScanner for Codex {
     }
 
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
-        let codex_home = cx.home_path(".codex");
+        let loc = Locations::of_scan(cx);
+        let codex_home = loc.codex_home();
         let binary = find_binary(cx, "codex");
         // The desktop app on macOS shares ~/.codex with the CLI.
         let app =
             (cx.os == Os::MacOs).then(|| cx.system_path("/Applications/Codex.app")).filter(|a| a.is_dir());
-        let installed = binary.is_some() || app.is_some() || codex_home.is_dir();
-        let managed_dir = match cx.os {
-            Os::Windows => cx.system_path("ProgramData/OpenAI/Codex"),
-            Os::Linux | Os::MacOs => cx.system_path("/etc/codex"),
-        };
-        let managed_config_path = match cx.os {
-            Os::Windows => codex_home.join("managed_config.toml"),
-            Os::Linux | Os::MacOs => managed_dir.join("managed_config.toml"),
-        };
+        let installed = binary.is_some() || app.is_some() || crate::install::has_content(&codex_home);
+        let managed_dir = loc.codex_managed_dir();
+        let managed_config_path = loc.codex_managed_config();
 
-        let requirements = read_layer(cx, inv, &managed_dir.join("requirements.toml"), Scope::Managed);
+        let requirements = read_layer(cx, inv, &loc.codex_requirements(), Scope::Managed);
         // Lowest precedence first, so later layers override earlier ones when merging settings.
         let mut layers = Vec::new();
-        layers.extend(read_layer(cx, inv, &managed_dir.join("config.toml"), Scope::Managed));
-        layers.extend(read_layer(cx, inv, &codex_home.join("config.toml"), Scope::User));
+        layers.extend(read_layer(cx, inv, &loc.codex_system_config(), Scope::Managed));
+        layers.extend(read_layer(cx, inv, &loc.codex_user_config(), Scope::User));
         layers.extend(read_layer(cx, inv, &managed_config_path, Scope::Managed));
         // Profile v2 files are only active with `--profile <name>`: inventoried, not merged.
         let mut profile_files = Vec::new();
@@ -85,7 +81,7 @@ impl ClientScanner for Codex {
             scan_layer_contents(cx, inv, layer);
         }
         scan_hooks_file(cx, inv, &managed_dir.join("hooks.json"), Scope::Managed);
-        scan_hooks_file(cx, inv, &codex_home.join("hooks.json"), Scope::User);
+        scan_hooks_file(cx, inv, &loc.codex_user_hooks(), Scope::User);
 
         // Skills.
         scan_skill_root(cx, inv, CLIENT, Scope::Managed, &managed_dir.join("skills"));
@@ -104,7 +100,7 @@ impl ClientScanner for Codex {
         for root in &cx.projects {
             let start = inv.artifacts.len();
             let dot_codex = root.join(".codex");
-            let project_layer = read_layer(cx, inv, &dot_codex.join("config.toml"), Scope::Project);
+            let project_layer = read_layer(cx, inv, &Locations::codex_project_config(root), Scope::Project);
             if let Some(layer) = &project_layer {
                 scan_layer_contents(cx, inv, layer);
             }

@@ -50,7 +50,7 @@ impl ClientScanner for CopilotCli {
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
         let copilot_dir = cx.home_path(".copilot");
         let binary = find_binary(cx, "copilot");
-        let installed = binary.is_some() || copilot_dir.is_dir();
+        let installed = binary.is_some() || crate::install::has_content(&copilot_dir);
         let managed_path = managed_settings_path(cx);
 
         let managed = read_settings(cx, inv, &managed_path, Scope::Managed);

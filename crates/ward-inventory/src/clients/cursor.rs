@@ -9,12 +9,13 @@ use serde_json::Value;
 use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
 use super::probe::{
-    agent_artifact, files_with_suffix, managed_file, push_hooks, scan_hooks_json, scan_mcp_json,
-    scan_skill_roots, scrub_value, strings, version_from_versions_dir,
+    agent_artifact, files_with_suffix, push_hooks, scan_hooks_json, scan_mcp_json, scan_skill_roots,
+    scrub_value, strings, version_from_versions_dir,
 };
 use crate::context::{Os, ScanContext};
 use crate::extensions::{installed, scan_editor_extensions};
 use crate::inventory::Inventory;
+use crate::locations::Locations;
 use crate::read::read_json;
 use crate::sanitize::scrub_text;
 use crate::ClientScanner;
@@ -40,11 +41,11 @@ impl ClientScanner for Cursor {
         }
 
         // Hooks: enterprise, user, project (all of them run).
-        let enterprise = managed_file(cx, "/etc/cursor/hooks.json", "Cursor/hooks.json", "Cursor/hooks.json");
+        let enterprise = Locations::of_scan(cx).cursor_enterprise_hooks();
         scan_hooks_json(cx, inv, CLIENT, Scope::Managed, &enterprise);
-        scan_hooks_json(cx, inv, CLIENT, Scope::User, &cx.home_path(".cursor/hooks.json"));
+        scan_hooks_json(cx, inv, CLIENT, Scope::User, &Locations::of_scan(cx).cursor_user_hooks());
         for root in &cx.projects {
-            scan_hooks_json(cx, inv, CLIENT, Scope::Project, &root.join(".cursor/hooks.json"));
+            scan_hooks_json(cx, inv, CLIENT, Scope::Project, &Locations::cursor_project_hooks(root));
         }
 
         scan_skill_roots(
@@ -74,8 +75,8 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
         .clone()
         .or_else(|| cli_binary.clone())
         .or_else(|| app.clone())
-        .or_else(|| config_dir.is_dir().then(|| config_dir.clone()))
-        .or_else(|| user_data.is_dir().then(|| user_data.clone()));
+        .or_else(|| crate::install::has_content(&config_dir).then(|| config_dir.clone()))
+        .or_else(|| crate::install::has_content(&user_data).then(|| user_data.clone()));
     let Some(identity_path) = identity_path else { return };
     let shown = cx.display(&identity_path);
 

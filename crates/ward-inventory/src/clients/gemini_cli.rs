@@ -9,15 +9,16 @@
 //! `.agents/skills`, which Gemini shares with other agents, are reported for Gemini only when
 //! it is installed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use ward_model::{Artifact, ArtifactKind, Risk, Scope, Severity};
 
-use crate::context::{Os, ScanContext};
+use crate::context::ScanContext;
 use crate::hooks::{scan_hooks_object, HookSource};
 use crate::install::{agent_artifact, binary_version, find_binary};
 use crate::inventory::Inventory;
+use crate::locations::Locations;
 use crate::mcp::{server_artifact, McpSource};
 use crate::plugins::{files_with_suffix, scan_plugin_dir, sub_dirs, PluginSpec};
 use crate::read::{read_json, read_toml};
@@ -41,15 +42,16 @@ impl ClientScanner for GeminiCli {
     }
 
     fn scan(&self, cx: &ScanContext, inv: &mut Inventory) {
-        let gemini_dir = cx.home_path(".gemini");
+        let loc = Locations::of_scan(cx);
+        let gemini_dir = loc.gemini_dir();
         let binary = find_binary(cx, "gemini");
-        let installed = binary.is_some() || gemini_dir.is_dir();
-        let system_dir = system_dir(cx);
+        let installed = binary.is_some() || crate::install::has_content(&gemini_dir);
+        let system_dir = loc.gemini_system_dir();
 
         // Lowest precedence first: system defaults, user, (project), system settings.
         let defaults = read_settings(cx, inv, &system_dir.join("system-defaults.json"), Scope::Managed);
-        let user = read_settings(cx, inv, &gemini_dir.join("settings.json"), Scope::User);
-        let system = read_settings(cx, inv, &system_dir.join("settings.json"), Scope::Managed);
+        let user = read_settings(cx, inv, &loc.gemini_user_settings(), Scope::User);
+        let system = read_settings(cx, inv, &loc.gemini_system_settings(), Scope::Managed);
         let global: Vec<&Settings> = [&defaults, &user, &system].into_iter().flatten().collect();
         for s in &global {
             scan_settings_contents(cx, inv, s);
@@ -67,7 +69,8 @@ impl ClientScanner for GeminiCli {
         let mut project_risks = Vec::new();
         for root in &cx.projects {
             let dot_gemini = root.join(".gemini");
-            if let Some(s) = read_settings(cx, inv, &dot_gemini.join("settings.json"), Scope::Project) {
+            if let Some(s) = read_settings(cx, inv, &Locations::gemini_project_settings(root), Scope::Project)
+            {
                 let start = inv.artifacts.len();
                 scan_settings_contents(cx, inv, &s);
                 mark_project_hook_trust(inv, start, trusted_hooks.as_ref(), root);
@@ -109,14 +112,6 @@ impl ClientScanner for GeminiCli {
             agent.risk.extend(project_risks);
             inv.push(agent);
         }
-    }
-}
-
-fn system_dir(cx: &ScanContext) -> PathBuf {
-    match cx.os {
-        Os::MacOs => cx.system_path("/Library/Application Support/GeminiCli"),
-        Os::Windows => cx.system_path("ProgramData/gemini-cli"),
-        Os::Linux => cx.system_path("/etc/gemini-cli"),
     }
 }
 

@@ -64,7 +64,7 @@ impl ClientScanner for Kiro {
             .clone()
             .or_else(|| cli.clone())
             .or_else(|| app.clone())
-            .or_else(|| user_dir.is_dir().then(|| user_dir.clone()));
+            .or_else(|| crate::install::has_content(&user_dir).then(|| user_dir.clone()));
         let Some(proof) = proof else { return };
         let shown = cx.display(&proof);
         let mut art = agent_artifact(CLIENT, "Kiro", &shown, &shown);

@@ -60,8 +60,9 @@ impl ClientScanner for OpenCode {
         let config_dir = cx.home_path(".config/opencode");
         let binary = find_binary(cx, "opencode")
             .or_else(|| first_executable(&[cx.home_path(".opencode/bin/opencode")]));
-        let installed =
-            binary.is_some() || config_dir.is_dir() || cx.home_path(".local/share/opencode").is_dir();
+        let installed = binary.is_some()
+            || crate::install::has_content(&config_dir)
+            || crate::install::has_content(&cx.home_path(".local/share/opencode"));
         let managed_dir = match cx.os {
             Os::MacOs => cx.system_path("/Library/Application Support/opencode"),
             Os::Windows => cx.system_path("ProgramData/opencode"),

@@ -271,7 +271,9 @@ pub fn extension_or_cli_agent(
     let (source, identity) = match (&ext, &binary) {
         (Some((_, e)), _) => (extension_source(cx, e), extension_id.to_owned()),
         (None, Some(b)) => (cx.display(b), cx.display(b)),
-        (None, None) if config_dir.is_dir() => (cx.display(config_dir), cx.display(config_dir)),
+        (None, None) if crate::install::has_content(config_dir) => {
+            (cx.display(config_dir), cx.display(config_dir))
+        }
         _ => return None,
     };
     let mut art = agent_artifact(client, display_name, &source, &identity);

@@ -64,8 +64,8 @@ fn scan_agent(cx: &ScanContext, inv: &mut Inventory) {
     let proof = binary
         .clone()
         .or_else(|| app.clone())
-        .or_else(|| codeium_dir.is_dir().then(|| codeium_dir.clone()))
-        .or_else(|| user_data.is_dir().then(|| user_data.clone()));
+        .or_else(|| crate::install::has_content(&codeium_dir).then(|| codeium_dir.clone()))
+        .or_else(|| crate::install::has_content(&user_data).then(|| user_data.clone()));
     let Some(proof) = proof else { return };
     let shown = cx.display(&proof);
     let mut art = agent_artifact(CLIENT, "Windsurf Cascade", &shown, &shown);

@@ -67,7 +67,7 @@ fn scan_agent(
     let proof = binary
         .clone()
         .or_else(|| app.clone())
-        .or_else(|| config_dir.is_dir().then(|| config_dir.to_path_buf()));
+        .or_else(|| crate::install::has_content(config_dir).then(|| config_dir.to_path_buf()));
     let Some(proof) = proof else { return };
     let shown = cx.display(&proof);
     let mut art = agent_artifact(CLIENT, "Zed agent", &shown, &shown);

@@ -35,7 +35,7 @@ pub fn run(command: Command, paths: &WardPaths) -> anyhow::Result<ExitCode> {
                 VerifyFormat::Table => render_table(&report, &SpoolLayout::new(&paths.data_dir)),
                 VerifyFormat::Json => render_json(&report)?,
             };
-            print!("{output}");
+            crate::out::stdout(output)?;
             Ok(ExitCode::from(if report.is_intact() { 0 } else { 1 }))
         }
     }
@@ -124,6 +124,7 @@ mod tests {
             data_dir: data_dir.to_owned(),
             system_root: data_dir.to_owned(),
             policy_file: None,
+            policy_managed: false,
         }
     }
 

@@ -1,7 +1,9 @@
 //! One module per command: argument definitions and the wiring to the libraries.
 
 pub mod audit;
+pub mod floor;
 pub mod hook;
+pub mod install;
 pub mod policy;
 pub mod redact;
 pub mod scan;

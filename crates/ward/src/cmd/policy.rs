@@ -51,6 +51,14 @@ pub enum Command {
         #[arg(last = true, value_name = "COMMAND", required_unless_present = "payload")]
         command: Vec<String>,
     },
+    /// Print the policy in force as TOML, with where it came from: the policy file Ward found
+    /// (`--policy`, /etc/ward/policy.toml, $WARD_POLICY, ~/.config/ward/policy.toml), else the
+    /// built-in default. Redirect it to a file to start your own policy from it.
+    Show {
+        /// Print the built-in default policy, whatever policy is in force.
+        #[arg(long)]
+        builtin: bool,
+    },
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +81,7 @@ pub fn run(command: Command, paths: &WardPaths) -> Result<ExitCode> {
         Command::Explain { agent, cwd, payload, format, command } => {
             explain(paths, &agent, cwd, payload.as_deref(), format, &command)
         }
+        Command::Show { builtin } => show(paths, builtin),
     }
 }
 
@@ -84,11 +93,25 @@ fn explain(
     format: ExplainFormat,
     command: &[String],
 ) -> Result<ExitCode> {
-    let policy = match load(paths.policy_file.as_deref())? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
+    // Exactly the hook's loading path: the same cache rules, the same stand-in when the policy
+    // in force cannot be used.
+    let loaded = ward_endpoint::load_policy(paths);
+    if let Some(problem) = &loaded.problem {
+        match &loaded.invalid {
+            Some(e) => eprintln!("{e}"),
+            None => eprintln!("ward: {problem}"),
+        }
+        eprintln!("ward: the hook decides by the built-in policy until this is fixed; explaining that");
+    }
+    let policy = loaded.policy;
+    let Some(named) = ward_hook::Agent::from_name(agent) else {
+        let known: Vec<&str> = ward_hook::Agent::ALL.iter().map(|a| a.name()).collect();
+        bail!("unknown agent `{agent}` (--agent): expected one of {}", known.join(", "));
     };
+    let agent = named.name();
     let cwd = match cwd {
+        // A directory that does not exist would silently get the outside-repository tier.
+        Some(c) if !c.is_dir() => bail!("--cwd {}: no such directory", c.display()),
         Some(c) => c,
         None => std::env::current_dir().context("cannot tell the current directory; pass --cwd")?,
     };
@@ -102,8 +125,7 @@ fn explain(
             } else {
                 std::fs::read(file).with_context(|| format!("reading {}", file.display()))?
             };
-            let named = ward_hook::Agent::from_name(agent);
-            let (_, mut call) = ward_hook::parse_payload(named, &bytes)
+            let (_, mut call) = ward_hook::parse_payload(Some(named), &bytes)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             if call.cwd.as_deref().is_none_or(str::is_empty) {
                 call.cwd = Some(cwd);
@@ -123,10 +145,12 @@ fn explain(
     let decided = policy.decide(&call, &paths.home);
     match format {
         ExplainFormat::Text => {
+            let mut text = String::new();
             if let Some(c) = &call.command {
-                println!("command:  {c}");
+                let _ = writeln!(text, "command:  {c}");
             }
-            print!("{}", decided.explain(&policy));
+            text.push_str(&decided.explain(&policy));
+            crate::out::stdout(text)?;
         }
         ExplainFormat::Json => {
             let out = serde_json::json!({
@@ -141,10 +165,10 @@ fn explain(
                 "verdict": decided.verdict,
                 "classes": decided.classes,
             });
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if loaded.problem.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// The policy at `file`, else the built-in one. `Ok(Err(code))`: the policy is invalid and its
@@ -161,7 +185,76 @@ fn load(file: Option<&Path>) -> Result<std::result::Result<Policy, ExitCode>> {
             eprintln!("{}: {n} error{}", path.display(), if n == 1 { "" } else { "s" });
             Ok(Err(ExitCode::from(1)))
         }
-        Err(e @ LoadError::Io { .. }) => Err(e).context("cannot read the policy"),
+        // The I/O error is part of the message once, not repeated as its cause.
+        Err(LoadError::Io { path, source }) => bail!("cannot read the policy {path}: {source}"),
+    }
+}
+
+/// `ward policy show`: the policy text in force, preceded by comments saying which file it is,
+/// why that one, and how to start from it. Exit 1 (text still printed) when it does not compile.
+fn show(paths: &WardPaths, builtin: bool) -> Result<ExitCode> {
+    let managed = paths.system_root.join("etc/ward/policy.toml");
+    let user = paths.home.join(".config/ward/policy.toml");
+    let env = std::env::var_os("WARD_POLICY").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let file = if builtin { None } else { paths.policy_file.as_deref() };
+    let (origin, why, text) = match file {
+        None => (
+            ward_policy::BUILTIN_ORIGIN.to_owned(),
+            if builtin {
+                "--builtin".to_owned()
+            } else {
+                "no policy file found, so the built-in default is in force".to_owned()
+            },
+            ward_policy::BUILTIN_POLICY.to_owned(),
+        ),
+        Some(p) => {
+            let why = if p == managed {
+                "the managed policy (it outranks $WARD_POLICY and the user policy)".to_owned()
+            } else if env.as_deref() == Some(p) {
+                "$WARD_POLICY".to_owned()
+            } else if p == user {
+                "the user policy".to_owned()
+            } else {
+                "--policy".to_owned()
+            };
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("cannot read the policy {}: {e}", p.display()))?;
+            (p.display().to_string(), why, text)
+        }
+    };
+    let state = |p: &Path| if p.is_file() { "present" } else { "absent" };
+    let mut out = String::new();
+    let _ = writeln!(out, "# Ward policy in force: {origin}");
+    let _ = writeln!(out, "# Chosen because: {why}.");
+    let _ = writeln!(
+        out,
+        "# Looked for, first found wins: --policy; {} ({}); $WARD_POLICY ({}); {} ({}); else the built-in default.",
+        managed.display(),
+        state(&managed),
+        env.as_deref().map_or("unset".to_owned(), |p| format!("{}, {}", p.display(), state(p))),
+        user.display(),
+        state(&user)
+    );
+    let _ = writeln!(
+        out,
+        "# To start your own: `ward policy show > policy.toml`, edit it, `ward policy check policy.toml`, then\n\
+         # install it as {} (all users; needs root) or {} (you). Format: docs/policy.md, docs/drift.md.",
+        managed.display(),
+        user.display()
+    );
+    out.push('\n');
+    out.push_str(&text);
+    if !text.ends_with('\n') {
+        out.push('\n');
+    }
+    crate::out::stdout(out)?;
+    match ward_policy::Policy::from_toml_str(&text, &origin) {
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("{origin}: does not compile; `ward policy check` lists the errors");
+            Ok(ExitCode::from(1))
+        }
     }
 }
 
@@ -172,15 +265,15 @@ fn check(file: Option<&Path>) -> Result<ExitCode> {
     };
     let tiers = policy.tier_names();
     let plural = |n: usize| if n == 1 { "" } else { "s" };
-    println!(
-        "ok: {} tier{}, {} rule{} ({}; tiers from least to most cautious: {})",
+    crate::out::stdout(format!(
+        "ok: {} tier{}, {} rule{} ({}; tiers from least to most cautious: {})\n",
         tiers.len(),
         plural(tiers.len()),
         policy.rule_count(),
         plural(policy.rule_count()),
         policy.origin(),
         tiers.join(", "),
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -199,14 +292,14 @@ fn test(policy_file: Option<&Path>, cases_file: &Path, home: &Path, verbose: boo
         }
     };
     let results = run_cases(&policy, &cases, home, build_call);
-    print!("{}", render_results(&results, verbose));
     let failed = results.iter().filter(|r| !r.passed).count();
-    println!(
-        "{} passed, {failed} failed ({} against {})",
+    crate::out::stdout(render_results(&results, verbose))?;
+    crate::out::stdout(format!(
+        "{} passed, {failed} failed ({} against {})\n",
         results.len() - failed,
         cases_file.display(),
         policy.origin()
-    );
+    ))?;
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 

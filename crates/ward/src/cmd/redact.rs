@@ -53,10 +53,11 @@ enum FormatArg {
 
 pub fn run(args: Args, paths: &WardPaths) -> Result<ExitCode> {
     if args.list_rules {
-        let mut out = io::stdout().lock();
+        let mut text = String::new();
         for rule in ward_redact::rules() {
-            writeln!(out, "{}\t{}", rule.id, rule.description)?;
+            text.push_str(&format!("{}\t{}\n", rule.id, rule.description));
         }
+        crate::out::stdout(text)?;
         return Ok(ExitCode::SUCCESS);
     }
     let key = FingerprintKey::load_or_create(&paths.data_dir).context("cannot load the fingerprint key")?;
@@ -67,7 +68,7 @@ pub fn run(args: Args, paths: &WardPaths) -> Result<ExitCode> {
         if value.is_empty() {
             bail!("--fingerprint: the value is empty");
         }
-        println!("{}", redactor.fingerprint(value.as_bytes()));
+        crate::out::stdout(format!("{}\n", redactor.fingerprint(value.as_bytes())))?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -79,9 +80,7 @@ pub fn run(args: Args, paths: &WardPaths) -> Result<ExitCode> {
     };
     // On error nothing is written to stdout: the unredacted input must never be echoed.
     let redaction = redactor.redact_bytes(&input, format).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut stdout = io::stdout().lock();
-    stdout.write_all(&redaction.output).context("cannot write to standard output")?;
-    stdout.flush().context("cannot write to standard output")?;
+    crate::out::stdout(&redaction.output)?;
 
     if args.findings || args.report.is_some() {
         let mut lines = Vec::new();

@@ -2,7 +2,7 @@
 //! (docs/scan-schema.md). The work is `ward_inventory::scan`; this file wires flags, progress
 //! and output.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -32,8 +32,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub projects: Vec<PathBuf>,
 
-    /// Output format. `table` (the default, also when piped) groups artifacts by kind;
-    /// `json` is the versioned document described in docs/scan-schema.md.
+    /// Output format. `table` (the default, also when piped) groups artifacts by kind and
+    /// explains risk flags, drift and what to do next; `json` is the versioned document of
+    /// docs/scan-schema.md; `sarif` is a SARIF 2.1.0 log of risk flags, drift and scan findings;
+    /// `cyclonedx` is a CycloneDX 1.6 AI bill of materials (secrets as metadata, never values).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
@@ -51,6 +53,8 @@ pub struct Args {
 pub enum Format {
     Table,
     Json,
+    Sarif,
+    Cyclonedx,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +75,12 @@ impl FailOn {
 }
 
 pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
+    // A mistyped --projects would otherwise scan nothing there and look like a clean result.
+    for dir in &args.projects {
+        if !dir.is_dir() {
+            anyhow::bail!("--projects {}: no such directory", dir.display());
+        }
+    }
     let path_dirs = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
     // Variables like KUBECONFIG describe this process's user, so they apply only when the home
     // scanned is that user's own.
@@ -99,7 +109,7 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
         bar.set_message("scanning");
         bar
     });
-    let report = scan(&opts, &|p| {
+    let mut report = scan(&opts, &|p| {
         if let Some(bar) = &spinner {
             bar.set_message(match p {
                 ScanProgress::Discovering { dirs_visited, repos_found } => {
@@ -112,10 +122,23 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     if let Some(bar) = spinner {
         bar.finish_and_clear();
     }
+    compare_with_policy(&mut report, paths.policy_file.as_deref());
 
     let text = match args.format {
         Format::Json => {
             let mut s = render_json(&report).context("cannot serialize the report")?;
+            s.push('\n');
+            s
+        }
+        Format::Sarif => {
+            let mut s =
+                ward_inventory::sarif::render_sarif(&report).context("cannot serialize the report")?;
+            s.push('\n');
+            s
+        }
+        Format::Cyclonedx => {
+            let mut s = ward_inventory::cyclonedx::render_cyclonedx(&report)
+                .context("cannot serialize the report")?;
             s.push('\n');
             s
         }
@@ -131,19 +154,42 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     match &args.output {
         Some(file) => std::fs::write(file, text.as_bytes())
             .with_context(|| format!("cannot write the report to {}", file.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`ward scan | head`) is not an error worth a message.
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
-                other => other.context("cannot write the report to standard output")?,
-            }
-        }
+        None => crate::out::stdout(text)?,
     }
     Ok(match args.fail_on {
         Some(level) if has_risk_at_or_above(&report, level.threshold()) => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
+}
+
+/// Drift: the report's artifacts against the `[approved]` lists of the policy in force. A policy
+/// that cannot be read or does not compile costs the drift section, not the inventory: it
+/// becomes a finding that says how to see the errors.
+fn compare_with_policy(report: &mut ScanReport, policy_file: Option<&std::path::Path>) {
+    let loaded = match policy_file {
+        None => Ok(ward_policy::Policy::builtin().clone()),
+        Some(path) => ward_policy::Policy::load(path),
+    };
+    match loaded {
+        Ok(policy) => report.drift = policy.drift(&report.artifacts),
+        Err(e) => {
+            let origin = policy_file.map(|p| p.display().to_string()).unwrap_or_default();
+            let why = match &e {
+                ward_policy::LoadError::Invalid(p) => format!(
+                    "{} error{}; `ward policy check {origin}` lists them",
+                    p.diagnostics.len(),
+                    if p.diagnostics.len() == 1 { "" } else { "s" }
+                ),
+                ward_policy::LoadError::Io { source, .. } => source.to_string(),
+            };
+            report.findings.push(ward_model::Finding {
+                kind: ward_model::FindingKind::Notice,
+                client: "ward".to_owned(),
+                source: origin.clone(),
+                message: format!("drift not checked: the policy {origin} cannot be used ({why})"),
+            });
+        }
+    }
 }
 
 fn has_risk_at_or_above(report: &ScanReport, threshold: Severity) -> bool {

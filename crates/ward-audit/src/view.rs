@@ -1,0 +1,88 @@
+//! A reader's consistent view of the spool, taken without ever waiting long on a writer.
+//!
+//! Appends hold the spool lock for a few system calls, so a reader that takes the shared lock
+//! normally waits microseconds. A writer *stuck* while holding it (stopped, hung on a dead disk)
+//! must not hang `ward audit verify` or the query indexer: readers wait at most
+//! [`READER_LOCK_WAIT`] and then fail with [`AuditError::LockBusy`], which says why.
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::fslock::{FileLock, LockMode};
+use crate::read::{self, Segment, SpoolReader};
+use crate::spool::SpoolLayout;
+use crate::AuditError;
+
+/// How long a reader waits for the spool lock before giving up with a reason.
+pub const READER_LOCK_WAIT: Duration = Duration::from_secs(3);
+
+/// Takes the shared lock on the head file within [`READER_LOCK_WAIT`].
+pub(crate) fn lock_for_reading<'file>(file: &'file File, path: &Path) -> Result<FileLock<'file>, AuditError> {
+    match FileLock::acquire_within(file, LockMode::Shared, READER_LOCK_WAIT) {
+        Ok(Some(lock)) => Ok(lock),
+        Ok(None) => Err(AuditError::LockBusy {
+            path: path.to_owned(),
+            waited_ms: READER_LOCK_WAIT.as_millis() as u64,
+        }),
+        Err(error) => Err(AuditError::io(path, error)),
+    }
+}
+
+/// The segments and their lengths at one instant: every complete line within these lengths was
+/// fully written, and nothing an append adds later is seen.
+#[derive(Debug, Clone)]
+pub struct SpoolView {
+    pub segments: Vec<(Segment, u64)>,
+}
+
+impl SpoolView {
+    /// Notes each segment's length under the shared lock (held only for that).
+    pub fn take(data_dir: &Path) -> Result<SpoolView, AuditError> {
+        let layout = SpoolLayout::new(data_dir);
+        let head_file = match File::open(&layout.head_file) {
+            Ok(file) => Some(file),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => return Err(AuditError::io(&layout.head_file, error)),
+        };
+        let _lock = match &head_file {
+            Some(file) => Some(lock_for_reading(file, &layout.head_file)?),
+            None => None,
+        };
+        let mut segments = Vec::new();
+        for segment in read::list_segments(&layout.spool_dir)? {
+            let length = match std::fs::metadata(&segment.path) {
+                Ok(metadata) => metadata.len(),
+                // Removed by an acknowledgement between listing and here.
+                Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(AuditError::io(&segment.path, error)),
+            };
+            segments.push((segment, length));
+        }
+        Ok(SpoolView { segments })
+    }
+
+    /// Reads the view from the segment holding `(segment, offset)` on; earlier segments are
+    /// skipped. The caller resumes at `offset` within that segment (see [`SpoolReader::starting_at`]).
+    pub fn reader(&self) -> SpoolReader {
+        SpoolReader::new(self.segments.iter().map(|(s, len)| (s.clone(), Some(*len))).collect())
+    }
+
+    /// Reads from byte `offset` of the segment whose first seq is `segment` (a position an
+    /// earlier read ended at) onwards. If that segment is gone (shipped and removed), reading
+    /// starts at the first remaining segment after it.
+    pub fn reader_from(&self, segment: u64, offset: u64) -> SpoolReader {
+        let rest: Vec<(Segment, Option<u64>)> = self
+            .segments
+            .iter()
+            .filter(|(s, _)| s.first_seq >= segment)
+            .map(|(s, len)| (s.clone(), Some(*len)))
+            .collect();
+        let skip = match rest.first() {
+            Some((first, _)) if first.first_seq == segment => offset,
+            _ => 0,
+        };
+        SpoolReader::new(rest).skip_bytes_of_first(skip)
+    }
+}

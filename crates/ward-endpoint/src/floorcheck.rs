@@ -1,0 +1,1 @@
+//! `ward floor check` (placeholder removed below).

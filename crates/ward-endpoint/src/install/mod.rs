@@ -1,0 +1,840 @@
+//! `ward install` / `ward uninstall`: register Ward as an agent's pre-tool-call hook, in the
+//! user's config or (with `--managed`) in the admin-managed location, and remove exactly that
+//! registration again.
+//!
+//! Every edit keeps the rest of the file byte-identical where the format allows (TOML through
+//! `toml_edit`, JSON through [`jsonedit`]'s span splicing), is idempotent, backs the file up
+//! under Ward's data directory before changing it and writes atomically (temp file + rename,
+//! through symlinks to the real file). For Codex's user hooks file the hook-trust state that
+//! Codex requires before it runs a user hook is written too (see [`codex_trust_hash`]).
+
+pub mod jsonedit;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use ward_inventory::Locations;
+use ward_policy::render::shell_quote;
+
+/// An agent Ward can register itself with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Agent {
+    Codex,
+    ClaudeCode,
+    Cursor,
+    GeminiCli,
+}
+
+impl Agent {
+    pub const ALL: &'static [Agent] = &[Agent::Codex, Agent::ClaudeCode, Agent::Cursor, Agent::GeminiCli];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Agent::Codex => "codex",
+            Agent::ClaudeCode => "claude-code",
+            Agent::Cursor => "cursor",
+            Agent::GeminiCli => "gemini-cli",
+        }
+    }
+
+    /// Agent names as users type them (`claude` and `gemini` too).
+    pub fn from_name(name: &str) -> Option<Agent> {
+        match name {
+            "codex" => Some(Agent::Codex),
+            "claude-code" | "claude" => Some(Agent::ClaudeCode),
+            "cursor" => Some(Agent::Cursor),
+            "gemini-cli" | "gemini" => Some(Agent::GeminiCli),
+            _ => None,
+        }
+    }
+}
+
+/// How and where to install.
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    pub locations: Locations,
+    /// The admin-managed location instead of the user's config.
+    pub managed: bool,
+    /// Absolute path of the `ward` binary the agent will run.
+    pub ward_binary: String,
+    /// Ward's hook deadline in milliseconds; the registered timeout exceeds it.
+    pub deadline_ms: u64,
+    /// Where backups of changed files go (`<data dir>/backups`).
+    pub backup_dir: PathBuf,
+}
+
+impl InstallOptions {
+    pub fn hook_command(&self, agent: Agent) -> String {
+        hook_command(&self.ward_binary, agent)
+    }
+
+    pub fn timeout_secs(&self) -> u64 {
+        hook_timeout_secs(self.deadline_ms)
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    pub agent: &'static str,
+    pub file: PathBuf,
+    pub outcome: Outcome,
+    /// Where the previous content was saved, when the file changed.
+    pub backup: Option<PathBuf>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Installed,
+    Updated,
+    Unchanged,
+    Removed,
+    NotPresent,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}; fix or move the file, then run again (nothing was changed)")]
+    Malformed { path: PathBuf, message: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InstallError + '_ {
+    move |source| InstallError::Io { path: path.to_path_buf(), source }
+}
+
+/// `<ward> hook <agent>` with the binary quoted for a shell where needed.
+pub fn hook_command(ward_binary: &str, agent: Agent) -> String {
+    format!("{} hook {}", shell_quote(ward_binary), agent.name())
+}
+
+/// The timeout to register: Ward's deadline rounded up to whole seconds, plus five seconds for
+/// process start and the spool write, and never under ten. An agent whose hook times out runs
+/// the tool (fail-open), so Ward must always answer first.
+pub fn hook_timeout_secs(deadline_ms: u64) -> u64 {
+    (deadline_ms.div_ceil(1000) + 5).max(10)
+}
+
+/// Whether a hook command runs Ward's hook: its program is named `ward` (any directory, quoted
+/// or not) and its first argument is `hook`.
+pub fn is_ward_hook_command(command: &str) -> bool {
+    let words = shell_words(command);
+    let Some(program) = words.first() else { return false };
+    let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    matches!(name, "ward" | "ward.exe") && words.get(1).map(String::as_str) == Some("hook")
+}
+
+/// The first few words of a POSIX shell command (quotes removed; enough to tell a program).
+fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    cur.push(q);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(q) = chars.next() {
+                    match q {
+                        '"' => break,
+                        '\\' => cur.extend(chars.next()),
+                        q => cur.push(q),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                cur.extend(chars.next());
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                    if words.len() == 3 {
+                        return words;
+                    }
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
+/// The trust hash Codex computes for one command hook (codex-rs `command_hook_hash`): SHA-256
+/// of the compact, key-sorted JSON of `{event_name, matcher?, hooks: [handler]}` where the
+/// handler is `{type: "command", command, timeout, async}` (timeout filled in, absent fields
+/// dropped), as `sha256:<hex>`.
+pub fn codex_trust_hash(event_name: &str, matcher: Option<&str>, command: &str, timeout_secs: u64) -> String {
+    // serde_json's map is sorted by key, and `to_string` is compact: Codex's canonical form.
+    let mut identity = json!({
+        "event_name": event_name,
+        "hooks": [{"async": false, "command": command, "timeout": timeout_secs.max(1), "type": "command"}],
+    });
+    if let Some(m) = matcher {
+        identity["matcher"] = json!(m);
+    }
+    let digest = Sha256::digest(identity.to_string().as_bytes());
+    format!("sha256:{}", hex::encode(digest))
+}
+
+/// Register Ward as `agent`'s hook.
+pub fn install(agent: Agent, opts: &InstallOptions) -> Result<Vec<Change>, InstallError> {
+    let mut session = Session::new(opts);
+    match (agent, opts.managed) {
+        (Agent::Codex, false) => codex_user(&mut session, true)?,
+        (Agent::Codex, true) => codex_managed(&mut session, true)?,
+        (agent, managed) => json_agent(&mut session, agent, managed, true)?,
+    }
+    Ok(session.changes)
+}
+
+/// Remove Ward's registration from `agent`'s config (the same location `install` writes).
+pub fn uninstall(agent: Agent, opts: &InstallOptions) -> Result<Vec<Change>, InstallError> {
+    let mut session = Session::new(opts);
+    match (agent, opts.managed) {
+        (Agent::Codex, false) => codex_user(&mut session, false)?,
+        (Agent::Codex, true) => codex_managed(&mut session, false)?,
+        (agent, managed) => json_agent(&mut session, agent, managed, false)?,
+    }
+    Ok(session.changes)
+}
+
+struct Session<'a> {
+    opts: &'a InstallOptions,
+    changes: Vec<Change>,
+    stamp: String,
+}
+
+impl<'a> Session<'a> {
+    fn new(opts: &'a InstallOptions) -> Session<'a> {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        Session { opts, changes: Vec::new(), stamp: format!("{secs}-{}", std::process::id()) }
+    }
+
+    /// Write `text` to `path` unless it already holds it; back up the previous content.
+    /// `None` text deletes the file.
+    fn commit(
+        &mut self,
+        agent: Agent,
+        path: &Path,
+        before: Option<&str>,
+        after: Option<&str>,
+        outcome: Outcome,
+        detail: String,
+    ) -> Result<(), InstallError> {
+        if before == after {
+            let outcome = if outcome == Outcome::Removed { Outcome::NotPresent } else { Outcome::Unchanged };
+            self.changes.push(Change {
+                agent: agent.name(),
+                file: path.to_path_buf(),
+                outcome,
+                backup: None,
+                detail,
+            });
+            return Ok(());
+        }
+        let target = real_path(path);
+        let backup = match before {
+            Some(old) => Some(self.backup(&target, old)?),
+            None => None,
+        };
+        match after {
+            Some(text) => write_atomic(&target, text)?,
+            None => std::fs::remove_file(&target).map_err(io(&target))?,
+        }
+        self.changes.push(Change { agent: agent.name(), file: path.to_path_buf(), outcome, backup, detail });
+        Ok(())
+    }
+
+    fn backup(&self, target: &Path, old: &str) -> Result<PathBuf, InstallError> {
+        let rel = target.to_string_lossy().trim_start_matches(['/', '\\']).replace(':', "");
+        let dest = self.opts.backup_dir.join(&self.stamp).join(rel);
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        std::fs::write(&dest, old).map_err(io(&dest))?;
+        Ok(dest)
+    }
+}
+
+/// Follow a symlinked config file to the file it names, so a dotfiles link stays a link.
+fn real_path(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<(), InstallError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.ward-{}", std::process::id()));
+    std::fs::write(&tmp, text).map_err(io(&tmp))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        InstallError::Io { path: path.to_path_buf(), source: e }
+    })
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>, InstallError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(InstallError::Io { path: path.to_path_buf(), source: e }),
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// JSON hook files (Claude Code, Gemini CLI, Cursor, Codex's user hooks.json).
+
+/// Where an agent's hook list lives in its JSON file and what Ward's entry looks like.
+struct JsonHookSpec {
+    file: PathBuf,
+    /// The event key under `hooks`.
+    event: &'static str,
+    /// Ward's entry in the event's list.
+    entry: Value,
+    /// Entries are matcher groups (`{matcher, hooks: [handler]}`), not flat handlers (Cursor).
+    grouped: bool,
+    /// Top-level members a new file gets (Cursor's `"version": 1`).
+    skeleton: Vec<(&'static str, Value)>,
+}
+
+fn json_spec(agent: Agent, opts: &InstallOptions, managed: bool) -> JsonHookSpec {
+    let loc = &opts.locations;
+    let command = opts.hook_command(agent);
+    let timeout = opts.timeout_secs();
+    match agent {
+        Agent::ClaudeCode => JsonHookSpec {
+            file: if managed { loc.claude_managed_settings() } else { loc.claude_user_settings() },
+            event: "PreToolUse",
+            entry: json!({"matcher": "*", "hooks": [{"type": "command", "command": command, "timeout": timeout}]}),
+            grouped: true,
+            skeleton: Vec::new(),
+        },
+        Agent::GeminiCli => JsonHookSpec {
+            file: if managed { loc.gemini_system_settings() } else { loc.gemini_user_settings() },
+            event: "BeforeTool",
+            // Gemini CLI takes hook timeouts in milliseconds.
+            entry: json!({"matcher": ".*", "hooks": [{"type": "command", "name": "ward", "command": command, "timeout": timeout * 1000}]}),
+            grouped: true,
+            skeleton: Vec::new(),
+        },
+        Agent::Cursor => JsonHookSpec {
+            file: if managed { loc.cursor_enterprise_hooks() } else { loc.cursor_user_hooks() },
+            event: "preToolUse",
+            entry: json!({"command": command, "timeout": timeout}),
+            grouped: false,
+            skeleton: vec![("version", json!(1))],
+        },
+        Agent::Codex => JsonHookSpec {
+            file: loc.codex_user_hooks(),
+            event: "PreToolUse",
+            // No matcher: every tool; the trust hash below is computed for exactly this entry.
+            entry: json!({"hooks": [{"type": "command", "command": command, "timeout": timeout}]}),
+            grouped: true,
+            skeleton: Vec::new(),
+        },
+    }
+}
+
+/// Indexes of the entries of `list` that hold a Ward hook, and whether each holds only Ward.
+fn ward_entries(list: &Value, grouped: bool) -> Vec<(usize, bool)> {
+    let Some(items) = list.as_array() else { return Vec::new() };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            if grouped {
+                let handlers = item.get("hooks")?.as_array()?;
+                let ward = handlers
+                    .iter()
+                    .filter(|h| h.get("command").and_then(Value::as_str).is_some_and(is_ward_hook_command))
+                    .count();
+                (ward > 0).then_some((i, ward == handlers.len()))
+            } else {
+                item.get("command")
+                    .and_then(Value::as_str)
+                    .is_some_and(is_ward_hook_command)
+                    .then_some((i, true))
+            }
+        })
+        .collect()
+}
+
+/// Install or remove Ward's entry in one JSON hook file. Returns the index of Ward's entry in
+/// the event's list after an install.
+fn edit_json_hooks(
+    session: &mut Session<'_>,
+    agent: Agent,
+    spec: &JsonHookSpec,
+    install: bool,
+) -> Result<Option<usize>, InstallError> {
+    let before = read_optional(&spec.file)?;
+    let malformed = |message: String| InstallError::Malformed { path: spec.file.clone(), message };
+    let mut ed =
+        jsonedit::Editor::new(before.as_deref().unwrap_or("")).map_err(|e| malformed(e.to_string()))?;
+    let root = ed.root();
+    if !matches!(root.kind, jsonedit::Kind::Object(_)) {
+        return Err(malformed("the file is not a JSON object".into()));
+    }
+    let hooks_node = ed.get(&["hooks"]);
+    if let Some(h) = &hooks_node {
+        if !matches!(h.kind, jsonedit::Kind::Object(_)) {
+            return Err(malformed("`hooks` is not an object".into()));
+        }
+    }
+    let list_node = ed.get(&["hooks", spec.event]);
+    if let Some(l) = &list_node {
+        if !matches!(l.kind, jsonedit::Kind::Array(_)) {
+            return Err(malformed(format!("`hooks.{}` is not a list", spec.event)));
+        }
+    }
+    let list = list_node.as_ref().map(|n| jsonedit::value_of(&ed.text, n)).unwrap_or(Value::Null);
+    let found = ward_entries(&list, spec.grouped);
+    let path = ["hooks", spec.event];
+    let err = |e: jsonedit::JsonError| malformed(e.to_string());
+
+    if install {
+        let (outcome, index) = if let Some(&(first, only_ward)) = found.first() {
+            let current = &list[first];
+            let up_to_date = *current == spec.entry && found.len() == 1;
+            if !up_to_date {
+                // Extra Ward entries first (from the end, so indexes stay valid), then the
+                // first one is rewritten in place so other entries keep their positions.
+                for &(i, only) in found.iter().skip(1).rev() {
+                    remove_ward_from_entry(&mut ed, &path, i, only, spec.grouped).map_err(err)?;
+                }
+                if only_ward {
+                    ed.replace(&["hooks", spec.event, &first.to_string()], &spec.entry).map_err(err)?;
+                } else {
+                    remove_ward_from_entry(&mut ed, &path, first, false, spec.grouped).map_err(err)?;
+                    ed.push_element(&path, &spec.entry).map_err(err)?;
+                }
+            }
+            let index = ward_entries(
+                &jsonedit::value_of(&ed.text, &ed.get(&path).unwrap_or(root.clone())),
+                spec.grouped,
+            )
+            .first()
+            .map_or(first, |(i, _)| *i);
+            (if up_to_date { Outcome::Unchanged } else { Outcome::Updated }, index)
+        } else {
+            for (key, value) in &spec.skeleton {
+                if ed.get(&[key]).is_none() {
+                    ed.insert_member(&[], key, value).map_err(err)?;
+                }
+            }
+            if hooks_node.is_none() {
+                ed.insert_member(&[], "hooks", &json!({})).map_err(err)?;
+            }
+            if list_node.is_none() {
+                ed.insert_member(&["hooks"], spec.event, &json!([])).map_err(err)?;
+            }
+            ed.push_element(&path, &spec.entry).map_err(err)?;
+            let len = ed.get(&path).map_or(1, |n| n.elements().len());
+            (Outcome::Installed, len - 1)
+        };
+        let detail = format!("hooks.{}: {}", spec.event, session.opts.hook_command(agent));
+        session.commit(agent, &spec.file, before.as_deref(), Some(&ed.text), outcome, detail)?;
+        Ok(Some(index))
+    } else {
+        for &(i, only) in found.iter().rev() {
+            remove_ward_from_entry(&mut ed, &path, i, only, spec.grouped).map_err(err)?;
+        }
+        if !found.is_empty() {
+            // Leave no empty containers Ward's install would have created.
+            if ed.get(&path).is_some_and(|n| n.elements().is_empty()) {
+                ed.remove(&["hooks"], spec.event).map_err(err)?;
+            }
+            if ed
+                .get(&["hooks"])
+                .is_some_and(|n| matches!(&n.kind, jsonedit::Kind::Object(m) if m.is_empty()))
+            {
+                ed.remove(&[], "hooks").map_err(err)?;
+            }
+        }
+        let rest = jsonedit::value_of(&ed.text, &ed.root());
+        let skeleton: serde_json::Map<String, Value> =
+            spec.skeleton.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        let after = if !found.is_empty() && (rest == json!({}) || rest == Value::Object(skeleton)) {
+            None
+        } else {
+            Some(ed.text.as_str())
+        };
+        let after = if before.is_none() { None } else { after };
+        let detail = if found.is_empty() {
+            "Ward is not registered here".to_owned()
+        } else {
+            format!("removed Ward from hooks.{}", spec.event)
+        };
+        session.commit(agent, &spec.file, before.as_deref(), after, Outcome::Removed, detail)?;
+        Ok(found.first().map(|(i, _)| *i))
+    }
+}
+
+/// Remove Ward from entry `index` of the list at `path`: the whole entry when it holds only
+/// Ward, else just Ward's handlers in its `hooks`.
+fn remove_ward_from_entry(
+    ed: &mut jsonedit::Editor,
+    path: &[&str],
+    index: usize,
+    only_ward: bool,
+    grouped: bool,
+) -> Result<(), jsonedit::JsonError> {
+    if only_ward || !grouped {
+        return ed.remove(path, &index.to_string());
+    }
+    let idx = index.to_string();
+    let handlers_path: Vec<&str> = path.iter().copied().chain([idx.as_str(), "hooks"]).collect();
+    let handlers = ed.get(&handlers_path).map(|n| jsonedit::value_of(&ed.text, &n)).unwrap_or(Value::Null);
+    let ward: Vec<usize> = handlers
+        .as_array()
+        .map(|hs| {
+            hs.iter()
+                .enumerate()
+                .filter(|(_, h)| h.get("command").and_then(Value::as_str).is_some_and(is_ward_hook_command))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .unwrap_or_default();
+    for i in ward.into_iter().rev() {
+        ed.remove(&handlers_path, &i.to_string())?;
+    }
+    Ok(())
+}
+
+fn json_agent(
+    session: &mut Session<'_>,
+    agent: Agent,
+    managed: bool,
+    install: bool,
+) -> Result<(), InstallError> {
+    let spec = json_spec(agent, session.opts, managed);
+    edit_json_hooks(session, agent, &spec, install)?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Codex.
+
+/// The key Codex stores a user hook's trust state under:
+/// `<abs hooks.json>:pre_tool_use:<group>:<handler>`.
+pub fn codex_state_key(hooks_file: &str, group: usize, handler: usize) -> String {
+    format!("{hooks_file}:pre_tool_use:{group}:{handler}")
+}
+
+/// The spellings of the hooks file's path Codex may use in the key: as given (made absolute)
+/// and with symlinks resolved (Codex canonicalizes `$CODEX_HOME`).
+fn codex_hooks_path_spellings(file: &Path) -> Vec<String> {
+    let absolute = if file.is_absolute() {
+        file.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(file)).unwrap_or_else(|_| file.to_path_buf())
+    };
+    let mut out = vec![absolute.to_string_lossy().into_owned()];
+    if let Some(parent) = absolute.parent() {
+        if let Ok(real) = std::fs::canonicalize(parent) {
+            let real = real.join("hooks.json").to_string_lossy().into_owned();
+            if !out.contains(&real) {
+                out.push(real);
+            }
+        }
+    }
+    out
+}
+
+fn codex_user(session: &mut Session<'_>, install: bool) -> Result<(), InstallError> {
+    let spec = json_spec(Agent::Codex, session.opts, false);
+    let config = session.opts.locations.codex_user_config();
+    // Check the config parses before touching hooks.json, so a bad config changes nothing.
+    let before = read_optional(&config)?;
+    let mut doc: toml_edit::DocumentMut =
+        before.as_deref().unwrap_or("").parse().map_err(|e: toml_edit::TomlError| {
+            InstallError::Malformed { path: config.clone(), message: e.to_string() }
+        })?;
+    if let Some(h) = doc.get("hooks") {
+        if !h.is_table_like() {
+            return Err(InstallError::Malformed { path: config, message: "`hooks` is not a table".into() });
+        }
+    }
+    let index = edit_json_hooks(session, Agent::Codex, &spec, install)?;
+    let spellings = codex_hooks_path_spellings(&spec.file);
+    let command = session.opts.hook_command(Agent::Codex);
+    let timeout = session.opts.timeout_secs();
+    let state = codex_state_table(&mut doc);
+    let detail;
+    let outcome;
+    if install {
+        let group = index.unwrap_or(0);
+        let hash = codex_trust_hash("pre_tool_use", None, &command, timeout);
+        for path in &spellings {
+            let key = codex_state_key(path, group, 0);
+            let mut entry = toml_edit::Table::new();
+            entry.insert("enabled", toml_edit::value(true));
+            entry.insert("trusted_hash", toml_edit::value(hash.clone()));
+            let same = state.get(&key).and_then(|v| v.as_table_like()).is_some_and(|t| {
+                t.get("enabled").and_then(|v| v.as_bool()) == Some(true)
+                    && t.get("trusted_hash").and_then(|v| v.as_str()) == Some(hash.as_str())
+            });
+            if !same {
+                state.insert(&key, toml_edit::Item::Table(entry));
+            }
+        }
+        detail = format!("hooks.state: trusted Ward's hook in {} ({hash})", spec.file.display());
+        outcome = if before.is_some() { Outcome::Updated } else { Outcome::Installed };
+    } else {
+        if let Some(group) = index {
+            for path in &spellings {
+                state.remove(&codex_state_key(path, group, 0));
+                // Later groups moved up by one: carry their trust state along.
+                shift_state_keys(state, path, group);
+            }
+        }
+        detail = "hooks.state: removed Ward's trust entry".to_owned();
+        outcome = Outcome::Removed;
+    }
+    // Drop the tables an install created, once empty.
+    let state_empty = state.is_empty();
+    if state_empty {
+        if let Some(hooks) = doc.get_mut("hooks").and_then(|h| h.as_table_like_mut()) {
+            hooks.remove("state");
+            if hooks.is_empty() {
+                doc.remove("hooks");
+            }
+        }
+    }
+    let after = doc.to_string();
+    let after = if before.is_none() && after.trim().is_empty() { None } else { Some(after) };
+    session.commit(Agent::Codex, &config, before.as_deref(), after.as_deref(), outcome, detail)
+}
+
+/// `hooks.state` of a Codex config, created (as dotted-key parents, so the file shows
+/// `[hooks.state."…"]` headers) when missing.
+fn codex_state_table(doc: &mut toml_edit::DocumentMut) -> &mut toml_edit::Table {
+    let hooks = doc.entry("hooks").or_insert_with(|| {
+        let mut t = toml_edit::Table::new();
+        t.set_implicit(true);
+        toml_edit::Item::Table(t)
+    });
+    if hooks.as_inline_table().is_some() {
+        if let Some(inline) = hooks.as_inline_table().cloned() {
+            *hooks = toml_edit::Item::Table(inline.into_table());
+        }
+    }
+    let hooks = hooks.as_table_mut().expect("hooks was checked to be a table");
+    let state = hooks.entry("state").or_insert_with(|| {
+        let mut t = toml_edit::Table::new();
+        t.set_implicit(true);
+        toml_edit::Item::Table(t)
+    });
+    if let Some(inline) = state.as_inline_table().cloned() {
+        *state = toml_edit::Item::Table(inline.into_table());
+    }
+    if !state.is_table() {
+        *state = toml_edit::Item::Table(toml_edit::Table::new());
+    }
+    state.as_table_mut().expect("state is a table")
+}
+
+/// After group `removed` of `path` is gone, rename the state of groups after it one down.
+fn shift_state_keys(state: &mut toml_edit::Table, path: &str, removed: usize) {
+    let prefix = format!("{path}:pre_tool_use:");
+    let mut moves: Vec<(String, usize, String)> = state
+        .iter()
+        .filter_map(|(k, _)| {
+            let rest = k.strip_prefix(&prefix)?;
+            let (group, handler) = rest.split_once(':')?;
+            let group: usize = group.parse().ok()?;
+            (group > removed).then(|| (k.to_owned(), group, handler.to_owned()))
+        })
+        .collect();
+    moves.sort_by_key(|(_, g, _)| *g);
+    for (old, group, handler) in moves {
+        if let Some(item) = state.remove(&old) {
+            state.insert(&format!("{prefix}{}:{handler}", group - 1), item);
+        }
+    }
+}
+
+fn codex_managed(session: &mut Session<'_>, install: bool) -> Result<(), InstallError> {
+    let file = session.opts.locations.codex_requirements();
+    let before = read_optional(&file)?;
+    let malformed = |message: String| InstallError::Malformed { path: file.clone(), message };
+    let mut doc: toml_edit::DocumentMut = before
+        .as_deref()
+        .unwrap_or("")
+        .parse()
+        .map_err(|e: toml_edit::TomlError| malformed(e.to_string()))?;
+    let command = session.opts.hook_command(Agent::Codex);
+    let timeout = session.opts.timeout_secs();
+    let managed_dir = Path::new(&session.opts.ward_binary)
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "/".to_owned());
+
+    if let Some(h) = doc.get("hooks") {
+        if !h.is_table() {
+            return Err(malformed("`hooks` is not a table".into()));
+        }
+    }
+    let hooks = doc
+        .entry("hooks")
+        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+        .as_table_mut()
+        .expect("hooks checked to be a table");
+    if let Some(p) = hooks.get("PreToolUse") {
+        if !p.is_array_of_tables() {
+            return Err(malformed(
+                "`hooks.PreToolUse` is not a list of tables ([[hooks.PreToolUse]])".into(),
+            ));
+        }
+    }
+    let ward_group = |t: &toml_edit::Table| {
+        t.get("hooks").and_then(|h| h.as_array_of_tables()).is_some_and(|hs| {
+            hs.iter().any(|h| h.get("command").and_then(|c| c.as_str()).is_some_and(is_ward_hook_command))
+        })
+    };
+    let mut group = toml_edit::Table::new();
+    group.insert("matcher", toml_edit::value("*"));
+    let mut handler = toml_edit::Table::new();
+    handler.insert("type", toml_edit::value("command"));
+    handler.insert("command", toml_edit::value(command.clone()));
+    handler.insert("timeout", toml_edit::value(i64::try_from(timeout).unwrap_or(i64::MAX)));
+    let mut handlers = toml_edit::ArrayOfTables::new();
+    handlers.push(handler);
+    group.insert("hooks", toml_edit::Item::ArrayOfTables(handlers));
+
+    let outcome = if install {
+        if !hooks.contains_key("managed_dir") {
+            hooks.insert("managed_dir", toml_edit::value(managed_dir.clone()));
+        }
+        let list = hooks
+            .entry("PreToolUse")
+            .or_insert_with(|| toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()))
+            .as_array_of_tables_mut()
+            .expect("checked to be an array of tables");
+        let existing: Vec<usize> =
+            list.iter().enumerate().filter(|(_, t)| ward_group(t)).map(|(i, _)| i).collect();
+        let current_ok = existing.len() == 1
+            && list.get(existing[0]).is_some_and(|t| {
+                let h = t.get("hooks").and_then(|h| h.as_array_of_tables()).and_then(|a| a.get(0));
+                h.is_some_and(|h| {
+                    h.get("command").and_then(|c| c.as_str()) == Some(command.as_str())
+                        && h.get("timeout").and_then(|c| c.as_integer()) == i64::try_from(timeout).ok()
+                })
+            });
+        if !current_ok {
+            for i in existing.iter().rev() {
+                list.remove(*i);
+            }
+            list.push(group);
+        }
+        if current_ok {
+            Outcome::Unchanged
+        } else {
+            Outcome::Installed
+        }
+    } else {
+        if let Some(list) = hooks.get_mut("PreToolUse").and_then(|l| l.as_array_of_tables_mut()) {
+            let existing: Vec<usize> =
+                list.iter().enumerate().filter(|(_, t)| ward_group(t)).map(|(i, _)| i).collect();
+            for i in existing.iter().rev() {
+                list.remove(*i);
+            }
+            if list.is_empty() {
+                hooks.remove("PreToolUse");
+            }
+        }
+        // A `managed_dir` with no hooks left means nothing; Ward's install put it there.
+        if hooks.len() == 1 && hooks.contains_key("managed_dir") {
+            hooks.remove("managed_dir");
+        }
+        Outcome::Removed
+    };
+    if doc.get("hooks").and_then(|h| h.as_table()).is_some_and(|t| t.is_empty()) {
+        doc.remove("hooks");
+    }
+    let after = doc.to_string();
+    // A requirements file left empty by the removal goes: an empty file would still be a layer.
+    let after = if after.trim().is_empty() && before.as_deref().is_none_or(|b| !b.trim().is_empty()) {
+        None
+    } else {
+        Some(after)
+    };
+    let detail = if install {
+        format!("[[hooks.PreToolUse]] in requirements: {command} (timeout {timeout} s)")
+    } else {
+        "removed Ward from [[hooks.PreToolUse]]".to_owned()
+    };
+    session.commit(Agent::Codex, &file, before.as_deref(), after.as_deref(), outcome, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ward_commands_are_recognised_however_quoted() {
+        assert!(is_ward_hook_command("/usr/local/bin/ward hook codex"));
+        assert!(is_ward_hook_command("'/opt/my tools/ward' hook claude-code"));
+        assert!(is_ward_hook_command("ward hook --agent cursor"));
+        assert!(is_ward_hook_command("\"C:\\\\ward\\\\ward.exe\" hook"));
+        assert!(!is_ward_hook_command("/usr/bin/steward hook"));
+        assert!(!is_ward_hook_command("ward scan"));
+        assert!(!is_ward_hook_command("echo ward hook"));
+        assert!(!is_ward_hook_command(""));
+    }
+
+    #[test]
+    fn the_timeout_always_exceeds_the_deadline() {
+        assert_eq!(hook_timeout_secs(5000), 10);
+        assert_eq!(hook_timeout_secs(9001), 15);
+        assert_eq!(hook_timeout_secs(0), 10);
+        for ms in [1, 999, 1000, 4999, 30_000, 600_000] {
+            assert!(hook_timeout_secs(ms) * 1000 > ms);
+        }
+    }
+
+    #[test]
+    fn trust_hash_is_codexs_canonical_form() {
+        // The canonical identity, spelled out: sorted keys, compact, timeout filled in.
+        let identity = r#"{"event_name":"pre_tool_use","hooks":[{"async":false,"command":"/usr/local/bin/ward hook codex","timeout":10,"type":"command"}]}"#;
+        let expected = format!("sha256:{}", hex::encode(Sha256::digest(identity.as_bytes())));
+        assert_eq!(codex_trust_hash("pre_tool_use", None, "/usr/local/bin/ward hook codex", 10), expected);
+        let with_matcher = r#"{"event_name":"pre_tool_use","hooks":[{"async":false,"command":"x","timeout":600,"type":"command"}],"matcher":"*"}"#;
+        assert_eq!(
+            codex_trust_hash("pre_tool_use", Some("*"), "x", 600),
+            format!("sha256:{}", hex::encode(Sha256::digest(with_matcher.as_bytes())))
+        );
+    }
+}

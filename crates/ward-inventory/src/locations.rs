@@ -1,0 +1,236 @@
+//! Where each agent keeps its configuration, at every scope (managed, user, project): the one
+//! table shared by `ward scan`, `ward install` and `ward floor check`, so the three can never
+//! disagree about which file an agent reads.
+//!
+//! Paths derive from a home, a system root (managed files: `/etc/...` becomes
+//! `<system_root>/etc/...`) and the OS. The agents' own environment overrides (`CODEX_HOME`,
+//! `CLAUDE_CONFIG_DIR`, `GEMINI_CLI_SYSTEM_SETTINGS_PATH`) are honoured only when the caller
+//! asks for them ([`Locations::with_agent_env`]): install and floor check act for the user who
+//! runs them, as the agent would; a scan sees the machine through its home alone.
+
+use std::path::{Path, PathBuf};
+
+use crate::context::{Os, ScanContext};
+
+/// The agents Ward can register itself with and check floors for.
+pub const HOOKABLE_AGENTS: &[&str] = &["codex", "claude-code", "cursor", "gemini-cli"];
+
+/// The machine as the agents see it.
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub home: PathBuf,
+    pub system_root: PathBuf,
+    pub os: Os,
+    /// `$CODEX_HOME`, when honoured and set.
+    pub codex_home: Option<PathBuf>,
+    /// `$CLAUDE_CONFIG_DIR`, when honoured and set.
+    pub claude_config_dir: Option<PathBuf>,
+    /// `$GEMINI_CLI_SYSTEM_SETTINGS_PATH`, when honoured and set.
+    pub gemini_system_settings: Option<PathBuf>,
+}
+
+impl Locations {
+    pub fn new(home: PathBuf, system_root: PathBuf, os: Os) -> Locations {
+        Locations {
+            home,
+            system_root,
+            os,
+            codex_home: None,
+            claude_config_dir: None,
+            gemini_system_settings: None,
+        }
+    }
+
+    /// The locations a scan uses: no environment overrides.
+    pub fn of_scan(cx: &ScanContext) -> Locations {
+        Locations::new(cx.home.clone(), cx.system_root.clone(), cx.os)
+    }
+
+    /// Honour the agents' own environment variables, looked up with `var` (the process
+    /// environment in the CLI, a map in tests). Empty values count as unset, as the agents do.
+    pub fn with_agent_env(mut self, var: impl Fn(&str) -> Option<String>) -> Locations {
+        let set = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        self.codex_home = set("CODEX_HOME");
+        self.claude_config_dir = set("CLAUDE_CONFIG_DIR");
+        self.gemini_system_settings = set("GEMINI_CLI_SYSTEM_SETTINGS_PATH");
+        self
+    }
+
+    /// A system path under the system root.
+    pub fn system_path(&self, absolute: &str) -> PathBuf {
+        self.system_root.join(absolute.trim_start_matches('/'))
+    }
+
+    // --- Codex (reference/codex.md §1.1, §2.1, §4) ---
+
+    /// `$CODEX_HOME`, else `~/.codex`.
+    pub fn codex_home(&self) -> PathBuf {
+        self.codex_home.clone().unwrap_or_else(|| self.home.join(".codex"))
+    }
+
+    pub fn codex_user_config(&self) -> PathBuf {
+        self.codex_home().join("config.toml")
+    }
+
+    /// The user-level hooks file, which runs only when trusted in the user config.
+    pub fn codex_user_hooks(&self) -> PathBuf {
+        self.codex_home().join("hooks.json")
+    }
+
+    /// `/etc/codex` (`%ProgramData%\OpenAI\Codex` on Windows): requirements, system config,
+    /// managed hooks and skills.
+    pub fn codex_managed_dir(&self) -> PathBuf {
+        match self.os {
+            Os::Windows => self.system_path("ProgramData/OpenAI/Codex"),
+            Os::Linux | Os::MacOs => self.system_path("/etc/codex"),
+        }
+    }
+
+    pub fn codex_requirements(&self) -> PathBuf {
+        self.codex_managed_dir().join("requirements.toml")
+    }
+
+    pub fn codex_system_config(&self) -> PathBuf {
+        self.codex_managed_dir().join("config.toml")
+    }
+
+    /// The legacy managed defaults file (`~/.codex/managed_config.toml` on Windows).
+    pub fn codex_managed_config(&self) -> PathBuf {
+        match self.os {
+            Os::Windows => self.codex_home().join("managed_config.toml"),
+            Os::Linux | Os::MacOs => self.codex_managed_dir().join("managed_config.toml"),
+        }
+    }
+
+    /// The macOS MDM payload of `com.openai.codex` as it lands on disk (managed preferences).
+    pub fn codex_mdm_plist(&self) -> PathBuf {
+        self.system_path("/Library/Managed Preferences/com.openai.codex.plist")
+    }
+
+    pub fn codex_project_config(root: &Path) -> PathBuf {
+        root.join(".codex/config.toml")
+    }
+
+    // --- Claude Code (reference/agents.md §1) ---
+
+    /// `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
+    pub fn claude_dir(&self) -> PathBuf {
+        self.claude_config_dir.clone().unwrap_or_else(|| self.home.join(".claude"))
+    }
+
+    pub fn claude_user_settings(&self) -> PathBuf {
+        self.claude_dir().join("settings.json")
+    }
+
+    /// `~/.claude.json` (inside `$CLAUDE_CONFIG_DIR` when that is set).
+    pub fn claude_state_file(&self) -> PathBuf {
+        match &self.claude_config_dir {
+            Some(dir) => dir.join(".claude.json"),
+            None => self.home.join(".claude.json"),
+        }
+    }
+
+    pub fn claude_managed_dir(&self) -> PathBuf {
+        match self.os {
+            Os::MacOs => self.system_path("/Library/Application Support/ClaudeCode"),
+            Os::Windows => self.system_path("Program Files/ClaudeCode"),
+            Os::Linux => self.system_path("/etc/claude-code"),
+        }
+    }
+
+    pub fn claude_managed_settings(&self) -> PathBuf {
+        self.claude_managed_dir().join("managed-settings.json")
+    }
+
+    /// Project settings, lowest precedence first: shared, then local.
+    pub fn claude_project_settings(root: &Path) -> [PathBuf; 2] {
+        [root.join(".claude/settings.json"), root.join(".claude/settings.local.json")]
+    }
+
+    // --- Gemini CLI (reference/agents.md, Gemini CLI) ---
+
+    pub fn gemini_dir(&self) -> PathBuf {
+        self.home.join(".gemini")
+    }
+
+    pub fn gemini_user_settings(&self) -> PathBuf {
+        self.gemini_dir().join("settings.json")
+    }
+
+    pub fn gemini_system_dir(&self) -> PathBuf {
+        match self.os {
+            Os::MacOs => self.system_path("/Library/Application Support/GeminiCli"),
+            Os::Windows => self.system_path("ProgramData/gemini-cli"),
+            Os::Linux => self.system_path("/etc/gemini-cli"),
+        }
+    }
+
+    /// The system settings file, which overrides every other settings file.
+    pub fn gemini_system_settings(&self) -> PathBuf {
+        self.gemini_system_settings.clone().unwrap_or_else(|| self.gemini_system_dir().join("settings.json"))
+    }
+
+    pub fn gemini_project_settings(root: &Path) -> PathBuf {
+        root.join(".gemini/settings.json")
+    }
+
+    // --- Cursor (reference/agents.md §3.3) ---
+
+    pub fn cursor_dir(&self) -> PathBuf {
+        self.home.join(".cursor")
+    }
+
+    pub fn cursor_user_hooks(&self) -> PathBuf {
+        self.cursor_dir().join("hooks.json")
+    }
+
+    /// The enterprise (MDM-deployed) hooks file.
+    pub fn cursor_enterprise_hooks(&self) -> PathBuf {
+        match self.os {
+            Os::MacOs => self.system_path("/Library/Application Support/Cursor/hooks.json"),
+            Os::Windows => self.system_path("ProgramData/Cursor/hooks.json"),
+            Os::Linux => self.system_path("/etc/cursor/hooks.json"),
+        }
+    }
+
+    pub fn cursor_project_hooks(root: &Path) -> PathBuf {
+        root.join(".cursor/hooks.json")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(os: Os) -> Locations {
+        Locations::new("/h".into(), "/sys".into(), os)
+    }
+
+    #[test]
+    fn managed_paths_live_under_the_system_root() {
+        assert_eq!(loc(Os::Linux).codex_requirements(), Path::new("/sys/etc/codex/requirements.toml"));
+        assert_eq!(
+            loc(Os::MacOs).claude_managed_settings(),
+            Path::new("/sys/Library/Application Support/ClaudeCode/managed-settings.json")
+        );
+        assert_eq!(loc(Os::Linux).cursor_enterprise_hooks(), Path::new("/sys/etc/cursor/hooks.json"));
+        assert_eq!(loc(Os::Linux).gemini_system_settings(), Path::new("/sys/etc/gemini-cli/settings.json"));
+        assert_eq!(loc(Os::Windows).codex_managed_config(), Path::new("/h/.codex/managed_config.toml"));
+    }
+
+    #[test]
+    fn agent_environment_applies_only_when_asked() {
+        let env = |k: &str| match k {
+            "CODEX_HOME" => Some("/c".to_owned()),
+            "CLAUDE_CONFIG_DIR" => Some("/cl".to_owned()),
+            "GEMINI_CLI_SYSTEM_SETTINGS_PATH" => Some(String::new()),
+            _ => None,
+        };
+        assert_eq!(loc(Os::Linux).codex_user_hooks(), Path::new("/h/.codex/hooks.json"));
+        let l = loc(Os::Linux).with_agent_env(env);
+        assert_eq!(l.codex_user_hooks(), Path::new("/c/hooks.json"));
+        assert_eq!(l.claude_user_settings(), Path::new("/cl/settings.json"));
+        assert_eq!(l.claude_state_file(), Path::new("/cl/.claude.json"));
+        assert_eq!(l.gemini_system_settings(), Path::new("/sys/etc/gemini-cli/settings.json"));
+    }
+}

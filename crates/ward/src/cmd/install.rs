@@ -1,0 +1,206 @@
+//! `ward install` / `ward uninstall`: wiring to `ward_endpoint::install`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use ward_endpoint::install::{self, Agent, Change, InstallOptions, Outcome};
+use ward_inventory::{Locations, Os};
+
+use crate::env::WardPaths;
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Agents: codex, claude-code (or claude), cursor, gemini-cli (or gemini).
+
+Where Ward is registered:
+  user (default)  Codex: $CODEX_HOME/hooks.json (default ~/.codex) plus its hook-trust entry in \
+$CODEX_HOME/config.toml — Codex skips an untrusted user hook; Claude Code: \
+$CLAUDE_CONFIG_DIR/settings.json (default ~/.claude); Cursor: ~/.cursor/hooks.json; Gemini CLI: \
+~/.gemini/settings.json.
+  --managed       Codex: /etc/codex/requirements.toml [hooks]; Claude Code: \
+/etc/claude-code/managed-settings.json; Cursor: /etc/cursor/hooks.json; Gemini CLI: \
+/etc/gemini-cli/settings.json (macOS and Windows paths in docs/install.md). Managed paths are \
+under $WARD_SYSTEM_ROOT when it is set.
+
+The registered command is the absolute path of this `ward` binary (or --ward-binary) followed by \
+`hook <agent>`, so agents find it without PATH. Its timeout is Ward's hook deadline \
+($WARD_HOOK_DEADLINE_MS, default 5000 ms) rounded up plus 5 s, at least 10 s: an agent whose \
+hook times out runs the tool anyway.
+
+Running it again changes nothing; an older Ward entry is updated in place. Every changed file is \
+backed up under <data dir>/backups/ first; the rest of each file is kept byte for byte. \
+`ward uninstall` removes exactly Ward's entries.
+
+Exit status: 0 on success, 2 on a usage error or a file that cannot be read, parsed or written \
+(nothing is changed in that file).")]
+pub struct Args {
+    /// Agents to register with.
+    #[arg(value_name = "AGENT", required_unless_present = "all", conflicts_with = "all")]
+    pub agents: Vec<String>,
+
+    /// Every supported agent `ward scan` finds on this machine.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Use the admin-managed location (needs write access to it; usually root).
+    #[arg(long)]
+    pub managed: bool,
+
+    /// The `ward` binary agents should run. Default: this binary's own absolute path.
+    #[arg(long, value_name = "PATH")]
+    pub ward_binary: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn locations(paths: &WardPaths) -> Locations {
+    Locations::new(paths.home.clone(), paths.system_root.clone(), Os::current())
+        .with_agent_env(|k| std::env::var(k).ok())
+}
+
+/// The binary agents should run: `--ward-binary` (absolute), else this executable.
+pub fn ward_binary(flag: Option<&PathBuf>) -> Result<String> {
+    let path = match flag {
+        Some(p) => {
+            if !p.is_absolute() {
+                bail!(
+                    "--ward-binary {}: give an absolute path (agents run hooks from other directories)",
+                    p.display()
+                );
+            }
+            p.clone()
+        }
+        None => {
+            let exe = std::env::current_exe()
+                .context("cannot tell where this ward binary is; pass --ward-binary")?;
+            std::fs::canonicalize(&exe).unwrap_or(exe)
+        }
+    };
+    path.to_str()
+        .map(str::to_owned)
+        .with_context(|| format!("{}: the path is not UTF-8; pass --ward-binary", path.display()))
+}
+
+pub fn deadline_ms() -> Result<u64> {
+    match std::env::var("WARD_HOOK_DEADLINE_MS") {
+        Ok(v) if !v.is_empty() => {
+            v.parse().with_context(|| format!("$WARD_HOOK_DEADLINE_MS={v}: not a number of milliseconds"))
+        }
+        _ => Ok(super::hook::DEFAULT_DEADLINE_MS),
+    }
+}
+
+/// The supported agents `ward scan` finds.
+pub fn found_agents(paths: &WardPaths) -> Vec<Agent> {
+    let report = ward_inventory::scan(&scan_options(paths), &|_| {});
+    let mut out: Vec<Agent> = report
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ward_model::ArtifactKind::Agent)
+        .filter_map(|a| Agent::from_name(&a.client))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn scan_options(paths: &WardPaths) -> ward_inventory::ScanOptions {
+    let mut opts = ward_inventory::ScanOptions::new(paths.home.clone());
+    opts.system_root = paths.system_root.clone();
+    opts.path_dirs =
+        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    opts
+}
+
+fn parse_agents(names: &[String]) -> Result<Vec<Agent>> {
+    let mut out = Vec::new();
+    for name in names {
+        match Agent::from_name(name) {
+            Some(a) if !out.contains(&a) => out.push(a),
+            Some(_) => {}
+            None => {
+                let hookable_elsewhere =
+                    ["copilot-cli", "vscode", "windsurf", "continue", "cline", "amazon-q"]
+                        .contains(&name.as_str());
+                if hookable_elsewhere {
+                    bail!("`ward install` cannot register with {name} yet (supported: codex, claude-code, cursor, gemini-cli); docs/hooks.md shows the entry to add by hand");
+                }
+                bail!("unknown agent `{name}` (supported: codex, claude-code, cursor, gemini-cli)");
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(args: Args, paths: &WardPaths, install: bool) -> Result<ExitCode> {
+    let agents = if args.all {
+        let found = found_agents(paths);
+        if found.is_empty() {
+            eprintln!(
+                "ward: no supported agent (codex, claude-code, cursor, gemini-cli) found on this machine"
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        found
+    } else {
+        parse_agents(&args.agents)?
+    };
+    let opts = InstallOptions {
+        locations: locations(paths),
+        managed: args.managed,
+        ward_binary: ward_binary(args.ward_binary.as_ref())?,
+        deadline_ms: deadline_ms()?,
+        backup_dir: paths.data_dir.join("backups"),
+    };
+    let mut changes: Vec<Change> = Vec::new();
+    let mut failed = false;
+    for agent in agents {
+        let result = if install { install::install(agent, &opts) } else { install::uninstall(agent, &opts) };
+        match result {
+            Ok(c) => changes.extend(c),
+            Err(e) => {
+                eprintln!("ward: {}: {e}", agent.name());
+                failed = true;
+            }
+        }
+    }
+    match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "schema_version": 1,
+                "action": if install { "install" } else { "uninstall" },
+                "managed": args.managed,
+                "command": opts.ward_binary,
+                "timeout_secs": opts.timeout_secs(),
+                "changes": changes,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Table => {
+            for c in &changes {
+                let what = match c.outcome {
+                    Outcome::Installed => "installed",
+                    Outcome::Updated => "updated",
+                    Outcome::Unchanged => "already installed",
+                    Outcome::Removed => "removed",
+                    Outcome::NotPresent => "not installed",
+                };
+                println!("{:<12} {:<18} {}", c.agent, what, c.file.display());
+                println!("{:<12} {:<18} {}", "", "", c.detail);
+                if let Some(b) = &c.backup {
+                    println!("{:<12} {:<18} backup: {}", "", "", b.display());
+                }
+            }
+        }
+    }
+    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
