@@ -10,9 +10,10 @@
 //! answers `ask`: it must not run, Codex must never see a raw `ask`, and Gemini's headless run
 //! must end rather than hang. How to run it, and what it proves: docs/real-agents.md.
 
+mod codex_trust;
+mod floors;
 mod model_server;
 mod npm;
-mod register;
 mod sandbox;
 
 use std::path::{Path, PathBuf};
@@ -65,10 +66,16 @@ impl Agent {
     }
 }
 
+/// Where Ward is registered for a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scope {
+    /// The agent's user-level config.
     User,
+    /// The agent's managed (admin) location, shown at `/etc`.
     Managed,
+    /// The tier's rendered floor (`ward floor render`), installed at the managed location; the
+    /// repository is put in that tier and the agent is run the way the floor still permits.
+    Floor(floors::Tier),
 }
 
 /// One isolated machine for one agent run: a home, Ward's data dir, a system root for Ward, the
@@ -76,9 +83,11 @@ enum Scope {
 #[derive(Clone)]
 struct World {
     _dir: std::sync::Arc<tempfile::TempDir>,
-    root: PathBuf,
     home: PathBuf,
     ward_data: PathBuf,
+    /// `$WARD_SYSTEM_ROOT`: Ward's managed paths (and `ward install --managed`) resolve under it.
+    system: PathBuf,
+    /// `<system>/etc`, shown to the agents at `/etc` for managed runs.
     etc: PathBuf,
     repo: PathBuf,
     logs: PathBuf,
@@ -86,7 +95,13 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let dir = tempfile::Builder::new().prefix("ward-real-agents-").tempdir().unwrap();
+        // WARD_REAL_AGENTS_KEEP=1 keeps each run's tree (home, spool, logs) for a post-mortem.
+        let keep = std::env::var_os("WARD_REAL_AGENTS_KEEP").is_some();
+        let dir =
+            tempfile::Builder::new().prefix("ward-real-agents-").disable_cleanup(keep).tempdir().unwrap();
+        if keep {
+            eprintln!("real-agents: keeping {}", dir.path().display());
+        }
         let root = dir.path().to_path_buf();
         let home = root.join("home");
         let repo = root.join("work/webapp");
@@ -102,16 +117,20 @@ impl World {
         World {
             home,
             ward_data: root.join("ward-data"),
-            etc: root.join("etc-overlay"),
+            system: root.join("system"),
+            etc: root.join("system/etc"),
             repo,
             logs: root.join("logs"),
-            root,
             _dir: std::sync::Arc::new(dir),
         }
     }
 
+    /// The Ward binary under test: cargo's build, or `$WARD_REAL_AGENTS_WARD` (e.g. the release
+    /// build from scripts/build-release.sh).
     fn ward(&self) -> PathBuf {
-        PathBuf::from(env!("CARGO_BIN_EXE_ward"))
+        std::env::var_os("WARD_REAL_AGENTS_WARD")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ward")))
     }
 
     /// The environment every process of the run gets: nothing from the test's own environment
@@ -126,7 +145,9 @@ impl World {
             .env("TERM", "dumb")
             .env("NO_COLOR", "1")
             .env("WARD_HOME", &self.ward_data)
-            .env("WARD_SYSTEM_ROOT", self.root.join("ward-system"))
+            .env("WARD_SYSTEM_ROOT", &self.system)
+            .env("CODEX_HOME", self.home.join(".codex"))
+            .env("CLAUDE_CONFIG_DIR", self.home.join(".claude"))
             .current_dir(&self.repo);
         cmd
     }
@@ -135,6 +156,17 @@ impl World {
         let mut cmd = self.base_command(&self.ward());
         cmd.args(args);
         cmd
+    }
+
+    /// `ward install <agent> [--managed]`, as an admin would run it (managed files land under
+    /// `$WARD_SYSTEM_ROOT`, which the agent sees at `/etc`).
+    fn install_ward(&self, agent: Agent, managed: bool) {
+        let mut args = vec!["install", agent.ward_name()];
+        if managed {
+            args.push("--managed");
+        }
+        let done = run_with_timeout(self.ward_cmd(&args), Duration::from_secs(60), &self.logs, "install");
+        assert!(done.ok(), "ward {} failed:\n{}", args.join(" "), done.tails(20));
     }
 
     fn marker(&self, name: &str) -> bool {
@@ -169,7 +201,17 @@ impl World {
 
 /// Writes the agent's own configuration for an offline run against the model server on `port`
 /// (user level, no hooks), and returns the command that runs it headless with `prompt`.
-fn agent_command(agent: Agent, agents: &npm::Installed, world: &World, port: u16, prompt: &str) -> Command {
+fn agent_command(
+    agent: Agent,
+    agents: &npm::Installed,
+    world: &World,
+    port: u16,
+    prompt: &str,
+    scope: Scope,
+) -> Command {
+    // A floor forbids the unrestricted modes (Claude's bypassPermissions, Gemini's yolo); under
+    // one, the run pre-approves just the shell tool instead, as a headless user would.
+    let under_floor = matches!(scope, Scope::Floor(_));
     match agent {
         Agent::Codex => {
             let codex_home = world.home.join(".codex");
@@ -204,7 +246,6 @@ stream_max_retries = 0
             cmd.args(["exec", "--skip-git-repo-check", "-C"])
                 .arg(&world.repo)
                 .arg(prompt)
-                .env("CODEX_HOME", &codex_home)
                 .env("MOCK_API_KEY", "dummy");
             cmd
         }
@@ -212,9 +253,13 @@ stream_max_retries = 0
             let config_dir = world.home.join(".claude");
             std::fs::create_dir_all(&config_dir).unwrap();
             let mut cmd = world.base_command(&agents.bin("claude"));
-            cmd.args(["-p", prompt, "--output-format", "json", "--permission-mode", "bypassPermissions"])
-                .env("CLAUDE_CONFIG_DIR", &config_dir)
-                .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+            cmd.args(["-p", prompt, "--output-format", "json"]);
+            if under_floor {
+                cmd.args(["--allowedTools", "Bash"]);
+            } else {
+                cmd.args(["--permission-mode", "bypassPermissions"]);
+            }
+            cmd.env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
                 .env("ANTHROPIC_API_KEY", "dummy")
                 .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
                 .env("DISABLE_AUTOUPDATER", "1")
@@ -241,24 +286,26 @@ stream_max_retries = 0
             )
             .unwrap();
             let mut cmd = world.base_command(&agents.bin("gemini"));
-            cmd.args(["-m", "gemini-2.5-flash", "-p", prompt, "-o", "json", "--approval-mode", "yolo"])
-                .env("GEMINI_API_KEY", "dummy")
+            cmd.args(["-m", "gemini-2.5-flash", "-p", prompt, "-o", "json"]);
+            if under_floor {
+                cmd.args(["--approval-mode", "default", "--allowed-tools", "run_shell_command"]);
+            } else {
+                cmd.args(["--approval-mode", "yolo"]);
+            }
+            cmd.env("GEMINI_API_KEY", "dummy")
                 .env("GOOGLE_GEMINI_BASE_URL", format!("http://127.0.0.1:{port}"));
             cmd
         }
     }
 }
 
-/// Registers Ward as the agent's hook in `scope`, after the agent's own config is written.
+/// Registers Ward as the agent's hook in `scope`, after the agent's own config is written: with
+/// `ward install` (user or `--managed`), or by rendering the tier's floor.
 fn register_ward(agent: Agent, scope: Scope, world: &World) {
-    let ward = world.ward();
-    match (agent, scope) {
-        (Agent::Codex, Scope::User) => register::codex_user(&world.home.join(".codex"), &ward),
-        (Agent::Codex, Scope::Managed) => register::codex_managed(&world.etc, &ward),
-        (Agent::Claude, Scope::User) => register::claude_user(&world.home.join(".claude"), &ward),
-        (Agent::Claude, Scope::Managed) => register::claude_managed(&world.etc, &ward),
-        (Agent::Gemini, Scope::User) => register::gemini_user(&world.home, &ward),
-        (Agent::Gemini, Scope::Managed) => register::gemini_system(&world.etc, &ward),
+    match scope {
+        Scope::User => world.install_ward(agent, false),
+        Scope::Managed => world.install_ward(agent, true),
+        Scope::Floor(tier) => floors::install_floor(agent, tier, world),
     }
 }
 
@@ -313,9 +360,9 @@ fn run_agent(agent: Agent, scope: Scope, world: &World, commands: &[&str], timeo
     let world = world.clone();
     in_loopback_namespace(move |network| {
         let server = ModelServer::start(agent.api(), script).expect("model server on loopback");
-        let mut cmd = agent_command(agent, agents, &world, server.port, &prompt);
+        let mut cmd = agent_command(agent, agents, &world, server.port, &prompt, scope);
         register_ward(agent, scope, &world);
-        if scope == Scope::Managed {
+        if scope != Scope::User {
             cmd = with_etc_overlay(&cmd, &world.etc);
         }
         let name = format!("{}-{:?}-{}", agent.ward_name(), scope, steps);
@@ -323,6 +370,10 @@ fn run_agent(agent: Agent, scope: Scope, world: &World, commands: &[&str], timeo
         eprintln!("real-agents: {name} finished in {:.1?} ({network:?})", finished.elapsed);
         let requests = server.requests();
         let server_summary = server.summary();
+        // Every request as the model server saw it, beside the agent's output, for post-mortems.
+        let dump: String =
+            requests.iter().map(|r| format!("{} {}\n{}\n\n", r.method, r.path, r.body)).collect();
+        std::fs::write(world.logs.join(format!("{name}.requests")), dump).unwrap();
         Run { finished, requests, server_summary, network }
     })
 }
@@ -469,5 +520,11 @@ fn pinned_versions_are_installed() {
     for pin in npm::pins() {
         assert!(agents.bin(&pin.command).exists(), "{} not installed", pin.package);
     }
-    assert_eq!(npm::pins().len(), 3);
+    let mut commands: Vec<String> = npm::pins().into_iter().map(|p| p.command).collect();
+    commands.sort();
+    assert_eq!(
+        commands,
+        ["claude", "codex", "gemini"],
+        "agents.txt must pin the three agents the suite drives"
+    );
 }
