@@ -508,10 +508,22 @@ fn claude_holds_back_an_ask_in_headless_runs() {
 #[test]
 fn gemini_headless_run_ends_on_an_ask() {
     // Measured: Gemini CLI 0.61 waits forever for a confirmation no one can give when a hook
-    // answers `ask` in a non-interactive run. Ward must answer so that the run ends.
-    let (_world, run) = asked_call_is_held_back(Agent::Gemini, Duration::from_secs(60));
+    // answers `ask` in a non-interactive run. Ward must answer so that the run ends (it denies
+    // with the ask's reason, rule `ward.headless-ask`).
+    let (world, run) = asked_call_is_held_back(Agent::Gemini, Duration::from_secs(60));
     let ctx = run.context(Agent::Gemini);
-    assert!(run.follow_up(Agent::Gemini, 0).is_some(), "the model never heard back about the call.\n{ctx}");
+    let follow_up =
+        run.follow_up(Agent::Gemini, 0).unwrap_or_else(|| panic!("the model never heard back.\n{ctx}"));
+    // The model hears the policy's reason for wanting the user's approval.
+    let events = world.spool_events();
+    let asked = event_for(&events, Agent::Gemini, ASKED).expect("recorded above");
+    let reason = asked["reason"].as_str().expect("a decision gives its reason");
+    let policy_reason = reason.split(" (rule").next().unwrap_or(reason);
+    assert!(
+        follow_up.body.contains(policy_reason),
+        "Gemini's model did not hear why the call needs approval ({policy_reason}); next request:\n{}\n{ctx}",
+        follow_up.body
+    );
 }
 
 #[test]
