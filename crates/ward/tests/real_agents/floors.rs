@@ -179,3 +179,18 @@ fn gemini_starts_with_the_standard_floor() {
 fn gemini_starts_with_the_sensitive_floor() {
     starts_with_floor_and_enforces(Agent::Gemini, Tier::Sensitive);
 }
+
+#[test]
+fn codex_floor_hook_survives_the_user_switching_hooks_off() {
+    denies_allows_and_records_after(Agent::Codex, Scope::Floor(Tier::Standard), user_switches_hooks_off);
+}
+
+#[test]
+fn claude_floor_hook_survives_the_user_switching_hooks_off() {
+    denies_allows_and_records_after(Agent::Claude, Scope::Floor(Tier::Standard), user_switches_hooks_off);
+}
+
+#[test]
+fn gemini_floor_hook_survives_the_user_switching_hooks_off() {
+    denies_allows_and_records_after(Agent::Gemini, Scope::Floor(Tier::Standard), user_switches_hooks_off);
+}

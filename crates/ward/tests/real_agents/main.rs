@@ -349,6 +349,18 @@ impl Run {
 /// Runs `agent` headless on a fresh model server with `commands` scripted, in a loopback-only
 /// network namespace (and, for managed scope, with the world's `/etc` overlay).
 fn run_agent(agent: Agent, scope: Scope, world: &World, commands: &[&str], timeout: Duration) -> Run {
+    run_agent_with(agent, scope, world, commands, timeout, |_, _| {})
+}
+
+/// `run_agent`, with `user_edit` applied to the user's files after Ward is registered.
+fn run_agent_with(
+    agent: Agent,
+    scope: Scope,
+    world: &World,
+    commands: &[&str],
+    timeout: Duration,
+    user_edit: fn(Agent, &World),
+) -> Run {
     let script = Script {
         commands: commands.iter().map(|c| c.to_string()).collect(),
         final_text: FINAL_TEXT.to_owned(),
@@ -362,6 +374,7 @@ fn run_agent(agent: Agent, scope: Scope, world: &World, commands: &[&str], timeo
         let server = ModelServer::start(agent.api(), script).expect("model server on loopback");
         let mut cmd = agent_command(agent, agents, &world, server.port, &prompt, scope);
         register_ward(agent, scope, &world);
+        user_edit(agent, &world);
         if scope != Scope::User {
             cmd = with_etc_overlay(&cmd, &world.etc);
         }
@@ -386,8 +399,13 @@ fn event_for<'a>(events: &'a [Value], agent: Agent, command: &str) -> Option<&'a
 /// The whole check for one agent and scope: deny stops the call and the model hears why, allow
 /// runs, both are in the trail, and the trail verifies.
 fn denies_allows_and_records(agent: Agent, scope: Scope) {
+    denies_allows_and_records_after(agent, scope, |_, _| {})
+}
+
+/// `denies_allows_and_records`, with `user_edit` applied to the user's files before the run.
+fn denies_allows_and_records_after(agent: Agent, scope: Scope, user_edit: fn(Agent, &World)) {
     let world = World::new();
-    let run = run_agent(agent, scope, &world, &[DENIED, ALLOWED], RUN_TIMEOUT);
+    let run = run_agent_with(agent, scope, &world, &[DENIED, ALLOWED], RUN_TIMEOUT, user_edit);
     let ctx = run.context(agent);
     assert!(run.finished.ok(), "{agent:?} ({scope:?} registration) did not finish cleanly.\n{ctx}");
     assert!(
@@ -400,7 +418,8 @@ fn denies_allows_and_records(agent: Agent, scope: Scope) {
     let denied = event_for(&events, agent, DENIED).unwrap_or_else(|| {
         panic!(
             "Ward recorded no decision for {agent:?}'s denied call: the agent ignored the \
-             {scope:?} registration, or did not pass WARD_HOME.\nspool:\n{listing}\n{ctx}"
+             {scope:?} registration, or did not pass WARD_HOME (the denied command {}).\nspool:\n{listing}\n{ctx}",
+            if world.marker(DENIED_MARKER) { "ran" } else { "did not run" }
         )
     });
     assert_eq!(denied["decision"], "deny", "{denied}");
@@ -476,6 +495,56 @@ fn gemini_user_hook_denies_allows_and_records() {
 #[test]
 fn gemini_system_hook_denies_allows_and_records() {
     denies_allows_and_records(Agent::Gemini, Scope::Managed);
+}
+
+/// What a user would do to switch the agent's hooks off in their own settings: Codex
+/// `[features] hooks = false`, Claude Code `disableAllHooks`, Gemini CLI `hooksConfig.enabled =
+/// false`. A managed registration must survive each (the managed file can pin the switch).
+/// (Gemini's `hooksConfig.disabled` list merges by union, so no system file can stop a user from
+/// naming Ward's hook there: a known limit, docs/real-agents.md. An agent's own edits to these
+/// files are asked by the policy, rule `all.agent-guard-settings`.)
+fn user_switches_hooks_off(agent: Agent, world: &World) {
+    let merge_json = |path: PathBuf, patch: Value| {
+        let mut settings: Value = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_else(|| json!({}));
+        for (k, v) in patch.as_object().unwrap() {
+            settings[k] = v.clone();
+        }
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, serde_json::to_string_pretty(&settings).unwrap()).unwrap();
+    };
+    match agent {
+        Agent::Codex => {
+            let config = world.home.join(".codex/config.toml");
+            let mut text = std::fs::read_to_string(&config).unwrap();
+            assert!(!text.contains("[features]"), "the test's Codex config has no [features] table yet");
+            text.push_str("\n[features]\nhooks = false\n");
+            std::fs::write(&config, text).unwrap();
+        }
+        Agent::Claude => {
+            merge_json(world.home.join(".claude/settings.json"), json!({"disableAllHooks": true}))
+        }
+        Agent::Gemini => {
+            merge_json(world.home.join(".gemini/settings.json"), json!({"hooksConfig": {"enabled": false}}))
+        }
+    }
+}
+
+#[test]
+fn codex_managed_hook_survives_the_user_switching_hooks_off() {
+    denies_allows_and_records_after(Agent::Codex, Scope::Managed, user_switches_hooks_off);
+}
+
+#[test]
+fn claude_managed_hook_survives_the_user_switching_hooks_off() {
+    denies_allows_and_records_after(Agent::Claude, Scope::Managed, user_switches_hooks_off);
+}
+
+#[test]
+fn gemini_system_hook_survives_the_user_switching_hooks_off() {
+    denies_allows_and_records_after(Agent::Gemini, Scope::Managed, user_switches_hooks_off);
 }
 
 #[test]
