@@ -2,13 +2,15 @@
 //! npm registry at the versions pinned in `agents.txt`, each driven headless against a scripted
 //! model server on loopback inside a network namespace with only loopback up.
 //!
-//! For each agent and each registration (user level, managed), the model asks for a command
-//! Ward denies and one it allows; the test then checks what really happened: the denied command
-//! did not run (its marker file is absent), the denial reason reached the model's next request,
-//! the allowed command ran (its marker exists), both decisions are in Ward's spool under the
-//! agent's name, and `ward audit verify` passes. A separate run per agent sends a command Ward
-//! answers `ask`: it must not run, Codex must never see a raw `ask`, and Gemini's headless run
-//! must end rather than hang. How to run it, and what it proves: docs/real-agents.md.
+//! For each agent and each registration (`ward install`, `ward install --managed`, and each
+//! tier's floor from `ward floor render`), the model asks for a command Ward denies and one it
+//! allows; the test then checks what really happened: the agent started with the files, the
+//! denied command did not run (its marker file is absent), the denial reason reached the model's
+//! next request, the allowed command ran, both decisions are in Ward's spool under the agent's
+//! name, and `ward audit verify` passes. Managed registrations must survive the user switching
+//! hooks off. A separate run per agent sends a command Ward answers `ask`: it must not run, Codex
+//! must never see a raw `ask`, and Gemini's headless run must end rather than hang. How to run
+//! it, and what it proves: docs/real-agents.md.
 
 mod codex_trust;
 mod floors;
@@ -22,7 +24,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use model_server::{Api, ModelServer, Script, CALL_ID_PREFIX};
+use model_server::{Api, ModelServer, Script, Step, CALL_ID_PREFIX};
 use sandbox::{in_loopback_namespace, run_with_timeout, with_etc_overlay, Finished};
 
 /// A command the built-in policy denies in every tier (code piped from a download), which would
@@ -349,7 +351,11 @@ impl Run {
 /// Runs `agent` headless on a fresh model server with `commands` scripted, in a loopback-only
 /// network namespace (and, for managed scope, with the world's `/etc` overlay).
 fn run_agent(agent: Agent, scope: Scope, world: &World, commands: &[&str], timeout: Duration) -> Run {
-    run_agent_with(agent, scope, world, commands, timeout, |_, _| {})
+    run_agent_with(agent, scope, world, &shell_steps(commands), timeout, |_, _| {})
+}
+
+fn shell_steps(commands: &[&str]) -> Vec<Step> {
+    commands.iter().map(|c| Step::Shell(c.to_string())).collect()
 }
 
 /// `run_agent`, with `user_edit` applied to the user's files after Ward is registered.
@@ -357,16 +363,13 @@ fn run_agent_with(
     agent: Agent,
     scope: Scope,
     world: &World,
-    commands: &[&str],
+    steps: &[Step],
     timeout: Duration,
     user_edit: fn(Agent, &World),
 ) -> Run {
-    let script = Script {
-        commands: commands.iter().map(|c| c.to_string()).collect(),
-        final_text: FINAL_TEXT.to_owned(),
-    };
+    let script = Script { steps: steps.to_vec(), final_text: FINAL_TEXT.to_owned() };
     let prompt = "Run the scripted commands, then report.".to_owned();
-    let steps = commands.len();
+    let step_count = steps.len();
     // Installed (from the registry) before the run enters its network namespace.
     let agents = npm::agents();
     let world = world.clone();
@@ -378,7 +381,7 @@ fn run_agent_with(
         if scope != Scope::User {
             cmd = with_etc_overlay(&cmd, &world.etc);
         }
-        let name = format!("{}-{:?}-{}", agent.ward_name(), scope, steps);
+        let name = format!("{}-{:?}-{}", agent.ward_name(), scope, step_count);
         let finished = run_with_timeout(cmd, timeout, &world.logs, &name);
         eprintln!("real-agents: {name} finished in {:.1?} ({network:?})", finished.elapsed);
         let requests = server.requests();
@@ -405,7 +408,7 @@ fn denies_allows_and_records(agent: Agent, scope: Scope) {
 /// `denies_allows_and_records`, with `user_edit` applied to the user's files before the run.
 fn denies_allows_and_records_after(agent: Agent, scope: Scope, user_edit: fn(Agent, &World)) {
     let world = World::new();
-    let run = run_agent_with(agent, scope, &world, &[DENIED, ALLOWED], RUN_TIMEOUT, user_edit);
+    let run = run_agent_with(agent, scope, &world, &shell_steps(&[DENIED, ALLOWED]), RUN_TIMEOUT, user_edit);
     let ctx = run.context(agent);
     assert!(run.finished.ok(), "{agent:?} ({scope:?} registration) did not finish cleanly.\n{ctx}");
     assert!(
@@ -545,6 +548,72 @@ fn claude_managed_hook_survives_the_user_switching_hooks_off() {
 #[test]
 fn gemini_system_hook_survives_the_user_switching_hooks_off() {
     denies_allows_and_records_after(Agent::Gemini, Scope::Managed, user_switches_hooks_off);
+}
+
+/// The agent's own file-writing tool goes through Ward too: a write Ward denies in every tier (a
+/// tier marker: only a person may change a repository's tier) leaves no file and the model hears
+/// why; an ordinary new file is written.
+fn file_tool_is_governed(agent: Agent) {
+    let world = World::new();
+    let dir = world.repo.to_string_lossy().into_owned();
+    let step =
+        |name: &str| Step::WriteFile { dir: dir.clone(), name: name.into(), content: "written".into() };
+    let (denied_file, allowed_file) = (".ward-tier-open", "ward-notes.txt");
+    let run = run_agent_with(
+        agent,
+        Scope::User,
+        &world,
+        &[step(denied_file), step(allowed_file)],
+        RUN_TIMEOUT,
+        |_, _| {},
+    );
+    let ctx = run.context(agent);
+    assert!(run.finished.ok(), "{agent:?} did not finish cleanly.\n{ctx}");
+    let events = world.spool_events();
+    let listing = events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+    let touching = |name: &str| {
+        events.iter().find(|e| {
+            e["agent"] == agent.ward_name()
+                && e["paths"].as_array().is_some_and(|ps| {
+                    ps.iter().any(|p| p["path"].as_str().is_some_and(|p| p.ends_with(name)))
+                })
+        })
+    };
+    let denied = touching(denied_file).unwrap_or_else(|| {
+        panic!("Ward recorded no decision for {agent:?}'s file tool writing {denied_file}.\nspool:\n{listing}\n{ctx}")
+    });
+    assert_eq!(denied["decision"], "deny", "{denied}");
+    assert!(
+        !world.marker(denied_file),
+        "{agent:?}'s file tool wrote {denied_file}, which Ward denied.\n{ctx}"
+    );
+    let rule = denied["rule"].as_str().expect("a decision names its rule");
+    let follow_up = run.follow_up(agent, 0).unwrap_or_else(|| panic!("no follow-up request.\n{ctx}"));
+    assert!(
+        follow_up.body.contains(&format!("(rule {rule})")),
+        "the denial reason (rule {rule}) did not reach the model; next request:\n{}\n{ctx}",
+        follow_up.body
+    );
+    let allowed = touching(allowed_file)
+        .unwrap_or_else(|| panic!("no decision recorded for the allowed write.\nspool:\n{listing}\n{ctx}"));
+    assert!(matches!(allowed["decision"].as_str(), Some("allow" | "log")), "{allowed}");
+    assert!(world.marker(allowed_file), "{agent:?} did not write {allowed_file}, which Ward allowed.\n{ctx}");
+    world.assert_trail_verifies();
+}
+
+#[test]
+fn codex_apply_patch_is_governed() {
+    file_tool_is_governed(Agent::Codex);
+}
+
+#[test]
+fn claude_write_tool_is_governed() {
+    file_tool_is_governed(Agent::Claude);
+}
+
+#[test]
+fn gemini_write_file_tool_is_governed() {
+    file_tool_is_governed(Agent::Gemini);
 }
 
 #[test]

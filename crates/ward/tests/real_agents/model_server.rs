@@ -44,10 +44,22 @@ impl LoggedRequest {
 /// The prefix of every tool-call id the script issues; `<prefix><n>` is the n-th call.
 pub const CALL_ID_PREFIX: &str = "ward_call_";
 
-/// What the model does in the main turn: the shell commands to run, in order, then a final text.
+/// One tool call the scripted model makes, in the agent's own tool.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// A shell command (`exec_command`, `Bash`, `run_shell_command`).
+    Shell(String),
+    /// A new file `name` in the directory `dir` (the agent's cwd) written with the agent's file
+    /// tool: Codex `apply_patch` (freeform, path relative to the cwd), Claude Code `Write` and
+    /// Gemini CLI `write_file` (absolute path).
+    WriteFile { dir: String, name: String, content: String },
+}
+
+/// What the model does in the main turn: the steps, one tool call each, in order, then a final
+/// text.
 #[derive(Clone, Debug)]
 pub struct Script {
-    pub commands: Vec<String>,
+    pub steps: Vec<Step>,
     pub final_text: String,
 }
 
@@ -254,7 +266,7 @@ fn next_step(api: Api, script: &Script, body: &Value) -> Option<usize> {
         return None;
     }
     let n = answered_calls(api, body);
-    (n < script.commands.len()).then_some(n)
+    (n < script.steps.len()).then_some(n)
 }
 
 fn respond(api: Api, script: &Script, req: &LoggedRequest) -> (&'static str, &'static str, String) {
@@ -305,10 +317,14 @@ fn sse_event(out: &mut String, event: &Value) {
 fn responses_sse(script: &Script, step: Option<usize>) -> String {
     let mut out = String::new();
     sse_event(&mut out, &json!({"type": "response.created", "response": {"id": "resp_ward"}}));
-    let item = match step {
-        Some(n) => json!({
+    let item = match step.map(|n| (n, &script.steps[n])) {
+        Some((n, Step::Shell(command))) => json!({
             "type": "function_call", "call_id": format!("{CALL_ID_PREFIX}{n}"), "name": "exec_command",
-            "arguments": json!({"cmd": script.commands[n]}).to_string()
+            "arguments": json!({"cmd": command}).to_string()
+        }),
+        Some((n, Step::WriteFile { name, content, .. })) => json!({
+            "type": "custom_tool_call", "call_id": format!("{CALL_ID_PREFIX}{n}"), "name": "apply_patch",
+            "input": format!("*** Begin Patch\n*** Add File: {name}\n+{content}\n*** End Patch\n")
         }),
         None => json!({
             "type": "message", "role": "assistant", "id": "msg_ward",
@@ -326,10 +342,15 @@ fn responses_sse(script: &Script, step: Option<usize>) -> String {
 }
 
 fn messages_reply(script: &Script, step: Option<usize>) -> Value {
-    let (content, stop) = match step {
-        Some(n) => (
+    let (content, stop) = match step.map(|n| (n, &script.steps[n])) {
+        Some((n, Step::Shell(command))) => (
             json!([{"type": "tool_use", "id": format!("{CALL_ID_PREFIX}{n}"), "name": "Bash",
-                    "input": {"command": script.commands[n], "description": "scripted step"}}]),
+                    "input": {"command": command, "description": "scripted step"}}]),
+            "tool_use",
+        ),
+        Some((n, Step::WriteFile { dir, name, content })) => (
+            json!([{"type": "tool_use", "id": format!("{CALL_ID_PREFIX}{n}"), "name": "Write",
+                    "input": {"file_path": format!("{dir}/{name}"), "content": content}}]),
             "tool_use",
         ),
         None => (json!([{"type": "text", "text": script.final_text}]), "end_turn"),
@@ -370,9 +391,12 @@ fn messages_sse(message: &Value) -> String {
 }
 
 fn gemini_reply(script: &Script, step: Option<usize>, body: &Value) -> Value {
-    let part = match step {
-        Some(n) => json!({"functionCall": {"id": format!("{CALL_ID_PREFIX}{n}"), "name": "run_shell_command",
-                                           "args": {"command": script.commands[n]}}}),
+    let part = match step.map(|n| (n, &script.steps[n])) {
+        Some((n, Step::Shell(command))) => json!({"functionCall": {
+            "id": format!("{CALL_ID_PREFIX}{n}"), "name": "run_shell_command", "args": {"command": command}}}),
+        Some((n, Step::WriteFile { dir, name, content })) => json!({"functionCall": {
+            "id": format!("{CALL_ID_PREFIX}{n}"), "name": "write_file",
+            "args": {"file_path": format!("{dir}/{name}"), "content": content}}}),
         // Gemini's side calls that expect JSON (e.g. a next-speaker check) set a response schema.
         None if body["generationConfig"]["responseMimeType"] == "application/json" => {
             json!({"text": json!({"reasoning": "the task is complete", "next_speaker": "user"}).to_string()})
