@@ -10,6 +10,7 @@ pub mod clients;
 pub mod clis;
 pub mod context;
 pub mod cyclonedx;
+pub mod effective;
 pub mod extensions;
 pub mod guide;
 pub mod hooks;

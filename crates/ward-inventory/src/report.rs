@@ -30,6 +30,7 @@ pub fn render_table(report: &ScanReport, width: Option<usize>) -> String {
         render_rows(&mut out, &rows, width);
         if kind == ArtifactKind::Agent {
             crate::guide::agent_hook_lines(&mut out, report, width);
+            render_floors(&mut out, &rows);
         }
     }
     crate::guide::risk_lines(&mut out, report, width);
@@ -49,6 +50,27 @@ pub fn render_table(report: &ScanReport, width: Option<usize>) -> String {
     crate::guide::coverage_and_next(&mut out, report, width);
     let _ = writeln!(out, "\n{}", summary(report));
     out
+}
+
+/// Per agent, which tier's floor its own configuration enforces: the `floor_enforced` attribute
+/// `ward scan` sets from `ward floor check` (absent: not checked).
+fn render_floors(out: &mut String, agents: &[&Artifact]) {
+    let checked: Vec<&&Artifact> =
+        agents.iter().filter(|a| a.attributes.contains_key("floor_enforced")).collect();
+    if checked.is_empty() {
+        return;
+    }
+    let w = checked.iter().map(|a| a.client.chars().count()).max().unwrap_or(0).min(16);
+    let _ = writeln!(out, "  Floor the agent's own settings enforce (`ward floor check` for details):");
+    for a in checked {
+        let line = match a.attributes.get("floor_enforced").and_then(|v| v.as_str()) {
+            Some(tier) => format!("    {:<w$}  tier {tier}", a.client),
+            None => {
+                format!("    {:<w$}  none: no tier's floor holds; `ward floor render` writes one", a.client)
+            }
+        };
+        let _ = writeln!(out, "{line}");
+    }
 }
 
 fn heading(kind: ArtifactKind) -> &'static str {

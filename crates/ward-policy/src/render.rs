@@ -65,7 +65,7 @@ impl Target {
         match self {
             Target::CodexRequirements => "/etc/codex/requirements.toml",
             Target::CodexConfig => "/etc/codex/managed_config.toml",
-            Target::CodexMdm => "a configuration profile for the com.openai.codex domain (MDM)",
+            Target::CodexMdm => "your MDM, as a configuration profile for the com.openai.codex domain",
             Target::ClaudeManaged => "/etc/claude-code/managed-settings.json",
             Target::CursorHooks => "/etc/cursor/hooks.json",
             Target::GeminiSettings => "/etc/gemini-cli/settings.json",
@@ -244,7 +244,7 @@ impl Header<'_> {
                 origin_words(self.policy.origin())
             ),
             self.version_line(),
-            format!("Install at {}. Regenerate instead of editing.", self.target.install_path()),
+            format!("Install: {}. Regenerate instead of editing.", self.target.install_path()),
         ];
         if let Some(d) = self.policy.tier_description(self.tier) {
             out.insert(1, format!("Tier `{}`: {d}", self.tier));
@@ -348,7 +348,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// The patterns of a deny-read list with `{a,b}` expanded; exclusions (`!…`) are dropped —
 /// no target can express them, and dropping one only widens the denial.
-fn deny_patterns(floor: &Floor) -> (Vec<String>, bool) {
+pub fn deny_patterns(floor: &Floor) -> (Vec<String>, bool) {
     let mut out = Vec::new();
     let mut dropped_exclusions = false;
     for p in &floor.deny_read {

@@ -13,7 +13,7 @@ pub mod jsonedit;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+pub use ward_inventory::effective::{codex_trust_hash, is_ward_hook_command};
 use ward_inventory::Locations;
 use ward_policy::render::shell_quote;
 
@@ -117,84 +117,6 @@ pub fn hook_command(ward_binary: &str, agent: Agent) -> String {
 /// the tool (fail-open), so Ward must always answer first.
 pub fn hook_timeout_secs(deadline_ms: u64) -> u64 {
     (deadline_ms.div_ceil(1000) + 5).max(10)
-}
-
-/// Whether a hook command runs Ward's hook: its program is named `ward` (any directory, quoted
-/// or not) and its first argument is `hook`.
-pub fn is_ward_hook_command(command: &str) -> bool {
-    let words = shell_words(command);
-    let Some(program) = words.first() else { return false };
-    let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
-    matches!(name, "ward" | "ward.exe") && words.get(1).map(String::as_str) == Some("hook")
-}
-
-/// The first few words of a POSIX shell command (quotes removed; enough to tell a program).
-fn shell_words(command: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = command.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for q in chars.by_ref() {
-                    if q == '\'' {
-                        break;
-                    }
-                    cur.push(q);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(q) = chars.next() {
-                    match q {
-                        '"' => break,
-                        '\\' => cur.extend(chars.next()),
-                        q => cur.push(q),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                cur.extend(chars.next());
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                    if words.len() == 3 {
-                        return words;
-                    }
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    words
-}
-
-/// The trust hash Codex computes for one command hook (codex-rs `command_hook_hash`): SHA-256
-/// of the compact, key-sorted JSON of `{event_name, matcher?, hooks: [handler]}` where the
-/// handler is `{type: "command", command, timeout, async}` (timeout filled in, absent fields
-/// dropped), as `sha256:<hex>`.
-pub fn codex_trust_hash(event_name: &str, matcher: Option<&str>, command: &str, timeout_secs: u64) -> String {
-    // serde_json's map is sorted by key, and `to_string` is compact: Codex's canonical form.
-    let mut identity = json!({
-        "event_name": event_name,
-        "hooks": [{"async": false, "command": command, "timeout": timeout_secs.max(1), "type": "command"}],
-    });
-    if let Some(m) = matcher {
-        identity["matcher"] = json!(m);
-    }
-    let digest = Sha256::digest(identity.to_string().as_bytes());
-    format!("sha256:{}", hex::encode(digest))
 }
 
 /// Register Ward as `agent`'s hook.
@@ -550,7 +472,7 @@ fn json_agent(
 /// The key Codex stores a user hook's trust state under:
 /// `<abs hooks.json>:pre_tool_use:<group>:<handler>`.
 pub fn codex_state_key(hooks_file: &str, group: usize, handler: usize) -> String {
-    format!("{hooks_file}:pre_tool_use:{group}:{handler}")
+    ward_inventory::effective::codex_state_key(hooks_file, "pre_tool_use", group, handler)
 }
 
 /// The spellings of the hooks file's path Codex may use in the key: as given (made absolute)
@@ -634,7 +556,12 @@ fn codex_user(session: &mut Session<'_>, install: bool) -> Result<(), InstallErr
         }
     }
     let after = doc.to_string();
-    let after = if before.is_none() && after.trim().is_empty() { None } else { Some(after) };
+    // A config left empty by the removal held only Ward's entries: it goes.
+    let after = if after.trim().is_empty() && before.as_deref().is_none_or(|b| !b.trim().is_empty()) {
+        None
+    } else {
+        Some(after)
+    };
     session.commit(Agent::Codex, &config, before.as_deref(), after.as_deref(), outcome, detail)
 }
 
@@ -804,18 +731,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ward_commands_are_recognised_however_quoted() {
-        assert!(is_ward_hook_command("/usr/local/bin/ward hook codex"));
-        assert!(is_ward_hook_command("'/opt/my tools/ward' hook claude-code"));
-        assert!(is_ward_hook_command("ward hook --agent cursor"));
-        assert!(is_ward_hook_command("\"C:\\\\ward\\\\ward.exe\" hook"));
-        assert!(!is_ward_hook_command("/usr/bin/steward hook"));
-        assert!(!is_ward_hook_command("ward scan"));
-        assert!(!is_ward_hook_command("echo ward hook"));
-        assert!(!is_ward_hook_command(""));
-    }
-
-    #[test]
     fn the_timeout_always_exceeds_the_deadline() {
         assert_eq!(hook_timeout_secs(5000), 10);
         assert_eq!(hook_timeout_secs(9001), 15);
@@ -823,18 +738,5 @@ mod tests {
         for ms in [1, 999, 1000, 4999, 30_000, 600_000] {
             assert!(hook_timeout_secs(ms) * 1000 > ms);
         }
-    }
-
-    #[test]
-    fn trust_hash_is_codexs_canonical_form() {
-        // The canonical identity, spelled out: sorted keys, compact, timeout filled in.
-        let identity = r#"{"event_name":"pre_tool_use","hooks":[{"async":false,"command":"/usr/local/bin/ward hook codex","timeout":10,"type":"command"}]}"#;
-        let expected = format!("sha256:{}", hex::encode(Sha256::digest(identity.as_bytes())));
-        assert_eq!(codex_trust_hash("pre_tool_use", None, "/usr/local/bin/ward hook codex", 10), expected);
-        let with_matcher = r#"{"event_name":"pre_tool_use","hooks":[{"async":false,"command":"x","timeout":600,"type":"command"}],"matcher":"*"}"#;
-        assert_eq!(
-            codex_trust_hash("pre_tool_use", Some("*"), "x", 600),
-            format!("sha256:{}", hex::encode(Sha256::digest(with_matcher.as_bytes())))
-        );
     }
 }

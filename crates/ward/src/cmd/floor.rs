@@ -1,7 +1,6 @@
 //! `ward floor render` and `ward floor check`: wiring to `ward_policy::render` and
 //! `ward_endpoint::floorcheck`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,7 +16,9 @@ pub enum Command {
     /// Write the files that make an agent enforce a tier's floor (Codex requirements.toml,
     /// Claude Code managed-settings.json, …), each registering Ward as the agent's hook.
     Render(RenderArgs),
-    // CHECK-VARIANT
+    /// Which floor each agent on this machine actually enforces, per repository: the effective
+    /// settings (and the file each comes from) compared with the repository's tier.
+    Check(CheckArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -64,10 +65,37 @@ fn parse_target(s: &str) -> std::result::Result<Target, String> {
     })
 }
 
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+For each repository under --projects (and the current directory when it is one) and each \
+supported agent found (codex, claude-code, cursor, gemini-cli), Ward resolves the repository's \
+tier, computes the agent's effective configuration the way the agent does (Codex: system, user, \
+profile, trusted-project and managed layers and requirements.toml constraints; Claude Code: \
+managed > local project > project > user), and compares it with the tier's floor. It also says \
+whether Ward is registered as the agent's hook, where, and (Codex) whether Codex trusts it.
+
+Exit status: 0 when every repository is compliant, 1 when any floor is violated or Ward is not \
+the hook of an agent found, 2 on a usage error.")]
+pub struct CheckArgs {
+    /// Directories to search for git repositories.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub projects: Vec<PathBuf>,
+
+    /// Output format; `json` is versioned (`schema_version`) and described in docs/floors.md.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
 pub fn run(command: Command, paths: &WardPaths) -> Result<ExitCode> {
     match command {
         Command::Render(args) => render_cmd(args, paths),
-        // CHECK-ARM
+        Command::Check(args) => super::floorcheck::run(args, paths),
     }
 }
 
@@ -118,13 +146,7 @@ fn render_cmd(args: RenderArgs, paths: &WardPaths) -> Result<ExitCode> {
     match &args.output {
         Some(file) => std::fs::write(file, &rendered.text)
             .with_context(|| format!("cannot write {}", file.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(rendered.text.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                other => other.context("cannot write to standard output")?,
-            }
-        }
+        None => crate::out::stdout(&rendered.text)?,
     }
     Ok(ExitCode::SUCCESS)
 }

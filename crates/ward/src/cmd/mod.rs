@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod floor;
+pub mod floorcheck;
 pub mod hook;
 pub mod install;
 pub mod policy;

@@ -1,0 +1,170 @@
+//! `ward floor check`: wiring to `ward_endpoint::floorcheck` and its table.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use ward_endpoint::floorcheck::{self, FoundAgent, Report};
+use ward_inventory::locations::HOOKABLE_AGENTS;
+use ward_model::ArtifactKind;
+
+use super::floor::{load_policy, CheckArgs, Format};
+use super::install::{locations, scan_options};
+use crate::env::WardPaths;
+
+/// The supported agents a scan finds, with their versions.
+pub fn found_agents(report: &ward_model::ScanReport) -> Vec<FoundAgent> {
+    let mut out: Vec<FoundAgent> = Vec::new();
+    for a in report.artifacts.iter().filter(|a| a.kind == ArtifactKind::Agent) {
+        if HOOKABLE_AGENTS.contains(&a.client.as_str()) && !out.iter().any(|f| f.client == a.client) {
+            let version = a.attributes.get("version").and_then(|v| v.as_str()).map(str::to_owned);
+            out.push(FoundAgent { client: a.client.clone(), version });
+        }
+    }
+    out
+}
+
+/// The floor check of this machine, for `ward floor check` and `ward scan`.
+pub fn machine_check(
+    paths: &WardPaths,
+    scan: &ward_model::ScanReport,
+    projects: &[PathBuf],
+) -> Result<Report> {
+    let policy = load_policy(paths.policy_file.as_deref())?;
+    let (mut repos, _) = ward_inventory::scan::discover_projects(projects, &|_| {});
+    if let Some(info) = std::env::current_dir().ok().and_then(|d| ward_policy::RepoInfo::discover(&d)) {
+        if !repos.contains(&info.root) {
+            repos.push(info.root);
+        }
+    }
+    let deadline = super::install::deadline_ms()?;
+    Ok(floorcheck::check(&policy, &locations(paths), &found_agents(scan), &repos, deadline))
+}
+
+/// Run the floor check after a scan: each agent artifact gets `ward_hook` (bool),
+/// `ward_hook_at` (where, and whether it runs) and `floor_enforced` (tier or null), and the whole
+/// check goes into the JSON document as `floor_check` (or `{"error": …}` when the policy cannot
+/// be loaded: the scan itself never fails on it).
+pub fn attach_to_scan(
+    paths: &WardPaths,
+    mut scan: ward_model::ScanReport,
+    projects: &[PathBuf],
+) -> (ward_model::ScanReport, serde_json::Value) {
+    let report = match machine_check(paths, &scan, projects) {
+        Ok(r) => r,
+        Err(e) => return (scan, serde_json::json!({ "error": format!("{e:#}") })),
+    };
+    for summary in &report.agents {
+        for art in
+            scan.artifacts.iter_mut().filter(|a| a.kind == ArtifactKind::Agent && a.client == summary.agent)
+        {
+            art.attributes.insert("ward_hook".into(), summary.ward_hook.into());
+            art.attributes.insert("ward_hook_at".into(), summary.hook_places.clone().into());
+            art.attributes.insert(
+                "floor_enforced".into(),
+                summary.enforces.clone().map_or(serde_json::Value::Null, serde_json::Value::String),
+            );
+        }
+    }
+    let value =
+        serde_json::to_value(&report).unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
+    (scan, value)
+}
+
+/// The scan's JSON document with the floor check as its last member, `floor_check`. The scan's
+/// own members keep their order (the document is spliced, not re-serialized through a map).
+pub fn scan_json(
+    scan: &ward_model::ScanReport,
+    floor_check: serde_json::Value,
+) -> serde_json::Result<String> {
+    let doc = ward_inventory::report::render_json(scan)?;
+    let check = serde_json::to_string_pretty(&floor_check)?.replace('\n', "\n  ");
+    Ok(match doc.strip_suffix('}') {
+        Some(head) => format!("{},\n  \"floor_check\": {check}\n}}", head.trim_end()),
+        None => doc,
+    })
+}
+
+pub fn run(args: CheckArgs, paths: &WardPaths) -> Result<ExitCode> {
+    for dir in &args.projects {
+        if !dir.is_dir() {
+            bail!("--projects {}: not a directory", dir.display());
+        }
+    }
+    let scan = ward_inventory::scan(&scan_options(paths), &|_| {});
+    let report = machine_check(paths, &scan, &args.projects)?;
+    let text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&report).context("cannot serialize the report")? + "\n",
+        Format::Table => table(&report),
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.context("cannot write to standard output")?,
+    }
+    Ok(if report.compliant { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn table(report: &Report) -> String {
+    let mut s = String::new();
+    let policy = if report.policy.starts_with('<') {
+        "Ward's built-in policy".to_owned()
+    } else {
+        report.policy.clone()
+    };
+    s.push_str(&format!("Policy: {policy}\n"));
+    if report.agents.is_empty() {
+        s.push_str(
+            "No supported agent (codex, claude-code, cursor, gemini-cli) was found on this machine.\n",
+        );
+        return s;
+    }
+    s.push_str("\nAGENT        ENFORCES     WARD HOOK\n");
+    for a in &report.agents {
+        let hook = if a.ward_hook { "yes" } else { "no" };
+        s.push_str(&format!("{:<12} {:<12} {hook}\n", a.agent, a.enforces.as_deref().unwrap_or("no tier")));
+        for place in &a.hook_places {
+            s.push_str(&format!("{:<25} {place}\n", ""));
+        }
+        if a.hook_places.is_empty() {
+            s.push_str(&format!("{:<25} not registered: run `ward install {}`\n", "", a.agent));
+        }
+    }
+    for repo in &report.repositories {
+        let name = repo.repository.as_deref().unwrap_or("(outside any repository)");
+        s.push_str(&format!("\n{name}: tier {} ({})\n", repo.tier, repo.tier_reason));
+        for a in &repo.agents {
+            let verdict = if a.compliant {
+                "compliant".to_owned()
+            } else {
+                format!("{} violation{}", a.violations.len(), if a.violations.len() == 1 { "" } else { "s" })
+            };
+            s.push_str(&format!("  {:<12} {verdict}\n", a.agent));
+            for v in &a.violations {
+                s.push_str(&format!("    - {}\n", v.message));
+            }
+            for n in &a.notes {
+                s.push_str(&format!("    note: {n}\n"));
+            }
+            if repo.repository.is_none() {
+                for (key, setting) in &a.effective.settings {
+                    let note = setting.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+                    s.push_str(&format!("      {key} = {} — {}{note}\n", setting.value, setting.source));
+                }
+            }
+            for i in &a.effective.ignored {
+                s.push_str(&format!("    ignored: {i}\n"));
+            }
+            for w in &a.effective.warnings {
+                s.push_str(&format!("    warning: {w}\n"));
+            }
+        }
+    }
+    s.push_str(if report.compliant {
+        "\nEvery agent enforces its repository's floor.\n"
+    } else {
+        "\nSome floors do not hold (exit status 1). `ward floor render` writes the files that fix them; `ward install` registers Ward.\n"
+    });
+    s
+}
