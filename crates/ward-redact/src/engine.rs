@@ -18,6 +18,7 @@ use regex_automata::util::syntax;
 use regex_automata::Input;
 
 use crate::filter;
+use crate::grammar;
 use crate::native;
 use crate::prefilter::{self, Prefilter, RuleTable};
 use crate::rule::{RuleSpec, Window};
@@ -176,13 +177,29 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     // (assignments) are kept apart, one per distinct start.
     let mut windows: Vec<(usize, usize, usize)> = Vec::new();
     let mut anchored: Vec<(usize, usize, usize)> = Vec::new();
+    // The last name the grammar rule parsed: keyword hits inside one name parse it once.
+    let mut last_name: Option<(usize, usize)> = None;
     keywords().find_all(text, |hit| {
         let rule_index = hit.tag;
         let Some(rule) = RULES.get(rule_index) else { return };
         let (start, end) = match rule.window {
             Window::Line => line_window(text, hit.start, hit.end),
-            Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
+            // One byte before the keyword: the token's start class looks at it.
+            Window::Prefix => (hit.start.saturating_sub(1), line_window(text, hit.start, hit.end).1),
             Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
+            Window::Grammar => {
+                if last_name.is_some_and(|(start, end)| hit.start >= start && hit.end <= end) {
+                    return;
+                }
+                let Some((start, end)) = grammar::name_around(text, hit.start, hit.end) else { return };
+                last_name = Some((start, end));
+                if let Some(candidate) = grammar::parse(text, start, end) {
+                    if grammar::judge(text, &candidate) {
+                        out.push(RawMatch { rule: rule_index, start: candidate.start, end: candidate.end });
+                    }
+                }
+                return;
+            }
             Window::LineStart => {
                 if !assignment_follows(text, hit.end, Operator::Colon) {
                     return;
