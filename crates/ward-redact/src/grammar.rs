@@ -27,7 +27,7 @@ use crate::filter;
 /// Longest name (identifier) considered.
 pub(crate) const MAX_NAME: usize = 96;
 /// Longest value considered.
-pub(crate) const MAX_VALUE: usize = 512;
+pub(crate) const MAX_VALUE: usize = 256;
 
 /// How strongly a name says "secret".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
