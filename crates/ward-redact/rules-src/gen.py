@@ -38,14 +38,19 @@ RULES = []
 def R(id, desc, kw, rx, pos, neg=(), g=1, ent=0.0, kind='p', win='line', allow=(), autoneg=True):
     RULES.append(dict(id=id, desc=desc, kw=kw, rx=rx, pos=list(pos), neg=list(neg), g=g, ent=ent, kind=kind, win=win, allow=list(allow), autoneg=autoneg))
 
-END = r'(?:[^A-Za-z0-9_+/=-]|$)'
+# A token ends where its alphabet ends; `/` may follow (a token used as a path segment,
+# `/tmp/ghp_…/`), so it is not in this class.
+END = r'(?:[^A-Za-z0-9_+=-]|$)'
+# A token starts after any non-alphanumeric byte, `_` included (`x_ghp_…`, `ENV_ghp_…`), which
+# `\b` would refuse; Prefix windows start one byte before the keyword so this byte is seen.
+START = r'(?:^|[^A-Za-z0-9]|\\[nrt])'
 EQ = r'''\\?["']?\s*(?::=|=>|[:=])\s*\\?["'`]?'''
 CTX = set()
 def ctx(names, value):
     CTX.add(names)
     return r'(?im)(?:' + names + r')[\w.-]{0,20}?' + EQ + '(' + value + ')' + END
 def tok(prefix_re, body):
-    return r'\b(' + prefix_re + body + r')' + END
+    return START + '(' + prefix_re + body + r')' + END
 
 exec(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spec.py')).read())
 
@@ -66,6 +71,8 @@ for r in RULES:
     if r['autoneg']:
         neg += [fill(p, x=True).replace('⟦','').replace('⟧','') for p in r['pos'][:1] if TPL.search(p)]
     rx = r['rx']
+    if r['kind'] == 'p' and r['win'] == 'line' and rx.startswith(r'\b(') and all(k[:1].isalnum() for k in r['kw']):
+        rx = START + rx[2:]
     if re.search(r'-\](?:\{[\d,]+\}|[+*])\)\\b$', rx):
         rx = rx[:-2] + '(?:[^A-Za-z0-9_-]|$)'
     # Large bounded repetitions blow up the compiled NFA (and its build time, paid on a hook
@@ -73,10 +80,10 @@ for r in RULES:
     rx = re.sub(r'\{(\d+),(\d+)\}', lambda m: m.group(0) if int(m.group(2)) < 100 else ('{%s,}' % m.group(1) if int(m.group(1)) > 1 else ('+' if m.group(1) == '1' else '*')), rx)
     r['rx'] = rx
     kind = {'p':'Provider','s':'Structural','g':'Generic'}[r['kind']]
-    win = {'line':'Line','block':'Block','assign':'Assignment','qassign':'QuotedAssignment','linestart':'LineStart'}[r['win']]
+    win = {'line':'Line','block':'Block','assign':'Assignment','qassign':'QuotedAssignment','linestart':'LineStart','grammar':'Grammar'}[r['win']]
     if r['win'] == 'line' and r['rx'].startswith('(?im)(?:') and any(r['rx'].startswith('(?im)(?:' + n + ')') for n in CTX):
         win = 'Prefix'
-    if r['win'] == 'line' and r['rx'].startswith(r'\b(') and all(
+    if r['win'] == 'line' and r['rx'].startswith(START + '(') and all(
             any(p.split('⟦',1)[1].lower().startswith(k.lower()) for k in r['kw']) for p in pos):
         win = 'Prefix'
     out.append('    RuleSpec {')

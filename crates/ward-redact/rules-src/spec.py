@@ -77,17 +77,21 @@ R('grafana-service-account-token', 'Grafana service account token', ['glsa_'], r
 R('newrelic-user-api-key', 'New Relic user API key', ['NRAK-'], tok('NRAK-', '[A-Z0-9]{27}'), ['NEW_RELIC_API_KEY=⟦NRAK-{U27}⟧'], ['NRAK-1'])
 R('newrelic-insert-key', 'New Relic insights insert key', ['NRII-'], tok('NRII-', '[A-Za-z0-9_-]{32}'), ['⟦NRII-{u32}⟧'], ['NRII-1'])
 R('newrelic-browser-key', 'New Relic browser API token', ['NRJS-'], tok('NRJS-', '[a-f0-9]{19}'), ['⟦NRJS-{h19}⟧'], ['NRJS-1'])
+# source: https://docs.newrelic.com/docs/apis/intro-apis/new-relic-api-keys/ (license keys end in NRAL; query keys NRIQ-; admin keys NRAA-)
+R('newrelic-license-key', 'New Relic ingest license key (40 characters ending in NRAL)', ['nral'], r'(?:^|[^A-Za-z0-9])([a-fA-F0-9]{36}NRAL)(?:[^A-Za-z0-9]|$)', ['NEW_RELIC_LICENSE_KEY=⟦{h36}NRAL⟧'], ['NRAL'])
+R('newrelic-query-admin-key', 'New Relic insights query key / admin key', ['NRIQ-','NRAA-'], tok('(?:NRIQ-|NRAA-)', '[A-Za-z0-9_-]{27,32}'), ['⟦NRIQ-{u32}⟧', '⟦NRAA-{h27}⟧'], ['NRIQ-1'])
 R('datadog-api-key', 'Datadog API or application key in a named variable', ['datadog','dd_api','dd_app','dd-api-key','dd-application-key'],
   ctx(r'datadog[\w]*(?:api|app|application)[\w]*key|dd_(?:api|app|application)_?key|dd-(?:api|application)-key', r'[a-f0-9]{32}|[a-f0-9]{40}'),
   ['DD_API_KEY=⟦{h32}⟧', '-H "DD-APPLICATION-KEY: ⟦{h40}⟧"'], ['DD_API_KEY=${DD_API_KEY}'])
 R('sentry-auth-token', 'Sentry organization / user auth token', ['sntrys_','sntryu_'], r'\b((?:sntrys_eyJ[A-Za-z0-9+/=_-]{50,}|sntryu_[a-f0-9]{64}))', ['SENTRY_AUTH_TOKEN=⟦sntryu_{h64}⟧'], ['sntryu_abc'])
-R('dynatrace-token', 'Dynatrace API token', ['dt0c01.'], r'\b(dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64})\b', ['⟦dt0c01.{U24}.{U64}⟧'], ['dt0c01.x'])
+# source: https://docs.dynatrace.com/docs/manage/identity-access-management/access-tokens-and-oauth-clients/access-tokens (dt0c01 classic, dt0s* platform; bodies in either case)
+R('dynatrace-token', 'Dynatrace API / platform token', ['dt0c01.','dt0s'], r'\b(dt0(?:c01|s\d\d)\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64})\b', ['⟦dt0c01.{U24}.{U64}⟧', '⟦dt0c01.{a24}.{a64}⟧', '⟦dt0s16.{U24}.{U64}⟧'], ['dt0c01.x'])
 R('linode-token', 'Linode/Akamai API token in a named variable', ['linode'], ctx(r'linode[\w]*token', r'[a-f0-9]{64}'), ['LINODE_TOKEN=⟦{h64}⟧'], ['LINODE_REGION=eu-west'])
 R('ibm-cloud-api-key', 'IBM Cloud API key in a named variable', ['ibmcloud_api_key','ibm_cloud_api_key','ic_api_key'], ctx(r'ibm_?cloud_api_key|ic_api_key', r'[A-Za-z0-9_-]{44}'), ['IBMCLOUD_API_KEY=⟦{u44}⟧'], ['IBMCLOUD_API_KEY='])
 R('oracle-cloud-fingerprint-key', 'OCI API signing key passphrase in config', ['pass_phrase'], ctx(r'pass_phrase', r'[^\s"\']{6,}'), ['pass_phrase=⟦{A16}⟧'], ['pass_phrase=${OCI_PASS}'], ent=2.5)
 # ---------------- code hosts ----------------
 for pfx, what in [('ghp_','personal access token (classic)'),('gho_','OAuth access token'),('ghu_','GitHub App user-to-server token'),('ghs_','GitHub App installation (server-to-server) token'),('ghr_','refresh token')]:
-    R('github-' + {'ghp_':'pat','gho_':'oauth','ghu_':'app-user-token','ghs_':'app-installation-token','ghr_':'refresh-token'}[pfx], 'GitHub ' + what, [pfx], tok(pfx, '[A-Za-z0-9]{36}'),
+    R('github-' + {'ghp_':'pat','gho_':'oauth','ghu_':'app-user-token','ghs_':'app-installation-token','ghr_':'refresh-token'}[pfx], 'GitHub ' + what, [pfx], tok(pfx, '[A-Za-z0-9]{36}' if pfx != 'ghr_' else '[A-Za-z0-9]{36,80}'),
       ['git clone https://x-access-token:⟦' + pfx + '{A36}⟧@github.com/o/r.git', '{"env": {"GITHUB_TOKEN": "⟦' + pfx + '{A36}⟧"}}'], [pfx + 'tooShort123'])
 R('github-fine-grained-pat', 'GitHub fine-grained personal access token', ['github_pat_'], tok('github_pat_', '[A-Za-z0-9]{22}_[A-Za-z0-9]{59}'),
   ['GH_TOKEN=⟦github_pat_11{A20}_{A59}⟧'], ['github_pat_short'])
@@ -162,7 +166,7 @@ R('shippo-api-token', 'Shippo API token', ['shippo_'], r'\b(shippo_(?:live|test)
 R('easypost-api-key', 'EasyPost API key', ['EZAK','EZTK'], r'\b(EZ[AT]K[a-zA-Z0-9]{54})\b', ['⟦EZAK{A54}⟧'], ['EZAK'])
 R('duffel-api-token', 'Duffel API token', ['duffel_'], r'\b(duffel_(?:test|live)_[A-Za-z0-9_=-]{43})', ['⟦duffel_live_{u43}⟧'], ['duffel_live_'])
 # ---------------- chat, mail, SaaS ----------------
-R('slack-bot-token', 'Slack bot token', ['xoxb-'], r'\b(xoxb-[0-9]{10,13}-[0-9]{10,13}-?[A-Za-z0-9]{24,34})\b', ['SLACK_BOT_TOKEN=⟦xoxb-{d12}-{d13}-{A24}⟧'], ['xoxb-your-token'])
+R('slack-bot-token', 'Slack bot token', ['xoxb-'], r'\b(xoxb-[0-9]{10,13}-(?:[0-9]{10,13}-?)?[A-Za-z0-9]{24,34})\b', ['SLACK_BOT_TOKEN=⟦xoxb-{d12}-{d13}-{A24}⟧'], ['xoxb-your-token'])
 R('slack-user-token', 'Slack user / legacy workspace token', ['xoxp-','xoxa-','xoxs-','xoxo-'], r'\b(xox[pasor]-[0-9]{10,13}-[0-9]{10,13}-[0-9]{10,13}-[a-f0-9]{32})\b', ['⟦xoxp-{d12}-{d12}-{d13}-{h32}⟧'], ['xoxp-1-2-3'])
 R('slack-refresh-token', 'Slack rotating (xoxe) token', ['xoxe'], r'\b(xoxe(?:\.xox[bp])?-\d-[A-Z0-9]{146,170})\b', ['⟦xoxe.xoxp-1-{U156}⟧'], ['xoxe-1-'])
 R('slack-app-token', 'Slack app-level token', ['xapp-'], r'\b(xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{64})\b', ['SLACK_APP_TOKEN=⟦xapp-1-A{U10}-{d13}-{h64}⟧'], ['xapp-1-'])
@@ -232,22 +236,30 @@ R('sentry-dsn-secret', 'Sentry legacy DSN with secret key', ['sentry.io','ingest
 R('firebase-cloud-messaging-key', 'Firebase Cloud Messaging server key', ['AAAA'], r'\b(AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134})', ['FCM_SERVER_KEY=⟦AAAA{u7}:APA91b{u134}⟧'], ['AAAA:APA91b'])
 R('kubernetes-bootstrap-token', 'Kubernetes bootstrap token', ['kubeadm','--token'], r'(?i)(?:kubeadm\s+join\b[^\n]{0,200}?--token[=\s]+|token-secret:\s*)([a-z0-9]{6}\.[a-z0-9]{16})\b', ['kubeadm join 10.0.0.1:6443 --token ⟦{a6}.{a16}⟧ --discovery-token-ca-cert-hash sha256:{h64}'], ['kubeadm join --token abcdef'])
 # ---------------- structural ----------------
-PEM_BODY = r'(?:(?:\r?\n|(?:\\r)?\\n)[A-Za-z-]+: [^\r\n\\]*)*(?:\r?\n|(?:\\r)?\\n|\s)*([A-Za-z0-9+/=](?:[A-Za-z0-9+/=\r\n\t]|\\[nr]){62,}[A-Za-z0-9+/=])'
+# Whole key blocks: the BEGIN and END lines go too (they say what the key is, and a half-redacted
+# block is still a key file). The body may hold header lines (Proc-Type: 4,ENCRYPTED), escaped
+# newlines (JSON: \n, doubly escaped: \\n) or be split across string concatenation
+# ("…\n" +\n "…"). Without an END line the body runs as far as key material does.
+PEM_PIECE = r'(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")'
 for kid, label, desc in [('rsa','RSA PRIVATE KEY','RSA private key (PKCS#1 PEM)'), ('ec','EC PRIVATE KEY','EC private key (SEC1 PEM)'), ('dsa','DSA PRIVATE KEY','DSA private key (PEM)'),
                          ('pkcs8','PRIVATE KEY','PKCS#8 private key (PEM), as in GCP service-account key files'), ('encrypted','ENCRYPTED PRIVATE KEY','encrypted PKCS#8 private key (PEM)'),
                          ('openssh','OPENSSH PRIVATE KEY','OpenSSH private key'), ('pgp','PGP PRIVATE KEY BLOCK','PGP/GPG private key block')]:
     body = '{b64}\n{b64}\n{b48}=='
-    R('private-key-' + kid, desc, ['BEGIN ' + label + '-----'], '-----BEGIN ' + label + '-----' + PEM_BODY, 
-      ['-----BEGIN ' + label + '-----\n⟦' + body + '⟧\n-----END ' + label + '-----', '{"private_key": "-----BEGIN ' + label + '-----\\n⟦{b64}\\n{b64}⟧\\n-----END ' + label + '-----\\n"}'],
-      ['-----BEGIN ' + label + '-----\n...\n-----END ' + label + '-----'], kind='s', win='block')
+    head = '-----BEGIN ' + label + '-----'
+    R('private-key-' + kid, desc, ['BEGIN ' + label + '-----'],
+      '(' + head + PEM_PIECE + '*?[A-Za-z0-9+/]{32}' + PEM_PIECE + '*?-----END ' + label + '-----|' + head + PEM_PIECE + '{64,})',
+      ['⟦' + head + '\n' + body + '\n-----END ' + label + '-----⟧', '{"private_key": "⟦' + head + '\\n{b64}\\n{b64}\\n-----END ' + label + '-----⟧\\n"}',
+       'String k = "⟦' + head + '\\n" +\n  "{b64}\\n" +\n  "{b64}\\n" +\n  "-----END ' + label + '-----⟧";'],
+      ['-----BEGIN ' + label + '-----\n...\n-----END ' + label + '-----', 'grep -r "BEGIN ' + label + '-----" .'], kind='s', win='block', g=0)
 R('private-key-putty', 'PuTTY private key file', ['Private-Lines:'], r'Private-Lines: \d+(?:\r?\n|(?:\\r)?\\n)((?:[A-Za-z0-9+/=]+(?:\r?\n|(?:\\r)?\\n))*[A-Za-z0-9+/=]+)(?:\r?\n|(?:\\r)?\\n)Private-MAC', ['PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\n⟦{b64}⟧\nPrivate-MAC: {h64}'], ['Private-Lines: 1\n...'], kind='s', win='block')
 R('jwt', 'JSON Web Token (also Kubernetes service-account tokens, Supabase keys, …)', ['eyJ'], r'\b(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})',
   ['Authorization: Bearer ⟦eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{u80}.{u86}⟧'],
   ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c', 'eyJhbGciOiJIUzI1NiJ9 only a header'],
   kind='s', allow=['SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'])
-R('authorization-header', 'HTTP Authorization header with a scheme and credentials', ['authorization'],
-  r'(?i)\b(?:proxy-)?authorization\\?["\']?\s*[:=]\s*\\?["\']?(?:bearer|basic|token|bot|sso-key|ssws|apikey|api-key|key|gcp|splunk|otp|dpop)\s+([A-Za-z0-9._~+/=:-]{8,})',
-  ['curl -H "Authorization: Bearer ⟦{u40}⟧" https://api.internal', '{"headers": {"Authorization": "Basic ⟦{b28}=⟧"}}'], ['Authorization: Bearer <token>', 'Authorization: Bearer $TOKEN', 'the authorization header is required'], kind='s')
+R('authorization-header', 'HTTP Authorization header with a scheme and credentials (any scheme: Bearer, Basic, SharedKey, Klaviyo-API-Key …)', ['authorization'],
+  r'(?i)\b(?:proxy-)?authorization\\?["\']?\s*[:=]\s*\\?["\']?(?:[a-z][a-z0-9_.-]{1,40})\s+([^\s"\'\\,;]{8,})',
+  ['curl -H "Authorization: Bearer ⟦{u40}⟧" https://api.internal', '{"headers": {"Authorization": "Basic ⟦{b28}=⟧"}}', '-H "Authorization: SharedKey ⟦acct:{A20}⟧"', "-H 'Authorization: Klaviyo-API-Key ⟦pk_{h34}⟧'"],
+  ['Authorization: Bearer <token>', 'Authorization: Bearer $TOKEN', 'the authorization header is required', 'Authorization: Bearer ${{ secrets.TOKEN }}'], kind='s')
 R('authorization-header-raw', 'HTTP Authorization header carrying a bare token', ['authorization'],
   r'(?i)\b(?:proxy-)?authorization\\?["\']?\s*[:=]\s*\\?["\']?([A-Za-z0-9._~+/-]{20,}={0,2})(?:$|[\\"\'\s,;])', ['Authorization: ⟦{A40}⟧'], ['Authorization: Bearer'], ent=3.0, kind='s')
 R('api-key-header', 'HTTP API-key header (X-API-Key, PRIVATE-TOKEN, x-goog-api-key, …)',
@@ -255,7 +267,9 @@ R('api-key-header', 'HTTP API-key header (X-API-Key, PRIVATE-TOKEN, x-goog-api-k
   r'(?i)\b(?:x-api-key|x-auth-token|x-access-token|private-token|x-goog-api-key|x-vault-token|x-gitlab-token|x-rapidapi-key|x-functions-key|x-api-token|x-apikey|api-key|apikey|x-jfrog-art-api|anthropic-api-key|x-shopify-access-token|x-figma-token)\\?["\']?\s*[:=]\s*\\?["\']?([^\s"\'\\,;]{12,})',
   ['curl -H "X-API-Key: ⟦{A32}⟧" https://api.example.net', '{"headers": {"x-goog-api-key": "⟦{u39}⟧"}}'], ['X-API-Key: ${API_KEY}', 'x-api-key: <your-api-key>'], kind='s', ent=2.5)
 # ---------------- URLs with credentials ----------------
-URL_PW = r'://[^\s:/?#@\'"<>\\]{1,128}:([^\s/?@\'"<>\\]{1,256})@[A-Za-z0-9.\[\]_-]'
+# Passwords may hold / + = @ (the last @ before the host ends them); a port (`host:443/@scope`)
+# is not a password: a password with a `/` has a non-digit before it.
+URL_PW = r'://[^\s:/?#@\'"<>\\]{1,128}:((?:[^\s/?#@\'"<>\\]*[^\s0-9/?#@\'"<>\\])?[^\s?#\'"<>\\]*?)@[A-Za-z0-9.\[\]_-]+(?:[:/?#\'"\s]|$)'
 for sid, schemes, kws, sample in [
     ('postgres', r'postgres(?:ql)?(?:\+[a-z0-9]+)?', ['postgres'], 'DATABASE_URL=postgresql://app:⟦{A16}⟧@db.internal:5432/app'),
     ('mysql', r'mysql(?:\+[a-z0-9]+)?|mariadb', ['mysql','mariadb'], 'mysql://root:⟦{A12}⟧@127.0.0.1:3306/shop'),
@@ -321,11 +335,117 @@ R('password-piped-to-login', 'Password echoed into a --password-stdin / sudo -S 
   ['echo ⟦{A20}⟧ | docker login -u me --password-stdin ghcr.io', "echo '⟦hunter22⟧' | sudo -S apt-get update"], ['echo "$CR_PAT" | docker login --password-stdin ghcr.io', 'cat pw.txt | docker login --password-stdin'], kind='g', autoneg=False)
 R('az-login-password', 'Azure CLI login password / service-principal secret', ['az login'], r'\baz\s+login\b[^\n|;&]{0,200}?\s(?:-p|--password)\s+' + V, ['az login --service-principal -u http://app -p ⟦{A34}⟧ --tenant t'], ['az login --use-device-code', 'az login -p $AZ_SECRET'], kind='g', autoneg=False)
 R('kubectl-from-literal', 'kubectl create secret --from-literal value', ['--from-literal'], r'--from-literal[=\s]["\']?[\w.-]+=' + V, ['kubectl create secret generic db --from-literal=password=⟦{A14}⟧'], ['kubectl create secret generic db --from-file=./pw', 'kubectl create secret generic db --from-literal=password=$PW'], kind='g', autoneg=False)
-R('netrc-password', '.netrc machine entry password', ['machine'], r'(?i)\bmachine\s+\S+\s+(?:login\s+\S+\s+)?password\s+([^\s]{3,200})', ['machine api.heroku.com login me@corp.com password ⟦{A24}⟧'], ['machine api.heroku.com login me@corp.com'], kind='g', autoneg=False)
+R('netrc-password', '.netrc machine entry password (one line or one token per line)', ['machine'], r'(?i)\bmachine[ \t]+(?:[^\s.\\]*\.[^\s\\]*|default|localhost)(?:\s|\\[nrt])+(?:(?:login|account|port)[ \t]+[^\s\\]+(?:\s|\\[nrt])+){0,3}password[ \t]+([^\s\\]{3,200})', ['machine api.heroku.com login me@corp.com password ⟦{A24}⟧', 'machine api.corp.net\n  login deploy\n  password ⟦{A24}⟧\n'], ['machine api.heroku.com login me@corp.com', 'machine learning password policy'], kind='g', autoneg=False, win='block')
 R('cli-password-env', 'Password environment variable read by a CLI (PGPASSWORD, MYSQL_PWD, REDISCLI_AUTH, SSHPASS, …)',
   ['PGPASSWORD','MYSQL_PWD','REDISCLI_AUTH','SSHPASS','BORG_PASSPHRASE','RESTIC_PASSWORD','RCLONE_CONFIG_PASS','ANSIBLE_VAULT_PASSWORD','PGPASS'],
   r'\b(?:PGPASSWORD|MYSQL_PWD|REDISCLI_AUTH|SSHPASS|BORG_PASSPHRASE|RESTIC_PASSWORD|RCLONE_CONFIG_PASS|ANSIBLE_VAULT_PASSWORD)\\?["\']?\s*[=:]\s*\\?["\']?([^\s"\'$<>;|&`\\][^\s"\'<>;|&`\\]{0,200})',
   ['PGPASSWORD=⟦hunter2⟧ psql -h db -U app', "MYSQL_PWD='⟦pw!{A6}⟧' mysql -u root", 'env REDISCLI_AUTH=⟦{A16}⟧ redis-cli'], ['PGPASSWORD=$DB_PASS psql', 'unset PGPASSWORD'], kind='g', autoneg=False)
+# ---------------- issue 12: command lines, cookies, hashes, whole objects, more providers ----------------
+V_NODASH = r'["\']?([^\s"\'$<>;|&`-][^\s"\'<>;|&`]{2,200})'
+R('openssl-enc-k', 'openssl enc/des/aes password given with -k', ['openssl'], r'\bopenssl\b[^\n|;&]{0,200}?\s-k\s+' + V_NODASH,
+  ['openssl enc -aes-256-cbc -salt -in db.sql -out db.enc -k ⟦{A14}⟧'], ['openssl enc -aes-256-cbc -kfile key.txt -in a', 'openssl enc -d -k $PASS -in a'], kind='g', autoneg=False)
+R('sqlcmd-password', 'SQL Server client password (sqlcmd/bcp/osql -P)', ['sqlcmd','bcp ','osql'], r'\b(?:sqlcmd|bcp|osql)\b[^\n|;&]{0,200}?\s-P\s*' + V_NODASH,
+  ['sqlcmd -S db.corp -U sa -P ⟦{A14}⟧ -Q "select 1"'], ['sqlcmd -S db -E -Q "select 1"', 'sqlcmd -S db -U sa -P $SA_PASSWORD'], kind='g', autoneg=False)
+R('vault-login-token', 'Token given to vault login as an argument', ['vault login'], r'\bvault\s+login\b(?:\s+-[\w-]+(?:=\S+)?)*\s+(?:token=)?' + V_NODASH,
+  ['vault login ⟦hvs.{A24}⟧', 'vault login -no-print ⟦s.{A24}⟧'], ['vault login -method=oidc', 'vault login $VAULT_TOKEN', 'vault login -'], kind='g', autoneg=False)
+R('ssh-keygen-passphrase', 'Key passphrase given to ssh-keygen (-N new, -P old)', ['ssh-keygen'], r'\bssh-keygen\b[^\n|;&]{0,200}?\s-[NP]\s*' + V_NODASH,
+  ["ssh-keygen -t ed25519 -N '⟦{A14}⟧' -f ~/.ssh/deploy"], ["ssh-keygen -t ed25519 -N '' -f k", 'ssh-keygen -p -P "$OLD" -N "$NEW" -f k'], kind='g', autoneg=False)
+R('cookie-header', 'Cookie header or curl/wget cookie option (session cookies are credentials)', ['cookie','-b '],
+  r'(?i)(?:\bcookie\\?["\']?\s*:\s*\\?["\']?|(?:^|\s)(?:-b|--cookie|--header=cookie:)\s*\\?["\']?)([^\s"\'\\=;]{1,64}=[^\s"\'\\;]{8,}(?:;\s*[^\s"\'\\=;]{1,64}=[^\s"\'\\;]*)*)',
+  ["curl -H 'Cookie: ⟦session={A20}; theme=dark⟧' https://app", 'curl -b "⟦sessionid={A24}⟧" https://app', 'Cookie: ⟦d=xoxd-{u80}⟧'],
+  ['curl -b cookies.txt https://app', 'Cookie: theme=dark', 'set the cookie: name=value'], kind='s', autoneg=False)
+# source: GitLab session cookie (_gitlab_session, 32 hex): https://docs.gitlab.com/ee/api/rest/authentication.html#session-cookie
+R('gitlab-session-cookie', 'GitLab web session cookie', ['_gitlab_session'], r'_gitlab_session=([a-f0-9]{32})\b', ['curl --cookie "_gitlab_session=⟦{h32}⟧" https://gitlab.corp/api/v4/user'], ['_gitlab_session=abc'], kind='p')
+# source: Slack browser session cookie "d" (xoxd-), used with xoxc- client tokens: https://api.slack.com/authentication/token-types
+R('slack-session-token', 'Slack browser session cookie (xoxd-) and client token (xoxc-)', ['xoxd-','xoxc-'], r'\b(xox[dc]-[A-Za-z0-9%/+=_-]{40,})', ['SLACK_COOKIE=⟦xoxd-{u80}⟧', '⟦xoxc-{d12}-{d12}-{d13}-{h64}⟧'], ['xoxd-short'])
+# Password hashes: crypt(3) families (man 5 crypt), bcrypt, argon2 (PHC string format), LDAP {SSHA},
+# NTLM pwdump lines, Kerberos roast hashes (hashcat example-hashes formats 13100/18200).
+R('password-hash-crypt', 'Password hash in crypt(3) format ($1$, $5$, $6$, $y$, $gy$, $7$, $apr1$, bcrypt $2b$, argon2)', ['$1$','$5$','$6$','$y$','$gy$','$7$','$apr1$','$2a$','$2b$','$2y$','$2x$','$argon2'],
+  r'(?:^|[^A-Za-z0-9$]|\\[nrt])(\$(?:1|5|6|y|gy|7|apr1|md5|sha1)\$[./A-Za-z0-9=,$]{8,}|\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)',
+  ['root:⟦$6${a16}${A86}⟧:19700:0:99999:7:::', "htpasswd line admin:⟦$apr1${a8}${A22}⟧", '⟦$2b$12${A53}⟧', '⟦$argon2id$v=19$m=65536,t=3,p=4${b22}${b43}⟧', 'deploy:⟦$y$j9T${A22}${A43}⟧:19800:0:99999:7:::'],
+  ["awk '{print $1$2}'", 'echo $6$', 'root:*:19700:0:99999:7:::'], kind='s', autoneg=False)
+R('password-hash-ldap', 'LDAP userPassword hash ({SSHA}, {SSHA256}, {SSHA512}, {CRYPT})', ['{ssha','{crypt}'], r'(?i)(\{(?:SSHA(?:256|512)?|SMD5|CRYPT)\}[A-Za-z0-9+/=$.]{16,})', ['userPassword: ⟦{SSHA}{b32}⟧'], ['{SSHA}'], kind='s', autoneg=False)
+R('password-hash-ntlm', 'NTLM hash in a pwdump/secretsdump line (user:rid:LM:NT:::)', [':::'], r'(?:^|\s)[^:\s]{1,64}:\d{1,10}:[a-fA-F0-9]{32}:([a-fA-F0-9]{32}):::', ['Administrator:500:aad3b435b51404eeaad3b435b51404ee:⟦{h32}⟧:::'], ['a:::b', 'fe80:::1'], kind='s', autoneg=False)
+R('password-hash-kerberos', 'Kerberos roast hash (TGS-REP / AS-REP / pre-auth)', ['$krb5'], r'(\$krb5(?:tgs|asrep|pa)\$[^\s\'"]{40,})', ['⟦$krb5tgs$23$*svc$CORP.LOCAL$MSSQLSvc/db~1433*${h32}${h200}⟧'], ['$krb5tgs$'], kind='s', autoneg=False)
+# source: https://developer.hashicorp.com/vault/docs/commands/operator/init (output: "Unseal Key N: <base64>", "Recovery Key N:")
+R('vault-unseal-key', 'HashiCorp Vault unseal / recovery key share', ['unseal key','unseal_key','unseal-key','recovery key','recovery_key'], r'(?i)(?:unseal|recovery)[ _-]key(?:[ _-]?\d{1,2})?\\?["\']?\s*[:=]\s*\\?["\']?([A-Za-z0-9+/]{40,}={0,2})',
+  ['Unseal Key 1: ⟦{b43}=⟧', 'VAULT_UNSEAL_KEY=⟦{b44}⟧'], ['Unseal Key 1: <key>', 'unseal key threshold: 3'], kind='p')
+R('private-key-base64', 'Base64-encoded PEM private key (Kubernetes secrets, CI variables)', ['ls0tls1crudjtib'],
+  r'\b((?:LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t|LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t|LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0t|LS0tLS1CRUdJTiBFTkNSWVBURUQgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBEU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBQR1AgUFJJVkFURSBLRVkgQkxPQ0stLS0t)[A-Za-z0-9+/]{16,}={0,2})', ['tls.key: ⟦LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t{b200}⟧'], ['client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM'], kind='s', autoneg=False)
+# source: AWS STS session tokens start with the base64 of their version header (IQoJb3JpZ2luX2Vj, "origin_ec"): https://docs.aws.amazon.com/STS/latest/APIReference/API_Credentials.html
+R('aws-session-token-prefixed', 'AWS temporary session token (IQoJb3JpZ2luX2Vj… form)', ['IQoJb3JpZ2luX2Vj','FwoGZXIvYXdzE'], r'((?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE)[A-Za-z0-9/+=]{100,})', ['AWS_SESSION_TOKEN=⟦IQoJb3JpZ2luX2Vj{b200}⟧'], ['IQoJb3JpZ2luX2Vj'])
+# source: https://www.alibabacloud.com/help/en/ram/user-guide/create-an-accesskey-pair (LTAI ids) and STS: https://www.alibabacloud.com/help/en/ram/product-overview/what-is-sts ("STS." AccessKey ids)
+R('alibaba-sts-access-key-id', 'Alibaba Cloud STS temporary AccessKey ID', ['STS.'], tok(r'STS\.', '[A-Za-z0-9]{20,32}'), ['ALIBABA_CLOUD_ACCESS_KEY_ID=⟦STS.{A25}⟧'], ['STS.AssumeRole'])
+R('alibaba-sts-token', 'Alibaba Cloud STS security token', ['CAIS'], r'\b(CAIS[A-Za-z0-9+/=]{100,})', ['ALIBABA_CLOUD_SECURITY_TOKEN=⟦CAIS{b200}⟧'], ['CAIS'])
+# source: https://www.tencentcloud.com/document/product/598/40488 (SecretId starts with AKID)
+R('tencent-secret-id', 'Tencent Cloud SecretId', ['AKID'], tok('AKID', '[A-Za-z0-9]{32}'), ['TENCENTCLOUD_SECRET_ID=⟦AKID{A32}⟧'], ['AKID'])
+# source: https://docs.tavily.com/documentation/api-reference/introduction (keys tvly-…, dev keys tvly-dev-…)
+R('tavily-api-key', 'Tavily API key', ['tvly-'], tok('tvly-(?:dev-|prod-)?', '[A-Za-z0-9]{32}'), ['TAVILY_API_KEY=⟦tvly-{A32}⟧', '⟦tvly-dev-{A32}⟧'], ['tvly-short'])
+# source: https://io.adafruit.com/api/docs/#authentication (AIO key: aio_ + 28)
+R('adafruit-io-key', 'Adafruit IO key', ['aio_'], tok('aio_', '[A-Za-z0-9]{28}'), ['ADAFRUIT_IO_KEY=⟦aio_{A28}⟧'], ['aio_version'])
+# source: https://render.com/docs/api#1-create-an-api-key (rnd_ keys)
+R('render-api-key', 'Render API key', ['rnd_'], tok('rnd_', '[A-Za-z0-9]{32}'), ['RENDER_API_KEY=⟦rnd_{A32}⟧'], ['rnd_seed'])
+# source: https://www.cockroachlabs.com/docs/cockroachcloud/managing-access#api-access (service account API secret keys, CCDB1_ prefix)
+R('cockroachdb-api-key', 'CockroachDB Cloud API secret key', ['CCDB1_'], tok('CCDB1_', '[A-Za-z0-9]{22}_[A-Za-z0-9]{40}'), ['COCKROACH_API_KEY=⟦CCDB1_{A22}_{A40}⟧'], ['CCDB1_x'])
+# source: https://docs.midtrans.com/docs/access-keys (Mid-server-…, sandbox SB-Mid-server-…)
+R('midtrans-server-key', 'Midtrans server key', ['Mid-server-'], r'\b((?:SB-)?Mid-server-[A-Za-z0-9_-]{20,32})\b', ['MIDTRANS_SERVER_KEY=⟦Mid-server-{u24}⟧', '⟦SB-Mid-server-{u24}⟧'], ['Mid-server-x'])
+# source: https://www.elastic.co/docs/deploy-manage/api-keys/elastic-cloud-api-keys (Elastic Cloud API keys, essu_ prefix)
+R('elastic-cloud-api-key', 'Elastic Cloud API key', ['essu_'], r'\b(essu_[A-Za-z0-9+/]{60,}={0,2})', ['EC_API_KEY=⟦essu_{b90}⟧'], ['essu_x'])
+# source: https://docs.dependencytrack.org/integrations/rest-api/ (API keys, odt_ prefix since v4.10)
+R('dependency-track-api-key', 'OWASP Dependency-Track API key', ['odt_'], tok('odt_', '[A-Za-z0-9]{32,64}'), ['DTRACK_API_KEY=⟦odt_{A32}⟧'], ['odt_'])
+# source: https://docs.api.nvidia.com/nim/reference/ (nvapi- keys)
+R('nvidia-api-key', 'NVIDIA NIM / NGC API key', ['nvapi-'], tok('nvapi-', '[A-Za-z0-9_-]{64}'), ['NVIDIA_API_KEY=⟦nvapi-{u64}⟧'], ['nvapi-x'])
+# source: https://jina.ai/embeddings/ (jina_ keys)
+R('jina-api-key', 'Jina AI API key', ['jina_'], tok('jina_', '[A-Za-z0-9]{56,64}'), ['JINA_API_KEY=⟦jina_{h32}{A28}⟧'], ['jina_embeddings'])
+# source: https://langfuse.com/docs/api (secret keys sk-lf-<uuid>)
+R('langfuse-secret-key', 'Langfuse secret key', ['sk-lf-'], r'\b(sk-lf-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b', ['LANGFUSE_SECRET_KEY=⟦sk-lf-{h8}-{h4}-{h4}-{h4}-{h12}⟧'], ['sk-lf-x'])
+R('browserbase-api-key', 'Browserbase API key', ['bb_live_'], tok('bb_live_', '[A-Za-z0-9_-]{24,40}'), ['⟦bb_live_{u27}⟧'], ['bb_live_'])
+R('e2b-api-key', 'E2B API key', ['e2b_'], tok('e2b_', '[a-f0-9]{40}'), ['E2B_API_KEY=⟦e2b_{h40}⟧'], ['e2b_x'])
+R('llamacloud-api-key', 'LlamaCloud API key', ['llx-'], tok('llx-', '[A-Za-z0-9]{40,52}'), ['⟦llx-{A48}⟧'], ['llx-'])
+R('helicone-api-key', 'Helicone API key', ['sk-helicone-'], r'\b(sk-helicone-(?:[a-z0-9]{7}-){3}[a-z0-9]{7})\b', ['⟦sk-helicone-{a7}-{a7}-{a7}-{a7}⟧'], ['sk-helicone-'])
+R('together-api-key-prefixed', 'Together AI API key (tgp_v1_)', ['tgp_v1_'], tok('tgp_v1_', '[A-Za-z0-9_-]{43}'), ['⟦tgp_v1_{u43}⟧'], ['tgp_v1_'])
+R('neon-api-key', 'Neon API key', ['napi_'], tok('napi_', '[a-z0-9]{64}'), ['NEON_API_KEY=⟦napi_{a64}⟧'], ['napi_x'])
+# source: https://tailscale.com/kb/1085/auth-keys (tskey-auth-, tskey-api-, tskey-client-)
+R('tailscale-key', 'Tailscale auth / API / OAuth client key', ['tskey-'], r'\b(tskey-(?:auth|api|client|scim|webhook)-[A-Za-z0-9]{6,}-[A-Za-z0-9]{20,})', ['TS_AUTHKEY=⟦tskey-auth-{A12}-{A32}⟧'], ['tskey-auth-'])
+R('portainer-api-key', 'Portainer access token', ['ptr_'], tok('ptr_', '[A-Za-z0-9+/=_-]{40,}'), ['⟦ptr_{u43}⟧'], ['ptr_x'])
+# source: https://posthog.com/docs/api (personal API keys phx_)
+R('posthog-personal-api-key', 'PostHog personal API key', ['phx_'], tok('phx_', '[A-Za-z0-9]{43}'), ['POSTHOG_PERSONAL_API_KEY=⟦phx_{A43}⟧'], ['phx_x'])
+R('honeycomb-api-key', 'Honeycomb ingest / configuration key', ['hcaik_','hcxik_','hcamk_'], r'\b(hc[ax][ikm]k_[a-z0-9]{58})\b', ['⟦hcaik_{a58}⟧'], ['hcaik_x'])
+R('xendit-secret-key', 'Xendit secret key', ['xnd_'], tok('xnd_(?:production|development)_', '[A-Za-z0-9]{40,}'), ['⟦xnd_production_{A60}⟧'], ['xnd_production_'])
+R('stytch-secret', 'Stytch project secret', ['secret-live-','secret-test-'], tok('secret-(?:live|test)-', '[A-Za-z0-9_=-]{36}'), ['⟦secret-live-{u36}⟧'], ['secret-live-x'])
+R('statsig-server-secret', 'Statsig server secret key', ['secret-'], r'(?:^|[^A-Za-z0-9_-])(secret-[A-Za-z0-9]{43})(?:[^A-Za-z0-9_-]|$)', ['STATSIG_SERVER_SECRET=⟦secret-{A43}⟧'], ['secret-santa-list-of-names-and-more-words-here'])
+R('dbt-cloud-token', 'dbt Cloud service / personal token', ['dbtc_','dbtu_'], tok('dbt[cu]_', '[A-Za-z0-9_-]{40,}'), ['⟦dbtc_{u56}⟧'], ['dbtc_x'])
+R('hex-token', 'Hex API token', ['hxtp_','hxtw_'], tok('hxt[pw]_', '[a-f0-9]{64}'), ['⟦hxtp_{h64}⟧'], ['hxtp_x'])
+R('metabase-api-key', 'Metabase API key', ['mb_'], tok('mb_', '[A-Za-z0-9+/]{43}='), ['MB_API_KEY=⟦mb_{b43}=⟧'], ['mb_x'])
+R('retool-api-key', 'Retool API key', ['retool_'], tok('retool_', '[A-Za-z0-9]{32}'), ['⟦retool_{A32}⟧'], ['retool_x'])
+R('trigger-dev-key', 'Trigger.dev secret key', ['tr_prod_','tr_dev_','tr_stg_'], tok('tr_(?:prod|dev|stg)_', '[A-Za-z0-9]{20,}'), ['⟦tr_prod_{A20}⟧'], ['tr_prod_'])
+R('inngest-signing-key', 'Inngest signing key', ['signkey-'], tok('signkey-(?:prod|test|branch)-', '[a-f0-9]{64}'), ['⟦signkey-prod-{h64}⟧'], ['signkey-prod-'])
+R('liveblocks-secret-key', 'Liveblocks secret key', ['sk_prod_','sk_dev_'], tok('sk_(?:prod|dev)_', '[A-Za-z0-9_-]{40,}'), ['⟦sk_prod_{u64}⟧'], ['sk_prod_'])
+R('vercel-blob-token', 'Vercel Blob read-write token', ['vercel_blob_rw_'], tok('vercel_blob_rw_', '[A-Za-z0-9]{16}_[A-Za-z0-9]{30}'), ['⟦vercel_blob_rw_{A16}_{A30}⟧'], ['vercel_blob_rw_'])
+R('infisical-token', 'Infisical service token', ['st.'], r'\b(st\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-f0-9]{32}\.[a-f0-9]{32})\b', ['⟦st.{h8}-{h4}-{h4}-{h4}-{h12}.{h32}.{h32}⟧'], ['st.x'])
+R('bitwarden-access-token', 'Bitwarden Secrets Manager access token', ['0.'], r'(?:^|[^A-Za-z0-9.])(0\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[A-Za-z0-9]{30}:[A-Za-z0-9+/]{22}==)', ['BWS_ACCESS_TOKEN=⟦0.{h8}-{h4}-{h4}-{h4}-{h12}.{A30}:{b22}==⟧'], ['0.5'])
+R('jumpcloud-api-key', 'JumpCloud API key', ['jca_'], tok('jca_', '[A-Za-z0-9]{36}'), ['⟦jca_{A36}⟧'], ['jca_x'])
+R('onesignal-api-key', 'OneSignal app / organization API key', ['os_v2_'], tok('os_v2_(?:app|org)_', '[a-z0-9]{50,}'), ['⟦os_v2_app_{a100}⟧'], ['os_v2_app_'])
+R('mailersend-api-key', 'MailerSend API token', ['mlsn.'], tok(r'mlsn\.', '[a-f0-9]{64}'), ['⟦mlsn.{h64}⟧'], ['mlsn.x'])
+R('hubspot-private-app-token', 'HubSpot private app access token', ['pat-na','pat-eu'], r'\b(pat-(?:na|eu)\d-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b', ['HUBSPOT_ACCESS_TOKEN=⟦pat-na1-{h8}-{h4}-{h4}-{h4}-{h12}⟧'], ['pat-na1-x'])
+R('clickup-api-token', 'ClickUp personal API token', ['pk_'], r'\b(pk_\d{6,10}_[A-Z0-9]{32})\b', ['⟦pk_{d8}_{U32}⟧'], ['pk_live_x'])
+R('trello-token', 'Trello API token', ['ATTA'], tok('ATTA', '[a-f0-9]{64,72}'), ['TRELLO_TOKEN=⟦ATTA{h64}{h8}⟧'], ['ATTA'])
+R('appwrite-api-key', 'Appwrite API key', ['standard_'], tok('standard_', '[a-f0-9]{256}'), ['⟦standard_{h256}⟧'], ['standard_x'])
+R('convex-deploy-key', 'Convex deploy key', ['prod:','preview:','dev:'], r'(?:^|[^A-Za-z0-9_-])((?:prod|preview|dev):[a-z0-9-]{3,40}\|[A-Za-z0-9_=-]{40,})', ['CONVEX_DEPLOY_KEY=⟦prod:{a12}|{u60}⟧'], ['prod:latest'])
+R('deno-deploy-token', 'Deno Deploy access token', ['ddp_','ddw_'], tok('dd[pw]_', '[A-Za-z0-9]{36}'), ['⟦ddp_{A36}⟧'], ['ddp_x'])
+R('zapier-api-key', 'Zapier NLA / AI actions key', ['sk-ak-'], tok('sk-ak-', '[A-Za-z0-9]{32}'), ['⟦sk-ak-{A32}⟧'], ['sk-ak-x'])
+R('paddle-api-key', 'Paddle Billing API key', ['pdl_'], r'\b(pdl_(?:live|sdbx)_apikey_[a-z0-9]{26}_[A-Za-z0-9]{22}_[A-Za-z0-9]{3})\b', ['⟦pdl_live_apikey_{a26}_{A22}_{A3}⟧'], ['pdl_live_'])
+R('stackhawk-api-key', 'StackHawk API key', ['hawk.'], r'\b(hawk\.[A-Za-z0-9]{20}\.[A-Za-z0-9]{20})\b', ['⟦hawk.{A20}.{A20}⟧'], ['hawk.x'])
+R('packagist-token', 'Packagist API token', ['packagist_'], tok('packagist_[ou][ru]t_', '[a-f0-9]{68}'), ['⟦packagist_uut_{h68}⟧'], ['packagist_x'])
+R('adobe-client-secret', 'Adobe IMS client secret', ['p8e-'], tok('p8e-', '[A-Za-z0-9_-]{32}'), ['⟦p8e-{u32}⟧'], ['p8e-x'])
+R('miro-access-token', 'Miro access token', ['eyJtaXJvLm9yaWdpbiI6'], r'\b(eyJtaXJvLm9yaWdpbiI6[A-Za-z0-9_-]{10,}_[A-Za-z0-9_-]{20,})', ['⟦eyJtaXJvLm9yaWdpbiI6ImV1MDEifQ_{u60}⟧'], ['eyJtaXJvLm9yaWdpbiI6'])
+R('mapbox-temporary-token', 'Mapbox temporary token (tk.)', ['tk.eyJ'], r'\b(tk\.eyJ[A-Za-z0-9_-]{50,}\.[A-Za-z0-9_-]{20,})', ['⟦tk.eyJ1Ijoi{u60}.{u22}⟧'], ['tk.eyJ'])
+R('cloudinary-url', 'Cloudinary URL with API secret', ['cloudinary://'], r'cloudinary://\d+:([A-Za-z0-9_-]{20,})@', ['CLOUDINARY_URL=cloudinary://{d15}:⟦{u27}⟧@demo'], ['cloudinary://123@demo'], kind='s')
+R('deepsource-dsn', 'DeepSource DSN', ['deepsource'], r'https://([a-f0-9]{32})@app\.deepsource\.com', ['DEEPSOURCE_DSN=https://⟦{h32}⟧@app.deepsource.com'], ['https://app.deepsource.com'])
+R('teamcity-token', 'TeamCity access token', ['eyJ0eXAiOiAiVENWMiJ9'], r'\b(eyJ0eXAiOiAiVENWMiJ9\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,})', ['⟦eyJ0eXAiOiAiVENWMiJ9.{u36}.{u48}⟧'], ['eyJ0eXAiOiAiVENWMiJ9'])
+R('neptune-api-token', 'Neptune.ai API token', ['eyJhcGlfYWRkcmVzcyI6'], r'\b(eyJhcGlfYWRkcmVzcyI6[A-Za-z0-9+/=_-]{40,})', ['⟦eyJhcGlfYWRkcmVzcyI6{u80}⟧'], ['eyJhcGlfYWRkcmVzcyI6'])
+# source: https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/ (client-key-data: base64 PEM private key)
+R('kubeconfig-client-key', 'Kubernetes kubeconfig client-key-data (base64 private key) and token', ['client-key-data'], r'client-key-data\\?["\']?\s*:\s*\\?["\']?([A-Za-z0-9+/]{40,}={0,2})', ['    client-key-data: ⟦{b200}⟧'], ['client-key-data: <base64>'], kind='s')
 SECRET_NAMES = r'(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|secret_?key|auth_?key|credentials?|client_?secret|auth_?token|access_?token|refresh_?token|bearer|session_?key|signing_?key|encryption_?key|master_?key|_authtoken|secret_key_base|private_token)'
 KEYWORDS_NAMES = ['pass','pwd','secret','token','api_key','apikey','api-key','access_key','accesskey','private_key','privatekey','secret_key','auth_key','credential','_authtoken','bearer','session_key','signing_key','encryption_key','master_key','private_token']
 R('secret-assignment', '.env / shell / config assignment of a key named like a secret (DB_PASSWORD=…, export X_TOKEN=…)', KEYWORDS_NAMES,
@@ -340,3 +460,14 @@ R('secret-yaml-value', 'YAML / properties value of a key named like a secret (pa
   r'(?im)^[ \t-]*(?:[\w.-]*?[_.-]?)' + SECRET_NAMES + r'\d*["\']?[ \t]*:[ \t]+([^\s"\'#&*!|>{}\[\]$<][^\s"\'<>]{3,200})[ \t]*$',
   ['  password: ⟦hunter2!⟧', 'db:\n  api_key: ⟦{A32}⟧\n', 'auth_token: ⟦{u40}⟧'],
   ['password: String,', 'token: Token', 'password: ${DB_PASSWORD}', 'secret: *default', 'api_key: str', '  password: changeme'], kind='g', ent=0.0, autoneg=False, win='linestart')
+# The generic assignment grammar (src/grammar.rs is its specification; the regex documents the
+# simplest form only). Keywords: any name holding one of them is parsed.
+R('secret-grammar', 'A value assigned to a name that says it is a secret, in any assignment grammar (shell, dotenv, YAML, JSON, XML, Makefile ?= ::=, PHP .= =>, typed declarations, call and constructor arguments)',
+  ['pass','pwd','secret','token','key','auth','cred','psk','pat'],
+  r'(?i)(?:password|secret|token|api_?key)\s*[:=]\s*["\']?([^\s"\']{6,})',
+  ['SECRET-KEY: ⟦Zq8rT2mW{A8}⟧', 'DB_PASSWORD ?= ⟦Zq8rT2mW{A8}⟧', '$password .= \'⟦Zq8rT2mW{A8}⟧\';', "props.setProperty(\"password\", \"⟦Zq8rT2mW{A8}⟧\");",
+   'var c = new NetworkCredential("svc", "⟦Zq8rT2mW{A8}⟧");', 'const token: string = "⟦Zq8rT2mW{A8}⟧";', '<password>⟦Zq8rT2mW{A8}⟧</password>',
+   '<add key="ApiKey" value="⟦Zq8rT2mW{A8}⟧" />', 'password = "⟦correcthorsebatterystaple⟧"', 'HUBSPOT_API_KEY=⟦{h8}-{h4}-4{h3}-a{h3}-{h12}⟧', 'license_key = ⟦Zq8rT2mW{A8}⟧'],
+  ['password: "Password"', 'token_type: bearer', "password = request.form['password']", 'api_key=api_key', 'API_KEY=your-api-key-here', 'GITHUB_TOKEN=ghp_short',
+   'password: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]', 'csrf_token: 8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c', 'max_tokens: 4096', 'cache_key = user_id'],
+  kind='g', autoneg=False, win='grammar')

@@ -18,6 +18,7 @@ use regex_automata::util::syntax;
 use regex_automata::Input;
 
 use crate::filter;
+use crate::grammar;
 use crate::native;
 use crate::prefilter::{self, Prefilter, RuleTable};
 use crate::rule::{RuleSpec, Window};
@@ -176,13 +177,36 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     // (assignments) are kept apart, one per distinct start.
     let mut windows: Vec<(usize, usize, usize)> = Vec::new();
     let mut anchored: Vec<(usize, usize, usize)> = Vec::new();
+    // The last name the grammar rule parsed: keyword hits inside one name parse it once.
+    let mut last_name: Option<(usize, usize)> = None;
+    let mut grammar_covered = 0;
+    let mut lines = LineCache::default();
     keywords().find_all(text, |hit| {
         let rule_index = hit.tag;
         let Some(rule) = RULES.get(rule_index) else { return };
         let (start, end) = match rule.window {
-            Window::Line => line_window(text, hit.start, hit.end),
-            Window::Prefix => (hit.start, line_window(text, hit.start, hit.end).1),
+            Window::Line => lines.window(text, hit.start, hit.end),
+            // One byte before the keyword: the token's start class looks at it.
+            Window::Prefix => (hit.start.saturating_sub(1), lines.window(text, hit.start, hit.end).1),
             Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
+            Window::Grammar => {
+                // One parse per name, and none inside the previous candidate's value (a name
+                // inside a value is not a name): non-overlapping, so linear on any input.
+                if last_name.is_some_and(|(start, end)| hit.start >= start && hit.end <= end)
+                    || hit.start < grammar_covered
+                {
+                    return;
+                }
+                let Some((start, end)) = grammar::name_around(text, hit.start, hit.end) else { return };
+                last_name = Some((start, end));
+                if let Some(candidate) = grammar::parse(text, start, end) {
+                    grammar_covered = candidate.end;
+                    if grammar::judge(text, &candidate) {
+                        out.push(RawMatch { rule: rule_index, start: candidate.start, end: candidate.end });
+                    }
+                }
+                return;
+            }
             Window::LineStart => {
                 if !assignment_follows(text, hit.end, Operator::Colon) {
                     return;
@@ -209,11 +233,18 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     // The ASCII-lowercased text for case-folding rules, made on first need.
     let mut lowered: Option<Vec<u8>> = None;
     let mut current: Option<(usize, Searcher)> = None;
+    // Per rule, where the last secret ended: an anchored search starting inside it is skipped,
+    // as a leftmost non-overlapping search would (and what keeps `a_token=a_token=…` linear).
+    let mut covered: (usize, usize) = (usize::MAX, 0);
     for (rule_index, start, end) in anchored {
         let Some(rule) = RULES.get(rule_index) else { continue };
+        if covered.0 == rule_index && start < covered.1 {
+            continue;
+        }
         // The hottest rules have hand matchers: no regex compile on a hook call.
         if let Some(native) = native::matcher(rule.id) {
             if let Some(secret) = native(text, start, end) {
+                covered = (rule_index, secret.1);
                 accept_secret(rule_index, rule, text, secret, out);
             }
             continue;
@@ -222,7 +253,9 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
         let searcher = searcher_for(&mut current, rule_index, regex);
         let haystack = haystack(regex, text, &mut lowered);
         regex.search(searcher, haystack, start, end, true);
-        accept_match(rule_index, rule, text, &searcher.caps, out);
+        if let Some(secret) = accept_match(rule_index, rule, text, &searcher.caps, out) {
+            covered = (rule_index, secret.end);
+        }
     }
     if windows.is_empty() {
         return;
@@ -351,6 +384,31 @@ fn identifier_start(text: &[u8], hit_start: usize) -> usize {
         })
         .map_or(low, |p| low + p + 1);
     ident.saturating_sub(1)
+}
+
+/// The bounds of the line holding the previous keyword hit, so that many hits on one long line
+/// find its bounds once (scanning 512 bytes both ways per hit made hostile input slow).
+#[derive(Default)]
+struct LineCache {
+    start: usize,
+    end: usize,
+}
+
+impl LineCache {
+    /// [`line_window`] through the cache.
+    fn window(&mut self, text: &[u8], hit_start: usize, hit_end: usize) -> (usize, usize) {
+        if !(self.start <= hit_start && hit_end <= self.end && self.end > self.start) {
+            self.start =
+                text.get(..hit_start).and_then(|b| b.iter().rposition(|c| *c == b'\n')).map_or(0, |p| p + 1);
+            self.end = text
+                .get(hit_end..)
+                .and_then(|a| a.iter().position(|c| *c == b'\n'))
+                .map_or(text.len(), |p| hit_end + p);
+        }
+        let start = self.start.max(hit_start.saturating_sub(LINE_REACH));
+        let end = self.end.min(hit_end + LINE_REACH);
+        (start, end.max(start))
+    }
 }
 
 fn line_window(text: &[u8], hit_start: usize, hit_end: usize) -> (usize, usize) {

@@ -1,12 +1,35 @@
 //! Filters that keep what only looks like a secret: placeholders and documentation examples,
 //! variable references, code, and benign random-looking values (digests, UUIDs, public keys).
 
+use crate::grammar;
 use crate::rule::{RuleKind, RuleSpec};
+
+/// Documented public example credentials (provider docs and tutorials print them; they grant
+/// nothing): the jwt.io sample signature, Stripe's documentation test key and publishable key,
+/// Mapbox's documentation token, AWS's documented example key pair.
+const PUBLIC_EXAMPLES: &[&str] = &[
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "pk_test_TYooMQauvdEDq54NiTphI7jx",
+    "pk.eyJ1IjoibWFwYm94IiwiYSI6ImNpejY4M29iazA2Z2gycXA4N2pmbDZmangifQ",
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "AKIAI44QH8DHBEXAMPLE",
+    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+];
 
 /// Whether the candidate `secret` (found by `rule`; `after` is the haystack following it) should
 /// be redacted.
 pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]) -> bool {
-    if secret.is_empty() || is_reference(secret) || is_placeholder(secret) {
+    // Placeholder and marker checks look at the first 256 bytes: enough for any stand-in, and
+    // it bounds the work per candidate on hostile input.
+    let secret = if rule.kind == RuleKind::Generic { &secret[..secret.len().min(256)] } else { secret };
+    if secret.is_empty() {
+        return false;
+    }
+    // Hash formats start with `$` or `{` (`$6$…`, `{SSHA}…`) and are not references.
+    let hash = rule.id.starts_with("password-hash");
+    if !hash && (is_reference(secret) || is_placeholder(secret)) {
         return false;
     }
     if rule.allow.iter().any(|allowed| contains(secret, allowed.as_bytes())) {
@@ -14,6 +37,23 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
     }
     if rule.min_entropy > 0.0 && shannon_entropy(secret) < rule.min_entropy {
         return false;
+    }
+    if PUBLIC_EXAMPLES.iter().any(|example| contains(secret, example.as_bytes())) {
+        return false;
+    }
+    if rule.kind == RuleKind::Generic
+        && (grammar::is_not_a_credential(secret) || grammar::is_placeholder_like(secret))
+    {
+        return false;
+    }
+    // The older assignment rules answer to the generic detector's name and value model too, so
+    // all generic findings share one judgement of what is a secret.
+    if matches!(rule.id, "secret-assignment" | "secret-literal" | "secret-yaml-value") {
+        let Some(strength) = grammar::name_strength(grammar::name_before(before)) else { return false };
+        let quoted = matches!(before.last(), Some(b'"' | b'\'' | b'`'));
+        if !grammar::value_is_secret(secret, after, quoted, strength) {
+            return false;
+        }
     }
     if rule.kind == RuleKind::Generic
         && (looks_benign(secret)
@@ -211,6 +251,7 @@ fn looks_like_code(secret: &[u8], after: &[u8]) -> bool {
     }
     // Dotted identifier path (`os.environ.get`, `config.db.pass`, `process.env.TOKEN`).
     if secret.contains(&b'.')
+        && !secret.iter().any(u8::is_ascii_digit)
         && secret.split(|b| *b == b'.').all(|seg| {
             matches!(seg.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
                 && seg.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
@@ -320,7 +361,12 @@ pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
 }
 
 pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+    // First byte first: a slice comparison per position (a `memcmp` call) made this the
+    // hottest code on hostile input.
+    let Some((&first, rest)) = needle.split_first() else { return false };
+    haystack.len() >= needle.len()
+        && (0..=haystack.len() - needle.len())
+            .any(|i| haystack[i] == first && haystack[i + 1..i + needle.len()] == *rest)
 }
 
 #[cfg(test)]

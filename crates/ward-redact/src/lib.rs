@@ -22,6 +22,7 @@
 
 mod engine;
 mod filter;
+mod grammar;
 mod json;
 pub mod key;
 mod native;
@@ -37,6 +38,46 @@ use rule::RuleKind;
 
 /// Nesting depth of JSON-inside-a-string that is still decoded and scanned.
 const MAX_NESTED_JSON: u8 = 3;
+
+/// A sane default for [`Redactor::redact_json_value_bounded`] and
+/// [`Redactor::redact_text_bounded`]: 4 MiB of string content. Redaction is linear in its
+/// input (≥ 50 MB/s on hostile input, see `benches/adversarial.rs`), so this bounds one call to
+/// well under 100 ms.
+pub const DEFAULT_SCAN_LIMIT: usize = 4 << 20;
+
+/// How far back from a cut point a whitespace boundary is looked for, so a cut never splits a
+/// token (a split token would no longer match its rule and half of it would be kept).
+const CUT_LOOKBACK: usize = 1024;
+
+/// What a bounded redaction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundedRedaction {
+    pub findings: Vec<Finding>,
+    /// Bytes of string content past the limit that were dropped unscanned (0: nothing dropped).
+    pub dropped_bytes: usize,
+}
+
+/// The marker that replaces content dropped by a bounded redaction.
+pub fn dropped_marker(bytes: usize) -> String {
+    format!("[WARD:NOT-SCANNED:{bytes} bytes dropped]")
+}
+
+/// Where to cut `s` to keep at most `budget` bytes: a char boundary, moved back to just after
+/// the last whitespace within [`CUT_LOOKBACK`] bytes so that no token is split.
+fn cut_point(s: &str, budget: usize) -> usize {
+    if s.len() <= budget {
+        return s.len();
+    }
+    let mut cut = budget;
+    while cut > 0 && !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let low = cut.saturating_sub(CUT_LOOKBACK);
+    match s.as_bytes().get(low..cut).and_then(|w| w.iter().rposition(u8::is_ascii_whitespace)) {
+        Some(p) => low + p + 1,
+        None => cut,
+    }
+}
 
 /// One redacted secret. Never holds the secret itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -200,6 +241,46 @@ impl Redactor {
         })
     }
 
+    /// [`Redactor::redact_json_value`] on at most `limit` bytes of string content (see
+    /// [`DEFAULT_SCAN_LIMIT`]): strings are kept in document order until the budget is spent;
+    /// the rest of the string that crosses the limit, and every later string, is replaced by
+    /// [`dropped_marker`], because content that was not scanned must not be stored. For a hook
+    /// that must answer within a deadline whatever the payload's size.
+    pub fn redact_json_value_bounded(&self, value: &mut Value, limit: usize) -> BoundedRedaction {
+        fn cut(value: &mut Value, budget: &mut usize, dropped: &mut usize) {
+            match value {
+                Value::String(s) => {
+                    let keep = cut_point(s, *budget);
+                    if keep < s.len() {
+                        *dropped += s.len() - keep;
+                        let marker = dropped_marker(s.len() - keep);
+                        s.truncate(keep);
+                        s.push_str(&marker);
+                    }
+                    *budget -= keep.min(*budget);
+                }
+                Value::Array(items) => items.iter_mut().for_each(|v| cut(v, budget, dropped)),
+                Value::Object(members) => members.values_mut().for_each(|v| cut(v, budget, dropped)),
+                Value::Null | Value::Bool(_) | Value::Number(_) => {}
+            }
+        }
+        let (mut budget, mut dropped) = (limit, 0);
+        cut(value, &mut budget, &mut dropped);
+        BoundedRedaction { findings: self.redact_json_value(value), dropped_bytes: dropped }
+    }
+
+    /// [`Redactor::redact_text`] on at most the first `limit` bytes (cut at whitespace so no
+    /// token is split); the rest is replaced by [`dropped_marker`].
+    pub fn redact_text_bounded(&self, text: &str, limit: usize) -> (Redaction, usize) {
+        let keep = cut_point(text, limit);
+        let mut redaction = self.redact_text(text.get(..keep).unwrap_or_default());
+        let dropped = text.len() - keep;
+        if dropped > 0 {
+            redaction.output.push_str(&dropped_marker(dropped));
+        }
+        (redaction, dropped)
+    }
+
     /// Redacts every string value of a parsed JSON payload in place and returns the findings,
     /// each with the JSON pointer of its string and the span within it. Object keys are not
     /// scanned (they are names, and rewriting them would change the payload's shape), but each
@@ -339,7 +420,7 @@ impl Redactor {
 /// Sorted, non-overlapping hits: overlapping hits merge into their union, credited to the more
 /// trusted rule (provider over structural over generic, then the longer match).
 fn resolve(mut hits: Vec<Hit>) -> Vec<Hit> {
-    hits.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    hits.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
     let mut resolved: Vec<Hit> = Vec::with_capacity(hits.len());
     for hit in hits {
         match resolved.last_mut() {
@@ -356,8 +437,14 @@ fn resolve(mut hits: Vec<Hit>) -> Vec<Hit> {
     resolved
 }
 
-fn rank(hit: &Hit) -> (RuleKind, usize) {
-    (rules::RULES.get(hit.rule).map_or(RuleKind::Generic, |r| r.kind), hit.end - hit.start)
+/// Trust of a hit: its rule's kind, then its length, then a named rule over the catch-all
+/// generic grammar (which is listed last).
+fn rank(hit: &Hit) -> (RuleKind, usize, std::cmp::Reverse<usize>) {
+    (
+        rules::RULES.get(hit.rule).map_or(RuleKind::Generic, |r| r.kind),
+        hit.end - hit.start,
+        std::cmp::Reverse(hit.rule),
+    )
 }
 
 /// `input` with each hit's span replaced by `[REDACTED:<rule>:<fingerprint>]`. Hits must be

@@ -40,9 +40,15 @@ pub(crate) fn matcher(id: &str) -> Option<Matcher> {
 
 /// An unanchored search with a hand matcher: the secret of the leftmost match starting in
 /// `start..end` (the first start at which the anchored match succeeds).
+/// Each attempt sees at most [`MAX_ATTEMPT`] bytes: a line window reaches 512 bytes either side
+/// of its keyword, so no match in an unmerged window is longer; merged windows (many keywords on
+/// one long line) must not let every attempt scan to the end of the line, which is quadratic.
 pub(crate) fn find(matcher: Matcher, text: &[u8], start: usize, end: usize) -> Option<(usize, usize)> {
-    (start..end).find_map(|at| matcher(text, at, end))
+    (start..end).find_map(|at| matcher(text, at, end.min(at + MAX_ATTEMPT)))
 }
+
+/// The most one hand-matcher attempt on a merged window may look at.
+const MAX_ATTEMPT: usize = 1024;
 
 /// The keyword alternation shared by the three rules, every optional part spelled out
 /// (`pass(?:word|wd|phrase)?`, `api_?key`, `credentials?` …), lowercase.

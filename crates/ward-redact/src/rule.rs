@@ -31,6 +31,9 @@ pub(crate) enum Window {
     LineStart,
     /// From the hit up to 64 KiB on: multi-line key blocks.
     Block,
+    /// The generic assignment grammar (`grammar.rs`): the name around the hit, parsed by hand;
+    /// the regex only documents the simplest form.
+    Grammar,
 }
 
 /// One rule of the data file. `secret_group` is the capture group holding the secret; 0 means
