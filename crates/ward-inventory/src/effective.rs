@@ -559,7 +559,26 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
         ["cached", "live"].into_iter().find(|m| allowed.iter().any(|a| a == m)).or(Some("disabled"))
     });
 
-    // Hooks.
+    // Hooks. The `hooks` feature (alias `codex_hooks`) switches every hook off when false,
+    // unless requirements pin it.
+    let mut hooks_feature: Option<(bool, String)> = None;
+    for (layer, source) in &layers {
+        for key in ["features.codex_hooks", "features.hooks"] {
+            if let Some(b) = get(layer, key).and_then(Value::as_bool) {
+                hooks_feature = Some((b, source.clone()));
+            }
+        }
+    }
+    for (layer, source) in &req_layers {
+        for key in ["features.hooks", "feature_requirements.hooks"] {
+            if let Some(b) = get(layer, key).and_then(Value::as_bool) {
+                hooks_feature = Some((b, source.clone()));
+            }
+        }
+    }
+    if let Some((b, src)) = &hooks_feature {
+        eff.set("features.hooks", json!(b), src);
+    }
     let managed_only = req.get("allow_managed_hooks_only").and_then(|(v, _)| v.as_bool()) == Some(true);
     if let Some((hooks, src)) = req.get("hooks") {
         for (i, group) in hooks.get("PreToolUse").and_then(Value::as_array).into_iter().flatten().enumerate()
@@ -595,6 +614,12 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
             eff.ignored.push(format!("{}: ignored, the project is not trusted", file.display()));
         } else {
             codex_hooks_file(&mut eff, loc, &file, "project", false, managed_only, &hook_states);
+        }
+    }
+    if let Some((false, src)) = &hooks_feature {
+        for h in &mut eff.ward_hooks {
+            h.runs = false;
+            h.state = format!("skipped: features.hooks = false in {src}");
         }
     }
     eff

@@ -464,6 +464,9 @@ fn codex_requirements(head: &Header<'_>, floor: &Floor, version: Option<(u64, u6
             writeln!(body, "# Only the managed hooks below (Ward) run; user and project hooks are skipped.");
         let _ = writeln!(body, "allow_managed_hooks_only = {m}");
     }
+    let _ = writeln!(body, "\n# Hooks stay on: a user's `[features] hooks = false` would switch Ward off.");
+    let _ = writeln!(body, "[features]");
+    let _ = writeln!(body, "hooks = true");
     if !deny.is_empty() {
         let _ = writeln!(body, "\n[permissions.filesystem]");
         body.push_str(&toml_block_list(
