@@ -324,3 +324,64 @@ fn a_binary_path_with_spaces_is_quoted_for_the_shell() {
     assert_eq!(cmd, "'/opt/my tools/ward' hook codex");
     assert_eq!(req["hooks"]["managed_dir"].as_str(), Some("/opt/my tools"));
 }
+
+const MCP_POLICY: &str = r#"
+default_tier = "standard"
+
+[tiers.standard]
+fail = "open"
+
+[tiers.standard.floor]
+sandbox = "workspace-write"
+
+[[approved.mcp_servers]]
+name = "github"
+url = "https://api.githubcopilot.com/mcp/"
+
+[[approved.mcp_servers]]
+name = "fs"
+command = "npx"
+args = ["-y", "@modelcontextprotocol/server-filesystem@1.2.3"]
+
+[[approved.mcp_servers]]
+name = "docs"
+url = { match = "prefix", value = "https://docs.acme.example/" }
+
+[[approved.mcp_servers]]
+name = "only-claude"
+url = "https://claude.example/mcp"
+client = "claude-code"
+"#;
+
+#[test]
+fn approved_mcp_servers_become_the_agents_allowlists() {
+    let policy = Policy::from_toml_str(MCP_POLICY, "mcp.toml").unwrap();
+    let req =
+        render(&policy, "standard", Target::CodexRequirements, &options(Target::CodexRequirements)).unwrap();
+    let doc: toml::Table = toml::from_str(&req.text).unwrap();
+    let servers = doc["mcp_servers"].as_table().unwrap();
+    assert_eq!(servers["github"]["identity"]["url"].as_str(), Some("https://api.githubcopilot.com/mcp/"));
+    assert_eq!(servers["fs"]["identity"]["command"].as_str(), Some("npx"));
+    assert!(!servers.contains_key("docs"), "a prefix identity is not expressible in Codex's string form");
+    assert!(!servers.contains_key("only-claude"), "entries for another client stay out");
+    assert!(req.notes.iter().any(|n| n.contains("docs")), "{:?}", req.notes);
+
+    let claude = render(&policy, "standard", Target::ClaudeManaged, &options(Target::ClaudeManaged)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&claude.text).unwrap();
+    let allowed = v["allowedMcpServers"].as_array().unwrap();
+    assert!(allowed.contains(&serde_json::json!({"serverUrl": "https://api.githubcopilot.com/mcp/"})));
+    assert!(allowed.contains(
+        &serde_json::json!({"serverCommand": ["npx", "-y", "@modelcontextprotocol/server-filesystem@1.2.3"]})
+    ));
+    assert!(allowed.contains(&serde_json::json!({"serverUrl": "https://claude.example/mcp"})));
+    assert_eq!(allowed.len(), 3);
+
+    // An approved list that is present but empty approves nothing: Codex gets an empty table.
+    let none =
+        "default_tier = \"standard\"\n[tiers.standard]\nfail = \"open\"\n[approved]\nmcp_servers = []\n";
+    let policy = Policy::from_toml_str(none, "none.toml").unwrap();
+    let req =
+        render(&policy, "standard", Target::CodexRequirements, &options(Target::CodexRequirements)).unwrap();
+    let doc: toml::Table = toml::from_str(&req.text).unwrap();
+    assert!(doc["mcp_servers"].as_table().unwrap().is_empty());
+}
