@@ -23,7 +23,8 @@ use ward_model::{Event, EventKind, EventTime};
 use crate::chain::{self, GENESIS_HASH};
 use crate::fslock::{FileLock, LockMode};
 use crate::read::{self, Checkpoint, LineEnd, Segment, SpoolReader, MAX_LINE_BYTES};
-use crate::AuditError;
+use crate::trust::{self, Missing, Quarantined};
+use crate::{anchor, pending, AuditError};
 
 /// Size at which a segment is closed and the next event starts a new one (16 MiB).
 pub const DEFAULT_SEGMENT_LIMIT: u64 = 16 << 20;
@@ -163,6 +164,8 @@ struct Writer {
     segment: Option<(u64, File)>,
     segment_limit: u64,
     durability: Durability,
+    /// Files refused (symlinks, foreign or loosely permitted files) and moved aside.
+    refused: Vec<Quarantined>,
 }
 
 impl Spool {
@@ -170,11 +173,25 @@ impl Spool {
     /// id. Does not read the spool.
     pub fn open(data_dir: &Path) -> Result<Spool, AuditError> {
         let layout = SpoolLayout::new(data_dir);
-        let head_file = match open_private_file(&layout.head_file) {
+        let mut refused = Vec::new();
+        // The spool directory itself: never through a symlink, never someone else's.
+        match trust::check_dir(&layout.spool_dir) {
+            Ok(None) => {}
+            Ok(Some(reason)) => {
+                refused.push(
+                    trust::quarantine(&layout.spool_dir, reason)
+                        .map_err(|e| AuditError::io(&layout.spool_dir, e))?,
+                );
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(AuditError::io(&layout.spool_dir, error)),
+        }
+        let head_file = match trust::open(&layout.head_file, Missing::Create, &mut refused) {
             Ok(file) => file,
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
                 create_private_dir(&layout.spool_dir)?;
-                open_private_file(&layout.head_file).map_err(|e| AuditError::io(&layout.head_file, e))?
+                trust::open(&layout.head_file, Missing::Create, &mut refused)
+                    .map_err(|e| AuditError::io(&layout.head_file, e))?
             }
             Err(error) => return Err(AuditError::io(&layout.head_file, error)),
         };
@@ -187,8 +204,15 @@ impl Spool {
                 segment: None,
                 segment_limit: DEFAULT_SEGMENT_LIMIT,
                 durability: Durability::Synced,
+                refused,
             },
         })
+    }
+
+    /// Spool files that were refused (a symlink, another user's file, one writable by others)
+    /// and renamed aside since this spool was opened. `ward audit verify` reports them too.
+    pub fn refused(&self) -> &[Quarantined] {
+        &self.writer.refused
     }
 
     /// Closes a segment once it reaches `bytes` (at least one event per segment). Tests use small
@@ -222,7 +246,10 @@ impl Spool {
     pub fn append(&mut self, draft: Event) -> Result<Event, AuditError> {
         let _lock = FileLock::acquire(&self.head_file, LockMode::Exclusive)
             .map_err(|e| AuditError::io(&self.writer.layout.head_file, e))?;
-        self.writer.append_locked(&self.head_file, draft)
+        // Deadline answers recorded while the chain could not be appended to go first, in the
+        // order they were given (see `pending`). A problem with them never blocks this event.
+        let _ = self.writer.adopt_pending(&self.head_file);
+        self.writer.append_locked(&self.head_file, draft, false)
     }
 
     /// Records that the server acknowledged every event up to `checkpoint.seq` (which must be in
@@ -237,7 +264,27 @@ impl Spool {
 }
 
 impl Writer {
-    fn append_locked(&mut self, head_file: &File, mut event: Event) -> Result<Event, AuditError> {
+    fn adopt_pending(&mut self, head_file: &File) -> Result<(), AuditError> {
+        let path = pending::pending_path(&self.layout.data_dir);
+        let Some((file, events)) =
+            pending::take(&self.layout.data_dir, &mut self.refused).map_err(|e| AuditError::io(&path, e))?
+        else {
+            return Ok(());
+        };
+        for event in events {
+            self.append_locked(head_file, event, true)?;
+        }
+        pending::clear(&file).map_err(|e| AuditError::io(&path, e))
+    }
+
+    /// `keep_id`: the draft's `id` stays (a pending event keeps the id it was drafted with, so
+    /// a repeated adoption after a crash is recognisable as the same event).
+    fn append_locked(
+        &mut self,
+        head_file: &File,
+        mut event: Event,
+        keep_id: bool,
+    ) -> Result<Event, AuditError> {
         let mut head = match read_head(head_file, &self.layout.head_file)? {
             Some(head) if self.segment_is_at(&head)? => head,
             other => self.recover(head_file, other)?,
@@ -250,7 +297,9 @@ impl Writer {
         let mut may_rotate = true;
         loop {
             event.seq = head.seq.checked_add(1).ok_or(AuditError::SequenceExhausted)?;
-            event.id = uuid::Uuid::now_v7().to_string();
+            if !keep_id || uuid::Uuid::parse_str(&event.id).is_err() {
+                event.id = uuid::Uuid::now_v7().to_string();
+            }
             event.prev_hash.clone_from(&head.hash);
             let line = chain::seal(&mut event)?;
             if line.len() > MAX_LINE_BYTES {
@@ -277,8 +326,15 @@ impl Writer {
                 len: head.len + line.len() as u64,
             };
             // Not synced: the segment is the truth, and a stale head only sends the next append
-            // through `recover`, which re-reads the segment's complete lines.
-            write_head(head_file, &self.layout.head_file, &next, false)?;
+            // through `recover`, which re-reads the segment's complete lines. For the same reason
+            // a failure to update the head is not a failure of the append: the event is durable
+            // and in the chain, and reporting an error would make the caller answer as if it
+            // were not (a fail-closed hook would deny a call the spool records as allowed).
+            let _ = write_head(head_file, &self.layout.head_file, &next, false);
+            let end =
+                anchor::Anchor { device: self.device.clone(), seq: event.seq, hash: event.hash.clone() };
+            // Not a failure of the append either (see above); verify reports a stale anchor.
+            let _ = anchor::advance(&self.layout.data_dir, &end, &mut self.refused);
             return Ok(event);
         }
     }
@@ -287,7 +343,7 @@ impl Writer {
     fn segment_is_at(&mut self, head: &Head) -> Result<bool, AuditError> {
         if self.segment.as_ref().map(|(first, _)| *first) != Some(head.segment) {
             let path = self.layout.segment_path(head.segment);
-            match OpenOptions::new().read(true).write(true).open(&path) {
+            match trust::open(&path, Missing::Fail, &mut self.refused) {
                 Ok(file) => self.segment = Some((head.segment, file)),
                 Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(false),
                 Err(error) => return Err(AuditError::io(path, error)),
@@ -346,16 +402,10 @@ impl Writer {
             (None, None) => checkpoint.as_ref().map_or(1, |c| c.seq.saturating_add(1)),
         };
         let path = self.layout.segment_path(target);
-        let file = match OpenOptions::new().read(true).write(true).open(&path) {
+        let file = match trust::open(&path, Missing::Fail, &mut self.refused) {
             Ok(file) => file,
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                let file = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .mode(0o600)
-                    .open(&path)
+                let file = trust::open(&path, Missing::Create, &mut self.refused)
                     .map_err(|e| AuditError::io(&path, e))?;
                 sync_dir(&self.layout.spool_dir)?;
                 file
@@ -381,9 +431,16 @@ impl Writer {
                 }
             }
         }
-        let (seq, hash) = end
+        let (mut seq, mut hash) = end
             .or_else(|| checkpoint.map(|c| (c.seq, c.hash)))
             .unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
+        // Events the anchor saw are gone (an emptied or truncated spool): go on from the anchor,
+        // so the chain does not restart and the loss stays visible as a gap.
+        if let Ok(anchor::AnchorState::Valid(a)) = anchor::read(&self.layout.data_dir) {
+            if a.device == self.device && a.seq > seq {
+                (seq, hash) = (a.seq, a.hash);
+            }
+        }
         if scan.clean_len < length {
             file.set_len(scan.clean_len)
                 .and_then(|()| file.sync_data())
@@ -519,7 +576,11 @@ fn load_or_create_device_id(layout: &SpoolLayout, head_file: &File) -> Result<St
     if let Some(id) = read_device_id(&layout.device_id_file)? {
         return Ok(id);
     }
-    let id = uuid::Uuid::new_v4().hyphenated().to_string();
+    // A lost device id with an anchor left: the chain is the anchor's device's, not a new one.
+    let id = match anchor::read(&layout.data_dir) {
+        Ok(anchor::AnchorState::Valid(a)) if uuid::Uuid::parse_str(&a.device).is_ok() => a.device,
+        _ => uuid::Uuid::new_v4().hyphenated().to_string(),
+    };
     let temporary = layout.data_dir.join("device.id.tmp");
     write_new_file_durably(&temporary, format!("{id}\n").as_bytes())?;
     std::fs::rename(&temporary, &layout.device_id_file)
@@ -552,11 +613,13 @@ fn write_new_file_durably(path: &Path, bytes: &[u8]) -> Result<(), AuditError> {
         .mode(0o600)
         .open(path)
         .map_err(|e| AuditError::io(path, e))?;
-    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| AuditError::io(path, e))
-}
-
-fn open_private_file(path: &Path) -> io::Result<File> {
-    OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(path)
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        // A full disk must not leave the partial temp file behind.
+        let _ = std::fs::remove_file(path);
+        return Err(AuditError::io(path, e));
+    }
+    Ok(())
 }
 
 /// Creates `dir` and missing parents with mode 0700, and makes the new entries durable.

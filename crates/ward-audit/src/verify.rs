@@ -13,9 +13,11 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::anchor::{self, Anchor, AnchorState};
 use crate::chain::{self, GENESIS_HASH};
 use crate::read::{self, Checkpoint, LineEnd, Segment, SpoolReader, SpooledLine, MAX_LINE_BYTES};
 use crate::spool::{read_device_id, read_head, Head, SpoolLayout};
+use crate::trust;
 use crate::AuditError;
 
 /// Version of the `--format json` report.
@@ -41,6 +43,12 @@ pub enum ProblemKind {
     NotCanonical,
     /// An event of another device.
     ForeignDevice,
+    /// Events the anchor (kept outside the spool directory) saw are gone: the spool was emptied,
+    /// truncated, or restarted with another chain.
+    Erased,
+    /// A spool file that is a symlink, another user's, or writable by others: refused (and
+    /// renamed aside by the next append, or already renamed aside as `quarantine.*`).
+    Untrusted,
 }
 
 /// One problem, with where it is. `segment` is the segment's first seq (its file name).
@@ -69,7 +77,29 @@ pub struct VerifyReport {
     pub last_seq: Option<u64>,
     /// The anchor verification started from, when earlier segments were shipped and removed.
     pub checkpoint: Option<Checkpoint>,
+    /// The last event the spool's anchor (`<data dir>/spool.anchor`, outside the spool
+    /// directory) recorded, and whether the spool still holds it.
+    pub anchor: AnchorReport,
+    /// The hash of the spool's event at the anchor's seq, if the spool holds it.
+    #[serde(skip)]
+    pub hash_at_anchor: Option<String>,
     pub problems: Vec<Problem>,
+}
+
+/// What the anchor says about the spool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnchorReport {
+    /// `intact` (the spool holds the anchored event), `erased` (the spool is empty), `truncated`
+    /// (it ends before the anchored event), `restarted` (its event at the anchored seq is another
+    /// one, or it belongs to another device), `missing` (no anchor: an install from before
+    /// anchors, or the data directory was replaced), `damaged`.
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
 }
 
 impl VerifyReport {
@@ -85,7 +115,13 @@ pub fn verify(data_dir: &Path) -> Result<VerifyReport, AuditError> {
     let layout = SpoolLayout::new(data_dir);
     let device = read_device_id(&layout.device_id_file)?;
     let snapshot = take_snapshot(&layout)?;
+    let anchor_state =
+        anchor::read(data_dir).map_err(|e| AuditError::io(anchor::anchor_path(data_dir), e))?;
     let mut check = ChainCheck::new(device.clone(), snapshot.checkpoint.clone());
+    if let AnchorState::Valid(a) = &anchor_state {
+        check.watch_seq = Some(a.seq);
+    }
+    check.problems.extend(snapshot.untrusted.iter().cloned());
     if snapshot.head_damaged {
         check.problems.push(Problem {
             kind: ProblemKind::Unparsable,
@@ -103,7 +139,69 @@ pub fn verify(data_dir: &Path) -> Result<VerifyReport, AuditError> {
     for line in reader {
         check.line(&line?);
     }
-    Ok(check.finish(snapshot.head, device, segments))
+    let mut report = check.finish(snapshot.head, device, segments);
+    report.anchor = compare_anchor(&anchor_state, &report);
+    if let Some(problem) = anchor_problem(&report.anchor, &report, data_dir) {
+        report.problems.push(problem);
+    }
+    Ok(report)
+}
+
+fn compare_anchor(state: &AnchorState, report: &VerifyReport) -> AnchorReport {
+    let a = match state {
+        AnchorState::Missing => {
+            return AnchorReport { state: "missing", device: None, seq: None, hash: None }
+        }
+        AnchorState::Damaged => {
+            return AnchorReport { state: "damaged", device: None, seq: None, hash: None }
+        }
+        AnchorState::Valid(a) => a,
+    };
+    let end = report.last_seq.or(report.checkpoint.as_ref().map(|c| c.seq));
+    let state = if report.device.as_deref().is_some_and(|d| d != a.device) {
+        "restarted"
+    } else if report.events == 0 && report.checkpoint.is_none() {
+        if a.seq == 0 {
+            "intact"
+        } else {
+            "erased"
+        }
+    } else if end.is_none_or(|end| end < a.seq) {
+        "truncated"
+    } else {
+        match &report.hash_at_anchor {
+            Some(h) if *h != a.hash => "restarted",
+            // Below the checkpoint (shipped and removed) or present and equal.
+            _ => "intact",
+        }
+    };
+    let Anchor { device, seq, hash } = a.clone();
+    AnchorReport { state, device: Some(device), seq: Some(seq), hash: Some(hash) }
+}
+
+fn anchor_problem(anchor: &AnchorReport, report: &VerifyReport, data_dir: &Path) -> Option<Problem> {
+    let path = anchor::anchor_path(data_dir);
+    let seq = anchor.seq.unwrap_or(0);
+    let end = report.last_seq.map_or_else(|| "holds no events".to_owned(), |s| format!("ends at seq {s}"));
+    let message = match anchor.state {
+        "erased" => format!(
+            "the spool holds no events, but the anchor ({}) records seq {seq} as written: the spool was emptied or deleted",
+            path.display()
+        ),
+        "truncated" => format!(
+            "the spool {end}, but the anchor ({}) records seq {seq} as written: events were removed from its end",
+            path.display()
+        ),
+        "restarted" => format!(
+            "the spool is not the chain the anchor ({}) recorded (device {}, seq {seq}): it was replaced or restarted",
+            path.display(),
+            anchor.device.as_deref().unwrap_or("?")
+        ),
+        "damaged" => format!("the anchor {} is damaged or not a regular file of this user", path.display()),
+        _ => return None,
+    };
+    let kind = if anchor.state == "damaged" { ProblemKind::Untrusted } else { ProblemKind::Erased };
+    Some(Problem { kind, segment: None, line: None, seq: anchor.seq, message })
 }
 
 /// Verifies one segment given as bytes as if it were a device's whole chain from seq 1 (no
@@ -125,6 +223,8 @@ struct Snapshot {
     head_damaged: bool,
     segments: Vec<(Segment, u64)>,
     checkpoint: Option<Checkpoint>,
+    /// Problems with spool files Ward would refuse to use.
+    untrusted: Vec<Problem>,
 }
 
 fn take_snapshot(layout: &SpoolLayout) -> Result<Snapshot, AuditError> {
@@ -146,13 +246,62 @@ fn take_snapshot(layout: &SpoolLayout) -> Result<Snapshot, AuditError> {
         }
         None => (None, false),
     };
+    let mut untrusted = Vec::new();
+    let mut refuse = |segment: Option<u64>, path: &Path, reason: String| {
+        untrusted.push(Problem {
+            kind: ProblemKind::Untrusted,
+            segment,
+            line: None,
+            seq: None,
+            message: format!("{}: {reason}; Ward does not read or write it", path.display()),
+        });
+    };
+    if let Ok(Some(reason)) = trust::check_dir(&layout.spool_dir) {
+        refuse(None, &layout.spool_dir, reason);
+    }
+    if let Ok(m) = std::fs::symlink_metadata(&layout.head_file) {
+        let reason = if m.file_type().is_symlink() {
+            Some("a symbolic link".to_owned())
+        } else {
+            trust::untrusted_reason(&m, false)
+        };
+        if let Some(reason) = reason {
+            refuse(None, &layout.head_file, reason);
+        }
+    }
     let mut segments = Vec::new();
     for segment in read::list_segments(&layout.spool_dir)? {
-        let length = std::fs::metadata(&segment.path).map_err(|e| AuditError::io(&segment.path, e))?.len();
-        segments.push((segment, length));
+        let m = std::fs::symlink_metadata(&segment.path).map_err(|e| AuditError::io(&segment.path, e))?;
+        let reason = if m.file_type().is_symlink() {
+            Some("a symbolic link".to_owned())
+        } else {
+            trust::untrusted_reason(&m, false)
+        };
+        if let Some(reason) = reason {
+            refuse(Some(segment.first_seq), &segment.path, reason);
+            continue;
+        }
+        segments.push((segment, m.len()));
+    }
+    for dir in [&layout.spool_dir, &layout.data_dir] {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(trust::QUARANTINE_PREFIX))
+            .collect();
+        names.sort();
+        for name in names {
+            refuse(
+                None,
+                &dir.join(&name),
+                "a spool file Ward refused and moved aside (a symlink, or not this user's private file)"
+                    .to_owned(),
+            );
+        }
     }
     let checkpoint = read::read_checkpoint(&layout.checkpoint_file)?;
-    Ok(Snapshot { head, head_damaged, segments, checkpoint })
+    Ok(Snapshot { head, head_damaged, segments, checkpoint, untrusted })
 }
 
 /// The chain check, fed one line at a time.
@@ -166,6 +315,9 @@ struct ChainCheck {
     events: u64,
     first_seq: Option<u64>,
     problems: Vec<Problem>,
+    /// The anchor's seq, whose event's hash is noted in `hash_at_watch`.
+    watch_seq: Option<u64>,
+    hash_at_watch: Option<String>,
 }
 
 impl ChainCheck {
@@ -182,6 +334,8 @@ impl ChainCheck {
             events: 0,
             first_seq: None,
             problems: Vec::new(),
+            watch_seq: None,
+            hash_at_watch: None,
         }
     }
 
@@ -232,6 +386,9 @@ impl ChainCheck {
         };
         self.events += 1;
         self.first_seq.get_or_insert(seq);
+        if self.watch_seq == Some(seq) {
+            self.hash_at_watch = Some(hash.to_owned());
+        }
         self.check_content(line, seq, hash, &object);
         self.check_link(line, seq, prev_hash, hash);
     }
@@ -316,6 +473,8 @@ impl ChainCheck {
             first_seq: self.first_seq,
             last_seq,
             checkpoint: self.checkpoint,
+            anchor: AnchorReport { state: "missing", device: None, seq: None, hash: None },
+            hash_at_anchor: self.hash_at_watch,
             problems: self.problems,
         }
     }

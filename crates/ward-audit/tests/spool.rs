@@ -182,7 +182,9 @@ fn deleting_the_last_lines_shows_against_the_head() {
     let (path, lines) = only_segment_lines(dir.path());
     write_lines(&path, &lines[..8]);
     let report = verify(dir.path()).unwrap();
-    assert_eq!(kinds(&report), vec![(ProblemKind::Gap, Some(10))]);
+    // Against the head, and against the anchor outside the spool directory.
+    assert_eq!(kinds(&report), vec![(ProblemKind::Gap, Some(10)), (ProblemKind::Erased, Some(10))]);
+    assert_eq!(report.anchor.state, "truncated");
     // Appending afterwards continues from the head: the gap stays visible.
     let next = Spool::open(dir.path()).unwrap().append(decision(11)).unwrap();
     assert_eq!(next.seq, 11);
@@ -222,7 +224,10 @@ fn a_line_truncated_mid_way_is_torn_and_missing() {
     write_lines(&path, &lines);
     let report = verify(dir.path()).unwrap();
     // The torn line, and the event the head says was written is gone.
-    assert_eq!(kinds(&report), vec![(ProblemKind::TornLine, None), (ProblemKind::Gap, Some(10))]);
+    assert_eq!(
+        kinds(&report),
+        vec![(ProblemKind::TornLine, None), (ProblemKind::Gap, Some(10)), (ProblemKind::Erased, Some(10))]
+    );
     assert_eq!(report.problems[0].line, Some(10));
 }
 
@@ -324,8 +329,14 @@ fn events_of_another_device_are_reported() {
     let report = verify(dir.path()).unwrap();
     assert_eq!(
         kinds(&report),
-        vec![(ProblemKind::ForeignDevice, Some(1)), (ProblemKind::ForeignDevice, Some(2))]
+        vec![
+            (ProblemKind::ForeignDevice, Some(1)),
+            (ProblemKind::ForeignDevice, Some(2)),
+            // The anchor names the device that wrote the chain.
+            (ProblemKind::Erased, Some(2)),
+        ]
     );
+    assert_eq!(report.anchor.state, "restarted");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! agent's own form: the tier's fail mode, never a crash or a silent exit that the agent would
 //! read as "allow".
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,9 +20,11 @@ use ward_model::{Action, Decision, Event, EventKind, ToolCall, Verdict};
 use ward_policy::{FailMode, Policy, RepoInfo, UNKNOWN_TOOL_RULE};
 use ward_redact::{FingerprintKey, Redactor};
 
+use crate::decide::{decide_call, HookDecided};
 use crate::paths::{PathInputs, Resolution};
 use crate::policy_source::load_policy_from;
 use crate::record::{cap_input, redact_event, MAX_STORED_INPUT_BYTES};
+use crate::seen::SeenTiers;
 
 /// Rule id of answers given because Ward's own configuration is unusable (bad arguments, no
 /// home directory, a missing or invalid policy).
@@ -48,11 +50,23 @@ pub struct HookRequest {
     pub cwd: Option<PathBuf>,
 }
 
+/// Rule id of the answer the deadline gives.
+pub const DEADLINE_RULE: &str = "ward.deadline";
+
+/// What the deadline appends to `path` (with `open(O_APPEND|O_NOFOLLOW)`, `write`, `fdatasync`)
+/// before it answers: one pre-drafted, redacted event line (`ward_audit::pending`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRecord {
+    pub path: PathBuf,
+    pub line: Vec<u8>,
+}
+
 /// The deadline's side of the pipeline, implemented by the binary (a signal handler there
-/// writes the prepared answer and exits).
+/// records the prepared event, writes the prepared answer and exits).
 pub trait AnswerGuard {
-    /// Sets (or replaces) what the deadline answers if it passes.
-    fn prepare(&self, answer: &HookAnswer);
+    /// Sets (or replaces) what the deadline records and answers if it passes. `record: None`:
+    /// nothing to record (no data directory known yet, or `answer` is already recorded).
+    fn prepare(&self, answer: &HookAnswer, record: Option<&PendingRecord>);
     /// Claims the right to answer. `false`: the deadline has answered and the process is exiting.
     fn claim(&self) -> bool;
 }
@@ -61,27 +75,76 @@ pub trait AnswerGuard {
 pub struct NoDeadline;
 
 impl AnswerGuard for NoDeadline {
-    fn prepare(&self, _: &HookAnswer) {}
+    fn prepare(&self, _: &HookAnswer, _: Option<&PendingRecord>) {}
     fn claim(&self) -> bool {
         true
     }
 }
 
-/// What the deadline answers if the hook overruns: the fail-mode answer for the agent and tier
-/// known so far, prepared again whenever either becomes known.
+/// What the deadline answers and records if the hook overruns: the fail-mode answer for the
+/// agent and tier known so far, and an event saying so with every fact known so far (redacted),
+/// prepared again whenever one becomes known.
 struct Watch<'g> {
     guard: &'g dyn AnswerGuard,
     agent: Cell<Agent>,
     fail_closed: Cell<bool>,
     deadline: Duration,
+    record: RefCell<Option<DeadlineDraft>>,
+}
+
+/// The event the deadline records, as far as it is known.
+struct DeadlineDraft {
+    path: PathBuf,
+    redactor: Redactor,
+    event: Event,
 }
 
 impl<'g> Watch<'g> {
     fn new(guard: &'g dyn AnswerGuard, agent: Agent, deadline: Duration) -> Watch<'g> {
         // Until the tier is known, an overrun fails closed: the safe side.
-        let watch = Watch { guard, agent: Cell::new(agent), fail_closed: Cell::new(true), deadline };
+        let watch = Watch {
+            guard,
+            agent: Cell::new(agent),
+            fail_closed: Cell::new(true),
+            deadline,
+            record: RefCell::new(None),
+        };
         watch.prepare();
         watch
+    }
+
+    /// From now on the deadline can record (the data directory and the key are known).
+    fn can_record(&self, data_dir: &Path, redactor: Redactor) {
+        let mut event = draft_event(EventKind::Decision);
+        event.id = uuid::Uuid::now_v7().to_string();
+        event.detail = json!({});
+        let path = ward_audit::pending::pending_path(data_dir);
+        *self.record.borrow_mut() = Some(DeadlineDraft { path, redactor, event });
+        self.prepare();
+    }
+
+    /// The call and its tier are known: the deadline's record says what was asked.
+    fn set_call(&self, call: &ToolCall, tier: &str, tier_why: &str, repo: Option<&str>, fail_closed: bool) {
+        if let Some(draft) = self.record.borrow_mut().as_mut() {
+            let e = &mut draft.event;
+            e.session = call.session.clone();
+            e.cwd = call.cwd.clone();
+            e.repo = repo.map(str::to_owned);
+            e.tier = Some(tier.to_owned());
+            e.tool = Some(call.tool.clone());
+            e.action = Some(call.action);
+            e.paths = call.paths.clone();
+            e.hosts = call.hosts.clone();
+            e.detail = json!({ "event": call.event, "tier_why": tier_why });
+        }
+        self.fail_closed.set(fail_closed);
+        self.prepare();
+    }
+
+    /// The answer given is recorded: the deadline, if it still passes, gives that answer and
+    /// records nothing more.
+    fn recorded(&self, answer: &HookAnswer) {
+        self.guard.prepare(answer, None);
     }
 
     fn set_agent(&self, agent: Agent) {
@@ -98,7 +161,19 @@ impl<'g> Watch<'g> {
 
     fn prepare(&self) {
         let reason = format!("no decision within {} ms", self.deadline.as_millis());
-        self.guard.prepare(&render_error(self.agent.get(), self.fail_closed.get(), &reason));
+        let fail_closed = self.fail_closed.get();
+        let answer = render_error(self.agent.get(), fail_closed, &reason);
+        let record = self.record.borrow().as_ref().and_then(|draft| {
+            let mut event = draft.event.clone();
+            event.agent = Some(self.agent.get().name().to_owned());
+            event.decision = Some(if fail_closed { Decision::Deny } else { Decision::Allow });
+            event.rule = Some(DEADLINE_RULE.to_owned());
+            event.reason = Some(format!("{reason}: answered with the tier's fail mode"));
+            redact_event(&mut event, &draft.redactor);
+            let line = ward_audit::pending::pending_line(&event).ok()?;
+            Some(PendingRecord { path: draft.path.clone(), line })
+        });
+        self.guard.prepare(&answer, record.as_ref());
     }
 }
 
@@ -162,6 +237,13 @@ impl Pipeline<'_, '_> {
             self.problems.push(problem);
         }
         let setting = Setting { home: resolution.home, data_dir: resolution.data_dir, policy: loaded.policy };
+        if let Some(data_dir) = &setting.data_dir {
+            // The key first: from here on a deadline answer can be recorded. A key that cannot
+            // be loaded shows again (and is reported) when the event is recorded.
+            if let Ok(key) = FingerprintKey::load_or_create(data_dir) {
+                self.watch.can_record(data_dir, Redactor::new(key));
+            }
+        }
 
         let mut input = Vec::new();
         let read = stdin.take(MAX_PAYLOAD_BYTES as u64 + 1).read_to_end(&mut input);
@@ -189,9 +271,19 @@ impl Pipeline<'_, '_> {
         // Without a home, `~` in the policy means nothing: the tier is still known (from the
         // repository), the verdict is the tier's fail mode.
         let home = setting.home.clone().unwrap_or_default();
-        let decided = policy.decide(&call, &home);
+        let seen = self.seen_tiers(setting);
+        let HookDecided { decided, remember } = decide_call(policy, &call, &home, &seen);
+        if let (Some(tier), Some(repo), Some(data_dir)) = (&remember, &decided.repo, &setting.data_dir) {
+            if let Err(e) = SeenTiers::remember(data_dir, repo, tier) {
+                self.notes.push_str(&format!(
+                    "ward: cannot record the tier seen for {}: {e}\n",
+                    repo.root.display()
+                ));
+            }
+        }
         let fail_closed = policy.fail_mode(&decided.tier.tier) == FailMode::Closed;
-        self.watch.set_fail_closed(fail_closed);
+        let remote = decided.repo.as_ref().and_then(|r| r.remote.as_deref());
+        self.watch.set_call(&call, &decided.tier.tier, &decided.tier.why, remote, fail_closed);
         let mut verdict = decided.verdict.clone();
         if let Some(why) = &call.unanalyzed {
             self.notes.push_str(&format!("ward: {why}\n"));
@@ -244,6 +336,16 @@ impl Pipeline<'_, '_> {
         self.record(setting, agent, event, fail_closed, answer)
     }
 
+    /// What Ward has seen (nothing without a data directory); a problem reading it is noted.
+    fn seen_tiers(&mut self, setting: &Setting) -> SeenTiers {
+        let Some(data_dir) = &setting.data_dir else { return SeenTiers::default() };
+        let seen = SeenTiers::load(data_dir);
+        if let Some(problem) = &seen.problem {
+            self.notes.push_str(&format!("ward: {problem}\n"));
+        }
+        seen
+    }
+
     /// The verdict when Ward's configuration is unusable: deny in a fail-closed tier; in a
     /// fail-open one, the built-in policy's verdict (it stands in for the policy, and is strict
     /// where it matters), or plain allow when there is no home to evaluate paths against.
@@ -274,7 +376,10 @@ impl Pipeline<'_, '_> {
         let cwd = self.request.cwd.clone();
         let repo = cwd.as_deref().and_then(RepoInfo::discover);
         let home = setting.home.clone().unwrap_or_default();
-        let tier = setting.policy.tier_for(cwd.as_deref(), repo.as_ref(), &home);
+        let seen = self.seen_tiers(setting);
+        let seen_tier = repo.as_ref().and_then(|r| seen.strictest(&setting.policy, r));
+        let tier =
+            setting.policy.select_tier(cwd.as_deref(), repo.as_ref(), &home, seen_tier.as_deref()).resolution;
         let fail_closed = setting.policy.fail_mode(&tier.tier) == FailMode::Closed;
         self.watch.set_fail_closed(fail_closed);
         for p in &self.problems {
@@ -318,9 +423,12 @@ impl Pipeline<'_, '_> {
             }
         }
         let result = match &setting.data_dir {
-            Some(data_dir) => append(data_dir, &mut event),
+            Some(data_dir) => append(data_dir, &mut event, &mut self.notes),
             None => Err("no data directory is known (no home directory and no $WARD_HOME)".to_owned()),
         };
+        if result.is_ok() {
+            self.watch.recorded(&answer);
+        }
         if let Err(e) = result {
             let where_ =
                 setting.data_dir.as_deref().map_or_else(String::new, |d| format!(" in {}", d.display()));
@@ -338,13 +446,48 @@ impl Pipeline<'_, '_> {
     }
 }
 
-/// Redacts every string of `event` and appends it durably.
-fn append(data_dir: &Path, event: &mut Event) -> Result<(), String> {
+/// Redacts every string of `event` and appends it durably. Spool files the spool refused (a
+/// symlink, another user's file) are named in the event's `detail.spool_refused` and on stderr:
+/// the decision is still recorded, in a fresh file, and `ward audit verify` reports the rest.
+fn append(data_dir: &Path, event: &mut Event, notes: &mut String) -> Result<(), String> {
+    if let Some(warning) = loose_data_dir(data_dir) {
+        notes.push_str(&format!("ward: warning: {warning}\n"));
+    }
     let key = FingerprintKey::load_or_create(data_dir).map_err(|e| e.to_string())?;
     let redactor = Redactor::new(key);
+    let mut spool = Spool::open(data_dir).map_err(|e| e.to_string())?;
+    if !spool.refused().is_empty() {
+        let refused: Vec<Value> = spool
+            .refused()
+            .iter()
+            .map(|q| {
+                notes.push_str(&format!(
+                    "ward: refused {} ({}); moved it to {}\n",
+                    q.original.display(),
+                    q.reason,
+                    q.moved_to.display()
+                ));
+                json!({ "path": q.original.display().to_string(), "reason": q.reason })
+            })
+            .collect();
+        if let Value::Object(detail) = &mut event.detail {
+            detail.insert("spool_refused".to_owned(), Value::Array(refused));
+        }
+    }
     redact_event(event, &redactor);
     let drafted = std::mem::replace(event, draft_event(EventKind::Decision));
-    let stored = Spool::open(data_dir).and_then(|mut s| s.append(drafted)).map_err(|e| e.to_string())?;
-    *event = stored;
+    *event = spool.append(drafted).map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// A data directory others can write (or that is not this user's) holds the spool, the keys
+/// and the policy cache: say so on every call rather than use it silently.
+fn loose_data_dir(data_dir: &Path) -> Option<String> {
+    let metadata = std::fs::metadata(data_dir).ok()?;
+    ward_audit::trust::untrusted_reason(&metadata, true).map(|why| {
+        format!(
+            "Ward's data directory {} is {why}; make it private (chmod 700) to its owner",
+            data_dir.display()
+        )
+    })
 }

@@ -5,6 +5,7 @@
 //! into the hook's start-up path.
 #![forbid(unsafe_code)]
 
+pub mod decide;
 pub mod floorcheck;
 pub mod gemini;
 pub mod hook;
@@ -12,7 +13,10 @@ pub mod install;
 pub mod paths;
 pub mod policy_source;
 pub mod record;
+pub mod seen;
 
-pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline};
+pub use decide::{decide_call, HookDecided};
+pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline, PendingRecord};
 pub use paths::{PathInputs, PathsError, Resolution, WardPaths};
 pub use policy_source::{load_policy, load_policy_from, LoadedPolicy};
+pub use seen::SeenTiers;

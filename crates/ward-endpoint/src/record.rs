@@ -174,6 +174,17 @@ pub fn redact_event(event: &mut Event, redactor: &Redactor) {
             }
         }
     }
+    // Members a newer writer added are redacted like the tool input.
+    for value in unknown.values_mut() {
+        match value {
+            Value::String(s) => text(s),
+            value => {
+                redact_keys(value, &mut text);
+                let findings = redactor.redact_json_value(value);
+                found.borrow_mut().extend(findings.iter().map(|f| f.record()));
+            }
+        }
+    }
     // Records Ward made (rule names and keyed fingerprints) need no redaction.
     let _: &mut Vec<RedactionRecord> = redactions;
     redactions.extend(found.into_inner());

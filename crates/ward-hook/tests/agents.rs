@@ -41,7 +41,7 @@ fn parse_cases() -> Vec<ParseCase> {
     use Access::*;
     use Agent::*;
     vec![
-        ParseCase { programs: &["rm"], paths: &[("/", Delete)], ..case("codex", "bash_rm.json", Codex, "PreToolUse", "Bash", Action::Exec) },
+        ParseCase { programs: &["rm"], paths: &[("/", Delete), ("/**", Delete)], ..case("codex", "bash_rm.json", Codex, "PreToolUse", "Bash", Action::Exec) },
         ParseCase { paths: &[("src/a.rs", Write), ("docs/new.md", Write), ("old.txt", Delete)], ..case("codex", "apply_patch.json", Codex, "PreToolUse", "apply_patch", Action::Write) },
         ParseCase { mcp: Some(("github", "create_issue")), ..case("codex", "mcp.json", Codex, "PreToolUse", "mcp__github__create_issue", Action::Mcp) },
         ParseCase { programs: &["cat"], paths: &[("~/.aws/credentials", Read)], ..case("codex", "exec_command_argv.json", Codex, "PreToolUse", "exec_command", Action::Exec) },
@@ -65,7 +65,7 @@ fn parse_cases() -> Vec<ParseCase> {
         ParseCase { hosts: &["example.org", "evil.test"], ..case("gemini-cli", "web_fetch.json", GeminiCli, "BeforeTool", "web_fetch", Action::Network) },
         ParseCase { mcp: Some(("my_server", "run_query")), ..case("gemini-cli", "mcp.json", GeminiCli, "BeforeTool", "mcp_my_server_run_query", Action::Mcp) },
         ParseCase { programs: &["cat"], paths: &[("~/.npmrc", Read)], ..case("copilot-cli", "bash.json", CopilotCli, "preToolUse", "bash", Action::Exec) },
-        ParseCase { programs: &["rm"], paths: &[("~/.copilot", Delete)], ..case("copilot-cli", "bash_string_args.json", CopilotCli, "preToolUse", "bash", Action::Exec) },
+        ParseCase { programs: &["rm"], paths: &[("~/.copilot", Delete), ("~/.copilot/**", Delete)], ..case("copilot-cli", "bash_string_args.json", CopilotCli, "preToolUse", "bash", Action::Exec) },
         ParseCase { paths: &[("/home/u/proj/src/app.ts", Write)], ..case("copilot-cli", "edit.json", CopilotCli, "preToolUse", "edit", Action::Write) },
         ParseCase { programs: &["git"], ..case("copilot-cli", "snake.json", CopilotCli, "PreToolUse", "bash", Action::Exec) },
         ParseCase { programs: &["cat"], paths: &[("~/.docker/config.json", Read)], ..case("vscode", "terminal.json", VsCode, "PreToolUse", "runTerminalCommand", Action::Exec) },
@@ -162,7 +162,11 @@ fn glob_patterns_are_paths_grep_patterns_are_not() {
     assert_eq!(call.paths.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["~/.ssh/*"]);
     let grep = br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Grep","tool_input":{"pattern":"a/b","path":"src"}}"#;
     let (_, call) = parse_payload(Some(Agent::ClaudeCode), grep).unwrap();
-    assert_eq!(call.paths.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["src"]);
+    // Grep reads the whole tree under its path.
+    assert_eq!(call.paths.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["src", "src/**"]);
+    let glob_in = br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Glob","tool_input":{"pattern":"*_rsa","path":"~/.ssh"}}"#;
+    let (_, call) = parse_payload(Some(Agent::ClaudeCode), glob_in).unwrap();
+    assert!(call.paths.iter().any(|p| p.path == "~/.ssh/*_rsa"), "{:?}", call.paths);
 }
 
 #[test]

@@ -71,7 +71,7 @@ pub fn agent_hook_lines(out: &mut String, report: &ScanReport, width: Option<usi
                 )
             }
         };
-        let _ = writeln!(out, "{}", crate::report::truncate(&line, width));
+        let _ = writeln!(out, "{}", wrap(&line, width));
     }
 }
 
@@ -130,7 +130,7 @@ pub fn risk_lines(out: &mut String, report: &ScanReport, width: Option<usize>) {
         if last != Some((r.flag.as_str(), r.severity)) {
             let line =
                 format!("  {:<6}  {}: {}", severity_word(r.severity), r.flag, flag_description(&r.flag));
-            let _ = writeln!(out, "{}", crate::report::truncate(&line, width));
+            let _ = writeln!(out, "{}", wrap(&line, width));
             last = Some((r.flag.as_str(), r.severity));
         }
         let line = format!(
@@ -141,7 +141,7 @@ pub fn risk_lines(out: &mut String, report: &ScanReport, width: Option<usize>) {
             a.source,
             r.explanation
         );
-        let _ = writeln!(out, "{}", crate::report::truncate(&line, width));
+        let _ = writeln!(out, "{}", wrap(&line, width));
     }
 }
 
@@ -187,7 +187,7 @@ pub fn drift_lines(out: &mut String, report: &ScanReport, width: Option<usize>) 
     findings.sort_by_key(|r| (r.status, r.kind));
     for r in findings {
         let line = format!("  {:<10}  {}", r.status.as_str(), r.message);
-        let _ = writeln!(out, "{}", crate::report::truncate(&line, width));
+        let _ = writeln!(out, "{}", wrap(&line, width));
     }
 }
 
@@ -218,7 +218,7 @@ pub fn coverage_and_next(out: &mut String, report: &ScanReport, width: Option<us
     );
     let _ = writeln!(out, "\nNOT LOOKED INTO");
     for n in &not_seen {
-        let _ = writeln!(out, "{}", crate::report::truncate(&format!("  - {n}"), width));
+        let _ = writeln!(out, "{}", wrap(&format!("  - {n}"), width));
     }
 
     let mut next = Vec::new();
@@ -265,6 +265,51 @@ pub fn coverage_and_next(out: &mut String, report: &ScanReport, width: Option<us
     );
     let _ = writeln!(out, "\nNEXT STEPS");
     for n in &next {
-        let _ = writeln!(out, "{}", crate::report::truncate(&format!("  - {n}"), width));
+        let _ = writeln!(out, "{}", wrap(&format!("  - {n}"), width));
+    }
+}
+
+/// Fit an explaining line in `width` columns by wrapping at spaces, continuation lines indented
+/// under the text (an explanation cut off at the terminal's edge would say nothing).
+fn wrap(line: &str, width: Option<usize>) -> String {
+    let Some(width) = width.filter(|w| *w >= 40) else { return line.to_owned() };
+    if line.chars().count() <= width {
+        return line.to_owned();
+    }
+    let lead = line.chars().take_while(|c| *c == ' ').count();
+    let indent = " ".repeat((lead + 4).min(width / 2));
+    let mut out = String::new();
+    let mut current = String::new();
+    for word in line.trim_start().split(' ') {
+        let prefix = if out.is_empty() && current.is_empty() { " ".repeat(lead) } else { String::new() };
+        let candidate_len = current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && candidate_len > width {
+            out.push_str(&current);
+            out.push('\n');
+            current = format!("{indent}{word}");
+        } else if current.is_empty() {
+            current = format!("{prefix}{word}");
+        } else {
+            current.push(' ');
+            current.push_str(word);
+        }
+    }
+    out.push_str(&current);
+    // A single word longer than the line (a long path) is cut, so no line wraps in the terminal.
+    out.lines().map(|l| crate::report::truncate(l, Some(width))).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explaining_lines_wrap_instead_of_being_cut() {
+        let line = "  high    plaintext-secret: A credential is written literally in a config file that agents read.";
+        let w = wrap(line, Some(40));
+        assert!(w.lines().all(|l| l.chars().count() <= 40), "{w}");
+        assert_eq!(w.split_whitespace().collect::<Vec<_>>(), line.split_whitespace().collect::<Vec<_>>());
+        assert!(w.lines().skip(1).all(|l| l.starts_with("      ")), "{w}");
+        assert_eq!(wrap(line, None), line);
     }
 }

@@ -1513,4 +1513,25 @@ mod tests {
             assert!(judge_all(text).len() >= 16);
         }
     }
+
+    /// The inventory inspects exactly the shared credential locations the policy's
+    /// `@credentials` class is built from (`ward_model::credentials`), with the same kind.
+    #[test]
+    fn user_locations_are_the_shared_credential_table() {
+        let shared = ward_model::credentials::HOME_CREDENTIALS;
+        for loc in USER_LOCATIONS {
+            let entry = shared.iter().find(|c| c.rel == loc.rel);
+            let entry = entry.unwrap_or_else(|| panic!("{} is scanned but not in the shared table", loc.rel));
+            assert_eq!(entry.dir, matches!(loc.check, Check::DirEntries), "{}: file or directory", loc.rel);
+            assert_eq!(entry.client, loc.client, "{}: client", loc.rel);
+        }
+        for c in shared {
+            assert!(USER_LOCATIONS.iter().any(|l| l.rel == c.rel), "{} is shared but not scanned", c.rel);
+        }
+        for must in
+            [".config/glab-cli/config.yml", ".gem/credentials", ".git-credentials", ".config/git/credentials"]
+        {
+            assert!(shared.iter().any(|c| c.rel == must), "{must}");
+        }
+    }
 }

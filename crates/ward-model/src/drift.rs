@@ -75,7 +75,7 @@ pub struct DriftResult {
     /// was compared when the entry pins one is in `actual`.
     #[serde(default)]
     pub identity: String,
-    /// The approved entry that decided (`approved.mcp_servers[2]`, line of the policy), absent
+    /// The approved entry that decided (`approved.mcp_servers[2] at line 14`), absent
     /// for `unapproved`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,

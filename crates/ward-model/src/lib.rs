@@ -4,6 +4,7 @@
 //! versioned wire format (see `docs/schema.md`). This crate does no I/O.
 
 pub mod artifact;
+pub mod credentials;
 pub mod decision;
 pub mod drift;
 pub mod event;

@@ -90,6 +90,15 @@ pub struct ShellCommand {
     /// It is an interpreter one-liner (`python -c`, `node -e`, `perl -e`, …).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inline_code: bool,
+    /// Indices in `argv` of words only known at run time (an unresolved `$VAR`, `$(…)`, the
+    /// arguments `xargs` reads from its input). Each may stand for any number of words, so
+    /// deny/ask rules match them cautiously (as possibly the word they look for).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_args: Vec<usize>,
+    /// The subset of `unknown_args` that may split into several words (an unquoted `$X`,
+    /// `$(…)`, xargs input); the others are exactly one word (`"$X"`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_splits: Vec<usize>,
 }
 
 /// An MCP tool invocation.

@@ -1,5 +1,7 @@
 //! Policy evaluation cost under the built-in policy, per tier: a realistic exec call (a
-//! `git push --force` pipeline touching a credential path and a host) and a read call.
+//! `git push --force` pipeline touching a credential path and a host), a read call, a
+//! recursive read of a directory tree and a command with a word only known at run time (both
+//! matched cautiously), and a read with the hook's file-system lookups.
 //! Budget: ≤ 10 µs per evaluation. Also reports the one-off cost of compiling the built-in
 //! policy, which a per-call hook process pays once. Prints a table after the criterion runs.
 
@@ -43,6 +45,33 @@ fn read_call() -> ToolCall {
     c
 }
 
+/// `grep -r key ~/.ssh`: a directory tree, matched cautiously against every class pattern.
+fn tree_call() -> ToolCall {
+    let mut c = ToolCall::new("claude-code", "PreToolUse", "Bash", Action::Exec);
+    c.cwd = Some("/home/dev/src/app".into());
+    c.commands = vec![cmd(&["grep", "-r", "key", "/home/dev/.ssh"])];
+    c.paths = vec![
+        PathTarget { path: "/home/dev/.ssh".into(), access: Access::Read },
+        PathTarget { path: "/home/dev/.ssh/**".into(), access: Access::Read },
+    ];
+    c
+}
+
+/// `terraform $OP -auto-approve`: a word only known at run time, matched cautiously.
+fn unknown_word_call() -> ToolCall {
+    let mut c = ToolCall::new("claude-code", "PreToolUse", "Bash", Action::Exec);
+    c.cwd = Some("/home/dev/src/app".into());
+    let mut t = cmd(&["terraform", "$OP", "-auto-approve"]);
+    t.unknown_args = vec![1];
+    t.unknown_splits = vec![1];
+    c.commands = vec![t];
+    c
+}
+
+fn calls() -> [(&'static str, ToolCall); 4] {
+    [("exec", exec_call()), ("read", read_call()), ("tree", tree_call()), ("unknown", unknown_word_call())]
+}
+
 fn ctx() -> EvalContext {
     EvalContext { home: PathBuf::from("/home/dev"), workspace_root: Some(PathBuf::from("/home/dev/src/app")) }
 }
@@ -50,7 +79,7 @@ fn ctx() -> EvalContext {
 fn bench(c: &mut Criterion) {
     let policy = Policy::builtin();
     let ctx = ctx();
-    let calls = [("exec", exec_call()), ("read", read_call())];
+    let calls = calls();
     let mut group = c.benchmark_group("evaluate");
     for tier in policy.tier_names() {
         for (kind, call) in &calls {
@@ -84,7 +113,7 @@ fn mean_ns(window: Duration, mut f: impl FnMut()) -> f64 {
 fn table() {
     let policy = Policy::builtin();
     let ctx = ctx();
-    let calls = [("exec", exec_call()), ("read", read_call())];
+    let calls = calls();
     println!();
     println!("{:<24} {:>12} {:>12} {:>6}", "case", "ns/call", "budget ns", "ok");
     for tier in policy.tier_names() {
@@ -96,6 +125,13 @@ fn table() {
             println!("{:<24} {:>12.0} {:>12.0} {:>6}", format!("evaluate {tier}/{kind}"), ns, BUDGET_NS, ok);
         }
     }
+    // With the hook's file-system lookups (links and globs resolved on disk).
+    let read = read_call();
+    let ns = mean_ns(Duration::from_millis(300), || {
+        black_box(policy.evaluate_on_disk(black_box(&read), "sensitive", &ctx));
+    });
+    let ok = if ns <= BUDGET_NS { "yes" } else { "NO" };
+    println!("{:<24} {:>12.0} {:>12.0} {:>6}", "on disk sensitive/read", ns, BUDGET_NS, ok);
     let ns = mean_ns(Duration::from_millis(500), || {
         black_box(Policy::from_toml_str(BUILTIN_POLICY, BUILTIN_ORIGIN).is_ok());
     });

@@ -55,7 +55,7 @@ impl Compiler<'_> {
                 self.string(d, "description");
             }
             let meta = EntryMeta {
-                label: format!("{what}[{}] (line {})", index + 1, self.line_of(&span)),
+                label: format!("{what}[{}] at line {}", index + 1, self.line_of(&span)),
                 clients: self.name_globs(body, "client"),
                 required: get(body, "required")
                     .and_then(|(_, r)| self.boolean(r, "required"))
@@ -128,7 +128,10 @@ impl Compiler<'_> {
                 Err(e) => {
                     self.err(
                         val.span(),
-                        format!("bad regex `{text}`: {}", super::first_line(&e.to_string())),
+                        format!(
+                            "bad regex `{text}`: {}",
+                            super::first_line(&e.to_string()).trim_start_matches("error: ")
+                        ),
                     );
                     None
                 }

@@ -301,7 +301,11 @@ fn create_key(cache_dir: &Path) -> io::Result<Vec<u8>> {
     let mut key = vec![0u8; KEY_LEN];
     getrandom::getrandom(&mut key).map_err(|e| io::Error::other(e.to_string()))?;
     let tmp = temp_name(cache_dir, CACHE_KEY_FILE);
-    write_private(&tmp, &key)?;
+    if let Err(e) = write_private(&tmp, &key) {
+        // A full disk must not leave a temp file behind on every call.
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
     let linked = fs::hard_link(&tmp, cache_dir.join(CACHE_KEY_FILE));
     let _ = fs::remove_file(&tmp);
     match linked {

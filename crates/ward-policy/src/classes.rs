@@ -1,8 +1,25 @@
 //! Built-in path classes. `@credentials`: files that hold credentials on a developer machine
 //! (cloud, cluster, registry, forge, package-manager and agent tokens; keys; `.env` files).
 //! Admins extend it with `[classes.credentials] paths = [...]` and define their own classes.
+//! Locations under the home come from the one shared table,
+//! [`ward_model::credentials::HOME_CREDENTIALS`] (also what `ward scan` inspects); the names
+//! below are found anywhere (project secrets, keys).
 
-/// Patterns of `@credentials` (path-pattern syntax of `docs/policy.md`; `!` excludes).
+/// Every pattern of `@credentials`: [`CREDENTIAL_PATTERNS`] and the home locations of the
+/// shared table.
+pub fn credential_patterns() -> Vec<String> {
+    let mut out: Vec<String> = CREDENTIAL_PATTERNS.iter().map(|s| s.to_string()).collect();
+    for loc in ward_model::credentials::HOME_CREDENTIALS {
+        let pattern = if loc.dir { format!("~/{}/**", loc.rel) } else { format!("~/{}", loc.rel) };
+        if !out.contains(&pattern) {
+            out.push(pattern);
+        }
+    }
+    out
+}
+
+/// Patterns of `@credentials` besides the shared home table (path-pattern syntax of
+/// `docs/policy.md`; `!` excludes).
 pub const CREDENTIAL_PATTERNS: &[&str] = &[
     // Project secrets.
     ".env",
@@ -31,36 +48,11 @@ pub const CREDENTIAL_PATTERNS: &[&str] = &[
     ".netrc",
     "_netrc",
     ".git-credentials",
-    // SSH and GPG.
+    // Under the home, beyond the shared table: SSH keys are found by name in `~/.ssh`, and
+    // Azure keeps its caches under several extensions.
     "~/.ssh/id_*",
-    "~/.gnupg/private-keys-v1.d/**",
-    "~/.gnupg/secring.gpg",
-    // Cloud.
-    "~/.aws/credentials",
-    "~/.aws/sso/cache/**",
-    "~/.aws/cli/cache/**",
-    "~/.config/gcloud/application_default_credentials.json",
-    "~/.config/gcloud/credentials.db",
-    "~/.config/gcloud/access_tokens.db",
-    "~/.config/gcloud/legacy_credentials/**",
+    // A process's environment holds tokens (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`).
+    "/proc/*/environ",
     "~/.azure/msal_token_cache.*",
     "~/.azure/service_principal_entries.*",
-    "~/.azure/accessTokens.json",
-    // Clusters, registries, forges, package managers, infrastructure tools.
-    "~/.kube/config",
-    "~/.docker/config.json",
-    "~/.config/gh/hosts.yml",
-    "~/.yarnrc.yml",
-    "~/.cargo/credentials",
-    "~/.cargo/credentials.toml",
-    "~/.terraform.d/credentials.tfrc.json",
-    "~/.terraformrc",
-    "~/.vault-token",
-    // Agent tokens.
-    "~/.claude/.credentials.json",
-    "~/.codex/auth.json",
-    "~/.gemini/oauth_creds.json",
-    "~/.gemini/mcp-oauth-tokens.json",
-    "~/.copilot/mcp-secrets/**",
-    "~/.local/share/opencode/auth.json",
 ];

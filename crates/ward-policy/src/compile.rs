@@ -12,10 +12,12 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use ward_model::{Access, Action, Decision};
 
-use crate::classes::CREDENTIAL_PATTERNS;
+use crate::classes::credential_patterns;
 use crate::deferred::Deferred;
 use crate::error::{line_column, Diagnostics, PolicyError};
-use crate::floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, TierFloors, WebSearchMode};
+use crate::floor::{
+    ApprovalPolicy, ApprovalsReviewer, FailMode, Floor, SandboxMode, TierFloors, WebSearchMode,
+};
 use crate::pattern::{
     check_path_pattern, ArgGlob, CommandPattern, CommandRegex, HostPattern, NameGlob, PathSet,
 };
@@ -64,11 +66,25 @@ const RULE_KEYS: &[&str] = &[
     "mcp_server",
     "mcp_tool",
 ];
-const FLOOR_KEYS: &[&str] =
-    &["sandbox", "approval", "network", "network_allow", "deny_read", "web_search", "managed_hooks_only"];
+const FLOOR_KEYS: &[&str] = &[
+    "sandbox",
+    "approval",
+    "approvals_reviewer",
+    "network",
+    "network_allow",
+    "deny_read",
+    "web_search",
+    "managed_hooks_only",
+];
 const REPO_KEYS: &[&str] = &["tier", "remote", "path", "marker", "description"];
 const CLASS_KEYS: &[&str] = &["paths", "description"];
 const ALLOWLIST_KEYS: &[&str] = &["hosts", "description"];
+/// Limits on `command_regex`, checked by `ward policy check` and on every load: a hook
+/// process compiles each regex it reaches (about a microsecond per byte of compiled program),
+/// so an unbounded set would make every call slow or run past the agent's deadline.
+pub(crate) const MAX_REGEXES: usize = 64;
+pub(crate) const MAX_REGEX_LEN: usize = 1024;
+pub(crate) const MAX_REGEX_TOTAL: usize = 16 * 1024;
 /// Rule ids the evaluator itself answers with.
 const RESERVED_IDS: &[&str] = &["default", "unknown-tier"];
 
@@ -99,6 +115,8 @@ struct Compiler<'s> {
     /// Rule id → byte offset of its first definition.
     rule_ids: HashMap<String, usize>,
     pattern_cache: HashMap<String, Arc<CommandPattern>>,
+    regex_count: usize,
+    regex_bytes: usize,
 }
 
 impl<'s> Compiler<'s> {
@@ -111,6 +129,8 @@ impl<'s> Compiler<'s> {
             tier_names: Vec::new(),
             rule_ids: HashMap::new(),
             pattern_cache: HashMap::new(),
+            regex_count: 0,
+            regex_bytes: 0,
         }
     }
 
@@ -385,8 +405,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 impl Compiler<'_> {
     fn builtin_classes(&mut self) {
-        let raw: Vec<String> = CREDENTIAL_PATTERNS.iter().map(|s| s.to_string()).collect();
-        match PathSet::compile(CREDENTIAL_PATTERNS.iter().copied()) {
+        let raw: Vec<String> = credential_patterns();
+        match PathSet::compile(raw.iter().map(String::as_str)) {
             Ok(set) => {
                 self.classes.insert("credentials".into(), (Arc::new(set), raw));
             }
@@ -701,6 +721,32 @@ impl Compiler<'_> {
         };
         if let Some((_, v)) = get(t, "command_regex") {
             for (r, s) in self.strings(v, "command_regex") {
+                self.regex_count += 1;
+                self.regex_bytes += r.len();
+                if r.len() > MAX_REGEX_LEN {
+                    self.err(
+                        s,
+                        format!(
+                            "regex is {} bytes; the limit is {MAX_REGEX_LEN} (every hook process may have to compile it: use `command` patterns or split the rule)",
+                            r.len()
+                        ),
+                    );
+                    continue;
+                }
+                if self.regex_count == MAX_REGEXES + 1 {
+                    self.err(
+                        s,
+                        format!("more than {MAX_REGEXES} `command_regex` entries in the policy: each hook process compiles the ones it reaches, so a large set slows every call; use `command` patterns (compiled in microseconds) instead"),
+                    );
+                    continue;
+                }
+                if self.regex_bytes > MAX_REGEX_TOTAL && self.regex_bytes - r.len() <= MAX_REGEX_TOTAL {
+                    self.err(
+                        s,
+                        format!("the policy's `command_regex` entries exceed {MAX_REGEX_TOTAL} bytes in total; use `command` patterns instead"),
+                    );
+                    continue;
+                }
                 match CommandRegex::compile(&r) {
                     Ok(re) => c.regexes.push(re),
                     Err(e) => self.err(s, format!("bad regex `{r}`: {}", first_line(&e.to_string()))),
@@ -734,7 +780,9 @@ impl Compiler<'_> {
             present = true;
             let mut globs = Vec::new();
             for (p, s) in self.strings(v, "paths") {
-                if let Some(class) = p.strip_prefix('@') {
+                if p == "@ward" {
+                    c.ward_files = true;
+                } else if let Some(class) = p.strip_prefix('@') {
                     match self.classes.get(class) {
                         Some((set, _)) => c.classes.push(Arc::clone(set)),
                         None => {
@@ -829,6 +877,12 @@ impl Compiler<'_> {
         let mut f = Floor {
             sandbox: self.choice(t, "sandbox", SandboxMode::parse, SandboxMode::expected),
             approval: self.choice(t, "approval", ApprovalPolicy::parse, ApprovalPolicy::expected),
+            approvals_reviewer: self.choice(
+                t,
+                "approvals_reviewer",
+                ApprovalsReviewer::parse,
+                ApprovalsReviewer::expected,
+            ),
             web_search: self.choice(t, "web_search", WebSearchMode::parse, WebSearchMode::expected),
             ..Floor::default()
         };

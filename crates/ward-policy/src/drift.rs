@@ -75,7 +75,7 @@ impl WholeRegex {
 /// applies to, and whether it must be present on every machine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct EntryMeta {
-    /// `approved.mcp_servers[1] (line 12)`.
+    /// `approved.mcp_servers[1] at line 12`.
     pub(crate) label: String,
     /// Client globs (`codex`, `claude-code`, …); empty: any client.
     pub(crate) clients: Vec<NameGlob>,
@@ -387,6 +387,21 @@ impl Policy {
         self.approved.get().is_some_and(|a| !governed(a).is_empty())
     }
 
+    /// The approved lists present, as `(section, entries)`: `("mcp_servers", 3)`, …, in the
+    /// order of docs/drift.md.
+    pub fn approved_lists(&self) -> Vec<(&'static str, usize)> {
+        let Some(a) = self.approved.get() else { return Vec::new() };
+        let lists = [
+            ("mcp_servers", a.mcp_servers.as_ref().map(Vec::len)),
+            ("skills", a.skills.as_ref().map(Vec::len)),
+            ("plugins", a.plugins.as_ref().map(Vec::len)),
+            ("extensions", a.extensions.as_ref().map(Vec::len)),
+            ("hooks", a.hooks.as_ref().map(Vec::len)),
+            ("clis", a.clis.as_ref().map(Vec::len)),
+        ];
+        lists.into_iter().filter_map(|(name, n)| Some((name, n?))).collect()
+    }
+
     /// Compare a scan's artifacts with the policy's approved lists. `None` when the policy
     /// governs no artifact kind (no `[approved]` list at all).
     pub fn drift(&self, artifacts: &[Artifact]) -> Option<DriftReport> {
@@ -558,4 +573,38 @@ fn judge<E: Entry>(kind: ArtifactKind, entries: &[E], artifacts: &[Artifact], ou
             .with_fingerprint(),
         );
     }
+}
+
+/// One artifact of each governed kind, with the attributes drift reads, for the fuzz entry point.
+pub(crate) fn fuzz_artifacts() -> Vec<Artifact> {
+    use ward_model::Scope;
+    vec![
+        Artifact::new(
+            ArtifactKind::McpServer,
+            "codex",
+            "github",
+            Scope::User,
+            "~/.codex/config.toml",
+            "https://x/",
+        )
+        .attr("url", "https://x/"),
+        Artifact::new(ArtifactKind::McpServer, "cursor", "fs", Scope::User, "~/.cursor/mcp.json", "npx -y a")
+            .attr("command", "npx")
+            .attr("args", serde_json::json!(["-y", "a"])),
+        Artifact::new(
+            ArtifactKind::Skill,
+            "codex",
+            "pdf",
+            Scope::User,
+            "~/.codex/skills/pdf/SKILL.md",
+            "~/.codex/skills/pdf",
+        )
+        .attr("tree_sha256", "00".repeat(32)),
+        Artifact::new(ArtifactKind::Plugin, "codex", "p", Scope::User, "m", "p@m").attr("version", "1.0.0"),
+        Artifact::new(ArtifactKind::Extension, "vscode", "a.b", Scope::User, "e", "a.b").attr("id", "a.b"),
+        Artifact::new(ArtifactKind::Hook, "codex", "PreToolUse#0", Scope::User, "h", "ward hook codex")
+            .attr("event", "PreToolUse")
+            .attr("command", "ward hook codex"),
+        Artifact::new(ArtifactKind::Cli, "gh", "gh", Scope::Managed, "/usr/bin/gh", "/usr/bin/gh"),
+    ]
 }

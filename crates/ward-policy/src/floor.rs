@@ -48,6 +48,12 @@ keyword_enum!(
 );
 
 keyword_enum!(
+    /// Who answers the agent's approval prompts (Codex `approvals_reviewer`: `auto_review`
+    /// lets a reviewer model answer, failing closed, before the user is asked).
+    ApprovalsReviewer { User = "user", AutoReview = "auto-review" }
+);
+
+keyword_enum!(
     /// The web search the agent may use (Codex `web_search` words).
     WebSearchMode { Disabled = "disabled", Cached = "cached", Live = "live", Indexed = "indexed" }
 );
@@ -62,6 +68,9 @@ keyword_enum!(
 pub struct Floor {
     pub sandbox: Option<SandboxMode>,
     pub approval: Option<ApprovalPolicy>,
+    /// Who reviews approval requests (the rollout guides' "auto-review" for sensitive tiers).
+    #[serde(default)]
+    pub approvals_reviewer: Option<ApprovalsReviewer>,
     /// Whether commands may reach the network at all.
     pub network: Option<bool>,
     /// Hosts commands may reach when the agent can restrict them (allowlist patterns, `@lists`
@@ -81,6 +90,7 @@ impl Floor {
         let mut out = self.clone();
         out.sandbox = over.sandbox.or(out.sandbox);
         out.approval = over.approval.or(out.approval);
+        out.approvals_reviewer = over.approvals_reviewer.or(out.approvals_reviewer);
         out.network = over.network.or(out.network);
         out.web_search = over.web_search.or(out.web_search);
         out.managed_hooks_only = over.managed_hooks_only.or(out.managed_hooks_only);

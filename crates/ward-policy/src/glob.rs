@@ -297,6 +297,185 @@ fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
 }
 
 /// A glob over a whole word (where `*` also matches `/`): any of its expanded alternatives.
+/// One matching step of a segment glob, byte by byte, for intersection tests.
+enum Unit<'a> {
+    Byte(u8),
+    Any,
+    Class(&'a Token),
+    Star,
+}
+
+impl SegmentGlob {
+    fn units(&self) -> Vec<Unit<'_>> {
+        let mut out = Vec::new();
+        for t in &self.tokens {
+            match t {
+                Token::Literal(l) => out.extend(l.iter().map(|b| Unit::Byte(*b))),
+                Token::One => out.push(Unit::Any),
+                Token::Star => out.push(Unit::Star),
+                c @ Token::Class { .. } => out.push(Unit::Class(c)),
+            }
+        }
+        out
+    }
+
+    /// Whether some segment matches both globs. Exact for literals, `?` and `*`; a class
+    /// against a class counts as overlapping (over-approximate, the cautious side).
+    pub(crate) fn intersects(&self, other: &SegmentGlob) -> bool {
+        // Most segments are literal: then it is plain matching, no allocation.
+        if let Some(l) = self.as_literal() {
+            return other.matches(l);
+        }
+        if let Some(l) = other.as_literal() {
+            return self.matches(l);
+        }
+        let a = self.units();
+        let b = other.units();
+        reachable(
+            a.len(),
+            b.len(),
+            |i| matches!(a[i], Unit::Star),
+            |j| matches!(b[j], Unit::Star),
+            |i, j| unit_compatible(&a[i], &b[j]),
+        )
+    }
+}
+
+fn unit_compatible(x: &Unit<'_>, y: &Unit<'_>) -> bool {
+    match (x, y) {
+        (Unit::Byte(a), Unit::Byte(b)) => a == b,
+        (Unit::Byte(a), Unit::Class(c)) | (Unit::Class(c), Unit::Byte(a)) => {
+            if *a >= 0x80 {
+                return true;
+            }
+            let ch = char::from(*a);
+            match c {
+                Token::Class { negated, ranges } => {
+                    ranges.iter().any(|(lo, hi)| *lo <= ch && ch <= *hi) != *negated
+                }
+                _ => true,
+            }
+        }
+        _ => true,
+    }
+}
+
+/// Two-sequence product reachability: from `(0, 0)`, can both sequences be consumed together?
+/// `star_a(i)` / `star_b(j)` mark elements matching any run (including none) of the other
+/// side; `step(i, j)` says whether two plain elements can match the same thing. Visits each
+/// state once: O(n·m).
+fn reachable(
+    n: usize,
+    m: usize,
+    star_a: impl Fn(usize) -> bool,
+    star_b: impl Fn(usize) -> bool,
+    step: impl Fn(usize, usize) -> bool,
+) -> bool {
+    let width = m + 1;
+    let mut small = [false; 256];
+    let mut large = Vec::new();
+    let seen: &mut [bool] = if (n + 1) * width <= small.len() {
+        &mut small[..(n + 1) * width]
+    } else {
+        large.resize((n + 1) * width, false);
+        &mut large
+    };
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        if std::mem::replace(&mut seen[i * width + j], true) {
+            continue;
+        }
+        if i == n && j == m {
+            return true;
+        }
+        let a_star = i < n && star_a(i);
+        let b_star = j < m && star_b(j);
+        if a_star {
+            stack.push((i + 1, j));
+            if j < m {
+                stack.push((i, j + 1));
+            }
+        }
+        if b_star {
+            stack.push((i, j + 1));
+            if i < n {
+                stack.push((i + 1, j));
+            }
+        }
+        if i < n && j < m && !a_star && !b_star && step(i, j) {
+            stack.push((i + 1, j + 1));
+        }
+    }
+    false
+}
+
+impl PathGlob {
+    /// Whether some path matches both `prefix ++ self` and `other` (`prefix`: the home or
+    /// workspace a relative pattern is anchored at). Used for paths that are globs themselves
+    /// (`~/.a?s/credentials`, `DIR/**`): a rule about files the glob could reach matches it.
+    pub(crate) fn intersects(&self, prefix: Option<&PathGlob>, other: &PathGlob) -> bool {
+        let pre: &[SegmentPattern] = prefix.map_or(&[], |p| &p.segments);
+        let seg_a = |i: usize| if i < pre.len() { &pre[i] } else { &self.segments[i - pre.len()] };
+        let n = pre.len() + self.segments.len();
+        let b = &other.segments;
+        let any = |s: &SegmentPattern| matches!(s, SegmentPattern::AnySegments);
+        // Until the first `**` on either side, segments pair up one to one, from the start and
+        // from the end: a mismatch there settles it without the full search (the common case:
+        // `~/.ssh/**` against `~/.aws/credentials` differs at `.ssh`).
+        let pair = |x: &SegmentPattern, y: &SegmentPattern| match (x, y) {
+            (SegmentPattern::Segment(x), SegmentPattern::Segment(y)) => Some(x.intersects(y)),
+            _ => None,
+        };
+        for (k, bk) in b.iter().enumerate().take(n) {
+            match pair(seg_a(k), bk) {
+                Some(false) => return false,
+                Some(true) => {}
+                None => break,
+            }
+        }
+        for k in 1..=n.min(b.len()) {
+            match pair(seg_a(n - k), &b[b.len() - k]) {
+                Some(false) => return false,
+                Some(true) => {}
+                None => break,
+            }
+        }
+        let has_any = (0..n).any(|i| any(seg_a(i))) || b.iter().any(any);
+        if !has_any {
+            return n == b.len();
+        }
+        let a: Vec<&SegmentPattern> = (0..n).map(seg_a).collect();
+        reachable(
+            a.len(),
+            b.len(),
+            |i| any(a[i]),
+            |j| any(&b[j]),
+            |i, j| match (a[i], &b[j]) {
+                (SegmentPattern::Segment(x), SegmentPattern::Segment(y)) => x.intersects(y),
+                _ => true,
+            },
+        )
+    }
+
+    /// Reaches into a directory tree: has a `**` segment (`DIR/**`, `DIR/**/*.pyc`).
+    pub(crate) fn is_tree(&self) -> bool {
+        self.segments.iter().any(|s| matches!(s, SegmentPattern::AnySegments))
+    }
+
+    /// Starts with `**`: matches a name anywhere.
+    pub(crate) fn starts_anywhere(&self) -> bool {
+        matches!(self.segments.first(), Some(SegmentPattern::AnySegments))
+    }
+
+    /// The last segment when it is literal (`**/.env` → `.env`).
+    pub(crate) fn literal_file_name(&self) -> Option<&[u8]> {
+        match self.segments.last()? {
+            SegmentPattern::Segment(g) => g.as_literal(),
+            SegmentPattern::AnySegments => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct WordGlob {
     alternatives: Vec<SegmentGlob>,
@@ -527,5 +706,33 @@ mod tests {
         let start = std::time::Instant::now();
         assert!(!g.matches(&input));
         assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn globs_intersect_when_some_path_matches_both() {
+        let g = |p: &str| PathGlob::compile(p).unwrap();
+        let home = g("/home/u");
+        let cases = [
+            ("/home/u/.a?s/credentials", ".aws/credentials", true),
+            ("/home/u/.ssh/**", ".ssh/id_*", true),
+            ("/home/u/.ssh/**", ".aws/credentials", false),
+            ("/home/u/**", ".aws/credentials", true),
+            ("/home/u/.local/**", ".local/share/ward/**", true),
+            ("/home/u/.local/share/w*", ".local/share/ward/**", true),
+            ("/home/u/.local/share/x*", ".local/share/ward/**", false),
+            ("**/credentials", ".aws/credentials", true),
+            ("/home/u/src/*.rs", ".ssh/id_*", false),
+            ("/home/u/.[a]ws/credential[s]", ".aws/credentials", true),
+            ("/home/u/.[!a]ws/credentials", ".aws/credentials", false),
+        ];
+        for (call, pattern, expect) in cases {
+            assert_eq!(g(pattern).intersects(Some(&home), &g(call)), expect, "{call} vs ~/{pattern}");
+        }
+        assert!(g("/etc/ward/**").intersects(None, &g("/etc/*")));
+        assert!(!g("/etc/ward/**").intersects(None, &g("/var/**")));
+        let s = |p: &str| SegmentGlob::compile(p, true).unwrap();
+        assert!(s(".ward-tier-*").intersects(&s(".ward-t?er-sens*")));
+        assert!(!s(".ward-tier-sensitive").intersects(&s("*.pyc")));
+        assert!(s("id_rsa*").intersects(&s("*.rs")), "id_rsa.rs matches both");
     }
 }

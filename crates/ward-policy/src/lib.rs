@@ -18,16 +18,19 @@ mod pattern;
 mod policy;
 pub mod render;
 mod repo;
+mod resolve;
+mod sticky;
 
 pub use cache::{load_text_cached, CacheStatus, CACHE_KEY_FILE};
-pub use classes::CREDENTIAL_PATTERNS;
+pub use classes::{credential_patterns, CREDENTIAL_PATTERNS};
 pub use error::{Diagnostic, LoadError, PolicyError};
-pub use floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, WebSearchMode};
+pub use floor::{ApprovalPolicy, ApprovalsReviewer, FailMode, Floor, SandboxMode, WebSearchMode};
 pub use policy::{
     Decided, EvalContext, Policy, TierResolution, BUILTIN_ORIGIN, BUILTIN_POLICY, UNANALYZABLE_RULE,
     UNKNOWN_TOOL_RULE,
 };
 pub use repo::{normalize_remote, remote_url_from_config, RepoInfo};
+pub use sticky::TierSelection;
 
 /// Fuzz entry point: parse arbitrary bytes as a policy; when they compile, evaluate a call in
 /// every tier and render every floor. Must never panic.
@@ -49,4 +52,5 @@ pub fn fuzz_policy_parse(data: &[u8]) {
         let _ = policy.floor(tier, "codex");
     }
     let _ = policy.tier_for(Some(std::path::Path::new("/w")), None, std::path::Path::new("/home/fuzz"));
+    let _ = policy.drift(&drift::fuzz_artifacts());
 }

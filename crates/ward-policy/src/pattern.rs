@@ -104,6 +104,39 @@ impl CommandPattern {
         Ok(CommandPattern { program, program_is_path: first.contains('/'), args })
     }
 
+    /// Whether the command could match when each word only known at run time
+    /// ([`ShellCommand::unknown_args`]) stands for any number of words: the cautious reading
+    /// deny and ask rules take (`terraform $(get-op)` may be `terraform apply`).
+    pub(crate) fn may_match(&self, command: &ShellCommand) -> bool {
+        if command.unknown_args.is_empty() {
+            return self.matches(command);
+        }
+        if !self.program_matches(command) {
+            return false;
+        }
+        let args = command.argv.get(1..).unwrap_or(&[]);
+        let unknown: Vec<Unknown> = (1..command.argv.len())
+            .map(|i| match (command.unknown_args.contains(&i), command.unknown_splits.contains(&i)) {
+                (false, _) => Unknown::No,
+                (true, false) => Unknown::OneWord,
+                (true, true) => Unknown::Words,
+            })
+            .collect();
+        words_may_match(&self.args, args, &unknown)
+    }
+
+    fn program_matches(&self, command: &ShellCommand) -> bool {
+        let argv0 = command.argv.first().map(String::as_str).unwrap_or("");
+        let program = if self.program_is_path {
+            argv0
+        } else if command.program.is_empty() {
+            argv0.rsplit('/').next().unwrap_or(argv0)
+        } else {
+            command.program.as_str()
+        };
+        self.program.matches(program)
+    }
+
     pub(crate) fn matches(&self, command: &ShellCommand) -> bool {
         let argv0 = command.argv.first().map(String::as_str).unwrap_or("");
         let program = if self.program_is_path {
@@ -152,6 +185,64 @@ fn words_match(pattern: &[Word], args: &[String]) -> bool {
     pattern[p.min(pattern.len())..].iter().all(|w| matches!(w, Word::Gap))
 }
 
+/// What is known of one argument.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unknown {
+    No,
+    /// Exactly one word of unknown value (`"$X"`).
+    OneWord,
+    /// Any number of words (`$X` unquoted, xargs input).
+    Words,
+}
+
+/// [`words_match`] where an unknown argument may be any word, and one that may split may be
+/// any run of words. Memoized over (pattern, argument) positions.
+fn words_may_match(pattern: &[Word], args: &[String], unknown: &[Unknown]) -> bool {
+    let width = args.len() + 1;
+    let mut seen = vec![false; (pattern.len() + 1) * width];
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((p, a)) = stack.pop() {
+        if std::mem::replace(&mut seen[p * width + a], true) {
+            continue;
+        }
+        if a == args.len() && pattern[p..].iter().all(|w| matches!(w, Word::Gap)) {
+            return true;
+        }
+        let gap = matches!(pattern.get(p), Some(Word::Gap));
+        // The leading gap (`git * push`) stands for global options: it may not skip a known
+        // operand (`git reset $MODE` is a reset whatever $MODE is, not `git … config`).
+        let optionish = |i: usize| {
+            args[i].starts_with('-') || (i > 0 && args[i - 1].starts_with('-') && !args[i - 1].contains('='))
+        };
+        let gap_may_skip = |a: usize| p > 0 || unknown[a] != Unknown::No || optionish(a);
+        if gap {
+            stack.push((p + 1, a));
+        }
+        if a < args.len() {
+            if unknown[a] == Unknown::Words {
+                // Stands for no word, or for this pattern word and maybe more.
+                stack.push((p, a + 1));
+                if p < pattern.len() {
+                    stack.push((p + 1, a));
+                    stack.push((p + 1, a + 1));
+                }
+            } else if unknown[a] == Unknown::OneWord {
+                // Stands for this pattern word, or is one of the words a gap covers.
+                if gap {
+                    stack.push((p, a + 1));
+                } else if p < pattern.len() {
+                    stack.push((p + 1, a + 1));
+                }
+            } else if gap && gap_may_skip(a) {
+                stack.push((p, a + 1));
+            } else if !gap && pattern.get(p).is_some_and(|w| w.matches(&args[a])) {
+                stack.push((p + 1, a + 1));
+            }
+        }
+    }
+    false
+}
+
 /// An admin `command_regex`, matched against the command's argv joined by spaces.
 ///
 /// Only the pattern is serialized (a compiled `Regex` has no stable byte form); a policy loaded
@@ -172,7 +263,13 @@ impl CommandRegex {
     }
 
     fn build(pattern: &str) -> Result<regex::Regex, regex::Error> {
-        regex::RegexBuilder::new(pattern).size_limit(1 << 20).build()
+        // A compiled program and lazy-DFA cache of bounded size: matching stays linear and a
+        // pathological pattern is an error at load, not a slow hook.
+        regex::RegexBuilder::new(pattern)
+            .size_limit(256 * 1024)
+            .dfa_size_limit(1 << 20)
+            .nest_limit(64)
+            .build()
     }
 
     pub(crate) fn is_match(&self, line: &str) -> bool {
@@ -285,6 +382,53 @@ pub(crate) struct PathView {
     pub(crate) home_relative: Option<SplitPath>,
     /// Relative to the workspace root, when under it.
     pub(crate) workspace_relative: Option<SplitPath>,
+    /// Set when the path is itself a glob (`~/.a?s/credentials`, `cred*`, `DIR/**` for what a
+    /// recursive command reaches, `**/x` after a `cd` to an unknown place): rules match it
+    /// cautiously, when any path it could name would match.
+    pub(crate) glob: Option<Box<GlobView>>,
+}
+
+/// A path glob with the home and workspace (as literal globs) that relative patterns are
+/// anchored at.
+#[derive(Debug, Clone)]
+pub(crate) struct GlobView {
+    glob: PathGlob,
+    home: Option<PathGlob>,
+    workspace: Option<PathGlob>,
+}
+
+impl PathView {
+    /// Whether the path is one of `dirs` or inside one, or (for a glob) may reach into one.
+    pub(crate) fn under_any(&self, dirs: &[String]) -> bool {
+        match &self.glob {
+            None => {
+                let p = std::str::from_utf8(self.absolute.as_bytes()).unwrap_or_default();
+                // `dirs` are lower-case, like `absolute`.
+                dirs.iter().any(|d| p == d || p.strip_prefix(d.as_str()).is_some_and(|r| r.starts_with('/')))
+            }
+            Some(g) => {
+                let Ok(everything) = PathGlob::compile("**") else { return true };
+                dirs.iter()
+                    .any(|d| literal_glob(d).is_none_or(|dg| everything.intersects(Some(&dg), &g.glob)))
+            }
+        }
+    }
+}
+
+/// Whether a path names several files by shell glob syntax.
+pub(crate) fn is_path_glob(path: &str) -> bool {
+    path.contains(['*', '?', '['])
+}
+
+fn literal_glob(path: &str) -> Option<PathGlob> {
+    let mut escaped = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    PathGlob::compile(escaped.trim_end_matches('/')).ok()
 }
 
 impl PathView {
@@ -294,10 +438,22 @@ impl PathView {
         let rel = |root: Option<&str>| {
             root.filter(|_| rooted).and_then(|r| relative_to(absolute, r)).map(|r| SplitPath::new(&r))
         };
+        let glob = if is_path_glob(absolute) {
+            PathGlob::compile(&absolute.to_ascii_lowercase()).ok().map(|glob| {
+                Box::new(GlobView {
+                    glob,
+                    home: home.and_then(|h| literal_glob(&h.to_ascii_lowercase())),
+                    workspace: workspace.and_then(|w| literal_glob(&w.to_ascii_lowercase())),
+                })
+            })
+        } else {
+            None
+        };
         PathView {
             absolute: SplitPath::new(absolute),
             home_relative: rel(home),
             workspace_relative: rel(workspace),
+            glob,
         }
     }
 }
@@ -329,10 +485,13 @@ struct FormSet {
     literals: HashSet<Vec<u8>>,
     suffixes: Vec<Box<[u8]>>,
     globs: Vec<PathGlob>,
+    /// Every pattern as a glob, for paths that are globs themselves.
+    all: Vec<PathGlob>,
 }
 
 impl FormSet {
     fn add(&mut self, glob: PathGlob) {
+        self.all.push(glob.clone());
         if let Some(lit) = glob.as_literal() {
             self.literals.insert(lit);
         } else if let Some(suffix) = glob.as_star_suffix() {
@@ -357,6 +516,30 @@ impl FormSet {
 }
 
 impl Forms {
+    /// For a path that is a glob: whether any path it can name matches (see
+    /// [`PathGlob::intersects`]). Basename patterns are checked against a literal file name
+    /// only: the files a name glob expands to are looked up on disk by [`crate::resolve`].
+    fn may_match(&self, g: &GlobView) -> bool {
+        if let Some(name) = g.glob.literal_file_name() {
+            if self.basename.matches_name(name) {
+                return true;
+            }
+        }
+        // A pattern that matches a name anywhere (`**/.git/config`) is not matched against a
+        // whole tree (`build/**`): any tree may hold one, so it would match every recursive
+        // command. Like basename patterns, it is checked on the files found on disk.
+        let tree = g.glob.is_tree();
+        self.absolute
+            .all
+            .iter()
+            .filter(|p| !(tree && p.starts_anywhere()))
+            .any(|p| g.glob.intersects(None, p))
+            || g.home.as_ref().is_some_and(|h| self.home.all.iter().any(|p| p.intersects(Some(h), &g.glob)))
+            || g.workspace
+                .as_ref()
+                .is_some_and(|w| self.workspace.all.iter().any(|p| p.intersects(Some(w), &g.glob)))
+    }
+
     fn matches(&self, view: &PathView) -> bool {
         self.basename.matches_name(view.absolute.file_name())
             || view.home_relative.as_ref().is_some_and(|p| self.home.matches(p))
@@ -413,16 +596,30 @@ impl PathSet {
     }
 
     pub(crate) fn matches(&self, view: &PathView) -> bool {
-        self.include.matches(view) && !self.exclude.matches(view)
+        match &view.glob {
+            // Exclusions are not applied to a glob: it may reach files they do not cover.
+            Some(g) => self.include.may_match(g),
+            None => self.include.matches(view) && !self.exclude.matches(view),
+        }
     }
 }
 
 /// Lexically normalizes `path` against `cwd` and `home`: expands `~`, makes it absolute,
 /// removes `.` and `..`. Never touches the file system (the file may not exist yet).
 pub(crate) fn absolutize(path: &str, cwd: Option<&str>, home: &str) -> String {
-    let joined = if path == "~" {
+    // `**/x` (from shell analysis): somewhere only known at run time; kept as a glob.
+    if path.starts_with("**/") {
+        return path.to_owned();
+    }
+    // `~user/x`: another user's home. Whose it is cannot be known here, and it may be this
+    // user's own: it is read as this home, the cautious reading for credential rules.
+    let user_home = path
+        .strip_prefix('~')
+        .filter(|r| !r.is_empty() && !r.starts_with('/'))
+        .map(|r| r.split_once('/').map_or("", |(_, rest)| rest));
+    let joined = if path == "~" || user_home == Some("") {
         home.to_owned()
-    } else if let Some(rest) = path.strip_prefix("~/") {
+    } else if let Some(rest) = path.strip_prefix("~/").or(user_home) {
         format!("{}/{rest}", home.trim_end_matches('/'))
     } else if path.starts_with('/') {
         path.to_owned()

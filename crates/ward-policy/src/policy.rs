@@ -94,6 +94,9 @@ pub(crate) struct PathCondition {
     /// Bit per [`Access`]; 0 = any access.
     pub(crate) access: u8,
     pub(crate) outside_workspace: Option<bool>,
+    /// `@ward`: Ward's own directories as this process uses them (see `resolve::ward_dirs`).
+    #[serde(default)]
+    pub(crate) ward_files: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -332,11 +335,28 @@ impl Policy {
         let cwd = call.cwd.as_deref().filter(|c| !c.is_empty()).map(PathBuf::from);
         let repo = cwd.as_deref().and_then(RepoInfo::discover);
         let tier = self.tier_for(cwd.as_deref(), repo.as_ref(), home);
+        self.decide_under(call, home, repo, tier)
+    }
+
+    /// The evaluation half of [`Policy::decide`], for callers that select the tier themselves
+    /// (the hook remembers tiers it has seen): the same on-disk view of the call's paths
+    /// (symbolic links followed, name globs expanded) for the verdict and the path classes.
+    pub fn decide_under(
+        &self,
+        call: &ToolCall,
+        home: &Path,
+        repo: Option<RepoInfo>,
+        tier: TierResolution,
+    ) -> Decided {
+        let cwd = call.cwd.as_deref().filter(|c| !c.is_empty()).map(PathBuf::from);
         let ctx = EvalContext {
             home: home.to_path_buf(),
             workspace_root: repo.as_ref().map(|r| r.root.clone()).or(cwd),
         };
-        let view = CallView::new(call, &ctx);
+        // Symbolic links and name globs are resolved on disk here (the hook's path), not in
+        // `evaluate`, which stays a pure function of the call.
+        let extra = crate::resolve::resolve_targets(call, &ctx.home.to_string_lossy());
+        let view = CallView::with_extra(call, &ctx, &extra);
         let verdict = self.evaluate_view(call, &tier.tier, &view);
         let classes = self.classes_in(&view);
         Decided { repo, tier, verdict, classes }
@@ -347,13 +367,21 @@ impl Policy {
     /// matches, the tier's `default_decision` applies (rule id `default`). An unknown tier is
     /// denied: a caller bug must not open the gate.
     pub fn evaluate(&self, call: &ToolCall, tier: &str, ctx: &EvalContext) -> Verdict {
-        self.evaluate_view(call, tier, &CallView::new(call, ctx))
+        self.evaluate_view(call, tier, &CallView::with_extra(call, ctx, &[]))
+    }
+
+    /// [`Policy::evaluate`] with the read-only file-system lookups [`Policy::decide`] makes:
+    /// symbolic links in the call's paths are followed and name globs expanded, so a link
+    /// to a credential file is judged as that file.
+    pub fn evaluate_on_disk(&self, call: &ToolCall, tier: &str, ctx: &EvalContext) -> Verdict {
+        let extra = crate::resolve::resolve_targets(call, &ctx.home.to_string_lossy());
+        self.evaluate_view(call, tier, &CallView::with_extra(call, ctx, &extra))
     }
 
     /// The path classes (`credentials`, admin-defined ones) that any path of `call` falls in,
     /// sorted. Audit events carry them so "which agents touched a credential" is one query.
     pub fn classes_of(&self, call: &ToolCall, ctx: &EvalContext) -> Vec<String> {
-        self.classes_in(&CallView::new(call, ctx))
+        self.classes_in(&CallView::with_extra(call, ctx, &[]))
     }
 
     fn classes_in(&self, view: &CallView) -> Vec<String> {
@@ -361,7 +389,7 @@ impl Policy {
             .iter()
             // A class that cannot be decoded from the cache (a defect) labels every path: an
             // audit label is better spurious than missing.
-            .filter(|(_, set)| view.paths.iter().any(|(p, _)| set.get().is_none_or(|set| set.matches(p))))
+            .filter(|(_, set)| view.paths.iter().any(|(p, _, _)| set.get().is_none_or(|set| set.matches(p))))
             .map(|(name, _)| name.clone())
             .collect()
     }
@@ -390,17 +418,15 @@ impl Policy {
         let mut matched: Vec<RuleMatch> = Vec::new();
         let mut best: Option<(Decision, usize)> = None;
         for rule in rules {
-            if !rule.matches(call, view) {
-                continue;
-            }
+            let Some(how) = rule.matches(call, view) else { continue };
             if best.is_none_or(|(d, _)| rule.decision > d) {
                 best = Some((rule.decision, matched.len()));
             }
-            matched.push(RuleMatch {
-                rule: rule.id.clone(),
-                decision: rule.decision,
-                reason: rule.reason.clone(),
-            });
+            let reason = match how.note() {
+                Some(note) => format!("{} ({note})", rule.reason),
+                None => rule.reason.clone(),
+            };
+            matched.push(RuleMatch { rule: rule.id.clone(), decision: rule.decision, reason });
         }
         let mut verdict = match best.and_then(|(_, i)| matched.get(i).cloned()) {
             Some(decider) => Verdict {
@@ -471,13 +497,15 @@ fn quote_list(items: &[String]) -> String {
 /// What rules look at, computed once per evaluation.
 struct CallView {
     actions: u8,
-    /// Each path target's forms and its access bit.
-    paths: Vec<(PathView, u8)>,
+    /// Each path target's forms, its access bit, and whether it is in (or may reach into)
+    /// one of Ward's own directories.
+    paths: Vec<(PathView, u8, bool)>,
     hosts: Vec<String>,
 }
 
 impl CallView {
-    fn new(call: &ToolCall, ctx: &EvalContext) -> CallView {
+    /// The view of `call` with `extra` targets (what its paths resolve to on disk) added.
+    fn with_extra(call: &ToolCall, ctx: &EvalContext, extra: &[ward_model::PathTarget]) -> CallView {
         let actions = call.effective_actions().into_iter().fold(0u8, |acc, a| acc | action_bit(a));
         let home = ctx.home.to_string_lossy();
         let cwd = call.cwd.as_deref();
@@ -487,12 +515,16 @@ impl CallView {
                 cwd.filter(|c| c.starts_with('/') || c.starts_with('~')).map(|c| absolutize(c, None, &home))
             }
         };
+        let ward_dirs = crate::resolve::ward_dirs_cached(&home);
         let paths = call
             .paths
             .iter()
+            .chain(extra)
             .map(|p| {
                 let absolute = absolutize(&p.path, cwd, &home);
-                (PathView::new(&absolute, Some(&home), workspace.as_deref()), access_bit(p.access))
+                let view = PathView::new(&absolute, Some(&home), workspace.as_deref());
+                let in_ward = view.under_any(&ward_dirs);
+                (view, access_bit(p.access), in_ward)
             })
             .collect();
         let mut hosts: Vec<String> = call.hosts.iter().map(|h| normalize_host(h)).collect();
@@ -517,26 +549,65 @@ fn host_of_url(url: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
+/// How a rule matched: on what the call is known to do, or cautiously, on what it may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HowMatched {
+    /// A word the command rule looks at is only known at run time and was taken to be the one
+    /// the rule looks for.
+    unknown_words: bool,
+    /// A path is a glob or a directory tree that may include a file the rule names.
+    glob_path: bool,
+}
+
+impl HowMatched {
+    fn note(&self) -> Option<&'static str> {
+        match (self.unknown_words, self.glob_path) {
+            (true, _) => Some("matched cautiously: part of the command is only known at run time and may be what this rule looks for"),
+            (false, true) => Some("matched cautiously: a glob or a directory tree in the call may include a file this rule names"),
+            (false, false) => None,
+        }
+    }
+}
+
 impl Rule {
-    fn matches(&self, call: &ToolCall, view: &CallView) -> bool {
+    /// Whether the rule matches, and how. Rules that restrict (log, ask, deny) match words
+    /// only known at run time cautiously, as possibly the words they look for; an allow rule
+    /// matches only what is known, so an unknown word cannot loosen a decision.
+    fn matches(&self, call: &ToolCall, view: &CallView) -> Option<HowMatched> {
+        let mut how = HowMatched { unknown_words: false, glob_path: false };
         if self.actions != 0 && self.actions & view.actions == 0 {
-            return false;
+            return None;
         }
         if !self.agents.is_empty() && !self.agents.iter().any(|g| g.matches(&call.agent)) {
-            return false;
+            return None;
         }
         if let Some(c) = &self.command {
-            if !c.matches(call) {
-                return false;
+            match c.matches(call, self.decision > Decision::Allow) {
+                CommandMatch::No => return None,
+                CommandMatch::Exact => {}
+                CommandMatch::Cautious => how.unknown_words = true,
             }
         }
         if let Some(p) = &self.path {
-            if !view.paths.iter().any(|(pv, access)| p.matches(pv, *access)) {
-                return false;
+            let restrictive = self.decision > Decision::Allow;
+            let exact = view
+                .paths
+                .iter()
+                .any(|(pv, access, ward)| pv.glob.is_none() && p.matches(pv, *access, *ward));
+            if !exact {
+                let cautious = restrictive
+                    && view
+                        .paths
+                        .iter()
+                        .any(|(pv, access, ward)| pv.glob.is_some() && p.matches(pv, *access, *ward));
+                if !cautious {
+                    return None;
+                }
+                how.glob_path = true;
             }
         }
         if !self.hosts.is_empty() && !view.hosts.iter().any(|h| self.hosts.iter().any(|p| p.matches(h))) {
-            return false;
+            return None;
         }
         if let Some(allowed) = &self.hosts_not_in {
             // A network call whose destination is unknown (a web search, an unparsable URL)
@@ -544,20 +615,29 @@ impl Rule {
             let unknown_destination =
                 view.hosts.is_empty() && view.actions & action_bit(Action::Network) != 0;
             if !unknown_destination && !view.hosts.iter().any(|h| !allowed.iter().any(|p| p.matches(h))) {
-                return false;
+                return None;
             }
         }
         if !self.mcp_server.is_empty() || !self.mcp_tool.is_empty() {
-            let Some(mcp) = &call.mcp else { return false };
+            let Some(mcp) = &call.mcp else { return None };
             if !self.mcp_server.is_empty() && !self.mcp_server.iter().any(|g| g.matches(&mcp.server)) {
-                return false;
+                return None;
             }
             if !self.mcp_tool.is_empty() && !self.mcp_tool.iter().any(|g| g.matches(&mcp.tool)) {
-                return false;
+                return None;
             }
         }
-        true
+        Some(how)
     }
+}
+
+/// How a command condition matched one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommandMatch {
+    No,
+    Exact,
+    /// Only when words known at run time are read as the ones the condition looks for.
+    Cautious,
 }
 
 impl CommandCondition {
@@ -572,15 +652,26 @@ impl CommandCondition {
             && self.inline_code != Some(true)
     }
 
-    fn matches(&self, call: &ToolCall) -> bool {
+    fn matches(&self, call: &ToolCall, cautious: bool) -> CommandMatch {
         if call.commands.is_empty() {
-            return self.only_not_in();
+            return if self.only_not_in() { CommandMatch::Exact } else { CommandMatch::No };
         }
-        call.commands.iter().any(|c| self.matches_one(c))
+        if call.commands.iter().any(|c| self.matches_one(c, false)) {
+            return CommandMatch::Exact;
+        }
+        let unknown = call.commands.iter().any(|c| !c.unknown_args.is_empty());
+        if cautious && unknown && call.commands.iter().any(|c| self.matches_one(c, true)) {
+            return CommandMatch::Cautious;
+        }
+        CommandMatch::No
     }
 
-    fn matches_one(&self, c: &ward_model::ShellCommand) -> bool {
-        if !self.patterns.is_empty() && !self.patterns.iter().any(|p| p.matches(c)) {
+    /// `cautious`: unknown words may be whatever makes the condition hold — a pattern may
+    /// match, an `args_any` glob may match, but nothing unknown proves a command is in
+    /// `command_not_in` or has an `args_none` argument.
+    fn matches_one(&self, c: &ward_model::ShellCommand, cautious: bool) -> bool {
+        let pattern_hit = |p: &Arc<CommandPattern>| if cautious { p.may_match(c) } else { p.matches(c) };
+        if !self.patterns.is_empty() && !self.patterns.iter().any(pattern_hit) {
             return false;
         }
         if !self.not_in.is_empty() && self.not_in.iter().any(|p| p.matches(c)) {
@@ -593,13 +684,26 @@ impl CommandCondition {
             return false;
         }
         let args = c.argv.get(1..).unwrap_or(&[]);
-        if !self.args_any.is_empty() && !args.iter().any(|a| self.args_any.iter().any(|g| g.matches(a))) {
+        let unknown = |i: usize| c.unknown_args.contains(&(i + 1));
+        // An unknown word may be the argument `args_any` looks for; a one-word unknown only
+        // when the pattern did not already need it to be the pattern's own word.
+        if !self.args_any.is_empty() {
+            let known_hit = args.iter().any(|a| self.args_any.iter().any(|g| g.matches(a)));
+            let may_be_any = || {
+                let pattern_exact = self.patterns.is_empty() || self.patterns.iter().any(|p| p.matches(c));
+                (0..args.len()).any(|i| unknown(i) && (pattern_exact || c.unknown_splits.contains(&(i + 1))))
+            };
+            let cautious_hit = cautious && !c.unknown_args.is_empty() && may_be_any();
+            if !known_hit && !cautious_hit {
+                return false;
+            }
+        }
+        if args.iter().enumerate().any(|(i, a)| !unknown(i) && self.args_none.iter().any(|g| g.matches(a))) {
             return false;
         }
-        if args.iter().any(|a| self.args_none.iter().any(|g| g.matches(a))) {
-            return false;
-        }
-        if !self.regexes.is_empty() {
+        // Cautiously, a regex cannot be checked on words it cannot see: it counts as matching.
+        let regex_unknowable = cautious && !c.unknown_args.is_empty();
+        if !self.regexes.is_empty() && !regex_unknowable {
             let line = c.argv.join(" ");
             if !self.regexes.iter().any(|r| r.is_match(&line)) {
                 return false;
@@ -610,7 +714,7 @@ impl CommandCondition {
 }
 
 impl PathCondition {
-    fn matches(&self, view: &PathView, access: u8) -> bool {
+    fn matches(&self, view: &PathView, access: u8, in_ward: bool) -> bool {
         if self.access != 0 && self.access & access == 0 {
             return false;
         }
@@ -619,10 +723,13 @@ impl PathCondition {
                 return false;
             }
         }
-        let has_globs = self.globs.as_ref().is_some_and(|g| !g.is_empty()) || !self.classes.is_empty();
+        let has_globs =
+            self.globs.as_ref().is_some_and(|g| !g.is_empty()) || !self.classes.is_empty() || self.ward_files;
         if !has_globs {
             return true;
         }
-        self.globs.as_ref().is_some_and(|g| g.matches(view)) || self.classes.iter().any(|c| c.matches(view))
+        (self.ward_files && in_ward)
+            || self.globs.as_ref().is_some_and(|g| g.matches(view))
+            || self.classes.iter().any(|c| c.matches(view))
     }
 }

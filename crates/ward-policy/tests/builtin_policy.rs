@@ -297,7 +297,8 @@ fn cases() -> Vec<Case> {
             Log,
             "standard.credentials",
         ),
-        case("standard", "network", net("example.com"), Allow, "default"),
+        case("standard", "network", net("example.com"), Ask, "standard.network"),
+        case("standard", "network", net("registry.npmjs.org"), Allow, "default"),
         case("standard", "mcp", mcp("github", "create_issue"), Allow, "default"),
         // ---- sensitive: deploy/destructive denied, credentials denied, network allowlist --
         case("sensitive", "terraform apply", exec("terraform apply"), Deny, "sensitive.deploy"),
@@ -595,15 +596,22 @@ fn unknown_tier_is_denied() {
 #[test]
 fn builtin_tiers_fail_modes_and_floors() {
     let p = Policy::builtin();
-    assert_eq!(p.tier_names(), vec!["open", "standard", "sensitive"]);
+    // `open` is read-only and fails closed, so it counts as more cautious than `standard`.
+    assert_eq!(p.tier_names(), vec!["standard", "open", "sensitive"]);
     assert_eq!(p.default_tier(), "standard");
     assert_eq!(p.outside_repo_tier(), "sensitive");
-    assert_eq!(p.fail_mode("open"), FailMode::Open);
+    assert_eq!(p.fail_mode("open"), FailMode::Closed);
     assert_eq!(p.fail_mode("standard"), FailMode::Open);
     assert_eq!(p.fail_mode("sensitive"), FailMode::Closed);
     assert_eq!(p.fail_mode("nope"), FailMode::Closed);
     let f = p.floor("open", "codex").unwrap();
     assert_eq!(f.sandbox, Some(SandboxMode::ReadOnly));
+    assert_eq!(f.approval, Some(ward_policy::ApprovalPolicy::Untrusted));
+    let s = p.floor("standard", "codex").unwrap();
+    assert_eq!((s.approval, s.network), (Some(ward_policy::ApprovalPolicy::OnRequest), Some(false)));
+    let x = p.floor("sensitive", "codex").unwrap();
+    assert_eq!(x.approval, Some(ward_policy::ApprovalPolicy::OnRequest));
+    assert_eq!(x.approvals_reviewer, Some(ward_policy::ApprovalsReviewer::AutoReview));
     assert_eq!(f.network, Some(false));
     assert!(f.deny_read.iter().any(|d| d == "~/.aws/credentials"));
     let f = p.floor("sensitive", "claude-code").unwrap();

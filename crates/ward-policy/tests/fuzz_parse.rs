@@ -57,6 +57,13 @@ const TOKENS: &[&str] = &[
     "[[repos]]",
     "tier = \"open\"",
     "\u{0}",
+    "[approved]",
+    "[[approved.mcp_servers]]",
+    "[[approved.skills]]",
+    "{ match = \"regex\", expression = \"(\" }",
+    "{ match = \"prefix\", value = \"\" }",
+    "sha256 = \"abc\"",
+    "required = true",
 ];
 
 fn mutate(rng: &mut Rng, base: &str) -> String {
@@ -129,6 +136,28 @@ fn mutated_policies_never_panic() {
         }
     }
     // Both paths must be exercised for this test to mean anything.
+    assert!(accepted > 10 && rejected > 10, "accepted {accepted}, rejected {rejected}");
+}
+
+#[test]
+fn mutated_approved_lists_never_panic() {
+    let base = include_str!("fixtures/approved.toml");
+    Policy::from_toml_str(base, "approved.toml").expect("the seed compiles");
+    let mut rng = Rng(0x5EED_0A99_0000_0013);
+    let (mut accepted, mut rejected) = (0, 0);
+    for _ in 0..1000 {
+        let text = mutate(&mut rng, base);
+        ward_policy::fuzz_policy_parse(text.as_bytes());
+        match Policy::from_toml_str(&text, "<fuzz>") {
+            Ok(_) => accepted += 1,
+            Err(e) => {
+                rejected += 1;
+                for d in &e.diagnostics {
+                    assert!(d.line >= 1 && d.column >= 1 && d.line <= text.lines().count() + 1, "{e}");
+                }
+            }
+        }
+    }
     assert!(accepted > 10 && rejected > 10, "accepted {accepted}, rejected {rejected}");
 }
 

@@ -259,3 +259,34 @@ fn load_reads_files_and_reports_io_and_content_errors() {
     assert_eq!(p.origin(), good.display().to_string());
     assert_eq!(p.rule_count(), Policy::builtin().rule_count());
 }
+
+/// A policy with a huge regex set is refused at load (and by `ward policy check`) with a clear
+/// error, so it cannot make every hook call slow.
+#[test]
+fn huge_regex_sets_are_refused() {
+    let head = "version = 1\ndefault_tier = \"std\"\n[tiers.std]\n";
+    let mut many = head.to_owned();
+    for i in 0..70 {
+        many.push_str(&format!(
+            "[[tiers.std.rules]]\nid = \"r{i}\"\ndecision = \"deny\"\nreason = \"r\"\ncommand_regex = \"^tool{i} .*x\"\n"
+        ));
+    }
+    let err = Policy::from_toml_str(&many, "many.toml").unwrap_err().to_string();
+    assert!(err.contains("more than 64 `command_regex` entries"), "{err}");
+
+    let long = format!(
+        "{head}[[tiers.std.rules]]\nid = \"a\"\ndecision = \"deny\"\nreason = \"r\"\ncommand_regex = \"{}\"\n",
+        "(a|b)".repeat(300)
+    );
+    let err = Policy::from_toml_str(&long, "long.toml").unwrap_err().to_string();
+    assert!(err.contains("the limit is 1024"), "{err}");
+
+    let big = format!(
+        "{head}[[tiers.std.rules]]\nid = \"a\"\ndecision = \"deny\"\nreason = \"r\"\ncommand_regex = \"\\\\w{{200}}\\\\w{{200}}\\\\w{{200}}\"\n"
+    );
+    let err = Policy::from_toml_str(&big, "big.toml").unwrap_err().to_string();
+    assert!(err.contains("bad regex"), "{err}");
+
+    let ok = format!("{head}[[tiers.std.rules]]\nid = \"a\"\ndecision = \"deny\"\nreason = \"r\"\ncommand_regex = \"^rm .*-rf\"\n");
+    assert!(Policy::from_toml_str(&ok, "ok.toml").is_ok());
+}

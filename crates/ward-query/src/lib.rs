@@ -1,4 +1,94 @@
 //! The query language shared by the CLI, the server API, the dashboard and route filters:
 //! `field:value` terms parsed into an AST, compiled to SQL with bound parameters only, or
-//! evaluated in memory against one event. No I/O.
+//! evaluated in memory against one event. No I/O. The language is documented in
+//! `docs/query.md`.
 #![forbid(unsafe_code)]
+
+pub mod ast;
+pub mod eval;
+pub mod field;
+pub mod parse;
+pub mod sql;
+
+use time::OffsetDateTime;
+use ward_model::Event;
+
+pub use ast::{Expr, Pattern, Piece, Term, TermValue, TimeBound};
+pub use field::{Field, Shape};
+pub use parse::QueryError;
+pub use sql::{Dialect, Sql, SqlParam};
+
+/// A parsed query: its text and its expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub text: String,
+    pub expr: Expr,
+}
+
+impl Query {
+    /// Parses `text`; errors name the line and column (`query:1:14: …`).
+    pub fn parse(text: &str) -> Result<Query, QueryError> {
+        Ok(Query { text: text.to_owned(), expr: parse::parse(text)? })
+    }
+
+    /// This query AND `other` (e.g. the CLI's `--since` added to the user's query).
+    pub fn and(self, other: Query) -> Query {
+        let text = format!("({}) ({})", self.text, other.text);
+        let expr = match (self.expr, other.expr) {
+            (Expr::All, e) | (e, Expr::All) => e,
+            (a, b) => Expr::And(vec![a, b]),
+        };
+        Query { text, expr }
+    }
+
+    /// Does `event` match? Relative times are taken from `now`.
+    pub fn matches(&self, event: &Event, now: OffsetDateTime) -> bool {
+        eval::matches(&self.expr, event, now)
+    }
+}
+
+/// Parses a `--count-by` list (`agent,device`): field names separated by commas.
+pub fn parse_fields(list: &str) -> Result<Vec<Field>, QueryError> {
+    let mut fields = Vec::new();
+    let mut offset = 0;
+    for name in list.split(',') {
+        let trimmed = name.trim();
+        let column = offset + (name.len() - name.trim_start().len()) + 1;
+        offset += name.len() + 1;
+        let error = |message: String| QueryError { line: 1, column, message };
+        let Some(field) = Field::parse(trimmed) else {
+            let probe = format!("{trimmed}:x");
+            let message = match parse::parse(&probe) {
+                Err(e) if !trimmed.is_empty() => e.message,
+                _ => "empty field name".to_owned(),
+            };
+            return Err(error(message));
+        };
+        if !field.groupable() {
+            return Err(error(format!("cannot count by '{}' (a time bound)", field.name())));
+        }
+        if fields.contains(&field) {
+            return Err(error(format!("'{}' is listed twice", field.name())));
+        }
+        fields.push(field);
+    }
+    Ok(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_by_lists() {
+        assert_eq!(parse_fields("agent,device").unwrap(), [Field::Agent, Field::Device]);
+        assert_eq!(parse_fields(" agent , classes").unwrap(), [Field::Agent, Field::Class]);
+        assert_eq!(
+            parse_fields("agent,devce").unwrap_err().to_string(),
+            "query:1:7: unknown field 'devce' (did you mean 'device'?)"
+        );
+        assert!(parse_fields("since").unwrap_err().to_string().contains("time bound"));
+        assert!(parse_fields("agent,agent").unwrap_err().to_string().contains("twice"));
+        assert!(parse_fields("agent,").unwrap_err().to_string().contains("empty"));
+    }
+}

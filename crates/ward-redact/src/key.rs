@@ -112,7 +112,11 @@ impl FingerprintKey {
             file.sync_all()
         };
         let _ = fs::remove_file(&tmp);
-        write(&tmp).map_err(|source| KeyError::Write { path: tmp.clone(), source })?;
+        if let Err(source) = write(&tmp) {
+            // A full disk must not leave a temp file behind on every call.
+            let _ = fs::remove_file(&tmp);
+            return Err(KeyError::Write { path: tmp, source });
+        }
         let linked = fs::hard_link(&tmp, &install);
         let _ = fs::remove_file(&tmp);
         match linked {

@@ -1,4 +1,161 @@
 //! Event stores: SQLite (the embedded default) and PostgreSQL behind one trait, with versioned
 //! migrations, idempotent ingest with per-device chain checks, and retention. Never linked by the
 //! hook's start-up path.
+//!
+//! The trait is synchronous (`rusqlite`, `postgres`): the CLI needs no runtime, and the fleet
+//! server (tokio/axum) calls a store from `tokio::task::spawn_blocking`, one store (one
+//! connection) per worker — never from inside an async task, where the `postgres` client's own
+//! runtime would panic.
 #![forbid(unsafe_code)]
+
+pub mod generate;
+mod ingest;
+pub mod local;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+pub mod render;
+pub mod schema;
+pub mod sqlite;
+#[cfg(feature = "postgres")]
+pub mod throwaway;
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+use ward_model::Event;
+use ward_query::{Field, Query};
+
+#[cfg(feature = "postgres")]
+pub use crate::postgres::PostgresStore;
+pub use crate::sqlite::SqliteStore;
+
+/// Events are kept this long unless configured otherwise.
+pub const DEFAULT_RETENTION: Duration = Duration::days(90);
+
+/// Failure of a store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[cfg(feature = "postgres")]
+    #[error("PostgreSQL: {}", postgres_message(.0))]
+    Postgres(#[from] ::postgres::Error),
+    #[error("the store's schema is version {found}, newer than this Ward knows ({known}); upgrade Ward")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("cannot serialize an event: {0}")]
+    Serialize(#[from] serde_json::Error),
+    #[error("stored event {id} is unreadable: {reason}")]
+    Corrupt { id: String, reason: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+#[cfg(feature = "postgres")]
+/// A PostgreSQL error with the server's message and detail (the client's own `Display` says
+/// only "db error").
+pub(crate) fn postgres_message(error: &::postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => {
+            let mut text = format!("{}: {}", db.severity(), db.message());
+            if let Some(detail) = db.detail() {
+                text.push_str(&format!(" ({detail})"));
+            }
+            text
+        }
+        None => error.to_string(),
+    }
+}
+
+/// What one `ingest` call did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    /// Events stored now.
+    pub inserted: u64,
+    /// Events already stored (same id): skipped, as idempotent ingest requires.
+    pub duplicates: u64,
+    /// Chain problems found in this batch (also stored).
+    pub findings: Vec<Finding>,
+}
+
+/// A chain problem found at ingest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub device: String,
+    pub seq: u64,
+    /// `gap`, `broken_link`, `bad_hash`, `restart`, `reordered`, or `conflict` (an id already
+    /// stored with different content).
+    pub kind: String,
+    pub message: String,
+    pub event_id: String,
+}
+
+/// One row of a `count_by` answer: the group's values (in the order asked; `None` where the
+/// event lacks the field) and how many events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountRow {
+    pub values: Vec<Option<String>>,
+    pub count: u64,
+}
+
+/// What retention removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RetentionReport {
+    pub deleted_events: u64,
+    /// PostgreSQL: whole daily partitions dropped.
+    pub dropped_partitions: u64,
+}
+
+/// One event store. Every query gives the same answer on every implementation (the differential
+/// test holds them to it).
+pub trait Store: Send {
+    /// Stores `events` (any devices, in each device's order). Idempotent by event id; chain
+    /// problems are stored as findings and returned. One transaction.
+    fn ingest(&mut self, events: &[Event]) -> Result<IngestReport, StoreError>;
+
+    /// Matching events, newest first, at most `limit`.
+    fn events(&mut self, query: &Query, now: OffsetDateTime, limit: u64) -> Result<Vec<Event>, StoreError>;
+
+    /// How many events match.
+    fn count(&mut self, query: &Query, now: OffsetDateTime) -> Result<u64, StoreError>;
+
+    /// Matching events counted by `fields`, largest groups first, at most `limit` rows.
+    fn count_by(
+        &mut self,
+        query: &Query,
+        fields: &[Field],
+        now: OffsetDateTime,
+        limit: u64,
+    ) -> Result<Vec<CountRow>, StoreError>;
+
+    /// Stored findings, oldest first (of one device, or all).
+    fn findings(&mut self, device: Option<&str>) -> Result<Vec<Finding>, StoreError>;
+
+    /// A device's chain position: `(last seq, last hash)`.
+    fn chain_position(&mut self, device: &str) -> Result<Option<(u64, String)>, StoreError>;
+
+    /// Removes events older than `now - keep`.
+    fn retain(&mut self, now: OffsetDateTime, keep: Duration) -> Result<RetentionReport, StoreError>;
+
+    /// Refreshes the planner's statistics (after a large load; autovacuum and the local indexer
+    /// do this in normal operation).
+    fn analyze(&mut self) -> Result<(), StoreError>;
+
+    /// Small persistent state (e.g. the local indexer's checkpoint).
+    fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// Opens the store a URL names: `postgres://…` / `postgresql://…` (or a libpq key=value string
+/// starting with `host=`), else a SQLite file path (`sqlite://PATH` or a plain path).
+pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("host=") {
+        #[cfg(feature = "postgres")]
+        return Ok(Box::new(PostgresStore::connect(url)?));
+        #[cfg(not(feature = "postgres"))]
+        return Err(StoreError::Other(
+            "this build of Ward has no PostgreSQL support (feature `postgres`)".into(),
+        ));
+    } else {
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        Ok(Box::new(SqliteStore::open(std::path::Path::new(path))?))
+    }
+}

@@ -1,5 +1,7 @@
-//! The hook's deadline: past it, the process writes a prepared fail-mode answer and exits, so an
-//! agent's own timeout (fail-open almost everywhere) never decides for Ward.
+//! The hook's deadline: past it, the process records a prepared event (appending one line to
+//! the spool's pending file, see `ward_audit::pending`), writes the prepared fail-mode answer
+//! and exits, so an agent's own timeout (fail-open almost everywhere) never decides for Ward and
+//! every answer the agent gets is in the spool.
 //!
 //! On Unix the deadline is a `SIGALRM` from `setitimer`, whose handler only writes prepared bytes
 //! and calls `_exit`. A watchdog thread would do the same, but starting one costs ~80 µs of a
@@ -15,18 +17,28 @@ struct Prepared {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     exit_code: i32,
+    /// Where to append `record_line` first (NUL-terminated path), if anything is to be recorded.
+    record_path: Option<std::ffi::CString>,
+    record_line: Vec<u8>,
 }
 
 static PREPARED: AtomicPtr<Prepared> = AtomicPtr::new(std::ptr::null_mut());
 /// Set by whoever answers first: the normal path or the deadline.
 static ANSWERED: AtomicBool = AtomicBool::new(false);
 
-/// Set (or replace) the answer the deadline gives.
-pub fn prepare(stdout: &str, stderr: &str, exit_code: i32) {
+/// Set (or replace) the answer the deadline gives and the event line it records first.
+pub fn prepare(stdout: &str, stderr: &str, exit_code: i32, record: Option<(&std::path::Path, &[u8])>) {
+    use std::os::unix::ffi::OsStrExt;
+    let (record_path, record_line) = match record {
+        Some((path, line)) => (std::ffi::CString::new(path.as_os_str().as_bytes()).ok(), line.to_vec()),
+        None => (None, Vec::new()),
+    };
     let prepared = Box::new(Prepared {
         stdout: stdout.as_bytes().to_vec(),
         stderr: stderr.as_bytes().to_vec(),
         exit_code,
+        record_path,
+        record_line,
     });
     PREPARED.store(Box::into_raw(prepared), Ordering::SeqCst);
 }
@@ -49,6 +61,10 @@ fn write_prepared() -> i32 {
     }
     // SAFETY: `p` came from `Box::into_raw` in `prepare` and is never freed.
     let prepared = unsafe { &*p };
+    // Recorded before it is answered: an answer the agent gets is in the spool.
+    if let Some(path) = &prepared.record_path {
+        imp::append_durably(path, &prepared.record_line);
+    }
     imp::write_fd(1, &prepared.stdout);
     imp::write_fd(2, &prepared.stderr);
     prepared.exit_code
@@ -98,6 +114,22 @@ mod imp {
         unsafe { libc::_exit(code) }
     }
 
+    /// `open(O_APPEND|O_CREAT|O_NOFOLLOW)`, `write`, `fdatasync`, `close`: all async-signal-safe.
+    pub fn append_durably(path: &std::ffi::CStr, line: &[u8]) {
+        let flags = libc::O_WRONLY | libc::O_APPEND | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+        // SAFETY: `path` is NUL-terminated and outlives the call; the mode is a plain integer.
+        let fd = unsafe { libc::open(path.as_ptr(), flags, 0o600 as libc::c_uint) };
+        if fd < 0 {
+            return;
+        }
+        write_fd(fd, line);
+        // SAFETY: `fd` is the descriptor opened above, closed exactly once here.
+        unsafe {
+            libc::fdatasync(fd);
+            libc::close(fd);
+        }
+    }
+
     pub fn write_fd(fd: libc::c_int, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             // SAFETY: the pointer and length describe `bytes`, which outlives the call.
@@ -130,6 +162,15 @@ mod imp {
             std::process::exit(code);
         })?;
         Ok(())
+    }
+
+    pub fn append_durably(path: &std::ffi::CStr, line: &[u8]) {
+        use std::io::Write;
+        let Ok(path) = path.to_str() else { return };
+        let file = std::fs::OpenOptions::new().append(true).create(true).open(path);
+        if let Ok(mut file) = file {
+            let _ = file.write_all(line).and_then(|()| file.sync_data());
+        }
     }
 
     pub fn write_fd(fd: i32, bytes: &[u8]) {

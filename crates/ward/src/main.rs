@@ -86,6 +86,12 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
+    // A file-size limit (`ulimit -f`) reached while writing the spool must be a write error the
+    // hook answers through (fail mode, a note), not a kill that leaves the agent without one.
+    // SAFETY: as above.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     // A panic must not unwind into C; it ends the process with Rust's usual panic status.
     let code = std::panic::catch_unwind(ward_main).unwrap_or(ExitCode::from(101));
     // Rust's runtime flushes stdout on the way out of `main`; C's `exit` does not know it.
@@ -138,14 +144,10 @@ fn status(code: ExitCode) -> libc::c_int {
 }
 
 fn ward_main() -> ExitCode {
-    if std::env::args_os().nth(1).is_some_and(|a| a == "hook") {
-        return hook_main();
+    if let Some(args) = hook_arguments(std::env::args_os().skip(1).collect()) {
+        return hook_main(args);
     }
     let cli = Cli::parse();
-    if let Command::Hook(args) = cli.command {
-        // `ward --home DIR hook …`: global flags first. Still the hook's lenient path.
-        return cmd::hook::run(args, &cli.global, None);
-    }
     run_command(&cli.global, |paths| match cli.command {
         Command::Scan(args) => cmd::scan::run(args, paths),
         Command::Redact(args) => cmd::redact::run(args, paths),
@@ -165,8 +167,28 @@ fn unreachable_hook() -> anyhow::Result<ExitCode> {
 
 /// `ward hook …`: every path answers in the agent's form, bad arguments included (they are
 /// answered with the fail mode and recorded; clap's own help and version output still print).
-fn hook_main() -> ExitCode {
-    let args: Vec<_> = std::env::args_os().skip(2).collect();
+/// The arguments of `ward hook …` (without `hook`) when this is a hook call: `hook` is the first
+/// word after any global flags (`ward --home DIR hook codex`), which are kept. Any hook call must
+/// reach [`hook_main`], which answers every error in the agent's form.
+fn hook_arguments(args: Vec<std::ffi::OsString>) -> Option<Vec<std::ffi::OsString>> {
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        let text = arg.to_str()?;
+        match text {
+            "hook" => {
+                let mut rest = args[..i].to_vec();
+                rest.extend_from_slice(&args[i + 1..]);
+                return Some(rest);
+            }
+            "--home" | "--policy" => i += 2,
+            _ if text.starts_with("--home=") || text.starts_with("--policy=") => i += 1,
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn hook_main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let deadline_env = std::env::var_os(DEADLINE_ENV);
     let (global, args, problem) = match plain_hook_args(&args, deadline_env.as_deref()) {
         Some((global, args)) => (global, args, None),

@@ -138,6 +138,26 @@ fn each_governed_artifact_is_approved_changed_or_unapproved_and_missing_entries_
 }
 
 #[test]
+fn fail_on_drift_sets_the_exit_status() {
+    let m = Machine::new();
+    assert_eq!(m.scan(Some(&policy_fixture()), &["--format", "json"]).status.code(), Some(0));
+    assert_eq!(
+        m.scan(Some(&policy_fixture()), &["--fail-on-drift", "--format", "json"]).status.code(),
+        Some(1)
+    );
+    // Nothing drifts against a policy that approves what is there.
+    let clean = m.root.join("clean.toml");
+    std::fs::write(
+        &clean,
+        "default_tier = \"s\"\n[tiers.s]\n[[approved.mcp_servers]]\nname = \"*\"\nurl = { match = \"regex\", expression = \".*\" }\n[[approved.mcp_servers]]\nname = \"*\"\ncommand = { match = \"regex\", expression = \".*\" }\n",
+    )
+    .unwrap();
+    assert_eq!(m.scan(Some(&clean), &["--fail-on-drift", "--format", "json"]).status.code(), Some(0));
+    // Without approved lists there is no drift to fail on.
+    assert_eq!(m.scan(None, &["--fail-on-drift", "--format", "json"]).status.code(), Some(0));
+}
+
+#[test]
 fn a_changed_script_changes_an_approved_skill() {
     let m = Machine::new();
     let script = m.root.join("home/.codex/skills/pdf/scripts/fill.sh");

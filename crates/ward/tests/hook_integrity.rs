@@ -287,3 +287,209 @@ fn headless_gemini_gets_a_deny_instead_of_an_ask() {
     assert_eq!(events.len(), 2);
     assert!(events.iter().all(|e| e["rule"] == "ward.headless-ask" && e["decision"] == "deny"));
 }
+
+#[test]
+fn an_erased_spool_fails_verify_and_the_chain_does_not_restart() {
+    let env = Env::new();
+    let repo = env.repo("webapp", None);
+    for _ in 0..3 {
+        let out = env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+        assert_eq!(out.status.code(), Some(0));
+    }
+    // What a hostile agent would run: `cd ~/.local/share/ward && rm -rf spool`.
+    std::fs::remove_dir_all(env.data.join("spool")).unwrap();
+    let verify = |format: &str| {
+        env.cmd(Path::new(env!("CARGO_BIN_EXE_ward")), &["audit", "verify", "--format", format], &repo)
+            .output()
+            .unwrap()
+    };
+    let out = verify("json");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["anchor"]["state"], "erased");
+    assert_eq!(report["anchor"]["seq"], 3);
+    assert_eq!(report["problems"][0]["kind"], "erased");
+    let table = String::from_utf8_lossy(&verify("table").stdout).into_owned();
+    assert!(table.contains("emptied or deleted"), "{table}");
+
+    // The next call links to the anchor: seq 4, and the gap stays visible.
+    env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    assert_eq!(env.events()[0]["seq"], 4);
+    let report: Value = serde_json::from_slice(&verify("json").stdout).unwrap();
+    assert_eq!(report["problems"][0]["kind"], "gap");
+}
+
+#[test]
+fn a_symlinked_spool_head_is_not_followed_and_the_call_is_still_recorded() {
+    let env = Env::new();
+    let repo = env.repo("webapp", None);
+    env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    let victim = env.home.join(".bashrc");
+    std::fs::write(&victim, "export PATH=/usr/bin\n").unwrap();
+    let head = env.data.join("spool/head");
+    std::fs::remove_file(&head).unwrap();
+    std::os::unix::fs::symlink(&victim, &head).unwrap();
+
+    let out = env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refused"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "export PATH=/usr/bin\n");
+    let events = env.events();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["detail"]["spool_refused"][0]["reason"], "a symbolic link");
+}
+
+#[test]
+fn a_full_disk_leaves_no_temp_files_and_still_answers() {
+    let env = Env::new();
+    let sensitive = env.repo("infra", Some(".ward-tier-sensitive"));
+    let standard = env.repo("webapp", None);
+    // `ulimit -f 0`: every write to a file fails (EFBIG), as on a full disk.
+    let run = |repo: &Path| {
+        let script = format!("ulimit -f 0; exec \"{}\" hook codex", env!("CARGO_BIN_EXE_ward"));
+        env.run(
+            env.cmd(Path::new("/bin/sh"), &["-c", &script], repo),
+            codex_bash(repo, "ls").to_string().as_bytes(),
+        )
+    };
+    for _ in 0..3 {
+        let out = run(&standard);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.stdout, b"", "fail-open tier: allowed");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot record"));
+        let out = run(&sensitive);
+        assert_eq!(
+            decision_of(&out).as_deref(),
+            Some("deny"),
+            "fail-closed tier: an unrecorded call is denied"
+        );
+    }
+    let mut leftovers = Vec::new();
+    for entry in walk(&env.data) {
+        if entry.file_name().is_some_and(|n| n.to_string_lossy().contains(".tmp")) {
+            leftovers.push(entry);
+        }
+    }
+    assert!(leftovers.is_empty(), "temp files left behind: {leftovers:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}
+
+#[test]
+fn deadline_answers_are_recorded() {
+    let env = Env::new();
+    let repo = env.repo("webapp", None);
+    let sensitive = env.repo("infra", Some(".ward-tier-sensitive"));
+    env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    // An agent holds the spool's lock (`flock spool/head sleep …`): the hook cannot append in
+    // time. Its deadline answer must still be in the spool.
+    let mut holder = Command::new("flock");
+    holder.args(["-x", env.data.join("spool/head").to_str().unwrap(), "sleep", "30"]);
+    std::os::unix::process::CommandExt::process_group(&mut holder, 0);
+    let mut holder = holder.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let out = env.hook(
+        &["codex", "--deadline-ms", "400"],
+        &sensitive,
+        &codex_bash(&sensitive, "cat README"),
+        |_| {},
+    );
+    let took = started.elapsed();
+    // flock and its sleep (which holds the lock too).
+    let group = format!("-{}", holder.id());
+    assert!(Command::new("kill").args(["-KILL", "--", &group]).status().unwrap().success());
+    holder.wait().unwrap();
+    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    assert_eq!(decision_of(&out).as_deref(), Some("deny"), "sensitive fails closed");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no decision within 400 ms"));
+
+    // The next call chains the pending deadline event first, then its own.
+    env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
+    let events = env.events();
+    assert_eq!(events.len(), 3, "{events:?}");
+    let deadline = &events[1];
+    assert_eq!(deadline["rule"], "ward.deadline");
+    assert_eq!(deadline["decision"], "deny");
+    assert_eq!(deadline["tier"], "sensitive");
+    assert_eq!(deadline["tool"], "Bash");
+    assert_eq!(deadline["agent"], "codex");
+    assert_eq!(events[2]["seq"], 3);
+    let verify =
+        env.cmd(Path::new(env!("CARGO_BIN_EXE_ward")), &["audit", "verify"], &repo).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", String::from_utf8_lossy(&verify.stdout));
+}
+
+#[test]
+fn a_deleted_marker_does_not_downgrade_the_repository() {
+    let env = Env::new();
+    let infra = env.repo("infra", Some(".ward-tier-sensitive"));
+    env.hook(&["codex"], &infra, &codex_bash(&infra, "ls"), |_| {});
+    // What a hostile agent does: `git rm -q .ward-tier-sensitive`.
+    std::fs::remove_file(infra.join(".ward-tier-sensitive")).unwrap();
+    env.hook(&["codex"], &infra, &codex_bash(&infra, "ls"), |_| {});
+    // And the marker of a laxer tier put in its place.
+    std::fs::write(infra.join(".ward-tier-open"), "").unwrap();
+    env.hook(&["codex"], &infra, &codex_bash(&infra, "ls"), |_| {});
+
+    let events = env.events();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0]["tier"], "sensitive");
+    assert_eq!(events[1]["tier"], "sensitive", "{}", events[1]["detail"]["tier_why"]);
+    assert!(events[1]["detail"]["tier_why"].as_str().unwrap().contains("has seen this repository"));
+    assert_eq!(events[2]["tier"], "sensitive", "{}", events[2]["detail"]["tier_why"]);
+    assert!(env.data.join("tiers.seen").is_file());
+
+    // `ward policy explain` decides the same way.
+    let out = env
+        .cmd(
+            Path::new(env!("CARGO_BIN_EXE_ward")),
+            &["policy", "explain", "--format", "json", "--cwd", infra.to_str().unwrap(), "--", "ls"],
+            &infra,
+        )
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tier"], "sensitive");
+}
+
+#[test]
+fn global_flags_before_hook_take_the_hooks_path_too() {
+    let env = Env::new();
+    let sensitive = env.repo("infra", Some(".ward-tier-sensitive"));
+    let home = env.home.to_str().unwrap().to_owned();
+    let out = env.hook(&[], &sensitive, &codex_bash(&sensitive, "ls"), |c| {
+        // `ward --home DIR hook codex --bogus`: still answered in Codex's form and recorded.
+        c.args(["--bogus"]);
+        let _ = &home;
+    });
+    assert_eq!(out.status.code(), Some(0));
+    let mut c = env.cmd(
+        Path::new(env!("CARGO_BIN_EXE_ward")),
+        &["--home", &home, "hook", "codex", "--bogus"],
+        &sensitive,
+    );
+    c.env_remove("HOME");
+    let out = env.run(c, codex_bash(&sensitive, "ls").to_string().as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(decision_of(&out).as_deref(), Some("deny"));
+    assert!(env
+        .events()
+        .iter()
+        .any(|e| e["detail"]["config_problems"][0].as_str().is_some_and(|p| p.contains("bad arguments"))));
+}

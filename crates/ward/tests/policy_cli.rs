@@ -29,7 +29,7 @@ fn check_accepts_the_builtin_policy() {
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("ok: 3 tiers, "), "{stdout}");
     assert!(
-        stdout.contains("(<builtin>; tiers from least to most cautious: open, standard, sensitive)"),
+        stdout.contains("(<builtin>; tiers from least to most cautious: standard, open, sensitive)"),
         "{stdout}"
     );
 }
@@ -129,4 +129,93 @@ fn test_cases_get_the_fail_mode_the_hook_gives() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
+}
+
+mod first_hour {
+    use std::process::Command;
+
+    fn ward(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_ward"))
+            .arg("--home")
+            .arg(home)
+            .args(args)
+            .env("WARD_HOME", home.join("data"))
+            .env("WARD_SYSTEM_ROOT", home.join("system"))
+            .env_remove("WARD_POLICY")
+            .output()
+            .unwrap()
+    }
+
+    #[test]
+    fn policy_show_prints_the_policy_in_force_and_where_it_came_from() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path();
+        let out = ward(home, &["policy", "show"]);
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with("# Ward policy in force: <builtin>\n# Chosen because: no policy file found"),
+            "{text}"
+        );
+        assert!(text.contains(ward_policy::BUILTIN_POLICY), "the whole built-in text follows");
+        // What it prints is a policy an admin can start from: it compiles as it is.
+        let shown = home.join("shown.toml");
+        std::fs::write(&shown, &text).unwrap();
+        let check = ward(home, &["policy", "check", shown.to_str().unwrap()]);
+        assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+
+        // A user policy is shown with its origin; --builtin still shows the default.
+        std::fs::create_dir_all(home.join(".config/ward")).unwrap();
+        let user = home.join(".config/ward/policy.toml");
+        std::fs::write(&user, "default_tier = \"s\"\n[tiers.s]\n").unwrap();
+        let text = String::from_utf8(ward(home, &["policy", "show"]).stdout).unwrap();
+        assert!(text.contains(&format!("# Ward policy in force: {}", user.display())), "{text}");
+        assert!(text.contains("# Chosen because: the user policy."));
+        assert!(text.ends_with("default_tier = \"s\"\n[tiers.s]\n"));
+        let text = String::from_utf8(ward(home, &["policy", "show", "--builtin"]).stdout).unwrap();
+        assert!(text.contains(ward_policy::BUILTIN_POLICY));
+        // A managed policy outranks the user's and says so.
+        std::fs::create_dir_all(home.join("system/etc/ward")).unwrap();
+        std::fs::write(home.join("system/etc/ward/policy.toml"), "default_tier = \"m\"\n[tiers.m]\n")
+            .unwrap();
+        let text = String::from_utf8(ward(home, &["policy", "show"]).stdout).unwrap();
+        assert!(text.contains("# Chosen because: the managed policy"), "{text}");
+        // A policy that does not compile is still shown, with exit 1 and the errors on stderr.
+        std::fs::write(home.join("system/etc/ward/policy.toml"), "default_tier = 3\n").unwrap();
+        let out = ward(home, &["policy", "show"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stdout).ends_with("default_tier = 3\n"));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("does not compile"));
+    }
+
+    #[test]
+    fn unknown_agents_and_missing_directories_are_errors_said_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path();
+        let out = ward(home, &["policy", "explain", "--agent", "nosuch", "--", "ls"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("unknown agent `nosuch` (--agent): expected one of codex, claude-code"),
+            "{err}"
+        );
+        let missing = home.join("no-such-dir");
+        let out = ward(home, &["policy", "explain", "--cwd", missing.to_str().unwrap(), "--", "ls"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim(),
+            format!("ward: --cwd {}: no such directory", missing.display())
+        );
+        // An I/O error is said once, not once per layer of context.
+        let out = ward(home, &["policy", "check", "/nonexistent/policy.toml"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+        // Aliases name the same agent.
+        let out = ward(
+            home,
+            &["policy", "explain", "--agent", "claude", "--cwd", home.to_str().unwrap(), "--", "ls"],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }

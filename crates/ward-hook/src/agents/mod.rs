@@ -479,19 +479,29 @@ pub(crate) fn normalize(agent: Agent, event: &str, tool: &str, input: Value) -> 
         }
         ToolKind::Read | ToolKind::Search => {
             let mut paths = input_paths(&input);
-            // A glob pattern names files (`~/.ssh/*`); a grep pattern is data.
+            // A glob pattern names files (`~/.ssh/*`, or `*.pem` under `path`); a grep
+            // pattern is data.
             if matches!(tool, "Glob" | "glob" | "findFiles" | "file_search") {
                 if let Some(p) = input.get("pattern").or_else(|| input.get("query")).and_then(Value::as_str) {
-                    if p.contains('/') || p.starts_with('~') || p.starts_with('.') {
-                        paths.push(p.to_owned());
+                    let anchored = p.starts_with('/') || p.starts_with('~');
+                    match paths.first() {
+                        Some(dir) if !anchored => paths.push(format!("{}/{p}", dir.trim_end_matches('/'))),
+                        _ => paths.push(p.to_owned()),
                     }
                 }
             }
             if kind == ToolKind::Read && paths.is_empty() {
                 return Err(HookError::MissingField("tool_input.file_path"));
             }
+            // Search tools read every file under the folder they are aimed at: `DIR/**` lets
+            // rules about files inside it (`~/.ssh/id_*`) see the search.
+            let recursive = kind == ToolKind::Search
+                && !matches!(tool, "LS" | "list_directory" | "listDirectory" | "list_dir" | "list_files");
             for p in paths {
                 push_path(&mut call.paths, &p, Access::Read);
+                if recursive && !p.ends_with("/**") && !p.contains(['*', '?', '[']) {
+                    push_path(&mut call.paths, &format!("{}/**", p.trim_end_matches('/')), Access::Read);
+                }
             }
         }
         ToolKind::Write | ToolKind::Delete => {

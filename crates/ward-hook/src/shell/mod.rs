@@ -63,10 +63,53 @@ impl ShellAnalysis {
 /// Analyze a shell command line. Never fails: unparsable parts are reported in
 /// [`ShellAnalysis::parse_error`] and everything readable is still analyzed.
 pub fn analyze(command: &str) -> ShellAnalysis {
+    // A NUL byte ends a C string: a shell given this line through `execve` runs only the text
+    // before it, while one reading it from a file or pipe may drop the byte and join the text
+    // around it. Both readings are analyzed (the rules see the commands of either), and the
+    // line counts as not fully analyzed.
+    if let Some(at) = command.find('\0') {
+        let mut analyzer = Analyzer::default();
+        analyzer.script(&command[..at], &[], 0);
+        analyzer.reset_line_state();
+        analyzer.script(&command.replace('\0', ""), &[], 0);
+        analyzer.out.parse_error = Some(
+            "the command contains a NUL byte (a shell runs only the text before it, or drops it)".to_owned(),
+        );
+        return analyzer.out;
+    }
     let mut analyzer = Analyzer::default();
     analyzer.script(command, &[], 0);
     analyzer.out
 }
+
+/// Marks, in the analyzer's argv words, a word whose value is only known at run time. NUL
+/// cannot occur in a real argument (the input is cut at NUL before lexing), so the marker
+/// cannot be forged; [`Analyzer::record`] strips it and lists the word in
+/// [`ShellCommand::unknown_args`].
+const UNKNOWN: char = '\0';
+
+fn is_unknown(word: &str) -> bool {
+    word.starts_with(UNKNOWN)
+}
+
+/// After [`UNKNOWN`]: the unknown word is exactly one word (a quoted `"$X"`), not a run of
+/// words an unquoted expansion may split into.
+const ONE_WORD: char = '\u{1}';
+
+fn plain(word: &str) -> &str {
+    match word.strip_prefix(UNKNOWN) {
+        Some(rest) => rest.strip_prefix(ONE_WORD).unwrap_or(rest),
+        None => word,
+    }
+}
+
+fn splits(word: &str) -> bool {
+    is_unknown(word) && !word[UNKNOWN.len_utf8()..].starts_with(ONE_WORD)
+}
+
+/// Host recorded for a network program whose destination is only known at run time: it is on
+/// no allowlist, so allowlist rules treat the call as leaving it.
+pub const UNKNOWN_HOST: &str = "(unknown-host)";
 
 /// What flows out of a command's stdout, as far as it matters for what a downstream shell runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +131,14 @@ struct Analyzer {
     vars: HashMap<String, String>,
     /// Analyzing the command of `find -exec`, whose `{}` stands for the found files.
     in_find_exec: bool,
+    /// The directory an earlier `cd`/`pushd` in the line moved to: relative paths after it are
+    /// resolved against it. `Some("")`: moved somewhere only known at run time.
+    cwd: Option<String>,
+    /// `alias NAME=VALUE` seen earlier in the line.
+    aliases: HashMap<String, String>,
+    /// Files written earlier in the line by a redirection, with their content when it is
+    /// known (`echo 'rm -rf ~' > x.sh`, `cat > x.py <<EOF`): running one analyzes it.
+    written: HashMap<String, Option<String>>,
 }
 
 /// A simple command as parsed: words and redirections.
@@ -104,8 +155,19 @@ impl Analyzer {
         }
     }
 
+    fn reset_line_state(&mut self) {
+        self.vars.clear();
+        self.cwd = None;
+        self.aliases.clear();
+        self.written.clear();
+    }
+
     fn add_path(&mut self, path: &str, access: Access) {
-        let Some(path) = normalize_path(path) else { return };
+        let path = match self.known_path(path) {
+            Some(p) => p,
+            None => return,
+        };
+        let Some(path) = normalize_path(&path) else { return };
         if path.starts_with("<(") || path.starts_with(">(") {
             return;
         }
@@ -117,6 +179,65 @@ impl Analyzer {
         let target = PathTarget { path, access };
         if !self.out.paths.contains(&target) {
             self.out.paths.push(target);
+        }
+    }
+
+    /// The path an argument names as far as it is known: literal paths are resolved against an
+    /// earlier `cd`; a path whose start is only known at run time (`$DIR/spool`,
+    /// `$(pwd)/.env`) may lie anywhere, so it becomes `**/rest` (matched cautiously); one
+    /// that is unknown altogether names nothing to match and is left out.
+    fn known_path(&self, path: &str) -> Option<String> {
+        let mut text = plain(path).to_owned();
+        if is_unknown(path) || text.contains('$') || text.contains('`') {
+            let expanded = if text.contains('`') || text.contains("$(") || !text.contains('$') {
+                None
+            } else {
+                self.expand_variables(&text)
+            };
+            if let Some(v) = expanded {
+                text = v;
+            } else {
+                // Each part only known at run time may be any number of directories:
+                // `/home/$USER/.aws/credentials` → `/home/**/.aws/credentials`.
+                // A word unknown as a whole with no `$` in it (xargs input) is unknown from its
+                // first segment.
+                let whole = is_unknown(path) && !text.contains('$') && !text.contains('`');
+                let mut segs: Vec<&str> = Vec::new();
+                for (i, seg) in text.split('/').enumerate() {
+                    let unknown = seg.contains('$') || seg.contains('`') || (whole && i == 0);
+                    let seg = if unknown { "**" } else { seg };
+                    if !(seg == "**" && segs.last() == Some(&"**")) {
+                        segs.push(seg);
+                    }
+                }
+                if segs.iter().all(|s| s.is_empty() || *s == "**") {
+                    return None;
+                }
+                text = segs.join("/");
+            }
+        }
+        let relative = !(text.starts_with('/') || text.starts_with('~') || text.starts_with("**/"));
+        match &self.cwd {
+            Some(dir) if relative && dir.is_empty() => Some(format!("**/{text}")),
+            Some(dir) if relative => Some(format!("{}/{text}", dir.trim_end_matches('/'))),
+            _ => Some(text),
+        }
+    }
+
+    /// `cd DIR` / `pushd DIR`: later relative paths in the line are under DIR.
+    fn change_directory(&mut self, args: &[String]) {
+        let operand = args.iter().find(|a| !plain(a).starts_with('-') || plain(a) == "-");
+        let target = match operand {
+            None => Some("~".to_owned()),
+            Some(a) if plain(a) == "-" => None,
+            Some(a) => self.known_path(a).filter(|p| !p.starts_with("**/")),
+        };
+        self.cwd = Some(target.unwrap_or_default());
+    }
+
+    fn add_unknown_host(&mut self) {
+        if !self.out.hosts.iter().any(|h| h == UNKNOWN_HOST) {
+            self.out.hosts.push(UNKNOWN_HOST.to_owned());
         }
     }
 
@@ -373,6 +494,9 @@ impl Analyzer {
                         Some(value.to_owned())
                     } else if let Some(Stream::Literal(s)) = out {
                         Some(s.trim().to_owned())
+                    } else if w.subs.is_empty() {
+                        // `F=$HOME/.ssh/id_rsa`, `W=$D/spool`: known when its variables are.
+                        self.expand_variables(value)
                     } else {
                         None
                     };
@@ -389,17 +513,52 @@ impl Analyzer {
         let mut word_iter = words.iter().zip(sub_outputs.iter()).skip(start);
         if let Some((first, sub_out)) = word_iter.next() {
             match self.resolve_program_word(first, sub_out.as_ref()) {
-                Some(parts) => argv.extend(parts),
+                Some(parts) => {
+                    // `alias t=terraform` earlier in the line: `t apply` runs terraform.
+                    match parts.first().and_then(|p| self.aliases.get(p)) {
+                        Some(value) if first.first_quoted.is_none() => {
+                            argv.extend(value.split_whitespace().map(str::to_owned));
+                            argv.extend(parts.into_iter().skip(1));
+                        }
+                        _ => argv.extend(parts),
+                    }
+                }
                 None => {
                     self.out.dynamic = true;
                     argv.push(first.text.clone());
                 }
             }
         }
-        for (w, _) in word_iter {
-            argv.push(w.text.clone());
+        for (w, sub_out) in word_iter {
+            self.argument_words(w, sub_out.as_ref(), &mut argv);
         }
-        self.exec(argv, wrappers.to_vec(), stdin, downloaded_arg, depth)
+        let out = self.exec(argv, wrappers.to_vec(), stdin, downloaded_arg, depth);
+        // Remember what this command wrote into files, for a later `sh FILE`/`python FILE`.
+        let mut redirected = false;
+        for r in &redirs {
+            let has_target = !r.target.text.is_empty();
+            if matches!(r.kind, RedirKind::Out | RedirKind::Append) && has_target {
+                if let Some(key) = self.known_path(&r.target.text) {
+                    let key = key.trim_start_matches("./").to_owned();
+                    let content = match &out {
+                        Stream::Literal(t) => Some(t.clone()),
+                        _ => None,
+                    };
+                    let merged = match (r.kind, self.written.get(&key)) {
+                        (RedirKind::Append, Some(Some(before))) => content.map(|c| format!("{before}\n{c}")),
+                        (RedirKind::Append, Some(None)) => None,
+                        _ => content,
+                    };
+                    self.written.insert(key, merged);
+                    redirected = true;
+                }
+            }
+        }
+        if redirected {
+            Stream::None
+        } else {
+            out
+        }
     }
 
     /// Analyze the substitutions inside a word; returns what each would print.
@@ -411,6 +570,42 @@ impl Analyzer {
             outs.push(self.script(&sub.script, &inner, depth + 1));
         }
         outs
+    }
+
+    /// The words an argument stands for: its text when literal; the value of variables
+    /// assigned literally earlier in the line (split into words when unquoted) and the output
+    /// of a substitution known statically (`$(echo apply)`); otherwise one word marked
+    /// [`UNKNOWN`].
+    fn argument_words(&self, w: &Word, sub_out: Option<&Stream>, argv: &mut Vec<String>) {
+        if !w.dynamic {
+            argv.push(w.text.clone());
+            return;
+        }
+        let text = w.text.as_str();
+        if w.subs.is_empty() {
+            if let Some(value) = self.expand_variables(text) {
+                if w.first_quoted.is_none() || text.contains("$@") || text.contains("${@}") {
+                    argv.extend(value.split_whitespace().map(str::to_owned));
+                } else {
+                    argv.push(value);
+                }
+                return;
+            }
+        } else if w.subs.len() == 1 && (text.starts_with("$(") || text.starts_with('`')) {
+            if let Some(Stream::Literal(s)) = sub_out {
+                let whole = text.ends_with(')') || text.ends_with('`');
+                if whole {
+                    argv.extend(s.split_whitespace().map(str::to_owned));
+                    return;
+                }
+            }
+        }
+        let unquoted = &text[..w.first_quoted.unwrap_or(text.len()).min(text.len())];
+        if unquoted.contains('$') || unquoted.contains('`') {
+            argv.push(format!("{UNKNOWN}{text}"));
+        } else {
+            argv.push(format!("{UNKNOWN}{ONE_WORD}{text}"));
+        }
     }
 
     /// The words a command-position word stands for, if they can be known statically.
@@ -458,10 +653,26 @@ impl Analyzer {
                     after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
                 (&after[..end], &after[end..])
             };
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            let (name, tail) = if name.is_empty() {
+                // `$@`, `$*`, `$#`: one special character.
+                match after.chars().next() {
+                    Some(c @ ('@' | '*' | '#')) => (&after[..c.len_utf8()], &after[c.len_utf8()..]),
+                    _ => return None,
+                }
+            } else {
+                (name, tail)
+            };
+            let valid = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || matches!(name, "@" | "*" | "#");
+            if !valid {
                 return None;
             }
-            out.push_str(self.vars.get(name)?);
+            match self.vars.get(name) {
+                Some(v) => out.push_str(v),
+                // `~` is how paths name the home; `normalize_path` reads `$HOME` the same way.
+                None if name == "HOME" => out.push('~'),
+                None => return None,
+            }
             rest = tail;
         }
         out.push_str(rest);
@@ -469,13 +680,19 @@ impl Analyzer {
     }
 
     fn record(&mut self, argv: &[String], wrappers: &[String]) -> usize {
-        let program = program_name(argv.first().map(String::as_str).unwrap_or_default());
+        let program = program_name(argv.first().map(|a| plain(a)).unwrap_or_default());
+        let unknown_args: Vec<usize> =
+            argv.iter().enumerate().filter(|(_, a)| is_unknown(a)).map(|(i, _)| i).collect();
+        let unknown_splits: Vec<usize> =
+            argv.iter().enumerate().filter(|(_, a)| splits(a)).map(|(i, _)| i).collect();
         self.push_command(ShellCommand {
-            argv: argv.to_vec(),
+            argv: argv.iter().map(|a| plain(a).to_owned()).collect(),
             program,
             wrappers: wrappers.to_vec(),
             runs_downloaded_code: false,
             inline_code: false,
+            unknown_args,
+            unknown_splits,
         });
         self.out.commands.len().saturating_sub(1)
     }
@@ -522,10 +739,13 @@ impl Analyzer {
                 }
                 if inner.start < argv.len() {
                     wrappers.push(inner.label.unwrap_or_else(|| program.clone()));
-                    // `xargs cmd` feeds cmd arguments from its input, not stdin.
-                    let inner_stdin = if spec.name == "xargs" { Stream::Opaque } else { stdin };
-                    let rest = argv[inner.start..].to_vec();
-                    return self.exec(rest, wrappers, inner_stdin, downloaded_arg, depth + 1);
+                    let mut rest = argv[inner.start..].to_vec();
+                    if spec.name == "xargs" {
+                        // `xargs cmd` feeds cmd arguments from its input, not stdin.
+                        xargs_arguments(&argv[1..inner.start], &mut rest, &stdin);
+                        return self.exec(rest, wrappers, Stream::Opaque, downloaded_arg, depth + 1);
+                    }
+                    return self.exec(rest, wrappers, stdin, downloaded_arg, depth + 1);
                 }
             }
             self.record(&argv, &wrappers);
@@ -540,14 +760,31 @@ impl Analyzer {
         }
 
         match program.as_str() {
+            "cd" | "pushd" => {
+                self.record(&argv, &wrappers);
+                self.change_directory(args);
+                return Stream::None;
+            }
+            "alias" => {
+                self.record(&argv, &wrappers);
+                for a in args {
+                    if let Some((name, value)) = plain(a).split_once('=') {
+                        if is_unknown(a) {
+                            self.out.dynamic = true;
+                        }
+                        self.aliases.insert(name.to_owned(), value.to_owned());
+                    }
+                }
+                return Stream::None;
+            }
             "eval" => {
                 if downloaded_arg {
                     let i = self.record(&argv, &wrappers);
                     self.mark(i, true, false);
                     return Stream::Opaque;
                 }
-                let script = args.join(" ");
-                if args.iter().any(|a| a.contains('$') || a.contains('`')) {
+                let script = args.iter().map(|a| plain(a)).collect::<Vec<_>>().join(" ");
+                if args.iter().any(|a| is_unknown(a) || a.contains('$') || a.contains('`')) {
                     self.out.dynamic = true;
                 }
                 wrappers.push("eval".to_owned());
@@ -598,13 +835,67 @@ impl Analyzer {
             _ => {}
         }
 
-        let index = self.record(&argv, &wrappers);
+        self.record(&argv, &wrappers);
         if first.contains('/') && !tables::is_system_binary(first) {
             self.add_path(first, Access::Execute);
+            match self.written_script(first) {
+                Some(Some(text)) => {
+                    let mut inner = wrappers.clone();
+                    inner.push(first.clone());
+                    if text.starts_with("#!") && !text.lines().next().is_some_and(|l| l.ends_with("sh")) {
+                        self.inline_code(&text, &inner, depth);
+                    } else {
+                        self.script(&text, &inner, depth + 1);
+                    }
+                }
+                Some(None) => self.out.dynamic = true,
+                None => {}
+            }
         }
-        tables::file_arguments(&program, args, &mut |path, access| self.add_path(path, access));
+        // A recursive command touches everything under a directory it names: `DIR/**` is
+        // reported beside `DIR`, so rules about files inside it (`~/.ssh/id_*`, Ward's spool)
+        // see it. `mv` always moves the whole tree.
+        let recursive = tables::is_recursive(&program, args);
+        let moves = program == "mv" || (program == "git" && plain_subcommand(args) == Some("mv"));
+        tables::file_arguments(&program, args, &mut |path, access| {
+            self.add_path(path, access);
+            if recursive || (moves && access == Access::Delete) {
+                self.add_path(&subtree(path), access);
+            }
+        });
+        if !tables::knows_file_arguments(&program)
+            && tables::network_kind(&program).is_none()
+            && !matches!(program.as_str(), "echo" | "printf" | "git" | "cd" | "pushd" | "test" | "[")
+        {
+            // A program Ward has no table for (an editor, a custom tool): an argument that looks
+            // like a path may be a file it reads (`vim ~/.ssh/id_rsa`, `tool --in=~/.aws/x`).
+            for a in args {
+                let value =
+                    a.split_once('=').filter(|(k, _)| k.starts_with('-')).map_or(a.as_str(), |(_, v)| v);
+                if !value.starts_with('-')
+                    && !value.contains("://")
+                    && (value.contains('/') || value.starts_with('~') || value.starts_with('.'))
+                    && tables::looks_like_path(plain(value))
+                {
+                    self.add_path(value, Access::Read);
+                }
+            }
+        }
+        if program == "git" {
+            tables::git_file_arguments(args, &mut |path, access, tree| {
+                self.add_path(path, access);
+                if tree {
+                    self.add_path(&subtree(path), access);
+                }
+            });
+        }
         self.network_arguments(&program, args);
-        let _ = index;
+        let direct_network =
+            !matches!(tables::network_kind(&program), None | Some(tables::NetworkKind::UrlArguments));
+        if direct_network && args.iter().any(|a| is_unknown(a)) {
+            // `nc $HOST 9000`, `curl "$URL"`: the destination is only known at run time.
+            self.add_unknown_host();
+        }
         output_of(&program, args, stdin)
     }
 
@@ -625,14 +916,36 @@ impl Analyzer {
                 self.mark(i, true, false);
                 return Stream::Opaque;
             }
+            if is_unknown(&script) {
+                // `sh -c "$X"`: the script itself is only known at run time.
+                self.record(&argv, &wrappers);
+                self.out.dynamic = true;
+                return Stream::Opaque;
+            }
             wrappers.push(format!("{program} {}", inv.flags));
-            return self.script(&script, &wrappers, depth + 1);
+            // `sh -c 'terraform "$@"' _ apply`: the operands after the script are $0, $1, ….
+            let positional: Vec<String> =
+                argv.iter().position(|a| *a == script).map(|i| argv[i + 1..].to_vec()).unwrap_or_default();
+            let saved = self.vars.clone();
+            self.set_positional(&positional);
+            let out = self.script(&script, &wrappers, depth + 1);
+            self.vars = saved;
+            return out;
         }
         let i = self.record(&argv, &wrappers);
         if let Some(file) = inv.script_file.filter(|f| f != "-") {
             self.add_path(&file, Access::Execute);
             if downloaded_arg {
                 self.mark(i, true, false);
+            }
+            // A script this same line wrote (`echo 'rm -rf ~' > x.sh; sh x.sh`) is analyzed.
+            match self.written_script(&file) {
+                Some(Some(text)) => {
+                    wrappers.push(format!("{program} {file}"));
+                    self.script(&text, &wrappers, depth + 1);
+                }
+                Some(None) => self.out.dynamic = true,
+                None => {}
             }
             return Stream::Opaque;
         }
@@ -646,6 +959,28 @@ impl Analyzer {
             Stream::None => {}
         }
         Stream::Opaque
+    }
+
+    /// `$0`, `$1`, …, `$@`, `$*`, `$#` of a `sh -c` script from its operands. An operand only
+    /// known at run time leaves its parameter (and `$@`) unknown.
+    fn set_positional(&mut self, operands: &[String]) {
+        for name in ["@", "*", "#"] {
+            self.vars.remove(name);
+        }
+        for i in 0..10 {
+            self.vars.remove(&i.to_string());
+        }
+        for (i, op) in operands.iter().enumerate().take(10) {
+            if !is_unknown(op) {
+                self.vars.insert(i.to_string(), op.clone());
+            }
+        }
+        let rest = operands.get(1..).unwrap_or_default();
+        if !rest.iter().any(|o| is_unknown(o)) {
+            self.vars.insert("@".into(), rest.join(" "));
+            self.vars.insert("*".into(), rest.join(" "));
+            self.vars.insert("#".into(), rest.len().to_string());
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -663,14 +998,13 @@ impl Analyzer {
         let i = self.record(argv, &wrappers);
         if let Some(code) = inv.inline_code {
             self.mark(i, downloaded_arg, true);
-            // Obvious shell-outs inside the one-liner (`os.system('rm -rf /')`).
-            let shell_outs = tables::shell_outs(&code);
-            if !shell_outs.is_empty() {
-                wrappers.push(format!("{program} {}", inv.flag));
-                for s in shell_outs {
-                    self.script(&s, &wrappers, depth + 1);
-                }
+            if is_unknown(&code) {
+                // `python -c "$CODE"`: the program is only known at run time.
+                self.out.dynamic = true;
+                return Stream::Opaque;
             }
+            wrappers.push(format!("{program} {}", inv.flag));
+            self.inline_code(&code, &wrappers, depth);
             for f in &inv.in_place_files {
                 self.add_path(f, Access::Write);
             }
@@ -682,11 +1016,25 @@ impl Analyzer {
                 if downloaded_arg {
                     self.mark(i, true, false);
                 }
+                // A script this same line wrote (`echo … > x.py; python x.py`) is read as code.
+                match self.written_script(&file) {
+                    Some(Some(code)) => {
+                        wrappers.push(format!("{program} {file}"));
+                        self.inline_code(&code, &wrappers, depth);
+                    }
+                    Some(None) => self.out.dynamic = true,
+                    None => {}
+                }
             }
             _ if !inv.module => {
                 if stdin == Stream::Download || downloaded_arg {
                     self.mark(i, true, false);
-                } else if matches!(stdin, Stream::Opaque | Stream::Literal(_)) {
+                } else if let Stream::Literal(code) = &stdin {
+                    // `python3 <<'EOF' … EOF`: the here-document is the program.
+                    self.mark(i, false, true);
+                    wrappers.push(format!("{program} <stdin"));
+                    self.inline_code(code, &wrappers, depth);
+                } else if stdin == Stream::Opaque {
                     self.out.dynamic = true;
                 }
             }
@@ -695,12 +1043,58 @@ impl Analyzer {
         Stream::Opaque
     }
 
+    /// Interpreter code given literally (`-c`/`-e`, a here-document, a script this line
+    /// wrote): its obvious shell-outs are analyzed as shell (`os.system('rm -rf /')`; a
+    /// command built at run time, `os.system('terraform ' + op)`, gets an unknown word where
+    /// the computed part goes; a spawn of a value with no literal at all is unknown), every
+    /// string literal that looks like a path may be opened, written or removed
+    /// (`open(os.path.expanduser('~/.aws/credentials'))`, `os.remove('.ward-tier-x')`), and
+    /// every URL may be fetched or posted to.
+    fn inline_code(&mut self, code: &str, wrappers: &[String], depth: usize) {
+        let spawns = tables::shell_outs(code);
+        if spawns.unknown {
+            self.out.dynamic = true;
+        }
+        for s in spawns.scripts {
+            self.script(&s, wrappers, depth + 1);
+        }
+        for lit in tables::code_literals(code) {
+            if lit.contains("://") {
+                self.add_url(&lit, false);
+            } else if tables::looks_like_path(&lit) {
+                self.add_path(&lit, Access::Read);
+                self.add_path(&lit, Access::Write);
+                // `HOME + '/.ssh/id_rsa'`: a literal that starts with `/` may be the end of a
+                // path built at run time.
+                if lit.starts_with('/') && lit.len() > 1 {
+                    self.add_path(&format!("**{lit}"), Access::Read);
+                }
+            }
+        }
+    }
+
+    /// A file this command line wrote before running it: `Some(Some(text))` when its content
+    /// is known, `Some(None)` when it was written with content only known at run time.
+    fn written_script(&self, file: &str) -> Option<Option<String>> {
+        let key = self.known_path(file)?;
+        self.written.get(key.trim_start_matches("./")).cloned()
+    }
+
     fn find(&mut self, argv: &[String], wrappers: &[String], depth: usize) {
         let parsed = tables::find_invocation(argv.get(1..).unwrap_or_default());
         self.record(argv, wrappers);
         let access = if parsed.deletes { Access::Delete } else { Access::Read };
+        // What `-delete` and `-exec … {}` reach: every file under the start paths, narrowed
+        // to the `-name` glob when there is one.
+        let reached = |start: &str| match &parsed.name {
+            Some(name) => format!("{}/**/{name}", plain(start).trim_end_matches('/')),
+            None => subtree(start),
+        };
         for p in &parsed.start_paths {
             self.add_path(p, access);
+            if parsed.deletes {
+                self.add_path(&reached(p), Access::Delete);
+            }
         }
         for p in &parsed.writes {
             self.add_path(p, Access::Write);
@@ -719,6 +1113,7 @@ impl Analyzer {
             for access in placeholders {
                 for p in &parsed.start_paths {
                     self.add_path(p, access);
+                    self.add_path(&reached(p), access);
                 }
             }
         }
@@ -777,14 +1172,21 @@ impl Analyzer {
             }
             Some(tables::NetworkKind::RemoteCopy) => {
                 let inv = tables::remote_copy_invocation(program, args);
+                let recursive = tables::is_recursive(program, args);
                 for h in &inv.hosts {
                     self.add_host(h);
                 }
                 for r in &inv.reads {
                     self.add_path(r, Access::Read);
+                    if recursive {
+                        self.add_path(&subtree(r), Access::Read);
+                    }
                 }
                 for w in &inv.writes {
                     self.add_path(w, Access::Write);
+                    if recursive {
+                        self.add_path(&subtree(w), Access::Write);
+                    }
                 }
             }
             Some(tables::NetworkKind::UrlArguments) => {
@@ -806,10 +1208,83 @@ impl Analyzer {
     }
 }
 
+/// `DIR/**`: everything under a directory a recursive command names.
+fn subtree(path: &str) -> String {
+    let marker = if is_unknown(path) { UNKNOWN.to_string() } else { String::new() };
+    let p = plain(path).trim_end_matches('/');
+    if p.is_empty() {
+        return format!("{marker}/**");
+    }
+    format!("{marker}{p}/**")
+}
+
+/// The git sub-command after global options (`git -C dir rm x` → `rm`).
+fn plain_subcommand(args: &[String]) -> Option<&str> {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        match a.as_str() {
+            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" => i += 2,
+            a if a.starts_with('-') => i += 1,
+            a => return Some(a),
+        }
+    }
+    None
+}
+
+/// The arguments `xargs` adds to its command from its input: the words of a literal input
+/// (`echo apply | xargs terraform`), or a word only known at run time. With `-I R` / `-i`, the
+/// input replaces `R` inside the command's words instead.
+fn xargs_arguments(xargs_args: &[String], command: &mut Vec<String>, stdin: &Stream) {
+    let literal = match stdin {
+        Stream::Literal(t) => Some(t.clone()),
+        _ => None,
+    };
+    let mut replace: Option<String> = None;
+    let mut it = xargs_args.iter();
+    while let Some(a) = it.next() {
+        let a = plain(a);
+        if a == "-I" {
+            replace = it.next().map(|r| plain(r).to_owned());
+        } else if let Some(r) = a.strip_prefix("-I") {
+            replace = Some(r.to_owned());
+        } else if a == "-i" || a == "--replace" {
+            replace = Some("{}".to_owned());
+        } else if let Some(r) = a.strip_prefix("--replace=").or_else(|| a.strip_prefix("-i")) {
+            replace = Some(r.to_owned());
+        }
+    }
+    match (replace, literal) {
+        (Some(r), Some(text)) if !r.is_empty() => {
+            let line = text.lines().next().unwrap_or_default().trim().to_owned();
+            for w in command.iter_mut().skip(1) {
+                if w.contains(&r) {
+                    *w = w.replace(&r, &line);
+                }
+            }
+        }
+        (Some(r), None) if !r.is_empty() => {
+            // A word that is the input is unknown; inside a longer word (`sh -c 'rm {}'`) the
+            // input becomes a variable no one assigned, which analysis treats as unknown.
+            for w in command.iter_mut().skip(1) {
+                if *w == r {
+                    w.insert(0, UNKNOWN);
+                } else if w.contains(&r) && !is_unknown(w) {
+                    *w = w.replace(&r, "$__xargs_input");
+                }
+            }
+        }
+        (_, Some(text)) => command.extend(text.split_whitespace().map(str::to_owned)),
+        (_, None) => command.push(format!("{UNKNOWN}<xargs input>")),
+    }
+}
+
 /// What a command writes to stdout, for the next stage of a pipeline.
 fn output_of(program: &str, args: &[String], stdin: Stream) -> Stream {
     if tables::is_downloader(program, args) {
         return Stream::Download;
+    }
+    if matches!(program, "echo" | "printf") && args.iter().any(|a| is_unknown(a)) {
+        return Stream::Opaque;
     }
     match program {
         "echo" if args.iter().any(|a| a.starts_with("-e") || a.contains('\\')) => Stream::Opaque,

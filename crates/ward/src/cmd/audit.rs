@@ -1,5 +1,6 @@
-//! `ward audit`: the audit trail of this machine. `verify` checks the local spool's hash chain;
-//! the work is in `ward_audit::verify`.
+//! `ward audit`: the audit trail of this machine. `verify` checks the local spool's hash chain
+//! (the work is in `ward_audit::verify`); `query` answers questions from the local index of the
+//! spool (the work is in `ward_store::local` and `ward_query`).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -18,6 +19,38 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
         format: VerifyFormat,
     },
+    /// Search this machine's audit trail: `ward audit query 'class:credential since:90d'
+    /// --count-by agent,device`. Terms are field:value (agent, device, kind, decision, tier,
+    /// repo, tool, action, session, cwd, id, class, rule, host, fingerprint, path), joined by
+    /// spaces (AND), OR, NOT / -, parentheses; `*` wildcards; since:/until: take 90d, 12h,
+    /// 2026-08-01 or RFC 3339. See docs/query.md. Exit 0 with an answer (even an empty one), 2 on
+    /// a bad query or an unreadable spool.
+    Query {
+        /// The query; '' for every event. May start with '-' (`-tier:open`).
+        #[arg(allow_hyphen_values = true)]
+        query: String,
+        /// Count matching events by these fields instead of listing them (comma-separated:
+        /// agent,device).
+        #[arg(long, value_name = "FIELDS")]
+        count_by: Option<String>,
+        /// Output format. `json` is a versioned schema (`schema_version`).
+        #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+        format: QueryFormat,
+        /// At most this many events (default 50) or groups (default 1000).
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        /// Only events at or after this time (90d, 12h, 2026-08-01, RFC 3339): the same as
+        /// adding since:T to the query.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +71,51 @@ pub fn run(command: Command, paths: &WardPaths) -> anyhow::Result<ExitCode> {
             crate::out::stdout(output)?;
             Ok(ExitCode::from(if report.is_intact() { 0 } else { 1 }))
         }
+        Command::Query { query, count_by, format, limit, since } => {
+            let request = match query_request(&query, count_by.as_deref(), format, limit, since.as_deref()) {
+                Ok(request) => request,
+                Err(error) => {
+                    eprintln!("ward audit query: {error}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let now = time::OffsetDateTime::now_utc();
+            let output = ward_store::local::answer(&paths.data_dir, &request, now)
+                .with_context(|| format!("cannot query the audit trail in {}", paths.data_dir.display()))?;
+            print!("{output}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The parsed arguments of `ward audit query`; errors point at the column of the bad part.
+fn query_request(
+    query: &str,
+    count_by: Option<&str>,
+    format: QueryFormat,
+    limit: Option<u64>,
+    since: Option<&str>,
+) -> Result<ward_store::local::LocalQuery, ward_query::QueryError> {
+    let mut parsed = ward_query::Query::parse(query)?;
+    if let Some(since) = since {
+        let bound = ward_query::Query::parse(&format!(
+            "since:\"{}\"",
+            since.replace('\\', "\\\\").replace('"', "\\\"")
+        ))
+        .map_err(|e| ward_query::QueryError { message: format!("--since: {}", e.message), ..e })?;
+        parsed = parsed.and(bound);
+    }
+    let count_by = match count_by {
+        Some(list) => ward_query::parse_fields(list)
+            .map_err(|e| ward_query::QueryError { message: format!("--count-by: {}", e.message), ..e })?,
+        None => Vec::new(),
+    };
+    let format = match format {
+        QueryFormat::Table => ward_store::local::Format::Table,
+        QueryFormat::Json => ward_store::local::Format::Json,
+        QueryFormat::Csv => ward_store::local::Format::Csv,
+    };
+    Ok(ward_store::local::LocalQuery { query: parsed, count_by, format, limit })
 }
 
 fn render_json(report: &VerifyReport) -> anyhow::Result<String> {
@@ -66,6 +143,15 @@ fn render_table(report: &VerifyReport, layout: &SpoolLayout) -> String {
             checkpoint.seq
         );
     }
+    let anchor = match (report.anchor.seq, report.anchor.state) {
+        (Some(seq), state) => format!("seq {seq}: {state}"),
+        (None, state) => state.to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "anchor      {anchor} ({})",
+        ward_audit::anchor::anchor_path(&layout.data_dir).display()
+    );
     if report.is_intact() {
         let _ = writeln!(out, "result      intact");
         return out;

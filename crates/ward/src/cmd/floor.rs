@@ -1,7 +1,6 @@
 //! `ward floor render` and `ward floor check`: wiring to `ward_policy::render` and
 //! `ward_endpoint::floorcheck`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -147,13 +146,7 @@ fn render_cmd(args: RenderArgs, paths: &WardPaths) -> Result<ExitCode> {
     match &args.output {
         Some(file) => std::fs::write(file, &rendered.text)
             .with_context(|| format!("cannot write {}", file.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(rendered.text.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                other => other.context("cannot write to standard output")?,
-            }
-        }
+        None => crate::out::stdout(&rendered.text)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ward_endpoint::hook::{AnswerGuard, HookRequest};
+use ward_endpoint::hook::{AnswerGuard, HookRequest, PendingRecord};
 use ward_endpoint::PathInputs;
 use ward_hook::HookAnswer;
 
@@ -38,8 +38,9 @@ pub const DEFAULT_DEADLINE_MS: u64 = 5000;
 struct SignalDeadline;
 
 impl AnswerGuard for SignalDeadline {
-    fn prepare(&self, answer: &HookAnswer) {
-        deadline::prepare(&answer.stdout, &answer.stderr, answer.exit_code);
+    fn prepare(&self, answer: &HookAnswer, record: Option<&PendingRecord>) {
+        let record = record.map(|r| (r.path.as_path(), r.line.as_slice()));
+        deadline::prepare(&answer.stdout, &answer.stderr, answer.exit_code, record);
     }
 
     fn claim(&self) -> bool {
@@ -64,7 +65,7 @@ pub fn run(args: Args, global: &crate::env::GlobalArgs, argument_problem: Option
     let guard = SignalDeadline;
     // Prepare before arming: the pipeline's first act is to prepare the fail-closed answer, but
     // the timer must never find nothing to say.
-    guard.prepare(&ward_hook::render_error(ward_hook::Agent::ClaudeCode, true, "no decision in time"));
+    guard.prepare(&ward_hook::render_error(ward_hook::Agent::ClaudeCode, true, "no decision in time"), None);
     if let Err(e) = deadline::arm(request.deadline) {
         // Without a deadline the hook still answers; it just cannot bound a hang.
         eprintln!("ward: cannot arm the hook deadline: {e}");

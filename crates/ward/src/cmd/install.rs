@@ -203,9 +203,10 @@ pub fn run(args: Args, paths: &WardPaths, install: bool) -> Result<ExitCode> {
                 "timeout_secs": opts.timeout_secs(),
                 "changes": changes,
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
         }
         Format::Table => {
+            let mut text = String::new();
             for c in &changes {
                 let what = match c.outcome {
                     Outcome::Installed => "installed",
@@ -214,12 +215,13 @@ pub fn run(args: Args, paths: &WardPaths, install: bool) -> Result<ExitCode> {
                     Outcome::Removed => "removed",
                     Outcome::NotPresent => "not installed",
                 };
-                println!("{:<12} {:<18} {}", c.agent, what, c.file.display());
-                println!("{:<12} {:<18} {}", "", "", c.detail);
+                text.push_str(&format!("{:<12} {:<18} {}\n", c.agent, what, c.file.display()));
+                text.push_str(&format!("{:<12} {:<18} {}\n", "", "", c.detail));
                 if let Some(b) = &c.backup {
-                    println!("{:<12} {:<18} backup: {}", "", "", b.display());
+                    text.push_str(&format!("{:<12} {:<18} backup: {}\n", "", "", b.display()));
                 }
             }
+            crate::out::stdout(text)?;
         }
     }
     Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })

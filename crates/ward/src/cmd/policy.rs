@@ -52,8 +52,8 @@ pub enum Command {
         command: Vec<String>,
     },
     /// Print the policy in force as TOML, with where it came from: the policy file Ward found
-    /// (`--policy`, /etc/ward/policy.toml, $WARD_POLICY, ~/.config/ward/policy.toml), else the
-    /// built-in default. Redirect it to a file to start your own policy from it.
+    /// (/etc/ward/policy.toml, which wins over everything, then `--policy`, $WARD_POLICY,
+    /// ~/.config/ward/policy.toml), else the built-in default. Redirect it to a file to start your own policy from it.
     Show {
         /// Print the built-in default policy, whatever policy is in force.
         #[arg(long)]
@@ -142,7 +142,11 @@ fn explain(
             ward_hook::exec_call(agent, Some(&cwd), &line)
         }
     };
-    let decided = policy.decide(&call, &paths.home);
+    let seen = ward_endpoint::SeenTiers::load(&paths.data_dir);
+    if let Some(problem) = &seen.problem {
+        eprintln!("ward: {problem}");
+    }
+    let decided = ward_endpoint::decide_call(&policy, &call, &paths.home, &seen).decided;
     match format {
         ExplainFormat::Text => {
             let mut text = String::new();
@@ -209,7 +213,7 @@ fn show(paths: &WardPaths, builtin: bool) -> Result<ExitCode> {
         ),
         Some(p) => {
             let why = if p == managed {
-                "the managed policy (it outranks $WARD_POLICY and the user policy)".to_owned()
+                "the managed policy (it outranks --policy, $WARD_POLICY and the user policy)".to_owned()
             } else if env.as_deref() == Some(p) {
                 "$WARD_POLICY".to_owned()
             } else if p == user {
@@ -228,7 +232,7 @@ fn show(paths: &WardPaths, builtin: bool) -> Result<ExitCode> {
     let _ = writeln!(out, "# Chosen because: {why}.");
     let _ = writeln!(
         out,
-        "# Looked for, first found wins: --policy; {} ({}); $WARD_POLICY ({}); {} ({}); else the built-in default.",
+        "# Looked for, first found wins: {} ({}); --policy; $WARD_POLICY ({}); {} ({}); else the built-in default.",
         managed.display(),
         state(&managed),
         env.as_deref().map_or("unset".to_owned(), |p| format!("{}, {}", p.display(), state(p))),
@@ -274,6 +278,11 @@ fn check(file: Option<&Path>) -> Result<ExitCode> {
         policy.origin(),
         tiers.join(", "),
     ))?;
+    let lists = policy.approved_lists();
+    if !lists.is_empty() {
+        let parts: Vec<String> = lists.iter().map(|(name, n)| format!("{name} {n}")).collect();
+        crate::out::stdout(format!("approved lists (docs/drift.md): {}\n", parts.join(", ")))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -21,8 +21,9 @@ $HOME), and every git repository found under --projects. CLIs are looked up on $
 running them. Secret values never appear in the output: secrets are reported as kind, path, file \
 mode and which agents could read them.
 
-Exit status: 0 when the scan ran (even with risk flags and findings, unless --fail-on says \
-otherwise), 1 when --fail-on matched, 2 on a usage or I/O error.")]
+Exit status: 0 when the scan ran (even with risk flags, drift and findings, unless --fail-on or \
+--fail-on-drift says otherwise), 1 when --fail-on or --fail-on-drift matched, 2 on a usage or I/O \
+error (a --projects directory that does not exist is one).")]
 pub struct Args {
     /// Directories to search for git repositories (a directory holding `.git`). Each may itself
     /// be a repository. Repositories are inventoried at project scope: their agent configs,
@@ -47,6 +48,11 @@ pub struct Args {
     /// Default: the exit status does not depend on risk flags.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
+
+    /// Exit with status 1 if the scan drifted from the policy's `[approved]` lists: an artifact
+    /// changed or unapproved, or a required one missing (docs/drift.md).
+    #[arg(long)]
+    pub fail_on_drift: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,8 +164,10 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write the report to {}", file.display()))?,
         None => crate::out::stdout(text)?,
     }
+    let drifted = args.fail_on_drift && report.drift.as_ref().is_some_and(|d| d.findings().next().is_some());
     Ok(match args.fail_on {
         Some(level) if has_risk_at_or_above(&report, level.threshold()) => ExitCode::from(1),
+        _ if drifted => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
 }

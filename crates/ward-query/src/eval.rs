@@ -1,0 +1,110 @@
+//! In-memory evaluation of a query against one event, with the same meaning as the SQL the
+//! compiler writes (a test in `ward-store` runs both and compares). For route filters, which see
+//! one event at a time.
+
+use time::OffsetDateTime;
+use ward_model::Event;
+
+use crate::ast::{Expr, Pattern, Term, TermValue};
+use crate::field::{class_variants, stored_text, Field, Shape};
+
+/// Does `event` match `expr`? Relative times (`since:90d`) are taken from `now`.
+pub fn matches(expr: &Expr, event: &Event, now: OffsetDateTime) -> bool {
+    match expr {
+        Expr::All => true,
+        Expr::Term(term) => term_matches(term, event, now),
+        Expr::Not(inner) => !matches(inner, event, now),
+        Expr::And(items) => items.iter().all(|item| matches(item, event, now)),
+        Expr::Or(items) => items.iter().any(|item| matches(item, event, now)),
+    }
+}
+
+fn term_matches(term: &Term, event: &Event, now: OffsetDateTime) -> bool {
+    match &term.value {
+        TermValue::Time(bound) => {
+            let at = event.time.unix_micros();
+            let limit = bound.resolve_micros(term.field, now);
+            if term.field == Field::Until {
+                at < limit
+            } else {
+                at >= limit
+            }
+        }
+        TermValue::Pattern(pattern) => match term.field.shape() {
+            Shape::Scalar => term
+                .field
+                .scalar(event)
+                .is_some_and(|value| value_matches(term.field, pattern, &stored_text(value))),
+            _ => term
+                .field
+                .set(event)
+                .into_iter()
+                .any(|value| value_matches(term.field, pattern, &stored_text(value))),
+        },
+    }
+}
+
+fn value_matches(field: Field, pattern: &Pattern, value: &str) -> bool {
+    match pattern.as_literal() {
+        Some(literal) if field == Field::Class => class_variants(&literal).iter().any(|v| v == value),
+        Some(literal) => literal == value,
+        None => pattern.matches(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ward_model::{EventKind, EventTime, RuleMatch};
+
+    use super::*;
+    use crate::Query;
+
+    fn event() -> Event {
+        let mut event = Event::draft(EventKind::Decision);
+        event.device = "dev-1".into();
+        event.agent = Some("claude-code".into());
+        event.classes = vec!["credentials".into()];
+        event.rule = Some("sensitive.deny-read".into());
+        event.matched = vec![RuleMatch {
+            rule: "any.log-reads".into(),
+            decision: ward_model::Decision::Log,
+            reason: String::new(),
+        }];
+        event.repo = Some("github.com/acme/infra".into());
+        event.time = EventTime::parse("2026-08-10T12:00:00Z").unwrap();
+        event
+    }
+
+    #[test]
+    fn terms_sets_negation_and_time() {
+        let now =
+            OffsetDateTime::parse("2026-08-20T00:00:00Z", &time::format_description::well_known::Rfc3339)
+                .unwrap();
+        let cases = [
+            ("", true),
+            ("class:credential", true),
+            ("class:@credentials", true),
+            ("class:cred*", true),
+            ("class:credentialz", false),
+            ("agent:claude-code", true),
+            ("agent:Claude-code", false),
+            ("agent:claude*", true),
+            ("-agent:codex", true),
+            ("-tier:open", true),
+            ("tier:*", false),
+            ("rule:any.log-reads", true),
+            ("rule:sensitive.*", true),
+            ("repo:github.com/acme/* decision:deny", false),
+            ("repo:github.com/acme/* OR decision:deny", true),
+            ("since:10d", true),
+            ("since:9d", false),
+            ("until:2026-08-10", true),
+            ("until:2026-08-09", false),
+            ("since:2026-08-10 until:2026-08-10T12:00:00Z", false),
+            ("since:2026-08-10T12:00:00Z", true),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(Query::parse(text).unwrap().matches(&event(), now), expected, "{text}");
+        }
+    }
+}

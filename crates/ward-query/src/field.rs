@@ -1,0 +1,237 @@
+//! The fields a query can name, what each one reads from an event, and how the stores index it.
+//! One table for the parser, the SQL compiler, the in-memory evaluator and the stores' indexer,
+//! so they cannot disagree about what `agent:` or `class:` means.
+
+use ward_model::Event;
+
+/// How a field is stored and matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// One value per event (or none): a column of `events`.
+    Scalar,
+    /// Any number of values per event: rows of `event_tags`, matched if any value matches.
+    Set,
+    /// The event's time (`since:` / `until:`).
+    Time,
+}
+
+/// A field of the query language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    Agent,
+    Device,
+    Kind,
+    Decision,
+    Tier,
+    Repo,
+    Tool,
+    Action,
+    Session,
+    Cwd,
+    Id,
+    Class,
+    Rule,
+    Host,
+    Fingerprint,
+    Path,
+    Since,
+    Until,
+}
+
+impl Field {
+    pub const ALL: [Field; 18] = [
+        Field::Agent,
+        Field::Device,
+        Field::Kind,
+        Field::Decision,
+        Field::Tier,
+        Field::Repo,
+        Field::Tool,
+        Field::Action,
+        Field::Session,
+        Field::Cwd,
+        Field::Id,
+        Field::Class,
+        Field::Rule,
+        Field::Host,
+        Field::Fingerprint,
+        Field::Path,
+        Field::Since,
+        Field::Until,
+    ];
+
+    /// The name users type (and the column / tag name in the stores).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Agent => "agent",
+            Field::Device => "device",
+            Field::Kind => "kind",
+            Field::Decision => "decision",
+            Field::Tier => "tier",
+            Field::Repo => "repo",
+            Field::Tool => "tool",
+            Field::Action => "action",
+            Field::Session => "session",
+            Field::Cwd => "cwd",
+            Field::Id => "id",
+            Field::Class => "class",
+            Field::Rule => "rule",
+            Field::Host => "host",
+            Field::Fingerprint => "fingerprint",
+            Field::Path => "path",
+            Field::Since => "since",
+            Field::Until => "until",
+        }
+    }
+
+    /// Looks a field up by name; the event's plural member names are accepted too.
+    pub fn parse(name: &str) -> Option<Field> {
+        let canonical = match name {
+            "classes" => "class",
+            "rules" => "rule",
+            "hosts" => "host",
+            "fingerprints" => "fingerprint",
+            "paths" => "path",
+            other => other,
+        };
+        Field::ALL.into_iter().find(|field| field.name() == canonical)
+    }
+
+    pub fn shape(self) -> Shape {
+        match self {
+            Field::Class | Field::Rule | Field::Host | Field::Fingerprint | Field::Path => Shape::Set,
+            Field::Since | Field::Until => Shape::Time,
+            _ => Shape::Scalar,
+        }
+    }
+
+    /// Fields that can be grouped by (`--count-by`): every field but the time bounds.
+    pub fn groupable(self) -> bool {
+        self.shape() != Shape::Time
+    }
+
+    /// The scalar fields, in the order of the `events` table's columns.
+    pub fn scalars() -> impl Iterator<Item = Field> {
+        Field::ALL.into_iter().filter(|f| f.shape() == Shape::Scalar)
+    }
+
+    /// The set fields.
+    pub fn sets() -> impl Iterator<Item = Field> {
+        Field::ALL.into_iter().filter(|f| f.shape() == Shape::Set)
+    }
+
+    /// The value of a scalar field in `event` (as written, unknown enum values included).
+    pub fn scalar(self, event: &Event) -> Option<&str> {
+        match self {
+            Field::Agent => event.agent.as_deref(),
+            Field::Device => Some(&event.device),
+            Field::Kind => Some(event.kind_name()),
+            Field::Decision => event.decision_name(),
+            Field::Tier => event.tier.as_deref(),
+            Field::Repo => event.repo.as_deref(),
+            Field::Tool => event.tool.as_deref(),
+            Field::Action => event.action_name(),
+            Field::Session => event.session.as_deref(),
+            Field::Cwd => event.cwd.as_deref(),
+            Field::Id => Some(&event.id),
+            _ => None,
+        }
+    }
+
+    /// The values of a set field in `event`, each once.
+    pub fn set(self, event: &Event) -> Vec<&str> {
+        let mut values: Vec<&str> = match self {
+            Field::Class => event.classes.iter().map(String::as_str).collect(),
+            Field::Rule => {
+                let mut names = event.rule_names();
+                // Events recorded before `matched` was typed carry the list in `detail.matched`.
+                if event.matched.is_empty() {
+                    if let Some(list) = event.detail.get("matched").and_then(serde_json::Value::as_array) {
+                        names.extend(list.iter().filter_map(|m| m.get("rule")?.as_str()));
+                    }
+                }
+                names
+            }
+            Field::Host => event.hosts.iter().map(String::as_str).collect(),
+            Field::Fingerprint => event.redactions.iter().map(|r| r.fingerprint.as_str()).collect(),
+            Field::Path => event.paths.iter().map(|p| p.path.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        values.retain(|value| seen.insert(*value));
+        values
+    }
+
+    /// One line of help per field, for `docs/query.md` and `--help`.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Field::Agent => "the agent (codex, claude-code, gemini-cli, cursor, …)",
+            Field::Device => "the device id",
+            Field::Kind => "decision, inventory_change, drift, floor_check",
+            Field::Decision => "allow, log, ask, deny",
+            Field::Tier => "the repository's trust tier",
+            Field::Repo => "normalized git remote, e.g. github.com/acme/*",
+            Field::Tool => "the agent's tool name",
+            Field::Action => "exec, read, write, network, mcp, other",
+            Field::Session => "the agent's session id",
+            Field::Cwd => "the working directory",
+            Field::Id => "the event id",
+            Field::Class => "a path class the call touched (credential or credentials, @credentials)",
+            Field::Rule => "a rule that decided or matched the call",
+            Field::Host => "a network host the call reached",
+            Field::Fingerprint => "the keyed fingerprint of a redacted secret",
+            Field::Path => "a path the call touched",
+            Field::Since => "events at or after: 90d, 12h, 2026-08-01, 2026-08-01T10:00:00Z",
+            Field::Until => "events before: same forms; a date means through that day",
+        }
+    }
+}
+
+/// The values a `class:` term matches: the name as typed, without a leading `@`, in singular and
+/// plural (`credential` and `credentials`), since the policy names classes in the plural and
+/// people ask in the singular.
+pub fn class_variants(value: &str) -> Vec<String> {
+    let bare = value.strip_prefix('@').unwrap_or(value);
+    let mut variants = vec![bare.to_owned()];
+    let other = match bare.strip_suffix('s') {
+        Some(singular) if !singular.is_empty() => singular.to_owned(),
+        _ => format!("{bare}s"),
+    };
+    if !bare.is_empty() {
+        variants.push(other);
+    }
+    variants
+}
+
+/// A value as the stores keep it in their indexed columns: NUL (which PostgreSQL text cannot
+/// hold) replaced by U+FFFD. The in-memory evaluation compares the same form.
+pub fn stored_text(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains('\0') {
+        std::borrow::Cow::Owned(value.replace('\0', "\u{FFFD}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for field in Field::ALL {
+            assert_eq!(Field::parse(field.name()), Some(field));
+        }
+        assert_eq!(Field::parse("classes"), Some(Field::Class));
+        assert_eq!(Field::parse("agnt"), None);
+    }
+
+    #[test]
+    fn class_names_match_singular_plural_and_at() {
+        assert_eq!(class_variants("credential"), ["credential", "credentials"]);
+        assert_eq!(class_variants("credentials"), ["credentials", "credential"]);
+        assert_eq!(class_variants("@credentials"), ["credentials", "credential"]);
+        assert_eq!(class_variants("s"), ["s", "ss"]);
+        assert_eq!(class_variants(""), [""]);
+    }
+}

@@ -1,0 +1,307 @@
+//! AST → SQL for the SQLite and PostgreSQL stores. **Every value is a bound parameter**: the SQL
+//! text is built only from this module's fixed fragments, column names from [`Field`], and
+//! parameter placeholders, so the text depends on the query's *shape* and never on its values
+//! (a property test holds this).
+//!
+//! The logical schema compiled against (created by `ward-store`'s migrations):
+//!
+//! * `events e`: `pk` (integer key), `time_us` (microseconds since the epoch), one text column
+//!   per scalar field (`agent`, `device`, `kind`, `decision`, …, named as the field);
+//! * `event_bodies b`: `(pk, time_us, raw)`, the event's JSON;
+//! * `event_tags`: `(event_pk, field, value)`, one row per value of a set field (`class`, `rule`,
+//!   `host`, `fingerprint`, `path`), indexed on `(field, value, event_pk)`.
+
+use time::OffsetDateTime;
+
+use crate::ast::{Expr, Pattern, Piece, Term, TermValue};
+use crate::field::{class_variants, Field, Shape};
+
+/// Which SQL the compiler writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A bound parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlParam {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL text with its parameters (`?1`, `?2` … in SQLite, `$1`, `$2` … in PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sql {
+    pub text: String,
+    pub params: Vec<SqlParam>,
+}
+
+struct Builder {
+    dialect: Dialect,
+    now: OffsetDateTime,
+    text: String,
+    params: Vec<SqlParam>,
+}
+
+impl Builder {
+    fn new(dialect: Dialect, now: OffsetDateTime) -> Builder {
+        Builder { dialect, now, text: String::with_capacity(256), params: Vec::new() }
+    }
+
+    /// Appends a placeholder bound to `param`.
+    fn param(&mut self, param: SqlParam) {
+        self.params.push(param);
+        let n = self.params.len();
+        match self.dialect {
+            Dialect::Sqlite => self.text.push_str(&format!("?{n}")),
+            Dialect::Postgres => self.text.push_str(&format!("${n}")),
+        }
+    }
+
+    fn push(&mut self, fragment: &str) {
+        self.text.push_str(fragment);
+    }
+
+    fn expr(&mut self, expr: &Expr) {
+        match expr {
+            Expr::All => self.push("1=1"),
+            Expr::Term(term) => self.term(term),
+            Expr::Not(inner) => {
+                self.push("NOT (");
+                self.expr(inner);
+                self.push(")");
+            }
+            Expr::And(items) | Expr::Or(items) => {
+                let op = if matches!(expr, Expr::And(_)) { " AND " } else { " OR " };
+                self.push("(");
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        self.push(op);
+                    }
+                    self.expr(item);
+                }
+                self.push(")");
+            }
+        }
+    }
+
+    fn term(&mut self, term: &Term) {
+        match (&term.value, term.field.shape()) {
+            (TermValue::Time(bound), _) => {
+                let micros = bound.resolve_micros(term.field, self.now);
+                self.push(if term.field == Field::Until { "e.time_us < " } else { "e.time_us >= " });
+                self.param(SqlParam::Int(micros));
+            }
+            (TermValue::Pattern(pattern), Shape::Scalar) => {
+                let column = column(term.field);
+                // `IS NOT NULL` keeps the logic two-valued: NOT agent:x must match events
+                // without an agent, as the in-memory evaluation does.
+                self.push(&format!("(e.{column} IS NOT NULL AND e.{column}"));
+                self.matcher(term.field, pattern);
+                self.push(")");
+            }
+            (TermValue::Pattern(pattern), _) => {
+                self.push("e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.field = ");
+                self.param(SqlParam::Text(term.field.name().to_owned()));
+                self.push(" AND t.value");
+                self.matcher(term.field, pattern);
+                self.push(")");
+            }
+        }
+    }
+
+    /// ` = ?`, ` IN (?, ?)` or the dialect's wildcard match, for the column just written.
+    fn matcher(&mut self, field: Field, pattern: &Pattern) {
+        match pattern.as_literal() {
+            Some(literal) if field == Field::Class => {
+                self.push(" IN (");
+                for (index, variant) in class_variants(&literal).into_iter().enumerate() {
+                    if index > 0 {
+                        self.push(", ");
+                    }
+                    self.param(SqlParam::Text(variant));
+                }
+                self.push(")");
+            }
+            Some(literal) => {
+                self.push(" = ");
+                self.param(SqlParam::Text(literal));
+            }
+            None => match self.dialect {
+                Dialect::Sqlite => {
+                    self.push(" GLOB ");
+                    self.param(SqlParam::Text(glob_pattern(pattern)));
+                }
+                Dialect::Postgres => {
+                    self.push(" LIKE ");
+                    self.param(SqlParam::Text(like_pattern(pattern)));
+                    self.push(" ESCAPE '\\'");
+                }
+            },
+        }
+    }
+}
+
+/// The `events` column of a scalar field (quoted: several names are keywords somewhere).
+fn column(field: Field) -> String {
+    format!("\"{}\"", field.name())
+}
+
+/// SQLite GLOB (case-sensitive): `*` for stars; `*`, `?` and `[` in literals as `[*]`, `[?]`, `[[]`.
+fn glob_pattern(pattern: &Pattern) -> String {
+    let mut out = String::new();
+    for piece in &pattern.pieces {
+        match piece {
+            Piece::Star => out.push('*'),
+            Piece::Literal(text) => {
+                for c in text.chars() {
+                    match c {
+                        '*' => out.push_str("[*]"),
+                        '?' => out.push_str("[?]"),
+                        '[' => out.push_str("[[]"),
+                        other => out.push(other),
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// PostgreSQL LIKE with `\` as the escape: `%` for stars; `%`, `_` and `\` in literals escaped.
+fn like_pattern(pattern: &Pattern) -> String {
+    let mut out = String::new();
+    for piece in &pattern.pieces {
+        match piece {
+            Piece::Star => out.push('%'),
+            Piece::Literal(text) => {
+                for c in text.chars() {
+                    if matches!(c, '%' | '_' | '\\') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The WHERE condition for `expr` (placeholders numbered from 1).
+pub fn where_clause(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Sql {
+    let mut builder = Builder::new(dialect, now);
+    builder.expr(expr);
+    Sql { text: builder.text, params: builder.params }
+}
+
+/// The matching events' stored JSON, newest first.
+pub fn select_events(expr: &Expr, dialect: Dialect, now: OffsetDateTime, limit: u64) -> Sql {
+    let mut builder = Builder::new(dialect, now);
+    builder.push(
+        "SELECT b.raw FROM events e JOIN event_bodies b ON b.pk = e.pk AND b.time_us = e.time_us WHERE ",
+    );
+    builder.expr(expr);
+    builder.push(" ORDER BY e.time_us DESC, e.pk DESC LIMIT ");
+    builder.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
+    Sql { text: builder.text, params: builder.params }
+}
+
+/// How many events match.
+pub fn count(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Sql {
+    let mut builder = Builder::new(dialect, now);
+    builder.push("SELECT COUNT(*) FROM events e WHERE ");
+    builder.expr(expr);
+    Sql { text: builder.text, params: builder.params }
+}
+
+/// Counts of matching events grouped by `fields` (the columns `g0`, `g1`, … then `n`), largest
+/// first, ties in value order. An event counts once per combination of its set fields' values;
+/// a field the event lacks groups as NULL.
+pub fn count_by(expr: &Expr, fields: &[Field], dialect: Dialect, now: OffsetDateTime, limit: u64) -> Sql {
+    let mut builder = Builder::new(dialect, now);
+    let collate = match dialect {
+        Dialect::Sqlite => " COLLATE BINARY",
+        Dialect::Postgres => " COLLATE \"C\"",
+    };
+    let mut select = Vec::new();
+    let mut joins = Vec::new();
+    for (index, field) in fields.iter().enumerate() {
+        match field.shape() {
+            Shape::Set => {
+                select.push(format!("j{index}.value"));
+                joins.push((index, *field));
+            }
+            _ => select.push(format!("e.{}", column(*field))),
+        }
+    }
+    builder.push("SELECT ");
+    for (index, expression) in select.iter().enumerate() {
+        builder.push(&format!("{expression} AS g{index}, "));
+    }
+    builder.push("COUNT(*) AS n FROM events e");
+    for (index, field) in joins {
+        builder.push(&format!(
+            " LEFT JOIN event_tags j{index} ON j{index}.event_pk = e.pk AND j{index}.field = "
+        ));
+        builder.param(SqlParam::Text(field.name().to_owned()));
+    }
+    builder.push(" WHERE ");
+    builder.expr(expr);
+    if !select.is_empty() {
+        builder.push(" GROUP BY ");
+        builder.push(&select.join(", "));
+    }
+    builder.push(" ORDER BY n DESC");
+    for expression in &select {
+        builder.push(&format!(", {expression}{collate} ASC NULLS FIRST"));
+    }
+    builder.push(" LIMIT ");
+    builder.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
+    Sql { text: builder.text, params: builder.params }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
+    }
+
+    #[test]
+    fn the_credential_question() {
+        let expr = parse("class:credential since:90d").unwrap();
+        let sql = count_by(&expr, &[Field::Agent, Field::Device], Dialect::Sqlite, now(), 100);
+        assert_eq!(
+            sql.text,
+            "SELECT e.\"agent\" AS g0, e.\"device\" AS g1, COUNT(*) AS n FROM events e WHERE \
+             (e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.field = ?1 AND t.value IN (?2, ?3)) \
+             AND e.time_us >= ?4) GROUP BY e.\"agent\", e.\"device\" ORDER BY n DESC, \
+             e.\"agent\" COLLATE BINARY ASC NULLS FIRST, e.\"device\" COLLATE BINARY ASC NULLS FIRST LIMIT ?5"
+        );
+        assert_eq!(
+            sql.params,
+            vec![
+                SqlParam::Text("class".into()),
+                SqlParam::Text("credential".into()),
+                SqlParam::Text("credentials".into()),
+                SqlParam::Int((1_800_000_000 - 90 * 86_400) * 1_000_000),
+                SqlParam::Int(100),
+            ]
+        );
+    }
+
+    #[test]
+    fn wildcards_per_dialect() {
+        let expr = parse("repo:github.com/a_b%c/* tool:*[x]?").unwrap();
+        let sqlite = where_clause(&expr, Dialect::Sqlite, now());
+        assert_eq!(sqlite.params[0], SqlParam::Text("github.com/a_b%c/*".into()));
+        assert_eq!(sqlite.params[1], SqlParam::Text("*[[]x][?]".into()));
+        let postgres = where_clause(&expr, Dialect::Postgres, now());
+        assert!(postgres.text.contains("$2 ESCAPE '\\'"), "{}", postgres.text);
+        assert_eq!(postgres.params[0], SqlParam::Text("github.com/a\\_b\\%c/%".into()));
+        assert_eq!(postgres.params[1], SqlParam::Text("%[x]?".into()));
+    }
+}

@@ -1,0 +1,90 @@
+//! Seeded mutation of valid queries (the same idea as the fuzz target `query_parse`, run in
+//! `cargo test`): the parser never panics, errors point inside the text, and whatever parses
+//! compiles in both dialects and evaluates.
+
+use time::OffsetDateTime;
+use ward_model::{Event, EventKind};
+use ward_query::sql::{count_by, select_events, Dialect};
+use ward_query::{Field, Query};
+
+const SEEDS: &[&str] = &[
+    "class:credential since:90d",
+    "agent:codex decision:deny -tier:open",
+    "(agent:claude-code OR agent:gemini-cli) AND NOT repo:github.com/acme/*",
+    r#"path:"/home/dev/.aws/credentials" host:*.example.com until:2026-08-01T10:00:00Z"#,
+    "rule:sensitive.* fingerprint:9f2c41d0 since:12h until:1d",
+];
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+const INSERTS: &[&[u8]] = &[
+    b"(",
+    b")",
+    b"\"",
+    b"\\",
+    b"-",
+    b":",
+    b" OR ",
+    b"NOT ",
+    b"*",
+    b"\n",
+    b"\0",
+    "é".as_bytes(),
+    b"since:",
+    b"agnt:",
+];
+
+#[test]
+fn mutated_queries_never_panic() {
+    let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let mut event = Event::draft(EventKind::Decision);
+    event.agent = Some("codex".into());
+    event.classes = vec!["credentials".into()];
+    let mut rng = Rng(0x0dd_ba11);
+    let mut parsed = 0;
+    for _ in 0..20_000 {
+        let mut bytes = SEEDS[(rng.next() % SEEDS.len() as u64) as usize].as_bytes().to_vec();
+        for _ in 0..(rng.next() % 4 + 1) {
+            let at = (rng.next() as usize) % (bytes.len() + 1);
+            match rng.next() % 3 {
+                0 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                1 if at < bytes.len() => bytes[at] = rng.next() as u8,
+                _ => {
+                    let insert = INSERTS[(rng.next() % INSERTS.len() as u64) as usize];
+                    bytes.splice(at..at, insert.iter().copied());
+                }
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        match Query::parse(&text) {
+            Ok(query) => {
+                parsed += 1;
+                for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+                    let _ = select_events(&query.expr, dialect, now, 5);
+                    let _ = count_by(&query.expr, &[Field::Agent, Field::Rule], dialect, now, 5);
+                }
+                let _ = query.matches(&event, now);
+            }
+            Err(error) => {
+                let lines = text.split('\n').count();
+                assert!(error.line >= 1 && error.line <= lines, "{error} in {text:?}");
+                let line_text = text.split('\n').nth(error.line - 1).unwrap_or("");
+                assert!(
+                    error.column >= 1 && error.column <= line_text.chars().count() + 1,
+                    "{error} in {text:?}"
+                );
+            }
+        }
+    }
+    assert!(parsed > 1_000, "mutations should often stay valid ({parsed})");
+}

@@ -1,0 +1,370 @@
+//! The PostgreSQL store: for a fleet. Events and their set values are partitioned by day
+//! (`events_pYYYYMMDD`, `event_bodies_pYYYYMMDD`, `event_tags_pYYYYMMDD`, created at ingest) so retention drops whole
+//! partitions; rows arrive by `COPY`; each device's chain is checked under a per-device
+//! advisory lock, so several server replicas can ingest at once.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Transaction};
+use time::{Duration, OffsetDateTime};
+use ward_model::Event;
+use ward_query::sql::{self, Dialect, SqlParam};
+use ward_query::{Field, Query};
+
+use crate::ingest::{self, scalar_columns};
+use crate::schema::{DAY_US, POSTGRES_MIGRATIONS};
+use crate::sqlite::now_us;
+use crate::{CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
+
+/// Events older than this before now, or later than two days after it, go to the default
+/// partition rather than creating a partition each (a device with a wild clock must not be able
+/// to create thousands of tables).
+const PARTITION_WINDOW_DAYS: i64 = 400;
+
+pub struct PostgresStore {
+    client: Client,
+    /// Partitions known to exist (by day number since the epoch).
+    partitions: HashSet<i64>,
+}
+
+impl PostgresStore {
+    /// Connects (`postgres://user@host/db` or `host=/run/postgresql user=ward dbname=ward`) and
+    /// runs pending migrations. TLS: not in this version; use a local socket or a tunnel.
+    pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        let client = Client::connect(url, NoTls)?;
+        let mut store = PostgresStore { client, partitions: HashSet::new() };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let mut transaction = self.client.transaction()?;
+        // One migrator at a time across replicas.
+        transaction.execute("SELECT pg_advisory_xact_lock(7400101)", &[])?;
+        transaction.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_us BIGINT NOT NULL)",
+        )?;
+        let current: i64 =
+            transaction.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.get(0);
+        let known = POSTGRES_MIGRATIONS.last().map_or(0, |(v, _)| *v);
+        if current > known {
+            return Err(StoreError::SchemaTooNew { found: current, known });
+        }
+        for (version, migration) in POSTGRES_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            transaction.batch_execute(migration)?;
+            transaction.execute(
+                "INSERT INTO schema_migrations (version, applied_us) VALUES ($1, $2)",
+                &[version, &now_us()],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Makes sure the day partitions for `days` exist (inside the ingest transaction).
+    fn ensure_partitions(
+        transaction: &mut Transaction<'_>,
+        known: &mut HashSet<i64>,
+        days: &HashSet<i64>,
+    ) -> Result<(), StoreError> {
+        let today = now_us().div_euclid(DAY_US);
+        for &day in days {
+            if known.contains(&day) || day < today - PARTITION_WINDOW_DAYS || day > today + 2 {
+                continue;
+            }
+            let name = partition_suffix(day);
+            let from = day * DAY_US;
+            let to = from + DAY_US;
+            // Another replica may create it at the same moment, or the default partition may
+            // already hold rows of that day: either way the rows still have a home.
+            let mut savepoint = transaction.savepoint("partition")?;
+            let created = savepoint.batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS events_{name} PARTITION OF events FOR VALUES FROM ({from}) TO ({to});
+                 CREATE TABLE IF NOT EXISTS event_bodies_{name} PARTITION OF event_bodies FOR VALUES FROM ({from}) TO ({to});
+                 CREATE TABLE IF NOT EXISTS event_tags_{name} PARTITION OF event_tags FOR VALUES FROM ({from}) TO ({to});"
+            ));
+            match created {
+                Ok(()) => savepoint.commit()?,
+                Err(_) => savepoint.rollback()?,
+            }
+            known.insert(day);
+        }
+        Ok(())
+    }
+
+    fn query_rows(&mut self, sql: &sql::Sql) -> Result<Vec<postgres::Row>, StoreError> {
+        let params: Vec<Box<dyn ToSql + Sync>> = sql
+            .params
+            .iter()
+            .map(|p| -> Box<dyn ToSql + Sync> {
+                match p {
+                    SqlParam::Text(text) => Box::new(text.clone()),
+                    SqlParam::Int(int) => Box::new(*int),
+                }
+            })
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
+        Ok(self.client.query(sql.text.as_str(), &refs)?)
+    }
+}
+
+/// `pYYYYMMDD` for a day number since the epoch.
+fn partition_suffix(day: i64) -> String {
+    let date = OffsetDateTime::UNIX_EPOCH + Duration::days(day);
+    format!("p{:04}{:02}{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+/// The day a partition suffix names, if it is one.
+fn partition_day(name: &str) -> Option<i64> {
+    let digits = name.rsplit_once("_p")?.1;
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let format = time::macros::format_description!("[year][month][day]");
+    let date = time::Date::parse(digits, format).ok()?;
+    Some((date - time::Date::from_calendar_date(1970, time::Month::January, 1).ok()?).whole_days())
+}
+
+/// One field of a `COPY … FROM STDIN` text row.
+fn copy_field(out: &mut Vec<u8>, value: Option<&str>) {
+    let Some(value) = value else {
+        out.extend_from_slice(b"\\N");
+        return;
+    };
+    for byte in value.bytes() {
+        match byte {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            other => out.push(other),
+        }
+    }
+}
+
+impl Store for PostgresStore {
+    fn ingest(&mut self, events: &[Event]) -> Result<IngestReport, StoreError> {
+        if events.is_empty() {
+            return Ok(IngestReport::default());
+        }
+        let mut transaction = self.client.transaction()?;
+        let mut devices: Vec<&str> = events.iter().map(|e| e.device.as_str()).collect();
+        devices.sort_unstable();
+        devices.dedup();
+        for device in &devices {
+            transaction.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7400101))", &[device])?;
+        }
+        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        let mut stored = HashMap::new();
+        for row in transaction.query("SELECT \"id\", hash FROM events WHERE \"id\" = ANY($1)", &[&ids])? {
+            stored.insert(row.get::<_, String>(0), row.get::<_, String>(1));
+        }
+        let mut positions = HashMap::new();
+        for row in transaction
+            .query("SELECT device, last_seq, last_hash FROM devices WHERE device = ANY($1)", &[&devices])?
+        {
+            positions.insert(row.get::<_, String>(0), (row.get::<_, i64>(1) as u64, row.get::<_, String>(2)));
+        }
+        let plan = ingest::plan(events, &stored, |device| Ok(positions.get(device).cloned()))?;
+
+        let days: HashSet<i64> = plan.rows.iter().map(|r| r.time_us.div_euclid(DAY_US)).collect();
+        PostgresStore::ensure_partitions(&mut transaction, &mut self.partitions, &days)?;
+
+        if !plan.rows.is_empty() {
+            let count = plan.rows.len() as i64;
+            let pks: Vec<i64> = transaction
+                .query("SELECT nextval('events_pk_seq') FROM generate_series(1, $1::bigint)", &[&count])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let columns = scalar_columns();
+            let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+            let mut events_copy = Vec::with_capacity(plan.rows.len() * 900);
+            let mut tags_copy = Vec::with_capacity(plan.rows.len() * 60);
+            let mut bodies_copy = Vec::with_capacity(plan.rows.len() * 900);
+            for (row, pk) in plan.rows.iter().zip(&pks) {
+                let head = format!("{pk}\t{}\t{}\t", row.time_us, row.seq);
+                events_copy.extend_from_slice(head.as_bytes());
+                copy_field(&mut events_copy, Some(&row.hash));
+                bodies_copy.extend_from_slice(format!("{pk}\t{}\t", row.time_us).as_bytes());
+                copy_field(&mut bodies_copy, Some(&row.raw));
+                bodies_copy.push(b'\n');
+                for value in &row.scalars {
+                    events_copy.push(b'\t');
+                    copy_field(&mut events_copy, value.as_deref());
+                }
+                events_copy.push(b'\n');
+                for (field, value) in &row.tags {
+                    tags_copy.extend_from_slice(format!("{pk}\t{}\t{field}\t", row.time_us).as_bytes());
+                    copy_field(&mut tags_copy, Some(value));
+                    tags_copy.push(b'\n');
+                }
+            }
+            let statement = format!("COPY events (pk, time_us, seq, hash, {}) FROM STDIN", quoted.join(", "));
+            let mut writer = transaction.copy_in(statement.as_str())?;
+            writer.write_all(&events_copy).map_err(|e| StoreError::Other(format!("COPY events: {e}")))?;
+            writer.finish()?;
+            let mut writer = transaction.copy_in("COPY event_bodies (pk, time_us, raw) FROM STDIN")?;
+            writer
+                .write_all(&bodies_copy)
+                .map_err(|e| StoreError::Other(format!("COPY event_bodies: {e}")))?;
+            writer.finish()?;
+            if !tags_copy.is_empty() {
+                let mut writer =
+                    transaction.copy_in("COPY event_tags (event_pk, time_us, field, value) FROM STDIN")?;
+                writer
+                    .write_all(&tags_copy)
+                    .map_err(|e| StoreError::Other(format!("COPY event_tags: {e}")))?;
+                writer.finish()?;
+            }
+        }
+        let detected = now_us();
+        for f in &plan.findings {
+            transaction.execute(
+                "INSERT INTO findings (device, seq, kind, message, event_id, detected_us) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&f.device, &(f.seq as i64), &f.kind, &f.message, &f.event_id, &detected],
+            )?;
+        }
+        for (name, (cursor, added)) in &plan.positions {
+            transaction.execute(
+                "INSERT INTO devices (device, last_seq, last_hash, events) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (device) DO UPDATE SET last_seq = excluded.last_seq, \
+                 last_hash = excluded.last_hash, events = devices.events + excluded.events",
+                &[name, &(cursor.seq as i64), &cursor.hash, &(*added as i64)],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(IngestReport {
+            inserted: plan.rows.len() as u64,
+            duplicates: plan.duplicates,
+            findings: plan.findings,
+        })
+    }
+
+    fn events(&mut self, query: &Query, now: OffsetDateTime, limit: u64) -> Result<Vec<Event>, StoreError> {
+        let sql = sql::select_events(&query.expr, Dialect::Postgres, now, limit);
+        self.query_rows(&sql)?.iter().map(|row| ingest::event_from_raw(row.get::<_, &str>(0))).collect()
+    }
+
+    fn count(&mut self, query: &Query, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let sql = sql::count(&query.expr, Dialect::Postgres, now);
+        Ok(self.query_rows(&sql)?.first().map_or(0, |row| row.get::<_, i64>(0)) as u64)
+    }
+
+    fn count_by(
+        &mut self,
+        query: &Query,
+        fields: &[Field],
+        now: OffsetDateTime,
+        limit: u64,
+    ) -> Result<Vec<CountRow>, StoreError> {
+        let sql = sql::count_by(&query.expr, fields, Dialect::Postgres, now, limit);
+        Ok(self
+            .query_rows(&sql)?
+            .iter()
+            .map(|row| CountRow {
+                values: (0..fields.len()).map(|i| row.get::<_, Option<String>>(i)).collect(),
+                count: row.get::<_, i64>(fields.len()) as u64,
+            })
+            .collect())
+    }
+
+    fn findings(&mut self, device: Option<&str>) -> Result<Vec<Finding>, StoreError> {
+        let rows = self.client.query(
+            "SELECT device, seq, kind, message, event_id FROM findings \
+             WHERE $1::text IS NULL OR device = $1 ORDER BY pk",
+            &[&device],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| Finding {
+                device: r.get(0),
+                seq: r.get::<_, i64>(1) as u64,
+                kind: r.get(2),
+                message: r.get(3),
+                event_id: r.get(4),
+            })
+            .collect())
+    }
+
+    fn chain_position(&mut self, device: &str) -> Result<Option<(u64, String)>, StoreError> {
+        Ok(self
+            .client
+            .query_opt("SELECT last_seq, last_hash FROM devices WHERE device = $1", &[&device])?
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, String>(1))))
+    }
+
+    /// Drops every day partition wholly older than the cutoff, then deletes the older rows of the
+    /// partition the cutoff falls in and of the default partitions.
+    fn retain(&mut self, now: OffsetDateTime, keep: Duration) -> Result<RetentionReport, StoreError> {
+        let cutoff = ((now - keep).unix_timestamp_nanos() / 1_000) as i64;
+        let mut report = RetentionReport::default();
+        let partitions = self.client.query(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('events', 'event_bodies', 'event_tags')",
+            &[],
+        )?;
+        for row in partitions {
+            let name: String = row.get(0);
+            let Some(day) = partition_day(&name) else { continue };
+            if (day + 1) * DAY_US <= cutoff {
+                if name.starts_with("events_") {
+                    let count: i64 =
+                        self.client.query_one(&format!("SELECT COUNT(*) FROM \"{name}\""), &[])?.get(0);
+                    report.deleted_events += count as u64;
+                    report.dropped_partitions += 1;
+                }
+                self.client.batch_execute(&format!("DROP TABLE IF EXISTS \"{name}\""))?;
+                self.partitions.remove(&day);
+            }
+        }
+        let deleted = self.client.execute("DELETE FROM events WHERE time_us < $1", &[&cutoff])?;
+        self.client.execute("DELETE FROM event_tags WHERE time_us < $1", &[&cutoff])?;
+        self.client.execute("DELETE FROM event_bodies WHERE time_us < $1", &[&cutoff])?;
+        report.deleted_events += deleted;
+        Ok(report)
+    }
+
+    fn analyze(&mut self) -> Result<(), StoreError> {
+        self.client.batch_execute("ANALYZE events; ANALYZE event_tags")?;
+        Ok(())
+    }
+
+    fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.client.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?.map(|r| r.get(0)))
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.client.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_names_round_trip() {
+        for day in [0, 1, 20_000, 20_790] {
+            let name = format!("events_{}", partition_suffix(day));
+            assert_eq!(partition_day(&name), Some(day), "{name}");
+        }
+        assert_eq!(partition_suffix(20_790), "p20261203");
+        assert_eq!(partition_day("events_default"), None);
+    }
+
+    #[test]
+    fn copy_escapes() {
+        let mut out = Vec::new();
+        copy_field(&mut out, Some("a\tb\\c\nd\re"));
+        out.push(b'|');
+        copy_field(&mut out, None);
+        assert_eq!(out, b"a\\tb\\\\c\\nd\\re|\\N");
+    }
+}

@@ -1,0 +1,135 @@
+//! The stores' schema and its versioned migrations, one list per dialect. Migrations run at
+//! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
+//! by a newer Ward (a version this one does not know) is refused rather than misread.
+//!
+//! Tables (the logical schema `ward-query` compiles against):
+//!
+//! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
+//!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
+//!   `tool`, `action`, `session`, `cwd`, `id`). Kept narrow so scans and lookups touch few pages.
+//! * `event_bodies` — `(pk, time_us, raw)`: the event's canonical JSON, verbatim, read only for
+//!   the events a query lists.
+//! * `event_tags` — `(event_pk, time_us, field, value)`: one row per value of a set field
+//!   (`class`, `rule`, `host`, `fingerprint`, `path`).
+//! * `devices` — each device's chain position (`last_seq`, `last_hash`) and event count.
+//! * `findings` — chain problems found at ingest (gap, broken_link, bad_hash, restart,
+//!   reordered, conflict).
+//! * `meta` — small key/value state (the local indexer's checkpoint).
+//!
+//! On PostgreSQL `events`, `event_bodies` and `event_tags` are partitioned by `time_us`, one partition per UTC
+//! day (created at ingest), so retention drops whole partitions.
+
+/// (version, SQL) for SQLite.
+pub const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    r#"
+CREATE TABLE events (
+    pk        INTEGER PRIMARY KEY,
+    time_us   INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    hash      TEXT NOT NULL,
+    "agent" TEXT, "device" TEXT NOT NULL, "kind" TEXT NOT NULL, "decision" TEXT, "tier" TEXT,
+    "repo" TEXT, "tool" TEXT, "action" TEXT, "session" TEXT, "cwd" TEXT, "id" TEXT NOT NULL
+);
+CREATE TABLE event_bodies (
+    pk      INTEGER PRIMARY KEY,
+    time_us INTEGER NOT NULL,
+    raw     TEXT NOT NULL
+);
+CREATE INDEX event_bodies_time ON event_bodies (time_us);
+CREATE UNIQUE INDEX events_id ON events ("id");
+CREATE INDEX events_time ON events (time_us);
+CREATE INDEX events_device_seq ON events ("device", seq);
+CREATE INDEX events_agent_time ON events ("agent", time_us);
+CREATE INDEX events_decision_time ON events ("decision", time_us);
+CREATE INDEX events_tier_time ON events ("tier", time_us);
+CREATE INDEX events_repo_time ON events ("repo", time_us);
+CREATE TABLE event_tags (
+    event_pk INTEGER NOT NULL,
+    time_us  INTEGER NOT NULL,
+    field    TEXT NOT NULL,
+    value    TEXT NOT NULL
+);
+CREATE INDEX event_tags_lookup ON event_tags (field, value, event_pk);
+CREATE INDEX event_tags_event ON event_tags (event_pk, field, value);
+CREATE INDEX event_tags_time ON event_tags (time_us);
+CREATE TABLE devices (
+    device     TEXT PRIMARY KEY,
+    last_seq   INTEGER NOT NULL,
+    last_hash  TEXT NOT NULL,
+    events     INTEGER NOT NULL
+);
+CREATE TABLE findings (
+    pk          INTEGER PRIMARY KEY,
+    device      TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    detected_us INTEGER NOT NULL
+);
+CREATE INDEX findings_device ON findings (device, seq);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"#,
+)];
+
+/// (version, SQL) for PostgreSQL.
+pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    r#"
+CREATE SEQUENCE events_pk_seq;
+CREATE TABLE events (
+    pk        BIGINT NOT NULL,
+    time_us   BIGINT NOT NULL,
+    seq       BIGINT NOT NULL,
+    hash      TEXT NOT NULL,
+    "agent" TEXT, "device" TEXT NOT NULL, "kind" TEXT NOT NULL, "decision" TEXT, "tier" TEXT,
+    "repo" TEXT, "tool" TEXT, "action" TEXT, "session" TEXT, "cwd" TEXT, "id" TEXT NOT NULL,
+    PRIMARY KEY (pk, time_us),
+    UNIQUE ("id", time_us)
+) PARTITION BY RANGE (time_us);
+CREATE TABLE events_default PARTITION OF events DEFAULT;
+CREATE TABLE event_bodies (
+    pk      BIGINT NOT NULL,
+    time_us BIGINT NOT NULL,
+    raw     TEXT NOT NULL,
+    PRIMARY KEY (pk, time_us)
+) PARTITION BY RANGE (time_us);
+CREATE TABLE event_bodies_default PARTITION OF event_bodies DEFAULT;
+CREATE INDEX events_time ON events (time_us);
+CREATE INDEX events_device_seq ON events ("device", seq);
+CREATE INDEX events_agent_time ON events ("agent", time_us);
+CREATE INDEX events_decision_time ON events ("decision", time_us);
+CREATE INDEX events_tier_time ON events ("tier", time_us);
+CREATE INDEX events_repo_time ON events ("repo", time_us);
+CREATE TABLE event_tags (
+    event_pk BIGINT NOT NULL,
+    time_us  BIGINT NOT NULL,
+    field    TEXT NOT NULL,
+    value    TEXT NOT NULL
+) PARTITION BY RANGE (time_us);
+CREATE TABLE event_tags_default PARTITION OF event_tags DEFAULT;
+CREATE INDEX event_tags_lookup ON event_tags (field, value, event_pk);
+CREATE INDEX event_tags_event ON event_tags (event_pk, field, value);
+CREATE TABLE devices (
+    device     TEXT PRIMARY KEY,
+    last_seq   BIGINT NOT NULL,
+    last_hash  TEXT NOT NULL,
+    events     BIGINT NOT NULL
+);
+CREATE TABLE findings (
+    pk          BIGSERIAL PRIMARY KEY,
+    device      TEXT NOT NULL,
+    seq         BIGINT NOT NULL,
+    kind        TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    detected_us BIGINT NOT NULL
+);
+CREATE INDEX findings_device ON findings (device, seq);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"#,
+)];
+
+/// Microseconds in a day: the PostgreSQL partition width.
+pub const DAY_US: i64 = 86_400_000_000;

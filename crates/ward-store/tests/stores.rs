@@ -1,0 +1,320 @@
+//! Every store test runs on SQLite and on a real PostgreSQL (`WARD_TEST_POSTGRES_URL`, or a
+//! throwaway cluster this process starts; no server is a failure, not a skip). The differential
+//! test runs every query on both stores and in memory and requires the same answer.
+
+use time::{Duration, OffsetDateTime};
+use ward_audit::chain;
+use ward_model::Event;
+use ward_query::sql::{self, Dialect};
+use ward_query::{Field, Query};
+use ward_store::generate::{Generator, Rng};
+use ward_store::{PostgresStore, SqliteStore, Store};
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_796_300_000).unwrap()
+}
+
+fn postgres(name: &str) -> PostgresStore {
+    let url = ward_store::throwaway::fresh_database(name)
+        .unwrap_or_else(|reason| panic!("PostgreSQL is required for the store tests: {reason}"));
+    PostgresStore::connect(&url).unwrap_or_else(|e| panic!("cannot open the PostgreSQL store at {url}: {e}"))
+}
+
+/// Both stores, fresh.
+fn stores(name: &str) -> Vec<(&'static str, Box<dyn Store>)> {
+    vec![("sqlite", Box::new(SqliteStore::in_memory().unwrap())), ("postgres", Box::new(postgres(name)))]
+}
+
+fn generated(count: usize, devices: usize, days: i64) -> Vec<Event> {
+    let mut generator =
+        Generator::new(7, devices, now() - Duration::days(days), Duration::days(days), count as u64);
+    generator.credential_percent = 8.0;
+    generator.batch(count)
+}
+
+#[test]
+fn ingest_is_idempotent_and_chains_check_clean() {
+    let events = generated(2_000, 12, 20);
+    for (name, mut store) in stores("idempotent") {
+        let first = store.ingest(&events[..1_500]).unwrap();
+        assert_eq!(first.inserted, 1_500, "{name}");
+        assert!(first.findings.is_empty(), "{name}: {:?}", first.findings);
+        // Re-sending overlaps: only the new ones are stored.
+        let second = store.ingest(&events[1_000..]).unwrap();
+        assert_eq!((second.inserted, second.duplicates), (500, 500), "{name}");
+        assert!(second.findings.is_empty(), "{name}: {:?}", second.findings);
+        assert_eq!(store.count(&Query::parse("").unwrap(), now()).unwrap(), 2_000, "{name}");
+        let last = events.iter().rev().find(|e| e.device == events[0].device).unwrap();
+        assert_eq!(
+            store.chain_position(&events[0].device).unwrap(),
+            Some((last.seq, last.hash.clone())),
+            "{name}"
+        );
+        // Stored events come back byte for byte.
+        let back = store.events(&Query::parse(&format!("id:{}", events[5].id)).unwrap(), now(), 10).unwrap();
+        assert_eq!(back, vec![events[5].clone()], "{name}");
+    }
+}
+
+fn resealed(mut event: Event) -> Event {
+    chain::seal(&mut event).unwrap();
+    event
+}
+
+#[test]
+fn chain_problems_become_findings() {
+    let events = generated(400, 1, 2);
+    let device = events[0].device.clone();
+    let mut tampered = events[..10].to_vec();
+    tampered.remove(4); // seq 5 never arrives: gap at seq 6
+    tampered[6].agent = Some("forged".into()); // seq 8 edited without resealing: bad hash
+    let mut relinked = events[10].clone(); // seq 11 points elsewhere: broken link
+    relinked.prev_hash = "ab".repeat(32);
+    let relinked = resealed(relinked);
+    let mut restart = Generator::new(99, 1, now(), Duration::hours(1), 10).batch(1);
+    restart[0].device = device.clone();
+    let restart = resealed(restart.remove(0)); // seq 1 again: the spool was emptied
+    let mut conflict = events[0].clone(); // same id, other content
+    conflict.agent = Some("other".into());
+    let conflict = resealed(conflict);
+    for (name, mut store) in stores("findings") {
+        store.ingest(&tampered).unwrap();
+        store.ingest(std::slice::from_ref(&relinked)).unwrap();
+        store.ingest(std::slice::from_ref(&restart)).unwrap();
+        let report = store.ingest(std::slice::from_ref(&conflict)).unwrap();
+        assert_eq!(report.duplicates, 1, "{name}");
+        let kinds: Vec<(String, u64)> =
+            store.findings(Some(&device)).unwrap().into_iter().map(|f| (f.kind, f.seq)).collect();
+        let expected: Vec<(String, u64)> =
+            [("gap", 6), ("bad_hash", 8), ("broken_link", 11), ("restart", 1), ("conflict", 1)]
+                .iter()
+                .map(|(k, s)| ((*k).to_owned(), *s))
+                .collect();
+        assert_eq!(kinds, expected, "{name}");
+        assert!(store.findings(Some("no-such-device")).unwrap().is_empty());
+    }
+}
+
+/// Queries an admin asks, and the corners of the language.
+const QUERIES: &[&str] = &[
+    "",
+    "class:credential",
+    "class:credential since:90d",
+    "class:credentials since:5d",
+    "class:@credentials -tier:sensitive",
+    "decision:deny",
+    "decision:deny OR decision:ask",
+    "-decision:allow agent:codex",
+    "NOT (agent:codex OR agent:claude-code) action:exec",
+    "repo:github.com/acme-infra/*",
+    "repo:*service-0?1",
+    "repo:*-00* tier:open",
+    "tool:mcp__* host:*.example.com",
+    "rule:sensitive.* since:2026-12-10",
+    "rule:any.no-credential-exfiltration",
+    "fingerprint:*a* decision:allow",
+    "path:.env* OR path:~/.aws/*",
+    "path:\"src/module_1.rs\"",
+    "until:2026-12-12 since:2026-12-01",
+    "until:3d",
+    "session:s-1* agent:cursor",
+    "kind:decision -host:*",
+    "cwd:*",
+    "device:0000000*",
+];
+
+fn ids(events: &[Event]) -> Vec<String> {
+    events.iter().map(|e| e.id.clone()).collect()
+}
+
+#[test]
+fn every_query_answers_the_same_on_both_stores_and_in_memory() {
+    let events = generated(6_000, 25, 30);
+    let mut sqlite = SqliteStore::in_memory().unwrap();
+    let mut postgres = postgres("differential");
+    for chunk in events.chunks(1_000) {
+        sqlite.ingest(chunk).unwrap();
+        postgres.ingest(chunk).unwrap();
+    }
+    // Newest first, as the stores order them (time, then insertion).
+    let mut newest_first: Vec<&Event> = events.iter().collect();
+    newest_first.reverse();
+    let mut queries: Vec<String> = QUERIES.iter().map(|q| (*q).to_owned()).collect();
+    let mut rng = Rng::new(42);
+    let atoms = [
+        "agent:codex",
+        "agent:cursor",
+        "decision:deny",
+        "decision:log",
+        "tier:open",
+        "tier:sensitive",
+        "class:credential",
+        "action:read",
+        "action:network",
+        "host:pypi.org",
+        "repo:*-01*",
+        "rule:standard.*",
+        "since:10d",
+        "until:15d",
+        "fingerprint:*1*",
+        "tool:Bash",
+    ];
+    for _ in 0..80 {
+        let mut text = String::new();
+        for index in 0..(rng.below(4) + 1) {
+            if index > 0 {
+                text.push_str(if rng.chance(30.0) { " OR " } else { " " });
+            }
+            if rng.chance(25.0) {
+                text.push('-');
+            }
+            text.push_str(atoms[rng.below(atoms.len() as u64) as usize]);
+        }
+        queries.push(text);
+    }
+    let mut nonempty = 0;
+    for text in &queries {
+        let query = Query::parse(text).unwrap();
+        let expected: Vec<String> =
+            newest_first.iter().filter(|e| query.matches(e, now())).map(|e| e.id.clone()).collect();
+        let from_sqlite = ids(&sqlite.events(&query, now(), 100_000).unwrap());
+        let from_postgres = ids(&postgres.events(&query, now(), 100_000).unwrap());
+        assert_eq!(from_sqlite, expected, "SQLite vs in memory: {text}");
+        assert_eq!(from_postgres, expected, "PostgreSQL vs in memory: {text}");
+        assert_eq!(sqlite.count(&query, now()).unwrap(), expected.len() as u64, "{text}");
+        assert_eq!(postgres.count(&query, now()).unwrap(), expected.len() as u64, "{text}");
+        for fields in [
+            &[Field::Agent, Field::Device][..],
+            &[Field::Decision],
+            &[Field::Class, Field::Tier],
+            &[Field::Rule],
+        ] {
+            let a = sqlite.count_by(&query, fields, now(), 1_000).unwrap();
+            let b = postgres.count_by(&query, fields, now(), 1_000).unwrap();
+            assert_eq!(a, b, "count_by {fields:?}: {text}");
+        }
+        nonempty += usize::from(!expected.is_empty() && expected.len() < events.len());
+    }
+    assert!(
+        nonempty > queries.len() / 2,
+        "too few selective queries ({nonempty}): the test would prove little"
+    );
+}
+
+#[test]
+fn the_credential_question_counts_by_agent_and_device() {
+    let events = generated(3_000, 6, 120);
+    let query = Query::parse("class:credential since:90d").unwrap();
+    let mut expected = std::collections::BTreeMap::new();
+    for event in events.iter().filter(|e| query.matches(e, now())) {
+        *expected.entry((event.agent.clone(), Some(event.device.clone()))).or_insert(0u64) += 1;
+    }
+    assert!(!expected.is_empty());
+    for (name, mut store) in stores("credential") {
+        store.ingest(&events).unwrap();
+        let rows = store.count_by(&query, &[Field::Agent, Field::Device], now(), 1_000).unwrap();
+        let got: std::collections::BTreeMap<_, _> =
+            rows.iter().map(|r| ((r.values[0].clone(), r.values[1].clone()), r.count)).collect();
+        assert_eq!(got, expected, "{name}");
+        assert!(rows.windows(2).all(|w| w[0].count >= w[1].count), "{name}: largest first");
+    }
+}
+
+#[test]
+fn retention_removes_old_events_on_both() {
+    let events = generated(3_000, 8, 20);
+    for (name, mut store) in stores("retention") {
+        store.ingest(&events).unwrap();
+        let report = store.retain(now(), Duration::days(7)).unwrap();
+        let cutoff = (now() - Duration::days(7)).unix_timestamp_nanos() / 1_000;
+        let kept = events.iter().filter(|e| i128::from(e.time.unix_micros()) >= cutoff).count() as u64;
+        assert_eq!(store.count(&Query::parse("").unwrap(), now()).unwrap(), kept, "{name}");
+        assert_eq!(report.deleted_events, events.len() as u64 - kept, "{name}");
+        if name == "postgres" {
+            assert!(report.dropped_partitions >= 10, "{name}: {report:?}");
+        }
+        // Tags of removed events are gone too: set queries see only what is kept.
+        let expected = events
+            .iter()
+            .filter(|e| i128::from(e.time.unix_micros()) >= cutoff && !e.classes.is_empty())
+            .count();
+        assert_eq!(
+            store.count(&Query::parse("class:credential").unwrap(), now()).unwrap(),
+            expected as u64,
+            "{name}"
+        );
+        // Ingest keeps working after retention (partitions are recreated as needed).
+        let more = Generator::new(5, 1, now() - Duration::days(1), Duration::hours(1), 10).batch(10);
+        assert_eq!(store.ingest(&more).unwrap().inserted, 10, "{name}");
+    }
+}
+
+#[test]
+fn migrations_run_once_and_newer_schemas_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.sqlite");
+    SqliteStore::open(&path).unwrap().ingest(&generated(10, 1, 1)).unwrap();
+    let mut reopened = SqliteStore::open(&path).unwrap();
+    assert_eq!(reopened.count(&Query::parse("").unwrap(), now()).unwrap(), 10);
+    drop(reopened);
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection.execute("INSERT INTO schema_migrations VALUES (999, 0)", []).unwrap();
+    drop(connection);
+    let error = SqliteStore::open(&path).err().expect("a newer schema must be refused").to_string();
+    assert!(error.contains("newer than this Ward knows"), "{error}");
+
+    let url = ward_store::throwaway::fresh_database("migrations").unwrap();
+    PostgresStore::connect(&url).unwrap().ingest(&generated(10, 1, 1)).unwrap();
+    let mut again = PostgresStore::connect(&url).unwrap();
+    assert_eq!(again.count(&Query::parse("").unwrap(), now()).unwrap(), 10);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.execute("INSERT INTO schema_migrations VALUES (999, 0)", &[]).unwrap();
+    assert!(PostgresStore::connect(&url).err().unwrap().to_string().contains("newer"));
+}
+
+#[test]
+fn hostile_values_are_stored_and_matched_literally() {
+    let mut events = generated(3, 1, 1);
+    events[1].agent = Some("x'; DROP TABLE events; --".into());
+    events[1].repo = Some("a%b_c\\d[e]*f?".into());
+    events[1].classes = vec!["cred\0entials".into(), "tab\there".into()];
+    let events: Vec<Event> = {
+        let mut prev = ward_audit::chain::GENESIS_HASH.to_owned();
+        events
+            .into_iter()
+            .map(|mut e| {
+                e.prev_hash = prev.clone();
+                let e = resealed(e);
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    };
+    for (name, mut store) in stores("hostile") {
+        assert!(store.ingest(&events).unwrap().findings.is_empty(), "{name}");
+        for text in [
+            r#"agent:"x'; DROP TABLE events; --""#,
+            r#"repo:"a%b_c\\d[e]*f?""#,
+            r"repo:a%b_c\\d[e]\*f?",
+            "repo:a%b_c*",
+            "class:\"tab\there\"",
+            "class:cred*",
+        ] {
+            let query = Query::parse(text).unwrap();
+            let expected: Vec<String> =
+                events.iter().rev().filter(|e| query.matches(e, now())).map(|e| e.id.clone()).collect();
+            assert_eq!(expected.len(), 1, "{text}");
+            assert_eq!(ids(&store.events(&query, now(), 10).unwrap()), expected, "{name}: {text}");
+        }
+        assert_eq!(
+            store.count(&Query::parse("repo:a_b*").unwrap(), now()).unwrap(),
+            0,
+            "{name}: _ is literal"
+        );
+        assert_eq!(store.count(&Query::parse("").unwrap(), now()).unwrap(), 3, "{name}: table intact");
+    }
+    // The SQL for all of this carries none of it.
+    let text =
+        sql::where_clause(&Query::parse(r#"agent:"x'; DROP""#).unwrap().expr, Dialect::Postgres, now()).text;
+    assert!(!text.contains("DROP"), "{text}");
+}

@@ -1,0 +1,168 @@
+//! `ward audit query` end to end on a machine that has run `ward hook`: real hook calls fill the
+//! spool, the query indexes it and answers; the index resumes and can be rebuilt.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+struct Env {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    data: PathBuf,
+    root: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let home = root.join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        Env { home, data: root.join("ward-data"), root, _dir: dir }
+    }
+
+    fn repo(&self, name: &str, marker: Option<&str>) -> PathBuf {
+        let repo = self.root.join(name);
+        std::fs::create_dir_all(&repo).unwrap();
+        let git = |args: &[&str]| {
+            assert!(Command::new("git").args(args).current_dir(&repo).output().unwrap().status.success());
+        };
+        git(&["init", "-q"]);
+        git(&["remote", "add", "origin", &format!("git@github.com:acme/{name}.git")]);
+        if let Some(m) = marker {
+            std::fs::write(repo.join(m), "").unwrap();
+        }
+        repo
+    }
+
+    fn ward(&self, args: &[&str], cwd: &Path, stdin: &[u8]) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ward"))
+            .args(args)
+            .current_dir(cwd)
+            .env("HOME", &self.home)
+            .env("WARD_HOME", &self.data)
+            .env_remove("WARD_POLICY")
+            .env("WARD_SYSTEM_ROOT", self.root.join("no-system"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn query(&self, args: &[&str]) -> Output {
+        let mut all = vec!["audit", "query"];
+        all.extend(args);
+        self.ward(&all, &self.root, b"")
+    }
+}
+
+fn claude(cwd: &Path, tool: &str, input: Value) -> Vec<u8> {
+    json!({
+        "session_id": "abc123", "transcript_path": "/home/u/.claude/projects/x/abc123.jsonl", "cwd": cwd,
+        "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": tool,
+        "tool_input": input, "tool_use_id": "toolu_01"
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn codex_bash(cwd: &Path, command: &str) -> Vec<u8> {
+    json!({
+        "session_id": "0199a3c2-7f1e-7c40-9a55-3b8e2f0c1d11", "turn_id": "turn-1", "transcript_path": null,
+        "cwd": cwd, "hook_event_name": "PreToolUse", "model": "gpt-5-codex", "permission_mode": "default",
+        "tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": "call-1"
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn stdout(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn which_agents_touched_a_credential_path() {
+    let env = Env::new();
+    let infra = env.repo("infra", Some(".ward-tier-sensitive"));
+    let web = env.repo("webapp", None);
+    let creds = |cwd: &Path| claude(cwd, "Read", json!({"file_path": "~/.aws/credentials"}));
+    for (agent, cwd, payload) in [
+        ("claude-code", &infra, creds(&infra)),
+        ("claude-code", &web, creds(&web)),
+        ("codex", &web, codex_bash(&web, "cat ~/.aws/credentials")),
+        ("claude-code", &web, claude(&web, "Read", json!({"file_path": web.join("README.md")}))),
+    ] {
+        let out = env.ward(&["hook", agent], cwd, &payload);
+        assert!(out.status.code().is_some(), "{out:?}");
+    }
+
+    let table = stdout(&env.query(&["class:credential since:90d", "--count-by", "agent,device"]));
+    let device = std::fs::read_to_string(env.data.join("device.id")).unwrap().trim().to_owned();
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("AGENT") && lines[0].contains("DEVICE") && lines[0].ends_with("COUNT"),
+        "{table}"
+    );
+    assert!(
+        lines[1].starts_with("claude-code") && lines[1].contains(&device) && lines[1].ends_with(" 2"),
+        "{table}"
+    );
+    assert!(lines[2].starts_with("codex") && lines[2].ends_with(" 1"), "{table}");
+    assert_eq!(lines[3], "3 matching events in 2 groups", "{table}");
+
+    let json: Value = serde_json::from_str(&stdout(&env.query(&[
+        "class:credential",
+        "--count-by",
+        "agent",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["total"], 3);
+    assert_eq!(json["rows"], json!([{"agent": "claude-code", "count": 2}, {"agent": "codex", "count": 1}]));
+
+    // Listing: newest first, whole events.
+    let listed: Value =
+        serde_json::from_str(&stdout(&env.query(&["-class:credential", "--format", "json"]))).unwrap();
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["events"][0]["tool"], "Read");
+    let csv = stdout(&env.query(&["decision:deny", "--format", "csv"]));
+    assert!(csv.starts_with("time,agent,decision,tier,action,rule,repo,classes,device,id\r\n"), "{csv}");
+
+    // New events are indexed incrementally; a deleted index is rebuilt with the same answer.
+    env.ward(&["hook", "codex"], &infra, &codex_bash(&infra, "cat .env"));
+    let again: Value =
+        serde_json::from_str(&stdout(&env.query(&["class:credential", "--format", "json", "--since", "1d"])))
+            .unwrap();
+    assert_eq!(again["total"], 4);
+    std::fs::remove_dir_all(env.data.join("index")).unwrap();
+    let rebuilt: Value =
+        serde_json::from_str(&stdout(&env.query(&["class:credential", "--format", "json", "--since", "1d"])))
+            .unwrap();
+    assert_eq!(rebuilt["total"], 4);
+    assert_eq!(rebuilt["events"], again["events"]);
+}
+
+#[test]
+fn bad_queries_say_where_and_exit_2() {
+    let env = Env::new();
+    let out = env.query(&["class:credential agnt:codex"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("query:1:18: unknown field 'agnt' (did you mean 'agent'?)"), "{stderr}");
+    let out = env.query(&["", "--count-by", "agent,devce"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--count-by: unknown field 'devce' (did you mean 'device'?)"));
+    let out = env.query(&["", "--since", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+    // No spool yet: an empty answer, not an error.
+    assert_eq!(stdout(&env.query(&["agent:codex"])), "0 matching events\n");
+}

@@ -1,0 +1,26 @@
+//! The query language parser on arbitrary text: never panics; whatever parses compiles to SQL
+//! in both dialects and evaluates against an event. (`crates/ward-query/tests/mutations.rs`
+//! runs a seeded version of this in `cargo test`.)
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use time::OffsetDateTime;
+use ward_model::{Event, EventKind};
+use ward_query::sql::{count_by, select_events, Dialect};
+use ward_query::{Field, Query};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(query) = Query::parse(text) {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let _ = select_events(&query.expr, dialect, now, 10);
+            let _ = count_by(&query.expr, &[Field::Agent, Field::Class], dialect, now, 10);
+        }
+        let mut event = Event::draft(EventKind::Decision);
+        event.agent = Some("codex".into());
+        event.classes = vec!["credentials".into()];
+        let _ = query.matches(&event, now);
+    }
+    let _ = ward_query::parse_fields(text);
+});
