@@ -498,6 +498,7 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
             "allowed_approval_policies",
             "allowed_sandbox_modes",
             "allowed_web_search_modes",
+            "allowed_approvals_reviewers",
             "allow_managed_hooks_only",
             "permissions.filesystem.deny_read",
             "hooks",
@@ -507,7 +508,12 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
             }
         }
     }
-    for key in ["allowed_approval_policies", "allowed_sandbox_modes", "allowed_web_search_modes"] {
+    for key in [
+        "allowed_approval_policies",
+        "allowed_sandbox_modes",
+        "allowed_web_search_modes",
+        "allowed_approvals_reviewers",
+    ] {
         if let Some((v, src)) = req.get(key) {
             eff.set(&format!("requirements.{key}"), v.clone(), src);
         }
@@ -553,7 +559,14 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
             },
         );
     }
+    if eff.get("approvals_reviewer").is_none() {
+        eff.settings.insert(
+            "approvals_reviewer".into(),
+            Setting { value: json!("user"), source: "default".into(), note: Some("Codex's default".into()) },
+        );
+    }
     constrain(&mut eff, &req, "approval_policy", "allowed_approval_policies", |_| None);
+    constrain(&mut eff, &req, "approvals_reviewer", "allowed_approvals_reviewers", |_| None);
     constrain(&mut eff, &req, "sandbox_mode", "allowed_sandbox_modes", |_| Some("read-only"));
     constrain(&mut eff, &req, "web_search", "allowed_web_search_modes", |allowed| {
         ["cached", "live"].into_iter().find(|m| allowed.iter().any(|a| a == m)).or(Some("disabled"))

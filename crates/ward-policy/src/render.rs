@@ -10,7 +10,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, WebSearchMode};
+use crate::floor::{ApprovalPolicy, ApprovalsReviewer, FailMode, Floor, SandboxMode, WebSearchMode};
 use crate::glob::expand_alternatives;
 use crate::Policy;
 
@@ -480,6 +480,22 @@ fn allowed_approvals(floor: ApprovalPolicy) -> Vec<&'static str> {
     out
 }
 
+/// Codex's word for a reviewer (`auto_review`; Ward's policy says `auto-review`).
+pub fn codex_reviewer(r: ApprovalsReviewer) -> &'static str {
+    match r {
+        ApprovalsReviewer::User => "user",
+        ApprovalsReviewer::AutoReview => "auto_review",
+    }
+}
+
+/// An auto-review floor allows only the reviewer; a `user` floor allows both (first = fallback).
+fn allowed_reviewers(floor: ApprovalsReviewer) -> Vec<&'static str> {
+    match floor {
+        ApprovalsReviewer::AutoReview => vec!["auto_review"],
+        ApprovalsReviewer::User => vec!["user", "auto_review"],
+    }
+}
+
 fn allowed_web_search(floor: WebSearchMode) -> Vec<&'static str> {
     WEB_SEARCH_ORDER
         .iter()
@@ -510,6 +526,9 @@ fn codex_requirements(head: &Header<'_>, floor: &Floor, version: Option<(u64, u6
         let _ =
             writeln!(body, "# The first entry is Codex's fallback when a configured value is not allowed.");
         let _ = writeln!(body, "allowed_approval_policies = {}", toml_list(allowed_approvals(a)));
+    }
+    if let Some(r) = floor.approvals_reviewer {
+        let _ = writeln!(body, "allowed_approvals_reviewers = {}", toml_list(allowed_reviewers(r)));
     }
     if let Some(s) = floor.sandbox {
         let _ = writeln!(body, "allowed_sandbox_modes = {}", toml_list(allowed_sandboxes(s)));
@@ -595,6 +614,9 @@ fn codex_config_body(floor: &Floor) -> String {
     let mut body = String::new();
     if let Some(a) = floor.approval {
         let _ = writeln!(body, "approval_policy = {}", toml_str(a.as_str()));
+    }
+    if let Some(r) = floor.approvals_reviewer {
+        let _ = writeln!(body, "approvals_reviewer = {}", toml_str(codex_reviewer(r)));
     }
     if let Some(s) = floor.sandbox {
         let _ = writeln!(body, "sandbox_mode = {}", toml_str(s.as_str()));

@@ -130,6 +130,18 @@ struct CodexRequirements {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CodexReviewer {
+    User,
+    AutoReview,
+}
+
+#[derive(Debug, Deserialize)]
+struct CodexRequirementsReviewers {
+    allowed_approvals_reviewers: Option<Vec<CodexReviewer>>,
+}
+
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CodexWorkspaceWrite {
     network_access: Option<bool>,
@@ -139,6 +151,7 @@ struct CodexWorkspaceWrite {
 #[serde(deny_unknown_fields)]
 struct CodexManagedConfig {
     approval_policy: Option<CodexApproval>,
+    approvals_reviewer: Option<CodexReviewer>,
     sandbox_mode: Option<CodexSandbox>,
     web_search: Option<CodexWebSearch>,
     sandbox_workspace_write: Option<CodexWorkspaceWrite>,
@@ -186,11 +199,17 @@ fn codex_files_parse_with_codex_schema_and_never_carry_untrusted_for_0_171() {
             "{tier}: Codex 0.171 refuses it"
         );
         assert!(parsed.sandbox_mode.is_some());
-        let _ = (parsed.web_search, parsed.sandbox_workspace_write.map(|w| w.network_access));
+        let _ = (
+            parsed.web_search,
+            parsed.sandbox_workspace_write.map(|w| w.network_access),
+            parsed.approvals_reviewer,
+        );
+        let reviewers: CodexRequirementsReviewers = toml::from_str(&req.text).unwrap();
+        let _ = reviewers.allowed_approvals_reviewers;
     }
     // An older Codex still gets the tier's own `untrusted`.
     let old = RenderOptions { agent_version: Some("0.120.0".into()), ..options(Target::CodexConfig) };
-    let cfg = render(policy, "sensitive", Target::CodexConfig, &old).unwrap();
+    let cfg = render(policy, "open", Target::CodexConfig, &old).unwrap();
     assert!(cfg.text.contains("approval_policy = \"untrusted\""));
     assert!(cfg.text.contains("Rendered for Codex 0.120.0"));
 }
@@ -291,7 +310,8 @@ fn claude_cursor_and_gemini_files_parse_with_their_schemas() {
         assert_eq!(v["version"], 1);
         let entry = &v["hooks"]["preToolUse"][0];
         assert_eq!(entry["command"], "/usr/local/bin/ward hook cursor");
-        assert_eq!(entry["failClosed"], serde_json::Value::Bool(tier == "sensitive"), "{tier}");
+        let closed = policy.fail_mode(tier) == ward_policy::FailMode::Closed;
+        assert_eq!(entry["failClosed"], serde_json::Value::Bool(closed), "{tier}");
 
         let text =
             render(policy, tier, Target::GeminiSettings, &options(Target::GeminiSettings)).unwrap().text;
