@@ -15,7 +15,7 @@ use ward_policy::render::{
     claude_read_rule, codex_deny_read, codex_floor, deny_patterns, parse_version, satisfies, APPROVAL_ORDER,
     SANDBOX_ORDER, WEB_SEARCH_ORDER,
 };
-use ward_policy::{ApprovalPolicy, Floor, Policy, RepoInfo, SandboxMode, WebSearchMode};
+use ward_policy::{ApprovalPolicy, ApprovalsReviewer, Floor, Policy, RepoInfo, SandboxMode, WebSearchMode};
 
 /// The JSON schema version of [`Report`].
 pub const SCHEMA_VERSION: u32 = 1;
@@ -358,6 +358,11 @@ fn check_codex(ctx: &mut Ctx<'_>, floor: &Floor) {
         if !have.is_some_and(|h| satisfies(APPROVAL_ORDER, &h, &want)) {
             ctx.fail("approval_policy", format!("{want} or stricter"), None);
         }
+    }
+    if floor.approvals_reviewer == Some(ApprovalsReviewer::AutoReview)
+        && !matches!(eff.str("approvals_reviewer"), Some("auto_review" | "guardian_subagent"))
+    {
+        ctx.fail("approvals_reviewer", "auto_review".into(), None);
     }
     if let Some(want) = floor.web_search {
         let have = eff.str("web_search").and_then(WebSearchMode::parse);

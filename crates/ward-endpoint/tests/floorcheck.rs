@@ -197,6 +197,13 @@ fn codex_user_hooks_run_only_when_trusted() {
     );
     let e = effective::codex(&m.loc, None);
     assert!(e.ward_runs(), "{:?}", e.ward_hooks);
+    // A user config switching the hooks feature off stops every hook, unless requirements pin it.
+    let trusted = format!("[hooks.state.\"{key}\"]\nenabled = true\ntrusted_hash = \"{hash}\"\n");
+    m.write(&m.loc.codex_user_config(), &format!("[features]\nhooks = false\n{trusted}"));
+    let e = effective::codex(&m.loc, None);
+    assert!(!e.ward_runs() && e.ward_hooks[0].state.contains("features.hooks = false"), "{:?}", e.ward_hooks);
+    m.write(&m.loc.codex_requirements(), "[features]\nhooks = true\n");
+    assert!(effective::codex(&m.loc, None).ward_runs());
     // Managed-only requirements skip the user's hook even when trusted.
     m.write(&m.loc.codex_requirements(), "allow_managed_hooks_only = true\n");
     assert!(!effective::codex(&m.loc, None).ward_runs());

@@ -498,6 +498,7 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
             "allowed_approval_policies",
             "allowed_sandbox_modes",
             "allowed_web_search_modes",
+            "allowed_approvals_reviewers",
             "allow_managed_hooks_only",
             "permissions.filesystem.deny_read",
             "hooks",
@@ -507,7 +508,12 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
             }
         }
     }
-    for key in ["allowed_approval_policies", "allowed_sandbox_modes", "allowed_web_search_modes"] {
+    for key in [
+        "allowed_approval_policies",
+        "allowed_sandbox_modes",
+        "allowed_web_search_modes",
+        "allowed_approvals_reviewers",
+    ] {
         if let Some((v, src)) = req.get(key) {
             eff.set(&format!("requirements.{key}"), v.clone(), src);
         }
@@ -553,13 +559,39 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
             },
         );
     }
+    if eff.get("approvals_reviewer").is_none() {
+        eff.settings.insert(
+            "approvals_reviewer".into(),
+            Setting { value: json!("user"), source: "default".into(), note: Some("Codex's default".into()) },
+        );
+    }
     constrain(&mut eff, &req, "approval_policy", "allowed_approval_policies", |_| None);
+    constrain(&mut eff, &req, "approvals_reviewer", "allowed_approvals_reviewers", |_| None);
     constrain(&mut eff, &req, "sandbox_mode", "allowed_sandbox_modes", |_| Some("read-only"));
     constrain(&mut eff, &req, "web_search", "allowed_web_search_modes", |allowed| {
         ["cached", "live"].into_iter().find(|m| allowed.iter().any(|a| a == m)).or(Some("disabled"))
     });
 
-    // Hooks.
+    // Hooks. The `hooks` feature (alias `codex_hooks`) switches every hook off when false,
+    // unless requirements pin it.
+    let mut hooks_feature: Option<(bool, String)> = None;
+    for (layer, source) in &layers {
+        for key in ["features.codex_hooks", "features.hooks"] {
+            if let Some(b) = get(layer, key).and_then(Value::as_bool) {
+                hooks_feature = Some((b, source.clone()));
+            }
+        }
+    }
+    for (layer, source) in &req_layers {
+        for key in ["features.hooks", "feature_requirements.hooks"] {
+            if let Some(b) = get(layer, key).and_then(Value::as_bool) {
+                hooks_feature = Some((b, source.clone()));
+            }
+        }
+    }
+    if let Some((b, src)) = &hooks_feature {
+        eff.set("features.hooks", json!(b), src);
+    }
     let managed_only = req.get("allow_managed_hooks_only").and_then(|(v, _)| v.as_bool()) == Some(true);
     if let Some((hooks, src)) = req.get("hooks") {
         for (i, group) in hooks.get("PreToolUse").and_then(Value::as_array).into_iter().flatten().enumerate()
@@ -595,6 +627,12 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
             eff.ignored.push(format!("{}: ignored, the project is not trusted", file.display()));
         } else {
             codex_hooks_file(&mut eff, loc, &file, "project", false, managed_only, &hook_states);
+        }
+    }
+    if let Some((false, src)) = &hooks_feature {
+        for h in &mut eff.ward_hooks {
+            h.runs = false;
+            h.state = format!("skipped: features.hooks = false in {src}");
         }
     }
     eff

@@ -10,7 +10,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::floor::{ApprovalPolicy, FailMode, Floor, SandboxMode, WebSearchMode};
+use crate::floor::{ApprovalPolicy, ApprovalsReviewer, FailMode, Floor, SandboxMode, WebSearchMode};
 use crate::glob::expand_alternatives;
 use crate::Policy;
 
@@ -403,6 +403,64 @@ fn claude_sandbox_path(p: &str) -> Option<String> {
 }
 
 // ------------------------------------------------------------------------------------------
+// MCP allowlists from the policy's `[approved] mcp_servers`.
+
+/// One approved MCP server an agent's own allowlist can express: an exact name and an exact
+/// executable (with exact arguments, when all are exact) or URL.
+struct McpAllow {
+    name: String,
+    command: Option<(String, Option<Vec<String>>)>,
+    url: Option<String>,
+}
+
+/// The approved MCP servers for `agent`: `None` when the policy does not govern MCP servers;
+/// entries the agents cannot express (name globs, prefix or regex identities) are named in the
+/// notes and left to Ward's drift report and hook.
+fn mcp_allowlist(policy: &Policy, agent: &str, notes: &mut Vec<String>) -> Option<Vec<McpAllow>> {
+    use crate::drift::{McpIdentity, ValueMatch};
+    let entries = policy.approved.get()?.mcp_servers.as_ref()?;
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for e in entries {
+        if !e.meta.clients.is_empty() && !e.meta.clients.iter().any(|g| g.matches(agent)) {
+            continue;
+        }
+        if crate::glob::has_glob_syntax(&e.name_source) {
+            skipped.push(e.name_source.clone());
+            continue;
+        }
+        match &e.identity {
+            McpIdentity::Command { executable: ValueMatch::Exact(exe), args } => {
+                let exact_args = args.as_ref().and_then(|a| {
+                    a.iter()
+                        .map(|v| match v {
+                            ValueMatch::Exact(s) => Some(s.clone()),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<String>>>()
+                });
+                out.push(McpAllow {
+                    name: e.name_source.clone(),
+                    command: Some((exe.clone(), exact_args)),
+                    url: None,
+                });
+            }
+            McpIdentity::Url(ValueMatch::Exact(url)) => {
+                out.push(McpAllow { name: e.name_source.clone(), command: None, url: Some(url.clone()) });
+            }
+            _ => skipped.push(e.name_source.clone()),
+        }
+    }
+    if !skipped.is_empty() {
+        notes.push(format!(
+            "approved MCP servers with a name pattern or a prefix/regex identity are not expressible here and are left to Ward: {}",
+            skipped.join(", ")
+        ));
+    }
+    Some(out)
+}
+
+// ------------------------------------------------------------------------------------------
 // Codex.
 
 fn allowed_sandboxes(floor: SandboxMode) -> Vec<&'static str> {
@@ -420,6 +478,22 @@ fn allowed_approvals(floor: ApprovalPolicy) -> Vec<&'static str> {
         }
     }
     out
+}
+
+/// Codex's word for a reviewer (`auto_review`; Ward's policy says `auto-review`).
+pub fn codex_reviewer(r: ApprovalsReviewer) -> &'static str {
+    match r {
+        ApprovalsReviewer::User => "user",
+        ApprovalsReviewer::AutoReview => "auto_review",
+    }
+}
+
+/// An auto-review floor allows only the reviewer; a `user` floor allows both (first = fallback).
+fn allowed_reviewers(floor: ApprovalsReviewer) -> Vec<&'static str> {
+    match floor {
+        ApprovalsReviewer::AutoReview => vec!["auto_review"],
+        ApprovalsReviewer::User => vec!["user", "auto_review"],
+    }
 }
 
 fn allowed_web_search(floor: WebSearchMode) -> Vec<&'static str> {
@@ -453,6 +527,9 @@ fn codex_requirements(head: &Header<'_>, floor: &Floor, version: Option<(u64, u6
             writeln!(body, "# The first entry is Codex's fallback when a configured value is not allowed.");
         let _ = writeln!(body, "allowed_approval_policies = {}", toml_list(allowed_approvals(a)));
     }
+    if let Some(r) = floor.approvals_reviewer {
+        let _ = writeln!(body, "allowed_approvals_reviewers = {}", toml_list(allowed_reviewers(r)));
+    }
     if let Some(s) = floor.sandbox {
         let _ = writeln!(body, "allowed_sandbox_modes = {}", toml_list(allowed_sandboxes(s)));
     }
@@ -464,12 +541,34 @@ fn codex_requirements(head: &Header<'_>, floor: &Floor, version: Option<(u64, u6
             writeln!(body, "# Only the managed hooks below (Ward) run; user and project hooks are skipped.");
         let _ = writeln!(body, "allow_managed_hooks_only = {m}");
     }
+    let _ = writeln!(body, "\n# Hooks stay on: a user's `[features] hooks = false` would switch Ward off.");
+    let _ = writeln!(body, "[features]");
+    let _ = writeln!(body, "hooks = true");
     if !deny.is_empty() {
         let _ = writeln!(body, "\n[permissions.filesystem]");
         body.push_str(&toml_block_list(
             "deny_read",
             &deny.iter().map(|p| codex_deny_read(p)).collect::<Vec<_>>(),
         ));
+    }
+    if let Some(servers) = mcp_allowlist(head.policy, "codex", &mut notes) {
+        let _ = writeln!(body, "\n# MCP servers run only when name and identity match an approved entry.");
+        if servers.is_empty() {
+            let _ = writeln!(body, "# The policy approves none: an empty table disables every MCP server.");
+            let _ = writeln!(body, "[mcp_servers]");
+        }
+        for m in &servers {
+            let identity = match (&m.command, &m.url) {
+                (Some((exe, _)), _) => format!("{{ command = {} }}", toml_str(exe)),
+                (None, Some(url)) => format!("{{ url = {} }}", toml_str(url)),
+                (None, None) => continue,
+            };
+            let _ = writeln!(body, "[mcp_servers.{}]", toml_str(&m.name));
+            let _ = writeln!(body, "identity = {identity}");
+        }
+        if servers.iter().any(|m| m.command.as_ref().is_some_and(|(_, a)| a.is_some())) {
+            notes.push("Codex's command identity names the executable only; the approved arguments are checked by Ward's drift report".into());
+        }
     }
     let dir = managed_dir_of(&head.opts.ward_binary);
     let _ = writeln!(
@@ -515,6 +614,9 @@ fn codex_config_body(floor: &Floor) -> String {
     let mut body = String::new();
     if let Some(a) = floor.approval {
         let _ = writeln!(body, "approval_policy = {}", toml_str(a.as_str()));
+    }
+    if let Some(r) = floor.approvals_reviewer {
+        let _ = writeln!(body, "approvals_reviewer = {}", toml_str(codex_reviewer(r)));
     }
     if let Some(s) = floor.sandbox {
         let _ = writeln!(body, "sandbox_mode = {}", toml_str(s.as_str()));
@@ -765,6 +867,24 @@ fn claude_managed(head: &Header<'_>, floor: &Floor) -> Rendered {
     let mut members = vec![("hooks", hook)];
     if floor.managed_hooks_only == Some(true) {
         members.push(("allowManagedHooksOnly", J::Bool(true)));
+    }
+    if let Some(servers) = mcp_allowlist(head.policy, "claude-code", &mut notes) {
+        // Identity entries: a name alone would let any command run under an approved name.
+        let entries: Vec<J> = servers
+            .iter()
+            .filter_map(|m| match (&m.command, &m.url) {
+                (Some((exe, Some(args))), _) => {
+                    let argv = std::iter::once(exe.clone()).chain(args.iter().cloned());
+                    Some(J::Obj(vec![("serverCommand", strs(argv))]))
+                }
+                (_, Some(url)) => Some(J::Obj(vec![("serverUrl", J::Str(url.clone()))])),
+                _ => None,
+            })
+            .collect();
+        if entries.len() < servers.len() {
+            notes.push("Claude Code matches a stdio server by its whole command line; approved servers without exact arguments are left to Ward".into());
+        }
+        members.push(("allowedMcpServers", J::Arr(entries)));
     }
     if !permissions.is_empty() {
         members.push(("permissions", J::Obj(permissions)));

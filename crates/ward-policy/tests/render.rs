@@ -130,6 +130,18 @@ struct CodexRequirements {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CodexReviewer {
+    User,
+    AutoReview,
+}
+
+#[derive(Debug, Deserialize)]
+struct CodexRequirementsReviewers {
+    allowed_approvals_reviewers: Option<Vec<CodexReviewer>>,
+}
+
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CodexWorkspaceWrite {
     network_access: Option<bool>,
@@ -139,6 +151,7 @@ struct CodexWorkspaceWrite {
 #[serde(deny_unknown_fields)]
 struct CodexManagedConfig {
     approval_policy: Option<CodexApproval>,
+    approvals_reviewer: Option<CodexReviewer>,
     sandbox_mode: Option<CodexSandbox>,
     web_search: Option<CodexWebSearch>,
     sandbox_workspace_write: Option<CodexWorkspaceWrite>,
@@ -186,11 +199,17 @@ fn codex_files_parse_with_codex_schema_and_never_carry_untrusted_for_0_171() {
             "{tier}: Codex 0.171 refuses it"
         );
         assert!(parsed.sandbox_mode.is_some());
-        let _ = (parsed.web_search, parsed.sandbox_workspace_write.map(|w| w.network_access));
+        let _ = (
+            parsed.web_search,
+            parsed.sandbox_workspace_write.map(|w| w.network_access),
+            parsed.approvals_reviewer,
+        );
+        let reviewers: CodexRequirementsReviewers = toml::from_str(&req.text).unwrap();
+        let _ = reviewers.allowed_approvals_reviewers;
     }
     // An older Codex still gets the tier's own `untrusted`.
     let old = RenderOptions { agent_version: Some("0.120.0".into()), ..options(Target::CodexConfig) };
-    let cfg = render(policy, "sensitive", Target::CodexConfig, &old).unwrap();
+    let cfg = render(policy, "open", Target::CodexConfig, &old).unwrap();
     assert!(cfg.text.contains("approval_policy = \"untrusted\""));
     assert!(cfg.text.contains("Rendered for Codex 0.120.0"));
 }
@@ -291,7 +310,8 @@ fn claude_cursor_and_gemini_files_parse_with_their_schemas() {
         assert_eq!(v["version"], 1);
         let entry = &v["hooks"]["preToolUse"][0];
         assert_eq!(entry["command"], "/usr/local/bin/ward hook cursor");
-        assert_eq!(entry["failClosed"], serde_json::Value::Bool(tier == "sensitive"), "{tier}");
+        let closed = policy.fail_mode(tier) == ward_policy::FailMode::Closed;
+        assert_eq!(entry["failClosed"], serde_json::Value::Bool(closed), "{tier}");
 
         let text =
             render(policy, tier, Target::GeminiSettings, &options(Target::GeminiSettings)).unwrap().text;
@@ -323,4 +343,65 @@ fn a_binary_path_with_spaces_is_quoted_for_the_shell() {
     let cmd = req["hooks"]["PreToolUse"][0]["hooks"][0]["command"].as_str().unwrap();
     assert_eq!(cmd, "'/opt/my tools/ward' hook codex");
     assert_eq!(req["hooks"]["managed_dir"].as_str(), Some("/opt/my tools"));
+}
+
+const MCP_POLICY: &str = r#"
+default_tier = "standard"
+
+[tiers.standard]
+fail = "open"
+
+[tiers.standard.floor]
+sandbox = "workspace-write"
+
+[[approved.mcp_servers]]
+name = "github"
+url = "https://api.githubcopilot.com/mcp/"
+
+[[approved.mcp_servers]]
+name = "fs"
+command = "npx"
+args = ["-y", "@modelcontextprotocol/server-filesystem@1.2.3"]
+
+[[approved.mcp_servers]]
+name = "docs"
+url = { match = "prefix", value = "https://docs.acme.example/" }
+
+[[approved.mcp_servers]]
+name = "only-claude"
+url = "https://claude.example/mcp"
+client = "claude-code"
+"#;
+
+#[test]
+fn approved_mcp_servers_become_the_agents_allowlists() {
+    let policy = Policy::from_toml_str(MCP_POLICY, "mcp.toml").unwrap();
+    let req =
+        render(&policy, "standard", Target::CodexRequirements, &options(Target::CodexRequirements)).unwrap();
+    let doc: toml::Table = toml::from_str(&req.text).unwrap();
+    let servers = doc["mcp_servers"].as_table().unwrap();
+    assert_eq!(servers["github"]["identity"]["url"].as_str(), Some("https://api.githubcopilot.com/mcp/"));
+    assert_eq!(servers["fs"]["identity"]["command"].as_str(), Some("npx"));
+    assert!(!servers.contains_key("docs"), "a prefix identity is not expressible in Codex's string form");
+    assert!(!servers.contains_key("only-claude"), "entries for another client stay out");
+    assert!(req.notes.iter().any(|n| n.contains("docs")), "{:?}", req.notes);
+
+    let claude = render(&policy, "standard", Target::ClaudeManaged, &options(Target::ClaudeManaged)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&claude.text).unwrap();
+    let allowed = v["allowedMcpServers"].as_array().unwrap();
+    assert!(allowed.contains(&serde_json::json!({"serverUrl": "https://api.githubcopilot.com/mcp/"})));
+    assert!(allowed.contains(
+        &serde_json::json!({"serverCommand": ["npx", "-y", "@modelcontextprotocol/server-filesystem@1.2.3"]})
+    ));
+    assert!(allowed.contains(&serde_json::json!({"serverUrl": "https://claude.example/mcp"})));
+    assert_eq!(allowed.len(), 3);
+
+    // An approved list that is present but empty approves nothing: Codex gets an empty table.
+    let none =
+        "default_tier = \"standard\"\n[tiers.standard]\nfail = \"open\"\n[approved]\nmcp_servers = []\n";
+    let policy = Policy::from_toml_str(none, "none.toml").unwrap();
+    let req =
+        render(&policy, "standard", Target::CodexRequirements, &options(Target::CodexRequirements)).unwrap();
+    let doc: toml::Table = toml::from_str(&req.text).unwrap();
+    assert!(doc["mcp_servers"].as_table().unwrap().is_empty());
 }

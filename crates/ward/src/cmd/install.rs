@@ -121,6 +121,21 @@ pub fn scan_options(paths: &WardPaths) -> ward_inventory::ScanOptions {
     opts
 }
 
+/// After an install, ask the agent's effective configuration whether it will run Ward: a
+/// managed "managed hooks only" switch or Codex's trust rules can still skip a user hook.
+fn warn_if_not_run(loc: &Locations, agent: Agent) {
+    let Some(eff) = ward_inventory::effective::of(agent.name(), loc, None) else { return };
+    if eff.ward_runs() {
+        return;
+    }
+    let states: Vec<String> = eff.ward_hooks.iter().map(|h| format!("{}: {}", h.file, h.state)).collect();
+    eprintln!(
+        "ward: warning: {} will not run Ward's hook as configured ({}); `ward floor check` explains, `--managed` registers it where admins' settings allow",
+        agent.name(),
+        if states.is_empty() { "no registration found".to_owned() } else { states.join("; ") }
+    );
+}
+
 fn parse_agents(names: &[String]) -> Result<Vec<Agent>> {
     let mut out = Vec::new();
     for name in names {
@@ -166,7 +181,12 @@ pub fn run(args: Args, paths: &WardPaths, install: bool) -> Result<ExitCode> {
     for agent in agents {
         let result = if install { install::install(agent, &opts) } else { install::uninstall(agent, &opts) };
         match result {
-            Ok(c) => changes.extend(c),
+            Ok(c) => {
+                changes.extend(c);
+                if install {
+                    warn_if_not_run(&opts.locations, agent);
+                }
+            }
             Err(e) => {
                 eprintln!("ward: {}: {e}", agent.name());
                 failed = true;
