@@ -376,7 +376,7 @@ fn check_codex(ctx: &mut Ctx<'_>, floor: &Floor) {
     {
         ctx.fail("sandbox_workspace_write.network_access", "false (network off)".into(), None);
     }
-    let wanted: Vec<String> = deny_read(floor).iter().map(|p| codex_deny_read(p)).collect();
+    let wanted: Vec<String> = deny_read(floor).iter().filter_map(|p| codex_deny_read(p)).collect();
     if !wanted.is_empty() {
         ctx.need_all(
             "requirements.permissions.filesystem.deny_read",

@@ -365,17 +365,25 @@ pub fn deny_patterns(floor: &Floor) -> (Vec<String>, bool) {
     (out, dropped_exclusions)
 }
 
-/// Ward pattern → Codex `deny_read` entry (absolute path, `~/` path or absolute glob).
-pub fn codex_deny_read(p: &str) -> String {
-    if p.starts_with("~/") || p.starts_with('/') {
-        p.to_owned()
-    } else if let Some(rest) = p.strip_prefix("**/") {
-        format!("/**/{rest}")
-    } else {
-        // A file name anywhere, or a workspace-relative path: Codex's requirements have no
-        // workspace-relative form, so it is denied under every directory (wider, never narrower).
-        format!("/**/{}", p.trim_start_matches("./"))
+/// Ward pattern → Codex `deny_read` entry (absolute path or `~/` path, possibly a glob), or
+/// `None` where Codex cannot express it: Codex 0.171 refuses to start on a glob without a
+/// non-root directory prefix (`/**/.env`: "cannot be safely expanded", measured with the real
+/// agent), and its requirements have no workspace-relative form. Codex also expands a glob by
+/// walking the directories under its fixed prefix when the sandbox starts, and a walk of a
+/// pseudo file system fails the start (`/proc/*/environ`: "/proc/1/fdinfo: Permission
+/// denied", measured), so globs are rendered only under the home directory. Ward's hook still
+/// denies those reads; the render says which patterns were left to it.
+pub fn codex_deny_read(p: &str) -> Option<String> {
+    let is_glob = p.contains(['*', '?', '[', '{']);
+    if p.starts_with("~/") && !is_glob {
+        // A literal path whose folder is missing stops Codex's workspace-write sandbox from
+        // starting (bwrap: "Can't bind mount … Unable to mount source", measured with Codex
+        // 0.171). The same path as a one-file glob is masked only where it exists.
+        let last = p.chars().last()?;
+        let stem = &p[..p.len() - last.len_utf8()];
+        return Some(format!("{stem}[{last}]"));
     }
+    (p.starts_with("~/") || (p.starts_with('/') && !is_glob)).then(|| p.to_owned())
 }
 
 /// Ward pattern → Claude Code `Read(…)` permission rule (gitignore-style specifiers:
@@ -515,6 +523,15 @@ fn codex_requirements(head: &Header<'_>, floor: &Floor, version: Option<(u64, u6
                 .into(),
         );
     }
+    let anywhere: Vec<&str> =
+        deny.iter().filter(|p| codex_deny_read(p).is_none()).map(|p| p.as_str()).collect();
+    if !anywhere.is_empty() {
+        notes.push(format!(
+            "Codex accepts deny_read globs only under the home directory; {} pattern(s) it cannot express ({}) are left to Ward's hook",
+            anywhere.len(),
+            anywhere.join(", ")
+        ));
+    }
     if !floor.network_allow.is_empty() {
         notes.push(
             "Codex enforces a host allowlist only through its experimental managed network proxy; the block at the end is left commented out, and Ward's hook enforces the allowlist"
@@ -548,7 +565,7 @@ fn codex_requirements(head: &Header<'_>, floor: &Floor, version: Option<(u64, u6
         let _ = writeln!(body, "\n[permissions.filesystem]");
         body.push_str(&toml_block_list(
             "deny_read",
-            &deny.iter().map(|p| codex_deny_read(p)).collect::<Vec<_>>(),
+            &deny.iter().filter_map(|p| codex_deny_read(p)).collect::<Vec<_>>(),
         ));
     }
     if let Some(servers) = mcp_allowlist(head.policy, "codex", &mut notes) {
@@ -994,10 +1011,13 @@ mod tests {
 
     #[test]
     fn patterns_translate_per_agent() {
-        assert_eq!(codex_deny_read(".env"), "/**/.env");
-        assert_eq!(codex_deny_read("~/.ssh/id_*"), "~/.ssh/id_*");
-        assert_eq!(codex_deny_read("**/secrets/**"), "/**/secrets/**");
-        assert_eq!(codex_deny_read("config/prod/*.yml"), "/**/config/prod/*.yml");
+        assert_eq!(codex_deny_read(".env"), None);
+        assert_eq!(codex_deny_read("~/.ssh/id_*").as_deref(), Some("~/.ssh/id_*"));
+        assert_eq!(codex_deny_read("/proc/*/environ"), None);
+        assert_eq!(codex_deny_read("~/.aws/credentials").as_deref(), Some("~/.aws/credential[s]"));
+        assert_eq!(codex_deny_read("/etc/ssl/private/key.pem").as_deref(), Some("/etc/ssl/private/key.pem"));
+        assert_eq!(codex_deny_read("**/secrets/**"), None);
+        assert_eq!(codex_deny_read("config/prod/*.yml"), None);
         assert_eq!(claude_read_rule(".env"), "Read(**/.env)");
         assert_eq!(claude_read_rule("/etc/shadow"), "Read(//etc/shadow)");
         assert_eq!(claude_read_rule("~/.aws/credentials"), "Read(~/.aws/credentials)");

@@ -249,6 +249,11 @@ struct JsonHookSpec {
     grouped: bool,
     /// Top-level members a new file gets (Cursor's `"version": 1`).
     skeleton: Vec<(&'static str, Value)>,
+    /// A `(section, key)` switch held at `true` so a lower-precedence file cannot turn hooks
+    /// off (Gemini CLI's system `hooksConfig.enabled`: a user's `false` otherwise disables the
+    /// system hook, measured with Gemini CLI 0.61). Uninstall removes it only while the section
+    /// holds nothing else.
+    switch_on: Option<(&'static str, &'static str)>,
 }
 
 fn json_spec(agent: Agent, opts: &InstallOptions, managed: bool) -> JsonHookSpec {
@@ -262,6 +267,7 @@ fn json_spec(agent: Agent, opts: &InstallOptions, managed: bool) -> JsonHookSpec
             entry: json!({"matcher": "*", "hooks": [{"type": "command", "command": command, "timeout": timeout}]}),
             grouped: true,
             skeleton: Vec::new(),
+            switch_on: None,
         },
         Agent::GeminiCli => JsonHookSpec {
             file: if managed { loc.gemini_system_settings() } else { loc.gemini_user_settings() },
@@ -270,6 +276,7 @@ fn json_spec(agent: Agent, opts: &InstallOptions, managed: bool) -> JsonHookSpec
             entry: json!({"matcher": ".*", "hooks": [{"type": "command", "name": "ward", "command": command, "timeout": timeout * 1000}]}),
             grouped: true,
             skeleton: Vec::new(),
+            switch_on: managed.then_some(("hooksConfig", "enabled")),
         },
         Agent::Cursor => JsonHookSpec {
             file: if managed { loc.cursor_enterprise_hooks() } else { loc.cursor_user_hooks() },
@@ -277,6 +284,7 @@ fn json_spec(agent: Agent, opts: &InstallOptions, managed: bool) -> JsonHookSpec
             entry: json!({"command": command, "timeout": timeout}),
             grouped: false,
             skeleton: vec![("version", json!(1))],
+            switch_on: None,
         },
         Agent::Codex => JsonHookSpec {
             file: loc.codex_user_hooks(),
@@ -285,6 +293,7 @@ fn json_spec(agent: Agent, opts: &InstallOptions, managed: bool) -> JsonHookSpec
             entry: json!({"hooks": [{"type": "command", "command": command, "timeout": timeout}]}),
             grouped: true,
             skeleton: Vec::new(),
+            switch_on: None,
         },
     }
 }
@@ -386,6 +395,26 @@ fn edit_json_hooks(
             let len = ed.get(&path).map_or(1, |n| n.elements().len());
             (Outcome::Installed, len - 1)
         };
+        let mut outcome = outcome;
+        if let Some((section, key)) = spec.switch_on {
+            let on = json!(true);
+            match ed.get(&[section]) {
+                None => ed.insert_member(&[], section, &json!({ key: true })).map_err(err)?,
+                Some(n) if !matches!(n.kind, jsonedit::Kind::Object(_)) => {
+                    return Err(malformed(format!("`{section}` is not an object")))
+                }
+                Some(_) => match ed.get(&[section, key]) {
+                    None => ed.insert_member(&[section], key, &on).map_err(err)?,
+                    Some(v) if jsonedit::value_of(&ed.text, &v) != on => {
+                        ed.replace(&[section, key], &on).map_err(err)?
+                    }
+                    Some(_) => {}
+                },
+            }
+            if outcome == Outcome::Unchanged && before.as_deref() != Some(ed.text.as_str()) {
+                outcome = Outcome::Updated;
+            }
+        }
         let detail = format!("hooks.{}: {}", spec.event, session.opts.hook_command(agent));
         session.commit(agent, &spec.file, before.as_deref(), Some(&ed.text), outcome, detail)?;
         Ok(Some(index))
@@ -403,6 +432,13 @@ fn edit_json_hooks(
                 .is_some_and(|n| matches!(&n.kind, jsonedit::Kind::Object(m) if m.is_empty()))
             {
                 ed.remove(&[], "hooks").map_err(err)?;
+            }
+        }
+        if let (Some((section, key)), false) = (spec.switch_on, found.is_empty()) {
+            let only_switch =
+                ed.get(&[section]).is_some_and(|n| jsonedit::value_of(&ed.text, &n) == json!({ key: true }));
+            if only_switch {
+                ed.remove(&[], section).map_err(err)?;
             }
         }
         let rest = jsonedit::value_of(&ed.text, &ed.root());
@@ -707,6 +743,39 @@ fn codex_managed(session: &mut Session<'_>, install: bool) -> Result<(), Install
             hooks.remove("managed_dir");
         }
         Outcome::Removed
+    };
+    // A user's `[features] hooks = false` switches managed hooks off too (measured with Codex
+    // 0.171): requirements pin it on. Uninstall removes the pin only while it stands alone.
+    if let Some(f) = doc.get("features") {
+        if !f.is_table() {
+            return Err(malformed("`features` is not a table".into()));
+        }
+    }
+    let outcome = if install {
+        let features = doc
+            .entry("features")
+            .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+            .as_table_mut()
+            .expect("features checked to be a table");
+        if features.get("hooks").and_then(|h| h.as_bool()) == Some(true) {
+            outcome
+        } else {
+            features.insert("hooks", toml_edit::value(true));
+            if outcome == Outcome::Unchanged {
+                Outcome::Updated
+            } else {
+                outcome
+            }
+        }
+    } else {
+        let alone = doc
+            .get("features")
+            .and_then(|f| f.as_table())
+            .is_some_and(|t| t.len() == 1 && t.get("hooks").and_then(|h| h.as_bool()) == Some(true));
+        if alone {
+            doc.remove("features");
+        }
+        outcome
     };
     if doc.get("hooks").and_then(|h| h.as_table()).is_some_and(|t| t.is_empty()) {
         doc.remove("hooks");
