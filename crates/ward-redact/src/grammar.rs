@@ -805,7 +805,7 @@ pub(crate) fn judge(text: &[u8], c: &Candidate) -> bool {
 /// The value model shared by every generic rule.
 pub(crate) fn value_is_secret(value: &[u8], after: &[u8], quoted: bool, strength: Strength) -> bool {
     let len = value.len();
-    if len < 6 || len > MAX_VALUE {
+    if !(6..=MAX_VALUE).contains(&len) {
         return false;
     }
     if filter::is_reference(value) || filter::is_placeholder(value) || is_placeholder_like(value) {
