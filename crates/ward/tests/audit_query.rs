@@ -1,42 +1,17 @@
 //! `ward audit query` end to end on a machine that has run `ward hook`: real hook calls fill the
 //! spool, the query indexes it and answers; the index resumes and can be rebuilt.
 
+mod support;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{json, Value};
 
-struct Env {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    data: PathBuf,
-    root: PathBuf,
-}
+use support::Env;
 
 impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        let home = root.join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        Env { home, data: root.join("ward-data"), root, _dir: dir }
-    }
-
-    fn repo(&self, name: &str, marker: Option<&str>) -> PathBuf {
-        let repo = self.root.join(name);
-        std::fs::create_dir_all(&repo).unwrap();
-        let git = |args: &[&str]| {
-            assert!(Command::new("git").args(args).current_dir(&repo).output().unwrap().status.success());
-        };
-        git(&["init", "-q"]);
-        git(&["remote", "add", "origin", &format!("git@github.com:acme/{name}.git")]);
-        if let Some(m) = marker {
-            std::fs::write(repo.join(m), "").unwrap();
-        }
-        repo
-    }
-
     fn ward(&self, args: &[&str], cwd: &Path, stdin: &[u8]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ward"))
             .args(args)

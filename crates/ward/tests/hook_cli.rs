@@ -1,6 +1,8 @@
 //! `ward hook` end to end, as agents run it: a payload on stdin, a repository as cwd, the answer
 //! on stdout/stderr/exit code, and the event in the spool (asserted on the spool's bytes).
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -8,38 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-struct Env {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    data: PathBuf,
-    root: PathBuf,
-}
+use support::Env;
 
 impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        let home = root.join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        Env { home, data: root.join("ward-data"), root, _dir: dir }
-    }
-
-    /// A git repository with a GitHub remote; `marker` puts it in a tier (`.ward-tier-sensitive`).
-    fn repo(&self, name: &str, marker: Option<&str>) -> PathBuf {
-        let repo = self.root.join(name);
-        std::fs::create_dir_all(&repo).unwrap();
-        let git = |args: &[&str]| {
-            let ok = Command::new("git").args(args).current_dir(&repo).output().unwrap().status.success();
-            assert!(ok, "git {args:?}");
-        };
-        git(&["init", "-q"]);
-        git(&["remote", "add", "origin", &format!("git@github.com:acme/{name}.git")]);
-        if let Some(m) = marker {
-            std::fs::write(repo.join(m), "").unwrap();
-        }
-        repo
-    }
-
     fn cmd(&self, args: &[&str], cwd: &Path) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_ward"));
         c.args(args)

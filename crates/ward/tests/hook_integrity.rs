@@ -3,6 +3,8 @@
 //! the event is redacted; a managed policy is never replaced by anything the user can write;
 //! Gemini CLI never gets an `ask` it would hang on.
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -11,41 +13,9 @@ use serde_json::{json, Value};
 
 const TOKEN: &str = "ghp_R4nd0mT0kenV4lue1234567890abcdefABCD";
 
-struct Env {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    data: PathBuf,
-    root: PathBuf,
-}
+use support::Env;
 
 impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        let home = root.join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        Env { home, data: root.join("ward-data"), root, _dir: dir }
-    }
-
-    fn repo(&self, name: &str, marker: Option<&str>) -> PathBuf {
-        let repo = self.root.join(name);
-        std::fs::create_dir_all(&repo).unwrap();
-        let ok = Command::new("git").args(["init", "-q"]).current_dir(&repo).status().unwrap().success();
-        assert!(ok);
-        let remote = format!("git@github.com:acme/{name}.git");
-        let ok = Command::new("git")
-            .args(["remote", "add", "origin", &remote])
-            .current_dir(&repo)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-        if let Some(m) = marker {
-            std::fs::write(repo.join(m), "").unwrap();
-        }
-        repo
-    }
-
     fn cmd(&self, program: &Path, args: &[&str], cwd: &Path) -> Command {
         let mut c = Command::new(program);
         c.args(args)
