@@ -289,6 +289,12 @@ impl Ctx<'_> {
             "claude-code" => "Claude Code",
             "gemini-cli" => "Gemini CLI",
             "cursor" => "Cursor",
+            "copilot-cli" => "Copilot CLI",
+            "vscode" => "VS Code",
+            "windsurf" => "Windsurf",
+            "continue" => "Continue",
+            "cline" => "Cline",
+            "amazon-q" => "Amazon Q / Kiro CLI",
             _ => "the agent",
         }
     }

@@ -307,3 +307,173 @@ fn only_wards_hook_commands_count_as_ward() {
     assert!(is_ward_hook_command(&format!("{WARD} hook codex")));
     assert!(!is_ward_hook_command("/opt/forward hook codex"));
 }
+
+// ------------------------------------------------------------------------------------------
+// The other agents `ward hook` answers.
+
+#[test]
+fn windsurf_registers_every_pre_event_user_and_system() {
+    let m = Machine::new();
+    let loc = m.opts(false).locations;
+    let user = loc.windsurf_user_hooks();
+    round_trip(&m, Agent::Windsurf, false, &[(&user, "windsurf-hooks.json")], || {
+        let v: Value = serde_json::from_str(&read(&user)).unwrap();
+        for event in ["pre_run_command", "pre_mcp_tool_use", "pre_read_code", "pre_write_code"] {
+            let list = v["hooks"][event].as_array().unwrap_or_else(|| panic!("{event} missing"));
+            assert_eq!(list.last().unwrap()["command"], format!("{WARD} hook windsurf"), "{event}");
+        }
+        assert_eq!(v["hooks"]["pre_run_command"][0]["command"], "python3 /opt/acme/guard.py");
+        assert_eq!(v["x-acme-note"], "owned by the platform team");
+    });
+    let system = loc.windsurf_system_hooks();
+    assert!(system.starts_with(&m.sys), "{}", system.display());
+    round_trip(&m, Agent::Windsurf, true, &[(&system, "windsurf-hooks.json")], || {
+        assert_eq!(read(&system).matches("hook windsurf").count(), 4);
+    });
+}
+
+#[test]
+fn continue_keeps_jsonc_comments() {
+    let m = Machine::new();
+    let file = m.opts(false).locations.continue_user_settings();
+    round_trip(&m, Agent::Continue, false, &[(&file, "continue-settings.json")], || {
+        let text = read(&file);
+        assert!(text.contains("// Continue CLI settings (JSONC)"));
+        let v = jsonc(&text);
+        assert_eq!(v["hooks"]["PreToolUse"][0]["hooks"][0]["command"], format!("{WARD} hook continue"));
+        assert_eq!(v["hooks"]["PostToolUse"][0]["matcher"], "Edit");
+    });
+}
+
+#[test]
+fn copilot_cli_owns_one_file_in_the_hooks_folder() {
+    let m = Machine::new();
+    let custom = m.home.join("copilot-home");
+    let mut opts = m.opts(false);
+    opts.locations = opts
+        .locations
+        .with_agent_env(|k| (k == "COPILOT_HOME").then(|| custom.to_string_lossy().into_owned()));
+    let other = custom.join("hooks/audit.json");
+    let original = m.put(&other, "copilot-audit-hook.json");
+    let changes = install(Agent::CopilotCli, &opts).unwrap();
+    assert_eq!(changes[0].outcome, Outcome::Installed);
+    let ward = custom.join("hooks/ward.json");
+    let v: Value = serde_json::from_str(&read(&ward)).unwrap();
+    assert_eq!(v["version"], 1);
+    let entry = &v["hooks"]["preToolUse"][0];
+    assert_eq!(entry["bash"], format!("{WARD} hook copilot-cli"));
+    assert_eq!(entry["timeoutSec"], 10);
+    assert_eq!(entry["type"], "command");
+    assert!(install(Agent::CopilotCli, &opts).unwrap().iter().all(|c| c.outcome == Outcome::Unchanged));
+    let eff = ward_inventory::effective::of("copilot-cli", &opts.locations, None).unwrap();
+    assert!(eff.ward_runs(), "{eff:?}");
+    uninstall(Agent::CopilotCli, &opts).unwrap();
+    assert!(!ward.exists(), "the file Ward created goes again");
+    assert_eq!(read(&other), original);
+    assert!(install(Agent::CopilotCli, &m.opts(true)).is_err(), "no managed location");
+}
+
+#[test]
+fn vscode_shares_claudes_user_file() {
+    let m = Machine::new();
+    let opts = m.opts(false);
+    let file = opts.locations.vscode_user_hooks();
+    // Alone: the agent-neutral command, since Claude Code and Continue read the file too.
+    round_trip(&m, Agent::VsCode, false, &[(&file, "claude-settings.json")], || {
+        let v: Value = serde_json::from_str(&read(&file)).unwrap();
+        assert_eq!(v["hooks"]["PreToolUse"][0]["hooks"][0]["command"], format!("{WARD} hook"));
+    });
+    // With Claude Code's entry there, VS Code is served by it and leaves it alone.
+    let original = read(&file);
+    install(Agent::ClaudeCode, &opts).unwrap();
+    let with_claude = read(&file);
+    let c = install(Agent::VsCode, &opts).unwrap();
+    assert_eq!(c[0].outcome, Outcome::Unchanged, "{c:?}");
+    assert_eq!(read(&file), with_claude);
+    let c = uninstall(Agent::VsCode, &opts).unwrap();
+    assert_eq!(c[0].outcome, Outcome::NotPresent);
+    assert_eq!(read(&file), with_claude, "Claude Code's entry stays");
+    let eff = ward_inventory::effective::of("vscode", &opts.locations, None).unwrap();
+    assert!(eff.ward_runs());
+    uninstall(Agent::ClaudeCode, &opts).unwrap();
+    assert_eq!(read(&file), original);
+}
+
+#[test]
+fn cline_gets_an_executable_script_and_never_overwrites_one() {
+    let m = Machine::new();
+    let opts = m.opts(false);
+    let script = opts.locations.cline_hooks_dir().join("PreToolUse");
+    install(Agent::Cline, &opts).unwrap();
+    let text = read(&script);
+    assert!(text.starts_with("#!/bin/sh\n"));
+    assert!(text.contains(&format!("exec {WARD} hook cline")));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o755);
+    }
+    assert!(install(Agent::Cline, &opts).unwrap().iter().all(|c| c.outcome == Outcome::Unchanged));
+    let eff = ward_inventory::effective::of("cline", &opts.locations, None).unwrap();
+    assert!(eff.ward_runs(), "{eff:?}");
+    uninstall(Agent::Cline, &opts).unwrap();
+    assert!(!script.exists());
+    // A script of the user's is never replaced or removed.
+    std::fs::write(&script, "#!/bin/sh\necho mine\n").unwrap();
+    let err = install(Agent::Cline, &opts).unwrap_err();
+    assert!(err.to_string().contains("not Ward's"), "{err}");
+    uninstall(Agent::Cline, &opts).unwrap();
+    assert_eq!(read(&script), "#!/bin/sh\necho mine\n");
+}
+
+#[test]
+fn amazon_q_and_kiro_register_in_every_agent_file() {
+    let m = Machine::new();
+    let opts = m.opts(false);
+    // No agent file: nothing to register with, said so.
+    let c = install(Agent::AmazonQ, &opts).unwrap();
+    assert_eq!(c[0].outcome, Outcome::Skipped);
+    assert!(c[0].detail.contains("agent create"), "{}", c[0].detail);
+    let q = opts.locations.amazon_q_agents_dir().join("dev.json");
+    let kiro = opts.locations.kiro_agents_dir().join("dev.json");
+    round_trip(
+        &m,
+        Agent::AmazonQ,
+        false,
+        &[(&q, "amazonq-agent.json"), (&kiro, "amazonq-agent.json")],
+        || {
+            for f in [&q, &kiro] {
+                let v: Value = serde_json::from_str(&read(f)).unwrap();
+                let entry = &v["hooks"]["preToolUse"][0];
+                assert_eq!(entry["command"], format!("{WARD} hook amazon-q"));
+                assert_eq!(entry["timeout_ms"], 10_000);
+                assert!(entry.get("matcher").is_none(), "every tool");
+                assert_eq!(v["hooks"]["agentSpawn"][0]["command"], "git status --short");
+            }
+        },
+    );
+    // One broken agent file: nothing changes in any.
+    let good = m.put(&q, "amazonq-agent.json");
+    std::fs::write(&kiro, "{ not json").unwrap();
+    assert!(install(Agent::AmazonQ, &opts).is_err());
+    assert_eq!(read(&q), good);
+}
+
+#[test]
+fn agents_without_a_managed_location_say_so() {
+    let m = Machine::new();
+    for agent in [Agent::CopilotCli, Agent::VsCode, Agent::Continue, Agent::Cline, Agent::AmazonQ] {
+        let err = install(agent, &m.opts(true)).unwrap_err().to_string();
+        assert!(err.contains("no admin-managed hook location"), "{agent:?}: {err}");
+    }
+    assert_eq!(std::fs::read_dir(&m.sys).unwrap().count(), 0, "nothing written");
+}
+
+#[test]
+fn every_hook_agent_can_be_installed() {
+    for hook in ward_hook::Agent::ALL {
+        assert!(Agent::from_name(hook.name()).is_some(), "{}", hook.name());
+    }
+    assert_eq!(Agent::from_name("kiro"), Some(Agent::AmazonQ));
+    assert_eq!(ward_inventory::locations::HOOKABLE_AGENTS.len(), Agent::ALL.len());
+}

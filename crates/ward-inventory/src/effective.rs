@@ -964,6 +964,280 @@ pub fn cursor(loc: &Locations, project: Option<&Path>) -> Effective {
     eff
 }
 
+// ------------------------------------------------------------------------------------------
+// The other agents `ward hook` answers: where Ward is registered (they have no floor keys Ward
+// checks yet).
+
+/// The Ward handlers of one hooks object (`event → [group | handler]`) for `events`, with
+/// the keys that hold a command and the unit of the timeout key (`(key, ms per unit)`).
+#[allow(clippy::too_many_arguments)] // one call per file format; a struct would only rename them
+fn push_ward_handlers(
+    eff: &mut Effective,
+    file: &str,
+    scope: &'static str,
+    hooks: Option<&Value>,
+    events: &[&str],
+    command_keys: &[&str],
+    timeout: (&str, u64),
+    state: &str,
+    runs: bool,
+) {
+    let Some(hooks) = hooks.and_then(Value::as_object) else { return };
+    for event in events {
+        for item in hooks.get(*event).and_then(Value::as_array).into_iter().flatten() {
+            let handlers: Vec<&Value> = match item.get("hooks").and_then(Value::as_array) {
+                Some(hs) => hs.iter().collect(),
+                None => vec![item],
+            };
+            for h in handlers {
+                let Some(cmd) = command_keys
+                    .iter()
+                    .find_map(|k| h.get(*k).and_then(Value::as_str).filter(|c| is_ward_hook_command(c)))
+                else {
+                    continue;
+                };
+                let timeout_secs =
+                    h.get(timeout.0).and_then(Value::as_u64).map(|t| t.saturating_mul(timeout.1) / 1000);
+                eff.ward_hooks.push(HookPlace {
+                    file: file.to_owned(),
+                    scope,
+                    command: scrub_text(cmd),
+                    program: program_of(cmd),
+                    timeout_secs,
+                    state: if events.len() > 1 { format!("{state} ({event})") } else { state.to_owned() },
+                    runs,
+                });
+            }
+        }
+    }
+}
+
+fn json_files_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Copilot CLI: `*.json` in the user and project hooks folders, and the `hooks` key of its
+/// settings; every source runs.
+pub fn copilot_cli(loc: &Locations, project: Option<&Path>) -> Effective {
+    let mut eff = Effective::new("copilot-cli");
+    let keys = ["bash", "powershell", "command"];
+    let mut files: Vec<(PathBuf, &'static str)> =
+        json_files_in(&loc.copilot_user_hooks_dir()).into_iter().map(|f| (f, "user")).collect();
+    files.push((loc.copilot_user_settings(), "user"));
+    if let Some(root) = project {
+        files.extend(
+            json_files_in(&Locations::copilot_project_hooks_dir(root)).into_iter().map(|f| (f, "project")),
+        );
+    }
+    for (path, scope) in files {
+        let Some(doc) = read_json(&mut eff, loc, &path) else { continue };
+        let events = ["preToolUse", "PreToolUse"];
+        push_ward_handlers(
+            &mut eff,
+            &shown(loc, &path),
+            scope,
+            doc.get("hooks"),
+            &events,
+            &keys,
+            ("timeoutSec", 1000),
+            "active",
+            true,
+        );
+    }
+    eff
+}
+
+/// VS Code's agent hooks: `~/.claude/settings.json` and, in a project, `.github/hooks/*.json`
+/// and `.claude/settings(.local).json` (matchers ignored; `chat.useHooks` must be on).
+pub fn vscode(loc: &Locations, project: Option<&Path>) -> Effective {
+    let mut eff = Effective::new("vscode");
+    let mut files = vec![(loc.vscode_user_hooks(), "user")];
+    if let Some(root) = project {
+        files.extend(
+            json_files_in(&Locations::copilot_project_hooks_dir(root)).into_iter().map(|f| (f, "project")),
+        );
+        files.extend(Locations::claude_project_settings(root).into_iter().map(|f| (f, "project")));
+    }
+    for (path, scope) in files {
+        let Some(doc) = read_json(&mut eff, loc, &path) else { continue };
+        let keys = ["command", "linux", "osx", "windows", "bash", "powershell"];
+        push_ward_handlers(
+            &mut eff,
+            &shown(loc, &path),
+            scope,
+            doc.get("hooks"),
+            &["PreToolUse", "preToolUse"],
+            &keys,
+            ("timeout", 1000),
+            "active",
+            true,
+        );
+    }
+    eff
+}
+
+/// Windsurf: system, user and workspace `hooks.json` all run, each `pre_*` event on its own.
+pub fn windsurf(loc: &Locations, project: Option<&Path>) -> Effective {
+    let mut eff = Effective::new("windsurf");
+    let mut files = vec![(loc.windsurf_system_hooks(), "managed"), (loc.windsurf_user_hooks(), "user")];
+    if let Some(root) = project {
+        files.push((Locations::windsurf_project_hooks(root), "project"));
+    }
+    let events = ["pre_run_command", "pre_mcp_tool_use", "pre_read_code", "pre_write_code"];
+    for (path, scope) in files {
+        let Some(doc) = read_json(&mut eff, loc, &path) else { continue };
+        push_ward_handlers(
+            &mut eff,
+            &shown(loc, &path),
+            scope,
+            doc.get("hooks"),
+            &events,
+            &["command"],
+            ("timeout", 1000),
+            "active",
+            true,
+        );
+    }
+    // A call kind without Ward is a way around it.
+    if !eff.ward_hooks.is_empty() {
+        let missing: Vec<&str> = events
+            .iter()
+            .filter(|e| !eff.ward_hooks.iter().any(|h| h.state.ends_with(&format!("({e})"))))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            eff.warnings.push(format!(
+                "Ward is not registered for {}: those calls run unchecked",
+                missing.join(", ")
+            ));
+        }
+    }
+    eff
+}
+
+/// Continue CLI: Claude Code's hook format in its own and in Claude Code's settings files, all
+/// merged; `disableAllHooks` in any of them switches hooks off.
+pub fn continue_cli(loc: &Locations, project: Option<&Path>) -> Effective {
+    let mut eff = Effective::new("continue");
+    let mut files = vec![(loc.vscode_user_hooks(), "user"), (loc.continue_user_settings(), "user")];
+    if let Some(root) = project {
+        files.extend(Locations::claude_project_settings(root).into_iter().map(|f| (f, "project")));
+        files.extend(Locations::continue_project_settings(root).into_iter().map(|f| (f, "project")));
+    }
+    let mut docs = Vec::new();
+    for (path, scope) in files {
+        if let Some(doc) = read_json(&mut eff, loc, &path) {
+            docs.push((shown(loc, &path), scope, doc));
+        }
+    }
+    let off = docs
+        .iter()
+        .find(|(_, _, d)| d.get("disableAllHooks") == Some(&json!(true)))
+        .map(|(f, _, _)| f.clone());
+    for (file, scope, doc) in &docs {
+        let (state, runs) = match &off {
+            Some(f) => (format!("skipped: disableAllHooks in {f}"), false),
+            None => ("active".to_owned(), true),
+        };
+        push_ward_handlers(
+            &mut eff,
+            file,
+            scope,
+            doc.get("hooks"),
+            &["PreToolUse"],
+            &["command"],
+            ("timeout", 1000),
+            &state,
+            runs,
+        );
+    }
+    eff
+}
+
+/// Cline: an executable `PreToolUse` in the global (and the CLI's) hooks folder or the
+/// workspace's `.clinerules/hooks`; Cline runs them only with its hooks setting on.
+pub fn cline(loc: &Locations, project: Option<&Path>) -> Effective {
+    let mut eff = Effective::new("cline");
+    let mut dirs = vec![(loc.cline_hooks_dir(), "user"), (loc.cline_cli_hooks_dir(), "user")];
+    if let Some(root) = project {
+        dirs.push((Locations::cline_project_hooks_dir(root), "project"));
+    }
+    for (dir, scope) in dirs {
+        let path = dir.join("PreToolUse");
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Some(cmd) = text
+            .lines()
+            .map(|l| l.trim().strip_prefix("exec ").unwrap_or(l.trim()))
+            .find(|l| is_ward_hook_command(l))
+        else {
+            continue;
+        };
+        eff.layers.push(shown(loc, &path));
+        let executable = crate::context::is_executable(&path);
+        eff.ward_hooks.push(HookPlace {
+            file: shown(loc, &path),
+            scope,
+            command: scrub_text(cmd),
+            program: program_of(cmd),
+            timeout_secs: None,
+            state: if executable {
+                "active (when Cline's hooks setting is on)".to_owned()
+            } else {
+                "skipped: the script is not executable".to_owned()
+            },
+            runs: executable,
+        });
+    }
+    eff
+}
+
+/// Amazon Q / Kiro CLI: `hooks.preToolUse` in each agent file; Ward runs for the agents whose
+/// file registers it.
+pub fn amazon_q(loc: &Locations, project: Option<&Path>) -> Effective {
+    let mut eff = Effective::new("amazon-q");
+    let mut files: Vec<(PathBuf, &'static str)> = [loc.amazon_q_agents_dir(), loc.kiro_agents_dir()]
+        .iter()
+        .flat_map(|d| json_files_in(d))
+        .map(|f| (f, "user"))
+        .collect();
+    if let Some(root) = project {
+        for d in [root.join(".amazonq/cli-agents"), root.join(".kiro/agents")] {
+            files.extend(json_files_in(&d).into_iter().map(|f| (f, "project")));
+        }
+    }
+    let mut without = Vec::new();
+    for (path, scope) in files {
+        let Some(doc) = read_json(&mut eff, loc, &path) else { continue };
+        let before = eff.ward_hooks.len();
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        push_ward_handlers(
+            &mut eff,
+            &shown(loc, &path),
+            scope,
+            doc.get("hooks"),
+            &["preToolUse"],
+            &["command"],
+            ("timeout_ms", 1),
+            &format!("active for agent {name}"),
+            true,
+        );
+        if eff.ward_hooks.len() == before {
+            without.push(name);
+        }
+    }
+    if !without.is_empty() {
+        eff.warnings.push(format!("agents without Ward's hook (they run unchecked): {}", without.join(", ")));
+    }
+    eff
+}
+
 /// The effective configuration of `agent` (a client name), if Ward knows how to compute it.
 pub fn of(agent: &str, loc: &Locations, project: Option<&Path>) -> Option<Effective> {
     Some(match agent {
@@ -971,6 +1245,12 @@ pub fn of(agent: &str, loc: &Locations, project: Option<&Path>) -> Option<Effect
         "claude-code" => claude_code(loc, project),
         "gemini-cli" => gemini_cli(loc, project),
         "cursor" => cursor(loc, project),
+        "copilot-cli" => copilot_cli(loc, project),
+        "vscode" => vscode(loc, project),
+        "windsurf" => windsurf(loc, project),
+        "continue" => continue_cli(loc, project),
+        "cline" => cline(loc, project),
+        "amazon-q" | "kiro" => amazon_q(loc, project),
         _ => return None,
     })
 }

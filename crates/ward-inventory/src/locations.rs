@@ -12,8 +12,20 @@ use std::path::{Path, PathBuf};
 
 use crate::context::{Os, ScanContext};
 
-/// The agents Ward can register itself with and check floors for.
-pub const HOOKABLE_AGENTS: &[&str] = &["codex", "claude-code", "cursor", "gemini-cli"];
+/// The agents Ward can register itself with and check floors for: every agent `ward hook`
+/// answers, by its inventory client name.
+pub const HOOKABLE_AGENTS: &[&str] = &[
+    "codex",
+    "claude-code",
+    "cursor",
+    "gemini-cli",
+    "copilot-cli",
+    "vscode",
+    "windsurf",
+    "continue",
+    "cline",
+    "amazon-q",
+];
 
 /// The machine as the agents see it.
 #[derive(Debug, Clone)]
@@ -27,6 +39,8 @@ pub struct Locations {
     pub claude_config_dir: Option<PathBuf>,
     /// `$GEMINI_CLI_SYSTEM_SETTINGS_PATH`, when honoured and set.
     pub gemini_system_settings: Option<PathBuf>,
+    /// `$COPILOT_HOME`, when honoured and set.
+    pub copilot_home: Option<PathBuf>,
 }
 
 impl Locations {
@@ -38,6 +52,7 @@ impl Locations {
             codex_home: None,
             claude_config_dir: None,
             gemini_system_settings: None,
+            copilot_home: None,
         }
     }
 
@@ -53,6 +68,7 @@ impl Locations {
         self.codex_home = set("CODEX_HOME");
         self.claude_config_dir = set("CLAUDE_CONFIG_DIR");
         self.gemini_system_settings = set("GEMINI_CLI_SYSTEM_SETTINGS_PATH");
+        self.copilot_home = set("COPILOT_HOME");
         self
     }
 
@@ -196,6 +212,104 @@ impl Locations {
     pub fn cursor_project_hooks(root: &Path) -> PathBuf {
         root.join(".cursor/hooks.json")
     }
+
+    /// A managed file under the OS's admin location: `/etc/<linux>`, macOS
+    /// `/Library/Application Support/<macos>`, Windows `ProgramData/<windows>`.
+    fn managed(&self, linux: &str, macos: &str, windows: &str) -> PathBuf {
+        match self.os {
+            Os::Linux => self.system_path(&format!("/etc/{linux}")),
+            Os::MacOs => self.system_path(&format!("/Library/Application Support/{macos}")),
+            Os::Windows => self.system_path(&format!("ProgramData/{windows}")),
+        }
+    }
+
+    // --- Copilot CLI (reference/agents.md §4.1) ---
+
+    /// `$COPILOT_HOME`, else `~/.copilot`.
+    pub fn copilot_home(&self) -> PathBuf {
+        self.copilot_home.clone().unwrap_or_else(|| self.home.join(".copilot"))
+    }
+
+    /// The user-level hooks folder: every `*.json` in it is loaded and all of them run.
+    pub fn copilot_user_hooks_dir(&self) -> PathBuf {
+        self.copilot_home().join("hooks")
+    }
+
+    /// The file `ward install copilot-cli` owns in the user-level hooks folder.
+    pub fn copilot_ward_hooks(&self) -> PathBuf {
+        self.copilot_user_hooks_dir().join("ward.json")
+    }
+
+    pub fn copilot_user_settings(&self) -> PathBuf {
+        self.copilot_home().join("settings.json")
+    }
+
+    pub fn copilot_project_hooks_dir(root: &Path) -> PathBuf {
+        root.join(".github/hooks")
+    }
+
+    // --- VS Code Copilot agent (reference/agents.md §4.2) ---
+
+    /// The only user-level hooks file VS Code reads: `~/.claude/settings.json` (not
+    /// `$CLAUDE_CONFIG_DIR`), shared with Claude Code, Continue CLI and Cursor.
+    pub fn vscode_user_hooks(&self) -> PathBuf {
+        self.home.join(".claude/settings.json")
+    }
+
+    // --- Windsurf (reference/agents.md §6) ---
+
+    pub fn windsurf_user_hooks(&self) -> PathBuf {
+        self.home.join(".codeium/windsurf/hooks.json")
+    }
+
+    /// The system hooks file, merged before the user's and the workspace's.
+    pub fn windsurf_system_hooks(&self) -> PathBuf {
+        self.managed("windsurf/hooks.json", "Windsurf/hooks.json", "Windsurf/hooks.json")
+    }
+
+    pub fn windsurf_project_hooks(root: &Path) -> PathBuf {
+        root.join(".windsurf/hooks.json")
+    }
+
+    // --- Continue CLI (reference/agents.md §8) ---
+
+    /// Continue's own settings file (Claude Code's hook format; Continue also reads
+    /// `~/.claude/settings.json`).
+    pub fn continue_user_settings(&self) -> PathBuf {
+        self.home.join(".continue/settings.json")
+    }
+
+    pub fn continue_project_settings(root: &Path) -> [PathBuf; 2] {
+        [root.join(".continue/settings.json"), root.join(".continue/settings.local.json")]
+    }
+
+    // --- Cline (reference/agents.md §7.1) ---
+
+    /// The VS Code extension's global hooks folder: one executable per event, named after it.
+    pub fn cline_hooks_dir(&self) -> PathBuf {
+        self.home.join("Documents/Cline/Hooks")
+    }
+
+    /// The Cline CLI's hooks folder (unconfirmed).
+    pub fn cline_cli_hooks_dir(&self) -> PathBuf {
+        self.home.join(".cline/hooks")
+    }
+
+    pub fn cline_project_hooks_dir(root: &Path) -> PathBuf {
+        root.join(".clinerules/hooks")
+    }
+
+    // --- Amazon Q Developer CLI and Kiro CLI (reference/agents.md §10) ---
+
+    /// Amazon Q CLI's global agent files (`*.json`; hooks live in each agent).
+    pub fn amazon_q_agents_dir(&self) -> PathBuf {
+        self.home.join(".aws/amazonq/cli-agents")
+    }
+
+    /// Kiro CLI's global agent files (Amazon Q CLI's agent format).
+    pub fn kiro_agents_dir(&self) -> PathBuf {
+        self.home.join(".kiro/agents")
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +330,15 @@ mod tests {
         assert_eq!(loc(Os::Linux).cursor_enterprise_hooks(), Path::new("/sys/etc/cursor/hooks.json"));
         assert_eq!(loc(Os::Linux).gemini_system_settings(), Path::new("/sys/etc/gemini-cli/settings.json"));
         assert_eq!(loc(Os::Windows).codex_managed_config(), Path::new("/h/.codex/managed_config.toml"));
+        assert_eq!(loc(Os::Linux).windsurf_system_hooks(), Path::new("/sys/etc/windsurf/hooks.json"));
+        assert_eq!(
+            loc(Os::MacOs).windsurf_system_hooks(),
+            Path::new("/sys/Library/Application Support/Windsurf/hooks.json")
+        );
+        assert_eq!(
+            loc(Os::Windows).windsurf_system_hooks(),
+            Path::new("/sys/ProgramData/Windsurf/hooks.json")
+        );
     }
 
     #[test]

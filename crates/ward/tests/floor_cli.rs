@@ -95,7 +95,7 @@ fn bad_agent_names_and_paths_are_usage_errors() {
     let m = Machine::new();
     for args in [
         &["install", "vim"][..],
-        &["install", "windsurf"],
+        &["install", "cline", "--managed"],
         &["install", "codex", "--ward-binary", "relative/ward"],
         &["floor", "render", "--tier", "prod", "--target", "cursor-hooks"],
         &["floor", "check", "--projects", "/nonexistent/dir"],

@@ -17,36 +17,64 @@ pub use ward_inventory::effective::{codex_trust_hash, is_ward_hook_command};
 use ward_inventory::Locations;
 use ward_policy::render::shell_quote;
 
-/// An agent Ward can register itself with.
+/// An agent Ward can register itself with: every agent `ward hook` answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Agent {
     Codex,
     ClaudeCode,
     Cursor,
     GeminiCli,
+    CopilotCli,
+    VsCode,
+    Windsurf,
+    Continue,
+    Cline,
+    AmazonQ,
 }
 
 impl Agent {
-    pub const ALL: &'static [Agent] = &[Agent::Codex, Agent::ClaudeCode, Agent::Cursor, Agent::GeminiCli];
+    pub const ALL: &'static [Agent] = &[
+        Agent::Codex,
+        Agent::ClaudeCode,
+        Agent::Cursor,
+        Agent::GeminiCli,
+        Agent::CopilotCli,
+        Agent::VsCode,
+        Agent::Windsurf,
+        Agent::Continue,
+        Agent::Cline,
+        Agent::AmazonQ,
+    ];
 
+    /// The name `ward hook` and the inventory use.
     pub fn name(self) -> &'static str {
         match self {
             Agent::Codex => "codex",
             Agent::ClaudeCode => "claude-code",
             Agent::Cursor => "cursor",
             Agent::GeminiCli => "gemini-cli",
+            Agent::CopilotCli => "copilot-cli",
+            Agent::VsCode => "vscode",
+            Agent::Windsurf => "windsurf",
+            Agent::Continue => "continue",
+            Agent::Cline => "cline",
+            Agent::AmazonQ => "amazon-q",
         }
     }
 
-    /// Agent names as users type them (`claude` and `gemini` too).
+    /// Agent names as users type them (the aliases `ward hook` accepts), and inventory
+    /// client names (`kiro` is answered as `amazon-q`: Kiro CLI speaks its hook protocol).
     pub fn from_name(name: &str) -> Option<Agent> {
-        match name {
-            "codex" => Some(Agent::Codex),
-            "claude-code" | "claude" => Some(Agent::ClaudeCode),
-            "cursor" => Some(Agent::Cursor),
-            "gemini-cli" | "gemini" => Some(Agent::GeminiCli),
-            _ => None,
+        if name.trim().eq_ignore_ascii_case("kiro") {
+            return Some(Agent::AmazonQ);
         }
+        let hook = ward_hook::Agent::from_name(name)?;
+        Agent::ALL.iter().copied().find(|a| a.name() == hook.name())
+    }
+
+    /// Whether the agent has an admin-managed hook location Ward can write.
+    pub fn has_managed_location(self) -> bool {
+        matches!(self, Agent::Codex | Agent::ClaudeCode | Agent::Cursor | Agent::GeminiCli | Agent::Windsurf)
     }
 }
 
@@ -93,6 +121,8 @@ pub enum Outcome {
     Unchanged,
     Removed,
     NotPresent,
+    /// Nothing to register with (Amazon Q without agent files); `detail` says what to do.
+    Skipped,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +131,11 @@ pub enum InstallError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: {message}; fix or move the file, then run again (nothing was changed)")]
     Malformed { path: PathBuf, message: String },
+    /// The location holds something of the user's that Ward cannot merge with.
+    #[error("{path}: {message} (nothing was changed)")]
+    Conflict { path: PathBuf, message: String },
+    #[error("{agent} has no admin-managed hook location Ward can write: {why}")]
+    NoManagedLocation { agent: &'static str, why: &'static str },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InstallError + '_ {
@@ -112,6 +147,12 @@ pub fn hook_command(ward_binary: &str, agent: Agent) -> String {
     format!("{} hook {}", shell_quote(ward_binary), agent.name())
 }
 
+/// `<ward> hook` without an agent name: for a file several agents read, where Ward tells the
+/// caller from its payload.
+pub fn auto_hook_command(ward_binary: &str) -> String {
+    format!("{} hook", shell_quote(ward_binary))
+}
+
 /// The timeout to register: Ward's deadline rounded up to whole seconds, plus five seconds for
 /// process start and the spool write, and never under ten. An agent whose hook times out runs
 /// the tool (fail-open), so Ward must always answer first.
@@ -121,24 +162,39 @@ pub fn hook_timeout_secs(deadline_ms: u64) -> u64 {
 
 /// Register Ward as `agent`'s hook.
 pub fn install(agent: Agent, opts: &InstallOptions) -> Result<Vec<Change>, InstallError> {
-    let mut session = Session::new(opts);
-    match (agent, opts.managed) {
-        (Agent::Codex, false) => codex_user(&mut session, true)?,
-        (Agent::Codex, true) => codex_managed(&mut session, true)?,
-        (agent, managed) => json_agent(&mut session, agent, managed, true)?,
-    }
-    Ok(session.changes)
+    run(agent, opts, true)
 }
 
 /// Remove Ward's registration from `agent`'s config (the same location `install` writes).
 pub fn uninstall(agent: Agent, opts: &InstallOptions) -> Result<Vec<Change>, InstallError> {
+    run(agent, opts, false)
+}
+
+fn run(agent: Agent, opts: &InstallOptions, install: bool) -> Result<Vec<Change>, InstallError> {
     let mut session = Session::new(opts);
+    if opts.managed && !agent.has_managed_location() {
+        return Err(InstallError::NoManagedLocation { agent: agent.name(), why: no_managed_reason(agent) });
+    }
     match (agent, opts.managed) {
-        (Agent::Codex, false) => codex_user(&mut session, false)?,
-        (Agent::Codex, true) => codex_managed(&mut session, false)?,
-        (agent, managed) => json_agent(&mut session, agent, managed, false)?,
+        (Agent::Codex, false) => codex_user(&mut session, install)?,
+        (Agent::Codex, true) => codex_managed(&mut session, install)?,
+        (Agent::VsCode, _) => vscode(&mut session, install)?,
+        (Agent::Cline, _) => cline(&mut session, install)?,
+        (Agent::AmazonQ, _) => amazon_q(&mut session, install)?,
+        (agent, managed) => json_agent(&mut session, agent, managed, install)?,
     }
     Ok(session.changes)
+}
+
+fn no_managed_reason(agent: Agent) -> &'static str {
+    match agent {
+        Agent::CopilotCli => "Copilot CLI loads machine-wide \"policy hooks\" from a policy folder whose path its documentation does not name; register Ward there by hand (docs/install.md)",
+        Agent::VsCode => "VS Code has no admin hooks file, only the ChatHooks policy that switches hooks on or off",
+        Agent::Continue => "Continue reads hooks from user and project settings only",
+        Agent::Cline => "Cline reads hook scripts from the user's and the workspace's folders only",
+        Agent::AmazonQ => "Amazon Q and Kiro take hooks inside each agent file; there is no machine-wide file",
+        _ => "",
+    }
 }
 
 struct Session<'a> {
@@ -236,17 +292,20 @@ fn read_optional(path: &Path) -> Result<Option<String>, InstallError> {
 }
 
 // ------------------------------------------------------------------------------------------
-// JSON hook files (Claude Code, Gemini CLI, Cursor, Codex's user hooks.json).
+// JSON hook files (Claude Code, Gemini CLI, Cursor, Codex's user hooks.json, Copilot CLI,
+// VS Code, Windsurf, Continue, Amazon Q / Kiro agent files).
 
-/// Where an agent's hook list lives in its JSON file and what Ward's entry looks like.
+/// Where an agent's hook lists live in its JSON file and what Ward's entry looks like.
 struct JsonHookSpec {
     file: PathBuf,
-    /// The event key under `hooks`.
-    event: &'static str,
-    /// Ward's entry in the event's list.
+    /// The event keys under `hooks` Ward registers under (Windsurf has one per kind of action).
+    events: Vec<&'static str>,
+    /// Ward's entry in each event's list.
     entry: Value,
     /// Entries are matcher groups (`{matcher, hooks: [handler]}`), not flat handlers (Cursor).
     grouped: bool,
+    /// The handler keys that hold a command line (Copilot CLI: `bash` / `powershell`).
+    command_keys: &'static [&'static str],
     /// Top-level members a new file gets (Cursor's `"version": 1`).
     skeleton: Vec<(&'static str, Value)>,
     /// A `(section, key)` switch held at `true` so a lower-precedence file cannot turn hooks
@@ -256,74 +315,193 @@ struct JsonHookSpec {
     switch_on: Option<(&'static str, &'static str)>,
 }
 
+const COMMAND: &[&str] = &["command"];
+/// Copilot CLI's command keys (VS Code reads these too).
+const COPILOT_COMMAND: &[&str] = &["bash", "powershell", "command"];
+/// The Windsurf events that come before an action (only `pre_*` hooks can block).
+const WINDSURF_EVENTS: &[&str] = &["pre_run_command", "pre_mcp_tool_use", "pre_read_code", "pre_write_code"];
+
 fn json_spec(agent: Agent, opts: &InstallOptions, managed: bool) -> JsonHookSpec {
     let loc = &opts.locations;
     let command = opts.hook_command(agent);
     let timeout = opts.timeout_secs();
+    let claude_style = |file: PathBuf, command: String| JsonHookSpec {
+        file,
+        events: vec!["PreToolUse"],
+        entry: json!({"matcher": "*", "hooks": [{"type": "command", "command": command, "timeout": timeout}]}),
+        grouped: true,
+        command_keys: COMMAND,
+        skeleton: Vec::new(),
+        switch_on: None,
+    };
     match agent {
-        Agent::ClaudeCode => JsonHookSpec {
-            file: if managed { loc.claude_managed_settings() } else { loc.claude_user_settings() },
-            event: "PreToolUse",
-            entry: json!({"matcher": "*", "hooks": [{"type": "command", "command": command, "timeout": timeout}]}),
-            grouped: true,
-            skeleton: Vec::new(),
-            switch_on: None,
-        },
+        Agent::ClaudeCode => claude_style(
+            if managed { loc.claude_managed_settings() } else { loc.claude_user_settings() },
+            command,
+        ),
+        // A shared file: no agent name, Ward tells the caller from the payload.
+        Agent::VsCode => claude_style(loc.vscode_user_hooks(), auto_hook_command(&opts.ward_binary)),
+        Agent::Continue => claude_style(loc.continue_user_settings(), command),
         Agent::GeminiCli => JsonHookSpec {
             file: if managed { loc.gemini_system_settings() } else { loc.gemini_user_settings() },
-            event: "BeforeTool",
+            events: vec!["BeforeTool"],
             // Gemini CLI takes hook timeouts in milliseconds.
             entry: json!({"matcher": ".*", "hooks": [{"type": "command", "name": "ward", "command": command, "timeout": timeout * 1000}]}),
             grouped: true,
+            command_keys: COMMAND,
             skeleton: Vec::new(),
             switch_on: managed.then_some(("hooksConfig", "enabled")),
         },
         Agent::Cursor => JsonHookSpec {
             file: if managed { loc.cursor_enterprise_hooks() } else { loc.cursor_user_hooks() },
-            event: "preToolUse",
+            events: vec!["preToolUse"],
             entry: json!({"command": command, "timeout": timeout}),
             grouped: false,
+            command_keys: COMMAND,
             skeleton: vec![("version", json!(1))],
             switch_on: None,
         },
         Agent::Codex => JsonHookSpec {
             file: loc.codex_user_hooks(),
-            event: "PreToolUse",
+            events: vec!["PreToolUse"],
             // No matcher: every tool; the trust hash below is computed for exactly this entry.
             entry: json!({"hooks": [{"type": "command", "command": command, "timeout": timeout}]}),
             grouped: true,
+            command_keys: COMMAND,
             skeleton: Vec::new(),
             switch_on: None,
         },
+        Agent::CopilotCli => {
+            let key = if loc.os == ward_inventory::Os::Windows { "powershell" } else { "bash" };
+            JsonHookSpec {
+                file: loc.copilot_ward_hooks(),
+                events: vec!["preToolUse"],
+                entry: json!({"type": "command", key: command, "timeoutSec": timeout}),
+                grouped: false,
+                command_keys: COPILOT_COMMAND,
+                skeleton: vec![("version", json!(1))],
+                switch_on: None,
+            }
+        }
+        Agent::Windsurf => JsonHookSpec {
+            file: if managed { loc.windsurf_system_hooks() } else { loc.windsurf_user_hooks() },
+            events: WINDSURF_EVENTS.to_vec(),
+            // Windsurf documents no timeout field (docs/install.md).
+            entry: json!({"command": command}),
+            grouped: false,
+            command_keys: COMMAND,
+            skeleton: Vec::new(),
+            switch_on: None,
+        },
+        Agent::AmazonQ => JsonHookSpec {
+            file: PathBuf::new(),
+            events: vec!["preToolUse"],
+            // No matcher: every tool. `cache_ttl_seconds` stays at its default 0: a cached
+            // allow would skip Ward for later calls.
+            entry: json!({"command": command, "timeout_ms": timeout * 1000}),
+            grouped: false,
+            command_keys: COMMAND,
+            skeleton: Vec::new(),
+            switch_on: None,
+        },
+        Agent::Cline => unreachable!("Cline hooks are scripts, not JSON"),
     }
 }
 
+fn is_ward_handler(h: &Value, keys: &[&str]) -> bool {
+    keys.iter().any(|k| h.get(*k).and_then(Value::as_str).is_some_and(is_ward_hook_command))
+}
+
+/// The Ward command of a handler, if it is one.
+fn ward_command_of<'v>(h: &'v Value, keys: &[&str]) -> Option<&'v str> {
+    keys.iter().find_map(|k| h.get(*k).and_then(Value::as_str).filter(|c| is_ward_hook_command(c)))
+}
+
 /// Indexes of the entries of `list` that hold a Ward hook, and whether each holds only Ward.
-fn ward_entries(list: &Value, grouped: bool) -> Vec<(usize, bool)> {
+fn ward_entries(list: &Value, spec: &JsonHookSpec) -> Vec<(usize, bool)> {
     let Some(items) = list.as_array() else { return Vec::new() };
     items
         .iter()
         .enumerate()
         .filter_map(|(i, item)| {
-            if grouped {
+            if spec.grouped {
                 let handlers = item.get("hooks")?.as_array()?;
-                let ward = handlers
-                    .iter()
-                    .filter(|h| h.get("command").and_then(Value::as_str).is_some_and(is_ward_hook_command))
-                    .count();
+                let ward = handlers.iter().filter(|h| is_ward_handler(h, spec.command_keys)).count();
                 (ward > 0).then_some((i, ward == handlers.len()))
             } else {
-                item.get("command")
-                    .and_then(Value::as_str)
-                    .is_some_and(is_ward_hook_command)
-                    .then_some((i, true))
+                is_ward_handler(item, spec.command_keys).then_some((i, true))
             }
         })
         .collect()
 }
 
-/// Install or remove Ward's entry in one JSON hook file. Returns the index of Ward's entry in
-/// the event's list after an install.
+/// What one event's edit found.
+struct EventEdit {
+    /// A Ward entry was there before.
+    found: bool,
+    /// The index of Ward's entry (after an install; before an uninstall).
+    index: Option<usize>,
+}
+
+/// Install or remove Ward's entry in one event list of an open JSON file.
+fn edit_event(
+    ed: &mut jsonedit::Editor,
+    spec: &JsonHookSpec,
+    event: &str,
+    install: bool,
+) -> Result<EventEdit, String> {
+    let path = ["hooks", event];
+    let list_node = ed.get(&path);
+    if let Some(l) = &list_node {
+        if !matches!(l.kind, jsonedit::Kind::Array(_)) {
+            return Err(format!("`hooks.{event}` is not a list"));
+        }
+    }
+    let list = list_node.as_ref().map(|n| jsonedit::value_of(&ed.text, n)).unwrap_or(Value::Null);
+    let found = ward_entries(&list, spec);
+    let e = |e: jsonedit::JsonError| e.to_string();
+    if !install {
+        for &(i, only) in found.iter().rev() {
+            remove_ward_from_entry(ed, &path, i, only, spec).map_err(e)?;
+        }
+        // Leave no empty list Ward's install would have created.
+        if !found.is_empty() && ed.get(&path).is_some_and(|n| n.elements().is_empty()) {
+            ed.remove(&["hooks"], event).map_err(e)?;
+        }
+        return Ok(EventEdit { found: !found.is_empty(), index: found.first().map(|(i, _)| *i) });
+    }
+    if let Some(&(first, only_ward)) = found.first() {
+        let up_to_date = list[first] == spec.entry && found.len() == 1;
+        if !up_to_date {
+            // Extra Ward entries first (from the end, so indexes stay valid), then the first
+            // one is rewritten in place so other entries keep their positions.
+            for &(i, only) in found.iter().skip(1).rev() {
+                remove_ward_from_entry(ed, &path, i, only, spec).map_err(e)?;
+            }
+            if only_ward {
+                ed.replace(&["hooks", event, &first.to_string()], &spec.entry).map_err(e)?;
+            } else {
+                remove_ward_from_entry(ed, &path, first, false, spec).map_err(e)?;
+                ed.push_element(&path, &spec.entry).map_err(e)?;
+            }
+        }
+        let now = ed.get(&path).map(|n| jsonedit::value_of(&ed.text, &n)).unwrap_or(Value::Null);
+        let index = ward_entries(&now, spec).first().map_or(first, |(i, _)| *i);
+        return Ok(EventEdit { found: true, index: Some(index) });
+    }
+    if ed.get(&["hooks"]).is_none() {
+        ed.insert_member(&[], "hooks", &json!({})).map_err(e)?;
+    }
+    if list_node.is_none() {
+        ed.insert_member(&["hooks"], event, &json!([])).map_err(e)?;
+    }
+    ed.push_element(&path, &spec.entry).map_err(e)?;
+    let len = ed.get(&path).map_or(1, |n| n.elements().len());
+    Ok(EventEdit { found: false, index: Some(len - 1) })
+}
+
+/// Install or remove Ward's entries in one JSON hook file. Returns the index of Ward's entry
+/// in the first event's list.
 fn edit_json_hooks(
     session: &mut Session<'_>,
     agent: Agent,
@@ -334,68 +512,37 @@ fn edit_json_hooks(
     let malformed = |message: String| InstallError::Malformed { path: spec.file.clone(), message };
     let mut ed =
         jsonedit::Editor::new(before.as_deref().unwrap_or("")).map_err(|e| malformed(e.to_string()))?;
-    let root = ed.root();
-    if !matches!(root.kind, jsonedit::Kind::Object(_)) {
+    if !matches!(ed.root().kind, jsonedit::Kind::Object(_)) {
         return Err(malformed("the file is not a JSON object".into()));
     }
-    let hooks_node = ed.get(&["hooks"]);
-    if let Some(h) = &hooks_node {
+    if let Some(h) = ed.get(&["hooks"]) {
         if !matches!(h.kind, jsonedit::Kind::Object(_)) {
             return Err(malformed("`hooks` is not an object".into()));
         }
     }
-    let list_node = ed.get(&["hooks", spec.event]);
-    if let Some(l) = &list_node {
-        if !matches!(l.kind, jsonedit::Kind::Array(_)) {
-            return Err(malformed(format!("`hooks.{}` is not a list", spec.event)));
+    let err = |e: jsonedit::JsonError| malformed(e.to_string());
+    let registered_anywhere = spec.events.iter().any(|event| {
+        ed.get(&["hooks", event])
+            .is_some_and(|n| !ward_entries(&jsonedit::value_of(&ed.text, &n), spec).is_empty())
+    });
+    if install && !registered_anywhere {
+        for (key, value) in &spec.skeleton {
+            if ed.get(&[key]).is_none() {
+                ed.insert_member(&[], key, value).map_err(err)?;
+            }
         }
     }
-    let list = list_node.as_ref().map(|n| jsonedit::value_of(&ed.text, n)).unwrap_or(Value::Null);
-    let found = ward_entries(&list, spec.grouped);
-    let path = ["hooks", spec.event];
-    let err = |e: jsonedit::JsonError| malformed(e.to_string());
-
+    let mut first_index = None;
+    let mut found_any = false;
+    for (n, event) in spec.events.iter().enumerate() {
+        let edit = edit_event(&mut ed, spec, event, install).map_err(malformed)?;
+        found_any |= edit.found;
+        if n == 0 {
+            first_index = edit.index;
+        }
+    }
+    let events = spec.events.join(", hooks.");
     if install {
-        let (outcome, index) = if let Some(&(first, only_ward)) = found.first() {
-            let current = &list[first];
-            let up_to_date = *current == spec.entry && found.len() == 1;
-            if !up_to_date {
-                // Extra Ward entries first (from the end, so indexes stay valid), then the
-                // first one is rewritten in place so other entries keep their positions.
-                for &(i, only) in found.iter().skip(1).rev() {
-                    remove_ward_from_entry(&mut ed, &path, i, only, spec.grouped).map_err(err)?;
-                }
-                if only_ward {
-                    ed.replace(&["hooks", spec.event, &first.to_string()], &spec.entry).map_err(err)?;
-                } else {
-                    remove_ward_from_entry(&mut ed, &path, first, false, spec.grouped).map_err(err)?;
-                    ed.push_element(&path, &spec.entry).map_err(err)?;
-                }
-            }
-            let index = ward_entries(
-                &jsonedit::value_of(&ed.text, &ed.get(&path).unwrap_or(root.clone())),
-                spec.grouped,
-            )
-            .first()
-            .map_or(first, |(i, _)| *i);
-            (if up_to_date { Outcome::Unchanged } else { Outcome::Updated }, index)
-        } else {
-            for (key, value) in &spec.skeleton {
-                if ed.get(&[key]).is_none() {
-                    ed.insert_member(&[], key, value).map_err(err)?;
-                }
-            }
-            if hooks_node.is_none() {
-                ed.insert_member(&[], "hooks", &json!({})).map_err(err)?;
-            }
-            if list_node.is_none() {
-                ed.insert_member(&["hooks"], spec.event, &json!([])).map_err(err)?;
-            }
-            ed.push_element(&path, &spec.entry).map_err(err)?;
-            let len = ed.get(&path).map_or(1, |n| n.elements().len());
-            (Outcome::Installed, len - 1)
-        };
-        let mut outcome = outcome;
         if let Some((section, key)) = spec.switch_on {
             let on = json!(true);
             match ed.get(&[section]) {
@@ -411,53 +558,50 @@ fn edit_json_hooks(
                     Some(_) => {}
                 },
             }
-            if outcome == Outcome::Unchanged && before.as_deref() != Some(ed.text.as_str()) {
-                outcome = Outcome::Updated;
-            }
         }
-        let detail = format!("hooks.{}: {}", spec.event, session.opts.hook_command(agent));
+        let outcome = if found_any { Outcome::Updated } else { Outcome::Installed };
+        let command = ward_command_of(&spec.entry, spec.command_keys)
+            .or_else(|| {
+                spec.entry
+                    .get("hooks")
+                    .and_then(|h| h.get(0))
+                    .and_then(|h| ward_command_of(h, spec.command_keys))
+            })
+            .unwrap_or_default()
+            .to_owned();
+        let detail = format!("hooks.{events}: {command}");
         session.commit(agent, &spec.file, before.as_deref(), Some(&ed.text), outcome, detail)?;
-        Ok(Some(index))
-    } else {
-        for &(i, only) in found.iter().rev() {
-            remove_ward_from_entry(&mut ed, &path, i, only, spec.grouped).map_err(err)?;
-        }
-        if !found.is_empty() {
-            // Leave no empty containers Ward's install would have created.
-            if ed.get(&path).is_some_and(|n| n.elements().is_empty()) {
-                ed.remove(&["hooks"], spec.event).map_err(err)?;
-            }
-            if ed
-                .get(&["hooks"])
-                .is_some_and(|n| matches!(&n.kind, jsonedit::Kind::Object(m) if m.is_empty()))
-            {
-                ed.remove(&[], "hooks").map_err(err)?;
-            }
-        }
-        if let (Some((section, key)), false) = (spec.switch_on, found.is_empty()) {
-            let only_switch =
-                ed.get(&[section]).is_some_and(|n| jsonedit::value_of(&ed.text, &n) == json!({ key: true }));
-            if only_switch {
-                ed.remove(&[], section).map_err(err)?;
-            }
-        }
-        let rest = jsonedit::value_of(&ed.text, &ed.root());
-        let skeleton: serde_json::Map<String, Value> =
-            spec.skeleton.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
-        let after = if !found.is_empty() && (rest == json!({}) || rest == Value::Object(skeleton)) {
-            None
-        } else {
-            Some(ed.text.as_str())
-        };
-        let after = if before.is_none() { None } else { after };
-        let detail = if found.is_empty() {
-            "Ward is not registered here".to_owned()
-        } else {
-            format!("removed Ward from hooks.{}", spec.event)
-        };
-        session.commit(agent, &spec.file, before.as_deref(), after, Outcome::Removed, detail)?;
-        Ok(found.first().map(|(i, _)| *i))
+        return Ok(first_index);
     }
+    if found_any
+        && ed.get(&["hooks"]).is_some_and(|n| matches!(&n.kind, jsonedit::Kind::Object(m) if m.is_empty()))
+    {
+        ed.remove(&[], "hooks").map_err(err)?;
+    }
+    if let (Some((section, key)), true) = (spec.switch_on, found_any) {
+        let only_switch =
+            ed.get(&[section]).is_some_and(|n| jsonedit::value_of(&ed.text, &n) == json!({ key: true }));
+        if only_switch {
+            ed.remove(&[], section).map_err(err)?;
+        }
+    }
+    let rest = jsonedit::value_of(&ed.text, &ed.root());
+    let skeleton: serde_json::Map<String, Value> =
+        spec.skeleton.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    // A file left holding nothing but what Ward's install put there goes.
+    let after = if found_any && (rest == json!({}) || rest == Value::Object(skeleton)) {
+        None
+    } else {
+        Some(ed.text.as_str())
+    };
+    let after = if before.is_none() { None } else { after };
+    let detail = if found_any {
+        format!("removed Ward from hooks.{events}")
+    } else {
+        "Ward is not registered here".to_owned()
+    };
+    session.commit(agent, &spec.file, before.as_deref(), after, Outcome::Removed, detail)?;
+    Ok(first_index)
 }
 
 /// Remove Ward from entry `index` of the list at `path`: the whole entry when it holds only
@@ -467,9 +611,9 @@ fn remove_ward_from_entry(
     path: &[&str],
     index: usize,
     only_ward: bool,
-    grouped: bool,
+    spec: &JsonHookSpec,
 ) -> Result<(), jsonedit::JsonError> {
-    if only_ward || !grouped {
+    if only_ward || !spec.grouped {
         return ed.remove(path, &index.to_string());
     }
     let idx = index.to_string();
@@ -480,7 +624,7 @@ fn remove_ward_from_entry(
         .map(|hs| {
             hs.iter()
                 .enumerate()
-                .filter(|(_, h)| h.get("command").and_then(Value::as_str).is_some_and(is_ward_hook_command))
+                .filter(|(_, h)| is_ward_handler(h, spec.command_keys))
                 .map(|(i, _)| i)
                 .collect()
         })
@@ -500,6 +644,185 @@ fn json_agent(
     let spec = json_spec(agent, session.opts, managed);
     edit_json_hooks(session, agent, &spec, install)?;
     Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// VS Code: `~/.claude/settings.json`, shared with Claude Code, Continue and Cursor.
+
+/// The Ward entries of the shared file's `hooks.PreToolUse`, by command.
+fn shared_ward_commands(file: &Path) -> Result<Vec<String>, InstallError> {
+    let Some(text) = read_optional(file)? else { return Ok(Vec::new()) };
+    let node = jsonedit::parse(&text)
+        .map_err(|e| InstallError::Malformed { path: file.to_path_buf(), message: e.to_string() })?;
+    let doc = jsonedit::value_of(&text, &node);
+    let mut out = Vec::new();
+    for group in doc.pointer("/hooks/PreToolUse").and_then(Value::as_array).into_iter().flatten() {
+        let handlers: Vec<&Value> = match group.get("hooks").and_then(Value::as_array) {
+            Some(hs) => hs.iter().collect(),
+            None => vec![group],
+        };
+        out.extend(handlers.into_iter().filter_map(|h| ward_command_of(h, COMMAND)).map(str::to_owned));
+    }
+    Ok(out)
+}
+
+/// VS Code reads its user hooks from `~/.claude/settings.json` only. When Ward is already
+/// registered there for another agent (Claude Code's `ward hook claude-code`), that entry runs
+/// for VS Code too and is left alone; else Ward adds `ward hook` without an agent name, which
+/// tells VS Code, Claude Code and Continue apart by their payloads.
+fn vscode(session: &mut Session<'_>, install: bool) -> Result<(), InstallError> {
+    let spec = json_spec(Agent::VsCode, session.opts, false);
+    let commands = shared_ward_commands(&spec.file)?;
+    let ours = |c: &str| {
+        let words: Vec<&str> = c.split_whitespace().collect();
+        matches!(words.last(), Some(&"hook") | Some(&"vscode"))
+    };
+    if let Some(other) = commands.iter().find(|c| !ours(c)) {
+        let (outcome, detail) = if install {
+            (
+                Outcome::Unchanged,
+                format!("shared with Claude Code: its Ward entry ({other}) runs for VS Code too"),
+            )
+        } else {
+            (
+                Outcome::NotPresent,
+                format!("the Ward entry here ({other}) belongs to another agent; `ward uninstall claude-code` removes it"),
+            )
+        };
+        session.changes.push(Change {
+            agent: Agent::VsCode.name(),
+            file: spec.file,
+            outcome,
+            backup: None,
+            detail,
+        });
+        return Ok(());
+    }
+    edit_json_hooks(session, Agent::VsCode, &spec, install)?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Cline: an executable named after the event in its hooks folder.
+
+/// The first line after the shebang of the script Ward writes; uninstall removes only a script
+/// that carries it.
+const CLINE_MARKER: &str = "# Registered by `ward install cline`; `ward uninstall cline` removes this file.";
+
+fn cline_script(command: &str) -> String {
+    format!("#!/bin/sh\n{CLINE_MARKER}\nexec {command}\n")
+}
+
+fn is_ward_script(text: &str) -> bool {
+    text.lines().any(|l| l == CLINE_MARKER)
+        && text.lines().any(|l| l.strip_prefix("exec ").is_some_and(is_ward_hook_command))
+}
+
+fn cline(session: &mut Session<'_>, install: bool) -> Result<(), InstallError> {
+    let file = session.opts.locations.cline_hooks_dir().join("PreToolUse");
+    let before = read_optional(&file)?;
+    let ours = before.as_deref().is_some_and(is_ward_script);
+    if !install {
+        let detail = if ours { "removed Ward's PreToolUse script" } else { "Ward is not registered here" };
+        let after = if ours { None } else { before.as_deref() };
+        return session.commit(
+            Agent::Cline,
+            &file,
+            before.as_deref(),
+            after,
+            Outcome::Removed,
+            detail.into(),
+        );
+    }
+    if before.is_some() && !ours {
+        return Err(InstallError::Conflict {
+            path: file,
+            message: "Cline runs one PreToolUse script per folder and this one is not Ward's; add `"
+                .to_owned()
+                + &session.opts.hook_command(Agent::Cline)
+                + "` to it by hand (it must print Ward's answer), or move it away and run again",
+        });
+    }
+    let script = cline_script(&session.opts.hook_command(Agent::Cline));
+    let outcome = if ours { Outcome::Updated } else { Outcome::Installed };
+    let detail = format!(
+        "PreToolUse script: exec {} (turn on Cline's hooks setting)",
+        session.opts.hook_command(Agent::Cline)
+    );
+    session.commit(Agent::Cline, &file, before.as_deref(), Some(&script), outcome, detail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let target = real_path(&file);
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).map_err(io(&target))?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Amazon Q Developer CLI and Kiro CLI: hooks live in each agent file.
+
+fn agent_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn amazon_q(session: &mut Session<'_>, install: bool) -> Result<(), InstallError> {
+    let loc = &session.opts.locations;
+    let dirs = [loc.amazon_q_agents_dir(), loc.kiro_agents_dir()];
+    let files: Vec<PathBuf> = dirs.iter().flat_map(|d| agent_files(d)).collect();
+    if files.is_empty() {
+        let detail = format!(
+            "no agent files in {} or {}: Amazon Q and Kiro CLI take hooks inside each agent; create one (`q agent create` / `kiro-cli agent create`) and run again",
+            dirs[0].display(),
+            dirs[1].display()
+        );
+        let outcome = if install { Outcome::Skipped } else { Outcome::NotPresent };
+        session.changes.push(Change {
+            agent: Agent::AmazonQ.name(),
+            file: dirs[0].clone(),
+            outcome,
+            backup: None,
+            detail,
+        });
+        return Ok(());
+    }
+    let template = json_spec(Agent::AmazonQ, session.opts, false);
+    // Check every file before changing any, so one broken agent file changes nothing.
+    for file in &files {
+        let text = read_optional(file)?.unwrap_or_default();
+        let node = jsonedit::parse(&text)
+            .map_err(|e| InstallError::Malformed { path: file.clone(), message: e.to_string() })?;
+        if !jsonedit::value_of(&text, &node).is_object() {
+            return Err(InstallError::Malformed {
+                path: file.clone(),
+                message: "the file is not a JSON object".into(),
+            });
+        }
+    }
+    for file in files {
+        let spec = JsonHookSpec { file, ..clone_spec(&template) };
+        edit_json_hooks(session, Agent::AmazonQ, &spec, install)?;
+    }
+    Ok(())
+}
+
+fn clone_spec(s: &JsonHookSpec) -> JsonHookSpec {
+    JsonHookSpec {
+        file: s.file.clone(),
+        events: s.events.clone(),
+        entry: s.entry.clone(),
+        grouped: s.grouped,
+        command_keys: s.command_keys,
+        skeleton: s.skeleton.clone(),
+        switch_on: s.switch_on,
+    }
 }
 
 // ------------------------------------------------------------------------------------------

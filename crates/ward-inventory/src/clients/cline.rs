@@ -58,10 +58,11 @@ impl ClientScanner for Cline {
             "mcpServers",
         );
 
-        scan_hook_scripts(cx, inv, Scope::User, &cx.home_path("Documents/Cline/Hooks"));
-        scan_hook_scripts(cx, inv, Scope::User, &cx.home_path(".cline/hooks"));
+        let loc = crate::Locations::of_scan(cx);
+        scan_hook_scripts(cx, inv, Scope::User, &loc.cline_hooks_dir());
+        scan_hook_scripts(cx, inv, Scope::User, &loc.cline_cli_hooks_dir());
         for root in &cx.projects {
-            scan_hook_scripts(cx, inv, Scope::Project, &root.join(".clinerules/hooks"));
+            scan_hook_scripts(cx, inv, Scope::Project, &crate::Locations::cline_project_hooks_dir(root));
         }
 
         scan_skill_roots(

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use ward_model::{Artifact, Scope};
 
-use crate::context::{Os, ScanContext};
+use crate::context::ScanContext;
 use crate::extensions::{compare_versions, ExtensionIndex, InstalledExtension};
 use crate::hooks::{scan_hooks_object, HookSource};
 use crate::inventory::Inventory;
@@ -49,16 +49,6 @@ pub fn version_from_versions_dir(binary: &Path) -> Option<String> {
     let comps: Vec<_> = real.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     let pos = comps.iter().position(|c| c == "versions")?;
     comps.get(pos + 1).cloned()
-}
-
-/// An admin-managed file at its per-OS location: `/etc/<linux>`, `/Library/Application
-/// Support/<macos>`, `C:\ProgramData\<windows>`, all under the system root.
-pub fn managed_file(cx: &ScanContext, linux: &str, macos: &str, windows: &str) -> PathBuf {
-    match cx.os {
-        Os::Linux => cx.system_path(linux),
-        Os::MacOs => cx.system_path(&format!("/Library/Application Support/{macos}")),
-        Os::Windows => cx.system_path(&format!("/ProgramData/{windows}")),
-    }
 }
 
 /// Files directly in `dir` whose names end with one of `suffixes`, sorted.
@@ -303,22 +293,6 @@ pub fn editor_version(binary: Option<&Path>, app: Option<&Path>) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn managed_file_per_os() {
-        let mut cx = ScanContext::new("/home/u".into());
-        cx.system_root = "/sys-root".into();
-        cx.os = Os::Linux;
-        assert_eq!(
-            managed_file(&cx, "/etc/cursor/hooks.json", "Cursor/hooks.json", "Cursor\\hooks.json"),
-            PathBuf::from("/sys-root/etc/cursor/hooks.json")
-        );
-        cx.os = Os::MacOs;
-        assert_eq!(
-            managed_file(&cx, "/etc/cursor/hooks.json", "Cursor/hooks.json", "Cursor/hooks.json"),
-            PathBuf::from("/sys-root/Library/Application Support/Cursor/hooks.json")
-        );
-    }
 
     #[cfg(unix)]
     #[test]

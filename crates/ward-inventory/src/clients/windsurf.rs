@@ -4,7 +4,7 @@
 
 use ward_model::{Risk, Scope, Severity};
 
-use super::probe::{agent_artifact, managed_file, scan_hooks_json, scan_mcp_json, scan_skill_roots, strings};
+use super::probe::{agent_artifact, scan_hooks_json, scan_mcp_json, scan_skill_roots, strings};
 use super::vscode::setting;
 use crate::context::{Os, ScanContext};
 use crate::extensions::{installed, scan_editor_extensions};
@@ -36,12 +36,11 @@ impl ClientScanner for Windsurf {
         );
 
         // Hooks run system → user → workspace.
-        let system =
-            managed_file(cx, "/etc/windsurf/hooks.json", "Windsurf/hooks.json", "Windsurf/hooks.json");
-        scan_hooks_json(cx, inv, CLIENT, Scope::Managed, &system);
-        scan_hooks_json(cx, inv, CLIENT, Scope::User, &cx.home_path(".codeium/windsurf/hooks.json"));
+        let loc = crate::Locations::of_scan(cx);
+        scan_hooks_json(cx, inv, CLIENT, Scope::Managed, &loc.windsurf_system_hooks());
+        scan_hooks_json(cx, inv, CLIENT, Scope::User, &loc.windsurf_user_hooks());
         for root in &cx.projects {
-            scan_hooks_json(cx, inv, CLIENT, Scope::Project, &root.join(".windsurf/hooks.json"));
+            scan_hooks_json(cx, inv, CLIENT, Scope::Project, &crate::Locations::windsurf_project_hooks(root));
         }
 
         // Windsurf also discovers the cross-agent `.agents/skills` roots (docs: cascade/skills).

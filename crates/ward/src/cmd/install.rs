@@ -11,17 +11,24 @@ use crate::env::WardPaths;
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
-Agents: codex, claude-code (or claude), cursor, gemini-cli (or gemini).
+Agents: codex, claude-code (or claude), cursor, gemini-cli (or gemini), copilot-cli (or copilot), \
+vscode, windsurf, continue, cline, amazon-q (or kiro) — every agent `ward hook` answers.
 
-Where Ward is registered:
+Where Ward is registered (docs/install.md has every path, per OS, and which formats are \
+unconfirmed):
   user (default)  Codex: $CODEX_HOME/hooks.json (default ~/.codex) plus its hook-trust entry in \
 $CODEX_HOME/config.toml — Codex skips an untrusted user hook; Claude Code: \
 $CLAUDE_CONFIG_DIR/settings.json (default ~/.claude); Cursor: ~/.cursor/hooks.json; Gemini CLI: \
-~/.gemini/settings.json.
+~/.gemini/settings.json; Copilot CLI: $COPILOT_HOME/hooks/ward.json (default ~/.copilot); VS Code: \
+~/.claude/settings.json (shared with Claude Code: one Ward entry serves both); Windsurf: \
+~/.codeium/windsurf/hooks.json; Continue: ~/.continue/settings.json; Cline: the script \
+~/Documents/Cline/Hooks/PreToolUse; Amazon Q / Kiro CLI: every agent file in \
+~/.aws/amazonq/cli-agents/ and ~/.kiro/agents/.
   --managed       Codex: /etc/codex/requirements.toml [hooks]; Claude Code: \
 /etc/claude-code/managed-settings.json; Cursor: /etc/cursor/hooks.json; Gemini CLI: \
-/etc/gemini-cli/settings.json (macOS and Windows paths in docs/install.md). Managed paths are \
-under $WARD_SYSTEM_ROOT when it is set.
+/etc/gemini-cli/settings.json; Windsurf: /etc/windsurf/hooks.json. Copilot CLI, VS Code, \
+Continue, Cline and Amazon Q have no managed hook file Ward can write (--all skips them with a \
+note). Managed paths are under $WARD_SYSTEM_ROOT when it is set.
 
 The registered command is the absolute path of this `ward` binary (or --ward-binary) followed by \
 `hook <agent>`, so agents find it without PATH. Its timeout is Ward's hook deadline \
@@ -100,13 +107,14 @@ pub fn deadline_ms() -> Result<u64> {
 }
 
 /// The supported agents `ward scan` finds.
-pub fn found_agents(paths: &WardPaths) -> Vec<Agent> {
+pub fn found_agents(paths: &WardPaths, managed: bool) -> Vec<Agent> {
     let report = ward_inventory::scan(&scan_options(paths), &|_| {});
     let mut out: Vec<Agent> = report
         .artifacts
         .iter()
         .filter(|a| a.kind == ward_model::ArtifactKind::Agent)
         .filter_map(|a| Agent::from_name(&a.client))
+        .filter(|a| !managed || a.has_managed_location())
         .collect();
     out.sort();
     out.dedup();
@@ -143,13 +151,8 @@ fn parse_agents(names: &[String]) -> Result<Vec<Agent>> {
             Some(a) if !out.contains(&a) => out.push(a),
             Some(_) => {}
             None => {
-                let hookable_elsewhere =
-                    ["copilot-cli", "vscode", "windsurf", "continue", "cline", "amazon-q"]
-                        .contains(&name.as_str());
-                if hookable_elsewhere {
-                    bail!("`ward install` cannot register with {name} yet (supported: codex, claude-code, cursor, gemini-cli); docs/hooks.md shows the entry to add by hand");
-                }
-                bail!("unknown agent `{name}` (supported: codex, claude-code, cursor, gemini-cli)");
+                let known: Vec<&str> = Agent::ALL.iter().map(|a| a.name()).collect();
+                bail!("unknown agent `{name}` (agents: {})", known.join(", "));
             }
         }
     }
@@ -158,12 +161,28 @@ fn parse_agents(names: &[String]) -> Result<Vec<Agent>> {
 
 pub fn run(args: Args, paths: &WardPaths, install: bool) -> Result<ExitCode> {
     let agents = if args.all {
-        let found = found_agents(paths);
+        let found = found_agents(paths, args.managed);
         if found.is_empty() {
             eprintln!(
-                "ward: no supported agent (codex, claude-code, cursor, gemini-cli) found on this machine"
+                "ward: `ward scan` found no agent Ward can register with{} on this machine; name one to register anyway (`ward install codex`)",
+                if args.managed { " in a managed location" } else { "" }
             );
             return Ok(ExitCode::SUCCESS);
+        }
+        if args.managed {
+            let unmanaged: Vec<&str> = found_agents(paths, false)
+                .into_iter()
+                .filter(|a| !a.has_managed_location())
+                .map(|a| a.name())
+                .collect();
+            if !unmanaged.is_empty() {
+                eprintln!(
+                    "ward: note: {} found but no managed hook location exists for {}; `ward install {}` registers the user's",
+                    unmanaged.join(", "),
+                    if unmanaged.len() == 1 { "it" } else { "them" },
+                    unmanaged.join(" ")
+                );
+            }
         }
         found
     } else {
@@ -214,6 +233,7 @@ pub fn run(args: Args, paths: &WardPaths, install: bool) -> Result<ExitCode> {
                     Outcome::Unchanged => "already installed",
                     Outcome::Removed => "removed",
                     Outcome::NotPresent => "not installed",
+                    Outcome::Skipped => "skipped",
                 };
                 text.push_str(&format!("{:<12} {:<18} {}\n", c.agent, what, c.file.display()));
                 text.push_str(&format!("{:<12} {:<18} {}\n", "", "", c.detail));
