@@ -358,3 +358,47 @@ fn a_missing_or_replaceable_hook_program_is_a_violation() {
     let c = check_agent(policy, &m.loc, &agent("claude-code", None), None, "standard", 5000);
     assert!(c.violations.iter().all(|v| v.key != "hook.program"));
 }
+
+#[test]
+fn gemini_hooks_config_disabled_turns_ward_off_from_any_layer() {
+    let m = Machine::new();
+    let opts = InstallOptions {
+        locations: m.loc.clone(),
+        managed: true,
+        ward_binary: m.ward_bin(),
+        deadline_ms: 5000,
+        backup_dir: m.root.join("backups"),
+    };
+    install(Agent::GeminiCli, &opts).unwrap();
+    let policy = Policy::builtin();
+    let gemini = agent("gemini-cli", Some("0.61.0"));
+    assert!(effective::gemini_cli(&m.loc, None).ward_runs());
+    // The user lists the hook's name: Gemini merges `disabled` by union, the system file cannot
+    // take it back.
+    m.write(&m.loc.gemini_user_settings(), r#"{"hooksConfig": {"disabled": ["ward"]}}"#);
+    let e = effective::gemini_cli(&m.loc, None);
+    assert!(!e.ward_runs());
+    assert!(
+        e.ward_hooks[0].state.contains("hooksConfig.disabled lists `ward` in ~/.gemini/settings.json"),
+        "{:?}",
+        e.ward_hooks
+    );
+    let c = check_agent(policy, &m.loc, &gemini, None, "standard", 5000);
+    let v = c.violations.iter().find(|v| v.key == "hook").expect("reported as not running");
+    assert!(
+        v.message.contains("does not run") && v.message.contains("hooksConfig.disabled"),
+        "{}",
+        v.message
+    );
+    // A project's settings can do the same; listing the command instead of the name does not
+    // match a hook that has a name.
+    std::fs::remove_file(m.loc.gemini_user_settings()).unwrap();
+    let repo = m.repo("app", None);
+    let cmd = format!("{} hook gemini-cli", m.ward_bin());
+    m.write(&repo.join(".gemini/settings.json"), &json!({"hooksConfig": {"disabled": [cmd]}}).to_string());
+    assert!(effective::gemini_cli(&m.loc, Some(&repo)).ward_runs(), "named hooks are matched by name");
+    m.write(&repo.join(".gemini/settings.json"), r#"{"hooksConfig": {"disabled": ["ward"]}}"#);
+    let e = effective::gemini_cli(&m.loc, Some(&repo));
+    assert!(!e.ward_runs());
+    assert!(e.ward_hooks[0].state.contains("app/.gemini/settings.json"), "{:?}", e.ward_hooks);
+}

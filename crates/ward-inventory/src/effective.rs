@@ -906,6 +906,24 @@ pub fn gemini_cli(loc: &Locations, project: Option<&Path>) -> Effective {
         }
     }
     let hooks_off = eff.get("hooksConfig.enabled").is_some_and(|s| s.value == json!(false));
+    // `hooksConfig.disabled` merges by union across every settings file (Gemini's settings
+    // schema, `mergeStrategy: "union"`, read in Gemini CLI 0.61's bundle): no file can take an
+    // entry back out, so a name listed by the user or by a project's settings turns that hook
+    // off whatever the system file says. A hook's name is its `name`, else its `command`.
+    let mut disabled: Vec<(String, String)> = Vec::new();
+    for (layer, source, _) in &layers {
+        for name in get(layer, "hooksConfig.disabled").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(n) = name.as_str() {
+                disabled.push((n.to_owned(), source.clone()));
+            }
+        }
+    }
+    if !disabled.is_empty() {
+        let names: Vec<Value> = disabled.iter().map(|(n, _)| json!(n)).collect();
+        let mut sources: Vec<&str> = disabled.iter().map(|(_, s)| s.as_str()).collect();
+        sources.dedup();
+        eff.set("hooksConfig.disabled", Value::Array(names), &sources.join(" + "));
+    }
     for (layer, source, scope) in &layers {
         for group in get(layer, "hooks.BeforeTool").and_then(Value::as_array).into_iter().flatten() {
             for h in group.get("hooks").and_then(Value::as_array).into_iter().flatten() {
@@ -913,18 +931,23 @@ pub fn gemini_cli(loc: &Locations, project: Option<&Path>) -> Effective {
                 else {
                     continue;
                 };
+                let name = h.get("name").and_then(Value::as_str).unwrap_or(cmd);
+                let off_by = disabled.iter().find(|(n, _)| n == name);
+                let (state, runs) = if hooks_off {
+                    ("skipped: hooksConfig.enabled = false".to_owned(), false)
+                } else if let Some((n, src)) = off_by {
+                    (format!("disabled: hooksConfig.disabled lists `{}` in {src}", scrub_text(n)), false)
+                } else {
+                    ("active".to_owned(), true)
+                };
                 eff.ward_hooks.push(HookPlace {
                     file: source.clone(),
                     scope,
                     command: scrub_text(cmd),
                     program: program_of(cmd),
                     timeout_secs: h.get("timeout").and_then(Value::as_u64).map(|ms| ms / 1000),
-                    state: if hooks_off {
-                        "skipped: hooksConfig.enabled = false".into()
-                    } else {
-                        "active".into()
-                    },
-                    runs: !hooks_off,
+                    state,
+                    runs,
                 });
             }
         }
