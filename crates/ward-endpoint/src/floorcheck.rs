@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use ward_inventory::effective::{self, Effective};
 use ward_inventory::Locations;
+use ward_model::DriftStatus;
 use ward_policy::render::{
     claude_read_rule, codex_deny_read, codex_floor, deny_patterns, parse_version, satisfies, APPROVAL_ORDER,
     SANDBOX_ORDER, WEB_SEARCH_ORDER,
@@ -53,6 +54,10 @@ pub struct AgentCheck {
     /// Floor adjustments for the agent's version (Codex refusing `untrusted`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Why the floor cannot be proven here (managed settings from a source Ward cannot read).
+    /// Not compliant while any is present: Ward does not claim what it cannot see.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<String>,
     pub effective: Effective,
 }
 
@@ -77,6 +82,9 @@ pub struct AgentSummary {
     pub ward_hook: bool,
     /// Where Ward is registered and whether it runs there (`managed`, `trusted`, `untrusted`…).
     pub hook_places: Vec<String>,
+    /// Managed settings Ward cannot read: `enforces` is then what the readable files say.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -140,7 +148,7 @@ fn summarize(policy: &Policy, loc: &Locations, agent: &FoundAgent, deadline_ms: 
         .tier_names()
         .into_iter()
         .rev()
-        .find(|tier| check_agent(policy, loc, agent, None, tier, deadline_ms).compliant)
+        .find(|tier| check_agent(policy, loc, agent, None, tier, deadline_ms).violations.is_empty())
         .map(str::to_owned);
     let (ward_hook, hook_places) = match &eff {
         Some(e) => (
@@ -149,7 +157,8 @@ fn summarize(policy: &Policy, loc: &Locations, agent: &FoundAgent, deadline_ms: 
         ),
         None => (false, Vec::new()),
     };
-    AgentSummary { agent: agent.client.clone(), enforces, ward_hook, hook_places }
+    let unverified = eff.as_ref().map(|e| e.unverifiable.clone()).unwrap_or_default();
+    AgentSummary { agent: agent.client.clone(), enforces, ward_hook, hook_places, unverified }
 }
 
 /// One agent against one tier's floor.
@@ -227,14 +236,17 @@ pub fn check_agent(
             });
         }
     }
+    check_mcp(&mut ctx, policy);
     let violations = ctx.violations;
+    let unverified = eff.unverifiable.clone();
     AgentCheck {
         agent: agent.client.clone(),
         version: agent.version.clone(),
-        compliant: violations.is_empty(),
+        compliant: violations.is_empty() && unverified.is_empty(),
         ward_hook: eff.ward_runs(),
         violations,
         notes,
+        unverified,
         effective: eff,
     }
 }
@@ -426,6 +438,47 @@ fn check_claude(ctx: &mut Ctx<'_>, floor: &Floor) {
         if !managed {
             ctx.fail("allowManagedHooksOnly", "true, with Ward as a managed hook".into(), None);
         }
+    }
+}
+
+/// The MCP servers the agent starts here, against the policy's approved list (the allowlist
+/// `ward floor render` writes into each tier's files, by name and command/URL identity): each
+/// unapproved or changed server is a violation. Servers the agent's own allowlist blocks are
+/// not started and not judged.
+fn check_mcp(ctx: &mut Ctx<'_>, policy: &Policy) {
+    let eff = ctx.eff;
+    if eff.mcp_servers.is_empty() {
+        return;
+    }
+    let Some(drift) = policy.drift(&eff.mcp_servers) else { return };
+    if !drift.governed.contains(&ward_model::ArtifactKind::McpServer) {
+        return;
+    }
+    for r in drift.results.iter().filter(|r| r.kind == ward_model::ArtifactKind::McpServer) {
+        if !matches!(r.status, DriftStatus::Unapproved | DriftStatus::Changed) {
+            continue;
+        }
+        let source = r.source.clone().unwrap_or_default();
+        let why = match r.status {
+            DriftStatus::Changed => {
+                format!("the approved entry expects {}", r.expected.as_deref().unwrap_or("another identity"))
+            }
+            _ => "no approved entry has its name".to_owned(),
+        };
+        ctx.violations.push(Violation {
+            key: format!("mcp_servers.{}", r.name),
+            expected: r.expected.clone().unwrap_or_else(|| "an approved MCP server".to_owned()),
+            actual: Value::from(r.identity.clone()),
+            source: source.clone(),
+            message: format!(
+                "{}, but {} starts MCP server `{}` ({}) from {source}: {} ({why})",
+                ctx.lead(),
+                ctx.agent_title(),
+                r.name,
+                r.identity,
+                r.status
+            ),
+        });
     }
 }
 

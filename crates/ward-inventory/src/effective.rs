@@ -69,6 +69,17 @@ pub struct Effective {
     /// Files present but not applied, with the reason.
     pub ignored: Vec<String>,
     pub warnings: Vec<String>,
+    /// MCP servers the agent starts here, after its own admin allowlists.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mcp_servers: Vec<ward_model::Artifact>,
+    /// Configured MCP servers the agent's own allowlist keeps from starting, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mcp_blocked: Vec<String>,
+    /// Managed settings that come from a source Ward cannot read or trust locally (Claude Code's
+    /// server-managed settings, an MDM profile Ward does not decode): the check cannot prove the
+    /// floor there, and says so instead of claiming compliance.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unverifiable: Vec<String>,
 }
 
 impl Effective {
@@ -80,6 +91,9 @@ impl Effective {
             layers: Vec::new(),
             ignored: Vec::new(),
             warnings: Vec::new(),
+            mcp_servers: Vec::new(),
+            mcp_blocked: Vec::new(),
+            unverifiable: Vec::new(),
         }
     }
 
@@ -525,6 +539,49 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
         eff.set("requirements.permissions.filesystem.deny_read", v.clone(), src);
     }
 
+    // MCP servers: `mcp_servers` tables merge by key through the config layers; requirements
+    // `mcp_servers` (merged the same way) then allow only matching name + identity.
+    let mut merged_mcp = json!({});
+    for (layer, source) in &layers {
+        for (name, entry) in layer.get("mcp_servers").and_then(Value::as_object).into_iter().flatten() {
+            let slot =
+                merged_mcp.as_object_mut().expect("an object").entry(name.clone()).or_insert(json!({}));
+            merge(slot, entry);
+            slot["__source"] = json!(source);
+        }
+    }
+    let mut req_mcp: Option<Value> = None;
+    for (layer, _) in &req_layers {
+        if let Some(m) = layer.get("mcp_servers") {
+            merge(req_mcp.get_or_insert_with(|| json!({})), m);
+        }
+    }
+    let configured: Vec<crate::effective_mcp::Configured> = merged_mcp
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, entry)| {
+            let source = entry["__source"].as_str().unwrap_or_default().to_owned();
+            let scope = if source.ends_with(".codex/config.toml") && !source.starts_with("~/") {
+                ward_model::Scope::Project
+            } else if source.starts_with('~') {
+                ward_model::Scope::User
+            } else {
+                ward_model::Scope::Managed
+            };
+            let mut entry = entry.clone();
+            if let Some(m) = entry.as_object_mut() {
+                m.remove("__source");
+            }
+            crate::effective_mcp::Configured { name: name.clone(), entry, source, scope }
+        })
+        .collect();
+    let (started, blocked) = crate::effective_mcp::apply("codex", configured, |_, a| {
+        crate::effective_mcp::codex_verdict(req_mcp.as_ref(), a)
+    });
+    eff.mcp_servers = started;
+    eff.mcp_blocked = blocked;
+
     // Defaults, then constraints.
     if eff.get("approval_policy").is_none() {
         eff.settings.insert(
@@ -803,7 +860,41 @@ pub fn claude_code(loc: &Locations, project: Option<&Path>) -> Effective {
         files.sort();
         managed_files.extend(files);
     }
+    // Within the managed tier the first source that delivers any policy key wins and the others
+    // are skipped: server-managed settings (claude.ai admin console), then the MDM profile /
+    // registry, then the files. Claude Code 2.1 caches the server's copy in
+    // `<config dir>/remote-settings.json` (read in its binary).
+    let remote = loc.claude_dir().join("remote-settings.json");
+    let remote_doc = std::fs::read_to_string(&remote)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .filter(|v| v.as_object().is_some_and(|m| !m.is_empty()));
+    let mdm = loc.system_path("/Library/Managed Preferences/com.anthropic.claudecode.plist");
+    let files_skipped_by = if let Some(doc) = remote_doc {
+        eff.unverifiable.push(format!(
+            "Claude Code takes its managed settings from Anthropic's server (admin console); Ward read the cached copy {} but cannot prove the server still delivers it, and Claude Code then skips managed-settings.json",
+            shown(loc, &remote)
+        ));
+        eff.layers.push(shown(loc, &remote));
+        layers.push((doc, format!("{} (server-managed, cached)", shown(loc, &remote)), "managed"));
+        Some("server-managed settings")
+    } else if mdm.is_file() {
+        eff.unverifiable.push(format!(
+            "an MDM profile delivers Claude Code's managed settings ({}); Ward does not decode it, and Claude Code then skips managed-settings.json",
+            mdm.display()
+        ));
+        Some("the MDM profile")
+    } else {
+        None
+    };
     for path in managed_files {
+        if let Some(by) = files_skipped_by {
+            if path.is_file() {
+                eff.ignored
+                    .push(format!("{}: skipped by Claude Code, {by} deliver the policy", shown(loc, &path)));
+            }
+            continue;
+        }
         if let Some(v) = read_json(&mut eff, loc, &path) {
             layers.push((v, shown(loc, &path), "managed"));
         }
@@ -872,7 +963,81 @@ pub fn claude_code(loc: &Locations, project: Option<&Path>) -> Effective {
             }
         }
     }
+    claude_mcp(&mut eff, loc, project, &layers);
     eff
+}
+
+/// Claude Code's MCP servers: user scope (`~/.claude.json` `mcpServers`), local scope (its
+/// `projects["<root>"].mcpServers`), project `.mcp.json`; a managed `managed-mcp.json` takes
+/// exclusive control. Allow and deny lists come from every settings layer.
+fn claude_mcp(
+    eff: &mut Effective,
+    loc: &Locations,
+    project: Option<&Path>,
+    layers: &[(Value, String, &'static str)],
+) {
+    use ward_model::Scope;
+    let managed_mcp = loc.claude_managed_dir().join("managed-mcp.json");
+    let mut maps: Vec<(Value, String, Scope)> = Vec::new();
+    if let Some(doc) = read_json(eff, loc, &managed_mcp) {
+        maps.push((
+            doc.get("mcpServers").cloned().unwrap_or(Value::Null),
+            shown(loc, &managed_mcp),
+            Scope::Managed,
+        ));
+    } else {
+        let state = loc.claude_state_file();
+        if let Some(doc) = read_json(eff, loc, &state) {
+            maps.push((
+                doc.get("mcpServers").cloned().unwrap_or(Value::Null),
+                shown(loc, &state),
+                Scope::User,
+            ));
+            if let Some(root) = project {
+                let local = doc
+                    .get("projects")
+                    .and_then(Value::as_object)
+                    .and_then(|p| p.get(root.to_string_lossy().as_ref()))
+                    .and_then(|p| p.get("mcpServers"))
+                    .cloned();
+                if let Some(local) = local {
+                    maps.push((
+                        local,
+                        format!("{} [projects.{}]", shown(loc, &state), root.display()),
+                        Scope::Project,
+                    ));
+                }
+            }
+        }
+        if let Some(root) = project {
+            let path = root.join(".mcp.json");
+            if let Some(doc) = read_json(eff, loc, &path) {
+                maps.push((
+                    doc.get("mcpServers").cloned().unwrap_or(Value::Null),
+                    path.display().to_string(),
+                    Scope::Project,
+                ));
+            }
+        }
+    }
+    let mut allowed: Option<Vec<Value>> = None;
+    let mut denied: Vec<Value> = Vec::new();
+    for (layer, _, _) in layers {
+        if let Some(a) = layer.get("allowedMcpServers").and_then(Value::as_array) {
+            allowed.get_or_insert_with(Vec::new).extend(a.iter().cloned());
+        }
+        if let Some(d) = layer.get("deniedMcpServers").and_then(Value::as_array) {
+            denied.extend(d.iter().cloned());
+        }
+    }
+    let configured = crate::effective_mcp::replace_by_name(
+        maps.iter().map(|(m, s, sc)| (Some(m), s.clone(), *sc)).collect(),
+    );
+    let (started, blocked) = crate::effective_mcp::apply("claude-code", configured, |_, a| {
+        crate::effective_mcp::claude_verdict(allowed.as_deref(), &denied, a)
+    });
+    eff.mcp_servers = started;
+    eff.mcp_blocked = blocked;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -906,6 +1071,25 @@ pub fn gemini_cli(loc: &Locations, project: Option<&Path>) -> Effective {
         }
     }
     let hooks_off = eff.get("hooksConfig.enabled").is_some_and(|s| s.value == json!(false));
+    // MCP servers: the highest settings file that defines a name wins; `mcp.allowed` and
+    // `mcp.excluded` (scalars: the highest file that sets them) filter by name.
+    let maps = layers.iter().map(|(v, s, sc)| (v.get("mcpServers"), s.clone(), scope_of(sc))).collect();
+    let configured = crate::effective_mcp::replace_by_name(maps);
+    let mut allowed: Option<Vec<Value>> = None;
+    let mut excluded: Vec<Value> = Vec::new();
+    for (layer, _, _) in &layers {
+        if let Some(a) = get(layer, "mcp.allowed").and_then(Value::as_array) {
+            allowed = Some(a.clone());
+        }
+        if let Some(x) = get(layer, "mcp.excluded").and_then(Value::as_array) {
+            excluded = x.clone();
+        }
+    }
+    let (started, blocked) = crate::effective_mcp::apply("gemini-cli", configured, |_, a| {
+        crate::effective_mcp::gemini_verdict(allowed.as_deref(), &excluded, a)
+    });
+    eff.mcp_servers = started;
+    eff.mcp_blocked = blocked;
     // `hooksConfig.disabled` merges by union across every settings file (Gemini's settings
     // schema, `mergeStrategy: "union"`, read in Gemini CLI 0.61's bundle): no file can take an
     // entry back out, so a name listed by the user or by a project's settings turns that hook
@@ -955,9 +1139,32 @@ pub fn gemini_cli(loc: &Locations, project: Option<&Path>) -> Effective {
     eff
 }
 
-/// Cursor's hooks in `project` (enterprise, user and project files all run).
+fn scope_of(scope: &str) -> ward_model::Scope {
+    match scope {
+        "managed" => ward_model::Scope::Managed,
+        "project" => ward_model::Scope::Project,
+        _ => ward_model::Scope::User,
+    }
+}
+
+/// Cursor's hooks in `project` (enterprise, user and project files all run), and its MCP
+/// servers (`~/.cursor/mcp.json`, the project's `.cursor/mcp.json` winning by name).
 pub fn cursor(loc: &Locations, project: Option<&Path>) -> Effective {
     let mut eff = Effective::new("cursor");
+    let mut mcp_files = vec![(loc.cursor_dir().join("mcp.json"), ward_model::Scope::User)];
+    if let Some(root) = project {
+        mcp_files.push((root.join(".cursor/mcp.json"), ward_model::Scope::Project));
+    }
+    let mut mcp_docs = Vec::new();
+    for (path, scope) in mcp_files {
+        if let Some(doc) = read_json(&mut eff, loc, &path) {
+            mcp_docs.push((doc, shown(loc, &path), scope));
+        }
+    }
+    let configured = crate::effective_mcp::replace_by_name(
+        mcp_docs.iter().map(|(d, s, sc)| (d.get("mcpServers"), s.clone(), *sc)).collect(),
+    );
+    (eff.mcp_servers, eff.mcp_blocked) = crate::effective_mcp::apply("cursor", configured, |_, _| None);
     let mut files = vec![(loc.cursor_enterprise_hooks(), "managed"), (loc.cursor_user_hooks(), "user")];
     if let Some(root) = project {
         files.push((Locations::cursor_project_hooks(root), "project"));

@@ -11,6 +11,7 @@ pub mod clis;
 pub mod context;
 pub mod cyclonedx;
 pub mod effective;
+mod effective_mcp;
 pub mod extensions;
 pub mod guide;
 pub mod hooks;

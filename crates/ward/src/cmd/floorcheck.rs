@@ -115,15 +115,24 @@ fn table(report: &Report) -> String {
     };
     s.push_str(&format!("Policy: {policy}\n"));
     if report.agents.is_empty() {
-        s.push_str(
-            "No supported agent (codex, claude-code, cursor, gemini-cli) was found on this machine.\n",
-        );
+        s.push_str(&format!(
+            "No agent Ward can govern ({}) was found on this machine.\n",
+            HOOKABLE_AGENTS.join(", ")
+        ));
         return s;
     }
     s.push_str("\nAGENT        ENFORCES     WARD HOOK\n");
     for a in &report.agents {
         let hook = if a.ward_hook { "yes" } else { "no" };
-        s.push_str(&format!("{:<12} {:<12} {hook}\n", a.agent, a.enforces.as_deref().unwrap_or("no tier")));
+        let tier = match (a.enforces.as_deref(), a.unverified.is_empty()) {
+            (Some(t), true) => t.to_owned(),
+            (Some(t), false) => format!("{t}?"),
+            (None, _) => "no tier".to_owned(),
+        };
+        s.push_str(&format!("{:<12} {:<12} {hook}\n", a.agent, tier));
+        for u in &a.unverified {
+            s.push_str(&format!("{:<25} cannot verify: {u}\n", ""));
+        }
         for place in &a.hook_places {
             s.push_str(&format!("{:<25} {place}\n", ""));
         }
@@ -137,6 +146,8 @@ fn table(report: &Report) -> String {
         for a in &repo.agents {
             let verdict = if a.compliant {
                 "compliant".to_owned()
+            } else if a.violations.is_empty() {
+                "cannot verify".to_owned()
             } else {
                 format!("{} violation{}", a.violations.len(), if a.violations.len() == 1 { "" } else { "s" })
             };
@@ -144,8 +155,14 @@ fn table(report: &Report) -> String {
             for v in &a.violations {
                 s.push_str(&format!("    - {}\n", v.message));
             }
+            for u in &a.unverified {
+                s.push_str(&format!("    cannot verify: {u}\n"));
+            }
             for n in &a.notes {
                 s.push_str(&format!("    note: {n}\n"));
+            }
+            for b in &a.effective.mcp_blocked {
+                s.push_str(&format!("    MCP server not started: {b}\n"));
             }
             if repo.repository.is_none() {
                 for (key, setting) in &a.effective.settings {
