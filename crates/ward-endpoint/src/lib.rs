@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod decide;
+pub mod drift_events;
 pub mod floorcheck;
 pub mod gemini;
 pub mod hook;

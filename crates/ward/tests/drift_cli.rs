@@ -395,3 +395,77 @@ fn an_empty_agent_config_dir_is_not_an_installed_agent() {
         .collect();
     assert_eq!(agents, vec!["codex"]);
 }
+
+fn drift_events(m: &Machine) -> Vec<Value> {
+    let dir = m.root.join("data/spool");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "jsonl"))
+        .flat_map(|f| std::fs::read_to_string(f).unwrap().lines().map(str::to_owned).collect::<Vec<_>>())
+        .map(|l| serde_json::from_str::<Value>(&l).unwrap())
+        .filter(|e| e["kind"] == "drift")
+        .collect()
+}
+
+#[test]
+fn drift_findings_reach_the_audit_trail_once_per_change() {
+    let m = Machine::new();
+    let out = m.scan(Some(&policy_fixture()), &["--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 7 new and 0 resolved drift findings"));
+    let events = drift_events(&m);
+    assert_eq!(events.len(), 7, "one event per finding: {events:#?}");
+    assert!(events.iter().all(|e| e["detail"]["change"] == "new"));
+    let scratch = events.iter().find(|e| e["detail"]["name"] == "scratch").expect("the unapproved server");
+    assert_eq!(scratch["detail"]["finding"], "unapproved");
+    assert_eq!(scratch["agent"], "codex");
+    assert!(scratch["reason"].as_str().unwrap().contains("scratch"));
+    let jira = events.iter().find(|e| e["detail"]["name"] == "jira").expect("the missing required server");
+    assert_eq!(jira["detail"]["finding"], "missing");
+    assert!(events.iter().all(|e| e["detail"]["fingerprint"].as_str().is_some_and(|f| f.len() == 16)));
+
+    // The same state again: nothing new in the trail.
+    let out = m.scan(Some(&policy_fixture()), &[]);
+    assert!(out.status.success());
+    assert_eq!(drift_events(&m).len(), 7);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("recorded"));
+
+    // The unapproved server is removed: one `resolved` event.
+    let config = m.root.join("home/.codex/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let start = text.find("[mcp_servers.scratch]").unwrap();
+    let end = text[start + 1..].find("\n[").map_or(text.len(), |i| start + 1 + i + 1);
+    std::fs::write(&config, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let out = m.scan(Some(&policy_fixture()), &["--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events = drift_events(&m);
+    assert_eq!(events.len(), 8, "{events:#?}");
+    let last = events.last().unwrap();
+    assert_eq!(last["detail"]["change"], "resolved");
+    assert_eq!(last["detail"]["name"], "scratch");
+    assert_eq!(last["detail"]["fingerprint"], scratch["detail"]["fingerprint"]);
+
+    // `--no-record` leaves the trail alone; the chain verifies.
+    std::fs::remove_file(m.root.join("data/drift-state.json")).unwrap();
+    assert!(m.scan(Some(&policy_fixture()), &["--no-record"]).status.success());
+    assert_eq!(drift_events(&m).len(), 8);
+    let verify = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["audit", "verify"])
+        .env("WARD_HOME", m.root.join("data"))
+        .env("HOME", m.root.join("home"))
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+}
+
+#[test]
+fn a_scan_without_approved_lists_records_nothing() {
+    let m = Machine::new();
+    let out = m.scan(None, &[]);
+    assert!(out.status.success());
+    assert!(!m.root.join("data/spool").exists() || drift_events(&m).is_empty());
+    assert!(!m.root.join("data/drift-state.json").exists());
+}

@@ -53,6 +53,13 @@ pub struct Args {
     /// changed or unapproved, or a required one missing (docs/drift.md).
     #[arg(long)]
     pub fail_on_drift: bool,
+
+    /// Do not record drift findings in the audit trail. By default a scan appends a `drift`
+    /// event to the spool for each finding that is new since the last scan, and one for each
+    /// that was resolved (docs/drift.md); use this for scans of another tree (an image, a
+    /// fixture) that are not this machine's state.
+    #[arg(long)]
+    pub no_record: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +136,21 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
     }
     compare_with_policy(&mut report, paths.policy_file.as_deref());
+    if !args.no_record {
+        if let Some(drift) = &report.drift {
+            match ward_endpoint::drift_events::record(&paths.data_dir, drift) {
+                Ok(r) if r.new + r.resolved > 0 => eprintln!(
+                    "ward: recorded {} new and {} resolved drift finding{} in the audit trail ({})",
+                    r.new,
+                    r.resolved,
+                    if r.new + r.resolved == 1 { "" } else { "s" },
+                    paths.data_dir.display()
+                ),
+                Ok(_) => {}
+                Err(e) => eprintln!("ward: warning: drift findings were not recorded: {e}"),
+            }
+        }
+    }
     let (report, floor_check) = super::floorcheck::attach_to_scan(paths, report, &args.projects);
 
     let text = match args.format {

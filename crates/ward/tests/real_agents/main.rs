@@ -17,6 +17,7 @@ mod floors;
 mod model_server;
 mod npm;
 mod sandbox;
+mod sandbox_mask;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
