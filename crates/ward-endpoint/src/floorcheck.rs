@@ -207,7 +207,7 @@ pub fn check_agent(
         });
     }
     for h in eff.ward_hooks.iter().filter(|h| h.runs) {
-        if let Some(problem) = program_problem(&h.program) {
+        if let Some(problem) = program_problem(&h.program, h.scope == "managed") {
             ctx.violations.push(Violation {
                 key: "hook.program".into(),
                 expected: "an existing Ward binary only an administrator can replace".into(),
@@ -254,7 +254,11 @@ pub fn check_agent(
 /// Why the program a hook runs cannot be relied on: missing (every agent but Gemini CLI then
 /// runs the tool), or writable by users other than its owner (anyone could swap the guard).
 /// Relative programs are looked up on the agent's PATH and are not judged here.
-fn program_problem(program: &str) -> Option<String> {
+/// A managed hook (`managed`) must also run a program only root can replace: owned by root, in
+/// folders only root can write — else the user the admin's floor governs (or an agent running
+/// as them) swaps the binary, e.g. a `~/.cargo/bin/ward` registered by `sudo ward install
+/// --managed`.
+fn program_problem(program: &str, managed: bool) -> Option<String> {
     let path = Path::new(program);
     if !path.is_absolute() {
         return None;
@@ -274,6 +278,27 @@ fn program_problem(program: &str) -> Option<String> {
                 "is writable by other users (mode {:o}), so anyone could replace the guard",
                 mode & 0o777
             ));
+        }
+        if managed {
+            use std::os::unix::fs::MetadataExt;
+            if meta.uid() != 0 {
+                return Some(format!(
+                    "is owned by uid {}, not root: that user can replace the guard the managed settings run (copy Ward to a root-owned place such as /usr/local/bin and register that path)",
+                    meta.uid()
+                ));
+            }
+            for dir in path.ancestors().skip(1) {
+                let Ok(d) = std::fs::metadata(dir) else { continue };
+                let sticky = d.permissions().mode() & 0o1000 != 0;
+                if d.uid() != 0 || (d.permissions().mode() & 0o022 != 0 && !sticky) {
+                    return Some(format!(
+                        "is in {}, which a user other than root can write (uid {}, mode {:o}): the guard the managed settings run can be replaced",
+                        dir.display(),
+                        d.uid(),
+                        d.permissions().mode() & 0o7777
+                    ));
+                }
+            }
         }
     }
     None

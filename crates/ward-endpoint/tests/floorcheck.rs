@@ -545,3 +545,35 @@ fn server_managed_claude_settings_are_reported_unverifiable_not_compliant() {
     assert!(!report.compliant);
     assert!(!report.agents[0].unverified.is_empty());
 }
+
+#[test]
+fn a_managed_hook_must_run_a_binary_only_root_can_replace() {
+    let m = Machine::new();
+    let user_bin = m.root.join("home/.cargo/bin");
+    std::fs::create_dir_all(&user_bin).unwrap();
+    std::fs::copy(m.root.join("bin/ward"), user_bin.join("ward")).unwrap();
+    let opts = InstallOptions {
+        locations: m.loc.clone(),
+        managed: true,
+        ward_binary: user_bin.join("ward").to_string_lossy().into_owned(),
+        deadline_ms: 5000,
+        backup_dir: m.root.join("backups"),
+    };
+    install(Agent::ClaudeCode, &opts).unwrap();
+    let claude = agent("claude-code", Some("2.1.197"));
+    let open =
+        Policy::from_toml_str("default_tier = \"standard\"\n[tiers.standard]\nfail = \"open\"\n", "p.toml")
+            .unwrap();
+    let c = check_agent(&open, &m.loc, &claude, None, "standard", 5000);
+    assert!(c.compliant, "root-owned so far: {:#?}", c.violations);
+    // The user owns the binary (or its folder): they can swap the guard the admin installed.
+    std::os::unix::fs::chown(user_bin.join("ward"), Some(1000), Some(1000)).unwrap();
+    let c = check_agent(&open, &m.loc, &claude, None, "standard", 5000);
+    let v = c.violations.iter().find(|v| v.key == "hook.program").expect("user-owned managed hook program");
+    assert!(v.message.contains("not root"), "{}", v.message);
+    std::os::unix::fs::chown(user_bin.join("ward"), Some(0), Some(0)).unwrap();
+    std::os::unix::fs::chown(&user_bin, Some(1000), Some(1000)).unwrap();
+    let c = check_agent(&open, &m.loc, &claude, None, "standard", 5000);
+    let v = c.violations.iter().find(|v| v.key == "hook.program").expect("user-writable folder");
+    assert!(v.message.contains(".cargo/bin"), "{}", v.message);
+}

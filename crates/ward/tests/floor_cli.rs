@@ -129,6 +129,14 @@ fn rendered_files_installed_make_floor_check_pass() {
     assert_eq!(report["compliant"], false);
     let table = m.ward(&["floor", "check", "--projects", repo.to_str().unwrap()], &[]);
     assert!(stdout(&table).contains("infra is sensitive but"), "{}", stdout(&table));
+    // The table ends with the commands that fix it: the most cautious failing tier, per agent,
+    // written where the agent reads it.
+    let hint = format!(
+        "floor render --tier sensitive --target codex-requirements -o {}",
+        m.root.join("sys/etc/codex/requirements.toml").display()
+    );
+    assert!(stdout(&table).contains(&hint), "{}", stdout(&table));
+    assert!(stdout(&table).contains("--target claude-managed"), "{}", stdout(&table));
 
     for (target, path) in [
         ("codex-requirements", "sys/etc/codex/requirements.toml"),
@@ -173,4 +181,20 @@ fn rendered_files_installed_make_floor_check_pass() {
         .unwrap();
     assert_eq!(codex["attributes"]["floor_enforced"], "sensitive");
     assert_eq!(codex["attributes"]["ward_hook"], true);
+}
+
+#[test]
+fn uninstall_all_cleans_agents_the_scan_no_longer_finds() {
+    let m = Machine::new();
+    // Registered, then the agents' binaries and most of their files went away.
+    let out = m.ward(&["install", "claude-code", "windsurf", "--ward-binary", "/opt/ward/bin/ward"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Next: `ward floor check`"));
+    let out = m.ward(&["uninstall", "--all"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("claude-code") && text.contains("windsurf"), "{text}");
+    assert!(text.contains("Ward was not registered with: codex"), "{text}");
+    assert!(!m.home().join(".claude/settings.json").exists());
+    assert!(!m.home().join(".codeium/windsurf/hooks.json").exists());
 }

@@ -96,7 +96,10 @@ pub fn run(args: CheckArgs, paths: &WardPaths) -> Result<ExitCode> {
     let report = machine_check(paths, &scan, &args.projects)?;
     let text = match args.format {
         Format::Json => serde_json::to_string_pretty(&report).context("cannot serialize the report")? + "\n",
-        Format::Table => table(&report),
+        Format::Table => {
+            let policy = load_policy(paths.policy_file.as_deref())?;
+            table(&report) + &render_hints(&report, &policy, &locations(paths))
+        }
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -104,6 +107,79 @@ pub fn run(args: CheckArgs, paths: &WardPaths) -> Result<ExitCode> {
         other => other.context("cannot write to standard output")?,
     }
     Ok(if report.compliant { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The commands that would make each agent whose settings fall short enforce the floor: the
+/// rendered file for the most cautious tier it fails in, at the managed path the agent reads.
+/// A machine-wide file holds one tier; a stricter one also satisfies the looser tiers.
+fn render_hints(report: &Report, policy: &ward_policy::Policy, loc: &ward_inventory::Locations) -> String {
+    let order = policy.tier_names();
+    let mut lines = Vec::new();
+    // The rendered files register the binary that renders them, and a managed hook must run a
+    // program only root can replace: use this binary if root owns it, else a root-owned copy.
+    let exe = std::env::current_exe().ok().and_then(|e| std::fs::canonicalize(e).ok());
+    let root_owned = exe.as_deref().is_some_and(|e| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(e).is_ok_and(|m| m.uid() == 0)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = e;
+            true
+        }
+    });
+    let ward = match (&exe, root_owned) {
+        (Some(e), true) => ward_policy::render::shell_quote(&e.to_string_lossy()),
+        (Some(e), false) => {
+            lines.push(format!(
+                "  sudo install -m 755 {} /usr/local/bin/ward    # a copy only root can replace",
+                ward_policy::render::shell_quote(&e.to_string_lossy())
+            ));
+            "/usr/local/bin/ward".to_owned()
+        }
+        (None, _) => "ward".to_owned(),
+    };
+    let copy_line = lines.len();
+    for summary in &report.agents {
+        let targets: Vec<(&str, std::path::PathBuf)> = match summary.agent.as_str() {
+            "codex" => vec![
+                ("codex-requirements", loc.codex_requirements()),
+                ("codex-config", loc.codex_managed_config()),
+            ],
+            "claude-code" => vec![("claude-managed", loc.claude_managed_settings())],
+            "gemini-cli" => vec![("gemini-settings", loc.gemini_system_settings())],
+            "cursor" => vec![("cursor-hooks", loc.cursor_enterprise_hooks())],
+            _ => continue,
+        };
+        let failing = report
+            .repositories
+            .iter()
+            .filter(|r| {
+                r.agents.iter().any(|a| {
+                    a.agent == summary.agent
+                        && a.violations
+                            .iter()
+                            .any(|v| !v.key.starts_with("hook") && !v.key.starts_with("mcp_servers."))
+                })
+            })
+            .filter_map(|r| order.iter().position(|t| *t == r.tier));
+        let Some(tier) = failing.max().map(|i| order[i]) else { continue };
+        for (target, path) in targets {
+            lines.push(format!(
+                "  sudo {ward} floor render --tier {tier} --target {target} -o {}",
+                ward_policy::render::shell_quote(&path.to_string_lossy())
+            ));
+        }
+    }
+    if lines.len() == copy_line {
+        return String::new();
+    }
+    format!(
+        "\nTo make the agents enforce the floor themselves (as root; each file also registers Ward as the managed hook; docs/floors.md):\n{}\n",
+        lines.join("\n")
+    )
 }
 
 fn table(report: &Report) -> String {

@@ -46,7 +46,8 @@ pub struct Args {
     #[arg(value_name = "AGENT", required_unless_present = "all", conflicts_with = "all")]
     pub agents: Vec<String>,
 
-    /// Every supported agent `ward scan` finds on this machine.
+    /// Install: every supported agent `ward scan` finds on this machine. Uninstall: every
+    /// supported agent, found or not.
     #[arg(long)]
     pub all: bool,
 
@@ -160,7 +161,11 @@ fn parse_agents(names: &[String]) -> Result<Vec<Agent>> {
 }
 
 pub fn run(args: Args, paths: &WardPaths, install: bool) -> Result<ExitCode> {
-    let agents = if args.all {
+    let agents = if args.all && !install {
+        // Uninstall cleans every agent, found by a scan or not: an agent removed from the
+        // machine may still have Ward's entry in its files.
+        Agent::ALL.iter().copied().filter(|a| !args.managed || a.has_managed_location()).collect()
+    } else if args.all {
         let found = found_agents(paths, args.managed);
         if found.is_empty() {
             eprintln!(
@@ -226,7 +231,17 @@ pub fn run(args: Args, paths: &WardPaths, install: bool) -> Result<ExitCode> {
         }
         Format::Table => {
             let mut text = String::new();
+            // `uninstall --all` tries every agent: the ones Ward was never registered with are
+            // summed up in one line instead of a line each.
+            let quiet_absent = args.all && !install;
+            let mut absent: Vec<&str> = Vec::new();
             for c in &changes {
+                if quiet_absent && c.outcome == Outcome::NotPresent {
+                    if !absent.contains(&c.agent) {
+                        absent.push(c.agent);
+                    }
+                    continue;
+                }
                 let what = match c.outcome {
                     Outcome::Installed => "installed",
                     Outcome::Updated => "updated",
@@ -240,6 +255,15 @@ pub fn run(args: Args, paths: &WardPaths, install: bool) -> Result<ExitCode> {
                 if let Some(b) = &c.backup {
                     text.push_str(&format!("{:<12} {:<18} backup: {}\n", "", "", b.display()));
                 }
+            }
+            absent.retain(|a| !changes.iter().any(|c| c.agent == *a && c.outcome != Outcome::NotPresent));
+            if !absent.is_empty() {
+                text.push_str(&format!("Ward was not registered with: {}\n", absent.join(", ")));
+            }
+            if install && !failed && !changes.is_empty() {
+                text.push_str(
+                    "\nNext: `ward floor check` shows whether each agent runs Ward and which tier's floor it enforces.\n",
+                );
             }
             crate::out::stdout(text)?;
         }
