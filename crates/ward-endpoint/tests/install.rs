@@ -477,3 +477,26 @@ fn every_hook_agent_can_be_installed() {
     assert_eq!(Agent::from_name("kiro"), Some(Agent::AmazonQ));
     assert_eq!(ward_inventory::locations::HOOKABLE_AGENTS.len(), Agent::ALL.len());
 }
+
+#[test]
+fn malformed_files_of_the_other_agents_are_refused_and_left_alone() {
+    let m = Machine::new();
+    let opts = m.opts(false);
+    let loc = &opts.locations;
+    let cases = [
+        // Windsurf: the fourth event is not a list; the first three must not be written either.
+        (Agent::Windsurf, loc.windsurf_user_hooks(), r#"{"hooks": {"pre_write_code": {"command": "x"}}}"#),
+        (Agent::Continue, loc.continue_user_settings(), "{\"hooks\": \"none\"}"),
+        (Agent::CopilotCli, loc.copilot_ward_hooks(), "{\"version\": 1, \"hooks\": {\"preToolUse\": 7}}"),
+        (Agent::VsCode, loc.vscode_user_hooks(), "{\"hooks\": {\"PreToolUse\": [1,"),
+        (Agent::AmazonQ, loc.amazon_q_agents_dir().join("dev.json"), "[\"not\", \"an\", \"agent\"]"),
+    ];
+    for (agent, path, text) in cases {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        let err = install(agent, &opts).unwrap_err();
+        assert!(err.to_string().contains(&path.display().to_string()), "{agent:?}: {err}");
+        assert_eq!(read(&path), text, "{agent:?}: a refused file is not touched");
+        assert!(uninstall(agent, &opts).is_err() || read(&path) == text, "{agent:?}");
+    }
+}
