@@ -577,3 +577,18 @@ fn a_managed_hook_must_run_a_binary_only_root_can_replace() {
     let v = c.violations.iter().find(|v| v.key == "hook.program").expect("user-writable folder");
     assert!(v.message.contains(".cargo/bin"), "{}", v.message);
 }
+
+#[test]
+fn codex_cloud_requirements_are_reported_unverifiable() {
+    let m = Machine::new();
+    let codex = agent("codex", Some("0.171.0"));
+    let open =
+        Policy::from_toml_str("default_tier = \"standard\"\n[tiers.standard]\nfail = \"open\"\n", "p.toml")
+            .unwrap();
+    let before = check_agent(&open, &m.loc, &codex, None, "standard", 5000);
+    assert!(before.unverified.is_empty());
+    m.write(&m.loc.codex_home().join("cloud-config-bundle-cache.json"), "{\"signed\": \"…\"}");
+    let c = check_agent(&open, &m.loc, &codex, None, "standard", 5000);
+    assert!(!c.compliant);
+    assert!(c.unverified.iter().any(|u| u.contains("configuration server")), "{:?}", c.unverified);
+}

@@ -485,6 +485,19 @@ pub fn codex(loc: &Locations, project: Option<&Path>) -> Effective {
         }
     }
 
+    // Cloud-managed requirements and config (ChatGPT Business/Enterprise): fetched from the
+    // organization's configuration server and cached, signed, in
+    // `$CODEX_HOME/cloud-config-bundle-cache.json` (the name read in Codex 0.171's binary). They
+    // rank above requirements.toml; Ward does not decode the bundle.
+    let cloud = loc.codex_home().join("cloud-config-bundle-cache.json");
+    if cloud.is_file() {
+        eff.unverifiable.push(format!(
+            "Codex takes requirements and managed config from your organization's configuration server (cached in {}); they outrank {} and Ward cannot read them",
+            shown(loc, &cloud),
+            shown(loc, &loc.codex_requirements())
+        ));
+    }
+
     // Requirements, lowest first: system file, legacy managed config, MDM.
     let mut req: BTreeMap<&str, (Value, String)> = BTreeMap::new();
     let req_path = loc.codex_requirements();
