@@ -66,7 +66,20 @@ pub fn fuzz_config(bytes: &[u8]) {
         hooks::scan_hooks_object(&cx, &hook_src, v, &mut out);
         if let Some(map) = v.as_object() {
             for (name, entry) in map {
-                let _ = mcp::server_artifact(&src, name, entry);
+                let art = mcp::server_artifact(&src, name, entry);
+                // The floor check's allowlist readers take the same outside input.
+                let list = |k: &str| v.get(k).and_then(serde_json::Value::as_array).map(Vec::as_slice);
+                let _ = effective_mcp::codex_verdict(v.get("mcp_servers"), &art);
+                let _ = effective_mcp::claude_verdict(
+                    list("allowedMcpServers"),
+                    list("deniedMcpServers").unwrap_or_default(),
+                    &art,
+                );
+                let _ = effective_mcp::gemini_verdict(
+                    list("allowed"),
+                    list("excluded").unwrap_or_default(),
+                    &art,
+                );
                 if let Some(inner) = entry.as_object() {
                     for (n, e) in inner {
                         let _ = mcp::server_artifact(&src, n, e);
