@@ -206,6 +206,21 @@ pub fn check_agent(
             message: format!("{}, but for {} {why}", ctx.lead(), ctx.agent_title()),
         });
     }
+    if eff.ward_runs() && !eff.uncovered.is_empty() {
+        ctx.violations.push(Violation {
+            key: "hook.coverage".into(),
+            expected: "Ward decides every kind of call".into(),
+            actual: Value::from(eff.uncovered.clone()),
+            source: eff.ward_hooks.first().map(|h| h.file.clone()).unwrap_or_default(),
+            message: format!(
+                "{}, but {} runs without Ward in: {} — those calls are not decided (`ward install {}` registers them)",
+                ctx.lead(),
+                ctx.agent_title(),
+                eff.uncovered.join(", "),
+                eff.agent
+            ),
+        });
+    }
     for h in eff.ward_hooks.iter().filter(|h| h.runs) {
         if let Some(problem) = program_problem(&h.program, h.scope == "managed") {
             ctx.violations.push(Violation {

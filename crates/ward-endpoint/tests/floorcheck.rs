@@ -592,3 +592,38 @@ fn codex_cloud_requirements_are_reported_unverifiable() {
     assert!(!c.compliant);
     assert!(c.unverified.iter().any(|u| u.contains("configuration server")), "{:?}", c.unverified);
 }
+
+#[test]
+fn a_windsurf_event_or_amazon_q_agent_without_ward_is_a_violation() {
+    let m = Machine::new();
+    let opts = InstallOptions {
+        locations: m.loc.clone(),
+        managed: false,
+        ward_binary: m.ward_bin(),
+        deadline_ms: 5000,
+        backup_dir: m.root.join("backups"),
+    };
+    let open =
+        Policy::from_toml_str("default_tier = \"standard\"\n[tiers.standard]\nfail = \"open\"\n", "p.toml")
+            .unwrap();
+    install(Agent::Windsurf, &opts).unwrap();
+    let windsurf = agent("windsurf", None);
+    assert!(check_agent(&open, &m.loc, &windsurf, None, "standard", 5000).compliant);
+    // The user drops Ward from file reads only.
+    let file = m.loc.windsurf_user_hooks();
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    v["hooks"].as_object_mut().unwrap().remove("pre_read_code");
+    m.write(&file, &v.to_string());
+    let c = check_agent(&open, &m.loc, &windsurf, None, "standard", 5000);
+    let viol = c.violations.iter().find(|v| v.key == "hook.coverage").expect("an uncovered event");
+    assert!(viol.message.contains("pre_read_code"), "{}", viol.message);
+
+    m.write(&m.loc.amazon_q_agents_dir().join("a.json"), "{}");
+    m.write(&m.loc.kiro_agents_dir().join("b.json"), "{}");
+    install(Agent::AmazonQ, &opts).unwrap();
+    m.write(&m.loc.amazon_q_agents_dir().join("later.json"), r#"{"name": "later"}"#);
+    let q = agent("amazon-q", None);
+    let c = check_agent(&open, &m.loc, &q, None, "standard", 5000);
+    let viol = c.violations.iter().find(|v| v.key == "hook.coverage").expect("an agent file without Ward");
+    assert!(viol.message.contains("agent file later"), "{}", viol.message);
+}

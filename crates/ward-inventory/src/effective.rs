@@ -80,6 +80,10 @@ pub struct Effective {
     /// floor there, and says so instead of claiming compliance.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unverifiable: Vec<String>,
+    /// Parts of the agent that run without Ward although Ward is registered elsewhere in it
+    /// (a Windsurf `pre_*` event, an Amazon Q agent file): calls there are not decided.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uncovered: Vec<String>,
 }
 
 impl Effective {
@@ -94,6 +98,7 @@ impl Effective {
             mcp_servers: Vec::new(),
             mcp_blocked: Vec::new(),
             unverifiable: Vec::new(),
+            uncovered: Vec::new(),
         }
     }
 
@@ -1355,12 +1360,7 @@ pub fn windsurf(loc: &Locations, project: Option<&Path>) -> Effective {
             .filter(|e| !eff.ward_hooks.iter().any(|h| h.state.ends_with(&format!("({e})"))))
             .copied()
             .collect();
-        if !missing.is_empty() {
-            eff.warnings.push(format!(
-                "Ward is not registered for {}: those calls run unchecked",
-                missing.join(", ")
-            ));
-        }
+        eff.uncovered.extend(missing.iter().map(|e| format!("Windsurf event {e}")));
     }
     eff
 }
@@ -1475,8 +1475,8 @@ pub fn amazon_q(loc: &Locations, project: Option<&Path>) -> Effective {
             without.push(name);
         }
     }
-    if !without.is_empty() {
-        eff.warnings.push(format!("agents without Ward's hook (they run unchecked): {}", without.join(", ")));
+    if !eff.ward_hooks.is_empty() {
+        eff.uncovered.extend(without.iter().map(|a| format!("agent file {a}")));
     }
     eff
 }
