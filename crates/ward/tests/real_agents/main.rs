@@ -18,6 +18,7 @@ mod model_server;
 mod npm;
 mod sandbox;
 mod sandbox_mask;
+mod shared_settings;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
