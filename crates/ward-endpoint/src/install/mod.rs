@@ -1,6 +1,10 @@
 //! `ward install` / `ward uninstall`: register Ward as an agent's pre-tool-call hook, in the
 //! user's config or (with `--managed`) in the admin-managed location, and remove exactly that
-//! registration again.
+//! registration again — for every agent `ward hook` answers. Where each agent's files are comes
+//! from `ward_inventory::Locations`, the table `ward scan` and `ward floor check` read too.
+//! Formats: JSON hook lists (grouped Claude-style or flat, one or several events, `command` or
+//! Copilot's `bash`/`powershell` keys), Codex's TOML requirements and trust state, Cline's
+//! per-event hook script, and Amazon Q / Kiro's per-agent files.
 //!
 //! Every edit keeps the rest of the file byte-identical where the format allows (TOML through
 //! `toml_edit`, JSON through [`jsonedit`]'s span splicing), is idempotent, backs the file up
