@@ -11,6 +11,7 @@ pub mod gemini;
 pub mod hook;
 pub mod install;
 pub mod paths;
+pub mod policy_pull;
 pub mod policy_source;
 pub mod record;
 pub mod seen;

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -104,7 +104,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ShipError> {
     fs::rename(&tmp, path).map_err(fail)
 }
 
-fn http_agent(timeout: Duration) -> ureq::Agent {
+pub(crate) fn http_agent(timeout: Duration) -> ureq::Agent {
     let config =
         ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build();
     ureq::Agent::new_with_config(config)
@@ -377,6 +377,10 @@ pub struct RunOptions {
     pub backoff_max: Duration,
     /// Ship what is there and return (for cron and tests).
     pub once: bool,
+    /// Pull the fleet policy into this target (`None`: leave the policy alone).
+    pub policy: Option<crate::policy_pull::PolicyPuller>,
+    /// Time between policy pulls (the first is at start).
+    pub policy_interval: Duration,
 }
 
 impl Default for RunOptions {
@@ -386,29 +390,52 @@ impl Default for RunOptions {
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(300),
             once: false,
+            policy: None,
+            policy_interval: Duration::from_secs(60),
         }
     }
 }
 
+/// What the daemon's loop tells its caller (for the log).
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// A batch was shipped (or lines were skipped).
+    Shipped(&'a Round),
+    /// Shipping failed transiently; the loop waits and retries.
+    Retrying(&'a ShipError),
+    /// A policy pull's outcome.
+    Policy(&'a crate::policy_pull::Pulled),
+    /// A policy pull failed; shipping goes on and the pull is tried again next interval.
+    PolicyFailed(&'a ShipError),
+}
+
 /// The daemon's loop: ship until the spool is drained, wait, repeat; back off on transient
-/// failures; stop when `stop` is set (or, with `once`, when drained). `report` hears each
-/// round and each error (for the log).
+/// failures; pull the fleet policy every `policy_interval`; stop when `stop` is set (or, with
+/// `once`, when drained). `report` hears each round, pull and error (for the log).
 pub fn run(
     data_dir: &Path,
     version: &str,
     options: &RunOptions,
     stop: &AtomicBool,
-    mut report: impl FnMut(Result<&Round, &ShipError>),
+    mut report: impl FnMut(Progress<'_>),
 ) -> Result<(), ShipError> {
     let mut shipper = Shipper::open(data_dir, version)?;
     let mut backoff = Backoff::new(options.backoff_min, options.backoff_max);
+    let mut next_pull = Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        if let Some(puller) = options.policy.as_ref().filter(|_| Instant::now() >= next_pull) {
+            match puller.pull(&shipper.enrollment, &shipper.agent) {
+                Ok(pulled) => report(Progress::Policy(&pulled)),
+                Err(error) => report(Progress::PolicyFailed(&error)),
+            }
+            next_pull = Instant::now() + options.policy_interval;
+        }
         match shipper.ship_once() {
             Ok(round) => {
                 backoff.reset();
                 let drained = round.sent == 0;
                 if round.sent > 0 || round.skipped > 0 {
-                    report(Ok(&round));
+                    report(Progress::Shipped(&round));
                 }
                 if drained {
                     if options.once {
@@ -418,7 +445,7 @@ pub fn run(
                 }
             }
             Err(error) if error.is_transient() => {
-                report(Err(&error));
+                report(Progress::Retrying(&error));
                 sleep_unless_stopped(backoff.next_wait(), stop);
             }
             Err(error) => return Err(error),

@@ -26,6 +26,7 @@ use crate::body::{self, API_SCHEMA_VERSION, MAX_INGEST_BODY};
 use crate::db::Conn;
 use crate::fleet::{self, FirstStart, Refusal};
 use crate::metrics::Metrics;
+use crate::policy;
 use crate::token::TokenKind;
 use crate::ServerError;
 
@@ -302,13 +303,115 @@ async fn count(
 
 async fn devices(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
     let token = bearer(&headers);
-    let devices = state
+    let (devices, current) = state
         .blocking(move |conn, _| {
             require(conn, token.as_deref(), TokenKind::Admin)?;
-            fleet::devices(conn)
+            Ok((fleet::devices(conn)?, policy::current_version(conn)?))
         })
         .await?;
-    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "devices": devices}))
+    let current = current.map(|v| v.digest);
+    let devices: Vec<Value> = devices
+        .into_iter()
+        .map(|device| {
+            // Whether the device enforces exactly the policy pushed last (null: none pushed).
+            let policy_current = current.as_ref().map(|c| device.policy_digest.as_ref() == Some(c));
+            let mut value = serde_json::to_value(&device).unwrap_or(Value::Null);
+            value["policy_current"] = json!(policy_current);
+            value
+        })
+        .collect();
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "current_policy": current, "devices": devices}))
+}
+
+/// The value an ETag carries for a policy digest.
+fn etag(digest: &str) -> String {
+    format!("\"{digest}\"")
+}
+
+/// Whether an `If-None-Match` header names `digest` (strong or weak, in a list, or `*`).
+fn none_match(headers: &HeaderMap, digest: &str) -> bool {
+    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).any(|value| {
+        value.split(',').map(str::trim).any(|tag| {
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            tag == "*" || tag.trim_matches('"') == digest
+        })
+    })
+}
+
+/// `PUT /api/v1/policy[?label=…]` (admin): the body is the policy text (TOML), validated as
+/// `ward policy check` validates it; it becomes the version devices fetch.
+async fn policy_push(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let bytes = body_bytes(body)?;
+    let label = params.get("label").cloned();
+    let pushed = state
+        .blocking(move |conn, _| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            policy::push(conn, &bytes, label.as_deref())
+        })
+        .await?;
+    let mut value = serde_json::to_value(&pushed).map_err(|e| ServerError::Internal(e.to_string()))?;
+    value["schema_version"] = json!(API_SCHEMA_VERSION);
+    ok_json(value)
+}
+
+/// `GET /api/v1/policy` (device): the current policy text with its digest as the ETag; 304 when
+/// `If-None-Match` names it. The device says what it enforces in `Ward-Policy-Enforced` (a
+/// digest) and `Ward-Policy-Source`; the server records both for the device list.
+async fn policy_fetch(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
+    let token = bearer(&headers);
+    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let enforced = header_text("ward-policy-enforced");
+    let source = header_text("ward-policy-source");
+    let current = state
+        .blocking(move |conn, _| {
+            let info = require(conn, token.as_deref(), TokenKind::Device)?;
+            let device = info.device.unwrap_or_default();
+            if let Some(digest) = &enforced {
+                policy::report_enforced(conn, &device, digest, source.as_deref().unwrap_or("user"))?;
+            }
+            policy::current(conn)
+        })
+        .await?;
+    let Some((version, body)) = current else {
+        return Err(ServerError::NotFound("no policy has been pushed to this fleet yet".into()).into());
+    };
+    let tag = etag(&version.digest);
+    let version_header = version.version.to_string();
+    if none_match(&headers, &version.digest) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, tag), (header::HeaderName::from_static("ward-policy-version"), version_header)],
+        )
+            .into_response());
+    }
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/toml; charset=utf-8".to_owned()),
+            (header::ETAG, tag),
+            (header::HeaderName::from_static("ward-policy-version"), version_header),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/policies` (admin): every pushed version, newest first.
+async fn policy_versions(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
+    let token = bearer(&headers);
+    let versions = state
+        .blocking(move |conn, _| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            policy::versions(conn)
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "versions": versions}))
 }
 
 async fn findings(
@@ -385,6 +488,11 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/findings", get(findings))
         .route("/api/v1/verify", get(verify))
+        .route(
+            "/api/v1/policy",
+            get(policy_fetch).put(policy_push).layer(DefaultBodyLimit::max(policy::MAX_POLICY_BYTES)),
+        )
+        .route("/api/v1/policies", get(policy_versions))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), count_requests))
         .with_state(state)

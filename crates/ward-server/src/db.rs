@@ -116,6 +116,16 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         pushed_us BIGINT NOT NULL
     );",
+    // 2: policy versions, and what each device reports it enforces.
+    "CREATE TABLE IF NOT EXISTS fleet_policy_versions (
+        version BIGINT PRIMARY KEY,
+        digest TEXT NOT NULL,
+        pushed_us BIGINT NOT NULL,
+        label TEXT
+    );
+    ALTER TABLE fleet_policies ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE fleet_devices ADD COLUMN policy_source TEXT;
+    ALTER TABLE fleet_devices ADD COLUMN policy_reported_us BIGINT;",
 ];
 
 impl Conn {

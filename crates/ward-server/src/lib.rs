@@ -14,6 +14,7 @@ pub mod body;
 pub mod db;
 pub mod fleet;
 pub mod metrics;
+pub mod policy;
 pub mod token;
 
 use std::net::SocketAddr;

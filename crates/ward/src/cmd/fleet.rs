@@ -88,6 +88,34 @@ pub enum AdminCommand {
     /// Manage admin, enrollment and device tokens (directly on the server's database).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Distribute a policy to every enrolled device (docs/fleet.md, "Policy distribution").
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Validate FILE exactly as `ward policy check` does, then upload it as the fleet's policy.
+    /// Devices install it at their next pull (`ward agent run`, every --policy-interval-seconds).
+    /// With --server the upload goes through the API with the admin token; without it, directly
+    /// into the server's database (--database, $WARD_DATABASE, or the embedded default).
+    Push {
+        file: std::path::PathBuf,
+        /// A note kept with this version (who, why).
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[arg(long, value_name = "URL", env = "WARD_DATABASE", conflicts_with = "server")]
+        database: Option<String>,
+    },
+    /// The pushed versions (newest first) and, per device, the digest it enforces, as JSON.
+    List {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[arg(long, value_name = "URL", env = "WARD_DATABASE", conflicts_with = "server")]
+        database: Option<String>,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -128,7 +156,10 @@ pub enum TokenCommand {
 }
 
 pub fn admin(command: AdminCommand, paths: &WardPaths) -> anyhow::Result<ExitCode> {
-    let AdminCommand::Token(command) = command;
+    let command = match command {
+        AdminCommand::Token(command) => command,
+        AdminCommand::Policy(command) => return admin_policy(command, paths),
+    };
     match command {
         TokenCommand::Create { kind, uses, unlimited, expires_hours, device, label, database } => {
             let kind = match TokenKind::parse(&kind) {
@@ -170,6 +201,128 @@ pub fn admin(command: AdminCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// `ward admin policy push|list`.
+fn admin_policy(command: PolicyCommand, paths: &WardPaths) -> anyhow::Result<ExitCode> {
+    match command {
+        PolicyCommand::Push { file, label, remote, database } => {
+            let body =
+                std::fs::read(&file).with_context(|| format!("cannot read the policy {}", file.display()))?;
+            // The same checks as `ward policy check`, with its FILE:LINE:COLUMN messages, before
+            // anything is uploaded.
+            let origin = file.display().to_string();
+            let Ok(text) = std::str::from_utf8(&body) else {
+                bail!("{origin}: the policy is not UTF-8 text")
+            };
+            if let Err(error) = ward_policy::Policy::from_toml_str(text, &origin) {
+                eprintln!("{error}");
+                let n = error.diagnostics.len();
+                eprintln!("{origin}: {n} error{}; nothing was pushed", if n == 1 { "" } else { "s" });
+                return Ok(ExitCode::from(1));
+            }
+            let mut answer = match &remote.server {
+                Some(server) => {
+                    let token = admin_token(&remote, paths)?;
+                    ward_endpoint::policy_pull::push(server, &token, &body, label.as_deref())?
+                }
+                None => {
+                    let mut conn = Conn::open(&database_url(database, paths))?;
+                    serde_json::to_value(ward_server::policy::push(&mut conn, &body, label.as_deref())?)?
+                }
+            };
+            answer["schema_version"] = serde_json::json!(1);
+            crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&answer)?))?;
+        }
+        PolicyCommand::List { remote, database } => {
+            let answer = match &remote.server {
+                Some(server) => {
+                    let token = admin_token(&remote, paths)?;
+                    let versions = ward_endpoint::ship::get_json(server, "/api/v1/policies", &[], &token)?;
+                    let devices = ward_endpoint::ship::get_json(server, "/api/v1/devices", &[], &token)?;
+                    policy_listing(versions["versions"].clone(), &devices["devices"])
+                }
+                None => {
+                    let mut conn = Conn::open(&database_url(database, paths))?;
+                    let versions = serde_json::to_value(ward_server::policy::versions(&mut conn)?)?;
+                    let devices = serde_json::to_value(fleet::devices(&mut conn)?)?;
+                    policy_listing(versions, &devices)
+                }
+            };
+            crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&answer)?))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Versions, and each device's enforced digest against the current one.
+fn policy_listing(versions: serde_json::Value, devices: &serde_json::Value) -> serde_json::Value {
+    let current = versions.get(0).and_then(|v| v["digest"].as_str()).map(str::to_owned);
+    let devices: Vec<serde_json::Value> = devices
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            serde_json::json!({
+                "device": d["id"],
+                "hostname": d["hostname"],
+                "policy_digest": d["policy_digest"],
+                "policy_source": d["policy_source"],
+                "policy_reported": d["policy_reported"],
+                "policy_current": current.as_ref().map(|c| d["policy_digest"].as_str() == Some(c)),
+            })
+        })
+        .collect();
+    serde_json::json!({"schema_version": 1, "current": current, "versions": versions, "devices": devices})
+}
+
+/// Where `ward agent` installs the fleet policy.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PolicyTargetArgs {
+    /// Where to install the fleet's policy: `managed` (/etc/ward/policy.toml under
+    /// $WARD_SYSTEM_ROOT; it outranks every other policy), `user` (~/.config/ward/policy.toml),
+    /// `auto` (managed when running as root, else user), `none` (never pull), or a file path.
+    /// A policy file the fleet did not write is kept once as FILE.before-fleet.
+    #[arg(long, value_name = "auto|managed|user|none|FILE", default_value = "auto")]
+    policy_target: String,
+}
+
+impl PolicyTargetArgs {
+    fn puller(&self, paths: &WardPaths) -> anyhow::Result<Option<ward_endpoint::policy_pull::PolicyPuller>> {
+        let inputs = ward_endpoint::PathInputs::from_env(Some(paths.home.clone()), None);
+        let as_root = match self.policy_target.as_str() {
+            "none" => return Ok(None),
+            "managed" => true,
+            "user" => false,
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            "auto" => (unsafe { libc::geteuid() }) == 0,
+            path => {
+                let target = std::path::PathBuf::from(path);
+                return Ok(Some(ward_endpoint::policy_pull::PolicyPuller { target, inputs }));
+            }
+        };
+        let target = ward_endpoint::policy_pull::default_target(&inputs, as_root)
+            .context("cannot tell where the policy goes (no home directory)")?;
+        Ok(Some(ward_endpoint::policy_pull::PolicyPuller { target, inputs }))
+    }
+}
+
+/// A policy pull's outcome as JSON (for `enroll`'s output and the daemon's log).
+fn pulled_json(pulled: &ward_endpoint::policy_pull::Pulled) -> serde_json::Value {
+    use ward_endpoint::policy_pull::Pulled;
+    let enforced = |e: &ward_endpoint::policy_pull::InForce| serde_json::json!({"digest": e.digest, "source": e.source, "path": e.path});
+    match pulled {
+        Pulled::Unchanged { digest, enforced: e } => {
+            serde_json::json!({"result": "unchanged", "digest": digest, "enforced": enforced(e)})
+        }
+        Pulled::Installed { digest, version, path, backup, enforced: e } => serde_json::json!({
+            "result": "installed", "digest": digest, "version": version, "path": path,
+            "backup": backup, "enforced": enforced(e),
+        }),
+        Pulled::NothingPushed { enforced: e } => {
+            serde_json::json!({"result": "nothing_pushed", "enforced": enforced(e)})
+        }
+    }
+}
+
 /// `ward agent`.
 #[derive(clap::Subcommand, Debug)]
 pub enum AgentCommand {
@@ -181,6 +334,8 @@ pub enum AgentCommand {
         /// The enrollment token (or $WARD_ENROLL_TOKEN, which keeps it out of `ps`).
         #[arg(long, env = "WARD_ENROLL_TOKEN", hide_env_values = true)]
         token: String,
+        #[command(flatten)]
+        policy: PolicyTargetArgs,
     },
     /// Ship the spool to the server: from the checkpoint, in batches, retrying with backoff
     /// while the server is unreachable. Every event arrives exactly once.
@@ -194,15 +349,30 @@ pub enum AgentCommand {
         /// Longest wait between retries while the server is unreachable, in seconds.
         #[arg(long, default_value_t = 300.0)]
         max_backoff_seconds: f64,
+        #[command(flatten)]
+        policy: PolicyTargetArgs,
+        /// Seconds between policy pulls (the first is at start; an unchanged policy costs one
+        /// 304 answer).
+        #[arg(long, default_value_t = 60.0)]
+        policy_interval_seconds: f64,
     },
 }
 
 pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     let version = env!("CARGO_PKG_VERSION");
     match command {
-        AgentCommand::Enroll { server, token } => {
+        AgentCommand::Enroll { server, token, policy } => {
             let enrolled = ward_endpoint::ship::enroll(&paths.data_dir, &server, &token, version)?;
+            // The fleet's policy right away, so the device is governed before the daemon runs.
+            let pulled = match policy.puller(paths)? {
+                Some(puller) => match puller.pull_enrolled(&paths.data_dir) {
+                    Ok(pulled) => pulled_json(&pulled),
+                    Err(error) => serde_json::json!({"result": "failed", "error": error.to_string()}),
+                },
+                None => serde_json::Value::Null,
+            };
             let out = serde_json::json!({
+                "policy": pulled,
                 "schema_version": 1,
                 "device": enrolled.device,
                 "reenrolled": enrolled.reenrolled,
@@ -211,7 +381,7 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
             });
             crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         }
-        AgentCommand::Run { once, poll_seconds, max_backoff_seconds } => {
+        AgentCommand::Run { once, poll_seconds, max_backoff_seconds, policy, policy_interval_seconds } => {
             let seconds = |s: f64, name: &str| {
                 Duration::try_from_secs_f64(s)
                     .map_err(|_| anyhow::anyhow!("--{name} must be a positive number"))
@@ -222,17 +392,25 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
                     .min(seconds(max_backoff_seconds, "max-backoff-seconds")?),
                 backoff_max: seconds(max_backoff_seconds, "max-backoff-seconds")?,
                 once,
+                policy: policy.puller(paths)?,
+                policy_interval: seconds(policy_interval_seconds, "policy-interval-seconds")?,
             };
             let stop = AtomicBool::new(false);
-            ward_endpoint::ship::run(&paths.data_dir, version, &options, &stop, |outcome| {
+            ward_endpoint::ship::run(&paths.data_dir, version, &options, &stop, |progress| {
+                use ward_endpoint::ship::Progress;
                 let mut err = std::io::stderr().lock();
-                let _ = match outcome {
-                    Ok(r) => writeln!(
+                let _ = match progress {
+                    Progress::Shipped(r) => writeln!(
                         err,
                         "ward agent: shipped {} (stored {}, already held {}, findings {}, unshippable lines {}), checkpoint {:?}",
                         r.sent, r.inserted, r.duplicates, r.findings, r.skipped, r.checkpoint
                     ),
-                    Err(e) => writeln!(err, "ward agent: {e}; retrying"),
+                    Progress::Retrying(e) => writeln!(err, "ward agent: {e}; retrying"),
+                    Progress::Policy(pulled @ ward_endpoint::policy_pull::Pulled::Installed { .. }) => {
+                        writeln!(err, "ward agent: policy {}", pulled_json(pulled))
+                    }
+                    Progress::Policy(_) => Ok(()),
+                    Progress::PolicyFailed(e) => writeln!(err, "ward agent: policy pull: {e}; trying again later"),
                 };
             })?;
         }
