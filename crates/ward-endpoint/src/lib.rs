@@ -16,6 +16,7 @@ pub mod policy_source;
 pub mod record;
 pub mod seen;
 pub mod ship;
+pub mod snapshot;
 
 pub use decide::{decide_call, HookDecided};
 pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline, PendingRecord};

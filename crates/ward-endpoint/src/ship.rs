@@ -111,7 +111,7 @@ pub(crate) fn http_agent(timeout: Duration) -> ureq::Agent {
 }
 
 /// Sends a JSON body; returns the status and the parsed JSON answer.
-fn post_json(
+pub(crate) fn post_json(
     agent: &ureq::Agent,
     url: &str,
     bearer: Option<&str>,

@@ -25,6 +25,7 @@ use ward_store::Store;
 use crate::body::{self, API_SCHEMA_VERSION, MAX_INGEST_BODY};
 use crate::db::Conn;
 use crate::fleet::{self, FirstStart, Refusal};
+use crate::inventory;
 use crate::metrics::Metrics;
 use crate::policy;
 use crate::token::TokenKind;
@@ -402,6 +403,86 @@ async fn policy_fetch(State(state): State<Arc<AppState>>, headers: HeaderMap) ->
         .into_response())
 }
 
+/// `POST /api/v1/inventory` (device): one `ward scan` document. Compared with what the server
+/// holds for the device: changes become events (stored first), then the held inventory and
+/// drift findings are updated.
+async fn snapshot(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let bytes = body_bytes(body)?;
+    let parsed = body::parse_snapshot(&bytes)?;
+    let (device, report) = state
+        .blocking(move |conn, store| {
+            let info = require(conn, token.as_deref(), TokenKind::Device)?;
+            let device = info.device.unwrap_or_default();
+            let plan = inventory::plan(conn, &device, &parsed.scan, OffsetDateTime::now_utc())?;
+            let stored = store.ingest(&plan.events).map_err(store_error)?;
+            inventory::commit(conn, &plan)?;
+            let mut report = plan.report.clone();
+            report.events_inserted = stored.inserted;
+            Ok((device, report))
+        })
+        .await?;
+    Metrics::add(&state.metrics.events_inserted, report.events_inserted);
+    let mut value = serde_json::to_value(&report).map_err(|e| ServerError::Internal(e.to_string()))?;
+    value["schema_version"] = json!(API_SCHEMA_VERSION);
+    value["device"] = json!(device);
+    ok_json(value)
+}
+
+fn flag(params: &HashMap<String, String>, name: &str) -> Result<bool, ServerError> {
+    match params.get(name).map(String::as_str) {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(ServerError::BadRequest(format!("{name} must be true or false, not {other:?}"))),
+    }
+}
+
+/// `GET /api/v1/inventory?device=&kind=&name=&removed=&limit=` (admin): the fleet's inventory as
+/// the devices' last snapshots showed it, with first and last sighting per device.
+async fn inventory_list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let filter = inventory::InventoryFilter {
+        device: params.get("device").cloned(),
+        kind: params.get("kind").cloned(),
+        name: params.get("name").cloned(),
+        include_removed: flag(&params, "removed")?,
+    };
+    let limit = parse_limit(&params, 10_000)? as i64;
+    let artifacts = state
+        .blocking(move |conn, _| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            inventory::list(conn, &filter, limit)
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "artifacts": artifacts}))
+}
+
+/// `GET /api/v1/drift?device=&resolved=` (admin): drift findings per device, first and last seen.
+async fn drift_list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let device = params.get("device").cloned();
+    let resolved = flag(&params, "resolved")?;
+    let findings = state
+        .blocking(move |conn, _| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            inventory::drift(conn, device.as_deref(), resolved)
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "drift": findings}))
+}
+
 /// `GET /api/v1/policies` (admin): every pushed version, newest first.
 async fn policy_versions(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
     let token = bearer(&headers);
@@ -493,6 +574,11 @@ fn router(state: Arc<AppState>) -> Router {
             get(policy_fetch).put(policy_push).layer(DefaultBodyLimit::max(policy::MAX_POLICY_BYTES)),
         )
         .route("/api/v1/policies", get(policy_versions))
+        .route(
+            "/api/v1/inventory",
+            post(snapshot).layer(DefaultBodyLimit::max(body::MAX_SNAPSHOT_BODY)).get(inventory_list),
+        )
+        .route("/api/v1/drift", get(drift_list))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), count_requests))
         .with_state(state)

@@ -126,6 +126,38 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE fleet_policies ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0;
     ALTER TABLE fleet_devices ADD COLUMN policy_source TEXT;
     ALTER TABLE fleet_devices ADD COLUMN policy_reported_us BIGINT;",
+    // 3: each device's inventory and drift findings as its snapshots last showed them.
+    "CREATE TABLE IF NOT EXISTS fleet_inventory (
+        device TEXT NOT NULL,
+        artifact TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        client TEXT NOT NULL,
+        name TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        source TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        first_seen_us BIGINT NOT NULL,
+        last_seen_us BIGINT NOT NULL,
+        changed_us BIGINT NOT NULL,
+        removed_us BIGINT,
+        PRIMARY KEY (device, artifact)
+    );
+    CREATE INDEX IF NOT EXISTS fleet_inventory_kind_name ON fleet_inventory (kind, name);
+    CREATE TABLE IF NOT EXISTS fleet_drift (
+        device TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        client TEXT NOT NULL,
+        name TEXT NOT NULL,
+        message TEXT NOT NULL,
+        first_seen_us BIGINT NOT NULL,
+        last_seen_us BIGINT NOT NULL,
+        resolved_us BIGINT,
+        PRIMARY KEY (device, fingerprint)
+    );
+    ALTER TABLE fleet_devices ADD COLUMN last_snapshot_us BIGINT;",
 ];
 
 impl Conn {

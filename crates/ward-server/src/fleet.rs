@@ -363,6 +363,8 @@ pub struct DeviceInfo {
     pub policy_source: Option<String>,
     /// When the device last reported its policy.
     pub policy_reported: Option<String>,
+    /// When the device last sent an inventory snapshot.
+    pub last_snapshot: Option<String>,
     /// Highest seq stored for the device.
     pub last_seq: Option<i64>,
     /// Chain findings recorded at ingest.
@@ -372,7 +374,7 @@ pub struct DeviceInfo {
 pub fn devices(conn: &mut Conn) -> Result<Vec<DeviceInfo>, ServerError> {
     let rows = conn.query(
         "SELECT id, hostname, enrolled_us, enrollments, last_seen_us, version, policy_digest, last_seq, findings, \
-         policy_source, policy_reported_us FROM fleet_devices ORDER BY id",
+         policy_source, policy_reported_us, last_snapshot_us FROM fleet_devices ORDER BY id",
         &[],
     )?;
     Ok(rows
@@ -390,6 +392,7 @@ pub fn devices(conn: &mut Conn) -> Result<Vec<DeviceInfo>, ServerError> {
                 policy_digest: text(6),
                 policy_source: text(9),
                 policy_reported: int(10).map(rfc3339),
+                last_snapshot: int(11).map(rfc3339),
                 last_seq: int(7),
                 findings: int(8).unwrap_or(0),
             }

@@ -355,6 +355,23 @@ pub enum AgentCommand {
         /// 304 answer).
         #[arg(long, default_value_t = 60.0)]
         policy_interval_seconds: f64,
+        /// Seconds between inventory snapshots (`ward scan`, sent to the server, which records
+        /// what appeared, changed or disappeared); the first is at start. 0: never.
+        #[arg(long, default_value_t = 3600.0)]
+        scan_interval_seconds: f64,
+        /// Directories the scheduled scans search for repositories (as `ward scan --projects`).
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        projects: Vec<std::path::PathBuf>,
+    },
+    /// Send one inventory snapshot now: this machine's `ward scan`, or a scan document from
+    /// FILE (`-`: stdin). Prints what the server recorded (appeared, changed, disappeared, drift).
+    Snapshot {
+        /// A `ward scan --format json` document instead of scanning now.
+        #[arg(long, value_name = "FILE")]
+        from: Option<std::path::PathBuf>,
+        /// Directories to search for repositories (as `ward scan --projects`).
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        projects: Vec<std::path::PathBuf>,
     },
 }
 
@@ -381,7 +398,33 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
             });
             crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         }
-        AgentCommand::Run { once, poll_seconds, max_backoff_seconds, policy, policy_interval_seconds } => {
+        AgentCommand::Snapshot { from, projects } => {
+            let document = match from {
+                Some(path) if path.as_os_str() == "-" => {
+                    let mut bytes = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                        .context("cannot read stdin")?;
+                    bytes
+                }
+                Some(path) => {
+                    std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?
+                }
+                None => scan_document(paths, &projects)?,
+            };
+            let mut answer = ward_endpoint::snapshot::send(&paths.data_dir, &document)?;
+            answer["schema_version"] = serde_json::json!(1);
+            crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&answer)?))?;
+        }
+        AgentCommand::Run {
+            once,
+            poll_seconds,
+            max_backoff_seconds,
+            policy,
+            policy_interval_seconds,
+            scan_interval_seconds,
+            projects,
+        } => {
+            let scan_interval = seconds_or_zero(scan_interval_seconds, "scan-interval-seconds")?;
             let seconds = |s: f64, name: &str| {
                 Duration::try_from_secs_f64(s)
                     .map_err(|_| anyhow::anyhow!("--{name} must be a positive number"))
@@ -395,6 +438,27 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
                 policy: policy.puller(paths)?,
                 policy_interval: seconds(policy_interval_seconds, "policy-interval-seconds")?,
             };
+            if let Some(interval) = scan_interval {
+                // Snapshots on their own thread: a slow scan never holds up shipping.
+                let paths = paths.clone();
+                let snapshot = move || match scan_document(&paths, &projects)
+                    .and_then(|doc| Ok(ward_endpoint::snapshot::send(&paths.data_dir, &doc)?))
+                {
+                    Ok(answer) => eprintln!(
+                        "ward agent: snapshot: {} artifacts, {} appeared, {} changed, {} disappeared",
+                        answer["artifacts"], answer["appeared"], answer["changed"], answer["disappeared"]
+                    ),
+                    Err(error) => eprintln!("ward agent: snapshot: {error:#}; trying again next interval"),
+                };
+                if once {
+                    snapshot();
+                } else {
+                    std::thread::spawn(move || loop {
+                        snapshot();
+                        std::thread::sleep(interval);
+                    });
+                }
+            }
             let stop = AtomicBool::new(false);
             ward_endpoint::ship::run(&paths.data_dir, version, &options, &stop, |progress| {
                 use ward_endpoint::ship::Progress;
@@ -416,6 +480,33 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A positive duration in seconds, or `None` for 0 (off).
+fn seconds_or_zero(value: f64, name: &str) -> anyhow::Result<Option<Duration>> {
+    if value == 0.0 {
+        return Ok(None);
+    }
+    match Duration::try_from_secs_f64(value) {
+        Ok(duration) => Ok(Some(duration)),
+        Err(_) => bail!("--{name} must be 0 or a positive number"),
+    }
+}
+
+/// This machine's `ward scan --format json`, from this same binary (the exact scan, drift and
+/// floor check `ward scan` prints).
+fn scan_document(paths: &WardPaths, projects: &[std::path::PathBuf]) -> anyhow::Result<Vec<u8>> {
+    let exe = std::env::current_exe().context("cannot find the ward executable")?;
+    let mut command = std::process::Command::new(exe);
+    command.arg("scan").arg("--format").arg("json").arg("--home").arg(&paths.home);
+    if !projects.is_empty() {
+        command.arg("--projects").args(projects);
+    }
+    let out = command.stdin(std::process::Stdio::null()).output().context("cannot run ward scan")?;
+    if !out.status.success() {
+        bail!("ward scan failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(out.stdout)
 }
 
 /// `--server` and the admin token for `ward audit query|verify` against the fleet.

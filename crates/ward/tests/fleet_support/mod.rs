@@ -87,7 +87,17 @@ impl Endpoint {
 
     /// The daemon with extra `ward agent run` arguments.
     pub fn daemon_with(&self, extra: &[&str]) -> Child {
-        let mut args = vec!["agent", "run", "--poll-seconds", "0.05", "--max-backoff-seconds", "0.3"];
+        // No scheduled scans: these tests count a device's own events exactly.
+        let mut args = vec![
+            "agent",
+            "run",
+            "--poll-seconds",
+            "0.05",
+            "--max-backoff-seconds",
+            "0.3",
+            "--scan-interval-seconds",
+            "0",
+        ];
         args.extend_from_slice(extra);
         self.command(&args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
     }
