@@ -16,7 +16,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query as UrlQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -542,6 +542,14 @@ async fn not_found() -> ApiError {
     ApiError(ServerError::NotFound("no such endpoint; see /api/v1 in docs/fleet.md".into()))
 }
 
+async fn method_not_allowed() -> Response {
+    let body = json!({"schema_version": API_SCHEMA_VERSION, "error": {
+        "code": "method_not_allowed",
+        "message": "this endpoint does not take this method; see /api/openapi.json",
+    }});
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+}
+
 /// Counts requests and error statuses for `/metrics`.
 async fn count_requests(
     State(state): State<Arc<AppState>>,
@@ -558,28 +566,67 @@ async fn count_requests(
     response
 }
 
-fn router(state: Arc<AppState>) -> Router {
+/// Every route the server serves: path and methods. The router is built from this list (a path
+/// missing here is not served), `endpoint` gives each path its handlers, and the tests hold the
+/// OpenAPI document (`/api/openapi.json`) and the handlers' methods to it.
+pub const ROUTES: &[(&str, &[&str])] = &[
+    ("/healthz", &["GET"]),
+    ("/metrics", &["GET"]),
+    ("/api/openapi.json", &["GET"]),
+    ("/api/v1/enroll", &["POST"]),
+    ("/api/v1/events", &["GET", "POST"]),
+    ("/api/v1/count", &["GET"]),
+    ("/api/v1/devices", &["GET"]),
+    ("/api/v1/findings", &["GET"]),
+    ("/api/v1/verify", &["GET"]),
+    ("/api/v1/policy", &["GET", "PUT"]),
+    ("/api/v1/policies", &["GET"]),
+    ("/api/v1/inventory", &["GET", "POST"]),
+    ("/api/v1/drift", &["GET"]),
+];
+
+/// The OpenAPI 3.1 description of [`ROUTES`] (hand-written; a test keeps the two equal).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// The handlers of one path, with their body limits.
+fn endpoint(path: &str) -> Option<MethodRouter<Arc<AppState>>> {
     let small = DefaultBodyLimit::max(body::MAX_SMALL_BODY);
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/api/v1/enroll", post(enroll).layer(small))
-        .route("/api/v1/events", post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BODY)).get(events))
-        .route("/api/v1/count", get(count))
-        .route("/api/v1/devices", get(devices))
-        .route("/api/v1/findings", get(findings))
-        .route("/api/v1/verify", get(verify))
-        .route(
-            "/api/v1/policy",
-            get(policy_fetch).put(policy_push).layer(DefaultBodyLimit::max(policy::MAX_POLICY_BYTES)),
-        )
-        .route("/api/v1/policies", get(policy_versions))
-        .route(
-            "/api/v1/inventory",
-            post(snapshot).layer(DefaultBodyLimit::max(body::MAX_SNAPSHOT_BODY)).get(inventory_list),
-        )
-        .route("/api/v1/drift", get(drift_list))
+    Some(match path {
+        "/healthz" => get(healthz),
+        "/metrics" => get(metrics),
+        "/api/openapi.json" => get(openapi),
+        "/api/v1/enroll" => post(enroll).layer(small),
+        "/api/v1/events" => post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BODY)).get(events),
+        "/api/v1/count" => get(count),
+        "/api/v1/devices" => get(devices),
+        "/api/v1/findings" => get(findings),
+        "/api/v1/verify" => get(verify),
+        "/api/v1/policy" => {
+            get(policy_fetch).put(policy_push).layer(DefaultBodyLimit::max(policy::MAX_POLICY_BYTES))
+        }
+        "/api/v1/policies" => get(policy_versions),
+        "/api/v1/inventory" => {
+            post(snapshot).layer(DefaultBodyLimit::max(body::MAX_SNAPSHOT_BODY)).get(inventory_list)
+        }
+        "/api/v1/drift" => get(drift_list),
+        _ => return None,
+    })
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    let mut router = Router::new();
+    for (path, _) in ROUTES {
+        if let Some(handlers) = endpoint(path) {
+            router = router.route(path, handlers);
+        }
+    }
+    router
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), count_requests))
         .with_state(state)
 }
