@@ -117,7 +117,11 @@ impl PolicyPuller {
     /// One pull for the device enrolled under `data_dir` (enrollment and one-off commands).
     pub fn pull_enrolled(&self, data_dir: &Path) -> Result<Pulled, ShipError> {
         let enrollment = Enrollment::load(data_dir)?;
-        self.pull(&enrollment, &crate::ship::http_agent(std::time::Duration::from_secs(30)))
+        let agent = crate::ship::http_agent_trusting(
+            std::time::Duration::from_secs(30),
+            enrollment.ca_cert.as_deref(),
+        )?;
+        self.pull(&enrollment, &agent)
     }
 
     /// One round: report what is enforced, fetch if changed, install, report again.
@@ -257,9 +261,10 @@ pub fn push(
     admin_token: &str,
     body: &[u8],
     label: Option<&str>,
+    ca_pem: Option<&str>,
 ) -> Result<serde_json::Value, ShipError> {
     let url = format!("{}/api/v1/policy", crate::ship::normalize_server(server));
-    let agent = crate::ship::http_agent(std::time::Duration::from_secs(60));
+    let agent = crate::ship::http_agent_trusting(std::time::Duration::from_secs(60), ca_pem)?;
     let mut request = agent
         .put(&url)
         .header("Authorization", &format!("Bearer {admin_token}"))

@@ -26,7 +26,7 @@ pub fn send(data_dir: &Path, scan_json: &[u8]) -> Result<Value, ShipError> {
     if body.len() > MAX_SNAPSHOT_BYTES {
         return Err(bad(format!("{} bytes; the server takes at most {MAX_SNAPSHOT_BYTES}", body.len())));
     }
-    let agent = ship::http_agent(Duration::from_secs(60));
+    let agent = ship::http_agent_trusting(Duration::from_secs(60), enrollment.ca_cert.as_deref())?;
     let url = format!("{}/api/v1/inventory", enrollment.server);
     let (_, answer) = ship::post_json(&agent, &url, Some(&enrollment.credential), body.as_bytes())?;
     Ok(answer)

@@ -42,6 +42,9 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     /// Blocking database workers (connections) at most.
     pub workers: usize,
+    /// Serve HTTPS with this certificate and key (`None`: plain HTTP, loopback only unless
+    /// `insecure_listen`).
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 /// What the caller learns once the server listens.
@@ -52,6 +55,8 @@ pub struct Started {
     /// Set on the first start against an empty database.
     pub first_start: Option<FirstStart>,
     pub admin_token_file: PathBuf,
+    /// Serving HTTPS.
+    pub tls: bool,
 }
 
 struct AppState {
@@ -634,7 +639,9 @@ fn router(state: Arc<AppState>) -> Router {
 /// Prepares the database (migrations, first-start tokens), binds, calls `on_started`, and
 /// serves until SIGINT or SIGTERM. Blocking: builds its own tokio runtime.
 pub fn serve(config: ServeConfig, on_started: impl FnOnce(&Started)) -> Result<(), ServerError> {
-    crate::check_listen(config.listen, false, config.insecure_listen)?;
+    crate::check_listen(config.listen, config.tls.is_some(), config.insecure_listen)?;
+    // A bad certificate or key stops the start, before the database is touched.
+    let tls = config.tls.as_ref().map(crate::tls::server_config).transpose()?;
     // Migrate the store and the server's tables before taking traffic.
     let store = ward_store::open(&config.database).map_err(store_error)?;
     let mut conn = Conn::open(&config.database)?;
@@ -662,11 +669,31 @@ pub fn serve(config: ServeConfig, on_started: impl FnOnce(&Started)) -> Result<(
             .await
             .map_err(|e| ServerError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
         let addr = listener.local_addr().map_err(|e| ServerError::Internal(e.to_string()))?;
-        on_started(&Started { addr, database: config.database.clone(), first_start, admin_token_file });
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| ServerError::Internal(format!("server failed: {e}")))
+        let started = Started {
+            addr,
+            database: config.database.clone(),
+            first_start,
+            admin_token_file,
+            tls: tls.is_some(),
+        };
+        let failed = |e: std::io::Error| ServerError::Internal(format!("server failed: {e}"));
+        match tls {
+            Some(tls) => {
+                let listener = crate::tls::TlsListener::new(listener, tls).map_err(failed)?;
+                on_started(&started);
+                axum::serve(listener, router(state))
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await
+                    .map_err(failed)
+            }
+            None => {
+                on_started(&started);
+                axum::serve(listener, router(state))
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await
+                    .map_err(failed)
+            }
+        }
     })
 }
 

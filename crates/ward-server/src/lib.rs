@@ -16,6 +16,7 @@ pub mod fleet;
 pub mod inventory;
 pub mod metrics;
 pub mod policy;
+pub mod tls;
 pub mod token;
 
 use std::net::SocketAddr;

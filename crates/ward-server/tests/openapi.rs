@@ -83,6 +83,7 @@ fn the_server_answers_every_documented_route_and_only_those_methods() {
         insecure_listen: false,
         data_dir: dir.path().to_owned(),
         workers: 2,
+        tls: None,
     };
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

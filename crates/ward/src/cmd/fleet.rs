@@ -30,6 +30,12 @@ pub struct ServeArgs {
     /// Database connections (blocking workers) at most.
     #[arg(long, default_value_t = 8)]
     workers: usize,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first). Needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 pub fn serve(args: ServeArgs, paths: &WardPaths) -> anyhow::Result<ExitCode> {
@@ -40,6 +46,10 @@ pub fn serve(args: ServeArgs, paths: &WardPaths) -> anyhow::Result<ExitCode> {
         insecure_listen: args.insecure_listen,
         data_dir: paths.data_dir.clone(),
         workers: args.workers,
+        tls: match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(ward_server::tls::TlsFiles { cert, key }),
+            _ => None,
+        },
     };
     ward_server::serve(config, |started| {
         let mut err = std::io::stderr().lock();
@@ -56,7 +66,8 @@ pub fn serve(args: ServeArgs, paths: &WardPaths) -> anyhow::Result<ExitCode> {
         }
         let _ = writeln!(
             err,
-            "ward serve: listening on http://{} (database {})",
+            "ward serve: listening on {}://{} (database {})",
+            if started.tls { "https" } else { "http" },
             started.addr,
             redact_url(&started.database)
         );
@@ -222,7 +233,8 @@ fn admin_policy(command: PolicyCommand, paths: &WardPaths) -> anyhow::Result<Exi
             let mut answer = match &remote.server {
                 Some(server) => {
                     let token = admin_token(&remote, paths)?;
-                    ward_endpoint::policy_pull::push(server, &token, &body, label.as_deref())?
+                    let ca = read_ca(remote.ca_cert.as_deref())?;
+                    ward_endpoint::policy_pull::push(server, &token, &body, label.as_deref(), ca.as_deref())?
                 }
                 None => {
                     let mut conn = Conn::open(&database_url(database, paths))?;
@@ -236,8 +248,12 @@ fn admin_policy(command: PolicyCommand, paths: &WardPaths) -> anyhow::Result<Exi
             let answer = match &remote.server {
                 Some(server) => {
                     let token = admin_token(&remote, paths)?;
-                    let versions = ward_endpoint::ship::get_json(server, "/api/v1/policies", &[], &token)?;
-                    let devices = ward_endpoint::ship::get_json(server, "/api/v1/devices", &[], &token)?;
+                    let ca = read_ca(remote.ca_cert.as_deref())?;
+                    let get = |path| {
+                        ward_endpoint::ship::get_json_trusting(server, path, &[], &token, ca.as_deref())
+                    };
+                    let versions = get("/api/v1/policies")?;
+                    let devices = get("/api/v1/devices")?;
                     policy_listing(versions["versions"].clone(), &devices["devices"])
                 }
                 None => {
@@ -334,6 +350,10 @@ pub enum AgentCommand {
         /// The enrollment token (or $WARD_ENROLL_TOKEN, which keeps it out of `ps`).
         #[arg(long, env = "WARD_ENROLL_TOKEN", hide_env_values = true)]
         token: String,
+        /// Trust only this CA certificate (PEM) for the server's TLS certificate, now and in
+        /// every later request (kept with the enrollment). Default: the public web PKI roots.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<std::path::PathBuf>,
         #[command(flatten)]
         policy: PolicyTargetArgs,
     },
@@ -378,8 +398,15 @@ pub enum AgentCommand {
 pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     let version = env!("CARGO_PKG_VERSION");
     match command {
-        AgentCommand::Enroll { server, token, policy } => {
-            let enrolled = ward_endpoint::ship::enroll(&paths.data_dir, &server, &token, version)?;
+        AgentCommand::Enroll { server, token, ca_cert, policy } => {
+            let ca = read_ca(ca_cert.as_deref())?;
+            let enrolled = ward_endpoint::ship::enroll_trusting(
+                &paths.data_dir,
+                &server,
+                &token,
+                version,
+                ca.as_deref(),
+            )?;
             // The fleet's policy right away, so the device is governed before the daemon runs.
             let pulled = match policy.puller(paths)? {
                 Some(puller) => match puller.pull_enrolled(&paths.data_dir) {
@@ -519,6 +546,19 @@ pub struct RemoteArgs {
     /// `ward serve` on this machine wrote ($WARD_HOME/server/admin.token).
     #[arg(long, value_name = "FILE")]
     pub admin_token_file: Option<std::path::PathBuf>,
+    /// Trust only this CA certificate (PEM) for the server's TLS certificate (default: the
+    /// public web PKI roots).
+    #[arg(long, value_name = "FILE", env = "WARD_CA_CERT")]
+    pub ca_cert: Option<std::path::PathBuf>,
+}
+
+/// The PEM text of a `--ca-cert` file.
+fn read_ca(file: Option<&std::path::Path>) -> anyhow::Result<Option<String>> {
+    let Some(file) = file else { return Ok(None) };
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the CA certificate {}", file.display()))?;
+    ward_endpoint::ship::parse_ca(text.as_bytes()).with_context(|| file.display().to_string())?;
+    Ok(Some(text))
 }
 
 fn admin_token(remote: &RemoteArgs, paths: &WardPaths) -> anyhow::Result<String> {
@@ -552,6 +592,7 @@ pub fn remote_query(
     use ward_store::render;
     let server = remote.server.as_deref().unwrap_or_default();
     let token = admin_token(remote, paths)?;
+    let ca = read_ca(remote.ca_cert.as_deref())?;
     let text = match since {
         Some(since) if query.trim().is_empty() => format!("since:{since}"),
         Some(since) => format!("({query}) since:{since}"),
@@ -574,11 +615,12 @@ pub fn remote_query(
     };
     let output = if let Some(list) = count_by {
         let limit = limit.unwrap_or(1000).to_string();
-        let answer = ward_endpoint::ship::get_json(
+        let answer = ward_endpoint::ship::get_json_trusting(
             server,
             "/api/v1/count",
             &[("q", &text), ("by", list), ("limit", &limit)],
             &token,
+            ca.as_deref(),
         )?;
         let total = answer["total"].as_u64().unwrap_or(0);
         let rows: Vec<ward_store::CountRow> = answer["rows"]
@@ -599,17 +641,23 @@ pub fn remote_query(
         }
     } else {
         let limit = limit.unwrap_or(50).to_string();
-        let answer = ward_endpoint::ship::get_json(
+        let answer = ward_endpoint::ship::get_json_trusting(
             server,
             "/api/v1/events",
             &[("q", &text), ("limit", &limit)],
             &token,
+            ca.as_deref(),
         )?;
         let events: Vec<ward_model::Event> = serde_json::from_value(answer["events"].clone())
             .context("the server's events are not understood")?;
-        let total = ward_endpoint::ship::get_json(server, "/api/v1/count", &[("q", &text)], &token)?["total"]
-            .as_u64()
-            .unwrap_or(0);
+        let count = ward_endpoint::ship::get_json_trusting(
+            server,
+            "/api/v1/count",
+            &[("q", &text)],
+            &token,
+            ca.as_deref(),
+        );
+        let total = count?["total"].as_u64().unwrap_or(0);
         match format {
             Format::Table => render::events_table(&events, total),
             Format::Json => render::events_json(&text, &events, total)?,
@@ -625,7 +673,9 @@ pub fn remote_query(
 pub fn remote_verify(remote: &RemoteArgs, json: bool, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     let server = remote.server.as_deref().unwrap_or_default();
     let token = admin_token(remote, paths)?;
-    let answer = ward_endpoint::ship::get_json(server, "/api/v1/verify", &[], &token)?;
+    let ca = read_ca(remote.ca_cert.as_deref())?;
+    let answer =
+        ward_endpoint::ship::get_json_trusting(server, "/api/v1/verify", &[], &token, ca.as_deref())?;
     let intact = answer["intact"] == true;
     let output = if json {
         format!("{}\n", serde_json::to_string_pretty(&answer)?)

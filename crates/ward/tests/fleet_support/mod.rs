@@ -111,8 +111,14 @@ pub struct Server {
 
 /// Starts `ward serve` and reads its start-up lines (address, first-start token).
 pub fn start_server(data: &Path, database: &str, listen: &str) -> Server {
+    start_server_with(data, database, listen, &[])
+}
+
+/// [`start_server`] with extra `ward serve` arguments.
+pub fn start_server_with(data: &Path, database: &str, listen: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(WARD)
         .args(["serve", "--listen", listen, "--database", database])
+        .args(extra)
         .env("WARD_HOME", data)
         .env("HOME", data)
         .stdin(Stdio::null())
@@ -151,10 +157,14 @@ pub fn get(url: &str, admin: &str) -> Value {
     let agent = ureq::Agent::new_with_config(
         ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(10)))
+            .timeout_global(Some(Duration::from_secs(30)))
             .build(),
     );
-    let mut response = agent.get(url).header("Authorization", &format!("Bearer {admin}")).call().unwrap();
+    let mut response = agent
+        .get(url)
+        .header("Authorization", &format!("Bearer {admin}"))
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
     assert_eq!(response.status().as_u16(), 200, "{url}");
     serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
 }
