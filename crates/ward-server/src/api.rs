@@ -516,8 +516,9 @@ async fn findings(
     ok_json(json!({"schema_version": API_SCHEMA_VERSION, "findings": findings}))
 }
 
-/// `GET /api/v1/verify`: every enrolled device's chain as the server holds it: its position and
-/// every finding (gap, broken link, restart …) recorded at ingest. `intact` only if none.
+/// `GET /api/v1/verify`: every enrolled device's chain as the server holds it: its position, the
+/// seq ranges missing from it now, and every finding (gap, broken link, restart …) recorded at
+/// ingest. `intact` only if neither.
 async fn verify(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
     let token = bearer(&headers);
     let report = state
@@ -527,12 +528,14 @@ async fn verify(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiRe
             for device in fleet::devices(conn)? {
                 let position = store.chain_position(&device.id).map_err(store_error)?;
                 let findings = store.findings(Some(&device.id)).map_err(store_error)?;
+                let missing = crate::gaps::missing_ranges(conn, &device.id)?;
                 out.push(json!({
                     "device": device.id,
                     "hostname": device.hostname,
                     "last_seq": position.as_ref().map(|(seq, _)| *seq),
                     "last_hash": position.map(|(_, hash)| hash),
-                    "intact": findings.is_empty(),
+                    "intact": findings.is_empty() && missing.is_empty(),
+                    "missing": missing.iter().map(|(first, last)| json!({"first": first, "last": last})).collect::<Vec<_>>(),
                     "findings": findings,
                 }));
             }

@@ -13,6 +13,7 @@ pub mod api;
 pub mod body;
 pub mod db;
 pub mod fleet;
+pub mod gaps;
 pub mod inventory;
 pub mod metrics;
 pub mod policy;

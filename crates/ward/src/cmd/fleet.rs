@@ -687,6 +687,15 @@ pub fn remote_verify(remote: &RemoteArgs, json: bool, paths: &WardPaths) -> anyh
             let last = device["last_seq"].as_u64().map_or_else(|| "-".to_owned(), |s| s.to_string());
             let state = if device["intact"] == true { "intact" } else { "PROBLEMS" };
             out.push_str(&format!("{name}  {host}  last seq {last}  {state}\n"));
+            for range in device["missing"].as_array().into_iter().flatten() {
+                let (first, last) =
+                    (range["first"].as_u64().unwrap_or(0), range["last"].as_u64().unwrap_or(0));
+                if first == last {
+                    out.push_str(&format!("    missing seq {first}\n"));
+                } else {
+                    out.push_str(&format!("    missing seqs {first}..={last}\n"));
+                }
+            }
             for finding in device["findings"].as_array().into_iter().flatten() {
                 out.push_str(&format!(
                     "    {} at seq {}: {}\n",
@@ -696,10 +705,13 @@ pub fn remote_verify(remote: &RemoteArgs, json: bool, paths: &WardPaths) -> anyh
                 ));
             }
         }
-        out.push_str(if intact {
-            "result  every device's chain intact\n"
+        let devices = answer["devices"].as_array().map_or(0, Vec::len);
+        let broken =
+            answer["devices"].as_array().into_iter().flatten().filter(|d| d["intact"] != true).count();
+        out.push_str(&if intact {
+            format!("result  every device's chain intact ({devices} devices)\n")
         } else {
-            "result  problems found\n"
+            format!("result  problems on {broken} of {devices} devices\n")
         });
         out
     };
