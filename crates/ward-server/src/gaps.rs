@@ -31,7 +31,6 @@ pub fn missing_ranges(conn: &mut Conn, device: &str) -> Result<Vec<(u64, u64)>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ward_store::Store;
 
     #[test]
     fn holes_are_ranges_of_missing_seqs() {
