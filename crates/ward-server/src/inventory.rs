@@ -350,7 +350,7 @@ fn plan_drift(
 
 /// Writes the snapshot's state (after its events are stored), in one transaction.
 pub fn commit(conn: &mut Conn, plan: &Plan) -> Result<(), ServerError> {
-    conn.batch("BEGIN")?;
+    conn.begin_write()?;
     let result = commit_inner(conn, plan);
     match result {
         Ok(()) => conn.batch("COMMIT"),
