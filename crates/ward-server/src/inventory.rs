@@ -36,9 +36,13 @@ pub fn artifact_hash(artifact: &Artifact) -> String {
     hex::encode(Sha256::digest(ward_audit::chain::canonical_json(&value)))
 }
 
-/// A UUID-shaped id (version 8: custom) from the parts that identify one change.
-fn derived_id(parts: &[&str]) -> String {
+/// A UUID-shaped id (version 8: custom) from the parts that identify one change, keyed with a
+/// secret only the server holds: a device that could predict the id could send an event with
+/// it first and so keep the server's record of its change out of the store.
+fn derived_id(key: &str, parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
+    hasher.update(key.as_bytes());
+    hasher.update([0]);
     for part in parts {
         hasher.update(part.as_bytes());
         hasher.update([0]);
@@ -48,6 +52,18 @@ fn derived_id(parts: &[&str]) -> String {
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+/// The server's secret for derived event ids (32 random bytes, hex), created once per database.
+fn id_key(conn: &mut Conn) -> Result<String, ServerError> {
+    if let Some(key) = crate::fleet::setting(conn, "derived_id_key")? {
+        return Ok(key);
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| ServerError::Internal(format!("random source: {e}")))?;
+    crate::fleet::setting_insert_new(conn, "derived_id_key", &hex::encode(bytes))?;
+    crate::fleet::setting(conn, "derived_id_key")?
+        .ok_or_else(|| ServerError::Internal("the derived-id key was not stored".into()))
 }
 
 /// One artifact as the server holds it for a device.
@@ -166,6 +182,8 @@ pub fn plan(
         )));
     }
     let now_us = (now.unix_timestamp_nanos() / 1000) as i64;
+    let key = id_key(conn)?;
+    let key = key.as_str();
     let mut held = HashMap::new();
     for row in conn.query(
         "SELECT artifact, hash, changed_us, removed_us FROM fleet_inventory WHERE device = $1",
@@ -193,14 +211,14 @@ pub fn plan(
     for (id, artifact) in &seen {
         let hash = artifact_hash(artifact);
         let change = match held.get(id) {
-            None => Some(("appeared", derived_id(&[device, id, "appeared", &hash, "first"]))),
+            None => Some(("appeared", derived_id(key, &[device, id, "appeared", &hash, "first"]))),
             Some(h) if h.removed_us.is_some() => {
                 let since = h.removed_us.unwrap_or_default().to_string();
-                Some(("appeared", derived_id(&[device, id, "appeared", &hash, &since])))
+                Some(("appeared", derived_id(key, &[device, id, "appeared", &hash, &since])))
             }
             Some(h) if h.hash != hash => Some((
                 "changed",
-                derived_id(&[device, id, "changed", &h.hash, &hash, &h.changed_us.to_string()]),
+                derived_id(key, &[device, id, "changed", &h.hash, &hash, &h.changed_us.to_string()]),
             )),
             Some(_) => None,
         };
@@ -239,7 +257,7 @@ pub fn plan(
             device,
             now,
             EventKind::InventoryChange,
-            derived_id(&[device, &id, "disappeared", &hash, &changed_us.to_string()]),
+            derived_id(key, &[device, &id, "disappeared", &hash, &changed_us.to_string()]),
         );
         e.agent = Some(text(1));
         e.tool = Some(text(2));
@@ -262,7 +280,7 @@ pub fn plan(
         plan.report.disappeared += 1;
         plan.removed.push(id);
     }
-    plan_drift(conn, &mut plan, scan, now)?;
+    plan_drift(conn, &mut plan, scan, now, key)?;
     Ok(plan)
 }
 
@@ -271,6 +289,7 @@ fn plan_drift(
     plan: &mut Plan,
     scan: &ScanReport,
     now: OffsetDateTime,
+    key: &str,
 ) -> Result<(), ServerError> {
     let device = plan.device.clone();
     let mut open = HashMap::new();
@@ -303,12 +322,15 @@ fn plan_drift(
                 &device,
                 now,
                 EventKind::Drift,
-                derived_id(&[
-                    &device,
-                    fingerprint,
-                    "drift-opened",
-                    &resolved_at.get(fingerprint).map_or("first".to_owned(), |r| r.to_string()),
-                ]),
+                derived_id(
+                    key,
+                    &[
+                        &device,
+                        fingerprint,
+                        "drift-opened",
+                        &resolved_at.get(fingerprint).map_or("first".to_owned(), |r| r.to_string()),
+                    ],
+                ),
             );
             e.agent = (!finding.client.is_empty()).then(|| finding.client.clone());
             e.tool = Some(finding.name.clone());
@@ -332,7 +354,7 @@ fn plan_drift(
             &device,
             now,
             EventKind::Drift,
-            derived_id(&[&device, &fingerprint, "drift-resolved", &first_seen_us.to_string()]),
+            derived_id(key, &[&device, &fingerprint, "drift-resolved", &first_seen_us.to_string()]),
         );
         e.agent = (!client.is_empty()).then_some(client);
         e.tool = Some(name.clone());
