@@ -1,4 +1,4 @@
-//! The fleet server's request body parsers (ingest batches, enrollment) on arbitrary bytes:
+//! The fleet server's request body parsers (ingest batches, enrollment, inventory snapshots) on arbitrary bytes:
 //! never panic; a parsed batch always satisfies the checks the parser promises.
 //! (`crates/ward-server/src/body.rs` runs a seeded version of this in `cargo test`.)
 #![no_main]
@@ -11,4 +11,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(body.events.iter().all(|e| e.seq >= 1 && !e.id.is_empty()));
     }
     let _ = ward_server::body::parse_enroll(data);
+    if let Ok(body) = ward_server::body::parse_snapshot(data) {
+        assert!(body.scan.artifacts.len() <= ward_server::inventory::MAX_ARTIFACTS);
+        assert!(body.scan.artifacts.iter().all(|a| !a.id.is_empty() && a.id.len() <= 64));
+    }
 });

@@ -12,10 +12,12 @@ pub mod gemini;
 pub mod hook;
 pub mod install;
 pub mod paths;
+pub mod policy_pull;
 pub mod policy_source;
 pub mod record;
 pub mod seen;
 pub mod ship;
+pub mod snapshot;
 
 pub use decide::{decide_call, HookDecided};
 pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline, PendingRecord};

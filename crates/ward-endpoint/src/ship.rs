@@ -15,7 +15,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -71,6 +71,10 @@ pub struct Enrollment {
     pub server: String,
     pub device: String,
     pub credential: String,
+    /// The CA certificate(s), PEM, that the server's TLS certificate must chain to (given at
+    /// enrollment with `--ca-cert`). `None`: the public web PKI roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
 }
 
 pub fn enrollment_path(data_dir: &Path) -> PathBuf {
@@ -104,14 +108,43 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ShipError> {
     fs::rename(&tmp, path).map_err(fail)
 }
 
-fn http_agent(timeout: Duration) -> ureq::Agent {
+pub(crate) fn http_agent(timeout: Duration) -> ureq::Agent {
     let config =
         ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build();
     ureq::Agent::new_with_config(config)
 }
 
+/// The certificates of a PEM CA file; an error unless there is at least one.
+pub fn parse_ca(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, ShipError> {
+    let bad = |reason: String| ShipError::Read { path: "the CA certificate".into(), reason };
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        match item.map_err(|e| bad(e.to_string()))? {
+            ureq::tls::PemItem::Certificate(cert) => certs.push(cert),
+            _ => return Err(bad("holds a private key: give the CA's certificate only".into())),
+        }
+    }
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into()));
+    }
+    Ok(certs)
+}
+
+/// An HTTP agent that trusts only the CA in `ca_pem` when one is given (else the web PKI roots).
+pub(crate) fn http_agent_trusting(timeout: Duration, ca_pem: Option<&str>) -> Result<ureq::Agent, ShipError> {
+    let Some(pem) = ca_pem else { return Ok(http_agent(timeout)) };
+    let roots = ureq::tls::RootCerts::Specific(std::sync::Arc::new(parse_ca(pem.as_bytes())?));
+    let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .tls_config(tls)
+        .build();
+    Ok(ureq::Agent::new_with_config(config))
+}
+
 /// Sends a JSON body; returns the status and the parsed JSON answer.
-fn post_json(
+pub(crate) fn post_json(
     agent: &ureq::Agent,
     url: &str,
     bearer: Option<&str>,
@@ -139,8 +172,19 @@ fn post_json(
 /// `GET {server}{path}?{params}` with a bearer token (the admin API for `ward audit … --server`);
 /// the JSON answer, or the server's error message.
 pub fn get_json(server: &str, path: &str, params: &[(&str, &str)], bearer: &str) -> Result<Value, ShipError> {
+    get_json_trusting(server, path, params, bearer, None)
+}
+
+/// [`get_json`], trusting only the CA in `ca_pem` (PEM text) when one is given.
+pub fn get_json_trusting(
+    server: &str,
+    path: &str,
+    params: &[(&str, &str)],
+    bearer: &str,
+    ca_pem: Option<&str>,
+) -> Result<Value, ShipError> {
     let url = format!("{}{path}", normalize_server(server));
-    let agent = http_agent(Duration::from_secs(120));
+    let agent = http_agent_trusting(Duration::from_secs(120), ca_pem)?;
     let mut request = agent.get(&url).header("Authorization", &format!("Bearer {bearer}"));
     for (name, value) in params {
         request = request.query(*name, *value);
@@ -187,10 +231,30 @@ fn hostname() -> Option<String> {
 /// the fleet key where redaction loads it (`<data_dir>/fleet.key`) and the enrollment file; an
 /// existing enrollment's credential is presented so the server knows it is the same device.
 pub fn enroll(data_dir: &Path, server: &str, token: &str, version: &str) -> Result<Enrolled, ShipError> {
+    enroll_trusting(data_dir, server, token, version, None)
+}
+
+/// [`enroll`], trusting only the CA in `ca_pem` (PEM text) for this and every later request to
+/// the server (it is kept in the enrollment). Without one, a re-enrollment with the same server
+/// keeps the CA it had.
+pub fn enroll_trusting(
+    data_dir: &Path,
+    server: &str,
+    token: &str,
+    version: &str,
+    ca_pem: Option<&str>,
+) -> Result<Enrolled, ShipError> {
     let server = normalize_server(server);
     let spool = Spool::open(data_dir)?;
     let device = spool.device().to_owned();
     let previous = Enrollment::load(data_dir).ok().filter(|e| e.device == device);
+    let ca_cert = match ca_pem {
+        Some(pem) => {
+            parse_ca(pem.as_bytes())?;
+            Some(pem.to_owned())
+        }
+        None => previous.as_ref().filter(|p| p.server == server).and_then(|p| p.ca_cert.clone()),
+    };
     let body = serde_json::json!({
         "schema_version": SCHEMA_VERSION,
         "token": token,
@@ -199,7 +263,7 @@ pub fn enroll(data_dir: &Path, server: &str, token: &str, version: &str) -> Resu
         "version": version,
         "credential": previous.map(|p| p.credential),
     });
-    let agent = http_agent(Duration::from_secs(30));
+    let agent = http_agent_trusting(Duration::from_secs(30), ca_cert.as_deref())?;
     let (_, answer) =
         post_json(&agent, &format!("{server}/api/v1/enroll"), None, body.to_string().as_bytes())?;
     let credential =
@@ -216,6 +280,7 @@ pub fn enroll(data_dir: &Path, server: &str, token: &str, version: &str) -> Resu
         server,
         device: device.clone(),
         credential: credential.to_owned(),
+        ca_cert,
     };
     let enrollment_file = enrollment_path(data_dir);
     let text = serde_json::to_vec_pretty(&enrollment).map_err(|e| ShipError::BadAnswer(e.to_string()))?;
@@ -256,13 +321,8 @@ impl Shipper {
                 enrolled: enrollment.device,
             });
         }
-        Ok(Shipper {
-            data_dir: data_dir.to_owned(),
-            enrollment,
-            spool,
-            agent: http_agent(Duration::from_secs(60)),
-            version: version.to_owned(),
-        })
+        let agent = http_agent_trusting(Duration::from_secs(60), enrollment.ca_cert.as_deref())?;
+        Ok(Shipper { data_dir: data_dir.to_owned(), enrollment, spool, agent, version: version.to_owned() })
     }
 
     pub fn server(&self) -> &str {
@@ -377,6 +437,10 @@ pub struct RunOptions {
     pub backoff_max: Duration,
     /// Ship what is there and return (for cron and tests).
     pub once: bool,
+    /// Pull the fleet policy into this target (`None`: leave the policy alone).
+    pub policy: Option<crate::policy_pull::PolicyPuller>,
+    /// Time between policy pulls (the first is at start).
+    pub policy_interval: Duration,
 }
 
 impl Default for RunOptions {
@@ -386,29 +450,52 @@ impl Default for RunOptions {
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(300),
             once: false,
+            policy: None,
+            policy_interval: Duration::from_secs(60),
         }
     }
 }
 
+/// What the daemon's loop tells its caller (for the log).
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// A batch was shipped (or lines were skipped).
+    Shipped(&'a Round),
+    /// Shipping failed transiently; the loop waits and retries.
+    Retrying(&'a ShipError),
+    /// A policy pull's outcome.
+    Policy(&'a crate::policy_pull::Pulled),
+    /// A policy pull failed; shipping goes on and the pull is tried again next interval.
+    PolicyFailed(&'a ShipError),
+}
+
 /// The daemon's loop: ship until the spool is drained, wait, repeat; back off on transient
-/// failures; stop when `stop` is set (or, with `once`, when drained). `report` hears each
-/// round and each error (for the log).
+/// failures; pull the fleet policy every `policy_interval`; stop when `stop` is set (or, with
+/// `once`, when drained). `report` hears each round, pull and error (for the log).
 pub fn run(
     data_dir: &Path,
     version: &str,
     options: &RunOptions,
     stop: &AtomicBool,
-    mut report: impl FnMut(Result<&Round, &ShipError>),
+    mut report: impl FnMut(Progress<'_>),
 ) -> Result<(), ShipError> {
     let mut shipper = Shipper::open(data_dir, version)?;
     let mut backoff = Backoff::new(options.backoff_min, options.backoff_max);
+    let mut next_pull = Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        if let Some(puller) = options.policy.as_ref().filter(|_| Instant::now() >= next_pull) {
+            match puller.pull(&shipper.enrollment, &shipper.agent) {
+                Ok(pulled) => report(Progress::Policy(&pulled)),
+                Err(error) => report(Progress::PolicyFailed(&error)),
+            }
+            next_pull = Instant::now() + options.policy_interval;
+        }
         match shipper.ship_once() {
             Ok(round) => {
                 backoff.reset();
                 let drained = round.sent == 0;
                 if round.sent > 0 || round.skipped > 0 {
-                    report(Ok(&round));
+                    report(Progress::Shipped(&round));
                 }
                 if drained {
                     if options.once {
@@ -418,7 +505,7 @@ pub fn run(
                 }
             }
             Err(error) if error.is_transient() => {
-                report(Err(&error));
+                report(Progress::Retrying(&error));
                 sleep_unless_stopped(backoff.next_wait(), stop);
             }
             Err(error) => return Err(error),
@@ -471,6 +558,7 @@ mod tests {
             server: "http://127.0.0.1:9".into(),
             device: "someone-else".into(),
             credential: "c".into(),
+            ca_cert: None,
         };
         write_private(&enrollment_path(dir.path()), &serde_json::to_vec(&enrollment).unwrap()).unwrap();
         assert!(matches!(Shipper::open(dir.path(), "t"), Err(ShipError::DeviceMismatch { .. })));

@@ -16,7 +16,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query as UrlQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -25,7 +25,9 @@ use ward_store::Store;
 use crate::body::{self, API_SCHEMA_VERSION, MAX_INGEST_BODY};
 use crate::db::Conn;
 use crate::fleet::{self, FirstStart, Refusal};
+use crate::inventory;
 use crate::metrics::Metrics;
+use crate::policy;
 use crate::token::TokenKind;
 use crate::ServerError;
 
@@ -40,6 +42,9 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     /// Blocking database workers (connections) at most.
     pub workers: usize,
+    /// Serve HTTPS with this certificate and key (`None`: plain HTTP, loopback only unless
+    /// `insecure_listen`).
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 /// What the caller learns once the server listens.
@@ -50,6 +55,8 @@ pub struct Started {
     /// Set on the first start against an empty database.
     pub first_start: Option<FirstStart>,
     pub admin_token_file: PathBuf,
+    /// Serving HTTPS.
+    pub tls: bool,
 }
 
 struct AppState {
@@ -302,13 +309,195 @@ async fn count(
 
 async fn devices(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
     let token = bearer(&headers);
-    let devices = state
+    let (devices, current) = state
         .blocking(move |conn, _| {
             require(conn, token.as_deref(), TokenKind::Admin)?;
-            fleet::devices(conn)
+            Ok((fleet::devices(conn)?, policy::current_version(conn)?))
         })
         .await?;
-    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "devices": devices}))
+    let current = current.map(|v| v.digest);
+    let devices: Vec<Value> = devices
+        .into_iter()
+        .map(|device| {
+            // Whether the device enforces exactly the policy pushed last (null: none pushed).
+            let policy_current = current.as_ref().map(|c| device.policy_digest.as_ref() == Some(c));
+            let mut value = serde_json::to_value(&device).unwrap_or(Value::Null);
+            value["policy_current"] = json!(policy_current);
+            value
+        })
+        .collect();
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "current_policy": current, "devices": devices}))
+}
+
+/// The value an ETag carries for a policy digest.
+fn etag(digest: &str) -> String {
+    format!("\"{digest}\"")
+}
+
+/// Whether an `If-None-Match` header names `digest` (strong or weak, in a list, or `*`).
+fn none_match(headers: &HeaderMap, digest: &str) -> bool {
+    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).any(|value| {
+        value.split(',').map(str::trim).any(|tag| {
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            tag == "*" || tag.trim_matches('"') == digest
+        })
+    })
+}
+
+/// `PUT /api/v1/policy[?label=…]` (admin): the body is the policy text (TOML), validated as
+/// `ward policy check` validates it; it becomes the version devices fetch.
+async fn policy_push(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let bytes = body_bytes(body)?;
+    let label = params.get("label").cloned();
+    let pushed = state
+        .blocking(move |conn, _| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            policy::push(conn, &bytes, label.as_deref())
+        })
+        .await?;
+    let mut value = serde_json::to_value(&pushed).map_err(|e| ServerError::Internal(e.to_string()))?;
+    value["schema_version"] = json!(API_SCHEMA_VERSION);
+    ok_json(value)
+}
+
+/// `GET /api/v1/policy` (device): the current policy text with its digest as the ETag; 304 when
+/// `If-None-Match` names it. The device says what it enforces in `Ward-Policy-Enforced` (a
+/// digest) and `Ward-Policy-Source`; the server records both for the device list.
+async fn policy_fetch(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
+    let token = bearer(&headers);
+    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let enforced = header_text("ward-policy-enforced");
+    let source = header_text("ward-policy-source");
+    let current = state
+        .blocking(move |conn, _| {
+            let info = require(conn, token.as_deref(), TokenKind::Device)?;
+            let device = info.device.unwrap_or_default();
+            if let Some(digest) = &enforced {
+                policy::report_enforced(conn, &device, digest, source.as_deref().unwrap_or("user"))?;
+            }
+            policy::current(conn)
+        })
+        .await?;
+    let Some((version, body)) = current else {
+        return Err(ServerError::NotFound("no policy has been pushed to this fleet yet".into()).into());
+    };
+    let tag = etag(&version.digest);
+    let version_header = version.version.to_string();
+    if none_match(&headers, &version.digest) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, tag), (header::HeaderName::from_static("ward-policy-version"), version_header)],
+        )
+            .into_response());
+    }
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/toml; charset=utf-8".to_owned()),
+            (header::ETAG, tag),
+            (header::HeaderName::from_static("ward-policy-version"), version_header),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `POST /api/v1/inventory` (device): one `ward scan` document. Compared with what the server
+/// holds for the device: changes become events (stored first), then the held inventory and
+/// drift findings are updated.
+async fn snapshot(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let bytes = body_bytes(body)?;
+    let parsed = body::parse_snapshot(&bytes)?;
+    let (device, report) = state
+        .blocking(move |conn, store| {
+            let info = require(conn, token.as_deref(), TokenKind::Device)?;
+            let device = info.device.unwrap_or_default();
+            let plan = inventory::plan(conn, &device, &parsed.scan, OffsetDateTime::now_utc())?;
+            let stored = store.ingest(&plan.events).map_err(store_error)?;
+            inventory::commit(conn, &plan)?;
+            let mut report = plan.report.clone();
+            report.events_inserted = stored.inserted;
+            Ok((device, report))
+        })
+        .await?;
+    Metrics::add(&state.metrics.events_inserted, report.events_inserted);
+    let mut value = serde_json::to_value(&report).map_err(|e| ServerError::Internal(e.to_string()))?;
+    value["schema_version"] = json!(API_SCHEMA_VERSION);
+    value["device"] = json!(device);
+    ok_json(value)
+}
+
+fn flag(params: &HashMap<String, String>, name: &str) -> Result<bool, ServerError> {
+    match params.get(name).map(String::as_str) {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(ServerError::BadRequest(format!("{name} must be true or false, not {other:?}"))),
+    }
+}
+
+/// `GET /api/v1/inventory?device=&kind=&name=&removed=&limit=` (admin): the fleet's inventory as
+/// the devices' last snapshots showed it, with first and last sighting per device.
+async fn inventory_list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let filter = inventory::InventoryFilter {
+        device: params.get("device").cloned(),
+        kind: params.get("kind").cloned(),
+        name: params.get("name").cloned(),
+        include_removed: flag(&params, "removed")?,
+    };
+    let limit = parse_limit(&params, 10_000)? as i64;
+    let artifacts = state
+        .blocking(move |conn, _| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            inventory::list(conn, &filter, limit)
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "artifacts": artifacts}))
+}
+
+/// `GET /api/v1/drift?device=&resolved=` (admin): drift findings per device, first and last seen.
+async fn drift_list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+) -> ApiResult {
+    let token = bearer(&headers);
+    let device = params.get("device").cloned();
+    let resolved = flag(&params, "resolved")?;
+    let findings = state
+        .blocking(move |conn, _| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            inventory::drift(conn, device.as_deref(), resolved)
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "drift": findings}))
+}
+
+/// `GET /api/v1/policies` (admin): every pushed version, newest first.
+async fn policy_versions(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
+    let token = bearer(&headers);
+    let versions = state
+        .blocking(move |conn, _| {
+            require(conn, token.as_deref(), TokenKind::Admin)?;
+            policy::versions(conn)
+        })
+        .await?;
+    ok_json(json!({"schema_version": API_SCHEMA_VERSION, "versions": versions}))
 }
 
 async fn findings(
@@ -327,8 +516,9 @@ async fn findings(
     ok_json(json!({"schema_version": API_SCHEMA_VERSION, "findings": findings}))
 }
 
-/// `GET /api/v1/verify`: every enrolled device's chain as the server holds it: its position and
-/// every finding (gap, broken link, restart …) recorded at ingest. `intact` only if none.
+/// `GET /api/v1/verify`: every enrolled device's chain as the server holds it: its position, the
+/// seq ranges missing from it now, and every finding (gap, broken link, restart …) recorded at
+/// ingest. `intact` only if neither.
 async fn verify(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
     let token = bearer(&headers);
     let report = state
@@ -338,12 +528,14 @@ async fn verify(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiRe
             for device in fleet::devices(conn)? {
                 let position = store.chain_position(&device.id).map_err(store_error)?;
                 let findings = store.findings(Some(&device.id)).map_err(store_error)?;
+                let missing = crate::gaps::missing_ranges(conn, &device.id)?;
                 out.push(json!({
                     "device": device.id,
                     "hostname": device.hostname,
                     "last_seq": position.as_ref().map(|(seq, _)| *seq),
                     "last_hash": position.map(|(_, hash)| hash),
-                    "intact": findings.is_empty(),
+                    "intact": findings.is_empty() && missing.is_empty(),
+                    "missing": missing.iter().map(|(first, last)| json!({"first": first, "last": last})).collect::<Vec<_>>(),
                     "findings": findings,
                 }));
             }
@@ -356,6 +548,14 @@ async fn verify(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiRe
 
 async fn not_found() -> ApiError {
     ApiError(ServerError::NotFound("no such endpoint; see /api/v1 in docs/fleet.md".into()))
+}
+
+async fn method_not_allowed() -> Response {
+    let body = json!({"schema_version": API_SCHEMA_VERSION, "error": {
+        "code": "method_not_allowed",
+        "message": "this endpoint does not take this method; see /api/openapi.json",
+    }});
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
 /// Counts requests and error statuses for `/metrics`.
@@ -374,18 +574,67 @@ async fn count_requests(
     response
 }
 
-fn router(state: Arc<AppState>) -> Router {
+/// Every route the server serves: path and methods. The router is built from this list (a path
+/// missing here is not served), `endpoint` gives each path its handlers, and the tests hold the
+/// OpenAPI document (`/api/openapi.json`) and the handlers' methods to it.
+pub const ROUTES: &[(&str, &[&str])] = &[
+    ("/healthz", &["GET"]),
+    ("/metrics", &["GET"]),
+    ("/api/openapi.json", &["GET"]),
+    ("/api/v1/enroll", &["POST"]),
+    ("/api/v1/events", &["GET", "POST"]),
+    ("/api/v1/count", &["GET"]),
+    ("/api/v1/devices", &["GET"]),
+    ("/api/v1/findings", &["GET"]),
+    ("/api/v1/verify", &["GET"]),
+    ("/api/v1/policy", &["GET", "PUT"]),
+    ("/api/v1/policies", &["GET"]),
+    ("/api/v1/inventory", &["GET", "POST"]),
+    ("/api/v1/drift", &["GET"]),
+];
+
+/// The OpenAPI 3.1 description of [`ROUTES`] (hand-written; a test keeps the two equal).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// The handlers of one path, with their body limits.
+fn endpoint(path: &str) -> Option<MethodRouter<Arc<AppState>>> {
     let small = DefaultBodyLimit::max(body::MAX_SMALL_BODY);
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/api/v1/enroll", post(enroll).layer(small))
-        .route("/api/v1/events", post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BODY)).get(events))
-        .route("/api/v1/count", get(count))
-        .route("/api/v1/devices", get(devices))
-        .route("/api/v1/findings", get(findings))
-        .route("/api/v1/verify", get(verify))
+    Some(match path {
+        "/healthz" => get(healthz),
+        "/metrics" => get(metrics),
+        "/api/openapi.json" => get(openapi),
+        "/api/v1/enroll" => post(enroll).layer(small),
+        "/api/v1/events" => post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BODY)).get(events),
+        "/api/v1/count" => get(count),
+        "/api/v1/devices" => get(devices),
+        "/api/v1/findings" => get(findings),
+        "/api/v1/verify" => get(verify),
+        "/api/v1/policy" => {
+            get(policy_fetch).put(policy_push).layer(DefaultBodyLimit::max(policy::MAX_POLICY_BYTES))
+        }
+        "/api/v1/policies" => get(policy_versions),
+        "/api/v1/inventory" => {
+            post(snapshot).layer(DefaultBodyLimit::max(body::MAX_SNAPSHOT_BODY)).get(inventory_list)
+        }
+        "/api/v1/drift" => get(drift_list),
+        _ => return None,
+    })
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    let mut router = Router::new();
+    for (path, _) in ROUTES {
+        if let Some(handlers) = endpoint(path) {
+            router = router.route(path, handlers);
+        }
+    }
+    router
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), count_requests))
         .with_state(state)
 }
@@ -393,7 +642,9 @@ fn router(state: Arc<AppState>) -> Router {
 /// Prepares the database (migrations, first-start tokens), binds, calls `on_started`, and
 /// serves until SIGINT or SIGTERM. Blocking: builds its own tokio runtime.
 pub fn serve(config: ServeConfig, on_started: impl FnOnce(&Started)) -> Result<(), ServerError> {
-    crate::check_listen(config.listen, false, config.insecure_listen)?;
+    crate::check_listen(config.listen, config.tls.is_some(), config.insecure_listen)?;
+    // A bad certificate or key stops the start, before the database is touched.
+    let tls = config.tls.as_ref().map(crate::tls::server_config).transpose()?;
     // Migrate the store and the server's tables before taking traffic.
     let store = ward_store::open(&config.database).map_err(store_error)?;
     let mut conn = Conn::open(&config.database)?;
@@ -421,11 +672,31 @@ pub fn serve(config: ServeConfig, on_started: impl FnOnce(&Started)) -> Result<(
             .await
             .map_err(|e| ServerError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
         let addr = listener.local_addr().map_err(|e| ServerError::Internal(e.to_string()))?;
-        on_started(&Started { addr, database: config.database.clone(), first_start, admin_token_file });
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| ServerError::Internal(format!("server failed: {e}")))
+        let started = Started {
+            addr,
+            database: config.database.clone(),
+            first_start,
+            admin_token_file,
+            tls: tls.is_some(),
+        };
+        let failed = |e: std::io::Error| ServerError::Internal(format!("server failed: {e}"));
+        match tls {
+            Some(tls) => {
+                let listener = crate::tls::TlsListener::new(listener, tls).map_err(failed)?;
+                on_started(&started);
+                axum::serve(listener, router(state))
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await
+                    .map_err(failed)
+            }
+            None => {
+                on_started(&started);
+                axum::serve(listener, router(state))
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await
+                    .map_err(failed)
+            }
+        }
     })
 }
 

@@ -15,6 +15,8 @@ pub const API_SCHEMA_VERSION: u32 = 1;
 pub const MAX_INGEST_BODY: usize = 16 << 20;
 /// Most events in one ingest batch.
 pub const MAX_BATCH_EVENTS: usize = 10_000;
+/// Largest inventory snapshot body (a large home's scan is a few hundred KiB).
+pub const MAX_SNAPSHOT_BODY: usize = 16 << 20;
 /// Largest body of every other request.
 pub const MAX_SMALL_BODY: usize = 64 << 10;
 
@@ -42,6 +44,14 @@ pub struct EnrollBody {
     pub version: Option<String>,
     #[serde(default)]
     pub credential: Option<String>,
+}
+
+/// `POST /api/v1/inventory`: one `ward scan --format json` document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotBody {
+    pub schema_version: u32,
+    pub scan: ward_model::ScanReport,
 }
 
 fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], limit: usize, what: &str) -> Result<T, ServerError> {
@@ -88,6 +98,54 @@ pub fn parse_ingest(bytes: &[u8]) -> Result<IngestBody, ServerError> {
     if let Some(version) = &body.agent_version {
         if version.len() > 64 {
             return Err(ServerError::BadRequest("agent_version is longer than 64 characters".into()));
+        }
+    }
+    Ok(body)
+}
+
+/// Parses an inventory snapshot: versions, artifact count, and text fields short enough to
+/// index (ids as `ward scan` makes them; names, sources and identities up to 4 KiB).
+pub fn parse_snapshot(bytes: &[u8]) -> Result<SnapshotBody, ServerError> {
+    let body: SnapshotBody = parse_json(bytes, MAX_SNAPSHOT_BODY, "snapshot")?;
+    check_version(body.schema_version)?;
+    if body.scan.schema_version != ward_model::artifact::SCAN_SCHEMA_VERSION {
+        return Err(ServerError::BadRequest(format!(
+            "scan.schema_version {} is not supported; this server reads {}",
+            body.scan.schema_version,
+            ward_model::artifact::SCAN_SCHEMA_VERSION
+        )));
+    }
+    if body.scan.artifacts.len() > crate::inventory::MAX_ARTIFACTS {
+        return Err(ServerError::TooLarge(format!(
+            "{} artifacts in one snapshot; the limit is {}",
+            body.scan.artifacts.len(),
+            crate::inventory::MAX_ARTIFACTS
+        )));
+    }
+    for (index, artifact) in body.scan.artifacts.iter().enumerate() {
+        if artifact.id.is_empty() || artifact.id.len() > 64 {
+            return Err(ServerError::BadRequest(format!(
+                "scan.artifacts[{index}]: id must be 1 to 64 characters"
+            )));
+        }
+        for (name, value) in [
+            ("client", &artifact.client),
+            ("name", &artifact.name),
+            ("source", &artifact.source),
+            ("identity", &artifact.identity),
+        ] {
+            if value.len() > 4096 {
+                return Err(ServerError::BadRequest(format!(
+                    "scan.artifacts[{index}].{name} is longer than 4096 bytes"
+                )));
+            }
+        }
+    }
+    for (index, result) in body.scan.drift.iter().flat_map(|d| d.results.iter()).enumerate() {
+        if result.fingerprint.is_empty() || result.fingerprint.len() > 64 {
+            return Err(ServerError::BadRequest(format!(
+                "scan.drift.results[{index}]: fingerprint must be 1 to 64 characters"
+            )));
         }
     }
     Ok(body)
@@ -178,6 +236,43 @@ mod tests {
         assert!(parse_enroll(long.as_bytes()).is_err());
     }
 
+    fn snapshot_json() -> String {
+        r#"{"schema_version":1,"scan":{"schema_version":1,"ward_version":"0.1.0","generated_at":"2026-12-03T10:00:00Z","device":{"hostname":"h","os":"linux","arch":"x86_64","user":"u","home":"/home/u"},"artifacts":[{"id":"0123456789abcdef","kind":"mcp_server","client":"claude-code","name":"github","scope":"user","source":"/home/u/.claude.json","identity":"npx -y @modelcontextprotocol/server-github"}]}}"#.to_owned()
+    }
+
+    #[test]
+    fn snapshots_parse_and_malformed_ones_are_clear_errors() {
+        let parsed = parse_snapshot(snapshot_json().as_bytes()).unwrap();
+        assert_eq!(parsed.scan.artifacts[0].name, "github");
+        let cases: &[(String, &str)] = &[
+            (String::new(), "EOF"),
+            ("{}".into(), "missing field"),
+            (
+                snapshot_json().replace(r#""scan":{"schema_version":1"#, r#""scan":{"schema_version":9"#),
+                "not supported",
+            ),
+            (snapshot_json().replace(r#""kind":"mcp_server""#, r#""kind":"rootkit""#), "unknown variant"),
+            (snapshot_json().replace(r#""id":"0123456789abcdef""#, r#""id":"""#), "id must be"),
+            (
+                snapshot_json()
+                    .replace(r#"{"schema_version":1,"scan""#, r#"{"schema_version":1,"x":1,"scan""#),
+                "unknown field",
+            ),
+        ];
+        for (body, expected) in cases {
+            match parse_snapshot(body.as_bytes()) {
+                Err(ServerError::BadRequest(message)) => {
+                    assert!(message.contains(expected), "{body}: {message}")
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        let long = snapshot_json().replace("github", &"g".repeat(5000));
+        assert!(
+            matches!(parse_snapshot(long.as_bytes()), Err(ServerError::BadRequest(m)) if m.contains("4096"))
+        );
+    }
+
     /// Seeded mutations of valid bodies: every result is a value or an error, never a panic.
     #[test]
     fn mutated_bodies_never_panic() {
@@ -190,8 +285,9 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for _ in 0..3000 {
-            let mut bytes = seed.clone();
+        let seeds = [seed, snapshot_json().into_bytes()];
+        for round in 0..6000 {
+            let mut bytes = seeds[round % 2].clone();
             for _ in 0..(next() % 4 + 1) {
                 let at = (next() % bytes.len() as u64) as usize;
                 match next() % 3 {
@@ -204,6 +300,7 @@ mod tests {
             }
             let _ = parse_ingest(&bytes);
             let _ = parse_enroll(&bytes);
+            let _ = parse_snapshot(&bytes);
         }
     }
 }

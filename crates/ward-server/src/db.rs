@@ -116,6 +116,48 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         pushed_us BIGINT NOT NULL
     );",
+    // 2: policy versions, and what each device reports it enforces.
+    "CREATE TABLE IF NOT EXISTS fleet_policy_versions (
+        version BIGINT PRIMARY KEY,
+        digest TEXT NOT NULL,
+        pushed_us BIGINT NOT NULL,
+        label TEXT
+    );
+    ALTER TABLE fleet_policies ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE fleet_devices ADD COLUMN policy_source TEXT;
+    ALTER TABLE fleet_devices ADD COLUMN policy_reported_us BIGINT;",
+    // 3: each device's inventory and drift findings as its snapshots last showed them.
+    "CREATE TABLE IF NOT EXISTS fleet_inventory (
+        device TEXT NOT NULL,
+        artifact TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        client TEXT NOT NULL,
+        name TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        source TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        first_seen_us BIGINT NOT NULL,
+        last_seen_us BIGINT NOT NULL,
+        changed_us BIGINT NOT NULL,
+        removed_us BIGINT,
+        PRIMARY KEY (device, artifact)
+    );
+    CREATE INDEX IF NOT EXISTS fleet_inventory_kind_name ON fleet_inventory (kind, name);
+    CREATE TABLE IF NOT EXISTS fleet_drift (
+        device TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        client TEXT NOT NULL,
+        name TEXT NOT NULL,
+        message TEXT NOT NULL,
+        first_seen_us BIGINT NOT NULL,
+        last_seen_us BIGINT NOT NULL,
+        resolved_us BIGINT,
+        PRIMARY KEY (device, fingerprint)
+    );
+    ALTER TABLE fleet_devices ADD COLUMN last_snapshot_us BIGINT;",
 ];
 
 impl Conn {
@@ -141,10 +183,23 @@ impl Conn {
     }
 
     fn migrate(&mut self) -> Result<(), ServerError> {
-        // Replicas may start at once: PostgreSQL serializes them on an advisory lock.
-        self.batch("BEGIN")?;
-        if matches!(self, Conn::Postgres(_)) {
-            self.batch("SELECT pg_advisory_xact_lock(7400214)")?;
+        // Every pooled connection comes through here: when the tables are current (the usual
+        // case) nothing is written, so opening connections under load takes no write lock.
+        if let Ok(rows) = self.query("SELECT version FROM fleet_schema", &[]) {
+            if rows.first().and_then(|r| r.first()).and_then(Val::int) == Some(MIGRATIONS.len() as i64) {
+                return Ok(());
+            }
+        }
+        // Replicas may start at once: PostgreSQL serializes them on an advisory lock. SQLite
+        // takes the write lock up front (IMMEDIATE): a deferred transaction that reads and then
+        // writes fails at once with "database is locked" when another connection wrote in
+        // between, instead of waiting for the busy timeout.
+        match self {
+            Conn::Sqlite(_) => self.batch("BEGIN IMMEDIATE")?,
+            Conn::Postgres(_) => {
+                self.batch("BEGIN")?;
+                self.batch("SELECT pg_advisory_xact_lock(7400214)")?;
+            }
         }
         self.batch("CREATE TABLE IF NOT EXISTS fleet_schema (version BIGINT NOT NULL)")?;
         let rows = self.query("SELECT version FROM fleet_schema", &[])?;
@@ -168,6 +223,15 @@ impl Conn {
             self.execute("UPDATE fleet_schema SET version = $1", &[Val::Int(MIGRATIONS.len() as i64)])?;
         }
         self.batch("COMMIT")
+    }
+
+    /// Begins a transaction that will write (SQLite takes the write lock now, waiting for the
+    /// busy timeout, rather than failing when a read inside it has to become a write).
+    pub fn begin_write(&mut self) -> Result<(), ServerError> {
+        match self {
+            Conn::Sqlite(_) => self.batch("BEGIN IMMEDIATE"),
+            Conn::Postgres(_) => self.batch("BEGIN"),
+        }
     }
 
     /// Runs statements without parameters.
@@ -275,4 +339,44 @@ fn pg(error: postgres::Error) -> ServerError {
         None => format!("PostgreSQL: {error}"),
     };
     ServerError::Database(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Connections opened while others write (a server's pool growing under load) neither
+    /// fail with "database is locked" nor write anything when the tables are current.
+    #[test]
+    fn opening_connections_under_concurrent_writes_never_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("fleet.db").display().to_string();
+        Conn::open(&url).unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let mut writer = Conn::open(&url).unwrap();
+                let mut n = 0i64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    writer
+                        .execute(
+                            "INSERT INTO fleet_settings (name, value) VALUES ($1, $2)",
+                            &[format!("k{n}").into(), "v".into()],
+                        )
+                        .unwrap();
+                }
+            });
+            let openers: Vec<_> = (0..6)
+                .map(|_| {
+                    scope.spawn(|| (0..40).map(|_| Conn::open(&url).map(drop)).collect::<Result<Vec<_>, _>>())
+                })
+                .collect();
+            let results: Vec<_> = openers.into_iter().map(|o| o.join().unwrap()).collect();
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            for result in results {
+                result.unwrap();
+            }
+        });
+    }
 }

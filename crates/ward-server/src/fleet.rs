@@ -357,7 +357,14 @@ pub struct DeviceInfo {
     pub enrollments: i64,
     pub last_seen: Option<String>,
     pub version: Option<String>,
+    /// The digest (`sha256:…`) of the policy the device last said it enforces.
     pub policy_digest: Option<String>,
+    /// Where that policy came from on the device: managed, flag, env, user or builtin.
+    pub policy_source: Option<String>,
+    /// When the device last reported its policy.
+    pub policy_reported: Option<String>,
+    /// When the device last sent an inventory snapshot.
+    pub last_snapshot: Option<String>,
     /// Highest seq stored for the device.
     pub last_seq: Option<i64>,
     /// Chain findings recorded at ingest.
@@ -366,8 +373,8 @@ pub struct DeviceInfo {
 
 pub fn devices(conn: &mut Conn) -> Result<Vec<DeviceInfo>, ServerError> {
     let rows = conn.query(
-        "SELECT id, hostname, enrolled_us, enrollments, last_seen_us, version, policy_digest, last_seq, findings \
-         FROM fleet_devices ORDER BY id",
+        "SELECT id, hostname, enrolled_us, enrollments, last_seen_us, version, policy_digest, last_seq, findings, \
+         policy_source, policy_reported_us, last_snapshot_us FROM fleet_devices ORDER BY id",
         &[],
     )?;
     Ok(rows
@@ -383,6 +390,9 @@ pub fn devices(conn: &mut Conn) -> Result<Vec<DeviceInfo>, ServerError> {
                 last_seen: int(4).map(rfc3339),
                 version: text(5),
                 policy_digest: text(6),
+                policy_source: text(9),
+                policy_reported: int(10).map(rfc3339),
+                last_snapshot: int(11).map(rfc3339),
                 last_seq: int(7),
                 findings: int(8).unwrap_or(0),
             }

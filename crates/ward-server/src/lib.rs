@@ -13,7 +13,11 @@ pub mod api;
 pub mod body;
 pub mod db;
 pub mod fleet;
+pub mod gaps;
+pub mod inventory;
 pub mod metrics;
+pub mod policy;
+pub mod tls;
 pub mod token;
 
 use std::net::SocketAddr;

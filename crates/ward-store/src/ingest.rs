@@ -99,6 +99,13 @@ pub(crate) fn plan(
             plan.duplicates += 1;
             continue;
         }
+        // Seq 0: an event the fleet server derived (an inventory change from a snapshot diff),
+        // outside the device's own chain. Devices cannot send one: the server's ingest refuses
+        // seq 0, so this never hides a device's event from the chain check.
+        if row.seq == 0 {
+            plan.rows.push(row);
+            continue;
+        }
         if !plan.positions.contains_key(&row.device) {
             let cursor = match position(&row.device)? {
                 Some((seq, hash)) => ChainCursor::at(seq, hash),

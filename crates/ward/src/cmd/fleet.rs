@@ -30,6 +30,12 @@ pub struct ServeArgs {
     /// Database connections (blocking workers) at most.
     #[arg(long, default_value_t = 8)]
     workers: usize,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first). Needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 pub fn serve(args: ServeArgs, paths: &WardPaths) -> anyhow::Result<ExitCode> {
@@ -40,6 +46,10 @@ pub fn serve(args: ServeArgs, paths: &WardPaths) -> anyhow::Result<ExitCode> {
         insecure_listen: args.insecure_listen,
         data_dir: paths.data_dir.clone(),
         workers: args.workers,
+        tls: match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(ward_server::tls::TlsFiles { cert, key }),
+            _ => None,
+        },
     };
     ward_server::serve(config, |started| {
         let mut err = std::io::stderr().lock();
@@ -56,7 +66,8 @@ pub fn serve(args: ServeArgs, paths: &WardPaths) -> anyhow::Result<ExitCode> {
         }
         let _ = writeln!(
             err,
-            "ward serve: listening on http://{} (database {})",
+            "ward serve: listening on {}://{} (database {})",
+            if started.tls { "https" } else { "http" },
             started.addr,
             redact_url(&started.database)
         );
@@ -88,6 +99,34 @@ pub enum AdminCommand {
     /// Manage admin, enrollment and device tokens (directly on the server's database).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Distribute a policy to every enrolled device (docs/fleet.md, "Policy distribution").
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Validate FILE exactly as `ward policy check` does, then upload it as the fleet's policy.
+    /// Devices install it at their next pull (`ward agent run`, every --policy-interval-seconds).
+    /// With --server the upload goes through the API with the admin token; without it, directly
+    /// into the server's database (--database, $WARD_DATABASE, or the embedded default).
+    Push {
+        file: std::path::PathBuf,
+        /// A note kept with this version (who, why).
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[arg(long, value_name = "URL", env = "WARD_DATABASE", conflicts_with = "server")]
+        database: Option<String>,
+    },
+    /// The pushed versions (newest first) and, per device, the digest it enforces, as JSON.
+    List {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[arg(long, value_name = "URL", env = "WARD_DATABASE", conflicts_with = "server")]
+        database: Option<String>,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -128,7 +167,10 @@ pub enum TokenCommand {
 }
 
 pub fn admin(command: AdminCommand, paths: &WardPaths) -> anyhow::Result<ExitCode> {
-    let AdminCommand::Token(command) = command;
+    let command = match command {
+        AdminCommand::Token(command) => command,
+        AdminCommand::Policy(command) => return admin_policy(command, paths),
+    };
     match command {
         TokenCommand::Create { kind, uses, unlimited, expires_hours, device, label, database } => {
             let kind = match TokenKind::parse(&kind) {
@@ -170,6 +212,133 @@ pub fn admin(command: AdminCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// `ward admin policy push|list`.
+fn admin_policy(command: PolicyCommand, paths: &WardPaths) -> anyhow::Result<ExitCode> {
+    match command {
+        PolicyCommand::Push { file, label, remote, database } => {
+            let body =
+                std::fs::read(&file).with_context(|| format!("cannot read the policy {}", file.display()))?;
+            // The same checks as `ward policy check`, with its FILE:LINE:COLUMN messages, before
+            // anything is uploaded.
+            let origin = file.display().to_string();
+            let Ok(text) = std::str::from_utf8(&body) else {
+                bail!("{origin}: the policy is not UTF-8 text")
+            };
+            if let Err(error) = ward_policy::Policy::from_toml_str(text, &origin) {
+                eprintln!("{error}");
+                let n = error.diagnostics.len();
+                eprintln!("{origin}: {n} error{}; nothing was pushed", if n == 1 { "" } else { "s" });
+                return Ok(ExitCode::from(1));
+            }
+            let mut answer = match &remote.server {
+                Some(server) => {
+                    let token = admin_token(&remote, paths)?;
+                    let ca = read_ca(remote.ca_cert.as_deref())?;
+                    ward_endpoint::policy_pull::push(server, &token, &body, label.as_deref(), ca.as_deref())?
+                }
+                None => {
+                    let mut conn = Conn::open(&database_url(database, paths))?;
+                    serde_json::to_value(ward_server::policy::push(&mut conn, &body, label.as_deref())?)?
+                }
+            };
+            answer["schema_version"] = serde_json::json!(1);
+            crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&answer)?))?;
+        }
+        PolicyCommand::List { remote, database } => {
+            let answer = match &remote.server {
+                Some(server) => {
+                    let token = admin_token(&remote, paths)?;
+                    let ca = read_ca(remote.ca_cert.as_deref())?;
+                    let get = |path| {
+                        ward_endpoint::ship::get_json_trusting(server, path, &[], &token, ca.as_deref())
+                    };
+                    let versions = get("/api/v1/policies")?;
+                    let devices = get("/api/v1/devices")?;
+                    policy_listing(versions["versions"].clone(), &devices["devices"])
+                }
+                None => {
+                    let mut conn = Conn::open(&database_url(database, paths))?;
+                    let versions = serde_json::to_value(ward_server::policy::versions(&mut conn)?)?;
+                    let devices = serde_json::to_value(fleet::devices(&mut conn)?)?;
+                    policy_listing(versions, &devices)
+                }
+            };
+            crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&answer)?))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Versions, and each device's enforced digest against the current one.
+fn policy_listing(versions: serde_json::Value, devices: &serde_json::Value) -> serde_json::Value {
+    let current = versions.get(0).and_then(|v| v["digest"].as_str()).map(str::to_owned);
+    let devices: Vec<serde_json::Value> = devices
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            serde_json::json!({
+                "device": d["id"],
+                "hostname": d["hostname"],
+                "policy_digest": d["policy_digest"],
+                "policy_source": d["policy_source"],
+                "policy_reported": d["policy_reported"],
+                "policy_current": current.as_ref().map(|c| d["policy_digest"].as_str() == Some(c)),
+            })
+        })
+        .collect();
+    serde_json::json!({"schema_version": 1, "current": current, "versions": versions, "devices": devices})
+}
+
+/// Where `ward agent` installs the fleet policy.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PolicyTargetArgs {
+    /// Where to install the fleet's policy: `managed` (/etc/ward/policy.toml under
+    /// $WARD_SYSTEM_ROOT; it outranks every other policy), `user` (~/.config/ward/policy.toml),
+    /// `auto` (managed when running as root, else user), `none` (never pull), or a file path.
+    /// A policy file the fleet did not write is kept once as FILE.before-fleet.
+    #[arg(long, value_name = "auto|managed|user|none|FILE", default_value = "auto")]
+    policy_target: String,
+}
+
+impl PolicyTargetArgs {
+    fn puller(&self, paths: &WardPaths) -> anyhow::Result<Option<ward_endpoint::policy_pull::PolicyPuller>> {
+        let inputs = ward_endpoint::PathInputs::from_env(Some(paths.home.clone()), None);
+        let as_root = match self.policy_target.as_str() {
+            "none" => return Ok(None),
+            "managed" => true,
+            "user" => false,
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            "auto" => (unsafe { libc::geteuid() }) == 0,
+            path => {
+                let target = std::path::PathBuf::from(path);
+                return Ok(Some(ward_endpoint::policy_pull::PolicyPuller { target, inputs }));
+            }
+        };
+        let target = ward_endpoint::policy_pull::default_target(&inputs, as_root)
+            .context("cannot tell where the policy goes (no home directory)")?;
+        Ok(Some(ward_endpoint::policy_pull::PolicyPuller { target, inputs }))
+    }
+}
+
+/// A policy pull's outcome as JSON (for `enroll`'s output and the daemon's log).
+fn pulled_json(pulled: &ward_endpoint::policy_pull::Pulled) -> serde_json::Value {
+    use ward_endpoint::policy_pull::Pulled;
+    let enforced = |e: &ward_endpoint::policy_pull::InForce| serde_json::json!({"digest": e.digest, "source": e.source, "path": e.path});
+    match pulled {
+        Pulled::Unchanged { digest, enforced: e } => {
+            serde_json::json!({"result": "unchanged", "digest": digest, "enforced": enforced(e)})
+        }
+        Pulled::Installed { digest, version, path, backup, enforced: e } => serde_json::json!({
+            "result": "installed", "digest": digest, "version": version, "path": path,
+            "backup": backup, "enforced": enforced(e),
+        }),
+        Pulled::NothingPushed { enforced: e } => {
+            serde_json::json!({"result": "nothing_pushed", "enforced": enforced(e)})
+        }
+    }
+}
+
 /// `ward agent`.
 #[derive(clap::Subcommand, Debug)]
 pub enum AgentCommand {
@@ -181,6 +350,12 @@ pub enum AgentCommand {
         /// The enrollment token (or $WARD_ENROLL_TOKEN, which keeps it out of `ps`).
         #[arg(long, env = "WARD_ENROLL_TOKEN", hide_env_values = true)]
         token: String,
+        /// Trust only this CA certificate (PEM) for the server's TLS certificate, now and in
+        /// every later request (kept with the enrollment). Default: the public web PKI roots.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        policy: PolicyTargetArgs,
     },
     /// Ship the spool to the server: from the checkpoint, in batches, retrying with backoff
     /// while the server is unreachable. Every event arrives exactly once.
@@ -194,15 +369,54 @@ pub enum AgentCommand {
         /// Longest wait between retries while the server is unreachable, in seconds.
         #[arg(long, default_value_t = 300.0)]
         max_backoff_seconds: f64,
+        #[command(flatten)]
+        policy: PolicyTargetArgs,
+        /// Seconds between policy pulls (the first is at start; an unchanged policy costs one
+        /// 304 answer).
+        #[arg(long, default_value_t = 60.0)]
+        policy_interval_seconds: f64,
+        /// Seconds between inventory snapshots (`ward scan`, sent to the server, which records
+        /// what appeared, changed or disappeared); the first is at start. 0: never.
+        #[arg(long, default_value_t = 3600.0)]
+        scan_interval_seconds: f64,
+        /// Directories the scheduled scans search for repositories (as `ward scan --projects`).
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        projects: Vec<std::path::PathBuf>,
+    },
+    /// Send one inventory snapshot now: this machine's `ward scan`, or a scan document from
+    /// FILE (`-`: stdin). Prints what the server recorded (appeared, changed, disappeared, drift).
+    Snapshot {
+        /// A `ward scan --format json` document instead of scanning now.
+        #[arg(long, value_name = "FILE")]
+        from: Option<std::path::PathBuf>,
+        /// Directories to search for repositories (as `ward scan --projects`).
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        projects: Vec<std::path::PathBuf>,
     },
 }
 
 pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     let version = env!("CARGO_PKG_VERSION");
     match command {
-        AgentCommand::Enroll { server, token } => {
-            let enrolled = ward_endpoint::ship::enroll(&paths.data_dir, &server, &token, version)?;
+        AgentCommand::Enroll { server, token, ca_cert, policy } => {
+            let ca = read_ca(ca_cert.as_deref())?;
+            let enrolled = ward_endpoint::ship::enroll_trusting(
+                &paths.data_dir,
+                &server,
+                &token,
+                version,
+                ca.as_deref(),
+            )?;
+            // The fleet's policy right away, so the device is governed before the daemon runs.
+            let pulled = match policy.puller(paths)? {
+                Some(puller) => match puller.pull_enrolled(&paths.data_dir) {
+                    Ok(pulled) => pulled_json(&pulled),
+                    Err(error) => serde_json::json!({"result": "failed", "error": error.to_string()}),
+                },
+                None => serde_json::Value::Null,
+            };
             let out = serde_json::json!({
+                "policy": pulled,
                 "schema_version": 1,
                 "device": enrolled.device,
                 "reenrolled": enrolled.reenrolled,
@@ -211,7 +425,33 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
             });
             crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         }
-        AgentCommand::Run { once, poll_seconds, max_backoff_seconds } => {
+        AgentCommand::Snapshot { from, projects } => {
+            let document = match from {
+                Some(path) if path.as_os_str() == "-" => {
+                    let mut bytes = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                        .context("cannot read stdin")?;
+                    bytes
+                }
+                Some(path) => {
+                    std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?
+                }
+                None => scan_document(paths, &projects)?,
+            };
+            let mut answer = ward_endpoint::snapshot::send(&paths.data_dir, &document)?;
+            answer["schema_version"] = serde_json::json!(1);
+            crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&answer)?))?;
+        }
+        AgentCommand::Run {
+            once,
+            poll_seconds,
+            max_backoff_seconds,
+            policy,
+            policy_interval_seconds,
+            scan_interval_seconds,
+            projects,
+        } => {
+            let scan_interval = seconds_or_zero(scan_interval_seconds, "scan-interval-seconds")?;
             let seconds = |s: f64, name: &str| {
                 Duration::try_from_secs_f64(s)
                     .map_err(|_| anyhow::anyhow!("--{name} must be a positive number"))
@@ -222,22 +462,78 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
                     .min(seconds(max_backoff_seconds, "max-backoff-seconds")?),
                 backoff_max: seconds(max_backoff_seconds, "max-backoff-seconds")?,
                 once,
+                policy: policy.puller(paths)?,
+                policy_interval: seconds(policy_interval_seconds, "policy-interval-seconds")?,
             };
+            if let Some(interval) = scan_interval {
+                // Snapshots on their own thread: a slow scan never holds up shipping.
+                let paths = paths.clone();
+                let snapshot = move || match scan_document(&paths, &projects)
+                    .and_then(|doc| Ok(ward_endpoint::snapshot::send(&paths.data_dir, &doc)?))
+                {
+                    Ok(answer) => eprintln!(
+                        "ward agent: snapshot: {} artifacts, {} appeared, {} changed, {} disappeared",
+                        answer["artifacts"], answer["appeared"], answer["changed"], answer["disappeared"]
+                    ),
+                    Err(error) => eprintln!("ward agent: snapshot: {error:#}; trying again next interval"),
+                };
+                if once {
+                    snapshot();
+                } else {
+                    std::thread::spawn(move || loop {
+                        snapshot();
+                        std::thread::sleep(interval);
+                    });
+                }
+            }
             let stop = AtomicBool::new(false);
-            ward_endpoint::ship::run(&paths.data_dir, version, &options, &stop, |outcome| {
+            ward_endpoint::ship::run(&paths.data_dir, version, &options, &stop, |progress| {
+                use ward_endpoint::ship::Progress;
                 let mut err = std::io::stderr().lock();
-                let _ = match outcome {
-                    Ok(r) => writeln!(
+                let _ = match progress {
+                    Progress::Shipped(r) => writeln!(
                         err,
                         "ward agent: shipped {} (stored {}, already held {}, findings {}, unshippable lines {}), checkpoint {:?}",
                         r.sent, r.inserted, r.duplicates, r.findings, r.skipped, r.checkpoint
                     ),
-                    Err(e) => writeln!(err, "ward agent: {e}; retrying"),
+                    Progress::Retrying(e) => writeln!(err, "ward agent: {e}; retrying"),
+                    Progress::Policy(pulled @ ward_endpoint::policy_pull::Pulled::Installed { .. }) => {
+                        writeln!(err, "ward agent: policy {}", pulled_json(pulled))
+                    }
+                    Progress::Policy(_) => Ok(()),
+                    Progress::PolicyFailed(e) => writeln!(err, "ward agent: policy pull: {e}; trying again later"),
                 };
             })?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A positive duration in seconds, or `None` for 0 (off).
+fn seconds_or_zero(value: f64, name: &str) -> anyhow::Result<Option<Duration>> {
+    if value == 0.0 {
+        return Ok(None);
+    }
+    match Duration::try_from_secs_f64(value) {
+        Ok(duration) => Ok(Some(duration)),
+        Err(_) => bail!("--{name} must be 0 or a positive number"),
+    }
+}
+
+/// This machine's `ward scan --format json`, from this same binary (the exact scan, drift and
+/// floor check `ward scan` prints).
+fn scan_document(paths: &WardPaths, projects: &[std::path::PathBuf]) -> anyhow::Result<Vec<u8>> {
+    let exe = std::env::current_exe().context("cannot find the ward executable")?;
+    let mut command = std::process::Command::new(exe);
+    command.arg("scan").arg("--format").arg("json").arg("--home").arg(&paths.home);
+    if !projects.is_empty() {
+        command.arg("--projects").args(projects);
+    }
+    let out = command.stdin(std::process::Stdio::null()).output().context("cannot run ward scan")?;
+    if !out.status.success() {
+        bail!("ward scan failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(out.stdout)
 }
 
 /// `--server` and the admin token for `ward audit query|verify` against the fleet.
@@ -250,6 +546,19 @@ pub struct RemoteArgs {
     /// `ward serve` on this machine wrote ($WARD_HOME/server/admin.token).
     #[arg(long, value_name = "FILE")]
     pub admin_token_file: Option<std::path::PathBuf>,
+    /// Trust only this CA certificate (PEM) for the server's TLS certificate (default: the
+    /// public web PKI roots).
+    #[arg(long, value_name = "FILE", env = "WARD_CA_CERT")]
+    pub ca_cert: Option<std::path::PathBuf>,
+}
+
+/// The PEM text of a `--ca-cert` file.
+fn read_ca(file: Option<&std::path::Path>) -> anyhow::Result<Option<String>> {
+    let Some(file) = file else { return Ok(None) };
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the CA certificate {}", file.display()))?;
+    ward_endpoint::ship::parse_ca(text.as_bytes()).with_context(|| file.display().to_string())?;
+    Ok(Some(text))
 }
 
 fn admin_token(remote: &RemoteArgs, paths: &WardPaths) -> anyhow::Result<String> {
@@ -283,6 +592,7 @@ pub fn remote_query(
     use ward_store::render;
     let server = remote.server.as_deref().unwrap_or_default();
     let token = admin_token(remote, paths)?;
+    let ca = read_ca(remote.ca_cert.as_deref())?;
     let text = match since {
         Some(since) if query.trim().is_empty() => format!("since:{since}"),
         Some(since) => format!("({query}) since:{since}"),
@@ -305,11 +615,12 @@ pub fn remote_query(
     };
     let output = if let Some(list) = count_by {
         let limit = limit.unwrap_or(1000).to_string();
-        let answer = ward_endpoint::ship::get_json(
+        let answer = ward_endpoint::ship::get_json_trusting(
             server,
             "/api/v1/count",
             &[("q", &text), ("by", list), ("limit", &limit)],
             &token,
+            ca.as_deref(),
         )?;
         let total = answer["total"].as_u64().unwrap_or(0);
         let rows: Vec<ward_store::CountRow> = answer["rows"]
@@ -330,17 +641,23 @@ pub fn remote_query(
         }
     } else {
         let limit = limit.unwrap_or(50).to_string();
-        let answer = ward_endpoint::ship::get_json(
+        let answer = ward_endpoint::ship::get_json_trusting(
             server,
             "/api/v1/events",
             &[("q", &text), ("limit", &limit)],
             &token,
+            ca.as_deref(),
         )?;
         let events: Vec<ward_model::Event> = serde_json::from_value(answer["events"].clone())
             .context("the server's events are not understood")?;
-        let total = ward_endpoint::ship::get_json(server, "/api/v1/count", &[("q", &text)], &token)?["total"]
-            .as_u64()
-            .unwrap_or(0);
+        let count = ward_endpoint::ship::get_json_trusting(
+            server,
+            "/api/v1/count",
+            &[("q", &text)],
+            &token,
+            ca.as_deref(),
+        );
+        let total = count?["total"].as_u64().unwrap_or(0);
         match format {
             Format::Table => render::events_table(&events, total),
             Format::Json => render::events_json(&text, &events, total)?,
@@ -356,7 +673,9 @@ pub fn remote_query(
 pub fn remote_verify(remote: &RemoteArgs, json: bool, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     let server = remote.server.as_deref().unwrap_or_default();
     let token = admin_token(remote, paths)?;
-    let answer = ward_endpoint::ship::get_json(server, "/api/v1/verify", &[], &token)?;
+    let ca = read_ca(remote.ca_cert.as_deref())?;
+    let answer =
+        ward_endpoint::ship::get_json_trusting(server, "/api/v1/verify", &[], &token, ca.as_deref())?;
     let intact = answer["intact"] == true;
     let output = if json {
         format!("{}\n", serde_json::to_string_pretty(&answer)?)
@@ -368,6 +687,15 @@ pub fn remote_verify(remote: &RemoteArgs, json: bool, paths: &WardPaths) -> anyh
             let last = device["last_seq"].as_u64().map_or_else(|| "-".to_owned(), |s| s.to_string());
             let state = if device["intact"] == true { "intact" } else { "PROBLEMS" };
             out.push_str(&format!("{name}  {host}  last seq {last}  {state}\n"));
+            for range in device["missing"].as_array().into_iter().flatten() {
+                let (first, last) =
+                    (range["first"].as_u64().unwrap_or(0), range["last"].as_u64().unwrap_or(0));
+                if first == last {
+                    out.push_str(&format!("    missing seq {first}\n"));
+                } else {
+                    out.push_str(&format!("    missing seqs {first}..={last}\n"));
+                }
+            }
             for finding in device["findings"].as_array().into_iter().flatten() {
                 out.push_str(&format!(
                     "    {} at seq {}: {}\n",
@@ -377,10 +705,13 @@ pub fn remote_verify(remote: &RemoteArgs, json: bool, paths: &WardPaths) -> anyh
                 ));
             }
         }
-        out.push_str(if intact {
-            "result  every device's chain intact\n"
+        let devices = answer["devices"].as_array().map_or(0, Vec::len);
+        let broken =
+            answer["devices"].as_array().into_iter().flatten().filter(|d| d["intact"] != true).count();
+        out.push_str(&if intact {
+            format!("result  every device's chain intact ({devices} devices)\n")
         } else {
-            "result  problems found\n"
+            format!("result  problems on {broken} of {devices} devices\n")
         });
         out
     };
