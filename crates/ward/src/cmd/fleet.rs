@@ -181,6 +181,9 @@ pub enum AgentCommand {
         /// The enrollment token (or $WARD_ENROLL_TOKEN, which keeps it out of `ps`).
         #[arg(long, env = "WARD_ENROLL_TOKEN", hide_env_values = true)]
         token: String,
+        /// Enroll the managed spool ($WARD_SYSTEM_ROOT/var/lib/ward; root) instead of this user's.
+        #[arg(long)]
+        managed: bool,
     },
     /// Ship the spool to the server: from the checkpoint, in batches, retrying with backoff
     /// while the server is unreachable. Every event arrives exactly once.
@@ -194,14 +197,29 @@ pub enum AgentCommand {
         /// Longest wait between retries while the server is unreachable, in seconds.
         #[arg(long, default_value_t = 300.0)]
         max_backoff_seconds: f64,
+        /// Managed mode (root): own the spool and keys under $WARD_SYSTEM_ROOT/var/lib/ward,
+        /// record every `ward hook` call through the socket $WARD_SYSTEM_ROOT/run/ward/ward.sock
+        /// with the caller's kernel-reported uid, adopt what hooks recorded in users' spools
+        /// while it was down, and ship the managed spool when enrolled. See docs/fleet.md.
+        #[arg(long, conflicts_with = "once")]
+        managed: bool,
     },
+    /// The managed daemon's state (as JSON): events recorded, refused, adopted, user sources.
+    Status,
+    /// Install `ward agent run --managed` as a system service (systemd unit or launchd plist,
+    /// from packaging/), enable and start it.
+    InstallService(crate::cmd::managed::InstallServiceArgs),
+    /// Stop and remove the service `install-service` wrote (the managed spool is kept).
+    UninstallService(crate::cmd::managed::UninstallServiceArgs),
 }
 
 pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     let version = env!("CARGO_PKG_VERSION");
     match command {
-        AgentCommand::Enroll { server, token } => {
-            let enrolled = ward_endpoint::ship::enroll(&paths.data_dir, &server, &token, version)?;
+        AgentCommand::Enroll { server, token, managed } => {
+            let data_dir =
+                if managed { crate::cmd::managed::enroll_dir(paths)? } else { paths.data_dir.clone() };
+            let enrolled = ward_endpoint::ship::enroll(&data_dir, &server, &token, version)?;
             let out = serde_json::json!({
                 "schema_version": 1,
                 "device": enrolled.device,
@@ -211,7 +229,10 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
             });
             crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         }
-        AgentCommand::Run { once, poll_seconds, max_backoff_seconds } => {
+        AgentCommand::Status => return crate::cmd::managed::status(paths),
+        AgentCommand::InstallService(args) => return crate::cmd::managed::install_service(args, paths),
+        AgentCommand::UninstallService(args) => return crate::cmd::managed::uninstall_service(args, paths),
+        AgentCommand::Run { once, poll_seconds, max_backoff_seconds, managed } => {
             let seconds = |s: f64, name: &str| {
                 Duration::try_from_secs_f64(s)
                     .map_err(|_| anyhow::anyhow!("--{name} must be a positive number"))
@@ -223,6 +244,9 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
                 backoff_max: seconds(max_backoff_seconds, "max-backoff-seconds")?,
                 once,
             };
+            if managed {
+                return crate::cmd::managed::run(paths, version, options);
+            }
             let stop = AtomicBool::new(false);
             ward_endpoint::ship::run(&paths.data_dir, version, &options, &stop, |outcome| {
                 let mut err = std::io::stderr().lock();
