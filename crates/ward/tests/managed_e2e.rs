@@ -225,6 +225,8 @@ fn managed_mode_across_users_records_falls_back_and_adopts_exactly_once() {
         assert_eq!(event["detail"]["managed"]["uid"], NOBODY);
         assert_eq!(event["detail"]["managed"]["peer"]["gid"], NOGROUP);
         assert_eq!(event["agent"], "codex");
+        let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_ward")).unwrap();
+        assert_eq!(event["detail"]["managed"]["peer"]["exe"], json!(exe));
     }
     assert!(spool_events(&s.user_data).is_empty(), "nothing in nobody's own spool while the daemon is up");
 
@@ -238,6 +240,7 @@ fn managed_mode_across_users_records_falls_back_and_adopts_exactly_once() {
     assert_eq!(forged["detail"]["managed"]["peer"]["uid"], NOBODY);
     assert!(forged.get("uid").is_none(), "{forged}");
     assert_ne!(forged["device"], "root-device");
+    assert!(forged["detail"]["managed"]["peer"]["exe"].as_str().unwrap().contains("python"), "{forged}");
 
     // 3. Killed: hooks still answer, in nobody's own spool, saying so.
     daemon.kill().unwrap();

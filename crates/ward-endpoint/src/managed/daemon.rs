@@ -211,13 +211,14 @@ impl Daemon {
                 continue;
             }
             let shared = Arc::clone(&self.shared);
+            let uid = peer.uid;
             let spawned =
                 std::thread::Builder::new().name("ward-conn".into()).stack_size(512 << 10).spawn(move || {
-                    shared.serve(stream, peer);
+                    shared.serve(stream, &peer);
                     shared.release(peer.uid);
                 });
             if spawned.is_err() {
-                self.shared.release(peer.uid);
+                self.shared.release(uid);
             }
         }
         let _ = fs::remove_file(&self.shared.config.paths.socket);
@@ -250,7 +251,7 @@ impl Shared {
     }
 
     /// One connection: frames until the client closes, a frame is bad, or it times out.
-    fn serve(&self, stream: UnixStream, peer: PeerCred) {
+    fn serve(&self, stream: UnixStream, peer: &PeerCred) {
         let _ = stream.set_read_timeout(Some(self.config.frame_timeout));
         let _ = stream.set_write_timeout(Some(self.config.frame_timeout));
         loop {
@@ -284,7 +285,7 @@ impl Shared {
     }
 
     /// Records a client's event under the peer's identity.
-    fn append(&self, peer: PeerCred, object: Map<String, Value>) -> Response {
+    fn append(&self, peer: &PeerCred, object: Map<String, Value>) -> Response {
         let mut event = match Event::from_object(object) {
             Ok(event) => event,
             Err(reason) => {
@@ -300,7 +301,7 @@ impl Shared {
         // records the client made up.
         event.unknown.clear();
         event.redactions.clear();
-        stamp(&mut event, json!({ "via": "socket", "uid": peer.uid, "peer": peer }));
+        stamp(&mut event, json!({ "via": "socket", "uid": peer.uid, "peer": peer.with_exe() }));
         if let Some(cut) = cap_input(&mut event.input, MAX_STORED_INPUT_BYTES) {
             if let Value::Object(detail) = &mut event.detail {
                 detail.insert("truncated".to_owned(), cut.note());

@@ -78,6 +78,18 @@ pub fn hook_budget(deadline: Duration) -> Duration {
     (deadline / 4).clamp(Duration::from_millis(50), Duration::from_millis(1500))
 }
 
+/// The socket the hook hands events to. A daemon serving the real system (`/run/ward/ward.sock`
+/// exists) is used whatever `$WARD_SYSTEM_ROOT` says: the hook's environment is the user's to
+/// set, and must not be a way to steer events away from the managed record into files the user
+/// can delete. Only where no system daemon runs does `$WARD_SYSTEM_ROOT` choose (tests, images).
+pub fn hook_socket(env_system_root: Option<&Path>) -> PathBuf {
+    let system = ManagedPaths::new(Path::new("/")).socket;
+    match env_system_root {
+        Some(root) if std::fs::symlink_metadata(&system).is_err() => ManagedPaths::new(root).socket,
+        _ => system,
+    }
+}
+
 /// The hook pipeline's record step, managed side: hands `event` (capped, not yet redacted: the
 /// daemon redacts with the keys it owns) to the daemon when one serves this machine. `true`:
 /// the event is durable in the managed spool. `false`: the caller records it in the user's spool
@@ -88,9 +100,8 @@ pub fn record_from_hook(
     fallback_dir: Option<&Path>,
     notes: &mut String,
 ) -> bool {
-    let root = request.paths.env_system_root.as_deref().unwrap_or(Path::new("/"));
-    let paths = ManagedPaths::new(root);
-    match client::append(&paths.socket, DAEMON_UID, event, fallback_dir, hook_budget(request.deadline)) {
+    let socket = hook_socket(request.paths.env_system_root.as_deref());
+    match client::append(&socket, DAEMON_UID, event, fallback_dir, hook_budget(request.deadline)) {
         Ok(_) => true,
         Err(client::ClientError::NotRunning) => false,
         Err(error) => {
@@ -99,5 +110,28 @@ pub fn record_from_hook(
             ));
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_system_daemon_wins_over_the_environments_root() {
+        let chosen = hook_socket(Some(Path::new("/tmp/test-root")));
+        if Path::new("/run/ward/ward.sock").exists() || Path::new("/var/run/ward/ward.sock").exists() {
+            assert_eq!(chosen, ManagedPaths::new(Path::new("/")).socket);
+        } else {
+            assert_eq!(chosen, ManagedPaths::new(Path::new("/tmp/test-root")).socket);
+        }
+        assert_eq!(hook_socket(None), ManagedPaths::new(Path::new("/")).socket);
+    }
+
+    #[test]
+    fn the_budget_leaves_the_fallback_most_of_the_deadline() {
+        assert_eq!(hook_budget(Duration::from_secs(5)), Duration::from_millis(1250));
+        assert_eq!(hook_budget(Duration::from_millis(100)), Duration::from_millis(50));
+        assert_eq!(hook_budget(Duration::from_secs(60)), Duration::from_millis(1500));
     }
 }
