@@ -387,3 +387,30 @@ fn a_fallback_directory_of_another_user_or_a_link_is_not_adopted_from() {
     assert_eq!(status["adopted_total"], 0);
     daemon.stop();
 }
+
+#[test]
+fn a_user_spool_shipped_and_pruned_before_adoption_starts_at_its_checkpoint() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("user-data");
+    let mut spool = Spool::open(&data).unwrap().with_segment_limit(1);
+    let mut stored = Vec::new();
+    for i in 0..4 {
+        stored.push(spool.append(decision(&format!("echo {i}"))).unwrap());
+    }
+    let shipped = &stored[1];
+    let removed =
+        spool.acknowledge(&ward_audit::Checkpoint { seq: shipped.seq, hash: shipped.hash.clone() }).unwrap();
+    assert_eq!(removed.len(), 2, "segments of seq 1 and 2 are gone");
+    let daemon = Running::start(root.path());
+    daemon.send(&decision("direct"), Some(&data)).unwrap();
+    daemon.wait_adopted(2);
+    let adopted: Vec<Event> =
+        daemon.events().into_iter().filter(|e| e.detail["managed"]["via"] == "adopted").collect();
+    let seqs: Vec<u64> =
+        adopted.iter().map(|e| e.detail["managed"]["adopted"]["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, [3, 4]);
+    for event in &adopted {
+        assert_eq!(event.detail["managed"]["adopted"]["chain"], "intact", "{}", event.detail);
+    }
+    daemon.stop();
+}

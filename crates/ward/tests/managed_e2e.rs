@@ -312,3 +312,78 @@ fn managed_mode_across_users_records_falls_back_and_adopts_exactly_once() {
         .unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
 }
+
+#[test]
+fn install_service_writes_prints_and_removes_the_unit_under_a_root() {
+    let root = tempfile::tempdir().unwrap();
+    let ward = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ward"))
+            .args(args)
+            .env("WARD_SYSTEM_ROOT", root.path())
+            .output()
+            .unwrap()
+    };
+    let printed = ward(&[
+        "agent",
+        "install-service",
+        "--dry-run",
+        "--target",
+        "systemd",
+        "--bin",
+        "/opt/ward/bin/ward",
+    ]);
+    assert!(printed.status.success());
+    let unit = String::from_utf8(printed.stdout).unwrap();
+    assert!(unit.contains("ExecStart=/opt/ward/bin/ward agent run --managed"), "{unit}");
+    assert!(!root.path().join("etc").exists(), "--dry-run writes nothing");
+
+    let installed = ward(&["agent", "install-service", "--target", "systemd", "--bin", "/opt/ward/bin/ward"]);
+    assert!(installed.status.success(), "{}", String::from_utf8_lossy(&installed.stderr));
+    let path = root.path().join("etc/systemd/system/ward-agent.service");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), unit);
+    let said = String::from_utf8(installed.stdout).unwrap();
+    assert!(
+        said.contains("not started") && said.contains("systemctl enable --now ward-agent.service"),
+        "{said}"
+    );
+
+    let plist = ward(&["agent", "install-service", "--target", "launchd", "--root"]).status.success();
+    assert!(!plist, "--root needs a value");
+    let launchd = ward(&["agent", "install-service", "--target", "launchd", "--bin", "/opt/ward/bin/ward"]);
+    assert!(launchd.status.success());
+    assert!(root.path().join("Library/LaunchDaemons/dev.ward.agent.plist").is_file());
+    assert!(!ward(&["agent", "install-service", "--target", "upstart"]).status.success());
+
+    let removed = ward(&["agent", "uninstall-service", "--target", "systemd"]);
+    assert!(removed.status.success());
+    assert!(!path.exists());
+    std::fs::write(&path, "[Service]\nExecStart=/bin/true\n").unwrap();
+    let refused = ward(&["agent", "uninstall-service", "--target", "systemd"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not written by `ward agent install-service`"));
+    assert!(path.exists(), "a unit Ward did not write stays");
+}
+
+#[test]
+fn managed_mode_refuses_to_run_as_a_user_and_says_why() {
+    let root = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ward"));
+    command.args(["agent", "run", "--managed"]).env("WARD_SYSTEM_ROOT", root.path()).env("HOME", root.path());
+    if ward_audit::trust::effective_uid() == 0 {
+        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        command.uid(NOBODY).gid(NOGROUP);
+    }
+    let out = command.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("managed mode must run as root"), "{stderr}");
+    assert!(!root.path().join("var/lib/ward").exists(), "nothing is created");
+    // Without a daemon, status says so.
+    let status = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["agent", "status"])
+        .env("WARD_SYSTEM_ROOT", root.path())
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&status.stderr).contains("no managed daemon is running"));
+}

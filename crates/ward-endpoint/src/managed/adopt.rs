@@ -18,6 +18,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::ops::ControlFlow;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -25,7 +26,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ward_audit::read::{parse_segment_file_name, MAX_LINE_BYTES};
-use ward_audit::{ChainCursor, Spool, SpoolReader};
+use ward_audit::{ChainCursor, Checkpoint, Spool, SpoolReader};
 use ward_model::{Event, EventKind};
 use ward_redact::Redactor;
 
@@ -38,7 +39,7 @@ pub const STATE_FILE: &str = "adoption.json";
 /// User data directories the daemon keeps per uid at most (a user cannot make it watch more).
 pub const MAX_SOURCES_PER_UID: usize = 16;
 /// Events adopted per source and round at most; the rest waits for the next round.
-pub const MAX_EVENTS_PER_ROUND: usize = 20_000;
+pub const MAX_EVENTS_PER_ROUND: usize = 5_000;
 /// Bytes read per segment file at most (a user's file can be anything).
 const MAX_SEGMENT_BYTES: u64 = 64 << 20;
 
@@ -92,6 +93,8 @@ pub struct RoundReport {
     pub findings: u64,
     /// Sources that could not be read, and why.
     pub unreadable: Vec<(PathBuf, String)>,
+    /// A source had more than [`MAX_EVENTS_PER_ROUND`] events to adopt: another round is due.
+    pub more: bool,
 }
 
 /// The adoption side of the daemon.
@@ -195,24 +198,19 @@ impl Adopter {
         let mut report = RoundReport::default();
         for index in 0..self.state.sources.len() {
             let source = self.state.sources[index].clone();
-            let events = match read_source(&source) {
-                Ok(events) => events,
-                Err(reason) => {
-                    report.unreadable.push((source.data_dir.clone(), reason));
-                    continue;
-                }
-            };
-            let mut cursor = self.state.sources[index].clone();
+            let mut cursor = source.clone();
             let mut chain = ChainCursor::at(cursor.seq, cursor.hash.clone());
             let mut count = 0;
             let mut last_managed = None;
-            for event in events {
+            let mut failure = None;
+            let read = each_event(&source, |event, checkpoint| {
                 let same_chain = cursor.device.as_deref() == Some(event.device.as_str());
                 if same_chain && event.seq <= cursor.seq {
-                    continue;
+                    return ControlFlow::Continue(());
                 }
                 if count >= MAX_EVENTS_PER_ROUND {
-                    break;
+                    report.more = true;
+                    return ControlFlow::Break(());
                 }
                 let mut findings: Vec<Value> = Vec::new();
                 if !same_chain {
@@ -226,7 +224,14 @@ impl Adopter {
                             ),
                         }));
                     }
-                    chain = ChainCursor::default();
+                    // A chain seen for the first time starts at its shipping checkpoint, if it
+                    // has one (the segments before it were shipped and removed), else at seq 1.
+                    chain = match checkpoint {
+                        Some(c) if cursor.device.is_none() && c.seq.saturating_add(1) == event.seq => {
+                            ChainCursor::at(c.seq, c.hash.clone())
+                        }
+                        _ => ChainCursor::default(),
+                    };
                 }
                 findings.extend(
                     chain
@@ -234,28 +239,40 @@ impl Adopter {
                         .into_iter()
                         .map(|f| json!({ "kind": f.kind.as_str(), "seq": f.seq, "message": f.message })),
                 );
-                report.findings += findings.len() as u64;
-                let origin = (event.device.clone(), event.seq, event.hash.clone());
-                cursor.device = Some(origin.0.clone());
-                cursor.seq = origin.1;
-                cursor.hash = origin.2.clone();
+                let position = (event.device.clone(), event.seq, event.hash.clone());
                 if event.kind != EventKind::Decision {
                     report.skipped += 1;
-                    continue;
+                } else {
+                    let finding_count = findings.len() as u64;
+                    let draft = adopted_draft(event, &source, findings, redactor);
+                    match spool.lock().unwrap_or_else(|p| p.into_inner()).append(draft) {
+                        Ok(stored) => last_managed = Some(stored.seq),
+                        Err(error) => {
+                            failure = Some(error);
+                            return ControlFlow::Break(());
+                        }
+                    }
+                    report.findings += finding_count;
+                    cursor.adopted += 1;
+                    count += 1;
+                    report.adopted += 1;
                 }
-                let draft = adopted_draft(event, &source, findings, redactor);
-                let stored = spool.lock().unwrap_or_else(|p| p.into_inner()).append(draft)?;
-                last_managed = Some(stored.seq);
-                cursor.adopted += 1;
-                count += 1;
-                report.adopted += 1;
+                (cursor.device, cursor.seq, cursor.hash) = (Some(position.0), position.1, position.2);
+                ControlFlow::Continue(())
+            });
+            if let Err(reason) = read {
+                report.unreadable.push((source.data_dir.clone(), reason));
             }
+            // Saved before any error is returned: what was appended must not be adopted again.
             if self.state.sources[index] != cursor {
                 self.state.sources[index] = cursor;
                 if let Some(seq) = last_managed {
                     self.state.managed_seq = self.state.managed_seq.max(seq);
                 }
                 self.save()?;
+            }
+            if let Some(error) = failure {
+                return Err(error.into());
             }
         }
         Ok(report)
@@ -307,16 +324,23 @@ fn owned_dir(path: &Path, uid: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// The events of a source's spool, in segment order: complete lines of regular files owned by
-/// the source's uid.
-fn read_source(source: &Source) -> Result<Vec<Event>, String> {
+/// Calls `each` with the events of a source's spool, in segment order (complete lines of
+/// regular files owned by the source's uid; segments wholly before the cursor are not read), and
+/// the spool's shipping checkpoint. One event in memory at a time.
+fn each_event(
+    source: &Source,
+    mut each: impl FnMut(Event, Option<&Checkpoint>) -> ControlFlow<()>,
+) -> Result<(), String> {
     owned_dir(&source.data_dir, source.uid)?;
     let spool_dir = source.data_dir.join("spool");
     match owned_dir(&spool_dir, source.uid) {
         Ok(()) => {}
-        Err(_) if fs::symlink_metadata(&spool_dir).is_err() => return Ok(Vec::new()),
+        Err(_) if fs::symlink_metadata(&spool_dir).is_err() => return Ok(()),
         Err(e) => return Err(e),
     }
+    let checkpoint: Option<Checkpoint> = open_owned(&spool_dir.join("checkpoint"), source.uid)
+        .ok()
+        .and_then(|file| serde_json::from_reader(file.take(4096)).ok());
     let mut segments: Vec<(u64, PathBuf)> = fs::read_dir(&spool_dir)
         .map_err(|e| format!("{}: {e}", spool_dir.display()))?
         .filter_map(Result::ok)
@@ -326,37 +350,53 @@ fn read_source(source: &Source) -> Result<Vec<Event>, String> {
         })
         .collect();
     segments.sort();
-    // Segments wholly before the cursor of the same chain need no reading.
-    let skip = segments.windows(2).take_while(|pair| pair[1].0 <= source.seq.saturating_add(1)).count();
-    let skip = if source.device.is_some() { skip } else { 0 };
-    let mut events = Vec::new();
+    let skip = match source.device {
+        Some(_) => segments.windows(2).take_while(|pair| pair[1].0 <= source.seq.saturating_add(1)).count(),
+        None => 0,
+    };
+    let mut line = Vec::new();
     for (_, path) in segments.into_iter().skip(skip) {
         let Ok(file) = open_owned(&path, source.uid) else { continue };
         let mut reader = BufReader::new(file.take(MAX_SEGMENT_BYTES));
-        let mut line = Vec::new();
         loop {
             line.clear();
-            let read = (&mut reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut line);
-            match read {
+            match (&mut reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut line) {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
             if line.last() != Some(&b'\n') {
                 if line.len() > MAX_LINE_BYTES {
-                    // An oversized line: skip to its end.
-                    let mut rest = Vec::new();
-                    let _ = reader.read_until(b'\n', &mut rest);
+                    skip_line(&mut reader);
                     continue;
                 }
                 // Torn: a write still in progress, or never finished.
                 break;
             }
             if let Ok(event) = serde_json::from_slice::<Event>(&line) {
-                events.push(event);
+                if each(event, checkpoint.as_ref()).is_break() {
+                    return Ok(());
+                }
             }
         }
     }
-    Ok(events)
+    Ok(())
+}
+
+/// Skips the rest of an oversized line, a buffer at a time (nothing of it is kept).
+fn skip_line(reader: &mut impl BufRead) {
+    loop {
+        let (used, found) = match reader.fill_buf() {
+            Ok([]) | Err(_) => return,
+            Ok(buf) => match buf.iter().position(|&b| b == b'\n') {
+                Some(at) => (at + 1, true),
+                None => (buf.len(), false),
+            },
+        };
+        reader.consume(used);
+        if found {
+            return;
+        }
+    }
 }
 
 /// Opens a user's file for reading: never through a link, only a regular file `uid` owns

@@ -391,6 +391,9 @@ fn adoption_loop(shared: &Shared) {
         match round {
             Ok(report) => {
                 shared.adopted.fetch_add(report.adopted, Ordering::Relaxed);
+                if report.more {
+                    *shared.adopt_now.lock().unwrap_or_else(|p| p.into_inner()) = true;
+                }
                 if report.adopted > 0 || report.findings > 0 {
                     (shared.log)(&format!(
                         "adopted {} events from users' spools ({} chain findings, {} events of other kinds skipped)",
