@@ -414,3 +414,18 @@ fn a_user_spool_shipped_and_pruned_before_adoption_starts_at_its_checkpoint() {
     }
     daemon.stop();
 }
+
+#[test]
+fn an_event_over_the_frame_limit_is_refused_by_the_client_before_sending() {
+    let root = tempfile::tempdir().unwrap();
+    let daemon = Running::start(root.path());
+    let mut event = decision("ls");
+    event.reason = Some("x".repeat(MAX_FRAME_BYTES + 1));
+    match daemon.send(&event, None) {
+        Err(ClientError::Refused { code, .. }) => assert_eq!(code, "too_large"),
+        other => panic!("{other:?}"),
+    }
+    assert!(daemon.events().is_empty());
+    daemon.send(&decision("ls"), None).unwrap();
+    daemon.stop();
+}

@@ -98,7 +98,12 @@ fn exchange(
             .ok_or_else(|| unreachable(format!("no answer within {} ms ({what})", budget.as_millis())))
     };
     stream.set_write_timeout(Some(left("sending")?)).map_err(|e| unreachable(e.to_string()))?;
-    write_frame(&mut &stream, &request.encode()).map_err(|e| unreachable(e.to_string()))?;
+    write_frame(&mut &stream, &request.encode()).map_err(|e| match e {
+        FrameError::TooLarge { .. } => {
+            ClientError::Refused { code: e.code().to_owned(), message: e.to_string() }
+        }
+        other => unreachable(other.to_string()),
+    })?;
     stream.set_read_timeout(Some(left("waiting")?)).map_err(|e| unreachable(e.to_string()))?;
     let body = read_frame(&mut &stream, MAX_FRAME_BYTES).map_err(|e| match e {
         FrameError::Timeout => unreachable(format!("no answer within {} ms", budget.as_millis())),

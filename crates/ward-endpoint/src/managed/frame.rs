@@ -19,8 +19,10 @@ use serde_json::{json, Map, Value};
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u64 = 1;
 
-/// The largest frame body either side accepts: the longest line the spool stores.
-pub const MAX_FRAME_BYTES: usize = ward_audit::read::MAX_LINE_BYTES;
+/// The largest frame body either side accepts (1 MiB). A hook's event is far smaller (its tool
+/// input is capped at 64 KiB before it is sent); the bound is what a local user can make the
+/// daemon hold per connection (32 connections per uid).
+pub const MAX_FRAME_BYTES: usize = 1 << 20;
 
 /// Why a frame could not be read or understood. The message is for a log or the hook's stderr.
 #[derive(Debug, thiserror::Error)]
