@@ -381,6 +381,11 @@ fn a_fallback_directory_of_another_user_or_a_link_is_not_adopted_from() {
     let daemon = Running::start(root.path());
     daemon.send(&decision("direct"), Some(&link)).unwrap();
     daemon.send(&decision("direct"), Some(Path::new("/nonexistent/ward"))).unwrap();
+    // The managed spool's own directory, under any name: adopting from it would never end.
+    daemon.send(&decision("direct"), Some(&daemon.paths.state_dir)).unwrap();
+    let alias = root.path().join("alias");
+    std::os::unix::fs::symlink(daemon.paths.state_dir.parent().unwrap(), &alias).unwrap();
+    daemon.send(&decision("direct"), Some(&alias.join("ward"))).unwrap();
     std::thread::sleep(Duration::from_millis(600));
     let status = client::status(&daemon.paths.socket, me(), BUDGET).unwrap();
     assert_eq!(status["sources"], json!([]), "{status:?}");

@@ -100,6 +100,9 @@ pub struct RoundReport {
 /// The adoption side of the daemon.
 pub struct Adopter {
     state_path: PathBuf,
+    /// The managed spool's own data directory: never a source (adopting from it would feed the
+    /// spool its own events without end).
+    own_data_dir: PathBuf,
     pub state: AdoptionState,
 }
 
@@ -114,7 +117,8 @@ impl Adopter {
             Err(e) if e.kind() == io::ErrorKind::NotFound => AdoptionState::default(),
             Err(e) => return Err(AdoptError::State { path: state_path, reason: e.to_string() }),
         };
-        let mut adopter = Adopter { state_path, state };
+        let own_data_dir = managed_spool_dir.parent().unwrap_or(managed_spool_dir).to_owned();
+        let mut adopter = Adopter { state_path, own_data_dir, state };
         adopter.reconcile(managed_spool_dir)?;
         Ok(adopter)
     }
@@ -172,6 +176,7 @@ impl Adopter {
             return Ok(false);
         }
         if owned_dir(data_dir, uid).is_err()
+            || same_dir(data_dir, &self.own_data_dir)
             || self.state.sources.iter().filter(|s| s.uid == uid).count() >= MAX_SOURCES_PER_UID
         {
             return Ok(false);
@@ -310,6 +315,14 @@ fn adopted_draft(mut event: Event, source: &Source, findings: Vec<Value>, redact
     super::daemon::stamp(&mut event, json!({ "via": "adopted", "uid": source.uid, "adopted": adopted }));
     redact_event(&mut event, redactor);
     event
+}
+
+/// `a` and `b` are the same directory (device and inode), however they are named.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 /// Checks that `path` is a directory owned by `uid`, without following a link.
