@@ -107,6 +107,7 @@ struct Shared {
     adopt_wake: Condvar,
     stop: AtomicBool,
     per_uid: Mutex<HashMap<u32, usize>>,
+    offered: Mutex<Offered>,
     connections: AtomicU64,
     recorded: AtomicU64,
     refused: AtomicU64,
@@ -166,6 +167,7 @@ impl Daemon {
             adopt_wake: Condvar::new(),
             stop: AtomicBool::new(false),
             per_uid: Mutex::new(HashMap::new()),
+            offered: Mutex::new(Offered::default()),
             connections: AtomicU64::new(0),
             recorded: AtomicU64::new(0),
             refused: AtomicU64::new(0),
@@ -204,7 +206,15 @@ impl Daemon {
             if self.shared.stop.load(Ordering::SeqCst) {
                 break;
             }
-            let Ok(stream) = stream else { continue };
+            let stream = match stream {
+                Ok(stream) => stream,
+                Err(error) => {
+                    // Out of descriptors or memory: do not spin; the hooks fall back meanwhile.
+                    (self.shared.log)(&format!("cannot accept a connection: {error}"));
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                }
+            };
             let Ok(peer) = peer_cred(&stream) else { continue };
             if !self.shared.admit(peer.uid) {
                 self.shared.refused.fetch_add(1, Ordering::Relaxed);
@@ -346,25 +356,42 @@ impl Shared {
         Response::Status(fields)
     }
 
+    /// Notes a user's data directory for the adoption thread, which checks and registers it.
+    /// Never waits on an adoption round (the hook's connection slot is still held here).
     fn learn_source(&self, uid: u32, dir: &Path) {
-        let known = {
-            let adopter = self.adopter.lock().unwrap_or_else(|p| p.into_inner());
-            adopter.state.sources.iter().any(|s| s.uid == uid && s.data_dir == dir)
-        };
-        if known {
+        let mut offered = self.offered.lock().unwrap_or_else(|p| p.into_inner());
+        if offered.seen.contains(&(uid, dir.to_owned())) {
             return;
         }
-        let added = self.adopter.lock().unwrap_or_else(|p| p.into_inner()).register(uid, dir);
-        match added {
-            Ok(true) => {
-                (self.log)(&format!("adopting from {} (uid {uid}) from now on", dir.display()));
-                *self.adopt_now.lock().unwrap_or_else(|p| p.into_inner()) = true;
-                self.adopt_wake.notify_all();
+        // Bounded: a user naming ever new directories fills this set only up to a limit.
+        if offered.seen.len() >= 4096 {
+            return;
+        }
+        offered.seen.insert((uid, dir.to_owned()));
+        offered.pending.push((uid, dir.to_owned()));
+        drop(offered);
+        *self.adopt_now.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.adopt_wake.notify_all();
+    }
+
+    /// Registers the directories hooks named since the last round.
+    fn register_offered(&self, adopter: &mut Adopter) {
+        let pending = std::mem::take(&mut self.offered.lock().unwrap_or_else(|p| p.into_inner()).pending);
+        for (uid, dir) in pending {
+            match adopter.register(uid, &dir) {
+                Ok(true) => (self.log)(&format!("adopting from {} (uid {uid}) from now on", dir.display())),
+                Ok(false) => {}
+                Err(error) => (self.log)(&format!("cannot note {} (uid {uid}): {error}", dir.display())),
             }
-            Ok(false) => {}
-            Err(error) => (self.log)(&format!("cannot note {} (uid {uid}): {error}", dir.display())),
         }
     }
+}
+
+/// User data directories hooks named: every one seen since start, and those not yet registered.
+#[derive(Default)]
+struct Offered {
+    seen: std::collections::HashSet<(u32, PathBuf)>,
+    pending: Vec<(u32, PathBuf)>,
 }
 
 fn adoption_loop(shared: &Shared) {
@@ -383,11 +410,11 @@ fn adoption_loop(shared: &Shared) {
         if shared.stop.load(Ordering::SeqCst) {
             break;
         }
-        let round = shared
-            .adopter
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .adopt_all(&shared.spool, &shared.redactor);
+        let round = {
+            let mut adopter = shared.adopter.lock().unwrap_or_else(|p| p.into_inner());
+            shared.register_offered(&mut adopter);
+            adopter.adopt_all(&shared.spool, &shared.redactor)
+        };
         match round {
             Ok(report) => {
                 shared.adopted.fetch_add(report.adopted, Ordering::Relaxed);
