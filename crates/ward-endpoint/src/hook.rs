@@ -425,7 +425,7 @@ impl Pipeline<'_, '_> {
         // Managed mode: the root-owned daemon records it; else (or if it cannot) the user's spool.
         let managed = crate::managed::record_from_hook(
             self.request,
-            &event,
+            &mut event,
             setting.data_dir.as_deref(),
             &mut self.notes,
         );

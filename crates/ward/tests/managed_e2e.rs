@@ -281,6 +281,26 @@ fn managed_mode_across_users_records_falls_back_and_adopts_exactly_once() {
     assert_eq!(s.managed_events().len(), 11);
     assert_eq!(spool_events(&s.user_data).len(), 4);
 
+    // 5b. The daemon stalls (stopped): the hook gives up within its budget and records the call
+    // itself; resumed, the daemon sees the hook gone and does not store it; it adopts it once.
+    let signal = |name: &str| {
+        assert!(Command::new("kill").args([name, &daemon.id().to_string()]).status().unwrap().success())
+    };
+    signal("-STOP");
+    let started = Instant::now();
+    let (_, stderr) = s.hook_as_nobody("make deploy-preview");
+    let waited = started.elapsed();
+    signal("-CONT");
+    assert!(stderr.contains("no answer within 1250 ms"), "{stderr}");
+    assert!(waited >= Duration::from_millis(1250) && waited < Duration::from_secs(4), "{waited:?}");
+    assert_eq!(spool_events(&s.user_data).len(), 5);
+    let events = s.wait_for_managed(12);
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(s.managed_events().len(), 12, "stored once, by adoption: {:#?}", s.managed_events());
+    let last = &events[11];
+    assert_eq!(last["detail"]["managed"]["via"], "adopted");
+    assert_eq!(last["input"]["command"], "make deploy-preview");
+
     // 6. nobody erases their own files: the managed record is unchanged and intact.
     let before: Vec<Value> = s.managed_events();
     let erased = Command::new("rm").arg("-rf").arg(&s.user_data).uid(NOBODY).gid(NOGROUP).status().unwrap();

@@ -16,6 +16,7 @@
 //! as events are adopted: a gap (events deleted before adoption), a broken link, an edited event
 //! or a restarted chain is written into the adopted event's `chain` findings.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::ops::ControlFlow;
@@ -93,6 +94,9 @@ pub struct RoundReport {
     pub findings: u64,
     /// Sources that could not be read, and why.
     pub unreadable: Vec<(PathBuf, String)>,
+    /// Events the daemon had stored through the socket already (the hook timed out on the
+    /// answer and recorded them itself), not adopted again.
+    pub duplicates: u64,
     /// A source had more than [`MAX_EVENTS_PER_ROUND`] events to adopt: another round is due.
     pub more: bool,
 }
@@ -199,6 +203,7 @@ impl Adopter {
         &mut self,
         spool: &Mutex<Spool>,
         redactor: &Redactor,
+        stored_calls: &HashSet<String>,
     ) -> Result<RoundReport, AdoptError> {
         let mut report = RoundReport::default();
         for index in 0..self.state.sources.len() {
@@ -245,8 +250,12 @@ impl Adopter {
                         .map(|f| json!({ "kind": f.kind.as_str(), "seq": f.seq, "message": f.message })),
                 );
                 let position = (event.device.clone(), event.seq, event.hash.clone());
+                let call = event.detail.get(super::daemon::CALL_FIELD).and_then(Value::as_str);
                 if event.kind != EventKind::Decision {
                     report.skipped += 1;
+                } else if call.is_some_and(|c| stored_calls.contains(c)) {
+                    // Stored through the socket already; the hook did not get the answer.
+                    report.duplicates += 1;
                 } else {
                     let finding_count = findings.len() as u64;
                     let draft = adopted_draft(event, &source, findings, redactor);

@@ -108,6 +108,8 @@ struct Shared {
     stop: AtomicBool,
     per_uid: Mutex<HashMap<u32, usize>>,
     offered: Mutex<Offered>,
+    /// Calls stored whose acknowledgement could not be delivered (see [`CALL_FIELD`]).
+    unacknowledged: Mutex<std::collections::HashSet<String>>,
     connections: AtomicU64,
     recorded: AtomicU64,
     refused: AtomicU64,
@@ -168,6 +170,7 @@ impl Daemon {
             stop: AtomicBool::new(false),
             per_uid: Mutex::new(HashMap::new()),
             offered: Mutex::new(Offered::default()),
+            unacknowledged: Mutex::new(std::collections::HashSet::new()),
             connections: AtomicU64::new(0),
             recorded: AtomicU64::new(0),
             refused: AtomicU64::new(0),
@@ -274,9 +277,23 @@ impl Shared {
                     return;
                 }
             };
-            let (response, fallback_dir) = match Request::decode(&body) {
-                Ok(Request::Append { event, fallback_dir }) => (self.append(peer, event), fallback_dir),
-                Ok(Request::Status) => (self.status(), None),
+            let (response, fallback_dir, call) = match Request::decode(&body) {
+                Ok(Request::Append { event, fallback_dir }) => {
+                    if client_gone(&stream) {
+                        // It gave up waiting (a stall here) and records the event itself: storing
+                        // it too would record the call twice.
+                        self.refused.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    let call = event
+                        .get("detail")
+                        .and_then(|d| d.get(CALL_FIELD))
+                        .and_then(Value::as_str)
+                        .filter(|c| c.len() <= 64)
+                        .map(str::to_owned);
+                    (self.append(peer, event), fallback_dir, call)
+                }
+                Ok(Request::Status) => (self.status(), None, None),
                 Err(error) => {
                     self.refused.fetch_add(1, Ordering::Relaxed);
                     let _ = reply(&stream, &error_response(error.code(), &error.to_string()));
@@ -285,6 +302,14 @@ impl Shared {
             };
             let acknowledged = matches!(response, Response::Ack { .. });
             if reply(&stream, &response).is_err() {
+                if let (true, Some(call)) = (acknowledged, call) {
+                    // Stored, but the hook is gone without the answer and records it itself:
+                    // adoption must not add that copy.
+                    let mut unacknowledged = self.unacknowledged.lock().unwrap_or_else(|p| p.into_inner());
+                    if unacknowledged.len() < 100_000 {
+                        unacknowledged.insert(call);
+                    }
+                }
                 return;
             }
             // After the answer: the hook is not kept waiting for bookkeeping.
@@ -413,7 +438,8 @@ fn adoption_loop(shared: &Shared) {
         let round = {
             let mut adopter = shared.adopter.lock().unwrap_or_else(|p| p.into_inner());
             shared.register_offered(&mut adopter);
-            adopter.adopt_all(&shared.spool, &shared.redactor)
+            let stored = shared.unacknowledged.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            adopter.adopt_all(&shared.spool, &shared.redactor, &stored)
         };
         match round {
             Ok(report) => {
@@ -446,6 +472,19 @@ pub(crate) fn stamp(event: &mut Event, managed: Value) {
     };
     detail.insert("managed".to_owned(), managed);
     event.detail = Value::Object(detail);
+}
+
+/// The member of `detail` in which the hook names each call with a fresh id. An event the
+/// daemon stored but could not acknowledge (the hook timed out and recorded it in its own spool)
+/// is recognised by it when that copy comes up for adoption.
+pub const CALL_FIELD: &str = "call";
+
+/// The client closed its end: it stopped waiting (a client keeps its end open until the answer).
+fn client_gone(stream: &UnixStream) -> bool {
+    use nix::sys::socket::{recv, MsgFlags};
+    use std::os::fd::AsRawFd;
+    let mut byte = [0u8; 1];
+    matches!(recv(stream.as_raw_fd(), &mut byte, MsgFlags::MSG_PEEK | MsgFlags::MSG_DONTWAIT), Ok(0))
 }
 
 fn error_response(code: &str, message: &str) -> Response {

@@ -96,11 +96,20 @@ pub fn hook_socket(env_system_root: Option<&Path>) -> PathBuf {
 /// (`notes` says why when a daemon was expected but did not answer).
 pub fn record_from_hook(
     request: &HookRequest,
-    event: &Event,
+    event: &mut Event,
     fallback_dir: Option<&Path>,
     notes: &mut String,
 ) -> bool {
     let socket = hook_socket(request.paths.env_system_root.as_deref());
+    if std::fs::symlink_metadata(&socket).is_err() {
+        // No daemon serves this machine: user mode, the event as user mode writes it.
+        return false;
+    }
+    // The call's id, kept in the user's spool too if it comes to that, so that a copy the
+    // daemon stored without managing to acknowledge it is not adopted a second time.
+    if let serde_json::Value::Object(detail) = &mut event.detail {
+        detail.insert(daemon::CALL_FIELD.to_owned(), uuid::Uuid::now_v7().to_string().into());
+    }
     match client::append(&socket, DAEMON_UID, event, fallback_dir, hook_budget(request.deadline)) {
         Ok(_) => true,
         Err(client::ClientError::NotRunning) => false,
