@@ -434,3 +434,14 @@ fn an_event_over_the_frame_limit_is_refused_by_the_client_before_sending() {
     daemon.send(&decision("ls"), None).unwrap();
     daemon.stop();
 }
+
+#[test]
+fn the_daemon_stops_even_when_its_socket_file_is_gone() {
+    let root = tempfile::tempdir().unwrap();
+    let daemon = Running::start(root.path());
+    daemon.send(&decision("ls"), None).unwrap();
+    std::fs::remove_file(&daemon.paths.socket).unwrap();
+    let started = Instant::now();
+    daemon.stop();
+    assert!(started.elapsed() < Duration::from_secs(3));
+}

@@ -205,12 +205,19 @@ impl Daemon {
             self.shared.config.paths.state_dir.display(),
             self.shared.device
         ));
-        for stream in self.listener.incoming() {
-            if self.shared.stop.load(Ordering::SeqCst) {
-                break;
+        // Accepting waits in `poll` with a timeout, so a stop is seen within half a second even
+        // when nothing can connect to wake it (the socket file removed, say).
+        self.listener.set_nonblocking(true).map_err(io_error(&self.shared.config.paths.socket))?;
+        while !self.shared.stop.load(Ordering::SeqCst) {
+            use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+            use std::os::fd::AsFd;
+            let mut ready = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
+            if !matches!(poll(&mut ready, PollTimeout::from(500u16)), Ok(n) if n > 0) {
+                continue;
             }
-            let stream = match stream {
-                Ok(stream) => stream,
+            let stream = match self.listener.accept() {
+                Ok((stream, _)) => stream,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(error) => {
                     // Out of descriptors or memory: do not spin; the hooks fall back meanwhile.
                     (self.shared.log)(&format!("cannot accept a connection: {error}"));
@@ -218,6 +225,13 @@ impl Daemon {
                     continue;
                 }
             };
+            // (BSDs hand the listener's non-blocking mode on to accepted sockets.)
+            if stream.set_nonblocking(false).is_err() {
+                continue;
+            }
+            if self.shared.stop.load(Ordering::SeqCst) {
+                break;
+            }
             let Ok(peer) = peer_cred(&stream) else { continue };
             if !self.shared.admit(peer.uid) {
                 self.shared.refused.fetch_add(1, Ordering::Relaxed);
