@@ -2,6 +2,8 @@
 # Benchmark: `ward hook codex` end to end (process start, parse, tier, policy, redaction, durable
 # spool append, answer) against a trivial Rust binary started the same way, measured with
 # hyperfine. Prints both p50s and the ratio. Budget (DESIGN.md): p50 <= 1.5 ms on 2 cores.
+# As root, also managed mode (the socket round trip to `ward agent run --managed` and its
+# fdatasync included; budget <= 2x the trivial process) and the daemon's idle RSS (<= 30 MB).
 #
 # hyperfine runs each command through /bin/sh (needed for the stdin redirect) and subtracts the
 # measured shell spawn time, so both rows are the programs' own cost.
@@ -13,8 +15,8 @@ runs=${RUNS:-1000}
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
 command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq; }
 
-# The shipped binary (static, non-PIE; see scripts/build-release.sh).
-ward="$root/$(bash scripts/build-release.sh -q)"
+# The shipped binary (static, non-PIE; see scripts/build-release.sh), or $WARD_BIN if given.
+ward=${WARD_BIN:-"$root/$(bash scripts/build-release.sh -q)"}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -60,3 +62,41 @@ jq -r '.results[] | [.command, (.median*1000), (.mean*1000), (.min*1000), (.max*
   done
 jq -r '.results as $r | "ratio (ward / trivial, p50): \(($r[1].median / $r[0].median) * 100 | round / 100)x;  ward overhead: \((($r[1].median - $r[0].median) * 1000000) | round / 1000) ms;  budget p50 <= 1.5 ms"' "$work/h.json"
 echo "events spooled: $(cat "$WARD_HOME"/spool/*.jsonl 2>/dev/null | wc -l)"
+
+# Managed mode (needs root): `ward agent run --managed` on a temp system root, the hook handing
+# each event to it over the socket and answering after the daemon's fdatasync. Same payload,
+# same trivial baseline, measured in one hyperfine run; then the daemon's RSS, idle.
+if [ "$(id -u)" != 0 ]; then
+  echo "managed mode: skipped (run as root to start the daemon)"
+  exit 0
+fi
+export WARD_SYSTEM_ROOT="$work/system"
+mkdir -p "$WARD_SYSTEM_ROOT"
+"$ward" agent run --managed 2> "$work/daemon.log" &
+daemon=$!
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do "$ward" agent status >/dev/null 2>&1 && break; sleep 0.05; done
+rss() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$daemon/status"; }
+sleep 1
+rss_start=$(rss)
+"$ward" hook codex < "$work/payload.json" > /dev/null
+# One hyperfine run for the three, so that they see the same machine: the trivial process, the
+# hook in user mode (a system root without a daemon) and in managed mode.
+mkdir -p "$work/no-daemon"
+hyperfine --warmup 50 --runs "$runs" --style none --export-json "$work/m.json" \
+  -n trivial "$trivial < $work/payload.json" \
+  -n "ward hook codex (user)" "WARD_SYSTEM_ROOT=$work/no-daemon $ward hook codex < $work/payload.json" \
+  -n "ward hook codex (managed)" "$ward hook codex < $work/payload.json" >/dev/null
+sleep 2
+rss_idle=$(rss)
+echo
+printf '%-26s %10s %10s %10s %10s\n' command p50_ms mean_ms min_ms max_ms
+jq -r '.results[] | [.command, (.median*1000), (.mean*1000), (.min*1000), (.max*1000)] | @tsv' "$work/m.json" |
+  while IFS=$'\t' read -r name med mean min max; do
+    printf '%-26s %10.3f %10.3f %10.3f %10.3f\n' "$name" "$med" "$mean" "$min" "$max"
+  done
+jq -r '.results as $r | if $r[0].median <= 0 then "trivial p50 not measurable (machine too busy): ratio not computed" else
+  "managed ratio (ward / trivial, p50): \(($r[2].median / $r[0].median) * 100 | round / 100)x (budget <= 2x);  user mode: \(($r[1].median / $r[0].median) * 100 | round / 100)x;  managed - user: \((($r[2].median - $r[1].median) * 1000000) | round / 1000) ms" end' "$work/m.json"
+recorded=$("$ward" agent status | jq -r .recorded)
+echo "managed events recorded by the daemon: $recorded"
+echo "daemon RSS: ${rss_start} MB idle at start, ${rss_idle} MB idle after the run;  budget <= 30 MB"

@@ -422,7 +422,15 @@ impl Pipeline<'_, '_> {
                 detail.insert("truncated".to_owned(), cut.note());
             }
         }
+        // Managed mode: the root-owned daemon records it; else (or if it cannot) the user's spool.
+        let managed = crate::managed::record_from_hook(
+            self.request,
+            &mut event,
+            setting.data_dir.as_deref(),
+            &mut self.notes,
+        );
         let result = match &setting.data_dir {
+            _ if managed => Ok(()),
             Some(data_dir) => append(data_dir, &mut event, &mut self.notes),
             None => Err("no data directory is known (no home directory and no $WARD_HOME)".to_owned()),
         };

@@ -11,6 +11,7 @@ pub mod floorcheck;
 pub mod gemini;
 pub mod hook;
 pub mod install;
+pub mod managed;
 pub mod paths;
 pub mod policy_pull;
 pub mod policy_source;

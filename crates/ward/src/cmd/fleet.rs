@@ -308,8 +308,7 @@ impl PolicyTargetArgs {
             "none" => return Ok(None),
             "managed" => true,
             "user" => false,
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            "auto" => (unsafe { libc::geteuid() }) == 0,
+            "auto" => ward_audit::trust::effective_uid() == 0,
             path => {
                 let target = std::path::PathBuf::from(path);
                 return Ok(Some(ward_endpoint::policy_pull::PolicyPuller { target, inputs }));
@@ -356,6 +355,9 @@ pub enum AgentCommand {
         ca_cert: Option<std::path::PathBuf>,
         #[command(flatten)]
         policy: PolicyTargetArgs,
+        /// Enroll the managed spool ($WARD_SYSTEM_ROOT/var/lib/ward; root) instead of this user's.
+        #[arg(long)]
+        managed: bool,
     },
     /// Ship the spool to the server: from the checkpoint, in batches, retrying with backoff
     /// while the server is unreachable. Every event arrives exactly once.
@@ -382,6 +384,12 @@ pub enum AgentCommand {
         /// Directories the scheduled scans search for repositories (as `ward scan --projects`).
         #[arg(long, value_name = "DIR", num_args = 1..)]
         projects: Vec<std::path::PathBuf>,
+        /// Managed mode (root): own the spool and keys under $WARD_SYSTEM_ROOT/var/lib/ward,
+        /// record every `ward hook` call through the socket $WARD_SYSTEM_ROOT/run/ward/ward.sock
+        /// with the caller's kernel-reported uid, adopt what hooks recorded in users' spools
+        /// while it was down, and ship the managed spool when enrolled. See docs/fleet.md.
+        #[arg(long, conflicts_with = "once")]
+        managed: bool,
     },
     /// Send one inventory snapshot now: this machine's `ward scan`, or a scan document from
     /// FILE (`-`: stdin). Prints what the server recorded (appeared, changed, disappeared, drift).
@@ -393,15 +401,24 @@ pub enum AgentCommand {
         #[arg(long, value_name = "DIR", num_args = 1..)]
         projects: Vec<std::path::PathBuf>,
     },
+    /// The managed daemon's state (as JSON): events recorded, refused, adopted, user sources.
+    Status,
+    /// Install `ward agent run --managed` as a system service (systemd unit or launchd plist,
+    /// from packaging/), enable and start it.
+    InstallService(crate::cmd::managed::InstallServiceArgs),
+    /// Stop and remove the service `install-service` wrote (the managed spool is kept).
+    UninstallService(crate::cmd::managed::UninstallServiceArgs),
 }
 
 pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     let version = env!("CARGO_PKG_VERSION");
     match command {
-        AgentCommand::Enroll { server, token, ca_cert, policy } => {
+        AgentCommand::Enroll { server, token, ca_cert, policy, managed } => {
+            let data_dir =
+                if managed { crate::cmd::managed::enroll_dir(paths)? } else { paths.data_dir.clone() };
             let ca = read_ca(ca_cert.as_deref())?;
             let enrolled = ward_endpoint::ship::enroll_trusting(
-                &paths.data_dir,
+                &data_dir,
                 &server,
                 &token,
                 version,
@@ -409,7 +426,7 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
             )?;
             // The fleet's policy right away, so the device is governed before the daemon runs.
             let pulled = match policy.puller(paths)? {
-                Some(puller) => match puller.pull_enrolled(&paths.data_dir) {
+                Some(puller) => match puller.pull_enrolled(&data_dir) {
                     Ok(pulled) => pulled_json(&pulled),
                     Err(error) => serde_json::json!({"result": "failed", "error": error.to_string()}),
                 },
@@ -442,6 +459,9 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
             answer["schema_version"] = serde_json::json!(1);
             crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&answer)?))?;
         }
+        AgentCommand::Status => return crate::cmd::managed::status(paths),
+        AgentCommand::InstallService(args) => return crate::cmd::managed::install_service(args, paths),
+        AgentCommand::UninstallService(args) => return crate::cmd::managed::uninstall_service(args, paths),
         AgentCommand::Run {
             once,
             poll_seconds,
@@ -450,6 +470,7 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
             policy_interval_seconds,
             scan_interval_seconds,
             projects,
+            managed,
         } => {
             let scan_interval = seconds_or_zero(scan_interval_seconds, "scan-interval-seconds")?;
             let seconds = |s: f64, name: &str| {
@@ -465,6 +486,9 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
                 policy: policy.puller(paths)?,
                 policy_interval: seconds(policy_interval_seconds, "policy-interval-seconds")?,
             };
+            if managed {
+                return crate::cmd::managed::run(paths, version, options);
+            }
             if let Some(interval) = scan_interval {
                 // Snapshots on their own thread: a slow scan never holds up shipping.
                 let paths = paths.clone();

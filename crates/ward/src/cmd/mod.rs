@@ -6,6 +6,7 @@ pub mod floor;
 pub mod floorcheck;
 pub mod hook;
 pub mod install;
+pub mod managed;
 pub mod policy;
 pub mod redact;
 pub mod scan;
