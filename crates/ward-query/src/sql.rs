@@ -7,7 +7,8 @@
 //!
 //! * `events e`: `pk` (integer key), `time_us` (microseconds since the epoch), one text column
 //!   per scalar field (`agent`, `device`, `kind`, `decision`, …, named as the field);
-//! * `event_bodies b`: `(pk, time_us, raw)`, the event's JSON;
+//! * `event_bodies b`: `(pk, time_us, raw)`, the event's JSON (without `hash`, which is
+//!   `events.hash`);
 //! * `event_tags`: `(event_pk, field, value)`, one row per value of a set field (`class`, `rule`,
 //!   `host`, `fingerprint`, `path`), indexed on `(field, value, event_pk)`.
 
@@ -195,11 +196,11 @@ pub fn where_clause(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Sql {
     Sql { text: builder.text, params: builder.params }
 }
 
-/// The matching events' stored JSON, newest first.
+/// The matching events' stored JSON and hash, newest first.
 pub fn select_events(expr: &Expr, dialect: Dialect, now: OffsetDateTime, limit: u64) -> Sql {
     let mut builder = Builder::new(dialect, now);
     builder.push(
-        "SELECT b.raw FROM events e JOIN event_bodies b ON b.pk = e.pk AND b.time_us = e.time_us WHERE ",
+        "SELECT b.raw, e.hash FROM events e JOIN event_bodies b ON b.pk = e.pk AND b.time_us = e.time_us WHERE ",
     );
     builder.expr(expr);
     builder.push(" ORDER BY e.time_us DESC, e.pk DESC LIMIT ");

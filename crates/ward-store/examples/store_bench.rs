@@ -78,6 +78,9 @@ fn main() {
         stores
             .push(("SQLite", Box::new(SqliteStore::open(&dir.path().join("bench.sqlite")).expect("sqlite"))));
     }
+    if which == "sqlite-memory" {
+        stores.push(("SQLite (in memory)", Box::new(SqliteStore::in_memory().expect("sqlite"))));
+    }
     if which == "postgres" || which == "both" {
         let url = ward_store::throwaway::fresh_database("bench").expect("PostgreSQL for the benchmark");
         stores.push(("PostgreSQL", Box::new(PostgresStore::connect(&url).expect("postgres"))));
