@@ -35,6 +35,7 @@
 //! | `events (repo, time_us)` | `repo:github.com/acme/*` (a prefix: SQLite GLOB and PostgreSQL LIKE in the C collation use it) |
 //! | `event_tags (field, value, time_us)` + event key | every set term: `class:`, `rule:`, `fingerprint:`, `host:`, `path:` |
 //! | `event_tags (event_pk …)` | `--count-by class/rule/…` joins, retention (SQLite: the clustering key) |
+//! | PostgreSQL: `events` primary key `(pk, time_us) INCLUDE (agent, device)` | a set term's matches are looked up in their day's partition by key; carrying `agent` and `device` in the key's index makes the credential question (`--count-by agent,device`) an index-only lookup per match, no heap page |
 //!
 //! Dropped in version 2: `events (agent, time_us)` and `events (tier, time_us)` (a handful of
 //! values each, a third of the rows per value: a time-range scan is as fast and costs no
@@ -186,6 +187,8 @@ DROP INDEX IF EXISTS event_tags_lookup;
 DROP INDEX IF EXISTS event_tags_event;
 CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us) INCLUDE (event_pk);
 CREATE INDEX event_tags_event ON event_tags (event_pk);
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+ALTER TABLE events ADD PRIMARY KEY (pk, time_us) INCLUDE ("agent", "device");
 "#,
     ),
 ];

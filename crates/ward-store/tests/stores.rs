@@ -121,6 +121,13 @@ const QUERIES: &[&str] = &[
     "kind:decision -host:*",
     "cwd:*",
     "device:0000000*",
+    // docs/query.md's examples, as admins type them.
+    "decision:deny -tier:open since:7d",
+    "(agent:codex OR agent:claude-code) repo:github.com/acme/* action:exec",
+    "rule:sensitive.* since:2026-12-01 until:2026-12-12",
+    "class:credential -tier:sensitive",
+    "-tier:sensitive -tier:open",
+    "NOT class:credential decision:deny",
 ];
 
 fn ids(events: &[Event]) -> Vec<String> {
@@ -181,6 +188,10 @@ fn every_query_answers_the_same_on_both_stores_and_in_memory() {
         let from_postgres = ids(&postgres.events(&query, now(), 100_000).unwrap());
         assert_eq!(from_sqlite, expected, "SQLite vs in memory: {text}");
         assert_eq!(from_postgres, expected, "PostgreSQL vs in memory: {text}");
+        // A short listing (the stores find the newest matches first, then read their bodies).
+        let newest: Vec<String> = expected.iter().take(7).cloned().collect();
+        assert_eq!(ids(&sqlite.events(&query, now(), 7).unwrap()), newest, "SQLite, limit 7: {text}");
+        assert_eq!(ids(&postgres.events(&query, now(), 7).unwrap()), newest, "PostgreSQL, limit 7: {text}");
         assert_eq!(sqlite.count(&query, now()).unwrap(), expected.len() as u64, "{text}");
         assert_eq!(postgres.count(&query, now()).unwrap(), expected.len() as u64, "{text}");
         for fields in [
@@ -188,6 +199,7 @@ fn every_query_answers_the_same_on_both_stores_and_in_memory() {
             &[Field::Decision],
             &[Field::Class, Field::Tier],
             &[Field::Rule],
+            &[Field::Host, Field::Agent],
         ] {
             let a = sqlite.count_by(&query, fields, now(), 1_000).unwrap();
             let b = postgres.count_by(&query, fields, now(), 1_000).unwrap();
