@@ -6,7 +6,10 @@
 #   3. `ward audit query 'class:credential since:90d' --count-by agent,device` as a whole process
 #      on a local index of a ~500k-event spool (one developer's year): median of 20 runs.
 # PostgreSQL: $WARD_TEST_POSTGRES_URL, or a throwaway cluster the benchmark starts.
-#   bash scripts/bench/store.sh [N] [LOCAL_EVENTS]
+#   bash scripts/bench/store.sh [N] [LOCAL_EVENTS]          (LOCAL_EVENTS=0 skips part 3)
+#   STORES=sqlite bash scripts/bench/store.sh 10000000 0    (the budget's 10M, one store at a time)
+# Disk: about 1.3 KB per event on SQLite and 1.5-2 KB on PostgreSQL (the table prints it); 10M
+# events need ~15-20 GB free per store. Each store's data is deleted when the run ends.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 total=${1:-1000000}
@@ -18,8 +21,10 @@ target=${CARGO_TARGET_DIR:-target}
 bench="$target/release/examples/store_bench"
 ward="$target/release/ward"
 
-"$bench" "$total" both
+# Stores: STORES=sqlite or STORES=postgres runs one (for 10M, one at a time: disk).
+"$bench" "$total" "${STORES:-both}"
 
+[ "$local_events" = 0 ] && exit 0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/home"
@@ -32,8 +37,22 @@ for _ in $(seq 20); do
   start=$(date +%s%N); query; times+=($(( ($(date +%s%N) - start) / 1000 )))
 done
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 10p)
+list_times=()
+for _ in $(seq 20); do
+  start=$(date +%s%N)
+  WARD_HOME="$work/data" HOME="$work/home" "$ward" audit query 'decision:deny -tier:open' --limit 50 >/dev/null
+  list_times+=($(( ($(date +%s%N) - start) / 1000 )))
+done
+list_median=$(printf '%s\n' "${list_times[@]}" | sort -n | sed -n 10p)
+# Incremental: hooks appended 1,000 events since the last query; the next query indexes them.
+"$bench" fill-spool "$work/data" 1000
+start=$(date +%s%N); query; incremental=$(( ($(date +%s%N) - start) / 1000000 ))
+index_size=$(du -sk "$work/data/index" | cut -f1)
 echo
-echo "| local | measurement ($local_events events in the spool) | figure |"
+echo "| local | measurement ($local_events events in the spool; the spool sets each event's time to now) | figure |"
 echo "|---|---|---|"
 echo "| ward audit query | first run: index the whole spool, then answer | $first ms |"
 printf '| ward audit query | %s | %d.%03d ms (median of 20) |\n' "'class:credential since:90d' --count-by agent,device" $((median / 1000)) $((median % 1000))
+printf '| ward audit query | %s | %d.%03d ms (median of 20) |\n' "'decision:deny -tier:open' --limit 50" $((list_median / 1000)) $((list_median % 1000))
+echo "| ward audit query | after 1,000 more events: index them, then answer | $incremental ms |"
+echo "| local index | size on disk | $((index_size / 1024)) MB |"

@@ -47,7 +47,14 @@ pub fn canonical_object(object: &Map<String, Value>) -> Vec<u8> {
 pub fn hash_object(object: &Map<String, Value>) -> String {
     let mut bytes = Vec::with_capacity(512);
     write_object(object, Some(HASH_KEY), &mut bytes);
-    hex::encode(Sha256::digest(&bytes))
+    hash_canonical(&bytes)
+}
+
+/// Hash of an event given as its canonical JSON *without* `hash` (what [`canonical_object`]
+/// writes for an object that lacks the member): lets a caller that keeps those bytes hash them
+/// without writing the event a second time.
+pub fn hash_canonical(canonical_without_hash: &[u8]) -> String {
+    hex::encode(Sha256::digest(canonical_without_hash))
 }
 
 /// Is `text` a well-formed hash: 64 lower-case hex digits?

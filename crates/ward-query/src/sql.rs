@@ -7,7 +7,8 @@
 //!
 //! * `events e`: `pk` (integer key), `time_us` (microseconds since the epoch), one text column
 //!   per scalar field (`agent`, `device`, `kind`, `decision`, …, named as the field);
-//! * `event_bodies b`: `(pk, time_us, raw)`, the event's JSON;
+//! * `event_bodies b`: `(pk, time_us, raw)`, the event's JSON (without `hash`, which is
+//!   `events.hash`);
 //! * `event_tags`: `(event_pk, field, value)`, one row per value of a set field (`class`, `rule`,
 //!   `host`, `fingerprint`, `path`), indexed on `(field, value, event_pk)`.
 
@@ -39,6 +40,8 @@ pub struct Sql {
 
 struct Builder {
     dialect: Dialect,
+    /// Compiling a newest-first listing (`ORDER BY time_us DESC LIMIT n`).
+    listing: bool,
     now: OffsetDateTime,
     text: String,
     params: Vec<SqlParam>,
@@ -46,7 +49,7 @@ struct Builder {
 
 impl Builder {
     fn new(dialect: Dialect, now: OffsetDateTime) -> Builder {
-        Builder { dialect, now, text: String::with_capacity(256), params: Vec::new() }
+        Builder { dialect, listing: false, now, text: String::with_capacity(256), params: Vec::new() }
     }
 
     /// Appends a placeholder bound to `param`.
@@ -95,14 +98,34 @@ impl Builder {
             }
             (TermValue::Pattern(pattern), Shape::Scalar) => {
                 let column = column(term.field);
+                // In a SQLite listing a wildcard is marked likely to match: SQLite's planner
+                // otherwise prefers the value's index range (`repo:github.com/acme/*`, a quarter
+                // of all events: sort them all, 0.6 s at 500k) over walking the time index
+                // newest first and stopping after `limit` matches (under a millisecond).
+                let hint = self.listing && self.dialect == Dialect::Sqlite && pattern.as_literal().is_none();
                 // `IS NOT NULL` keeps the logic two-valued: NOT agent:x must match events
                 // without an agent, as the in-memory evaluation does.
-                self.push(&format!("(e.{column} IS NOT NULL AND e.{column}"));
+                self.push(&format!("(e.{column} IS NOT NULL AND "));
+                if hint {
+                    self.push("likely(");
+                }
+                self.push(&format!("e.{column}"));
                 self.matcher(term.field, pattern);
+                if hint {
+                    self.push(")");
+                }
                 self.push(")");
             }
             (TermValue::Pattern(pattern), _) => {
-                self.push("e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.field = ");
+                // PostgreSQL: the pair with the partition key, so the planner joins tag and
+                // event partitions day by day (index lookups in one small partition) instead of
+                // hashing every event of the window.
+                self.push(match self.dialect {
+                    Dialect::Sqlite => "e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.field = ",
+                    Dialect::Postgres => {
+                        "(e.pk, e.time_us) IN (SELECT t.event_pk, t.time_us FROM event_tags t WHERE t.field = "
+                    }
+                });
                 self.param(SqlParam::Text(term.field.name().to_owned()));
                 self.push(" AND t.value");
                 self.matcher(term.field, pattern);
@@ -195,15 +218,24 @@ pub fn where_clause(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Sql {
     Sql { text: builder.text, params: builder.params }
 }
 
-/// The matching events' stored JSON, newest first.
+/// The matching events' stored JSON and hash, newest first.
 pub fn select_events(expr: &Expr, dialect: Dialect, now: OffsetDateTime, limit: u64) -> Sql {
     let mut builder = Builder::new(dialect, now);
-    builder.push(
-        "SELECT b.raw FROM events e JOIN event_bodies b ON b.pk = e.pk AND b.time_us = e.time_us WHERE ",
-    );
+    builder.listing = true;
+    // The newest matches are found on `events` alone and only those `limit` bodies are read
+    // (joining first made the planner read the body of every match before sorting).
+    // PostgreSQL joins on the partition key too (each lookup goes to one partition); in SQLite
+    // `pk` alone is the key, and adding `time_us` there let the planner pick the time index
+    // for the join and take seconds on a `class:… -tier:…` listing.
+    builder.push("SELECT b.raw, m.hash FROM (SELECT e.pk, e.time_us, e.hash FROM events e WHERE ");
     builder.expr(expr);
     builder.push(" ORDER BY e.time_us DESC, e.pk DESC LIMIT ");
     builder.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
+    builder.push(match dialect {
+        Dialect::Sqlite => ") m JOIN event_bodies b ON b.pk = m.pk",
+        Dialect::Postgres => ") m JOIN event_bodies b ON b.pk = m.pk AND b.time_us = m.time_us",
+    });
+    builder.push(" ORDER BY m.time_us DESC, m.pk DESC");
     Sql { text: builder.text, params: builder.params }
 }
 
@@ -241,9 +273,11 @@ pub fn count_by(expr: &Expr, fields: &[Field], dialect: Dialect, now: OffsetDate
     }
     builder.push("COUNT(*) AS n FROM events e");
     for (index, field) in joins {
-        builder.push(&format!(
-            " LEFT JOIN event_tags j{index} ON j{index}.event_pk = e.pk AND j{index}.field = "
-        ));
+        builder.push(&format!(" LEFT JOIN event_tags j{index} ON j{index}.event_pk = e.pk"));
+        if dialect == Dialect::Postgres {
+            builder.push(&format!(" AND j{index}.time_us = e.time_us"));
+        }
+        builder.push(&format!(" AND j{index}.field = "));
         builder.param(SqlParam::Text(field.name().to_owned()));
     }
     builder.push(" WHERE ");
@@ -291,6 +325,18 @@ mod tests {
                 SqlParam::Int(100),
             ]
         );
+    }
+
+    #[test]
+    fn sqlite_listings_mark_scalar_wildcards_likely() {
+        let expr = parse("repo:github.com/acme/* agent:codex").unwrap();
+        let listing = select_events(&expr, Dialect::Sqlite, now(), 20).text;
+        assert!(listing.contains("likely(e.\"repo\" GLOB ?1)"), "{listing}");
+        assert!(!listing.contains("likely(e.\"agent\""), "literals keep their index: {listing}");
+        let counting = count(&expr, Dialect::Sqlite, now()).text;
+        assert!(!counting.contains("likely"), "counts use the value's index: {counting}");
+        let postgres = select_events(&expr, Dialect::Postgres, now(), 20).text;
+        assert!(!postgres.contains("likely"), "{postgres}");
     }
 
     #[test]

@@ -33,19 +33,28 @@ pub(crate) struct Row {
     pub raw: String,
 }
 
+/// Builds the row of `event`, serializing it once: the canonical JSON without `hash` is both
+/// what the hash is recomputed over and the stored body (the claimed hash has its own column and
+/// is put back on read), so ingest writes each event's bytes a single time.
 pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
-    let value = serde_json::to_value(event)?;
-    let Value::Object(object) = value else {
+    let Value::Object(mut object) = serde_json::to_value(event)? else {
         return Err(StoreError::Other("an event did not serialize to an object".into()));
     };
-    let computed_hash = chain::hash_object(&object);
-    let raw = String::from_utf8(chain::canonical_object(&object))
+    object.remove("hash");
+    let canonical = chain::canonical_object(&object);
+    let computed_hash = chain::hash_canonical(&canonical);
+    let raw = String::from_utf8(canonical)
         .map_err(|e| StoreError::Other(format!("canonical JSON is not UTF-8: {e}")))?;
     let scalars = Field::scalars().map(|f| f.scalar(event).map(|v| stored_text(v).into_owned())).collect();
-    let mut tags = Vec::new();
+    let mut tags: Vec<(&'static str, String)> = Vec::new();
     for field in Field::sets() {
+        let mut seen = HashSet::new();
         for value in field.set(event) {
-            tags.push((field.name(), stored_text(value).into_owned()));
+            // Two values can store the same (NUL becomes U+FFFD): one tag row for both.
+            let stored = stored_text(value).into_owned();
+            if seen.insert(stored.clone()) {
+                tags.push((field.name(), stored));
+            }
         }
     }
     Ok(Row {
@@ -62,6 +71,16 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
     })
 }
 
+/// The rows of a batch, each event serialized once.
+pub(crate) fn rows(events: &[Event]) -> Result<Vec<Row>, StoreError> {
+    events.iter().map(row).collect()
+}
+
+/// An event's identity for idempotent ingest: its id and its time. A re-sent event carries both
+/// unchanged; both stores look duplicates up by this pair (PostgreSQL's unique key must include
+/// the partition key, and SQLite uses the same key so the two stores agree).
+pub(crate) type Identity = (String, i64);
+
 /// The batch after deduplication and chain checks: rows to insert, findings, and each device's
 /// new position and added count.
 pub(crate) struct Plan {
@@ -71,18 +90,24 @@ pub(crate) struct Plan {
     pub positions: HashMap<String, (ChainCursor, u64)>,
 }
 
-/// `stored` answers which ids are already stored (with their hash); `position` gives a device's
-/// stored chain position.
+/// Checks a batch: `stored` holds the identities already stored (with their hash), `positions`
+/// each device's stored chain position (loaded once per batch, set-based, by the store). The
+/// chain is verified in memory with the resumable cursor.
 pub(crate) fn plan(
-    events: &[Event],
-    stored: &HashMap<String, String>,
-    mut position: impl FnMut(&str) -> Result<Option<(u64, String)>, StoreError>,
-) -> Result<Plan, StoreError> {
-    let mut plan = Plan { rows: Vec::new(), findings: Vec::new(), duplicates: 0, positions: HashMap::new() };
-    let mut seen = HashSet::new();
-    for event in events {
-        let row = row(event)?;
-        if let Some(stored_hash) = stored.get(&row.id) {
+    rows: Vec<Row>,
+    stored: &HashMap<Identity, String>,
+    positions: &HashMap<String, (u64, String)>,
+) -> Plan {
+    let mut plan = Plan {
+        rows: Vec::with_capacity(rows.len()),
+        findings: Vec::new(),
+        duplicates: 0,
+        positions: HashMap::new(),
+    };
+    let mut seen: HashSet<Identity> = HashSet::with_capacity(rows.len());
+    for row in rows {
+        let identity = (row.id.clone(), row.time_us);
+        if let Some(stored_hash) = stored.get(&identity) {
             plan.duplicates += 1;
             if *stored_hash != row.hash {
                 plan.findings.push(Finding {
@@ -95,7 +120,7 @@ pub(crate) fn plan(
             }
             continue;
         }
-        if !seen.insert(row.id.clone()) {
+        if !seen.insert(identity) {
             plan.duplicates += 1;
             continue;
         }
@@ -106,31 +131,42 @@ pub(crate) fn plan(
             plan.rows.push(row);
             continue;
         }
-        if !plan.positions.contains_key(&row.device) {
-            let cursor = match position(&row.device)? {
-                Some((seq, hash)) => ChainCursor::at(seq, hash),
+        let (cursor, added) = plan.positions.entry(row.device.clone()).or_insert_with(|| {
+            let cursor = match positions.get(&row.device) {
+                Some((seq, hash)) => ChainCursor::at(*seq, hash.clone()),
                 None => ChainCursor::default(),
             };
-            plan.positions.insert(row.device.clone(), (cursor, 0));
+            (cursor, 0)
+        });
+        for finding in cursor.check_parts(row.seq, &row.prev_hash, &row.hash, &row.computed_hash) {
+            plan.findings.push(Finding {
+                device: row.device.clone(),
+                seq: finding.seq,
+                kind: finding.kind.as_str().to_owned(),
+                message: finding.message,
+                event_id: row.id.clone(),
+            });
         }
-        if let Some((cursor, added)) = plan.positions.get_mut(&row.device) {
-            for finding in cursor.check_parts(row.seq, &row.prev_hash, &row.hash, &row.computed_hash) {
-                plan.findings.push(Finding {
-                    device: row.device.clone(),
-                    seq: finding.seq,
-                    kind: finding.kind.as_str().to_owned(),
-                    message: finding.message,
-                    event_id: row.id.clone(),
-                });
-            }
-            *added += 1;
-        }
+        *added += 1;
         plan.rows.push(row);
     }
-    Ok(plan)
+    plan
 }
 
-/// Parses stored JSON back into an event.
-pub(crate) fn event_from_raw(raw: &str) -> Result<Event, StoreError> {
-    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt { id: String::new(), reason: e.to_string() })
+/// The distinct devices of a batch, sorted (the order PostgreSQL takes their locks in).
+pub(crate) fn devices(rows: &[Row]) -> Vec<&str> {
+    let mut devices: Vec<&str> = rows.iter().map(|r| r.device.as_str()).collect();
+    devices.sort_unstable();
+    devices.dedup();
+    devices
+}
+
+/// Rebuilds a stored event: its body (canonical JSON without `hash`; rows written before schema
+/// version 2 still carry it) and the claimed hash from its column.
+pub(crate) fn event_from_raw(raw: &str, hash: &str) -> Result<Event, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt { id: String::new(), reason };
+    let mut object: serde_json::Map<String, Value> =
+        serde_json::from_str(raw).map_err(|e| corrupt(e.to_string()))?;
+    object.insert("hash".to_owned(), Value::String(hash.to_owned()));
+    Event::from_object(object).map_err(corrupt)
 }

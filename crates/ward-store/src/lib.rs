@@ -142,6 +142,39 @@ pub trait Store: Send {
     /// Small persistent state (e.g. the local indexer's checkpoint).
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// The newest matching events (at most `limit`) and how many match in all: one query when
+    /// fewer than `limit` match (the listing is then the whole answer), two otherwise.
+    fn events_and_total(
+        &mut self,
+        query: &Query,
+        now: OffsetDateTime,
+        limit: u64,
+    ) -> Result<(Vec<Event>, u64), StoreError> {
+        let events = self.events(query, now, limit)?;
+        let total = if (events.len() as u64) < limit { events.len() as u64 } else { self.count(query, now)? };
+        Ok((events, total))
+    }
+
+    /// `count_by` and how many events match in all. When every field is a scalar each event
+    /// falls in exactly one group, so unless the groups were cut at `limit` the total is their
+    /// sum and the store is asked once (the credential question is one scan, not two).
+    fn count_by_and_total(
+        &mut self,
+        query: &Query,
+        fields: &[Field],
+        now: OffsetDateTime,
+        limit: u64,
+    ) -> Result<(Vec<CountRow>, u64), StoreError> {
+        let rows = self.count_by(query, fields, now, limit)?;
+        let scalar_only = fields.iter().all(|f| f.shape() == ward_query::Shape::Scalar);
+        let total = if scalar_only && (rows.len() as u64) < limit {
+            rows.iter().map(|r| r.count).sum()
+        } else {
+            self.count(query, now)?
+        };
+        Ok((rows, total))
+    }
 }
 
 /// Opens the store a URL names: `postgres://…` / `postgresql://…` (or a libpq key=value string

@@ -22,11 +22,34 @@ pub fn index_path(data_dir: &Path) -> PathBuf {
     data_dir.join("index").join("events.sqlite")
 }
 
-/// The end of the last spool line indexed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The end of the last spool line indexed, and the hash of the first event of its segment: a
+/// segment's name (its first seq) is not enough to know it is the same file, since a spool that
+/// was emptied or reset can start a new segment under an old name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Position {
     segment: u64,
     offset: u64,
+    #[serde(default)]
+    first_hash: Option<String>,
+}
+
+impl Position {
+    fn at(segment: u64, offset: u64) -> Position {
+        Position { segment, offset, first_hash: None }
+    }
+
+    fn same_place(&self, other: &Position) -> bool {
+        (self.segment, self.offset) == (other.segment, other.offset)
+    }
+}
+
+/// The hash of the first event in `segment` of the view.
+fn first_hash(view: &SpoolView, segment: u64) -> Option<String> {
+    let line = view.reader_from(segment, 0).next()?.ok()?;
+    if line.segment != segment {
+        return None;
+    }
+    line.event().ok().map(|event| event.hash)
 }
 
 /// What an index update did.
@@ -70,54 +93,88 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// Indexes the spool lines appended since the recorded position.
 pub fn update(store: &mut SqliteStore, data_dir: &Path) -> Result<IndexUpdate, LocalError> {
     let store_error = |source: StoreError| LocalError::Store { path: index_path(data_dir), source };
-    let position: Position = store
+    let recorded: Position = store
         .meta(POSITION_KEY)
         .map_err(store_error)?
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
     let view = SpoolView::take(data_dir)?;
-    let mut reader = view.reader_from(position.segment, position.offset);
+    let start = resume_at(&view, recorded);
+    let mut reader = view.reader_from(start.segment, start.offset);
     let mut update = IndexUpdate::default();
     let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
-    let mut reached = position;
+    let mut reached = start.clone();
+    let mut saved = start;
     loop {
-        let line = reader.next().transpose()?;
-        let done = line.is_none();
-        if let Some(line) = &line {
-            if line.end == LineEnd::Torn {
-                // A write in progress or a crash remnant: stop before it; the next run retries.
-                break;
+        let mut done = true;
+        if let Some(line) = reader.next().transpose()? {
+            // A torn line is a write in progress or a crash remnant: stop before it; the next
+            // run retries.
+            if line.end != LineEnd::Torn {
+                done = false;
+                match line.event() {
+                    Ok(event) if line.end == LineEnd::Complete => batch.push(event),
+                    _ => update.unreadable += 1,
+                }
+                reached = Position::at(line.segment, line.offset + line.stored_len());
             }
-            match line.event() {
-                Ok(event) if line.end == LineEnd::Complete => batch.push(event),
-                _ => update.unreadable += 1,
+        }
+        if batch.len() >= BATCH || done {
+            if !batch.is_empty() {
+                let report = store.ingest(&batch).map_err(store_error)?;
+                update.indexed += report.inserted;
+                batch.clear();
             }
-            reached = Position { segment: line.segment, offset: line.offset + line.stored_len() };
-        }
-        if batch.len() >= BATCH || (done && !batch.is_empty()) {
-            let report = store.ingest(&batch).map_err(store_error)?;
-            update.indexed += report.inserted;
-            batch.clear();
-        }
-        if batch.is_empty() && reached != position {
-            let text = serde_json::to_string(&reached).unwrap_or_default();
-            store.set_meta(POSITION_KEY, &text).map_err(store_error)?;
+            // Recorded only after the events before it are stored (a crash in between re-reads
+            // them, which ingest skips as duplicates).
+            if !reached.same_place(&saved) {
+                reached.first_hash = match (&saved.first_hash, saved.segment == reached.segment) {
+                    (Some(hash), true) => Some(hash.clone()),
+                    _ => first_hash(&view, reached.segment),
+                };
+                let text = serde_json::to_string(&reached).unwrap_or_default();
+                store.set_meta(POSITION_KEY, &text).map_err(store_error)?;
+                saved = reached.clone();
+            }
         }
         if done {
             break;
         }
-    }
-    if !batch.is_empty() {
-        let report = store.ingest(&batch).map_err(store_error)?;
-        update.indexed += report.inserted;
-        let text = serde_json::to_string(&reached).unwrap_or_default();
-        store.set_meta(POSITION_KEY, &text).map_err(store_error)?;
     }
     // After a large catch-up, refresh the planner's statistics so queries pick the indexes.
     if update.indexed >= 10_000 {
         store.analyze().map_err(store_error)?;
     }
     Ok(update)
+}
+
+/// Where to resume reading: the recorded position while the spool still continues it, else the
+/// start of the spool. Segments are named by their first seq, so:
+///
+/// * the recorded segment is there, starts with the same event and is at least as long as what
+///   was indexed: resume in it;
+/// * it is gone but later segments exist: it was shipped and removed; `reader_from` goes on
+///   with the next one (its events were indexed before it went);
+/// * it is there but starts with another event or is shorter than what was indexed, or only
+///   earlier-numbered segments (or none) remain: the spool was replaced or reset (seq numbers start again). Re-read it all:
+///   ingest is idempotent, so what is already indexed is skipped, and the index's chain check
+///   records the restart as a finding.
+fn resume_at(view: &SpoolView, position: Position) -> Position {
+    if position.same_place(&Position::default()) {
+        return Position::default();
+    }
+    match view.segments.iter().find(|(segment, _)| segment.first_seq == position.segment) {
+        Some((_, length))
+            if *length >= position.offset
+                && position.first_hash.is_some()
+                && first_hash(view, position.segment) == position.first_hash =>
+        {
+            position
+        }
+        Some(_) => Position::default(),
+        None if view.segments.iter().any(|(segment, _)| segment.first_seq > position.segment) => position,
+        None => Position::default(),
+    }
 }
 
 /// Output formats of `ward audit query`.
@@ -153,10 +210,9 @@ pub fn answer(
     let path = index_path(data_dir);
     let wrap = |source: StoreError| LocalError::Store { path: path.clone(), source };
     let text = &request.query.text;
-    let total = store.count(&request.query, now).map_err(wrap)?;
     let rendered = if request.count_by.is_empty() {
         let limit = request.limit.unwrap_or(DEFAULT_EVENT_LIMIT);
-        let events = store.events(&request.query, now, limit).map_err(wrap)?;
+        let (events, total) = store.events_and_total(&request.query, now, limit).map_err(wrap)?;
         match request.format {
             Format::Table => crate::render::events_table(&events, total),
             Format::Json => crate::render::events_json(text, &events, total).map_err(|e| wrap(e.into()))?,
@@ -164,7 +220,8 @@ pub fn answer(
         }
     } else {
         let limit = request.limit.unwrap_or(DEFAULT_GROUP_LIMIT);
-        let rows = store.count_by(&request.query, &request.count_by, now, limit).map_err(wrap)?;
+        let (rows, total) =
+            store.count_by_and_total(&request.query, &request.count_by, now, limit).map_err(wrap)?;
         match request.format {
             Format::Table => crate::render::counts_table(&request.count_by, &rows, total),
             Format::Json => crate::render::counts_json(text, &request.count_by, &rows, total)
@@ -173,4 +230,95 @@ pub fn answer(
         }
     };
     Ok(rendered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ward_audit::{draft_event, Checkpoint, Durability, Spool};
+    use ward_model::EventKind;
+    use ward_query::Query;
+
+    fn append(data: &Path, count: usize, agent: &str) -> Vec<Event> {
+        let mut spool =
+            Spool::open(data).unwrap().with_segment_limit(4_096).with_durability(Durability::OsBuffered);
+        (0..count)
+            .map(|_| {
+                let mut draft = draft_event(EventKind::Decision);
+                draft.agent = Some(agent.to_owned());
+                spool.append(draft).unwrap()
+            })
+            .collect()
+    }
+
+    fn count(store: &mut SqliteStore, text: &str) -> u64 {
+        store.count(&Query::parse(text).unwrap(), time::OffsetDateTime::now_utc()).unwrap()
+    }
+
+    #[test]
+    fn the_index_follows_rotation_and_is_rebuilt_from_what_the_spool_still_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        let first = append(data, 60, "codex");
+        let (mut store, update) = open_updated(data).unwrap();
+        assert_eq!(update.indexed, 60);
+        assert_eq!(count(&mut store, ""), 60);
+        // Nothing new: nothing read again.
+        assert_eq!(update_index(&mut store, data), 0);
+
+        // The server acknowledges the first 40: their segments are shipped and removed.
+        let acknowledged = &first[39];
+        let removed = Spool::open(data)
+            .unwrap()
+            .acknowledge(&Checkpoint { seq: acknowledged.seq, hash: acknowledged.hash.clone() })
+            .unwrap();
+        assert!(!removed.is_empty(), "the test needs segments to rotate away");
+        append(data, 30, "cursor");
+        // Incremental: only the 30 new events are read; the removed ones stay indexed.
+        assert_eq!(update_index(&mut store, data), 30);
+        assert_eq!(count(&mut store, ""), 90);
+        assert_eq!(count(&mut store, "agent:cursor"), 30);
+        assert!(store.findings(None).unwrap().is_empty(), "{:?}", store.findings(None).unwrap());
+
+        // Rebuilt from scratch: what the spool still holds, chain intact from where it starts.
+        drop(store);
+        std::fs::remove_file(index_path(data)).unwrap();
+        let (mut rebuilt, update) = open_updated(data).unwrap();
+        let kept = 90 - update.indexed;
+        assert!(kept > 0 && update.indexed >= 30, "{update:?}");
+        assert_eq!(count(&mut rebuilt, "agent:cursor"), 30);
+    }
+
+    #[test]
+    fn an_emptied_or_reset_spool_is_still_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 50, "codex");
+        let (mut store, _) = open_updated(data).unwrap();
+        assert_eq!(count(&mut store, ""), 50);
+        // The spool is emptied (an agent deleted it): the anchor carries the chain on, so the
+        // new events continue at seq 51 in a later segment.
+        std::fs::remove_dir_all(spool_dir(data)).unwrap();
+        append(data, 5, "cursor");
+        assert_eq!(update_index(&mut store, data), 5);
+        assert_eq!(count(&mut store, "agent:cursor"), 5);
+        // Spool and anchor gone (a reinstall): seqs start again at 1, in segments numbered
+        // below the recorded position. Read from the start, and the restart is a finding.
+        std::fs::remove_dir_all(spool_dir(data)).unwrap();
+        std::fs::remove_file(ward_audit::anchor::anchor_path(data)).unwrap();
+        append(data, 7, "gemini-cli");
+        assert_eq!(update_index(&mut store, data), 7);
+        assert_eq!(count(&mut store, "agent:gemini-cli"), 7);
+        assert_eq!(count(&mut store, ""), 62);
+        let kinds: Vec<String> = store.findings(None).unwrap().into_iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, ["restart"], "the reset is a finding");
+    }
+
+    fn spool_dir(data: &Path) -> PathBuf {
+        ward_audit::SpoolLayout::new(data).spool_dir
+    }
+
+    fn update_index(store: &mut SqliteStore, data: &Path) -> u64 {
+        update(store, data).unwrap().indexed
+    }
 }

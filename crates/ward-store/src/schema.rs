@@ -2,27 +2,51 @@
 //! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
-//! Tables (the logical schema `ward-query` compiles against):
+//! Tables (the logical schema `ward-query` compiles against), as of version 2:
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
 //!   `tool`, `action`, `session`, `cwd`, `id`). Kept narrow so scans and lookups touch few pages.
-//! * `event_bodies` — `(pk, time_us, raw)`: the event's canonical JSON, verbatim, read only for
-//!   the events a query lists.
-//! * `event_tags` — `(event_pk, time_us, field, value)`: one row per value of a set field
-//!   (`class`, `rule`, `host`, `fingerprint`, `path`).
+//! * `event_bodies` — `(pk, time_us, raw)`: the event's canonical JSON **without** `hash` (the
+//!   bytes its hash is computed over, so ingest serializes an event once; the hash is put back
+//!   from `events.hash` on read — version-1 rows still carry it, which reads the same). Read only
+//!   for the events a query lists.
+//! * `event_tags` — `(event_pk, field, value, time_us)`: one row per value of a set field
+//!   (`class`, `rule`, `host`, `fingerprint`, `path`). Stored in event order (SQLite: clustered
+//!   on `(event_pk, field, value)`), so inserts append and `--count-by rule` joins read it in
+//!   order.
 //! * `devices` — each device's chain position (`last_seq`, `last_hash`) and event count.
 //! * `findings` — chain problems found at ingest (gap, broken_link, bad_hash, restart,
 //!   reordered, conflict).
 //! * `meta` — small key/value state (the local indexer's checkpoint).
 //!
-//! On PostgreSQL `events`, `event_bodies` and `event_tags` are partitioned by `time_us`, one partition per UTC
-//! day (created at ingest), so retention drops whole partitions.
+//! On PostgreSQL `events`, `event_bodies` and `event_tags` are partitioned by `time_us`, one
+//! partition per UTC day (created at ingest), so retention drops whole partitions.
+//!
+//! **Indexes: only what the documented queries (`docs/query.md`) need**, each one costing every
+//! insert. Version 2 keeps:
+//!
+//! | index | serves |
+//! |---|---|
+//! | `events (time_us)` | `since:`/`until:` windows; newest-first listing (`ORDER BY time_us DESC LIMIT n` walks it backwards and stops) |
+//! | `events (id, time_us)` unique | idempotent ingest (an event is identified by id and time); `id:` |
+//! | `events (device, seq)` | `device:` ("what did this machine do") |
+//! | `events (decision, time_us)` | `decision:deny since:7d`, the most asked narrow question |
+//! | `events (repo, time_us)` | `repo:github.com/acme/*` (a prefix: SQLite GLOB and PostgreSQL LIKE in the C collation use it) |
+//! | `event_tags (field, value, time_us)` + event key | every set term: `class:`, `rule:`, `fingerprint:`, `host:`, `path:` |
+//! | `event_tags (event_pk …)` | `--count-by class/rule/…` joins, retention (SQLite: the clustering key) |
+//! | PostgreSQL: `events` primary key `(pk, time_us) INCLUDE (agent, device)` | a set term's matches are looked up in their day's partition by key; carrying `agent` and `device` in the key's index makes the credential question (`--count-by agent,device`) an index-only lookup per match, no heap page |
+//!
+//! Dropped in version 2: `events (agent, time_us)` and `events (tier, time_us)` (a handful of
+//! values each, a third of the rows per value: a time-range scan is as fast and costs no
+//! insert), `event_bodies (time_us)` and `event_tags (time_us)` (retention deletes by event key
+//! on SQLite and drops partitions on PostgreSQL).
 
 /// (version, SQL) for SQLite.
-pub const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE events (
     pk        INTEGER PRIMARY KEY,
     time_us   INTEGER NOT NULL,
@@ -71,12 +95,36 @@ CREATE TABLE findings (
 CREATE INDEX findings_device ON findings (device, seq);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+DROP INDEX IF EXISTS events_agent_time;
+DROP INDEX IF EXISTS events_tier_time;
+DROP INDEX IF EXISTS event_bodies_time;
+DROP INDEX IF EXISTS events_id;
+CREATE UNIQUE INDEX events_id_time ON events ("id", time_us);
+CREATE TABLE event_tags_v2 (
+    event_pk INTEGER NOT NULL,
+    field    TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    time_us  INTEGER NOT NULL,
+    PRIMARY KEY (event_pk, field, value)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO event_tags_v2 (event_pk, field, value, time_us)
+    SELECT event_pk, field, value, time_us FROM event_tags;
+DROP TABLE event_tags;
+ALTER TABLE event_tags_v2 RENAME TO event_tags;
+CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us);
+"#,
+    ),
+];
 
 /// (version, SQL) for PostgreSQL.
-pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE SEQUENCE events_pk_seq;
 CREATE TABLE events (
     pk        BIGINT NOT NULL,
@@ -129,7 +177,21 @@ CREATE TABLE findings (
 CREATE INDEX findings_device ON findings (device, seq);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+DROP INDEX IF EXISTS events_agent_time;
+DROP INDEX IF EXISTS events_tier_time;
+DROP INDEX IF EXISTS event_tags_lookup;
+DROP INDEX IF EXISTS event_tags_event;
+CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us) INCLUDE (event_pk);
+CREATE INDEX event_tags_event ON event_tags (event_pk);
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+ALTER TABLE events ADD PRIMARY KEY (pk, time_us) INCLUDE ("agent", "device");
+"#,
+    ),
+];
 
 /// Microseconds in a day: the PostgreSQL partition width.
 pub const DAY_US: i64 = 86_400_000_000;

@@ -18,6 +18,11 @@ use crate::{CountRow, Finding, IngestReport, RetentionReport, Store, StoreError}
 /// Rows deleted per retention transaction: small enough that an insert waits milliseconds.
 pub const RETENTION_BATCH: i64 = 5_000;
 
+/// SQLite page cache per connection, in KiB (256 MiB).
+const CACHE_KIB: i64 = 256 * 1024;
+/// WAL pages between automatic checkpoints (~64 MiB at 4 KiB pages).
+const WAL_CHECKPOINT_PAGES: i64 = 16_384;
+
 pub struct SqliteStore {
     connection: Connection,
 }
@@ -41,7 +46,18 @@ impl SqliteStore {
     fn with_connection(connection: Connection) -> Result<SqliteStore, StoreError> {
         connection.busy_timeout(StdDuration::from_secs(10))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL in WAL mode: a commit is atomic and consistent but the last transactions may
+        // be lost on power failure (not on a crash of the process). Safe here because the store
+        // is never the only copy: on a machine the spool is the durable record and the index is
+        // rebuilt from it; a server acknowledges a device's batch only after commit, and an
+        // unacknowledged batch is sent again (idempotent by id and time).
         connection.pragma_update(None, "synchronous", "NORMAL")?;
+        // A cache large enough for the hot index pages of a large store (an upper bound, not an
+        // allocation): with the default 2 MiB every batch re-reads its index pages.
+        connection.pragma_update(None, "cache_size", -(CACHE_KIB))?;
+        connection.pragma_update(None, "temp_store", "MEMORY")?;
+        // Fewer, larger checkpoints: each one writes and syncs the pages a batch touched.
+        connection.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
         let mut store = SqliteStore { connection };
         store.migrate()?;
         Ok(store)
@@ -92,25 +108,39 @@ pub(crate) fn now_us() -> i64 {
 
 impl Store for SqliteStore {
     fn ingest(&mut self, events: &[Event]) -> Result<IngestReport, StoreError> {
+        if events.is_empty() {
+            return Ok(IngestReport::default());
+        }
+        let rows = ingest::rows(events)?;
         let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // In-process lookups with cached statements: one B-tree probe each, no round trip, so a
+        // per-row probe costs what a set-based query would.
         let mut stored = HashMap::new();
         {
-            let mut lookup = transaction.prepare_cached("SELECT hash FROM events WHERE \"id\" = ?1")?;
-            for event in events {
-                if let Some(hash) = lookup.query_row([&event.id], |r| r.get::<_, String>(0)).optional()? {
-                    stored.insert(event.id.clone(), hash);
+            let mut lookup =
+                transaction.prepare_cached("SELECT hash FROM events WHERE \"id\" = ?1 AND time_us = ?2")?;
+            for row in &rows {
+                if let Some(hash) =
+                    lookup.query_row(params![row.id, row.time_us], |r| r.get::<_, String>(0)).optional()?
+                {
+                    stored.insert((row.id.clone(), row.time_us), hash);
                 }
             }
         }
-        let plan = {
+        let mut positions = HashMap::new();
+        {
             let mut position =
                 transaction.prepare_cached("SELECT last_seq, last_hash FROM devices WHERE device = ?1")?;
-            ingest::plan(events, &stored, |device| {
-                Ok(position
+            for device in ingest::devices(&rows) {
+                if let Some(found) = position
                     .query_row([device], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)))
-                    .optional()?)
-            })?
-        };
+                    .optional()?
+                {
+                    positions.insert(device.to_owned(), found);
+                }
+            }
+        }
+        let plan = ingest::plan(rows, &stored, &positions);
         {
             let columns = scalar_columns();
             let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
@@ -124,20 +154,16 @@ impl Store for SqliteStore {
                 .prepare_cached("INSERT INTO event_bodies (pk, time_us, raw) VALUES (?1, ?2, ?3)")?;
             let mut insert = transaction.prepare_cached(&insert_sql)?;
             let mut tag = transaction.prepare_cached(
-                "INSERT INTO event_tags (event_pk, time_us, field, value) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO event_tags (event_pk, field, value, time_us) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for row in &plan.rows {
-                let mut values: Vec<rusqlite::types::Value> =
-                    vec![row.time_us.into(), (row.seq as i64).into(), row.hash.clone().into()];
-                values.extend(row.scalars.iter().map(|v| match v {
-                    Some(text) => rusqlite::types::Value::Text(text.clone()),
-                    None => rusqlite::types::Value::Null,
-                }));
-                insert.execute(params_from_iter(values))?;
+                let head: [&dyn rusqlite::ToSql; 3] = [&row.time_us, &(row.seq as i64), &row.hash];
+                let scalars = row.scalars.iter().map(|v| v as &dyn rusqlite::ToSql);
+                insert.execute(params_from_iter(head.into_iter().chain(scalars)))?;
                 let pk = transaction.last_insert_rowid();
                 body.execute(params![pk, row.time_us, row.raw])?;
                 for (field, value) in &row.tags {
-                    tag.execute(params![pk, row.time_us, field, value])?;
+                    tag.execute(params![pk, field, value, row.time_us])?;
                 }
             }
             let mut finding = transaction.prepare_cached(
@@ -166,8 +192,8 @@ impl Store for SqliteStore {
 
     fn events(&mut self, query: &Query, now: OffsetDateTime, limit: u64) -> Result<Vec<Event>, StoreError> {
         let sql = sql::select_events(&query.expr, Dialect::Sqlite, now, limit);
-        let raws = self.rows(&sql, |row| row.get::<_, String>(0))?;
-        raws.iter().map(|raw| ingest::event_from_raw(raw)).collect()
+        let raws = self.rows(&sql, |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        raws.iter().map(|(raw, hash)| ingest::event_from_raw(raw, hash)).collect()
     }
 
     fn count(&mut self, query: &Query, now: OffsetDateTime) -> Result<u64, StoreError> {
@@ -216,39 +242,35 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    /// Deletes in batches of [`RETENTION_BATCH`], each its own short transaction, so inserts
-    /// interleave instead of waiting for one long delete.
+    /// Deletes in batches of [`RETENTION_BATCH`] events (with their bodies and set values, by
+    /// event key), each batch its own short transaction, so inserts interleave instead of
+    /// waiting for one long delete.
     fn retain(&mut self, now: OffsetDateTime, keep: Duration) -> Result<RetentionReport, StoreError> {
         let cutoff = ((now - keep).unix_timestamp_nanos() / 1_000) as i64;
         let mut report = RetentionReport::default();
         loop {
             let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let deleted = transaction.execute(
-                "DELETE FROM events WHERE pk IN (SELECT pk FROM events WHERE time_us < ?1 LIMIT ?2)",
-                params![cutoff, RETENTION_BATCH],
-            )?;
-            transaction.execute(
-                "DELETE FROM event_tags WHERE rowid IN \
-                 (SELECT rowid FROM event_tags WHERE time_us < ?1 LIMIT ?2)",
-                params![cutoff, RETENTION_BATCH * 8],
-            )?;
-            transaction.execute(
-                "DELETE FROM event_bodies WHERE pk IN (SELECT pk FROM event_bodies WHERE time_us < ?1 LIMIT ?2)",
-                params![cutoff, RETENTION_BATCH],
-            )?;
-            transaction.commit()?;
-            report.deleted_events += deleted as u64;
-            if deleted == 0 {
-                let left: i64 = self.connection.query_row(
-                    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM event_tags WHERE time_us < ?1 LIMIT 1)) \
-                     + (SELECT COUNT(*) FROM (SELECT 1 FROM event_bodies WHERE time_us < ?1 LIMIT 1))",
-                    [cutoff],
-                    |r| r.get(0),
-                )?;
-                if left == 0 {
-                    break;
+            let pks: Vec<i64> = {
+                let mut old =
+                    transaction.prepare_cached("SELECT pk FROM events WHERE time_us < ?1 LIMIT ?2")?;
+                let rows = old.query_map(params![cutoff, RETENTION_BATCH], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            if pks.is_empty() {
+                break;
+            }
+            {
+                let mut tags = transaction.prepare_cached("DELETE FROM event_tags WHERE event_pk = ?1")?;
+                let mut body = transaction.prepare_cached("DELETE FROM event_bodies WHERE pk = ?1")?;
+                let mut event = transaction.prepare_cached("DELETE FROM events WHERE pk = ?1")?;
+                for pk in &pks {
+                    tags.execute([pk])?;
+                    body.execute([pk])?;
+                    event.execute([pk])?;
                 }
             }
+            transaction.commit()?;
+            report.deleted_events += pks.len() as u64;
         }
         Ok(report)
     }

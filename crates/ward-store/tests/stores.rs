@@ -121,6 +121,13 @@ const QUERIES: &[&str] = &[
     "kind:decision -host:*",
     "cwd:*",
     "device:0000000*",
+    // docs/query.md's examples, as admins type them.
+    "decision:deny -tier:open since:7d",
+    "(agent:codex OR agent:claude-code) repo:github.com/acme/* action:exec",
+    "rule:sensitive.* since:2026-12-01 until:2026-12-12",
+    "class:credential -tier:sensitive",
+    "-tier:sensitive -tier:open",
+    "NOT class:credential decision:deny",
 ];
 
 fn ids(events: &[Event]) -> Vec<String> {
@@ -181,6 +188,10 @@ fn every_query_answers_the_same_on_both_stores_and_in_memory() {
         let from_postgres = ids(&postgres.events(&query, now(), 100_000).unwrap());
         assert_eq!(from_sqlite, expected, "SQLite vs in memory: {text}");
         assert_eq!(from_postgres, expected, "PostgreSQL vs in memory: {text}");
+        // A short listing (the stores find the newest matches first, then read their bodies).
+        let newest: Vec<String> = expected.iter().take(7).cloned().collect();
+        assert_eq!(ids(&sqlite.events(&query, now(), 7).unwrap()), newest, "SQLite, limit 7: {text}");
+        assert_eq!(ids(&postgres.events(&query, now(), 7).unwrap()), newest, "PostgreSQL, limit 7: {text}");
         assert_eq!(sqlite.count(&query, now()).unwrap(), expected.len() as u64, "{text}");
         assert_eq!(postgres.count(&query, now()).unwrap(), expected.len() as u64, "{text}");
         for fields in [
@@ -188,6 +199,7 @@ fn every_query_answers_the_same_on_both_stores_and_in_memory() {
             &[Field::Decision],
             &[Field::Class, Field::Tier],
             &[Field::Rule],
+            &[Field::Host, Field::Agent],
         ] {
             let a = sqlite.count_by(&query, fields, now(), 1_000).unwrap();
             let b = postgres.count_by(&query, fields, now(), 1_000).unwrap();
@@ -317,4 +329,119 @@ fn hostile_values_are_stored_and_matched_literally() {
     let text =
         sql::where_clause(&Query::parse(r#"agent:"x'; DROP""#).unwrap().expr, Dialect::Postgres, now()).text;
     assert!(!text.contains("DROP"), "{text}");
+}
+
+/// A store written by schema version 1 (bodies carrying `hash`, the version-1 tag table and
+/// indexes) opens, migrates to the current version and answers as before.
+#[test]
+fn a_version_1_store_migrates_and_reads_back() {
+    use ward_store::schema::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    let events = generated(40, 2, 3);
+    let query = Query::parse("class:credential OR agent:codex").unwrap();
+    let expected: Vec<String> =
+        events.iter().rev().filter(|e| query.matches(e, now())).map(|e| e.id.clone()).collect();
+    assert!(!expected.is_empty());
+    let row_values = |event: &Event| {
+        let raw = String::from_utf8(chain::canonical_json(&serde_json::to_value(event).unwrap())).unwrap();
+        let scalars: Vec<Option<String>> =
+            Field::scalars().map(|f| f.scalar(event).map(str::to_owned)).collect();
+        let tags: Vec<(&str, String)> = Field::sets()
+            .flat_map(|f| f.set(event).into_iter().map(move |v| (f.name(), v.to_owned())))
+            .collect();
+        (raw, scalars, tags)
+    };
+    let columns: Vec<String> = Field::scalars().map(|f| format!("\"{}\"", f.name())).collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite");
+    {
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_us INTEGER NOT NULL)",
+            )
+            .unwrap();
+        connection.execute_batch(SQLITE_MIGRATIONS[0].1).unwrap();
+        connection.execute("INSERT INTO schema_migrations VALUES (1, 0)", []).unwrap();
+        for (pk, event) in events.iter().enumerate() {
+            let (raw, scalars, tags) = row_values(event);
+            let time = event.time.unix_micros();
+            let placeholders: Vec<String> = (0..scalars.len()).map(|i| format!("?{}", i + 5)).collect();
+            let sql = format!(
+                "INSERT INTO events (pk, time_us, seq, hash, {}) VALUES (?1, ?2, ?3, ?4, {})",
+                columns.join(", "),
+                placeholders.join(", ")
+            );
+            let mut values: Vec<rusqlite::types::Value> =
+                vec![(pk as i64).into(), time.into(), (event.seq as i64).into(), event.hash.clone().into()];
+            values.extend(scalars.into_iter().map(|v| v.map_or(rusqlite::types::Value::Null, Into::into)));
+            connection.execute(&sql, rusqlite::params_from_iter(values)).unwrap();
+            connection
+                .execute(
+                    "INSERT INTO event_bodies VALUES (?1, ?2, ?3)",
+                    rusqlite::params![pk as i64, time, raw],
+                )
+                .unwrap();
+            for (field, value) in tags {
+                connection
+                    .execute(
+                        "INSERT INTO event_tags VALUES (?1, ?2, ?3, ?4)",
+                        rusqlite::params![pk as i64, time, field, value],
+                    )
+                    .unwrap();
+            }
+        }
+    }
+    let mut sqlite = SqliteStore::open(&path).unwrap();
+    assert_eq!(ids(&sqlite.events(&query, now(), 1_000).unwrap()), expected, "SQLite v1 → current");
+    assert_eq!(
+        sqlite.events(&query, now(), 1_000).unwrap()[0],
+        *events.iter().rev().find(|e| query.matches(e, now())).unwrap()
+    );
+
+    let url = ward_store::throwaway::fresh_database("v1").unwrap();
+    {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client
+            .batch_execute(
+                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_us BIGINT NOT NULL)",
+            )
+            .unwrap();
+        client.batch_execute(POSTGRES_MIGRATIONS[0].1).unwrap();
+        client.execute("INSERT INTO schema_migrations VALUES (1, 0)", &[]).unwrap();
+        for (pk, event) in events.iter().enumerate() {
+            let (raw, scalars, tags) = row_values(event);
+            let time = event.time.unix_micros();
+            let placeholders: Vec<String> = (0..scalars.len()).map(|i| format!("${}", i + 5)).collect();
+            let sql = format!(
+                "INSERT INTO events (pk, time_us, seq, hash, {}) VALUES ($1, $2, $3, $4, {})",
+                columns.join(", "),
+                placeholders.join(", ")
+            );
+            let head: [&(dyn postgres::types::ToSql + Sync); 4] =
+                [&(pk as i64), &time, &(event.seq as i64), &event.hash];
+            let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = head.to_vec();
+            params.extend(scalars.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)));
+            client.execute(sql.as_str(), &params).unwrap();
+            client
+                .execute("INSERT INTO event_bodies VALUES ($1, $2, $3)", &[&(pk as i64), &time, &raw])
+                .unwrap();
+            for (field, value) in &tags {
+                client
+                    .execute(
+                        "INSERT INTO event_tags VALUES ($1, $2, $3, $4)",
+                        &[&(pk as i64), &time, field, value],
+                    )
+                    .unwrap();
+            }
+        }
+        client.execute("SELECT setval('events_pk_seq', 1000)", &[]).unwrap();
+    }
+    let mut postgres = PostgresStore::connect(&url).unwrap();
+    assert_eq!(ids(&postgres.events(&query, now(), 1_000).unwrap()), expected, "PostgreSQL v1 → current");
+    // Re-sending the same events after the upgrade stores nothing twice.
+    let report = postgres.ingest(&events).unwrap();
+    assert_eq!((report.inserted, report.duplicates), (0, 40));
+    let report = sqlite.ingest(&events).unwrap();
+    assert_eq!((report.inserted, report.duplicates), (0, 40));
 }
