@@ -930,7 +930,6 @@ fn is_common_word(lower: &[u8]) -> bool {
 /// sequences (`12345678`, `abcdefgh`, `qwerty`), `xxx:yyy`, cut-off values (`sk-…`, `abc...`),
 /// masked values (`••••`), `TODO`.
 pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
-    let lower = value.to_ascii_lowercase();
     const MARKERS: &[&str] = &[
         "xxxx",
         "...",
@@ -1065,19 +1064,33 @@ pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
         "private",
         "public",
     ];
-    if value.split(|b| matches!(b, b'-' | b'_' | b':' | b'.')).all(|part| {
-        let part = part.to_ascii_lowercase();
-        part.is_empty()
-            || PARTS.iter().any(|p| p.as_bytes() == part.as_slice())
-            || part.iter().all(u8::is_ascii_digit)
-    }) {
+    static MARKER_SET: filter::Markers = filter::Markers::new(MARKERS);
+    // PARTS sorted, for one binary search per part (a value of many short parts is a candidate
+    // a hostile input can repeat).
+    static SORTED_PARTS: std::sync::OnceLock<Vec<&'static [u8]>> = std::sync::OnceLock::new();
+    let parts = SORTED_PARTS.get_or_init(|| {
+        let mut parts: Vec<&[u8]> = PARTS.iter().map(|p| p.as_bytes()).collect();
+        parts.sort_unstable();
+        parts
+    });
+    let is_part = |part: &[u8]| {
+        let mut lower = [0u8; 16];
+        let Some(slot) = lower.get_mut(..part.len()) else { return false };
+        slot.copy_from_slice(part);
+        slot.make_ascii_lowercase();
+        parts.binary_search(&&*slot).is_ok()
+    };
+    if value
+        .split(|b| matches!(b, b'-' | b'_' | b':' | b'.'))
+        .all(|part| part.is_empty() || is_part(part) || part.iter().all(u8::is_ascii_digit))
+    {
         return true;
     }
     // Runs of x, y or z in one case (`xxx`, `YYY`): random tokens have mixed-case runs.
     if [b"xxx", b"XXX", b"yyy", b"YYY", b"zzz", b"ZZZ"].iter().any(|m| filter::contains(value, &m[..])) {
         return true;
     }
-    if MARKERS.iter().any(|m| filter::contains(&lower, m.as_bytes())) {
+    if MARKER_SET.found_in(value) {
         return true;
     }
     is_sequential(value)
@@ -1096,7 +1109,6 @@ fn is_sequential(value: &[u8]) -> bool {
 /// References and non-secrets that sit where secrets do: secret-manager paths, ciphertext,
 /// public keys, hashes with a scheme, paths and URLs without credentials.
 pub(crate) fn is_not_a_credential(value: &[u8]) -> bool {
-    let lower = value.to_ascii_lowercase();
     const PREFIXES: &[&str] = &[
         "enc[",
         "arn:",
@@ -1150,10 +1162,11 @@ pub(crate) fn is_not_a_credential(value: &[u8]) -> bool {
         "~/",
         "%",
     ];
-    if PREFIXES.iter().any(|p| lower.starts_with(p.as_bytes())) {
+    static MANAGERS: filter::Markers = filter::Markers::new(&["secretsmanager", ".vault.azure.net"]);
+    if PREFIXES.iter().any(|p| filter::starts_with_ci(value, p.as_bytes())) {
         return true;
     }
-    if filter::contains(&lower, b"secretsmanager") || filter::contains(&lower, b".vault.azure.net") {
+    if MANAGERS.found_in(value) {
         return true;
     }
     // Environment variable names (`DB_PASSWORD`, `API_TOKEN`): upper snake case, no digits.
@@ -1284,10 +1297,9 @@ fn provider_prefixed(value: &[u8]) -> bool {
         "gsk_",
         "xai-",
         "r8_",
-        "AGE-SECRET-KEY-",
+        "age-secret-key-",
     ];
-    let lower = value.to_ascii_lowercase();
-    PREFIXES.iter().any(|p| lower.starts_with(p.to_ascii_lowercase().as_bytes()))
+    PREFIXES.iter().any(|p| filter::starts_with_ci(value, p.as_bytes()))
 }
 
 #[cfg(test)]

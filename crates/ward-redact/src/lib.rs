@@ -162,6 +162,15 @@ pub fn rules() -> impl Iterator<Item = RuleInfo> {
     rules::RULES.iter().map(|r| RuleInfo { id: r.id, description: r.description })
 }
 
+/// A rule's keywords and positive samples (secret between `⟦` and `⟧`), for tools that build
+/// inputs from the rule set: the adversarial benchmark makes hostile inputs for every rule
+/// family from them. Not a stable API.
+#[doc(hidden)]
+pub fn rule_samples() -> impl Iterator<Item = (&'static str, &'static [&'static str], &'static [&'static str])>
+{
+    rules::RULES.iter().map(|r| (r.id, r.keywords, r.positives))
+}
+
 /// A secret located in some scanned text: rule index, byte span, fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Hit {
