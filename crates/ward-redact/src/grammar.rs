@@ -43,23 +43,31 @@ fn is_name_byte(b: u8) -> bool {
 }
 
 /// The name (identifier) around a keyword hit: `[start, end)`, at most [`MAX_NAME`] bytes.
+#[cfg(test)]
 pub(crate) fn name_around(text: &[u8], hit_start: usize, hit_end: usize) -> Option<(usize, usize)> {
+    let run_start = (0..hit_start).rev().find(|&i| !is_name_byte(text[i])).map_or(0, |i| i + 1);
+    let run_end = (hit_end..text.len()).find(|&i| !is_name_byte(text[i])).unwrap_or(text.len());
+    name_around_in(text, hit_start, hit_end, (run_start, run_end))
+}
+
+/// [`name_around`] given where the run of name bytes ending at `hit_start` starts and the run
+/// starting at `hit_end` ends (the engine caches them, so a long run is scanned once).
+pub(crate) fn name_around_in(
+    text: &[u8],
+    hit_start: usize,
+    hit_end: usize,
+    (run_start, run_end): (usize, usize),
+) -> Option<(usize, usize)> {
     let low = hit_start.saturating_sub(MAX_NAME);
-    let mut start = hit_start;
-    while start > low && text.get(start - 1).copied().is_some_and(is_name_byte) {
-        start -= 1;
-    }
-    if start == low && low > 0 && text.get(low - 1).copied().is_some_and(is_name_byte) {
+    if run_start < low {
         return None;
     }
+    let mut start = run_start;
     let high = (hit_end + MAX_NAME).min(text.len());
-    let mut end = hit_end;
-    while end < high && text.get(end).copied().is_some_and(is_name_byte) {
-        end += 1;
-    }
-    if end == high && text.get(high).copied().is_some_and(is_name_byte) {
+    if run_end > high {
         return None;
     }
+    let mut end = run_end;
     // In JSON-escaped text a name may follow an escape (`\\napi_key = …`): the escape's letter
     // is not part of the name.
     if start >= 1
@@ -706,8 +714,11 @@ pub(crate) fn parse(text: &[u8], name_start: usize, name_end: usize) -> Option<C
     if at(text, j) == Some(b':') && !matches!(at(text, j + 1), Some(b'=' | b':')) {
         let k = skip_blanks(text, j + 1);
         let mut m = k;
-        while at(text, m)
-            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'&' | b'_' | b'<' | b'>' | b'\''))
+        // At most 25 bytes: longer is not a type (checked below), and an unbounded walk per
+        // name is quadratic on a long run of names.
+        while m - k <= 24
+            && at(text, m)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'&' | b'_' | b'<' | b'>' | b'\''))
         {
             m += 1;
         }
@@ -722,8 +733,9 @@ pub(crate) fn parse(text: &[u8], name_start: usize, name_end: usize) -> Option<C
     // Go and Kotlin style `var apiToken string = "…"`: a type word between name and `=`.
     if at(text, j).is_some_and(|b| b.is_ascii_alphabetic() || b == b'[' || b == b'*') && j > i {
         let mut m = j;
-        while at(text, m)
-            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'[' | b']' | b'*' | b'.' | b'_'))
+        while m - j <= 24
+            && at(text, m)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'[' | b']' | b'*' | b'.' | b'_'))
         {
             m += 1;
         }

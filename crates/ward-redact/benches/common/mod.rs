@@ -385,32 +385,35 @@ pub fn generated_cases() -> Vec<Case> {
     cases
 }
 
-/// A clock for the work of this thread: its on-CPU time from `/proc/thread-self/schedstat`
-/// (nanoseconds, Linux), or wall time where that is not available. The benchmark machines are
-/// shared: wall time also counts the time other processes held the CPU, which made the same
-/// build measure 4× apart under load.
+/// A clock for the work of this thread: its CPU time (`CLOCK_THREAD_CPUTIME_ID`), or wall time
+/// where that is not available. The benchmark machines are shared: wall time also counts the
+/// time other processes held the CPU, which made the same build measure 4× apart under load.
 #[derive(Clone, Copy)]
-pub struct Clock(Option<u64>, Instant);
+pub struct Clock(Option<Duration>, Instant);
+
+fn thread_cpu_time() -> Option<Duration> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
 
 impl Clock {
     pub fn now() -> Clock {
-        let cpu = std::fs::read_to_string("/proc/thread-self/schedstat")
-            .ok()
-            .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse().ok()));
-        Clock(cpu, Instant::now())
+        Clock(thread_cpu_time(), Instant::now())
     }
 
     pub fn elapsed(&self) -> Duration {
-        match (self.0, Clock::now().0) {
-            (Some(a), Some(b)) => Duration::from_nanos(b.saturating_sub(a)),
+        match (self.0, thread_cpu_time()) {
+            (Some(a), Some(b)) => b.saturating_sub(a),
             _ => self.1.elapsed(),
         }
     }
 
-    /// What the figures are: "CPU" or "wall" time.
+    /// What the figures are.
     pub fn kind() -> &'static str {
-        if Clock::now().0.is_some() {
-            "on-CPU time"
+        if thread_cpu_time().is_some() {
+            "thread CPU time"
         } else {
             "wall time"
         }
