@@ -115,7 +115,6 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "abcdefgh",
     "<",
     ">",
-    "%s",
     "sample",
 ];
 
@@ -152,7 +151,8 @@ pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
     if EXACT_PLACEHOLDERS.iter().any(|p| p.as_bytes().eq_ignore_ascii_case(secret)) {
         return true;
     }
-    if MARKERS.found_in(secret) {
+    // A printf placeholder is lowercase: `%S` inside a random password is not one.
+    if MARKERS.found_in(secret) || contains(secret, b"%s") {
         return true;
     }
     if secret.len() >= 8 {
@@ -390,11 +390,34 @@ impl Markers {
             index
         });
         haystack.iter().enumerate().any(|(i, b)| {
-            index[usize::from(b.to_ascii_lowercase())]
-                .iter()
-                .any(|m| haystack.get(i..i + m.len()).is_some_and(|t| t.eq_ignore_ascii_case(m)))
+            index[usize::from(b.to_ascii_lowercase())].iter().any(|m| {
+                haystack
+                    .get(i..i + m.len())
+                    .is_some_and(|t| t.eq_ignore_ascii_case(m) && written_as_a_word(t))
+            })
         })
     }
+}
+
+/// Whether `text`'s letters are cased as a word is written (`tbd`, `TBD`, `Tbd`), not at
+/// random (`TbD`): a marker matched across a random token's mixed case (`qAvJTbD9…` holds
+/// `tbd`) is chance, and treating it as a placeholder let about one random secret in a hundred
+/// through.
+fn written_as_a_word(text: &[u8]) -> bool {
+    let mut letters = text.iter().filter(|b| b.is_ascii_alphabetic());
+    if letters.next().is_none() {
+        return true;
+    }
+    let (mut lower, mut upper) = (0, 0);
+    for b in letters {
+        if b.is_ascii_uppercase() {
+            upper += 1;
+        } else {
+            lower += 1;
+        }
+    }
+    // `tbd`, `Tbd` (no uppercase after the first letter) or `TBD` (no lowercase after it).
+    lower == 0 || upper == 0
 }
 
 pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {

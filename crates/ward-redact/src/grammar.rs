@@ -50,6 +50,24 @@ pub(crate) fn name_around(text: &[u8], hit_start: usize, hit_end: usize) -> Opti
     name_around_in(text, hit_start, hit_end, (run_start, run_end))
 }
 
+/// [`name_around`], for the fuzz target (which has no engine cache): the runs are found by
+/// bounded scans.
+pub(crate) fn name_around_in_for_fuzz(
+    text: &[u8],
+    hit_start: usize,
+    hit_end: usize,
+) -> Option<(usize, usize)> {
+    let low = hit_start.saturating_sub(MAX_NAME + 1);
+    let run_start = (low..hit_start)
+        .rev()
+        .find(|&i| !text.get(i).copied().is_some_and(is_name_byte))
+        .map_or(low, |i| i + 1);
+    let run_end = (hit_end..text.len())
+        .find(|&i| !text.get(i).copied().is_some_and(is_name_byte))
+        .unwrap_or(text.len());
+    name_around_in(text, hit_start, hit_end, (run_start, run_end))
+}
+
 /// [`name_around`] given where the run of name bytes ending at `hit_start` starts and the run
 /// starting at `hit_end` ends (the engine caches them, so a long run is scanned once).
 pub(crate) fn name_around_in(
@@ -988,7 +1006,6 @@ pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
         "<",
         ">",
         "%(",
-        "%s",
         "{}",
         "[]",
         "\\n",
@@ -1102,7 +1119,8 @@ pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
     if [b"xxx", b"XXX", b"yyy", b"YYY", b"zzz", b"ZZZ"].iter().any(|m| filter::contains(value, &m[..])) {
         return true;
     }
-    if MARKER_SET.found_in(value) {
+    // Case-sensitive: a printf placeholder is lowercase, `%S` in a random password is not one.
+    if MARKER_SET.found_in(value) || filter::contains(value, b"%s") {
         return true;
     }
     is_sequential(value)
@@ -1150,7 +1168,6 @@ pub(crate) fn is_not_a_credential(value: &[u8]) -> bool {
         "sha384-",
         "sha512-",
         "md5:",
-        "ref+",
         "!ref",
         "!vault",
         "!secret",
@@ -1176,6 +1193,10 @@ pub(crate) fn is_not_a_credential(value: &[u8]) -> bool {
     ];
     static MANAGERS: filter::Markers = filter::Markers::new(&["secretsmanager", ".vault.azure.net"]);
     if PREFIXES.iter().any(|p| filter::starts_with_ci(value, p.as_bytes())) {
+        return true;
+    }
+    // vals references (`ref+vault://path#key`): lowercase, with a scheme; `rEf+b…` is a password.
+    if value.starts_with(b"ref+") && filter::contains(value, b"://") {
         return true;
     }
     if MANAGERS.found_in(value) {
