@@ -3,57 +3,17 @@
 //! hook's in-place `redact_json_value`). Criterion runs the groups; a table with MB/s and
 //! p50/p99 (from a separate timed loop) is printed at the end.
 //!
-//! Run: `cargo bench -p ward-redact --bench redact`
+//! Run: `cargo bench -p ward-redact --bench redact`. The worst case on hostile input and the
+//! budget table are in `benches/adversarial.rs`.
+
+mod common;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use common::{payload, source_text};
 use criterion::{Criterion, Throughput};
 use ward_redact::{FingerprintKey, Redactor};
-
-/// Real Rust source from the workspace, repeated to 1 MiB: identifiers like `token`, `key`,
-/// `secret` and `password` occur, secrets do not.
-fn source_text() -> String {
-    let files = [
-        include_str!("../../ward-model/src/artifact.rs"),
-        include_str!("../../ward-model/src/toolcall.rs"),
-        include_str!("../../ward-model/src/event.rs"),
-        include_str!("../../ward-model/src/decision.rs"),
-        include_str!("../../ward-inventory/src/mcp.rs"),
-        include_str!("../../ward-inventory/src/read.rs"),
-        include_str!("../../ward-inventory/src/context.rs"),
-        include_str!("../src/engine.rs"),
-        include_str!("../src/json.rs"),
-        include_str!("../src/key.rs"),
-    ];
-    let mut text = String::new();
-    while text.len() < 1 << 20 {
-        for f in files {
-            text.push_str(f);
-        }
-    }
-    text
-}
-
-/// A Claude Code `PreToolUse` payload for a Write of `size` bytes of source with three secrets.
-fn payload(size: usize) -> String {
-    let mut content = String::from("import os\nfrom app.db import connect\n\nGITHUB_TOKEN = \"ghp_q8Zr2LmX0pWvT3sKd9YhQ8Zr2LmX0pWvT3sK\"\n");
-    let filler = "def handler(event, context):\n    rows = connect(os.environ[\"DATABASE_URL\"]).query(\"select id, name from users where id = %s\", (event[\"id\"],))\n    return {\"statusCode\": 200, \"body\": json.dumps([dict(r) for r in rows])}\n\n";
-    while content.len() < size.saturating_sub(600) {
-        content.push_str(filler);
-    }
-    content.push_str("# deploy: PGPASSWORD=Tr0ub4dor3x psql -h db.internal -U app\n");
-    content.push_str("STRIPE = \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\"\n");
-    serde_json::json!({
-        "session_id": "0b6a3c4e-1f2d-4a5b-8c7d-9e0f1a2b3c4d",
-        "transcript_path": "/home/dev/.claude/projects/app/0b6a3c4e.jsonl",
-        "cwd": "/home/dev/src/app",
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Write",
-        "tool_input": {"file_path": "/home/dev/src/app/handler.py", "content": content}
-    })
-    .to_string()
-}
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort_unstable();

@@ -12,6 +12,7 @@
 
 use std::sync::OnceLock;
 
+use regex_automata::hybrid;
 use regex_automata::nfa::thompson::{self, backtrack::BoundedBacktracker, pikevm::PikeVM};
 use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
@@ -51,16 +52,38 @@ fn compiled(index: usize) -> Option<&'static RuleRegex> {
     static COMPILED: OnceLock<Vec<OnceLock<Option<RuleRegex>>>> = OnceLock::new();
     let slots = COMPILED.get_or_init(|| RULES.iter().map(|_| OnceLock::new()).collect());
     let rule = RULES.get(index)?;
-    slots.get(index)?.get_or_init(|| compile(rule.regex).ok()).as_ref()
+    slots
+        .get(index)?
+        .get_or_init(|| {
+            let mut regex = compile(rule.regex).ok()?;
+            if rule.window == Window::Block {
+                regex.capture_reach = None;
+            }
+            Some(regex)
+        })
+        .as_ref()
 }
 
-/// A compiled rule regex. Only the Thompson NFA is built (parse + compile, ~0.1 ms for the
-/// largest rules); the bounded backtracker and the PikeVM run directly on it and cost nothing
-/// more to build. A `meta::Regex` would also build a reverse NFA and literal prefilters, which
-/// roughly triples the compile time paid on a hook call, for speed that short windows don't need.
+/// A compiled rule regex. The Thompson NFA is built (parse + compile, ~0.1 ms for the largest
+/// rules); a lazy DFA, the bounded backtracker and the PikeVM run directly on it and cost
+/// almost nothing more to build. A `meta::Regex` would also build a reverse NFA and literal
+/// prefilters, which roughly triples the compile time paid on a hook call.
+///
+/// Searching is two-step: the lazy DFA (a few ns per byte once warm) finds whether and where
+/// the leftmost match ends; only then does the backtracker (or the PikeVM, for spans too long
+/// for it) recover the capture groups, on the short span that can hold that match. Running the
+/// capture engines over whole windows cost 20–100 ns per byte and made every keyword-dense
+/// input slow.
 pub(crate) struct RuleRegex {
     backtrack: BoundedBacktracker,
     pikevm: PikeVM,
+    /// `None` if the lazy DFA could not be built for this pattern (then the capture engines
+    /// search whole windows, as before).
+    dfa: Option<hybrid::dfa::DFA>,
+    /// How far before a match's end the match can start: the longest match the pattern can
+    /// make, if bounded, else [`UNBOUNDED_MATCH_REACH`]; `None` for block rules (key blocks run
+    /// to 64 KiB). The capture search starts there rather than at the window's start.
+    capture_reach: Option<usize>,
     /// Compiled without its leading `(?i)`: it runs on ASCII-lowercased text instead (see
     /// [`fold_case_form`]).
     fold_case: bool,
@@ -71,26 +94,56 @@ pub(crate) struct RuleRegex {
 pub(crate) struct Searcher {
     backtrack: regex_automata::nfa::thompson::backtrack::Cache,
     pikevm: regex_automata::nfa::thompson::pikevm::Cache,
+    /// The lazy DFA's state cache; `None` once the DFA gave up on this scan (its cache kept
+    /// filling: a pattern whose states explode on this input), after which the capture engines
+    /// search alone.
+    dfa: Option<hybrid::dfa::Cache>,
     caps: Captures,
 }
+
+/// How far before a match's end its capture search starts when the pattern's length is not
+/// bounded: windows reach [`LINE_REACH`] bytes either side of a keyword, so no match found
+/// through one is longer (block rules excepted, which search their whole window).
+const UNBOUNDED_MATCH_REACH: usize = 2 * LINE_REACH + 64;
 
 impl RuleRegex {
     pub(crate) fn searcher(&self) -> Searcher {
         Searcher {
             backtrack: self.backtrack.create_cache(),
             pikevm: self.pikevm.create_cache(),
+            dfa: self.dfa.as_ref().map(hybrid::dfa::DFA::create_cache),
             caps: self.pikevm.create_captures(),
         }
     }
 
     /// Leftmost-first match in `text[start..end]` (look-around sees the whole text), anchored at
     /// `start` or not, into `searcher.caps`.
-    fn search(&self, searcher: &mut Searcher, text: &[u8], start: usize, end: usize, anchored: bool) {
-        let mut input = Input::new(text).range(start..end);
+    fn search(&self, searcher: &mut Searcher, text: &[u8], start: usize, mut end: usize, anchored: bool) {
+        let mut capture_start = start;
+        if let (Some(dfa), Some(cache)) = (&self.dfa, &mut searcher.dfa) {
+            let mut input = Input::new(text).range(start..end);
+            if anchored {
+                input = input.anchored(regex_automata::Anchored::Yes);
+            }
+            match dfa.try_search_fwd(cache, &input) {
+                Ok(None) => {
+                    searcher.caps.set_pattern(None);
+                    return;
+                }
+                Ok(Some(found)) => {
+                    end = found.offset();
+                    if let (false, Some(reach)) = (anchored, self.capture_reach) {
+                        capture_start = start.max(end.saturating_sub(reach));
+                    }
+                }
+                Err(_) => searcher.dfa = None,
+            }
+        }
+        let mut input = Input::new(text).range(capture_start..end);
         if anchored {
             input = input.anchored(regex_automata::Anchored::Yes);
         }
-        if end - start <= self.backtrack.max_haystack_len()
+        if end - capture_start <= self.backtrack.max_haystack_len()
             && self.backtrack.try_search(&mut searcher.backtrack, &input, &mut searcher.caps).is_ok()
         {
             return;
@@ -125,17 +178,31 @@ pub(crate) fn compile(pattern: &str) -> Result<RuleRegex, Box<thompson::BuildErr
         Some(rest) => (rest, true),
         None => (pattern, false),
     };
+    let syntax = syntax::Config::new().unicode(false).utf8(false).multi_line(true);
     let nfa = thompson::Compiler::new()
-        .syntax(syntax::Config::new().unicode(false).utf8(false).multi_line(true))
+        .syntax(syntax)
         .configure(thompson::Config::new().utf8(false).shrink(false).nfa_size_limit(Some(2 << 20)))
         .build(pattern)
         .map_err(Box::new)?;
+    let max_len = syntax::parse_with(pattern, &syntax).ok().and_then(|hir| hir.properties().maximum_len());
+    // The lazy DFA gives up (and the capture engines take over for the rest of the scan) when
+    // its cache keeps filling without getting through many bytes per state built.
+    let dfa = hybrid::dfa::DFA::builder()
+        .configure(
+            hybrid::dfa::DFA::config()
+                .cache_capacity(1 << 20)
+                .minimum_cache_clear_count(Some(3))
+                .minimum_bytes_per_state(Some(16)),
+        )
+        .build_from_nfa(nfa.clone())
+        .ok();
     let backtrack = BoundedBacktracker::builder()
         .configure(BoundedBacktracker::config().visited_capacity(1 << 20))
         .build_from_nfa(nfa.clone())
         .map_err(Box::new)?;
     let pikevm = PikeVM::builder().build_from_nfa(nfa).map_err(Box::new)?;
-    Ok(RuleRegex { backtrack, pikevm, fold_case })
+    let capture_reach = Some(max_len.unwrap_or(UNBOUNDED_MATCH_REACH));
+    Ok(RuleRegex { backtrack, pikevm, dfa, capture_reach, fold_case })
 }
 
 /// `(?i)rest` where `rest` names no uppercase letter: then matching `rest` against
@@ -181,6 +248,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     let mut last_name: Option<(usize, usize)> = None;
     let mut grammar_covered = 0;
     let mut lines = LineCache::default();
+    let mut idents = IdentRuns::default();
     keywords().find_all(text, |hit| {
         let rule_index = hit.tag;
         let Some(rule) = RULES.get(rule_index) else { return };
@@ -197,7 +265,10 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
                 {
                     return;
                 }
-                let Some((start, end)) = grammar::name_around(text, hit.start, hit.end) else { return };
+                let bounds = (idents.run(text, hit.start).0, idents.run(text, hit.end).1);
+                let Some((start, end)) = grammar::name_around_in(text, hit.start, hit.end, bounds) else {
+                    return;
+                };
                 last_name = Some((start, end));
                 if let Some(candidate) = grammar::parse(text, start, end) {
                     grammar_covered = candidate.end;
@@ -208,21 +279,22 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
                 return;
             }
             Window::LineStart => {
-                if !assignment_follows(text, hit.end, Operator::Colon) {
+                if !assignment_follows(text, hit.end, idents.run(text, hit.end).1, Operator::Colon) {
                     return;
                 }
-                let (line_start, line_end) = line_window(text, hit.start, hit.end);
+                let (line_start, line_end) = lines.window(text, hit.start, hit.end);
                 anchored.push((rule_index, line_start, line_end));
                 return;
             }
             Window::Assignment | Window::QuotedAssignment => {
                 let operator =
                     if rule.window == Window::Assignment { Operator::Any } else { Operator::AnyThenQuote };
-                if !assignment_follows(text, hit.end, operator) {
+                if !assignment_follows(text, hit.end, idents.run(text, hit.end).1, operator) {
                     return;
                 }
-                let (line_start, line_end) = line_window(text, hit.start, hit.end);
-                anchored.push((rule_index, identifier_start(text, hit.start).max(line_start), line_end));
+                let (line_start, line_end) = lines.window(text, hit.start, hit.end);
+                let ident = identifier_start(hit.start, idents.run(text, hit.start).0);
+                anchored.push((rule_index, ident.max(line_start), line_end));
                 return;
             }
         };
@@ -322,16 +394,11 @@ enum Operator {
 /// A cheap check before an assignment rule's regex is compiled or run: the identifier holding
 /// the keyword is followed by an assignment operator. Most keyword hits in code (`token.len()`,
 /// `fn password(`) fail it, which keeps both the per-call compile cost and the scan cost down.
-fn assignment_follows(text: &[u8], hit_end: usize, operator: Operator) -> bool {
-    let mut i = hit_end;
+/// `run_end` is where the identifier run starting at `hit_end` ends (see [`IdentRuns`]).
+fn assignment_follows(text: &[u8], hit_end: usize, run_end: usize, operator: Operator) -> bool {
+    // The rest of the identifier, at most 96 bytes.
+    let mut i = run_end.min(hit_end + 96);
     let at = |i: usize| text.get(i).copied();
-    let mut budget = 96;
-    while budget > 0
-        && matches!(at(i), Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-    {
-        i += 1;
-        budget -= 1;
-    }
     for _ in 0..3 {
         if matches!(at(i), Some(b'\\' | b'"' | b'\'')) {
             i += 1;
@@ -374,16 +441,62 @@ fn assignment_follows(text: &[u8], hit_end: usize, operator: Operator) -> bool {
 
 /// Where an anchored assignment search starts for a keyword hit at `hit_start`: the delimiter
 /// before the identifier (`[A-Za-z0-9_.-]`, at most 128 bytes) that contains the hit, or the
-/// identifier itself at the start of the text.
-fn identifier_start(text: &[u8], hit_start: usize) -> usize {
-    let low = hit_start.saturating_sub(128);
-    let ident = text
-        .get(low..hit_start)
-        .and_then(|before| {
-            before.iter().rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
-        })
-        .map_or(low, |p| low + p + 1);
-    ident.saturating_sub(1)
+/// identifier itself at the start of the text. `run_start` is where the identifier run ending
+/// at the hit starts (see [`IdentRuns`]).
+fn identifier_start(hit_start: usize, run_start: usize) -> usize {
+    run_start.max(hit_start.saturating_sub(128)).saturating_sub(1)
+}
+
+/// See [`IdentRuns`]: more than the 128 bytes [`identifier_start`] and the grammar's names look
+/// back.
+const IDENT_LOOKBACK: usize = 129;
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// The maximal run of identifier bytes (`[A-Za-z0-9_.-]`) around a position, cached. Keyword
+/// hits arrive in order of their start, so each run is scanned once however many hits it
+/// holds: scanning up to 96–128 bytes both ways per hit made a long identifier full of
+/// keywords (`secret.token.key_…`) cost ~200 byte steps per input byte.
+/// The start is looked for at most [`IDENT_LOOKBACK`] bytes back (a run that starts further
+/// back is reported as starting there; every caller treats both alike).
+#[derive(Default)]
+struct IdentRuns {
+    start: usize,
+    end: usize,
+    /// The position the cached run was computed for, if its start is only the look-back bound
+    /// (then it holds for positions from there on, not before).
+    bounded_from: Option<usize>,
+}
+
+impl IdentRuns {
+    /// `(start, end)`: `text[start..at]` and `text[at..end]` are identifier bytes and neither
+    /// run can be extended.
+    fn run(&mut self, text: &[u8], at: usize) -> (usize, usize) {
+        if self.start <= at && at <= self.end && self.bounded_from.is_none_or(|from| at >= from) {
+            return (self.start, self.end);
+        }
+        // Backwards at most `IDENT_LOOKBACK` bytes: callers only ask whether the run starts
+        // within 128 bytes of the hit, so a start further back is reported as that bound.
+        let low = at.saturating_sub(IDENT_LOOKBACK);
+        let start = text
+            .get(low..at)
+            .and_then(|b| b.iter().rposition(|c| !is_ident_byte(*c)))
+            .map_or(low, |p| low + p + 1);
+        let end = text
+            .get(at..)
+            .and_then(|a| a.iter().position(|c| !is_ident_byte(*c)))
+            .map_or(text.len(), |p| at + p);
+        // A position before the cached run (a shorter keyword at the same start as a longer
+        // one) is answered without replacing the cache; its scan stops within a keyword's
+        // length, at the byte before the cached run.
+        if at > self.end || self.end == 0 {
+            (self.start, self.end) = (start, end);
+            self.bounded_from = (start == low && low > 0).then_some(at);
+        }
+        (start, end)
+    }
 }
 
 /// The bounds of the line holding the previous keyword hit, so that many hits on one long line
@@ -409,20 +522,6 @@ impl LineCache {
         let end = self.end.min(hit_end + LINE_REACH);
         (start, end.max(start))
     }
-}
-
-fn line_window(text: &[u8], hit_start: usize, hit_end: usize) -> (usize, usize) {
-    let low = hit_start.saturating_sub(LINE_REACH);
-    let start = text
-        .get(low..hit_start)
-        .and_then(|before| before.iter().rposition(|b| *b == b'\n'))
-        .map_or(low, |p| low + p + 1);
-    let high = text.len().min(hit_end + LINE_REACH);
-    let end = text
-        .get(hit_end..high)
-        .and_then(|after| after.iter().position(|b| *b == b'\n'))
-        .map_or(high, |p| hit_end + p);
-    (start, end.max(start))
 }
 
 fn search_window(

@@ -115,7 +115,6 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "abcdefgh",
     "<",
     ">",
-    "%s",
     "sample",
 ];
 
@@ -148,11 +147,12 @@ const EXACT_PLACEHOLDERS: &[&str] = &[
 /// Documentation examples and templates: `AKIA…EXAMPLE`, `xxxx`, `<token>`, `your_api_key`,
 /// a single character repeated, sequential runs.
 pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
-    let lower = secret.to_ascii_lowercase();
-    if EXACT_PLACEHOLDERS.iter().any(|p| p.as_bytes() == lower.as_slice()) {
+    static MARKERS: Markers = Markers::new(PLACEHOLDER_MARKERS);
+    if EXACT_PLACEHOLDERS.iter().any(|p| p.as_bytes().eq_ignore_ascii_case(secret)) {
         return true;
     }
-    if PLACEHOLDER_MARKERS.iter().any(|marker| contains(&lower, marker.as_bytes())) {
+    // A printf placeholder is lowercase: `%S` inside a random password is not one.
+    if MARKERS.found_in(secret) || contains(secret, b"%s") {
         return true;
     }
     if secret.len() >= 8 {
@@ -227,21 +227,21 @@ fn looks_like_code(secret: &[u8], after: &[u8]) -> bool {
         // `password: String,` / `token: Token;`: a field declaration.
         return true;
     }
-    let lower = secret.to_ascii_lowercase();
-    if CODE_WORDS.iter().any(|w| w.as_bytes() == lower.as_slice()) {
+    static SECRET_MARKERS: Markers = Markers::new(SECRET_WORDS);
+    if CODE_WORDS.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(secret)) {
         return true;
     }
-    if SECRET_WORDS.iter().any(|w| contains(&lower, w.as_bytes())) {
+    if SECRET_MARKERS.found_in(secret) {
         return true;
     }
     if secret.iter().all(u8::is_ascii_digit) && secret.len() < 6 {
         return true;
     }
     if matches!(secret, [b'/', ..] | [b'.', b'/', ..] | [b'~', b'/', ..])
-        || lower.starts_with(b"http://")
-        || lower.starts_with(b"https://")
-        || lower.starts_with(b"file:")
-        || lower.starts_with(b"env:")
+        || starts_with_ci(secret, b"http://")
+        || starts_with_ci(secret, b"https://")
+        || starts_with_ci(secret, b"file:")
+        || starts_with_ci(secret, b"env:")
     {
         return true;
     }
@@ -306,7 +306,6 @@ fn names_a_non_secret_token(before: &[u8]) -> bool {
 
 /// Random-looking but public or non-secret: digests, UUIDs, public keys, certificates.
 fn looks_benign(secret: &[u8]) -> bool {
-    let lower = secret.to_ascii_lowercase();
     const PREFIXES: &[&str] = &[
         "sha1-",
         "sha256-",
@@ -328,7 +327,7 @@ fn looks_benign(secret: &[u8]) -> bool {
         "-----begin rsa public key",
         "-----begin pgp public",
     ];
-    PREFIXES.iter().any(|p| lower.starts_with(p.as_bytes())) || is_uuid(secret)
+    PREFIXES.iter().any(|p| starts_with_ci(secret, p.as_bytes())) || is_uuid(secret)
 }
 
 /// 8-4-4-4-12 hex.
@@ -358,6 +357,67 @@ pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// ASCII case-insensitive `starts_with`; `prefix` is lowercase.
+pub(crate) fn starts_with_ci(haystack: &[u8], prefix: &[u8]) -> bool {
+    haystack.len() >= prefix.len() && haystack[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// Lowercase markers looked for together, ASCII case-insensitively, in one pass over the
+/// haystack: each position is checked only against the markers that start with its byte.
+/// Looking for each marker in turn (a pass per marker, on a lowercased copy) made the value
+/// filters the hottest code on hostile input, where every few hundred bytes is a candidate.
+pub(crate) struct Markers {
+    list: &'static [&'static str],
+    by_first_byte: std::sync::OnceLock<Vec<Vec<&'static [u8]>>>,
+}
+
+impl Markers {
+    pub(crate) const fn new(list: &'static [&'static str]) -> Markers {
+        Markers { list, by_first_byte: std::sync::OnceLock::new() }
+    }
+
+    /// Whether any marker occurs in `haystack` (ASCII case-insensitively).
+    pub(crate) fn found_in(&self, haystack: &[u8]) -> bool {
+        let index = self.by_first_byte.get_or_init(|| {
+            let mut index = vec![Vec::new(); 256];
+            for marker in self.list {
+                if let Some(&first) = marker.as_bytes().first() {
+                    index[usize::from(first.to_ascii_lowercase())].push(marker.as_bytes());
+                }
+            }
+            index
+        });
+        haystack.iter().enumerate().any(|(i, b)| {
+            index[usize::from(b.to_ascii_lowercase())].iter().any(|m| {
+                haystack
+                    .get(i..i + m.len())
+                    .is_some_and(|t| t.eq_ignore_ascii_case(m) && written_as_a_word(t))
+            })
+        })
+    }
+}
+
+/// Whether `text`'s letters are cased as a word is written (`tbd`, `TBD`, `Tbd`), not at
+/// random (`TbD`): a marker matched across a random token's mixed case (`qAvJTbD9…` holds
+/// `tbd`) is chance, and treating it as a placeholder let about one random secret in a hundred
+/// through.
+fn written_as_a_word(text: &[u8]) -> bool {
+    let mut letters = text.iter().filter(|b| b.is_ascii_alphabetic());
+    if letters.next().is_none() {
+        return true;
+    }
+    let (mut lower, mut upper) = (0, 0);
+    for b in letters {
+        if b.is_ascii_uppercase() {
+            upper += 1;
+        } else {
+            lower += 1;
+        }
+    }
+    // `tbd`, `Tbd` (no uppercase after the first letter) or `TBD` (no lowercase after it).
+    lower == 0 || upper == 0
 }
 
 pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {

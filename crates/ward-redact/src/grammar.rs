@@ -43,23 +43,49 @@ fn is_name_byte(b: u8) -> bool {
 }
 
 /// The name (identifier) around a keyword hit: `[start, end)`, at most [`MAX_NAME`] bytes.
+#[cfg(test)]
 pub(crate) fn name_around(text: &[u8], hit_start: usize, hit_end: usize) -> Option<(usize, usize)> {
+    let run_start = (0..hit_start).rev().find(|&i| !is_name_byte(text[i])).map_or(0, |i| i + 1);
+    let run_end = (hit_end..text.len()).find(|&i| !is_name_byte(text[i])).unwrap_or(text.len());
+    name_around_in(text, hit_start, hit_end, (run_start, run_end))
+}
+
+/// [`name_around`], for the fuzz target (which has no engine cache): the runs are found by
+/// bounded scans.
+pub(crate) fn name_around_in_for_fuzz(
+    text: &[u8],
+    hit_start: usize,
+    hit_end: usize,
+) -> Option<(usize, usize)> {
+    let low = hit_start.saturating_sub(MAX_NAME + 1);
+    let run_start = (low..hit_start)
+        .rev()
+        .find(|&i| !text.get(i).copied().is_some_and(is_name_byte))
+        .map_or(low, |i| i + 1);
+    let run_end = (hit_end..text.len())
+        .find(|&i| !text.get(i).copied().is_some_and(is_name_byte))
+        .unwrap_or(text.len());
+    name_around_in(text, hit_start, hit_end, (run_start, run_end))
+}
+
+/// [`name_around`] given where the run of name bytes ending at `hit_start` starts and the run
+/// starting at `hit_end` ends (the engine caches them, so a long run is scanned once).
+pub(crate) fn name_around_in(
+    text: &[u8],
+    hit_start: usize,
+    hit_end: usize,
+    (run_start, run_end): (usize, usize),
+) -> Option<(usize, usize)> {
     let low = hit_start.saturating_sub(MAX_NAME);
-    let mut start = hit_start;
-    while start > low && text.get(start - 1).copied().is_some_and(is_name_byte) {
-        start -= 1;
-    }
-    if start == low && low > 0 && text.get(low - 1).copied().is_some_and(is_name_byte) {
+    if run_start < low {
         return None;
     }
+    let mut start = run_start;
     let high = (hit_end + MAX_NAME).min(text.len());
-    let mut end = hit_end;
-    while end < high && text.get(end).copied().is_some_and(is_name_byte) {
-        end += 1;
-    }
-    if end == high && text.get(high).copied().is_some_and(is_name_byte) {
+    if run_end > high {
         return None;
     }
+    let mut end = run_end;
     // In JSON-escaped text a name may follow an escape (`\\napi_key = …`): the escape's letter
     // is not part of the name.
     if start >= 1
@@ -706,8 +732,11 @@ pub(crate) fn parse(text: &[u8], name_start: usize, name_end: usize) -> Option<C
     if at(text, j) == Some(b':') && !matches!(at(text, j + 1), Some(b'=' | b':')) {
         let k = skip_blanks(text, j + 1);
         let mut m = k;
-        while at(text, m)
-            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'&' | b'_' | b'<' | b'>' | b'\''))
+        // At most 25 bytes: longer is not a type (checked below), and an unbounded walk per
+        // name is quadratic on a long run of names.
+        while m - k <= 24
+            && at(text, m)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'&' | b'_' | b'<' | b'>' | b'\''))
         {
             m += 1;
         }
@@ -722,8 +751,9 @@ pub(crate) fn parse(text: &[u8], name_start: usize, name_end: usize) -> Option<C
     // Go and Kotlin style `var apiToken string = "…"`: a type word between name and `=`.
     if at(text, j).is_some_and(|b| b.is_ascii_alphabetic() || b == b'[' || b == b'*') && j > i {
         let mut m = j;
-        while at(text, m)
-            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'[' | b']' | b'*' | b'.' | b'_'))
+        while m - j <= 24
+            && at(text, m)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'[' | b']' | b'*' | b'.' | b'_'))
         {
             m += 1;
         }
@@ -930,7 +960,6 @@ fn is_common_word(lower: &[u8]) -> bool {
 /// sequences (`12345678`, `abcdefgh`, `qwerty`), `xxx:yyy`, cut-off values (`sk-…`, `abc...`),
 /// masked values (`••••`), `TODO`.
 pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
-    let lower = value.to_ascii_lowercase();
     const MARKERS: &[&str] = &[
         "xxxx",
         "...",
@@ -977,7 +1006,6 @@ pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
         "<",
         ">",
         "%(",
-        "%s",
         "{}",
         "[]",
         "\\n",
@@ -1065,19 +1093,34 @@ pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
         "private",
         "public",
     ];
-    if value.split(|b| matches!(b, b'-' | b'_' | b':' | b'.')).all(|part| {
-        let part = part.to_ascii_lowercase();
-        part.is_empty()
-            || PARTS.iter().any(|p| p.as_bytes() == part.as_slice())
-            || part.iter().all(u8::is_ascii_digit)
-    }) {
+    static MARKER_SET: filter::Markers = filter::Markers::new(MARKERS);
+    // PARTS sorted, for one binary search per part (a value of many short parts is a candidate
+    // a hostile input can repeat).
+    static SORTED_PARTS: std::sync::OnceLock<Vec<&'static [u8]>> = std::sync::OnceLock::new();
+    let parts = SORTED_PARTS.get_or_init(|| {
+        let mut parts: Vec<&[u8]> = PARTS.iter().map(|p| p.as_bytes()).collect();
+        parts.sort_unstable();
+        parts
+    });
+    let is_part = |part: &[u8]| {
+        let mut lower = [0u8; 16];
+        let Some(slot) = lower.get_mut(..part.len()) else { return false };
+        slot.copy_from_slice(part);
+        slot.make_ascii_lowercase();
+        parts.binary_search(&&*slot).is_ok()
+    };
+    if value
+        .split(|b| matches!(b, b'-' | b'_' | b':' | b'.'))
+        .all(|part| part.is_empty() || is_part(part) || part.iter().all(u8::is_ascii_digit))
+    {
         return true;
     }
     // Runs of x, y or z in one case (`xxx`, `YYY`): random tokens have mixed-case runs.
     if [b"xxx", b"XXX", b"yyy", b"YYY", b"zzz", b"ZZZ"].iter().any(|m| filter::contains(value, &m[..])) {
         return true;
     }
-    if MARKERS.iter().any(|m| filter::contains(&lower, m.as_bytes())) {
+    // Case-sensitive: a printf placeholder is lowercase, `%S` in a random password is not one.
+    if MARKER_SET.found_in(value) || filter::contains(value, b"%s") {
         return true;
     }
     is_sequential(value)
@@ -1096,7 +1139,6 @@ fn is_sequential(value: &[u8]) -> bool {
 /// References and non-secrets that sit where secrets do: secret-manager paths, ciphertext,
 /// public keys, hashes with a scheme, paths and URLs without credentials.
 pub(crate) fn is_not_a_credential(value: &[u8]) -> bool {
-    let lower = value.to_ascii_lowercase();
     const PREFIXES: &[&str] = &[
         "enc[",
         "arn:",
@@ -1126,7 +1168,6 @@ pub(crate) fn is_not_a_credential(value: &[u8]) -> bool {
         "sha384-",
         "sha512-",
         "md5:",
-        "ref+",
         "!ref",
         "!vault",
         "!secret",
@@ -1150,10 +1191,15 @@ pub(crate) fn is_not_a_credential(value: &[u8]) -> bool {
         "~/",
         "%",
     ];
-    if PREFIXES.iter().any(|p| lower.starts_with(p.as_bytes())) {
+    static MANAGERS: filter::Markers = filter::Markers::new(&["secretsmanager", ".vault.azure.net"]);
+    if PREFIXES.iter().any(|p| filter::starts_with_ci(value, p.as_bytes())) {
         return true;
     }
-    if filter::contains(&lower, b"secretsmanager") || filter::contains(&lower, b".vault.azure.net") {
+    // vals references (`ref+vault://path#key`): lowercase, with a scheme; `rEf+b…` is a password.
+    if value.starts_with(b"ref+") && filter::contains(value, b"://") {
+        return true;
+    }
+    if MANAGERS.found_in(value) {
         return true;
     }
     // Environment variable names (`DB_PASSWORD`, `API_TOKEN`): upper snake case, no digits.
@@ -1284,10 +1330,9 @@ fn provider_prefixed(value: &[u8]) -> bool {
         "gsk_",
         "xai-",
         "r8_",
-        "AGE-SECRET-KEY-",
+        "age-secret-key-",
     ];
-    let lower = value.to_ascii_lowercase();
-    PREFIXES.iter().any(|p| lower.starts_with(p.to_ascii_lowercase().as_bytes()))
+    PREFIXES.iter().any(|p| filter::starts_with_ci(value, p.as_bytes()))
 }
 
 #[cfg(test)]

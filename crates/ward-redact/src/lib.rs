@@ -23,6 +23,7 @@
 mod engine;
 mod filter;
 mod grammar;
+mod grammar_fuzz;
 mod json;
 pub mod key;
 mod native;
@@ -160,6 +161,15 @@ pub struct RuleInfo {
 /// Every rule Ward ships.
 pub fn rules() -> impl Iterator<Item = RuleInfo> {
     rules::RULES.iter().map(|r| RuleInfo { id: r.id, description: r.description })
+}
+
+/// A rule's keywords and positive samples (secret between `⟦` and `⟧`), for tools that build
+/// inputs from the rule set: the adversarial benchmark makes hostile inputs for every rule
+/// family from them. Not a stable API.
+#[doc(hidden)]
+pub fn rule_samples() -> impl Iterator<Item = (&'static str, &'static [&'static str], &'static [&'static str])>
+{
+    rules::RULES.iter().map(|r| (r.id, r.keywords, r.positives))
 }
 
 /// A secret located in some scanned text: rule index, byte span, fingerprint.
@@ -476,6 +486,14 @@ mod tests;
 /// disagreement.
 pub fn fuzz_generic_matchers(input: &[u8]) {
     let _matched = native::check_against_regexes(input);
+}
+
+/// The `redact_grammar` fuzz target's body: the generic assignment grammar on every keyword
+/// occurrence and redaction of the whole, checking their invariants (spans inside the input,
+/// bounded values, output no longer than input plus one marker per finding, redacting twice
+/// is stable). Panics when an invariant is broken.
+pub fn fuzz_grammar(input: &[u8]) {
+    grammar_fuzz::check(input);
 }
 
 /// The fuzz target's body: redacts arbitrary bytes in every format under a fixed key, and

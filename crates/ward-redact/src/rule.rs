@@ -52,10 +52,9 @@ pub(crate) struct RuleSpec {
     pub window: Window,
     /// Substrings marking a known public example value (e.g. the jwt.io sample signature).
     pub allow: &'static [&'static str],
-    /// Samples that must be found; read by the rule tests only (kept in the table so a rule and
-    /// its proof are edited together).
+    /// Samples that must be found; read by the rule tests and by the adversarial benchmark's
+    /// input generator (kept in the table so a rule and its proof are edited together).
     /// The expected secret is between `⟦` and `⟧`.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub positives: &'static [&'static str],
     /// Samples this rule must leave alone.
     #[cfg_attr(not(test), allow(dead_code))]
