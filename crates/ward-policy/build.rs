@@ -8,8 +8,6 @@ use std::hash::Hasher;
 use std::path::Path;
 use std::{env, fs};
 
-use sha2::{Digest, Sha256};
-
 fn main() {
     let manifest_dir = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let src = Path::new(&manifest_dir).join("src");
@@ -41,7 +39,7 @@ fn main() {
         Err(e) => panic!("cannot read the built-in policy: {e}"),
     };
     let version = env::var("CARGO_PKG_VERSION").unwrap_or_default();
-    let mut h = Sha256::new();
+    let mut h = blake3::Hasher::new();
     for part in [
         "ward-policy compiled cache".as_bytes(),
         version.as_bytes(),
@@ -49,9 +47,9 @@ fn main() {
         "<builtin>".as_bytes(),
         &builtin,
     ] {
-        h.update((part.len() as u64).to_le_bytes());
+        h.update(&(part.len() as u64).to_le_bytes());
         h.update(part);
     }
-    let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let digest: String = h.finalize().as_bytes().iter().map(|b| format!("{b:02x}")).collect();
     println!("cargo:rustc-env=WARD_POLICY_BUILTIN_DIGEST={digest}");
 }

@@ -10,11 +10,11 @@ pub mod patch;
 pub mod shell;
 
 pub use agents::{
-    decode, detect, exec_call, parse_payload, parse_payload_with_env, render_error, shell_join, Agent,
-    HookAnswer, ParsedPayload, MAX_PAYLOAD_BYTES,
+    decode, detect, exec_call, exec_call_with_env, parse_payload, parse_payload_with_env, render_error,
+    shell_join, Agent, HookAnswer, ParsedPayload, MAX_PAYLOAD_BYTES,
 };
 pub use error::HookError;
-pub use shell::{analyze, ShellAnalysis};
+pub use shell::{analyze, analyze_with_env, ShellAnalysis, WARD_VARIABLES};
 
 /// Fuzz entry point: parse arbitrary bytes as a hook payload (with detection) and render an
 /// answer for the result. Must never panic.

@@ -108,7 +108,7 @@ struct Compiler<'s> {
     d: Diagnostics<'s>,
     text: &'s str,
     /// Path classes by name: compiled set and raw patterns (for floors).
-    classes: BTreeMap<String, (Arc<PathSet>, Vec<String>)>,
+    classes: BTreeMap<String, (PathSet, Vec<String>)>,
     /// Host allowlists by name: compiled patterns and raw text (for floors).
     allowlists: BTreeMap<String, (Vec<HostPattern>, Vec<String>)>,
     tier_names: Vec<String>,
@@ -307,35 +307,31 @@ impl<'s> Compiler<'s> {
         let tier_order: Vec<String> = tier_entries.iter().map(|(k, _, _)| k.get_ref().to_string()).collect();
         self.tier_names = tier_order;
 
+        // Every rule goes into one table once; tiers list theirs by index.
+        let mut rules: Vec<Rule> = Vec::new();
         let mut tiers: Vec<Tier> = Vec::new();
-        let mut rule_count = 0;
         for (index, (k, body, _)) in tier_entries.iter().enumerate() {
-            let (tier, n) = self.tier(k.get_ref(), body, index);
-            rule_count += n;
-            tiers.push(tier);
+            tiers.push(self.tier(k.get_ref(), body, index, &mut rules));
         }
 
         // Global rules, merged into the tiers they apply to, in file order.
         if let Some((_, v)) = get(root, "rules") {
             for (t, span) in self.tables(v, "rules") {
                 if let Some((rule, only)) = self.rule(t, span, true) {
-                    rule_count += 1;
-                    let rule = Arc::new(rule);
+                    let index = rules.len() as u32;
+                    rules.push(rule);
                     for tier in tiers.iter_mut() {
                         if only.as_ref().is_none_or(|o| o.contains(&tier.name)) {
-                            if let Some(rules) = tier.rules.ready_mut() {
-                                rules.push(Arc::clone(&rule));
-                            }
+                            tier.rules.push(index);
                         }
                     }
                 }
             }
         }
         for tier in tiers.iter_mut() {
-            if let Some(rules) = tier.rules.ready_mut() {
-                rules.sort_by_key(|r| r.order);
-            }
+            tier.rules.sort_by_key(|&i| rules[i as usize].order);
         }
+        let rule_count = rules.len();
 
         let default_tier = match get(root, "default_tier") {
             Some((_, v)) => self.tier_ref(v, "default_tier"),
@@ -361,10 +357,10 @@ impl<'s> Compiler<'s> {
             outside_repo_tier: outside_repo_tier?,
             repos,
             rule_count,
-            classes: self
-                .classes
-                .iter()
-                .map(|(name, (set, _))| (name.clone(), Deferred::Ready(Arc::clone(set))))
+            rules: rules.into_iter().map(Deferred::Ready).collect(),
+            classes: std::mem::take(&mut self.classes)
+                .into_iter()
+                .map(|(name, (set, _))| (name, Deferred::Ready(set)))
                 .collect(),
         })
     }
@@ -408,7 +404,7 @@ impl Compiler<'_> {
         let raw: Vec<String> = credential_patterns();
         match PathSet::compile(raw.iter().map(String::as_str)) {
             Ok(set) => {
-                self.classes.insert("credentials".into(), (Arc::new(set), raw));
+                self.classes.insert("credentials".into(), (set, raw));
             }
             Err(e) => self.err(0..0, format!("built-in class @credentials: {e}")),
         }
@@ -457,7 +453,7 @@ impl Compiler<'_> {
             }
             match PathSet::compile(patterns.iter().map(String::as_str)) {
                 Ok(set) => {
-                    self.classes.insert(name, (Arc::new(set), patterns));
+                    self.classes.insert(name, (set, patterns));
                 }
                 Err(e) => self.err(pv.span(), e),
             }
@@ -492,8 +488,8 @@ impl Compiler<'_> {
         }
     }
 
-    /// One `[tiers.NAME]` table; returns the tier and its own rule count.
-    fn tier(&mut self, name: &str, body: &DeTable<'_>, index: usize) -> (Tier, usize) {
+    /// One `[tiers.NAME]` table; its own rules are added to `rules`.
+    fn tier(&mut self, name: &str, body: &DeTable<'_>, index: usize, rules: &mut Vec<Rule>) -> Tier {
         self.check_keys(body, TIER_KEYS, &format!("[tiers.{name}]"));
         let mut tier = Tier {
             name: name.to_owned(),
@@ -501,7 +497,7 @@ impl Compiler<'_> {
             description: String::new(),
             fail: FailMode::Closed,
             default_decision: Decision::Allow,
-            rules: Deferred::default(),
+            rules: Vec::new(),
             floors: Deferred::default(),
         };
         if let Some((_, v)) = get(body, "rank") {
@@ -530,14 +526,11 @@ impl Compiler<'_> {
                 tier.default_decision = d;
             }
         }
-        let mut count = 0;
         if let Some((_, v)) = get(body, "rules") {
             for (t, rspan) in self.tables(v, &format!("tiers.{name}.rules")) {
                 if let Some((rule, _)) = self.rule(t, rspan, false) {
-                    if let Some(rules) = tier.rules.ready_mut() {
-                        rules.push(Arc::new(rule));
-                    }
-                    count += 1;
+                    tier.rules.push(rules.len() as u32);
+                    rules.push(rule);
                 }
             }
         }
@@ -546,7 +539,7 @@ impl Compiler<'_> {
                 tier.floors = Deferred::Ready(self.floors(name, ft));
             }
         }
-        (tier, count)
+        tier
     }
 
     fn decision(&mut self, v: &Value<'_>, what: &str) -> Option<Decision> {
@@ -783,8 +776,9 @@ impl Compiler<'_> {
                 if p == "@ward" {
                     c.ward_files = true;
                 } else if let Some(class) = p.strip_prefix('@') {
-                    match self.classes.get(class) {
-                        Some((set, _)) => c.classes.push(Arc::clone(set)),
+                    // By position in the class table: every class is defined before any rule.
+                    match self.classes.keys().position(|k| k == class) {
+                        Some(index) => c.classes.push(index as u32),
                         None => {
                             let known: Vec<String> = self.classes.keys().map(|k| format!("@{k}")).collect();
                             self.err(s, format!("unknown path class `{p}` (classes: {})", known.join(", ")));

@@ -27,14 +27,6 @@ impl<T: DeserializeOwned> Deferred<T> {
             }
         }
     }
-
-    /// The value while a policy is being compiled (always `Ready` then).
-    pub(crate) fn ready_mut(&mut self) -> Option<&mut T> {
-        match self {
-            Deferred::Ready(value) => Some(value),
-            Deferred::Encoded { .. } => None,
-        }
-    }
 }
 
 impl<T: Default> Default for Deferred<T> {
@@ -95,7 +87,5 @@ mod tests {
         let bad: Deferred<Vec<String>> =
             Deferred::Encoded { bytes: vec![0xff, 0xff, 0xff].into(), decoded: OnceLock::new() };
         assert!(bad.get().is_none());
-        let mut bad = bad;
-        assert!(bad.ready_mut().is_none());
     }
 }

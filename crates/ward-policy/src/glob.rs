@@ -523,6 +523,24 @@ impl PathGlob {
         Ok(PathGlob { segments })
     }
 
+    /// The inverse of [`PathGlob::as_literal`]: the glob matching exactly `literal`.
+    pub(crate) fn literal(literal: &[u8]) -> PathGlob {
+        let segments = literal
+            .split(|b| *b == b'/')
+            .map(|seg| {
+                let tokens = if seg.is_empty() { Vec::new() } else { vec![Token::Literal(seg.into())] };
+                SegmentPattern::Segment(SegmentGlob { tokens })
+            })
+            .collect();
+        PathGlob { segments }
+    }
+
+    /// The inverse of [`PathGlob::as_star_suffix`]: the one-segment glob `*suffix`.
+    pub(crate) fn star_suffix(suffix: &[u8]) -> PathGlob {
+        let tokens = vec![Token::Star, Token::Literal(suffix.into())];
+        PathGlob { segments: vec![SegmentPattern::Segment(SegmentGlob { tokens })] }
+    }
+
     /// The whole pattern as one literal (no wildcards), case-folded.
     pub(crate) fn as_literal(&self) -> Option<Vec<u8>> {
         let mut out = Vec::new();
@@ -672,6 +690,17 @@ mod tests {
         assert_eq!(expand_alternatives("x[{]y").unwrap(), vec!["x[{]y"]);
         let huge = "{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}";
         assert!(expand_alternatives(huge).unwrap_err().contains("alternatives"));
+    }
+
+    #[test]
+    fn literal_and_suffix_globs_invert_their_accessors() {
+        for p in ["~/.aws/credentials", "a//b", ".env", "/etc/shadow", "x/\\*\\*/y", ""] {
+            let g = PathGlob::compile(p).unwrap();
+            let lit = g.as_literal().unwrap();
+            assert_eq!(PathGlob::literal(&lit), g, "{p}");
+        }
+        let g = PathGlob::compile("*.pem").unwrap();
+        assert_eq!(PathGlob::star_suffix(g.as_star_suffix().unwrap()), g);
     }
 
     #[test]

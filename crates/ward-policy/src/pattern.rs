@@ -3,7 +3,7 @@
 //!
 //! Everything here is built once when a policy loads; matching allocates nothing.
 
-use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use ward_model::ShellCommand;
@@ -479,21 +479,39 @@ struct Forms {
     workspace: FormSet,
 }
 
-/// One form's patterns: literal ones in a hash set, `*.ext` as suffixes, the rest as globs.
+/// One form's patterns: literal ones in a sorted list, `*.ext` as suffixes, the rest as globs.
+///
+/// Encoded compactly for the compiled-policy cache (every hook call decodes the sets its tier
+/// uses): the literals are a sorted list (binary search; decoding hashes nothing), and `all`,
+/// every pattern again as a glob for paths that are globs themselves, is not stored but rebuilt
+/// from the three lists the first time such a path is matched.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct FormSet {
-    literals: HashSet<Vec<u8>>,
+    #[serde(deserialize_with = "sorted_literals")]
+    literals: Vec<Box<[u8]>>,
     suffixes: Vec<Box<[u8]>>,
     globs: Vec<PathGlob>,
-    /// Every pattern as a glob, for paths that are globs themselves.
-    all: Vec<PathGlob>,
+    #[serde(skip)]
+    all: OnceLock<Vec<PathGlob>>,
+}
+
+/// Decodes the literal list and checks it is sorted and free of duplicates: an unsorted list
+/// would make binary search miss a literal (a deny rule that does not match).
+fn sorted_literals<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Box<[u8]>>, D::Error> {
+    let literals = Vec::<Box<[u8]>>::deserialize(d)?;
+    if literals.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(serde::de::Error::custom("path literals are not sorted"));
+    }
+    Ok(literals)
 }
 
 impl FormSet {
     fn add(&mut self, glob: PathGlob) {
-        self.all.push(glob.clone());
+        self.all = OnceLock::new();
         if let Some(lit) = glob.as_literal() {
-            self.literals.insert(lit);
+            if let Err(at) = self.literals.binary_search_by(|l| l.as_ref().cmp(lit.as_slice())) {
+                self.literals.insert(at, lit.into_boxed_slice());
+            }
         } else if let Some(suffix) = glob.as_star_suffix() {
             self.suffixes.push(suffix.into());
         } else {
@@ -501,15 +519,30 @@ impl FormSet {
         }
     }
 
+    /// Every pattern as a glob (see the type's note).
+    fn all(&self) -> &[PathGlob] {
+        self.all.get_or_init(|| {
+            let mut all = Vec::with_capacity(self.literals.len() + self.suffixes.len() + self.globs.len());
+            all.extend(self.literals.iter().map(|l| PathGlob::literal(l)));
+            all.extend(self.suffixes.iter().map(|s| PathGlob::star_suffix(s)));
+            all.extend(self.globs.iter().cloned());
+            all
+        })
+    }
+
+    fn has_literal(&self, bytes: &[u8]) -> bool {
+        !self.literals.is_empty() && self.literals.binary_search_by(|l| l.as_ref().cmp(bytes)).is_ok()
+    }
+
     fn matches(&self, path: &SplitPath) -> bool {
         let bytes = path.as_bytes();
-        (!self.literals.is_empty() && self.literals.contains(bytes))
+        self.has_literal(bytes)
             || self.suffixes.iter().any(|s| bytes.ends_with(s))
             || self.globs.iter().any(|g| g.matches(path))
     }
 
     fn matches_name(&self, name: &[u8]) -> bool {
-        (!self.literals.is_empty() && self.literals.contains(name))
+        self.has_literal(name)
             || self.suffixes.iter().any(|s| name.ends_with(s))
             || self.globs.iter().any(|g| g.matches_segment(name))
     }
@@ -530,14 +563,14 @@ impl Forms {
         // command. Like basename patterns, it is checked on the files found on disk.
         let tree = g.glob.is_tree();
         self.absolute
-            .all
+            .all()
             .iter()
             .filter(|p| !(tree && p.starts_anywhere()))
             .any(|p| g.glob.intersects(None, p))
-            || g.home.as_ref().is_some_and(|h| self.home.all.iter().any(|p| p.intersects(Some(h), &g.glob)))
+            || g.home.as_ref().is_some_and(|h| self.home.all().iter().any(|p| p.intersects(Some(h), &g.glob)))
             || g.workspace
                 .as_ref()
-                .is_some_and(|w| self.workspace.all.iter().any(|p| p.intersects(Some(w), &g.glob)))
+                .is_some_and(|w| self.workspace.all().iter().any(|p| p.intersects(Some(w), &g.glob)))
     }
 
     fn matches(&self, view: &PathView) -> bool {

@@ -34,9 +34,14 @@ pub struct Policy {
     pub(crate) outside_repo_tier: String,
     pub(crate) repos: Vec<RepoMapping>,
     pub(crate) rule_count: usize,
-    /// Every path class by name (built-in and admin-defined), for labelling audit events.
-    /// Deferred: from the cache, a class is only decoded when a call has paths to label.
-    pub(crate) classes: Vec<(String, Deferred<Arc<PathSet>>)>,
+    /// Every rule once (a global rule is shared by the tiers it applies to), in file order;
+    /// tiers list theirs by index. Deferred: from the cache, a rule is only decoded when a call
+    /// is evaluated in a tier that has it.
+    pub(crate) rules: Vec<Deferred<Rule>>,
+    /// Every path class by name (built-in and admin-defined): rules refer to them by index, and
+    /// audit events are labelled with them. Deferred: from the cache, a class is only decoded
+    /// when a call has paths to match against it.
+    pub(crate) classes: Vec<(String, Deferred<PathSet>)>,
     /// The `[approved]` lists (drift.rs); deferred, since no hook call reads them.
     pub(crate) approved: Deferred<crate::drift::Approved>,
 }
@@ -48,8 +53,9 @@ pub(crate) struct Tier {
     pub(crate) description: String,
     pub(crate) fail: FailMode,
     pub(crate) default_decision: Decision,
-    /// The tier's own rules and the global rules that apply to it, in file order.
-    pub(crate) rules: Deferred<Vec<Arc<Rule>>>,
+    /// The tier's own rules and the global rules that apply to it, in file order (indices
+    /// into [`Policy::rules`]).
+    pub(crate) rules: Vec<u32>,
     pub(crate) floors: Deferred<TierFloors>,
 }
 
@@ -89,8 +95,8 @@ pub(crate) struct CommandCondition {
 pub(crate) struct PathCondition {
     /// The rule's own globs.
     pub(crate) globs: Option<PathSet>,
-    /// Referenced `@classes`.
-    pub(crate) classes: Vec<Arc<PathSet>>,
+    /// Referenced `@classes` (indices into [`Policy::classes`]).
+    pub(crate) classes: Vec<u32>,
     /// Bit per [`Access`]; 0 = any access.
     pub(crate) access: u8,
     pub(crate) outside_workspace: Option<bool>,
@@ -404,8 +410,10 @@ impl Policy {
                 matched: Vec::new(),
             };
         };
-        let Some(rules) = t.rules.get() else {
-            // The tier's cached rules did not decode (a defect; the cache file was
+        let rules: Option<Vec<&Rule>> =
+            t.rules.iter().map(|&i| self.rules.get(i as usize).and_then(Deferred::get)).collect();
+        let Some(rules) = rules else {
+            // A rule of the tier did not decode from the cache (a defect; the cache file was
             // authenticated): decide nothing on a partial rule set.
             return Verdict {
                 decision: Decision::Deny,
@@ -418,7 +426,7 @@ impl Policy {
         let mut matched: Vec<RuleMatch> = Vec::new();
         let mut best: Option<(Decision, usize)> = None;
         for rule in rules {
-            let Some(how) = rule.matches(call, view) else { continue };
+            let Some(how) = rule.matches(call, view, &self.classes) else { continue };
             if best.is_none_or(|(d, _)| rule.decision > d) {
                 best = Some((rule.decision, matched.len()));
             }
@@ -573,7 +581,12 @@ impl Rule {
     /// Whether the rule matches, and how. Rules that restrict (log, ask, deny) match words
     /// only known at run time cautiously, as possibly the words they look for; an allow rule
     /// matches only what is known, so an unknown word cannot loosen a decision.
-    fn matches(&self, call: &ToolCall, view: &CallView) -> Option<HowMatched> {
+    fn matches(
+        &self,
+        call: &ToolCall,
+        view: &CallView,
+        classes: &[(String, Deferred<PathSet>)],
+    ) -> Option<HowMatched> {
         let mut how = HowMatched { unknown_words: false, glob_path: false };
         if self.actions != 0 && self.actions & view.actions == 0 {
             return None;
@@ -590,16 +603,14 @@ impl Rule {
         }
         if let Some(p) = &self.path {
             let restrictive = self.decision > Decision::Allow;
-            let exact = view
-                .paths
-                .iter()
-                .any(|(pv, access, ward)| pv.glob.is_none() && p.matches(pv, *access, *ward));
+            let exact = view.paths.iter().any(|(pv, access, ward)| {
+                pv.glob.is_none() && p.matches(pv, *access, *ward, classes, restrictive)
+            });
             if !exact {
                 let cautious = restrictive
-                    && view
-                        .paths
-                        .iter()
-                        .any(|(pv, access, ward)| pv.glob.is_some() && p.matches(pv, *access, *ward));
+                    && view.paths.iter().any(|(pv, access, ward)| {
+                        pv.glob.is_some() && p.matches(pv, *access, *ward, classes, true)
+                    });
                 if !cautious {
                     return None;
                 }
@@ -714,7 +725,16 @@ impl CommandCondition {
 }
 
 impl PathCondition {
-    fn matches(&self, view: &PathView, access: u8, in_ward: bool) -> bool {
+    /// `classes`: the policy's path classes; one that cannot be decoded from the cache (a
+    /// defect) counts as matching for a restrictive rule and as not matching for an allow rule.
+    fn matches(
+        &self,
+        view: &PathView,
+        access: u8,
+        in_ward: bool,
+        classes: &[(String, Deferred<PathSet>)],
+        restrictive: bool,
+    ) -> bool {
         if self.access != 0 && self.access & access == 0 {
             return false;
         }
@@ -730,6 +750,11 @@ impl PathCondition {
         }
         (self.ward_files && in_ward)
             || self.globs.as_ref().is_some_and(|g| g.matches(view))
-            || self.classes.iter().any(|c| c.matches(view))
+            || self.classes.iter().any(|&i| {
+                classes
+                    .get(i as usize)
+                    .and_then(|(_, set)| set.get())
+                    .map_or(restrictive, |set| set.matches(view))
+            })
     }
 }

@@ -4,7 +4,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use hmac::{Hmac, Mac};
 use ward_model::{Action, Decision, ShellCommand, ToolCall};
 use ward_policy::{CacheStatus, EvalContext, LoadError, Policy, CACHE_KEY_FILE};
 
@@ -152,7 +151,7 @@ fn a_foreign_format_is_rejected() {
     load(&s);
     let file = &cache_files(&s.cache)[0];
     let mut bytes = fs::read(file).unwrap();
-    bytes[7] = b'0'; // WARDPOL1 → WARDPOL0: a layout this build does not read.
+    bytes[7] = b'0'; // WARDPOL2 → WARDPOL0: a layout this build does not read.
     fs::write(file, &bytes).unwrap();
     assert_bypassed_then_hit(&s, "not a policy cache file");
 }
@@ -170,12 +169,14 @@ fn an_authentic_blob_that_does_not_decode_is_rejected() {
     let name = file.file_name().unwrap().to_string_lossy().into_owned();
     let digest = hex::decode(&name["policy-".len()..name.len() - ".bin".len()]).unwrap();
     let payload = vec![0xffu8; 64];
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap();
+    // Keyed BLAKE3 under the key derived from the key file (src/cache.rs).
+    let tag_key = blake3::derive_key("ward-policy compiled cache tag key v2", &key);
+    let mut mac = blake3::Hasher::new_keyed(&tag_key);
     mac.update(&bytes[..8]);
     mac.update(&digest);
     mac.update(&payload);
     let mut forged = bytes[..8].to_vec();
-    forged.extend_from_slice(&mac.finalize().into_bytes());
+    forged.extend_from_slice(mac.finalize().as_bytes());
     forged.extend_from_slice(&payload);
     fs::write(file, &forged).unwrap();
     assert_bypassed_then_hit(&s, "cannot decode");

@@ -233,7 +233,11 @@ pub fn parse_payload_with_env(
         Some(a) => a,
         None => detect(&value, env).ok_or(HookError::Undetectable)?,
     };
-    let call = agent.parse(&value)?;
+    let mut call = agent.parse(&value)?;
+    // Ward's own variables (`rm -rf $WARD_HOME`) are read from the hook's environment.
+    if let Some(command) = call.command.clone().filter(|c| shell::mentions_ward_variables(c)) {
+        apply_shell_with_env(&mut call, &command, env);
+    }
     Ok(ParsedPayload { agent, call })
 }
 
@@ -558,16 +562,30 @@ pub(crate) fn normalize(agent: Agent, event: &str, tool: &str, input: Value) -> 
 /// A shell tool call of `agent` running `command` in `cwd`, analyzed as a hook would analyze it:
 /// what `ward policy explain -- COMMAND` and policy test cases evaluate.
 pub fn exec_call(agent: &str, cwd: Option<&str>, command: &str) -> ToolCall {
+    exec_call_with_env(agent, cwd, command, &|_| None)
+}
+
+/// [`exec_call`] in the hook's environment (see [`shell::analyze_with_env`]).
+pub fn exec_call_with_env(
+    agent: &str,
+    cwd: Option<&str>,
+    command: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ToolCall {
     let mut call = ToolCall::new(agent, "PreToolUse", "Bash", Action::Exec);
     call.cwd = cwd.map(str::to_owned);
     call.input = serde_json::json!({ "command": command });
-    apply_shell(&mut call, command);
+    apply_shell_with_env(&mut call, command, env);
     call
 }
 
 /// Fill the shell fields of a call from a command line.
 pub(crate) fn apply_shell(call: &mut ToolCall, command: &str) {
-    let analysis = shell::analyze(command);
+    apply_shell_with_env(call, command, &|_| None);
+}
+
+fn apply_shell_with_env(call: &mut ToolCall, command: &str, env: &dyn Fn(&str) -> Option<String>) {
+    let analysis = shell::analyze_with_env(command, env);
     call.command = Some(command.to_owned());
     call.unanalyzed = analysis.unanalyzed();
     call.commands = analysis.commands;

@@ -42,6 +42,12 @@ pub struct ShellAnalysis {
     /// `… | base64 -d | sh` on unknown input). Callers should treat the command with caution.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dynamic: bool,
+    /// Files a command writes or deletes whose whole path is only known at run time
+    /// (`rm -rf $X`, `> "$(cat f)"`, `os.remove(chr(46) + …)`), each described for the reason:
+    /// any of them could be Ward's own data, policy or cache folder or a tier marker, so the
+    /// call gets the tier's fail mode (see [`ShellAnalysis::unanalyzed`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_targets: Vec<String>,
 }
 
 impl ShellAnalysis {
@@ -53,22 +59,55 @@ impl ShellAnalysis {
     /// Why the line cannot be trusted to be what the analysis says, if it cannot: the text of
     /// [`ward_model::ToolCall::unanalyzed`], which gives the call the tier's fail mode.
     pub fn unanalyzed(&self) -> Option<String> {
-        match &self.parse_error {
-            Some(e) => Some(format!("shell command could not be fully parsed: {e}")),
-            None => self.dynamic.then(|| "shell command runs code that is only known at run time".to_owned()),
+        if let Some(e) = &self.parse_error {
+            return Some(format!("shell command could not be fully parsed: {e}"));
         }
+        if self.dynamic {
+            return Some("shell command runs code that is only known at run time".to_owned());
+        }
+        let first = self.unknown_targets.first()?;
+        let more = match self.unknown_targets.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        Some(format!(
+            "{first}{more} is only known at run time: it could be Ward's own data, policy or cache \
+             folder or a tier marker"
+        ))
     }
+}
+
+/// Ward's own environment variables: where a command line does not assign them, `$NAME` is
+/// read from the hook's environment (the agent's shell inherits the same), so `rm -rf
+/// $WARD_HOME` is judged as the removal of Ward's data directory. `$HOME` is always `~`.
+pub const WARD_VARIABLES: &[&str] =
+    &["WARD_HOME", "WARD_POLICY", "WARD_SYSTEM_ROOT", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"];
+
+/// Whether `command` mentions one of [`WARD_VARIABLES`] (so its analysis depends on the
+/// environment).
+pub fn mentions_ward_variables(command: &str) -> bool {
+    WARD_VARIABLES.iter().any(|v| command.contains(v))
 }
 
 /// Analyze a shell command line. Never fails: unparsable parts are reported in
 /// [`ShellAnalysis::parse_error`] and everything readable is still analyzed.
 pub fn analyze(command: &str) -> ShellAnalysis {
+    analyze_with_env(command, &|_| None)
+}
+
+/// [`analyze`] in the hook's environment: [`WARD_VARIABLES`] the line does not assign are read
+/// from `env`.
+pub fn analyze_with_env(command: &str, env: &dyn Fn(&str) -> Option<String>) -> ShellAnalysis {
+    let env: HashMap<String, String> = WARD_VARIABLES
+        .iter()
+        .filter_map(|name| Some((name.to_string(), env(name).filter(|v| !v.is_empty())?)))
+        .collect();
     // A NUL byte ends a C string: a shell given this line through `execve` runs only the text
     // before it, while one reading it from a file or pipe may drop the byte and join the text
     // around it. Both readings are analyzed (the rules see the commands of either), and the
     // line counts as not fully analyzed.
     if let Some(at) = command.find('\0') {
-        let mut analyzer = Analyzer::default();
+        let mut analyzer = Analyzer { env: env.clone(), ..Analyzer::default() };
         analyzer.script(&command[..at], &[], 0);
         analyzer.reset_line_state();
         analyzer.script(&command.replace('\0', ""), &[], 0);
@@ -77,7 +116,7 @@ pub fn analyze(command: &str) -> ShellAnalysis {
         );
         return analyzer.out;
     }
-    let mut analyzer = Analyzer::default();
+    let mut analyzer = Analyzer { env, ..Analyzer::default() };
     analyzer.script(command, &[], 0);
     analyzer.out
 }
@@ -139,6 +178,8 @@ struct Analyzer {
     /// Files written earlier in the line by a redirection, with their content when it is
     /// known (`echo 'rm -rf ~' > x.sh`, `cat > x.py <<EOF`): running one analyzes it.
     written: HashMap<String, Option<String>>,
+    /// [`WARD_VARIABLES`] as the hook's environment sets them.
+    env: HashMap<String, String>,
 }
 
 /// A simple command as parsed: words and redirections.
@@ -165,7 +206,13 @@ impl Analyzer {
     fn add_path(&mut self, path: &str, access: Access) {
         let path = match self.known_path(path) {
             Some(p) => p,
-            None => return,
+            None => {
+                if matches!(access, Access::Write | Access::Delete) {
+                    let verb = if access == Access::Write { "written" } else { "deleted" };
+                    self.unknown_target(format!("the path `{}` {verb} by this command", plain(path)));
+                }
+                return;
+            }
         };
         let Some(path) = normalize_path(&path) else { return };
         if path.starts_with("<(") || path.starts_with(">(") {
@@ -221,6 +268,13 @@ impl Analyzer {
             Some(dir) if relative && dir.is_empty() => Some(format!("**/{text}")),
             Some(dir) if relative => Some(format!("{}/{text}", dir.trim_end_matches('/'))),
             _ => Some(text),
+        }
+    }
+
+    /// Records a file written or deleted whose path is only known at run time.
+    fn unknown_target(&mut self, what: String) {
+        if self.out.unknown_targets.len() < 16 && !self.out.unknown_targets.contains(&what) {
+            self.out.unknown_targets.push(what);
         }
     }
 
@@ -667,7 +721,7 @@ impl Analyzer {
             if !valid {
                 return None;
             }
-            match self.vars.get(name) {
+            match self.vars.get(name).or_else(|| self.env.get(name)) {
                 Some(v) => out.push_str(v),
                 // `~` is how paths name the home; `normalize_path` reads `$HOME` the same way.
                 None if name == "HOME" => out.push('~'),
@@ -763,6 +817,32 @@ impl Analyzer {
             "cd" | "pushd" => {
                 self.record(&argv, &wrappers);
                 self.change_directory(args);
+                return Stream::None;
+            }
+            "export" | "declare" | "typeset" | "local" | "readonly" => {
+                // `export F=~/.aws/credentials`: an assignment like `F=…` on its own.
+                self.record(&argv, &wrappers);
+                for a in args.iter().filter(|a| !plain(a).starts_with('-')) {
+                    let Some((name, value)) = plain(a).split_once('=') else { continue };
+                    let valid =
+                        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if !valid {
+                        continue;
+                    }
+                    if is_unknown(a) {
+                        self.vars.remove(name);
+                    } else {
+                        self.vars.insert(name.to_owned(), value.to_owned());
+                    }
+                }
+                return Stream::None;
+            }
+            "unset" => {
+                // An unset variable expands to nothing (not to the hook's value of it).
+                self.record(&argv, &wrappers);
+                for a in args.iter().filter(|a| !plain(a).starts_with('-') && !is_unknown(a)) {
+                    self.vars.insert(plain(a).to_owned(), String::new());
+                }
                 return Stream::None;
             }
             "alias" => {
@@ -1054,6 +1134,12 @@ impl Analyzer {
         let spawns = tables::shell_outs(code);
         if spawns.unknown {
             self.out.dynamic = true;
+        }
+        // `unlink chr(46).'ward-tier-x'`, `fs.rmSync(String.fromCharCode(…))`: a file deleted,
+        // moved or written whose name the code computes.
+        let label = wrappers.last().map_or("interpreter code", String::as_str).to_owned();
+        for call in tables::computed_file_mutations(code) {
+            self.unknown_target(format!("the file `{call}` changes ({label})"));
         }
         for s in spawns.scripts {
             self.script(&s, wrappers, depth + 1);
@@ -1441,5 +1527,130 @@ mod tests {
         assert_eq!(bare_host("example.com/install.sh").as_deref(), Some("example.com"));
         assert_eq!(bare_host("install.sh"), Some("install.sh".to_owned()));
         assert_eq!(scp_like_host("git@github.com:org/repo.git").as_deref(), Some("github.com"));
+    }
+}
+
+#[cfg(test)]
+mod run_time_targets {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "WARD_HOME" => Some("/srv/ward-data".into()),
+            "XDG_CONFIG_HOME" => Some("/cfg".into()),
+            "PATH" => Some("/usr/bin".into()),
+            _ => None,
+        }
+    }
+
+    fn paths(a: &ShellAnalysis) -> Vec<(&str, Access)> {
+        a.paths.iter().map(|p| (p.path.as_str(), p.access)).collect()
+    }
+
+    #[test]
+    fn ward_variables_resolve_from_the_hook_environment_unless_assigned() {
+        let a = analyze_with_env("rm -rf $WARD_HOME", &env);
+        assert!(paths(&a).contains(&("/srv/ward-data", Access::Delete)), "{a:?}");
+        assert!(a.unanalyzed().is_none());
+        let a = analyze_with_env("rm -rf ${XDG_CONFIG_HOME}/ward", &env);
+        assert!(paths(&a).contains(&("/cfg/ward", Access::Delete)), "{a:?}");
+        // Assigned in the line: the line's value.
+        let a = analyze_with_env("WARD_HOME=/tmp/x; rm -rf $WARD_HOME", &env);
+        assert!(paths(&a).contains(&("/tmp/x", Access::Delete)), "{a:?}");
+        let a = analyze_with_env("export WARD_HOME=/tmp/y; rm -rf $WARD_HOME", &env);
+        assert!(paths(&a).contains(&("/tmp/y", Access::Delete)), "{a:?}");
+        // Only Ward's own variables are read: `$PATH` stays unknown.
+        let a = analyze_with_env("rm -rf $PATH", &env);
+        assert!(!a.unknown_targets.is_empty());
+        // Without an environment the variable is unknown: a run-time target.
+        let a = analyze("rm -rf $WARD_HOME");
+        assert!(a.unanalyzed().unwrap().contains("Ward's own data"), "{a:?}");
+    }
+
+    #[test]
+    fn export_and_declare_assign_like_plain_assignments() {
+        for line in [
+            "export F=~/.aws/credentials; cat $F",
+            "declare -x F=~/.aws/credentials && cat \"$F\"",
+            "local F=$HOME/.aws/credentials; cat $F",
+        ] {
+            let a = analyze(line);
+            assert!(paths(&a).contains(&("~/.aws/credentials", Access::Read)), "{line}: {a:?}");
+        }
+        let a = analyze("unset WARD_HOME; rm -rf \"$WARD_HOME\"/x");
+        assert!(paths(&a).contains(&("/x", Access::Delete)), "{a:?}");
+    }
+
+    #[test]
+    fn writes_and_deletes_of_wholly_unknown_paths_are_run_time_targets() {
+        for line in [
+            "rm -rf $X",
+            "rm -f \"$(cat list)\"",
+            "echo x > $OUT",
+            "mv a `cat name`",
+            "find . -name '*.o' | xargs rm",
+            "for f in *; do rm -rf \"$f\"; done",
+            "cp secrets.txt $DEST",
+        ] {
+            let a = analyze(line);
+            assert!(!a.unknown_targets.is_empty(), "{line}: {a:?}");
+            let why = a.unanalyzed().unwrap();
+            assert!(why.contains("only known at run time") && why.contains("tier marker"), "{line}: {why}");
+        }
+        // Reads of an unknown path, and known targets, are not.
+        for line in ["cat $X", "rm -rf build", "rm -rf \"$X\"/build", "echo hi > out.txt", "grep x $F"] {
+            let a = analyze(line);
+            assert!(a.unknown_targets.is_empty(), "{line}: {a:?}");
+        }
+    }
+
+    #[test]
+    fn interpreter_file_changes_with_computed_names_are_run_time_targets() {
+        for line in [
+            "perl -e 'unlink chr(46).\"ward-tier-sensitive\"'",
+            "perl -e 'unlink glob(\".ward-tier-*\")'",
+            "perl -e 'my $f=\".ward\".\"-tier-sensitive\"; unlink $f'",
+            "python3 -c \"import os; os.remove(chr(46)+'ward-tier-sensitive')\"",
+            "python3 -c \"import os,glob; [os.remove(p) for p in glob.glob('.ward*')]\"",
+            "python3 -c \"from pathlib import Path; Path(''.join(map(chr,[46,119]))).unlink()\"",
+            "python3 -c \"import shutil,os; shutil.rmtree(os.environ['D'])\"",
+            "python3 -c \"open(''.join(['.w','ard']), 'w').write('')\"",
+            "node -e \"require('fs').unlinkSync(String.fromCharCode(46,119,97,114,100))\"",
+            "node -e \"const fs=require('fs'); fs.rmSync(process.env.WARD_HOME,{recursive:true})\"",
+            "ruby -e 'File.delete(\".ward-\" + \"tier-sensitive\")'",
+            "ruby -e 'FileUtils.rm_rf(Dir.glob(\".ward*\"))'",
+        ] {
+            let a = analyze(line);
+            assert!(!a.unknown_targets.is_empty(), "{line}: {a:?}");
+        }
+    }
+
+    #[test]
+    fn interpreter_quote_operators_name_their_files() {
+        for line in [
+            "perl -e \"unlink q(.ward-tier-sensitive)\"",
+            "perl -e 'unlink qq{.ward-tier-sensitive}'",
+            "perl -e 'rename q[.ward-tier-sensitive], q[x]'",
+            "ruby -e 'File.delete(%q(.ward-tier-sensitive))'",
+            "ruby -e 'File.unlink %q{.ward-tier-sensitive}'",
+            "python3 -c \"import os; os.remove('.ward-tier-sensitive')\"",
+        ] {
+            let a = analyze(line);
+            assert!(
+                a.paths.iter().any(|p| p.path == ".ward-tier-sensitive" && p.access == Access::Write),
+                "{line}: {a:?}"
+            );
+            assert!(a.unknown_targets.is_empty(), "{line}: {a:?}");
+        }
+        // Harmless one-liners are not run-time targets.
+        for line in [
+            "python3 -c \"l=[1,2]; l.remove(1); print('a'.replace('a','b'))\"",
+            "python3 -c \"print(open('README.md').read())\"",
+            "node -e \"console.log(require('fs').readFileSync('package.json','utf8'))\"",
+            "perl -ne 'print if /x/' file.txt",
+        ] {
+            let a = analyze(line);
+            assert!(a.unknown_targets.is_empty(), "{line}: {a:?}");
+        }
     }
 }

@@ -898,9 +898,24 @@ fn literal_run(text: &str, list: bool) -> (Vec<String>, bool) {
     (lits, complete && !templated)
 }
 
-/// Every string literal in one-liner code (single, double or back quotes), up to a bound.
+/// Every string literal in one-liner code, up to a bound: single and double quotes, and Perl's
+/// and Ruby's quote operators (`q(…)`, `qq{…}`, `%q[…]`, `%Q<…>`, `%w(…)`, with any bracket pair or
+/// `q!…!`-style delimiter).
 pub(crate) fn code_literals(code: &str) -> Vec<String> {
     let mut out = Vec::new();
+    for lit in quote_operator_literals(code) {
+        for word in lit.split_whitespace() {
+            if !out.contains(&word.to_owned()) && out.len() < 256 {
+                out.push(word.to_owned());
+            }
+        }
+        if !lit.contains(char::is_whitespace) {
+            continue;
+        }
+        if !out.contains(&lit) && out.len() < 256 {
+            out.push(lit);
+        }
+    }
     let mut chars = code.chars();
     while let Some(c) = chars.next() {
         if !matches!(c, '"' | '\'') {
@@ -926,6 +941,269 @@ pub(crate) fn code_literals(code: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The closing delimiter of a quote operator's opening one.
+fn closing_delimiter(open: char) -> Option<char> {
+    match open {
+        '(' => Some(')'),
+        '{' => Some('}'),
+        '[' => Some(']'),
+        '<' => Some('>'),
+        c if c.is_ascii_punctuation() && !matches!(c, '_' | ',' | ';' | '=' | ')' | '}' | ']' | '>') => {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// A quote operator starting at `rest` (`q(`, `qq{`, `qw[`, `%q(`, `%Q{`, `%w[`, `%(`): the
+/// length of the operator and its opening delimiter.
+fn quote_operator(rest: &str) -> Option<(usize, char)> {
+    for op in ["qq", "qw", "q", "%q", "%Q", "%w", "%W", "%"] {
+        if let Some(after) = rest.strip_prefix(op) {
+            // Perl allows spaces before the delimiter; `q =>` and `q,` are not quotes.
+            let trimmed = if op.starts_with('%') { after } else { after.trim_start() };
+            let open = trimmed.chars().next()?;
+            if op.starts_with('%') && !matches!(open, '(' | '{' | '[' | '<') {
+                continue;
+            }
+            if closing_delimiter(open).is_some() && !(op == "%" && open == '<') {
+                return Some((rest.len() - trimmed.len() + open.len_utf8(), open));
+            }
+        }
+    }
+    None
+}
+
+/// The text of each quote-operator literal in `code`.
+fn quote_operator_literals(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < code.len() {
+        let rest = &code[i..];
+        let word_start =
+            code[..i].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '$'));
+        if word_start {
+            if let Some((len, open)) = quote_operator(rest) {
+                if let Some((text, used)) = delimited(&rest[len..], open) {
+                    out.push(text);
+                    i += len + used;
+                    continue;
+                }
+            }
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    out
+}
+
+/// The text up to the delimiter closing `open` (nested bracket pairs balanced, backslash
+/// escapes kept literal) and the bytes used including the closing delimiter.
+fn delimited(text: &str, open: char) -> Option<(String, usize)> {
+    let close = closing_delimiter(open)?;
+    let mut depth = 0usize;
+    let mut out = String::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c == '\\' {
+            if let Some((_, d)) = chars.next() {
+                out.push(d);
+            }
+            continue;
+        }
+        if c == close && depth == 0 {
+            return Some((out, i + c.len_utf8()));
+        }
+        if open != close {
+            if c == open {
+                depth += 1;
+            } else if c == close {
+                depth -= 1;
+            }
+        }
+        out.push(c);
+    }
+    None
+}
+
+/// Interpreter calls that delete, move or write a file: names unambiguous anywhere
+/// (`unlink`, `rmtree`, `fs.rmSync`, `File.delete`'s `delete` is not one of them), and
+/// ambiguous ones only after a file-system module (`os.remove`, but not `list.remove`).
+const MUTATING_CALLS: &[&str] = &[
+    "unlink",
+    "unlinkSync",
+    "rmdir",
+    "rmdirSync",
+    "removedirs",
+    "rmtree",
+    "remove_tree",
+    "rmSync",
+    "renameSync",
+    "writeFile",
+    "writeFileSync",
+    "appendFile",
+    "appendFileSync",
+    "truncate",
+    "truncateSync",
+    "copyFile",
+    "copyFileSync",
+    "cpSync",
+    "write_text",
+    "write_bytes",
+    "rm_rf",
+    "rm_r",
+    "rm_f",
+    "remove_dir",
+    "remove_entry",
+    "remove_file",
+    "file_put_contents",
+    "copyfile",
+    "copytree",
+    "symlink",
+    "symlinkSync",
+];
+const QUALIFIED_MUTATING_CALLS: &[&str] =
+    &["remove", "rename", "replace", "delete", "move", "mv", "rm", "copy", "copy2", "write", "touch", "cp"];
+const FILE_MODULES: &[&str] = &[
+    "os.",
+    "shutil.",
+    "fs.",
+    "fsp.",
+    "promises.",
+    "File.",
+    "FileUtils.",
+    "Dir.",
+    "IO.",
+    "Files.",
+    "Path.",
+    "pathlib.",
+    "Deno.",
+    "Bun.",
+    "os.path.",
+];
+
+/// File deletions, moves and writes in interpreter code whose target is not a literal string
+/// (`unlink chr(46).'ward-tier-x'`, `fs.rmSync(String.fromCharCode(…))`, `os.remove(p)`,
+/// `open(f, 'w')`), each as the call's text for the reason. Literal targets are left out: they
+/// are among [`code_literals`] and matched as paths.
+pub(crate) fn computed_file_mutations(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    while i < code.len() {
+        let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        if !is_ident(bytes[i]) || (i > 0 && (is_ident(bytes[i - 1]) || bytes[i - 1] == b'$')) {
+            i += 1;
+            continue;
+        }
+        let end = (i..code.len()).find(|&j| !is_ident(bytes[j])).unwrap_or(code.len());
+        let name = &code[i..end];
+        let before = &code[..i];
+        let qualified = FILE_MODULES.iter().any(|m| before.ends_with(m))
+            || (before.ends_with(").") && before.contains("Path("));
+        let mutating = MUTATING_CALLS.contains(&name)
+            || (qualified && QUALIFIED_MUTATING_CALLS.contains(&name))
+            || (name == "open" && opens_for_writing(&code[end..]));
+        if mutating {
+            let rest = &code[end..];
+            // A call: `name(…)`, or Perl's `name ARG` (a builtin without parentheses).
+            let args = rest.trim_start();
+            let called = args.starts_with('(')
+                || (rest.starts_with([' ', '\t'])
+                    && !args.is_empty()
+                    && !args.starts_with(['=', ';', ')', ',', '.']));
+            // `Path(p).unlink()`, `f.unlink()`: the target is the receiver, not an argument.
+            let receiver_call = before.ends_with('.') && args.starts_with("()");
+            if called && (receiver_call || !literal_argument(args.strip_prefix('(').unwrap_or(args))) {
+                let shown: String = code[i..].chars().take(60).collect();
+                let shown = shown.split(['\n', ';']).next().unwrap_or_default().trim_end().to_owned();
+                if !out.contains(&shown) && out.len() < 8 {
+                    out.push(shown);
+                }
+            }
+        }
+        i = end;
+    }
+    out
+}
+
+/// Whether the arguments of an `open` call name a write mode (`'w'`, `"a+"`, `'>'`, `'>>'`,
+/// `">file"`, `'+<'`, `O_WRONLY`, `O_CREAT`).
+fn opens_for_writing(rest: &str) -> bool {
+    let args = rest.trim_start();
+    if !(args.starts_with('(') || args.starts_with(' ') || rest.starts_with(' ')) {
+        return false;
+    }
+    // The arguments up to the parenthesis closing the call (or the end of the statement).
+    let mut depth = 0usize;
+    let call: String = args
+        .chars()
+        .take_while(|c| match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                true
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                depth > 0
+            }
+            ';' | '\n' => depth > 0,
+            _ => true,
+        })
+        .collect();
+    call.contains("O_WRONLY")
+        || call.contains("O_RDWR")
+        || call.contains("O_CREAT")
+        || code_literals(&call).iter().any(|l| {
+            let l = l.trim();
+            matches!(
+                l,
+                "w" | "wb" | "w+" | "wb+" | "a" | "ab" | "a+" | "x" | "r+" | "rb+" | "+<" | "+>" | ">" | ">>"
+            ) || l.starts_with('>')
+                || l.starts_with("+<")
+        })
+}
+
+/// Whether call arguments start with one literal string (quotes or a quote operator) that is
+/// the whole first argument.
+fn literal_argument(args: &str) -> bool {
+    let args = args.trim_start();
+    let rest = if let Some(q) = args.chars().next().filter(|c| matches!(c, '"' | '\'')) {
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in args.char_indices().skip(1) {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                end = Some(i + 1);
+                break;
+            }
+        }
+        let Some(end) = end else { return false };
+        let lit = &args[1..end - 1];
+        // An interpolated string is computed (`"$dir/x"`, `"#{d}"`, f-strings are `f'…'`).
+        if q == '"' && (lit.contains('$') || lit.contains("#{") || lit.contains('@')) {
+            return false;
+        }
+        &args[end..]
+    } else if let Some((len, open)) = quote_operator(args) {
+        let Some((lit, used)) = delimited(&args[len..], open) else { return false };
+        let interpolating = args.starts_with("qq") || args.starts_with("%Q") || args.starts_with("%(");
+        if interpolating && (lit.contains('$') || lit.contains("#{") || lit.contains('@')) {
+            return false;
+        }
+        &args[len + used..]
+    } else {
+        return false;
+    };
+    let after = rest.trim_start();
+    after.is_empty()
+        || after.starts_with([')', ',', ';', '\n'])
+        || after.starts_with("or ")
+        || after.starts_with("||")
 }
 
 /// A literal that may name a file: no spaces, and a `/`, a leading `~` or a `.` in it.

@@ -125,8 +125,11 @@ fn explain(
             } else {
                 std::fs::read(file).with_context(|| format!("reading {}", file.display()))?
             };
-            let (_, mut call) = ward_hook::parse_payload(Some(named), &bytes)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            // The hook's environment, as the hook reads it (`$WARD_HOME` in a command).
+            let (_, mut call) =
+                ward_hook::parse_payload_with_env(Some(named), &bytes, &|k| std::env::var(k).ok())
+                    .map(|p| (p.agent, p.call))
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             if call.cwd.as_deref().is_none_or(str::is_empty) {
                 call.cwd = Some(cwd);
             }
@@ -139,7 +142,7 @@ fn explain(
                 [one] => (*one).to_owned(),
                 many => ward_hook::shell_join(many),
             };
-            ward_hook::exec_call(agent, Some(&cwd), &line)
+            ward_hook::exec_call_with_env(agent, Some(&cwd), &line, &|k| std::env::var(k).ok())
         }
     };
     let seen = ward_endpoint::SeenTiers::load(&paths.data_dir);
