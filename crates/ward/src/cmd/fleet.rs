@@ -417,13 +417,8 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
             let data_dir =
                 if managed { crate::cmd::managed::enroll_dir(paths)? } else { paths.data_dir.clone() };
             let ca = read_ca(ca_cert.as_deref())?;
-            let enrolled = ward_endpoint::ship::enroll_trusting(
-                &data_dir,
-                &server,
-                &token,
-                version,
-                ca.as_deref(),
-            )?;
+            let enrolled =
+                ward_endpoint::ship::enroll_trusting(&data_dir, &server, &token, version, ca.as_deref())?;
             // The fleet's policy right away, so the device is governed before the daemon runs.
             let pulled = match policy.puller(paths)? {
                 Some(puller) => match puller.pull_enrolled(&data_dir) {

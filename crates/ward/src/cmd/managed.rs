@@ -200,19 +200,20 @@ pub fn run(
         let version = version.to_owned();
         let stop_shipping = Arc::clone(&shipping);
         std::thread::Builder::new().name("ward-ship".into()).spawn(move || {
-            let outcome =
-                ward_endpoint::ship::run(&state_dir, &version, &ship, &stop_shipping, |progress| {
-                    use ward_endpoint::ship::Progress;
-                    match progress {
-                        Progress::Shipped(r) => log(&format!(
-                            "shipped {} (stored {}, already held {})",
-                            r.sent, r.inserted, r.duplicates
-                        )),
-                        Progress::Retrying(e) => log(&format!("{e}; retrying")),
-                        Progress::Policy(pulled) => log(&format!("policy: {pulled:?}")),
-                        Progress::PolicyFailed(e) => log(&format!("policy pull failed: {e}; trying again next interval")),
+            let outcome = ward_endpoint::ship::run(&state_dir, &version, &ship, &stop_shipping, |progress| {
+                use ward_endpoint::ship::Progress;
+                match progress {
+                    Progress::Shipped(r) => log(&format!(
+                        "shipped {} (stored {}, already held {})",
+                        r.sent, r.inserted, r.duplicates
+                    )),
+                    Progress::Retrying(e) => log(&format!("{e}; retrying")),
+                    Progress::Policy(pulled) => log(&format!("policy: {pulled:?}")),
+                    Progress::PolicyFailed(e) => {
+                        log(&format!("policy pull failed: {e}; trying again next interval"))
                     }
-                });
+                }
+            });
             if let Err(e) = outcome {
                 log(&format!("shipping stopped: {e}"));
             }
