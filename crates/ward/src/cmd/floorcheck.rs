@@ -61,6 +61,9 @@ pub fn attach_to_scan(
         {
             art.attributes.insert("ward_hook".into(), summary.ward_hook.into());
             art.attributes.insert("ward_hook_at".into(), summary.hook_places.clone().into());
+            if !summary.unverified.is_empty() {
+                art.attributes.insert("floor_unverified".into(), summary.unverified.clone().into());
+            }
             art.attributes.insert(
                 "floor_enforced".into(),
                 summary.enforces.clone().map_or(serde_json::Value::Null, serde_json::Value::String),
