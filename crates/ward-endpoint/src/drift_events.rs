@@ -91,6 +91,27 @@ fn write_state(path: &Path, state: &State) -> Result<(), DriftEventError> {
     })
 }
 
+/// The query fields, filled as the fleet server fills its own drift events (docs/fleet.md), so
+/// one query finds both: `agent` = the artifact's client, `tool` = its name, `classes` = its
+/// kind, `paths` = the file it was read from, `rule` = `drift.<finding>` or `drift.resolved`.
+fn fill_query_fields(
+    event: &mut ward_model::Event,
+    client: &str,
+    kind: &str,
+    name: &str,
+    source: Option<&str>,
+    rule: &str,
+) {
+    event.agent = (!client.is_empty()).then(|| client.to_owned());
+    event.tool = (!name.is_empty()).then(|| name.to_owned());
+    event.classes = vec![kind.to_owned()];
+    event.paths = source
+        .filter(|s| !s.is_empty())
+        .map(|s| vec![ward_model::PathTarget { path: s.to_owned(), access: ward_model::Access::Read }])
+        .unwrap_or_default();
+    event.rule = Some(format!("drift.{rule}"));
+}
+
 /// Record `drift`'s findings that changed since the last scan, in the spool under `data_dir`.
 pub fn record(data_dir: &Path, drift: &DriftReport) -> Result<Recorded, DriftEventError> {
     let state_path = data_dir.join(STATE_FILE);
@@ -114,10 +135,18 @@ pub fn record(data_dir: &Path, drift: &DriftReport) -> Result<Recorded, DriftEve
     let mut spool = Spool::open(data_dir).map_err(|e| spool_err(e.to_string()))?;
     for r in &new {
         let mut event = draft_event(EventKind::Drift);
-        event.agent = (!r.client.is_empty()).then(|| r.client.clone());
+        fill_query_fields(
+            &mut event,
+            &r.client,
+            r.kind.as_str(),
+            &r.name,
+            r.source.as_deref(),
+            r.status.as_str(),
+        );
         event.reason = Some(r.message.clone());
         event.input = Value::Null;
         event.detail = json!({
+            "origin": "device",
             "change": "new",
             "finding": r.status.as_str(),
             "artifact": format!("{}:{}", r.kind.as_str(), r.name),
@@ -139,13 +168,14 @@ pub fn record(data_dir: &Path, drift: &DriftReport) -> Result<Recorded, DriftEve
     }
     for (fingerprint, was) in &resolved {
         let mut event = draft_event(EventKind::Drift);
-        event.agent = (!was.client.is_empty()).then(|| was.client.clone());
+        fill_query_fields(&mut event, &was.client, &was.kind, &was.name, was.source.as_deref(), "resolved");
         event.reason = Some(format!(
             "{} {} `{}` is no longer {} (resolved since the last scan)",
             was.client, was.kind, was.name, was.status
         ));
         event.input = Value::Null;
         event.detail = json!({
+            "origin": "device",
             "change": "resolved",
             "finding": was.status,
             "artifact": format!("{}:{}", was.kind, was.name),

@@ -72,11 +72,17 @@ pub struct RepoCheck {
     pub agents: Vec<AgentCheck>,
 }
 
+/// The agents whose own settings can carry a floor Ward renders and checks. For the others only
+/// Ward's hook stands between a call and the machine, so no tier is claimed for them.
+pub const FLOOR_AGENTS: &[&str] = &["codex", "claude-code", "gemini-cli", "cursor"];
+
 /// Per agent: the most cautious tier whose floor its machine-wide configuration (managed and
 /// user layers, no project) satisfies, and where Ward is its hook.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgentSummary {
     pub agent: String,
+    /// Whether the agent's own settings are checked against a floor (false: hook only).
+    pub floor_checked: bool,
     /// `None`: not even the least cautious tier's floor holds.
     pub enforces: Option<String>,
     pub ward_hook: bool,
@@ -144,12 +150,17 @@ pub fn check(
 
 fn summarize(policy: &Policy, loc: &Locations, agent: &FoundAgent, deadline_ms: u64) -> AgentSummary {
     let eff = effective::of(&agent.client, loc, None);
-    let enforces = policy
-        .tier_names()
-        .into_iter()
-        .rev()
-        .find(|tier| check_agent(policy, loc, agent, None, tier, deadline_ms).violations.is_empty())
-        .map(str::to_owned);
+    let floor_checked = FLOOR_AGENTS.contains(&agent.client.as_str());
+    let enforces = if !floor_checked {
+        None
+    } else {
+        policy
+            .tier_names()
+            .into_iter()
+            .rev()
+            .find(|tier| check_agent(policy, loc, agent, None, tier, deadline_ms).violations.is_empty())
+            .map(str::to_owned)
+    };
     let (ward_hook, hook_places) = match &eff {
         Some(e) => (
             e.ward_runs(),
@@ -158,7 +169,7 @@ fn summarize(policy: &Policy, loc: &Locations, agent: &FoundAgent, deadline_ms: 
         None => (false, Vec::new()),
     };
     let unverified = eff.as_ref().map(|e| e.unverifiable.clone()).unwrap_or_default();
-    AgentSummary { agent: agent.client.clone(), enforces, ward_hook, hook_places, unverified }
+    AgentSummary { agent: agent.client.clone(), floor_checked, enforces, ward_hook, hook_places, unverified }
 }
 
 /// One agent against one tier's floor.

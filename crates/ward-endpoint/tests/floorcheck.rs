@@ -609,6 +609,11 @@ fn a_windsurf_event_or_amazon_q_agent_without_ward_is_a_violation() {
     install(Agent::Windsurf, &opts).unwrap();
     let windsurf = agent("windsurf", None);
     assert!(check_agent(&open, &m.loc, &windsurf, None, "standard", 5000).compliant);
+    // Its own settings carry no floor Ward checks: no tier is claimed for it.
+    let report = check(&open, &m.loc, std::slice::from_ref(&windsurf), &[], 5000);
+    assert!(!report.agents[0].floor_checked);
+    assert_eq!(report.agents[0].enforces, None);
+    assert!(report.agents[0].ward_hook);
     // The user drops Ward from file reads only.
     let file = m.loc.windsurf_user_hooks();
     let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();

@@ -63,9 +63,16 @@ fn render_floors(out: &mut String, agents: &[&Artifact]) {
     let w = checked.iter().map(|a| a.client.chars().count()).max().unwrap_or(0).min(16);
     let _ = writeln!(out, "  Floor the agent's own settings enforce (`ward floor check` for details):");
     for a in checked {
-        let line = match a.attributes.get("floor_enforced").and_then(|v| v.as_str()) {
-            Some(tier) => format!("    {:<w$}  tier {tier}", a.client),
-            None => {
+        let unverified = a
+            .attributes
+            .get("floor_unverified")
+            .and_then(|v| v.as_array())
+            .and_then(|v| v.first())
+            .and_then(|v| v.as_str());
+        let line = match (a.attributes.get("floor_enforced").and_then(|v| v.as_str()), unverified) {
+            (_, Some(why)) => format!("    {:<w$}  cannot verify: {why}", a.client),
+            (Some(tier), None) => format!("    {:<w$}  tier {tier}", a.client),
+            (None, None) => {
                 format!("    {:<w$}  none: no tier's floor holds; `ward floor render` writes one", a.client)
             }
         };

@@ -422,6 +422,11 @@ fn drift_findings_reach_the_audit_trail_once_per_change() {
     let scratch = events.iter().find(|e| e["detail"]["name"] == "scratch").expect("the unapproved server");
     assert_eq!(scratch["detail"]["finding"], "unapproved");
     assert_eq!(scratch["agent"], "codex");
+    // The query fields match the fleet server's drift events (docs/fleet.md).
+    assert_eq!(scratch["rule"], "drift.unapproved");
+    assert_eq!(scratch["tool"], "scratch");
+    assert_eq!(scratch["classes"], serde_json::json!(["mcp_server"]));
+    assert_eq!(scratch["detail"]["origin"], "device");
     assert!(scratch["reason"].as_str().unwrap().contains("scratch"));
     let jira = events.iter().find(|e| e["detail"]["name"] == "jira").expect("the missing required server");
     assert_eq!(jira["detail"]["finding"], "missing");
@@ -445,6 +450,7 @@ fn drift_findings_reach_the_audit_trail_once_per_change() {
     assert_eq!(events.len(), 8, "{events:#?}");
     let last = events.last().unwrap();
     assert_eq!(last["detail"]["change"], "resolved");
+    assert_eq!(last["rule"], "drift.resolved");
     assert_eq!(last["detail"]["name"], "scratch");
     assert_eq!(last["detail"]["fingerprint"], scratch["detail"]["fingerprint"]);
 

@@ -198,3 +198,22 @@ fn uninstall_all_cleans_agents_the_scan_no_longer_finds() {
     assert!(!m.home().join(".claude/settings.json").exists());
     assert!(!m.home().join(".codeium/windsurf/hooks.json").exists());
 }
+
+#[test]
+fn server_managed_claude_settings_make_scan_and_check_say_cannot_verify() {
+    let m = Machine::new();
+    std::fs::create_dir_all(m.home().join(".claude")).unwrap();
+    std::fs::write(m.home().join(".claude/settings.json"), "{}\n").unwrap();
+    std::fs::write(m.home().join(".claude/remote-settings.json"), "{\"permissions\": {\"deny\": []}}\n")
+        .unwrap();
+    let scan = m.ward(&["scan"], &[]);
+    assert!(
+        stdout(&scan)
+            .contains("cannot verify: Claude Code takes its managed settings from Anthropic's server"),
+        "{}",
+        stdout(&scan)
+    );
+    let check = m.ward(&["floor", "check"], &[]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(stdout(&check).contains("cannot verify"), "{}", stdout(&check));
+}

@@ -61,10 +61,15 @@ pub fn attach_to_scan(
         {
             art.attributes.insert("ward_hook".into(), summary.ward_hook.into());
             art.attributes.insert("ward_hook_at".into(), summary.hook_places.clone().into());
-            art.attributes.insert(
-                "floor_enforced".into(),
-                summary.enforces.clone().map_or(serde_json::Value::Null, serde_json::Value::String),
-            );
+            if !summary.unverified.is_empty() {
+                art.attributes.insert("floor_unverified".into(), summary.unverified.clone().into());
+            }
+            if summary.floor_checked {
+                art.attributes.insert(
+                    "floor_enforced".into(),
+                    summary.enforces.clone().map_or(serde_json::Value::Null, serde_json::Value::String),
+                );
+            }
         }
     }
     let value =
@@ -201,6 +206,7 @@ fn table(report: &Report) -> String {
     for a in &report.agents {
         let hook = if a.ward_hook { "yes" } else { "no" };
         let tier = match (a.enforces.as_deref(), a.unverified.is_empty()) {
+            _ if !a.floor_checked => "hook only".to_owned(),
             (Some(t), true) => t.to_owned(),
             (Some(t), false) => format!("{t}?"),
             (None, _) => "no tier".to_owned(),
