@@ -55,9 +55,11 @@ pub fn agents() -> &'static Installed {
 }
 
 /// The cache root: `$WARD_REAL_AGENTS_CACHE`, else the target directory's test scratch space.
+/// Made absolute: the agents are started from other working directories (an empty or relative
+/// value once made every run fail with "not found").
 fn cache_root() -> PathBuf {
-    match std::env::var_os("WARD_REAL_AGENTS_CACHE") {
-        Some(dir) => PathBuf::from(dir),
+    match std::env::var_os("WARD_REAL_AGENTS_CACHE").filter(|dir| !dir.is_empty()) {
+        Some(dir) => std::path::absolute(PathBuf::from(dir)).unwrap_or_else(|_| PathBuf::from(".")),
         None => Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-agents"),
     }
 }
