@@ -41,6 +41,7 @@ const CLASSES: &[&str] = &[
     "tier-matrix",
     "destructive",
     "run-time-targets",
+    "hidden-code",
 ];
 
 struct Fixture {
