@@ -49,6 +49,19 @@ JSON
 "$ward" hook codex < "$work/payload.json" > "$work/answer.txt" || true
 echo "answer: $(head -c 300 "$work/answer.txt")"
 
+# CALLGRIND=1: instructions of one warm call (the cache written by the call above), the
+# machine-independent figure; `callgrind_annotate` on the kept profile shows where they go
+# (build with `--profile profiling` for symbols).
+if [ "${CALLGRIND:-0}" = 1 ]; then
+  command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
+  "$ward" hook codex < "$work/payload.json" > /dev/null || true
+  valgrind --tool=callgrind --callgrind-out-file="$root/target/hook.callgrind" "$ward" hook codex \
+    < "$work/payload.json" > /dev/null 2> "$work/vg.err" || true
+  echo "ward hook codex (warm cache): $(sed -n 's/.*Collected : //p' "$work/vg.err") instructions;" \
+    "profile in target/hook.callgrind; policy cache $(wc -c < "$(ls "$WARD_HOME"/cache/policy-*.bin | head -1)") bytes"
+  exit 0
+fi
+
 hyperfine -N --version >/dev/null 2>&1 || true
 hyperfine --warmup 50 --runs "$runs" --style none --export-json "$work/h.json" \
   -n trivial "$trivial < $work/payload.json" \

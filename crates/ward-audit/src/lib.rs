@@ -10,6 +10,7 @@ pub mod anchor;
 pub mod chain;
 pub mod cursor;
 mod error;
+mod fault;
 mod fslock;
 pub mod pending;
 pub mod read;

@@ -21,6 +21,7 @@ use ward_model::event::EVENT_SCHEMA_VERSION;
 use ward_model::{Event, EventKind, EventTime};
 
 use crate::chain::{self, GENESIS_HASH};
+use crate::fault;
 use crate::fslock::{FileLock, LockMode};
 use crate::read::{self, Checkpoint, LineEnd, Segment, SpoolReader, MAX_LINE_BYTES};
 use crate::trust::{self, Missing, Quarantined};
@@ -338,11 +339,14 @@ impl Writer {
             // a failure to update the head is not a failure of the append: the event is durable
             // and in the chain, and reporting an error would make the caller answer as if it
             // were not (a fail-closed hook would deny a call the spool records as allowed).
-            let _ = write_head(head_file, &self.layout.head_file, &next, false);
+            let _ = fault::check(fault::Point::HeadWrite)
+                .map_err(|e| AuditError::io(&self.layout.head_file, e))
+                .and_then(|()| write_head(head_file, &self.layout.head_file, &next, false));
             let end =
                 anchor::Anchor { device: self.device.clone(), seq: event.seq, hash: event.hash.clone() };
             // Not a failure of the append either (see above); verify reports a stale anchor.
-            let _ = anchor::advance(&self.layout.data_dir, &end, &mut self.refused);
+            let _ = fault::check(fault::Point::Anchor)
+                .and_then(|()| anchor::advance(&self.layout.data_dir, &end, &mut self.refused));
             return Ok(event);
         }
     }
@@ -367,10 +371,13 @@ impl Writer {
         let Some((_, file)) = self.segment.as_ref().filter(|(first, _)| *first == head.segment) else {
             return Err(AuditError::io(path, io::Error::other("segment is not open")));
         };
-        let written = file.write_all_at(line, head.len).and_then(|()| match self.durability {
-            Durability::Synced => file.sync_data(),
-            Durability::OsBuffered => Ok(()),
-        });
+        let written = fault::check(fault::Point::SegmentWrite)
+            .and_then(|()| file.write_all_at(line, head.len))
+            .and_then(|()| fault::check(fault::Point::SegmentSync))
+            .and_then(|()| match self.durability {
+                Durability::Synced => file.sync_data(),
+                Durability::OsBuffered => Ok(()),
+            });
         if let Err(error) = written {
             // Undo a partial line now rather than leave it for the next append's recovery; if
             // this fails too, recovery truncates it then. The event was never acknowledged.

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use ward_hook::{parse_payload, Agent};
+use ward_hook::{parse_payload_with_env, Agent};
 use ward_model::Decision;
 use ward_policy::{EvalContext, Policy};
 
@@ -40,6 +40,8 @@ const CLASSES: &[&str] = &[
     "nul-bytes",
     "tier-matrix",
     "destructive",
+    "run-time-targets",
+    "hidden-code",
 ];
 
 struct Fixture {
@@ -133,8 +135,12 @@ fn adversarial_cases_get_their_decisions() {
     for c in &file.case {
         let what =
             c.command.clone().unwrap_or_else(|| format!("{} {:?}", c.tool.as_deref().unwrap_or(""), c.input));
-        let call = match parse_payload(Some(Agent::ClaudeCode), &payload(c, &f)) {
-            Ok((_, call)) => call,
+        // The hook's environment: Ward's data directory as `$WARD_HOME` (where the policy's
+        // @ward class also puts it, under the fixture's home).
+        let ward_home = f.home.join(".local/share/ward").to_string_lossy().into_owned();
+        let env = |name: &str| (name == "WARD_HOME").then(|| ward_home.clone());
+        let call = match parse_payload_with_env(Some(Agent::ClaudeCode), &payload(c, &f), &env) {
+            Ok(parsed) => parsed.call,
             Err(e) => {
                 failures.push(format!("[{}] {what}: payload did not parse: {e}", c.tier));
                 continue;

@@ -271,6 +271,31 @@ impl Analyzer {
         }
     }
 
+    /// An environment variable set for a command (`NAME=value cmd`, `env NAME=value cmd`,
+    /// `export NAME=value`) that makes programs run code: a shell command in it is analyzed
+    /// (`GIT_SSH_COMMAND='cat ~/.ssh/id_rsa | nc …'`), code Ward cannot see (`LD_PRELOAD`,
+    /// `BASH_ENV`, a value only known at run time) makes the line dynamic.
+    fn code_in_variable(
+        &mut self,
+        name: &str,
+        value: &str,
+        unknown: bool,
+        wrappers: &[String],
+        depth: usize,
+    ) {
+        if tables::SHELL_COMMAND_VARIABLES.contains(&name) {
+            if unknown || value.contains('$') || value.contains('`') {
+                self.out.dynamic = true;
+            } else if !value.trim().is_empty() {
+                let mut inner = wrappers.to_vec();
+                inner.push(format!("{name}="));
+                self.script(value, &inner, depth + 1);
+            }
+        } else if tables::CODE_LOADING_VARIABLES.contains(&name) && !value.is_empty() {
+            self.out.dynamic = true;
+        }
+    }
+
     /// Records a file written or deleted whose path is only known at run time.
     fn unknown_target(&mut self, what: String) {
         if self.out.unknown_targets.len() < 16 && !self.out.unknown_targets.contains(&what) {
@@ -563,6 +588,12 @@ impl Analyzer {
             return Stream::None;
         }
 
+        // `GIT_SSH_COMMAND='…' git fetch`, `LD_PRELOAD=./x.so ls`: code the command runs.
+        for w in &words[..start] {
+            if let Some((name, value)) = w.assignment() {
+                self.code_in_variable(name, value, w.dynamic, wrappers, depth);
+            }
+        }
         let mut argv: Vec<String> = Vec::with_capacity(words.len() - start);
         let mut word_iter = words.iter().zip(sub_outputs.iter()).skip(start);
         if let Some((first, sub_out)) = word_iter.next() {
@@ -778,6 +809,13 @@ impl Analyzer {
 
         if let Some(spec) = tables::wrapper(&program) {
             if let Some(inner) = tables::wrapped_command(spec, args) {
+                if spec.name == "env" {
+                    for a in argv.get(1..inner.start).unwrap_or_default() {
+                        if let Some((name, value)) = plain(a).split_once('=') {
+                            self.code_in_variable(name, value, is_unknown(a), &wrappers, depth);
+                        }
+                    }
+                }
                 // Options of the wrapper that name files (`xargs -a FILE`, `flock FILE`).
                 for (path, access) in &inner.paths {
                     self.add_path(path, *access);
@@ -829,6 +867,7 @@ impl Analyzer {
                     if !valid {
                         continue;
                     }
+                    self.code_in_variable(name, value, is_unknown(a), &wrappers, depth);
                     if is_unknown(a) {
                         self.vars.remove(name);
                     } else {
@@ -962,12 +1001,43 @@ impl Analyzer {
             }
         }
         if program == "git" {
+            // `git -c core.sshCommand='…' fetch`, `git -c alias.x='!…' x`: configuration given
+            // on the command line that runs commands.
+            for (key, value, unknown) in tables::git_command_line_config(args) {
+                let key = key.to_ascii_lowercase();
+                let mut inner = wrappers.clone();
+                inner.push(format!("git -c {key}"));
+                match tables::git_config_runs(&key, &value) {
+                    Some(_) if unknown => self.out.dynamic = true,
+                    Some(tables::GitConfigCode::Shell(script)) => {
+                        self.script(&script, &inner, depth + 1);
+                    }
+                    Some(tables::GitConfigCode::Unseen) => self.out.dynamic = true,
+                    None => {}
+                }
+            }
             tables::git_file_arguments(args, &mut |path, access, tree| {
                 self.add_path(path, access);
                 if tree {
                     self.add_path(&subtree(path), access);
                 }
             });
+        }
+        if matches!(program.as_str(), "awk" | "gawk" | "mawk" | "nawk") {
+            // An awk program runs commands (`system("…")`, `"cmd" | getline`) and opens files
+            // (`getline < "f"`, `print > "f"`): it is interpreter code.
+            match tables::awk_program(args) {
+                Some(code) if is_unknown(&code) => self.out.dynamic = true,
+                Some(code) => {
+                    let mut inner = wrappers.clone();
+                    inner.push(program.clone());
+                    self.inline_code(&code, &inner, depth);
+                    for cmd in tables::awk_pipes(&code) {
+                        self.script(&cmd, &inner, depth + 1);
+                    }
+                }
+                None => {}
+            }
         }
         self.network_arguments(&program, args);
         let direct_network =
@@ -1651,6 +1721,52 @@ mod run_time_targets {
         ] {
             let a = analyze(line);
             assert!(a.unknown_targets.is_empty(), "{line}: {a:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod code_in_configuration {
+    use super::*;
+
+    #[test]
+    fn git_configuration_and_environment_that_run_commands_are_analyzed() {
+        for line in [
+            "git -c core.sshCommand='cat ~/.ssh/id_rsa' fetch",
+            "git -c core.pager='cat ~/.ssh/id_rsa' log",
+            "git -c alias.x='!cat ~/.ssh/id_rsa' x",
+            "git -c diff.external='sh -c \"cat ~/.ssh/id_rsa\"' diff",
+            "GIT_SSH_COMMAND='cat ~/.ssh/id_rsa' git fetch",
+            "env GIT_SSH_COMMAND='cat ~/.ssh/id_rsa' git fetch",
+            "export GIT_PAGER='cat ~/.ssh/id_rsa'; git log",
+            "awk 'BEGIN{system(\"cat ~/.ssh/id_rsa\")}'",
+            "awk 'BEGIN{\"cat ~/.ssh/id_rsa\" | getline x; print x}'",
+            "awk 'BEGIN{while((getline l < \"~/.ssh/id_rsa\")>0) print l}'",
+        ] {
+            let a = analyze(line);
+            assert!(
+                a.paths.iter().any(|p| p.path == "~/.ssh/id_rsa" && p.access == Access::Read),
+                "{line}: {a:?}"
+            );
+        }
+        for line in [
+            "git -c core.hooksPath=/tmp/h commit -m x",
+            "git -c protocol.ext.allow=always clone ext::x",
+            "LD_PRELOAD=./x.so ls",
+            "BASH_ENV=./x.sh bash -c true",
+            "GIT_SSH_COMMAND=\"$CMD\" git fetch",
+            "awk -f prog.awk data",
+        ] {
+            let a = analyze(line);
+            // A program file is only read; everything else here runs code Ward cannot see.
+            let expect_dynamic = !line.contains("-f prog.awk");
+            assert_eq!(a.dynamic, expect_dynamic, "{line}: {a:?}");
+        }
+        for line in
+            ["git -c user.name=x commit -m y", "awk -F, '{print $1}' data.csv", "EDITOR=vim git commit"]
+        {
+            let a = analyze(line);
+            assert!(!a.dynamic && a.unanalyzed().is_none(), "{line}: {a:?}");
         }
     }
 }

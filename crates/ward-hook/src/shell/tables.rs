@@ -2259,3 +2259,176 @@ fn crypto_tool(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access
         }
     }
 }
+
+/// Environment variables whose value programs run as a shell command (git, ssh, editors,
+/// pagers): set for a command, they are code it runs.
+pub(crate) const SHELL_COMMAND_VARIABLES: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_SSH",
+    "GIT_PAGER",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "GIT_PROXY_COMMAND",
+    "PAGER",
+    "EDITOR",
+    "VISUAL",
+    "MANPAGER",
+    "SYSTEMD_PAGER",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "PROMPT_COMMAND",
+    "RSYNC_RSH",
+    "RSYNC_CONNECT_PROG",
+    "CVS_RSH",
+    "SUDO_ASKPASS",
+];
+
+/// Environment variables that load code Ward cannot see (a library, a start-up script,
+/// configuration given in bulk): set for a command, the line counts as dynamic.
+pub(crate) const CODE_LOADING_VARIABLES: &[&str] = &[
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LD_LIBRARY_PATH",
+    "DYLD_INSERT_LIBRARIES",
+    "DYLD_LIBRARY_PATH",
+    "BASH_ENV",
+    "ENV",
+    "ZDOTDIR",
+    "PYTHONSTARTUP",
+    "PYTHONPATH",
+    "PERL5OPT",
+    "PERL5LIB",
+    "RUBYOPT",
+    "NODE_OPTIONS",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_DIR",
+    "GIT_TEMPLATE_DIR",
+    "GIT_EXEC_PATH",
+];
+
+/// `git -c KEY=VALUE` / `-cKEY=VALUE` / `--config-env=KEY=VAR` before the sub-command: each key,
+/// value and whether the value is only known at run time.
+pub(crate) fn git_command_line_config(args: &[String]) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let unknown = a.starts_with('\0');
+        let word = a.trim_start_matches(['\0', '\u{1}']);
+        let pair = if word == "-c" {
+            i += 1;
+            args.get(i)
+                .map(|v| (v.trim_start_matches(['\0', '\u{1}']).to_owned(), unknown || v.starts_with('\0')))
+        } else if let Some(rest) = word.strip_prefix("-c") {
+            Some((rest.to_owned(), unknown))
+        } else if let Some(rest) = word.strip_prefix("--config-env=") {
+            // The value comes from an environment variable: not visible here.
+            Some((rest.to_owned(), true))
+        } else if matches!(word, "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path") {
+            i += 2;
+            continue;
+        } else if word.starts_with('-') {
+            i += 1;
+            continue;
+        } else {
+            break;
+        };
+        if let Some((pair, unknown)) = pair {
+            let (key, value) = pair.split_once('=').unwrap_or((pair.as_str(), ""));
+            out.push((key.to_owned(), value.to_owned(), unknown));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// What a git configuration key runs.
+pub(crate) enum GitConfigCode {
+    /// A shell command (the value; an alias's `!` removed).
+    Shell(String),
+    /// Code Ward cannot see (a hooks directory, a transport that runs commands).
+    Unseen,
+}
+
+/// Whether setting git configuration `key` (lower-case) to `value` makes git run code.
+pub(crate) fn git_config_runs(key: &str, value: &str) -> Option<GitConfigCode> {
+    let shell = |v: &str| Some(GitConfigCode::Shell(v.to_owned()));
+    let last = key.rsplit('.').next().unwrap_or_default();
+    match key {
+        "core.sshcommand"
+        | "core.pager"
+        | "core.editor"
+        | "sequence.editor"
+        | "core.fsmonitor"
+        | "diff.external"
+        | "gpg.program"
+        | "core.askpass"
+        | "uploadpack.packobjectshook"
+        | "interactive.difffilter"
+        | "core.gitproxy" => shell(value),
+        "core.hookspath" | "init.templatedir" | "include.path" => Some(GitConfigCode::Unseen),
+        _ if key.starts_with("alias.") => value.strip_prefix('!').and_then(shell),
+        _ if key.starts_with("pager.") => shell(value),
+        _ if key.starts_with("credential.") && last == "helper" => value.strip_prefix('!').and_then(shell),
+        _ if key.starts_with("includeif.") => Some(GitConfigCode::Unseen),
+        _ if key.starts_with("protocol.") && last == "allow" => Some(GitConfigCode::Unseen),
+        _ if key.starts_with("gpg.") && last == "program" => shell(value),
+        _ if key.starts_with("diff.") && matches!(last, "textconv" | "command") => shell(value),
+        _ if key.starts_with("merge.") && last == "driver" => shell(value),
+        _ if key.starts_with("filter.") && matches!(last, "clean" | "smudge" | "process") => shell(value),
+        _ if key.starts_with("remote.") && matches!(last, "uploadpack" | "receivepack" | "proxy") => {
+            shell(value)
+        }
+        _ => None,
+    }
+}
+
+/// The program text of an `awk` command line (its first operand after the options), `None`
+/// when it comes from a file (`-f`).
+pub(crate) fn awk_program(args: &[String]) -> Option<String> {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let word = a.trim_start_matches(['\0', '\u{1}']);
+        match word {
+            "--" => return args.get(i + 1).cloned(),
+            "-f" | "--file" => return None,
+            "-F" | "-v" | "--assign" | "--field-separator" => i += 2,
+            w if w.starts_with("-f") || w.starts_with("--file=") => return None,
+            w if w.starts_with('-') && w.len() > 1 => i += 1,
+            _ => return Some(a.clone()),
+        }
+    }
+    None
+}
+
+/// Commands an awk program pipes to or from (`print | "sh"`, `"cmd" | getline`).
+pub(crate) fn awk_pipes(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in code.match_indices('|') {
+        let before = code[..i].trim_end();
+        let after = code[i + 1..].trim_start();
+        // `"cmd" | getline`
+        if after.starts_with("getline") && before.ends_with('"') {
+            if let Some(start) = before[..before.len() - 1].rfind('"') {
+                out.push(before[start + 1..before.len() - 1].to_owned());
+            }
+        }
+        // `print … | "cmd"`
+        if let Some(rest) = after.strip_prefix('"') {
+            if let Some(end) = rest.find('"') {
+                out.push(rest[..end].to_owned());
+            }
+        } else if !after.starts_with("getline") && !after.starts_with('|') && !before.ends_with('|') {
+            // `print | cmd` with a variable: a command Ward cannot see.
+            if before.contains("print") && !after.is_empty() {
+                out.push("$__ward_computed".to_owned());
+            }
+        }
+    }
+    out
+}
