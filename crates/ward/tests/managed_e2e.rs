@@ -19,6 +19,31 @@ use serde_json::{json, Value};
 const NOBODY: u32 = 65534;
 const NOGROUP: u32 = 65534;
 
+/// The daemon process, killed if a failing assertion leaves it running.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
 struct Setup {
     _dir: tempfile::TempDir,
     root: PathBuf,
@@ -56,7 +81,7 @@ impl Setup {
         self.system.join("run/ward/ward.sock")
     }
 
-    fn start_daemon(&self) -> Child {
+    fn start_daemon(&self) -> Running {
         let log =
             std::fs::OpenOptions::new().create(true).append(true).open(self.root.join("daemon.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_ward"))
@@ -69,6 +94,7 @@ impl Setup {
             .stderr(log)
             .spawn()
             .unwrap();
+        let child = Running(child);
         let started = Instant::now();
         while !self.daemon_answers() {
             assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not start: {}", self.log());
