@@ -157,7 +157,7 @@ impl Daemon {
         let device = spool.device().to_owned();
         let key =
             FingerprintKey::load_or_create(&paths.state_dir).map_err(|e| DaemonError::Key(e.to_string()))?;
-        let adopter = Adopter::load(&daemon_dir, &spool.layout().spool_dir)?;
+        let adopter = Adopter::load_noting(&daemon_dir, &spool.layout().spool_dir, &mut |line| log(line))?;
         let listener = bind(&paths.socket)?;
         let shared = Arc::new(Shared {
             config,
