@@ -445,3 +445,28 @@ fn the_daemon_stops_even_when_its_socket_file_is_gone() {
     daemon.stop();
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[test]
+fn a_damaged_adoption_state_is_rebuilt_from_the_managed_spool() {
+    let root = tempfile::tempdir().unwrap();
+    let data = user_spool(root.path(), 3);
+    let daemon = Running::start(root.path());
+    daemon.send(&decision("direct"), Some(&data)).unwrap();
+    daemon.wait_adopted(3);
+    daemon.stop();
+    let state_file = ManagedPaths::new(root.path()).daemon_dir().join("adoption.json");
+    std::fs::write(&state_file, b"{ not json").unwrap();
+    let mut spool = Spool::open(&data).unwrap();
+    spool.append(decision("echo fallback 3")).unwrap();
+    let daemon = Running::start(root.path());
+    assert!(
+        daemon.log.lock().unwrap().iter().any(|l| l.contains("damaged")),
+        "{:?}",
+        daemon.log.lock().unwrap()
+    );
+    daemon.wait_adopted(4);
+    std::thread::sleep(Duration::from_millis(500));
+    let adopted = daemon.events().into_iter().filter(|e| e.detail["managed"]["via"] == "adopted").count();
+    assert_eq!(adopted, 4, "the three again would be duplicates");
+    daemon.stop();
+}

@@ -61,7 +61,8 @@ enum Command {
     /// Administer the fleet server (tokens).
     #[command(subcommand)]
     Admin(cmd::fleet::AdminCommand),
-    /// The endpoint daemon: enroll this device, ship its spool to the server.
+    /// The endpoint daemon: enroll this device, ship its spool to the server; managed mode (a
+    /// root-owned service that records every hook call) and its system service.
     #[command(subcommand)]
     Agent(cmd::fleet::AgentCommand),
 }

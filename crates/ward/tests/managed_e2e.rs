@@ -19,6 +19,31 @@ use serde_json::{json, Value};
 const NOBODY: u32 = 65534;
 const NOGROUP: u32 = 65534;
 
+/// The daemon process, killed if a failing assertion leaves it running.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
 struct Setup {
     _dir: tempfile::TempDir,
     root: PathBuf,
@@ -56,7 +81,7 @@ impl Setup {
         self.system.join("run/ward/ward.sock")
     }
 
-    fn start_daemon(&self) -> Child {
+    fn start_daemon(&self) -> Running {
         let log =
             std::fs::OpenOptions::new().create(true).append(true).open(self.root.join("daemon.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_ward"))
@@ -69,6 +94,7 @@ impl Setup {
             .stderr(log)
             .spawn()
             .unwrap();
+        let child = Running(child);
         let started = Instant::now();
         while !self.daemon_answers() {
             assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not start: {}", self.log());
@@ -230,12 +256,51 @@ fn managed_mode_across_users_records_falls_back_and_adopts_exactly_once() {
     }
     assert!(spool_events(&s.user_data).is_empty(), "nothing in nobody's own spool while the daemon is up");
 
+    // 1b. Root's own hook call registers root's data directory; nobody's status does not show it.
+    let root_home = s.root.join("roothome");
+    std::fs::create_dir_all(&root_home).unwrap();
+    let payload = json!({"session_id": "s", "turn_id": "t", "cwd": root_home, "hook_event_name": "PreToolUse",
+        "tool_name": "Bash", "tool_input": {"command": "uptime"}, "tool_use_id": "c"});
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["hook", "codex"])
+        .env_clear()
+        .env("HOME", &root_home)
+        .env("WARD_SYSTEM_ROOT", &s.system)
+        .current_dir(&root_home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(payload.to_string().as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    let started = Instant::now();
+    while s.status()["sources"].as_array().unwrap().len() < 2 {
+        assert!(started.elapsed() < Duration::from_secs(10), "{}", s.status());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let as_nobody = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["agent", "status"])
+        .env_clear()
+        .env("HOME", &s.home)
+        .env("WARD_SYSTEM_ROOT", &s.system)
+        .uid(NOBODY)
+        .gid(NOGROUP)
+        .output()
+        .unwrap();
+    assert!(as_nobody.status.success(), "{}", String::from_utf8_lossy(&as_nobody.stderr));
+    let seen: Value = serde_json::from_slice(&as_nobody.stdout).unwrap();
+    assert_eq!(seen["sources"].as_array().unwrap().len(), 1, "{seen}");
+    assert_eq!(seen["sources"][0]["uid"], NOBODY);
+    let events = s.managed_events();
+    assert_eq!(events.len(), 6);
+    assert_eq!(events[5]["detail"]["managed"]["uid"], 0);
+
     // 2. A client of nobody's own claiming root: recorded as nobody, the claims dropped.
     let answer = forge_as_nobody(&s.socket());
     assert_eq!(answer["type"], "ack", "{answer}");
     let events = s.managed_events();
-    assert_eq!(events.len(), 6);
-    let forged = &events[5];
+    assert_eq!(events.len(), 7);
+    let forged = &events[6];
     assert_eq!(forged["detail"]["managed"]["uid"], NOBODY);
     assert_eq!(forged["detail"]["managed"]["peer"]["uid"], NOBODY);
     assert!(forged.get("uid").is_none(), "{forged}");
@@ -252,14 +317,14 @@ fn managed_mode_across_users_records_falls_back_and_adopts_exactly_once() {
     }
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(spool_events(&s.user_data).len(), 4);
-    assert_eq!(s.managed_events().len(), 6);
+    assert_eq!(s.managed_events().len(), 7);
 
     // 4. Restarted: those four adopted, flagged, intact chain, nothing twice.
     let mut daemon = s.start_daemon();
-    let events = s.wait_for_managed(10);
+    let events = s.wait_for_managed(11);
     std::thread::sleep(Duration::from_millis(500));
     let events_later = s.managed_events();
-    assert_eq!(events_later.len(), 10, "nothing more than the four: {events_later:#?}");
+    assert_eq!(events_later.len(), 11, "nothing more than the four: {events_later:#?}");
     let adopted = via(&events, "adopted");
     assert_eq!(adopted.len(), 4);
     let mut seqs: Vec<u64> =
@@ -271,14 +336,14 @@ fn managed_mode_across_users_records_falls_back_and_adopts_exactly_once() {
         assert_eq!(event["detail"]["managed"]["adopted"]["chain"], "intact");
         assert_eq!(event["input"]["command"], format!("ls -la src/{i}"));
     }
-    assert_eq!(via(&events, "socket").len(), 6);
+    assert_eq!(via(&events, "socket").len(), 7);
 
     // 5. Up again: a hook call goes to the daemon; nothing is adopted again.
     s.hook_as_nobody("git status");
     std::thread::sleep(Duration::from_millis(500));
     let status = s.status();
     assert_eq!(status["adopted_total"], 4, "{status}");
-    assert_eq!(s.managed_events().len(), 11);
+    assert_eq!(s.managed_events().len(), 12);
     assert_eq!(spool_events(&s.user_data).len(), 4);
 
     // 5b. The daemon stalls (stopped): the hook gives up within its budget and records the call
@@ -294,10 +359,10 @@ fn managed_mode_across_users_records_falls_back_and_adopts_exactly_once() {
     assert!(stderr.contains("no answer within 1250 ms"), "{stderr}");
     assert!(waited >= Duration::from_millis(1250) && waited < Duration::from_secs(4), "{waited:?}");
     assert_eq!(spool_events(&s.user_data).len(), 5);
-    let events = s.wait_for_managed(12);
+    let events = s.wait_for_managed(13);
     std::thread::sleep(Duration::from_millis(700));
-    assert_eq!(s.managed_events().len(), 12, "stored once, by adoption: {:#?}", s.managed_events());
-    let last = &events[11];
+    assert_eq!(s.managed_events().len(), 13, "stored once, by adoption: {:#?}", s.managed_events());
+    let last = &events[12];
     assert_eq!(last["detail"]["managed"]["via"], "adopted");
     assert_eq!(last["input"]["command"], "make deploy-preview");
 

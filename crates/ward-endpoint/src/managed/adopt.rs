@@ -114,10 +114,28 @@ impl Adopter {
     /// Loads the state from `daemon_dir` and brings it up to date with the managed spool (see
     /// the module docs).
     pub fn load(daemon_dir: &Path, managed_spool_dir: &Path) -> Result<Adopter, AdoptError> {
+        Adopter::load_noting(daemon_dir, managed_spool_dir, &mut |_| {})
+    }
+
+    /// As [`load`](Self::load); a damaged state file is not fatal: it is only a summary of
+    /// the managed spool, which is read back whole to rebuild it (`note` hears about it).
+    pub fn load_noting(
+        daemon_dir: &Path,
+        managed_spool_dir: &Path,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<Adopter, AdoptError> {
         let state_path = daemon_dir.join(STATE_FILE);
         let state = match fs::read(&state_path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| AdoptError::State { path: state_path.clone(), reason: e.to_string() })?,
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(state) => state,
+                Err(e) => {
+                    note(&format!(
+                        "the adoption state {} is damaged ({e}); rebuilding it from the managed spool",
+                        state_path.display()
+                    ));
+                    AdoptionState::default()
+                }
+            },
             Err(e) if e.kind() == io::ErrorKind::NotFound => AdoptionState::default(),
             Err(e) => return Err(AdoptError::State { path: state_path, reason: e.to_string() }),
         };
@@ -151,17 +169,28 @@ impl Adopter {
             ) else {
                 continue;
             };
-            if let Some(source) = self
-                .state
-                .sources
-                .iter_mut()
-                .find(|s| u64::from(s.uid) == uid && s.data_dir == Path::new(dir))
-            {
-                source.device = Some(device.to_owned());
-                source.seq = seq;
-                source.hash = hash.to_owned();
-                source.adopted += 1;
-            }
+            let Ok(uid) = u32::try_from(uid) else { continue };
+            let found = self.state.sources.iter().position(|s| s.uid == uid && s.data_dir == Path::new(dir));
+            let index = match found {
+                Some(index) => index,
+                None => {
+                    // A source the state lost (damaged, or saved before it was added).
+                    self.state.sources.push(Source {
+                        uid,
+                        data_dir: PathBuf::from(dir),
+                        device: None,
+                        seq: 0,
+                        hash: ward_model::event::GENESIS_HASH.to_owned(),
+                        adopted: 0,
+                    });
+                    self.state.sources.len() - 1
+                }
+            };
+            let source = &mut self.state.sources[index];
+            source.device = Some(device.to_owned());
+            source.seq = seq;
+            source.hash = hash.to_owned();
+            source.adopted += 1;
         }
         if last != self.state.managed_seq {
             self.state.managed_seq = last;

@@ -157,7 +157,7 @@ impl Daemon {
         let device = spool.device().to_owned();
         let key =
             FingerprintKey::load_or_create(&paths.state_dir).map_err(|e| DaemonError::Key(e.to_string()))?;
-        let adopter = Adopter::load(&daemon_dir, &spool.layout().spool_dir)?;
+        let adopter = Adopter::load_noting(&daemon_dir, &spool.layout().spool_dir, &mut |line| log(line))?;
         let listener = bind(&paths.socket)?;
         let shared = Arc::new(Shared {
             config,
@@ -307,7 +307,7 @@ impl Shared {
                         .map(str::to_owned);
                     (self.append(peer, event), fallback_dir, call)
                 }
-                Ok(Request::Status) => (self.status(), None, None),
+                Ok(Request::Status) => (self.status(peer.uid), None, None),
                 Err(error) => {
                     self.refused.fetch_add(1, Ordering::Relaxed);
                     let _ = reply(&stream, &error_response(error.code(), &error.to_string()));
@@ -370,13 +370,16 @@ impl Shared {
         }
     }
 
-    fn status(&self) -> Response {
+    /// The daemon's state; the user data directories it adopts from are shown to their own
+    /// user only (and all of them to root).
+    fn status(&self, asking_uid: u32) -> Response {
         let (sources, adopted_total) = {
             let adopter = self.adopter.lock().unwrap_or_else(|p| p.into_inner());
             let sources: Vec<Value> = adopter
                 .state
                 .sources
                 .iter()
+                .filter(|s| asking_uid == 0 || s.uid == asking_uid)
                 .map(|s| json!({"uid": s.uid, "data_dir": s.data_dir, "device": s.device, "seq": s.seq, "adopted": s.adopted}))
                 .collect();
             (sources, adopter.state.sources.iter().map(|s| s.adopted).sum::<u64>())
