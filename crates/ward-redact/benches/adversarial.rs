@@ -11,7 +11,7 @@
 //! Run: `cargo bench -p ward-redact --bench adversarial` (or `bash scripts/bench/redact.sh`).
 //! Environment: `WARD_BENCH_SIZES=small,large` (bytes), `WARD_BENCH_CASE=substring` (only cases
 //! whose name contains it), `WARD_BENCH_ALL=1` (print every generated case, not the slowest 15),
-//! `WARD_BENCH_NAMED_ONLY=1` (skip the generated cases).
+//! `WARD_BENCH_NAMED_ONLY=1` (skip the generated cases), `WARD_BENCH_BUDGETS_ONLY=1`.
 
 mod common;
 
@@ -79,6 +79,9 @@ fn main() {
 
     if only.is_empty() {
         budgets(&redactor);
+    }
+    if std::env::var_os("WARD_BENCH_BUDGETS_ONLY").is_some() {
+        return;
     }
 
     let row = |family: &str, name: &str, a: f64, b: f64| {

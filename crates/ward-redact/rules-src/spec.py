@@ -1,3 +1,6 @@
+# Citations: a rule preceded by a `# source:` line was checked against the provider's documentation
+# (or, where said, against a third party quoting the provider). A rule without one has a shape
+# inferred from published samples and not yet checked against a documented format.
 # ---------------- cloud ----------------
 R('aws-access-key-id', 'AWS access key ID (long-term AKIA, temporary ASIA, and other IAM unique-ID prefixes)',
   ['AKIA','ASIA','ABIA','ACCA','A3T'], tok(r'(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)', r'[A-Z2-7]{16}'),
@@ -62,12 +65,16 @@ R('vercel-token', 'Vercel access token', ['vercel','vcp_','vci_','vca_','vcr_','
   ['VERCEL_TOKEN=⟦{A24}⟧'], ['VERCEL_ORG_ID=team_x'], g=0)
 R('netlify-token', 'Netlify personal access token', ['nfp_','netlify'], r'(?i)(?:\b(nfp_[A-Za-z0-9]{36})\b|netlify[\w]*token' + EQ + r'([A-Za-z0-9_-]{43,45})' + END + ')',
   ['NETLIFY_AUTH_TOKEN=⟦nfp_{A36}⟧'], ['nfp_abc'], g=0)
+# source: https://developer.hashicorp.com/vault/docs/upgrading/upgrade-to-1.0.0 (s./b. service and batch
+# token prefixes) and the Vault token docs (hvs./hvb. since 1.10; hvr. recovery tokens).
 R('hashicorp-vault-token', 'HashiCorp Vault service/batch token', ['hvs.','hvb.','hvr.'], r'\b(hv[sbr]\.[A-Za-z0-9_-]{24,})', ['VAULT_TOKEN=⟦hvs.CAESI{u90}⟧'], ['hvs.short'])
 R('hashicorp-vault-token-legacy', 'HashiCorp Vault legacy s. token in a named variable', ['vault_token','x-vault-token'],
   ctx(r'vault_token|x-vault-token', r's\.[A-Za-z0-9]{24}'), ['export VAULT_TOKEN=⟦s.{A24}⟧'], ['VAULT_TOKEN_FILE=/run/token'])
 R('terraform-cloud-token', 'Terraform Cloud / HCP Terraform API token', ['atlasv1'], r'\b([A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})\b', ['token = "⟦{A14}.atlasv1.{u67}⟧"'], ['x.atlasv1.y'])
 R('pulumi-access-token', 'Pulumi access token', ['pul-'], tok('pul-', '[a-f0-9]{40}'), ['PULUMI_ACCESS_TOKEN=⟦pul-{h40}⟧'], ['pul-abc'])
-R('doppler-token', 'Doppler service/personal token', ['dp.pt.','dp.st.','dp.ct.','dp.scim.','dp.audit.'], r'\b(dp\.(?:pt|st|ct|scim|audit)\.[A-Za-z0-9_]{40,44})\b', ['DOPPLER_TOKEN=⟦dp.st.{A43}⟧'], ['dp.st.abc'])
+# source: https://docs.doppler.com/reference/api (CLI, personal, service, service-account, SCIM tokens);
+# prefixes dp.ct. dp.pt. dp.st. dp.sa. as the Doppler integrations of Nango and Dokploy document them.
+R('doppler-token', 'Doppler CLI/personal/service/service-account token', ['dp.pt.','dp.st.','dp.ct.','dp.sa.','dp.scim.','dp.audit.'], r'\b(dp\.(?:pt|st|ct|sa|scim|audit)\.[A-Za-z0-9_]{40,44})\b', ['DOPPLER_TOKEN=⟦dp.st.{A43}⟧', 'DOPPLER_TOKEN=⟦dp.sa.{A43}⟧'], ['dp.st.abc'])
 R('scaleway-access-key', 'Scaleway access key ID', ['SCW'], r'\b(SCW[A-Z0-9]{17})\b', ['SCW_ACCESS_KEY=⟦SCW{U17}⟧'], ['SCWX'])
 R('supabase-access-token', 'Supabase personal access token / secret key', ['sbp_','sb_secret_'], r'\b((?:sbp_[a-f0-9]{40}|sb_secret_[A-Za-z0-9_-]{31,}))', ['SUPABASE_ACCESS_TOKEN=⟦sbp_{h40}⟧'], ['sbp_abc'])
 R('planetscale-token', 'PlanetScale service token / password / OAuth token', ['pscale_'], r'\b(pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_=.-]{32,64})', ['PLANETSCALE_SERVICE_TOKEN=⟦pscale_tkn_{u43}⟧'], ['pscale_tkn_'])
@@ -90,11 +97,16 @@ R('linode-token', 'Linode/Akamai API token in a named variable', ['linode'], ctx
 R('ibm-cloud-api-key', 'IBM Cloud API key in a named variable', ['ibmcloud_api_key','ibm_cloud_api_key','ic_api_key'], ctx(r'ibm_?cloud_api_key|ic_api_key', r'[A-Za-z0-9_-]{44}'), ['IBMCLOUD_API_KEY=⟦{u44}⟧'], ['IBMCLOUD_API_KEY='])
 R('oracle-cloud-fingerprint-key', 'OCI API signing key passphrase in config', ['pass_phrase'], ctx(r'pass_phrase', r'[^\s"\']{6,}'), ['pass_phrase=⟦{A16}⟧'], ['pass_phrase=${OCI_PASS}'], ent=2.5)
 # ---------------- code hosts ----------------
+# source: https://github.blog/changelog/2021-03-31-authentication-token-format-updates-are-generally-available
+# (prefixes ghp_ gho_ ghu_ ghs_ ghr_, charset [A-Za-z0-9_], "plan to support tokens up to 255 characters"):
+# 36 characters after the prefix today, up to 251 accepted so a longer token is not let through whole.
 for pfx, what in [('ghp_','personal access token (classic)'),('gho_','OAuth access token'),('ghu_','GitHub App user-to-server token'),('ghs_','GitHub App installation (server-to-server) token'),('ghr_','refresh token')]:
-    R('github-' + {'ghp_':'pat','gho_':'oauth','ghu_':'app-user-token','ghs_':'app-installation-token','ghr_':'refresh-token'}[pfx], 'GitHub ' + what, [pfx], tok(pfx, '[A-Za-z0-9]{36}' if pfx != 'ghr_' else '[A-Za-z0-9]{36,80}'),
+    R('github-' + {'ghp_':'pat','gho_':'oauth','ghu_':'app-user-token','ghs_':'app-installation-token','ghr_':'refresh-token'}[pfx], 'GitHub ' + what, [pfx], tok(pfx, '[A-Za-z0-9]{36,251}'),
       ['git clone https://x-access-token:⟦' + pfx + '{A36}⟧@github.com/o/r.git', '{"env": {"GITHUB_TOKEN": "⟦' + pfx + '{A36}⟧"}}'], [pfx + 'tooShort123'])
 R('github-fine-grained-pat', 'GitHub fine-grained personal access token', ['github_pat_'], tok('github_pat_', '[A-Za-z0-9]{22}_[A-Za-z0-9]{59}'),
   ['GH_TOKEN=⟦github_pat_11{A20}_{A59}⟧'], ['github_pat_short'])
+# source: https://docs.gitlab.com/administration/settings/account_and_limit_settings/#personal-access-token-prefix
+# (glpat- default prefix; newer tokens carry a payload, a version and a CRC separated by dots)
 R('gitlab-pat', 'GitLab personal / project / group access token', ['glpat-'], r'\b(glpat-[A-Za-z0-9_.-]{20,})', ['PRIVATE-TOKEN: ⟦glpat-{u20}⟧'], ['glpat-short'])
 R('gitlab-deploy-token', 'GitLab deploy token', ['gldt-'], r'\b(gldt-[A-Za-z0-9_-]{20,})', ['⟦gldt-{u20}⟧'], ['gldt-x'])
 R('gitlab-pipeline-trigger-token', 'GitLab pipeline trigger token', ['glptt-'], tok('glptt-', '[A-Fa-f0-9]{40}'), ['curl -F token=⟦glptt-{h40}⟧ https://gitlab.com/api/v4/projects/1/trigger/pipeline'], ['glptt-x'])
@@ -148,7 +160,9 @@ R('azure-openai-api-key', 'Azure OpenAI / Cognitive Services key in a named vari
 R('voyage-api-key', 'Voyage AI API key', ['voyage'], ctx(r'voyage[\w]*(?:api_?key|token)', r'pa-[A-Za-z0-9_-]{43}'), ['VOYAGE_API_KEY=⟦pa-{u43}⟧'], ['VOYAGE_MODEL=voyage-3'])
 R('stability-api-key', 'Stability AI API key', ['stability'], ctx(r'stability[\w]*(?:api_?key|token)', r'sk-[A-Za-z0-9]{48}'), ['STABILITY_API_KEY=⟦sk-{A48}⟧'], ['STABILITY_ENGINE=sdxl'])
 # ---------------- payments ----------------
-R('stripe-secret-key', 'Stripe secret or restricted key', ['sk_live_','sk_test_','rk_live_','rk_test_'], tok(r'(?:sk|rk)_(?:live|test)_', '[A-Za-z0-9]{24,99}'),
+# source: https://docs.stripe.com/keys (sk_/rk_ secret and restricted keys, _live_/_test_); lengths up
+# to 128 per Stripe's security team as quoted in https://gitlab.com/gitlab-org/gitlab/-/issues/458019
+R('stripe-secret-key', 'Stripe secret or restricted key', ['sk_live_','sk_test_','rk_live_','rk_test_'], tok(r'(?:sk|rk)_(?:live|test)_', '[A-Za-z0-9]{24,128}'),
   ['STRIPE_SECRET_KEY=⟦sk_live_{A24}⟧', 'curl https://api.stripe.com/v1/charges -u ⟦sk_test_{A99}⟧:'], ['pk_live_{A24}', 'sk_test_short'])
 R('stripe-webhook-secret', 'Stripe webhook signing secret', ['whsec_'], tok('whsec_', '[A-Za-z0-9+/=]{32,}'), ['STRIPE_WEBHOOK_SECRET=⟦whsec_{A32}⟧'], ['whsec_'])
 R('paypal-braintree-token', 'PayPal Braintree access token', ['access_token$'], r'(access_token\$(?:production|sandbox)\$[a-z0-9]{16}\$[a-f0-9]{32})', ['⟦access_token$production${a16}${h32}⟧'], ['access_token$production$'])
@@ -166,6 +180,9 @@ R('shippo-api-token', 'Shippo API token', ['shippo_'], r'\b(shippo_(?:live|test)
 R('easypost-api-key', 'EasyPost API key', ['EZAK','EZTK'], r'\b(EZ[AT]K[a-zA-Z0-9]{54})\b', ['⟦EZAK{A54}⟧'], ['EZAK'])
 R('duffel-api-token', 'Duffel API token', ['duffel_'], r'\b(duffel_(?:test|live)_[A-Za-z0-9_=-]{43})', ['⟦duffel_live_{u43}⟧'], ['duffel_live_'])
 # ---------------- chat, mail, SaaS ----------------
+# source: https://api.slack.com/authentication/token-types (bot, user, app-level, configuration tokens);
+# prefixes xoxb-/xoxp- per https://api.slack.com/methods/oauth.v2.exchange, xoxe refresh tokens per the
+# tooling.tokens.rotate method. The digit-group lengths are inferred from samples.
 R('slack-bot-token', 'Slack bot token', ['xoxb-'], r'\b(xoxb-[0-9]{10,13}-(?:[0-9]{10,13}-?)?[A-Za-z0-9]{24,34})\b', ['SLACK_BOT_TOKEN=⟦xoxb-{d12}-{d13}-{A24}⟧'], ['xoxb-your-token'])
 R('slack-user-token', 'Slack user / legacy workspace token', ['xoxp-','xoxa-','xoxs-','xoxo-'], r'\b(xox[pasor]-[0-9]{10,13}-[0-9]{10,13}-[0-9]{10,13}-[a-f0-9]{32})\b', ['⟦xoxp-{d12}-{d12}-{d13}-{h32}⟧'], ['xoxp-1-2-3'])
 R('slack-refresh-token', 'Slack rotating (xoxe) token', ['xoxe'], r'\b(xoxe(?:\.xox[bp])?-\d-[A-Z0-9]{146,170})\b', ['⟦xoxe.xoxp-1-{U156}⟧'], ['xoxe-1-'])
@@ -187,8 +204,13 @@ R('mandrill-api-key', 'Mandrill (Mailchimp Transactional) API key', ['mandrill']
 R('postmark-server-token', 'Postmark server token in a named variable', ['postmark','x-postmark-server-token'], ctx(r'postmark[\w]*token|x-postmark-server-token', r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'), ['POSTMARK_SERVER_TOKEN=⟦{h8}-{h4}-{h4}-{h4}-{h12}⟧'], ['POSTMARK_FROM=a@b.c'])
 R('brevo-api-key', 'Brevo (Sendinblue) API / SMTP key', ['xkeysib-','xsmtpsib-'], r'\b(x(?:keysib|smtpsib)-[a-f0-9]{64}-[A-Za-z0-9]{16})\b', ['⟦xkeysib-{h64}-{A16}⟧'], ['xkeysib-'])
 R('resend-api-key', 'Resend API key', ['resend'], ctx(r'resend[\w]*(?:api_?key|key)', r're_[A-Za-z0-9_]{30,40}'), ['RESEND_API_KEY=⟦re_{A8}_{A24}⟧'], ['RESEND_FROM=a@b.c'])
+# source: npm_ + 36 (30 random base62 + a 6-character CRC32), from GitHub's changelog "npm has a new access
+# token format" as quoted in https://github.com/secretlint/secretlint/issues/200; docs.npmjs.com/about-access-tokens
+# does not state the shape.
 R('npm-access-token', 'npm access token', ['npm_'], tok('npm_', '[A-Za-z0-9]{36}'), ['//registry.npmjs.org/:_authToken=⟦npm_{A36}⟧'], ['npm_config_cache'])
 R('npmrc-auth', 'npm legacy _auth / _password credential', ['_auth','_password'], r'(?i)(?:^|[\s:])(?:_auth|_password)\s*=\s*["\']?([A-Za-z0-9+/]{8,}={0,2})\s*["\']?(?:$|\s)', ['//registry.example.com/:_auth=⟦{b32}==⟧'], ['_auth=${NPM_AUTH}'])
+# source: the pypi- prefix is PyPI's (https://pypi.org/help/#apitoken); the AgEIcHlwaS5vcmc continuation
+# is the base64 of the macaroon's "pypi.org" location header, inferred from samples.
 R('pypi-token', 'PyPI upload token', ['pypi-AgEIcHlwaS5vcmc'], r'\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})', ['TWINE_PASSWORD=⟦pypi-AgEIcHlwaS5vcmc{u140}⟧'], ['pypi-AgEIcHlwaS5vcmc'])
 R('pypi-test-token', 'TestPyPI upload token', ['pypi-AgENdGVzdC5weXBp'], r'\b(pypi-AgENdGVzdC5weXBp[A-Za-z0-9_-]{50,})', ['⟦pypi-AgENdGVzdC5weXBpLm9yZw{u140}⟧'], ['pypi-AgENdGVzdC5weXBp'])
 R('dockerhub-pat', 'Docker Hub personal / organization access token', ['dckr_pat_','dckr_oat_'], r'\b(dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,})', ['echo ⟦dckr_pat_{u27}⟧ | docker login -u me --password-stdin'], ['dckr_pat_'])
