@@ -344,10 +344,20 @@ fn start_server(args: &mut Args, dir: &std::path::Path) -> std::process::Child {
     child
 }
 
+/// Stops the server however `main` ends (a failed assertion included).
+struct Stop(std::process::Child);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn main() {
     let mut args = args();
     let dir = tempfile::tempdir().unwrap();
-    let mut server = start_server(&mut args, dir.path());
+    let _server = Stop(start_server(&mut args, dir.path()));
     let args = args;
     let run = (OffsetDateTime::now_utc().unix_timestamp() & 0x7fff_ffff) as u32;
     if args.mode == "throughput" || args.mode == "both" {
@@ -356,6 +366,4 @@ fn main() {
     if args.mode == "latency" || args.mode == "both" {
         latency(&args, run);
     }
-    let _ = server.kill();
-    let _ = server.wait();
 }

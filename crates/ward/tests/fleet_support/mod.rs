@@ -109,6 +109,14 @@ pub struct Server {
     pub enroll_token: Option<String>,
 }
 
+/// A failing test does not leave its server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts `ward serve` and reads its start-up lines (address, first-start token).
 pub fn start_server(data: &Path, database: &str, listen: &str) -> Server {
     start_server_with(data, database, listen, &[])
