@@ -460,7 +460,10 @@ mod tests {
             Err(Refusal::WrongKind)
         );
         assert_eq!(authenticate(&mut c, "nonsense", TokenKind::Admin).unwrap(), Err(Refusal::Invalid));
-        let forged = format!("{}0", &first.admin_token[..first.admin_token.len() - 1]);
+        // Change the last character to a different one (a fixed replacement would equal it
+        // whenever the token already ends with it).
+        let (head, last) = first.admin_token.split_at(first.admin_token.len() - 1);
+        let forged = format!("{head}{}", if last == "0" { "1" } else { "0" });
         assert_eq!(authenticate(&mut c, &forged, TokenKind::Admin).unwrap(), Err(Refusal::Invalid));
         let id = &list_tokens(&mut c).unwrap()[0].id;
         assert!(revoke_token(&mut c, id).unwrap());
