@@ -56,6 +56,11 @@ R('heroku-api-key-legacy', 'Heroku API key (UUID) in a named variable', ['heroku
   ['HEROKU_API_KEY=⟦{h8}-{h4}-{h4}-{h4}-{h12}⟧'], ['HEROKU_APP_ID=0b6a3c4e-1f2d-4a5b-8c7d-9e0f1a2b3c4d'])
 R('cloudflare-api-token', 'Cloudflare API token in a named variable', ['cloudflare','CF_API'],
   ctx(r'cloudflare[\w]*(?:token|key)|cf_api_(?:token|key)', r'[A-Za-z0-9_-]{40}'), ['CLOUDFLARE_API_TOKEN=⟦{u40}⟧'], ['CLOUDFLARE_ZONE_ID=abc'])
+# source: https://docs.keeper.io/en/keeperpam/secrets-manager/about/secrets-manager-configuration
+# (the KSM_CONFIG variable holds the client configuration as base64 JSON: client id, private key,
+# app key); the body is whatever base64 the SDK wrote, so the variable's name is the anchor.
+R('keeper-ksm-config', 'Keeper Secrets Manager client configuration (base64 JSON with the client and private keys) in KSM_CONFIG', ['ksm_config','ksmconfig'],
+  ctx(r'ksm_?config', r'[A-Za-z0-9+/]{40,}={0,2}'), ['KSM_CONFIG=⟦{b160}⟧', '      KSM_CONFIG: ⟦{b120}⟧', '"ksmConfig": "⟦{b120}⟧"'], ['KSM_CONFIG=${KSM_CONFIG}', 'KSM_CONFIG=/etc/keeper/config.json'], kind='s')
 R('cloudflare-global-api-key', 'Cloudflare global API key (37 hex) in a named variable', ['cloudflare','CF_API_KEY','X-Auth-Key'],
   ctx(r'cloudflare[\w]*key|cf_api_key|x-auth-key', r'[a-f0-9]{37}'), ['X-Auth-Key: ⟦{h37}⟧'], ['X-Auth-Key: $CF_KEY'])
 R('cloudflare-origin-ca-key', 'Cloudflare Origin CA key', ['v1.0-'], r'\b(v1\.0-[a-f0-9]{24}-[a-f0-9]{146})\b', ['⟦v1.0-{h24}-{h146}⟧'], ['v1.0-beta'])
@@ -287,7 +292,7 @@ R('authorization-header-raw', 'HTTP Authorization header carrying a bare token',
 R('api-key-header', 'HTTP API-key header (X-API-Key, PRIVATE-TOKEN, x-goog-api-key, …)',
   ['x-api-key','x-auth-token','x-access-token','private-token','x-goog-api-key','x-vault-token','x-gitlab-token','x-rapidapi-key','x-functions-key','x-api-token','x-apikey','api-key:','apikey:','x-jfrog-art-api','anthropic-api-key','x-shopify-access-token','x-figma-token'],
   r'(?i)\b(?:x-api-key|x-auth-token|x-access-token|private-token|x-goog-api-key|x-vault-token|x-gitlab-token|x-rapidapi-key|x-functions-key|x-api-token|x-apikey|api-key|apikey|x-jfrog-art-api|anthropic-api-key|x-shopify-access-token|x-figma-token)\\?["\']?\s*[:=]\s*\\?["\']?([^\s"\'\\,;]{12,})',
-  ['curl -H "X-API-Key: ⟦{A32}⟧" https://api.example.net', '{"headers": {"x-goog-api-key": "⟦{u39}⟧"}}'], ['X-API-Key: ${API_KEY}', 'x-api-key: <your-api-key>'], kind='s', ent=2.5)
+  ['curl -H "X-API-Key: ⟦{A32}⟧" https://api.example.net', '{"headers": {"x-goog-api-key": "⟦{u39}⟧"}}'], ['X-API-Key: ${API_KEY}', 'x-api-key: <your-api-key>', 'apiKey: config.apiKey,', 'apiKey: process.env.OPENAI_API_KEY'], kind='s', ent=2.5)
 # ---------------- URLs with credentials ----------------
 # Passwords may hold / + = @ (the last @ before the host ends them); a port (`host:443/@scope`)
 # is not a password: a password with a `/` has a non-digit before it.
@@ -485,11 +490,14 @@ R('secret-yaml-value', 'YAML / properties value of a key named like a secret (pa
 # The generic assignment grammar (src/grammar.rs is its specification; the regex documents the
 # simplest form only). Keywords: any name holding one of them is parsed.
 R('secret-grammar', 'A value assigned to a name that says it is a secret, in any assignment grammar (shell, dotenv, YAML, JSON, XML, Makefile ?= ::=, PHP .= =>, typed declarations, call and constructor arguments)',
-  ['pass','pwd','secret','token','key','auth','cred','psk','pat'],
+  ['pass','pwd','secret','token','key','auth','cred','psk','pat','_sk','-sk','sdksk'],
   r'(?i)(?:password|secret|token|api_?key)\s*[:=]\s*["\']?([^\s"\']{6,})',
   ['SECRET-KEY: ⟦Zq8rT2mW{A8}⟧', 'DB_PASSWORD ?= ⟦Zq8rT2mW{A8}⟧', '$password .= \'⟦Zq8rT2mW{A8}⟧\';', "props.setProperty(\"password\", \"⟦Zq8rT2mW{A8}⟧\");",
    'var c = new NetworkCredential("svc", "⟦Zq8rT2mW{A8}⟧");', 'const token: string = "⟦Zq8rT2mW{A8}⟧";', '<password>⟦Zq8rT2mW{A8}⟧</password>',
-   '<add key="ApiKey" value="⟦Zq8rT2mW{A8}⟧" />', 'password = "⟦correcthorsebatterystaple⟧"', 'HUBSPOT_API_KEY=⟦{h8}-{h4}-4{h3}-a{h3}-{h12}⟧', 'license_key = ⟦Zq8rT2mW{A8}⟧'],
+   '<add key="ApiKey" value="⟦Zq8rT2mW{A8}⟧" />', 'password = "⟦correcthorsebatterystaple⟧"', 'HUBSPOT_API_KEY=⟦{h8}-{h4}-4{h3}-a{h3}-{h12}⟧', 'license_key = ⟦Zq8rT2mW{A8}⟧',
+   "const huaweicloudSdkSk = '⟦{A40}⟧';", 'CYPRESS_RECORD_KEY=⟦{h8}-{h4}-4{h3}-a{h3}-{h12}⟧',
+   '  WP_APPLICATION_PASSWORD: ⟦{A4} {A4} {A4} {A4} {A4} {A4}⟧', '{"wgPrivateKey": "⟦/5T+{b39}=⟧"}'],
   ['password: "Password"', 'token_type: bearer', "password = request.form['password']", 'api_key=api_key', 'API_KEY=your-api-key-here', 'GITHUB_TOKEN=ghp_short',
-   'password: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]', 'csrf_token: 8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c', 'max_tokens: 4096', 'cache_key = user_id'],
+   'password: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]', 'csrf_token: 8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c', 'max_tokens: 4096', 'cache_key = user_id',
+   'password: hunter2 # example', 'secret: Zq8rT2mW{A8}  // placeholder', 'secret: /var/run/secrets/app/token'],
   kind='g', autoneg=False, win='grammar')

@@ -46,6 +46,16 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
     {
         return false;
     }
+    // A generic value the author marked as an example on the same line
+    // (`password: hunter2 # example`). Provider-format findings are kept whatever the comment.
+    if rule.kind == RuleKind::Generic && comment_marks_an_example(after) {
+        return false;
+    }
+    // Header-style names also appear as object keys in code (`apiKey: config.apiKey,`); a
+    // property path is a reference to the key, not the key.
+    if KEY_NAME_RULES.contains(&rule.id) && is_property_path(secret) {
+        return false;
+    }
     // The older assignment rules answer to the generic detector's name and value model too, so
     // all generic findings share one judgement of what is a secret.
     if matches!(rule.id, "secret-assignment" | "secret-literal" | "secret-yaml-value") {
@@ -237,7 +247,7 @@ fn looks_like_code(secret: &[u8], after: &[u8]) -> bool {
     if secret.iter().all(u8::is_ascii_digit) && secret.len() < 6 {
         return true;
     }
-    if matches!(secret, [b'/', ..] | [b'.', b'/', ..] | [b'~', b'/', ..])
+    if (matches!(secret, [b'/', ..] | [b'.', b'/', ..] | [b'~', b'/', ..]) && !is_base64_key(secret))
         || starts_with_ci(secret, b"http://")
         || starts_with_ci(secret, b"https://")
         || starts_with_ci(secret, b"file:")
@@ -249,18 +259,56 @@ fn looks_like_code(secret: &[u8], after: &[u8]) -> bool {
     if secret.contains(&b'_') && secret.iter().all(|b| b.is_ascii_lowercase() || *b == b'_') {
         return true;
     }
-    // Dotted identifier path (`os.environ.get`, `config.db.pass`, `process.env.TOKEN`).
-    if secret.contains(&b'.')
+    is_property_path(trimmed)
+}
+
+/// A base64 key that happens to start with `/` (a WireGuard key `/5T+…=`), not a file path:
+/// only base64 bytes, `=` only as padding, upper and lower case and digits, and either padding,
+/// a `+`, or at most two `/` (paths have words between many slashes).
+pub(crate) fn is_base64_key(value: &[u8]) -> bool {
+    let body = value.strip_suffix(b"==").or_else(|| value.strip_suffix(b"=")).unwrap_or(value);
+    body.len() >= 32
+        && body.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+        && body.iter().any(u8::is_ascii_uppercase)
+        && body.iter().any(u8::is_ascii_lowercase)
+        && body.iter().any(u8::is_ascii_digit)
+        && (body.len() != value.len()
+            || body.contains(&b'+')
+            || body.iter().filter(|b| **b == b'/').count() <= 2)
+}
+
+/// Rules keyed by a header-like name that code also uses as an object key (`apiKey: …`).
+const KEY_NAME_RULES: &[&str] = &["api-key-header", "authorization-header-raw"];
+
+/// A dotted identifier path (`os.environ.get`, `config.db.pass`, `process.env.TOKEN`): code that
+/// names where a secret lives. No digits: real keys with dots (`SG.…`, JWTs) carry them.
+fn is_property_path(secret: &[u8]) -> bool {
+    secret.contains(&b'.')
         && !secret.iter().any(u8::is_ascii_digit)
         && secret.split(|b| *b == b'.').all(|seg| {
             matches!(seg.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
                 && seg.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
         })
         && secret.first().is_some_and(u8::is_ascii_lowercase)
-    {
-        return true;
+}
+
+/// Whether the rest of the line after a value is a comment calling it an example
+/// (`# example`, `// placeholder`, `-- dummy value`). Only the first 120 bytes of the line count.
+pub(crate) fn comment_marks_an_example(after: &[u8]) -> bool {
+    const WORDS: &[&str] = &["example", "placeholder", "dummy", "sample", "not a real", "fake"];
+    static EXAMPLE_WORDS: Markers = Markers::new(WORDS);
+    let line = &after[..after.len().min(120)];
+    let line = line.split(|b| *b == b'\n').next().unwrap_or(line);
+    // The comment must follow the value after whitespace (a `#` inside a value is part of it).
+    let rest = line.trim_ascii_start();
+    if rest.len() == line.len() {
+        return false;
     }
-    false
+    let comment = match rest {
+        [b'#', body @ ..] | [b'/', b'/', body @ ..] | [b'-', b'-', body @ ..] => body,
+        _ => return false,
+    };
+    EXAMPLE_WORDS.found_in(comment)
 }
 
 /// `name = value` with a space before `=` is how code assigns; an unquoted value there that is a

@@ -231,6 +231,8 @@ const KEY_QUALIFIERS: &[&str] = &[
     "signature",
     "sign",
     "partner",
+    // Cypress's dashboard record key (`CYPRESS_RECORD_KEY`, a UUID).
+    "record",
     "merchant",
     "developer",
     "dev",
@@ -656,7 +658,7 @@ fn value_after(text: &[u8], i: usize, strength: Strength) -> Option<Candidate> {
         let end = quoted_value(text, start, quote, escaped)?;
         return Some(Candidate { start, end, quoted: true, strength });
     }
-    let end = bare_value(text, i);
+    let end = spaced_groups_end(text, i).unwrap_or_else(|| bare_value(text, i));
     // A bare value followed by `(`, `[` or `.`+letter is an expression (`getToken()`, `cfg[k]`).
     if matches!(at(text, end), Some(b'(' | b'[')) {
         return None;
@@ -841,7 +843,7 @@ pub(crate) fn value_is_secret(value: &[u8], after: &[u8], quoted: bool, strength
     if filter::is_reference(value) || filter::is_placeholder(value) || is_placeholder_like(value) {
         return false;
     }
-    if is_not_a_credential(value) || provider_prefixed(value) {
+    if is_not_a_credential(value) || provider_prefixed(value) || filter::comment_marks_an_example(after) {
         return false;
     }
     let lower = value.to_ascii_lowercase();
@@ -884,6 +886,29 @@ pub(crate) fn value_is_secret(value: &[u8], after: &[u8], quoted: bool, strength
 }
 
 /// `abcd efgh ijkl mnop qrst uvwx`.
+/// An unquoted WordPress application password (`abcd EFGH 1234 …`, six groups of four, as YAML
+/// and dotenv files hold it): where it ends, if the text at `from` is at least four such groups
+/// ending the value.
+fn spaced_groups_end(text: &[u8], from: usize) -> Option<usize> {
+    let group = |at: usize| text.get(at..at + 4).is_some_and(|g| g.iter().all(u8::is_ascii_alphanumeric));
+    let mut end = from;
+    let mut groups = 0;
+    while group(end) && !text.get(end + 4).is_some_and(u8::is_ascii_alphanumeric) {
+        groups += 1;
+        end += 4;
+        if at(text, end) != Some(b' ') || groups == 8 {
+            break;
+        }
+        if !group(end + 1) {
+            break;
+        }
+        end += 1;
+    }
+    let ends_value = !at(text, end)
+        .is_some_and(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b';' | b','));
+    (groups >= 4 && ends_value).then_some(end)
+}
+
 fn is_spaced_groups(value: &[u8]) -> bool {
     let groups: Vec<&[u8]> = value.split(|b| *b == b' ').collect();
     groups.len() >= 4 && groups.iter().all(|g| g.len() == 4 && g.iter().all(u8::is_ascii_alphanumeric))
@@ -1192,7 +1217,7 @@ pub(crate) fn is_not_a_credential(value: &[u8]) -> bool {
         "%",
     ];
     static MANAGERS: filter::Markers = filter::Markers::new(&["secretsmanager", ".vault.azure.net"]);
-    if PREFIXES.iter().any(|p| filter::starts_with_ci(value, p.as_bytes())) {
+    if PREFIXES.iter().any(|p| filter::starts_with_ci(value, p.as_bytes())) && !filter::is_base64_key(value) {
         return true;
     }
     // vals references (`ref+vault://path#key`): lowercase, with a scheme; `rEf+b…` is a password.

@@ -378,19 +378,29 @@ impl Redactor {
     /// elements) and, when the string is itself JSON, on its own decoded strings too. Spans are
     /// in `value`.
     fn scan_string(&self, value: &str, context: Option<(&str, &'static str)>, depth: u8) -> Vec<Hit> {
+        let with_context = |value: &str, context: &str, separator: &str| -> Vec<Hit> {
+            let mut buffer = String::with_capacity(context.len() + separator.len() + value.len());
+            buffer.push_str(context);
+            buffer.push_str(separator);
+            let offset = buffer.len();
+            buffer.push_str(value);
+            self.scan_plain(buffer.as_bytes())
+                .into_iter()
+                .filter(|h| h.end > offset)
+                .map(|h| Hit { start: h.start.max(offset) - offset, end: h.end - offset, ..h })
+                .collect()
+        };
         let mut hits = match context {
-            Some((context, separator)) => {
-                let mut buffer = String::with_capacity(context.len() + separator.len() + value.len());
-                buffer.push_str(context);
-                buffer.push_str(separator);
-                let offset = buffer.len();
-                buffer.push_str(value);
-                self.scan_plain(buffer.as_bytes())
-                    .into_iter()
-                    .filter(|h| h.end > offset)
-                    .map(|h| Hit { start: h.start.max(offset) - offset, end: h.end - offset, ..h })
-                    .collect()
+            // A multi-line value is a document of its own (a file's content, a note): its first
+            // line starts a line (`secret: …` as YAML), so the whole value is scanned alone, and
+            // only its first line after the context (`password=` + a value that ends in `\n`).
+            Some((context, separator)) if value.contains('\n') => {
+                let first_line = value.split('\n').next().unwrap_or_default();
+                let mut hits = self.scan_plain(value.as_bytes());
+                hits.extend(with_context(first_line, context, separator));
+                resolve(hits)
             }
+            Some((context, separator)) => with_context(value, context, separator),
             None => self.scan_plain(value.as_bytes()),
         };
         if depth < MAX_NESTED_JSON && json::looks_like_json(value) {
