@@ -23,5 +23,5 @@ pub mod snapshot;
 pub use decide::{decide_call, HookDecided};
 pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline, PendingRecord};
 pub use paths::{PathInputs, PathsError, Resolution, WardPaths};
-pub use policy_source::{load_policy, load_policy_from, LoadedPolicy};
+pub use policy_source::{load_policy, load_policy_from, LoadedPolicy, LoadedVia};
 pub use seen::SeenTiers;
