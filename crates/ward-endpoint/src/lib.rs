@@ -5,6 +5,7 @@
 //! into the hook's start-up path.
 #![forbid(unsafe_code)]
 
+pub mod config_watch;
 pub mod decide;
 pub mod drift_events;
 pub mod floorcheck;
