@@ -277,6 +277,28 @@ impl CompiledBlob {
     pub const MAX_BYTES: usize = MAX_CACHE_BYTES;
 }
 
+/// Fuzz entry point for the compiled form's decoder: `data` as the payload of a blob with a
+/// valid tag (the tag would reject almost any other input before decoding), decoded; a policy
+/// that decodes is evaluated. Must never panic.
+pub fn fuzz_compiled_blob(data: &[u8]) {
+    let blob = CompiledBlob::for_text(BUILTIN_POLICY, "<fuzz>");
+    let tag = tag(OWNED_BLOB_KEY, &blob.digest, data);
+    let mut bytes = Vec::with_capacity(MAGIC.len() + TAG_LEN + data.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(tag.as_bytes());
+    bytes.extend_from_slice(data);
+    if let Ok(policy) = blob.decode(&bytes, "<fuzz>") {
+        let mut call = ward_model::ToolCall::new("codex", "fuzz", "Bash", ward_model::Action::Exec);
+        call.paths
+            .push(ward_model::PathTarget { path: "~/.ssh/id_rsa".into(), access: ward_model::Access::Read });
+        let ctx = crate::EvalContext { home: "/h".into(), workspace_root: Some("/w".into()) };
+        for tier in policy.tier_names() {
+            let _ = policy.evaluate(&call, tier, &ctx);
+            let _ = policy.floor(tier, "codex");
+        }
+    }
+}
+
 fn write_cached(
     cache_dir: &Path,
     file: &Path,
@@ -479,6 +501,38 @@ mod tests {
         assert!(blob.decode(b"", "/etc/ward/policy.toml").is_err());
         let user = encode_blob(&[7u8; 32], &blob.digest, &policy).unwrap();
         assert_eq!(blob.decode(&user, "/etc/ward/policy.toml").unwrap_err(), "bad tag");
+    }
+
+    /// Malformed compiled forms that pass the tag (only root can write such a blob where the
+    /// hook looks, but a bug must still not panic the hook): truncations and byte flips of a
+    /// real payload, and seeded random payloads.
+    #[test]
+    fn malformed_payloads_with_a_valid_tag_never_panic() {
+        let policy = Policy::from_toml_str(BUILTIN_POLICY, "<fuzz>").unwrap();
+        let payload = postcard::to_allocvec(&policy).unwrap();
+        fuzz_compiled_blob(&payload);
+        for cut in (0..payload.len()).step_by(97) {
+            fuzz_compiled_blob(&payload[..cut]);
+        }
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..300 {
+            let mut mutated = payload.clone();
+            for _ in 0..1 + next() % 4 {
+                let i = (next() % mutated.len() as u64) as usize;
+                mutated[i] = next() as u8;
+            }
+            fuzz_compiled_blob(&mutated);
+        }
+        for len in [0usize, 1, 7, 64, 1000] {
+            let random: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            fuzz_compiled_blob(&random);
+        }
     }
 
     #[test]
