@@ -172,14 +172,7 @@ pub fn compile(system_root: &Path) -> Result<Compiled, CompileError> {
         Err(e) => return Err(io_error(&policy_file)(e)),
     };
     let origin = policy_file.display().to_string();
-    if !dir.is_dir() {
-        fs::DirBuilder::new().recursive(true).mode(0o755).create(&dir).map_err(io_error(&dir))?;
-    }
-    // The umask may have narrowed the mode; users must be able to read the blob.
-    let mode = fs::symlink_metadata(&dir).map_err(io_error(&dir))?.mode() & 0o7777;
-    if mode != 0o755 && mode & 0o022 == 0 {
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).map_err(io_error(&dir))?;
-    }
+    create_readable_dirs(system_root, &dir).map_err(io_error(&dir))?;
     check_directories(system_root, &dir, owner).map_err(CompileError::Untrusted)?;
     if let Ok((_, file)) = load_trusted_owned_by(system_root, &text, &origin, owner) {
         remove_blobs(&dir, Some(&file));
@@ -192,6 +185,27 @@ pub fn compile(system_root: &Path) -> Result<Compiled, CompileError> {
     write_atomically(&dir, &file, &bytes).map_err(io_error(&file))?;
     remove_blobs(&dir, Some(&file));
     Ok(Compiled::Written(file))
+}
+
+/// Creates what is missing of `dir` below `system_root`, each folder 0755 whatever the umask
+/// (the service runs with 0077; users' hooks must be able to reach the blob), and opens the
+/// blob's own folder to 0755 if the umask narrowed it (never widens a group/world-writable one).
+fn create_readable_dirs(system_root: &Path, dir: &Path) -> io::Result<()> {
+    let below = dir.strip_prefix(system_root).map_err(io::Error::other)?;
+    let mut path = system_root.to_owned();
+    for part in below.components() {
+        path.push(part);
+        match fs::DirBuilder::new().mode(0o755).create(&path) {
+            Ok(()) => fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mode = fs::symlink_metadata(dir)?.mode() & 0o7777;
+    if mode != 0o755 && mode & 0o022 == 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to a new temp file in `dir` (0644), syncs it, renames it over `file` and
@@ -264,6 +278,22 @@ mod tests {
         assert_eq!(policy.rule_count(), Policy::builtin().rule_count());
         // Nothing changed: nothing rewritten.
         assert_eq!(compile(root.path()).unwrap(), Compiled::Unchanged(file));
+    }
+
+    #[test]
+    fn folders_it_creates_are_readable_by_users_whatever_the_umask() {
+        let (root, _, _) = system();
+        // The blob's folder exists but the umask of whoever made it left it private.
+        let dir = compiled_dir(root.path());
+        fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).unwrap();
+        fs::set_permissions(root.path().join("var"), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(root.path().join("var/cache"), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        compile(root.path()).unwrap();
+        assert_eq!(fs::metadata(&dir).unwrap().mode() & 0o7777, 0o755);
+        // A folder others can write is left as it is, and refused.
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(matches!(compile(root.path()), Err(CompileError::Untrusted(_))));
     }
 
     #[test]
