@@ -37,7 +37,7 @@ fn a_new_agent_config_sends_a_snapshot_without_waiting_for_the_schedule() {
 
     let log_file = dir.path().join("agent.log");
     let log = || std::fs::read_to_string(&log_file).unwrap_or_default();
-    let mut daemon = endpoint
+    let daemon = endpoint
         .command(&[
             "agent",
             "run",
@@ -55,6 +55,8 @@ fn a_new_agent_config_sends_a_snapshot_without_waiting_for_the_schedule() {
         .stderr(std::fs::File::create(&log_file).unwrap())
         .spawn()
         .unwrap();
+    // Killed however the test ends.
+    let mut daemon = KillOnDrop(daemon);
     wait_for("the scheduled snapshot at start", || log().contains("snapshot (scheduled)"));
     let github = "kind:inventory_change class:mcp_server tool:github rule:inventory.appeared";
     assert_eq!(events(&endpoint, &url, &admin, github), 0);
@@ -71,5 +73,14 @@ fn a_new_agent_config_sends_a_snapshot_without_waiting_for_the_schedule() {
     let log = log();
     assert!(log.contains(".codex") && log.contains("changed):"), "{log}");
     assert_eq!(log.matches("snapshot (scheduled)").count(), 1, "{log}");
-    kill9(&mut daemon);
+    kill9(&mut daemon.0);
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -155,13 +155,15 @@ fn the_managed_daemon_keeps_the_blob_current() {
     }
     let s = Setup::new();
     let log = s.root.join("daemon.log");
-    let mut daemon = s
+    let daemon = s
         .ward(&["agent", "run", "--managed"])
         .env("HOME", s.root.join("roothome"))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
+    // Killed however the test ends.
+    let _daemon = KillOnDrop(daemon);
     let wait = |what: &str, done: &dyn Fn() -> bool| {
         let started = Instant::now();
         while !done() {
@@ -181,6 +183,13 @@ fn the_managed_daemon_keeps_the_blob_current() {
     .unwrap();
     wait("the recompiled blob", &|| via() == "managed-blob" && !first.exists());
     assert_eq!(std::fs::metadata(s.cache()).unwrap().permissions().mode() & 0o7777, 0o755);
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
