@@ -146,12 +146,14 @@ pub enum ScanReason {
 }
 
 /// Runs `scan` on the schedule and on changes of `paths` until `stop` is set. `scan` runs on
-/// this thread; changes during a scan are seen at the next look.
+/// this thread and says whether the snapshot was sent; one that was not (the server
+/// unreachable) is tried again the minimum gap later, as a change would be. Changes during a
+/// scan are seen at the next look.
 pub fn run_scans(
     schedule: &ScanSchedule,
     paths: Vec<PathBuf>,
     stop: &std::sync::atomic::AtomicBool,
-    mut scan: impl FnMut(ScanReason),
+    mut scan: impl FnMut(ScanReason) -> bool,
 ) {
     use std::sync::atomic::Ordering;
     let mut watch = schedule.watch_every.map(|_| ConfigWatch::new(paths));
@@ -176,14 +178,20 @@ pub fn run_scans(
                 }
             }
         }
-        if now >= next_scheduled {
+        let sent = if now >= next_scheduled {
             trigger.scanned(now);
             pending.clear();
             next_scheduled = now + schedule.interval;
-            scan(ScanReason::Scheduled);
+            Some(scan(ScanReason::Scheduled))
         } else if trigger.due(now) {
             trigger.scanned(now);
-            scan(ScanReason::Changed(std::mem::take(&mut pending)));
+            Some(scan(ScanReason::Changed(std::mem::take(&mut pending))))
+        } else {
+            None
+        };
+        if sent == Some(false) {
+            // Due again once the gap has passed (the debounce counts from now too).
+            trigger.changed(now);
         }
         std::thread::sleep(tick);
     }
@@ -259,7 +267,12 @@ mod tests {
         let runner = {
             let (stop, reasons, watched) = (Arc::clone(&stop), Arc::clone(&reasons), watched.clone());
             std::thread::spawn(move || {
-                run_scans(&schedule, vec![watched], &stop, |reason| reasons.lock().unwrap().push(reason))
+                run_scans(&schedule, vec![watched], &stop, |reason| {
+                    let mut reasons = reasons.lock().unwrap();
+                    reasons.push(reason);
+                    // The first change-triggered snapshot fails: it is tried again.
+                    reasons.len() != 2
+                })
             })
         };
         let wait = |n: usize| {
@@ -271,11 +284,12 @@ mod tests {
         };
         wait(1);
         std::fs::write(&watched, "{}").unwrap();
-        wait(2);
+        wait(3);
         stop.store(true, Ordering::SeqCst);
         runner.join().unwrap();
         let reasons = reasons.lock().unwrap();
         assert_eq!(reasons[0], ScanReason::Scheduled);
         assert_eq!(reasons[1], ScanReason::Changed(vec![watched]));
+        assert_eq!(reasons[2], ScanReason::Changed(vec![]), "the failed snapshot is tried again");
     }
 }

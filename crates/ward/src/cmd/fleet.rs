@@ -510,11 +510,17 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
                 let snapshot = move |why: &str| match scan_document(&paths, &projects)
                     .and_then(|doc| Ok(ward_endpoint::snapshot::send(&paths.data_dir, &doc)?))
                 {
-                    Ok(answer) => eprintln!(
-                        "ward agent: snapshot ({why}): {} artifacts, {} appeared, {} changed, {} disappeared",
-                        answer["artifacts"], answer["appeared"], answer["changed"], answer["disappeared"]
-                    ),
-                    Err(error) => eprintln!("ward agent: snapshot: {error:#}; trying again next interval"),
+                    Ok(answer) => {
+                        eprintln!(
+                            "ward agent: snapshot ({why}): {} artifacts, {} appeared, {} changed, {} disappeared",
+                            answer["artifacts"], answer["appeared"], answer["changed"], answer["disappeared"]
+                        );
+                        true
+                    }
+                    Err(error) => {
+                        eprintln!("ward agent: snapshot ({why}): {error:#}; trying again later");
+                        false
+                    }
                 };
                 if once {
                     snapshot("once");
