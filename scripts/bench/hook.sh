@@ -3,7 +3,10 @@
 # spool append, answer) against a trivial Rust binary started the same way, measured with
 # hyperfine. Prints both p50s and the ratio. Budget (DESIGN.md): p50 <= 1.5 ms on 2 cores.
 # As root, also managed mode (the socket round trip to `ward agent run --managed` and its
-# fdatasync included; budget <= 2x the trivial process) and the daemon's idle RSS (<= 30 MB).
+# fdatasync included; budget <= 2x the trivial process) and the daemon's idle RSS (<= 30 MB),
+# and the cost of a managed policy (/etc/ward/policy.toml) compiled on every call against its
+# root-owned compiled form (`ward policy compile --managed` / the daemon); CALLGRIND=1 counts
+# instructions for both.
 #
 # hyperfine runs each command through /bin/sh (needed for the stdin redirect) and subtracts the
 # measured shell spawn time, so both rows are the programs' own cost.
@@ -49,6 +52,24 @@ JSON
 "$ward" hook codex < "$work/payload.json" > "$work/answer.txt" || true
 echo "answer: $(head -c 300 "$work/answer.txt")"
 
+# Managed policy (as root): a system root whose /etc/ward/policy.toml is the built-in policy's
+# text, without its compiled form (the hook compiles it on every call: before), and one with it
+# in the root-owned /var/cache/ward (`ward policy compile --managed`; the hook decodes it: after).
+# Both without a daemon, so the two differ only in how the policy is loaded.
+managed_policy_root() {
+  mkdir -p "$1/etc/ward" && cp "$root/crates/ward-policy/src/builtin.toml" "$1/etc/ward/policy.toml"
+  chmod 755 "$1" "$1/etc" "$1/etc/ward"
+}
+if [ "$(id -u)" = 0 ]; then
+  managed_policy_root "$work/mp-compiled"
+  managed_policy_root "$work/mp-blob"
+  WARD_SYSTEM_ROOT="$work/mp-blob" "$ward" policy compile --managed > /dev/null
+  for r in mp-compiled mp-blob; do
+    WARD_SYSTEM_ROOT="$work/$r" "$ward" hook codex < "$work/payload.json" > /dev/null || true
+    echo "$r: policy loaded via $(WARD_SYSTEM_ROOT="$work/$r" "$ward" policy explain --format json --cwd "$repo" -- git status | jq -r .policy_load.via)"
+  done
+fi
+
 # CALLGRIND=1: instructions of one warm call (the cache written by the call above), the
 # machine-independent figure; `callgrind_annotate` on the kept profile shows where they go
 # (build with `--profile profiling` for symbols).
@@ -59,6 +80,13 @@ if [ "${CALLGRIND:-0}" = 1 ]; then
     < "$work/payload.json" > /dev/null 2> "$work/vg.err" || true
   echo "ward hook codex (warm cache): $(sed -n 's/.*Collected : //p' "$work/vg.err") instructions;" \
     "profile in target/hook.callgrind; policy cache $(wc -c < "$(ls "$WARD_HOME"/cache/policy-*.bin | head -1)") bytes"
+  if [ "$(id -u)" = 0 ]; then
+    for r in mp-compiled mp-blob; do
+      WARD_SYSTEM_ROOT="$work/$r" valgrind --tool=callgrind --callgrind-out-file="$work/$r.callgrind" "$ward" hook codex \
+        < "$work/payload.json" > /dev/null 2> "$work/vg.err" || true
+      echo "ward hook codex, managed policy ($r): $(sed -n 's/.*Collected : //p' "$work/vg.err") instructions"
+    done
+  fi
   exit 0
 fi
 
@@ -87,8 +115,15 @@ export WARD_SYSTEM_ROOT="$work/system"
 mkdir -p "$WARD_SYSTEM_ROOT"
 "$ward" agent run --managed 2> "$work/daemon.log" &
 daemon=$!
-trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$work"' EXIT
+# A second daemon on a system root with a managed policy: it keeps the policy compiled in its
+# /var/cache/ward, which the hooks of the `managed+policy` row decode.
+managed_policy_root "$work/mp-daemon"
+WARD_SYSTEM_ROOT="$work/mp-daemon" "$ward" agent run --managed 2> "$work/daemon-mp.log" &
+daemon_mp=$!
+trap 'kill $daemon $daemon_mp 2>/dev/null; wait $daemon $daemon_mp 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do "$ward" agent status >/dev/null 2>&1 && break; sleep 0.05; done
+for _ in $(seq 100); do WARD_SYSTEM_ROOT="$work/mp-daemon" "$ward" agent status >/dev/null 2>&1 && break; sleep 0.05; done
+echo "managed+policy: policy loaded via $(WARD_SYSTEM_ROOT="$work/mp-daemon" "$ward" policy explain --format json --cwd "$repo" -- git status | jq -r .policy_load.via)"
 rss() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$daemon/status"; }
 sleep 1
 rss_start=$(rss)
@@ -99,14 +134,22 @@ rss_start=$(rss)
 # Each time includes bash's fork+exec, the same for all three.
 mkdir -p "$work/no-daemon"
 now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-: > "$work/t.trivial"; : > "$work/t.user"; : > "$work/t.managed"
+# With a managed policy: user mode compiling it per call (before its compiled form existed),
+# user mode decoding the root-owned blob, and managed mode (daemon) decoding the daemon's blob.
+rows="trivial user managed user+policy-compiled user+policy-blob managed+policy-blob"
+for name in $rows; do : > "$work/t.$name"; done
 for i in $(seq $((runs + 50))); do
   a=$(now_us); "$trivial" < "$work/payload.json" > /dev/null
   b=$(now_us); WARD_SYSTEM_ROOT="$work/no-daemon" "$ward" hook codex < "$work/payload.json" > /dev/null
   c=$(now_us); "$ward" hook codex < "$work/payload.json" > /dev/null
-  d=$(now_us)
+  d=$(now_us); WARD_SYSTEM_ROOT="$work/mp-compiled" "$ward" hook codex < "$work/payload.json" > /dev/null
+  e=$(now_us); WARD_SYSTEM_ROOT="$work/mp-blob" "$ward" hook codex < "$work/payload.json" > /dev/null
+  f=$(now_us); WARD_SYSTEM_ROOT="$work/mp-daemon" "$ward" hook codex < "$work/payload.json" > /dev/null
+  g=$(now_us)
   if [ "$i" -gt 50 ]; then
     echo $((b - a)) >> "$work/t.trivial"; echo $((c - b)) >> "$work/t.user"; echo $((d - c)) >> "$work/t.managed"
+    echo $((e - d)) >> "$work/t.user+policy-compiled"; echo $((f - e)) >> "$work/t.user+policy-blob"
+    echo $((g - f)) >> "$work/t.managed+policy-blob"
   fi
 done
 sleep 2
@@ -115,11 +158,13 @@ pct() { sort -n "$1" | awk -v q="$2" '{v[NR]=$1} END {i=int((NR-1)*q)+1; printf 
 echo
 echo "interleaved, $runs calls each (times include bash's fork+exec), milliseconds"
 printf '%-26s %10s %10s %10s\n' command p50_ms p90_ms min_ms
-for name in trivial user managed; do
+for name in $rows; do
   printf '%-26s %10s %10s %10s\n' "$name" "$(pct "$work/t.$name" 0.5)" "$(pct "$work/t.$name" 0.9)" "$(pct "$work/t.$name" 0)"
 done
 awk -v t="$(pct "$work/t.trivial" 0.5)" -v u="$(pct "$work/t.user" 0.5)" -v m="$(pct "$work/t.managed" 0.5)" \
   'BEGIN {printf "managed / trivial (p50): %.2fx (budget <= 2x);  user / trivial: %.2fx;  managed - user: %.3f ms\n", m/t, u/t, m-u}'
+awk -v c="$(pct "$work/t.user+policy-compiled" 0.5)" -v b="$(pct "$work/t.user+policy-blob" 0.5)" \
+  'BEGIN {printf "managed policy: compiled per call - decoded from the root-owned blob (p50): %.3f ms\n", c-b}'
 recorded=$("$ward" agent status | jq -r .recorded)
 echo "managed events recorded by the daemon: $recorded"
 echo "daemon RSS: ${rss_start} MB idle at start, ${rss_idle} MB idle after the run;  budget <= 30 MB"

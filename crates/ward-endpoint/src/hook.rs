@@ -232,7 +232,12 @@ impl Pipeline<'_, '_> {
         self.problems.extend(resolution.problems.iter().cloned());
         // A policy file that does not exist is already a problem; the built-in policy stands in.
         let policy_file = resolution.policy_file.as_deref().filter(|p| p.is_file());
-        let loaded = load_policy_from(policy_file, resolution.policy_managed, resolution.data_dir.as_deref());
+        let loaded = load_policy_from(
+            policy_file,
+            resolution.policy_managed,
+            &resolution.system_root,
+            resolution.data_dir.as_deref(),
+        );
         if let Some(problem) = loaded.problem {
             self.problems.push(problem);
         }

@@ -5,6 +5,7 @@
 //! into the hook's start-up path.
 #![forbid(unsafe_code)]
 
+pub mod config_watch;
 pub mod decide;
 pub mod drift_events;
 pub mod floorcheck;
@@ -23,5 +24,5 @@ pub mod snapshot;
 pub use decide::{decide_call, HookDecided};
 pub use hook::{run as run_hook, AnswerGuard, HookRequest, NoDeadline, PendingRecord};
 pub use paths::{PathInputs, PathsError, Resolution, WardPaths};
-pub use policy_source::{load_policy, load_policy_from, LoadedPolicy};
+pub use policy_source::{load_policy, load_policy_from, LoadedPolicy, LoadedVia};
 pub use seen::SeenTiers;

@@ -310,6 +310,108 @@ impl Locations {
     pub fn kiro_agents_dir(&self) -> PathBuf {
         self.home.join(".kiro/agents")
     }
+
+    // --- Change detection ---
+
+    /// The user- and managed-scope files and folders whose change means the inventory may have
+    /// changed: each agent's configuration files (MCP servers, hooks, settings, requirements)
+    /// and the folders whose entries are artifacts (extensions, skills, plugins, hook folders,
+    /// agent files), with the folders that hold them. `ward agent run` looks at exactly these to
+    /// scan when something changes, whether or not they exist yet (an agent installed after it
+    /// started). A folder stands for its entries (added, removed, renamed), not for files deep
+    /// inside it; its scheduled scans cover the rest. Project-scope files are not included.
+    pub fn watched_paths(&self) -> Vec<PathBuf> {
+        let home = |rel: &str| self.home.join(rel);
+        let mut paths = vec![
+            // Codex
+            self.codex_home(),
+            self.codex_user_config(),
+            self.codex_user_hooks(),
+            self.codex_home().join("skills"),
+            self.codex_home().join("plugins"),
+            self.codex_managed_dir(),
+            self.codex_requirements(),
+            self.codex_system_config(),
+            self.codex_managed_config(),
+            // Skills and MCP servers shared by several agents.
+            home(".agents"),
+            home(".agents/skills"),
+            home(".agents/mcp.json"),
+            // Claude Code
+            self.claude_dir(),
+            self.claude_user_settings(),
+            self.claude_dir().join("settings.local.json"),
+            self.claude_state_file(),
+            self.claude_dir().join("skills"),
+            self.claude_dir().join("plugins"),
+            self.claude_dir().join("agents"),
+            self.claude_managed_dir(),
+            self.claude_managed_settings(),
+            self.claude_managed_dir().join("managed-mcp.json"),
+            // Gemini CLI
+            self.gemini_dir(),
+            self.gemini_user_settings(),
+            self.gemini_dir().join("extensions"),
+            self.gemini_system_dir(),
+            self.gemini_system_settings(),
+            // Cursor
+            self.cursor_dir(),
+            self.cursor_user_hooks(),
+            self.cursor_dir().join("mcp.json"),
+            self.cursor_dir().join("plugins"),
+            self.cursor_enterprise_hooks(),
+            // Copilot CLI
+            self.copilot_home(),
+            self.copilot_user_settings(),
+            self.copilot_home().join("mcp-config.json"),
+            self.copilot_user_hooks_dir(),
+            // VS Code (hooks in ~/.claude/settings.json, above) and Windsurf
+            self.vscode_user_hooks(),
+            home(".codeium/windsurf"),
+            self.windsurf_user_hooks(),
+            home(".codeium/windsurf/mcp_config.json"),
+            self.windsurf_system_hooks(),
+            // Continue, Cline, Amazon Q, Kiro, opencode
+            home(".continue"),
+            self.continue_user_settings(),
+            home(".continue/config.yaml"),
+            home(".continue/config.json"),
+            home(".continue/mcpServers"),
+            home(".cline"),
+            self.cline_cli_hooks_dir(),
+            self.cline_hooks_dir(),
+            home(".aws/amazonq"),
+            home(".aws/amazonq/mcp.json"),
+            self.amazon_q_agents_dir(),
+            home(".kiro"),
+            home(".kiro/settings/mcp.json"),
+            self.kiro_agents_dir(),
+            home(".config/opencode"),
+        ];
+        // Editors: their extension folders, and their user settings and MCP files.
+        for editor in crate::extensions::EDITORS {
+            paths.push(home(editor.extensions_dir));
+        }
+        for app in ["Code", "Code - Insiders", "Cursor", "Windsurf", "Kiro"] {
+            let user = self.editor_user_data(app).join("User");
+            paths.push(user.join("settings.json"));
+            paths.push(user.join("mcp.json"));
+            paths.push(user);
+        }
+        paths.push(home(".vscode-server/data/User/mcp.json"));
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    /// The VS Code-style user-data folder of an editor (as [`ScanContext::editor_user_data`]).
+    fn editor_user_data(&self, app: &str) -> PathBuf {
+        match self.os {
+            Os::MacOs => self.home.join("Library/Application Support").join(app),
+            Os::Windows => self.home.join("AppData/Roaming").join(app),
+            Os::Linux => self.home.join(".config").join(app),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -339,6 +441,45 @@ mod tests {
             loc(Os::Windows).windsurf_system_hooks(),
             Path::new("/sys/ProgramData/Windsurf/hooks.json")
         );
+    }
+
+    #[test]
+    fn watched_paths_cover_every_user_and_managed_config_file() {
+        for os in [Os::Linux, Os::MacOs, Os::Windows] {
+            let l = loc(os);
+            let watched = l.watched_paths();
+            for file in [
+                l.codex_user_config(),
+                l.codex_user_hooks(),
+                l.codex_requirements(),
+                l.codex_system_config(),
+                l.codex_managed_config(),
+                l.claude_user_settings(),
+                l.claude_state_file(),
+                l.claude_managed_settings(),
+                l.gemini_user_settings(),
+                l.gemini_system_settings(),
+                l.cursor_user_hooks(),
+                l.cursor_enterprise_hooks(),
+                l.copilot_user_hooks_dir(),
+                l.copilot_user_settings(),
+                l.vscode_user_hooks(),
+                l.windsurf_user_hooks(),
+                l.windsurf_system_hooks(),
+                l.continue_user_settings(),
+                l.cline_hooks_dir(),
+                l.cline_cli_hooks_dir(),
+                l.amazon_q_agents_dir(),
+                l.kiro_agents_dir(),
+            ] {
+                assert!(watched.contains(&file), "{os:?}: {} is not watched", file.display());
+            }
+            // Nothing outside the home and the system root.
+            assert!(watched.iter().all(|p| p.starts_with("/h") || p.starts_with("/sys")), "{watched:?}");
+        }
+        // The agents' own overrides move what is watched with them.
+        let moved = loc(Os::Linux).with_agent_env(|k| (k == "CODEX_HOME").then(|| "/h/alt".to_owned()));
+        assert!(moved.watched_paths().contains(&PathBuf::from("/h/alt/config.toml")));
     }
 
     #[test]

@@ -197,24 +197,106 @@ fn read_cached(file: &Path, key: &[u8], digest: &[u8; 32], origin: &str) -> Resu
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Rejected::Missing),
         Err(e) => return Err(Rejected::Invalid(format!("cannot read the cache file: {e}"))),
     };
-    let invalid = |why: &str| Rejected::Invalid(format!("cache file {}: {why}", file.display()));
-    let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or_else(|| invalid("not a policy cache file"))?;
+    decode_blob(&bytes, key, digest, origin)
+        .map_err(|why| Rejected::Invalid(format!("cache file {}: {why}", file.display())))
+}
+
+/// Checks a blob's magic and tag, then decodes it; the reason when it is not exactly the
+/// compiled form of the policy `digest` names.
+fn decode_blob(bytes: &[u8], key: &[u8], digest: &[u8; 32], origin: &str) -> Result<Policy, String> {
+    let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or("not a policy cache file")?;
     if rest.len() < TAG_LEN {
-        return Err(invalid("truncated"));
+        return Err("truncated".to_owned());
     }
     let (stored_tag, payload) = rest.split_at(TAG_LEN);
     // Authenticate before decoding: a blob that fails the tag is never parsed. (`Hash`
     // compares in constant time.)
-    let stored_tag: [u8; TAG_LEN] = stored_tag.try_into().map_err(|_| invalid("truncated"))?;
+    let stored_tag: [u8; TAG_LEN] = stored_tag.try_into().map_err(|_| "truncated".to_owned())?;
     if tag(key, digest, payload) != blake3::Hash::from(stored_tag) {
-        return Err(invalid("bad tag"));
+        return Err("bad tag".to_owned());
     }
     let (policy, trailing) =
-        postcard::take_from_bytes::<Policy>(payload).map_err(|e| invalid(&format!("cannot decode: {e}")))?;
+        postcard::take_from_bytes::<Policy>(payload).map_err(|e| format!("cannot decode: {e}"))?;
     if !trailing.is_empty() || policy.origin != origin {
-        return Err(invalid("does not describe this policy"));
+        return Err("does not describe this policy".to_owned());
     }
     Ok(policy)
+}
+
+/// Magic, tag and payload of a blob.
+fn encode_blob(key: &[u8], digest: &[u8; 32], policy: &Policy) -> io::Result<Vec<u8>> {
+    let payload = postcard::to_allocvec(policy).map_err(io::Error::other)?;
+    let tag = tag(key, digest, &payload);
+    let mut bytes = Vec::with_capacity(MAGIC.len() + TAG_LEN + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(tag.as_bytes());
+    bytes.extend_from_slice(&payload);
+    Ok(bytes)
+}
+
+/// The tag key of compiled blobs kept where only root can write (the managed policy's, see
+/// [`CompiledBlob`]): public, because what authenticates such a blob is the ownership of the
+/// file and its directories, which the caller checks; the tag then only detects damage.
+const OWNED_BLOB_KEY: &[u8] = b"ward-policy compiled blob in a root-owned directory";
+
+/// The compiled form of a policy for a store whose files the caller authenticates by their
+/// ownership (the managed policy's root-owned `/var/cache/ward`): the cache file layout, under a
+/// fixed key. The caller does the I/O; this says which name a blob has for a given text and
+/// turns a policy into bytes and back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompiledBlob {
+    /// BLAKE3 over the build's identity (version, compiler sources), the origin and the text:
+    /// a blob is only ever used for exactly the text it was compiled from, by the build that
+    /// compiled it.
+    pub digest: [u8; 32],
+}
+
+impl CompiledBlob {
+    /// The blob name for the policy `text` read from `origin` (the path as displayed).
+    pub fn for_text(text: &str, origin: &str) -> CompiledBlob {
+        CompiledBlob { digest: cache_digest(text, origin) }
+    }
+
+    /// `policy-<hex digest>.bin`.
+    pub fn file_name(&self) -> String {
+        cache_file_name(&self.digest)
+    }
+
+    /// The blob's bytes for `policy` (compiled from the text this blob is named for).
+    pub fn encode(&self, policy: &Policy) -> io::Result<Vec<u8>> {
+        encode_blob(OWNED_BLOB_KEY, &self.digest, policy)
+    }
+
+    /// The policy in `bytes`, or why they are not this blob (damaged, another text or build,
+    /// another origin).
+    pub fn decode(&self, bytes: &[u8], origin: &str) -> Result<Policy, String> {
+        decode_blob(bytes, OWNED_BLOB_KEY, &self.digest, origin)
+    }
+
+    /// Largest blob a reader should accept.
+    pub const MAX_BYTES: usize = MAX_CACHE_BYTES;
+}
+
+/// Fuzz entry point for the compiled form's decoder: `data` as the payload of a blob with a
+/// valid tag (the tag would reject almost any other input before decoding), decoded; a policy
+/// that decodes is evaluated. Must never panic.
+pub fn fuzz_compiled_blob(data: &[u8]) {
+    let blob = CompiledBlob::for_text(BUILTIN_POLICY, "<fuzz>");
+    let tag = tag(OWNED_BLOB_KEY, &blob.digest, data);
+    let mut bytes = Vec::with_capacity(MAGIC.len() + TAG_LEN + data.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(tag.as_bytes());
+    bytes.extend_from_slice(data);
+    if let Ok(policy) = blob.decode(&bytes, "<fuzz>") {
+        let mut call = ward_model::ToolCall::new("codex", "fuzz", "Bash", ward_model::Action::Exec);
+        call.paths
+            .push(ward_model::PathTarget { path: "~/.ssh/id_rsa".into(), access: ward_model::Access::Read });
+        let ctx = crate::EvalContext { home: "/h".into(), workspace_root: Some("/w".into()) };
+        for tier in policy.tier_names() {
+            let _ = policy.evaluate(&call, tier, &ctx);
+            let _ = policy.floor(tier, "codex");
+        }
+    }
 }
 
 fn write_cached(
@@ -224,12 +306,7 @@ fn write_cached(
     digest: &[u8; 32],
     policy: &Policy,
 ) -> io::Result<()> {
-    let payload = postcard::to_allocvec(policy).map_err(io::Error::other)?;
-    let tag = tag(key, digest, &payload);
-    let mut bytes = Vec::with_capacity(MAGIC.len() + TAG_LEN + payload.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(tag.as_bytes());
-    bytes.extend_from_slice(&payload);
+    let bytes = encode_blob(key, digest, policy)?;
     let tmp = temp_name(cache_dir, "policy");
     let result = write_private(&tmp, &bytes).and_then(|()| fs::rename(&tmp, file));
     if result.is_err() {
@@ -402,6 +479,60 @@ mod tests {
         assert!(!class_decoded, "a call without paths decodes no path class");
         // The decoded policy decides as the compiled one.
         assert_eq!(verdict, Policy::builtin().evaluate(&call, "open", &ctx));
+    }
+
+    #[test]
+    fn compiled_blob_round_trips_and_rejects_what_is_not_it() {
+        let text = BUILTIN_POLICY;
+        let blob = CompiledBlob::for_text(text, "/etc/ward/policy.toml");
+        let policy = Policy::from_toml_str(text, "/etc/ward/policy.toml").unwrap();
+        let bytes = blob.encode(&policy).unwrap();
+        let decoded = blob.decode(&bytes, "/etc/ward/policy.toml").unwrap();
+        assert_eq!(decoded.rule_count(), policy.rule_count());
+        // Another text's name, another origin, damage, and a user-cache key are all refused.
+        let other = CompiledBlob::for_text("x = 1", "/etc/ward/policy.toml");
+        assert_eq!(other.decode(&bytes, "/etc/ward/policy.toml").unwrap_err(), "bad tag");
+        assert!(blob.decode(&bytes, "/elsewhere.toml").is_err());
+        let mut damaged = bytes.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert_eq!(blob.decode(&damaged, "/etc/ward/policy.toml").unwrap_err(), "bad tag");
+        assert!(blob.decode(&bytes[..20], "/etc/ward/policy.toml").is_err());
+        assert!(blob.decode(b"", "/etc/ward/policy.toml").is_err());
+        let user = encode_blob(&[7u8; 32], &blob.digest, &policy).unwrap();
+        assert_eq!(blob.decode(&user, "/etc/ward/policy.toml").unwrap_err(), "bad tag");
+    }
+
+    /// Malformed compiled forms that pass the tag (only root can write such a blob where the
+    /// hook looks, but a bug must still not panic the hook): truncations and byte flips of a
+    /// real payload, and seeded random payloads.
+    #[test]
+    fn malformed_payloads_with_a_valid_tag_never_panic() {
+        let policy = Policy::from_toml_str(BUILTIN_POLICY, "<fuzz>").unwrap();
+        let payload = postcard::to_allocvec(&policy).unwrap();
+        fuzz_compiled_blob(&payload);
+        for cut in (0..payload.len()).step_by(97) {
+            fuzz_compiled_blob(&payload[..cut]);
+        }
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..300 {
+            let mut mutated = payload.clone();
+            for _ in 0..1 + next() % 4 {
+                let i = (next() % mutated.len() as u64) as usize;
+                mutated[i] = next() as u8;
+            }
+            fuzz_compiled_blob(&mutated);
+        }
+        for len in [0usize, 1, 7, 64, 1000] {
+            let random: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            fuzz_compiled_blob(&random);
+        }
     }
 
     #[test]

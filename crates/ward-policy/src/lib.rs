@@ -21,7 +21,7 @@ mod repo;
 mod resolve;
 mod sticky;
 
-pub use cache::{load_text_cached, CacheStatus, CACHE_KEY_FILE};
+pub use cache::{fuzz_compiled_blob, load_text_cached, CacheStatus, CompiledBlob, CACHE_KEY_FILE};
 pub use classes::{credential_patterns, CREDENTIAL_PATTERNS};
 pub use error::{Diagnostic, LoadError, PolicyError};
 pub use floor::{ApprovalPolicy, ApprovalsReviewer, FailMode, Floor, SandboxMode, WebSearchMode};

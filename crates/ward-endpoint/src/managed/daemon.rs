@@ -49,6 +49,10 @@ pub struct DaemonConfig {
     pub frame_timeout: Duration,
     /// Pause between adoption rounds (a new user data directory starts one at once).
     pub adopt_interval: Duration,
+    /// Pause between looks at the managed policy file, whose compiled form the daemon keeps in
+    /// `<root>/var/cache/ward` for the hooks (a look reads and hashes the file; it compiles only
+    /// when the text changed). Until it has, hooks compile the file themselves.
+    pub policy_interval: Duration,
 }
 
 impl DaemonConfig {
@@ -60,6 +64,7 @@ impl DaemonConfig {
             max_connections_per_uid: 32,
             frame_timeout: Duration::from_secs(2),
             adopt_interval: Duration::from_secs(10),
+            policy_interval: Duration::from_secs(2),
         }
     }
 }
@@ -158,6 +163,8 @@ impl Daemon {
         let key =
             FingerprintKey::load_or_create(&paths.state_dir).map_err(|e| DaemonError::Key(e.to_string()))?;
         let adopter = Adopter::load_noting(&daemon_dir, &spool.layout().spool_dir, &mut |line| log(line))?;
+        // The compiled managed policy before the first hook connects.
+        compile_policy(&paths.system_root, &mut None, &|line| log(line));
         let listener = bind(&paths.socket)?;
         let shared = Arc::new(Shared {
             config,
@@ -197,6 +204,13 @@ impl Daemon {
             std::thread::Builder::new()
                 .name("ward-adopt".into())
                 .spawn(move || adoption_loop(&shared))
+                .map_err(io_error(&self.shared.config.paths.socket))?
+        };
+        let compiler = {
+            let shared = Arc::clone(&self.shared);
+            std::thread::Builder::new()
+                .name("ward-policy".into())
+                .spawn(move || policy_loop(&shared))
                 .map_err(io_error(&self.shared.config.paths.socket))?
         };
         (self.shared.log)(&format!(
@@ -250,6 +264,7 @@ impl Daemon {
         }
         let _ = fs::remove_file(&self.shared.config.paths.socket);
         let _ = adopter.join();
+        let _ = compiler.join();
         Ok(())
     }
 }
@@ -434,6 +449,41 @@ impl Shared {
 struct Offered {
     seen: std::collections::HashSet<(u32, PathBuf)>,
     pending: Vec<(u32, PathBuf)>,
+}
+
+/// Keeps the compiled managed policy current: a look every `policy_interval`, in steps short
+/// enough to notice a stop.
+fn policy_loop(shared: &Shared) {
+    let mut last = None;
+    while !shared.stop.load(Ordering::SeqCst) {
+        let started = std::time::Instant::now();
+        while started.elapsed() < shared.config.policy_interval {
+            if shared.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100).min(shared.config.policy_interval));
+        }
+        compile_policy(&shared.config.paths.system_root, &mut last, &|line| (shared.log)(line));
+    }
+}
+
+/// One look at the managed policy; logs what changed (`last`: the previous outcome, so that a
+/// lasting error is logged once).
+fn compile_policy(system_root: &Path, last: &mut Option<String>, log: &dyn Fn(&str)) {
+    use super::compiled::{compile, Compiled};
+    let (line, noteworthy) = match compile(system_root) {
+        Ok(Compiled::Written(file)) => (format!("compiled the managed policy into {}", file.display()), true),
+        Ok(Compiled::Unchanged(file)) => (format!("unchanged {}", file.display()), false),
+        Ok(Compiled::NoPolicy) => ("no managed policy".to_owned(), false),
+        Err(error) => (
+            format!("cannot compile the managed policy for the hooks (they compile it themselves): {error}"),
+            true,
+        ),
+    };
+    if noteworthy && last.as_deref() != Some(line.as_str()) {
+        log(&line);
+    }
+    *last = Some(line);
 }
 
 fn adoption_loop(shared: &Shared) {

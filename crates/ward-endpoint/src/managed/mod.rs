@@ -6,11 +6,13 @@
 //!
 //! [`frame`] is the protocol, [`peer`] the kernel's peer credentials, [`client`] the hook's side
 //! (std only: no async runtime, no TLS), [`daemon`] the service, [`adopt`] the adoption of events
-//! a hook had to record in the user's own spool while the daemon was unreachable, and
-//! [`service`] the systemd unit and launchd plist. The trust model is in `docs/fleet.md`.
+//! a hook had to record in the user's own spool while the daemon was unreachable,
+//! [`compiled`] the managed policy's root-owned compiled form, and [`service`] the systemd unit
+//! and launchd plist. The trust model is in `docs/fleet.md`.
 
 pub mod adopt;
 pub mod client;
+pub mod compiled;
 pub mod daemon;
 pub mod frame;
 pub mod peer;

@@ -186,6 +186,10 @@ mod tests {
         let unit = render(ServiceTarget::Systemd, Path::new("/usr/local/bin/ward")).unwrap();
         assert!(unit.contains("\nExecStart=/usr/local/bin/ward agent run --managed\n"), "{unit}");
         assert!(unit.contains("RuntimeDirectory=ward\n") && unit.contains("StateDirectory=ward\n"));
+        // ProtectSystem=strict: the compiled managed policy's folder must be the unit's own.
+        assert!(unit.contains("CacheDirectory=ward\nCacheDirectoryMode=0755\n"));
+        // And the fleet's policy is installed in /etc/ward.
+        assert!(unit.contains("ConfigurationDirectory=ward\nConfigurationDirectoryMode=0755\n"));
         let spaced = render(ServiceTarget::Systemd, Path::new("/opt/my tools/ward%1")).unwrap();
         assert!(spaced.contains("ExecStart=\"/opt/my tools/ward%%1\" agent run --managed"), "{spaced}");
     }

@@ -378,9 +378,20 @@ pub enum AgentCommand {
         #[arg(long, default_value_t = 60.0)]
         policy_interval_seconds: f64,
         /// Seconds between inventory snapshots (`ward scan`, sent to the server, which records
-        /// what appeared, changed or disappeared); the first is at start. 0: never.
+        /// what appeared, changed or disappeared); the first is at start. 0: no snapshots at
+        /// all (scheduled or on change).
         #[arg(long, default_value_t = 3600.0)]
         scan_interval_seconds: f64,
+        /// Seconds between looks at the agents' configuration files and folders (~/.codex,
+        /// ~/.claude.json, ~/.cursor/mcp.json, extension and skill folders, /etc/codex, …, also
+        /// those that do not exist yet); a change sends a snapshot once they have been quiet
+        /// for 2 s, without waiting for the schedule. 0: scheduled snapshots only.
+        #[arg(long, default_value_t = 2.0)]
+        watch_seconds: f64,
+        /// Shortest time between a snapshot and a change-triggered one after it, in seconds (an
+        /// agent rewriting its config in a loop costs one scan per this, not one per write).
+        #[arg(long, default_value_t = 30.0)]
+        min_scan_gap_seconds: f64,
         /// Directories the scheduled scans search for repositories (as `ward scan --projects`).
         #[arg(long, value_name = "DIR", num_args = 1..)]
         projects: Vec<std::path::PathBuf>,
@@ -464,6 +475,8 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
             policy,
             policy_interval_seconds,
             scan_interval_seconds,
+            watch_seconds,
+            min_scan_gap_seconds,
             projects,
             managed,
         } => {
@@ -485,23 +498,49 @@ pub fn agent(command: AgentCommand, paths: &WardPaths) -> anyhow::Result<ExitCod
                 return crate::cmd::managed::run(paths, version, options);
             }
             if let Some(interval) = scan_interval {
-                // Snapshots on their own thread: a slow scan never holds up shipping.
+                // Snapshots on their own thread: a slow scan never holds up shipping. Watched:
+                // exactly what the scan reads (the home alone, no agent environment).
+                let watched = ward_inventory::Locations::new(
+                    paths.home.clone(),
+                    paths.system_root.clone(),
+                    ward_inventory::Os::current(),
+                )
+                .watched_paths();
                 let paths = paths.clone();
-                let snapshot = move || match scan_document(&paths, &projects)
+                let snapshot = move |why: &str| match scan_document(&paths, &projects)
                     .and_then(|doc| Ok(ward_endpoint::snapshot::send(&paths.data_dir, &doc)?))
                 {
-                    Ok(answer) => eprintln!(
-                        "ward agent: snapshot: {} artifacts, {} appeared, {} changed, {} disappeared",
-                        answer["artifacts"], answer["appeared"], answer["changed"], answer["disappeared"]
-                    ),
-                    Err(error) => eprintln!("ward agent: snapshot: {error:#}; trying again next interval"),
+                    Ok(answer) => {
+                        eprintln!(
+                            "ward agent: snapshot ({why}): {} artifacts, {} appeared, {} changed, {} disappeared",
+                            answer["artifacts"], answer["appeared"], answer["changed"], answer["disappeared"]
+                        );
+                        true
+                    }
+                    Err(error) => {
+                        eprintln!("ward agent: snapshot ({why}): {error:#}; trying again later");
+                        false
+                    }
                 };
                 if once {
-                    snapshot();
+                    snapshot("once");
                 } else {
-                    std::thread::spawn(move || loop {
-                        snapshot();
-                        std::thread::sleep(interval);
+                    use ward_endpoint::config_watch::{run_scans, ScanReason, ScanSchedule};
+                    let schedule = ScanSchedule {
+                        interval,
+                        watch_every: seconds_or_zero(watch_seconds, "watch-seconds")?,
+                        debounce: Duration::from_secs(2),
+                        min_gap: seconds(min_scan_gap_seconds, "min-scan-gap-seconds")?,
+                    };
+                    std::thread::spawn(move || {
+                        run_scans(&schedule, watched, &AtomicBool::new(false), |reason| match reason {
+                            ScanReason::Scheduled => snapshot("scheduled"),
+                            ScanReason::Changed(changed) => {
+                                let first =
+                                    changed.first().map(|p| p.display().to_string()).unwrap_or_default();
+                                snapshot(&format!("{first} changed"))
+                            }
+                        })
                     });
                 }
             }

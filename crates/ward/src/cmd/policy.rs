@@ -51,6 +51,15 @@ pub enum Command {
         #[arg(last = true, value_name = "COMMAND", required_unless_present = "payload")]
         command: Vec<String>,
     },
+    /// Compile the managed policy ($WARD_SYSTEM_ROOT/etc/ward/policy.toml) into the root-owned
+    /// $WARD_SYSTEM_ROOT/var/cache/ward, where `ward hook` takes it instead of compiling the
+    /// file on every call. The managed daemon (`ward agent run --managed`) does this by itself
+    /// whenever the file changes; run as root.
+    Compile {
+        /// The managed policy (the only one compiled this way).
+        #[arg(long, required = true)]
+        managed: bool,
+    },
     /// Print the policy in force as TOML, with where it came from: the policy file Ward found
     /// (/etc/ward/policy.toml, which wins over everything, then `--policy`, $WARD_POLICY,
     /// ~/.config/ward/policy.toml), else the built-in default. Redirect it to a file to start your own policy from it.
@@ -82,6 +91,7 @@ pub fn run(command: Command, paths: &WardPaths) -> Result<ExitCode> {
             explain(paths, &agent, cwd, payload.as_deref(), format, &command)
         }
         Command::Show { builtin } => show(paths, builtin),
+        Command::Compile { managed: _ } => compile_managed(paths),
     }
 }
 
@@ -171,11 +181,43 @@ fn explain(
                 })),
                 "verdict": decided.verdict,
                 "classes": decided.classes,
+                "policy_load": {
+                    "file": paths.policy_file.as_ref().map(|p| p.display().to_string()),
+                    "managed": paths.policy_managed,
+                    "via": loaded.via.name(),
+                    "detail": loaded.via.detail(),
+                },
             });
             crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         }
     }
     Ok(if loaded.problem.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `ward policy compile --managed`.
+fn compile_managed(paths: &WardPaths) -> Result<ExitCode> {
+    use ward_endpoint::managed::compiled::{compile, Compiled};
+    let uid = ward_audit::trust::effective_uid();
+    if uid != ward_endpoint::managed::compiled::OWNER_UID {
+        bail!("the compiled managed policy must be root's (this is uid {uid}): sudo ward policy compile --managed");
+    }
+    let (result, file) = match compile(&paths.system_root) {
+        Ok(Compiled::Written(file)) => ("written", Some(file)),
+        Ok(Compiled::Unchanged(file)) => ("unchanged", Some(file)),
+        Ok(Compiled::NoPolicy) => ("no managed policy", None),
+        Err(ward_endpoint::managed::compiled::CompileError::Invalid(e)) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let out = serde_json::json!({
+        "schema_version": 1,
+        "result": result,
+        "file": file.map(|f| f.display().to_string()),
+    });
+    crate::out::stdout(format!("{}\n", serde_json::to_string_pretty(&out)?))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The policy at `file`, else the built-in one. `Ok(Err(code))`: the policy is invalid and its
