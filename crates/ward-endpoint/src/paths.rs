@@ -38,6 +38,9 @@ pub struct PathInputs {
     pub env_ward_home: Option<PathBuf>,
     pub env_system_root: Option<PathBuf>,
     pub env_policy: Option<PathBuf>,
+    /// The machine's real root (`/` when `None`; tests point it at a tree). Its managed policy
+    /// wins over `$WARD_SYSTEM_ROOT`: an agent could set that variable to step out of the policy.
+    pub machine_root: Option<PathBuf>,
 }
 
 impl PathInputs {
@@ -51,6 +54,7 @@ impl PathInputs {
             env_ward_home: var("WARD_HOME"),
             env_system_root: var("WARD_SYSTEM_ROOT"),
             env_policy: var("WARD_POLICY"),
+            machine_root: None,
         }
     }
 }
@@ -103,7 +107,20 @@ impl Resolution {
             Some(d) => Some(d.clone()),
             None => home.as_ref().map(|h| h.join(".local/share/ward")),
         };
-        let system_root = inputs.env_system_root.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let machine_root = inputs.machine_root.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let requested_root = inputs.env_system_root.clone().unwrap_or_else(|| machine_root.clone());
+        // `$WARD_SYSTEM_ROOT` is for tests and image scans. Where this machine has a managed
+        // policy, the variable (which the agent's environment can carry) cannot move Ward off it.
+        let system_root = if requested_root != machine_root && managed_policy_path(&machine_root).is_file() {
+            notes.push(format!(
+                "$WARD_SYSTEM_ROOT={} is ignored: this machine's managed policy {} is in force",
+                requested_root.display(),
+                managed_policy_path(&machine_root).display()
+            ));
+            machine_root
+        } else {
+            requested_root
+        };
         let managed = managed_policy_path(&system_root);
         let (policy_file, policy_managed) = if managed.is_file() {
             // An admin's file beats anything the user's command line or environment says: the
@@ -184,6 +201,32 @@ mod tests {
         assert_eq!(paths.policy_file.as_deref(), Some(managed.as_path()));
         assert!(paths.policy_managed);
         assert_eq!(notes.len(), 1, "{notes:?}");
+    }
+
+    #[test]
+    fn the_machines_managed_policy_beats_ward_system_root() {
+        let machine = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let managed = managed_policy_path(machine.path());
+        std::fs::create_dir_all(managed.parent().unwrap()).unwrap();
+        std::fs::write(&managed, "").unwrap();
+        let inputs = PathInputs {
+            home_flag: Some(home.path().to_owned()),
+            env_system_root: Some(elsewhere.path().to_owned()),
+            machine_root: Some(machine.path().to_owned()),
+            ..PathInputs::default()
+        };
+        let (paths, notes) = WardPaths::resolve(&inputs).unwrap();
+        assert_eq!(paths.policy_file.as_deref(), Some(managed.as_path()));
+        assert!(paths.policy_managed);
+        assert_eq!(paths.system_root, machine.path());
+        assert!(notes.iter().any(|n| n.contains("$WARD_SYSTEM_ROOT")), "{notes:?}");
+        // Without a managed policy on the machine the variable is honoured (tests, image scans).
+        std::fs::remove_file(&managed).unwrap();
+        let (paths, _) = WardPaths::resolve(&inputs).unwrap();
+        assert_eq!(paths.system_root, elsewhere.path());
+        assert!(!paths.policy_managed);
     }
 
     #[test]
