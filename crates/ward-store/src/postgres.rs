@@ -31,6 +31,27 @@ pub struct PostgresStore {
     client: Client,
     /// Partitions known to exist (by day number since the epoch).
     partitions: HashSet<i64>,
+    statements: Statements,
+}
+
+/// Ingest's fixed statements, prepared once per connection: a statement given as text is
+/// prepared on every call, a round trip each, which for small batches costs as much as the work.
+#[derive(Default)]
+struct Statements(HashMap<&'static str, postgres::Statement>);
+
+impl Statements {
+    fn get(
+        &mut self,
+        transaction: &mut Transaction<'_>,
+        sql: &'static str,
+    ) -> Result<postgres::Statement, StoreError> {
+        if let Some(statement) = self.0.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = transaction.prepare(sql)?;
+        self.0.insert(sql, statement.clone());
+        Ok(statement)
+    }
 }
 
 impl PostgresStore {
@@ -44,7 +65,8 @@ impl PostgresStore {
         // default in PostgreSQL only because they cost planning time on other schemas.
         client
             .batch_execute("SET enable_partitionwise_join = on; SET enable_partitionwise_aggregate = on")?;
-        let mut store = PostgresStore { client, partitions: HashSet::new() };
+        let mut store =
+            PostgresStore { client, partitions: HashSet::new(), statements: Statements::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -164,6 +186,7 @@ fn copy_field(out: &mut Vec<u8>, value: Option<&str>) {
 fn ingest_batch(
     transaction: &mut Transaction<'_>,
     partitions: &mut HashSet<i64>,
+    statements: &mut Statements,
     batch: &Batch<'_>,
 ) -> Result<IngestReport, StoreError> {
     let rows = &batch.events.rows;
@@ -172,27 +195,29 @@ fn ingest_batch(
     // write findings and heads back.
     let devices = ingest::devices(rows);
     // Locks in sorted order, so two replicas ingesting overlapping devices cannot deadlock.
-    transaction.execute(
+    let lock = statements.get(
+        transaction,
         "SELECT count(pg_advisory_xact_lock(hashtextextended(d, 7400101))) \
          FROM (SELECT d FROM unnest($1::text[]) AS d ORDER BY d) AS sorted",
-        &[&devices],
     )?;
+    transaction.execute(&lock, &[&devices])?;
     // Duplicates: an event is identified by (id, time), so only the partitions the batch's
     // times fall in are searched.
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let from = rows.iter().map(|r| r.time_us).min().unwrap_or(0);
     let to = rows.iter().map(|r| r.time_us).max().unwrap_or(0);
     let mut stored = HashMap::new();
-    for row in transaction.query(
+    let lookup = statements.get(
+        transaction,
         "SELECT \"id\", time_us, hash FROM events WHERE \"id\" = ANY($1) AND time_us BETWEEN $2 AND $3",
-        &[&ids, &from, &to],
-    )? {
+    )?;
+    for row in transaction.query(&lookup, &[&ids, &from, &to])? {
         stored.insert((row.get::<_, String>(0), row.get::<_, i64>(1)), row.get::<_, String>(2));
     }
     let mut positions = HashMap::new();
-    for row in transaction
-        .query("SELECT device, last_seq, last_hash FROM devices WHERE device = ANY($1)", &[&devices])?
-    {
+    let heads = statements
+        .get(transaction, "SELECT device, last_seq, last_hash FROM devices WHERE device = ANY($1)")?;
+    for row in transaction.query(&heads, &[&devices])? {
         positions.insert(row.get::<_, String>(0), (row.get::<_, i64>(1) as u64, row.get::<_, String>(2)));
     }
     let plan = ingest::plan(rows, &stored, &positions, batch.origin);
@@ -202,12 +227,11 @@ fn ingest_batch(
 
     if !plan.rows.is_empty() {
         let count = plan.rows.len() as i64;
-        let pks: Vec<i64> = transaction
-            .query_one(
-                "SELECT array_agg(nextval('events_pk_seq')) FROM generate_series(1, $1::bigint)",
-                &[&count],
-            )?
-            .get(0);
+        let next_pks = statements.get(
+            transaction,
+            "SELECT array_agg(nextval('events_pk_seq')) FROM generate_series(1, $1::bigint)",
+        )?;
+        let pks: Vec<i64> = transaction.query_one(&next_pks, &[&count])?.get(0);
         let columns = scalar_columns();
         let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
         let mut events_copy = Vec::with_capacity(plan.rows.len() * 900);
@@ -284,7 +308,8 @@ fn ingest_batch(
         seen.push(d.seen_us);
         versions.push(d.version);
     }
-    transaction.execute(
+    let upsert = statements.get(
+        transaction,
         "INSERT INTO devices (device, last_seq, last_hash, events, max_seq, findings, last_seen_us, version) \
          SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], \
              $6::bigint[], $7::bigint[], $8::text[]) \
@@ -294,8 +319,9 @@ fn ingest_batch(
          findings = devices.findings + excluded.findings, \
          last_seen_us = COALESCE(excluded.last_seen_us, devices.last_seen_us), \
          version = COALESCE(excluded.version, devices.version)",
-        &[&names, &seqs, &hashes, &added, &max_seqs, &findings, &seen, &versions],
     )?;
+    transaction
+        .execute(&upsert, &[&names, &seqs, &hashes, &added, &max_seqs, &findings, &seen, &versions])?;
     Ok(IngestReport {
         inserted: plan.rows.len() as u64,
         duplicates: plan.duplicates,
@@ -320,7 +346,12 @@ impl Store for PostgresStore {
         let mut results = Vec::with_capacity(batches.len());
         if let [batch] = batches {
             // The common case: no savepoint (a round trip saved); the batch is the transaction.
-            results.push(Ok(ingest_batch(&mut transaction, &mut self.partitions, batch)?));
+            results.push(Ok(ingest_batch(
+                &mut transaction,
+                &mut self.partitions,
+                &mut self.statements,
+                batch,
+            )?));
         } else {
             for batch in batches {
                 if batch.events.is_empty() {
@@ -328,7 +359,7 @@ impl Store for PostgresStore {
                     continue;
                 }
                 let mut savepoint = transaction.savepoint("batch")?;
-                match ingest_batch(&mut savepoint, &mut self.partitions, batch) {
+                match ingest_batch(&mut savepoint, &mut self.partitions, &mut self.statements, batch) {
                     Ok(report) => {
                         savepoint.commit()?;
                         results.push(Ok(report));
