@@ -11,6 +11,12 @@
 //! (`synchronous=FULL`): an acknowledged batch survives a power loss too, one `fsync` per group
 //! rather than per batch. PostgreSQL needs none of this (concurrent transactions, its own group
 //! commit); the server uses the writer only for a SQLite database.
+//!
+//! Checkpoints (copying the WAL back into the database file, with its own `fsync`s) would
+//! otherwise run inside whichever commit crosses the WAL threshold and stall every batch waiting
+//! behind it; a second thread runs them every [`CHECKPOINT_EVERY`] on its own connection
+//! (`PASSIVE`: the writer keeps committing meanwhile). The writer's own automatic checkpoint
+//! stays on at a higher threshold, as a bound on the WAL should that thread fall behind.
 
 use tokio::sync::{mpsc, oneshot};
 use ward_store::{Batch, IngestReport, Origin, Prepared, SqliteStore, Store};
@@ -22,6 +28,10 @@ use crate::ServerError;
 pub const GROUP_EVENTS: usize = 10_000;
 /// Batches waiting in the queue at most; senders wait beyond that (back-pressure).
 const QUEUE: usize = 4096;
+/// How often the checkpoint thread copies the WAL back into the database.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// WAL pages after which the writer checkpoints itself (~256 MiB): only if the thread falls behind.
+const WRITER_CHECKPOINT_PAGES: i64 = 65_536;
 
 struct Job {
     events: Prepared,
@@ -41,11 +51,26 @@ impl Writer {
     pub fn start(path: &std::path::Path) -> Result<Writer, ServerError> {
         let store = SqliteStore::open(path).map_err(|e| ServerError::Database(e.to_string()))?;
         store.sync_every_commit().map_err(|e| ServerError::Database(e.to_string()))?;
+        store.checkpoint_after(WRITER_CHECKPOINT_PAGES).map_err(|e| ServerError::Database(e.to_string()))?;
+        let checkpoints =
+            rusqlite::Connection::open(path).map_err(|e| ServerError::Database(e.to_string()))?;
         let (queue, receiver) = mpsc::channel(QUEUE);
-        std::thread::Builder::new()
-            .name("ward-ingest-writer".into())
-            .spawn(move || run(store, receiver))
-            .map_err(|e| ServerError::Internal(format!("cannot start the ingest writer: {e}")))?;
+        let spawn = |name: &str, work: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(work)
+                .map_err(|e| ServerError::Internal(format!("cannot start the {name} thread: {e}")))
+        };
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let still = std::sync::Arc::clone(&running);
+        spawn(
+            "ward-ingest-writer",
+            Box::new(move || {
+                run(store, receiver);
+                still.store(false, std::sync::atomic::Ordering::Relaxed);
+            }),
+        )?;
+        spawn("ward-checkpoint", Box::new(move || checkpoint(checkpoints, &running)))?;
         Ok(Writer { queue })
     }
 
@@ -61,6 +86,16 @@ impl Writer {
         let stopped = || ServerError::Internal("the ingest writer stopped".into());
         self.queue.send(Job { events, device, version, seen_us, reply }).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// Copies the WAL back into the database every [`CHECKPOINT_EVERY`] until the writer stops.
+/// A failed checkpoint is only late: the next one (or the writer's own) catches up.
+fn checkpoint(connection: rusqlite::Connection, running: &std::sync::atomic::AtomicBool) {
+    let _ = connection.busy_timeout(std::time::Duration::from_secs(1));
+    while running.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        let _ = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     }
 }
 

@@ -95,6 +95,13 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// WAL pages after which a commit on this connection checkpoints (the default is
+    /// ~64 MiB of WAL). A caller that checkpoints from another connection raises it.
+    pub fn checkpoint_after(&self, pages: i64) -> Result<(), StoreError> {
+        self.connection.pragma_update(None, "wal_autocheckpoint", pages)?;
+        Ok(())
+    }
+
     /// Runs `sql` with its parameters, mapping each row.
     fn rows<T>(
         &self,
