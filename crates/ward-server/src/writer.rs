@@ -7,16 +7,15 @@
 //!
 //! Each batch runs in its own savepoint (a failing batch is rolled back alone and gets its
 //! error) and is answered only after the commit that holds it returned, so the 200 a device
-//! advances its checkpoint on still means "stored". The connection syncs the WAL on every commit
-//! (`synchronous=FULL`): an acknowledged batch survives a power loss too, one `fsync` per group
-//! rather than per batch. PostgreSQL needs none of this (concurrent transactions, its own group
+//! advances its checkpoint on still means "committed". Durability is the store's WAL with
+//! `synchronous=NORMAL`, as before the writer: a commit survives the server process being
+//! killed, not necessarily a power loss (which shows as a gap on the device's next batch). With
+//! `synchronous=FULL` the WAL `fsync` at each commit has to write every page the group dirtied
+//! before the answer: measured, that halved throughput on large batches (docs/fleet.md,
+//! "Benchmark"). WAL checkpoints stay in the writer (SQLite's automatic checkpoint): tried on a
+//! thread of their own, passive checkpoints never caught up with continuous commits and the WAL
+//! grew to its limit. PostgreSQL needs none of this (concurrent transactions, its own group
 //! commit); the server uses the writer only for a SQLite database.
-//!
-//! Checkpoints (copying the WAL back into the database file, with its own `fsync`s) would
-//! otherwise run inside whichever commit crosses the WAL threshold and stall every batch waiting
-//! behind it; a second thread runs them every [`CHECKPOINT_EVERY`] on its own connection
-//! (`PASSIVE`: the writer keeps committing meanwhile). The writer's own automatic checkpoint
-//! stays on at a higher threshold, as a bound on the WAL should that thread fall behind.
 
 use tokio::sync::{mpsc, oneshot};
 use ward_store::{Batch, IngestReport, Origin, Prepared, SqliteStore, Store};
@@ -28,11 +27,6 @@ use crate::ServerError;
 pub const GROUP_EVENTS: usize = 10_000;
 /// Batches waiting in the queue at most; senders wait beyond that (back-pressure).
 const QUEUE: usize = 4096;
-/// How often the checkpoint thread copies the WAL back into the database.
-pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
-/// WAL pages after which the writer checkpoints itself (~256 MiB): only if the thread falls behind.
-const WRITER_CHECKPOINT_PAGES: i64 = 65_536;
-
 struct Job {
     events: Prepared,
     device: String,
@@ -47,30 +41,14 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Opens the store at `path` for writing, syncing on every commit, and starts the thread.
+    /// Opens the store at `path` for writing and starts the thread.
     pub fn start(path: &std::path::Path) -> Result<Writer, ServerError> {
         let store = SqliteStore::open(path).map_err(|e| ServerError::Database(e.to_string()))?;
-        store.sync_every_commit().map_err(|e| ServerError::Database(e.to_string()))?;
-        store.checkpoint_after(WRITER_CHECKPOINT_PAGES).map_err(|e| ServerError::Database(e.to_string()))?;
-        let checkpoints =
-            rusqlite::Connection::open(path).map_err(|e| ServerError::Database(e.to_string()))?;
         let (queue, receiver) = mpsc::channel(QUEUE);
-        let spawn = |name: &str, work: Box<dyn FnOnce() + Send>| {
-            std::thread::Builder::new()
-                .name(name.into())
-                .spawn(work)
-                .map_err(|e| ServerError::Internal(format!("cannot start the {name} thread: {e}")))
-        };
-        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let still = std::sync::Arc::clone(&running);
-        spawn(
-            "ward-ingest-writer",
-            Box::new(move || {
-                run(store, receiver);
-                still.store(false, std::sync::atomic::Ordering::Relaxed);
-            }),
-        )?;
-        spawn("ward-checkpoint", Box::new(move || checkpoint(checkpoints, &running)))?;
+        std::thread::Builder::new()
+            .name("ward-ingest-writer".into())
+            .spawn(move || run(store, receiver))
+            .map_err(|e| ServerError::Internal(format!("cannot start the ingest writer: {e}")))?;
         Ok(Writer { queue })
     }
 
@@ -86,16 +64,6 @@ impl Writer {
         let stopped = || ServerError::Internal("the ingest writer stopped".into());
         self.queue.send(Job { events, device, version, seen_us, reply }).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
-    }
-}
-
-/// Copies the WAL back into the database every [`CHECKPOINT_EVERY`] until the writer stops.
-/// A failed checkpoint is only late: the next one (or the writer's own) catches up.
-fn checkpoint(connection: rusqlite::Connection, running: &std::sync::atomic::AtomicBool) {
-    let _ = connection.busy_timeout(std::time::Duration::from_secs(1));
-    while running.load(std::sync::atomic::Ordering::Relaxed) {
-        std::thread::sleep(CHECKPOINT_EVERY);
-        let _ = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     }
 }
 

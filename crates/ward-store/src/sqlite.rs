@@ -49,8 +49,8 @@ impl SqliteStore {
         // NORMAL in WAL mode: a commit is atomic and consistent but the last transactions may
         // be lost on power failure (not on a crash of the process). Safe for the local index,
         // which is never the only copy (the spool is the durable record and the index is
-        // rebuilt from it). The fleet server's ingest writer, whose acknowledgement lets a
-        // device move on, turns on FULL for its connection (`sync_every_commit`).
+        // rebuilt from it). For the fleet server a power loss can lose batches it acknowledged;
+        // the device's next batch then shows them as a gap (docs/fleet.md, "Durability").
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         // A cache large enough for the hot index pages of a large store (an upper bound, not an
         // allocation): with the default 2 MiB every batch re-reads its index pages.
@@ -83,22 +83,6 @@ impl SqliteStore {
             )?;
         }
         transaction.commit()?;
-        Ok(())
-    }
-
-    /// Syncs the WAL on every commit (`synchronous=FULL`) on this connection: a committed
-    /// transaction survives a power loss, not only a crash of the process. The fleet server's
-    /// ingest writer asks for it (a device drops what the server acknowledged); it commits
-    /// many batches per sync, so the price is one `fsync` per group.
-    pub fn sync_every_commit(&self) -> Result<(), StoreError> {
-        self.connection.pragma_update(None, "synchronous", "FULL")?;
-        Ok(())
-    }
-
-    /// WAL pages after which a commit on this connection checkpoints (the default is
-    /// ~64 MiB of WAL). A caller that checkpoints from another connection raises it.
-    pub fn checkpoint_after(&self, pages: i64) -> Result<(), StoreError> {
-        self.connection.pragma_update(None, "wal_autocheckpoint", pages)?;
         Ok(())
     }
 
