@@ -254,8 +254,12 @@ async fn ingest(
     let last = parsed.events.last().map(|e| (e.seq, e.hash.clone()));
     let version = parsed.agent_version;
     let report = match &state.writer {
-        Some(writer) => writer.ingest(prepared, device.clone(), version, seen_us).await?,
-        None => {
+        // Small batches (a device keeping up) are grouped; a large one (a backlog) is a
+        // transaction of its own anyway, and keeps the single writer thread free.
+        Some(writer) if prepared.len() <= crate::writer::GROUPED_BATCH => {
+            writer.ingest(prepared, device.clone(), version, seen_us).await?
+        }
+        _ => {
             let owner = device.clone();
             state
                 .blocking(move |_, store| {
