@@ -308,7 +308,14 @@ pub struct Shipper {
     spool: Spool,
     agent: ureq::Agent,
     version: String,
+    /// Where the last acknowledged batch ended: `(seq, segment, byte offset after its line)`.
+    /// The next batch is read from there instead of from its segment's start, so shipping a
+    /// backlog reads each line once (a 16 MiB segment holds ~16,000 events).
+    resume: Option<(u64, u64, u64)>,
 }
+
+/// The next batch: events, the last one's position, lines skipped, and where its line ends.
+type NextBatch = (Vec<Event>, Option<Checkpoint>, u64, Option<(u64, u64)>);
 
 impl Shipper {
     /// Opens the spool and the enrollment; the spool's device must be the enrolled one.
@@ -322,27 +329,49 @@ impl Shipper {
             });
         }
         let agent = http_agent_trusting(Duration::from_secs(60), enrollment.ca_cert.as_deref())?;
-        Ok(Shipper { data_dir: data_dir.to_owned(), enrollment, spool, agent, version: version.to_owned() })
+        Ok(Shipper {
+            data_dir: data_dir.to_owned(),
+            enrollment,
+            spool,
+            agent,
+            version: version.to_owned(),
+            resume: None,
+        })
     }
 
     pub fn server(&self) -> &str {
         &self.enrollment.server
     }
 
-    /// The next batch after the checkpoint: serialized events, and the last one's position.
-    fn next_batch(&self) -> Result<(Vec<Event>, Option<Checkpoint>, u64), ShipError> {
+    /// The next batch after the checkpoint: at most [`BATCH_EVENTS`] events and [`BATCH_BYTES`],
+    /// streamed from the spool (memory is one batch, whatever the backlog).
+    fn next_batch(&self) -> Result<NextBatch, ShipError> {
         let layout = SpoolLayout::new(&self.data_dir);
         let after = read::read_checkpoint(&layout.checkpoint_file)?.map_or(0, |c| c.seq);
         // A consistent view: complete lines within the lengths noted under the lock only.
         let view = SpoolView::take(&self.data_dir)?;
+        if let Some((seq, segment, offset)) = self.resume.filter(|(seq, _, _)| *seq == after) {
+            let batch = Self::read_batch(view.reader_from(segment, offset), after)?;
+            // The line after the resume point must carry the next seq; anything else (the spool
+            // was changed under us) and the batch is read again from the segment's start.
+            match batch.0.first() {
+                Some(first) if first.seq != seq + 1 => {}
+                _ => return Ok(batch),
+            }
+        }
         let wanted = after.saturating_add(1);
         let start = view.segments.iter().rposition(|(s, _)| s.first_seq <= wanted).unwrap_or(0);
         let segments = view.segments.into_iter().skip(start).map(|(s, len)| (s, Some(len))).collect();
+        Self::read_batch(SpoolReader::new(segments), after)
+    }
+
+    fn read_batch(reader: SpoolReader, after: u64) -> Result<NextBatch, ShipError> {
         let mut events = Vec::new();
         let mut bytes = 0;
         let mut skipped = 0;
         let mut last = None;
-        for line in SpoolReader::new(segments) {
+        let mut end = None;
+        for line in reader {
             let line = line?;
             if line.end != LineEnd::Complete {
                 skipped += 1;
@@ -361,14 +390,15 @@ impl Shipper {
             }
             bytes += line.bytes.len();
             last = Some(Checkpoint { seq: event.seq, hash: event.hash.clone() });
+            end = Some((line.segment, line.offset + line.stored_len()));
             events.push(event);
         }
-        Ok((events, last, skipped))
+        Ok((events, last, skipped, end))
     }
 
     /// Sends the next batch (if any) and, once the server stored it, moves the checkpoint.
     pub fn ship_once(&mut self) -> Result<Round, ShipError> {
-        let (events, last, skipped) = self.next_batch()?;
+        let (events, last, skipped, end) = self.next_batch()?;
         let mut round = Round { skipped, ..Round::default() };
         let Some(last) = last else { return Ok(round) };
         let body = serde_json::json!({
@@ -391,6 +421,7 @@ impl Shipper {
         round.duplicates = answer["duplicates"].as_u64().unwrap_or(0);
         round.findings = answer["findings"].as_array().map_or(0, |f| f.len() as u64);
         self.spool.acknowledge(&last)?;
+        self.resume = end.map(|(segment, offset)| (last.seq, segment, offset));
         round.checkpoint = Some(last.seq);
         Ok(round)
     }

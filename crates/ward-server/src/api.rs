@@ -28,7 +28,9 @@ use crate::fleet::{self, FirstStart, Refusal};
 use crate::inventory;
 use crate::metrics::Metrics;
 use crate::policy;
-use crate::token::TokenKind;
+use crate::token::{self, TokenKind};
+use crate::token_cache::TokenCache;
+use crate::writer::Writer;
 use crate::ServerError;
 
 /// How `ward serve` runs.
@@ -65,6 +67,11 @@ struct AppState {
     stores: Mutex<Vec<Box<dyn Store>>>,
     permits: tokio::sync::Semaphore,
     metrics: Metrics,
+    /// Device credentials authenticated in the last seconds.
+    tokens: TokenCache,
+    /// SQLite: the one connection that writes device batches (group commit). `None` on
+    /// PostgreSQL, where each request commits its batch on a pooled connection.
+    writer: Option<Writer>,
 }
 
 /// An error on its way to the client.
@@ -135,6 +142,24 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
+/// Authenticates a device credential: from the cache when it was accepted in the last seconds,
+/// else from the database (on a blocking thread), remembering it.
+async fn device_credential(
+    state: &Arc<AppState>,
+    token: Option<String>,
+) -> Result<fleet::TokenInfo, ServerError> {
+    let Some(token) = token else {
+        return Err(ServerError::Unauthorized(Refusal::Missing.message(TokenKind::Device)));
+    };
+    let hash = token::hash(&token);
+    if let Some(info) = state.tokens.get(&hash) {
+        return Ok(info);
+    }
+    let info = state.blocking(move |conn, _| require(conn, Some(&token), TokenKind::Device)).await?;
+    state.tokens.put(hash, &info);
+    Ok(info)
+}
+
 /// Authenticates the request's token as `kind` (inside a blocking task).
 fn require(conn: &mut Conn, token: Option<&str>, kind: TokenKind) -> Result<fleet::TokenInfo, ServerError> {
     let Some(token) = token else { return Err(ServerError::Unauthorized(Refusal::Missing.message(kind))) };
@@ -183,6 +208,8 @@ async fn enroll(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRej
             )
         })
         .await?;
+    // Its old credentials were revoked: stop accepting them here now, not when they expire.
+    state.tokens.forget_device(&enrollment.device);
     Metrics::add(&state.metrics.enrollments, 1);
     ok_json(json!({
         "schema_version": API_SCHEMA_VERSION,
@@ -204,31 +231,47 @@ async fn ingest(
     let started = Instant::now();
     let token = bearer(&headers);
     let bytes = body_bytes(body)?;
-    let parsed = body::parse_ingest(&bytes)?;
-    let (device, report) = state
-        .blocking(move |conn, store| {
-            let info = require(conn, token.as_deref(), TokenKind::Device)?;
-            let device = info.device.clone().unwrap_or_default();
-            if let Some((index, event)) = parsed.events.iter().enumerate().find(|(_, e)| e.device != device) {
-                return Err(ServerError::Forbidden(format!(
-                    "events[{index}] belongs to device {:?}; this credential may only write device {device}",
-                    event.device
-                )));
-            }
-            let report = store.ingest(&parsed.events).map_err(store_error)?;
-            let last_seq = parsed.events.iter().map(|e| e.seq).max();
-            fleet::device_ingested(
-                conn,
-                &device,
-                last_seq,
-                report.findings.len() as u64,
-                parsed.agent_version.as_deref(),
-            )?;
-            let position = store.chain_position(&device).map_err(store_error)?;
-            Ok((device, (report, position, parsed.events.last().map(|e| (e.seq, e.hash.clone())))))
-        })
-        .await?;
-    let (report, position, last) = report;
+    // Parsing, and serializing and hashing each event for the store, on blocking threads: the
+    // CPU work of a batch runs beside other requests (and beside the SQLite writer's commit).
+    let joined = |e: tokio::task::JoinError| ServerError::Internal(format!("worker failed: {e}"));
+    let parsed = tokio::task::spawn_blocking(move || body::parse_ingest(&bytes)).await.map_err(joined)??;
+    let info = device_credential(&state, token).await?;
+    let device = info.device.clone().unwrap_or_default();
+    let seen_us = fleet::now_us();
+    let owner = device.clone();
+    let (parsed, prepared) = tokio::task::spawn_blocking(move || {
+        if let Some((index, event)) = parsed.events.iter().enumerate().find(|(_, e)| e.device != owner) {
+            return Err(ServerError::Forbidden(format!(
+                "events[{index}] belongs to device {:?}; this credential may only write device {owner}",
+                event.device
+            )));
+        }
+        let prepared = ward_store::Prepared::new(&parsed.events).map_err(store_error)?;
+        Ok((parsed, prepared))
+    })
+    .await
+    .map_err(joined)??;
+    let last = parsed.events.last().map(|e| (e.seq, e.hash.clone()));
+    let version = parsed.agent_version;
+    let report = match &state.writer {
+        // Small batches (a device keeping up) are grouped; a large one (a backlog) is a
+        // transaction of its own anyway, and keeps the single writer thread free.
+        Some(writer) if prepared.len() <= crate::writer::GROUPED_BATCH => {
+            writer.ingest(prepared, device.clone(), version, seen_us).await?
+        }
+        _ => {
+            let owner = device.clone();
+            state
+                .blocking(move |_, store| {
+                    let origin = ward_store::Origin { device: &owner, seen_us, version: version.as_deref() };
+                    let batch = ward_store::Batch { events: &prepared, origin: Some(origin) };
+                    let mut results = store.ingest_group(&[batch]).map_err(store_error)?;
+                    results.pop().unwrap_or_else(|| Ok(Default::default())).map_err(store_error)
+                })
+                .await?
+        }
+    };
+    let position = report.head(&device);
     let metrics = &state.metrics;
     Metrics::add(&metrics.ingest_batches, 1);
     Metrics::add(&metrics.events_inserted, report.inserted);
@@ -654,12 +697,19 @@ pub fn serve(config: ServeConfig, on_started: impl FnOnce(&Started)) -> Result<(
         write_private(&admin_token_file, &format!("{}\n", first.admin_token))?;
     }
     let workers = config.workers.max(1);
+    let writer = if crate::db::is_postgres(&config.database) {
+        None
+    } else {
+        Some(Writer::start(crate::db::sqlite_path(&config.database))?)
+    };
     let state = Arc::new(AppState {
         database: config.database.clone(),
         conns: Mutex::new(vec![conn]),
         stores: Mutex::new(vec![store]),
         permits: tokio::sync::Semaphore::new(workers),
         metrics: Metrics::default(),
+        tokens: TokenCache::default(),
+        writer,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

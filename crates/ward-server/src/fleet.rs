@@ -371,10 +371,20 @@ pub struct DeviceInfo {
     pub findings: i64,
 }
 
+/// Every enrolled device. What ingest records (last seen, highest seq, findings, agent version)
+/// lives on the store's `devices` row, written in the batch's own transaction; the columns of
+/// the same name here hold what other requests record (policy fetches, enrollment) and what
+/// servers before store schema 3 counted, so both are combined.
 pub fn devices(conn: &mut Conn) -> Result<Vec<DeviceInfo>, ServerError> {
     let rows = conn.query(
-        "SELECT id, hostname, enrolled_us, enrollments, last_seen_us, version, policy_digest, last_seq, findings, \
-         policy_source, policy_reported_us, last_snapshot_us FROM fleet_devices ORDER BY id",
+        "SELECT f.id, f.hostname, f.enrolled_us, f.enrollments, \
+         CASE WHEN d.last_seen_us IS NULL OR f.last_seen_us > d.last_seen_us THEN f.last_seen_us \
+             ELSE d.last_seen_us END, \
+         COALESCE(d.version, f.version), f.policy_digest, \
+         CASE WHEN d.max_seq IS NULL OR f.last_seq > d.max_seq THEN f.last_seq ELSE d.max_seq END, \
+         f.findings + COALESCE(d.findings, 0), \
+         f.policy_source, f.policy_reported_us, f.last_snapshot_us \
+         FROM fleet_devices f LEFT JOIN devices d ON d.device = f.id ORDER BY f.id",
         &[],
     )?;
     Ok(rows
@@ -400,40 +410,16 @@ pub fn devices(conn: &mut Conn) -> Result<Vec<DeviceInfo>, ServerError> {
         .collect())
 }
 
-/// Records a device's ingest: last seen, highest seq, findings added.
-pub fn device_ingested(
-    conn: &mut Conn,
-    device: &str,
-    last_seq: Option<u64>,
-    findings: u64,
-    version: Option<&str>,
-) -> Result<(), ServerError> {
-    let now = now_us();
-    let version: Val = version.into();
-    let findings = findings as i64;
-    match last_seq {
-        Some(seq) => conn.execute(
-            "UPDATE fleet_devices SET last_seen_us = $1, \
-             last_seq = CASE WHEN last_seq IS NULL OR last_seq < $2 THEN $3 ELSE last_seq END, \
-             findings = findings + $4, version = COALESCE($5, version) WHERE id = $6",
-            &[now.into(), (seq as i64).into(), (seq as i64).into(), findings.into(), version, device.into()],
-        )?,
-        None => conn.execute(
-            "UPDATE fleet_devices SET last_seen_us = $1, findings = findings + $2, version = COALESCE($3, version) \
-             WHERE id = $4",
-            &[now.into(), findings.into(), version, device.into()],
-        )?,
-    };
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn conn() -> (tempfile::TempDir, Conn) {
         let dir = tempfile::tempdir().unwrap();
-        let conn = Conn::open(dir.path().join("fleet.db").to_str().unwrap()).unwrap();
+        let url = dir.path().join("fleet.db").display().to_string();
+        // The server always opens the store first: the device list reads its `devices` rows.
+        ward_store::open(&url).unwrap();
+        let conn = Conn::open(&url).unwrap();
         (dir, conn)
     }
 
@@ -460,10 +446,9 @@ mod tests {
             Err(Refusal::WrongKind)
         );
         assert_eq!(authenticate(&mut c, "nonsense", TokenKind::Admin).unwrap(), Err(Refusal::Invalid));
-        // Change the last character to a different one (a fixed replacement would equal it
-        // whenever the token already ends with it).
-        let (head, last) = first.admin_token.split_at(first.admin_token.len() - 1);
-        let forged = format!("{head}{}", if last == "0" { "1" } else { "0" });
+        // The last character changed (to one it is not: a fixed '0' made this test fail now and then).
+        let other = if first.admin_token.ends_with('0') { '1' } else { '0' };
+        let forged = format!("{}{other}", &first.admin_token[..first.admin_token.len() - 1]);
         assert_eq!(authenticate(&mut c, &forged, TokenKind::Admin).unwrap(), Err(Refusal::Invalid));
         let id = &list_tokens(&mut c).unwrap()[0].id;
         assert!(revoke_token(&mut c, id).unwrap());
@@ -499,6 +484,50 @@ mod tests {
         let device = authenticate(&mut c, &second.credential, TokenKind::Device).unwrap().unwrap();
         assert_eq!(device.device.as_deref(), Some(DEVICE));
         assert_eq!(devices(&mut c).unwrap()[0].enrollments, 2);
+    }
+
+    /// What ingest records about the sender (in the batch's own transaction, on the store's
+    /// device row) shows in the device list, on SQLite and on PostgreSQL.
+    #[test]
+    fn the_device_list_shows_what_ingest_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = dir.path().join("fleet.db").display().to_string();
+        let postgres = ward_store::throwaway::fresh_database("fleet_device_list").unwrap();
+        for url in [sqlite, postgres] {
+            let mut store = ward_store::open(&url).unwrap();
+            let mut c = Conn::open(&url).unwrap();
+            let (_, token) = create_token(&mut c, TokenKind::Enroll, &TokenRequest::default()).unwrap();
+            enroll(&mut c, &request(&token)).unwrap();
+            let before = &devices(&mut c).unwrap()[0];
+            assert_eq!((before.last_seq, before.findings, before.last_seen.as_deref()), (None, 0, None));
+            let start = OffsetDateTime::now_utc() - time::Duration::hours(1);
+            let mut events =
+                ward_store::generate::Generator::new(3, 1, start, time::Duration::hours(1), 20).batch(20);
+            for event in &mut events {
+                event.device = DEVICE.into();
+                event.prev_hash = ward_model::event::GENESIS_HASH.into();
+            }
+            // Reseal as one chain of this device, then drop seq 5: one gap finding.
+            let mut prev = ward_model::event::GENESIS_HASH.to_owned();
+            for event in &mut events {
+                event.prev_hash = prev.clone();
+                ward_audit::chain::seal(event).unwrap();
+                prev = event.hash.clone();
+            }
+            events.remove(4);
+            let prepared = ward_store::Prepared::new(&events).unwrap();
+            let seen = now_us();
+            let origin = ward_store::Origin { device: DEVICE, seen_us: seen, version: Some("9.9.9") };
+            let batch = ward_store::Batch { events: &prepared, origin: Some(origin) };
+            let report = store.ingest_group(&[batch]).unwrap().remove(0).unwrap();
+            assert_eq!((report.inserted, report.findings.len()), (19, 1), "{url}");
+            assert_eq!(report.head(DEVICE), Some((20, events[18].hash.clone())), "{url}");
+            let after = &devices(&mut c).unwrap()[0];
+            assert_eq!(after.last_seq, Some(20), "{url}");
+            assert_eq!(after.findings, 1, "{url}");
+            assert_eq!(after.version.as_deref(), Some("9.9.9"), "{url}");
+            assert_eq!(after.last_seen, Some(rfc3339(seen)), "{url}");
+        }
     }
 
     #[test]

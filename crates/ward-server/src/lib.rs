@@ -19,6 +19,8 @@ pub mod metrics;
 pub mod policy;
 pub mod tls;
 pub mod token;
+pub mod token_cache;
+pub mod writer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

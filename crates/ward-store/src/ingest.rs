@@ -11,7 +11,7 @@ use ward_model::Event;
 use ward_query::field::stored_text;
 use ward_query::Field;
 
-use crate::{Finding, StoreError};
+use crate::{Finding, Origin, StoreError};
 
 /// The scalar columns of `events`, in `Field::scalars()` order.
 pub(crate) fn scalar_columns() -> Vec<&'static str> {
@@ -81,31 +81,62 @@ pub(crate) fn rows(events: &[Event]) -> Result<Vec<Row>, StoreError> {
 /// the partition key, and SQLite uses the same key so the two stores agree).
 pub(crate) type Identity = (String, i64);
 
-/// The batch after deduplication and chain checks: rows to insert, findings, and each device's
-/// new position and added count.
-pub(crate) struct Plan {
-    pub rows: Vec<Row>,
+/// The batch after deduplication and chain checks: rows to insert, findings, and what each
+/// device's row becomes.
+pub(crate) struct Plan<'a> {
+    pub rows: Vec<&'a Row>,
     pub findings: Vec<Finding>,
     pub duplicates: u64,
-    pub positions: HashMap<String, (ChainCursor, u64)>,
+    /// One per device of the batch that has a chain position (new or stored), sorted by device.
+    pub devices: Vec<DeviceUpdate<'a>>,
+}
+
+/// A device's row after a batch: its chain position, events added, the highest seq received,
+/// findings added, and (for the batch's sender) when it was seen and its agent version.
+pub(crate) struct DeviceUpdate<'a> {
+    pub device: &'a str,
+    pub seq: u64,
+    pub hash: String,
+    pub added: u64,
+    pub max_seq: u64,
+    pub findings: u64,
+    pub seen_us: Option<i64>,
+    pub version: Option<&'a str>,
+}
+
+impl Plan<'_> {
+    pub fn heads(&self) -> Vec<(String, u64, String)> {
+        self.devices.iter().map(|d| (d.device.to_owned(), d.seq, d.hash.clone())).collect()
+    }
 }
 
 /// Checks a batch: `stored` holds the identities already stored (with their hash), `positions`
 /// each device's stored chain position (loaded once per batch, set-based, by the store). The
 /// chain is verified in memory with the resumable cursor.
-pub(crate) fn plan(
-    rows: Vec<Row>,
+pub(crate) fn plan<'a>(
+    rows: &'a [Row],
     stored: &HashMap<Identity, String>,
     positions: &HashMap<String, (u64, String)>,
-) -> Plan {
+    origin: Option<Origin<'a>>,
+) -> Plan<'a> {
     let mut plan = Plan {
         rows: Vec::with_capacity(rows.len()),
         findings: Vec::new(),
         duplicates: 0,
-        positions: HashMap::new(),
+        devices: Vec::new(),
     };
-    let mut seen: HashSet<Identity> = HashSet::with_capacity(rows.len());
+    // Per device: cursor, events added, highest seq received, findings added.
+    let mut cursors: HashMap<&'a str, (ChainCursor, u64, u64, u64)> = HashMap::new();
+    let mut seen: HashSet<(&'a str, i64)> = HashSet::with_capacity(rows.len());
     for row in rows {
+        if row.seq > 0 {
+            if let Some(position) = positions.get(&row.device) {
+                let entry = cursors
+                    .entry(row.device.as_str())
+                    .or_insert_with(|| (ChainCursor::at(position.0, position.1.clone()), 0, 0, 0));
+                entry.2 = entry.2.max(row.seq);
+            }
+        }
         let identity = (row.id.clone(), row.time_us);
         if let Some(stored_hash) = stored.get(&identity) {
             plan.duplicates += 1;
@@ -117,10 +148,13 @@ pub(crate) fn plan(
                     message: "an event with this id is already stored with different content".to_owned(),
                     event_id: row.id.clone(),
                 });
+                if let Some(entry) = cursors.get_mut(row.device.as_str()) {
+                    entry.3 += 1;
+                }
             }
             continue;
         }
-        if !seen.insert(identity) {
+        if !seen.insert((row.id.as_str(), row.time_us)) {
             plan.duplicates += 1;
             continue;
         }
@@ -131,13 +165,9 @@ pub(crate) fn plan(
             plan.rows.push(row);
             continue;
         }
-        let (cursor, added) = plan.positions.entry(row.device.clone()).or_insert_with(|| {
-            let cursor = match positions.get(&row.device) {
-                Some((seq, hash)) => ChainCursor::at(*seq, hash.clone()),
-                None => ChainCursor::default(),
-            };
-            (cursor, 0)
-        });
+        let (cursor, added, max_seq, findings) =
+            cursors.entry(row.device.as_str()).or_insert_with(|| (ChainCursor::default(), 0, 0, 0));
+        *max_seq = (*max_seq).max(row.seq);
         for finding in cursor.check_parts(row.seq, &row.prev_hash, &row.hash, &row.computed_hash) {
             plan.findings.push(Finding {
                 device: row.device.clone(),
@@ -146,10 +176,29 @@ pub(crate) fn plan(
                 message: finding.message,
                 event_id: row.id.clone(),
             });
+            *findings += 1;
         }
         *added += 1;
         plan.rows.push(row);
     }
+    let mut devices: Vec<DeviceUpdate<'a>> = cursors
+        .into_iter()
+        .map(|(device, (cursor, added, max_seq, findings))| {
+            let origin = origin.filter(|o| o.device == device);
+            DeviceUpdate {
+                device,
+                seq: cursor.seq,
+                hash: cursor.hash,
+                added,
+                max_seq,
+                findings,
+                seen_us: origin.map(|o| o.seen_us),
+                version: origin.and_then(|o| o.version),
+            }
+        })
+        .collect();
+    devices.sort_unstable_by(|a, b| a.device.cmp(b.device));
+    plan.devices = devices;
     plan
 }
 

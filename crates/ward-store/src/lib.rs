@@ -74,6 +74,55 @@ pub struct IngestReport {
     pub duplicates: u64,
     /// Chain problems found in this batch (also stored).
     pub findings: Vec<Finding>,
+    /// The chain position of each device of the batch once it is stored, by device (read inside
+    /// the ingest transaction, so a caller needs no second query for it).
+    #[serde(skip)]
+    pub heads: Vec<(String, u64, String)>,
+}
+
+impl IngestReport {
+    /// `device`'s chain position after the batch: `(last seq, last hash)`.
+    pub fn head(&self, device: &str) -> Option<(u64, String)> {
+        self.heads.iter().find(|(d, _, _)| d == device).map(|(_, seq, hash)| (*seq, hash.clone()))
+    }
+}
+
+/// Who sent a batch, as the fleet server knows it: recorded on the device's row in the same
+/// transaction as the batch (no second write per batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin<'a> {
+    pub device: &'a str,
+    /// When the server received the batch (µs since the epoch).
+    pub seen_us: i64,
+    /// The agent version the device reported, if any.
+    pub version: Option<&'a str>,
+}
+
+/// A batch ready to store: each event serialized, canonicalized and hashed once
+/// ([`Prepared::new`]), which a caller can do on its own thread before handing the batch to a
+/// single writer.
+pub struct Prepared {
+    pub(crate) rows: Vec<ingest::Row>,
+}
+
+impl Prepared {
+    pub fn new(events: &[Event]) -> Result<Prepared, StoreError> {
+        Ok(Prepared { rows: ingest::rows(events)? })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// One batch of a grouped ingest.
+pub struct Batch<'a> {
+    pub events: &'a Prepared,
+    pub origin: Option<Origin<'a>>,
 }
 
 /// A chain problem found at ingest.
@@ -109,7 +158,21 @@ pub struct RetentionReport {
 pub trait Store: Send {
     /// Stores `events` (any devices, in each device's order). Idempotent by event id; chain
     /// problems are stored as findings and returned. One transaction.
-    fn ingest(&mut self, events: &[Event]) -> Result<IngestReport, StoreError>;
+    fn ingest(&mut self, events: &[Event]) -> Result<IngestReport, StoreError> {
+        let prepared = Prepared::new(events)?;
+        let mut results = self.ingest_group(&[Batch { events: &prepared, origin: None }])?;
+        results.pop().unwrap_or_else(|| Ok(IngestReport::default()))
+    }
+
+    /// Stores several batches in one transaction with one commit (group commit: one sync for
+    /// many small batches). Each batch runs in its own savepoint and is checked against what
+    /// the batches before it stored; a batch that fails is rolled back alone and gets its error,
+    /// the others are kept. The outer error means nothing was committed. Every result holds only
+    /// once this returns, i.e. after the commit: acknowledge nothing before.
+    fn ingest_group(
+        &mut self,
+        batches: &[Batch<'_>],
+    ) -> Result<Vec<Result<IngestReport, StoreError>>, StoreError>;
 
     /// Matching events, newest first, at most `limit`.
     fn events(&mut self, query: &Query, now: OffsetDateTime, limit: u64) -> Result<Vec<Event>, StoreError>;

@@ -16,7 +16,7 @@ use ward_query::{Field, Query};
 use crate::ingest::{self, scalar_columns};
 use crate::schema::{DAY_US, POSTGRES_MIGRATIONS};
 use crate::sqlite::now_us;
-use crate::{CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
+use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
 /// Events older than this before now, or later than two days after it, go to the default
 /// partition rather than creating a partition each (a device with a wild clock must not be able
@@ -31,6 +31,27 @@ pub struct PostgresStore {
     client: Client,
     /// Partitions known to exist (by day number since the epoch).
     partitions: HashSet<i64>,
+    statements: Statements,
+}
+
+/// Ingest's fixed statements, prepared once per connection: a statement given as text is
+/// prepared on every call, a round trip each, which for small batches costs as much as the work.
+#[derive(Default)]
+struct Statements(HashMap<&'static str, postgres::Statement>);
+
+impl Statements {
+    fn get(
+        &mut self,
+        transaction: &mut Transaction<'_>,
+        sql: &'static str,
+    ) -> Result<postgres::Statement, StoreError> {
+        if let Some(statement) = self.0.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = transaction.prepare(sql)?;
+        self.0.insert(sql, statement.clone());
+        Ok(statement)
+    }
 }
 
 impl PostgresStore {
@@ -44,7 +65,8 @@ impl PostgresStore {
         // default in PostgreSQL only because they cost planning time on other schemas.
         client
             .batch_execute("SET enable_partitionwise_join = on; SET enable_partitionwise_aggregate = on")?;
-        let mut store = PostgresStore { client, partitions: HashSet::new() };
+        let mut store =
+            PostgresStore { client, partitions: HashSet::new(), statements: Statements::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -143,6 +165,69 @@ fn partition_day(name: &str) -> Option<i64> {
     Some((date - time::Date::from_calendar_date(1970, time::Month::January, 1).ok()?).whole_days())
 }
 
+/// Batches up to this many new events are inserted with one prepared statement (one round
+/// trip); larger ones by `COPY` (three, but the fastest per row). A device's daemon sends small
+/// batches most of the time, and the round trips are what an ingest then waits for.
+const SMALL_BATCH: usize = 64;
+
+/// The statement that inserts a small batch: events (with new keys), bodies and set values
+/// from arrays, in one statement with data-modifying CTEs.
+fn small_insert_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let columns = scalar_columns();
+        let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        let arrays: Vec<String> = (0..columns.len()).map(|i| format!("${}::text[]", i + 4)).collect();
+        let raw = columns.len() + 4;
+        format!(
+            "WITH ev AS MATERIALIZED ( \
+                 SELECT nextval('events_pk_seq') AS pk, u.* FROM unnest($1::bigint[], $2::bigint[], $3::text[], \
+                     {arrays}, ${raw}::text[]) WITH ORDINALITY AS u(time_us, seq, hash, {cols}, raw, ord) \
+             ), e AS ( \
+                 INSERT INTO events (pk, time_us, seq, hash, {cols}) SELECT pk, time_us, seq, hash, {cols} FROM ev \
+             ), b AS ( \
+                 INSERT INTO event_bodies (pk, time_us, raw) SELECT pk, time_us, raw FROM ev \
+             ) \
+             INSERT INTO event_tags (event_pk, time_us, field, value) \
+             SELECT ev.pk, ev.time_us, t.field, t.value \
+             FROM unnest(${}::bigint[], ${}::text[], ${}::text[]) AS t(ord, field, value) JOIN ev ON ev.ord = t.ord",
+            raw + 1,
+            raw + 2,
+            raw + 3,
+            arrays = arrays.join(", "),
+            cols = quoted.join(", "),
+        )
+    })
+}
+
+fn insert_small(
+    transaction: &mut Transaction<'_>,
+    statements: &mut Statements,
+    rows: &[&ingest::Row],
+) -> Result<(), StoreError> {
+    let times: Vec<i64> = rows.iter().map(|r| r.time_us).collect();
+    let seqs: Vec<i64> = rows.iter().map(|r| r.seq as i64).collect();
+    let hashes: Vec<&str> = rows.iter().map(|r| r.hash.as_str()).collect();
+    let width = rows.first().map_or(0, |r| r.scalars.len());
+    let scalars: Vec<Vec<Option<&str>>> =
+        (0..width).map(|i| rows.iter().map(|r| r.scalars[i].as_deref()).collect()).collect();
+    let raws: Vec<&str> = rows.iter().map(|r| r.raw.as_str()).collect();
+    let (mut ords, mut fields, mut values) = (Vec::new(), Vec::new(), Vec::new());
+    for (ord, row) in rows.iter().enumerate() {
+        for (field, value) in &row.tags {
+            ords.push(ord as i64 + 1);
+            fields.push(*field);
+            values.push(value.as_str());
+        }
+    }
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&times, &seqs, &hashes];
+    params.extend(scalars.iter().map(|column| column as &(dyn ToSql + Sync)));
+    params.extend([&raws as &(dyn ToSql + Sync), &ords, &fields, &values]);
+    let statement = statements.get(transaction, small_insert_sql())?;
+    transaction.execute(&statement, &params)?;
+    Ok(())
+}
+
 /// One field of a `COPY … FROM STDIN` text row.
 fn copy_field(out: &mut Vec<u8>, value: Option<&str>) {
     let Some(value) = value else {
@@ -160,134 +245,199 @@ fn copy_field(out: &mut Vec<u8>, value: Option<&str>) {
     }
 }
 
+/// Stores one batch inside the open transaction (the caller wraps it in a savepoint).
+fn ingest_batch(
+    transaction: &mut Transaction<'_>,
+    partitions: &mut HashSet<i64>,
+    statements: &mut Statements,
+    batch: &Batch<'_>,
+) -> Result<IngestReport, StoreError> {
+    let rows = &batch.events.rows;
+    // A fixed number of round trips per batch, whatever its size or number of devices:
+    // lock the devices, look up stored identities, load the chain heads, COPY the rows,
+    // write findings and heads back.
+    let devices = ingest::devices(rows);
+    // Locks in sorted order, so two replicas ingesting overlapping devices cannot deadlock.
+    let lock = statements.get(
+        transaction,
+        "SELECT count(pg_advisory_xact_lock(hashtextextended(d, 7400101))) \
+         FROM (SELECT d FROM unnest($1::text[]) AS d ORDER BY d) AS sorted",
+    )?;
+    transaction.execute(&lock, &[&devices])?;
+    // Duplicates: an event is identified by (id, time), so only the partitions the batch's
+    // times fall in are searched.
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let from = rows.iter().map(|r| r.time_us).min().unwrap_or(0);
+    let to = rows.iter().map(|r| r.time_us).max().unwrap_or(0);
+    let mut stored = HashMap::new();
+    let lookup = statements.get(
+        transaction,
+        "SELECT \"id\", time_us, hash FROM events WHERE \"id\" = ANY($1) AND time_us BETWEEN $2 AND $3",
+    )?;
+    for row in transaction.query(&lookup, &[&ids, &from, &to])? {
+        stored.insert((row.get::<_, String>(0), row.get::<_, i64>(1)), row.get::<_, String>(2));
+    }
+    let mut positions = HashMap::new();
+    let heads = statements
+        .get(transaction, "SELECT device, last_seq, last_hash FROM devices WHERE device = ANY($1)")?;
+    for row in transaction.query(&heads, &[&devices])? {
+        positions.insert(row.get::<_, String>(0), (row.get::<_, i64>(1) as u64, row.get::<_, String>(2)));
+    }
+    let plan = ingest::plan(rows, &stored, &positions, batch.origin);
+
+    let days: HashSet<i64> = plan.rows.iter().map(|r| r.time_us.div_euclid(DAY_US)).collect();
+    PostgresStore::ensure_partitions(transaction, partitions, &days)?;
+
+    if !plan.rows.is_empty() && plan.rows.len() <= SMALL_BATCH {
+        insert_small(transaction, statements, &plan.rows)?;
+    } else if !plan.rows.is_empty() {
+        let count = plan.rows.len() as i64;
+        let next_pks = statements.get(
+            transaction,
+            "SELECT array_agg(nextval('events_pk_seq')) FROM generate_series(1, $1::bigint)",
+        )?;
+        let pks: Vec<i64> = transaction.query_one(&next_pks, &[&count])?.get(0);
+        let columns = scalar_columns();
+        let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        let mut events_copy = Vec::with_capacity(plan.rows.len() * 900);
+        let mut tags_copy = Vec::with_capacity(plan.rows.len() * 60);
+        let mut bodies_copy = Vec::with_capacity(plan.rows.len() * 900);
+        for (row, pk) in plan.rows.iter().zip(&pks) {
+            let head = format!("{pk}\t{}\t{}\t", row.time_us, row.seq);
+            events_copy.extend_from_slice(head.as_bytes());
+            copy_field(&mut events_copy, Some(&row.hash));
+            bodies_copy.extend_from_slice(format!("{pk}\t{}\t", row.time_us).as_bytes());
+            copy_field(&mut bodies_copy, Some(&row.raw));
+            bodies_copy.push(b'\n');
+            for value in &row.scalars {
+                events_copy.push(b'\t');
+                copy_field(&mut events_copy, value.as_deref());
+            }
+            events_copy.push(b'\n');
+            for (field, value) in &row.tags {
+                tags_copy.extend_from_slice(format!("{pk}\t{}\t{field}\t", row.time_us).as_bytes());
+                copy_field(&mut tags_copy, Some(value));
+                tags_copy.push(b'\n');
+            }
+        }
+        let statement = format!("COPY events (pk, time_us, seq, hash, {}) FROM STDIN", quoted.join(", "));
+        let mut writer = transaction.copy_in(statement.as_str())?;
+        writer.write_all(&events_copy).map_err(|e| StoreError::Other(format!("COPY events: {e}")))?;
+        writer.finish()?;
+        let mut writer = transaction.copy_in("COPY event_bodies (pk, time_us, raw) FROM STDIN")?;
+        writer.write_all(&bodies_copy).map_err(|e| StoreError::Other(format!("COPY event_bodies: {e}")))?;
+        writer.finish()?;
+        if !tags_copy.is_empty() {
+            let mut writer =
+                transaction.copy_in("COPY event_tags (event_pk, time_us, field, value) FROM STDIN")?;
+            writer.write_all(&tags_copy).map_err(|e| StoreError::Other(format!("COPY event_tags: {e}")))?;
+            writer.finish()?;
+        }
+    }
+    if !plan.findings.is_empty() {
+        let column = |get: fn(&Finding) -> String| plan.findings.iter().map(get).collect::<Vec<String>>();
+        let seqs: Vec<i64> = plan.findings.iter().map(|f| f.seq as i64).collect();
+        transaction.execute(
+            "INSERT INTO findings (device, seq, kind, message, event_id, detected_us) \
+             SELECT *, $6 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])",
+            &[
+                &column(|f| f.device.clone()),
+                &seqs,
+                &column(|f| f.kind.clone()),
+                &column(|f| f.message.clone()),
+                &column(|f| f.event_id.clone()),
+                &now_us(),
+            ],
+        )?;
+    }
+    let count = plan.devices.len();
+    let (mut names, mut seqs, mut hashes, mut added) = (
+        Vec::with_capacity(count),
+        Vec::with_capacity(count),
+        Vec::with_capacity(count),
+        Vec::with_capacity(count),
+    );
+    let (mut max_seqs, mut findings, mut seen, mut versions) = (
+        Vec::with_capacity(count),
+        Vec::with_capacity(count),
+        Vec::with_capacity(count),
+        Vec::with_capacity(count),
+    );
+    for d in &plan.devices {
+        names.push(d.device);
+        seqs.push(d.seq as i64);
+        hashes.push(d.hash.as_str());
+        added.push(d.added as i64);
+        max_seqs.push(d.max_seq as i64);
+        findings.push(d.findings as i64);
+        seen.push(d.seen_us);
+        versions.push(d.version);
+    }
+    let upsert = statements.get(
+        transaction,
+        "INSERT INTO devices (device, last_seq, last_hash, events, max_seq, findings, last_seen_us, version) \
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], \
+             $6::bigint[], $7::bigint[], $8::text[]) \
+         ON CONFLICT (device) DO UPDATE SET last_seq = excluded.last_seq, \
+         last_hash = excluded.last_hash, events = devices.events + excluded.events, \
+         max_seq = GREATEST(devices.max_seq, excluded.max_seq), \
+         findings = devices.findings + excluded.findings, \
+         last_seen_us = COALESCE(excluded.last_seen_us, devices.last_seen_us), \
+         version = COALESCE(excluded.version, devices.version)",
+    )?;
+    transaction
+        .execute(&upsert, &[&names, &seqs, &hashes, &added, &max_seqs, &findings, &seen, &versions])?;
+    Ok(IngestReport {
+        inserted: plan.rows.len() as u64,
+        duplicates: plan.duplicates,
+        heads: plan.heads(),
+        findings: plan.findings,
+    })
+}
+
 impl Store for PostgresStore {
-    fn ingest(&mut self, events: &[Event]) -> Result<IngestReport, StoreError> {
-        if events.is_empty() {
-            return Ok(IngestReport::default());
+    /// Each batch takes its devices' advisory locks when it runs (sorted within the batch); the
+    /// fleet server groups nothing on PostgreSQL (it commits each request on its own connection,
+    /// and PostgreSQL groups concurrent commits itself), so lock order across batches of one
+    /// group does not arise there.
+    fn ingest_group(
+        &mut self,
+        batches: &[Batch<'_>],
+    ) -> Result<Vec<Result<IngestReport, StoreError>>, StoreError> {
+        if batches.iter().all(|b| b.events.is_empty()) {
+            return Ok(batches.iter().map(|_| Ok(IngestReport::default())).collect());
         }
-        let rows = ingest::rows(events)?;
         let mut transaction = self.client.transaction()?;
-        // A fixed number of round trips per batch, whatever its size or number of devices:
-        // lock the devices, look up stored identities, load the chain heads, COPY the rows,
-        // write findings and heads back.
-        let devices = ingest::devices(&rows);
-        // Locks in sorted order, so two replicas ingesting overlapping devices cannot deadlock.
-        transaction.execute(
-            "SELECT count(pg_advisory_xact_lock(hashtextextended(d, 7400101))) \
-             FROM (SELECT d FROM unnest($1::text[]) AS d ORDER BY d) AS sorted",
-            &[&devices],
-        )?;
-        // Duplicates: an event is identified by (id, time), so only the partitions the batch's
-        // times fall in are searched.
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let from = rows.iter().map(|r| r.time_us).min().unwrap_or(0);
-        let to = rows.iter().map(|r| r.time_us).max().unwrap_or(0);
-        let mut stored = HashMap::new();
-        for row in transaction.query(
-            "SELECT \"id\", time_us, hash FROM events WHERE \"id\" = ANY($1) AND time_us BETWEEN $2 AND $3",
-            &[&ids, &from, &to],
-        )? {
-            stored.insert((row.get::<_, String>(0), row.get::<_, i64>(1)), row.get::<_, String>(2));
-        }
-        let mut positions = HashMap::new();
-        for row in transaction
-            .query("SELECT device, last_seq, last_hash FROM devices WHERE device = ANY($1)", &[&devices])?
-        {
-            positions.insert(row.get::<_, String>(0), (row.get::<_, i64>(1) as u64, row.get::<_, String>(2)));
-        }
-        let plan = ingest::plan(rows, &stored, &positions);
-
-        let days: HashSet<i64> = plan.rows.iter().map(|r| r.time_us.div_euclid(DAY_US)).collect();
-        PostgresStore::ensure_partitions(&mut transaction, &mut self.partitions, &days)?;
-
-        if !plan.rows.is_empty() {
-            let count = plan.rows.len() as i64;
-            let pks: Vec<i64> = transaction
-                .query_one(
-                    "SELECT array_agg(nextval('events_pk_seq')) FROM generate_series(1, $1::bigint)",
-                    &[&count],
-                )?
-                .get(0);
-            let columns = scalar_columns();
-            let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
-            let mut events_copy = Vec::with_capacity(plan.rows.len() * 900);
-            let mut tags_copy = Vec::with_capacity(plan.rows.len() * 60);
-            let mut bodies_copy = Vec::with_capacity(plan.rows.len() * 900);
-            for (row, pk) in plan.rows.iter().zip(&pks) {
-                let head = format!("{pk}\t{}\t{}\t", row.time_us, row.seq);
-                events_copy.extend_from_slice(head.as_bytes());
-                copy_field(&mut events_copy, Some(&row.hash));
-                bodies_copy.extend_from_slice(format!("{pk}\t{}\t", row.time_us).as_bytes());
-                copy_field(&mut bodies_copy, Some(&row.raw));
-                bodies_copy.push(b'\n');
-                for value in &row.scalars {
-                    events_copy.push(b'\t');
-                    copy_field(&mut events_copy, value.as_deref());
+        let mut results = Vec::with_capacity(batches.len());
+        if let [batch] = batches {
+            // The common case: no savepoint (a round trip saved); the batch is the transaction.
+            results.push(Ok(ingest_batch(
+                &mut transaction,
+                &mut self.partitions,
+                &mut self.statements,
+                batch,
+            )?));
+        } else {
+            for batch in batches {
+                if batch.events.is_empty() {
+                    results.push(Ok(IngestReport::default()));
+                    continue;
                 }
-                events_copy.push(b'\n');
-                for (field, value) in &row.tags {
-                    tags_copy.extend_from_slice(format!("{pk}\t{}\t{field}\t", row.time_us).as_bytes());
-                    copy_field(&mut tags_copy, Some(value));
-                    tags_copy.push(b'\n');
+                let mut savepoint = transaction.savepoint("batch")?;
+                match ingest_batch(&mut savepoint, &mut self.partitions, &mut self.statements, batch) {
+                    Ok(report) => {
+                        savepoint.commit()?;
+                        results.push(Ok(report));
+                    }
+                    Err(error) => {
+                        savepoint.rollback()?;
+                        results.push(Err(error));
+                    }
                 }
             }
-            let statement = format!("COPY events (pk, time_us, seq, hash, {}) FROM STDIN", quoted.join(", "));
-            let mut writer = transaction.copy_in(statement.as_str())?;
-            writer.write_all(&events_copy).map_err(|e| StoreError::Other(format!("COPY events: {e}")))?;
-            writer.finish()?;
-            let mut writer = transaction.copy_in("COPY event_bodies (pk, time_us, raw) FROM STDIN")?;
-            writer
-                .write_all(&bodies_copy)
-                .map_err(|e| StoreError::Other(format!("COPY event_bodies: {e}")))?;
-            writer.finish()?;
-            if !tags_copy.is_empty() {
-                let mut writer =
-                    transaction.copy_in("COPY event_tags (event_pk, time_us, field, value) FROM STDIN")?;
-                writer
-                    .write_all(&tags_copy)
-                    .map_err(|e| StoreError::Other(format!("COPY event_tags: {e}")))?;
-                writer.finish()?;
-            }
         }
-        if !plan.findings.is_empty() {
-            let column = |get: fn(&Finding) -> String| plan.findings.iter().map(get).collect::<Vec<String>>();
-            let seqs: Vec<i64> = plan.findings.iter().map(|f| f.seq as i64).collect();
-            transaction.execute(
-                "INSERT INTO findings (device, seq, kind, message, event_id, detected_us) \
-                 SELECT *, $6 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])",
-                &[
-                    &column(|f| f.device.clone()),
-                    &seqs,
-                    &column(|f| f.kind.clone()),
-                    &column(|f| f.message.clone()),
-                    &column(|f| f.event_id.clone()),
-                    &now_us(),
-                ],
-            )?;
-        }
-        let mut names = Vec::with_capacity(plan.positions.len());
-        let mut seqs = Vec::with_capacity(plan.positions.len());
-        let mut hashes = Vec::with_capacity(plan.positions.len());
-        let mut added = Vec::with_capacity(plan.positions.len());
-        for (name, (cursor, count)) in &plan.positions {
-            names.push(name.as_str());
-            seqs.push(cursor.seq as i64);
-            hashes.push(cursor.hash.as_str());
-            added.push(*count as i64);
-        }
-        transaction.execute(
-            "INSERT INTO devices (device, last_seq, last_hash, events) \
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) \
-             ON CONFLICT (device) DO UPDATE SET last_seq = excluded.last_seq, \
-             last_hash = excluded.last_hash, events = devices.events + excluded.events",
-            &[&names, &seqs, &hashes, &added],
-        )?;
         transaction.commit()?;
-        Ok(IngestReport {
-            inserted: plan.rows.len() as u64,
-            duplicates: plan.duplicates,
-            findings: plan.findings,
-        })
+        Ok(results)
     }
 
     fn events(&mut self, query: &Query, now: OffsetDateTime, limit: u64) -> Result<Vec<Event>, StoreError> {

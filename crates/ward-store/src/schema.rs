@@ -15,7 +15,10 @@
 //!   (`class`, `rule`, `host`, `fingerprint`, `path`). Stored in event order (SQLite: clustered
 //!   on `(event_pk, field, value)`), so inserts append and `--count-by rule` joins read it in
 //!   order.
-//! * `devices` — each device's chain position (`last_seq`, `last_hash`) and event count.
+//! * `devices` — each device's chain position (`last_seq`, `last_hash`) and event count; since
+//!   version 3 also the highest seq received (`max_seq`), findings recorded (`findings`) and, for
+//!   batches the fleet server received, when (`last_seen_us`) and the agent's `version`: all
+//!   written in the batch's own transaction, so ingest makes one write per batch, not two.
 //! * `findings` — chain problems found at ingest (gap, broken_link, bad_hash, restart,
 //!   reordered, conflict).
 //! * `meta` — small key/value state (the local indexer's checkpoint).
@@ -118,6 +121,15 @@ ALTER TABLE event_tags_v2 RENAME TO event_tags;
 CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us);
 "#,
     ),
+    (
+        3,
+        r#"
+ALTER TABLE devices ADD COLUMN max_seq BIGINT;
+ALTER TABLE devices ADD COLUMN findings BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN last_seen_us BIGINT;
+ALTER TABLE devices ADD COLUMN version TEXT;
+"#,
+    ),
 ];
 
 /// (version, SQL) for PostgreSQL.
@@ -189,6 +201,15 @@ CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us) INCLUDE (ev
 CREATE INDEX event_tags_event ON event_tags (event_pk);
 ALTER TABLE events DROP CONSTRAINT events_pkey;
 ALTER TABLE events ADD PRIMARY KEY (pk, time_us) INCLUDE ("agent", "device");
+"#,
+    ),
+    (
+        3,
+        r#"
+ALTER TABLE devices ADD COLUMN max_seq BIGINT;
+ALTER TABLE devices ADD COLUMN findings BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN last_seen_us BIGINT;
+ALTER TABLE devices ADD COLUMN version TEXT;
 "#,
     ),
 ];

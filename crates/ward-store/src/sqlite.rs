@@ -13,7 +13,7 @@ use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns};
 use crate::schema::SQLITE_MIGRATIONS;
-use crate::{CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
+use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
 /// Rows deleted per retention transaction: small enough that an insert waits milliseconds.
 pub const RETENTION_BATCH: i64 = 5_000;
@@ -47,10 +47,10 @@ impl SqliteStore {
         connection.busy_timeout(StdDuration::from_secs(10))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL in WAL mode: a commit is atomic and consistent but the last transactions may
-        // be lost on power failure (not on a crash of the process). Safe here because the store
-        // is never the only copy: on a machine the spool is the durable record and the index is
-        // rebuilt from it; a server acknowledges a device's batch only after commit, and an
-        // unacknowledged batch is sent again (idempotent by id and time).
+        // be lost on power failure (not on a crash of the process). Safe for the local index,
+        // which is never the only copy (the spool is the durable record and the index is
+        // rebuilt from it). For the fleet server a power loss can lose batches it acknowledged;
+        // the device's next batch then shows them as a gap (docs/fleet.md, "Durability").
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         // A cache large enough for the hot index pages of a large store (an upper bound, not an
         // allocation): with the default 2 MiB every batch re-reads its index pages.
@@ -106,88 +106,131 @@ pub(crate) fn now_us() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000) as i64
 }
 
+/// Stores one batch inside the open transaction `transaction` (the caller wraps it in a
+/// savepoint): duplicate and chain-position lookups, rows, findings, device rows.
+fn ingest_batch(transaction: &Connection, batch: &Batch<'_>) -> Result<IngestReport, StoreError> {
+    let rows = &batch.events.rows;
+    // In-process lookups with cached statements: one B-tree probe each, no round trip, so a
+    // per-row probe costs what a set-based query would.
+    let mut stored = HashMap::new();
+    {
+        let mut lookup =
+            transaction.prepare_cached("SELECT hash FROM events WHERE \"id\" = ?1 AND time_us = ?2")?;
+        for row in rows {
+            if let Some(hash) =
+                lookup.query_row(params![row.id, row.time_us], |r| r.get::<_, String>(0)).optional()?
+            {
+                stored.insert((row.id.clone(), row.time_us), hash);
+            }
+        }
+    }
+    let mut positions = HashMap::new();
+    {
+        let mut position =
+            transaction.prepare_cached("SELECT last_seq, last_hash FROM devices WHERE device = ?1")?;
+        for device in ingest::devices(rows) {
+            if let Some(found) = position
+                .query_row([device], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)))
+                .optional()?
+            {
+                positions.insert(device.to_owned(), found);
+            }
+        }
+    }
+    let plan = ingest::plan(rows, &stored, &positions, batch.origin);
+    {
+        let columns = scalar_columns();
+        let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        let placeholders: Vec<String> = (0..columns.len()).map(|i| format!("?{}", i + 4)).collect();
+        let insert_sql = format!(
+            "INSERT INTO events (time_us, seq, hash, {}) VALUES (?1, ?2, ?3, {})",
+            quoted.join(", "),
+            placeholders.join(", ")
+        );
+        let mut body =
+            transaction.prepare_cached("INSERT INTO event_bodies (pk, time_us, raw) VALUES (?1, ?2, ?3)")?;
+        let mut insert = transaction.prepare_cached(&insert_sql)?;
+        let mut tag = transaction.prepare_cached(
+            "INSERT INTO event_tags (event_pk, field, value, time_us) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for row in &plan.rows {
+            let head: [&dyn rusqlite::ToSql; 3] = [&row.time_us, &(row.seq as i64), &row.hash];
+            let scalars = row.scalars.iter().map(|v| v as &dyn rusqlite::ToSql);
+            insert.execute(params_from_iter(head.into_iter().chain(scalars)))?;
+            let pk = transaction.last_insert_rowid();
+            body.execute(params![pk, row.time_us, row.raw])?;
+            for (field, value) in &row.tags {
+                tag.execute(params![pk, field, value, row.time_us])?;
+            }
+        }
+        let mut finding = transaction.prepare_cached(
+            "INSERT INTO findings (device, seq, kind, message, event_id, detected_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let detected = now_us();
+        for f in &plan.findings {
+            finding.execute(params![f.device, f.seq as i64, f.kind, f.message, f.event_id, detected])?;
+        }
+        let mut device = transaction.prepare_cached(
+            "INSERT INTO devices (device, last_seq, last_hash, events, max_seq, findings, last_seen_us, version) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (device) DO UPDATE SET last_seq = excluded.last_seq, \
+             last_hash = excluded.last_hash, events = devices.events + excluded.events, \
+             max_seq = CASE WHEN devices.max_seq IS NULL OR devices.max_seq < excluded.max_seq \
+                 THEN excluded.max_seq ELSE devices.max_seq END, \
+             findings = devices.findings + excluded.findings, \
+             last_seen_us = COALESCE(excluded.last_seen_us, devices.last_seen_us), \
+             version = COALESCE(excluded.version, devices.version)",
+        )?;
+        for d in &plan.devices {
+            device.execute(params![
+                d.device,
+                d.seq as i64,
+                d.hash,
+                d.added as i64,
+                d.max_seq as i64,
+                d.findings as i64,
+                d.seen_us,
+                d.version
+            ])?;
+        }
+    }
+    Ok(IngestReport {
+        inserted: plan.rows.len() as u64,
+        duplicates: plan.duplicates,
+        heads: plan.heads(),
+        findings: plan.findings,
+    })
+}
+
 impl Store for SqliteStore {
-    fn ingest(&mut self, events: &[Event]) -> Result<IngestReport, StoreError> {
-        if events.is_empty() {
-            return Ok(IngestReport::default());
+    fn ingest_group(
+        &mut self,
+        batches: &[Batch<'_>],
+    ) -> Result<Vec<Result<IngestReport, StoreError>>, StoreError> {
+        if batches.iter().all(|b| b.events.is_empty()) {
+            return Ok(batches.iter().map(|_| Ok(IngestReport::default())).collect());
         }
-        let rows = ingest::rows(events)?;
         let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // In-process lookups with cached statements: one B-tree probe each, no round trip, so a
-        // per-row probe costs what a set-based query would.
-        let mut stored = HashMap::new();
-        {
-            let mut lookup =
-                transaction.prepare_cached("SELECT hash FROM events WHERE \"id\" = ?1 AND time_us = ?2")?;
-            for row in &rows {
-                if let Some(hash) =
-                    lookup.query_row(params![row.id, row.time_us], |r| r.get::<_, String>(0)).optional()?
-                {
-                    stored.insert((row.id.clone(), row.time_us), hash);
+        let mut results = Vec::with_capacity(batches.len());
+        for batch in batches {
+            if batch.events.is_empty() {
+                results.push(Ok(IngestReport::default()));
+                continue;
+            }
+            transaction.execute_batch("SAVEPOINT batch")?;
+            match ingest_batch(&transaction, batch) {
+                Ok(report) => {
+                    transaction.execute_batch("RELEASE batch")?;
+                    results.push(Ok(report));
                 }
-            }
-        }
-        let mut positions = HashMap::new();
-        {
-            let mut position =
-                transaction.prepare_cached("SELECT last_seq, last_hash FROM devices WHERE device = ?1")?;
-            for device in ingest::devices(&rows) {
-                if let Some(found) = position
-                    .query_row([device], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)))
-                    .optional()?
-                {
-                    positions.insert(device.to_owned(), found);
+                Err(error) => {
+                    transaction.execute_batch("ROLLBACK TO batch; RELEASE batch")?;
+                    results.push(Err(error));
                 }
-            }
-        }
-        let plan = ingest::plan(rows, &stored, &positions);
-        {
-            let columns = scalar_columns();
-            let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
-            let placeholders: Vec<String> = (0..columns.len()).map(|i| format!("?{}", i + 4)).collect();
-            let insert_sql = format!(
-                "INSERT INTO events (time_us, seq, hash, {}) VALUES (?1, ?2, ?3, {})",
-                quoted.join(", "),
-                placeholders.join(", ")
-            );
-            let mut body = transaction
-                .prepare_cached("INSERT INTO event_bodies (pk, time_us, raw) VALUES (?1, ?2, ?3)")?;
-            let mut insert = transaction.prepare_cached(&insert_sql)?;
-            let mut tag = transaction.prepare_cached(
-                "INSERT INTO event_tags (event_pk, field, value, time_us) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for row in &plan.rows {
-                let head: [&dyn rusqlite::ToSql; 3] = [&row.time_us, &(row.seq as i64), &row.hash];
-                let scalars = row.scalars.iter().map(|v| v as &dyn rusqlite::ToSql);
-                insert.execute(params_from_iter(head.into_iter().chain(scalars)))?;
-                let pk = transaction.last_insert_rowid();
-                body.execute(params![pk, row.time_us, row.raw])?;
-                for (field, value) in &row.tags {
-                    tag.execute(params![pk, field, value, row.time_us])?;
-                }
-            }
-            let mut finding = transaction.prepare_cached(
-                "INSERT INTO findings (device, seq, kind, message, event_id, detected_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let detected = now_us();
-            for f in &plan.findings {
-                finding.execute(params![f.device, f.seq as i64, f.kind, f.message, f.event_id, detected])?;
-            }
-            let mut device = transaction.prepare_cached(
-                "INSERT INTO devices (device, last_seq, last_hash, events) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (device) DO UPDATE SET last_seq = excluded.last_seq, \
-                 last_hash = excluded.last_hash, events = devices.events + excluded.events",
-            )?;
-            for (name, (cursor, added)) in &plan.positions {
-                device.execute(params![name, cursor.seq as i64, cursor.hash, *added as i64])?;
             }
         }
         transaction.commit()?;
-        Ok(IngestReport {
-            inserted: plan.rows.len() as u64,
-            duplicates: plan.duplicates,
-            findings: plan.findings,
-        })
+        Ok(results)
     }
 
     fn events(&mut self, query: &Query, now: OffsetDateTime, limit: u64) -> Result<Vec<Event>, StoreError> {

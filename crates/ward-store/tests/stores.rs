@@ -8,7 +8,7 @@ use ward_model::Event;
 use ward_query::sql::{self, Dialect};
 use ward_query::{Field, Query};
 use ward_store::generate::{Generator, Rng};
-use ward_store::{PostgresStore, SqliteStore, Store};
+use ward_store::{Batch, Origin, PostgresStore, Prepared, SqliteStore, Store};
 
 fn now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_796_300_000).unwrap()
@@ -92,6 +92,49 @@ fn chain_problems_become_findings() {
                 .collect();
         assert_eq!(kinds, expected, "{name}");
         assert!(store.findings(Some("no-such-device")).unwrap().is_empty());
+    }
+}
+
+/// Several batches in one transaction (the fleet server's group commit): each is checked
+/// against what the batches before it in the group stored, duplicates across the group are
+/// skipped, and each gets its own report with its device's chain head. (What the sender's row
+/// records is tested through the fleet server's device list.)
+#[test]
+fn grouped_batches_chain_on_each_other_and_record_their_sender() {
+    let events = generated(300, 1, 1);
+    let device = events[0].device.clone();
+    let mut gap = events[250..].to_vec();
+    gap.remove(0); // seq 251 never arrives: a gap at 252
+    for (name, mut store) in stores("grouped") {
+        let parts = [
+            Prepared::new(&events[..100]).unwrap(),
+            Prepared::new(&events[100..200]).unwrap(),
+            Prepared::new(&events[150..250]).unwrap(), // half already in the group
+            Prepared::new(&[]).unwrap(),
+            Prepared::new(&gap).unwrap(),
+        ];
+        let origin = |seen_us, version| Some(Origin { device: &device, seen_us, version });
+        let batches: Vec<Batch<'_>> = parts
+            .iter()
+            .enumerate()
+            .map(|(n, p)| Batch {
+                events: p,
+                origin: origin(1_000 + n as i64, if n == 1 { Some("v2") } else { None }),
+            })
+            .collect();
+        let reports: Vec<_> = store.ingest_group(&batches).unwrap().into_iter().map(Result::unwrap).collect();
+        let counts: Vec<(u64, u64, usize)> =
+            reports.iter().map(|r| (r.inserted, r.duplicates, r.findings.len())).collect();
+        assert_eq!(counts, [(100, 0, 0), (100, 0, 0), (50, 50, 0), (0, 0, 0), (49, 0, 1)], "{name}");
+        assert_eq!(reports[4].findings[0].kind, "gap", "{name}");
+        assert_eq!(reports[1].head(&device), Some((200, events[199].hash.clone())), "{name}");
+        assert_eq!(reports[2].head(&device), Some((250, events[249].hash.clone())), "{name}");
+        assert_eq!(store.chain_position(&device).unwrap(), Some((300, events[299].hash.clone())), "{name}");
+        assert_eq!(store.count(&Query::parse("").unwrap(), now()).unwrap(), 299, "{name}");
+        // A re-sent batch alone (the usual `ingest`) is all duplicates and keeps the head.
+        let again = store.ingest(&events[..10]).unwrap();
+        assert_eq!((again.inserted, again.duplicates), (0, 10), "{name}");
+        assert_eq!(again.head(&device), Some((300, events[299].hash.clone())), "{name}");
     }
 }
 
