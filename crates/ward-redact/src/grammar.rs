@@ -1400,6 +1400,30 @@ fn provider_prefixed(value: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn cached_name_classification_is_the_uncached_one() {
+        let long = "x_".repeat(40) + "password";
+        let names = [
+            "password",
+            "DB_PASSWORD",
+            "page_token",
+            "cache_key",
+            "OPENAI_KEY",
+            "$secret",
+            "apikey",
+            "sort",
+            &long,
+        ];
+        // Twice: the second round is answered from the cache.
+        for _ in 0..2 {
+            for name in names {
+                assert_eq!(name_strength(name.as_bytes()), classify_name(name.as_bytes()), "{name}");
+            }
+        }
+        assert_eq!(name_strength(b"DB_PASSWORD"), Some(Strength::Strong));
+        assert_eq!(name_strength(b"sort"), None);
+    }
+
     fn find(text: &str) -> Option<String> {
         let bytes = text.as_bytes();
         for keyword in ["pass", "pwd", "secret", "token", "key", "auth", "cred", "psk"] {
