@@ -80,7 +80,7 @@ for r in RULES:
     rx = re.sub(r'\{(\d+),(\d+)\}', lambda m: m.group(0) if int(m.group(2)) < 100 else ('{%s,}' % m.group(1) if int(m.group(1)) > 1 else ('+' if m.group(1) == '1' else '*')), rx)
     r['rx'] = rx
     kind = {'p':'Provider','s':'Structural','g':'Generic'}[r['kind']]
-    win = {'line':'Line','block':'Block','assign':'Assignment','qassign':'QuotedAssignment','linestart':'LineStart','grammar':'Grammar'}[r['win']]
+    win = {'line':'Line','block':'Block','keyblock':'BlockFromKeyword','assign':'Assignment','qassign':'QuotedAssignment','linestart':'LineStart','grammar':'Grammar'}[r['win']]
     if r['win'] == 'line' and r['rx'].startswith('(?im)(?:') and any(r['rx'].startswith('(?im)(?:' + n + ')') for n in CTX):
         win = 'Prefix'
     if r['win'] == 'line' and r['rx'].startswith(START + '(') and all(

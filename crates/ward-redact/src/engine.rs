@@ -59,7 +59,9 @@ fn compiled(index: usize) -> Option<&'static RuleRegex> {
             let mut regex = compile(rule.regex).ok()?;
             if rule.window == Window::Block {
                 regex.capture_reach = None;
-                if rule.secret_group == 1 && is_one_outer_group(rule.regex) {
+                // Group 0 ("the first group that took part") is group 1 when one group holds
+                // the whole pattern: it always takes part.
+                if rule.secret_group <= 1 && is_one_outer_group(rule.regex) {
                     regex.reverse = compile_reverse(rule.regex);
                 }
             }
@@ -346,6 +348,13 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             // One byte before the keyword: the token's start class looks at it.
             Window::Prefix => (hit.start.saturating_sub(1), lines.window(text, hit.start, hit.end).1),
             Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
+            Window::BlockFromKeyword => {
+                // The match starts with the keyword: one anchored search there, which stops
+                // where the entry stops matching (a hit inside an earlier secret is skipped
+                // below, so overlapping hits do not rescan).
+                anchored.push((rule_index, hit.start, text.len().min(hit.end + BLOCK_REACH)));
+                return;
+            }
             Window::Grammar => {
                 // One parse per name, and none inside the previous candidate's value (a name
                 // inside a value is not a name): non-overlapping, so linear on any input.

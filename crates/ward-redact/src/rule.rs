@@ -31,6 +31,10 @@ pub(crate) enum Window {
     LineStart,
     /// From the hit up to 64 KiB on: multi-line key blocks.
     Block,
+    /// One anchored search from the hit, up to 64 KiB on: multi-line entries whose match starts
+    /// with the keyword (`.netrc` `machine …`, PuTTY `Private-Lines:`). Anchored, the search
+    /// stops where the entry stops matching, instead of scanning 64 KiB after every hit.
+    BlockFromKeyword,
     /// The generic assignment grammar (`grammar.rs`): the name around the hit, parsed by hand;
     /// the regex only documents the simplest form.
     Grammar,

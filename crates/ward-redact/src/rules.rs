@@ -2605,7 +2605,7 @@ xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
-        window: Window::Block,
+        window: Window::BlockFromKeyword,
         allow: &[],
         positives: &[r#"PuTTY-User-Key-File-3: ssh-ed25519
 Private-Lines: 1
@@ -3145,7 +3145,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Generic,
-        window: Window::Block,
+        window: Window::BlockFromKeyword,
         allow: &[],
         positives: &[r#"machine api.heroku.com login me@corp.com password ⟦nvdw7U8i1Jl019bLgq6ehHDF⟧"#, r#"machine api.corp.net
   login deploy
