@@ -496,8 +496,9 @@ R('secret-grammar', 'A value assigned to a name that says it is a secret, in any
    'var c = new NetworkCredential("svc", "⟦Zq8rT2mW{A8}⟧");', 'const token: string = "⟦Zq8rT2mW{A8}⟧";', '<password>⟦Zq8rT2mW{A8}⟧</password>',
    '<add key="ApiKey" value="⟦Zq8rT2mW{A8}⟧" />', 'password = "⟦correcthorsebatterystaple⟧"', 'HUBSPOT_API_KEY=⟦{h8}-{h4}-4{h3}-a{h3}-{h12}⟧', 'license_key = ⟦Zq8rT2mW{A8}⟧',
    "const huaweicloudSdkSk = '⟦{A40}⟧';", 'CYPRESS_RECORD_KEY=⟦{h8}-{h4}-4{h3}-a{h3}-{h12}⟧',
-   '  WP_APPLICATION_PASSWORD: ⟦{A4} {A4} {A4} {A4} {A4} {A4}⟧', '{"wgPrivateKey": "⟦/5T+{b39}=⟧"}'],
+   '  WP_APPLICATION_PASSWORD: ⟦{A4} {A4} {A4} {A4} {A4} {A4}⟧', '{"wgPrivateKey": "⟦/5T+{b39}=⟧"}',
+   'password = "⟦dishwasheremberhorsevelvet⟧"', 'api_key: ⟦QTy%sunshine422⟧'],
   ['password: "Password"', 'token_type: bearer', "password = request.form['password']", 'api_key=api_key', 'API_KEY=your-api-key-here', 'GITHUB_TOKEN=ghp_short',
    'password: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]', 'csrf_token: 8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c', 'max_tokens: 4096', 'cache_key = user_id',
-   'password: hunter2 # example', 'secret: Zq8rT2mW{A8}  // placeholder', 'secret: /var/run/secrets/app/token'],
+   'password: hunter2 # example', 'secret: Zq8rT2mW{A8}  // placeholder', 'secret: /var/run/secrets/app/token', 'password = "enteryourpasswordhere"', 'token: "your-token-here"', 'password = "%s"'],
   kind='g', autoneg=False, win='grammar')

@@ -154,6 +154,15 @@ const EXACT_PLACEHOLDERS: &[&str] = &[
     "mytoken",
 ];
 
+/// A printf placeholder: lowercase `%s` not followed by a letter or digit (`QTy%sunshine4` is a
+/// password that happens to hold `%s`).
+pub(crate) fn has_printf_placeholder(value: &[u8]) -> bool {
+    value
+        .windows(2)
+        .enumerate()
+        .any(|(i, w)| w == b"%s" && !value.get(i + 2).is_some_and(u8::is_ascii_alphanumeric))
+}
+
 /// Documentation examples and templates: `AKIA…EXAMPLE`, `xxxx`, `<token>`, `your_api_key`,
 /// a single character repeated, sequential runs.
 pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
@@ -162,7 +171,7 @@ pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
         return true;
     }
     // A printf placeholder is lowercase: `%S` inside a random password is not one.
-    if MARKERS.found_in(secret) || contains(secret, b"%s") {
+    if MARKERS.found_in(secret) || has_printf_placeholder(secret) {
         return true;
     }
     secret.len() >= 8 && dominant_byte_count(secret) * 10 > secret.len() * 4

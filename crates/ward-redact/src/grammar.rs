@@ -921,7 +921,6 @@ pub(crate) fn value_is_secret(value: &[u8], after: &[u8], quoted: bool, strength
     true
 }
 
-/// `abcd efgh ijkl mnop qrst uvwx`.
 /// An unquoted WordPress application password (`abcd EFGH 1234 …`, six groups of four, as YAML
 /// and dotenv files hold it): where it ends, if the text at `from` is at least four such groups
 /// ending the value.
@@ -945,6 +944,7 @@ fn spaced_groups_end(text: &[u8], from: usize) -> Option<usize> {
     (groups >= 4 && ends_value).then_some(end)
 }
 
+/// `abcd efgh ijkl mnop qrst uvwx`.
 fn is_spaced_groups(value: &[u8]) -> bool {
     let groups: Vec<&[u8]> = value.split(|b| *b == b' ').collect();
     groups.len() >= 4 && groups.iter().all(|g| g.len() == 4 && g.iter().all(u8::is_ascii_alphanumeric))
@@ -1020,6 +1020,21 @@ fn is_common_word(lower: &[u8]) -> bool {
 /// Values that are documentation stand-ins beyond [`filter::is_placeholder`]: runs and
 /// sequences (`12345678`, `abcdefgh`, `qwerty`), `xxx:yyy`, cut-off values (`sk-…`, `abc...`),
 /// masked values (`••••`), `TODO`.
+/// `your` and `here` as the stand-in words of `your-token-here`, `enteryourpasswordhere`: at a
+/// separator, `your` near the start or `here` at the end. Inside a run of letters they are parts
+/// of other words (a passphrase `dishwasheremberhorse` holds `here`).
+fn says_your_or_here(value: &[u8]) -> bool {
+    let separator = |b: Option<&u8>| b.is_none_or(|b| !b.is_ascii_alphanumeric());
+    let found = |word: &[u8], at_word: &dyn Fn(usize) -> bool| {
+        value.windows(word.len()).enumerate().any(|(i, w)| w.eq_ignore_ascii_case(word) && at_word(i))
+    };
+    let your = |i: usize| i <= 8 || separator(value.get(i.wrapping_sub(1))) || separator(value.get(i + 4));
+    let here = |i: usize| {
+        i + 4 == value.len() || separator(value.get(i + 4)) || (i > 0 && separator(value.get(i - 1)))
+    };
+    found(b"your", &your) || found(b"here", &here)
+}
+
 pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
     const MARKERS: &[&str] = &[
         "xxxx",
@@ -1048,8 +1063,6 @@ pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
         "my_token",
         "my-api-key",
         "my_api_key",
-        "your",
-        "here",
         "insert",
         "replace",
         "enter-",
@@ -1181,7 +1194,7 @@ pub(crate) fn is_placeholder_like(value: &[u8]) -> bool {
         return true;
     }
     // Case-sensitive: a printf placeholder is lowercase, `%S` in a random password is not one.
-    if MARKER_SET.found_in(value) || filter::contains(value, b"%s") {
+    if MARKER_SET.found_in(value) || filter::has_printf_placeholder(value) || says_your_or_here(value) {
         return true;
     }
     is_sequential(value)
