@@ -294,9 +294,10 @@ R('api-key-header', 'HTTP API-key header (X-API-Key, PRIVATE-TOKEN, x-goog-api-k
   r'(?i)\b(?:x-api-key|x-auth-token|x-access-token|private-token|x-goog-api-key|x-vault-token|x-gitlab-token|x-rapidapi-key|x-functions-key|x-api-token|x-apikey|api-key|apikey|x-jfrog-art-api|anthropic-api-key|x-shopify-access-token|x-figma-token)\\?["\']?\s*[:=]\s*\\?["\']?([^\s"\'\\,;]{12,})',
   ['curl -H "X-API-Key: ⟦{A32}⟧" https://api.example.net', '{"headers": {"x-goog-api-key": "⟦{u39}⟧"}}'], ['X-API-Key: ${API_KEY}', 'x-api-key: <your-api-key>', 'apiKey: config.apiKey,', 'apiKey: process.env.OPENAI_API_KEY'], kind='s', ent=2.5)
 # ---------------- URLs with credentials ----------------
-# Passwords may hold / + = @ (the last @ before the host ends them); a port (`host:443/@scope`)
-# is not a password: a password with a `/` has a non-digit before it.
-URL_PW = r'://[^\s:/?#@\'"<>\\]{1,128}:((?:[^\s/?#@\'"<>\\]*[^\s0-9/?#@\'"<>\\])?[^\s?#\'"<>\\]*?)@[A-Za-z0-9.\[\]_-]+(?:[:/?#\'"\s]|$)'
+# Passwords may hold / + = @ # (the last @ before the host ends them); a port (`host:443/@scope`,
+# `host:443/docs#x@y`) is not a password: a password holding `/` or `#` has a non-digit before
+# the first of them; an all-digit password is followed by `@` directly.
+URL_PW = r'://[^\s:/?#@\'"<>\\]{1,128}:((?:[^\s/?#@\'"<>\\]*[^\s0-9/?#@\'"<>\\][^\s?\'"<>\\]*?|[0-9]+))@[A-Za-z0-9.\[\]_-]+(?:[:/?#\'"\s]|$)'
 for sid, schemes, kws, sample in [
     ('postgres', r'postgres(?:ql)?(?:\+[a-z0-9]+)?', ['postgres'], 'DATABASE_URL=postgresql://app:⟦{A16}⟧@db.internal:5432/app'),
     ('mysql', r'mysql(?:\+[a-z0-9]+)?|mariadb', ['mysql','mariadb'], 'mysql://root:⟦{A12}⟧@127.0.0.1:3306/shop'),
@@ -318,8 +319,9 @@ for sid, schemes, kws, sample in [
     R(sid + '-url-credentials', sid + ' connection URL with an embedded password', kws, r'(?i)\b(?:' + schemes + r')' + URL_PW, [sample],
       [sample.split('://')[0] + '://user:${DB_PASSWORD}@host/db', sample.split('://')[0] + '://user:password@localhost/db', sample.split('://')[0] + '://localhost:5432/db'], kind='s', autoneg=False)
 R('url-userinfo-password', 'Any other URL with user:password@ (git remotes, registries, proxies)', ['://'], r'(?i)\b[a-z][a-z0-9+.-]{1,30}' + URL_PW,
-  ['git remote add origin https://deploy:⟦{A20}⟧@git.corp.net/team/app.git', 'pip install --index-url https://__token__:⟦{A24}⟧@pypi.corp/simple pkg', 'HTTPS_PROXY=http://me:⟦hunter2!⟧@proxy:3128'],
-  ['https://user:<password>@example.org', 'https://git@github.com/org/repo', 'http://localhost:8080/path', 'https://${USER}:${PASS}@host'], kind='s', autoneg=False)
+  ['git remote add origin https://deploy:⟦{A20}⟧@git.corp.net/team/app.git', 'pip install --index-url https://__token__:⟦{A24}⟧@pypi.corp/simple pkg', 'HTTPS_PROXY=http://me:⟦hunter2!⟧@proxy:3128', 'git clone https://deploy:⟦Velvet9171#yT/x+y=⟧@git.corp.net/team/app.git', 'curl https://svc:⟦84629175⟧@api.corp/v1'],
+  ['https://user:<password>@example.org', 'https://git@github.com/org/repo', 'http://localhost:8080/path', 'https://${USER}:${PASS}@host',
+   'npm config set registry https://registry.corp:443/@scope/pkg', 'see https://example.com:443/docs#contact@example.org'], kind='s', autoneg=False)
 R('jdbc-password', 'JDBC URL with a password parameter', ['jdbc:'], r'(?i)jdbc:[a-z0-9]+:[^\s\'"]*?[;?&:]password=([^;&\s\'"]{3,200})',
   ['jdbc:sqlserver://db:1433;databaseName=app;user=sa;password=⟦{A14}⟧;'], ['jdbc:postgresql://db/app?password=${DB_PASS}'], kind='s', autoneg=False)
 R('connection-string-password', 'ADO.NET / ODBC connection string Password= or Pwd=', ['password=','pwd='], r'(?i)(?:^|[;"\'\s])(?:password|pwd)\s*=\s*([^;\'"\s]{3,200})\s*;',
