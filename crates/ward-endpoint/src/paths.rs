@@ -111,11 +111,12 @@ impl Resolution {
         let requested_root = inputs.env_system_root.clone().unwrap_or_else(|| machine_root.clone());
         // `$WARD_SYSTEM_ROOT` is for tests and image scans. Where this machine has a managed
         // policy, the variable (which the agent's environment can carry) cannot move Ward off it.
-        let system_root = if requested_root != machine_root && managed_policy_path(&machine_root).is_file() {
+        let machines_policy = managed_policy_path(&machine_root);
+        let system_root = if requested_root != machine_root && machines_policy.is_file() {
             notes.push(format!(
                 "$WARD_SYSTEM_ROOT={} is ignored: this machine's managed policy {} is in force",
                 requested_root.display(),
-                managed_policy_path(&machine_root).display()
+                machines_policy.display()
             ));
             machine_root
         } else {
@@ -222,6 +223,13 @@ mod tests {
         assert!(paths.policy_managed);
         assert_eq!(paths.system_root, machine.path());
         assert!(notes.iter().any(|n| n.contains("$WARD_SYSTEM_ROOT")), "{notes:?}");
+        // The same intent spelled otherwise: a relative root, the machine's root by a detour.
+        for spelled in [PathBuf::from("relative/root"), machine.path().join("etc/..")] {
+            let inputs = PathInputs { env_system_root: Some(spelled.clone()), ..inputs.clone() };
+            let (paths, _) = WardPaths::resolve(&inputs).unwrap();
+            assert_eq!(paths.policy_file.as_deref(), Some(managed.as_path()), "{}", spelled.display());
+            assert!(paths.policy_managed, "{}", spelled.display());
+        }
         // Without a managed policy on the machine the variable is honoured (tests, image scans).
         std::fs::remove_file(&managed).unwrap();
         let (paths, _) = WardPaths::resolve(&inputs).unwrap();

@@ -293,16 +293,10 @@ pub(crate) fn is_base64_key(value: &[u8]) -> bool {
 /// Rules keyed by a header-like name that code also uses as an object key (`apiKey: …`).
 const KEY_NAME_RULES: &[&str] = &["api-key-header", "authorization-header-raw"];
 
-/// A dotted identifier path (`os.environ.get`, `config.db.pass`, `process.env.TOKEN`): code that
-/// names where a secret lives. No digits: real keys with dots (`SG.…`, JWTs) carry them.
+/// A member path ([`grammar::is_member_path`]) starting in lowercase (`config.apiKey`,
+/// `process.env.TOKEN`).
 fn is_property_path(secret: &[u8]) -> bool {
-    secret.contains(&b'.')
-        && !secret.iter().any(u8::is_ascii_digit)
-        && secret.split(|b| *b == b'.').all(|seg| {
-            matches!(seg.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
-                && seg.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        })
-        && secret.first().is_some_and(u8::is_ascii_lowercase)
+    grammar::is_member_path(secret) && secret.first().is_some_and(u8::is_ascii_lowercase)
 }
 
 /// Whether the rest of the line after a value is a comment calling it an example

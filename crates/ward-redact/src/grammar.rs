@@ -1280,6 +1280,17 @@ pub(crate) fn is_not_a_credential(value: &[u8]) -> bool {
     value.iter().all(|b| b.is_ascii_uppercase() || *b == b'_') && value.contains(&b'_')
 }
 
+/// A dotted identifier path without digits (`os.environ.get`, `Config.apiKey`): code that names
+/// where a secret lives. Real keys with dots (`SG.…`, JWTs) carry digits.
+pub(crate) fn is_member_path(value: &[u8]) -> bool {
+    value.contains(&b'.')
+        && !value.iter().any(u8::is_ascii_digit)
+        && value.split(|b| *b == b'.').all(|seg| {
+            matches!(seg.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
+                && seg.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        })
+}
+
 /// Code rather than a literal: member paths (`config.apiKey`, `self.token`), identifiers in
 /// snake or camel case (`api_key`, `getToken`), subscripts, calls, operators.
 fn looks_like_code(value: &[u8], lower: &[u8], quoted: bool) -> bool {
@@ -1336,13 +1347,7 @@ fn looks_like_code(value: &[u8], lower: &[u8], quoted: bool) -> bool {
         return false;
     }
     // Member path: `os.environ.get`, `cfg.db.password`, `process.env.TOKEN`, `settings.SECRET_KEY`.
-    if value.contains(&b'.')
-        && value.split(|b| *b == b'.').all(|seg| {
-            matches!(seg.first(), Some(b) if b.is_ascii_alphabetic() || *b == b'_')
-                && seg.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        })
-        && !value.iter().any(u8::is_ascii_digit)
-    {
+    if is_member_path(value) {
         return true;
     }
     // An identifier without digits (`api_key`, `getToken`, `pw`).
