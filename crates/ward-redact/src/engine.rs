@@ -21,6 +21,7 @@ use regex_automata::Input;
 
 use crate::filter;
 use crate::grammar;
+use crate::meter::{self, Meter};
 use crate::native;
 use crate::prefilter::{self, Prefilter, RuleTable};
 use crate::rule::{RuleSpec, Window};
@@ -30,6 +31,12 @@ use crate::rules::RULES;
 const LINE_REACH: usize = 512;
 /// How far a block window reaches after a keyword hit.
 const BLOCK_REACH: usize = 64 * 1024;
+
+/// The rule index of a [`RawMatch`] that covers text left unjudged because the meter's
+/// allowance was spent (see `meter`); not an index into `RULES`.
+pub(crate) const DENSE_INPUT: usize = usize::MAX;
+/// Its rule id in findings and markers.
+pub(crate) const DENSE_INPUT_ID: &str = "dense-input";
 
 /// A candidate secret: the rule that found it and the secret's byte span in the scanned text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +52,65 @@ pub(crate) fn keywords() -> &'static Prefilter {
     static TABLE: RuleTable<{ prefilter::entry_count(RULES) }> = RuleTable::build(RULES);
     static KEYWORDS: Prefilter = TABLE.prefilter();
     &KEYWORDS
+}
+
+/// Whether a keyword with a space in it may span the joint of `before` + `" "` + `after` (argv
+/// elements joined for context). Conservative: `after` may be only the start of the rest of the
+/// keyword (which would go on in a later element). Checked against the keywords that hold a
+/// space, rather than by scanning the joint, which cost more than the rest of a short element's
+/// walk.
+pub(crate) fn keyword_spans_joint(before: &[u8], after: &[u8]) -> bool {
+    struct Splits {
+        /// (head, rest) of every keyword split at one of its spaces.
+        splits: Vec<(&'static [u8], &'static [u8])>,
+        /// Bit `last << 8 | first`: some head ends with byte `last` and its rest starts with
+        /// `first` (lowercased), so almost every joint is rejected with one lookup.
+        pairs: Vec<u64>,
+    }
+    static SPLITS: OnceLock<Splits> = OnceLock::new();
+    let table = SPLITS.get_or_init(|| {
+        let mut splits = Vec::new();
+        let mut pairs = vec![0u64; 65536 / 64];
+        for keyword in RULES.iter().flat_map(|r| r.keywords.iter()) {
+            let bytes = keyword.as_bytes();
+            for (j, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b' ') {
+                let (head, rest) = (&bytes[..j], &bytes[j + 1..]);
+                if let (Some(last), Some(first)) = (head.last(), rest.first()) {
+                    let pair =
+                        usize::from(last.to_ascii_lowercase()) << 8 | usize::from(first.to_ascii_lowercase());
+                    pairs[pair / 64] |= 1 << (pair % 64);
+                    splits.push((head, rest));
+                }
+            }
+        }
+        Splits { splits, pairs }
+    });
+    let (Some(last), Some(first)) = (before.last(), after.first()) else { return false };
+    let pair = usize::from(last.to_ascii_lowercase()) << 8 | usize::from(first.to_ascii_lowercase());
+    if table.pairs.get(pair / 64).is_none_or(|word| word & (1 << (pair % 64)) == 0) {
+        return false;
+    }
+    let ends_with = |text: &[u8], tail: &[u8]| {
+        text.len() >= tail.len() && text[text.len() - tail.len()..].eq_ignore_ascii_case(tail)
+    };
+    table.splits.iter().any(|(head, rest)| {
+        ends_with(before, head)
+            && if after.len() >= rest.len() {
+                after[..rest.len()].eq_ignore_ascii_case(rest)
+            } else {
+                rest[..after.len()].eq_ignore_ascii_case(after)
+            }
+    })
+}
+
+/// Where the last keyword occurrence in `text` ends, if any keyword occurs.
+pub(crate) fn last_keyword_end(text: &[u8]) -> Option<usize> {
+    let mut last = None;
+    keywords().find_all(text, |hit| {
+        last = Some(last.map_or(hit.end, |end: usize| end.max(hit.end)));
+        true
+    });
+    last
 }
 
 /// The compiled regex of rule `index`, compiled on first use. `None` if it does not compile
@@ -329,8 +395,11 @@ mod fold_case_tests {
     }
 }
 
-/// Every accepted candidate in `text`, in no particular order and possibly overlapping.
-pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
+/// Every accepted candidate in `text`, in no particular order and possibly overlapping. Each
+/// candidate taken up spends one of `meter`'s allowance; when it is spent, the rest of the text
+/// (from the line window of the candidate that found it spent) becomes one [`DENSE_INPUT`]
+/// match, redacted whole (see `meter`).
+pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
     // (rule, window start, window end) for every hit, merged per rule below; anchored searches
     // (assignments) are kept apart, one per distinct start.
     let mut windows: Vec<(usize, usize, usize)> = Vec::new();
@@ -340,9 +409,23 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
     let mut grammar_covered = 0;
     let mut lines = LineCache::default();
     let mut idents = IdentRuns::default();
+    let mut dense_from: Option<usize> = None;
     keywords().find_all(text, |hit| {
         let rule_index = hit.tag;
-        let Some(rule) = RULES.get(rule_index) else { return };
+        let Some(rule) = RULES.get(rule_index) else { return true };
+        if !meter.spend(hit.start, meter::HIT) {
+            dense_from = Some(lines.window(text, hit.start, hit.end).0);
+            return false;
+        }
+        // Spends one candidate, or marks where the rest of the text is redacted whole: from the
+        // start of this hit's line window, as far back as any rule's match can start from it.
+        let mut take_up = |lines: &mut LineCache| {
+            let granted = meter.spend(hit.start, meter::CANDIDATE);
+            if !granted {
+                dense_from = Some(lines.window(text, hit.start, hit.end).0);
+            }
+            granted
+        };
         let (start, end) = match rule.window {
             Window::Line => lines.window(text, hit.start, hit.end),
             // One byte before the keyword: the token's start class looks at it.
@@ -352,8 +435,11 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
                 // The match starts with the keyword: one anchored search there, which stops
                 // where the entry stops matching (a hit inside an earlier secret is skipped
                 // below, so overlapping hits do not rescan).
+                if !take_up(&mut lines) {
+                    return false;
+                }
                 anchored.push((rule_index, hit.start, text.len().min(hit.end + BLOCK_REACH)));
-                return;
+                return true;
             }
             Window::Grammar => {
                 // One parse per name, and none inside the previous candidate's value (a name
@@ -361,75 +447,59 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
                 if last_name.is_some_and(|(start, end)| hit.start >= start && hit.end <= end)
                     || hit.start < grammar_covered
                 {
-                    return;
+                    return true;
+                }
+                if !take_up(&mut lines) {
+                    return false;
                 }
                 let bounds = (idents.run(text, hit.start).0, idents.run(text, hit.end).1);
                 let Some((start, end)) = grammar::name_around_in(text, hit.start, hit.end, bounds) else {
-                    return;
+                    return true;
                 };
                 last_name = Some((start, end));
                 if let Some(candidate) = grammar::parse(text, start, end) {
+                    meter.charge_value(meter::value_cost(candidate.end - candidate.start));
                     grammar_covered = candidate.end;
                     if grammar::judge(text, &candidate) {
                         out.push(RawMatch { rule: rule_index, start: candidate.start, end: candidate.end });
                     }
                 }
-                return;
+                return true;
             }
             Window::LineStart => {
                 if !assignment_follows(text, hit.end, idents.run(text, hit.end).1, Operator::Colon) {
-                    return;
+                    return true;
+                }
+                if !take_up(&mut lines) {
+                    return false;
                 }
                 let (line_start, line_end) = lines.window(text, hit.start, hit.end);
                 anchored.push((rule_index, line_start, line_end));
-                return;
+                return true;
             }
             Window::Assignment | Window::QuotedAssignment => {
                 let operator =
                     if rule.window == Window::Assignment { Operator::Any } else { Operator::AnyThenQuote };
                 if !assignment_follows(text, hit.end, idents.run(text, hit.end).1, operator) {
-                    return;
+                    return true;
+                }
+                if !take_up(&mut lines) {
+                    return false;
                 }
                 let (line_start, line_end) = lines.window(text, hit.start, hit.end);
                 let ident = identifier_start(hit.start, idents.run(text, hit.start).0);
                 anchored.push((rule_index, ident.max(line_start), line_end));
-                return;
+                return true;
             }
         };
+        if !take_up(&mut lines) {
+            return false;
+        }
         windows.push((rule_index, start, end));
+        true
     });
     anchored.sort_unstable();
     anchored.dedup_by_key(|w| (w.0, w.1));
-    // The ASCII-lowercased text for case-folding rules, made on first need.
-    let mut lowered: Option<Vec<u8>> = None;
-    let mut current = Current(None);
-    // Per rule, where the last secret ended: an anchored search starting inside it is skipped,
-    // as a leftmost non-overlapping search would (and what keeps `a_token=a_token=…` linear).
-    let mut covered: (usize, usize) = (usize::MAX, 0);
-    for (rule_index, start, end) in anchored {
-        let Some(rule) = RULES.get(rule_index) else { continue };
-        if covered.0 == rule_index && start < covered.1 {
-            continue;
-        }
-        // The hottest rules have hand matchers: no regex compile on a hook call.
-        if let Some(native) = native::matcher(rule.id) {
-            if let Some(secret) = native(text, start, end) {
-                covered = (rule_index, secret.1);
-                accept_secret(rule_index, rule, text, secret, out);
-            }
-            continue;
-        }
-        let Some(regex) = compiled(rule_index) else { continue };
-        let searcher = searcher_for(&mut current, rule_index, regex);
-        let haystack = haystack(regex, text, &mut lowered);
-        regex.search(searcher, haystack, start, end, true);
-        if let Some(secret) = accept_match(rule_index, rule, text, &searcher.caps, out) {
-            covered = (rule_index, secret.end);
-        }
-    }
-    if windows.is_empty() {
-        return;
-    }
     windows.sort_unstable();
     let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
     for (rule, start, end) in windows {
@@ -438,23 +508,100 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>) {
             _ => merged.push((rule, start, end)),
         }
     }
+    // Judging below spends by the length of each value judged (long values cost more); when
+    // the allowance runs out here, the rules still to run have not looked at any text from the
+    // earliest entry left, so the cut is there (or where the current rule stopped, if earlier).
+    // The hits above spent at their positions; judging them may spend what the text up to
+    // where the hits stopped paid for.
+    let horizon = dense_from.unwrap_or(text.len());
+    let cut = judge_entries(text, horizon, &anchored, &merged, out, meter);
+    let dense_from = match (dense_from, cut) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(start) = dense_from {
+        out.push(RawMatch { rule: DENSE_INPUT, start, end: text.len() });
+    }
+}
+
+/// Runs the rules on their anchored entries and merged windows; returns where the text must be
+/// cut if the meter's allowance (as paid for by `text[..horizon]`) ran out.
+fn judge_entries(
+    text: &[u8],
+    horizon: usize,
+    anchored: &[(usize, usize, usize)],
+    merged: &[(usize, usize, usize)],
+    out: &mut Vec<RawMatch>,
+    meter: &mut Meter,
+) -> Option<usize> {
+    // Where the cut is when the allowance runs out at `at`: the earliest text some rule has not
+    // judged yet, from the start of its line (as far back as a match can start).
+    let cut_at = |at: usize,
+                  rest_anchored: &[(usize, usize, usize)],
+                  rest_merged: &[(usize, usize, usize)]| {
+        let earliest = rest_anchored.iter().chain(rest_merged).map(|e| e.1).fold(at, usize::min);
+        let low = earliest.saturating_sub(LINE_REACH);
+        text.get(low..earliest).and_then(|b| b.iter().rposition(|c| *c == b'\n')).map_or(low, |p| low + p + 1)
+    };
+    // The ASCII-lowercased text for case-folding rules, made on first need.
+    let mut lowered: Option<Vec<u8>> = None;
     let mut current = Current(None);
-    for (rule_index, start, end) in merged {
+    // Per rule, where the last secret ended: an anchored search starting inside it is skipped,
+    // as a leftmost non-overlapping search would (and what keeps `a_token=a_token=…` linear).
+    let mut covered: (usize, usize) = (usize::MAX, 0);
+    for (i, &(rule_index, start, end)) in anchored.iter().enumerate() {
         let Some(rule) = RULES.get(rule_index) else { continue };
+        if covered.0 == rule_index && start < covered.1 {
+            continue;
+        }
+        if !meter.may_read_values(horizon) {
+            return Some(cut_at(start, anchored.get(i..).unwrap_or_default(), merged));
+        }
+        // The hottest rules have hand matchers: no regex compile on a hook call.
         if let Some(native) = native::matcher(rule.id) {
-            let mut at = start;
-            while let Some((secret_start, secret_end)) = native::find(native, text, at, end) {
-                accept_secret(rule_index, rule, text, (secret_start, secret_end), out);
-                // As `search_window`: resume after the secret, always making progress.
-                at = if secret_end > at { secret_end } else { at + 1 };
+            if let Some(secret) = native(text, start, end) {
+                covered = (rule_index, secret.1);
+                accept_secret(rule_index, rule, text, secret, out, meter);
             }
             continue;
         }
         let Some(regex) = compiled(rule_index) else { continue };
         let searcher = searcher_for(&mut current, rule_index, regex);
         let haystack = haystack(regex, text, &mut lowered);
-        search_window((rule_index, rule), regex, searcher, (haystack, text), start, end, out);
+        regex.search(searcher, haystack, start, end, true);
+        if let Some(secret) = accept_match(rule_index, rule, text, &searcher.caps, out, meter) {
+            covered = (rule_index, secret.end);
+        }
     }
+    let mut current = Current(None);
+    for (j, &(rule_index, start, end)) in merged.iter().enumerate() {
+        let Some(rule) = RULES.get(rule_index) else { continue };
+        let rest = merged.get(j + 1..).unwrap_or_default();
+        let stopped = if let Some(native) = native::matcher(rule.id) {
+            let mut at = start;
+            loop {
+                if !meter.may_read_values(horizon) {
+                    break Some(at);
+                }
+                let Some((secret_start, secret_end)) = native::find(native, text, at, end) else {
+                    break None;
+                };
+                accept_secret(rule_index, rule, text, (secret_start, secret_end), out, meter);
+                // As `search_window`: resume after the secret, always making progress.
+                at = if secret_end > at { secret_end } else { at + 1 };
+            }
+        } else {
+            let Some(regex) = compiled(rule_index) else { continue };
+            let searcher = searcher_for(&mut current, rule_index, regex);
+            let haystack = haystack(regex, text, &mut lowered);
+            let window = (start, end, horizon);
+            search_window((rule_index, rule), regex, searcher, (haystack, text), window, out, meter)
+        };
+        if let Some(at) = stopped {
+            return Some(cut_at(at, &[], rest));
+        }
+    }
+    None
 }
 
 /// The search state of one rule, kept while consecutive windows belong to that rule.
@@ -659,20 +806,25 @@ impl LineCache {
     }
 }
 
+/// Runs a rule's regex over its window `start..end`, match after match; returns where it
+/// stopped if the meter's allowance (as paid for by the text up to `horizon`) ran out.
 fn search_window(
     (rule_index, rule): (usize, &RuleSpec),
     regex: &RuleRegex,
     searcher: &mut Searcher,
     (haystack, text): (&[u8], &[u8]),
-    start: usize,
-    end: usize,
+    (start, end, horizon): (usize, usize, usize),
     out: &mut Vec<RawMatch>,
-) {
+    meter: &mut Meter,
+) -> Option<usize> {
     let mut at = start;
     while at < end {
+        if !meter.may_read_values(horizon) {
+            return Some(at);
+        }
         regex.search(searcher, haystack, at, end, false);
         let Some(whole) = searcher.caps.get_match() else { break };
-        let secret = accept_match(rule_index, rule, text, &searcher.caps, out);
+        let secret = accept_match(rule_index, rule, text, &searcher.caps, out, meter);
         // Resume after the secret (not the whole match) so a trailing delimiter the regex
         // consumed can start the next match; always make progress.
         let resume = secret.map_or(whole.end(), |s| s.end);
@@ -681,6 +833,7 @@ fn search_window(
             break;
         }
     }
+    None
 }
 
 /// Records the secret of a match (if the filters accept it); returns its span.
@@ -690,9 +843,13 @@ fn accept_match(
     text: &[u8],
     caps: &Captures,
     out: &mut Vec<RawMatch>,
+    meter: &mut Meter,
 ) -> Option<regex_automata::Span> {
     let span = secret_span(rule.secret_group, caps)?;
-    accept_secret(rule_index, rule, text, (span.start, span.end), out);
+    // The capture search read the whole match, not only the secret: charge the rest too.
+    let whole = caps.get_match().map_or(0, |m| m.len());
+    meter.charge_value(meter::value_cost(whole.saturating_sub(span.len())));
+    accept_secret(rule_index, rule, text, (span.start, span.end), out, meter);
     Some(span)
 }
 
@@ -706,14 +863,17 @@ fn secret_span(group: usize, caps: &Captures) -> Option<regex_automata::Span> {
     }
 }
 
-/// Records the secret at `start..end` if the rule's filters accept it.
+/// Records the secret at `start..end` if the rule's filters accept it. The filters' cost grows
+/// with the value's length, and so does what it spends.
 fn accept_secret(
     rule_index: usize,
     rule: &RuleSpec,
     text: &[u8],
     (start, end): (usize, usize),
     out: &mut Vec<RawMatch>,
+    meter: &mut Meter,
 ) {
+    meter.charge_value(meter::value_cost(end.saturating_sub(start)));
     let value = text.get(start..end).unwrap_or_default();
     let before = text.get(..start).unwrap_or_default();
     let after = text.get(end..).unwrap_or_default();
@@ -739,5 +899,8 @@ pub(crate) fn snap_to_chars(text: &[u8], mut start: usize, mut end: usize) -> (u
 }
 
 pub(crate) fn rule_id(index: usize) -> &'static str {
+    if index == DENSE_INPUT {
+        return DENSE_INPUT_ID;
+    }
     RULES.get(index).map_or("unknown", |r| r.id)
 }

@@ -112,7 +112,52 @@ pub(crate) struct StringValue<'t> {
 
 enum Frame {
     Object { expecting_key: bool, key: Option<String> },
-    Array { previous: String },
+    Array { previous: ArgvContext },
+}
+
+/// The context of an array's string elements (argv-style arrays spell `["--password", "…"]`):
+/// the elements before it joined by spaces, at most [`MAX_CONTEXT`] bytes, offered only while
+/// a keyword occurs in it. Rules start only at keywords, so context without one changes no
+/// finding, and scanning it again with every element made an array of short strings cost
+/// `MAX_CONTEXT` bytes of scanning per element (7 MB/s on `["a","a",…]`).
+#[derive(Default)]
+pub(crate) struct ArgvContext {
+    /// The elements so far joined by spaces; the context is its last [`MAX_CONTEXT`] bytes.
+    /// Trimmed only when it reaches twice that, so appending is amortized O(element).
+    text: String,
+    /// Where the last keyword in `text` ends (0: none).
+    keyword_end: usize,
+}
+
+impl ArgvContext {
+    /// The context for the next element, if a keyword occurs in it.
+    pub(crate) fn get(&self) -> Option<&str> {
+        let mut start = self.text.len().saturating_sub(MAX_CONTEXT);
+        while !self.text.is_char_boundary(start) {
+            start += 1;
+        }
+        (self.keyword_end > start).then(|| self.text.get(start..)).flatten()
+    }
+
+    /// Appends the element just scanned.
+    pub(crate) fn push(&mut self, element: &str) {
+        let joint = !self.text.is_empty()
+            && crate::engine::keyword_spans_joint(self.text.as_bytes(), element.as_bytes());
+        if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        let from = self.text.len();
+        self.text.push_str(element);
+        if let Some(end) = crate::engine::last_keyword_end(element.as_bytes()) {
+            self.keyword_end = self.keyword_end.max(from + end);
+        } else if joint {
+            self.keyword_end = self.text.len();
+        }
+        if self.text.len() >= 2 * MAX_CONTEXT {
+            let cut = keep_tail(&mut self.text, MAX_CONTEXT);
+            self.keyword_end = self.keyword_end.saturating_sub(cut);
+        }
+    }
 }
 
 /// Calls `visit` for every string value (not keys) of the JSON text, in order. Works on any
@@ -124,7 +169,7 @@ pub(crate) fn walk_strings(json: &str, mut visit: impl FnMut(StringValue<'_>)) {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'{' => stack.push(Frame::Object { expecting_key: true, key: None }),
-            b'[' => stack.push(Frame::Array { previous: String::new() }),
+            b'[' => stack.push(Frame::Array { previous: ArgvContext::default() }),
             b'}' | b']' => {
                 stack.pop();
             }
@@ -149,17 +194,8 @@ pub(crate) fn walk_strings(json: &str, mut visit: impl FnMut(StringValue<'_>)) {
                         visit(StringValue { raw, raw_start: i + 1, context: key.as_deref(), separator: "=" })
                     }
                     Some(Frame::Array { previous }) => {
-                        visit(StringValue {
-                            raw,
-                            raw_start: i + 1,
-                            context: (!previous.is_empty()).then_some(previous.as_str()),
-                            separator: " ",
-                        });
-                        if !previous.is_empty() {
-                            previous.push(' ');
-                        }
-                        previous.push_str(&decode(raw).text);
-                        keep_tail(previous, MAX_CONTEXT);
+                        visit(StringValue { raw, raw_start: i + 1, context: previous.get(), separator: " " });
+                        previous.push(&decode(raw).text);
                     }
                     None => visit(StringValue { raw, raw_start: i + 1, context: None, separator: "" }),
                 }
@@ -184,14 +220,18 @@ fn string_end(bytes: &[u8], from: usize) -> usize {
     bytes.len()
 }
 
-fn keep_tail(s: &mut String, max: usize) {
-    if s.len() > max {
-        let mut cut = s.len() - max;
-        while !s.is_char_boundary(cut) {
-            cut += 1;
-        }
-        s.drain(..cut);
+/// Drops the head of `s` so at most `max` bytes remain (on a char boundary); returns how many
+/// bytes were dropped.
+fn keep_tail(s: &mut String, max: usize) -> usize {
+    if s.len() <= max {
+        return 0;
     }
+    let mut cut = s.len() - max;
+    while !s.is_char_boundary(cut) {
+        cut += 1;
+    }
+    s.drain(..cut);
+    cut
 }
 
 /// Whether `text` is itself a JSON object or array (JSON nested in a string).
@@ -225,6 +265,28 @@ mod tests {
             let (s, e) = d.raw_span(0, d.text.len());
             assert!(s <= e && e <= raw.len());
         }
+    }
+
+    #[test]
+    fn argv_context_is_offered_only_while_it_holds_a_keyword() {
+        let mut context = ArgvContext::default();
+        context.push("ls");
+        assert_eq!(context.get(), None, "no keyword: the element is scanned alone");
+        context.push("--password");
+        assert_eq!(context.get(), Some("ls --password"));
+        // A keyword that spans the joint between two elements counts.
+        let mut joint = ArgvContext::default();
+        joint.push("vault");
+        joint.push("login");
+        assert_eq!(joint.get(), Some("vault login"));
+        // Pushed out of the last MAX_CONTEXT bytes, the keyword no longer makes context.
+        for _ in 0..MAX_CONTEXT {
+            context.push("a");
+        }
+        assert_eq!(context.get(), None);
+        context.push("token");
+        let offered = context.get().unwrap_or_default();
+        assert!(offered.len() <= MAX_CONTEXT && offered.ends_with("a a token"), "{offered}");
     }
 
     #[test]

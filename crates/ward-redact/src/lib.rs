@@ -26,6 +26,7 @@ mod grammar;
 mod grammar_fuzz;
 mod json;
 pub mod key;
+mod meter;
 mod native;
 mod prefilter;
 mod rule;
@@ -35,6 +36,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use key::{FingerprintKey, KeyError, KeySource};
+use meter::Meter;
 use rule::RuleKind;
 
 /// Nesting depth of JSON-inside-a-string that is still decoded and scanned.
@@ -57,6 +59,11 @@ pub struct BoundedRedaction {
     /// Bytes of string content past the limit that were dropped unscanned (0: nothing dropped).
     pub dropped_bytes: usize,
 }
+
+/// The fingerprint of a `dense-input` finding: text redacted whole because it held more
+/// candidate secrets than a scan may judge (see `meter`) is not one secret, so it has no
+/// fingerprint of its own; all zeros keeps the marker's shape.
+pub const DENSE_INPUT_FINGERPRINT: &str = "000000000000";
 
 /// The marker that replaces content dropped by a bounded redaction.
 pub fn dropped_marker(bytes: usize) -> String {
@@ -178,7 +185,12 @@ struct Hit {
     rule: usize,
     start: usize,
     end: usize,
+    /// Empty until [`Redactor::scan_plain`] fingerprints the hits that survive [`resolve`]
+    /// (the span of the bytes it is of is then `fingerprinted`).
     fingerprint: String,
+    /// The span, in the text [`Redactor::scan_plain`] scanned, that the fingerprint is of: the
+    /// winning rule's own match, which stays when overlapping matches merge into their union.
+    fingerprinted: (usize, usize),
 }
 
 /// Redacts secrets under one fingerprint key. Cheap to create: the rule set is global, built
@@ -200,24 +212,28 @@ impl Redactor {
 
     /// Redacts secrets in arbitrary text.
     pub fn redact_text(&self, text: &str) -> Redaction {
-        let hits = self.scan_plain(text.as_bytes());
+        let mut meter = Meter::default();
+        let hits = self.scan_plain(text.as_bytes(), 0, &mut meter);
         let output = String::from_utf8(replace(text.as_bytes(), &hits))
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        Redaction { output, findings: self.findings(hits, None) }
+        Redaction { output, findings: self.findings(hits, None, &mut meter) }
     }
 
     /// Finds secrets in text without producing redacted output (scanner, audit).
     pub fn find_in_text(&self, text: &[u8]) -> Vec<Finding> {
-        self.findings(self.scan_plain(text), None)
+        let mut meter = Meter::default();
+        let hits = self.scan_plain(text, 0, &mut meter);
+        self.findings(hits, None, &mut meter)
     }
 
     /// Redacts a JSON text, scanning decoded string values; the output is valid JSON.
     pub fn redact_json_str(&self, json: &str) -> Result<Redaction, RedactError> {
         serde_json::from_str::<serde::de::IgnoredAny>(json).map_err(|e| RedactError::json(&e))?;
-        let hits = self.scan_json(json, 0);
+        let mut meter = Meter::default();
+        let hits = self.scan_json(json, 0, &mut meter);
         let output = String::from_utf8(replace(json.as_bytes(), &hits))
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        Ok(Redaction { output, findings: self.findings(hits, None) })
+        Ok(Redaction { output, findings: self.findings(hits, None, &mut meter) })
     }
 
     /// Redacts input of the given (or detected) format. Never panics, whatever the bytes.
@@ -243,10 +259,11 @@ impl Redactor {
                 format: Format::Json,
             });
         }
-        let hits = self.scan_plain(input);
+        let mut meter = Meter::default();
+        let hits = self.scan_plain(input, 0, &mut meter);
         Ok(BytesRedaction {
             output: replace(input, &hits),
-            findings: self.findings(hits, None),
+            findings: self.findings(hits, None, &mut meter),
             format: Format::Text,
         })
     }
@@ -298,7 +315,7 @@ impl Redactor {
     pub fn redact_json_value(&self, value: &mut Value) -> Vec<Finding> {
         let mut findings = Vec::new();
         let mut pointer = String::new();
-        self.walk_value(value, None, &mut pointer, &mut findings);
+        self.walk_value(value, None, &mut pointer, &mut findings, &mut Meter::default());
         findings
     }
 
@@ -308,39 +325,30 @@ impl Redactor {
         context: Option<(&str, &'static str)>,
         pointer: &mut String,
         out: &mut Vec<Finding>,
+        meter: &mut Meter,
     ) {
         match value {
             Value::String(s) => {
-                let hits = self.scan_string(s, context, 0);
+                let hits = self.scan_string(s, context, 0, meter);
                 if !hits.is_empty() {
                     let redacted = replace(s.as_bytes(), &hits);
-                    out.extend(self.findings(hits, Some(pointer.as_str())));
+                    out.extend(self.findings(hits, Some(pointer.as_str()), meter));
                     *s = String::from_utf8(redacted)
                         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 }
             }
             Value::Array(items) => {
-                let mut previous = String::new();
+                let mut previous = json::ArgvContext::default();
                 for (index, item) in items.iter_mut().enumerate() {
                     let len = pointer.len();
                     pointer.push('/');
                     pointer.push_str(&index.to_string());
-                    let context = (!previous.is_empty()).then_some((previous.as_str(), " "));
                     let text = item.as_str().map(str::to_string);
-                    self.walk_value(item, context, pointer, out);
+                    let context = previous.get().map(|c| (c, " "));
+                    self.walk_value(item, context, pointer, out, meter);
                     pointer.truncate(len);
                     if let Some(text) = text {
-                        if !previous.is_empty() {
-                            previous.push(' ');
-                        }
-                        previous.push_str(&text);
-                        if previous.len() > 256 {
-                            let mut cut = previous.len() - 256;
-                            while !previous.is_char_boundary(cut) {
-                                cut += 1;
-                            }
-                            previous.drain(..cut);
-                        }
+                        previous.push(&text);
                     }
                 }
             }
@@ -350,7 +358,7 @@ impl Redactor {
                     pointer.push('/');
                     pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
                     let context = (key.len() <= 256).then_some((key.as_str(), "="));
-                    self.walk_value(item, context, pointer, out);
+                    self.walk_value(item, context, pointer, out, meter);
                     pointer.truncate(len);
                 }
             }
@@ -358,33 +366,58 @@ impl Redactor {
         }
     }
 
-    /// Secrets in plain text: detected, filtered, snapped to UTF-8 boundaries, fingerprinted,
-    /// overlaps resolved.
-    fn scan_plain(&self, text: &[u8]) -> Vec<Hit> {
+    /// Secrets in plain text: detected, filtered, snapped to UTF-8 boundaries, overlaps
+    /// resolved, fingerprinted (only the hits that survive: a secret several rules match is
+    /// hashed once).
+    /// The first `context` bytes of `text` are context scanned again with this value (they earn
+    /// the meter nothing). Once the document's allowance ran out, the text is not scanned but
+    /// redacted whole.
+    fn scan_plain(&self, text: &[u8], context: usize, meter: &mut Meter) -> Vec<Hit> {
+        if meter.tripped() {
+            return dense_hit(0, text.len()).into_iter().collect();
+        }
         let mut raw = Vec::new();
-        engine::detect(text, &mut raw);
+        meter.begin(context);
+        engine::detect(text, &mut raw, meter);
+        meter.scanned(text.len());
         let hits = raw
             .into_iter()
             .map(|m| {
                 let (start, end) = engine::snap_to_chars(text, m.start, m.end);
-                let fingerprint = self.key.fingerprint(text.get(start..end).unwrap_or_default());
-                Hit { rule: m.rule, start, end, fingerprint }
+                Hit { rule: m.rule, start, end, fingerprint: String::new(), fingerprinted: (start, end) }
             })
             .collect();
-        resolve(hits)
+        let mut hits = resolve(hits);
+        for hit in &mut hits {
+            let (start, end) = hit.fingerprinted;
+            // Text redacted whole is not one secret: there is nothing to fingerprint.
+            if hit.rule != engine::DENSE_INPUT {
+                hit.fingerprint = self.key.fingerprint(text.get(start..end).unwrap_or_default());
+            }
+        }
+        hits
     }
 
     /// Secrets in one decoded string value, scanned after its context (key or preceding argv
     /// elements) and, when the string is itself JSON, on its own decoded strings too. Spans are
     /// in `value`.
-    fn scan_string(&self, value: &str, context: Option<(&str, &'static str)>, depth: u8) -> Vec<Hit> {
-        let with_context = |value: &str, context: &str, separator: &str| -> Vec<Hit> {
+    fn scan_string(
+        &self,
+        value: &str,
+        context: Option<(&str, &'static str)>,
+        depth: u8,
+        meter: &mut Meter,
+    ) -> Vec<Hit> {
+        if meter.tripped() {
+            return dense_hit(0, value.len()).into_iter().collect();
+        }
+        let with_context = |value: &str, context: &str, separator: &str, meter: &mut Meter| -> Vec<Hit> {
             let mut buffer = String::with_capacity(context.len() + separator.len() + value.len());
             buffer.push_str(context);
             buffer.push_str(separator);
             let offset = buffer.len();
             buffer.push_str(value);
-            self.scan_plain(buffer.as_bytes())
+            self.scan_plain(buffer.as_bytes(), offset, meter)
                 .into_iter()
                 .filter(|h| h.end > offset)
                 .map(|h| Hit { start: h.start.max(offset) - offset, end: h.end - offset, ..h })
@@ -396,27 +429,31 @@ impl Redactor {
             // only its first line after the context (`password=` + a value that ends in `\n`).
             Some((context, separator)) if value.contains('\n') => {
                 let first_line = value.split('\n').next().unwrap_or_default();
-                let mut hits = self.scan_plain(value.as_bytes());
-                hits.extend(with_context(first_line, context, separator));
+                let mut hits = self.scan_plain(value.as_bytes(), 0, meter);
+                hits.extend(with_context(first_line, context, separator, meter));
                 resolve(hits)
             }
-            Some((context, separator)) => with_context(value, context, separator),
-            None => self.scan_plain(value.as_bytes()),
+            Some((context, separator)) => with_context(value, context, separator, meter),
+            None => self.scan_plain(value.as_bytes(), 0, meter),
         };
         if depth < MAX_NESTED_JSON && json::looks_like_json(value) {
-            hits.extend(self.scan_json(value, depth + 1));
+            hits.extend(self.scan_json(value, depth + 1, meter));
             hits = resolve(hits);
         }
         hits
     }
 
     /// Secrets in a (valid) JSON text's string values, as spans of the JSON text.
-    fn scan_json(&self, json: &str, depth: u8) -> Vec<Hit> {
+    fn scan_json(&self, json: &str, depth: u8, meter: &mut Meter) -> Vec<Hit> {
         let mut hits = Vec::new();
         json::walk_strings(json, |string| {
+            if meter.tripped() {
+                hits.extend(dense_hit(string.raw_start, string.raw_start + string.raw.len()));
+                return;
+            }
             let decoded = json::decode(string.raw);
             let context = string.context.map(|c| (c, string.separator));
-            for hit in self.scan_string(&decoded.text, context, depth) {
+            for hit in self.scan_string(&decoded.text, context, depth, meter) {
                 let (start, end) = decoded.raw_span(hit.start, hit.end);
                 hits.push(Hit { start: string.raw_start + start, end: string.raw_start + end, ..hit });
             }
@@ -424,17 +461,35 @@ impl Redactor {
         resolve(hits)
     }
 
-    fn findings(&self, hits: Vec<Hit>, pointer: Option<&str>) -> Vec<Finding> {
+    /// The findings of `hits`: one per secret, and the document's first `dense-input` hit
+    /// (every string after the cut is redacted too; one finding says where the cut was).
+    fn findings(&self, hits: Vec<Hit>, pointer: Option<&str>, meter: &mut Meter) -> Vec<Finding> {
         hits.into_iter()
+            .filter(|h| h.rule != engine::DENSE_INPUT || meter.report_dense())
             .map(|h| Finding {
                 rule: engine::rule_id(h.rule),
                 start: h.start,
                 end: h.end,
-                fingerprint: h.fingerprint,
+                fingerprint: if h.rule == engine::DENSE_INPUT {
+                    DENSE_INPUT_FINGERPRINT.to_string()
+                } else {
+                    h.fingerprint
+                },
                 pointer: pointer.map(str::to_string),
             })
             .collect()
     }
+}
+
+/// A `dense-input` hit over `start..end` (none if empty): text redacted whole, unjudged.
+fn dense_hit(start: usize, end: usize) -> Option<Hit> {
+    (end > start).then_some(Hit {
+        rule: engine::DENSE_INPUT,
+        start,
+        end,
+        fingerprint: String::new(),
+        fingerprinted: (start, end),
+    })
 }
 
 /// Sorted, non-overlapping hits: overlapping hits merge into their union, credited to the more
@@ -448,6 +503,7 @@ fn resolve(mut hits: Vec<Hit>) -> Vec<Hit> {
                 if rank(&hit) > rank(last) {
                     last.rule = hit.rule;
                     last.fingerprint = hit.fingerprint;
+                    last.fingerprinted = hit.fingerprinted;
                 }
                 last.end = last.end.max(hit.end);
             }
@@ -458,8 +514,12 @@ fn resolve(mut hits: Vec<Hit>) -> Vec<Hit> {
 }
 
 /// Trust of a hit: its rule's kind, then its length, then a named rule over the catch-all
-/// generic grammar (which is listed last).
+/// generic grammar (which is listed last). Text redacted whole because it was too dense to
+/// judge outranks all: its marker must say so, not name a secret found inside it.
 fn rank(hit: &Hit) -> (RuleKind, usize, std::cmp::Reverse<usize>) {
+    if hit.rule == engine::DENSE_INPUT {
+        return (RuleKind::Unjudged, hit.end - hit.start, std::cmp::Reverse(hit.rule));
+    }
     (
         rules::RULES.get(hit.rule).map_or(RuleKind::Generic, |r| r.kind),
         hit.end - hit.start,
@@ -480,7 +540,9 @@ fn replace(input: &[u8], hits: &[Hit]) -> Vec<u8> {
         out.extend_from_slice(b"[REDACTED:");
         out.extend_from_slice(engine::rule_id(hit.rule).as_bytes());
         out.push(b':');
-        out.extend_from_slice(hit.fingerprint.as_bytes());
+        let fingerprint =
+            if hit.rule == engine::DENSE_INPUT { DENSE_INPUT_FINGERPRINT } else { hit.fingerprint.as_str() };
+        out.extend_from_slice(fingerprint.as_bytes());
         out.push(b']');
         at = hit.end;
     }

@@ -29,8 +29,38 @@ pub(crate) struct Hit {
     pub end: usize,
 }
 
-/// (trigram, keyword, tag).
-type Entry = (u32, &'static str, usize);
+/// (trigram, keyword, tag, prefix, mask): `prefix` is the keyword's first 8 bytes as a
+/// little-endian word (zero-padded) and `mask` covers its length, so most entries that share a
+/// trigram are rejected with one compare (see [`Prefilter::check`]).
+type Entry = (u32, &'static str, usize, u64, u64);
+
+/// The `prefix` and `mask` of an [`Entry`] for `keyword` (lowercase).
+const fn prefix_of(keyword: &str) -> (u64, u64) {
+    let bytes = keyword.as_bytes();
+    let (mut prefix, mut mask) = (0u64, 0u64);
+    let mut i = 0;
+    while i < bytes.len() && i < 8 {
+        // The text side is lowercased; an uppercase keyword byte would never match (and fails
+        // the build of the compile-time table).
+        assert!(!bytes[i].is_ascii_uppercase(), "keywords are lowercase");
+        prefix |= (bytes[i] as u64) << (8 * i);
+        mask |= 0xff << (8 * i);
+        i += 1;
+    }
+    (prefix, mask)
+}
+
+/// The 8 bytes of `text` from `start`, ASCII-lowercased, as a little-endian word (zero past the
+/// end).
+fn lowered_word(text: &[u8], start: usize) -> u64 {
+    let mut bytes = [0u8; 8];
+    if let Some(from) = text.get(start..) {
+        for (slot, byte) in bytes.iter_mut().zip(from) {
+            *slot = byte.to_ascii_lowercase();
+        }
+    }
+    u64::from_le_bytes(bytes)
+}
 
 pub(crate) struct Prefilter {
     bitmap: Cow<'static, [u64]>,
@@ -93,7 +123,7 @@ impl<const N: usize> RuleTable<N> {
     /// Builds the table; `N` must be [`entry_count`]`(rules)` (compilation fails otherwise).
     pub(crate) const fn build(rules: &'static [RuleSpec]) -> RuleTable<N> {
         let mut bitmap = [0u64; BITMAP_BITS / 64];
-        let mut entries: [Entry; N] = [(0, "", 0); N];
+        let mut entries: [Entry; N] = [(0, "", 0, 0, 0); N];
         let mut n = 0;
         let mut r = 0;
         while r < rules.len() {
@@ -111,7 +141,8 @@ impl<const N: usize> RuleTable<N> {
                     };
                     let bit = slot(packed);
                     bitmap[bit / 64] |= 1 << (bit % 64);
-                    entries[n] = (packed, keyword, r);
+                    let (prefix, mask) = prefix_of(keyword);
+                    entries[n] = (packed, keyword, r, prefix, mask);
                     n += 1;
                     third = if bytes.len() == 2 { third + 1 } else { TOKEN_BYTES.len() };
                 }
@@ -219,7 +250,8 @@ impl Prefilter {
             if let Some(word) = bitmap.get_mut(bit / 64) {
                 *word |= 1 << (bit % 64);
             }
-            entries.push((packed, keyword, tag));
+            let (prefix, mask) = prefix_of(keyword);
+            entries.push((packed, keyword, tag, prefix, mask));
         };
         for (keyword, tag) in keywords {
             match *keyword.as_bytes() {
@@ -256,7 +288,8 @@ impl Prefilter {
     }
 
     /// Calls `found` for every keyword occurrence, in order of start position.
-    pub fn find_all(&self, text: &[u8], mut found: impl FnMut(Hit)) {
+    /// Calls `found` for every keyword occurrence, in order of position, until it returns false.
+    pub fn find_all(&self, text: &[u8], mut found: impl FnMut(Hit) -> bool) {
         let Ok(bitmap) = <&[u64; WORDS]>::try_from(&*self.bitmap) else { return };
         let [a, b, rest @ ..] = text else { return };
         // The trigram ending at the current byte, from the two bytes before it (kept apart
@@ -269,24 +302,39 @@ impl Prefilter {
             let packed = first << 16 | second << 8 | third;
             (first, second) = (second, third);
             let bit = slot(packed);
-            if bitmap[bit / 64] & (1 << (bit % 64)) != 0 {
-                self.check(text, i, packed, bit, &mut found);
+            if bitmap[bit / 64] & (1 << (bit % 64)) != 0 && !self.check(text, i, packed, bit, &mut found) {
+                return;
             }
         }
     }
 
-    /// Reports the keywords with trigram `packed` that occur at `start`.
+    /// Reports the keywords with trigram `packed` that occur at `start`; false once `found`
+    /// asked to stop.
     #[inline(never)]
-    fn check(&self, text: &[u8], start: usize, packed: u32, bit: usize, found: &mut impl FnMut(Hit)) {
-        for &(trigram, keyword, tag) in self.group(bit) {
-            if trigram != packed {
+    fn check(
+        &self,
+        text: &[u8],
+        start: usize,
+        packed: u32,
+        bit: usize,
+        found: &mut impl FnMut(Hit) -> bool,
+    ) -> bool {
+        // The keyword's first 8 bytes against the text's in one compare: `api` starts dozens of
+        // keywords, and text made of a keyword's first letters (`napinapi…`, `secrsecr…`) spent
+        // most of its time comparing them one by one.
+        let word = lowered_word(text, start);
+        for &(trigram, keyword, tag, prefix, mask) in self.group(bit) {
+            if trigram != packed || (word ^ prefix) & mask != 0 {
                 continue;
             }
             let end = start + keyword.len();
-            if text.get(start..end).is_some_and(|t| t.eq_ignore_ascii_case(keyword.as_bytes())) {
-                found(Hit { tag, start, end });
+            if text.get(start..end).is_some_and(|t| t.eq_ignore_ascii_case(keyword.as_bytes()))
+                && !found(Hit { tag, start, end })
+            {
+                return false;
             }
         }
+        true
     }
 }
 
@@ -296,7 +344,10 @@ mod tests {
 
     fn hits(prefilter: &Prefilter, text: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
-        prefilter.find_all(text.as_bytes(), |h| out.push((h.tag, h.start)));
+        prefilter.find_all(text.as_bytes(), |h| {
+            out.push((h.tag, h.start));
+            true
+        });
         out.sort_unstable_by_key(|&(tag, start)| (start, tag));
         out
     }

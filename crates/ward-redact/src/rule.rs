@@ -12,6 +12,9 @@ pub(crate) enum RuleKind {
     Structural,
     /// A provider's token format with a recognisable prefix or name.
     Provider,
+    /// Not a rule: text redacted whole, unjudged, because its candidates spent the scan's
+    /// allowance (`meter`). Ranks above every rule so the marker says why.
+    Unjudged,
 }
 
 /// Which part of the input a keyword hit lets the rule's regex look at.

@@ -46,7 +46,7 @@ fn every_rule_finds_its_positives_and_leaves_its_negatives() {
         for sample in rule.positives {
             let (text, expected) = marked(sample);
             let mut raw = Vec::new();
-            engine::detect(text.as_bytes(), &mut raw);
+            engine::detect(text.as_bytes(), &mut raw, &mut crate::meter::Meter::unlimited());
             let found = raw.iter().any(|m| m.rule == index && Some((m.start, m.end)) == expected);
             if !found {
                 let got: Vec<_> =
@@ -56,7 +56,7 @@ fn every_rule_finds_its_positives_and_leaves_its_negatives() {
         }
         for sample in rule.negatives {
             let mut raw = Vec::new();
-            engine::detect(sample.as_bytes(), &mut raw);
+            engine::detect(sample.as_bytes(), &mut raw, &mut crate::meter::Meter::unlimited());
             if let Some(m) = raw.iter().find(|m| m.rule == index) {
                 failures.push(format!(
                     "{}: matched negative {sample:?} at {:?}",
