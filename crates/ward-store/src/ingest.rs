@@ -33,6 +33,25 @@ pub(crate) struct Row {
     pub raw: String,
 }
 
+impl Row {
+    /// The stored value of scalar `field` (a column of `events`).
+    pub fn scalar(&self, field: Field) -> Option<&str> {
+        let index = Field::scalars().position(|f| f == field)?;
+        self.scalars.get(index)?.as_deref()
+    }
+
+    /// What a tag row of `field` carries besides its value: the event's agent and device on
+    /// `class` rows (the credential question is answered from those rows alone), nothing on
+    /// the others.
+    pub fn tag_extras(&self, field: &str) -> (Option<&str>, Option<&str>) {
+        if field == Field::Class.name() {
+            (self.scalar(Field::Agent), self.scalar(Field::Device))
+        } else {
+            (None, None)
+        }
+    }
+}
+
 /// Builds the row of `event`, serializing it once: the canonical JSON without `hash` is both
 /// what the hash is recomputed over and the stored body (the claimed hash has its own column and
 /// is put back on read), so ingest writes each event's bytes a single time.
