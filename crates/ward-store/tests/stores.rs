@@ -335,6 +335,8 @@ fn class_questions_counted_from_class_rows_match_memory() {
             "class:cloud",
         ] {
             let query = Query::parse(text).unwrap();
+            let matching = events.iter().filter(|e| query.matches(e, now())).count() as u64;
+            assert_eq!(store.count(&query, now()).unwrap(), matching, "{name}: count {text}");
             for fields in [&[Field::Agent, Field::Device][..], &[Field::Device], &[Field::Agent]] {
                 let expected = counted_in_memory(&events, &query, fields);
                 assert!(!expected.is_empty(), "{text}");
