@@ -10,11 +10,12 @@
 //! * `event_bodies b`: `(pk, time_us, raw)`, the event's JSON (without `hash`, which is
 //!   `events.hash`);
 //! * `event_tags`: `(event_pk, field, value)`, one row per value of a set field (`class`, `rule`,
-//!   `host`, `fingerprint`, `path`), indexed on `(field, value, event_pk)`.
+//!   `host`, `fingerprint`, `path`), indexed on `(field, value, event_pk)`; its `class` rows also
+//!   carry the event's `agent` and `device`, covered by a partial index (schema version 4).
 
 use time::OffsetDateTime;
 
-use crate::ast::{Expr, Pattern, Piece, Term, TermValue};
+use crate::ast::{Expr, Pattern, Piece, Term, TermValue, TimeBound};
 use crate::field::{class_variants, Field, Shape};
 
 /// Which SQL the compiler writes.
@@ -241,6 +242,9 @@ pub fn select_events(expr: &Expr, dialect: Dialect, now: OffsetDateTime, limit: 
 
 /// How many events match.
 pub fn count(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Sql {
+    if let Some(sql) = class_count(expr, dialect, now) {
+        return sql;
+    }
     let mut builder = Builder::new(dialect, now);
     builder.push("SELECT COUNT(*) FROM events e WHERE ");
     builder.expr(expr);
@@ -251,11 +255,14 @@ pub fn count(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Sql {
 /// first, ties in value order. An event counts once per combination of its set fields' values;
 /// a field the event lacks groups as NULL.
 pub fn count_by(expr: &Expr, fields: &[Field], dialect: Dialect, now: OffsetDateTime, limit: u64) -> Sql {
-    let mut builder = Builder::new(dialect, now);
     let collate = match dialect {
         Dialect::Sqlite => " COLLATE BINARY",
         Dialect::Postgres => " COLLATE \"C\"",
     };
+    if let Some(sql) = class_count_by(expr, fields, dialect, now, limit, collate) {
+        return sql;
+    }
+    let mut builder = Builder::new(dialect, now);
     let mut select = Vec::new();
     let mut joins = Vec::new();
     for (index, field) in fields.iter().enumerate() {
@@ -295,6 +302,106 @@ pub fn count_by(expr: &Expr, fields: &[Field], dialect: Dialect, now: OffsetDate
     Sql { text: builder.text, params: builder.params }
 }
 
+/// Fields the `class` rows of `event_tags` carry a copy of (the event's own values).
+const CLASS_ROW_FIELDS: [Field; 2] = [Field::Agent, Field::Device];
+
+/// The credential question's shape — one `class:` term and any `since:`/`until:` bounds — is
+/// answered from `event_tags` alone when only the class rows' copies (`agent`, `device`) are
+/// needed: a partial index covers those rows (`event_tags_class`), so the answer is one index
+/// range, no lookup per matching event (those lookups made the question seconds at 10M events).
+/// `None` for any other shape.
+fn class_shape(expr: &Expr) -> Option<(&Pattern, Vec<(Field, TimeBound)>)> {
+    let terms: Vec<&Term> = match expr {
+        Expr::Term(term) => vec![term],
+        Expr::And(items) => items
+            .iter()
+            .map(|item| match item {
+                Expr::Term(term) => Some(term),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?,
+        _ => return None,
+    };
+    let mut class = None;
+    let mut bounds = Vec::new();
+    for term in terms {
+        match (&term.value, term.field) {
+            (TermValue::Pattern(pattern), Field::Class) if class.is_none() => class = Some(pattern),
+            (TermValue::Time(bound), Field::Since | Field::Until) => bounds.push((term.field, *bound)),
+            _ => return None,
+        }
+    }
+    Some((class?, bounds))
+}
+
+impl Builder {
+    /// `SELECT DISTINCT t.event_pk[, t.<field> AS g<i>…] FROM event_tags t WHERE <class term and
+    /// bounds>`: the matching events, one row each. An event with several matching classes
+    /// (`credential` and `credentials`) has a tag row for each: `DISTINCT` counts it once.
+    fn class_rows(&mut self, pattern: &Pattern, bounds: &[(Field, TimeBound)], fields: &[Field]) {
+        self.push("SELECT DISTINCT t.event_pk");
+        for (index, field) in fields.iter().enumerate() {
+            self.push(&format!(", t.{} AS g{index}", column(*field)));
+        }
+        // SQLite is told the index: its planner otherwise takes the general `(field, value,
+        // time_us)` index, which covers neither column, and reads every match's row (3x slower).
+        self.push(match self.dialect {
+            Dialect::Sqlite => " FROM event_tags t INDEXED BY event_tags_class",
+            Dialect::Postgres => " FROM event_tags t",
+        });
+        // The field name is written as text (it is the query's field, never a value) so both
+        // planners can match the partial index's `WHERE field = 'class'`.
+        self.push(" WHERE t.field = 'class' AND t.value");
+        self.matcher(Field::Class, pattern);
+        for (field, bound) in bounds {
+            self.push(if *field == Field::Until { " AND t.time_us < " } else { " AND t.time_us >= " });
+            self.param(SqlParam::Int(bound.resolve_micros(*field, self.now)));
+        }
+    }
+}
+
+/// [`count`] for the credential question's shape (see [`class_shape`]).
+fn class_count(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Option<Sql> {
+    let (pattern, bounds) = class_shape(expr)?;
+    let mut builder = Builder::new(dialect, now);
+    builder.push("SELECT COUNT(*) FROM (");
+    builder.class_rows(pattern, &bounds, &[]);
+    builder.push(") m");
+    Some(Sql { text: builder.text, params: builder.params })
+}
+
+/// [`count_by`] for the credential question's shape grouped only by fields the class rows carry.
+fn class_count_by(
+    expr: &Expr,
+    fields: &[Field],
+    dialect: Dialect,
+    now: OffsetDateTime,
+    limit: u64,
+    collate: &str,
+) -> Option<Sql> {
+    if fields.is_empty() || !fields.iter().all(|f| CLASS_ROW_FIELDS.contains(f)) {
+        return None;
+    }
+    let (pattern, bounds) = class_shape(expr)?;
+    let mut builder = Builder::new(dialect, now);
+    let groups: Vec<String> = (0..fields.len()).map(|i| format!("g{i}")).collect();
+    builder.push("SELECT ");
+    for group in &groups {
+        builder.push(&format!("{group}, "));
+    }
+    builder.push("COUNT(*) AS n FROM (");
+    builder.class_rows(pattern, &bounds, fields);
+    builder.push(") m GROUP BY ");
+    builder.push(&groups.join(", "));
+    builder.push(" ORDER BY n DESC");
+    for group in &groups {
+        builder.push(&format!(", {group}{collate} ASC NULLS FIRST"));
+    }
+    builder.push(" LIMIT ");
+    builder.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
+    Some(Sql { text: builder.text, params: builder.params })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,21 +417,51 @@ mod tests {
         let sql = count_by(&expr, &[Field::Agent, Field::Device], Dialect::Sqlite, now(), 100);
         assert_eq!(
             sql.text,
-            "SELECT e.\"agent\" AS g0, e.\"device\" AS g1, COUNT(*) AS n FROM events e WHERE \
-             (e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.field = ?1 AND t.value IN (?2, ?3)) \
-             AND e.time_us >= ?4) GROUP BY e.\"agent\", e.\"device\" ORDER BY n DESC, \
-             e.\"agent\" COLLATE BINARY ASC NULLS FIRST, e.\"device\" COLLATE BINARY ASC NULLS FIRST LIMIT ?5"
+            "SELECT g0, g1, COUNT(*) AS n FROM (SELECT DISTINCT t.event_pk, t.\"agent\" AS g0, \
+             t.\"device\" AS g1 FROM event_tags t INDEXED BY event_tags_class WHERE t.field = 'class' \
+             AND t.value IN (?1, ?2) \
+             AND t.time_us >= ?3) m GROUP BY g0, g1 ORDER BY n DESC, g0 COLLATE BINARY ASC NULLS FIRST, \
+             g1 COLLATE BINARY ASC NULLS FIRST LIMIT ?4"
         );
         assert_eq!(
             sql.params,
             vec![
-                SqlParam::Text("class".into()),
                 SqlParam::Text("credential".into()),
                 SqlParam::Text("credentials".into()),
                 SqlParam::Int((1_800_000_000 - 90 * 86_400) * 1_000_000),
                 SqlParam::Int(100),
             ]
         );
+    }
+
+    #[test]
+    fn other_shapes_are_not_answered_from_class_rows() {
+        for (text, fields) in [
+            ("class:credential agent:codex", &[Field::Agent][..]),
+            ("class:credential OR class:x", &[Field::Agent][..]),
+            ("-class:credential", &[Field::Device][..]),
+            ("class:credential class:x", &[Field::Device][..]),
+            ("class:credential", &[Field::Agent, Field::Repo][..]),
+            ("rule:x since:1d", &[Field::Agent][..]),
+        ] {
+            let expr = parse(text).unwrap();
+            let sql = count_by(&expr, fields, Dialect::Postgres, now(), 10).text;
+            assert!(sql.starts_with("SELECT e."), "{text}: {sql}");
+        }
+        let count =
+            super::count(&parse("class:credential since:90d").unwrap(), Dialect::Postgres, now()).text;
+        assert_eq!(
+            count,
+            "SELECT COUNT(*) FROM (SELECT DISTINCT t.event_pk FROM event_tags t WHERE t.field = 'class' \
+             AND t.value IN ($1, $2) AND t.time_us >= $3) m"
+        );
+        let other =
+            super::count(&parse("class:credential agent:codex").unwrap(), Dialect::Postgres, now()).text;
+        assert!(other.starts_with("SELECT COUNT(*) FROM events e"), "{other}");
+        let expr = parse("since:30d class:cred* until:1d").unwrap();
+        let sql = count_by(&expr, &[Field::Device], Dialect::Postgres, now(), 10).text;
+        assert!(sql.contains("FROM event_tags t WHERE t.field = 'class' AND t.value LIKE $1"), "{sql}");
+        assert!(sql.contains("t.time_us >= $2 AND t.time_us < $3"), "{sql}");
     }
 
     #[test]

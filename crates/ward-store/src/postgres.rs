@@ -188,8 +188,10 @@ fn small_insert_sql() -> &'static str {
              ), b AS ( \
                  INSERT INTO event_bodies (pk, time_us, raw) SELECT pk, time_us, raw FROM ev \
              ) \
-             INSERT INTO event_tags (event_pk, time_us, field, value) \
-             SELECT ev.pk, ev.time_us, t.field, t.value \
+             INSERT INTO event_tags (event_pk, time_us, field, value, \"agent\", \"device\") \
+             SELECT ev.pk, ev.time_us, t.field, t.value, \
+                 CASE WHEN t.field = 'class' THEN ev.\"agent\" END, \
+                 CASE WHEN t.field = 'class' THEN ev.\"device\" END \
              FROM unnest(${}::bigint[], ${}::text[], ${}::text[]) AS t(ord, field, value) JOIN ev ON ev.ord = t.ord",
             raw + 1,
             raw + 2,
@@ -317,6 +319,11 @@ fn ingest_batch(
             for (field, value) in &row.tags {
                 tags_copy.extend_from_slice(format!("{pk}\t{}\t{field}\t", row.time_us).as_bytes());
                 copy_field(&mut tags_copy, Some(value));
+                let (agent, device) = row.tag_extras(field);
+                tags_copy.push(b'\t');
+                copy_field(&mut tags_copy, agent);
+                tags_copy.push(b'\t');
+                copy_field(&mut tags_copy, device);
                 tags_copy.push(b'\n');
             }
         }
@@ -328,8 +335,9 @@ fn ingest_batch(
         writer.write_all(&bodies_copy).map_err(|e| StoreError::Other(format!("COPY event_bodies: {e}")))?;
         writer.finish()?;
         if !tags_copy.is_empty() {
-            let mut writer =
-                transaction.copy_in("COPY event_tags (event_pk, time_us, field, value) FROM STDIN")?;
+            let mut writer = transaction.copy_in(
+                "COPY event_tags (event_pk, time_us, field, value, \"agent\", \"device\") FROM STDIN",
+            )?;
             writer.write_all(&tags_copy).map_err(|e| StoreError::Other(format!("COPY event_tags: {e}")))?;
             writer.finish()?;
         }

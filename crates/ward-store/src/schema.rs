@@ -2,7 +2,7 @@
 //! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
-//! Tables (the logical schema `ward-query` compiles against), as of version 2:
+//! Tables (the logical schema `ward-query` compiles against), as of version 4:
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
@@ -15,6 +15,9 @@
 //!   (`class`, `rule`, `host`, `fingerprint`, `path`). Stored in event order (SQLite: clustered
 //!   on `(event_pk, field, value)`), so inserts append and `--count-by rule` joins read it in
 //!   order.
+//!   Since version 4 the `class` rows also carry the event's `agent` and `device` (NULL on other
+//!   fields' rows): the credential question (`class:… --count-by agent,device`) is then answered
+//!   from the tag rows alone.
 //! * `devices` — each device's chain position (`last_seq`, `last_hash`) and event count; since
 //!   version 3 also the highest seq received (`max_seq`), findings recorded (`findings`) and, for
 //!   batches the fleet server received, when (`last_seen_us`) and the agent's `version`: all
@@ -27,7 +30,7 @@
 //! partition per UTC day (created at ingest), so retention drops whole partitions.
 //!
 //! **Indexes: only what the documented queries (`docs/query.md`) need**, each one costing every
-//! insert. Version 2 keeps:
+//! insert. Versions 2 and 4 keep:
 //!
 //! | index | serves |
 //! |---|---|
@@ -38,6 +41,7 @@
 //! | `events (repo, time_us)` | `repo:github.com/acme/*` (a prefix: SQLite GLOB and PostgreSQL LIKE in the C collation use it) |
 //! | `event_tags (field, value, time_us)` + event key | every set term: `class:`, `rule:`, `fingerprint:`, `host:`, `path:` |
 //! | `event_tags (event_pk …)` | `--count-by class/rule/…` joins, retention (SQLite: the clustering key) |
+//! | `event_tags (value, time_us)` + `agent`, `device`, event key, **only `field = 'class'`** (version 4) | the credential question and any `class:` term counted by agent/device: one index range, no lookup per match (a partial index: 3% of the rows, so inserts barely pay for it) |
 //! | PostgreSQL: `events` primary key `(pk, time_us) INCLUDE (agent, device)` | a set term's matches are looked up in their day's partition by key; carrying `agent` and `device` in the key's index makes the credential question (`--count-by agent,device`) an index-only lookup per match, no heap page |
 //!
 //! Dropped in version 2: `events (agent, time_us)` and `events (tier, time_us)` (a handful of
@@ -130,6 +134,18 @@ ALTER TABLE devices ADD COLUMN last_seen_us BIGINT;
 ALTER TABLE devices ADD COLUMN version TEXT;
 "#,
     ),
+    (
+        4,
+        r#"
+ALTER TABLE event_tags ADD COLUMN "agent" TEXT;
+ALTER TABLE event_tags ADD COLUMN "device" TEXT;
+UPDATE event_tags SET
+    "agent" = (SELECT e."agent" FROM events e WHERE e.pk = event_tags.event_pk),
+    "device" = (SELECT e."device" FROM events e WHERE e.pk = event_tags.event_pk)
+    WHERE field = 'class';
+CREATE INDEX event_tags_class ON event_tags (value, time_us, "agent", "device") WHERE field = 'class';
+"#,
+    ),
 ];
 
 /// (version, SQL) for PostgreSQL.
@@ -210,6 +226,16 @@ ALTER TABLE devices ADD COLUMN max_seq BIGINT;
 ALTER TABLE devices ADD COLUMN findings BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE devices ADD COLUMN last_seen_us BIGINT;
 ALTER TABLE devices ADD COLUMN version TEXT;
+"#,
+    ),
+    (
+        4,
+        r#"
+ALTER TABLE event_tags ADD COLUMN "agent" TEXT, ADD COLUMN "device" TEXT;
+UPDATE event_tags t SET "agent" = e."agent", "device" = e."device"
+    FROM events e WHERE e.pk = t.event_pk AND e.time_us = t.time_us AND t.field = 'class';
+CREATE INDEX event_tags_class ON event_tags (value, time_us) INCLUDE (event_pk, "agent", "device")
+    WHERE field = 'class';
 "#,
     ),
 ];

@@ -151,7 +151,8 @@ fn ingest_batch(transaction: &Connection, batch: &Batch<'_>) -> Result<IngestRep
             transaction.prepare_cached("INSERT INTO event_bodies (pk, time_us, raw) VALUES (?1, ?2, ?3)")?;
         let mut insert = transaction.prepare_cached(&insert_sql)?;
         let mut tag = transaction.prepare_cached(
-            "INSERT INTO event_tags (event_pk, field, value, time_us) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO event_tags (event_pk, field, value, time_us, \"agent\", \"device\") \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for row in &plan.rows {
             let head: [&dyn rusqlite::ToSql; 3] = [&row.time_us, &(row.seq as i64), &row.hash];
@@ -160,7 +161,8 @@ fn ingest_batch(transaction: &Connection, batch: &Batch<'_>) -> Result<IngestRep
             let pk = transaction.last_insert_rowid();
             body.execute(params![pk, row.time_us, row.raw])?;
             for (field, value) in &row.tags {
-                tag.execute(params![pk, field, value, row.time_us])?;
+                let (agent, device) = row.tag_extras(field);
+                tag.execute(params![pk, field, value, row.time_us, agent, device])?;
             }
         }
         let mut finding = transaction.prepare_cached(

@@ -247,6 +247,15 @@ fn every_query_answers_the_same_on_both_stores_and_in_memory() {
             let a = sqlite.count_by(&query, fields, now(), 1_000).unwrap();
             let b = postgres.count_by(&query, fields, now(), 1_000).unwrap();
             assert_eq!(a, b, "count_by {fields:?}: {text}");
+            if fields.iter().all(|f| f.shape() == ward_query::Shape::Scalar) {
+                let got: std::collections::BTreeMap<_, _> =
+                    a.into_iter().map(|r| (r.values, r.count)).collect();
+                assert_eq!(
+                    got,
+                    counted_in_memory(&events, &query, fields),
+                    "count_by {fields:?} vs memory: {text}"
+                );
+            }
         }
         nonempty += usize::from(!expected.is_empty() && expected.len() < events.len());
     }
@@ -272,6 +281,68 @@ fn the_credential_question_counts_by_agent_and_device() {
             rows.iter().map(|r| ((r.values[0].clone(), r.values[1].clone()), r.count)).collect();
         assert_eq!(got, expected, "{name}");
         assert!(rows.windows(2).all(|w| w[0].count >= w[1].count), "{name}: largest first");
+    }
+}
+
+/// Counts by scalar fields, in memory: what `count_by` must answer (as a map, order aside).
+fn counted_in_memory(
+    events: &[Event],
+    query: &Query,
+    fields: &[Field],
+) -> std::collections::BTreeMap<Vec<Option<String>>, u64> {
+    let mut expected = std::collections::BTreeMap::new();
+    for event in events.iter().filter(|e| query.matches(e, now())) {
+        let key = fields.iter().map(|f| f.scalar(event).map(str::to_owned)).collect();
+        *expected.entry(key).or_insert(0u64) += 1;
+    }
+    expected
+}
+
+fn counted(
+    store: &mut dyn Store,
+    query: &Query,
+    fields: &[Field],
+) -> std::collections::BTreeMap<Vec<Option<String>>, u64> {
+    store.count_by(query, fields, now(), 1_000).unwrap().into_iter().map(|r| (r.values, r.count)).collect()
+}
+
+/// `class:` counted by agent/device is answered from the class rows of `event_tags` (schema
+/// version 4): an event with two matching classes counts once, an event without an agent groups
+/// as NULL, time bounds and wildcards hold, as in memory.
+#[test]
+fn class_questions_counted_from_class_rows_match_memory() {
+    let mut events = generated(400, 5, 30);
+    let mut prev: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for (index, event) in events.iter_mut().enumerate() {
+        match index % 7 {
+            0 => event.classes = vec!["credential".into(), "credentials".into()],
+            1 => {
+                event.classes = vec!["credentials".into(), "cloud".into()];
+                event.agent = None;
+            }
+            _ => {}
+        }
+        event.prev_hash = prev.get(&event.device).cloned().unwrap_or_else(|| chain::GENESIS_HASH.to_owned());
+        *event = resealed(event.clone());
+        prev.insert(event.device.clone(), event.hash.clone());
+    }
+    for (name, mut store) in stores("class_rows") {
+        assert!(store.ingest(&events).unwrap().findings.is_empty(), "{name}");
+        for text in [
+            "class:credential since:90d",
+            "class:credential since:20d until:5d",
+            "class:cred*",
+            "class:cloud",
+        ] {
+            let query = Query::parse(text).unwrap();
+            let matching = events.iter().filter(|e| query.matches(e, now())).count() as u64;
+            assert_eq!(store.count(&query, now()).unwrap(), matching, "{name}: count {text}");
+            for fields in [&[Field::Agent, Field::Device][..], &[Field::Device], &[Field::Agent]] {
+                let expected = counted_in_memory(&events, &query, fields);
+                assert!(!expected.is_empty(), "{text}");
+                assert_eq!(counted(store.as_mut(), &query, fields), expected, "{name}: {text} {fields:?}");
+            }
+        }
     }
 }
 
@@ -487,4 +558,56 @@ fn a_version_1_store_migrates_and_reads_back() {
     assert_eq!((report.inserted, report.duplicates), (0, 40));
     let report = sqlite.ingest(&events).unwrap();
     assert_eq!((report.inserted, report.duplicates), (0, 40));
+    // Version 4 copied agent and device onto the class rows already stored.
+    let credential = Query::parse("class:credential").unwrap();
+    let by = [Field::Agent, Field::Device];
+    let expected = counted_in_memory(&events, &credential, &by);
+    assert!(!expected.is_empty());
+    assert_eq!(counted(&mut sqlite, &credential, &by), expected, "SQLite v1 → current");
+    assert_eq!(counted(&mut postgres, &credential, &by), expected, "PostgreSQL v1 → current");
+}
+
+/// A version-3 store's class rows (no agent/device) are filled in by the version-4 migration.
+#[test]
+fn a_version_3_store_migrates_to_version_4() {
+    use ward_store::schema::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    let events = generated(300, 4, 10);
+    let credential = Query::parse("class:credential since:30d").unwrap();
+    let by = [Field::Agent, Field::Device];
+    let expected = counted_in_memory(&events, &credential, &by);
+    assert!(!expected.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.sqlite");
+    SqliteStore::open(&path).unwrap().ingest(&events).unwrap();
+    {
+        // Back to version 3: the class rows as version 3 wrote them, the v4 index gone.
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute_batch(
+                "DROP INDEX event_tags_class; \
+                 ALTER TABLE event_tags DROP COLUMN \"agent\"; ALTER TABLE event_tags DROP COLUMN \"device\"; \
+                 DELETE FROM schema_migrations WHERE version = 4;",
+            )
+            .unwrap();
+    }
+    let mut sqlite = SqliteStore::open(&path).unwrap();
+    assert_eq!(counted(&mut sqlite, &credential, &by), expected, "SQLite v3 → v4");
+
+    let url = ward_store::throwaway::fresh_database("v3").unwrap();
+    PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
+    {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client
+            .batch_execute(
+                "DROP INDEX event_tags_class; \
+                 ALTER TABLE event_tags DROP COLUMN \"agent\", DROP COLUMN \"device\"; \
+                 DELETE FROM schema_migrations WHERE version = 4;",
+            )
+            .unwrap();
+    }
+    let mut postgres = PostgresStore::connect(&url).unwrap();
+    assert_eq!(counted(&mut postgres, &credential, &by), expected, "PostgreSQL v3 → v4");
+    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, 4);
+    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 4);
 }
