@@ -338,7 +338,15 @@ fn start_server(args: &mut Args, dir: &std::path::Path) -> std::process::Child {
             break;
         }
     }
-    std::thread::spawn(move || lines.for_each(drop));
+    // WARD_BENCH_SERVER_STDERR=1: the server's messages (e.g. its traces) go to this stderr.
+    let echo = std::env::var_os("WARD_BENCH_SERVER_STDERR").is_some();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if echo {
+                eprintln!("server: {line}");
+            }
+        }
+    });
     assert!(!args.server.is_empty(), "ward serve printed its address");
     args.pid = Some(child.id());
     child
