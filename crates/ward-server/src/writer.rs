@@ -143,12 +143,14 @@ impl Checkpointer {
 }
 
 /// The writer's own checkpoint, between two commits: retried while the checkpoint thread holds
-/// the checkpoint lock (its run ends within milliseconds), given up after 200 ms. Once it copied
-/// the whole WAL, the next commit starts the WAL over (unless a reader still uses it). Either
-/// way the count is reset: the checkpoint thread reports the WAL again after the next commit, so
-/// an idle writer never spins on a WAL it cannot restart.
+/// the checkpoint lock (its run ends within milliseconds), given up after ~20 ms (a pooled
+/// connection committing a large batch may be running a long automatic checkpoint, which does
+/// the same work; batches must not queue behind it). Once it copied the whole WAL, the next
+/// commit starts the WAL over (unless a reader still uses it). Either way the count is reset:
+/// the checkpoint thread reports the WAL again after the next commit, so an idle writer never
+/// spins on a WAL it cannot restart.
 fn checkpoint(store: &SqliteStore, checkpointer: &Checkpointer) {
-    for _ in 0..200 {
+    for _ in 0..20 {
         match store.wal_checkpoint() {
             Ok(result) if result.busy => std::thread::sleep(std::time::Duration::from_millis(1)),
             _ => break,
