@@ -94,6 +94,12 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Sets this connection's page cache size in KiB (the store opens with 256 MiB).
+    pub fn set_cache_kib(&self, kib: i64) -> Result<(), StoreError> {
+        self.connection.pragma_update(None, "cache_size", -kib)?;
+        Ok(())
+    }
+
     /// A `PASSIVE` WAL checkpoint: copies what it can into the database without waiting for
     /// readers or writers. When it copied the whole WAL, the next write starts the WAL over.
     pub fn wal_checkpoint(&self) -> Result<WalCheckpoint, StoreError> {
