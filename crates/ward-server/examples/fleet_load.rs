@@ -174,6 +174,45 @@ fn post_batch(agent: &ureq::Agent, server: &str, device: &mut Device, events: us
     answer["inserted"].as_u64().unwrap_or(0)
 }
 
+/// CPU time (user + system) the process used so far, in seconds (`/proc/PID/stat`, at the
+/// kernel's usual 100 ticks a second): what the server spent, whatever else loads the machine.
+fn cpu_seconds(pid: Option<u32>) -> f64 {
+    let read = || -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
+        // Fields after the command name (which may hold spaces, so split after its ')').
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some(ticks as f64 / 100.0)
+    };
+    read().unwrap_or(0.0)
+}
+
+/// CPU seconds used so far by the PostgreSQL backends serving `database` (processes titled
+/// `postgres: USER DATABASE …`); 0 for SQLite. Backends that ended are not counted.
+fn backend_cpu_seconds(database: &str) -> f64 {
+    // `host=… dbname=NAME` (what the throwaway cluster gives) or `postgres://…/NAME?…`.
+    let name = match database.split_whitespace().find_map(|pair| pair.strip_prefix("dbname=")) {
+        Some(name) => name,
+        None if database.starts_with("postgres") => {
+            database.rsplit('/').next().and_then(|n| n.split('?').next()).unwrap_or("")
+        }
+        None => return 0.0,
+    };
+    if name.is_empty() {
+        return 0.0;
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0.0 };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let title = String::from_utf8_lossy(&cmdline);
+            title.starts_with("postgres:") && title.split_whitespace().nth(2) == Some(name)
+        })
+        .map(|pid| cpu_seconds(Some(pid)))
+        .sum()
+}
+
 /// Peak and last RSS of a process, sampled every 200 ms while `running`.
 fn sample_rss(pid: Option<u32>, running: Arc<AtomicBool>) -> std::thread::JoinHandle<(u64, u64)> {
     std::thread::spawn(move || {
@@ -215,6 +254,7 @@ fn throughput(args: &Args, run: u32) {
     let running = Arc::new(AtomicBool::new(true));
     let rss = sample_rss(args.pid, Arc::clone(&running));
     let threads = args.threads.min(devices.len()).max(1);
+    let (cpu, backends) = (cpu_seconds(args.pid), backend_cpu_seconds(&args.database));
     let started = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -235,6 +275,7 @@ fn throughput(args: &Args, run: u32) {
         }
     });
     let elapsed = started.elapsed();
+    let (cpu, backends) = (cpu_seconds(args.pid) - cpu, backend_cpu_seconds(&args.database) - backends);
     running.store(false, Ordering::Relaxed);
     let (peak, _) = rss.join().unwrap();
     let mut latencies = latencies.into_inner().unwrap();
@@ -251,6 +292,13 @@ fn throughput(args: &Args, run: u32) {
         ms(percentile(&latencies, 0.99)),
         peak / 1024
     );
+    let per = |s: f64| s * 1e6 / stored.max(1) as f64;
+    eprintln!(
+        "{} throughput: CPU per event: ward serve {:.1} µs ({cpu:.1} s), PostgreSQL backends {:.1} µs ({backends:.1} s)",
+        args.store,
+        per(cpu),
+        per(backends)
+    );
 }
 
 fn latency(args: &Args, run: u32) {
@@ -265,6 +313,7 @@ fn latency(args: &Args, run: u32) {
     let inserted = AtomicU64::new(0);
     let running = Arc::new(AtomicBool::new(true));
     let rss = sample_rss(args.pid, Arc::clone(&running));
+    let (cpu, backends) = (cpu_seconds(args.pid), backend_cpu_seconds(&args.database));
     let start = Instant::now() + Duration::from_millis(200);
     let spacing = Duration::from_secs(1) / count as u32;
     std::thread::scope(|scope| {
@@ -292,6 +341,7 @@ fn latency(args: &Args, run: u32) {
         }
     });
     let elapsed = start.elapsed();
+    let (cpu, backends) = (cpu_seconds(args.pid) - cpu, backend_cpu_seconds(&args.database) - backends);
     running.store(false, Ordering::Relaxed);
     let (peak, last) = rss.join().unwrap();
     let mut latencies = latencies.into_inner().unwrap();
@@ -309,6 +359,13 @@ fn latency(args: &Args, run: u32) {
         ms(latencies.last().copied().unwrap_or_default()),
         peak / 1024,
         last / 1024
+    );
+    let per = |s: f64| s * 1e6 / stored.max(1) as f64;
+    eprintln!(
+        "{} fixed rate: CPU per event: ward serve {:.1} µs ({cpu:.1} s), PostgreSQL backends {:.1} µs ({backends:.1} s)",
+        args.store,
+        per(cpu),
+        per(backends)
     );
 }
 
@@ -338,7 +395,15 @@ fn start_server(args: &mut Args, dir: &std::path::Path) -> std::process::Child {
             break;
         }
     }
-    std::thread::spawn(move || lines.for_each(drop));
+    // WARD_BENCH_SERVER_STDERR=1: the server's messages (e.g. its traces) go to this stderr.
+    let echo = std::env::var_os("WARD_BENCH_SERVER_STDERR").is_some();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if echo {
+                eprintln!("server: {line}");
+            }
+        }
+    });
     assert!(!args.server.is_empty(), "ward serve printed its address");
     args.pid = Some(child.id());
     child

@@ -86,6 +86,30 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Sets this connection's automatic WAL checkpoint threshold in pages (0: off). A connection
+    /// that turns it off checkpoints with [`SqliteStore::wal_checkpoint`] itself (the fleet
+    /// server's ingest writer does, between its commits, so no commit carries a checkpoint).
+    pub fn set_wal_autocheckpoint(&self, pages: i64) -> Result<(), StoreError> {
+        self.connection.pragma_update(None, "wal_autocheckpoint", pages)?;
+        Ok(())
+    }
+
+    /// Sets this connection's page cache size in KiB (the store opens with 256 MiB).
+    pub fn set_cache_kib(&self, kib: i64) -> Result<(), StoreError> {
+        self.connection.pragma_update(None, "cache_size", -kib)?;
+        Ok(())
+    }
+
+    /// A `PASSIVE` WAL checkpoint: copies what it can into the database without waiting for
+    /// readers or writers. When it copied the whole WAL, the next write starts the WAL over.
+    pub fn wal_checkpoint(&self) -> Result<WalCheckpoint, StoreError> {
+        let (busy, log, checkpointed) =
+            self.connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            })?;
+        Ok(WalCheckpoint { busy: busy != 0, wal_frames: log, checkpointed })
+    }
+
     /// Runs `sql` with its parameters, mapping each row.
     fn rows<T>(
         &self,
@@ -100,6 +124,17 @@ impl SqliteStore {
         let rows = statement.query_map(params_from_iter(params), |row| map(row))?;
         Ok(rows.collect::<Result<Vec<T>, _>>()?)
     }
+}
+
+/// What a WAL checkpoint did (SQLite's `wal_checkpoint` row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalCheckpoint {
+    /// Another checkpoint was running, or a lock was held: nothing or part was copied.
+    pub busy: bool,
+    /// Frames in the WAL (-1 when the database is not in WAL mode).
+    pub wal_frames: i64,
+    /// Frames copied into the database so far (all of them: the WAL can start over).
+    pub checkpointed: i64,
 }
 
 pub(crate) fn now_us() -> i64 {
