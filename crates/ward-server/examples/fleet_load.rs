@@ -7,6 +7,10 @@
 //!   batch per second, staggered); latency is measured from each batch's *scheduled* send time,
 //!   so a server that falls behind shows it (no coordinated omission).
 //!
+//! Every batch is built and sealed (serialized, hashed, chained) before the clock starts, per
+//! device in chain order, so the figures measure the server: real devices do not share the
+//! server's CPU, and sealing 1,000 events at send time took a quarter of the two cores.
+//!
 //! It starts `ward serve` itself (the binary given by `--ward`) on a fresh SQLite file or a fresh
 //! PostgreSQL database (`$WARD_TEST_POSTGRES_URL`, else a throwaway cluster), and samples the
 //! server's RSS from /proc while it runs. Run through `scripts/bench/fleet.sh`, which builds the
@@ -14,7 +18,7 @@
 //! [--mode throughput|latency|both] [--devices N] [--rate EVENTS_PER_S] [--seconds S]
 //! [--threads T] [--events N] [--workers W]`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -83,6 +87,8 @@ struct Device {
     seq: u64,
     prev: String,
     template: Event,
+    /// Request bodies built ahead, sent in order (the chain's order).
+    queue: VecDeque<String>,
 }
 
 impl Device {
@@ -103,6 +109,26 @@ impl Device {
             })
             .collect()
     }
+}
+
+/// Builds each device's next `batches[d]` request bodies of `events` events (in parallel across
+/// devices, in chain order within one).
+fn prebuild(devices: &[Mutex<Device>], batches: impl Fn(usize) -> usize + Sync, events: usize) {
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..std::thread::available_parallelism().map_or(2, |n| n.get()) {
+            scope.spawn(|| loop {
+                let d = next.fetch_add(1, Ordering::Relaxed);
+                let Some(device) = devices.get(d) else { return };
+                let mut device = device.lock().unwrap();
+                for _ in 0..batches(d) {
+                    let batch = device.next_batch(events);
+                    let body = json!({"schema_version": 1, "events": batch}).to_string();
+                    device.queue.push_back(body);
+                }
+            });
+        }
+    });
 }
 
 /// Enrolls `count` devices (parallel), with templates from the store's event generator.
@@ -148,6 +174,7 @@ fn enroll(args: &Args, run: u32, count: usize) -> Vec<Mutex<Device>> {
                         seq: 0,
                         prev: ward_model::event::GENESIS_HASH.to_owned(),
                         template: templates[n].clone(),
+                        queue: VecDeque::new(),
                     });
                 }
             });
@@ -156,9 +183,9 @@ fn enroll(args: &Args, run: u32, count: usize) -> Vec<Mutex<Device>> {
     devices.into_iter().map(|d| Mutex::new(d.into_inner().unwrap().unwrap())).collect()
 }
 
-fn post_batch(agent: &ureq::Agent, server: &str, device: &mut Device, events: usize) -> u64 {
-    let batch = device.next_batch(events);
-    let body = json!({"schema_version": 1, "events": batch}).to_string();
+/// Sends the device's next prebuilt batch; returns how many events the server inserted.
+fn post_batch(agent: &ureq::Agent, server: &str, device: &mut Device) -> u64 {
+    let body = device.queue.pop_front().expect("a prebuilt batch");
     let mut response = agent
         .post(&format!("{server}/api/v1/events"))
         .header("Authorization", &format!("Bearer {}", device.credential))
@@ -254,6 +281,9 @@ fn throughput(args: &Args, run: u32) {
     let running = Arc::new(AtomicBool::new(true));
     let rss = sample_rss(args.pid, Arc::clone(&running));
     let threads = args.threads.min(devices.len()).max(1);
+    // Batch n goes to device n % D: device d sends the batches d, d + D, d + 2D, …
+    let count = devices.len() as u64;
+    prebuild(&devices, |d| ((batches + count - 1 - d as u64) / count) as usize, batch);
     let (cpu, backends) = (cpu_seconds(args.pid), backend_cpu_seconds(&args.database));
     let started = Instant::now();
     std::thread::scope(|scope| {
@@ -267,8 +297,7 @@ fn throughput(args: &Args, run: u32) {
                     }
                     let mut device = devices[n as usize % devices.len()].lock().unwrap();
                     let sent = Instant::now();
-                    inserted
-                        .fetch_add(post_batch(&agent, &args.server, &mut device, batch), Ordering::Relaxed);
+                    inserted.fetch_add(post_batch(&agent, &args.server, &mut device), Ordering::Relaxed);
                     latencies.lock().unwrap().push(sent.elapsed());
                 }
             });
@@ -311,6 +340,7 @@ fn latency(args: &Args, run: u32) {
     let next = AtomicU64::new(0);
     let latencies = Mutex::new(Vec::with_capacity(total as usize));
     let inserted = AtomicU64::new(0);
+    prebuild(&devices, |_| rounds as usize, per_batch);
     let running = Arc::new(AtomicBool::new(true));
     let rss = sample_rss(args.pid, Arc::clone(&running));
     let (cpu, backends) = (cpu_seconds(args.pid), backend_cpu_seconds(&args.database));
@@ -331,10 +361,7 @@ fn latency(args: &Args, run: u32) {
                         std::thread::sleep(wait);
                     }
                     let mut device = devices[device].lock().unwrap();
-                    inserted.fetch_add(
-                        post_batch(&agent, &args.server, &mut device, per_batch),
-                        Ordering::Relaxed,
-                    );
+                    inserted.fetch_add(post_batch(&agent, &args.server, &mut device), Ordering::Relaxed);
                     latencies.lock().unwrap().push(due.elapsed());
                 }
             });
