@@ -55,45 +55,22 @@ pub(crate) fn keywords() -> &'static Prefilter {
 }
 
 /// Whether a keyword with a space in it may span the joint of `before` + `" "` + `after` (argv
-/// elements joined for context). Conservative: `after` may be only the start of the rest of the
-/// keyword (which would go on in a later element). Checked against the keywords that hold a
-/// space, rather than by scanning the joint, which cost more than the rest of a short element's
-/// walk.
+/// elements joined for context): `http ` after `http`, `vault login` across `vault` and
+/// `login`. Conservative: `after` may be only the start of the rest of the keyword (which would
+/// go on in a later element). Checked against the keywords that hold a space, rather than by
+/// scanning the joint, which cost more than the rest of a short element's walk.
 pub(crate) fn keyword_spans_joint(before: &[u8], after: &[u8]) -> bool {
-    struct Splits {
-        /// (head, rest) of every keyword split at one of its spaces.
-        splits: Vec<(&'static [u8], &'static [u8])>,
-        /// Bit `last << 8 | first`: some head ends with byte `last` and its rest starts with
-        /// `first` (lowercased), so almost every joint is rejected with one lookup.
-        pairs: Vec<u64>,
-    }
-    static SPLITS: OnceLock<Splits> = OnceLock::new();
-    let table = SPLITS.get_or_init(|| {
-        let mut splits = Vec::new();
-        let mut pairs = vec![0u64; 65536 / 64];
-        for keyword in RULES.iter().flat_map(|r| r.keywords.iter()) {
-            let bytes = keyword.as_bytes();
-            for (j, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b' ') {
-                let (head, rest) = (&bytes[..j], &bytes[j + 1..]);
-                if let (Some(last), Some(first)) = (head.last(), rest.first()) {
-                    let pair =
-                        usize::from(last.to_ascii_lowercase()) << 8 | usize::from(first.to_ascii_lowercase());
-                    pairs[pair / 64] |= 1 << (pair % 64);
-                    splits.push((head, rest));
-                }
-            }
-        }
-        Splits { splits, pairs }
-    });
-    let (Some(last), Some(first)) = (before.last(), after.first()) else { return false };
-    let pair = usize::from(last.to_ascii_lowercase()) << 8 | usize::from(first.to_ascii_lowercase());
-    if table.pairs.get(pair / 64).is_none_or(|word| word & (1 << (pair % 64)) == 0) {
+    static TABLE: JointTable<{ joint_count(RULES) }> = JointTable::build(RULES);
+    let last = before.last().map_or(0, u8::to_ascii_lowercase);
+    let first = after.first().map_or(0, u8::to_ascii_lowercase);
+    let pair = usize::from(last) << 8 | usize::from(first);
+    if TABLE.pairs[pair / 64] & (1 << (pair % 64)) == 0 {
         return false;
     }
     let ends_with = |text: &[u8], tail: &[u8]| {
         text.len() >= tail.len() && text[text.len() - tail.len()..].eq_ignore_ascii_case(tail)
     };
-    table.splits.iter().any(|(head, rest)| {
+    TABLE.splits.iter().any(|(head, rest)| {
         ends_with(before, head)
             && if after.len() >= rest.len() {
                 after[..rest.len()].eq_ignore_ascii_case(rest)
@@ -101,6 +78,86 @@ pub(crate) fn keyword_spans_joint(before: &[u8], after: &[u8]) -> bool {
                 rest[..after.len()].eq_ignore_ascii_case(after)
             }
     })
+}
+
+/// How many (head, rest) splits the keywords of `rules` have at their spaces.
+const fn joint_count(rules: &[RuleSpec]) -> usize {
+    let mut count = 0;
+    let mut r = 0;
+    while r < rules.len() {
+        let mut k = 0;
+        while k < rules[r].keywords.len() {
+            let bytes = rules[r].keywords[k].as_bytes();
+            let mut j = 0;
+            while j < bytes.len() {
+                if bytes[j] == b' ' {
+                    count += 1;
+                }
+                j += 1;
+            }
+            k += 1;
+        }
+        r += 1;
+    }
+    count
+}
+
+/// The lowercased byte `b` as a range of one, or every byte when there is none.
+const fn byte_range(b: Option<&u8>) -> (usize, usize) {
+    match b {
+        Some(b) => (b.to_ascii_lowercase() as usize, b.to_ascii_lowercase() as usize + 1),
+        None => (0, 256),
+    }
+}
+
+/// Every keyword that holds a space, split at each of its spaces, built at compile time (the
+/// hook walks argv arrays on its start-up path), with a bitmap of the (last byte of the head,
+/// first byte of the rest) pairs that rejects almost every joint with one lookup. An empty head
+/// or rest (a keyword that starts or ends with its space, `http `) matches any byte there.
+struct JointTable<const N: usize> {
+    splits: [(&'static [u8], &'static [u8]); N],
+    pairs: [u64; 1024],
+}
+
+impl<const N: usize> JointTable<N> {
+    const fn build(rules: &'static [RuleSpec]) -> JointTable<N> {
+        let mut splits: [(&'static [u8], &'static [u8]); N] = [(&[], &[]); N];
+        let mut pairs = [0u64; 1024];
+        let mut n = 0;
+        let mut r = 0;
+        while r < rules.len() {
+            let mut k = 0;
+            while k < rules[r].keywords.len() {
+                let bytes = rules[r].keywords[k].as_bytes();
+                let mut j = 0;
+                while j < bytes.len() {
+                    if bytes[j] == b' ' {
+                        let (head, spaced) = bytes.split_at(j);
+                        let rest = spaced.split_at(1).1;
+                        splits[n] = (head, rest);
+                        n += 1;
+                        // An empty side is a wildcard: every byte there.
+                        let (lasts, firsts) = (byte_range(head.last()), byte_range(rest.first()));
+                        let mut last = lasts.0;
+                        while last < lasts.1 {
+                            let mut first = firsts.0;
+                            while first < firsts.1 {
+                                let pair = last << 8 | first;
+                                pairs[pair / 64] |= 1 << (pair % 64);
+                                first += 1;
+                            }
+                            last += 1;
+                        }
+                    }
+                    j += 1;
+                }
+                k += 1;
+            }
+            r += 1;
+        }
+        assert!(n == N, "JointTable::build: N is not joint_count(rules)");
+        JointTable { splits, pairs }
+    }
 }
 
 /// Where the last keyword occurrence in `text` ends, if any keyword occurs.

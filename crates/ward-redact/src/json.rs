@@ -117,7 +117,7 @@ enum Frame {
 
 /// The context of an array's string elements (argv-style arrays spell `["--password", "…"]`):
 /// the elements before it joined by spaces, at most [`MAX_CONTEXT`] bytes, offered only while
-/// a keyword occurs in it. Rules start only at keywords, so context without one changes no
+/// a keyword occurs in it or spans the joint to the element. Rules start only at keywords, so context without one changes no
 /// finding, and scanning it again with every element made an array of short strings cost
 /// `MAX_CONTEXT` bytes of scanning per element (7 MB/s on `["a","a",…]`).
 #[derive(Default)]
@@ -130,19 +130,25 @@ pub(crate) struct ArgvContext {
 }
 
 impl ArgvContext {
-    /// The context for the next element, if a keyword occurs in it.
-    pub(crate) fn get(&self) -> Option<&str> {
+    /// Whether a keyword spans the joint between the context and `next` (`http` `-a …`,
+    /// `vault` `login`): computed once per element, for [`ArgvContext::get`] and
+    /// [`ArgvContext::push`].
+    pub(crate) fn joins_keyword(&self, next: &str) -> bool {
+        !self.text.is_empty() && crate::engine::keyword_spans_joint(self.text.as_bytes(), next.as_bytes())
+    }
+
+    /// The context for the next element, if a keyword occurs in it or spans the joint to the
+    /// element (`joint`, from [`ArgvContext::joins_keyword`]).
+    pub(crate) fn get(&self, joint: bool) -> Option<&str> {
         let mut start = self.text.len().saturating_sub(MAX_CONTEXT);
         while !self.text.is_char_boundary(start) {
             start += 1;
         }
-        (self.keyword_end > start).then(|| self.text.get(start..)).flatten()
+        (joint || self.keyword_end > start).then(|| self.text.get(start..)).flatten()
     }
 
-    /// Appends the element just scanned.
-    pub(crate) fn push(&mut self, element: &str) {
-        let joint = !self.text.is_empty()
-            && crate::engine::keyword_spans_joint(self.text.as_bytes(), element.as_bytes());
+    /// Appends the element just scanned (`joint` as given to [`ArgvContext::get`]).
+    pub(crate) fn push(&mut self, element: &str, joint: bool) {
         if !self.text.is_empty() {
             self.text.push(' ');
         }
@@ -194,8 +200,15 @@ pub(crate) fn walk_strings(json: &str, mut visit: impl FnMut(StringValue<'_>)) {
                         visit(StringValue { raw, raw_start: i + 1, context: key.as_deref(), separator: "=" })
                     }
                     Some(Frame::Array { previous }) => {
-                        visit(StringValue { raw, raw_start: i + 1, context: previous.get(), separator: " " });
-                        previous.push(&decode(raw).text);
+                        let element = decode(raw).text;
+                        let joint = previous.joins_keyword(&element);
+                        visit(StringValue {
+                            raw,
+                            raw_start: i + 1,
+                            context: previous.get(joint),
+                            separator: " ",
+                        });
+                        previous.push(&element, joint);
                     }
                     None => visit(StringValue { raw, raw_start: i + 1, context: None, separator: "" }),
                 }
@@ -269,23 +282,34 @@ mod tests {
 
     #[test]
     fn argv_context_is_offered_only_while_it_holds_a_keyword() {
+        let push = |context: &mut ArgvContext, element: &str| {
+            let joint = context.joins_keyword(element);
+            context.push(element, joint);
+        };
         let mut context = ArgvContext::default();
-        context.push("ls");
-        assert_eq!(context.get(), None, "no keyword: the element is scanned alone");
-        context.push("--password");
-        assert_eq!(context.get(), Some("ls --password"));
-        // A keyword that spans the joint between two elements counts.
+        push(&mut context, "ls");
+        assert_eq!(context.get(context.joins_keyword("x")), None, "no keyword: the element is scanned alone");
+        push(&mut context, "--password");
+        assert_eq!(context.get(false), Some("ls --password"));
+        // A keyword that spans the joint between two elements counts, also one that ends with
+        // its space (`http `) and one whose rest is the element about to be scanned.
         let mut joint = ArgvContext::default();
-        joint.push("vault");
-        joint.push("login");
-        assert_eq!(joint.get(), Some("vault login"));
+        push(&mut joint, "vault");
+        push(&mut joint, "login");
+        assert_eq!(joint.get(false), Some("vault login"));
+        let mut spaced = ArgvContext::default();
+        push(&mut spaced, "http");
+        assert!(spaced.joins_keyword("-a"));
+        let mut pending = ArgvContext::default();
+        push(&mut pending, "vault");
+        assert_eq!(pending.get(pending.joins_keyword("login s.TOKEN")), Some("vault"));
         // Pushed out of the last MAX_CONTEXT bytes, the keyword no longer makes context.
         for _ in 0..MAX_CONTEXT {
-            context.push("a");
+            push(&mut context, "a");
         }
-        assert_eq!(context.get(), None);
-        context.push("token");
-        let offered = context.get().unwrap_or_default();
+        assert_eq!(context.get(false), None);
+        push(&mut context, "token");
+        let offered = context.get(false).unwrap_or_default();
         assert!(offered.len() <= MAX_CONTEXT && offered.ends_with("a a token"), "{offered}");
     }
 

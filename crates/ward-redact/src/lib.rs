@@ -344,11 +344,12 @@ impl Redactor {
                     pointer.push('/');
                     pointer.push_str(&index.to_string());
                     let text = item.as_str().map(str::to_string);
-                    let context = previous.get().map(|c| (c, " "));
+                    let joint = text.as_deref().is_some_and(|t| previous.joins_keyword(t));
+                    let context = previous.get(joint).map(|c| (c, " "));
                     self.walk_value(item, context, pointer, out, meter);
                     pointer.truncate(len);
                     if let Some(text) = text {
-                        previous.push(&text);
+                        previous.push(&text, joint);
                     }
                 }
             }

@@ -148,3 +148,44 @@ fn wards_own_docs_and_sources_are_never_cut() {
         );
     }
 }
+
+/// Rules whose keyword comes after the secret (`echo PW | docker login --password-stdin`): an
+/// argv element is scanned with the elements before it, never those after, so split into argv
+/// they are not found. A known limit (docs/redaction.md); such pipelines are one shell string
+/// in every agent's payload, where they are found.
+const TRIGGER_AFTER_THE_SECRET: &[&str] = &["password-piped-to-login"];
+
+#[test]
+fn rule_samples_split_into_argv_elements_are_still_found() {
+    // Every sample found as one text, split at its spaces into a JSON array (how Codex and MCP
+    // servers pass argv): the keyword may sit in an earlier element, end with the space that
+    // became the joint (`http ` + `-a`), or span elements (`vault` `login`).
+    let redactor = redactor();
+    let (mut tried, mut missed) = (0, Vec::new());
+    for (id, _, positives) in ward_redact::rule_samples() {
+        for sample in positives {
+            let (Some(open), Some(close)) = (sample.find('⟦'), sample.find('⟧')) else { continue };
+            let secret = &sample[open + '⟦'.len_utf8()..close];
+            let text = sample.replace(['⟦', '⟧'], "");
+            if !text.contains(' ') || text.contains('\n') || secret.contains(' ') || secret.len() < 8 {
+                continue;
+            }
+            if redactor.redact_text(&text).output.contains(secret) {
+                continue;
+            }
+            tried += 1;
+            let parts: Vec<&str> = text.split(' ').collect();
+            let json = serde_json::to_string(&parts).expect("serializable");
+            let out = redactor.redact_json_str(&json).expect("valid JSON");
+            let mut value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+            redactor.redact_json_value(&mut value);
+            if (out.output.contains(secret) || value.to_string().contains(secret))
+                && !TRIGGER_AFTER_THE_SECRET.contains(&id)
+            {
+                missed.push(format!("{id}: {json}"));
+            }
+        }
+    }
+    assert!(tried > 100, "only {tried} samples with spaces");
+    assert!(missed.is_empty(), "secrets kept once split into argv:\n{}", missed.join("\n"));
+}
