@@ -293,12 +293,7 @@ pub fn count_by(expr: &Expr, fields: &[Field], dialect: Dialect, now: OffsetDate
         builder.push(" GROUP BY ");
         builder.push(&select.join(", "));
     }
-    builder.push(" ORDER BY n DESC");
-    for expression in &select {
-        builder.push(&format!(", {expression}{collate} ASC NULLS FIRST"));
-    }
-    builder.push(" LIMIT ");
-    builder.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
+    builder.order_by_count(&select, collate, limit);
     Sql { text: builder.text, params: builder.params }
 }
 
@@ -335,6 +330,17 @@ fn class_shape(expr: &Expr) -> Option<(&Pattern, Vec<(Field, TimeBound)>)> {
 }
 
 impl Builder {
+    /// The order of a `count_by` answer: largest groups first, ties by the group values (NULL
+    /// first), then at most `limit` groups.
+    fn order_by_count(&mut self, groups: &[String], collate: &str, limit: u64) {
+        self.push(" ORDER BY n DESC");
+        for group in groups {
+            self.push(&format!(", {group}{collate} ASC NULLS FIRST"));
+        }
+        self.push(" LIMIT ");
+        self.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
+    }
+
     /// `SELECT DISTINCT t.event_pk[, t.<field> AS g<i>…] FROM event_tags t WHERE <class term and
     /// bounds>`: the matching events, one row each. An event with several matching classes
     /// (`credential` and `credentials`) has a tag row for each: `DISTINCT` counts it once.
@@ -393,12 +399,7 @@ fn class_count_by(
     builder.class_rows(pattern, &bounds, fields);
     builder.push(") m GROUP BY ");
     builder.push(&groups.join(", "));
-    builder.push(" ORDER BY n DESC");
-    for group in &groups {
-        builder.push(&format!(", {group}{collate} ASC NULLS FIRST"));
-    }
-    builder.push(" LIMIT ");
-    builder.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
+    builder.order_by_count(&groups, collate, limit);
     Some(Sql { text: builder.text, params: builder.params })
 }
 

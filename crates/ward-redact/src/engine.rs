@@ -470,19 +470,18 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
     keywords().find_all(text, |hit| {
         let rule_index = hit.tag;
         let Some(rule) = RULES.get(rule_index) else { return true };
-        if !meter.spend(hit.start, meter::HIT) {
-            dense_from = Some(lines.window(text, hit.start, hit.end).0);
-            return false;
-        }
-        // Spends one candidate, or marks where the rest of the text is redacted whole: from the
-        // start of this hit's line window, as far back as any rule's match can start from it.
-        let mut take_up = |lines: &mut LineCache| {
-            let granted = meter.spend(hit.start, meter::CANDIDATE);
+        // Spends `units`, or marks where the rest of the text is redacted whole: from the start
+        // of this hit's line window, as far back as any rule's match can start from it.
+        let mut spend = |lines: &mut LineCache, units| {
+            let granted = meter.spend(hit.start, units);
             if !granted {
                 dense_from = Some(lines.window(text, hit.start, hit.end).0);
             }
             granted
         };
+        if !spend(&mut lines, meter::HIT) {
+            return false;
+        }
         let (start, end) = match rule.window {
             Window::Line => lines.window(text, hit.start, hit.end),
             // One byte before the keyword: the token's start class looks at it.
@@ -492,7 +491,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
                 // The match starts with the keyword: one anchored search there, which stops
                 // where the entry stops matching (a hit inside an earlier secret is skipped
                 // below, so overlapping hits do not rescan).
-                if !take_up(&mut lines) {
+                if !spend(&mut lines, meter::CANDIDATE) {
                     return false;
                 }
                 anchored.push((rule_index, hit.start, text.len().min(hit.end + BLOCK_REACH)));
@@ -506,7 +505,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
                 {
                     return true;
                 }
-                if !take_up(&mut lines) {
+                if !spend(&mut lines, meter::CANDIDATE) {
                     return false;
                 }
                 let bounds = (idents.run(text, hit.start).0, idents.run(text, hit.end).1);
@@ -515,7 +514,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
                 };
                 last_name = Some((start, end));
                 if let Some(candidate) = grammar::parse(text, start, end) {
-                    meter.charge_value(meter::value_cost(candidate.end - candidate.start));
+                    meter.read_value(candidate.end - candidate.start);
                     grammar_covered = candidate.end;
                     if grammar::judge(text, &candidate) {
                         out.push(RawMatch { rule: rule_index, start: candidate.start, end: candidate.end });
@@ -527,7 +526,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
                 if !assignment_follows(text, hit.end, idents.run(text, hit.end).1, Operator::Colon) {
                     return true;
                 }
-                if !take_up(&mut lines) {
+                if !spend(&mut lines, meter::CANDIDATE) {
                     return false;
                 }
                 let (line_start, line_end) = lines.window(text, hit.start, hit.end);
@@ -540,7 +539,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
                 if !assignment_follows(text, hit.end, idents.run(text, hit.end).1, operator) {
                     return true;
                 }
-                if !take_up(&mut lines) {
+                if !spend(&mut lines, meter::CANDIDATE) {
                     return false;
                 }
                 let (line_start, line_end) = lines.window(text, hit.start, hit.end);
@@ -549,7 +548,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
                 return true;
             }
         };
-        if !take_up(&mut lines) {
+        if !spend(&mut lines, meter::CANDIDATE) {
             return false;
         }
         windows.push((rule_index, start, end));
@@ -905,7 +904,7 @@ fn accept_match(
     let span = secret_span(rule.secret_group, caps)?;
     // The capture search read the whole match, not only the secret: charge the rest too.
     let whole = caps.get_match().map_or(0, |m| m.len());
-    meter.charge_value(meter::value_cost(whole.saturating_sub(span.len())));
+    meter.read_value(whole.saturating_sub(span.len()));
     accept_secret(rule_index, rule, text, (span.start, span.end), out, meter);
     Some(span)
 }
@@ -930,7 +929,7 @@ fn accept_secret(
     out: &mut Vec<RawMatch>,
     meter: &mut Meter,
 ) {
-    meter.charge_value(meter::value_cost(end.saturating_sub(start)));
+    meter.read_value(end.saturating_sub(start));
     let value = text.get(start..end).unwrap_or_default();
     let before = text.get(..start).unwrap_or_default();
     let after = text.get(end..).unwrap_or_default();

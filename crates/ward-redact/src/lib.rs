@@ -32,6 +32,8 @@ mod prefilter;
 mod rule;
 mod rules;
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -186,8 +188,8 @@ struct Hit {
     start: usize,
     end: usize,
     /// Empty until [`Redactor::scan_plain`] fingerprints the hits that survive [`resolve`]
-    /// (the span of the bytes it is of is then `fingerprinted`).
-    fingerprint: String,
+    /// (the span of the bytes it is of is then `fingerprinted`); borrowed for `dense-input`.
+    fingerprint: Cow<'static, str>,
     /// The span, in the text [`Redactor::scan_plain`] scanned, that the fingerprint is of: the
     /// winning rule's own match, which stays when overlapping matches merge into their union.
     fingerprinted: (usize, usize),
@@ -385,7 +387,9 @@ impl Redactor {
             .into_iter()
             .map(|m| {
                 let (start, end) = engine::snap_to_chars(text, m.start, m.end);
-                Hit { rule: m.rule, start, end, fingerprint: String::new(), fingerprinted: (start, end) }
+                let fingerprint =
+                    Cow::Borrowed(if m.rule == engine::DENSE_INPUT { DENSE_INPUT_FINGERPRINT } else { "" });
+                Hit { rule: m.rule, start, end, fingerprint, fingerprinted: (start, end) }
             })
             .collect();
         let mut hits = resolve(hits);
@@ -393,7 +397,7 @@ impl Redactor {
             let (start, end) = hit.fingerprinted;
             // Text redacted whole is not one secret: there is nothing to fingerprint.
             if hit.rule != engine::DENSE_INPUT {
-                hit.fingerprint = self.key.fingerprint(text.get(start..end).unwrap_or_default());
+                hit.fingerprint = self.key.fingerprint(text.get(start..end).unwrap_or_default()).into();
             }
         }
         hits
@@ -471,11 +475,7 @@ impl Redactor {
                 rule: engine::rule_id(h.rule),
                 start: h.start,
                 end: h.end,
-                fingerprint: if h.rule == engine::DENSE_INPUT {
-                    DENSE_INPUT_FINGERPRINT.to_string()
-                } else {
-                    h.fingerprint
-                },
+                fingerprint: h.fingerprint.into_owned(),
                 pointer: pointer.map(str::to_string),
             })
             .collect()
@@ -488,7 +488,7 @@ fn dense_hit(start: usize, end: usize) -> Option<Hit> {
         rule: engine::DENSE_INPUT,
         start,
         end,
-        fingerprint: String::new(),
+        fingerprint: Cow::Borrowed(DENSE_INPUT_FINGERPRINT),
         fingerprinted: (start, end),
     })
 }
@@ -541,9 +541,7 @@ fn replace(input: &[u8], hits: &[Hit]) -> Vec<u8> {
         out.extend_from_slice(b"[REDACTED:");
         out.extend_from_slice(engine::rule_id(hit.rule).as_bytes());
         out.push(b':');
-        let fingerprint =
-            if hit.rule == engine::DENSE_INPUT { DENSE_INPUT_FINGERPRINT } else { hit.fingerprint.as_str() };
-        out.extend_from_slice(fingerprint.as_bytes());
+        out.extend_from_slice(hit.fingerprint.as_bytes());
         out.push(b']');
         at = hit.end;
     }

@@ -15,7 +15,7 @@
 //!   as a candidate [`CANDIDATE`] more. When a hit finds the allowance spent, the walk stops
 //!   there.
 //! - Values: judging a value (and capturing the match around it) spends by its length
-//!   ([`value_cost`]); the rules run their windows after the walk, so when this pool runs out,
+//!   ([`Meter::read_value`]); the rules run their windows after the walk, so when this pool runs out,
 //!   the text is cut at the earliest entry some rule has not judged yet.
 //!
 //! From the cut (moved back to the start of its line, as far as any rule's match can start) to
@@ -48,11 +48,6 @@ pub(crate) const CANDIDATE: u64 = 8;
 /// 200-byte base64 key costs several times a 20-byte password.
 pub(crate) const VALUE_BYTES_PER_UNIT: usize = 6;
 
-/// What judging a value of `len` bytes spends on top of its [`CANDIDATE`].
-pub(crate) fn value_cost(len: usize) -> u64 {
-    (len / VALUE_BYTES_PER_UNIT) as u64
-}
-
 /// The work allowance of one document (a text, or a JSON document with all its strings).
 #[derive(Debug, Clone)]
 pub(crate) struct Meter {
@@ -60,7 +55,7 @@ pub(crate) struct Meter {
     /// scanned before it paid for.
     credited: u64,
     spent: u64,
-    /// Units spent reading values (see [`value_cost`]): a second pool with half the allowance,
+    /// Units spent reading values (see [`Meter::read_value`]): a second pool with half the allowance,
     /// so values judged after the hits were counted (the rules' windows run after the keyword
     /// pass) have their own share, and both pools together stay within the time budget.
     value_spent: u64,
@@ -98,9 +93,9 @@ impl Meter {
         true
     }
 
-    /// Adds `units` of value reading already done.
-    pub(crate) fn charge_value(&mut self, units: u64) {
-        self.value_spent = self.value_spent.saturating_add(units);
+    /// Counts `len` bytes of a value (or its match) read by a judgement already done.
+    pub(crate) fn read_value(&mut self, len: usize) {
+        self.value_spent = self.value_spent.saturating_add((len / VALUE_BYTES_PER_UNIT) as u64);
     }
 
     /// Whether more values may be read, as paid for by the text up to `horizon`; a refusal is
@@ -187,7 +182,7 @@ mod tests {
         let mut meter = Meter::default();
         assert!(meter.spend(0, BASE_UNITS - 1), "hits spend the first pool");
         assert!(meter.may_read_values(0), "the value pool is untouched");
-        meter.charge_value(value_cost(BASE_UNITS as usize / 2 * VALUE_BYTES_PER_UNIT));
+        meter.read_value(BASE_UNITS as usize / 2 * VALUE_BYTES_PER_UNIT);
         assert!(meter.may_read_values(2 * per), "bytes up to the horizon pay for more");
         assert!(!meter.may_read_values(0));
         assert!(meter.tripped() && !meter.spend(0, HIT));

@@ -152,8 +152,14 @@ pub(crate) struct DeviceUpdate<'a> {
 }
 
 impl Plan<'_> {
-    pub fn heads(&self) -> Vec<(String, u64, String)> {
-        self.devices.iter().map(|d| (d.device.to_owned(), d.seq, d.hash.clone())).collect()
+    /// What the batch did, once its rows are stored: both stores answer with it.
+    pub fn into_report(self) -> crate::IngestReport {
+        crate::IngestReport {
+            inserted: self.rows.len() as u64,
+            duplicates: self.duplicates,
+            heads: self.devices.iter().map(|d| (d.device.to_owned(), d.seq, d.hash.clone())).collect(),
+            findings: self.findings,
+        }
     }
 }
 

@@ -395,12 +395,7 @@ fn ingest_batch(
     )?;
     transaction
         .execute(&upsert, &[&names, &seqs, &hashes, &added, &max_seqs, &findings, &seen, &versions])?;
-    Ok(IngestReport {
-        inserted: plan.rows.len() as u64,
-        duplicates: plan.duplicates,
-        heads: plan.heads(),
-        findings: plan.findings,
-    })
+    Ok(plan.into_report())
 }
 
 impl Store for PostgresStore {

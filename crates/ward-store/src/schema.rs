@@ -49,6 +49,15 @@
 //! insert), `event_bodies (time_us)` and `event_tags (time_us)` (retention deletes by event key
 //! on SQLite and drops partitions on PostgreSQL).
 
+/// Version 3, the same on both stores: the device's chain state kept with its row (written in
+/// ingest's one transaction).
+const DEVICE_CHAIN_STATE: &str = r#"
+ALTER TABLE devices ADD COLUMN max_seq BIGINT;
+ALTER TABLE devices ADD COLUMN findings BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN last_seen_us BIGINT;
+ALTER TABLE devices ADD COLUMN version TEXT;
+"#;
+
 /// (version, SQL) for SQLite.
 pub const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (
@@ -125,15 +134,7 @@ ALTER TABLE event_tags_v2 RENAME TO event_tags;
 CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us);
 "#,
     ),
-    (
-        3,
-        r#"
-ALTER TABLE devices ADD COLUMN max_seq BIGINT;
-ALTER TABLE devices ADD COLUMN findings BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE devices ADD COLUMN last_seen_us BIGINT;
-ALTER TABLE devices ADD COLUMN version TEXT;
-"#,
-    ),
+    (3, DEVICE_CHAIN_STATE),
     (
         4,
         r#"
@@ -219,15 +220,7 @@ ALTER TABLE events DROP CONSTRAINT events_pkey;
 ALTER TABLE events ADD PRIMARY KEY (pk, time_us) INCLUDE ("agent", "device");
 "#,
     ),
-    (
-        3,
-        r#"
-ALTER TABLE devices ADD COLUMN max_seq BIGINT;
-ALTER TABLE devices ADD COLUMN findings BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE devices ADD COLUMN last_seen_us BIGINT;
-ALTER TABLE devices ADD COLUMN version TEXT;
-"#,
-    ),
+    (3, DEVICE_CHAIN_STATE),
     (
         4,
         r#"

@@ -231,12 +231,7 @@ fn ingest_batch(transaction: &Connection, batch: &Batch<'_>) -> Result<IngestRep
             ])?;
         }
     }
-    Ok(IngestReport {
-        inserted: plan.rows.len() as u64,
-        duplicates: plan.duplicates,
-        heads: plan.heads(),
-        findings: plan.findings,
-    })
+    Ok(plan.into_report())
 }
 
 impl Store for SqliteStore {
