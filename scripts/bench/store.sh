@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark: the event stores and the query language (budgets in DESIGN.md).
 #   1. load N generated events (default 1,000,000; the budget is stated for 10,000,000) into
-#      SQLite and PostgreSQL, batched, with chain checks: events/s;
+#      SQLite and PostgreSQL, batched, with chain checks: events/s. As the fleet server ingests:
+#      prepared on one thread, stored by a writer on another, in device batches of 1,000
+#      (SHAPE=interleaved: batches of 10,000 mixing all 2,000 devices);
 #   2. the admin queries on each store (median of 5), the credential question first;
 #   3. `ward audit query 'class:credential since:90d' --count-by agent,device` as a whole process
 #      on a local index of a ~500k-event spool (one developer's year): median of 20 runs.
 # PostgreSQL: $WARD_TEST_POSTGRES_URL, or a throwaway cluster the benchmark starts.
 #   bash scripts/bench/store.sh [N] [LOCAL_EVENTS]          (LOCAL_EVENTS=0 skips part 3)
 #   STORES=sqlite bash scripts/bench/store.sh 10000000 0    (the budget's 10M, one store at a time)
+# One store at a time gives steadier insert figures: the first store's data still being written
+# back to disk slows the second's load.
 # Disk: about 1.3 KB per event on SQLite and 1.5-2 KB on PostgreSQL (the table prints it); 10M
 # events need ~15-20 GB free per store. Each store's data is deleted when the run ends.
 set -euo pipefail
@@ -22,7 +26,7 @@ bench="$target/release/examples/store_bench"
 ward="$target/release/ward"
 
 # Stores: STORES=sqlite or STORES=postgres runs one (for 10M, one at a time: disk).
-"$bench" "$total" "${STORES:-both}"
+"$bench" "$total" "${STORES:-both}" "${SHAPE:-devices}"
 
 [ "$local_events" = 0 ] && exit 0
 work=$(mktemp -d)

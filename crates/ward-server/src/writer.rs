@@ -14,13 +14,11 @@
 //! before the answer: measured, that halved throughput on large batches (docs/fleet.md,
 //! "Benchmark"). WAL checkpoints: a thread of their own does the copying beside the commits, and
 //! the writer finishes one between two groups now and then so the WAL starts over (see
-//! [`Checkpointer`]). PostgreSQL needs none of this (concurrent transactions, its own group
+//! `ward_store::wal`). PostgreSQL needs none of this (concurrent transactions, its own group
 //! commit); the server uses the writer only for a SQLite database.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
-
 use tokio::sync::{mpsc, oneshot};
+use ward_store::wal::WalLimits;
 use ward_store::{Batch, IngestReport, Origin, Prepared, SqliteStore, Store};
 
 use crate::ServerError;
@@ -59,17 +57,16 @@ impl Writer {
 
     /// [`Writer::start`] with the WAL limits given (tests).
     pub fn start_with(path: &std::path::Path, limits: WalLimits) -> Result<Writer, ServerError> {
-        let store = SqliteStore::open(path).map_err(|e| ServerError::Database(e.to_string()))?;
-        store.set_wal_autocheckpoint(0).map_err(|e| ServerError::Database(e.to_string()))?;
+        let mut store = SqliteStore::open(path).map_err(|e| ServerError::Database(e.to_string()))?;
+        store.checkpoint_in_background(limits).map_err(|e| ServerError::Database(e.to_string()))?;
         // A smaller page cache than the store's 256 MiB: measured, the server's peak RSS in the
         // fixed-rate benchmark fell from ~300 to ~170 MiB with latency and CPU per event the same
         // (docs/fleet.md); pages it drops are read back from the OS's cache.
         store.set_cache_kib(WRITER_CACHE_KIB).map_err(|e| ServerError::Database(e.to_string()))?;
-        let checkpointer = Checkpointer::start(path)?;
         let (queue, receiver) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("ward-ingest-writer".into())
-            .spawn(move || run(store, receiver, checkpointer, limits))
+            .spawn(move || run(store, receiver))
             .map_err(|e| ServerError::Internal(format!("cannot start the ingest writer: {e}")))?;
         Ok(Writer { queue })
     }
@@ -89,100 +86,16 @@ impl Writer {
     }
 }
 
-/// WAL checkpoints. The writer's connection has SQLite's automatic checkpoint off: run inside the
-/// commit that crosses its threshold, it held every waiting batch behind its `fsync`s (~100 ms at
-/// the old 64 MiB threshold, about once a second at 5,000 events/s: the p99). A thread of its
-/// own copies the WAL into the database with `PASSIVE` checkpoints, beside the commits; but the
-/// WAL starts over only when a checkpoint has copied all of it before the next commit, which a
-/// concurrent checkpoint never reaches under continuous load (that alone let the WAL grow to
-/// 240 MB). So the writer finishes the job itself: once the WAL holds [`WalLimits::soft`] frames
-/// and its queue is empty (or [`WalLimits::hard`] whatever the queue), it runs one checkpoint
-/// between commits, which has only the frames since the checkpoint thread's last run to copy.
-struct Checkpointer {
-    /// Nudged after each commit; dropping it stops the thread.
-    nudge: std::sync::mpsc::SyncSender<()>,
-    /// Frames in the WAL when the thread last checkpointed (0 after a restart).
-    frames: Arc<AtomicI64>,
-}
-
-/// When the writer checkpoints the WAL itself, in frames (pages of 4 KiB).
-#[derive(Debug, Clone, Copy)]
-pub struct WalLimits {
-    /// When its queue is empty.
-    pub soft: i64,
-    /// Between two groups even with batches waiting.
-    pub hard: i64,
-}
-
-impl Default for WalLimits {
-    /// 32 MiB and 128 MiB: at 5,000 events/s in 5-event batches the WAL grows by ~80 MiB/s
-    /// (every group rewrites the index pages it touched), so the writer's own checkpoint comes
-    /// about twice a second, in a pause of its queue.
-    fn default() -> WalLimits {
-        WalLimits { soft: 8_192, hard: 32_768 }
-    }
-}
-
-impl Checkpointer {
-    fn start(path: &std::path::Path) -> Result<Checkpointer, ServerError> {
-        let connection =
-            rusqlite::Connection::open(path).map_err(|e| ServerError::Database(e.to_string()))?;
-        let (nudge, nudged) = std::sync::mpsc::sync_channel::<()>(1);
-        let frames = Arc::new(AtomicI64::new(0));
-        let seen = Arc::clone(&frames);
-        std::thread::Builder::new()
-            .name("ward-wal-checkpoint".into())
-            .spawn(move || {
-                while nudged.recv().is_ok() {
-                    let result = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                    });
-                    // Busy: the writer is checkpointing itself; a failure: try after the next commit.
-                    if let Ok((0, log)) = result {
-                        seen.store(log, Ordering::Relaxed);
-                    }
-                }
-            })
-            .map_err(|e| ServerError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
-        Ok(Checkpointer { nudge, frames })
-    }
-}
-
-/// The writer's own checkpoint, between two commits: retried while the checkpoint thread holds
-/// the checkpoint lock (its run ends within milliseconds), given up after 200 ms. Once it copied
-/// the whole WAL, the next commit starts the WAL over (unless a reader still uses it). Either
-/// way the count is reset: the checkpoint thread reports the WAL again after the next commit, so
-/// an idle writer never spins on a WAL it cannot restart. (Giving up after 20 ms instead let the
-/// WAL grow under continuous load: the writer rarely found the lock free.)
-fn checkpoint(store: &SqliteStore, checkpointer: &Checkpointer) {
-    for _ in 0..200 {
-        match store.wal_checkpoint() {
-            Ok(result) if result.busy => std::thread::sleep(std::time::Duration::from_millis(1)),
-            _ => break,
-        }
-    }
-    checkpointer.frames.store(0, Ordering::Relaxed);
-}
-
-fn run(
-    mut store: SqliteStore,
-    mut receiver: mpsc::Receiver<Job>,
-    checkpointer: Checkpointer,
-    limits: WalLimits,
-) {
-    let wal_frames = || checkpointer.frames.load(Ordering::Relaxed);
+/// The writer's loop. WAL checkpoints run beside its commits (`ward_store::wal`): the store
+/// restarts the WAL itself before a commit past the hard limit, and the loop lets it do so at
+/// the soft limit whenever its queue is empty.
+fn run(mut store: SqliteStore, mut receiver: mpsc::Receiver<Job>) {
     loop {
         let first = match receiver.try_recv() {
-            Ok(job) => {
-                if wal_frames() >= limits.hard {
-                    checkpoint(&store, &checkpointer);
-                }
-                job
-            }
+            Ok(job) => job,
             Err(mpsc::error::TryRecvError::Disconnected) => break,
             Err(mpsc::error::TryRecvError::Empty) => {
-                if wal_frames() >= limits.soft {
-                    checkpoint(&store, &checkpointer);
+                if store.checkpoint_if_idle() {
                     continue;
                 }
                 match receiver.blocking_recv() {
@@ -216,8 +129,6 @@ fn run(
                 .collect();
             store.ingest_group(&batches)
         };
-        // The checkpoint thread copies what this commit added (a nudge already pending will do).
-        let _ = checkpointer.nudge.try_send(());
         match outcome {
             Ok(results) => {
                 for (job, result) in jobs.into_iter().zip(results) {
@@ -238,6 +149,7 @@ fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
     use time::{Duration, OffsetDateTime};
     use ward_store::generate::Generator;
 

@@ -134,8 +134,20 @@ impl Generator {
         (0..count).map(|_| self.next_event()).collect()
     }
 
+    /// The next `count` events of one device picked at random, in its chain order: a batch as a
+    /// device ships it (`ward agent` sends up to 1,000 at a time).
+    pub fn device_batch(&mut self, count: usize) -> Vec<Event> {
+        let device_index = self.rng.below(self.devices.len() as u64) as usize;
+        (0..count).map(|_| self.event_of(device_index)).collect()
+    }
+
+    /// The next event, from a device picked at random.
     pub fn next_event(&mut self) -> Event {
         let device_index = self.rng.below(self.devices.len() as u64) as usize;
+        self.event_of(device_index)
+    }
+
+    fn event_of(&mut self, device_index: usize) -> Event {
         let time_us = self.start_us + self.emitted as i64 * self.step_us;
         self.emitted += 1;
         let mut event = Event::draft(EventKind::Decision);

@@ -13,7 +13,7 @@ use ward_model::Event;
 use ward_query::sql::{self, Dialect, SqlParam};
 use ward_query::{Field, Query};
 
-use crate::ingest::{self, scalar_columns};
+use crate::ingest::{self, scalar_columns, Position, Probe};
 use crate::schema::{DAY_US, POSTGRES_MIGRATIONS};
 use crate::sqlite::now_us;
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
@@ -253,7 +253,8 @@ fn ingest_batch(
     partitions: &mut HashSet<i64>,
     statements: &mut Statements,
     batch: &Batch<'_>,
-) -> Result<IngestReport, StoreError> {
+    probe: Probe,
+) -> Result<Outcome, StoreError> {
     let rows = &batch.events.rows;
     // A fixed number of round trips per batch, whatever its size or number of devices:
     // lock the devices, look up stored identities, load the chain heads, COPY the rows,
@@ -266,24 +267,34 @@ fn ingest_batch(
          FROM (SELECT d FROM unnest($1::text[]) AS d ORDER BY d) AS sorted",
     )?;
     transaction.execute(&lock, &[&devices])?;
-    // Duplicates: an event is identified by (id, time), so only the partitions the batch's
-    // times fall in are searched.
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let from = rows.iter().map(|r| r.time_us).min().unwrap_or(0);
-    let to = rows.iter().map(|r| r.time_us).max().unwrap_or(0);
-    let mut stored = HashMap::new();
-    let lookup = statements.get(
-        transaction,
-        "SELECT \"id\", time_us, hash FROM events WHERE \"id\" = ANY($1) AND time_us BETWEEN $2 AND $3",
-    )?;
-    for row in transaction.query(&lookup, &[&ids, &from, &to])? {
-        stored.insert((row.get::<_, String>(0), row.get::<_, i64>(1)), row.get::<_, String>(2));
-    }
     let mut positions = HashMap::new();
-    let heads = statements
-        .get(transaction, "SELECT device, last_seq, last_hash FROM devices WHERE device = ANY($1)")?;
+    let heads = statements.get(
+        transaction,
+        "SELECT device, last_seq, last_hash, max_seq FROM devices WHERE device = ANY($1)",
+    )?;
     for row in transaction.query(&heads, &[&devices])? {
-        positions.insert(row.get::<_, String>(0), (row.get::<_, i64>(1) as u64, row.get::<_, String>(2)));
+        let position = Position {
+            seq: row.get::<_, i64>(1) as u64,
+            hash: row.get(2),
+            max_seq: row.get::<_, Option<i64>>(3).map(|m| m as u64),
+        };
+        positions.insert(row.get::<_, String>(0), position);
+    }
+    // Duplicates: an event is identified by (id, time), so only the partitions the probed rows'
+    // times fall in are searched.
+    let probed: Vec<&ingest::Row> = ingest::to_probe(rows, &positions, probe).collect();
+    let mut stored = HashMap::new();
+    if !probed.is_empty() {
+        let ids: Vec<&str> = probed.iter().map(|r| r.id.as_str()).collect();
+        let from = probed.iter().map(|r| r.time_us).min().unwrap_or(0);
+        let to = probed.iter().map(|r| r.time_us).max().unwrap_or(0);
+        let lookup = statements.get(
+            transaction,
+            "SELECT \"id\", time_us, hash FROM events WHERE \"id\" = ANY($1) AND time_us BETWEEN $2 AND $3",
+        )?;
+        for row in transaction.query(&lookup, &[&ids, &from, &to])? {
+            stored.insert((row.get::<_, String>(0), row.get::<_, i64>(1)), row.get::<_, String>(2));
+        }
     }
     let plan = ingest::plan(rows, &stored, &positions, batch.origin);
 
@@ -291,7 +302,9 @@ fn ingest_batch(
     PostgresStore::ensure_partitions(transaction, partitions, &days)?;
 
     if !plan.rows.is_empty() && plan.rows.len() <= SMALL_BATCH {
-        insert_small(transaction, statements, &plan.rows)?;
+        if let Err(error) = insert_small(transaction, statements, &plan.rows) {
+            return collided(error);
+        }
     } else if !plan.rows.is_empty() {
         let count = plan.rows.len() as i64;
         let next_pks = statements.get(
@@ -330,7 +343,9 @@ fn ingest_batch(
         let statement = format!("COPY events (pk, time_us, seq, hash, {}) FROM STDIN", quoted.join(", "));
         let mut writer = transaction.copy_in(statement.as_str())?;
         writer.write_all(&events_copy).map_err(|e| StoreError::Other(format!("COPY events: {e}")))?;
-        writer.finish()?;
+        if let Err(error) = writer.finish() {
+            return collided(StoreError::from(error));
+        }
         let mut writer = transaction.copy_in("COPY event_bodies (pk, time_us, raw) FROM STDIN")?;
         writer.write_all(&bodies_copy).map_err(|e| StoreError::Other(format!("COPY event_bodies: {e}")))?;
         writer.finish()?;
@@ -395,7 +410,33 @@ fn ingest_batch(
     )?;
     transaction
         .execute(&upsert, &[&names, &seqs, &hashes, &added, &max_seqs, &findings, &seen, &versions])?;
-    Ok(plan.into_report())
+    Ok(Outcome::Stored(plan.into_report()))
+}
+
+/// Every row was looked up and an insert still met the unique key: another transaction stored
+/// the same event id meanwhile (two devices sending one forged id at once). The sender retries.
+fn concurrent_collision() -> StoreError {
+    StoreError::Other("an event's id was stored by a concurrent batch; send the batch again".into())
+}
+
+/// What storing one batch came to.
+enum Outcome {
+    Stored(IngestReport),
+    /// A row that [`Probe::Likely`] did not look up was stored already (the events' unique key
+    /// refused it): the batch's transaction or savepoint is aborted and must be rolled back and
+    /// run again with [`Probe::All`].
+    Collided,
+}
+
+/// An insert into `events` failed: a unique-key violation (the only unique key rows can meet is
+/// `(id, time_us)`; `pk` comes from a sequence) is a collision to retry, anything else an error.
+fn collided(error: StoreError) -> Result<Outcome, StoreError> {
+    match &error {
+        StoreError::Postgres(e) if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
+            Ok(Outcome::Collided)
+        }
+        _ => Err(error),
+    }
 }
 
 impl Store for PostgresStore {
@@ -410,16 +451,33 @@ impl Store for PostgresStore {
         if batches.iter().all(|b| b.events.is_empty()) {
             return Ok(batches.iter().map(|_| Ok(IngestReport::default())).collect());
         }
-        let mut transaction = self.client.transaction()?;
         let mut results = Vec::with_capacity(batches.len());
+        let mut transaction = self.client.transaction()?;
         if let [batch] = batches {
-            // The common case: no savepoint (a round trip saved); the batch is the transaction.
-            results.push(Ok(ingest_batch(
+            // The common case: no savepoint (a round trip saved); the batch is the transaction,
+            // run again whole after a collision.
+            let mut outcome = ingest_batch(
                 &mut transaction,
                 &mut self.partitions,
                 &mut self.statements,
                 batch,
-            )?));
+                Probe::Likely,
+            )?;
+            if let Outcome::Collided = outcome {
+                transaction.rollback()?;
+                transaction = self.client.transaction()?;
+                outcome = ingest_batch(
+                    &mut transaction,
+                    &mut self.partitions,
+                    &mut self.statements,
+                    batch,
+                    Probe::All,
+                )?;
+            }
+            match outcome {
+                Outcome::Stored(report) => results.push(Ok(report)),
+                Outcome::Collided => return Err(concurrent_collision()),
+            }
         } else {
             for batch in batches {
                 if batch.events.is_empty() {
@@ -427,10 +485,32 @@ impl Store for PostgresStore {
                     continue;
                 }
                 let mut savepoint = transaction.savepoint("batch")?;
-                match ingest_batch(&mut savepoint, &mut self.partitions, &mut self.statements, batch) {
-                    Ok(report) => {
+                let mut outcome = ingest_batch(
+                    &mut savepoint,
+                    &mut self.partitions,
+                    &mut self.statements,
+                    batch,
+                    Probe::Likely,
+                );
+                if let Ok(Outcome::Collided) = outcome {
+                    savepoint.rollback()?;
+                    savepoint = transaction.savepoint("batch")?;
+                    outcome = ingest_batch(
+                        &mut savepoint,
+                        &mut self.partitions,
+                        &mut self.statements,
+                        batch,
+                        Probe::All,
+                    );
+                }
+                match outcome {
+                    Ok(Outcome::Stored(report)) => {
                         savepoint.commit()?;
                         results.push(Ok(report));
+                    }
+                    Ok(Outcome::Collided) => {
+                        savepoint.rollback()?;
+                        results.push(Err(concurrent_collision()));
                     }
                     Err(error) => {
                         savepoint.rollback()?;

@@ -56,6 +56,65 @@ fn ingest_is_idempotent_and_chains_check_clean() {
     }
 }
 
+/// Ingest looks up only the rows that can be re-sends (a seq at or below the device's highest);
+/// a forged id that reuses another device's stored event slips past that guess and must still
+/// come out as a duplicate with a conflict finding, never as a second row or a failed batch: on
+/// a small batch and a large one (PostgreSQL inserts them differently), alone and in a group.
+#[test]
+fn a_forged_id_from_a_new_device_is_a_duplicate_not_a_second_row() {
+    let victim = generated(300, 1, 2);
+    for (name, mut store) in stores("forged-id") {
+        store.ingest(&victim).unwrap();
+        for (case, size) in [("small", 10usize), ("large", 200)] {
+            // A device never seen, so nothing of its batch is looked up in advance (each case in
+            // its own hour: the generator's ids are made of time, device number and seq).
+            let start = now() - Duration::days(1) + Duration::hours(size as i64);
+            let mut forger =
+                Generator::new(size as u64, 1, start, Duration::hours(1), size as u64).batch(size);
+            let device = format!("forger-{case}");
+            let mut prev = chain::GENESIS_HASH.to_owned();
+            for (index, event) in forger.iter_mut().enumerate() {
+                event.device = device.clone();
+                if index == size / 2 {
+                    event.id = victim[7].id.clone();
+                    event.time = victim[7].time.clone();
+                }
+                event.prev_hash = prev.clone();
+                chain::seal(event).unwrap();
+                prev = event.hash.clone();
+            }
+            let (alone, grouped) = forger.split_at(size / 2 + 1);
+            let report = store.ingest(alone).unwrap();
+            assert_eq!((report.inserted, report.duplicates), (alone.len() as u64 - 1, 1), "{name} {case}");
+            assert_eq!(
+                report.findings.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>(),
+                // The forged event is not stored, so the device's next event is a gap too.
+                vec!["conflict"],
+                "{name} {case}"
+            );
+            // The rest in a group behind a batch holding the same forged id again.
+            let mut again = forger[size / 2].clone();
+            again.device = format!("forger-{case}-2");
+            let again = resealed(again);
+            let first = Prepared::new(std::slice::from_ref(&again)).unwrap();
+            let rest = Prepared::new(grouped).unwrap();
+            let results = store
+                .ingest_group(&[
+                    Batch { events: &first, origin: None },
+                    Batch { events: &rest, origin: None },
+                ])
+                .unwrap();
+            let first = results[0].as_ref().unwrap();
+            assert_eq!((first.inserted, first.duplicates), (0, 1), "{name} {case}");
+            let rest = results[1].as_ref().unwrap();
+            assert_eq!((rest.inserted, rest.duplicates), (grouped.len() as u64, 0), "{name} {case}");
+        }
+        // One row per id: the victim's event is still the one stored.
+        let back = store.events(&Query::parse(&format!("id:{}", victim[7].id)).unwrap(), now(), 10).unwrap();
+        assert_eq!(back, vec![victim[7].clone()], "{name}");
+    }
+}
+
 fn resealed(mut event: Event) -> Event {
     chain::seal(&mut event).unwrap();
     event
@@ -610,4 +669,27 @@ fn a_version_3_store_migrates_to_version_4() {
     assert_eq!(counted(&mut postgres, &credential, &by), expected, "PostgreSQL v3 → v4");
     assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, 4);
     assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 4);
+}
+
+/// With checkpoints in the background the store restarts the WAL itself once it passes the hard
+/// limit, so a continuous load keeps it near that size; SQLite's own checkpoint is off, so
+/// without the store's the WAL would hold everything written (~25 MB here).
+#[test]
+fn background_checkpoints_keep_the_wal_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ward.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    store.checkpoint_in_background(ward_store::wal::WalLimits { soft: 64, hard: 256 }).unwrap();
+    let events = generated(20_000, 40, 5);
+    for batch in events.chunks(500) {
+        let report = store.ingest(batch).unwrap();
+        assert_eq!((report.inserted, report.findings.len()), (batch.len() as u64, 0));
+        // The checkpoint thread copies each commit's frames before the next one comes.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let wal = std::fs::metadata(dir.path().join("ward.db-wal")).map(|m| m.len()).unwrap_or(0);
+    let database = std::fs::metadata(&path).unwrap().len();
+    assert!(wal < 8 << 20, "the WAL grew to {wal} bytes");
+    assert!(database > 16 << 20, "the load wrote {database} bytes");
+    assert_eq!(store.count(&Query::parse("").unwrap(), now()).unwrap(), 20_000);
 }
