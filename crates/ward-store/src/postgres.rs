@@ -29,9 +29,49 @@ const BODY_TOAST_TARGET: u32 = 256;
 
 pub struct PostgresStore {
     client: Client,
-    /// Partitions known to exist (by day number since the epoch).
-    partitions: HashSet<i64>,
+    partitions: Partitions,
     statements: Statements,
+}
+
+/// The day partitions (by day number since the epoch) this connection knows exist. Those the
+/// open transaction created are pending: a rollback takes them away again, and a store that
+/// still counted them would send every later event of those days to the default partition.
+#[derive(Default)]
+struct Partitions {
+    committed: HashSet<i64>,
+    pending: HashSet<i64>,
+}
+
+impl Partitions {
+    fn contains(&self, day: i64) -> bool {
+        self.committed.contains(&day) || self.pending.contains(&day)
+    }
+
+    fn created(&mut self, day: i64) {
+        self.pending.insert(day);
+    }
+
+    /// The pending set before a savepoint, for [`Partitions::rolled_back_to`].
+    fn mark(&self) -> HashSet<i64> {
+        self.pending.clone()
+    }
+
+    fn rolled_back_to(&mut self, mark: &HashSet<i64>) {
+        self.pending.clone_from(mark);
+    }
+
+    fn rolled_back(&mut self) {
+        self.pending.clear();
+    }
+
+    fn committed(&mut self) {
+        self.committed.extend(self.pending.drain());
+    }
+
+    /// A partition retention dropped (and committed).
+    fn dropped(&mut self, day: i64) {
+        self.committed.remove(&day);
+    }
 }
 
 /// Ingest's fixed statements, prepared once per connection: a statement given as text is
@@ -66,7 +106,7 @@ impl PostgresStore {
         client
             .batch_execute("SET enable_partitionwise_join = on; SET enable_partitionwise_aggregate = on")?;
         let mut store =
-            PostgresStore { client, partitions: HashSet::new(), statements: Statements::default() };
+            PostgresStore { client, partitions: Partitions::default(), statements: Statements::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -103,12 +143,12 @@ impl PostgresStore {
     /// Makes sure the day partitions for `days` exist (inside the ingest transaction).
     fn ensure_partitions(
         transaction: &mut Transaction<'_>,
-        known: &mut HashSet<i64>,
+        known: &mut Partitions,
         days: &HashSet<i64>,
     ) -> Result<(), StoreError> {
         let today = now_us().div_euclid(DAY_US);
         for &day in days {
-            if known.contains(&day) || day < today - PARTITION_WINDOW_DAYS || day > today + 2 {
+            if known.contains(day) || day < today - PARTITION_WINDOW_DAYS || day > today + 2 {
                 continue;
             }
             let name = partition_suffix(day);
@@ -127,7 +167,7 @@ impl PostgresStore {
                 Ok(()) => savepoint.commit()?,
                 Err(_) => savepoint.rollback()?,
             }
-            known.insert(day);
+            known.created(day);
         }
         Ok(())
     }
@@ -250,7 +290,7 @@ fn copy_field(out: &mut Vec<u8>, value: Option<&str>) {
 /// Stores one batch inside the open transaction (the caller wraps it in a savepoint).
 fn ingest_batch(
     transaction: &mut Transaction<'_>,
-    partitions: &mut HashSet<i64>,
+    partitions: &mut Partitions,
     statements: &mut Statements,
     batch: &Batch<'_>,
     probe: Probe,
@@ -451,28 +491,23 @@ impl Store for PostgresStore {
         if batches.iter().all(|b| b.events.is_empty()) {
             return Ok(batches.iter().map(|_| Ok(IngestReport::default())).collect());
         }
+        let PostgresStore { client, partitions, statements } = self;
+        // Partitions an earlier call created in a transaction that then failed are gone.
+        partitions.rolled_back();
+        let mut run = |transaction: &mut Transaction<'_>, partitions: &mut Partitions, batch, probe| {
+            ingest_batch(transaction, partitions, statements, batch, probe)
+        };
         let mut results = Vec::with_capacity(batches.len());
-        let mut transaction = self.client.transaction()?;
+        let mut transaction = client.transaction()?;
         if let [batch] = batches {
             // The common case: no savepoint (a round trip saved); the batch is the transaction,
             // run again whole after a collision.
-            let mut outcome = ingest_batch(
-                &mut transaction,
-                &mut self.partitions,
-                &mut self.statements,
-                batch,
-                Probe::Likely,
-            )?;
+            let mut outcome = run(&mut transaction, partitions, batch, Probe::Likely)?;
             if let Outcome::Collided = outcome {
                 transaction.rollback()?;
-                transaction = self.client.transaction()?;
-                outcome = ingest_batch(
-                    &mut transaction,
-                    &mut self.partitions,
-                    &mut self.statements,
-                    batch,
-                    Probe::All,
-                )?;
+                partitions.rolled_back();
+                transaction = client.transaction()?;
+                outcome = run(&mut transaction, partitions, batch, Probe::All)?;
             }
             match outcome {
                 Outcome::Stored(report) => results.push(Ok(report)),
@@ -484,42 +519,30 @@ impl Store for PostgresStore {
                     results.push(Ok(IngestReport::default()));
                     continue;
                 }
+                let mark = partitions.mark();
                 let mut savepoint = transaction.savepoint("batch")?;
-                let mut outcome = ingest_batch(
-                    &mut savepoint,
-                    &mut self.partitions,
-                    &mut self.statements,
-                    batch,
-                    Probe::Likely,
-                );
+                let mut outcome = run(&mut savepoint, partitions, batch, Probe::Likely);
                 if let Ok(Outcome::Collided) = outcome {
                     savepoint.rollback()?;
+                    partitions.rolled_back_to(&mark);
                     savepoint = transaction.savepoint("batch")?;
-                    outcome = ingest_batch(
-                        &mut savepoint,
-                        &mut self.partitions,
-                        &mut self.statements,
-                        batch,
-                        Probe::All,
-                    );
+                    outcome = run(&mut savepoint, partitions, batch, Probe::All);
                 }
                 match outcome {
                     Ok(Outcome::Stored(report)) => {
                         savepoint.commit()?;
                         results.push(Ok(report));
                     }
-                    Ok(Outcome::Collided) => {
+                    failed => {
                         savepoint.rollback()?;
-                        results.push(Err(concurrent_collision()));
-                    }
-                    Err(error) => {
-                        savepoint.rollback()?;
-                        results.push(Err(error));
+                        partitions.rolled_back_to(&mark);
+                        results.push(Err(failed.err().unwrap_or_else(concurrent_collision)));
                     }
                 }
             }
         }
         transaction.commit()?;
+        partitions.committed();
         Ok(results)
     }
 
@@ -600,7 +623,7 @@ impl Store for PostgresStore {
                     report.dropped_partitions += 1;
                 }
                 self.client.batch_execute(&format!("DROP TABLE IF EXISTS \"{name}\""))?;
-                self.partitions.remove(&day);
+                self.partitions.dropped(day);
             }
         }
         let deleted = self.client.execute("DELETE FROM events WHERE time_us < $1", &[&cutoff])?;

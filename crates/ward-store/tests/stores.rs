@@ -693,3 +693,39 @@ fn background_checkpoints_keep_the_wal_bounded() {
     assert!(database > 16 << 20, "the load wrote {database} bytes");
     assert_eq!(store.count(&Query::parse("").unwrap(), now()).unwrap(), 20_000);
 }
+
+/// A batch rolled back (here: for a forged id it did not look up, then run again) takes the day
+/// partitions it created with it; the store must not go on believing they exist, or every later
+/// event of those days lands in the default partition (which retention cannot drop whole, and
+/// which then stops the day's partition from ever being created).
+#[test]
+fn a_batch_run_again_after_a_collision_still_gets_its_day_partitions() {
+    let url = ward_store::throwaway::fresh_database("collision-partitions")
+        .unwrap_or_else(|reason| panic!("PostgreSQL is required for the store tests: {reason}"));
+    let mut store = PostgresStore::connect(&url).unwrap();
+    let now = OffsetDateTime::now_utc();
+    let victim = Generator::new(3, 1, now - Duration::hours(2), Duration::hours(1), 10).batch(10);
+    store.ingest(&victim).unwrap();
+    // A new device's batch on a day with no partition yet, one event reusing the victim's id.
+    let mut forger = Generator::new(4, 1, now + Duration::days(1), Duration::hours(1), 100).batch(100);
+    let mut prev = chain::GENESIS_HASH.to_owned();
+    for (index, event) in forger.iter_mut().enumerate() {
+        event.device = "forger".into();
+        if index == 50 {
+            event.id = victim[3].id.clone();
+            event.time = victim[3].time.clone();
+        }
+        event.prev_hash = prev.clone();
+        chain::seal(event).unwrap();
+        prev = event.hash.clone();
+    }
+    let report = store.ingest(&forger).unwrap();
+    assert_eq!((report.inserted, report.duplicates), (99, 1));
+    // Later events of that day, from another device.
+    let later = Generator::new(5, 1, now + Duration::days(1) + Duration::seconds(7), Duration::hours(1), 50)
+        .batch(50);
+    assert_eq!(store.ingest(&later).unwrap().inserted, 50);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let in_default: i64 = client.query_one("SELECT count(*) FROM events_default", &[]).unwrap().get(0);
+    assert_eq!(in_default, 0, "events landed in the default partition");
+}
