@@ -80,24 +80,38 @@ pub(crate) fn keyword_spans_joint(before: &[u8], after: &[u8]) -> bool {
     })
 }
 
-/// How many (head, rest) splits the keywords of `rules` have at their spaces.
-const fn joint_count(rules: &[RuleSpec]) -> usize {
-    let mut count = 0;
-    let mut r = 0;
+/// Where the next space in the keywords of `rules` is, at or after `(rule, keyword, byte)`:
+/// the one walk over the keywords that both [`joint_count`] and [`JointTable::build`] make (a
+/// cursor, as `const fn`s cannot take closures).
+const fn next_space(
+    rules: &[RuleSpec],
+    (mut r, mut k, mut j): (usize, usize, usize),
+) -> Option<(usize, usize, usize)> {
     while r < rules.len() {
-        let mut k = 0;
         while k < rules[r].keywords.len() {
             let bytes = rules[r].keywords[k].as_bytes();
-            let mut j = 0;
             while j < bytes.len() {
                 if bytes[j] == b' ' {
-                    count += 1;
+                    return Some((r, k, j));
                 }
                 j += 1;
             }
             k += 1;
+            j = 0;
         }
         r += 1;
+        k = 0;
+    }
+    None
+}
+
+/// How many (head, rest) splits the keywords of `rules` have at their spaces.
+const fn joint_count(rules: &[RuleSpec]) -> usize {
+    let mut count = 0;
+    let mut at = (0, 0, 0);
+    while let Some((r, k, j)) = next_space(rules, at) {
+        count += 1;
+        at = (r, k, j + 1);
     }
     count
 }
@@ -124,36 +138,25 @@ impl<const N: usize> JointTable<N> {
         let mut splits: [(&'static [u8], &'static [u8]); N] = [(&[], &[]); N];
         let mut pairs = [0u64; 1024];
         let mut n = 0;
-        let mut r = 0;
-        while r < rules.len() {
-            let mut k = 0;
-            while k < rules[r].keywords.len() {
-                let bytes = rules[r].keywords[k].as_bytes();
-                let mut j = 0;
-                while j < bytes.len() {
-                    if bytes[j] == b' ' {
-                        let (head, spaced) = bytes.split_at(j);
-                        let rest = spaced.split_at(1).1;
-                        splits[n] = (head, rest);
-                        n += 1;
-                        // An empty side is a wildcard: every byte there.
-                        let (lasts, firsts) = (byte_range(head.last()), byte_range(rest.first()));
-                        let mut last = lasts.0;
-                        while last < lasts.1 {
-                            let mut first = firsts.0;
-                            while first < firsts.1 {
-                                let pair = last << 8 | first;
-                                pairs[pair / 64] |= 1 << (pair % 64);
-                                first += 1;
-                            }
-                            last += 1;
-                        }
-                    }
-                    j += 1;
+        let mut at = (0, 0, 0);
+        while let Some((r, k, j)) = next_space(rules, at) {
+            at = (r, k, j + 1);
+            let (head, spaced) = rules[r].keywords[k].as_bytes().split_at(j);
+            let rest = spaced.split_at(1).1;
+            splits[n] = (head, rest);
+            n += 1;
+            // An empty side is a wildcard: every byte there.
+            let (lasts, firsts) = (byte_range(head.last()), byte_range(rest.first()));
+            let mut last = lasts.0;
+            while last < lasts.1 {
+                let mut first = firsts.0;
+                while first < firsts.1 {
+                    let pair = last << 8 | first;
+                    pairs[pair / 64] |= 1 << (pair % 64);
+                    first += 1;
                 }
-                k += 1;
+                last += 1;
             }
-            r += 1;
         }
         assert!(n == N, "JointTable::build: N is not joint_count(rules)");
         JointTable { splits, pairs }
@@ -571,11 +574,7 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
     // where the hits stopped paid for.
     let horizon = dense_from.unwrap_or(text.len());
     let cut = judge_entries(text, horizon, &anchored, &merged, out, meter);
-    let dense_from = match (dense_from, cut) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    if let Some(start) = dense_from {
+    if let Some(start) = dense_from.into_iter().chain(cut).min() {
         out.push(RawMatch { rule: DENSE_INPUT, start, end: text.len() });
     }
 }

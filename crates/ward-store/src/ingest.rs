@@ -168,6 +168,21 @@ pub(crate) fn to_probe<'a>(
     rows.iter().filter(move |row| probe == Probe::All || may_be_stored(row, positions))
 }
 
+/// What storing one batch came to, in either store.
+pub(crate) enum Outcome {
+    Stored(crate::IngestReport),
+    /// A row that [`Probe::Likely`] did not look up was stored already (the events' unique key
+    /// refused it): the batch's transaction or savepoint must be rolled back and the batch run
+    /// again with [`Probe::All`].
+    Collided,
+}
+
+/// Every row was looked up and an insert still met the unique key: another transaction stored
+/// the same event id meanwhile (two devices sending one forged id at once). The sender retries.
+pub(crate) fn collided_after_lookup() -> StoreError {
+    StoreError::Other("an event's id was stored by a concurrent batch; send the batch again".into())
+}
+
 /// The batch after deduplication and chain checks: rows to insert, findings, and what each
 /// device's row becomes.
 pub(crate) struct Plan<'a> {

@@ -13,7 +13,7 @@ use ward_model::Event;
 use ward_query::sql::{self, Dialect, SqlParam};
 use ward_query::{Field, Query};
 
-use crate::ingest::{self, scalar_columns, Position, Probe};
+use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
 use crate::schema::{DAY_US, POSTGRES_MIGRATIONS};
 use crate::sqlite::now_us;
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
@@ -453,21 +453,6 @@ fn ingest_batch(
     Ok(Outcome::Stored(plan.into_report()))
 }
 
-/// Every row was looked up and an insert still met the unique key: another transaction stored
-/// the same event id meanwhile (two devices sending one forged id at once). The sender retries.
-fn concurrent_collision() -> StoreError {
-    StoreError::Other("an event's id was stored by a concurrent batch; send the batch again".into())
-}
-
-/// What storing one batch came to.
-enum Outcome {
-    Stored(IngestReport),
-    /// A row that [`Probe::Likely`] did not look up was stored already (the events' unique key
-    /// refused it): the batch's transaction or savepoint is aborted and must be rolled back and
-    /// run again with [`Probe::All`].
-    Collided,
-}
-
 /// An insert into `events` failed: a unique-key violation (the only unique key rows can meet is
 /// `(id, time_us)`; `pk` comes from a sequence) is a collision to retry, anything else an error.
 fn collided(error: StoreError) -> Result<Outcome, StoreError> {
@@ -511,7 +496,7 @@ impl Store for PostgresStore {
             }
             match outcome {
                 Outcome::Stored(report) => results.push(Ok(report)),
-                Outcome::Collided => return Err(concurrent_collision()),
+                Outcome::Collided => return Err(ingest::collided_after_lookup()),
             }
         } else {
             for batch in batches {
@@ -536,7 +521,7 @@ impl Store for PostgresStore {
                     failed => {
                         savepoint.rollback()?;
                         partitions.rolled_back_to(&mark);
-                        results.push(Err(failed.err().unwrap_or_else(concurrent_collision)));
+                        results.push(Err(failed.err().unwrap_or_else(ingest::collided_after_lookup)));
                     }
                 }
             }

@@ -11,7 +11,7 @@ use ward_model::Event;
 use ward_query::sql::{self, Dialect, SqlParam};
 use ward_query::{Field, Query};
 
-use crate::ingest::{self, scalar_columns, Position, Probe};
+use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
 use crate::schema::SQLITE_MIGRATIONS;
 use crate::wal::{Checkpointer, WalLimits};
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
@@ -93,14 +93,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Sets this connection's automatic WAL checkpoint threshold in pages (0: off). A connection
-    /// that turns it off checkpoints with [`SqliteStore::wal_checkpoint`] itself (the fleet
-    /// server's ingest writer does, between its commits, so no commit carries a checkpoint).
-    pub fn set_wal_autocheckpoint(&self, pages: i64) -> Result<(), StoreError> {
-        self.connection.pragma_update(None, "wal_autocheckpoint", pages)?;
-        Ok(())
-    }
-
     /// Moves WAL checkpoints off this connection's commits ([`crate::wal`]): SQLite's automatic
     /// checkpoint is turned off, a thread copies the WAL beside the commits, and ingest restarts
     /// the WAL itself before a commit once it holds `limits.hard` frames (and, when the caller
@@ -110,7 +102,7 @@ impl SqliteStore {
     pub fn checkpoint_in_background(&mut self, limits: WalLimits) -> Result<(), StoreError> {
         let Some(path) = &self.path else { return Ok(()) };
         let checkpoints = Checkpointer::start(path, limits)?;
-        self.set_wal_autocheckpoint(0)?;
+        self.connection.pragma_update(None, "wal_autocheckpoint", 0)?;
         self.checkpoints = Some(checkpoints);
         Ok(())
     }
@@ -131,16 +123,6 @@ impl SqliteStore {
     pub fn set_cache_kib(&self, kib: i64) -> Result<(), StoreError> {
         self.connection.pragma_update(None, "cache_size", -kib)?;
         Ok(())
-    }
-
-    /// A `PASSIVE` WAL checkpoint: copies what it can into the database without waiting for
-    /// readers or writers. When it copied the whole WAL, the next write starts the WAL over.
-    pub fn wal_checkpoint(&self) -> Result<WalCheckpoint, StoreError> {
-        let (busy, log, checkpointed) =
-            self.connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-            })?;
-        Ok(WalCheckpoint { busy: busy != 0, wal_frames: log, checkpointed })
     }
 
     /// The group in one transaction with no savepoints, betting every batch is stored whole
@@ -194,15 +176,11 @@ impl SqliteStore {
                     transaction.execute_batch("RELEASE batch")?;
                     results.push(Ok(report));
                 }
-                Ok(Outcome::Collided) => {
-                    // Every row was looked up: an insert that still meets the unique key is
-                    // another writer's, which SQLite's one-writer lock rules out.
+                // An error, or a collision after every row was looked up (another writer's,
+                // which SQLite's one-writer lock rules out).
+                failed => {
                     transaction.execute_batch("ROLLBACK TO batch; RELEASE batch")?;
-                    results.push(Err(StoreError::Other("an event's id was stored during its batch".into())));
-                }
-                Err(error) => {
-                    transaction.execute_batch("ROLLBACK TO batch; RELEASE batch")?;
-                    results.push(Err(error));
+                    results.push(Err(failed.err().unwrap_or_else(ingest::collided_after_lookup)));
                 }
             }
         }
@@ -226,27 +204,8 @@ impl SqliteStore {
     }
 }
 
-/// What a WAL checkpoint did (SQLite's `wal_checkpoint` row).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WalCheckpoint {
-    /// Another checkpoint was running, or a lock was held: nothing or part was copied.
-    pub busy: bool,
-    /// Frames in the WAL (-1 when the database is not in WAL mode).
-    pub wal_frames: i64,
-    /// Frames copied into the database so far (all of them: the WAL can start over).
-    pub checkpointed: i64,
-}
-
 pub(crate) fn now_us() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000) as i64
-}
-
-/// What storing one batch came to.
-enum Outcome {
-    Stored(IngestReport),
-    /// A row that [`Probe::Likely`] did not look up was stored already: the batch must be rolled
-    /// back and run again with [`Probe::All`].
-    Collided,
 }
 
 /// Stores one batch inside the open transaction `transaction` (the caller wraps it in a

@@ -36,6 +36,25 @@ impl Default for WalLimits {
     }
 }
 
+/// What a WAL checkpoint did (SQLite's `wal_checkpoint` row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalCheckpoint {
+    /// Another checkpoint was running, or a lock was held: nothing or part was copied.
+    pub busy: bool,
+    /// Frames in the WAL (-1 when the database is not in WAL mode).
+    pub wal_frames: i64,
+    /// Frames copied into the database so far (all of them: the WAL can start over).
+    pub checkpointed: i64,
+}
+
+/// A `PASSIVE` WAL checkpoint on `connection`: copies what it can into the database without
+/// waiting for readers or writers. When it copied the whole WAL, the next write starts it over.
+pub(crate) fn passive(connection: &rusqlite::Connection) -> rusqlite::Result<WalCheckpoint> {
+    connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok(WalCheckpoint { busy: r.get::<_, i64>(0)? != 0, wal_frames: r.get(1)?, checkpointed: r.get(2)? })
+    })
+}
+
 /// The checkpoint thread and what it last saw of the WAL.
 pub(crate) struct Checkpointer {
     /// Nudged after each commit; dropping it stops the thread.
@@ -56,12 +75,9 @@ impl Checkpointer {
             .name("ward-wal-checkpoint".into())
             .spawn(move || {
                 while nudged.recv().is_ok() {
-                    let result = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                    });
                     // Busy: the writer is checkpointing itself; a failure: try after the next commit.
-                    if let Ok((0, log)) = result {
-                        seen.store(log, Ordering::Relaxed);
+                    if let Ok(WalCheckpoint { busy: false, wal_frames, .. }) = passive(&connection) {
+                        seen.store(wal_frames, Ordering::Relaxed);
                     }
                 }
             })
@@ -87,9 +103,10 @@ impl Checkpointer {
     /// instead let the WAL grow under continuous load: the writer rarely found the lock free.)
     pub fn finish(&self, writer: &rusqlite::Connection) {
         for _ in 0..200 {
-            let busy = writer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0));
-            match busy {
-                Ok(1) => std::thread::sleep(std::time::Duration::from_millis(1)),
+            match passive(writer) {
+                Ok(WalCheckpoint { busy: true, .. }) => {
+                    std::thread::sleep(std::time::Duration::from_millis(1))
+                }
                 _ => break,
             }
         }
