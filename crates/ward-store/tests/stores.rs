@@ -109,6 +109,19 @@ fn a_forged_id_from_a_new_device_is_a_duplicate_not_a_second_row() {
             let rest = results[1].as_ref().unwrap();
             assert_eq!((rest.inserted, rest.duplicates), (grouped.len() as u64, 0), "{name} {case}");
         }
+        // The victim's own device replaying a stored event under a seq beyond its highest (so it
+        // is not looked up either), content changed: a duplicate with a conflict, not a row.
+        let mut replay = victim[7].clone();
+        replay.seq = victim.len() as u64 + 1;
+        replay.prev_hash = victim[victim.len() - 1].hash.clone();
+        replay.agent = Some("rewritten".into());
+        let report = store.ingest(&[resealed(replay)]).unwrap();
+        assert_eq!((report.inserted, report.duplicates), (0, 1), "{name} replay");
+        assert_eq!(
+            report.findings.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>(),
+            vec!["conflict"],
+            "{name}"
+        );
         // One row per id: the victim's event is still the one stored.
         let back = store.events(&Query::parse(&format!("id:{}", victim[7].id)).unwrap(), now(), 10).unwrap();
         assert_eq!(back, vec![victim[7].clone()], "{name}");
