@@ -10,13 +10,33 @@
 //! * `event_bodies b`: `(pk, time_us, raw)`, the event's JSON (without `hash`, which is
 //!   `events.hash`);
 //! * `event_tags`: `(event_pk, field, value)`, one row per value of a set field (`class`, `rule`,
-//!   `host`, `fingerprint`, `path`), indexed on `(field, value, event_pk)`; its `class` rows also
-//!   carry the event's `agent` and `device`, covered by a partial index (schema version 4).
+//!   `host`, `fingerprint`, `path`), keyed by event (`event_pk` first); indexed by value,
+//!   `(field, value, time_us)` `WHERE` [`VALUE_INDEX_PREDICATE`], but for `path`, whose rows are
+//!   indexed by time, `(time_us, value)` `WHERE` [`PATH_INDEX_PREDICATE`] (schema version 5);
+//!   its `class` rows also carry the event's `agent` and `device`, covered by a partial index
+//!   (schema version 4).
 
 use time::OffsetDateTime;
 
 use crate::ast::{Expr, Pattern, Piece, Term, TermValue, TimeBound};
 use crate::field::{class_variants, Field, Shape};
+
+/// The predicate of the stores' value index on `event_tags` (`event_tags_lookup`, a partial
+/// index since schema version 5): every set field's values but `path`'s. A path is one row per
+/// tool call with as many distinct values as files the agents touch, so its entries land at
+/// random places of the index: a third of a bulk load's writer time went to them (measured in
+/// docs/query.md) for an index the usual path question (`path:*/.ssh/*`, a leading wildcard)
+/// cannot narrow anyway. Path terms read the path index instead ([`PATH_INDEX_PREDICATE`]).
+/// A term on an indexed field repeats this text so the planners (SQLite compares the text, and
+/// the field itself is a bound parameter) may use the partial index; `ward-store`'s migrations
+/// create the index with it, and a test there holds the two equal.
+pub const VALUE_INDEX_PREDICATE: &str = "field <> 'path'";
+
+/// The predicate of the stores' path index (`event_tags_path`, schema version 5): the `path`
+/// rows in time order, so inserting one appends, as the time index does. A `path:` term reads
+/// it within the query's `since:`/`until:` window (index-only), whatever its pattern; like
+/// the value index, the compiler repeats this text for the planners.
+pub const PATH_INDEX_PREDICATE: &str = "field = 'path'";
 
 /// Which SQL the compiler writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,13 +64,52 @@ struct Builder {
     /// Compiling a newest-first listing (`ORDER BY time_us DESC LIMIT n`).
     listing: bool,
     now: OffsetDateTime,
+    /// The whole query's own `since:`/`until:` terms (those ANDed at its root): every event it
+    /// matches lies in this window, and so do the event's tag rows (they carry its time), so
+    /// a path term reads only the window's part of the path index.
+    window: Vec<(Field, TimeBound)>,
     text: String,
     params: Vec<SqlParam>,
 }
 
 impl Builder {
     fn new(dialect: Dialect, now: OffsetDateTime) -> Builder {
-        Builder { dialect, listing: false, now, text: String::with_capacity(256), params: Vec::new() }
+        Builder {
+            dialect,
+            listing: false,
+            now,
+            window: Vec::new(),
+            text: String::with_capacity(256),
+            params: Vec::new(),
+        }
+    }
+
+    /// The condition for the whole query `expr`.
+    fn root(&mut self, expr: &Expr) {
+        let terms: Vec<&Expr> = match expr {
+            Expr::And(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        self.window = terms
+            .into_iter()
+            .filter_map(|item| match item {
+                Expr::Term(Term {
+                    field: field @ (Field::Since | Field::Until),
+                    value: TermValue::Time(bound),
+                    ..
+                }) => Some((*field, *bound)),
+                _ => None,
+            })
+            .collect();
+        self.expr(expr);
+    }
+
+    /// ` AND t.time_us >= ? AND t.time_us < ?` for `bounds`.
+    fn tag_window(&mut self, bounds: &[(Field, TimeBound)]) {
+        for (field, bound) in bounds {
+            self.push(if *field == Field::Until { " AND t.time_us < " } else { " AND t.time_us >= " });
+            self.param(SqlParam::Int(bound.resolve_micros(*field, self.now)));
+        }
     }
 
     /// Appends a placeholder bound to `param`.
@@ -117,6 +176,22 @@ impl Builder {
                 }
                 self.push(")");
             }
+            (TermValue::Pattern(pattern), _) if term.field == Field::Path => {
+                // The path index, within the query's window (see `window`).
+                self.push(match self.dialect {
+                    Dialect::Sqlite => "e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.",
+                    Dialect::Postgres => {
+                        "(e.pk, e.time_us) IN (SELECT t.event_pk, t.time_us FROM event_tags t WHERE t."
+                    }
+                });
+                self.push(PATH_INDEX_PREDICATE);
+                let window = std::mem::take(&mut self.window);
+                self.tag_window(&window);
+                self.window = window;
+                self.push(" AND t.value");
+                self.matcher(term.field, pattern);
+                self.push(")");
+            }
             (TermValue::Pattern(pattern), _) => {
                 // PostgreSQL: the pair with the partition key, so the planner joins tag and
                 // event partitions day by day (index lookups in one small partition) instead of
@@ -128,6 +203,8 @@ impl Builder {
                     }
                 });
                 self.param(SqlParam::Text(term.field.name().to_owned()));
+                self.push(" AND t.");
+                self.push(VALUE_INDEX_PREDICATE);
                 self.push(" AND t.value");
                 self.matcher(term.field, pattern);
                 self.push(")");
@@ -215,7 +292,7 @@ fn like_pattern(pattern: &Pattern) -> String {
 /// The WHERE condition for `expr` (placeholders numbered from 1).
 pub fn where_clause(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Sql {
     let mut builder = Builder::new(dialect, now);
-    builder.expr(expr);
+    builder.root(expr);
     Sql { text: builder.text, params: builder.params }
 }
 
@@ -229,7 +306,7 @@ pub fn select_events(expr: &Expr, dialect: Dialect, now: OffsetDateTime, limit: 
     // `pk` alone is the key, and adding `time_us` there let the planner pick the time index
     // for the join and take seconds on a `class:… -tier:…` listing.
     builder.push("SELECT b.raw, m.hash FROM (SELECT e.pk, e.time_us, e.hash FROM events e WHERE ");
-    builder.expr(expr);
+    builder.root(expr);
     builder.push(" ORDER BY e.time_us DESC, e.pk DESC LIMIT ");
     builder.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
     builder.push(match dialect {
@@ -247,7 +324,7 @@ pub fn count(expr: &Expr, dialect: Dialect, now: OffsetDateTime) -> Sql {
     }
     let mut builder = Builder::new(dialect, now);
     builder.push("SELECT COUNT(*) FROM events e WHERE ");
-    builder.expr(expr);
+    builder.root(expr);
     Sql { text: builder.text, params: builder.params }
 }
 
@@ -288,7 +365,7 @@ pub fn count_by(expr: &Expr, fields: &[Field], dialect: Dialect, now: OffsetDate
         builder.param(SqlParam::Text(field.name().to_owned()));
     }
     builder.push(" WHERE ");
-    builder.expr(expr);
+    builder.root(expr);
     if !select.is_empty() {
         builder.push(" GROUP BY ");
         builder.push(&select.join(", "));
@@ -359,10 +436,7 @@ impl Builder {
         // planners can match the partial index's `WHERE field = 'class'`.
         self.push(" WHERE t.field = 'class' AND t.value");
         self.matcher(Field::Class, pattern);
-        for (field, bound) in bounds {
-            self.push(if *field == Field::Until { " AND t.time_us < " } else { " AND t.time_us >= " });
-            self.param(SqlParam::Int(bound.resolve_micros(*field, self.now)));
-        }
+        self.tag_window(bounds);
     }
 }
 

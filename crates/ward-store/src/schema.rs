@@ -2,7 +2,7 @@
 //! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
-//! Tables (the logical schema `ward-query` compiles against), as of version 4:
+//! Tables (the logical schema `ward-query` compiles against), as of version 5:
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
@@ -30,7 +30,7 @@
 //! partition per UTC day (created at ingest), so retention drops whole partitions.
 //!
 //! **Indexes: only what the documented queries (`docs/query.md`) need**, each one costing every
-//! insert. Versions 2 and 4 keep:
+//! insert. Versions 2, 4 and 5 keep:
 //!
 //! | index | serves |
 //! |---|---|
@@ -39,10 +39,22 @@
 //! | `events (device, seq)` | `device:` ("what did this machine do") |
 //! | `events (decision, time_us)` | `decision:deny since:7d`, the most asked narrow question |
 //! | `events (repo, time_us)` | `repo:github.com/acme/*` (a prefix: SQLite GLOB and PostgreSQL LIKE in the C collation use it) |
-//! | `event_tags (field, value, time_us)` + event key | every set term: `class:`, `rule:`, `fingerprint:`, `host:`, `path:` |
+//! | `event_tags (field, value, time_us)` + event key, **but for `path`** (version 5) | every set term but `path:`: `class:`, `rule:`, `fingerprint:`, `host:` |
+//! | `event_tags (time_us, value)` + event key, **only `field = 'path'`** (version 5) | `path:` terms: the paths of the query's window, read index-only and matched one by one (inserts append, in time order) |
 //! | `event_tags (event_pk …)` | `--count-by class/rule/…` joins, retention (SQLite: the clustering key) |
 //! | `event_tags (value, time_us)` + `agent`, `device`, event key, **only `field = 'class'`** (version 4) | the credential question and any `class:` term counted by agent/device: one index range, no lookup per match (a partial index: 3% of the rows, so inserts barely pay for it) |
 //! | PostgreSQL: `events` primary key `(pk, time_us) INCLUDE (agent, device)` | a set term's matches are looked up in their day's partition by key; carrying `agent` and `device` in the key's index makes the credential question (`--count-by agent,device`) an index-only lookup per match, no heap page |
+//!
+//! Split in version 5: `event_tags_lookup` no longer holds `path` values (a partial index,
+//! `WHERE field <> 'path'`), and `event_tags_path` holds them in time order instead (the two
+//! predicates are `ward_query::sql::VALUE_INDEX_PREDICATE` and `PATH_INDEX_PREDICATE`). A path
+//! is a row per tool call with as many distinct values as files the agents touch: in the value
+//! index its entries landed at random places and cost a third of a bulk load's writer time on
+//! SQLite; in time order they append. The price: a `path:` term reads every path of the query's
+//! window (index-only) instead of seeking to a value, which only a literal or a prefix could
+//! use; the usual path question (`path:*/.ssh/*`, a leading wildcard) read them all before as
+//! well. The path question with a purpose, "which calls touched credentials", is `class:`,
+//! which stays indexed by value.
 //!
 //! Dropped in version 2: `events (agent, time_us)` and `events (tier, time_us)` (a handful of
 //! values each, a third of the rows per value: a time-range scan is as fast and costs no
@@ -147,6 +159,14 @@ UPDATE event_tags SET
 CREATE INDEX event_tags_class ON event_tags (value, time_us, "agent", "device") WHERE field = 'class';
 "#,
     ),
+    (
+        5,
+        r#"
+DROP INDEX IF EXISTS event_tags_lookup;
+CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us) WHERE field <> 'path';
+CREATE INDEX IF NOT EXISTS event_tags_path ON event_tags (time_us, value) WHERE field = 'path';
+"#,
+    ),
 ];
 
 /// (version, SQL) for PostgreSQL.
@@ -229,6 +249,15 @@ UPDATE event_tags t SET "agent" = e."agent", "device" = e."device"
     FROM events e WHERE e.pk = t.event_pk AND e.time_us = t.time_us AND t.field = 'class';
 CREATE INDEX event_tags_class ON event_tags (value, time_us) INCLUDE (event_pk, "agent", "device")
     WHERE field = 'class';
+"#,
+    ),
+    (
+        5,
+        r#"
+DROP INDEX IF EXISTS event_tags_lookup;
+CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us) INCLUDE (event_pk)
+    WHERE field <> 'path';
+CREATE INDEX IF NOT EXISTS event_tags_path ON event_tags (time_us, value) INCLUDE (event_pk) WHERE field = 'path';
 "#,
     ),
 ];

@@ -230,6 +230,11 @@ const QUERIES: &[&str] = &[
     "fingerprint:*a* decision:allow",
     "path:.env* OR path:~/.aws/*",
     "path:\"src/module_1.rs\"",
+    // Path terms read the path index within the query's own window (schema version 5).
+    "path:*credentials* since:10d",
+    "-path:src/* until:15d since:20d",
+    "NOT (path:.env OR since:3d) since:25d",
+    "(path:~/.ssh/* OR agent:codex) until:5d",
     "until:2026-12-12 since:2026-12-01",
     "until:3d",
     "session:s-1* agent:cursor",
@@ -280,6 +285,8 @@ fn every_query_answers_the_same_on_both_stores_and_in_memory() {
         "until:15d",
         "fingerprint:*1*",
         "tool:Bash",
+        "path:*credentials*",
+        "path:src/module_1*",
     ];
     for _ in 0..80 {
         let mut text = String::new();
@@ -642,7 +649,6 @@ fn a_version_1_store_migrates_and_reads_back() {
 /// A version-3 store's class rows (no agent/device) are filled in by the version-4 migration.
 #[test]
 fn a_version_3_store_migrates_to_version_4() {
-    use ward_store::schema::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
     let events = generated(300, 4, 10);
     let credential = Query::parse("class:credential since:30d").unwrap();
     let by = [Field::Agent, Field::Device];
@@ -659,7 +665,7 @@ fn a_version_3_store_migrates_to_version_4() {
             .execute_batch(
                 "DROP INDEX event_tags_class; \
                  ALTER TABLE event_tags DROP COLUMN \"agent\"; ALTER TABLE event_tags DROP COLUMN \"device\"; \
-                 DELETE FROM schema_migrations WHERE version = 4;",
+                 DELETE FROM schema_migrations WHERE version >= 4;",
             )
             .unwrap();
     }
@@ -674,14 +680,78 @@ fn a_version_3_store_migrates_to_version_4() {
             .batch_execute(
                 "DROP INDEX event_tags_class; \
                  ALTER TABLE event_tags DROP COLUMN \"agent\", DROP COLUMN \"device\"; \
-                 DELETE FROM schema_migrations WHERE version = 4;",
+                 DELETE FROM schema_migrations WHERE version >= 4;",
             )
             .unwrap();
     }
     let mut postgres = PostgresStore::connect(&url).unwrap();
     assert_eq!(counted(&mut postgres, &credential, &by), expected, "PostgreSQL v3 → v4");
-    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, 4);
-    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 4);
+}
+
+/// Version 5 takes `path` values out of the value index (`event_tags_lookup` becomes partial):
+/// a version-4 store migrates, its index is rebuilt with the predicate the query compiler
+/// repeats, and every set term answers as in memory, path terms included.
+#[test]
+fn a_version_4_store_migrates_to_version_5() {
+    use ward_store::schema::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, 5);
+    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 5);
+    // One predicate each: the indexes the migrations create are the ones the compiler writes for.
+    for (store, migrations) in [("SQLite", SQLITE_MIGRATIONS), ("PostgreSQL", POSTGRES_MIGRATIONS)] {
+        let (_, v5) = migrations.iter().find(|(v, _)| *v == 5).unwrap();
+        assert!(v5.contains(&format!("WHERE {};", sql::VALUE_INDEX_PREDICATE)), "{store}: {v5}");
+        assert!(v5.contains(&format!("WHERE {};", sql::PATH_INDEX_PREDICATE)), "{store}: {v5}");
+    }
+    let events = generated(300, 4, 10);
+    let queries = ["path:src/*", "path:*credentials*", "rule:standard.*", "-path:src/* since:30d", "host:*"];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.sqlite");
+    SqliteStore::open(&path).unwrap().ingest(&events).unwrap();
+    {
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute_batch(
+                "DROP INDEX event_tags_lookup; DROP INDEX event_tags_path; \
+                 CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us); \
+                 DELETE FROM schema_migrations WHERE version = 5;",
+            )
+            .unwrap();
+    }
+    let mut sqlite = SqliteStore::open(&path).unwrap();
+    let index: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT sql FROM sqlite_master WHERE name = 'event_tags_lookup'", [], |r| r.get(0))
+        .unwrap();
+    assert!(index.contains("WHERE field <> 'path'"), "{index}");
+
+    let url = ward_store::throwaway::fresh_database("v4").unwrap();
+    PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "DROP INDEX event_tags_lookup; DROP INDEX event_tags_path; \
+             CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us) INCLUDE (event_pk); \
+             DELETE FROM schema_migrations WHERE version = 5;",
+        )
+        .unwrap();
+    let mut postgres = PostgresStore::connect(&url).unwrap();
+    let index: String = client
+        .query_one("SELECT indexdef FROM pg_indexes WHERE indexname = 'event_tags_lookup'", &[])
+        .unwrap()
+        .get(0);
+    assert!(index.contains("<> 'path'"), "{index}");
+
+    for text in queries {
+        let query = Query::parse(text).unwrap();
+        let expected: Vec<String> =
+            events.iter().rev().filter(|e| query.matches(e, now())).map(|e| e.id.clone()).collect();
+        assert_eq!(ids(&sqlite.events(&query, now(), 1_000).unwrap()), expected, "SQLite v4 → v5: {text}");
+        assert_eq!(
+            ids(&postgres.events(&query, now(), 1_000).unwrap()),
+            expected,
+            "PostgreSQL v4 → v5: {text}"
+        );
+    }
 }
 
 /// With checkpoints in the background the store restarts the WAL itself once it passes the hard
@@ -741,4 +811,43 @@ fn a_batch_run_again_after_a_collision_still_gets_its_day_partitions() {
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let in_default: i64 = client.query_one("SELECT count(*) FROM events_default", &[]).unwrap().get(0);
     assert_eq!(in_default, 0, "events landed in the default partition");
+}
+
+/// SQLite's plans for set terms: an indexed field's term searches the value index, a `path` term
+/// the path index, within the query's window when it has one (both partial indexes are usable
+/// only because the compiler repeats their predicates); neither scans the tag table.
+#[test]
+fn set_terms_search_the_right_sqlite_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.sqlite");
+    SqliteStore::open(&path).unwrap().ingest(&generated(200, 4, 10)).unwrap();
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let plan = |text: &str| -> String {
+        let sql = sql::select_events(&Query::parse(text).unwrap().expr, Dialect::Sqlite, now(), 50);
+        let params = sql.params.iter().map(|p| match p {
+            sql::SqlParam::Text(text) => rusqlite::types::Value::Text(text.clone()),
+            sql::SqlParam::Int(int) => rusqlite::types::Value::Integer(*int),
+        });
+        let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text)).unwrap();
+        let details: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(params), |row| row.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        details.join("\n")
+    };
+    for text in ["rule:standard.log-credential-reads", "fingerprint:*a1*", "host:api.github.com since:7d"] {
+        let plan = plan(text);
+        assert!(plan.contains("USING COVERING INDEX event_tags_lookup"), "{text}:\n{plan}");
+        assert!(!plan.contains("SCAN t"), "{text}:\n{plan}");
+    }
+    for (text, access) in [
+        ("path:*credentials*", "SCAN t USING COVERING INDEX event_tags_path"),
+        ("agent:codex path:src/* since:7d", "SEARCH t USING COVERING INDEX event_tags_path (time_us>?)"),
+        ("(path:.env OR -path:src/*) until:2d", "SEARCH t USING COVERING INDEX event_tags_path (time_us<?)"),
+    ] {
+        let plan = plan(text);
+        assert!(plan.contains(access), "{text}:\n{plan}");
+        assert!(!plan.contains("event_tags_lookup"), "{text}:\n{plan}");
+    }
 }
