@@ -86,12 +86,12 @@ impl Builder {
 
     /// The condition for the whole query `expr`.
     fn root(&mut self, expr: &Expr) {
-        let terms: Vec<&Expr> = match expr {
-            Expr::And(items) => items.iter().collect(),
-            other => vec![other],
+        let terms = match expr {
+            Expr::And(items) => items.as_slice(),
+            other => std::slice::from_ref(other),
         };
         self.window = terms
-            .into_iter()
+            .iter()
             .filter_map(|item| match item {
                 Expr::Term(Term {
                     field: field @ (Field::Since | Field::Until),
@@ -185,9 +185,7 @@ impl Builder {
                     }
                 });
                 self.push(PATH_INDEX_PREDICATE);
-                let window = std::mem::take(&mut self.window);
-                self.tag_window(&window);
-                self.window = window;
+                self.tag_window(&self.window.clone());
                 self.push(" AND t.value");
                 self.matcher(term.field, pattern);
                 self.push(")");

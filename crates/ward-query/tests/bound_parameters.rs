@@ -116,7 +116,7 @@ fn sql_text_never_depends_on_values() {
                 assert_eq!(sql.text, reference.text, "round {round}: {text}");
                 assert!(!sql.text.contains("Zq"), "a value reached the SQL text: {}", sql.text);
                 // The only quote characters are identifier quotes and the compiler's own
-                // constants: the LIKE escape and the value index's predicate.
+                // constants: the LIKE escape and the tag indexes' predicates.
                 let stripped = sql
                     .text
                     .replace("ESCAPE '\\'", "")

@@ -251,8 +251,8 @@ fn main() {
         ("infra repos by decision", "repo:github.com/acme-infra/* since:30d", Some("decision"), 1_000),
         ("sensitive rules in a window by rule", "rule:sensitive.* since:30d until:2d", Some("rule"), 1_000),
         ("one secret's trail (list 50)", "fingerprint:*a1*", None, 50),
-        // A path term alone: no value index for paths (schema version 5), each event's own
-        // path rows are checked: the slowest shape of path question.
+        // Path terms: no value index for paths (schema version 5); the path index is read
+        // whole (a leading wildcard, no window) or within the window.
         ("one key file's readers (list 50)", "path:*id_ed25519*", None, 50),
         ("a path family by agent", "path:~/.aws/* since:30d", Some("agent"), 1_000),
         ("credential events outside sensitive repos (list 50)", "class:credential -tier:sensitive", None, 50),
