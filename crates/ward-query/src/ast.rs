@@ -49,6 +49,21 @@ impl Pattern {
         Pattern { pieces: vec![Piece::Literal(text.into())] }
     }
 
+    /// A pattern of `pieces`, in the parser's form: neighbouring literals joined, runs of stars
+    /// one star (so `as_literal` and the SQL forms see what a parsed value would give).
+    pub fn from_pieces(pieces: impl IntoIterator<Item = Piece>) -> Pattern {
+        let mut out: Vec<Piece> = Vec::new();
+        for piece in pieces {
+            match (out.last_mut(), piece) {
+                (Some(Piece::Literal(last)), Piece::Literal(text)) => last.push_str(&text),
+                (Some(Piece::Star), Piece::Star) => {}
+                (_, Piece::Literal(text)) if text.is_empty() => {}
+                (_, piece) => out.push(piece),
+            }
+        }
+        Pattern { pieces: out }
+    }
+
     /// The literal text, if the pattern has no wildcard.
     pub fn as_literal(&self) -> Option<String> {
         let mut text = String::new();

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use ward_model::Event;
 
 use crate::ast::{Expr, Pattern, Term, TermValue};
-use crate::field::{class_variants, stored_text, Field, Shape};
+use crate::field::{class_variants, home_variants, stored_text, Field, Shape};
 
 /// Does `event` match `expr`? Relative times (`since:90d`) are taken from `now`.
 pub fn matches(expr: &Expr, event: &Event, now: OffsetDateTime) -> bool {
@@ -45,6 +45,9 @@ fn term_matches(term: &Term, event: &Event, now: OffsetDateTime) -> bool {
 }
 
 fn value_matches(field: Field, pattern: &Pattern, value: &str) -> bool {
+    if matches!(field, Field::Path | Field::Cwd) {
+        return home_variants(field, pattern).iter().any(|variant| variant.matches(value));
+    }
     match pattern.as_literal() {
         Some(literal) if field == Field::Class => class_variants(&literal).iter().any(|v| v == value),
         Some(literal) => literal == value,
@@ -105,6 +108,43 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(Query::parse(text).unwrap().matches(&event(), now), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_leading_tilde_means_any_users_home() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let at = |path: &str, cwd: &str| {
+            let mut event = event();
+            event.paths =
+                vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
+            event.cwd = Some(cwd.into());
+            event
+        };
+        let cases = [
+            ("path:~/.aws/*", "/home/dev/.aws/credentials", true),
+            ("path:~/.aws/*", "/Users/ana/.aws/config", true),
+            ("path:~/.aws/*", "/root/.aws/credentials", true),
+            ("path:~/.aws/*", "~/.aws/credentials", true),
+            ("path:~/.aws/*", "C:\\Users\\dev\\.aws\\credentials", true),
+            ("path:~/.aws/*", "C:/Users/dev/.aws/credentials", true),
+            ("path:~/.aws/credentials", "/home/dev/.aws/credentials", true),
+            ("path:~/.aws/credentials", "/home/dev/.aws/credentials.bak", false),
+            ("path:~/.aws/*", "/srv/app/.aws/credentials", false),
+            ("path:~/.aws/*", "/home/dev/.awsx/credentials", false),
+            ("path:~/.aws/*", "/rootkit/.aws/credentials", false),
+            ("-path:~/.ssh/*", "/home/dev/.ssh/id_ed25519", false),
+            ("-path:~/.ssh/*", "/home/dev/src/main.rs", true),
+            // Only a leading `~/` stands for a home; anywhere else `~` is the character.
+            ("path:*/~/x", "/home/dev/~/x", true),
+            ("path:*/~/x", "/home/dev/x", false),
+            ("cwd:~/src/*", "/Users/ana/src/ward", true),
+            ("cwd:~/src/*", "/opt/src/ward", false),
+            ("path:~/src/*", "/opt/src/ward", false),
+        ];
+        for (text, path, expected) in cases {
+            let event = at(path, path);
+            assert_eq!(Query::parse(text).unwrap().matches(&event, now), expected, "{text} on {path}");
         }
     }
 }

@@ -4,6 +4,8 @@
 
 use ward_model::Event;
 
+use crate::ast::{Pattern, Piece};
+
 /// How a field is stored and matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -174,13 +176,13 @@ impl Field {
             Field::Tool => "the agent's tool name",
             Field::Action => "exec, read, write, network, mcp, other",
             Field::Session => "the agent's session id",
-            Field::Cwd => "the working directory",
+            Field::Cwd => "the working directory (~/…: under any user's home)",
             Field::Id => "the event id",
             Field::Class => "a path class the call touched (credential or credentials, @credentials)",
             Field::Rule => "a rule that decided or matched the call",
             Field::Host => "a network host the call reached",
             Field::Fingerprint => "the keyed fingerprint of a redacted secret",
-            Field::Path => "a path the call touched",
+            Field::Path => "a path the call touched (~/…: under any user's home)",
             Field::Since => "events at or after: 90d, 12h, 2026-08-01, 2026-08-01T10:00:00Z",
             Field::Until => "events before: same forms; a date means through that day",
         }
@@ -201,6 +203,82 @@ pub fn class_variants(value: &str) -> Vec<String> {
         variants.push(other);
     }
     variants
+}
+
+/// The homes a leading `~/` in a `path:` or `cwd:` value stands for. Events keep paths as the
+/// agent gave them, which is almost always absolute (`/home/dev/.aws/credentials`), and a fleet
+/// has a different home on every machine; so `path:~/.aws/*` asks about any user's home. Each
+/// entry is the home's pieces and the separator that follows it. `*` crosses separators, so a
+/// "user" here can also be several directory levels (`/home/dev/work/.aws/…` matches too): the
+/// question errs towards finding more, never less.
+const HOME_FORMS: &[(&[&str], char)] = &[
+    (&["~"], '/'),
+    (&["/home/", "*"], '/'),
+    (&["/Users/", "*"], '/'),
+    (&["/root"], '/'),
+    (&["*", ":\\Users\\", "*"], '\\'),
+    (&["*", ":/Users/", "*"], '/'),
+];
+
+/// The patterns a value of `field` matches, any of them: for `path:` and `cwd:` a value starting
+/// with `~/` matches under every home form ([`HOME_FORMS`]), the `~/` itself included (some
+/// agents report paths that way); every other value is matched as written. One function for
+/// the SQL compiler and the in-memory evaluator, so they cannot disagree.
+pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
+    let rest = match pattern.pieces.first() {
+        Some(Piece::Literal(first)) if matches!(field, Field::Path | Field::Cwd) => first.strip_prefix("~/"),
+        _ => None,
+    };
+    let Some(rest) = rest else { return vec![pattern.clone()] };
+    HOME_FORMS
+        .iter()
+        .map(|(home, separator)| {
+            let mut pieces: Vec<Piece> = home
+                .iter()
+                .map(|piece| if *piece == "*" { Piece::Star } else { Piece::Literal((*piece).to_owned()) })
+                .collect();
+            let after_home = std::iter::once(Piece::Literal(format!("/{rest}")))
+                .chain(pattern.pieces[1..].iter().cloned());
+            for piece in after_home {
+                pieces.push(match piece {
+                    Piece::Literal(text) if *separator != '/' => {
+                        Piece::Literal(text.replace('/', &separator.to_string()))
+                    }
+                    other => other,
+                });
+            }
+            Pattern::from_pieces(pieces)
+        })
+        .collect()
+}
+
+/// `pattern` (a `path:` or `cwd:` value starting with `~/`) under one machine's own `home`, for
+/// a query that knows it (`ward audit query` on that machine, whose home may be none of
+/// [`HOME_FORMS`], e.g. `/var/lib/dev`). None when the value does not start with `~/` or the
+/// home forms already cover `home`.
+pub fn under_home(field: Field, pattern: &Pattern, home: &str) -> Option<Pattern> {
+    let variants = home_variants(field, pattern);
+    let (Some(Piece::Literal(first)), true) = (pattern.pieces.first(), variants.len() > 1) else {
+        return None;
+    };
+    let rest = first.strip_prefix("~/")?;
+    let separator = if home.contains('\\') && !home.contains('/') { '\\' } else { '/' };
+    let home = home.trim_end_matches(['/', '\\']);
+    let probe = format!("{home}{separator}x");
+    let tilde_x = Pattern::literal("~/x");
+    if home_variants(field, &tilde_x).iter().skip(1).any(|form| form.matches(&probe)) {
+        return None;
+    }
+    let after_home =
+        std::iter::once(Piece::Literal(format!("/{rest}"))).chain(pattern.pieces[1..].iter().cloned());
+    let pieces =
+        std::iter::once(Piece::Literal(home.to_owned())).chain(after_home.map(|piece| match piece {
+            Piece::Literal(text) if separator != '/' => {
+                Piece::Literal(text.replace('/', &separator.to_string()))
+            }
+            other => other,
+        }));
+    Some(Pattern::from_pieces(pieces))
 }
 
 /// A value as the stores keep it in their indexed columns: NUL (which PostgreSQL text cannot
@@ -224,6 +302,46 @@ mod tests {
         }
         assert_eq!(Field::parse("classes"), Some(Field::Class));
         assert_eq!(Field::parse("agnt"), None);
+    }
+
+    #[test]
+    fn home_forms_of_a_tilde_path() {
+        let parsed = |text: &str| match crate::Query::parse(text).unwrap().expr {
+            crate::Expr::Term(crate::Term { value: crate::TermValue::Pattern(pattern), field, .. }) => {
+                (field, pattern)
+            }
+            other => panic!("{other:?}"),
+        };
+        let (field, pattern) = parsed("path:~/.aws/*");
+        let shown: Vec<String> = home_variants(field, &pattern)
+            .iter()
+            .map(|p| {
+                p.pieces
+                    .iter()
+                    .map(|piece| match piece {
+                        Piece::Literal(text) => text.clone(),
+                        Piece::Star => "*".to_owned(),
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "~/.aws/*",
+                "/home/*/.aws/*",
+                "/Users/*/.aws/*",
+                "/root/.aws/*",
+                "*:\\Users\\*\\.aws\\*",
+                "*:/Users/*/.aws/*"
+            ]
+        );
+        // Stars of the home and of the value never become two pieces in a row.
+        assert!(home_variants(field, &pattern).iter().all(|p| p.pieces.windows(2).all(|w| w[0] != w[1])));
+        for text in ["path:/home/dev/.aws/*", "path:.env", "agent:~/x", "repo:~/x", "path:*~/x"] {
+            let (field, pattern) = parsed(text);
+            assert_eq!(home_variants(field, &pattern), [pattern], "{text}");
+        }
     }
 
     #[test]

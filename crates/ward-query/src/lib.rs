@@ -41,6 +41,32 @@ impl Query {
         Query { text, expr }
     }
 
+    /// This query with `~/` in `path:` and `cwd:` values also meaning `home`, this machine's own
+    /// home (see [`field::under_home`]): each such term becomes `term OR term-under-home`. The
+    /// text is kept as the user wrote it.
+    pub fn with_home(self, home: &str) -> Query {
+        fn rewrite(expr: Expr, home: &str) -> Expr {
+            match expr {
+                Expr::Term(Term { field, value: TermValue::Pattern(pattern), column }) => {
+                    let local = field::under_home(field, &pattern, home);
+                    let term = Expr::Term(Term { field, value: TermValue::Pattern(pattern), column });
+                    match local {
+                        Some(local) => Expr::Or(vec![
+                            term,
+                            Expr::Term(Term { field, value: TermValue::Pattern(local), column }),
+                        ]),
+                        None => term,
+                    }
+                }
+                Expr::Not(inner) => Expr::Not(Box::new(rewrite(*inner, home))),
+                Expr::And(items) => Expr::And(items.into_iter().map(|i| rewrite(i, home)).collect()),
+                Expr::Or(items) => Expr::Or(items.into_iter().map(|i| rewrite(i, home)).collect()),
+                other => other,
+            }
+        }
+        Query { text: self.text, expr: rewrite(self.expr, home) }
+    }
+
     /// Does `event` match? Relative times are taken from `now`.
     pub fn matches(&self, event: &Event, now: OffsetDateTime) -> bool {
         eval::matches(&self.expr, event, now)
@@ -90,5 +116,39 @@ mod tests {
         assert!(parse_fields("since").unwrap_err().to_string().contains("time bound"));
         assert!(parse_fields("agent,agent").unwrap_err().to_string().contains("twice"));
         assert!(parse_fields("agent,").unwrap_err().to_string().contains("empty"));
+    }
+
+    #[test]
+    fn this_machines_home_joins_the_home_forms() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let reading = |path: &str| {
+            let mut event = Event::draft(ward_model::EventKind::Decision);
+            event.paths =
+                vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
+            event
+        };
+        let cases = [
+            // (home, query, path, matches without the home, with it)
+            ("/tmp/try/home", "path:~/.aws/*", "/tmp/try/home/.aws/credentials", false, true),
+            ("/tmp/try/home/", "path:~/.aws/*", "/tmp/try/home/.aws/credentials", false, true),
+            ("/tmp/try/home", "-path:~/.aws/*", "/tmp/try/home/.aws/credentials", true, false),
+            ("/tmp/try/home", "path:~/.aws/* OR agent:x", "/tmp/try/home/.aws/config", false, true),
+            ("/tmp/try/home", "path:~/.aws/*", "/tmp/try/other/.aws/config", false, false),
+            ("/tmp/try/home", "path:/tmp/try/home/*", "/tmp/try/home/.aws/config", true, true),
+            ("D:\\me", "path:~/.aws/*", "D:\\me\\.aws\\credentials", false, true),
+            ("/home/dev", "path:~/.aws/*", "/home/dev/.aws/credentials", true, true),
+        ];
+        for (home, text, path, without, with) in cases {
+            let query = Query::parse(text).unwrap();
+            assert_eq!(query.matches(&reading(path), now), without, "{text} on {path}");
+            let local = query.clone().with_home(home);
+            assert_eq!(local.matches(&reading(path), now), with, "{text} on {path}, home {home}");
+            assert_eq!(local.text, query.text);
+        }
+        // Homes the forms cover add nothing to the query.
+        for home in ["/home/dev", "/Users/ana", "/root", "C:\\Users\\bo", "/home/dev/"] {
+            let query = Query::parse("path:~/.ssh/* -cwd:~/src/*").unwrap();
+            assert_eq!(query.clone().with_home(home), query, "{home}");
+        }
     }
 }

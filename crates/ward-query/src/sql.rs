@@ -19,7 +19,7 @@
 use time::OffsetDateTime;
 
 use crate::ast::{Expr, Pattern, Piece, Term, TermValue, TimeBound};
-use crate::field::{class_variants, Field, Shape};
+use crate::field::{class_variants, home_variants, Field, Shape};
 
 /// The predicate of the stores' value index on `event_tags` (`event_tags_lookup`, a partial
 /// index since schema version 5): every set field's values but `path`'s. A path is one row per
@@ -162,18 +162,11 @@ impl Builder {
                 // otherwise prefers the value's index range (`repo:github.com/acme/*`, a quarter
                 // of all events: sort them all, 0.6 s at 500k) over walking the time index
                 // newest first and stopping after `limit` matches (under a millisecond).
-                let hint = self.listing && self.dialect == Dialect::Sqlite && pattern.as_literal().is_none();
+                let hint = self.listing && self.dialect == Dialect::Sqlite;
                 // `IS NOT NULL` keeps the logic two-valued: NOT agent:x must match events
                 // without an agent, as the in-memory evaluation does.
                 self.push(&format!("(e.{column} IS NOT NULL AND "));
-                if hint {
-                    self.push("likely(");
-                }
-                self.push(&format!("e.{column}"));
-                self.matcher(term.field, pattern);
-                if hint {
-                    self.push(")");
-                }
+                self.matchers(&format!("e.{column}"), term.field, pattern, hint);
                 self.push(")");
             }
             (TermValue::Pattern(pattern), _) if term.field == Field::Path => {
@@ -186,8 +179,8 @@ impl Builder {
                 });
                 self.push(PATH_INDEX_PREDICATE);
                 self.tag_window(&self.window.clone());
-                self.push(" AND t.value");
-                self.matcher(term.field, pattern);
+                self.push(" AND ");
+                self.matchers("t.value", term.field, pattern, false);
                 self.push(")");
             }
             (TermValue::Pattern(pattern), _) => {
@@ -207,6 +200,32 @@ impl Builder {
                 self.matcher(term.field, pattern);
                 self.push(")");
             }
+        }
+    }
+
+    /// `column` matched against `pattern`, or against each of its home forms (`path:~/…`,
+    /// [`home_variants`]) joined by OR. `hint`: mark wildcard matches likely (see `term`).
+    fn matchers(&mut self, column: &str, field: Field, pattern: &Pattern, hint: bool) {
+        let variants = home_variants(field, pattern);
+        if variants.len() > 1 {
+            self.push("(");
+        }
+        for (index, variant) in variants.iter().enumerate() {
+            if index > 0 {
+                self.push(" OR ");
+            }
+            let hint = hint && variant.as_literal().is_none();
+            if hint {
+                self.push("likely(");
+            }
+            self.push(column);
+            self.matcher(field, variant);
+            if hint {
+                self.push(")");
+            }
+        }
+        if variants.len() > 1 {
+            self.push(")");
         }
     }
 

@@ -56,6 +56,7 @@ const AGENTS: &[(&str, u64)] = &[
     ("windsurf", 5),
 ];
 const ORGS: &[&str] = &["acme", "acme-infra", "acme-data", "acme-labs"];
+/// Credential paths a call touches; `~/` is the device's home (see [`DeviceChain::home`]).
 const CREDENTIAL_PATHS: &[&str] = &[
     "~/.aws/credentials",
     ".env",
@@ -70,6 +71,8 @@ struct DeviceChain {
     seq: u64,
     prev: String,
     user_agents: Vec<&'static str>,
+    /// The user's home as the device's agents report paths under it: Linux, macOS or Windows.
+    home: String,
 }
 
 /// Generates events spread evenly over `[start, start + span)`.
@@ -100,6 +103,11 @@ impl Generator {
                     seq: 0,
                     prev: GENESIS_HASH.to_owned(),
                     user_agents,
+                    home: match n % 10 {
+                        0..=4 => format!("/home/dev{n}"),
+                        5..=8 => format!("/Users/dev{n}"),
+                        _ => format!("C:\\Users\\dev{n}"),
+                    },
                 }
             })
             .collect();
@@ -185,6 +193,14 @@ impl Generator {
         );
         let file = format!("src/module_{}.rs", self.rng.below(400));
         let path = if credential { (*self.rng.pick(CREDENTIAL_PATHS)).to_owned() } else { file };
+        // Agents report paths under the home absolute, as the machine writes them.
+        let path = match path.strip_prefix("~/") {
+            Some(rest) if self.devices[device_index].home.starts_with("C:") => {
+                format!("{}\\{}", self.devices[device_index].home, rest.replace('/', "\\"))
+            }
+            Some(rest) => format!("{}/{rest}", self.devices[device_index].home),
+            None => path,
+        };
         event.paths = vec![PathTarget {
             path: path.clone(),
             access: if action == Action::Write { Access::Write } else { Access::Read },

@@ -235,6 +235,10 @@ const QUERIES: &[&str] = &[
     "-path:src/* until:15d since:20d",
     "NOT (path:.env OR since:3d) since:25d",
     "(path:~/.ssh/* OR agent:codex) until:5d",
+    // `~/` stands for any user's home (the generator's devices are Linux, macOS and Windows).
+    "path:~/.aws/credentials",
+    "path:~/.kube/* -path:/home/* since:20d",
+    "-path:~/.ssh/* class:credential",
     "until:2026-12-12 since:2026-12-01",
     "until:3d",
     "session:s-1* agent:cursor",
@@ -287,6 +291,7 @@ fn every_query_answers_the_same_on_both_stores_and_in_memory() {
         "tool:Bash",
         "path:*credentials*",
         "path:src/module_1*",
+        "path:~/.aws/*",
     ];
     for _ in 0..80 {
         let mut text = String::new();
@@ -483,18 +488,7 @@ fn hostile_values_are_stored_and_matched_literally() {
     events[1].agent = Some("x'; DROP TABLE events; --".into());
     events[1].repo = Some("a%b_c\\d[e]*f?".into());
     events[1].classes = vec!["cred\0entials".into(), "tab\there".into()];
-    let events: Vec<Event> = {
-        let mut prev = ward_audit::chain::GENESIS_HASH.to_owned();
-        events
-            .into_iter()
-            .map(|mut e| {
-                e.prev_hash = prev.clone();
-                let e = resealed(e);
-                prev = e.hash.clone();
-                e
-            })
-            .collect()
-    };
+    let events = rechained(events);
     for (name, mut store) in stores("hostile") {
         assert!(store.ingest(&events).unwrap().findings.is_empty(), "{name}");
         for text in [
@@ -522,6 +516,56 @@ fn hostile_values_are_stored_and_matched_literally() {
     let text =
         sql::where_clause(&Query::parse(r#"agent:"x'; DROP""#).unwrap().expr, Dialect::Postgres, now()).text;
     assert!(!text.contains("DROP"), "{text}");
+}
+
+/// `path:~/…` finds the path under every home form a fleet's machines write, on both stores;
+/// a `.aws` outside any home is not found.
+#[test]
+fn a_tilde_path_finds_every_users_home_on_both_stores() {
+    let homes = [
+        "/home/dev/.aws/credentials",
+        "/Users/ana/.aws/config",
+        "/root/.aws/credentials",
+        "C:\\Users\\bo\\.aws\\credentials",
+        "C:/Users/bo/.aws/config",
+        "~/.aws/credentials",
+        "/srv/app/.aws/credentials",
+        "/home/dev/.awsx/credentials",
+    ];
+    let mut events = generated(homes.len(), 1, 1);
+    for (event, path) in events.iter_mut().zip(homes) {
+        event.paths = vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
+    }
+    let events = rechained(events);
+    for (name, mut store) in stores("tilde") {
+        assert!(store.ingest(&events).unwrap().findings.is_empty(), "{name}");
+        for (text, expected) in [
+            ("path:~/.aws/*", 6),
+            ("path:~/.aws/credentials", 4),
+            ("-path:~/.aws/*", 2),
+            ("path:~/.aws/* since:2d", 6),
+        ] {
+            let query = Query::parse(text).unwrap();
+            let in_memory = events.iter().filter(|e| query.matches(e, now())).count();
+            assert_eq!(in_memory, expected, "in memory: {text}");
+            assert_eq!(store.count(&query, now()).unwrap(), expected as u64, "{name}: {text}");
+            assert_eq!(store.events(&query, now(), 100).unwrap().len(), expected, "{name}: {text}");
+        }
+    }
+}
+
+/// `events` re-linked and resealed in order, as one device's intact chain.
+fn rechained(events: Vec<Event>) -> Vec<Event> {
+    let mut prev = ward_audit::chain::GENESIS_HASH.to_owned();
+    events
+        .into_iter()
+        .map(|mut e| {
+            e.prev_hash = prev.clone();
+            let e = resealed(e);
+            prev = e.hash.clone();
+            e
+        })
+        .collect()
 }
 
 /// A store written by schema version 1 (bodies carrying `hash`, the version-1 tag table and

@@ -125,6 +125,35 @@ fn which_agents_touched_a_credential_path() {
     assert_eq!(rebuilt["events"], again["events"]);
 }
 
+/// `path:~/…` finds the calls under this machine's home however the agent wrote the path: as
+/// `~/…`, or absolute under a home that is none of the usual forms (a temporary directory here).
+#[test]
+fn a_tilde_path_finds_this_machines_home() {
+    let env = Env::new();
+    let web = env.repo("webapp", None);
+    let absolute = env.home.join(".aws").join("credentials");
+    assert!(!absolute.starts_with("/home") && !absolute.starts_with("/Users"), "{absolute:?}");
+    for payload in [
+        claude(&web, "Read", json!({"file_path": absolute})),
+        claude(&web, "Read", json!({"file_path": "~/.aws/config"})),
+        claude(&web, "Read", json!({"file_path": env.root.join("elsewhere/.aws/credentials")})),
+        claude(&web, "Read", json!({"file_path": web.join("README.md")})),
+    ] {
+        let out = env.ward(&["hook", "claude-code"], &web, &payload);
+        assert!(out.status.code().is_some(), "{out:?}");
+    }
+    let total = |query: &str| -> Value {
+        let json: Value =
+            serde_json::from_str(&stdout(&env.query(&["--format", "json", "--", query]))).unwrap();
+        json["total"].clone()
+    };
+    assert_eq!(total("path:~/.aws/*"), 2);
+    assert_eq!(total("path:~/.aws/credentials"), 1);
+    assert_eq!(total("-path:~/.aws/*"), 2);
+    // The home's two (the hook records `~/…` absolute) and the one elsewhere.
+    assert_eq!(total("path:*/.aws/*"), 3);
+}
+
 #[test]
 fn bad_queries_say_where_and_exit_2() {
     let env = Env::new();

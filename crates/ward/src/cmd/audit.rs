@@ -95,7 +95,14 @@ pub fn run(command: Command, paths: &WardPaths) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(if report.is_intact() { 0 } else { 1 }))
         }
         Command::Query { query, count_by, format, limit, since, .. } => {
-            let request = match query_request(&query, count_by.as_deref(), format, limit, since.as_deref()) {
+            let request = match query_request(
+                &query,
+                count_by.as_deref(),
+                format,
+                limit,
+                since.as_deref(),
+                &paths.home,
+            ) {
                 Ok(request) => request,
                 Err(error) => {
                     eprintln!("ward audit query: {error}");
@@ -118,8 +125,11 @@ fn query_request(
     format: QueryFormat,
     limit: Option<u64>,
     since: Option<&str>,
+    home: &std::path::Path,
 ) -> Result<ward_store::local::LocalQuery, ward_query::QueryError> {
-    let mut parsed = ward_query::Query::parse(query)?;
+    // `~/` in a path means any user's home; here, on the machine itself, also its own home
+    // (`--home`, the `~` the hook's policy used), which may be none of the usual forms.
+    let mut parsed = ward_query::Query::parse(query)?.with_home(&home.to_string_lossy());
     if let Some(since) = since {
         let bound = ward_query::Query::parse(&format!(
             "since:\"{}\"",
