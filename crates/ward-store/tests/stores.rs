@@ -738,8 +738,6 @@ fn a_version_3_store_migrates_to_version_4() {
 #[test]
 fn a_version_4_store_migrates_to_version_5() {
     use ward_store::schema::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
-    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, 5);
-    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 5);
     // One predicate each: the indexes the migrations create are the ones the compiler writes for.
     for (store, migrations) in [("SQLite", SQLITE_MIGRATIONS), ("PostgreSQL", POSTGRES_MIGRATIONS)] {
         let (_, v5) = migrations.iter().find(|(v, _)| *v == 5).unwrap();
@@ -757,7 +755,7 @@ fn a_version_4_store_migrates_to_version_5() {
             .execute_batch(
                 "DROP INDEX event_tags_lookup; DROP INDEX event_tags_path; \
                  CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us); \
-                 DELETE FROM schema_migrations WHERE version = 5;",
+                 DELETE FROM schema_migrations WHERE version >= 5;",
             )
             .unwrap();
     }
@@ -775,7 +773,7 @@ fn a_version_4_store_migrates_to_version_5() {
         .batch_execute(
             "DROP INDEX event_tags_lookup; DROP INDEX event_tags_path; \
              CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us) INCLUDE (event_pk); \
-             DELETE FROM schema_migrations WHERE version = 5;",
+             DELETE FROM schema_migrations WHERE version >= 5;",
         )
         .unwrap();
     let mut postgres = PostgresStore::connect(&url).unwrap();
@@ -801,6 +799,105 @@ fn a_version_4_store_migrates_to_version_5() {
 /// With checkpoints in the background the store restarts the WAL itself once it passes the hard
 /// limit, so a continuous load keeps it near that size; SQLite's own checkpoint is off, so
 /// without the store's the WAL would hold everything written (~25 MB here).
+/// Version 6 widens the decision index with the filters asked beside a decision; a version-5
+/// store migrates at open on both stores and answers as before.
+#[test]
+fn a_version_5_store_migrates_to_version_6() {
+    use ward_store::schema::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, 6);
+    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 6);
+    let events = generated(400, 4, 10);
+    let queries =
+        ["decision:deny -tier:open", "decision:ask agent:codex", "decision:log action:read tool:Read"];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.sqlite");
+    SqliteStore::open(&path).unwrap().ingest(&events).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "DROP INDEX events_decision_time; CREATE INDEX events_decision_time ON events (\"decision\", time_us); \
+             DELETE FROM schema_migrations WHERE version >= 6;",
+        )
+        .unwrap();
+    let mut sqlite = SqliteStore::open(&path).unwrap();
+    let index: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT sql FROM sqlite_master WHERE name = 'events_decision_time'", [], |r| r.get(0))
+        .unwrap();
+    assert!(index.contains(r#""tier", "agent", "action", "tool")"#), "{index}");
+
+    let url = ward_store::throwaway::fresh_database("v5").unwrap();
+    PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "DROP INDEX events_decision_time; CREATE INDEX events_decision_time ON events (\"decision\", time_us); \
+             DELETE FROM schema_migrations WHERE version >= 6;",
+        )
+        .unwrap();
+    let mut postgres = PostgresStore::connect(&url).unwrap();
+    let index: String = client
+        .query_one("SELECT indexdef FROM pg_indexes WHERE indexname = 'events_decision_time'", &[])
+        .unwrap()
+        .get(0);
+    assert!(index.contains("INCLUDE (tier, agent, action, tool)"), "{index}");
+
+    let mut nonempty = 0;
+    for text in queries {
+        let query = Query::parse(text).unwrap();
+        let expected: Vec<String> =
+            events.iter().rev().filter(|e| query.matches(e, now())).map(|e| e.id.clone()).collect();
+        nonempty += usize::from(!expected.is_empty());
+        assert_eq!(ids(&sqlite.events(&query, now(), 1_000).unwrap()), expected, "SQLite v5 → v6: {text}");
+        assert_eq!(
+            ids(&postgres.events(&query, now(), 1_000).unwrap()),
+            expected,
+            "PostgreSQL v5 → v6: {text}"
+        );
+    }
+    assert!(nonempty >= 2, "the queries must find something to compare");
+}
+
+/// The decision questions are answered from `events_decision_time` alone (SQLite: a covering
+/// index), counts and groups included: no row lookup per match.
+#[test]
+fn decision_questions_read_only_the_decision_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.sqlite");
+    SqliteStore::open(&path).unwrap().ingest(&generated(300, 4, 10)).unwrap();
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let plan = |sql: sql::Sql| -> String {
+        let params = sql.params.iter().map(|p| match p {
+            sql::SqlParam::Text(text) => rusqlite::types::Value::Text(text.clone()),
+            sql::SqlParam::Int(int) => rusqlite::types::Value::Integer(*int),
+        });
+        let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text)).unwrap();
+        let details: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(params), |row| row.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        details.join("\n")
+    };
+    for text in [
+        "decision:deny -tier:open",
+        "decision:ask agent:codex since:7d",
+        "decision:deny tool:Bash -action:read",
+    ] {
+        let expr = Query::parse(text).unwrap().expr;
+        for (shape, sql) in [
+            ("count", sql::count(&expr, Dialect::Sqlite, now())),
+            (
+                "count by tier, agent",
+                sql::count_by(&expr, &[Field::Tier, Field::Agent], Dialect::Sqlite, now(), 100),
+            ),
+        ] {
+            let plan = plan(sql);
+            assert!(plan.contains("USING COVERING INDEX events_decision_time"), "{text}, {shape}:\n{plan}");
+        }
+    }
+}
+
 #[test]
 fn background_checkpoints_keep_the_wal_bounded() {
     let dir = tempfile::tempdir().unwrap();
