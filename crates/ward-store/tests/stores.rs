@@ -799,13 +799,13 @@ fn a_version_4_store_migrates_to_version_5() {
 /// With checkpoints in the background the store restarts the WAL itself once it passes the hard
 /// limit, so a continuous load keeps it near that size; SQLite's own checkpoint is off, so
 /// without the store's the WAL would hold everything written (~25 MB here).
-/// Version 6 widens the decision index with the filters asked beside a decision; a version-5
-/// store migrates at open on both stores and answers as before.
+/// Version 6 (SQLite) widens the decision index with the filters asked beside a decision; a
+/// version-5 store migrates at open and answers as before (PostgreSQL stays at version 5).
 #[test]
 fn a_version_5_store_migrates_to_version_6() {
     use ward_store::schema::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
     assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, 6);
-    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 6);
+    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 5);
     let events = generated(400, 4, 10);
     let queries =
         ["decision:deny -tier:open", "decision:ask agent:codex", "decision:log action:read tool:Read"];
@@ -826,22 +826,6 @@ fn a_version_5_store_migrates_to_version_6() {
         .unwrap();
     assert!(index.contains(r#""tier", "agent", "action", "tool")"#), "{index}");
 
-    let url = ward_store::throwaway::fresh_database("v5").unwrap();
-    PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    client
-        .batch_execute(
-            "DROP INDEX events_decision_time; CREATE INDEX events_decision_time ON events (\"decision\", time_us); \
-             DELETE FROM schema_migrations WHERE version >= 6;",
-        )
-        .unwrap();
-    let mut postgres = PostgresStore::connect(&url).unwrap();
-    let index: String = client
-        .query_one("SELECT indexdef FROM pg_indexes WHERE indexname = 'events_decision_time'", &[])
-        .unwrap()
-        .get(0);
-    assert!(index.contains("INCLUDE (tier, agent, action, tool)"), "{index}");
-
     let mut nonempty = 0;
     for text in queries {
         let query = Query::parse(text).unwrap();
@@ -849,11 +833,7 @@ fn a_version_5_store_migrates_to_version_6() {
             events.iter().rev().filter(|e| query.matches(e, now())).map(|e| e.id.clone()).collect();
         nonempty += usize::from(!expected.is_empty());
         assert_eq!(ids(&sqlite.events(&query, now(), 1_000).unwrap()), expected, "SQLite v5 → v6: {text}");
-        assert_eq!(
-            ids(&postgres.events(&query, now(), 1_000).unwrap()),
-            expected,
-            "PostgreSQL v5 → v6: {text}"
-        );
+        assert_eq!(sqlite.count(&query, now()).unwrap(), expected.len() as u64, "SQLite v5 → v6: {text}");
     }
     assert!(nonempty >= 2, "the queries must find something to compare");
 }
