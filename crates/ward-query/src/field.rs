@@ -252,6 +252,25 @@ pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
         .collect()
 }
 
+/// Text every home form of `pattern` contains (`.aws` for `~/.aws/*`): the longest literal run
+/// of the value after `~/` with no separator in it, the separator being what differs between
+/// forms. The compiler tests it (a substring search) before the forms' wildcard matches, which
+/// cost several times one match each: over 500k paths, 7 forms 280–300 ms, with the test first
+/// 60–100 ms. None when there is no such text or the value has no home forms.
+pub fn home_needle(field: Field, pattern: &Pattern) -> Option<String> {
+    let Some(Piece::Literal(first)) = pattern.pieces.first() else { return None };
+    let rest = first.strip_prefix("~/").filter(|_| matches!(field, Field::Path | Field::Cwd))?;
+    let literals = std::iter::once(rest).chain(pattern.pieces[1..].iter().filter_map(|piece| match piece {
+        Piece::Literal(text) => Some(text.as_str()),
+        Piece::Star => None,
+    }));
+    literals
+        .flat_map(|text| text.split(['/', '\\']))
+        .max_by_key(|run| run.len())
+        .filter(|run| !run.is_empty())
+        .map(str::to_owned)
+}
+
 /// `pattern` (a `path:` or `cwd:` value starting with `~/`) under one machine's own `home`, for
 /// a query that knows it (`ward audit query` on that machine, whose home may be none of
 /// [`HOME_FORMS`], e.g. `/var/lib/dev`). None when the value does not start with `~/` or the
@@ -342,6 +361,36 @@ mod tests {
             let (field, pattern) = parsed(text);
             assert_eq!(home_variants(field, &pattern), [pattern], "{text}");
         }
+    }
+
+    #[test]
+    fn the_text_every_home_form_contains() {
+        let needle = |text: &str| match crate::Query::parse(text).unwrap().expr {
+            crate::Expr::Term(crate::Term { value: crate::TermValue::Pattern(pattern), field, .. }) => {
+                let needle = home_needle(field, &pattern);
+                if let Some(needle) = &needle {
+                    // Every form holds it, so testing it first never loses a match.
+                    for form in home_variants(field, &pattern) {
+                        assert!(
+                            form.pieces
+                                .iter()
+                                .any(|p| matches!(p, Piece::Literal(t) if t.contains(needle.as_str()))),
+                            "{text}: {form:?}"
+                        );
+                    }
+                }
+                needle
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(needle("path:~/.aws/*").as_deref(), Some(".aws"));
+        assert_eq!(needle("path:~/.aws/credentials").as_deref(), Some("credentials"));
+        assert_eq!(needle("path:~/*/id_ed25519*").as_deref(), Some("id_ed25519"));
+        assert_eq!(needle("cwd:~/src/ward").as_deref(), Some("ward"));
+        assert_eq!(needle("path:~/*"), None);
+        assert_eq!(needle("path:~/"), None);
+        assert_eq!(needle("path:/home/*/.aws/*"), None);
+        assert_eq!(needle("repo:~/.aws/*"), None);
     }
 
     #[test]

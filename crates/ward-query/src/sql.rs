@@ -19,7 +19,7 @@
 use time::OffsetDateTime;
 
 use crate::ast::{Expr, Pattern, Piece, Term, TermValue, TimeBound};
-use crate::field::{class_variants, home_variants, Field, Shape};
+use crate::field::{class_variants, home_needle, home_variants, Field, Shape};
 
 /// The predicate of the stores' value index on `event_tags` (`event_tags_lookup`, a partial
 /// index since schema version 5): every set field's values but `path`'s. A path is one row per
@@ -204,11 +204,22 @@ impl Builder {
     }
 
     /// `column` matched against `pattern`, or against each of its home forms (`path:~/…`,
-    /// [`home_variants`]) joined by OR. `hint`: mark wildcard matches likely (see `term`).
+    /// [`home_variants`]) joined by OR, after a substring test for the text they all contain
+    /// ([`home_needle`]). `hint`: mark wildcard matches likely (see `term`).
     fn matchers(&mut self, column: &str, field: Field, pattern: &Pattern, hint: bool) {
         let variants = home_variants(field, pattern);
         if variants.len() > 1 {
             self.push("(");
+            if let Some(needle) = home_needle(field, pattern) {
+                self.push(match self.dialect {
+                    Dialect::Sqlite => "instr(",
+                    Dialect::Postgres => "strpos(",
+                });
+                self.push(column);
+                self.push(", ");
+                self.param(SqlParam::Text(needle));
+                self.push(") > 0 AND (");
+            }
         }
         for (index, variant) in variants.iter().enumerate() {
             if index > 0 {
@@ -226,6 +237,9 @@ impl Builder {
         }
         if variants.len() > 1 {
             self.push(")");
+            if home_needle(field, pattern).is_some() {
+                self.push(")");
+            }
         }
     }
 
@@ -331,6 +345,23 @@ pub fn select_events(expr: &Expr, dialect: Dialect, now: OffsetDateTime, limit: 
         Dialect::Postgres => ") m JOIN event_bodies b ON b.pk = m.pk AND b.time_us = m.time_us",
     });
     builder.push(" ORDER BY m.time_us DESC, m.pk DESC");
+    Sql { text: builder.text, params: builder.params }
+}
+
+/// The matching events' stored JSON and hash, newest first, for a query known to match few
+/// events (SQLite, after counting them): the planner is kept off the time index for the order
+/// (`+e.time_us`), so it finds the matches by the best index for the condition, or one pass
+/// over the table, and sorts them. [`select_events`] walks the time index newest first and
+/// stops after `limit` matches, which is what a common match wants, but a rare one (or none)
+/// walks every event with a row lookup each: 1.6–1.9 s for `agent:x` over 500k events, against
+/// one pass of about 0.15 s.
+pub fn select_few_events(expr: &Expr, now: OffsetDateTime, limit: u64) -> Sql {
+    let mut builder = Builder::new(Dialect::Sqlite, now);
+    builder.push("SELECT b.raw, m.hash FROM (SELECT e.pk, e.time_us, e.hash FROM events e WHERE ");
+    builder.root(expr);
+    builder.push(" ORDER BY +e.time_us DESC, +e.pk DESC LIMIT ");
+    builder.param(SqlParam::Int(limit.min(i64::MAX as u64) as i64));
+    builder.push(") m JOIN event_bodies b ON b.pk = m.pk ORDER BY m.time_us DESC, m.pk DESC");
     Sql { text: builder.text, params: builder.params }
 }
 

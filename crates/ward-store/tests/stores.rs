@@ -321,6 +321,17 @@ fn every_query_answers_the_same_on_both_stores_and_in_memory() {
         assert_eq!(ids(&postgres.events(&query, now(), 7).unwrap()), newest, "PostgreSQL, limit 7: {text}");
         assert_eq!(sqlite.count(&query, now()).unwrap(), expected.len() as u64, "{text}");
         assert_eq!(postgres.count(&query, now()).unwrap(), expected.len() as u64, "{text}");
+        // A listing with its total, as `ward audit query` asks: SQLite counts first and lists
+        // rare matches by sorting them, common ones by walking the time index (both plans,
+        // across the corpus and these limits).
+        for limit in [3_u64, 40, 1_000] {
+            let newest: Vec<String> = expected.iter().take(limit as usize).cloned().collect();
+            for (name, store) in [("SQLite", &mut sqlite as &mut dyn Store), ("PostgreSQL", &mut postgres)] {
+                let (listed, total) = store.events_and_total(&query, now(), limit).unwrap();
+                assert_eq!(ids(&listed), newest, "{name}, listing of {limit} with its total: {text}");
+                assert_eq!(total, expected.len() as u64, "{name}, total: {text}");
+            }
+        }
         for fields in [
             &[Field::Agent, Field::Device][..],
             &[Field::Decision],
@@ -836,6 +847,39 @@ fn a_version_5_store_migrates_to_version_6() {
         assert_eq!(sqlite.count(&query, now()).unwrap(), expected.len() as u64, "SQLite v5 → v6: {text}");
     }
     assert!(nonempty >= 2, "the queries must find something to compare");
+}
+
+/// A listing of rare matches sorts them instead of walking the time index (which would visit
+/// every event to find none); a listing of common ones walks it and stops.
+#[test]
+fn rare_matches_are_sorted_not_walked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.sqlite");
+    SqliteStore::open(&path).unwrap().ingest(&generated(300, 4, 10)).unwrap();
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let plan = |sql: sql::Sql| -> String {
+        let params = sql.params.iter().map(|p| match p {
+            sql::SqlParam::Text(text) => rusqlite::types::Value::Text(text.clone()),
+            sql::SqlParam::Int(int) => rusqlite::types::Value::Integer(*int),
+        });
+        let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text)).unwrap();
+        let details: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(params), |row| row.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        details.join("\n")
+    };
+    for text in ["agent:nobody", "tool:Write -tier:open", "decision:deny agent:x"] {
+        let expr = Query::parse(text).unwrap().expr;
+        let walk = plan(sql::select_events(&expr, Dialect::Sqlite, now(), 50));
+        let few = plan(sql::select_few_events(&expr, now(), 50));
+        assert!(!few.contains("events_time"), "{text}:\n{few}");
+        assert!(few.contains("TEMP B-TREE FOR ORDER BY"), "{text}:\n{few}");
+        if !text.starts_with("decision") {
+            assert!(walk.contains("USING INDEX events_time"), "{text}: the walk, for contrast:\n{walk}");
+        }
+    }
 }
 
 /// The decision questions are answered from `events_decision_time` alone (SQLite: a covering
