@@ -140,6 +140,11 @@ fn fleet_end_to_end(database: impl Fn(&Path) -> String) {
     let credential: Value =
         serde_json::from_slice(&std::fs::read(a.data.join("agent/enrollment.json")).unwrap()).unwrap();
     let events = get(&format!("{url}/api/v1/events?q=device:{}&limit=1", b.device()), &admin);
+    // The listing carries its total, as /api/v1/count gives it.
+    let counted = get(&format!("{url}/api/v1/count?q=device:{}", b.device()), &admin);
+    assert_eq!(events["events"].as_array().map(Vec::len), Some(1), "{events}");
+    assert_eq!(events["total"], counted["total"], "{events}");
+    assert!(events["total"].as_u64().is_some_and(|t| t > 1), "{events}");
     let body = json!({"schema_version": 1, "events": events["events"]}).to_string();
     let agent =
         ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());

@@ -708,14 +708,19 @@ pub fn remote_query(
         )?;
         let events: Vec<ward_model::Event> = serde_json::from_value(answer["events"].clone())
             .context("the server's events are not understood")?;
-        let count = ward_endpoint::ship::get_json_trusting(
-            server,
-            "/api/v1/count",
-            &[("q", &text)],
-            &token,
-            ca.as_deref(),
-        );
-        let total = count?["total"].as_u64().unwrap_or(0);
+        // The listing carries its total; a server from before it did is asked separately.
+        let total = match answer["total"].as_u64() {
+            Some(total) => total,
+            None => ward_endpoint::ship::get_json_trusting(
+                server,
+                "/api/v1/count",
+                &[("q", &text)],
+                &token,
+                ca.as_deref(),
+            )?["total"]
+                .as_u64()
+                .unwrap_or(0),
+        };
         match format {
             Format::Table => render::events_table(&events, total),
             Format::Json => render::events_json(&text, &events, total)?,
