@@ -208,9 +208,10 @@ pub fn class_variants(value: &str) -> Vec<String> {
 /// The homes a leading `~/` in a `path:` or `cwd:` value stands for. Events keep paths as the
 /// agent gave them, which is almost always absolute (`/home/dev/.aws/credentials`), and a fleet
 /// has a different home on every machine; so `path:~/.aws/*` asks about any user's home. Each
-/// entry is the home's pieces and the separator that follows it. `*` crosses separators, so a
-/// "user" here can also be several directory levels (`/home/dev/work/.aws/…` matches too): the
-/// question errs towards finding more, never less.
+/// entry is the home's pieces and the separator that follows it. `*` crosses separators, so
+/// under the forms with a user wildcard the "user" can also be several directory levels
+/// (`/home/dev/work/.aws/…` matches too): those err towards finding more. `/root` and `~` are
+/// exact, and so is a machine's own home ([`under_home`]).
 const HOME_FORMS: &[(&[&str], char)] = &[
     (&["~"], '/'),
     (&["/home/", "*"], '/'),

@@ -1,7 +1,8 @@
 //! AST → SQL for the SQLite and PostgreSQL stores. **Every value is a bound parameter**: the SQL
 //! text is built only from this module's fixed fragments, column names from [`Field`], and
 //! parameter placeholders, so the text depends on the query's *shape* and never on its values
-//! (a property test holds this).
+//! (a property test holds this). Shape includes whether a `path:`/`cwd:` value starts with `~/`
+//! (it then stands for several home forms, [`home_variants`]).
 //!
 //! The logical schema compiled against (created by `ward-store`'s migrations):
 //!

@@ -2,7 +2,8 @@
 //! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
-//! Tables (the logical schema `ward-query` compiles against), as of version 6:
+//! Tables (the logical schema `ward-query` compiles against), as of version 6 on SQLite and 5 on
+//! PostgreSQL (version 6 changed one SQLite index only):
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
@@ -34,7 +35,7 @@
 //!
 //! | index | serves |
 //! |---|---|
-//! | `events (time_us)` | `since:`/`until:` windows; newest-first listing (`ORDER BY time_us DESC LIMIT n` walks it backwards and stops) |
+//! | `events (time_us)` | `since:`/`until:` windows; newest-first listing (`ORDER BY time_us DESC LIMIT n` walks it backwards and stops; on SQLite only when the count says many events match, see `SqliteStore::events_and_total`) |
 //! | `events (id, time_us)` unique | idempotent ingest (an event is identified by id and time); `id:` |
 //! | `events (device, seq)` | `device:` ("what did this machine do") |
 //! | `events (decision, time_us)`, on SQLite + `tier`, `agent`, `action`, `tool` (version 6) | `decision:deny since:7d`, the most asked narrow question, and the same with the filters asked beside it (`decision:deny -tier:open`, `decision:ask agent:codex`, `--count-by tier,agent`): read from the index alone, no row per match |

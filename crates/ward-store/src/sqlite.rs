@@ -19,13 +19,13 @@ use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, Stor
 /// Rows deleted per retention transaction: small enough that an insert waits milliseconds.
 pub const RETENTION_BATCH: i64 = 5_000;
 
-/// SQLite page cache per connection, in KiB (256 MiB).
 /// A listing walks the time index newest first only when more than this many events per row
 /// asked for match: the walk then visits about `limit × events / matches` rows, a row lookup
 /// each, which at this ratio costs about what one pass over the table and a sort of the matches
 /// would (row lookups ~10× a sequential row; measured: `agent:x`, no match, 1.6–1.9 s walking
 /// 500k events, 0.15 s in one pass).
 const WALK_MATCHES_PER_LIMIT: u64 = 16;
+/// SQLite page cache per connection, in KiB (256 MiB).
 const CACHE_KIB: i64 = 256 * 1024;
 /// WAL pages between automatic checkpoints (~64 MiB at 4 KiB pages).
 const WAL_CHECKPOINT_PAGES: i64 = 16_384;

@@ -807,9 +807,6 @@ fn a_version_4_store_migrates_to_version_5() {
     }
 }
 
-/// With checkpoints in the background the store restarts the WAL itself once it passes the hard
-/// limit, so a continuous load keeps it near that size; SQLite's own checkpoint is off, so
-/// without the store's the WAL would hold everything written (~25 MB here).
 /// Version 6 (SQLite) widens the decision index with the filters asked beside a decision; a
 /// version-5 store migrates at open and answers as before (PostgreSQL stays at version 5).
 #[test]
@@ -922,6 +919,9 @@ fn decision_questions_read_only_the_decision_index() {
     }
 }
 
+/// With checkpoints in the background the store restarts the WAL itself once it passes the hard
+/// limit, so a continuous load keeps it near that size; SQLite's own checkpoint is off, so
+/// without the store's the WAL would hold everything written (~25 MB here).
 #[test]
 fn background_checkpoints_keep_the_wal_bounded() {
     let dir = tempfile::tempdir().unwrap();
