@@ -136,6 +136,10 @@ impl Builder {
                 self.expr(inner);
                 self.push(")");
             }
+            Expr::Or(items) if items.len() > 1 && items.iter().all(|item| path_pattern(item).is_some()) => {
+                let patterns: Vec<&Pattern> = items.iter().filter_map(path_pattern).collect();
+                self.paths(&patterns);
+            }
             Expr::And(items) | Expr::Or(items) => {
                 let op = if matches!(expr, Expr::And(_)) { " AND " } else { " OR " };
                 self.push("(");
@@ -170,20 +174,7 @@ impl Builder {
                 self.matchers(&format!("e.{column}"), term.field, pattern, hint);
                 self.push(")");
             }
-            (TermValue::Pattern(pattern), _) if term.field == Field::Path => {
-                // The path index, within the query's window (see `window`).
-                self.push(match self.dialect {
-                    Dialect::Sqlite => "e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.",
-                    Dialect::Postgres => {
-                        "(e.pk, e.time_us) IN (SELECT t.event_pk, t.time_us FROM event_tags t WHERE t."
-                    }
-                });
-                self.push(PATH_INDEX_PREDICATE);
-                self.tag_window(&self.window.clone());
-                self.push(" AND ");
-                self.matchers("t.value", term.field, pattern, false);
-                self.push(")");
-            }
+            (TermValue::Pattern(pattern), _) if term.field == Field::Path => self.paths(&[pattern]),
             (TermValue::Pattern(pattern), _) => {
                 // PostgreSQL: the pair with the partition key, so the planner joins tag and
                 // event partitions day by day (index lookups in one small partition) instead of
@@ -202,6 +193,35 @@ impl Builder {
                 self.push(")");
             }
         }
+    }
+
+    /// Events with a path matching any of `patterns`: one read of the path index, within the
+    /// query's window (see `window`). `path:a OR path:b` (and `ward audit query`'s own home
+    /// beside `path:~/…`, [`crate::Query::with_home`]) is one read, not one per term: an event
+    /// has a path matching a or b exactly when it has a path matching a or one matching b.
+    fn paths(&mut self, patterns: &[&Pattern]) {
+        self.push(match self.dialect {
+            Dialect::Sqlite => "e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.",
+            Dialect::Postgres => {
+                "(e.pk, e.time_us) IN (SELECT t.event_pk, t.time_us FROM event_tags t WHERE t."
+            }
+        });
+        self.push(PATH_INDEX_PREDICATE);
+        self.tag_window(&self.window.clone());
+        self.push(" AND ");
+        if patterns.len() > 1 {
+            self.push("(");
+        }
+        for (index, pattern) in patterns.iter().enumerate() {
+            if index > 0 {
+                self.push(" OR ");
+            }
+            self.matchers("t.value", Field::Path, pattern, false);
+        }
+        if patterns.len() > 1 {
+            self.push(")");
+        }
+        self.push(")");
     }
 
     /// `column` matched against `pattern`, or against each of its home forms (`path:~/…`,
@@ -273,6 +293,14 @@ impl Builder {
                 }
             },
         }
+    }
+}
+
+/// The pattern of a `path:` term.
+fn path_pattern(expr: &Expr) -> Option<&Pattern> {
+    match expr {
+        Expr::Term(Term { field: Field::Path, value: TermValue::Pattern(pattern), .. }) => Some(pattern),
+        _ => None,
     }
 }
 

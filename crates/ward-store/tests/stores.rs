@@ -239,6 +239,9 @@ const QUERIES: &[&str] = &[
     "path:~/.aws/credentials",
     "path:~/.kube/* -path:/home/* since:20d",
     "-path:~/.ssh/* class:credential",
+    // OR'd path terms are one read of the path index.
+    "path:src/module_1.rs OR path:*credentials* OR path:~/.ssh/*",
+    "-(path:.env OR path:~/.kube/*) since:20d",
     "until:2026-12-12 since:2026-12-01",
     "until:3d",
     "session:s-1* agent:cursor",
@@ -1014,5 +1017,10 @@ fn set_terms_search_the_right_sqlite_index() {
         let plan = plan(text);
         assert!(plan.contains(access), "{text}:\n{plan}");
         assert!(!plan.contains("event_tags_lookup"), "{text}:\n{plan}");
+    }
+    // Path terms OR'd together read the path index once.
+    for text in ["path:.env OR path:src/*", "(path:~/.aws/* OR path:*.pem OR path:.env) since:7d"] {
+        let plan = plan(text);
+        assert_eq!(plan.matches("event_tags_path").count(), 1, "{text}:\n{plan}");
     }
 }
