@@ -1,12 +1,13 @@
 //! The query language parser on arbitrary text: never panics; whatever parses compiles to SQL
-//! in both dialects and evaluates against an event. (`crates/ward-query/tests/mutations.rs`
-//! runs a seeded version of this in `cargo test`.)
+//! in both dialects (both listing plans; with this machine's home added) and evaluates against
+//! an event. (`crates/ward-query/tests/mutations.rs` runs a seeded version of this in
+//! `cargo test`.)
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use time::OffsetDateTime;
 use ward_model::{Event, EventKind};
-use ward_query::sql::{count_by, select_events, Dialect};
+use ward_query::sql::{count_by, select_events, select_few_events, Dialect};
 use ward_query::{Field, Query};
 
 fuzz_target!(|data: &[u8]| {
@@ -21,6 +22,11 @@ fuzz_target!(|data: &[u8]| {
         event.agent = Some("codex".into());
         event.classes = vec!["credentials".into()];
         let _ = query.matches(&event, now);
+        let _ = select_few_events(&query.expr, now, 10);
+        // `ward audit query` adds this machine's home to `~/` path terms.
+        let local = query.with_home("/var/lib/dev");
+        let _ = select_events(&local.expr, Dialect::Sqlite, now, 10);
+        let _ = local.matches(&event, now);
     }
     let _ = ward_query::parse_fields(text);
 });

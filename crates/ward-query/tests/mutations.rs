@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 use ward_model::{Event, EventKind};
-use ward_query::sql::{count_by, select_events, Dialect};
+use ward_query::sql::{count_by, select_events, select_few_events, Dialect};
 use ward_query::{Field, Query};
 
 const SEEDS: &[&str] = &[
@@ -13,6 +13,7 @@ const SEEDS: &[&str] = &[
     "(agent:claude-code OR agent:gemini-cli) AND NOT repo:github.com/acme/*",
     r#"path:"/home/dev/.aws/credentials" host:*.example.com until:2026-08-01T10:00:00Z"#,
     "rule:sensitive.* fingerprint:9f2c41d0 since:12h until:1d",
+    "path:~/.aws/* OR path:~/.ssh/id_* -cwd:~/src/*",
 ];
 
 struct Rng(u64);
@@ -74,6 +75,11 @@ fn mutated_queries_never_panic() {
                     let _ = count_by(&query.expr, &[Field::Agent, Field::Rule], dialect, now, 5);
                 }
                 let _ = query.matches(&event, now);
+                let _ = select_few_events(&query.expr, now, 5);
+                // This machine's home, as `ward audit query` adds it (an odd one, to stress it).
+                let local = query.with_home("/tmp/h*m[e]\\");
+                let _ = select_events(&local.expr, Dialect::Postgres, now, 5);
+                let _ = local.matches(&event, now);
             }
             Err(error) => {
                 let lines = text.split('\n').count();
