@@ -71,6 +71,16 @@ pub enum LocalError {
 
 /// Opens the local index (creating it) and brings it up to date with the spool.
 pub fn open_updated(data_dir: &Path) -> Result<(SqliteStore, IndexUpdate), LocalError> {
+    open_updated_reporting(data_dir, &mut |_| {})
+}
+
+/// [`open_updated`], calling `progress` with the number of events indexed so far after each
+/// batch: the first query over a large spool indexes all of it (about 16 s for 500k events), and
+/// the CLI shows that it is working.
+pub fn open_updated_reporting(
+    data_dir: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(SqliteStore, IndexUpdate), LocalError> {
     let path = index_path(data_dir);
     let wrap = |source: StoreError| LocalError::Store { path: path.clone(), source };
     if let Some(parent) = path.parent() {
@@ -78,7 +88,7 @@ pub fn open_updated(data_dir: &Path) -> Result<(SqliteStore, IndexUpdate), Local
             .map_err(|e| wrap(StoreError::Other(format!("cannot create {}: {e}", parent.display()))))?;
     }
     let mut store = SqliteStore::open(&path).map_err(wrap)?;
-    let update = update(&mut store, data_dir).map_err(|e| match e {
+    let update = update_reporting(&mut store, data_dir, progress).map_err(|e| match e {
         LocalError::Store { source, .. } => wrap(source),
         other => other,
     })?;
@@ -92,6 +102,15 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Indexes the spool lines appended since the recorded position.
 pub fn update(store: &mut SqliteStore, data_dir: &Path) -> Result<IndexUpdate, LocalError> {
+    update_reporting(store, data_dir, &mut |_| {})
+}
+
+/// [`update`], calling `progress` with the events indexed so far after each batch.
+pub fn update_reporting(
+    store: &mut SqliteStore,
+    data_dir: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<IndexUpdate, LocalError> {
     let store_error = |source: StoreError| LocalError::Store { path: index_path(data_dir), source };
     let recorded: Position = store
         .meta(POSITION_KEY)
@@ -124,6 +143,7 @@ pub fn update(store: &mut SqliteStore, data_dir: &Path) -> Result<IndexUpdate, L
                 let report = store.ingest(&batch).map_err(store_error)?;
                 update.indexed += report.inserted;
                 batch.clear();
+                progress(update.indexed);
             }
             // Recorded only after the events before it are stored (a crash in between re-reads
             // them, which ingest skips as duplicates).
@@ -200,13 +220,15 @@ pub const DEFAULT_EVENT_LIMIT: u64 = 50;
 /// Default number of groups listed with `--count-by`.
 pub const DEFAULT_GROUP_LIMIT: u64 = 1_000;
 
-/// Brings the local index up to date, runs the query and renders the answer.
+/// Brings the local index up to date (`progress`: see [`open_updated_reporting`]), runs the
+/// query and renders the answer.
 pub fn answer(
     data_dir: &Path,
     request: &LocalQuery,
     now: time::OffsetDateTime,
+    progress: &mut dyn FnMut(u64),
 ) -> Result<String, LocalError> {
-    let (mut store, _update) = open_updated(data_dir)?;
+    let (mut store, _update) = open_updated_reporting(data_dir, progress)?;
     let path = index_path(data_dir);
     let wrap = |source: StoreError| LocalError::Store { path: path.clone(), source };
     let text = &request.query.text;
@@ -316,6 +338,19 @@ mod tests {
 
     fn spool_dir(data: &Path) -> PathBuf {
         ward_audit::SpoolLayout::new(data).spool_dir
+    }
+
+    #[test]
+    fn indexing_reports_its_progress_batch_by_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, BATCH * 2 + 7, "codex");
+        let mut seen = Vec::new();
+        let (_store, update) = open_updated_reporting(data, &mut |indexed| seen.push(indexed)).unwrap();
+        assert_eq!(update.indexed, (BATCH * 2 + 7) as u64);
+        assert_eq!(seen, [BATCH as u64, 2 * BATCH as u64, (BATCH * 2 + 7) as u64]);
+        // Nothing new: no progress to report.
+        let (_store, _) = open_updated_reporting(data, &mut |indexed| panic!("reported {indexed}")).unwrap();
     }
 
     fn update_index(store: &mut SqliteStore, data: &Path) -> u64 {
