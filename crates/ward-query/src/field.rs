@@ -234,23 +234,25 @@ pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
     HOME_FORMS
         .iter()
         .map(|(home, separator)| {
-            let mut pieces: Vec<Piece> = home
+            let home = home
                 .iter()
                 .map(|piece| if *piece == "*" { Piece::Star } else { Piece::Literal((*piece).to_owned()) })
                 .collect();
-            let after_home = std::iter::once(Piece::Literal(format!("/{rest}")))
-                .chain(pattern.pieces[1..].iter().cloned());
-            for piece in after_home {
-                pieces.push(match piece {
-                    Piece::Literal(text) if *separator != '/' => {
-                        Piece::Literal(text.replace('/', &separator.to_string()))
-                    }
-                    other => other,
-                });
-            }
-            Pattern::from_pieces(pieces)
+            placed_under(home, *separator, rest, pattern)
         })
         .collect()
+}
+
+/// `pattern` (whose first piece is `~/` + `rest`) with `home` in place of `~`, its `/`
+/// written as the home's `separator`.
+fn placed_under(home: Vec<Piece>, separator: char, rest: &str, pattern: &Pattern) -> Pattern {
+    let after_home =
+        std::iter::once(Piece::Literal(format!("/{rest}"))).chain(pattern.pieces[1..].iter().cloned());
+    let after_home = after_home.map(|piece| match piece {
+        Piece::Literal(text) if separator != '/' => Piece::Literal(text.replace('/', &separator.to_string())),
+        other => other,
+    });
+    Pattern::from_pieces(home.into_iter().chain(after_home))
 }
 
 /// Text every home form of `pattern` contains (`.aws` for `~/.aws/*`): the longest literal run
@@ -289,16 +291,7 @@ pub fn under_home(field: Field, pattern: &Pattern, home: &str) -> Option<Pattern
     if home_variants(field, &tilde_x).iter().skip(1).any(|form| form.matches(&probe)) {
         return None;
     }
-    let after_home =
-        std::iter::once(Piece::Literal(format!("/{rest}"))).chain(pattern.pieces[1..].iter().cloned());
-    let pieces =
-        std::iter::once(Piece::Literal(home.to_owned())).chain(after_home.map(|piece| match piece {
-            Piece::Literal(text) if separator != '/' => {
-                Piece::Literal(text.replace('/', &separator.to_string()))
-            }
-            other => other,
-        }));
-    Some(Pattern::from_pieces(pieces))
+    Some(placed_under(vec![Piece::Literal(home.to_owned())], separator, rest, pattern))
 }
 
 /// A value as the stores keep it in their indexed columns: NUL (which PostgreSQL text cannot

@@ -194,6 +194,12 @@ impl SqliteStore {
         Ok(results)
     }
 
+    /// The events a listing (`b.raw, m.hash` rows) returns.
+    fn listed(&self, sql: &sql::Sql) -> Result<Vec<Event>, StoreError> {
+        let raws = self.rows(sql, |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        raws.iter().map(|(raw, hash)| ingest::event_from_raw(raw, hash)).collect()
+    }
+
     /// Runs `sql` with its parameters, mapping each row.
     fn rows<T>(
         &self,
@@ -340,9 +346,7 @@ impl Store for SqliteStore {
     }
 
     fn events(&mut self, query: &Query, now: OffsetDateTime, limit: u64) -> Result<Vec<Event>, StoreError> {
-        let sql = sql::select_events(&query.expr, Dialect::Sqlite, now, limit);
-        let raws = self.rows(&sql, |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
-        raws.iter().map(|(raw, hash)| ingest::event_from_raw(raw, hash)).collect()
+        self.listed(&sql::select_events(&query.expr, Dialect::Sqlite, now, limit))
     }
 
     /// Counts first, then lists by the plan that suits the count: a query matching more than
@@ -366,10 +370,7 @@ impl Store for SqliteStore {
         } else {
             sql::select_few_events(&query.expr, now, limit)
         };
-        let raws = self.rows(&sql, |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
-        let events =
-            raws.iter().map(|(raw, hash)| ingest::event_from_raw(raw, hash)).collect::<Result<_, _>>()?;
-        Ok((events, total))
+        Ok((self.listed(&sql)?, total))
     }
 
     fn count(&mut self, query: &Query, now: OffsetDateTime) -> Result<u64, StoreError> {

@@ -849,27 +849,36 @@ fn a_version_5_store_migrates_to_version_6() {
     assert!(nonempty >= 2, "the queries must find something to compare");
 }
 
-/// A listing of rare matches sorts them instead of walking the time index (which would visit
-/// every event to find none); a listing of common ones walks it and stops.
-#[test]
-fn rare_matches_are_sorted_not_walked_for() {
+/// A SQLite store of 300 generated events for EXPLAIN QUERY PLAN (the directory keeps it).
+fn plans_store() -> (tempfile::TempDir, rusqlite::Connection) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plans.sqlite");
     SqliteStore::open(&path).unwrap().ingest(&generated(300, 4, 10)).unwrap();
     let connection = rusqlite::Connection::open(&path).unwrap();
-    let plan = |sql: sql::Sql| -> String {
-        let params = sql.params.iter().map(|p| match p {
-            sql::SqlParam::Text(text) => rusqlite::types::Value::Text(text.clone()),
-            sql::SqlParam::Int(int) => rusqlite::types::Value::Integer(*int),
-        });
-        let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text)).unwrap();
-        let details: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(params), |row| row.get::<_, String>(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        details.join("\n")
-    };
+    (dir, connection)
+}
+
+/// SQLite's plan for `sql` (EXPLAIN QUERY PLAN, its details one per line).
+fn sqlite_plan(connection: &rusqlite::Connection, sql: &sql::Sql) -> String {
+    let params = sql.params.iter().map(|p| match p {
+        sql::SqlParam::Text(text) => rusqlite::types::Value::Text(text.clone()),
+        sql::SqlParam::Int(int) => rusqlite::types::Value::Integer(*int),
+    });
+    let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text)).unwrap();
+    let details: Vec<String> = statement
+        .query_map(rusqlite::params_from_iter(params), |row| row.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    details.join("\n")
+}
+
+/// A listing of rare matches sorts them instead of walking the time index (which would visit
+/// every event to find none); a listing of common ones walks it and stops.
+#[test]
+fn rare_matches_are_sorted_not_walked_for() {
+    let (_dir, connection) = plans_store();
+    let plan = |sql: sql::Sql| sqlite_plan(&connection, &sql);
     for text in ["agent:nobody", "tool:Write -tier:open", "decision:deny agent:x"] {
         let expr = Query::parse(text).unwrap().expr;
         let walk = plan(sql::select_events(&expr, Dialect::Sqlite, now(), 50));
@@ -886,23 +895,8 @@ fn rare_matches_are_sorted_not_walked_for() {
 /// index), counts and groups included: no row lookup per match.
 #[test]
 fn decision_questions_read_only_the_decision_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("plans.sqlite");
-    SqliteStore::open(&path).unwrap().ingest(&generated(300, 4, 10)).unwrap();
-    let connection = rusqlite::Connection::open(&path).unwrap();
-    let plan = |sql: sql::Sql| -> String {
-        let params = sql.params.iter().map(|p| match p {
-            sql::SqlParam::Text(text) => rusqlite::types::Value::Text(text.clone()),
-            sql::SqlParam::Int(int) => rusqlite::types::Value::Integer(*int),
-        });
-        let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text)).unwrap();
-        let details: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(params), |row| row.get::<_, String>(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        details.join("\n")
-    };
+    let (_dir, connection) = plans_store();
+    let plan = |sql: sql::Sql| sqlite_plan(&connection, &sql);
     for text in [
         "decision:deny -tier:open",
         "decision:ask agent:codex since:7d",
@@ -986,23 +980,12 @@ fn a_batch_run_again_after_a_collision_still_gets_its_day_partitions() {
 /// only because the compiler repeats their predicates); neither scans the tag table.
 #[test]
 fn set_terms_search_the_right_sqlite_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("plans.sqlite");
-    SqliteStore::open(&path).unwrap().ingest(&generated(200, 4, 10)).unwrap();
-    let connection = rusqlite::Connection::open(&path).unwrap();
-    let plan = |text: &str| -> String {
-        let sql = sql::select_events(&Query::parse(text).unwrap().expr, Dialect::Sqlite, now(), 50);
-        let params = sql.params.iter().map(|p| match p {
-            sql::SqlParam::Text(text) => rusqlite::types::Value::Text(text.clone()),
-            sql::SqlParam::Int(int) => rusqlite::types::Value::Integer(*int),
-        });
-        let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text)).unwrap();
-        let details: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(params), |row| row.get::<_, String>(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        details.join("\n")
+    let (_dir, connection) = plans_store();
+    let plan = |text: &str| {
+        sqlite_plan(
+            &connection,
+            &sql::select_events(&Query::parse(text).unwrap().expr, Dialect::Sqlite, now(), 50),
+        )
     };
     for text in ["rule:standard.log-credential-reads", "fingerprint:*a1*", "host:api.github.com since:7d"] {
         let plan = plan(text);
