@@ -132,8 +132,11 @@ fn events_carry_the_kernels_identity_not_the_clients_claim() {
     let root = tempfile::tempdir().unwrap();
     let daemon = Running::start(root.path());
     let mut forged = decision(&format!("curl -H 'Authorization: token {TOKEN}' https://x"));
-    forged.detail = json!({ "managed": { "via": "socket", "uid": 4242, "peer": { "uid": 4242, "gid": 4242, "pid": 1 } } });
-    forged.unknown.insert("uid".into(), json!(4242));
+    // The forged identity is a number no id, hash or timestamp will contain by chance (4242 did:
+    // a time's microseconds, `.142427`, made this test fail once).
+    let forged_uid = 3_987_654_321_u32;
+    forged.detail = json!({ "managed": { "via": "socket", "uid": forged_uid, "peer": { "uid": forged_uid, "gid": forged_uid, "pid": 1 } } });
+    forged.unknown.insert("uid".into(), json!(forged_uid));
     forged
         .redactions
         .push(ward_model::event::RedactionRecord { rule: "fake".into(), fingerprint: "f".into() });
@@ -152,7 +155,7 @@ fn events_carry_the_kernels_identity_not_the_clients_claim() {
     assert_eq!(managed["peer"]["uid"], json!(me()));
     assert_eq!(managed["peer"]["pid"], json!(std::process::id()));
     let text = serde_json::to_string(stored).unwrap();
-    assert!(!text.contains("4242"), "{text}");
+    assert!(!text.contains(&forged_uid.to_string()), "{text}");
     assert!(!text.contains("fake"), "{text}");
     assert!(!text.contains(TOKEN), "the daemon redacts: {text}");
     assert!(text.contains("[REDACTED:"), "{text}");
