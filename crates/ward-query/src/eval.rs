@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use ward_model::Event;
 
 use crate::ast::{Expr, Pattern, Term, TermValue};
-use crate::field::{class_variants, home_variants, stored_text, Field, Shape};
+use crate::field::{class_variants, home_rest, home_variants, stored_text, Field, Shape};
 
 /// Does `event` match `expr`? Relative times (`since:90d`) are taken from `now`.
 pub fn matches(expr: &Expr, event: &Event, now: OffsetDateTime) -> bool {
@@ -45,7 +45,7 @@ fn term_matches(term: &Term, event: &Event, now: OffsetDateTime) -> bool {
 }
 
 fn value_matches(field: Field, pattern: &Pattern, value: &str) -> bool {
-    if matches!(field, Field::Path | Field::Cwd) {
+    if home_rest(field, pattern).is_some() {
         return home_variants(field, pattern).iter().any(|variant| variant.matches(value));
     }
     match pattern.as_literal() {

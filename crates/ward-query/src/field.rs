@@ -226,11 +226,7 @@ const HOME_FORMS: &[(&[&str], char)] = &[
 /// agents report paths that way); every other value is matched as written. One function for
 /// the SQL compiler and the in-memory evaluator, so they cannot disagree.
 pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
-    let rest = match pattern.pieces.first() {
-        Some(Piece::Literal(first)) if matches!(field, Field::Path | Field::Cwd) => first.strip_prefix("~/"),
-        _ => None,
-    };
-    let Some(rest) = rest else { return vec![pattern.clone()] };
+    let Some(rest) = home_rest(field, pattern) else { return vec![pattern.clone()] };
     HOME_FORMS
         .iter()
         .map(|(home, separator)| {
@@ -241,6 +237,15 @@ pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
             placed_under(home, *separator, rest, pattern)
         })
         .collect()
+}
+
+/// What follows the leading `~/` of a `path:` or `cwd:` value; None for any other value (which
+/// has no home forms).
+pub fn home_rest(field: Field, pattern: &Pattern) -> Option<&str> {
+    match pattern.pieces.first() {
+        Some(Piece::Literal(first)) if matches!(field, Field::Path | Field::Cwd) => first.strip_prefix("~/"),
+        _ => None,
+    }
 }
 
 /// `pattern` (whose first piece is `~/` + `rest`) with `home` in place of `~`, its `/`
@@ -261,8 +266,7 @@ fn placed_under(home: Vec<Piece>, separator: char, rest: &str, pattern: &Pattern
 /// cost several times one match each: over 500k paths, 7 forms 280–300 ms, with the test first
 /// 60–100 ms. None when there is no such text or the value has no home forms.
 pub fn home_needle(field: Field, pattern: &Pattern) -> Option<String> {
-    let Some(Piece::Literal(first)) = pattern.pieces.first() else { return None };
-    let rest = first.strip_prefix("~/").filter(|_| matches!(field, Field::Path | Field::Cwd))?;
+    let rest = home_rest(field, pattern)?;
     let literals = std::iter::once(rest).chain(pattern.pieces[1..].iter().filter_map(|piece| match piece {
         Piece::Literal(text) => Some(text.as_str()),
         Piece::Star => None,
@@ -279,11 +283,7 @@ pub fn home_needle(field: Field, pattern: &Pattern) -> Option<String> {
 /// [`HOME_FORMS`], e.g. `/var/lib/dev`). None when the value does not start with `~/` or the
 /// home forms already cover `home`.
 pub fn under_home(field: Field, pattern: &Pattern, home: &str) -> Option<Pattern> {
-    let variants = home_variants(field, pattern);
-    let (Some(Piece::Literal(first)), true) = (pattern.pieces.first(), variants.len() > 1) else {
-        return None;
-    };
-    let rest = first.strip_prefix("~/")?;
+    let rest = home_rest(field, pattern)?;
     let separator = if home.contains('\\') && !home.contains('/') { '\\' } else { '/' };
     let home = home.trim_end_matches(['/', '\\']);
     let probe = format!("{home}{separator}x");

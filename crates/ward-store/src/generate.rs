@@ -194,11 +194,10 @@ impl Generator {
         let file = format!("src/module_{}.rs", self.rng.below(400));
         let path = if credential { (*self.rng.pick(CREDENTIAL_PATHS)).to_owned() } else { file };
         // Agents report paths under the home absolute, as the machine writes them.
+        let home = &self.devices[device_index].home;
         let path = match path.strip_prefix("~/") {
-            Some(rest) if self.devices[device_index].home.starts_with("C:") => {
-                format!("{}\\{}", self.devices[device_index].home, rest.replace('/', "\\"))
-            }
-            Some(rest) => format!("{}/{rest}", self.devices[device_index].home),
+            Some(rest) if home.starts_with("C:") => format!("{home}\\{}", rest.replace('/', "\\")),
+            Some(rest) => format!("{home}/{rest}"),
             None => path,
         };
         event.paths = vec![PathTarget {

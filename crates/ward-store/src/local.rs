@@ -69,15 +69,11 @@ pub enum LocalError {
     Store { path: PathBuf, source: StoreError },
 }
 
-/// Opens the local index (creating it) and brings it up to date with the spool.
-pub fn open_updated(data_dir: &Path) -> Result<(SqliteStore, IndexUpdate), LocalError> {
-    open_updated_reporting(data_dir, &mut |_| {})
-}
-
-/// [`open_updated`], calling `progress` with the number of events indexed so far after each
-/// batch: the first query over a large spool indexes all of it (about 16 s for 500k events), and
-/// the CLI shows that it is working.
-pub fn open_updated_reporting(
+/// Opens the local index (creating it) and brings it up to date with the spool, calling
+/// `progress` with the number of events indexed so far after each batch: the first query over a
+/// large spool indexes all of it (about 16 s for 500k events), and the CLI shows that it is
+/// working.
+pub fn open_updated(
     data_dir: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(SqliteStore, IndexUpdate), LocalError> {
@@ -88,7 +84,7 @@ pub fn open_updated_reporting(
             .map_err(|e| wrap(StoreError::Other(format!("cannot create {}: {e}", parent.display()))))?;
     }
     let mut store = SqliteStore::open(&path).map_err(wrap)?;
-    let update = update_reporting(&mut store, data_dir, progress).map_err(|e| match e {
+    let update = update(&mut store, data_dir, progress).map_err(|e| match e {
         LocalError::Store { source, .. } => wrap(source),
         other => other,
     })?;
@@ -100,13 +96,9 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
 }
 
-/// Indexes the spool lines appended since the recorded position.
-pub fn update(store: &mut SqliteStore, data_dir: &Path) -> Result<IndexUpdate, LocalError> {
-    update_reporting(store, data_dir, &mut |_| {})
-}
-
-/// [`update`], calling `progress` with the events indexed so far after each batch.
-pub fn update_reporting(
+/// Indexes the spool lines appended since the recorded position, calling `progress` with the
+/// events indexed so far after each batch.
+pub fn update(
     store: &mut SqliteStore,
     data_dir: &Path,
     progress: &mut dyn FnMut(u64),
@@ -220,7 +212,7 @@ pub const DEFAULT_EVENT_LIMIT: u64 = 50;
 /// Default number of groups listed with `--count-by`.
 pub const DEFAULT_GROUP_LIMIT: u64 = 1_000;
 
-/// Brings the local index up to date (`progress`: see [`open_updated_reporting`]), runs the
+/// Brings the local index up to date (`progress`: see [`open_updated`]), runs the
 /// query and renders the answer.
 pub fn answer(
     data_dir: &Path,
@@ -228,7 +220,7 @@ pub fn answer(
     now: time::OffsetDateTime,
     progress: &mut dyn FnMut(u64),
 ) -> Result<String, LocalError> {
-    let (mut store, _update) = open_updated_reporting(data_dir, progress)?;
+    let (mut store, _update) = open_updated(data_dir, progress)?;
     let path = index_path(data_dir);
     let wrap = |source: StoreError| LocalError::Store { path: path.clone(), source };
     let text = &request.query.text;
@@ -282,7 +274,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path();
         let first = append(data, 60, "codex");
-        let (mut store, update) = open_updated(data).unwrap();
+        let (mut store, update) = open_updated(data, &mut |_| {}).unwrap();
         assert_eq!(update.indexed, 60);
         assert_eq!(count(&mut store, ""), 60);
         // Nothing new: nothing read again.
@@ -305,7 +297,7 @@ mod tests {
         // Rebuilt from scratch: what the spool still holds, chain intact from where it starts.
         drop(store);
         std::fs::remove_file(index_path(data)).unwrap();
-        let (mut rebuilt, update) = open_updated(data).unwrap();
+        let (mut rebuilt, update) = open_updated(data, &mut |_| {}).unwrap();
         let kept = 90 - update.indexed;
         assert!(kept > 0 && update.indexed >= 30, "{update:?}");
         assert_eq!(count(&mut rebuilt, "agent:cursor"), 30);
@@ -316,7 +308,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path();
         append(data, 50, "codex");
-        let (mut store, _) = open_updated(data).unwrap();
+        let (mut store, _) = open_updated(data, &mut |_| {}).unwrap();
         assert_eq!(count(&mut store, ""), 50);
         // The spool is emptied (an agent deleted it): the anchor carries the chain on, so the
         // new events continue at seq 51 in a later segment.
@@ -346,14 +338,14 @@ mod tests {
         let data = dir.path();
         append(data, BATCH * 2 + 7, "codex");
         let mut seen = Vec::new();
-        let (_store, update) = open_updated_reporting(data, &mut |indexed| seen.push(indexed)).unwrap();
+        let (_store, update) = open_updated(data, &mut |indexed| seen.push(indexed)).unwrap();
         assert_eq!(update.indexed, (BATCH * 2 + 7) as u64);
         assert_eq!(seen, [BATCH as u64, 2 * BATCH as u64, (BATCH * 2 + 7) as u64]);
         // Nothing new: no progress to report.
-        let (_store, _) = open_updated_reporting(data, &mut |indexed| panic!("reported {indexed}")).unwrap();
+        let (_store, _) = open_updated(data, &mut |indexed| panic!("reported {indexed}")).unwrap();
     }
 
     fn update_index(store: &mut SqliteStore, data: &Path) -> u64 {
-        update(store, data).unwrap().indexed
+        update(store, data, &mut |_| {}).unwrap().indexed
     }
 }

@@ -16,3 +16,16 @@ pub fn stdout(text: impl AsRef<[u8]>) -> anyhow::Result<()> {
         other => other.context("cannot write to standard output"),
     }
 }
+
+/// A spinner showing `message` on standard error while a command works, when standard error is
+/// a terminal; None otherwise, so scripts and logs get no control characters.
+pub fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(std::time::Duration::from_millis(80));
+        bar.set_message(message.to_owned());
+        bar
+    })
+}

@@ -3,7 +3,6 @@
 //! spool (the work is in `ward_store::local` and `ward_query`).
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -112,23 +111,17 @@ pub fn run(command: Command, paths: &WardPaths) -> anyhow::Result<ExitCode> {
             };
             let now = time::OffsetDateTime::now_utc();
             // The first query over a large spool indexes all of it (seconds): on a terminal,
-            // say so once a batch is in, and clear the line before the answer.
-            let mut spinner: Option<indicatif::ProgressBar> = None;
-            let terminal = std::io::stderr().is_terminal();
+            // say so once a batch is in (not for the few events a query usually catches up on),
+            // and clear the line before the answer.
+            let mut spinner = None;
             let mut progress = |indexed: u64| {
-                if !terminal {
-                    return;
+                let message = format!("indexing the audit spool for queries: {indexed} events");
+                if let Some(bar) = spinner.get_or_insert_with(|| crate::out::spinner(&message)) {
+                    bar.set_message(message);
                 }
-                let bar = spinner.get_or_insert_with(|| {
-                    let bar = indicatif::ProgressBar::new_spinner();
-                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                    bar.enable_steady_tick(std::time::Duration::from_millis(80));
-                    bar
-                });
-                bar.set_message(format!("indexing the audit spool for queries: {indexed} events"));
             };
             let answered = ward_store::local::answer(&paths.data_dir, &request, now, &mut progress);
-            if let Some(bar) = spinner {
+            if let Some(Some(bar)) = spinner {
                 bar.finish_and_clear();
             }
             let output = answered

@@ -5,7 +5,6 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
 use ward_inventory::report::render_table;
@@ -115,13 +114,7 @@ pub fn run(args: Args, paths: &WardPaths) -> anyhow::Result<ExitCode> {
         credential_env,
     };
 
-    let spinner = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        bar.enable_steady_tick(Duration::from_millis(80));
-        bar.set_message("scanning");
-        bar
-    });
+    let spinner = crate::out::spinner("scanning");
     let mut report = scan(&opts, &|p| {
         if let Some(bar) = &spinner {
             bar.set_message(match p {
