@@ -27,9 +27,11 @@ const SHIP_BATCH: usize = 1_000;
 /// Device batches one SQLite commit takes at most (those waiting), as the server's writer
 /// groups up to 10,000 events.
 const GROUP: usize = 10;
-/// PostgreSQL connections storing batches at once. The server stores each request's batch on a
-/// pooled connection, but on 2 cores more connections only add contention: measured at 500k
-/// events, 1 connection 26.5k events/s, 2 22.6-24.5k, 3 25.0k.
+/// PostgreSQL connections storing batches at once (`WARD_BENCH_PG_WRITERS` overrides it). The
+/// server stores each request's batch on a pooled connection, but on 2 cores more connections
+/// only add contention: measured at 1M events (schema version 6), two rounds, 1 connection
+/// 35.9k/33.7k events/s, 2 34.9k/34.2k, 3 35.3k/33.2k, the backends' CPU per event rising from
+/// 20-24 µs to 27-32 µs.
 const POSTGRES_WRITERS: usize = 1;
 /// Events generated ahead of each timed stretch (generation is the test rig, not the store).
 const CHUNK: u64 = 100_000;
@@ -57,10 +59,13 @@ impl Shape {
 /// CPU time this process has used (user + system), from /proc: the machine is shared, so the
 /// wall-clock rate alone says as much about the neighbours as about the store.
 fn process_cpu() -> StdDuration {
-    let backends = SERVER_PIDS
-        .get()
-        .map_or(StdDuration::ZERO, |pids| pids.iter().map(|pid| cpu_of(&pid.to_string())).sum());
-    cpu_of("self") + backends
+    cpu_of("self") + backend_cpu()
+}
+
+/// CPU time the PostgreSQL backends serving the load have used (zero for SQLite): what the
+/// server's own side of an insert costs, apart from the client and the machine's neighbours.
+fn backend_cpu() -> StdDuration {
+    SERVER_PIDS.get().map_or(StdDuration::ZERO, |pids| pids.iter().map(|pid| cpu_of(&pid.to_string())).sum())
 }
 
 /// The PostgreSQL backends serving the store being loaded (same machine): their CPU counts too.
@@ -80,6 +85,8 @@ fn cpu_of(pid: &str) -> StdDuration {
 struct Load {
     wall: StdDuration,
     cpu: StdDuration,
+    /// Of `cpu`, the PostgreSQL backends' part.
+    backend: StdDuration,
     loaded: u64,
     /// Time the writers spent in `ingest_group` (summed over writers).
     busy: StdDuration,
@@ -95,6 +102,7 @@ fn load(writers: &mut [Writer], total: u64, now: OffsetDateTime, shape: Shape) -
     let mut generator = Generator::new(1, DEVICES, now - Duration::days(85), Duration::days(85), total);
     let mut wall = StdDuration::ZERO;
     let mut cpu = StdDuration::ZERO;
+    let mut backend = StdDuration::ZERO;
     let mut loaded = 0;
     let mut busy = StdDuration::ZERO;
     let mut generated = 0;
@@ -115,16 +123,18 @@ fn load(writers: &mut [Writer], total: u64, now: OffsetDateTime, shape: Shape) -
         }
         let started = Instant::now();
         let cpu_started = process_cpu();
+        let backend_started = backend_cpu();
         let (stored, writing) = pipeline(writers, &batches);
         loaded += stored;
         busy += writing;
         wall += started.elapsed();
         cpu += process_cpu().saturating_sub(cpu_started);
+        backend += backend_cpu().saturating_sub(backend_started);
         if loaded % 1_000_000 < CHUNK {
             eprintln!("  {loaded} events loaded ({:.0}/s)", loaded as f64 / wall.as_secs_f64());
         }
     }
-    Load { wall, cpu, loaded, busy }
+    Load { wall, cpu, backend, loaded, busy }
 }
 
 /// Prepares `batches` on one thread and stores them on one thread per writer; a device's
@@ -278,7 +288,11 @@ fn main() {
         let url = ward_store::throwaway::fresh_database("bench").expect("PostgreSQL for the benchmark");
         let mut writers: Vec<Writer> = Vec::new();
         let mut pids = Vec::new();
-        for _ in 0..POSTGRES_WRITERS {
+        let writers_wanted = std::env::var("WARD_BENCH_PG_WRITERS")
+            .ok()
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(POSTGRES_WRITERS);
+        for _ in 0..writers_wanted {
             let mut store = PostgresStore::connect(&url).expect("postgres");
             pids.extend(store.backend_pid());
             writers.push(Box::new(store));
@@ -290,7 +304,7 @@ fn main() {
     let sqlite_file = sqlite_dir.join("bench.sqlite");
     for (name, writers) in &mut stores {
         eprintln!("loading {total} events into {name} ({})…", shape.describe());
-        let Load { wall, cpu, loaded, busy } = load(writers, total, now, shape);
+        let Load { wall, cpu, backend, loaded, busy } = load(writers, total, now, shape);
         let connections = writers.len();
         let store = &mut writers[0];
         let analyzed = Instant::now();
@@ -317,6 +331,13 @@ fn main() {
                 .to_owned(),
             format!("{:.0} events/s", loaded as f64 / cpu.as_secs_f64().max(1e-3)),
         ));
+        if !backend.is_zero() {
+            rows.push((
+                name.to_string(),
+                "insert: PostgreSQL backend CPU per event (the server's side of it)".to_owned(),
+                format!("{:.1} µs", backend.as_secs_f64() * 1e6 / loaded.max(1) as f64),
+            ));
+        }
         rows.push((
             name.to_string(),
             "statistics after the load (ANALYZE; PostgreSQL VACUUM ANALYZE)".to_owned(),

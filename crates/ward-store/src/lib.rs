@@ -12,6 +12,8 @@ pub mod generate;
 mod ingest;
 pub mod local;
 #[cfg(feature = "postgres")]
+mod pgcopy;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod render;
 pub mod schema;

@@ -14,6 +14,7 @@ use ward_query::sql::{self, Dialect, SqlParam};
 use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
+use crate::pgcopy::BinaryRows;
 use crate::schema::{DAY_US, POSTGRES_MIGRATIONS};
 use crate::sqlite::now_us;
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
@@ -270,21 +271,11 @@ fn insert_small(
     Ok(())
 }
 
-/// One field of a `COPY … FROM STDIN` text row.
-fn copy_field(out: &mut Vec<u8>, value: Option<&str>) {
-    let Some(value) = value else {
-        out.extend_from_slice(b"\\N");
-        return;
-    };
-    for byte in value.bytes() {
-        match byte {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            other => out.push(other),
-        }
-    }
+/// Sends one table's rows by binary `COPY`.
+fn copy_in(transaction: &mut Transaction<'_>, statement: &str, rows: BinaryRows) -> Result<u64, StoreError> {
+    let mut writer = transaction.copy_in(statement)?;
+    writer.write_all(&rows.finish()).map_err(|e| StoreError::Other(format!("{statement}: {e}")))?;
+    Ok(writer.finish()?)
 }
 
 /// Stores one batch inside the open transaction (the caller wraps it in a savepoint).
@@ -354,47 +345,45 @@ fn ingest_batch(
         let pks: Vec<i64> = transaction.query_one(&next_pks, &[&count])?.get(0);
         let columns = scalar_columns();
         let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
-        let mut events_copy = Vec::with_capacity(plan.rows.len() * 900);
-        let mut tags_copy = Vec::with_capacity(plan.rows.len() * 60);
-        let mut bodies_copy = Vec::with_capacity(plan.rows.len() * 900);
-        for (row, pk) in plan.rows.iter().zip(&pks) {
-            let head = format!("{pk}\t{}\t{}\t", row.time_us, row.seq);
-            events_copy.extend_from_slice(head.as_bytes());
-            copy_field(&mut events_copy, Some(&row.hash));
-            bodies_copy.extend_from_slice(format!("{pk}\t{}\t", row.time_us).as_bytes());
-            copy_field(&mut bodies_copy, Some(&row.raw));
-            bodies_copy.push(b'\n');
+        let event_fields = 4 + columns.len() as u16;
+        let mut events_copy = BinaryRows::with_capacity(plan.rows.len() * 400);
+        let mut bodies_copy = BinaryRows::with_capacity(plan.rows.len() * 900);
+        let mut tags_copy = BinaryRows::with_capacity(plan.rows.len() * 120);
+        for (row, &pk) in plan.rows.iter().zip(&pks) {
+            events_copy
+                .row(event_fields)
+                .int8(pk)
+                .int8(row.time_us)
+                .int8(row.seq as i64)
+                .text(Some(&row.hash));
             for value in &row.scalars {
-                events_copy.push(b'\t');
-                copy_field(&mut events_copy, value.as_deref());
+                events_copy.text(value.as_deref());
             }
-            events_copy.push(b'\n');
+            bodies_copy.row(3).int8(pk).int8(row.time_us).text(Some(&row.raw));
             for (field, value) in &row.tags {
-                tags_copy.extend_from_slice(format!("{pk}\t{}\t{field}\t", row.time_us).as_bytes());
-                copy_field(&mut tags_copy, Some(value));
                 let (agent, device) = row.tag_extras(field);
-                tags_copy.push(b'\t');
-                copy_field(&mut tags_copy, agent);
-                tags_copy.push(b'\t');
-                copy_field(&mut tags_copy, device);
-                tags_copy.push(b'\n');
+                tags_copy
+                    .row(6)
+                    .int8(pk)
+                    .int8(row.time_us)
+                    .text(Some(field))
+                    .text(Some(value))
+                    .text(agent)
+                    .text(device);
             }
         }
-        let statement = format!("COPY events (pk, time_us, seq, hash, {}) FROM STDIN", quoted.join(", "));
-        let mut writer = transaction.copy_in(statement.as_str())?;
-        writer.write_all(&events_copy).map_err(|e| StoreError::Other(format!("COPY events: {e}")))?;
-        if let Err(error) = writer.finish() {
-            return collided(StoreError::from(error));
+        let statement =
+            format!("COPY events (pk, time_us, seq, hash, {}) FROM STDIN (FORMAT binary)", quoted.join(", "));
+        if let Err(error) = copy_in(transaction, &statement, events_copy) {
+            return collided(error);
         }
-        let mut writer = transaction.copy_in("COPY event_bodies (pk, time_us, raw) FROM STDIN")?;
-        writer.write_all(&bodies_copy).map_err(|e| StoreError::Other(format!("COPY event_bodies: {e}")))?;
-        writer.finish()?;
+        copy_in(transaction, "COPY event_bodies (pk, time_us, raw) FROM STDIN (FORMAT binary)", bodies_copy)?;
         if !tags_copy.is_empty() {
-            let mut writer = transaction.copy_in(
-                "COPY event_tags (event_pk, time_us, field, value, \"agent\", \"device\") FROM STDIN",
+            copy_in(
+                transaction,
+                "COPY event_tags (event_pk, time_us, field, value, \"agent\", \"device\") FROM STDIN (FORMAT binary)",
+                tags_copy,
             )?;
-            writer.write_all(&tags_copy).map_err(|e| StoreError::Other(format!("COPY event_tags: {e}")))?;
-            writer.finish()?;
         }
     }
     if !plan.findings.is_empty() {
@@ -651,14 +640,5 @@ mod tests {
         }
         assert_eq!(partition_suffix(20_790), "p20261203");
         assert_eq!(partition_day("events_default"), None);
-    }
-
-    #[test]
-    fn copy_escapes() {
-        let mut out = Vec::new();
-        copy_field(&mut out, Some("a\tb\\c\nd\re"));
-        out.push(b'|');
-        copy_field(&mut out, None);
-        assert_eq!(out, b"a\\tb\\\\c\\nd\\re|\\N");
     }
 }

@@ -2,8 +2,8 @@
 //! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
-//! Tables (the logical schema `ward-query` compiles against), as of version 6 on SQLite and 5 on
-//! PostgreSQL (version 6 changed one SQLite index only):
+//! Tables (the logical schema `ward-query` compiles against), as of version 6 (version 6 changed
+//! one index on each store, not the tables):
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
@@ -35,7 +35,7 @@
 //!
 //! | index | serves |
 //! |---|---|
-//! | `events (time_us)` | `since:`/`until:` windows; newest-first listing (`ORDER BY time_us DESC LIMIT n` walks it backwards and stops; on SQLite only when the count says many events match, see `SqliteStore::events_and_total`) |
+//! | `events (time_us)` (PostgreSQL: its primary key, below) | `since:`/`until:` windows; newest-first listing (`ORDER BY time_us DESC LIMIT n` walks it backwards and stops; on SQLite only when the count says many events match, see `SqliteStore::events_and_total`) |
 //! | `events (id, time_us)` unique | idempotent ingest (an event is identified by id and time); `id:` |
 //! | `events (device, seq)` | `device:` ("what did this machine do") |
 //! | `events (decision, time_us)`, on SQLite + `tier`, `agent`, `action`, `tool` (version 6) | `decision:deny since:7d`, the most asked narrow question, and the same with the filters asked beside it (`decision:deny -tier:open`, `decision:ask agent:codex`, `--count-by tier,agent`): read from the index alone, no row per match |
@@ -44,7 +44,7 @@
 //! | `event_tags (time_us, value)` + event key, **only `field = 'path'`** (version 5) | `path:` terms: the paths of the query's window, read index-only and matched one by one (inserts append, in time order) |
 //! | `event_tags (event_pk …)` | `--count-by class/rule/…` joins, retention (SQLite: the clustering key) |
 //! | `event_tags (value, time_us)` + `agent`, `device`, event key, **only `field = 'class'`** (version 4) | the credential question and any `class:` term counted by agent/device: one index range, no lookup per match (a partial index: 3% of the rows, so inserts barely pay for it) |
-//! | PostgreSQL: `events` primary key `(pk, time_us) INCLUDE (agent, device)` | a set term's matches are looked up in their day's partition by key; carrying `agent` and `device` in the key's index makes the credential question (`--count-by agent,device`) an index-only lookup per match, no heap page |
+//! | PostgreSQL: `events` primary key `(time_us, pk) INCLUDE (agent, device)` (version 6; `(pk, time_us)` before) | a set term's matches are looked up in their day's partition by key (equality on both columns, so either order serves); carrying `agent` and `device` in the key's index makes the credential question (`--count-by agent,device`) an index-only lookup per match, no heap page; time first, it is also the time index |
 //!
 //! Split in version 5: `event_tags_lookup` no longer holds `path` values (a partial index,
 //! `WHERE field <> 'path'`), and `event_tags_path` holds them in time order instead (the two
@@ -64,7 +64,15 @@
 //! 90–230 ms; from the index, 11–12 ms. The entries are wider, the number of index inserts the
 //! same (bulk load within noise, back to back). On PostgreSQL the same columns (as INCLUDE) cost
 //! about 5% of its bulk load, which is short of its budget already, for 1–2 ms on its windowed
-//! decision questions (day partitions keep their row lookups few): PostgreSQL stays at version 5.
+//! decision questions (day partitions keep their row lookups few), so PostgreSQL's version 6 is
+//! another change (below).
+//!
+//! Reordered in version 6, PostgreSQL only: the primary key is `(time_us, pk)`, and `events_time`
+//! is gone. A key lookup gives both columns, so the order does not matter to it, while time first
+//! makes the key serve time windows and the newest-first walk (`ORDER BY time_us DESC, pk DESC`,
+//! the listing's own order) as well: one B-tree fewer per inserted event. Bulk load, backend CPU
+//! per event at 1M events, two rounds back to back: 24.6/24.9 µs before, 21.4/21.4 µs after
+//! (32.4k → 36.5k events/s); the questions' times within noise.
 //!
 //! Dropped in version 2: `events (agent, time_us)` and `events (tier, time_us)` (a handful of
 //! values each, a third of the rows per value: a time-range scan is as fast and costs no
@@ -275,6 +283,14 @@ DROP INDEX IF EXISTS event_tags_lookup;
 CREATE INDEX event_tags_lookup ON event_tags (field, value, time_us) INCLUDE (event_pk)
     WHERE field <> 'path';
 CREATE INDEX IF NOT EXISTS event_tags_path ON event_tags (time_us, value) INCLUDE (event_pk) WHERE field = 'path';
+"#,
+    ),
+    (
+        6,
+        r#"
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+ALTER TABLE events ADD PRIMARY KEY (time_us, pk) INCLUDE ("agent", "device");
+DROP INDEX IF EXISTS events_time;
 "#,
     ),
 ];

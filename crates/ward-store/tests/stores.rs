@@ -810,13 +810,14 @@ fn a_version_4_store_migrates_to_version_5() {
     }
 }
 
-/// Version 6 (SQLite) widens the decision index with the filters asked beside a decision; a
-/// version-5 store migrates at open and answers as before (PostgreSQL stays at version 5).
+/// Version 6 widens SQLite's decision index with the filters asked beside a decision, and puts
+/// time first in PostgreSQL's primary key (which then replaces its time index); a version-5
+/// store of either kind migrates at open and answers as before.
 #[test]
 fn a_version_5_store_migrates_to_version_6() {
     use ward_store::schema::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
     assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, 6);
-    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 5);
+    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 6);
     let events = generated(400, 4, 10);
     let queries =
         ["decision:deny -tier:open", "decision:ask agent:codex", "decision:log action:read tool:Read"];
@@ -847,6 +848,44 @@ fn a_version_5_store_migrates_to_version_6() {
         assert_eq!(sqlite.count(&query, now()).unwrap(), expected.len() as u64, "SQLite v5 → v6: {text}");
     }
     assert!(nonempty >= 2, "the queries must find something to compare");
+
+    let url = ward_store::throwaway::fresh_database("v5").unwrap();
+    PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "ALTER TABLE events DROP CONSTRAINT events_pkey; \
+             ALTER TABLE events ADD PRIMARY KEY (pk, time_us) INCLUDE (\"agent\", \"device\"); \
+             CREATE INDEX events_time ON events (time_us); \
+             DELETE FROM schema_migrations WHERE version >= 6;",
+        )
+        .unwrap();
+    let mut postgres = PostgresStore::connect(&url).unwrap();
+    let key: String =
+        client.query_one("SELECT pg_get_indexdef('events_pkey'::regclass)", &[]).unwrap().get(0);
+    assert!(key.ends_with(r#"(time_us, pk) INCLUDE (agent, device)"#), "{key}");
+    let time_index: Option<String> =
+        client.query_one("SELECT to_regclass('events_time')::text", &[]).unwrap().get(0);
+    assert_eq!(time_index, None, "the key serves time windows now");
+    for text in queries.into_iter().chain(["since:3d"]) {
+        let query = Query::parse(text).unwrap();
+        let expected: Vec<String> =
+            events.iter().rev().filter(|e| query.matches(e, now())).map(|e| e.id.clone()).collect();
+        assert_eq!(
+            ids(&postgres.events(&query, now(), 1_000).unwrap()),
+            expected,
+            "PostgreSQL v5 → v6: {text}"
+        );
+        assert_eq!(
+            postgres.count(&query, now()).unwrap(),
+            expected.len() as u64,
+            "PostgreSQL v5 → v6: {text}"
+        );
+    }
+    // Ingest after the upgrade: new events land under the new key, re-sent ones are duplicates.
+    let more = Generator::new(99, 1, now() - Duration::days(1), Duration::days(1), 40).batch(40);
+    assert_eq!(postgres.ingest(&more).unwrap().inserted, 40);
+    assert_eq!(postgres.ingest(&events).unwrap().duplicates, events.len() as u64);
 }
 
 /// A SQLite store of 300 generated events for EXPLAIN QUERY PLAN (the directory keeps it).
