@@ -1,6 +1,6 @@
 //! The query language parser on arbitrary text: never panics; whatever parses compiles to SQL
 //! in both dialects (both listing plans; with this machine's home added) and evaluates against
-//! an event. (`crates/ward-query/tests/mutations.rs` runs a seeded version of this in
+//! an event. The text is also a path an event carries: its normal form is stable. (`crates/ward-query/tests/mutations.rs` runs a seeded version of this in
 //! `cargo test`.)
 #![no_main]
 
@@ -12,6 +12,9 @@ use ward_query::{Field, Query};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Some(normal) = ward_query::path_form::normal_path(text) {
+        assert_eq!(ward_query::path_form::normal_path(&normal), None, "{text:?} → {normal:?}");
+    }
     if let Ok(query) = Query::parse(text) {
         let now = OffsetDateTime::UNIX_EPOCH;
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
@@ -21,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         let mut event = Event::draft(EventKind::Decision);
         event.agent = Some("codex".into());
         event.classes = vec!["credentials".into()];
+        event.paths = vec![ward_model::PathTarget { path: text.into(), access: ward_model::Access::Read }];
         let _ = query.matches(&event, now);
         let _ = select_few_events(&query.expr, now, 10);
         // `ward audit query` adds this machine's home to `~/` path terms.

@@ -38,7 +38,7 @@ fn term_matches(term: &Term, event: &Event, now: OffsetDateTime) -> bool {
             _ => term
                 .field
                 .set(event)
-                .into_iter()
+                .iter()
                 .any(|value| value_matches(term.field, pattern, &stored_text(value))),
         },
     }
@@ -145,6 +145,39 @@ mod tests {
         for (text, path, expected) in cases {
             let event = at(path, path);
             assert_eq!(Query::parse(text).unwrap().matches(&event, now), expected, "{text} on {path}");
+        }
+    }
+
+    /// A hostile agent's spellings of a credential path: each one is found by the question
+    /// asked in the usual spelling (the path's normal form is one of its values), and the
+    /// spelling itself stays findable.
+    #[test]
+    fn path_spellings_do_not_evade_path_questions() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let at = |path: &str| {
+            let mut event = event();
+            event.paths =
+                vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
+            event
+        };
+        let cases = [
+            ("path:~/.ssh/*", "~//.ssh/id_rsa", true),
+            ("path:~/.ssh/*", "~/./.ssh/id_rsa", true),
+            ("path:~/.ssh/*", "~/.ssh/../.ssh/id_rsa", true),
+            ("path:~/.ssh/id_rsa", "~/x/../.ssh//id_rsa", true),
+            ("path:~/.aws/*", "/tmp/../home/dev/.aws/credentials", true),
+            ("path:~/.aws/*", "//home//dev/.aws/credentials", true),
+            ("path:/etc/shadow", "/../../etc/./shadow", true),
+            ("path:~/.aws/*", "C:\\Users\\dev\\x\\..\\.aws\\credentials", true),
+            ("-path:~/.ssh/*", "~//.ssh/id_rsa", false),
+            // The spelling as the agent wrote it: a traversal is itself worth asking about.
+            ("path:*/../*", "~/.ssh/../.ssh/id_rsa", true),
+            ("path:*/../*", "~/.ssh/id_rsa", false),
+            // `..` that leaves the home cannot be resolved without the machine: not under `~/.ssh`.
+            ("path:~/.ssh/*", "~/../other/.ssh/id_rsa", false),
+        ];
+        for (text, path, expected) in cases {
+            assert_eq!(Query::parse(text).unwrap().matches(&at(path), now), expected, "{text} on {path}");
         }
     }
 }

@@ -2,9 +2,12 @@
 //! One table for the parser, the SQL compiler, the in-memory evaluator and the stores' indexer,
 //! so they cannot disagree about what `agent:` or `class:` means.
 
+use std::borrow::Cow;
+
 use ward_model::Event;
 
 use crate::ast::{Pattern, Piece};
+use crate::path_form::normal_path;
 
 /// How a field is stored and matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,10 +143,13 @@ impl Field {
         }
     }
 
-    /// The values of a set field in `event`, each once.
-    pub fn set(self, event: &Event) -> Vec<&str> {
-        let mut values: Vec<&str> = match self {
-            Field::Class => event.classes.iter().map(String::as_str).collect(),
+    /// The values of a set field in `event`, each once. A path also gives its lexical normal
+    /// form when it is spelled otherwise ([`normal_path`]: `~//.ssh/x` gives `~/.ssh/x` too), so
+    /// a `path:` question cannot be walked around by spelling; the stores index these values and
+    /// the in-memory evaluation matches them, from this one list.
+    pub fn set(self, event: &Event) -> Vec<Cow<'_, str>> {
+        let mut values: Vec<Cow<'_, str>> = match self {
+            Field::Class => event.classes.iter().map(|c| Cow::Borrowed(c.as_str())).collect(),
             Field::Rule => {
                 let mut names = event.rule_names();
                 // Events recorded before `matched` was typed carry the list in `detail.matched`.
@@ -152,15 +158,24 @@ impl Field {
                         names.extend(list.iter().filter_map(|m| m.get("rule")?.as_str()));
                     }
                 }
-                names
+                names.into_iter().map(Cow::Borrowed).collect()
             }
-            Field::Host => event.hosts.iter().map(String::as_str).collect(),
-            Field::Fingerprint => event.redactions.iter().map(|r| r.fingerprint.as_str()).collect(),
-            Field::Path => event.paths.iter().map(|p| p.path.as_str()).collect(),
+            Field::Host => event.hosts.iter().map(|h| Cow::Borrowed(h.as_str())).collect(),
+            Field::Fingerprint => {
+                event.redactions.iter().map(|r| Cow::Borrowed(r.fingerprint.as_str())).collect()
+            }
+            Field::Path => event
+                .paths
+                .iter()
+                .flat_map(|p| {
+                    let normal = normal_path(&p.path).map(Cow::Owned);
+                    std::iter::once(Cow::Borrowed(p.path.as_str())).chain(normal)
+                })
+                .collect(),
             _ => Vec::new(),
         };
         let mut seen = std::collections::HashSet::new();
-        values.retain(|value| seen.insert(*value));
+        values.retain(|value| seen.insert(value.clone()));
         values
     }
 

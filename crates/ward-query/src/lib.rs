@@ -8,6 +8,7 @@ pub mod ast;
 pub mod eval;
 pub mod field;
 pub mod parse;
+pub mod path_form;
 pub mod sql;
 
 use time::OffsetDateTime;

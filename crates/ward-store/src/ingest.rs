@@ -70,7 +70,7 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
         let mut seen = HashSet::new();
         for value in field.set(event) {
             // Two values can store the same (NUL becomes U+FFFD): one tag row for both.
-            let stored = stored_text(value).into_owned();
+            let stored = stored_text(&value).into_owned();
             if seen.insert(stored.clone()) {
                 tags.push((field.name(), stored));
             }
@@ -88,6 +88,28 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
         tags,
         raw,
     })
+}
+
+/// The path rows a store written before version 7 lacks: for each stored `(event key, time,
+/// path)`, the path's normal form when it is spelled otherwise, as [`Field::set`] gives it at
+/// ingest now; each `(key, normal form)` once. `stored` is streamed (a server's store holds a
+/// path row per tool call); only the few odd spellings are kept. A normal form the event
+/// already has a row for is the store's to skip (its insert ignores it).
+pub(crate) fn path_forms_to_add<K: Copy + Eq + std::hash::Hash>(
+    stored: impl IntoIterator<Item = Result<(K, i64, String), StoreError>>,
+) -> Result<Vec<(K, i64, String)>, StoreError> {
+    let mut seen = HashSet::new();
+    let mut wanted = Vec::new();
+    for row in stored {
+        let (key, time_us, path) = row?;
+        if let Some(normal) = ward_query::path_form::normal_path(&path) {
+            let normal = stored_text(&normal).into_owned();
+            if seen.insert((key, normal.clone())) {
+                wanted.push((key, time_us, normal));
+            }
+        }
+    }
+    Ok(wanted)
 }
 
 /// Batches at least this large are prepared on several threads: serializing, canonicalizing and

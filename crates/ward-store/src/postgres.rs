@@ -15,7 +15,7 @@ use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
 use crate::pgcopy::BinaryRows;
-use crate::schema::{DAY_US, POSTGRES_MIGRATIONS};
+use crate::schema::{DAY_US, PATH_FORMS_VERSION, POSTGRES_MIGRATIONS};
 use crate::sqlite::now_us;
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -127,6 +127,9 @@ impl PostgresStore {
         }
         for (version, migration) in POSTGRES_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.batch_execute(migration)?;
+            if *version == PATH_FORMS_VERSION {
+                add_path_forms(&mut transaction)?;
+            }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES ($1, $2)",
                 &[version, &now_us()],
@@ -187,6 +190,34 @@ impl PostgresStore {
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
         Ok(self.client.query(sql.text.as_str(), &refs)?)
     }
+}
+
+/// Schema version 7: the normal form of each oddly spelled path already stored
+/// ([`ingest::path_forms_to_add`]); the path rows are streamed, not loaded at once.
+fn add_path_forms(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
+    let wanted = {
+        let rows = transaction.query_raw(
+            "SELECT event_pk, time_us, value FROM event_tags WHERE field = 'path'",
+            std::iter::empty::<i64>(),
+        )?;
+        let rows = postgres::fallible_iterator::FallibleIterator::iterator(rows)
+            .map(|row| Ok(row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, String>(2)))?));
+        ingest::path_forms_to_add(rows)?
+    };
+    let (mut pks, mut times, mut values) = (Vec::new(), Vec::new(), Vec::new());
+    for (pk, time_us, normal) in wanted {
+        pks.push(pk);
+        times.push(time_us);
+        values.push(normal);
+    }
+    transaction.execute(
+        "INSERT INTO event_tags (event_pk, time_us, field, value) \
+         SELECT n.pk, n.time_us, 'path', n.value FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS n(pk, time_us, value) \
+         WHERE NOT EXISTS (SELECT 1 FROM event_tags t WHERE t.event_pk = n.pk AND t.time_us = n.time_us \
+             AND t.field = 'path' AND t.value = n.value)",
+        &[&pks, &times, &values],
+    )?;
+    Ok(())
 }
 
 /// `pYYYYMMDD` for a day number since the epoch.

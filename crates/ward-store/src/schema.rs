@@ -2,8 +2,8 @@
 //! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
-//! Tables (the logical schema `ward-query` compiles against), as of version 6 (version 6 changed
-//! one index on each store, not the tables):
+//! Tables (the logical schema `ward-query` compiles against), as of version 7 (version 6 changed
+//! one index on each store, version 7 added path rows, not the tables):
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
@@ -13,7 +13,8 @@
 //!   from `events.hash` on read — version-1 rows still carry it, which reads the same). Read only
 //!   for the events a query lists.
 //! * `event_tags` — `(event_pk, field, value, time_us)`: one row per value of a set field
-//!   (`class`, `rule`, `host`, `fingerprint`, `path`). Stored in event order (SQLite: clustered
+//!   (`class`, `rule`, `host`, `fingerprint`, `path`; a path spelled other than in its lexical
+//!   normal form, `~//.ssh/x`, has a row for each, since version 7). Stored in event order (SQLite: clustered
 //!   on `(event_pk, field, value)`), so inserts append and `--count-by rule` joins read it in
 //!   order.
 //!   Since version 4 the `class` rows also carry the event's `agent` and `device` (NULL on other
@@ -87,6 +88,13 @@ ALTER TABLE devices ADD COLUMN findings BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE devices ADD COLUMN last_seen_us BIGINT;
 ALTER TABLE devices ADD COLUMN version TEXT;
 "#;
+
+/// Version 7, the same on both stores: every stored path also carries its lexical normal form
+/// (`ward_query::path_form`), as ingest now writes it. No table or index changes; the store's
+/// migration runs `crate::ingest::path_forms_to_add` over the path rows already stored, in Rust
+/// (the normal form is not SQL), inside the migration's transaction.
+pub const PATH_FORMS_VERSION: i64 = 7;
+const PATH_FORMS: &str = "SELECT 1";
 
 /// (version, SQL) for SQLite.
 pub const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
@@ -192,6 +200,7 @@ DROP INDEX IF EXISTS events_decision_time;
 CREATE INDEX events_decision_time ON events ("decision", time_us, "tier", "agent", "action", "tool");
 "#,
     ),
+    (PATH_FORMS_VERSION, PATH_FORMS),
 ];
 
 /// (version, SQL) for PostgreSQL.
@@ -293,6 +302,7 @@ ALTER TABLE events ADD PRIMARY KEY (time_us, pk) INCLUDE ("agent", "device");
 DROP INDEX IF EXISTS events_time;
 "#,
     ),
+    (PATH_FORMS_VERSION, PATH_FORMS),
 ];
 
 /// Microseconds in a day: the PostgreSQL partition width.

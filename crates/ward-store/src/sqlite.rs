@@ -12,7 +12,7 @@ use ward_query::sql::{self, Dialect, SqlParam};
 use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
-use crate::schema::SQLITE_MIGRATIONS;
+use crate::schema::{PATH_FORMS_VERSION, SQLITE_MIGRATIONS};
 use crate::wal::{Checkpointer, WalLimits};
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -90,6 +90,9 @@ impl SqliteStore {
         }
         for (version, migration) in SQLITE_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.execute_batch(migration)?;
+            if *version == PATH_FORMS_VERSION {
+                add_path_forms(&transaction)?;
+            }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES (?1, ?2)",
                 params![version, now_us()],
@@ -471,4 +474,22 @@ impl Store for SqliteStore {
         )?;
         Ok(())
     }
+}
+/// Schema version 7: the normal form of each oddly spelled path already stored
+/// ([`ingest::path_forms_to_add`]).
+fn add_path_forms(transaction: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let wanted = {
+        let mut statement =
+            transaction.prepare("SELECT event_pk, time_us, value FROM event_tags WHERE field = 'path'")?;
+        let rows = statement
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+        ingest::path_forms_to_add(rows.map(|row| row.map_err(StoreError::from)))?
+    };
+    let mut insert = transaction.prepare(
+        "INSERT OR IGNORE INTO event_tags (event_pk, field, value, time_us) VALUES (?1, 'path', ?2, ?3)",
+    )?;
+    for (pk, time_us, normal) in wanted {
+        insert.execute(params![pk, normal, time_us])?;
+    }
+    Ok(())
 }

@@ -568,6 +568,102 @@ fn a_tilde_path_finds_every_users_home_on_both_stores() {
     }
 }
 
+/// Path spellings a hostile agent might use are found by the question in the usual spelling on
+/// both stores, through both insert paths (a small batch's one statement, a large batch's
+/// `COPY`), and each event is listed once though it carries two spellings.
+#[test]
+fn path_spellings_are_found_in_their_normal_form_on_both_stores() {
+    let spellings = [
+        "~//.ssh/id_rsa",
+        "~/./.ssh/id_rsa",
+        "~/.ssh/../.ssh/id_rsa",
+        "/tmp/../home/dev/.ssh/id_ed25519",
+        "C:\\Users\\bo\\x\\..\\.ssh\\id_rsa",
+        "~/../other/.ssh/id_rsa",
+    ];
+    for padding in [0, 100] {
+        let mut events = generated(spellings.len() + padding, 1, 1);
+        for (event, path) in events.iter_mut().zip(spellings) {
+            event.paths =
+                vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
+        }
+        for event in events.iter_mut().skip(spellings.len()) {
+            event.paths.retain(|p| !p.path.contains(".ssh"));
+        }
+        let events = rechained(events);
+        for (name, mut store) in stores("spellings") {
+            assert!(store.ingest(&events).unwrap().findings.is_empty(), "{name}");
+            for (text, expected) in [("path:~/.ssh/*", 5), ("path:~/.ssh/id_rsa", 4), ("path:*/../*", 3)] {
+                let query = Query::parse(text).unwrap();
+                let in_memory = events.iter().filter(|e| query.matches(e, now())).count();
+                assert_eq!(in_memory, expected, "in memory: {text}");
+                assert_eq!(store.count(&query, now()).unwrap(), expected as u64, "{name}, {padding}: {text}");
+                assert_eq!(
+                    store.events(&query, now(), 100).unwrap().len(),
+                    expected,
+                    "{name}, {padding}: {text}"
+                );
+            }
+            // Counted by path, an event with an odd spelling counts under both of its values.
+            let query = Query::parse("path:~/.ssh/id_rsa").unwrap();
+            let rows = store.count_by(&query, &[Field::Path], now(), 100).unwrap();
+            let normal = rows.iter().find(|r| r.values[0].as_deref() == Some("~/.ssh/id_rsa"));
+            assert_eq!(normal.map(|r| r.count), Some(3), "{name}, {padding}: {rows:?}");
+        }
+    }
+}
+
+/// Version 7: a store written before it has only the spelling of each path; opening it adds
+/// the normal forms, once, and the usual question then finds the odd spellings on both stores.
+#[test]
+fn a_version_6_store_gains_the_normal_forms_of_its_paths() {
+    use ward_store::schema::{PATH_FORMS_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, PATH_FORMS_VERSION);
+    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, PATH_FORMS_VERSION);
+    let spellings = ["~//.ssh/id_rsa", "~/x/../.ssh/id_rsa", "/home/dev/.ssh/id_rsa", "~/.ssh/./id_rsa"];
+    let mut events = generated(spellings.len(), 1, 1);
+    for (event, path) in events.iter_mut().zip(spellings) {
+        event.paths = vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
+    }
+    // One event carries a spelling and its normal form both: no second row for it.
+    events[3]
+        .paths
+        .push(ward_model::PathTarget { path: "~/.ssh/id_rsa".into(), access: ward_model::Access::Read });
+    let events = rechained(events);
+    let query = Query::parse("path:~/.ssh/id_rsa").unwrap();
+    // As version 6 stored them: the spellings only.
+    let unnormal =
+        "DELETE FROM event_tags WHERE field = 'path' AND value = '~/.ssh/id_rsa' AND event_pk NOT IN \
+        (SELECT event_pk FROM event_tags WHERE field = 'path' AND value = '~/.ssh/./id_rsa'); \
+        DELETE FROM schema_migrations WHERE version = 7;";
+    let normal_rows = "SELECT COUNT(*) FROM event_tags WHERE field = 'path' AND value = '~/.ssh/id_rsa'";
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v6.sqlite");
+    SqliteStore::open(&path).unwrap().ingest(&events).unwrap();
+    rusqlite::Connection::open(&path).unwrap().execute_batch(unnormal).unwrap();
+    let rows = |path: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(path).unwrap().query_row(normal_rows, [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(rows(&path), 1, "only the event that had both spellings keeps its normal row");
+    let mut sqlite = SqliteStore::open(&path).unwrap();
+    assert_eq!(rows(&path), 3);
+    assert_eq!(sqlite.count(&query, now()).unwrap(), 4, "SQLite v6 → v7");
+
+    let url = ward_store::throwaway::fresh_database("v6").unwrap();
+    PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(unnormal).unwrap();
+    let mut rows = || -> i64 { client.query_one(normal_rows, &[]).unwrap().get(0) };
+    assert_eq!(rows(), 1);
+    let mut postgres = PostgresStore::connect(&url).unwrap();
+    assert_eq!(rows(), 3);
+    assert_eq!(postgres.count(&query, now()).unwrap(), 4, "PostgreSQL v6 → v7");
+    // Opening again adds nothing more.
+    drop(PostgresStore::connect(&url).unwrap());
+    assert_eq!(rows(), 3);
+}
+
 /// `events` re-linked and resealed in order, as one device's intact chain.
 fn rechained(events: Vec<Event>) -> Vec<Event> {
     let mut prev = ward_audit::chain::GENESIS_HASH.to_owned();
@@ -597,7 +693,7 @@ fn a_version_1_store_migrates_and_reads_back() {
         let scalars: Vec<Option<String>> =
             Field::scalars().map(|f| f.scalar(event).map(str::to_owned)).collect();
         let tags: Vec<(&str, String)> = Field::sets()
-            .flat_map(|f| f.set(event).into_iter().map(move |v| (f.name(), v.to_owned())))
+            .flat_map(|f| f.set(event).into_iter().map(move |v| (f.name(), v.into_owned())))
             .collect();
         (raw, scalars, tags)
     };
@@ -816,8 +912,8 @@ fn a_version_4_store_migrates_to_version_5() {
 #[test]
 fn a_version_5_store_migrates_to_version_6() {
     use ward_store::schema::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
-    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, 6);
-    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, 6);
+    assert!(SQLITE_MIGRATIONS.iter().any(|(v, _)| *v == 6));
+    assert!(POSTGRES_MIGRATIONS.iter().any(|(v, _)| *v == 6));
     let events = generated(400, 4, 10);
     let queries =
         ["decision:deny -tier:open", "decision:ask agent:codex", "decision:log action:read tool:Read"];

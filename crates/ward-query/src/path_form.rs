@@ -1,0 +1,206 @@
+//! The lexical normal form of a path as an agent spelled it, so that `path:` questions cannot be
+//! walked around by spelling: `~//.ssh/id_rsa`, `~/./.ssh/id_rsa` and `~/x/../.ssh/id_rsa` name
+//! the same file as `~/.ssh/id_rsa`, and an event carries that form too ([`crate::Field::set`]),
+//! beside the spelling (which stays findable: `path:*..*` asks for traversal spellings).
+//!
+//! Lexical only, as a query over stored events must be: no file system, no symlinks, no `cwd`
+//! or home to resolve against. Empty and `.` components go, `..` removes the component before
+//! it, a trailing separator goes. What cannot be resolved stays: `..` at the start of a
+//! relative path or right after `~` (whose parent is another machine's directory), and `..` at
+//! the root of an absolute path is the root (as the kernel reads it).
+
+/// The normal form of `path`, or None when `path` is already in it (almost every path: nothing
+/// extra is stored then).
+pub fn normal_path(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    let (root, rest) = split_root(path);
+    let separator = root.separator;
+    let mut parts: Vec<&str> = Vec::new();
+    for part in rest.split(|c| c == '/' || (root.windows && c == '\\')) {
+        match part {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(last) if *last != ".." => {
+                    parts.pop();
+                }
+                // Above an absolute root is the root itself.
+                _ if root.absolute => {}
+                _ => parts.push(".."),
+            },
+            part => parts.push(part),
+        }
+    }
+    let mut normal = String::with_capacity(path.len());
+    normal.push_str(root.text);
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 || root.needs_separator {
+            normal.push(separator);
+        }
+        normal.push_str(part);
+    }
+    if normal.is_empty() {
+        normal.push('.');
+    }
+    // A relative path whose first component looks like a root (`./C:/x`, `./\\\\s\\x`, `./~/x`)
+    // would read as that root without its `./`: it keeps its spelling.
+    let (read_back, _) = split_root(&normal);
+    let kind = |root: &Root<'_>| (root.absolute, root.windows, root.text.starts_with('~'));
+    if kind(&read_back) != kind(&root) {
+        return None;
+    }
+    (normal != path).then_some(normal)
+}
+
+/// The part of a path `..` cannot remove, as written.
+struct Root<'a> {
+    text: &'a str,
+    /// `..` right after it is the root again (`/`, `C:\`, `\\server\share`); `~` and relative
+    /// paths are not.
+    absolute: bool,
+    /// A separator comes between it and the first component (`~` → `~/x`; `/` has its own).
+    needs_separator: bool,
+    /// A Windows path (a drive or UNC root), whose components either separator ends; elsewhere
+    /// `\` is an ordinary character of a file name.
+    windows: bool,
+    /// The separator the normal form is written with: a Windows path's first one, else `/`.
+    separator: char,
+}
+
+/// The root and the rest of `path`.
+fn split_root(path: &str) -> (Root<'_>, &str) {
+    let root = |text, absolute, needs_separator, windows, separator| Root {
+        text,
+        absolute,
+        needs_separator,
+        windows,
+        separator,
+    };
+    let bytes = path.as_bytes();
+    // `C:\…` or `C:/…`: a drive.
+    if bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && matches!(bytes[2], b'\\' | b'/')
+    {
+        return (root(&path[..3], true, false, true, bytes[2] as char), &path[3..]);
+    }
+    // `\\server\share\…`: a UNC path; the server and share are its root.
+    if let Some(after) = path.strip_prefix("\\\\") {
+        let share_end = after.match_indices(['\\', '/']).map(|(i, _)| i).nth(1).unwrap_or(after.len());
+        let end = 2 + share_end;
+        return (root(&path[..end], true, true, true, '\\'), &path[end..]);
+    }
+    if let Some(rest) = path.strip_prefix('/') {
+        return (root("/", true, false, false, '/'), rest);
+    }
+    // `~` and `~user`: a home, resolved only on its machine.
+    if path.starts_with('~') {
+        let end = path.find('/').unwrap_or(path.len());
+        return (root(&path[..end], false, true, false, '/'), &path[end..]);
+    }
+    (root("", false, false, false, '/'), path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (as spelled, normal form or None when it is one already)
+    const VECTORS: &[(&str, Option<&str>)] = &[
+        // Already normal: nothing extra is stored.
+        ("/home/dev/.ssh/id_rsa", None),
+        ("~/.ssh/id_rsa", None),
+        ("~", None),
+        ("/", None),
+        ("src/main.rs", None),
+        (".", None),
+        ("..", None),
+        ("../x", None),
+        ("**/x", None),
+        ("C:\\Users\\dev\\.ssh\\id_rsa", None),
+        ("a\\b", None),
+        // Doubled separators, `.`, `..`, trailing separators.
+        ("~//.ssh/id_rsa", Some("~/.ssh/id_rsa")),
+        ("~/./.ssh/id_rsa", Some("~/.ssh/id_rsa")),
+        ("~/.ssh/../.ssh/id_rsa", Some("~/.ssh/id_rsa")),
+        ("~/x/y/../../.ssh/id_rsa", Some("~/.ssh/id_rsa")),
+        ("~/.ssh/", Some("~/.ssh")),
+        ("~/", Some("~")),
+        ("//home//dev/.aws/credentials", Some("/home/dev/.aws/credentials")),
+        ("/home/dev/./.aws/./credentials", Some("/home/dev/.aws/credentials")),
+        ("/tmp/../home/dev/.aws/credentials", Some("/home/dev/.aws/credentials")),
+        ("/../../etc/shadow", Some("/etc/shadow")),
+        ("/etc/.", Some("/etc")),
+        ("./.env", Some(".env")),
+        ("a/./b/", Some("a/b")),
+        ("a/..", Some(".")),
+        ("a/../../b", Some("../b")),
+        // `..` after `~` or a user's home cannot be resolved here; it stays.
+        ("~/../other/.ssh/id_rsa", None),
+        ("~/.././other/.ssh", Some("~/../other/.ssh")),
+        ("~dev//.ssh", Some("~dev/.ssh")),
+        // Windows: either separator, written back with the drive's.
+        ("C:\\Users\\dev\\\\.ssh\\id_rsa", Some("C:\\Users\\dev\\.ssh\\id_rsa")),
+        ("C:\\Users\\dev\\x\\..\\.ssh/id_rsa", Some("C:\\Users\\dev\\.ssh\\id_rsa")),
+        ("C:/Users/dev/./.aws/credentials", Some("C:/Users/dev/.aws/credentials")),
+        ("C:/Users\\dev/.aws", Some("C:/Users/dev/.aws")),
+        ("C:\\..\\Windows", Some("C:\\Windows")),
+        ("\\\\server\\share\\..\\x", Some("\\\\server\\share\\x")),
+        ("\\\\server\\share", None),
+        // A relative path that would read as a root without its `./` keeps its spelling.
+        ("./C:/x", None),
+        ("./~/x", None),
+        ("a/../~/x", None),
+        ("./\\\\server\\x", None),
+        // On POSIX a backslash is part of a name, not a separator.
+        ("/home/dev/a\\..\\b", None),
+    ];
+
+    #[test]
+    fn paths_normalize_lexically() {
+        for (spelled, normal) in VECTORS {
+            assert_eq!(normal_path(spelled).as_deref(), *normal, "{spelled}");
+        }
+    }
+
+    #[test]
+    fn a_normal_form_is_its_own_normal_form() {
+        for (spelled, normal) in VECTORS {
+            let normal = normal.unwrap_or(spelled);
+            assert_eq!(normal_path(normal), None, "{spelled} → {normal}");
+        }
+    }
+
+    /// Every string over the characters that matter (seeded, 200k of them): the normal form
+    /// is stable, and it never grows.
+    #[test]
+    fn normal_forms_are_stable_for_any_spelling() {
+        const ALPHABET: &[char] = &['/', '\\', '.', '~', 'a', 'C', ':', 'é'];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let length = (state % 12) as usize;
+            let path: String = (0..length)
+                .map(|i| ALPHABET[((state >> (8 + 3 * i)) % ALPHABET.len() as u64) as usize])
+                .collect();
+            if let Some(normal) = normal_path(&path) {
+                assert_eq!(normal_path(&normal), None, "{path:?} → {normal:?}");
+                assert!(normal.len() <= path.len().max(1), "{path:?} → {normal:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        for path in
+            ["", "~", "~~", "\\\\", "\\\\s", "C:", "C:\\", "é/..", "/\u{0}/..", "\\\\a\\b\\..\\..\\.."]
+        {
+            let _ = normal_path(path);
+        }
+        assert_eq!(normal_path(""), None);
+    }
+}
