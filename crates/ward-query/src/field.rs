@@ -281,16 +281,47 @@ fn placed_under(home: Vec<Piece>, separator: char, rest: &str, pattern: &Pattern
 /// cost several times one match each: over 500k paths, 7 forms 280–300 ms, with the test first
 /// 60–100 ms. None when there is no such text or the value has no home forms.
 pub fn home_needle(field: Field, pattern: &Pattern) -> Option<String> {
-    let rest = home_rest(field, pattern)?;
-    let literals = std::iter::once(rest).chain(pattern.pieces[1..].iter().filter_map(|piece| match piece {
-        Piece::Literal(text) => Some(text.as_str()),
-        Piece::Star => None,
-    }));
-    literals
+    home_rest(field, pattern)?;
+    longest(separator_free_runs(field, pattern))
+}
+
+/// Text every value matching any of `patterns` (each with its home forms) contains: a run of
+/// [`separator_free_runs`] all of them share, the longest. `path:~/.aws/*` beside this machine's
+/// own home (`/var/lib/dev/.aws/*`, [`under_home`]) share `.aws`, so one substring test comes
+/// before all their forms, rather than one per pattern and none for the home. None when they
+/// share no text.
+pub fn shared_needle(field: Field, patterns: &[&Pattern]) -> Option<String> {
+    let (first, others) = patterns.split_first()?;
+    let mut shared = separator_free_runs(field, first);
+    for pattern in others {
+        let runs = separator_free_runs(field, pattern);
+        shared.retain(|run| runs.contains(run));
+    }
+    longest(shared)
+}
+
+/// The runs of literal text without a separator that every value matching `pattern` (under any
+/// of its home forms) contains: of a `~/` value, those after the `~/` (the home differs by form);
+/// of any other, those of all its literal pieces. `*` may stand for anything, so a run never
+/// spans one.
+fn separator_free_runs<'a>(field: Field, pattern: &'a Pattern) -> Vec<&'a str> {
+    let (first, rest) = match home_rest(field, pattern) {
+        Some(after_home) => (Some(after_home), &pattern.pieces[1..]),
+        None => (None, &pattern.pieces[..]),
+    };
+    first
+        .into_iter()
+        .chain(rest.iter().filter_map(|piece| match piece {
+            Piece::Literal(text) => Some(text.as_str()),
+            Piece::Star => None,
+        }))
         .flat_map(|text| text.split(['/', '\\']))
-        .max_by_key(|run| run.len())
         .filter(|run| !run.is_empty())
-        .map(str::to_owned)
+        .collect()
+}
+
+fn longest(runs: Vec<&str>) -> Option<String> {
+    runs.into_iter().max_by_key(|run| run.len()).map(str::to_owned)
 }
 
 /// `pattern` (a `path:` or `cwd:` value starting with `~/`) under one machine's own `home`, for
@@ -398,6 +429,41 @@ mod tests {
         assert_eq!(needle("cwd:~/src/ward").as_deref(), Some("ward"));
         assert_eq!(needle("path:~/*"), None);
         assert_eq!(needle("path:~/"), None);
+        // Several patterns: the text every form of every one of them contains.
+        let shared = |texts: &[&str]| {
+            let patterns: Vec<Pattern> = texts
+                .iter()
+                .map(|text| match crate::Query::parse(text).unwrap().expr {
+                    crate::Expr::Term(crate::Term { value: crate::TermValue::Pattern(pattern), .. }) => {
+                        pattern
+                    }
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            let refs: Vec<&Pattern> = patterns.iter().collect();
+            let needle = shared_needle(Field::Path, &refs);
+            if let Some(needle) = &needle {
+                for form in patterns.iter().flat_map(|p| home_variants(Field::Path, p)) {
+                    assert!(
+                        form.pieces
+                            .iter()
+                            .any(|p| matches!(p, Piece::Literal(t) if t.contains(needle.as_str()))),
+                        "{texts:?}: {form:?}"
+                    );
+                }
+            }
+            needle
+        };
+        assert_eq!(shared(&["path:~/.aws/*", "path:/var/lib/dev/.aws/*"]).as_deref(), Some(".aws"));
+        assert_eq!(
+            shared(&["path:~/.aws/credentials", "path:C:\\\\dev\\.aws\\credentials"]).as_deref(),
+            Some("credentials")
+        );
+        assert_eq!(shared(&["path:~/.aws/*", "path:~/.ssh/*"]), None);
+        assert_eq!(shared(&["path:~/.aws/*", "path:*"]), None);
+        // The home's own pieces are not text of a `~/` value: `home` is in one of its forms only.
+        assert_eq!(shared(&["path:~/x", "path:/home/dev/x/y"]).as_deref(), Some("x"));
+        assert_eq!(shared(&["path:~/x", "path:/home/dev/y"]), None);
         assert_eq!(needle("path:/home/*/.aws/*"), None);
         assert_eq!(needle("repo:~/.aws/*"), None);
     }

@@ -20,7 +20,7 @@
 use time::OffsetDateTime;
 
 use crate::ast::{Expr, Pattern, Piece, Term, TermValue, TimeBound};
-use crate::field::{class_variants, home_needle, home_variants, Field, Shape};
+use crate::field::{class_variants, home_needle, home_variants, shared_needle, Field, Shape};
 
 /// The predicate of the stores' value index on `event_tags` (`event_tags_lookup`, a partial
 /// index since schema version 5): every set field's values but `path`'s. A path is one row per
@@ -209,6 +209,14 @@ impl Builder {
         self.push(PATH_INDEX_PREDICATE);
         self.tag_window(&self.window.clone());
         self.push(" AND ");
+        // Several patterns, one of them with home forms: the text they all contain is tested
+        // once before any of them (`path:~/.aws/*` beside this machine's own home, which has no
+        // needle of its own). Bound even when they share none (then empty, which every value
+        // contains), so the statement's text depends on the patterns' shapes, not their values.
+        let shared = patterns.len() > 1 && patterns.iter().any(|p| home_needle(Field::Path, p).is_some());
+        if shared {
+            self.needle("t.value", shared_needle(Field::Path, patterns).unwrap_or_default());
+        }
         if patterns.len() > 1 {
             self.push("(");
         }
@@ -221,7 +229,23 @@ impl Builder {
         if patterns.len() > 1 {
             self.push(")");
         }
+        if shared {
+            self.push(")");
+        }
         self.push(")");
+    }
+
+    /// `instr(column, ?) > 0 AND (` (PostgreSQL `strpos`): a substring test before the wildcard
+    /// matches that follow, which the caller closes with `)`.
+    fn needle(&mut self, column: &str, needle: String) {
+        self.push(match self.dialect {
+            Dialect::Sqlite => "instr(",
+            Dialect::Postgres => "strpos(",
+        });
+        self.push(column);
+        self.push(", ");
+        self.param(SqlParam::Text(needle));
+        self.push(") > 0 AND (");
     }
 
     /// `column` matched against `pattern`, or against each of its home forms (`path:~/…`,
@@ -234,14 +258,7 @@ impl Builder {
             self.push("(");
         }
         if let Some(needle) = &needle {
-            self.push(match self.dialect {
-                Dialect::Sqlite => "instr(",
-                Dialect::Postgres => "strpos(",
-            });
-            self.push(column);
-            self.push(", ");
-            self.param(SqlParam::Text(needle.clone()));
-            self.push(") > 0 AND (");
+            self.needle(column, needle.clone());
         }
         for (index, variant) in variants.iter().enumerate() {
             if index > 0 {

@@ -558,6 +558,11 @@ fn a_tilde_path_finds_every_users_home_on_both_stores() {
             ("path:~/.aws/credentials", 4),
             ("-path:~/.aws/*", 2),
             ("path:~/.aws/* since:2d", 6),
+            // Several path patterns, one with home forms: one substring test before them all,
+            // with the text they share, or none.
+            ("path:~/.aws/* OR path:/srv/app/.aws/*", 7),
+            ("path:~/.aws/* OR path:/home/dev/.awsx/*", 7),
+            ("path:~/.aws/credentials OR path:/srv/*", 5),
         ] {
             let query = Query::parse(text).unwrap();
             let in_memory = events.iter().filter(|e| query.matches(e, now())).count();
