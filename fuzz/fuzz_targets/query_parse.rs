@@ -1,6 +1,7 @@
 //! The query language parser on arbitrary text: never panics; whatever parses compiles to SQL
 //! in both dialects (both listing plans; with this machine's home added) and evaluates against
-//! an event. The text is also a path an event carries: its normal form is stable. (`crates/ward-query/tests/mutations.rs` runs a seeded version of this in
+//! an event. The text is also a path an event carries: its normal form is stable, and so is
+//! its canonical form in a working directory. (`crates/ward-query/tests/mutations.rs` runs a seeded version of this in
 //! `cargo test`.)
 #![no_main]
 
@@ -15,6 +16,11 @@ fuzz_target!(|data: &[u8]| {
     if let Some(normal) = ward_query::path_form::normal_path(text) {
         assert_eq!(ward_query::path_form::normal_path(&normal), None, "{text:?} → {normal:?}");
     }
+    for cwd in ["/home/dev/src", "~/src", "C:\\Users\\dev"] {
+        if let Some(canonical) = ward_query::path_form::canonical_path(text, Some(cwd)) {
+            assert_eq!(ward_query::path_form::canonical_path(&canonical, Some(cwd)), None, "{text:?} → {canonical:?}");
+        }
+    }
     if let Ok(query) = Query::parse(text) {
         let now = OffsetDateTime::UNIX_EPOCH;
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
@@ -25,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         event.agent = Some("codex".into());
         event.classes = vec!["credentials".into()];
         event.paths = vec![ward_model::PathTarget { path: text.into(), access: ward_model::Access::Read }];
+        event.cwd = Some("/home/dev/src".into());
         let _ = query.matches(&event, now);
         let _ = select_few_events(&query.expr, now, 10);
         // `ward audit query` adds this machine's home to `~/` path terms.

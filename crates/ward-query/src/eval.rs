@@ -149,35 +149,49 @@ mod tests {
     }
 
     /// A hostile agent's spellings of a credential path: each one is found by the question
-    /// asked in the usual spelling (the path's normal form is one of its values), and the
-    /// spelling itself stays findable.
+    /// asked in the usual spelling, and none escapes an exclusion by matching it as spelled
+    /// (only the path's canonical form is a value of the event).
     #[test]
     fn path_spellings_do_not_evade_path_questions() {
         let now = OffsetDateTime::UNIX_EPOCH;
-        let at = |path: &str| {
+        let at = |path: &str, cwd: Option<&str>| {
             let mut event = event();
             event.paths =
                 vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
+            event.cwd = cwd.map(str::to_owned);
             event
         };
         let cases = [
-            ("path:~/.ssh/*", "~//.ssh/id_rsa", true),
-            ("path:~/.ssh/*", "~/./.ssh/id_rsa", true),
-            ("path:~/.ssh/*", "~/.ssh/../.ssh/id_rsa", true),
-            ("path:~/.ssh/id_rsa", "~/x/../.ssh//id_rsa", true),
-            ("path:~/.aws/*", "/tmp/../home/dev/.aws/credentials", true),
-            ("path:~/.aws/*", "//home//dev/.aws/credentials", true),
-            ("path:/etc/shadow", "/../../etc/./shadow", true),
-            ("path:~/.aws/*", "C:\\Users\\dev\\x\\..\\.aws\\credentials", true),
-            ("-path:~/.ssh/*", "~//.ssh/id_rsa", false),
-            // The spelling as the agent wrote it: a traversal is itself worth asking about.
-            ("path:*/../*", "~/.ssh/../.ssh/id_rsa", true),
-            ("path:*/../*", "~/.ssh/id_rsa", false),
-            // `..` that leaves the home cannot be resolved without the machine: not under `~/.ssh`.
-            ("path:~/.ssh/*", "~/../other/.ssh/id_rsa", false),
+            ("path:~/.ssh/*", "~//.ssh/id_rsa", None, true),
+            ("path:~/.ssh/*", "~/./.ssh/id_rsa", None, true),
+            ("path:~/.ssh/*", "~/.ssh/../.ssh/id_rsa", None, true),
+            ("path:~/.ssh/id_rsa", "~/x/../.ssh//id_rsa", None, true),
+            ("path:~/.aws/*", "/tmp/../home/dev/.aws/credentials", None, true),
+            ("path:~/.aws/*", "//home//dev/.aws/credentials", None, true),
+            ("path:/etc/shadow", "/../../etc/./shadow", None, true),
+            ("path:~/.aws/*", "C:\\Users\\dev\\x\\..\\.aws\\credentials", None, true),
+            ("-path:~/.ssh/*", "~//.ssh/id_rsa", None, false),
+            // Relative paths, resolved against the call's working directory.
+            ("path:~/.ssh/*", "../../.ssh/id_rsa", Some("/home/dev/src/proj"), true),
+            ("path:~/.ssh/*", "./../.././.ssh/id_rsa", Some("~/src/proj"), true),
+            ("path:/home/dev/proj/src/*", "src/main.rs", Some("/home/dev/proj"), true),
+            // Another user's home, or this one's by way of its parent.
+            ("path:~/.ssh/*", "~dev/.ssh/id_rsa", None, true),
+            ("path:~/.ssh/*", "~/../dev/.ssh/id_rsa", None, true),
+            ("path:~/.ssh/*", "/var/root/.ssh/id_rsa", None, true),
+            // An exclusion matches the canonical form, not a spelling chosen to meet it.
+            ("path:~/.ssh/* -path:~/src/*", "~/src/../.ssh/id_rsa", None, true),
+            ("path:~/.aws/* -path:~/.aws/cli/cache/*", "~/.aws/cli/cache/../../credentials", None, true),
+            ("-path:/tmp/* path:/etc/shadow", "/tmp/../etc/shadow", None, true),
+            ("path:*/../*", "~/.ssh/../.ssh/id_rsa", None, false),
         ];
-        for (text, path, expected) in cases {
-            assert_eq!(Query::parse(text).unwrap().matches(&at(path), now), expected, "{text} on {path}");
+        for (text, path, cwd, expected) in cases {
+            let event = at(path, cwd);
+            assert_eq!(
+                Query::parse(text).unwrap().matches(&event, now),
+                expected,
+                "{text} on {path} in {cwd:?}"
+            );
         }
     }
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use ward_model::Event;
 
 use crate::ast::{Pattern, Piece};
-use crate::path_form::normal_path;
+use crate::path_form::canonical_path;
 
 /// How a field is stored and matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,10 +143,10 @@ impl Field {
         }
     }
 
-    /// The values of a set field in `event`, each once. A path also gives its lexical normal
-    /// form when it is spelled otherwise ([`normal_path`]: `~//.ssh/x` gives `~/.ssh/x` too), so
-    /// a `path:` question cannot be walked around by spelling; the stores index these values and
-    /// the in-memory evaluation matches them, from this one list.
+    /// The values of a set field in `event`, each once; the stores index these values and the
+    /// in-memory evaluation matches them, from this one list. A path's value is its canonical
+    /// form ([`canonical_path`]: resolved against the event's `cwd`, in lexical normal form), so
+    /// neither a `path:` question nor an exclusion can be walked around by spelling.
     pub fn set(self, event: &Event) -> Vec<Cow<'_, str>> {
         let mut values: Vec<Cow<'_, str>> = match self {
             Field::Class => event.classes.iter().map(|c| Cow::Borrowed(c.as_str())).collect(),
@@ -167,9 +167,9 @@ impl Field {
             Field::Path => event
                 .paths
                 .iter()
-                .flat_map(|p| {
-                    let normal = normal_path(&p.path).map(Cow::Owned);
-                    std::iter::once(Cow::Borrowed(p.path.as_str())).chain(normal)
+                .map(|p| match canonical_path(&p.path, event.cwd.as_deref()) {
+                    Some(canonical) => Cow::Owned(canonical),
+                    None => Cow::Borrowed(p.path.as_str()),
                 })
                 .collect(),
             _ => Vec::new(),
@@ -225,13 +225,16 @@ pub fn class_variants(value: &str) -> Vec<String> {
 /// has a different home on every machine; so `path:~/.aws/*` asks about any user's home. Each
 /// entry is the home's pieces and the separator that follows it. `*` crosses separators, so
 /// under the forms with a user wildcard the "user" can also be several directory levels
-/// (`/home/dev/work/.aws/…` matches too): those err towards finding more. `/root` and `~` are
-/// exact, and so is a machine's own home ([`under_home`]).
+/// (`/home/dev/work/.aws/…` matches too): those err towards finding more. `~*` is `~` as
+/// written, another user's home (`~dev/…`, which a shell expands) and a home reached through its
+/// parent (`~/../dev/…`, which no lexical form resolves), and deeper as the others. `/root` and
+/// `/var/root` (macOS) are exact, and so is a machine's own home ([`under_home`]).
 const HOME_FORMS: &[(&[&str], char)] = &[
-    (&["~"], '/'),
+    (&["~", "*"], '/'),
     (&["/home/", "*"], '/'),
     (&["/Users/", "*"], '/'),
     (&["/root"], '/'),
+    (&["/var/root"], '/'),
     (&["*", ":\\Users\\", "*"], '\\'),
     (&["*", ":/Users/", "*"], '/'),
 ];
@@ -304,7 +307,7 @@ pub fn shared_needle(field: Field, patterns: &[&Pattern]) -> Option<String> {
 /// of its home forms) contains: of a `~/` value, those after the `~/` (the home differs by form);
 /// of any other, those of all its literal pieces. `*` may stand for anything, so a run never
 /// spans one.
-fn separator_free_runs<'a>(field: Field, pattern: &'a Pattern) -> Vec<&'a str> {
+fn separator_free_runs(field: Field, pattern: &Pattern) -> Vec<&str> {
     let (first, rest) = match home_rest(field, pattern) {
         Some(after_home) => (Some(after_home), &pattern.pieces[1..]),
         None => (None, &pattern.pieces[..]),
@@ -387,10 +390,11 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "~/.aws/*",
+                "~*/.aws/*",
                 "/home/*/.aws/*",
                 "/Users/*/.aws/*",
                 "/root/.aws/*",
+                "/var/root/.aws/*",
                 "*:\\Users\\*\\.aws\\*",
                 "*:/Users/*/.aws/*"
             ]

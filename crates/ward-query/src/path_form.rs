@@ -1,13 +1,33 @@
-//! The lexical normal form of a path as an agent spelled it, so that `path:` questions cannot be
-//! walked around by spelling: `~//.ssh/id_rsa`, `~/./.ssh/id_rsa` and `~/x/../.ssh/id_rsa` name
-//! the same file as `~/.ssh/id_rsa`, and an event carries that form too ([`crate::Field::set`]),
-//! beside the spelling (which stays findable: `path:*..*` asks for traversal spellings).
+//! The form of a path that `path:` questions match: the path as an agent spelled it, resolved
+//! against the event's working directory when it is relative, in its lexical normal form. So a
+//! question cannot be walked around by spelling: `~//.ssh/id_rsa`, `~/./.ssh/id_rsa`,
+//! `~/x/../.ssh/id_rsa` and `../../.ssh/id_rsa` (from `~/src/proj`) all name `~/.ssh/id_rsa`, and
+//! neither can an exclusion (`-path:~/src/*` does not exclude `~/src/../.ssh/id_rsa`), since
+//! only this form is a value of the event ([`crate::Field::set`]). The spelling stays in the
+//! event itself, which listings show.
 //!
-//! Lexical only, as a query over stored events must be: no file system, no symlinks, no `cwd`
-//! or home to resolve against. Empty and `.` components go, `..` removes the component before
-//! it, a trailing separator goes. What cannot be resolved stays: `..` at the start of a
-//! relative path or right after `~` (whose parent is another machine's directory), and `..` at
-//! the root of an absolute path is the root (as the kernel reads it).
+//! Lexical only, as a query over stored events must be: no file system, no symlinks, no home to
+//! resolve `~` against. Empty and `.` components go, `..` removes the component before it, a
+//! trailing separator goes. What cannot be resolved stays: `..` at the start of a relative path,
+//! right after `~` (whose parent is another machine's directory) or after `**` (a directory the
+//! hook's shell analysis could not know), and `..` at the root of an absolute path is the root
+//! (as the kernel reads it).
+
+/// The path `path:` questions match for `path` as an agent spelled it in a call made in `cwd`:
+/// a relative path joined to a rooted `cwd` (absolute, `~`, a Windows drive), then in its normal
+/// form ([`normal_path`]). None when that is `path` as written (almost every path: absolute
+/// and tidy).
+pub fn canonical_path(path: &str, cwd: Option<&str>) -> Option<String> {
+    let relative = !path.is_empty() && split_root(path).0.text.is_empty() && !path.starts_with("**");
+    match cwd.filter(|cwd| relative && !split_root(cwd).0.text.is_empty()) {
+        Some(cwd) => {
+            let separator = split_root(cwd).0.separator;
+            let joined = format!("{}{separator}{path}", cwd.trim_end_matches(['/', separator]));
+            Some(normal_path(&joined).unwrap_or(joined))
+        }
+        None => normal_path(path),
+    }
+}
 
 /// The normal form of `path`, or None when `path` is already in it (almost every path: nothing
 /// extra is stored then).
@@ -22,7 +42,7 @@ pub fn normal_path(path: &str) -> Option<String> {
         match part {
             "" | "." => {}
             ".." => match parts.last() {
-                Some(last) if *last != ".." => {
+                Some(last) if *last != ".." && *last != "**" => {
                     parts.pop();
                 }
                 // Above an absolute root is the root itself.
@@ -141,6 +161,9 @@ mod tests {
         ("~/../other/.ssh/id_rsa", None),
         ("~/.././other/.ssh", Some("~/../other/.ssh")),
         ("~dev//.ssh", Some("~dev/.ssh")),
+        // `**` (a directory shell analysis could not know): `..` after it stays.
+        ("**/../.ssh/id_rsa", None),
+        ("/home/**/x/../y", Some("/home/**/y")),
         // Windows: either separator, written back with the drive's.
         ("C:\\Users\\dev\\\\.ssh\\id_rsa", Some("C:\\Users\\dev\\.ssh\\id_rsa")),
         ("C:\\Users\\dev\\x\\..\\.ssh/id_rsa", Some("C:\\Users\\dev\\.ssh\\id_rsa")),
@@ -166,6 +189,29 @@ mod tests {
     }
 
     #[test]
+    fn relative_paths_resolve_against_the_working_directory() {
+        let cases = [
+            ("../../.ssh/id_rsa", Some("~/src/proj"), Some("~/.ssh/id_rsa")),
+            ("./../.././.ssh/id_rsa", Some("/home/dev/src/proj"), Some("/home/dev/.ssh/id_rsa")),
+            ("src/main.rs", Some("/home/dev/proj/"), Some("/home/dev/proj/src/main.rs")),
+            ("..\\..\\.ssh\\id_rsa", Some("C:\\Users\\dev\\proj"), Some("C:\\Users\\.ssh\\id_rsa")),
+            ("../x", Some("/"), Some("/x")),
+            // Nothing to resolve against: the normal form of the path alone.
+            ("./.env", None, Some(".env")),
+            ("./.env", Some("relative/dir"), Some(".env")),
+            ("src/main.rs", None, None),
+            // Rooted paths and unknown directories keep their own root.
+            ("/etc/shadow", Some("/home/dev"), None),
+            ("~//.ssh/id_rsa", Some("/home/dev"), Some("~/.ssh/id_rsa")),
+            ("**/x", Some("/home/dev"), None),
+            ("", Some("/home/dev"), None),
+        ];
+        for (path, cwd, expected) in cases {
+            assert_eq!(canonical_path(path, cwd).as_deref(), expected, "{path} in {cwd:?}");
+        }
+    }
+
+    #[test]
     fn a_normal_form_is_its_own_normal_form() {
         for (spelled, normal) in VECTORS {
             let normal = normal.unwrap_or(spelled);
@@ -174,7 +220,7 @@ mod tests {
     }
 
     /// Every string over the characters that matter (seeded, 200k of them): the normal form
-    /// is stable, and it never grows.
+    /// is stable, and it never grows; the canonical form in a directory is stable too.
     #[test]
     fn normal_forms_are_stable_for_any_spelling() {
         const ALPHABET: &[char] = &['/', '\\', '.', '~', 'a', 'C', ':', 'é'];
@@ -190,6 +236,15 @@ mod tests {
             if let Some(normal) = normal_path(&path) {
                 assert_eq!(normal_path(&normal), None, "{path:?} → {normal:?}");
                 assert!(normal.len() <= path.len().max(1), "{path:?} → {normal:?}");
+            }
+            for cwd in ["/h/d", "~/d", "C:\\d", "d"] {
+                if let Some(canonical) = canonical_path(&path, Some(cwd)) {
+                    assert_eq!(
+                        canonical_path(&canonical, Some(cwd)),
+                        None,
+                        "{path:?} in {cwd} → {canonical:?}"
+                    );
+                }
             }
         }
     }

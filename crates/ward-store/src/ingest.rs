@@ -90,26 +90,23 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
     })
 }
 
-/// The path rows a store written before version 7 lacks: for each stored `(event key, time,
-/// path)`, the path's normal form when it is spelled otherwise, as [`Field::set`] gives it at
-/// ingest now; each `(key, normal form)` once. `stored` is streamed (a server's store holds a
-/// path row per tool call); only the few odd spellings are kept. A normal form the event
-/// already has a row for is the store's to skip (its insert ignores it).
-pub(crate) fn path_forms_to_add<K: Copy + Eq + std::hash::Hash>(
-    stored: impl IntoIterator<Item = Result<(K, i64, String), StoreError>>,
-) -> Result<Vec<(K, i64, String)>, StoreError> {
-    let mut seen = HashSet::new();
-    let mut wanted = Vec::new();
+/// The path rows of a store written before version 7 that are not in canonical form: for each
+/// stored `(event key, time, path, the event's cwd)`, the path's canonical form when it differs
+/// ([`ward_query::path_form::canonical_path`], what [`Field::set`] gives at ingest now), as
+/// `(key, time, stored path, canonical path)`. `stored` is streamed (a server's store holds a
+/// path row per tool call); only the rows to rewrite are kept.
+pub(crate) fn paths_to_canonicalize<K>(
+    stored: impl IntoIterator<Item = Result<(K, i64, String, Option<String>), StoreError>>,
+) -> Result<Vec<(K, i64, String, String)>, StoreError> {
+    let mut rewrites = Vec::new();
     for row in stored {
-        let (key, time_us, path) = row?;
-        if let Some(normal) = ward_query::path_form::normal_path(&path) {
-            let normal = stored_text(&normal).into_owned();
-            if seen.insert((key, normal.clone())) {
-                wanted.push((key, time_us, normal));
-            }
+        let (key, time_us, path, cwd) = row?;
+        if let Some(canonical) = ward_query::path_form::canonical_path(&path, cwd.as_deref()) {
+            let canonical = stored_text(&canonical).into_owned();
+            rewrites.push((key, time_us, path, canonical));
         }
     }
-    Ok(wanted)
+    Ok(rewrites)
 }
 
 /// Batches at least this large are prepared on several threads: serializing, canonicalizing and

@@ -128,7 +128,7 @@ impl PostgresStore {
         for (version, migration) in POSTGRES_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.batch_execute(migration)?;
             if *version == PATH_FORMS_VERSION {
-                add_path_forms(&mut transaction)?;
+                canonicalize_paths(&mut transaction)?;
             }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES ($1, $2)",
@@ -192,31 +192,41 @@ impl PostgresStore {
     }
 }
 
-/// Schema version 7: the normal form of each oddly spelled path already stored
-/// ([`ingest::path_forms_to_add`]); the path rows are streamed, not loaded at once.
-fn add_path_forms(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
-    let wanted = {
+/// Schema version 7: each path already stored in its canonical form
+/// ([`ingest::paths_to_canonicalize`]), as ingest now writes it. The path rows are streamed, not
+/// loaded at once; the rewrites go in chunks, each well under a bound parameter's size limit.
+fn canonicalize_paths(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
+    const CHUNK: usize = 10_000;
+    let rewrites = {
         let rows = transaction.query_raw(
-            "SELECT event_pk, time_us, value FROM event_tags WHERE field = 'path'",
+            "SELECT t.event_pk, t.time_us, t.value, e.\"cwd\" FROM event_tags t \
+             JOIN events e ON e.pk = t.event_pk AND e.time_us = t.time_us WHERE t.field = 'path'",
             std::iter::empty::<i64>(),
         )?;
         let rows = postgres::fallible_iterator::FallibleIterator::iterator(rows)
-            .map(|row| Ok(row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, String>(2)))?));
-        ingest::path_forms_to_add(rows)?
+            .map(|row| Ok(row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get(2), r.get(3)))?));
+        ingest::paths_to_canonicalize(rows)?
     };
-    let (mut pks, mut times, mut values) = (Vec::new(), Vec::new(), Vec::new());
-    for (pk, time_us, normal) in wanted {
-        pks.push(pk);
-        times.push(time_us);
-        values.push(normal);
+    for chunk in rewrites.chunks(CHUNK) {
+        let pks: Vec<i64> = chunk.iter().map(|r| r.0).collect();
+        let times: Vec<i64> = chunk.iter().map(|r| r.1).collect();
+        let stored: Vec<&str> = chunk.iter().map(|r| r.2.as_str()).collect();
+        let canonical: Vec<&str> = chunk.iter().map(|r| r.3.as_str()).collect();
+        transaction.execute(
+            "DELETE FROM event_tags t USING unnest($1::bigint[], $2::bigint[], $3::text[]) AS s(pk, time_us, value) \
+             WHERE t.event_pk = s.pk AND t.time_us = s.time_us AND t.field = 'path' AND t.value = s.value",
+            &[&pks, &times, &stored],
+        )?;
+        // DISTINCT: two spellings of one event can have one canonical form.
+        transaction.execute(
+            "INSERT INTO event_tags (event_pk, time_us, field, value) \
+             SELECT DISTINCT n.pk, n.time_us, 'path', n.value \
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS n(pk, time_us, value) \
+             WHERE NOT EXISTS (SELECT 1 FROM event_tags t WHERE t.event_pk = n.pk AND t.time_us = n.time_us \
+                 AND t.field = 'path' AND t.value = n.value)",
+            &[&pks, &times, &canonical],
+        )?;
     }
-    transaction.execute(
-        "INSERT INTO event_tags (event_pk, time_us, field, value) \
-         SELECT n.pk, n.time_us, 'path', n.value FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS n(pk, time_us, value) \
-         WHERE NOT EXISTS (SELECT 1 FROM event_tags t WHERE t.event_pk = n.pk AND t.time_us = n.time_us \
-             AND t.field = 'path' AND t.value = n.value)",
-        &[&pks, &times, &values],
-    )?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
 //! Tables (the logical schema `ward-query` compiles against), as of version 7 (version 6 changed
-//! one index on each store, version 7 added path rows, not the tables):
+//! one index on each store, version 7 rewrote path rows, not the tables):
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
@@ -13,8 +13,8 @@
 //!   from `events.hash` on read — version-1 rows still carry it, which reads the same). Read only
 //!   for the events a query lists.
 //! * `event_tags` — `(event_pk, field, value, time_us)`: one row per value of a set field
-//!   (`class`, `rule`, `host`, `fingerprint`, `path`; a path spelled other than in its lexical
-//!   normal form, `~//.ssh/x`, has a row for each, since version 7). Stored in event order (SQLite: clustered
+//!   (`class`, `rule`, `host`, `fingerprint`, `path`; since version 7 a path's row holds its
+//!   canonical form, `~/.ssh/x` for `~//.ssh/x`, and the spelling stays in the body). Stored in event order (SQLite: clustered
 //!   on `(event_pk, field, value)`), so inserts append and `--count-by rule` joins read it in
 //!   order.
 //!   Since version 4 the `class` rows also carry the event's `agent` and `device` (NULL on other
@@ -89,10 +89,12 @@ ALTER TABLE devices ADD COLUMN last_seen_us BIGINT;
 ALTER TABLE devices ADD COLUMN version TEXT;
 "#;
 
-/// Version 7, the same on both stores: every stored path also carries its lexical normal form
-/// (`ward_query::path_form`), as ingest now writes it. No table or index changes; the store's
-/// migration runs `crate::ingest::path_forms_to_add` over the path rows already stored, in Rust
-/// (the normal form is not SQL), inside the migration's transaction.
+/// Version 7, the same on both stores: every stored path is in its canonical form (resolved
+/// against the event's `cwd`, lexically normal: `ward_query::path_form`), as ingest now writes
+/// it. No table or index changes; the store's migration runs `crate::ingest::paths_to_canonicalize`
+/// over the path rows already stored, in Rust (the form is not SQL), inside the migration's
+/// transaction. Every server replica must run this version before it ingests again: an older one
+/// still connected would go on writing paths as spelled.
 pub const PATH_FORMS_VERSION: i64 = 7;
 const PATH_FORMS: &str = "SELECT 1";
 

@@ -91,7 +91,7 @@ impl SqliteStore {
         for (version, migration) in SQLITE_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.execute_batch(migration)?;
             if *version == PATH_FORMS_VERSION {
-                add_path_forms(&transaction)?;
+                canonicalize_paths(&transaction)?;
             }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES (?1, ?2)",
@@ -475,21 +475,25 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
-/// Schema version 7: the normal form of each oddly spelled path already stored
-/// ([`ingest::path_forms_to_add`]).
-fn add_path_forms(transaction: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
-    let wanted = {
-        let mut statement =
-            transaction.prepare("SELECT event_pk, time_us, value FROM event_tags WHERE field = 'path'")?;
-        let rows = statement
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
-        ingest::path_forms_to_add(rows.map(|row| row.map_err(StoreError::from)))?
+/// Schema version 7: each path already stored in its canonical form
+/// ([`ingest::paths_to_canonicalize`]), as ingest now writes it.
+fn canonicalize_paths(transaction: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let rewrites = {
+        let mut statement = transaction.prepare(
+            "SELECT t.event_pk, t.time_us, t.value, e.\"cwd\" FROM event_tags t \
+             JOIN events e ON e.pk = t.event_pk WHERE t.field = 'path'",
+        )?;
+        let rows = statement.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        ingest::paths_to_canonicalize(rows.map(|row| row.map_err(StoreError::from)))?
     };
+    let mut remove = transaction
+        .prepare("DELETE FROM event_tags WHERE event_pk = ?1 AND field = 'path' AND value = ?2")?;
     let mut insert = transaction.prepare(
         "INSERT OR IGNORE INTO event_tags (event_pk, field, value, time_us) VALUES (?1, 'path', ?2, ?3)",
     )?;
-    for (pk, time_us, normal) in wanted {
-        insert.execute(params![pk, normal, time_us])?;
+    for (pk, time_us, stored, canonical) in rewrites {
+        remove.execute(params![pk, stored])?;
+        insert.execute(params![pk, canonical, time_us])?;
     }
     Ok(())
 }

@@ -575,22 +575,25 @@ fn a_tilde_path_finds_every_users_home_on_both_stores() {
 
 /// Path spellings a hostile agent might use are found by the question in the usual spelling on
 /// both stores, through both insert paths (a small batch's one statement, a large batch's
-/// `COPY`), and each event is listed once though it carries two spellings.
+/// `COPY`), and no spelling escapes an exclusion: the stores hold each path's canonical form.
 #[test]
-fn path_spellings_are_found_in_their_normal_form_on_both_stores() {
+fn path_spellings_are_found_in_their_canonical_form_on_both_stores() {
     let spellings = [
-        "~//.ssh/id_rsa",
-        "~/./.ssh/id_rsa",
-        "~/.ssh/../.ssh/id_rsa",
-        "/tmp/../home/dev/.ssh/id_ed25519",
-        "C:\\Users\\bo\\x\\..\\.ssh\\id_rsa",
-        "~/../other/.ssh/id_rsa",
+        ("~//.ssh/id_rsa", None),
+        ("~/./.ssh/id_rsa", None),
+        ("~/src/../.ssh/id_rsa", None),
+        ("/tmp/../home/dev/.ssh/id_ed25519", None),
+        ("C:\\Users\\bo\\x\\..\\.ssh\\id_rsa", None),
+        ("../../.ssh/id_rsa", Some("/home/dev/src/proj")),
+        ("~dev/.ssh/id_rsa", None),
+        ("/srv/.ssh/id_rsa", None),
     ];
     for padding in [0, 100] {
         let mut events = generated(spellings.len() + padding, 1, 1);
-        for (event, path) in events.iter_mut().zip(spellings) {
+        for (event, (path, cwd)) in events.iter_mut().zip(spellings) {
             event.paths =
                 vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
+            event.cwd = cwd.map(str::to_owned);
         }
         for event in events.iter_mut().skip(spellings.len()) {
             event.paths.retain(|p| !p.path.contains(".ssh"));
@@ -598,7 +601,13 @@ fn path_spellings_are_found_in_their_normal_form_on_both_stores() {
         let events = rechained(events);
         for (name, mut store) in stores("spellings") {
             assert!(store.ingest(&events).unwrap().findings.is_empty(), "{name}");
-            for (text, expected) in [("path:~/.ssh/*", 5), ("path:~/.ssh/id_rsa", 4), ("path:*/../*", 3)] {
+            for (text, expected) in [
+                ("path:~/.ssh/*", 7),
+                ("path:~/.ssh/id_rsa", 6),
+                ("path:~/.ssh/* -path:~/src/*", 7),
+                ("path:*/../*", 0),
+                ("path:*/.ssh/* -path:/home/*", 5),
+            ] {
                 let query = Query::parse(text).unwrap();
                 let in_memory = events.iter().filter(|e| query.matches(e, now())).count();
                 assert_eq!(in_memory, expected, "in memory: {text}");
@@ -609,64 +618,103 @@ fn path_spellings_are_found_in_their_normal_form_on_both_stores() {
                     "{name}, {padding}: {text}"
                 );
             }
-            // Counted by path, an event with an odd spelling counts under both of its values.
+            // Counted by path: the canonical forms, each event once.
             let query = Query::parse("path:~/.ssh/id_rsa").unwrap();
             let rows = store.count_by(&query, &[Field::Path], now(), 100).unwrap();
-            let normal = rows.iter().find(|r| r.values[0].as_deref() == Some("~/.ssh/id_rsa"));
-            assert_eq!(normal.map(|r| r.count), Some(3), "{name}, {padding}: {rows:?}");
+            let shown: Vec<(Option<&str>, u64)> =
+                rows.iter().map(|r| (r.values[0].as_deref(), r.count)).collect();
+            assert_eq!(
+                shown,
+                [
+                    (Some("~/.ssh/id_rsa"), 3),
+                    (Some("/home/dev/.ssh/id_rsa"), 1),
+                    (Some("C:\\Users\\bo\\.ssh\\id_rsa"), 1),
+                    (Some("~dev/.ssh/id_rsa"), 1)
+                ],
+                "{name}, {padding}"
+            );
         }
     }
 }
 
-/// Version 7: a store written before it has only the spelling of each path; opening it adds
-/// the normal forms, once, and the usual question then finds the odd spellings on both stores.
+/// Version 7: a store written before it holds paths as spelled; opening it rewrites them in
+/// canonical form, once, and the usual question then finds the odd spellings on both stores.
 #[test]
-fn a_version_6_store_gains_the_normal_forms_of_its_paths() {
+fn a_version_6_store_gets_its_paths_in_canonical_form() {
     use ward_store::schema::{PATH_FORMS_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
     assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, PATH_FORMS_VERSION);
     assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, PATH_FORMS_VERSION);
-    let spellings = ["~//.ssh/id_rsa", "~/x/../.ssh/id_rsa", "/home/dev/.ssh/id_rsa", "~/.ssh/./id_rsa"];
+    let spellings = [
+        ("~//.ssh/id_rsa", None),
+        ("~/x/../.ssh/id_rsa", None),
+        ("../.ssh/id_rsa", Some("~/src")),
+        ("/home/dev/.ssh/id_rsa", None),
+    ];
     let mut events = generated(spellings.len(), 1, 1);
-    for (event, path) in events.iter_mut().zip(spellings) {
+    for (event, (path, cwd)) in events.iter_mut().zip(spellings) {
         event.paths = vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
+        event.cwd = cwd.map(str::to_owned);
     }
-    // One event carries a spelling and its normal form both: no second row for it.
-    events[3]
+    // One event carries a spelling and its canonical form both: one row for the two.
+    events[0]
         .paths
         .push(ward_model::PathTarget { path: "~/.ssh/id_rsa".into(), access: ward_model::Access::Read });
     let events = rechained(events);
-    let query = Query::parse("path:~/.ssh/id_rsa").unwrap();
-    // As version 6 stored them: the spellings only.
-    let unnormal =
-        "DELETE FROM event_tags WHERE field = 'path' AND value = '~/.ssh/id_rsa' AND event_pk NOT IN \
-        (SELECT event_pk FROM event_tags WHERE field = 'path' AND value = '~/.ssh/./id_rsa'); \
+    let query = Query::parse("path:~/.ssh/id_rsa -path:~/x/*").unwrap();
+    // As version 6 stored them: the spellings.
+    let as_spelled = "INSERT INTO event_tags (event_pk, time_us, field, value) \
+            SELECT event_pk, time_us, 'path', '~//.ssh/id_rsa' FROM event_tags WHERE field = 'path' AND value = '~/.ssh/id_rsa' \
+            AND event_pk = (SELECT MIN(event_pk) FROM event_tags); \
+        INSERT INTO event_tags (event_pk, time_us, field, value) \
+            SELECT event_pk, time_us, 'path', '~/x/../.ssh/id_rsa' FROM event_tags WHERE field = 'path' AND value = '~/.ssh/id_rsa' \
+            AND event_pk = (SELECT MIN(event_pk) + 1 FROM event_tags); \
+        UPDATE event_tags SET value = '../.ssh/id_rsa' WHERE field = 'path' AND value = '~/.ssh/id_rsa' \
+            AND event_pk = (SELECT MIN(event_pk) + 2 FROM event_tags); \
+        DELETE FROM event_tags WHERE field = 'path' AND value = '~/.ssh/id_rsa' \
+            AND event_pk = (SELECT MIN(event_pk) + 1 FROM event_tags); \
         DELETE FROM schema_migrations WHERE version = 7;";
-    let normal_rows = "SELECT COUNT(*) FROM event_tags WHERE field = 'path' AND value = '~/.ssh/id_rsa'";
+    let path_rows = "SELECT value FROM event_tags WHERE field = 'path' ORDER BY event_pk, value";
+    let canonical = ["~/.ssh/id_rsa", "~/.ssh/id_rsa", "~/.ssh/id_rsa", "/home/dev/.ssh/id_rsa"];
+    let spelled =
+        ["~/.ssh/id_rsa", "~//.ssh/id_rsa", "~/x/../.ssh/id_rsa", "../.ssh/id_rsa", "/home/dev/.ssh/id_rsa"];
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v6.sqlite");
     SqliteStore::open(&path).unwrap().ingest(&events).unwrap();
-    rusqlite::Connection::open(&path).unwrap().execute_batch(unnormal).unwrap();
-    let rows = |path: &std::path::Path| -> i64 {
-        rusqlite::Connection::open(path).unwrap().query_row(normal_rows, [], |r| r.get(0)).unwrap()
+    let rows = |path: &std::path::Path| -> Vec<String> {
+        let connection = rusqlite::Connection::open(path).unwrap();
+        let mut statement = connection.prepare(path_rows).unwrap();
+        let values = statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        values
     };
-    assert_eq!(rows(&path), 1, "only the event that had both spellings keeps its normal row");
+    let sorted = |mut values: Vec<String>| {
+        values.sort();
+        values
+    };
+    assert_eq!(
+        sorted(rows(&path)),
+        sorted(canonical.map(str::to_owned).to_vec()),
+        "as ingest writes them now"
+    );
+    rusqlite::Connection::open(&path).unwrap().execute_batch(as_spelled).unwrap();
+    assert_eq!(sorted(rows(&path)), sorted(spelled.map(str::to_owned).to_vec()), "as version 6 wrote them");
     let mut sqlite = SqliteStore::open(&path).unwrap();
-    assert_eq!(rows(&path), 3);
+    assert_eq!(sorted(rows(&path)), sorted(canonical.map(str::to_owned).to_vec()), "SQLite v6 → v7");
     assert_eq!(sqlite.count(&query, now()).unwrap(), 4, "SQLite v6 → v7");
 
     let url = ward_store::throwaway::fresh_database("v6").unwrap();
     PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    client.batch_execute(unnormal).unwrap();
-    let mut rows = || -> i64 { client.query_one(normal_rows, &[]).unwrap().get(0) };
-    assert_eq!(rows(), 1);
+    client.batch_execute(as_spelled).unwrap();
+    let mut rows =
+        || -> Vec<String> { client.query(path_rows, &[]).unwrap().iter().map(|r| r.get(0)).collect() };
+    assert_eq!(sorted(rows()), sorted(spelled.map(str::to_owned).to_vec()), "as version 6 wrote them");
     let mut postgres = PostgresStore::connect(&url).unwrap();
-    assert_eq!(rows(), 3);
+    assert_eq!(sorted(rows()), sorted(canonical.map(str::to_owned).to_vec()), "PostgreSQL v6 → v7");
     assert_eq!(postgres.count(&query, now()).unwrap(), 4, "PostgreSQL v6 → v7");
-    // Opening again adds nothing more.
+    // Opening again changes nothing.
     drop(PostgresStore::connect(&url).unwrap());
-    assert_eq!(rows(), 3);
+    assert_eq!(sorted(rows()), sorted(canonical.map(str::to_owned).to_vec()));
 }
 
 /// `events` re-linked and resealed in order, as one device's intact chain.
