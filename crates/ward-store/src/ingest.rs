@@ -56,6 +56,15 @@ impl Row {
 /// what the hash is recomputed over and the stored body (the claimed hash has its own column and
 /// is put back on read), so ingest writes each event's bytes a single time.
 pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
+    // Both stores keep seq as a signed 64-bit integer; a larger one would wrap, not fail.
+    if i64::try_from(event.seq).is_err() {
+        return Err(StoreError::Other(format!(
+            "event {}: seq {} is out of range (at most {})",
+            event.id,
+            event.seq,
+            i64::MAX
+        )));
+    }
     let Value::Object(mut object) = serde_json::to_value(event)? else {
         return Err(StoreError::Other("an event did not serialize to an object".into()));
     };
@@ -81,7 +90,9 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
         device: stored_text(&event.device).into_owned(),
         seq: event.seq,
         time_us: event.time.unix_micros(),
-        hash: event.hash.clone(),
+        // As every stored text (NUL is not PostgreSQL text): a claimed hash with NUL in it is
+        // wrong anyway, and is kept and found wrong by the chain check on both stores alike.
+        hash: stored_text(&event.hash).into_owned(),
         prev_hash: event.prev_hash.clone(),
         computed_hash,
         scalars,

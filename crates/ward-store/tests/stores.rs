@@ -133,6 +133,30 @@ fn resealed(mut event: Event) -> Event {
     event
 }
 
+/// A seq beyond the stores' signed 64-bit column is refused, not wrapped; a claimed hash with
+/// NUL in it is stored (as every stored text, NUL becomes U+FFFD) and found wrong, the same on
+/// both stores and through both insert paths.
+#[test]
+fn out_of_range_seqs_are_refused_and_nul_hashes_found_wrong() {
+    for size in [3, 100] {
+        let mut events = generated(size, 1, 1);
+        events[1].seq = u64::MAX;
+        for (name, mut store) in stores("seq-range") {
+            let error = store.ingest(&events).unwrap_err().to_string();
+            assert!(error.contains("out of range"), "{name}: {error}");
+            assert_eq!(store.count(&Query::parse("").unwrap(), now()).unwrap(), 0, "{name}: nothing stored");
+        }
+        let mut events = generated(size, 1, 1);
+        events[1].hash = format!("{}\0", &events[1].hash[..10]);
+        for (name, mut store) in stores("nul-hash") {
+            let report = store.ingest(&events).unwrap();
+            assert_eq!(report.inserted, size as u64, "{name}");
+            let kinds: Vec<&str> = report.findings.iter().map(|f| f.kind.as_str()).collect();
+            assert!(kinds.contains(&"bad_hash"), "{name}, {size}: {kinds:?}");
+        }
+    }
+}
+
 #[test]
 fn chain_problems_become_findings() {
     let events = generated(400, 1, 2);
