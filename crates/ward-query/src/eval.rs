@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use ward_model::Event;
 
 use crate::ast::{Expr, Pattern, Term, TermValue};
-use crate::field::{class_variants, home_rest, home_variants, stored_text, Field, Shape};
+use crate::field::{class_variants, has_variants, home_variants, stored_text, Field, Shape};
 
 /// Does `event` match `expr`? Relative times (`since:90d`) are taken from `now`.
 pub fn matches(expr: &Expr, event: &Event, now: OffsetDateTime) -> bool {
@@ -45,7 +45,7 @@ fn term_matches(term: &Term, event: &Event, now: OffsetDateTime) -> bool {
 }
 
 fn value_matches(field: Field, pattern: &Pattern, value: &str) -> bool {
-    if home_rest(field, pattern).is_some() {
+    if has_variants(field, pattern) {
         return home_variants(field, pattern).iter().any(|variant| variant.matches(value));
     }
     match pattern.as_literal() {
@@ -184,6 +184,12 @@ mod tests {
             ("path:~/.aws/* -path:~/.aws/cli/cache/*", "~/.aws/cli/cache/../../credentials", None, true),
             ("-path:/tmp/* path:/etc/shadow", "/tmp/../etc/shadow", None, true),
             ("path:*/../*", "~/.ssh/../.ssh/id_rsa", None, false),
+            // The directory itself (`tar cz ~/.ssh`, `cp -r ~/.ssh/ x`), not a sibling.
+            ("path:~/.ssh/*", "~/.ssh", None, true),
+            ("path:~/.ssh/*", "/home/dev/.ssh/", None, true),
+            ("path:~/.ssh/*", "~/.sshx", None, false),
+            ("path:/etc/ssh/*", "/etc/ssh", None, true),
+            ("path:~/.ssh/id*", "~/.ssh", None, false),
         ];
         for (text, path, cwd, expected) in cases {
             let event = at(path, cwd);

@@ -241,20 +241,51 @@ const HOME_FORMS: &[(&[&str], char)] = &[
 
 /// The patterns a value of `field` matches, any of them: for `path:` and `cwd:` a value starting
 /// with `~/` matches under every home form ([`HOME_FORMS`]), the `~/` itself included (some
-/// agents report paths that way); every other value is matched as written. One function for
-/// the SQL compiler and the in-memory evaluator, so they cannot disagree.
+/// agents report paths that way), and a value ending in `/*` also matches the directory itself
+/// ([`directory_itself`]); every other value is matched as written. One function for the SQL
+/// compiler and the in-memory evaluator, so they cannot disagree.
 pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
-    let Some(rest) = home_rest(field, pattern) else { return vec![pattern.clone()] };
-    HOME_FORMS
-        .iter()
-        .map(|(home, separator)| {
-            let home = home
-                .iter()
-                .map(|piece| if *piece == "*" { Piece::Star } else { Piece::Literal((*piece).to_owned()) })
-                .collect();
-            placed_under(home, *separator, rest, pattern)
-        })
-        .collect()
+    let forms: Vec<Pattern> = match home_rest(field, pattern) {
+        Some(rest) => HOME_FORMS
+            .iter()
+            .map(|(home, separator)| {
+                let home = home
+                    .iter()
+                    .map(
+                        |piece| if *piece == "*" { Piece::Star } else { Piece::Literal((*piece).to_owned()) },
+                    )
+                    .collect();
+                placed_under(home, *separator, rest, pattern)
+            })
+            .collect(),
+        None => vec![pattern.clone()],
+    };
+    if !matches!(field, Field::Path | Field::Cwd) {
+        return forms;
+    }
+    let directories: Vec<Pattern> = forms.iter().filter_map(directory_itself).collect();
+    forms.into_iter().chain(directories).collect()
+}
+
+/// Whether a value of `field` stands for more than itself ([`home_variants`]): the evaluator
+/// builds the variants only then, since route filters evaluate every event.
+pub fn has_variants(field: Field, pattern: &Pattern) -> bool {
+    matches!(field, Field::Path | Field::Cwd)
+        && (home_rest(field, pattern).is_some() || directory_itself(pattern).is_some())
+}
+
+/// `X/*` asks about what is under the directory X, and a call that names X itself reaches all
+/// of it: `tar cz ~/.ssh`, `cp -r ~/.ssh /tmp` record `~/.ssh` (canonical paths have no trailing
+/// separator). So the pattern also matches X: the pattern without its final separator and `*`.
+/// None for any other pattern, and for `/*` (the root is not a question about a directory).
+fn directory_itself(pattern: &Pattern) -> Option<Pattern> {
+    let [before @ .., Piece::Literal(text), Piece::Star] = pattern.pieces.as_slice() else { return None };
+    let directory = text.strip_suffix(['/', '\\'])?;
+    if directory.is_empty() && before.is_empty() {
+        return None;
+    }
+    let last = (!directory.is_empty()).then(|| Piece::Literal(directory.to_owned()));
+    Some(Pattern::from_pieces(before.iter().cloned().chain(last)))
 }
 
 /// What follows the leading `~/` of a `path:` or `cwd:` value; None for any other value (which
@@ -396,14 +427,40 @@ mod tests {
                 "/root/.aws/*",
                 "/var/root/.aws/*",
                 "*:\\Users\\*\\.aws\\*",
-                "*:/Users/*/.aws/*"
+                "*:/Users/*/.aws/*",
+                // The directory itself.
+                "~*/.aws",
+                "/home/*/.aws",
+                "/Users/*/.aws",
+                "/root/.aws",
+                "/var/root/.aws",
+                "*:\\Users\\*\\.aws",
+                "*:/Users/*/.aws"
             ]
         );
         // Stars of the home and of the value never become two pieces in a row.
         assert!(home_variants(field, &pattern).iter().all(|p| p.pieces.windows(2).all(|w| w[0] != w[1])));
-        for text in ["path:/home/dev/.aws/*", "path:.env", "agent:~/x", "repo:~/x", "path:*~/x"] {
+        for text in
+            ["path:/home/dev/.aws/id*", "path:.env", "agent:~/x", "repo:~/x/*", "path:*~/x", "path:/*"]
+        {
             let (field, pattern) = parsed(text);
+            assert!(!has_variants(field, &pattern), "{text}");
             assert_eq!(home_variants(field, &pattern), [pattern], "{text}");
+        }
+        // A directory's contents also mean the directory itself, for paths and working directories.
+        for (text, directory) in [
+            ("path:/home/dev/.aws/*", "/home/dev/.aws"),
+            ("cwd:/srv/*", "/srv"),
+            ("path:*/.ssh/*", "/home/dev/.ssh"),
+        ] {
+            let (field, pattern) = parsed(text);
+            assert!(has_variants(field, &pattern), "{text}");
+            let variants = home_variants(field, &pattern);
+            assert_eq!(variants.len(), 2, "{text}");
+            assert!(
+                variants[1].matches(directory) && !variants[1].matches(&format!("{directory}x")),
+                "{text}"
+            );
         }
     }
 
