@@ -184,6 +184,12 @@ mod tests {
             ("path:~/.aws/* -path:~/.aws/cli/cache/*", "~/.aws/cli/cache/../../credentials", None, true),
             ("-path:/tmp/* path:/etc/shadow", "/tmp/../etc/shadow", None, true),
             ("path:*/../*", "~/.ssh/../.ssh/id_rsa", None, false),
+            // A glob is a component like any other: it cannot hide a `..`.
+            ("path:~/.ssh/*", "/root/**/../.ssh/id_rsa", None, true),
+            ("path:~/.ssh/* -path:~/src/*", "~/src/**/../../.ssh/id_rsa", None, true),
+            ("-path:/tmp/* path:/etc/shadow", "/tmp/**/../../etc/shadow", None, true),
+            ("path:~/.ssh/*", "**x/../../.ssh/id_rsa", Some("/home/dev/proj"), true),
+            ("path:~/.ssh/*", "\\Users\\dev\\.ssh\\id_rsa", Some("C:\\Users\\dev\\src"), true),
             // The directory itself (`tar cz ~/.ssh`, `cp -r ~/.ssh/ x`), not a sibling.
             ("path:~/.ssh/*", "~/.ssh", None, true),
             ("path:~/.ssh/*", "/home/dev/.ssh/", None, true),

@@ -271,21 +271,27 @@ pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
 /// builds the variants only then, since route filters evaluate every event.
 pub fn has_variants(field: Field, pattern: &Pattern) -> bool {
     matches!(field, Field::Path | Field::Cwd)
-        && (home_rest(field, pattern).is_some() || directory_itself(pattern).is_some())
+        && (home_rest(field, pattern).is_some() || directory_of(pattern).is_some())
 }
 
 /// `X/*` asks about what is under the directory X, and a call that names X itself reaches all
 /// of it: `tar cz ~/.ssh`, `cp -r ~/.ssh /tmp` record `~/.ssh` (canonical paths have no trailing
 /// separator). So the pattern also matches X: the pattern without its final separator and `*`.
-/// None for any other pattern, and for `/*` (the root is not a question about a directory).
+/// None for any other pattern, and when X ends in no name of its own (`*/*`, `~/*`, `//*`,
+/// `C:/*`, `x/**/*`): those would match far more than a directory.
 fn directory_itself(pattern: &Pattern) -> Option<Pattern> {
+    let (before, directory) = directory_of(pattern)?;
+    let last = Piece::Literal(directory.to_owned());
+    Some(Pattern::from_pieces(before.iter().cloned().chain(std::iter::once(last))))
+}
+
+/// The pieces before X and X's last literal text, for a pattern `…X/*` that [`directory_itself`]
+/// reads as a directory's contents.
+fn directory_of(pattern: &Pattern) -> Option<(&[Piece], &str)> {
     let [before @ .., Piece::Literal(text), Piece::Star] = pattern.pieces.as_slice() else { return None };
     let directory = text.strip_suffix(['/', '\\'])?;
-    if directory.is_empty() && before.is_empty() {
-        return None;
-    }
-    let last = (!directory.is_empty()).then(|| Piece::Literal(directory.to_owned()));
-    Some(Pattern::from_pieces(before.iter().cloned().chain(last)))
+    let named = !directory.is_empty() && !directory.ends_with(['/', '\\', ':']);
+    named.then_some((before, directory))
 }
 
 /// What follows the leading `~/` of a `path:` or `cwd:` value; None for any other value (which
@@ -461,6 +467,11 @@ mod tests {
                 variants[1].matches(directory) && !variants[1].matches(&format!("{directory}x")),
                 "{text}"
             );
+        }
+        // Not a directory of its own: these would match far more than one.
+        for text in ["path:*/*", "path://*", "path:C:/*", "path:~/.ssh/**/*", "path:/*"] {
+            let (_, pattern) = parsed(text);
+            assert_eq!(directory_itself(&pattern), None, "{text}");
         }
     }
 

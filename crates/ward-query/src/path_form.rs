@@ -8,25 +8,35 @@
 //!
 //! Lexical only, as a query over stored events must be: no file system, no symlinks, no home to
 //! resolve `~` against. Empty and `.` components go, `..` removes the component before it, a
-//! trailing separator goes. What cannot be resolved stays: `..` at the start of a relative path,
-//! right after `~` (whose parent is another machine's directory) or after `**` (a directory the
-//! hook's shell analysis could not know), and `..` at the root of an absolute path is the root
-//! (as the kernel reads it).
+//! trailing separator goes. What cannot be resolved stays: `..` at the start of a relative path
+//! and right after `~` (whose parent is another machine's directory); `..` at the root of an
+//! absolute path is the root (as the kernel reads it). A `**` is one component like any other:
+//! `/root/**/../.ssh/x` is `/root/.ssh/x`, as the shell expands it (`**` is `*` there unless
+//! globstar is on), so a glob cannot hide a `..` from the question or meet an exclusion.
 
 /// The path `path:` questions match for `path` as an agent spelled it in a call made in `cwd`:
 /// a relative path joined to a rooted `cwd` (absolute, `~`, a Windows drive), then in its normal
-/// form ([`normal_path`]). None when that is `path` as written (almost every path: absolute
-/// and tidy).
+/// form ([`normal_path`]). A path starting with the hook's `**/` (somewhere only known at run
+/// time) is not joined. None when that is `path` as written (almost every path: absolute and
+/// tidy).
 pub fn canonical_path(path: &str, cwd: Option<&str>) -> Option<String> {
-    let relative = !path.is_empty() && split_root(path).0.text.is_empty() && !path.starts_with("**");
-    match cwd.filter(|cwd| relative && !split_root(cwd).0.text.is_empty()) {
-        Some(cwd) => {
-            let separator = split_root(cwd).0.separator;
-            let joined = format!("{}{separator}{path}", cwd.trim_end_matches(['/', separator]));
-            Some(normal_path(&joined).unwrap_or(joined))
-        }
-        None => normal_path(path),
-    }
+    // `**/…` from the hook's shell analysis: somewhere only known at run time, not under `cwd`.
+    let unknown_place = path == "**" || path.starts_with("**/") || path.starts_with("**\\");
+    let relative = !path.is_empty() && split_root(path).0.text.is_empty() && !unknown_place;
+    let Some(cwd) = cwd.filter(|cwd| relative && !split_root(cwd).0.text.is_empty()) else {
+        return normal_path(path);
+    };
+    let (cwd_root, cwd_rest) = split_root(cwd);
+    let separator = cwd_root.separator;
+    let is_drive = cwd_root.windows && cwd_root.text.as_bytes().get(1) == Some(&b':');
+    let joined = if is_drive && path.starts_with('\\') {
+        // `\Users\…` on Windows is rooted at the current drive, not under the directory.
+        format!("{}{path}", &cwd[..2])
+    } else {
+        // Separators trimmed from the directory's end, never from its root (`/`, `\\\\s`).
+        format!("{}{}{separator}{path}", cwd_root.text, cwd_rest.trim_end_matches(['/', separator]))
+    };
+    Some(normal_path(&joined).unwrap_or(joined))
 }
 
 /// The normal form of `path`, or None when `path` is already in it (almost every path: nothing
@@ -42,7 +52,7 @@ pub fn normal_path(path: &str) -> Option<String> {
         match part {
             "" | "." => {}
             ".." => match parts.last() {
-                Some(last) if *last != ".." && *last != "**" => {
+                Some(last) if *last != ".." => {
                     parts.pop();
                 }
                 // Above an absolute root is the root itself.
@@ -161,8 +171,11 @@ mod tests {
         ("~/../other/.ssh/id_rsa", None),
         ("~/.././other/.ssh", Some("~/../other/.ssh")),
         ("~dev//.ssh", Some("~dev/.ssh")),
-        // `**` (a directory shell analysis could not know): `..` after it stays.
-        ("**/../.ssh/id_rsa", None),
+        // `**` is a component like any other: `..` removes it, as the shell's expansion would.
+        ("/root/**/../.ssh/id_rsa", Some("/root/.ssh/id_rsa")),
+        ("/tmp/**/../../etc/shadow", Some("/etc/shadow")),
+        ("~/src/**/../../.ssh/id_rsa", Some("~/.ssh/id_rsa")),
+        ("C:\\x\\**\\..\\..\\Windows", Some("C:\\Windows")),
         ("/home/**/x/../y", Some("/home/**/y")),
         // Windows: either separator, written back with the drive's.
         ("C:\\Users\\dev\\\\.ssh\\id_rsa", Some("C:\\Users\\dev\\.ssh\\id_rsa")),
@@ -204,6 +217,13 @@ mod tests {
             ("/etc/shadow", Some("/home/dev"), None),
             ("~//.ssh/id_rsa", Some("/home/dev"), Some("~/.ssh/id_rsa")),
             ("**/x", Some("/home/dev"), None),
+            // A name that only starts with `**` is an ordinary relative path.
+            ("**x/../../.ssh/id_rsa", Some("/home/dev/proj"), Some("/home/dev/.ssh/id_rsa")),
+            // Rooted at the current drive on Windows.
+            ("\\Users\\dev\\.ssh\\id_rsa", Some("C:\\Users\\dev\\src"), Some("C:\\Users\\dev\\.ssh\\id_rsa")),
+            // A directory's trailing separators go, its root's do not.
+            ("x", Some("\\\\"), Some("\\\\\\x")),
+            ("x", Some("/"), Some("/x")),
             ("", Some("/home/dev"), None),
         ];
         for (path, cwd, expected) in cases {

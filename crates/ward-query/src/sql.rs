@@ -1,8 +1,9 @@
 //! AST → SQL for the SQLite and PostgreSQL stores. **Every value is a bound parameter**: the SQL
 //! text is built only from this module's fixed fragments, column names from [`Field`], and
 //! parameter placeholders, so the text depends on the query's *shape* and never on its values
-//! (a property test holds this). Shape includes whether a `path:`/`cwd:` value starts with `~/`
-//! (it then stands for several home forms, [`home_variants`]).
+//! (a property test holds this). Shape includes where a value has wildcards, whether a
+//! `path:`/`cwd:` value starts with `~/` (it then stands for several home forms) and whether it
+//! ends in a named directory's `/*` (it then also matches the directory: [`home_variants`]).
 //!
 //! The logical schema compiled against (created by `ward-store`'s migrations):
 //!
