@@ -30,23 +30,23 @@ fn term_matches(term: &Term, event: &Event, now: OffsetDateTime) -> bool {
                 at >= limit
             }
         }
-        TermValue::Pattern(pattern) => match term.field.shape() {
-            Shape::Scalar => term
-                .field
-                .scalar(event)
-                .is_some_and(|value| value_matches(term.field, pattern, &stored_text(value))),
-            _ => term
-                .field
-                .set(event)
-                .iter()
-                .any(|value| value_matches(term.field, pattern, &stored_text(value))),
-        },
+        TermValue::Pattern(pattern) => {
+            // A path's home forms and directory are built once per term, not once per value.
+            let variants = has_variants(term.field, pattern).then(|| home_variants(term.field, pattern));
+            let matches =
+                |value: &str| value_matches(term.field, pattern, variants.as_deref(), &stored_text(value));
+            match term.field.shape() {
+                Shape::Scalar => term.field.scalar(event).is_some_and(matches),
+                _ => term.field.set(event).iter().any(|value| matches(value)),
+            }
+        }
     }
 }
 
-fn value_matches(field: Field, pattern: &Pattern, value: &str) -> bool {
-    if has_variants(field, pattern) {
-        return home_variants(field, pattern).iter().any(|variant| variant.matches(value));
+/// Does `value` match `pattern`, or one of its `variants` when it has some ([`home_variants`])?
+fn value_matches(field: Field, pattern: &Pattern, variants: Option<&[Pattern]>, value: &str) -> bool {
+    if let Some(variants) = variants {
+        return variants.iter().any(|variant| variant.matches(value));
     }
     match pattern.as_literal() {
         Some(literal) if field == Field::Class => class_variants(&literal).iter().any(|v| v == value),

@@ -22,20 +22,21 @@
 pub fn canonical_path(path: &str, cwd: Option<&str>) -> Option<String> {
     // `**/…` from the hook's shell analysis: somewhere only known at run time, not under `cwd`.
     let unknown_place = path == "**" || path.starts_with("**/") || path.starts_with("**\\");
-    let relative = !path.is_empty() && split_root(path).0.text.is_empty() && !unknown_place;
-    let Some(cwd) = cwd.filter(|cwd| relative && !split_root(cwd).0.text.is_empty()) else {
+    let relative = !path.is_empty() && !unknown_place && split_root(path).0.text.is_empty();
+    let Some((cwd_root, cwd_rest)) =
+        cwd.filter(|_| relative).map(split_root).filter(|(root, _)| !root.text.is_empty())
+    else {
         return normal_path(path);
     };
-    let (cwd_root, cwd_rest) = split_root(cwd);
     let separator = cwd_root.separator;
-    let is_drive = cwd_root.windows && cwd_root.text.as_bytes().get(1) == Some(&b':');
-    let joined = if is_drive && path.starts_with('\\') {
-        // `\Users\…` on Windows is rooted at the current drive, not under the directory.
-        format!("{}{path}", &cwd[..2])
-    } else {
-        // Separators trimmed from the directory's end, never from its root (`/`, `\\\\s`).
-        format!("{}{}{separator}{path}", cwd_root.text, cwd_rest.trim_end_matches(['/', separator]))
-    };
+    let joined =
+        if cwd_root.windows && cwd_root.text.as_bytes().get(1) == Some(&b':') && path.starts_with('\\') {
+            // `\Users\…` on Windows is rooted at the current drive, not under the directory.
+            format!("{}{path}", &cwd_root.text[..2])
+        } else {
+            // Separators trimmed from the directory's end, never from its root (`/`, `\\\\s`).
+            format!("{}{}{separator}{path}", cwd_root.text, cwd_rest.trim_end_matches(['/', separator]))
+        };
     Some(normal_path(&joined).unwrap_or(joined))
 }
 

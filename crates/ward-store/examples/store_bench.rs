@@ -56,10 +56,11 @@ impl Shape {
     }
 }
 
-/// CPU time this process has used (user + system), from /proc: the machine is shared, so the
-/// wall-clock rate alone says as much about the neighbours as about the store.
-fn process_cpu() -> StdDuration {
-    cpu_of("self") + backend_cpu()
+/// CPU time this process has used (user + system), from /proc, plus its PostgreSQL backends'
+/// (`backend`, read once by the caller, which also reports it apart): the machine is shared, so
+/// the wall-clock rate alone says as much about the neighbours as about the store.
+fn process_cpu(backend: StdDuration) -> StdDuration {
+    cpu_of("self") + backend
 }
 
 /// CPU time the PostgreSQL backends serving the load have used (zero for SQLite): what the
@@ -122,14 +123,15 @@ fn load(writers: &mut [Writer], total: u64, now: OffsetDateTime, shape: Shape) -
             generated += size as u64;
         }
         let started = Instant::now();
-        let cpu_started = process_cpu();
         let backend_started = backend_cpu();
+        let cpu_started = process_cpu(backend_started);
         let (stored, writing) = pipeline(writers, &batches);
         loaded += stored;
         busy += writing;
         wall += started.elapsed();
-        cpu += process_cpu().saturating_sub(cpu_started);
-        backend += backend_cpu().saturating_sub(backend_started);
+        let backend_now = backend_cpu();
+        cpu += process_cpu(backend_now).saturating_sub(cpu_started);
+        backend += backend_now.saturating_sub(backend_started);
         if loaded % 1_000_000 < CHUNK {
             eprintln!("  {loaded} events loaded ({:.0}/s)", loaded as f64 / wall.as_secs_f64());
         }

@@ -106,9 +106,9 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
 /// ([`ward_query::path_form::canonical_path`], what [`Field::set`] gives at ingest now), as
 /// `(key, time, stored path, canonical path)`. `stored` is streamed (a server's store holds a
 /// path row per tool call); only the rows to rewrite are kept.
-pub(crate) fn paths_to_canonicalize<K>(
-    stored: impl IntoIterator<Item = Result<(K, i64, String, Option<String>), StoreError>>,
-) -> Result<Vec<(K, i64, String, String)>, StoreError> {
+pub(crate) fn paths_to_canonicalize(
+    stored: impl IntoIterator<Item = Result<(i64, i64, String, Option<String>), StoreError>>,
+) -> Result<Vec<(i64, i64, String, String)>, StoreError> {
     let mut rewrites = Vec::new();
     for row in stored {
         let (key, time_us, path, cwd) = row?;

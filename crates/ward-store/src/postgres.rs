@@ -15,7 +15,7 @@ use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
 use crate::pgcopy::BinaryRows;
-use crate::schema::{DAY_US, PATH_FORMS_VERSION, POSTGRES_MIGRATIONS};
+use crate::schema::{CANONICAL_PATHS_VERSION, DAY_US, POSTGRES_MIGRATIONS};
 use crate::sqlite::now_us;
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -127,7 +127,7 @@ impl PostgresStore {
         }
         for (version, migration) in POSTGRES_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.batch_execute(migration)?;
-            if *version == PATH_FORMS_VERSION {
+            if *version == CANONICAL_PATHS_VERSION {
                 canonicalize_paths(&mut transaction)?;
             }
             transaction.execute(

@@ -95,8 +95,9 @@ ALTER TABLE devices ADD COLUMN version TEXT;
 /// over the path rows already stored, in Rust (the form is not SQL), inside the migration's
 /// transaction. Every server replica must run this version before it ingests again: an older one
 /// still connected would go on writing paths as spelled.
-pub const PATH_FORMS_VERSION: i64 = 7;
-const PATH_FORMS: &str = "SELECT 1";
+pub const CANONICAL_PATHS_VERSION: i64 = 7;
+/// Its SQL does nothing: the work is the Rust step each store runs at this version.
+const CANONICAL_PATHS: &str = "SELECT 1";
 
 /// (version, SQL) for SQLite.
 pub const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
@@ -202,7 +203,7 @@ DROP INDEX IF EXISTS events_decision_time;
 CREATE INDEX events_decision_time ON events ("decision", time_us, "tier", "agent", "action", "tool");
 "#,
     ),
-    (PATH_FORMS_VERSION, PATH_FORMS),
+    (CANONICAL_PATHS_VERSION, CANONICAL_PATHS),
 ];
 
 /// (version, SQL) for PostgreSQL.
@@ -304,7 +305,7 @@ ALTER TABLE events ADD PRIMARY KEY (time_us, pk) INCLUDE ("agent", "device");
 DROP INDEX IF EXISTS events_time;
 "#,
     ),
-    (PATH_FORMS_VERSION, PATH_FORMS),
+    (CANONICAL_PATHS_VERSION, CANONICAL_PATHS),
 ];
 
 /// Microseconds in a day: the PostgreSQL partition width.

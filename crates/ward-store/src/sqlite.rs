@@ -12,7 +12,7 @@ use ward_query::sql::{self, Dialect, SqlParam};
 use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
-use crate::schema::{PATH_FORMS_VERSION, SQLITE_MIGRATIONS};
+use crate::schema::{CANONICAL_PATHS_VERSION, SQLITE_MIGRATIONS};
 use crate::wal::{Checkpointer, WalLimits};
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -90,7 +90,7 @@ impl SqliteStore {
         }
         for (version, migration) in SQLITE_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.execute_batch(migration)?;
-            if *version == PATH_FORMS_VERSION {
+            if *version == CANONICAL_PATHS_VERSION {
                 canonicalize_paths(&transaction)?;
             }
             transaction.execute(
@@ -475,6 +475,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
+
 /// Schema version 7: each path already stored in its canonical form
 /// ([`ingest::paths_to_canonicalize`]), as ingest now writes it.
 fn canonicalize_paths(transaction: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {

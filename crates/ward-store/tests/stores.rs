@@ -666,9 +666,9 @@ fn path_spellings_are_found_in_their_canonical_form_on_both_stores() {
 /// canonical form, once, and the usual question then finds the odd spellings on both stores.
 #[test]
 fn a_version_6_store_gets_its_paths_in_canonical_form() {
-    use ward_store::schema::{PATH_FORMS_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
-    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, PATH_FORMS_VERSION);
-    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, PATH_FORMS_VERSION);
+    use ward_store::schema::{CANONICAL_PATHS_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, CANONICAL_PATHS_VERSION);
+    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, CANONICAL_PATHS_VERSION);
     let spellings = [
         ("~//.ssh/id_rsa", None),
         ("~/x/../.ssh/id_rsa", None),
