@@ -154,6 +154,38 @@ fn a_tilde_path_finds_this_machines_home() {
     assert_eq!(total("path:*/.aws/*"), 3);
 }
 
+/// A prompt-injected agent reading a credential by another spelling: through a relative path
+/// after `cd`, `..` past a directory an exclusion names, a glob before `..`, a doubled separator,
+/// the whole directory. Each reaches the spool through the real hook, and the path question (with
+/// an exclusion meant for other work) finds exactly the events the policy classed as credentials.
+#[test]
+fn path_questions_are_not_walked_around_by_spelling() {
+    let env = Env::new();
+    let proj = env.home.join("src").join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    let commands = [
+        "cat ../../.ssh/id_rsa",
+        "cd .. && cat ../.ssh/id_rsa",
+        "cat ~/src/../.ssh/id_rsa",
+        "cat ~/src/**/../../.ssh/id_rsa",
+        "cat ~//.ssh/id_rsa",
+        "tar czf /tmp/k.tgz ~/.ssh",
+        "cat ~/.ssh/id_rsa",
+    ];
+    for command in commands {
+        let out = env.ward(&["hook", "codex"], &proj, &codex_bash(&proj, command));
+        assert!(out.status.code().is_some(), "{command}: {out:?}");
+    }
+    let total = |query: &str| -> Value {
+        let json: Value =
+            serde_json::from_str(&stdout(&env.query(&["--format", "json", "--", query]))).unwrap();
+        json["total"].clone()
+    };
+    assert_eq!(total("class:credential"), commands.len());
+    assert_eq!(total("path:~/.ssh/* -path:~/src/*"), commands.len());
+    assert_eq!(total("path:~/.ssh/*"), commands.len());
+}
+
 #[test]
 fn bad_queries_say_where_and_exit_2() {
     let env = Env::new();
