@@ -64,6 +64,16 @@ impl Pattern {
         Pattern { pieces: out }
     }
 
+    /// The pattern with its literal text's ASCII letters in lower case: a `path:` value, compared
+    /// with paths without case ([`crate::path_form::fold_case`]).
+    pub fn case_folded(&self) -> Pattern {
+        let pieces = self.pieces.iter().map(|piece| match piece {
+            Piece::Literal(text) => Piece::Literal(crate::path_form::fold_case(text).into_owned()),
+            Piece::Star => Piece::Star,
+        });
+        Pattern::from_pieces(pieces)
+    }
+
     /// The literal text, if the pattern has no wildcard.
     pub fn as_literal(&self) -> Option<String> {
         let mut text = String::new();

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use ward_model::Event;
 
 use crate::ast::{Pattern, Piece};
-use crate::path_form::canonical_path;
+use crate::path_form::{fold_case, path_value};
 
 /// How a field is stored and matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,8 +145,9 @@ impl Field {
 
     /// The values of a set field in `event`, each once; the stores index these values and the
     /// in-memory evaluation matches them, from this one list. A path's value is its canonical
-    /// form ([`canonical_path`]: resolved against the event's `cwd`, in lexical normal form), so
-    /// neither a `path:` question nor an exclusion can be walked around by spelling.
+    /// form without ASCII case ([`path_value`]: resolved against the event's `cwd`, in lexical
+    /// normal form), so neither a `path:` question nor an exclusion can be walked around by
+    /// spelling.
     pub fn set(self, event: &Event) -> Vec<Cow<'_, str>> {
         let mut values: Vec<Cow<'_, str>> = match self {
             Field::Class => event.classes.iter().map(|c| Cow::Borrowed(c.as_str())).collect(),
@@ -164,14 +165,7 @@ impl Field {
             Field::Fingerprint => {
                 event.redactions.iter().map(|r| Cow::Borrowed(r.fingerprint.as_str())).collect()
             }
-            Field::Path => event
-                .paths
-                .iter()
-                .map(|p| match canonical_path(&p.path, event.cwd.as_deref()) {
-                    Some(canonical) => Cow::Owned(canonical),
-                    None => Cow::Borrowed(p.path.as_str()),
-                })
-                .collect(),
+            Field::Path => event.paths.iter().map(|p| path_value(&p.path, event.cwd.as_deref())).collect(),
             _ => Vec::new(),
         };
         let mut seen = std::collections::HashSet::new();
@@ -251,9 +245,12 @@ pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
             .map(|(home, separator)| {
                 let home = home
                     .iter()
-                    .map(
-                        |piece| if *piece == "*" { Piece::Star } else { Piece::Literal((*piece).to_owned()) },
-                    )
+                    .map(|piece| match *piece {
+                        "*" => Piece::Star,
+                        // A path's values are without case ([`path_value`]); a cwd's are as spelled.
+                        text if field == Field::Path => Piece::Literal(fold_case(text).into_owned()),
+                        text => Piece::Literal(text.to_owned()),
+                    })
                     .collect();
                 placed_under(home, *separator, rest, pattern)
             })
@@ -370,6 +367,8 @@ fn longest(runs: Vec<&str>) -> Option<String> {
 /// home forms already cover `home`.
 pub fn under_home(field: Field, pattern: &Pattern, home: &str) -> Option<Pattern> {
     let rest = home_rest(field, pattern)?;
+    // A path's values are without case ([`path_value`]), its home forms too.
+    let home = if field == Field::Path { fold_case(home) } else { std::borrow::Cow::Borrowed(home) };
     let separator = if home.contains('\\') && !home.contains('/') { '\\' } else { '/' };
     let home = home.trim_end_matches(['/', '\\']);
     let probe = format!("{home}{separator}x");
@@ -411,37 +410,55 @@ mod tests {
             }
             other => panic!("{other:?}"),
         };
-        let (field, pattern) = parsed("path:~/.aws/*");
-        let shown: Vec<String> = home_variants(field, &pattern)
-            .iter()
-            .map(|p| {
-                p.pieces
-                    .iter()
-                    .map(|piece| match piece {
-                        Piece::Literal(text) => text.clone(),
-                        Piece::Star => "*".to_owned(),
-                    })
-                    .collect()
-            })
-            .collect();
+        let shown = |field, pattern: &Pattern| -> Vec<String> {
+            home_variants(field, pattern)
+                .iter()
+                .map(|p| {
+                    p.pieces
+                        .iter()
+                        .map(|piece| match piece {
+                            Piece::Literal(text) => text.clone(),
+                            Piece::Star => "*".to_owned(),
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        // A path's forms are without case, as its values are (`path_form::path_value`), the
+        // value as typed too.
+        let (field, pattern) = parsed("path:~/.AWS/*");
         assert_eq!(
-            shown,
+            shown(field, &pattern),
             [
                 "~*/.aws/*",
                 "/home/*/.aws/*",
-                "/Users/*/.aws/*",
+                "/users/*/.aws/*",
                 "/root/.aws/*",
                 "/var/root/.aws/*",
-                "*:\\Users\\*\\.aws\\*",
-                "*:/Users/*/.aws/*",
+                "*:\\users\\*\\.aws\\*",
+                "*:/users/*/.aws/*",
                 // The directory itself.
                 "~*/.aws",
                 "/home/*/.aws",
-                "/Users/*/.aws",
+                "/users/*/.aws",
                 "/root/.aws",
                 "/var/root/.aws",
-                "*:\\Users\\*\\.aws",
-                "*:/Users/*/.aws"
+                "*:\\users\\*\\.aws",
+                "*:/users/*/.aws"
+            ]
+        );
+        // A working directory's are as spelled (it is compared as recorded).
+        let (cwd, cwd_pattern) = parsed("cwd:~/Src");
+        assert_eq!(
+            shown(cwd, &cwd_pattern),
+            [
+                "~*/Src",
+                "/home/*/Src",
+                "/Users/*/Src",
+                "/root/Src",
+                "/var/root/Src",
+                "*:\\Users\\*\\Src",
+                "*:/Users/*/Src"
             ]
         );
         // Stars of the home and of the value never become two pieces in a row.

@@ -339,6 +339,8 @@ impl Parser<'_> {
                         };
                         TermValue::Time(parse_time(&text).map_err(|m| (value_at, m))?)
                     }
+                    // Paths are compared without ASCII case (`path_form::fold_case`).
+                    _ if parsed == Field::Path => TermValue::Pattern(value.case_folded()),
                     _ => TermValue::Pattern(value),
                 };
                 Ok(Expr::Term(Term { field: parsed, value, column: position(self.text, field_at).1 }))

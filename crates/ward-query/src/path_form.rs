@@ -13,6 +13,35 @@
 //! absolute path is the root (as the kernel reads it). A `**` is one component like any other:
 //! `/root/**/../.ssh/x` is `/root/.ssh/x`, as the shell expands it (`**` is `*` there unless
 //! globstar is on), so a glob cannot hide a `..` from the question or meet an exclusion.
+//!
+//! Without ASCII case ([`fold_case`]): macOS and Windows compare file names without it, so
+//! `~/.SSH/ID_RSA` there is `~/.ssh/id_rsa`, and the policy's path rules ignore it everywhere.
+
+use std::borrow::Cow;
+
+/// The value `path:` questions compare for `path` as an agent spelled it in a call made in
+/// `cwd`: its canonical form ([`canonical_path`]) without ASCII case ([`fold_case`]). What
+/// [`crate::Field::set`] gives, so what the stores index and the evaluator matches.
+pub fn path_value<'a>(path: &'a str, cwd: Option<&str>) -> Cow<'a, str> {
+    match canonical_path(path, cwd) {
+        Some(canonical) => Cow::Owned(fold_case(&canonical).into_owned()),
+        None => fold_case(path),
+    }
+}
+
+/// `text` with ASCII letters in lower case. macOS (APFS and HFS+ as installed) and Windows
+/// compare file names without case, so an agent there reads `~/.ssh/id_rsa` as `~/.SSH/ID_RSA`
+/// or `C:\USERS\DEV\.SSH\ID_RSA`; the policy's path rules ignore ASCII case on every platform
+/// for that reason (`ward-policy`'s globs), and `path:` questions do the same, so a question finds
+/// every call the policy judged by the path. On Linux, where case makes another file, a question
+/// finds both spellings: more, never less. ASCII only, as the policy: the one rule for both.
+pub fn fold_case(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
 
 /// The path `path:` questions match for `path` as an agent spelled it in a call made in `cwd`:
 /// a relative path joined to a rooted `cwd` (absolute, `~`, a Windows drive), then in its normal
@@ -194,6 +223,25 @@ mod tests {
         // On POSIX a backslash is part of a name, not a separator.
         ("/home/dev/a\\..\\b", None),
     ];
+
+    #[test]
+    fn path_values_are_canonical_and_without_case() {
+        let cases: &[(&str, Option<&str>, &str)] = &[
+            ("/home/dev/.ssh/id_rsa", None, "/home/dev/.ssh/id_rsa"),
+            ("~/.SSH/ID_RSA", None, "~/.ssh/id_rsa"),
+            ("/Users/Ana/.SSH/../.Aws/Credentials", None, "/users/ana/.aws/credentials"),
+            ("..\\.SSH\\id_rsa", Some("C:\\Users\\Dev\\src"), "c:\\users\\dev\\.ssh\\id_rsa"),
+            (".Env", Some("/Users/Ana/Proj"), "/users/ana/proj/.env"),
+            // Only ASCII: the policy's rule too.
+            ("/tmp/ÄBC", None, "/tmp/Äbc"),
+        ];
+        for (path, cwd, value) in cases {
+            assert_eq!(path_value(path, *cwd), *value, "{path} in {cwd:?}");
+            // A value is its own value: storing it again changes nothing.
+            assert_eq!(path_value(value, *cwd), *value, "{value} in {cwd:?}");
+        }
+        assert!(matches!(fold_case("/home/dev"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn paths_normalize_lexically() {

@@ -119,7 +119,12 @@ fn sql_text_never_depends_on_values() {
             ];
             for (sql, reference) in compiled {
                 assert_eq!(sql.text, reference.text, "round {round}: {text}");
-                assert!(!sql.text.contains("Zq"), "a value reached the SQL text: {}", sql.text);
+                // Path values are compared without case: their markers arrive as `zq`.
+                assert!(
+                    !sql.text.to_ascii_lowercase().contains("zq"),
+                    "a value reached the SQL text: {}",
+                    sql.text
+                );
                 // The only quote characters are identifier quotes and the compiler's own
                 // constants: the LIKE escape and the tag indexes' predicates.
                 let stripped = sql
@@ -128,8 +133,11 @@ fn sql_text_never_depends_on_values() {
                     .replace(ward_query::sql::VALUE_INDEX_PREDICATE, "")
                     .replace(ward_query::sql::PATH_INDEX_PREDICATE, "");
                 assert!(!stripped.contains('\''), "{}", sql.text);
-                let markers =
-                    sql.params.iter().filter(|p| matches!(p, SqlParam::Text(t) if t.contains("Zq"))).count();
+                let markers = sql
+                    .params
+                    .iter()
+                    .filter(|p| matches!(p, SqlParam::Text(t) if t.to_ascii_lowercase().contains("zq")))
+                    .count();
                 let expected_values = text.matches("Zq").count();
                 assert!(
                     markers >= expected_values,

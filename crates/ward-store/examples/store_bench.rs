@@ -272,7 +272,8 @@ fn main() {
     ];
     let mut rows = Vec::new();
     let dir = tempfile::tempdir().expect("temp dir");
-    // WARD_BENCH_KEEP=DIR: write the SQLite store there and keep it (to EXPLAIN queries).
+    // WARD_BENCH_KEEP=DIR: write the SQLite store there and keep it, and keep the PostgreSQL
+    // database (to EXPLAIN queries).
     let sqlite_dir = std::env::var_os("WARD_BENCH_KEEP").map_or_else(|| dir.path().to_owned(), Into::into);
     // Each store with its writers' connections; the first one also answers the queries.
     let mut stores: Vec<(&str, Vec<Writer>)> = Vec::new();
@@ -373,9 +374,13 @@ fn main() {
             rows.push((name.to_string(), shown, format!("{:.1} ms", median(runs).as_secs_f64() * 1e3)));
         }
     }
-    // The benchmark's data is large: do not leave it on the server.
+    // The benchmark's data is large: do not leave it on the server (unless WARD_BENCH_KEEP asks).
     drop(stores);
-    if let Some(url) = &postgres_url {
+    let keep = std::env::var_os("WARD_BENCH_KEEP").is_some();
+    if let (Some(url), true) = (&postgres_url, keep) {
+        eprintln!("kept the PostgreSQL benchmark database: {url}");
+    }
+    if let (Some(url), false) = (&postgres_url, keep) {
         let name = url.parse::<postgres::Config>().ok().and_then(|c| c.get_dbname().map(str::to_owned));
         let base = ward_store::throwaway::postgres_url().expect("PostgreSQL");
         if let (Some(name), Ok(mut client)) = (name, postgres::Client::connect(&base, postgres::NoTls)) {

@@ -101,20 +101,20 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
     })
 }
 
-/// The path rows of a store written before version 7 that are not in canonical form: for each
-/// stored `(event key, time, path, the event's cwd)`, the path's canonical form when it differs
-/// ([`ward_query::path_form::canonical_path`], what [`Field::set`] gives at ingest now), as
-/// `(key, time, stored path, canonical path)`. `stored` is streamed (a server's store holds a
-/// path row per tool call); only the rows to rewrite are kept.
-pub(crate) fn paths_to_canonicalize(
+/// The path rows of a store written before [`crate::schema::PATH_VALUES_VERSION`] that are not
+/// in the form ingest writes now: for each stored `(event key, time, path, the event's cwd)`, the
+/// path's value when it differs ([`ward_query::path_form::path_value`], what [`Field::set`]
+/// gives: canonical, without ASCII case), as `(key, time, stored path, value)`. `stored` is
+/// streamed (a server's store holds a path row per tool call); only the rows to rewrite are kept.
+pub(crate) fn paths_to_rewrite(
     stored: impl IntoIterator<Item = Result<(i64, i64, String, Option<String>), StoreError>>,
 ) -> Result<Vec<(i64, i64, String, String)>, StoreError> {
     let mut rewrites = Vec::new();
     for row in stored {
         let (key, time_us, path, cwd) = row?;
-        if let Some(canonical) = ward_query::path_form::canonical_path(&path, cwd.as_deref()) {
-            let canonical = stored_text(&canonical).into_owned();
-            rewrites.push((key, time_us, path, canonical));
+        let value = stored_text(&ward_query::path_form::path_value(&path, cwd.as_deref())).into_owned();
+        if value != path {
+            rewrites.push((key, time_us, path, value));
         }
     }
     Ok(rewrites)

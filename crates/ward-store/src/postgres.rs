@@ -15,7 +15,7 @@ use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
 use crate::pgcopy::BinaryRows;
-use crate::schema::{CANONICAL_PATHS_VERSION, DAY_US, POSTGRES_MIGRATIONS};
+use crate::schema::{DAY_US, PATH_VALUES_VERSION, POSTGRES_MIGRATIONS};
 use crate::sqlite::now_us;
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -127,8 +127,8 @@ impl PostgresStore {
         }
         for (version, migration) in POSTGRES_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.batch_execute(migration)?;
-            if *version == CANONICAL_PATHS_VERSION {
-                canonicalize_paths(&mut transaction)?;
+            if *version == PATH_VALUES_VERSION {
+                rewrite_paths(&mut transaction)?;
             }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES ($1, $2)",
@@ -192,10 +192,10 @@ impl PostgresStore {
     }
 }
 
-/// Schema version 7: each path already stored in its canonical form
-/// ([`ingest::paths_to_canonicalize`]), as ingest now writes it. The path rows are streamed, not
+/// Schema version [`PATH_VALUES_VERSION`]: each path already stored rewritten into what ingest
+/// writes now ([`ingest::paths_to_rewrite`]: canonical, without ASCII case). The path rows are streamed, not
 /// loaded at once; the rewrites go in chunks, each well under a bound parameter's size limit.
-fn canonicalize_paths(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
+fn rewrite_paths(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
     const CHUNK: usize = 10_000;
     let rewrites = {
         let rows = transaction.query_raw(
@@ -205,7 +205,7 @@ fn canonicalize_paths(transaction: &mut Transaction<'_>) -> Result<(), StoreErro
         )?;
         let rows = postgres::fallible_iterator::FallibleIterator::iterator(rows)
             .map(|row| Ok(row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get(2), r.get(3)))?));
-        ingest::paths_to_canonicalize(rows)?
+        ingest::paths_to_rewrite(rows)?
     };
     for chunk in rewrites.chunks(CHUNK) {
         let pks: Vec<i64> = chunk.iter().map(|r| r.0).collect();

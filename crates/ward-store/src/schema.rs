@@ -2,8 +2,8 @@
 //! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
-//! Tables (the logical schema `ward-query` compiles against), as of version 7 (version 6 changed
-//! one index on each store, version 7 rewrote path rows, not the tables):
+//! Tables (the logical schema `ward-query` compiles against), as of version 8 (version 6 changed
+//! one index on each store, versions 7 and 8 rewrote path rows, not the tables):
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
@@ -14,7 +14,8 @@
 //!   for the events a query lists.
 //! * `event_tags` — `(event_pk, field, value, time_us)`: one row per value of a set field
 //!   (`class`, `rule`, `host`, `fingerprint`, `path`; since version 7 a path's row holds its
-//!   canonical form, `~/.ssh/x` for `~//.ssh/x`, and the spelling stays in the body). Stored in event order (SQLite: clustered
+//!   canonical form, `~/.ssh/x` for `~//.ssh/x`, and since version 8 without ASCII case,
+//!   `~/.ssh/x` for `~/.SSH/X`; the spelling stays in the body). Stored in event order (SQLite: clustered
 //!   on `(event_pk, field, value)`), so inserts append and `--count-by rule` joins read it in
 //!   order.
 //!   Since version 4 the `class` rows also carry the event's `agent` and `device` (NULL on other
@@ -91,13 +92,20 @@ ALTER TABLE devices ADD COLUMN version TEXT;
 
 /// Version 7, the same on both stores: every stored path is in its canonical form (resolved
 /// against the event's `cwd`, lexically normal: `ward_query::path_form`), as ingest now writes
-/// it. No table or index changes; the store's migration runs `crate::ingest::paths_to_canonicalize`
-/// over the path rows already stored, in Rust (the form is not SQL), inside the migration's
-/// transaction. Every server replica must run this version before it ingests again: an older one
-/// still connected would go on writing paths as spelled.
+/// it. No table or index changes: the stored paths are rewritten at [`PATH_VALUES_VERSION`].
 pub const CANONICAL_PATHS_VERSION: i64 = 7;
-/// Its SQL does nothing: the work is the Rust step each store runs at this version.
-const CANONICAL_PATHS: &str = "SELECT 1";
+/// Version 8, the same on both stores: stored paths are also without ASCII case
+/// (`ward_query::path_form::path_value`), as ingest now writes them. No table or index changes.
+pub const FOLDED_PATHS_VERSION: i64 = 8;
+/// The version at which a store rewrites the path values it holds into what ingest writes now
+/// (`crate::ingest::paths_to_rewrite`, in Rust: the form is not SQL), inside the migration's
+/// transaction: the latest version that changed that form. A store below it passes through it,
+/// so the rewrite runs once whatever version the store starts from. Every server replica must
+/// run this version before it ingests again: an older one still connected would go on writing
+/// paths in the older form.
+pub const PATH_VALUES_VERSION: i64 = FOLDED_PATHS_VERSION;
+/// The SQL of versions 7 and 8 does nothing: the work is the Rust step at [`PATH_VALUES_VERSION`].
+const PATH_VALUES: &str = "SELECT 1";
 
 /// (version, SQL) for SQLite.
 pub const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
@@ -203,7 +211,8 @@ DROP INDEX IF EXISTS events_decision_time;
 CREATE INDEX events_decision_time ON events ("decision", time_us, "tier", "agent", "action", "tool");
 "#,
     ),
-    (CANONICAL_PATHS_VERSION, CANONICAL_PATHS),
+    (CANONICAL_PATHS_VERSION, PATH_VALUES),
+    (FOLDED_PATHS_VERSION, PATH_VALUES),
 ];
 
 /// (version, SQL) for PostgreSQL.
@@ -305,7 +314,8 @@ ALTER TABLE events ADD PRIMARY KEY (time_us, pk) INCLUDE ("agent", "device");
 DROP INDEX IF EXISTS events_time;
 "#,
     ),
-    (CANONICAL_PATHS_VERSION, CANONICAL_PATHS),
+    (CANONICAL_PATHS_VERSION, PATH_VALUES),
+    (FOLDED_PATHS_VERSION, PATH_VALUES),
 ];
 
 /// Microseconds in a day: the PostgreSQL partition width.

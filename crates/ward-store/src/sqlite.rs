@@ -12,7 +12,7 @@ use ward_query::sql::{self, Dialect, SqlParam};
 use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
-use crate::schema::{CANONICAL_PATHS_VERSION, SQLITE_MIGRATIONS};
+use crate::schema::{PATH_VALUES_VERSION, SQLITE_MIGRATIONS};
 use crate::wal::{Checkpointer, WalLimits};
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -90,8 +90,8 @@ impl SqliteStore {
         }
         for (version, migration) in SQLITE_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.execute_batch(migration)?;
-            if *version == CANONICAL_PATHS_VERSION {
-                canonicalize_paths(&transaction)?;
+            if *version == PATH_VALUES_VERSION {
+                rewrite_paths(&transaction)?;
             }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES (?1, ?2)",
@@ -476,25 +476,25 @@ impl Store for SqliteStore {
     }
 }
 
-/// Schema version 7: each path already stored in its canonical form
-/// ([`ingest::paths_to_canonicalize`]), as ingest now writes it.
-fn canonicalize_paths(transaction: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+/// Schema version [`PATH_VALUES_VERSION`]: each path already stored rewritten into what ingest
+/// writes now ([`ingest::paths_to_rewrite`]: canonical, without ASCII case).
+fn rewrite_paths(transaction: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
     let rewrites = {
         let mut statement = transaction.prepare(
             "SELECT t.event_pk, t.time_us, t.value, e.\"cwd\" FROM event_tags t \
              JOIN events e ON e.pk = t.event_pk WHERE t.field = 'path'",
         )?;
         let rows = statement.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        ingest::paths_to_canonicalize(rows.map(|row| row.map_err(StoreError::from)))?
+        ingest::paths_to_rewrite(rows.map(|row| row.map_err(StoreError::from)))?
     };
     let mut remove = transaction
         .prepare("DELETE FROM event_tags WHERE event_pk = ?1 AND field = 'path' AND value = ?2")?;
     let mut insert = transaction.prepare(
         "INSERT OR IGNORE INTO event_tags (event_pk, field, value, time_us) VALUES (?1, 'path', ?2, ?3)",
     )?;
-    for (pk, time_us, stored, canonical) in rewrites {
+    for (pk, time_us, stored, value) in rewrites {
         remove.execute(params![pk, stored])?;
-        insert.execute(params![pk, canonical, time_us])?;
+        insert.execute(params![pk, value, time_us])?;
     }
     Ok(())
 }

@@ -612,6 +612,8 @@ fn path_spellings_are_found_in_their_canonical_form_on_both_stores() {
         ("~dev/.ssh/id_rsa", None),
         ("/srv/.ssh/id_rsa", None),
         ("~/.ssh/", None),
+        // macOS and Windows compare names without case.
+        ("/Users/Ana/.SSH/ID_RSA", None),
     ];
     for padding in [0, 100] {
         let mut events = generated(spellings.len() + padding, 1, 1);
@@ -627,11 +629,13 @@ fn path_spellings_are_found_in_their_canonical_form_on_both_stores() {
         for (name, mut store) in stores("spellings") {
             assert!(store.ingest(&events).unwrap().findings.is_empty(), "{name}");
             for (text, expected) in [
-                ("path:~/.ssh/*", 8),
-                ("path:~/.ssh/id_rsa", 6),
-                ("path:~/.ssh/* -path:~/src/*", 8),
+                ("path:~/.ssh/*", 9),
+                ("path:~/.ssh/id_rsa", 7),
+                ("path:~/.SSH/ID_rsa", 7),
+                ("path:~/.ssh/* -path:~/src/*", 9),
                 ("path:*/../*", 0),
-                ("path:*/.ssh/* -path:/home/*", 6),
+                ("path:*/.ssh/* -path:/home/*", 7),
+                ("path:*/.ssh/* -path:/USERS/*", 8),
             ] {
                 let query = Query::parse(text).unwrap();
                 let in_memory = events.iter().filter(|e| query.matches(e, now())).count();
@@ -643,7 +647,7 @@ fn path_spellings_are_found_in_their_canonical_form_on_both_stores() {
                     "{name}, {padding}: {text}"
                 );
             }
-            // Counted by path: the canonical forms, each event once.
+            // Counted by path: the canonical forms without case, each event once.
             let query = Query::parse("path:~/.ssh/id_rsa").unwrap();
             let rows = store.count_by(&query, &[Field::Path], now(), 100).unwrap();
             let shown: Vec<(Option<&str>, u64)> =
@@ -653,7 +657,8 @@ fn path_spellings_are_found_in_their_canonical_form_on_both_stores() {
                 [
                     (Some("~/.ssh/id_rsa"), 3),
                     (Some("/home/dev/.ssh/id_rsa"), 1),
-                    (Some("C:\\Users\\bo\\.ssh\\id_rsa"), 1),
+                    (Some("/users/ana/.ssh/id_rsa"), 1),
+                    (Some("c:\\users\\bo\\.ssh\\id_rsa"), 1),
                     (Some("~dev/.ssh/id_rsa"), 1)
                 ],
                 "{name}, {padding}"
@@ -662,18 +667,20 @@ fn path_spellings_are_found_in_their_canonical_form_on_both_stores() {
     }
 }
 
-/// Version 7: a store written before it holds paths as spelled; opening it rewrites them in
-/// canonical form, once, and the usual question then finds the odd spellings on both stores.
+/// Versions 7 and 8: a store written before them holds paths as spelled (before 7) or
+/// canonical with their case (7); opening it rewrites them canonical and without case, once, and
+/// the usual question then finds the odd spellings on both stores.
 #[test]
-fn a_version_6_store_gets_its_paths_in_canonical_form() {
-    use ward_store::schema::{CANONICAL_PATHS_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
-    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, CANONICAL_PATHS_VERSION);
-    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, CANONICAL_PATHS_VERSION);
+fn older_stores_get_their_paths_in_canonical_form_without_case() {
+    use ward_store::schema::{PATH_VALUES_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, PATH_VALUES_VERSION);
+    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, PATH_VALUES_VERSION);
     let spellings = [
         ("~//.ssh/id_rsa", None),
         ("~/x/../.ssh/id_rsa", None),
         ("../.ssh/id_rsa", Some("~/src")),
         ("/home/dev/.ssh/id_rsa", None),
+        ("/Users/Ana/.SSH/id_rsa", None),
     ];
     let mut events = generated(spellings.len(), 1, 1);
     for (event, (path, cwd)) in events.iter_mut().zip(spellings) {
@@ -697,11 +704,27 @@ fn a_version_6_store_gets_its_paths_in_canonical_form() {
             AND event_pk = (SELECT MIN(event_pk) + 2 FROM event_tags); \
         DELETE FROM event_tags WHERE field = 'path' AND value = '~/.ssh/id_rsa' \
             AND event_pk = (SELECT MIN(event_pk) + 1 FROM event_tags); \
-        DELETE FROM schema_migrations WHERE version = 7;";
+        UPDATE event_tags SET value = '/Users/Ana/.SSH/id_rsa' WHERE field = 'path' \
+            AND value = '/users/ana/.ssh/id_rsa';";
+    // SQLite from version 6, PostgreSQL from version 7: both pass through the rewrite once.
+    let from_6 = "DELETE FROM schema_migrations WHERE version >= 7;";
+    let from_7 = "DELETE FROM schema_migrations WHERE version >= 8;";
     let path_rows = "SELECT value FROM event_tags WHERE field = 'path' ORDER BY event_pk, value";
-    let canonical = ["~/.ssh/id_rsa", "~/.ssh/id_rsa", "~/.ssh/id_rsa", "/home/dev/.ssh/id_rsa"];
-    let spelled =
-        ["~/.ssh/id_rsa", "~//.ssh/id_rsa", "~/x/../.ssh/id_rsa", "../.ssh/id_rsa", "/home/dev/.ssh/id_rsa"];
+    let canonical = [
+        "~/.ssh/id_rsa",
+        "~/.ssh/id_rsa",
+        "~/.ssh/id_rsa",
+        "/home/dev/.ssh/id_rsa",
+        "/users/ana/.ssh/id_rsa",
+    ];
+    let spelled = [
+        "~/.ssh/id_rsa",
+        "~//.ssh/id_rsa",
+        "~/x/../.ssh/id_rsa",
+        "../.ssh/id_rsa",
+        "/home/dev/.ssh/id_rsa",
+        "/Users/Ana/.SSH/id_rsa",
+    ];
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v6.sqlite");
@@ -721,22 +744,24 @@ fn a_version_6_store_gets_its_paths_in_canonical_form() {
         sorted(canonical.map(str::to_owned).to_vec()),
         "as ingest writes them now"
     );
-    rusqlite::Connection::open(&path).unwrap().execute_batch(as_spelled).unwrap();
+    rusqlite::Connection::open(&path).unwrap().execute_batch(&format!("{as_spelled} {from_6}")).unwrap();
     assert_eq!(sorted(rows(&path)), sorted(spelled.map(str::to_owned).to_vec()), "as version 6 wrote them");
     let mut sqlite = SqliteStore::open(&path).unwrap();
-    assert_eq!(sorted(rows(&path)), sorted(canonical.map(str::to_owned).to_vec()), "SQLite v6 → v7");
-    assert_eq!(sqlite.count(&query, now()).unwrap(), 4, "SQLite v6 → v7");
+    assert_eq!(sorted(rows(&path)), sorted(canonical.map(str::to_owned).to_vec()), "SQLite v6 → v8");
+    assert_eq!(sqlite.count(&query, now()).unwrap(), 5, "SQLite v6 → v8");
 
     let url = ward_store::throwaway::fresh_database("v6").unwrap();
     PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    client.batch_execute(as_spelled).unwrap();
+    // (Version 7 wrote canonical paths with their case; the spellings stand for any form to
+    // rewrite.)
+    client.batch_execute(&format!("{as_spelled} {from_7}")).unwrap();
     let mut rows =
         || -> Vec<String> { client.query(path_rows, &[]).unwrap().iter().map(|r| r.get(0)).collect() };
-    assert_eq!(sorted(rows()), sorted(spelled.map(str::to_owned).to_vec()), "as version 6 wrote them");
+    assert_eq!(sorted(rows()), sorted(spelled.map(str::to_owned).to_vec()), "as an older version wrote them");
     let mut postgres = PostgresStore::connect(&url).unwrap();
-    assert_eq!(sorted(rows()), sorted(canonical.map(str::to_owned).to_vec()), "PostgreSQL v6 → v7");
-    assert_eq!(postgres.count(&query, now()).unwrap(), 4, "PostgreSQL v6 → v7");
+    assert_eq!(sorted(rows()), sorted(canonical.map(str::to_owned).to_vec()), "PostgreSQL v7 → v8");
+    assert_eq!(postgres.count(&query, now()).unwrap(), 5, "PostgreSQL v7 → v8");
     // Opening again changes nothing.
     drop(PostgresStore::connect(&url).unwrap());
     assert_eq!(sorted(rows()), sorted(canonical.map(str::to_owned).to_vec()));

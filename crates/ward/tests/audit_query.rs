@@ -156,7 +156,7 @@ fn a_tilde_path_finds_this_machines_home() {
 
 /// A prompt-injected agent reading a credential by another spelling: through a relative path
 /// after `cd`, `..` past a directory an exclusion names, a glob before `..`, a doubled separator,
-/// the whole directory. Each reaches the spool through the real hook, and the path question (with
+/// the whole directory, another case (the same file on macOS and Windows). Each reaches the spool through the real hook, and the path question (with
 /// an exclusion meant for other work) finds exactly the events the policy classed as credentials.
 #[test]
 fn path_questions_are_not_walked_around_by_spelling() {
@@ -170,6 +170,8 @@ fn path_questions_are_not_walked_around_by_spelling() {
         "cat ~/src/**/../../.ssh/id_rsa",
         "cat ~//.ssh/id_rsa",
         "tar czf /tmp/k.tgz ~/.ssh",
+        "cat ~/.SSH/ID_RSA",
+        "cat ../../.Ssh/id_rsa",
         "cat ~/.ssh/id_rsa",
     ];
     for command in commands {
@@ -184,6 +186,7 @@ fn path_questions_are_not_walked_around_by_spelling() {
     assert_eq!(total("class:credential"), commands.len());
     assert_eq!(total("path:~/.ssh/* -path:~/src/*"), commands.len());
     assert_eq!(total("path:~/.ssh/*"), commands.len());
+    assert_eq!(total("path:~/.ssh/* -path:~/SRC/*"), commands.len());
 }
 
 #[test]
