@@ -135,6 +135,7 @@ impl PostgresStore {
                 &[version, &now_us()],
             )?;
         }
+        compare_text_by_bytes(&mut transaction)?;
         transaction.commit()?;
         Ok(())
     }
@@ -228,6 +229,62 @@ fn rewrite_paths(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
         )?;
     }
     Ok(())
+}
+
+/// The tables whose text Ward compares (partitioned parents: a change reaches every partition).
+const TEXT_TABLES: &[&str] = &["events", "event_bodies", "event_tags", "devices", "findings", "meta"];
+
+/// Ward's text compares byte by byte, as on SQLite (`BINARY`), whatever the database's own
+/// collation. A database created with a language's collation (the default of many installations:
+/// `en_US.UTF-8`) would otherwise compare it by that language's rules: every index insert goes
+/// through the C library's collation (slower than a byte compare), and a prefix question
+/// (`repo:github.com/acme/*`, `rule:sensitive.*`) is no longer an index range, since PostgreSQL
+/// makes one of `LIKE 'x%'` only under the C collation (measured with `C.utf8`, 500k events:
+/// `rule:sensitive.* since:30d until:2d` 47 ms with byte order, 109 ms without). So when the
+/// database's collation is not C, each text column of Ward's tables that is not already is
+/// declared `COLLATE "C"`: checked at every open (one catalog query), so a store restored into
+/// such a database is put right too. Changing a column's collation rebuilds the indexes on it,
+/// once; the tables themselves are not rewritten.
+fn compare_text_by_bytes(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
+    let collation: String = transaction
+        .query_one("SELECT datcollate FROM pg_database WHERE datname = current_database()", &[])?
+        .get(0);
+    if matches!(collation.as_str(), "C" | "POSIX") {
+        return Ok(());
+    }
+    let columns = transaction.query(
+        "SELECT c.relname::text, a.attname::text FROM pg_attribute a \
+         JOIN pg_class c ON c.oid = a.attrelid \
+         WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1) \
+           AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped \
+           AND a.atttypid = 'text'::regtype \
+           AND a.attcollation <> (SELECT oid FROM pg_collation \
+               WHERE collname = 'C' AND collnamespace = 'pg_catalog'::regnamespace) \
+         ORDER BY c.relname, a.attnum",
+        &[&TEXT_TABLES],
+    )?;
+    let mut by_table: Vec<(String, Vec<String>)> = Vec::new();
+    for row in columns {
+        let (table, column): (String, String) = (row.get(0), row.get(1));
+        match by_table.last_mut() {
+            Some((last, names)) if *last == table => names.push(column),
+            _ => by_table.push((table, vec![column])),
+        }
+    }
+    for (table, columns) in by_table {
+        // One statement per table: its indexes are rebuilt once, not once per column.
+        let changes: Vec<String> = columns
+            .iter()
+            .map(|c| format!("ALTER COLUMN {} TYPE text COLLATE \"C\"", identifier(c)))
+            .collect();
+        transaction.batch_execute(&format!("ALTER TABLE {} {}", identifier(&table), changes.join(", ")))?;
+    }
+    Ok(())
+}
+
+/// `name` as a quoted SQL identifier.
+fn identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// `pYYYYMMDD` for a day number since the epoch.

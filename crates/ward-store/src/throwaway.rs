@@ -27,8 +27,23 @@ pub fn postgres_url() -> Result<String, String> {
     CLUSTER.get_or_init(start_cluster).clone()
 }
 
-/// A fresh, empty database on the test server (each test its own), as a connection string.
+/// A fresh, empty database on the test server (each test its own), as a connection string. Its
+/// collation is C, unless `$WARD_TEST_POSTGRES_LOCALE` names another (`C.utf8`, `en_US.UTF-8`:
+/// the whole suite then runs as on a server created with that locale).
 pub fn fresh_database(prefix: &str) -> Result<String, String> {
+    let locale = std::env::var(LOCALE_VARIABLE).ok().filter(|l| !l.is_empty());
+    fresh_database_in(prefix, locale.as_deref().unwrap_or("C"))
+}
+
+/// The variable that sets the locale of the test databases ([`fresh_database`]).
+pub const LOCALE_VARIABLE: &str = "WARD_TEST_POSTGRES_LOCALE";
+
+/// A fresh, empty database on the test server whose collation and character classes are
+/// `locale`'s (one the server's operating system has).
+pub fn fresh_database_in(prefix: &str, locale: &str) -> Result<String, String> {
+    if locale.is_empty() || !locale.chars().all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c)) {
+        return Err(format!("{locale:?} is not a locale name"));
+    }
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let base = postgres_url()?;
@@ -42,7 +57,7 @@ pub fn fresh_database(prefix: &str) -> Result<String, String> {
     // multi-statement query.
     for statement in [
         format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"),
+        format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE '{locale}' LC_CTYPE '{locale}'"),
     ] {
         client
             .batch_execute(&statement)

@@ -767,6 +767,67 @@ fn older_stores_get_their_paths_in_canonical_form_without_case() {
     assert_eq!(sorted(rows()), sorted(canonical.map(str::to_owned).to_vec()));
 }
 
+/// A database created with a language's collation (here `C.utf8`, which every glibc has; many
+/// installations default to `en_US.UTF-8`): once the store is open its text columns compare by
+/// bytes, so a prefix question is an index range, and the answers are SQLite's, order included.
+#[test]
+fn a_database_with_a_language_collation_compares_text_by_bytes() {
+    let url = ward_store::throwaway::fresh_database_in("collation", "C.utf8").unwrap();
+    let mut store = PostgresStore::connect(&url).unwrap();
+    let events = generated(2_000, 4, 30);
+    store.ingest(&events).unwrap();
+    let mut sqlite = SqliteStore::in_memory().unwrap();
+    sqlite.ingest(&events).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let collation: String = client
+        .query_one("SELECT datcollate FROM pg_database WHERE datname = current_database()", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(collation, "C.utf8");
+    // Every text column of every table and partition compares in C.
+    let not_in_c =
+        "SELECT c.relname || '.' || a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0 \
+        AND NOT a.attisdropped AND a.atttypid = 'text'::regtype AND a.attcollation <> \
+        (SELECT oid FROM pg_collation WHERE collname = 'C' AND collnamespace = 'pg_catalog'::regnamespace)";
+    // (The first few, if any: a failure would list a column per partition.)
+    let columns = |client: &mut postgres::Client| -> Vec<String> {
+        client.query(not_in_c, &[]).unwrap().iter().take(5).map(|r| r.get(0)).collect()
+    };
+    assert_eq!(columns(&mut client), Vec::<String>::new());
+    let partitions: i64 =
+        client.query_one("SELECT count(*) FROM pg_class WHERE relispartition", &[]).unwrap().get(0);
+    assert!(partitions > 30, "the events' days have partitions ({partitions})");
+    // A prefix is an index range (PostgreSQL makes one of LIKE 'x%' only under C).
+    client.batch_execute("SET enable_seqscan = off").unwrap();
+    let plan: Vec<String> = client
+        .query("EXPLAIN SELECT count(*) FROM events WHERE repo LIKE 'github.com/acme/%'", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(plan.iter().any(|line| line.contains("Index Cond") && line.contains("repo >=")), "{plan:#?}");
+    for (text, fields) in [
+        ("repo:github.com/acme/*", vec![Field::Repo]),
+        ("rule:*", vec![Field::Rule]),
+        ("path:~/.aws/*", vec![Field::Path]),
+        ("", vec![Field::Agent, Field::Tier]),
+    ] {
+        let query = Query::parse(text).unwrap();
+        let from_postgres = store.count_by(&query, &fields, now(), 1_000).unwrap();
+        assert!(!from_postgres.is_empty(), "{text}");
+        assert_eq!(from_postgres, sqlite.count_by(&query, &fields, now(), 1_000).unwrap(), "{text}");
+        assert_eq!(
+            ids(&store.events(&query, now(), 50).unwrap()),
+            ids(&sqlite.events(&query, now(), 50).unwrap()),
+            "{text}"
+        );
+    }
+    // Opening again finds nothing left to change.
+    drop(PostgresStore::connect(&url).unwrap());
+    assert_eq!(columns(&mut client), Vec::<String>::new());
+}
+
 /// `events` re-linked and resealed in order, as one device's intact chain.
 fn rechained(events: Vec<Event>) -> Vec<Event> {
     let mut prev = ward_audit::chain::GENESIS_HASH.to_owned();
