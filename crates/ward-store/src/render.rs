@@ -35,9 +35,17 @@ fn event_cells(event: &Event) -> Vec<String> {
     ]
 }
 
-/// Replaces control characters so a hostile value cannot rewrite the terminal.
+/// Replaces control characters so a hostile value cannot rewrite the terminal, and the invisible
+/// characters that reorder or hide text (bidirectional overrides and isolates, zero-width
+/// characters: "Trojan Source") so it cannot make a row read as something else, such as a
+/// path shown reversed.
 fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+    text.chars().map(|c| if c.is_control() || reorders_or_hides(c) { '\u{FFFD}' } else { c }).collect()
+}
+
+/// Unicode format characters that change how the text around them displays, or are invisible.
+fn reorders_or_hides(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn table(header: &[String], rows: &[Vec<String>], right_align_last: bool) -> String {
@@ -232,5 +240,11 @@ mod tests {
     #[test]
     fn control_characters_do_not_reach_the_terminal() {
         assert_eq!(printable("a\x1b[2Jb\n"), "a\u{FFFD}[2Jb\u{FFFD}");
+        // `/tmp/x` followed by a right-to-left override would show `~/.ssh/id_rsa` reversed.
+        assert_eq!(
+            printable("/tmp/\u{202E}asr_di/hss.\u{2066}x\u{200B}"),
+            "/tmp/\u{FFFD}asr_di/hss.\u{FFFD}x\u{FFFD}"
+        );
+        assert_eq!(printable("C:\\Users\\é"), "C:\\Users\\é");
     }
 }
