@@ -1,7 +1,7 @@
 //! The query language parser on arbitrary text: never panics; whatever parses compiles to SQL
 //! in both dialects (both listing plans; with this machine's home added) and evaluates against
-//! an event. The text is also a path an event carries: its normal form is stable, and so is
-//! its canonical form in a working directory. (`crates/ward-query/tests/mutations.rs` runs a seeded version of this in
+//! an event. The text is also a path an event carries: its normal form is stable, and so are
+//! its canonical form and its value (canonical, without case) in a working directory. (`crates/ward-query/tests/mutations.rs` runs a seeded version of this in
 //! `cargo test`.)
 #![no_main]
 
@@ -20,6 +20,8 @@ fuzz_target!(|data: &[u8]| {
         if let Some(canonical) = ward_query::path_form::canonical_path(text, Some(cwd)) {
             assert_eq!(ward_query::path_form::canonical_path(&canonical, Some(cwd)), None, "{text:?} → {canonical:?}");
         }
+        let value = ward_query::path_form::path_value(text, Some(cwd));
+        assert_eq!(ward_query::path_form::path_value(&value, Some(cwd)), value, "{text:?} in {cwd}");
     }
     if let Ok(query) = Query::parse(text) {
         let now = OffsetDateTime::UNIX_EPOCH;
