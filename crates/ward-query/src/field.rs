@@ -233,30 +233,41 @@ const HOME_FORMS: &[(&[&str], char)] = &[
     (&["*", ":/Users/", "*"], '/'),
 ];
 
+/// The hook's mark for a path whose place is known only at run time (`**/.ssh/id_rsa` for `cat
+/// $(pwd)/../.ssh/id_rsa`): literal text in a stored path, never a wildcard.
+const UNKNOWN_PLACE: &str = "**";
+
 /// The patterns a value of `field` matches, any of them: for `path:` and `cwd:` a value starting
 /// with `~/` matches under every home form ([`HOME_FORMS`]), the `~/` itself included (some
 /// agents report paths that way), and a value ending in `/*` also matches the directory itself
 /// ([`directory_itself`]); every other value is matched as written. One function for the SQL
 /// compiler and the in-memory evaluator, so they cannot disagree.
 pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
-    let forms: Vec<Pattern> = match home_rest(field, pattern) {
-        Some(rest) => HOME_FORMS
-            .iter()
-            .map(|(home, separator)| {
-                let home = home
-                    .iter()
-                    .map(|piece| match *piece {
-                        "*" => Piece::Star,
-                        // A path's values are without case ([`path_value`]); a cwd's are as spelled.
-                        text if field == Field::Path => Piece::Literal(fold_case(text).into_owned()),
-                        text => Piece::Literal(text.to_owned()),
-                    })
-                    .collect();
-                placed_under(home, *separator, rest, pattern)
-            })
-            .collect(),
-        None => vec![pattern.clone()],
-    };
+    let forms: Vec<Pattern> =
+        match home_rest(field, pattern) {
+            Some(rest) => HOME_FORMS
+                .iter()
+                .map(|(home, separator)| {
+                    let home = home
+                        .iter()
+                        .map(|piece| match *piece {
+                            "*" => Piece::Star,
+                            // A path's values are without case ([`path_value`]); a cwd's are as spelled.
+                            text if field == Field::Path => Piece::Literal(fold_case(text).into_owned()),
+                            text => Piece::Literal(text.to_owned()),
+                        })
+                        .collect();
+                    placed_under(home, *separator, rest, pattern)
+                })
+                // A path the hook could only place somewhere known at run time (`**/…`: `cat
+                // $(pwd)/../.ssh/id_rsa`) may be in a home: the question includes it, as the policy
+                // judged it (any path it could name).
+                .chain((field == Field::Path).then(|| {
+                    placed_under(vec![Piece::Literal(UNKNOWN_PLACE.to_owned())], '/', rest, pattern)
+                }))
+                .collect(),
+            None => vec![pattern.clone()],
+        };
     if !matches!(field, Field::Path | Field::Cwd) {
         return forms;
     }
@@ -437,6 +448,8 @@ mod tests {
                 "/var/root/.aws/*",
                 "*:\\users\\*\\.aws\\*",
                 "*:/users/*/.aws/*",
+                // The hook's unknown place (literal `**`).
+                "**/.aws/*",
                 // The directory itself.
                 "~*/.aws",
                 "/home/*/.aws",
@@ -444,7 +457,8 @@ mod tests {
                 "/root/.aws",
                 "/var/root/.aws",
                 "*:\\users\\*\\.aws",
-                "*:/users/*/.aws"
+                "*:/users/*/.aws",
+                "**/.aws"
             ]
         );
         // A working directory's are as spelled (it is compared as recorded).

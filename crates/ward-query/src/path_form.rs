@@ -29,12 +29,24 @@ pub fn path_value<'a>(path: &'a str, cwd: Option<&str>) -> Cow<'a, str> {
     }
 }
 
+/// The value a store at schema version 7 wrote for a path the hook placed somewhere known only
+/// at run time (`**/…`) when a `..` then removed that mark (`**/../.ssh/x` became `.ssh/x`),
+/// as it reads now (`**/.ssh/x`); None for any other value. Such a value is the only relative
+/// one version 7 wrote beside a rooted `cwd`: every other relative path was joined to it.
+pub fn restore_unknown_place(value: &str, cwd: Option<&str>) -> Option<String> {
+    let relative = split_root(value).0.text.is_empty();
+    let rooted_cwd = cwd.is_some_and(|cwd| !split_root(cwd).0.text.is_empty());
+    let marked = value == "**" || value.starts_with("**/") || value.starts_with("**\\");
+    (relative && rooted_cwd && !marked).then(|| format!("**/{value}"))
+}
+
 /// `text` with ASCII letters in lower case. macOS (APFS and HFS+ as installed) and Windows
 /// compare file names without case, so an agent there reads `~/.ssh/id_rsa` as `~/.SSH/ID_RSA`
 /// or `C:\USERS\DEV\.SSH\ID_RSA`; the policy's path rules ignore ASCII case on every platform
 /// for that reason (`ward-policy`'s globs), and `path:` questions do the same, so a question finds
 /// every call the policy judged by the path. On Linux, where case makes another file, a question
-/// finds both spellings: more, never less. ASCII only, as the policy: the one rule for both.
+/// finds both spellings, and an exclusion (`-path:~/src/*`) excludes both (`~/SRC/…` too). ASCII
+/// only, as the policy: the one rule for both.
 pub fn fold_case(text: &str) -> Cow<'_, str> {
     if text.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(text.to_ascii_lowercase())
@@ -82,6 +94,10 @@ pub fn normal_path(path: &str) -> Option<String> {
         match part {
             "" | "." => {}
             ".." => match parts.last() {
+                // The hook's leading `**` (somewhere only known at run time, any depth): a
+                // parent of it is somewhere unknown too. Removing it would leave a relative
+                // path that the next reading joins to `cwd`: `**/../.ssh/x` is `**/.ssh/x`.
+                Some(&"**") if parts.len() == 1 && root.text.is_empty() => {}
                 Some(last) if *last != ".." => {
                     parts.pop();
                 }
@@ -207,6 +223,12 @@ mod tests {
         ("~/src/**/../../.ssh/id_rsa", Some("~/.ssh/id_rsa")),
         ("C:\\x\\**\\..\\..\\Windows", Some("C:\\Windows")),
         ("/home/**/x/../y", Some("/home/**/y")),
+        // The hook's leading `**` (an unknown place, any depth) is not removed by `..`: its
+        // parent is somewhere unknown too.
+        ("**/../.ssh/id_rsa", Some("**/.ssh/id_rsa")),
+        ("**/x/../../y", Some("**/y")),
+        ("**/..", Some("**")),
+        ("**/../../..", Some("**")),
         // Windows: either separator, written back with the drive's.
         ("C:\\Users\\dev\\\\.ssh\\id_rsa", Some("C:\\Users\\dev\\.ssh\\id_rsa")),
         ("C:\\Users\\dev\\x\\..\\.ssh/id_rsa", Some("C:\\Users\\dev\\.ssh\\id_rsa")),
@@ -241,6 +263,29 @@ mod tests {
             assert_eq!(path_value(value, *cwd), *value, "{value} in {cwd:?}");
         }
         assert!(matches!(fold_case("/home/dev"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_lost_unknown_place_is_restored() {
+        for (path, cwd) in
+            [("**/../.ssh/id_rsa", "/home/dev/p"), ("**/x/../..", "~/p"), ("**/../../a", "C:\\d")]
+        {
+            // What version 7 stored: the normal form with the mark removed.
+            let mut parts: Vec<&str> = Vec::new();
+            for part in path.split('/') {
+                match part {
+                    ".." if parts.last().is_some_and(|p| *p != "..") => drop(parts.pop()),
+                    part => parts.push(part),
+                }
+            }
+            let stored = if parts.is_empty() { ".".to_owned() } else { parts.join("/") };
+            let restored = restore_unknown_place(&stored, Some(cwd)).unwrap();
+            assert_eq!(path_value(&restored, Some(cwd)), path_value(path, Some(cwd)), "{path}");
+        }
+        assert_eq!(restore_unknown_place("/home/dev/.ssh/x", Some("/home/dev")), None);
+        assert_eq!(restore_unknown_place("**/.ssh/x", Some("/home/dev")), None);
+        assert_eq!(restore_unknown_place(".ssh/x", Some("relative")), None);
+        assert_eq!(restore_unknown_place(".ssh/x", None), None);
     }
 
     #[test]
@@ -293,16 +338,24 @@ mod tests {
     /// the value (what a store's migration relies on: a stored value is never rewritten again).
     #[test]
     fn normal_forms_are_stable_for_any_spelling() {
-        const ALPHABET: &[char] = &['/', '\\', '.', '~', 'a', 'C', ':', 'é', 'c'];
+        const ALPHABET: &[char] = &['/', '\\', '.', '~', 'a', 'C', ':', 'é', 'c', '*'];
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..200_000 {
+        let mut next = move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let length = (state % 12) as usize;
-            let path: String = (0..length)
-                .map(|i| ALPHABET[((state >> (8 + 3 * i)) % ALPHABET.len() as u64) as usize])
-                .collect();
+            state
+        };
+        for _ in 0..200_000 {
+            let length = (next() % 12) as usize;
+            // A draw per character: characters from one draw's shifted bits are correlated, and
+            // some strings (`**/..`) then never come up.
+            let mut path: String =
+                (0..length).map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize]).collect();
+            // One in eight after the hook's unknown place, which `..` must not remove.
+            if next() % 8 == 0 {
+                path.insert_str(0, "**/");
+            }
             if let Some(normal) = normal_path(&path) {
                 assert_eq!(normal_path(&normal), None, "{path:?} → {normal:?}");
                 assert!(normal.len() <= path.len().max(1), "{path:?} → {normal:?}");

@@ -106,13 +106,21 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
 /// path's value when it differs ([`ward_query::path_form::path_value`], what [`Field::set`]
 /// gives: canonical, without ASCII case), as `(key, time, stored path, value)`. `stored` is
 /// streamed (a server's store holds a path row per tool call); only the rows to rewrite are kept.
+/// `from_version_7`: the store holds version 7's canonical forms, whose only relative values
+/// beside a rooted `cwd` lost the hook's unknown-place mark
+/// ([`ward_query::path_form::restore_unknown_place`]); before version 7 such a value is a path
+/// as spelled.
 pub(crate) fn paths_to_rewrite(
     stored: impl IntoIterator<Item = Result<(i64, i64, String, Option<String>), StoreError>>,
+    from_version_7: bool,
 ) -> Result<Vec<(i64, i64, String, String)>, StoreError> {
+    use ward_query::path_form::{path_value, restore_unknown_place};
     let mut rewrites = Vec::new();
     for row in stored {
         let (key, time_us, path, cwd) = row?;
-        let value = stored_text(&ward_query::path_form::path_value(&path, cwd.as_deref())).into_owned();
+        let restored = from_version_7.then(|| restore_unknown_place(&path, cwd.as_deref())).flatten();
+        let value = path_value(restored.as_deref().unwrap_or(&path), cwd.as_deref());
+        let value = stored_text(&value).into_owned();
         if value != path {
             rewrites.push((key, time_us, path, value));
         }

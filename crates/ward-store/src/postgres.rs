@@ -15,7 +15,7 @@ use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
 use crate::pgcopy::BinaryRows;
-use crate::schema::{DAY_US, PATH_VALUES_VERSION, POSTGRES_MIGRATIONS};
+use crate::schema::{CANONICAL_PATHS_VERSION, DAY_US, PATH_VALUES_VERSION, POSTGRES_MIGRATIONS};
 use crate::sqlite::now_us;
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -128,7 +128,7 @@ impl PostgresStore {
         for (version, migration) in POSTGRES_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.batch_execute(migration)?;
             if *version == PATH_VALUES_VERSION {
-                rewrite_paths(&mut transaction)?;
+                rewrite_paths(&mut transaction, current >= CANONICAL_PATHS_VERSION)?;
             }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES ($1, $2)",
@@ -200,7 +200,7 @@ impl PostgresStore {
 /// statements (hash joins per partition). Row by row (a `DELETE`/`INSERT` per chunk of 10,000
 /// joined on `unnest`) took 96 s for 1M rewritten paths: a fleet of Macs (`/Users/…`) has
 /// most of its paths to rewrite at version 8.
-fn rewrite_paths(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
+fn rewrite_paths(transaction: &mut Transaction<'_>, from_version_7: bool) -> Result<(), StoreError> {
     const FETCH: usize = 50_000;
     transaction.batch_execute(
         "CREATE TEMPORARY TABLE path_rewrites (pk BIGINT NOT NULL, time_us BIGINT NOT NULL, \
@@ -218,6 +218,7 @@ fn rewrite_paths(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
         }
         let rewrites = ingest::paths_to_rewrite(
             rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))),
+            from_version_7,
         )?;
         if rewrites.is_empty() {
             continue;
@@ -263,19 +264,25 @@ const TEXT_TABLES: &[&str] = &["events", "event_bodies", "event_tags", "devices"
 /// database's collation is not C, each text column of Ward's tables that is not already is
 /// declared `COLLATE "C"`: checked at every open (one catalog query), so a store restored into
 /// such a database is put right too. Changing a column's collation rebuilds the indexes on it,
-/// once; the tables themselves are not rewritten.
+/// once; the tables themselves are not rewritten. A table whose columns cannot be changed is
+/// left as it is (below).
 fn compare_text_by_bytes(transaction: &mut Transaction<'_>) -> Result<(), StoreError> {
-    let collation: String = transaction
-        .query_one("SELECT datcollate FROM pg_database WHERE datname = current_database()", &[])?
-        .get(0);
-    if matches!(collation.as_str(), "C" | "POSIX") {
+    // `datlocprovider` (PostgreSQL 15+; absent before, which is libc): an ICU database compares by
+    // its ICU locale whatever `datcollate` says.
+    let database = transaction.query_one(
+        "SELECT datcollate::text, to_jsonb(d) ->> 'datlocprovider' FROM pg_database d \
+         WHERE datname = current_database()",
+        &[],
+    )?;
+    let (collation, provider): (String, Option<String>) = (database.get(0), database.get(1));
+    if matches!(collation.as_str(), "C" | "POSIX") && provider.as_deref().is_none_or(|p| p == "c") {
         return Ok(());
     }
     let columns = transaction.query(
         "SELECT c.relname::text, a.attname::text FROM pg_attribute a \
          JOIN pg_class c ON c.oid = a.attrelid \
-         WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1) \
-           AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped \
+         WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
+           AND c.relname = ANY($1) AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped \
            AND a.atttypid = 'text'::regtype \
            AND a.attcollation <> (SELECT oid FROM pg_collation \
                WHERE collname = 'C' AND collnamespace = 'pg_catalog'::regnamespace) \
@@ -296,7 +303,16 @@ fn compare_text_by_bytes(transaction: &mut Transaction<'_>) -> Result<(), StoreE
             .iter()
             .map(|c| format!("ALTER COLUMN {} TYPE text COLLATE \"C\"", identifier(c)))
             .collect();
-        transaction.batch_execute(&format!("ALTER TABLE {} {}", identifier(&table), changes.join(", ")))?;
+        let statement = format!("ALTER TABLE {} {}", identifier(&table), changes.join(", "));
+        // What can refuse it (a view of the administrator's on a column, a role that does not
+        // own the table) must not stop the store from opening: answers are the same either
+        // way (`--count-by` orders with an explicit `COLLATE "C"`), only prefix questions and
+        // inserts slower. The savepoint keeps the transaction usable after a refusal.
+        let mut savepoint = transaction.savepoint("text_order")?;
+        match savepoint.batch_execute(&statement) {
+            Ok(()) => savepoint.commit()?,
+            Err(_) => savepoint.rollback()?,
+        }
     }
     Ok(())
 }

@@ -43,9 +43,26 @@ fn printable(text: &str) -> String {
     text.chars().map(|c| if c.is_control() || reorders_or_hides(c) { '\u{FFFD}' } else { c }).collect()
 }
 
-/// Unicode format characters that change how the text around them displays, or are invisible.
+/// Characters that change how the text around them displays (bidi controls, line and paragraph
+/// separators) or show as nothing (zero-width and soft hyphen, fillers, variation selectors,
+/// tag characters).
 fn reorders_or_hides(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 fn table(header: &[String], rows: &[Vec<String>], right_align_last: bool) -> String {
@@ -246,5 +263,9 @@ mod tests {
             "/tmp/\u{FFFD}asr_di/hss.\u{FFFD}x\u{FFFD}"
         );
         assert_eq!(printable("C:\\Users\\é"), "C:\\Users\\é");
+        assert_eq!(
+            printable("a\u{00AD}b\u{2028}c\u{E0041}d\u{3164}"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}"
+        );
     }
 }

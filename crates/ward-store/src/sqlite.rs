@@ -12,7 +12,7 @@ use ward_query::sql::{self, Dialect, SqlParam};
 use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
-use crate::schema::{PATH_VALUES_VERSION, SQLITE_MIGRATIONS};
+use crate::schema::{CANONICAL_PATHS_VERSION, PATH_VALUES_VERSION, SQLITE_MIGRATIONS};
 use crate::wal::{Checkpointer, WalLimits};
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -91,7 +91,7 @@ impl SqliteStore {
         for (version, migration) in SQLITE_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.execute_batch(migration)?;
             if *version == PATH_VALUES_VERSION {
-                rewrite_paths(&transaction)?;
+                rewrite_paths(&transaction, current >= CANONICAL_PATHS_VERSION)?;
             }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES (?1, ?2)",
@@ -478,14 +478,14 @@ impl Store for SqliteStore {
 
 /// Schema version [`PATH_VALUES_VERSION`]: each path already stored rewritten into what ingest
 /// writes now ([`ingest::paths_to_rewrite`]: canonical, without ASCII case).
-fn rewrite_paths(transaction: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+fn rewrite_paths(transaction: &rusqlite::Transaction<'_>, from_version_7: bool) -> Result<(), StoreError> {
     let rewrites = {
         let mut statement = transaction.prepare(
             "SELECT t.event_pk, t.time_us, t.value, e.\"cwd\" FROM event_tags t \
              JOIN events e ON e.pk = t.event_pk WHERE t.field = 'path'",
         )?;
         let rows = statement.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        ingest::paths_to_rewrite(rows.map(|row| row.map_err(StoreError::from)))?
+        ingest::paths_to_rewrite(rows.map(|row| row.map_err(StoreError::from)), from_version_7)?
     };
     let mut remove = transaction
         .prepare("DELETE FROM event_tags WHERE event_pk = ?1 AND field = 'path' AND value = ?2")?;

@@ -681,6 +681,8 @@ fn older_stores_get_their_paths_in_canonical_form_without_case() {
         ("../.ssh/id_rsa", Some("~/src")),
         ("/home/dev/.ssh/id_rsa", None),
         ("/Users/Ana/.SSH/id_rsa", None),
+        // The hook's unknown place, then `..` (`cat $(pwd)/../.ssh/id_rsa`).
+        ("**/../.ssh/id_rsa", Some("/home/dev/proj")),
     ];
     let mut events = generated(spellings.len(), 1, 1);
     for (event, (path, cwd)) in events.iter_mut().zip(spellings) {
@@ -705,10 +707,15 @@ fn older_stores_get_their_paths_in_canonical_form_without_case() {
         DELETE FROM event_tags WHERE field = 'path' AND value = '~/.ssh/id_rsa' \
             AND event_pk = (SELECT MIN(event_pk) + 1 FROM event_tags); \
         UPDATE event_tags SET value = '/Users/Ana/.SSH/id_rsa' WHERE field = 'path' \
-            AND value = '/users/ana/.ssh/id_rsa';";
-    // SQLite from version 6, PostgreSQL from version 7: both pass through the rewrite once.
-    let from_6 = "DELETE FROM schema_migrations WHERE version >= 7;";
-    let from_7 = "DELETE FROM schema_migrations WHERE version >= 8;";
+            AND value = '/users/ana/.ssh/id_rsa'; \
+        UPDATE event_tags SET value = '**/../.ssh/id_rsa' WHERE field = 'path' AND value = '**/.ssh/id_rsa'; \
+        DELETE FROM schema_migrations WHERE version >= 7;";
+    // As version 7 stored them: canonical with their case, and the unknown place's mark lost to
+    // the `..` after it.
+    let as_version_7_wrote = "UPDATE event_tags SET value = '/Users/Ana/.SSH/id_rsa' WHERE field = 'path' \
+            AND value = '/users/ana/.ssh/id_rsa'; \
+        UPDATE event_tags SET value = '.ssh/id_rsa' WHERE field = 'path' AND value = '**/.ssh/id_rsa'; \
+        DELETE FROM schema_migrations WHERE version >= 8;";
     let path_rows = "SELECT value FROM event_tags WHERE field = 'path' ORDER BY event_pk, value";
     let canonical = [
         "~/.ssh/id_rsa",
@@ -716,6 +723,7 @@ fn older_stores_get_their_paths_in_canonical_form_without_case() {
         "~/.ssh/id_rsa",
         "/home/dev/.ssh/id_rsa",
         "/users/ana/.ssh/id_rsa",
+        "**/.ssh/id_rsa",
     ];
     let spelled = [
         "~/.ssh/id_rsa",
@@ -724,6 +732,15 @@ fn older_stores_get_their_paths_in_canonical_form_without_case() {
         "../.ssh/id_rsa",
         "/home/dev/.ssh/id_rsa",
         "/Users/Ana/.SSH/id_rsa",
+        "**/../.ssh/id_rsa",
+    ];
+    let version_7 = [
+        "~/.ssh/id_rsa",
+        "~/.ssh/id_rsa",
+        "~/.ssh/id_rsa",
+        "/home/dev/.ssh/id_rsa",
+        "/Users/Ana/.SSH/id_rsa",
+        ".ssh/id_rsa",
     ];
 
     let dir = tempfile::tempdir().unwrap();
@@ -735,6 +752,7 @@ fn older_stores_get_their_paths_in_canonical_form_without_case() {
         let values = statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         values
     };
+    let rows_of = rows;
     let sorted = |mut values: Vec<String>| {
         values.sort();
         values
@@ -744,24 +762,34 @@ fn older_stores_get_their_paths_in_canonical_form_without_case() {
         sorted(canonical.map(str::to_owned).to_vec()),
         "as ingest writes them now"
     );
-    rusqlite::Connection::open(&path).unwrap().execute_batch(&format!("{as_spelled} {from_6}")).unwrap();
+    rusqlite::Connection::open(&path).unwrap().execute_batch(as_spelled).unwrap();
     assert_eq!(sorted(rows(&path)), sorted(spelled.map(str::to_owned).to_vec()), "as version 6 wrote them");
     let mut sqlite = SqliteStore::open(&path).unwrap();
     assert_eq!(sorted(rows(&path)), sorted(canonical.map(str::to_owned).to_vec()), "SQLite v6 → v8");
-    assert_eq!(sqlite.count(&query, now()).unwrap(), 5, "SQLite v6 → v8");
+    assert_eq!(sqlite.count(&query, now()).unwrap(), 6, "SQLite v6 → v8");
 
     let url = ward_store::throwaway::fresh_database("v6").unwrap();
     PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    // (Version 7 wrote canonical paths with their case; the spellings stand for any form to
-    // rewrite.)
-    client.batch_execute(&format!("{as_spelled} {from_7}")).unwrap();
+    client.batch_execute(as_version_7_wrote).unwrap();
     let mut rows =
         || -> Vec<String> { client.query(path_rows, &[]).unwrap().iter().map(|r| r.get(0)).collect() };
-    assert_eq!(sorted(rows()), sorted(spelled.map(str::to_owned).to_vec()), "as an older version wrote them");
+    assert_eq!(sorted(rows()), sorted(version_7.map(str::to_owned).to_vec()), "as version 7 wrote them");
     let mut postgres = PostgresStore::connect(&url).unwrap();
     assert_eq!(sorted(rows()), sorted(canonical.map(str::to_owned).to_vec()), "PostgreSQL v7 → v8");
-    assert_eq!(postgres.count(&query, now()).unwrap(), 5, "PostgreSQL v7 → v8");
+    assert_eq!(postgres.count(&query, now()).unwrap(), 6, "PostgreSQL v7 → v8");
+    // And SQLite from version 7 the same.
+    let v7 = dir.path().join("v7.sqlite");
+    SqliteStore::open(&v7).unwrap().ingest(&events).unwrap();
+    rusqlite::Connection::open(&v7).unwrap().execute_batch(as_version_7_wrote).unwrap();
+    assert_eq!(
+        sorted(rows_of(&v7)),
+        sorted(version_7.map(str::to_owned).to_vec()),
+        "as version 7 wrote them"
+    );
+    let mut sqlite_7 = SqliteStore::open(&v7).unwrap();
+    assert_eq!(sorted(rows_of(&v7)), sorted(canonical.map(str::to_owned).to_vec()), "SQLite v7 → v8");
+    assert_eq!(sqlite_7.count(&query, now()).unwrap(), 6, "SQLite v7 → v8");
     // Opening again changes nothing.
     drop(PostgresStore::connect(&url).unwrap());
     assert_eq!(sorted(rows()), sorted(canonical.map(str::to_owned).to_vec()));
@@ -826,6 +854,40 @@ fn a_database_with_a_language_collation_compares_text_by_bytes() {
     // Opening again finds nothing left to change.
     drop(PostgresStore::connect(&url).unwrap());
     assert_eq!(columns(&mut client), Vec::<String>::new());
+
+    // A column that cannot be changed (an administrator's view on it) does not stop the store
+    // from opening, and its answers stay SQLite's.
+    client
+        .batch_execute(
+            "ALTER TABLE events ALTER COLUMN repo TYPE text COLLATE \"default\"; \
+             CREATE VIEW admin_repos AS SELECT repo FROM events",
+        )
+        .unwrap();
+    let mut reopened = PostgresStore::connect(&url).unwrap();
+    let query = Query::parse("repo:github.com/acme/*").unwrap();
+    assert_eq!(
+        reopened.count_by(&query, &[Field::Repo], now(), 1_000).unwrap(),
+        sqlite.count_by(&query, &[Field::Repo], now(), 1_000).unwrap()
+    );
+    assert_eq!(columns(&mut client).first().map(String::as_str), Some("events.repo"));
+    assert!(columns(&mut client).iter().all(|c| c.ends_with(".repo")), "{:?}", columns(&mut client));
+
+    // An ICU database compares by its ICU locale whatever its libc collation says.
+    let base = ward_store::throwaway::postgres_url().unwrap();
+    let name = format!("icu_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu \
+             ICU_LOCALE 'en-US' LC_COLLATE 'C' LC_CTYPE 'C'"
+        ))
+        .unwrap();
+    let icu_url =
+        url.replace(&url.parse::<postgres::Config>().unwrap().get_dbname().unwrap().to_owned(), &name);
+    drop(PostgresStore::connect(&icu_url).unwrap());
+    let mut icu = postgres::Client::connect(&icu_url, postgres::NoTls).unwrap();
+    assert_eq!(columns(&mut icu), Vec::<String>::new());
 }
 
 /// `events` re-linked and resealed in order, as one device's intact chain.

@@ -156,7 +156,8 @@ fn a_tilde_path_finds_this_machines_home() {
 
 /// A prompt-injected agent reading a credential by another spelling: through a relative path
 /// after `cd`, `..` past a directory an exclusion names, a glob before `..`, a doubled separator,
-/// the whole directory, another case (the same file on macOS and Windows). Each reaches the spool through the real hook, and the path question (with
+/// the whole directory, another case (the same file on macOS and Windows), a place known only at
+/// run time. Each reaches the spool through the real hook, and the path question (with
 /// an exclusion meant for other work) finds exactly the events the policy classed as credentials.
 #[test]
 fn path_questions_are_not_walked_around_by_spelling() {
@@ -172,6 +173,8 @@ fn path_questions_are_not_walked_around_by_spelling() {
         "tar czf /tmp/k.tgz ~/.ssh",
         "cat ~/.SSH/ID_RSA",
         "cat ../../.Ssh/id_rsa",
+        // Somewhere the hook only knows at run time (`**/…`), then `..`: still a place unknown.
+        "cat $(pwd)/../../.ssh/id_rsa",
         "cat ~/.ssh/id_rsa",
     ];
     for command in commands {
