@@ -477,24 +477,97 @@ impl Store for SqliteStore {
 }
 
 /// Schema version [`PATH_VALUES_VERSION`]: each path already stored rewritten into what ingest
-/// writes now ([`ingest::paths_to_rewrite`]: canonical, without ASCII case).
+/// writes now ([`ingest::paths_to_rewrite`]: canonical, without ASCII case). Events are taken a
+/// range of keys at a time, so only one range's rewrites are held at once (a server's store
+/// holds a path row per tool call, and on a fleet of Macs most need rewriting).
 fn rewrite_paths(transaction: &rusqlite::Transaction<'_>, from_version_7: bool) -> Result<(), StoreError> {
-    let rewrites = {
-        let mut statement = transaction.prepare(
-            "SELECT t.event_pk, t.time_us, t.value, e.\"cwd\" FROM event_tags t \
-             JOIN events e ON e.pk = t.event_pk WHERE t.field = 'path'",
-        )?;
-        let rows = statement.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        ingest::paths_to_rewrite(rows.map(|row| row.map_err(StoreError::from)), from_version_7)?
-    };
+    rewrite_paths_by(transaction, from_version_7, 50_000)
+}
+
+/// [`rewrite_paths`], `keys_per_range` event keys at a time.
+fn rewrite_paths_by(
+    transaction: &rusqlite::Transaction<'_>,
+    from_version_7: bool,
+    keys_per_range: i64,
+) -> Result<(), StoreError> {
+    let (first, last): (i64, i64) =
+        transaction.query_row("SELECT COALESCE(MIN(pk), 1), COALESCE(MAX(pk), 0) FROM events", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let mut read = transaction.prepare(
+        "SELECT t.event_pk, t.time_us, t.value, e.\"cwd\" FROM event_tags t \
+         JOIN events e ON e.pk = t.event_pk WHERE t.field = 'path' AND t.event_pk BETWEEN ?1 AND ?2",
+    )?;
     let mut remove = transaction
         .prepare("DELETE FROM event_tags WHERE event_pk = ?1 AND field = 'path' AND value = ?2")?;
     let mut insert = transaction.prepare(
         "INSERT OR IGNORE INTO event_tags (event_pk, field, value, time_us) VALUES (?1, 'path', ?2, ?3)",
     )?;
-    for (pk, time_us, stored, value) in rewrites {
-        remove.execute(params![pk, stored])?;
-        insert.execute(params![pk, value, time_us])?;
+    let mut from = first;
+    while from <= last {
+        let to = from.saturating_add(keys_per_range.max(1) - 1).min(last);
+        // The range is read whole before any of it is written.
+        let rewrites = {
+            let rows = read.query_map(params![from, to], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            ingest::paths_to_rewrite(rows.map(|row| row.map_err(StoreError::from)), from_version_7)?
+        };
+        for (pk, time_us, stored, value) in rewrites {
+            remove.execute(params![pk, stored])?;
+            insert.execute(params![pk, value, time_us])?;
+        }
+        if to == last {
+            break;
+        }
+        from = to + 1;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::Generator;
+
+    /// The path rewrite taken a few keys at a time reaches every event, the first and last range
+    /// included, and leaves each event's paths as ingest writes them now.
+    #[test]
+    fn the_path_rewrite_covers_every_range() {
+        let start = time::OffsetDateTime::from_unix_timestamp(1_796_300_000).unwrap();
+        let mut events = Generator::new(3, 1, start, time::Duration::days(1), 7).batch(7);
+        for (n, event) in events.iter_mut().enumerate() {
+            event.paths = vec![ward_model::PathTarget {
+                path: format!("/Users/Dev{n}/.SSH/id_rsa"),
+                access: ward_model::Access::Read,
+            }];
+        }
+        // Resealed in order: the chain stays intact.
+        let mut prev = ward_audit::chain::GENESIS_HASH.to_owned();
+        for event in &mut events {
+            event.prev_hash = prev.clone();
+            ward_audit::chain::seal(event).unwrap();
+            prev = event.hash.clone();
+        }
+        let mut store = SqliteStore::in_memory().unwrap();
+        assert!(store.ingest(&events).unwrap().findings.is_empty());
+        let values = |connection: &Connection| -> Vec<String> {
+            let mut statement = connection
+                .prepare("SELECT value FROM event_tags WHERE field = 'path' ORDER BY event_pk")
+                .unwrap();
+            let rows = statement.query_map([], |r| r.get(0)).unwrap();
+            rows.map(Result::unwrap).collect()
+        };
+        let now: Vec<String> = (0..7).map(|n| format!("/users/dev{n}/.ssh/id_rsa")).collect();
+        assert_eq!(values(&store.connection), now);
+        store
+            .connection
+            .execute_batch("UPDATE event_tags SET value = upper(value) WHERE field = 'path'")
+            .unwrap();
+        assert!(values(&store.connection).iter().all(|v| v.starts_with("/USERS/")));
+        let transaction = store.connection.transaction().unwrap();
+        rewrite_paths_by(&transaction, true, 2).unwrap();
+        transaction.commit().unwrap();
+        assert_eq!(values(&store.connection), now);
+    }
 }
