@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use ward_model::Event;
 
 use crate::ast::{Pattern, Piece};
-use crate::path_form::{fold_case, path_value};
+use crate::path_form::{fold_case, path_value, UNKNOWN_PLACE};
 
 /// How a field is stored and matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,41 +233,38 @@ const HOME_FORMS: &[(&[&str], char)] = &[
     (&["*", ":/Users/", "*"], '/'),
 ];
 
-/// The hook's mark for a path whose place is known only at run time (`**/.ssh/id_rsa` for `cat
-/// $(pwd)/../.ssh/id_rsa`): literal text in a stored path, never a wildcard.
-const UNKNOWN_PLACE: &str = "**";
-
 /// The patterns a value of `field` matches, any of them: for `path:` and `cwd:` a value starting
 /// with `~/` matches under every home form ([`HOME_FORMS`]), the `~/` itself included (some
 /// agents report paths that way), and a value ending in `/*` also matches the directory itself
 /// ([`directory_itself`]); every other value is matched as written. One function for the SQL
 /// compiler and the in-memory evaluator, so they cannot disagree.
 pub fn home_variants(field: Field, pattern: &Pattern) -> Vec<Pattern> {
-    let forms: Vec<Pattern> =
-        match home_rest(field, pattern) {
-            Some(rest) => HOME_FORMS
-                .iter()
-                .map(|(home, separator)| {
-                    let home = home
-                        .iter()
-                        .map(|piece| match *piece {
-                            "*" => Piece::Star,
-                            // A path's values are without case ([`path_value`]); a cwd's are as spelled.
-                            text if field == Field::Path => Piece::Literal(fold_case(text).into_owned()),
-                            text => Piece::Literal(text.to_owned()),
-                        })
-                        .collect();
-                    placed_under(home, *separator, rest, pattern)
-                })
-                // A path the hook could only place somewhere known at run time (`**/…`: `cat
-                // $(pwd)/../.ssh/id_rsa`) may be in a home: the question includes it, as the policy
-                // judged it (any path it could name).
-                .chain((field == Field::Path).then(|| {
-                    placed_under(vec![Piece::Literal(UNKNOWN_PLACE.to_owned())], '/', rest, pattern)
-                }))
-                .collect(),
-            None => vec![pattern.clone()],
-        };
+    let forms: Vec<Pattern> = match home_rest(field, pattern) {
+        Some(rest) => {
+            let homes = HOME_FORMS.iter().map(|(home, separator)| {
+                let pieces = home.iter().map(|piece| {
+                    if *piece == "*" {
+                        Piece::Star
+                    } else {
+                        Piece::Literal((*piece).to_owned())
+                    }
+                });
+                (pieces.collect(), *separator)
+            });
+            // A path the hook could only place somewhere known at run time (`**/…`: `cat
+            // $(pwd)/../.ssh/id_rsa`) may be in a home: the question includes it, as the policy
+            // judged it (any path it could name).
+            let unknown =
+                (field == Field::Path).then(|| (vec![Piece::Literal(UNKNOWN_PLACE.to_owned())], '/'));
+            homes
+                .chain(unknown)
+                .map(|(home, separator)| placed_under(home, separator, rest, pattern))
+                // A path's values are without case ([`path_value`]); a cwd's are as spelled.
+                .map(|form| if field == Field::Path { form.case_folded() } else { form })
+                .collect()
+        }
+        None => vec![pattern.clone()],
+    };
     if !matches!(field, Field::Path | Field::Cwd) {
         return forms;
     }

@@ -19,6 +19,15 @@
 
 use std::borrow::Cow;
 
+/// The hook's mark for a path whose place is known only at run time (`**/.ssh/id_rsa` for `cat
+/// $(pwd)/../.ssh/id_rsa`), leading the path: literal text in a stored path, never a wildcard.
+pub const UNKNOWN_PLACE: &str = "**";
+
+/// Whether `path` starts with the hook's [`UNKNOWN_PLACE`] (then it is not under `cwd`).
+fn at_unknown_place(path: &str) -> bool {
+    path.strip_prefix(UNKNOWN_PLACE).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '\\']))
+}
+
 /// The value `path:` questions compare for `path` as an agent spelled it in a call made in
 /// `cwd`: its canonical form ([`canonical_path`]) without ASCII case ([`fold_case`]). What
 /// [`crate::Field::set`] gives, so what the stores index and the evaluator matches.
@@ -36,8 +45,7 @@ pub fn path_value<'a>(path: &'a str, cwd: Option<&str>) -> Cow<'a, str> {
 pub fn restore_unknown_place(value: &str, cwd: Option<&str>) -> Option<String> {
     let relative = split_root(value).0.text.is_empty();
     let rooted_cwd = cwd.is_some_and(|cwd| !split_root(cwd).0.text.is_empty());
-    let marked = value == "**" || value.starts_with("**/") || value.starts_with("**\\");
-    (relative && rooted_cwd && !marked).then(|| format!("**/{value}"))
+    (relative && rooted_cwd && !at_unknown_place(value)).then(|| format!("{UNKNOWN_PLACE}/{value}"))
 }
 
 /// `text` with ASCII letters in lower case. macOS (APFS and HFS+ as installed) and Windows
@@ -62,8 +70,7 @@ pub fn fold_case(text: &str) -> Cow<'_, str> {
 /// tidy).
 pub fn canonical_path(path: &str, cwd: Option<&str>) -> Option<String> {
     // `**/…` from the hook's shell analysis: somewhere only known at run time, not under `cwd`.
-    let unknown_place = path == "**" || path.starts_with("**/") || path.starts_with("**\\");
-    let relative = !path.is_empty() && !unknown_place && split_root(path).0.text.is_empty();
+    let relative = !path.is_empty() && !at_unknown_place(path) && split_root(path).0.text.is_empty();
     let Some((cwd_root, cwd_rest)) =
         cwd.filter(|_| relative).map(split_root).filter(|(root, _)| !root.text.is_empty())
     else {
@@ -97,7 +104,7 @@ pub fn normal_path(path: &str) -> Option<String> {
                 // The hook's leading `**` (somewhere only known at run time, any depth): a
                 // parent of it is somewhere unknown too. Removing it would leave a relative
                 // path that the next reading joins to `cwd`: `**/../.ssh/x` is `**/.ssh/x`.
-                Some(&"**") if parts.len() == 1 && root.text.is_empty() => {}
+                Some(&UNKNOWN_PLACE) if parts.len() == 1 && root.text.is_empty() => {}
                 Some(last) if *last != ".." => {
                     parts.pop();
                 }

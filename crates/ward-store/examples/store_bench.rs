@@ -376,11 +376,9 @@ fn main() {
     }
     // The benchmark's data is large: do not leave it on the server (unless WARD_BENCH_KEEP asks).
     drop(stores);
-    let keep = std::env::var_os("WARD_BENCH_KEEP").is_some();
-    if let (Some(url), true) = (&postgres_url, keep) {
+    if let (Some(url), Some(_)) = (&postgres_url, std::env::var_os("WARD_BENCH_KEEP")) {
         eprintln!("kept the PostgreSQL benchmark database: {url}");
-    }
-    if let (Some(url), false) = (&postgres_url, keep) {
+    } else if let Some(url) = &postgres_url {
         let name = url.parse::<postgres::Config>().ok().and_then(|c| c.get_dbname().map(str::to_owned));
         let base = ward_store::throwaway::postgres_url().expect("PostgreSQL");
         if let (Some(name), Ok(mut client)) = (name, postgres::Client::connect(&base, postgres::NoTls)) {

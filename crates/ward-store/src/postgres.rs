@@ -210,7 +210,7 @@ fn rewrite_paths(transaction: &mut Transaction<'_>, from_version_7: bool) -> Res
              JOIN events e ON e.pk = t.event_pk AND e.time_us = t.time_us WHERE t.field = 'path'",
     )?;
     let fetch = format!("FETCH {FETCH} FROM stored_paths");
-    let mut rewritten = 0;
+    let mut any = false;
     loop {
         let rows = transaction.query(fetch.as_str(), &[])?;
         if rows.is_empty() {
@@ -223,7 +223,7 @@ fn rewrite_paths(transaction: &mut Transaction<'_>, from_version_7: bool) -> Res
         if rewrites.is_empty() {
             continue;
         }
-        rewritten += rewrites.len();
+        any = true;
         let mut copy = BinaryRows::with_capacity(rewrites.len() * 96);
         for (pk, time_us, stored, value) in &rewrites {
             copy.row(4).int8(*pk).int8(*time_us).text(Some(stored)).text(Some(value));
@@ -235,7 +235,7 @@ fn rewrite_paths(transaction: &mut Transaction<'_>, from_version_7: bool) -> Res
         )?;
     }
     transaction.batch_execute("CLOSE stored_paths")?;
-    if rewritten > 0 {
+    if any {
         // DISTINCT and NOT EXISTS: two spellings of one event can have one value.
         transaction.batch_execute(
             "ANALYZE path_rewrites; \
@@ -278,27 +278,20 @@ fn compare_text_by_bytes(transaction: &mut Transaction<'_>) -> Result<(), StoreE
     if matches!(collation.as_str(), "C" | "POSIX") && provider.as_deref().is_none_or(|p| p == "c") {
         return Ok(());
     }
-    let columns = transaction.query(
-        "SELECT c.relname::text, a.attname::text FROM pg_attribute a \
+    // Per table, so one statement changes all its columns: its indexes are rebuilt once.
+    let tables = transaction.query(
+        "SELECT c.relname::text, array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a \
          JOIN pg_class c ON c.oid = a.attrelid \
          WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
            AND c.relname = ANY($1) AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped \
            AND a.atttypid = 'text'::regtype \
            AND a.attcollation <> (SELECT oid FROM pg_collation \
                WHERE collname = 'C' AND collnamespace = 'pg_catalog'::regnamespace) \
-         ORDER BY c.relname, a.attnum",
+         GROUP BY c.relname ORDER BY c.relname",
         &[&TEXT_TABLES],
     )?;
-    let mut by_table: Vec<(String, Vec<String>)> = Vec::new();
-    for row in columns {
-        let (table, column): (String, String) = (row.get(0), row.get(1));
-        match by_table.last_mut() {
-            Some((last, names)) if *last == table => names.push(column),
-            _ => by_table.push((table, vec![column])),
-        }
-    }
-    for (table, columns) in by_table {
-        // One statement per table: its indexes are rebuilt once, not once per column.
+    for row in tables {
+        let (table, columns): (String, Vec<String>) = (row.get(0), row.get(1));
         let changes: Vec<String> = columns
             .iter()
             .map(|c| format!("ALTER COLUMN {} TYPE text COLLATE \"C\"", identifier(c)))
