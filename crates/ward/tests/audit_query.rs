@@ -175,6 +175,16 @@ fn path_questions_are_not_walked_around_by_spelling() {
         "cat ../../.Ssh/id_rsa",
         // Somewhere the hook only knows at run time (`**/…`), then `..`: still a place unknown.
         "cat $(pwd)/../../.ssh/id_rsa",
+        // Variables, a substitution, quoting, an escape, a `cd` into the directory, an
+        // interpreter, a doubled separator with another case.
+        "cat \"$HOME/.ssh/id_rsa\"",
+        "X=~/.ssh; cat $X/id_rsa",
+        "cat $(echo ~)/.ssh/id_rsa",
+        "cat ~/\".ssh\"/id_rsa",
+        "cat ~/.ss\\h/id_rsa",
+        "cd ~/.ssh && cat id_rsa",
+        "python3 -c \"print(open('/root/.ssh/id_rsa').read())\"",
+        "cat ~//.SSH/./ID_RSA",
         "cat ~/.ssh/id_rsa",
     ];
     for command in commands {
