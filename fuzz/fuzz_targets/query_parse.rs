@@ -1,7 +1,9 @@
 //! The query language parser on arbitrary text: never panics; whatever parses compiles to SQL
 //! in both dialects (both listing plans; with this machine's home added) and evaluates against
 //! an event. The text is also a path an event carries: its normal form is stable, and so are
-//! its canonical form and its value (canonical, without case) in a working directory. (`crates/ward-query/tests/mutations.rs` runs a seeded version of this in
+//! its canonical form and its value (canonical, without case) in a working directory. As a
+//! stored path glob (`ward_query::path_glob`) it is intersected with a few questions without
+//! panicking (a value that is no glob names nothing), and a query with it listed compiles. (`crates/ward-query/tests/mutations.rs` runs a seeded version of this in
 //! `cargo test`.)
 #![no_main]
 
@@ -22,6 +24,21 @@ fuzz_target!(|data: &[u8]| {
         }
         let value = ward_query::path_form::path_value(text, Some(cwd));
         assert_eq!(ward_query::path_form::path_value(&value, Some(cwd)), value, "{text:?} in {cwd}");
+    }
+    let value = ward_query::path_form::path_value(text, None).into_owned();
+    for question in ["~/.ssh/*", "*id_*", "/etc/passwd"] {
+        let query = Query::parse(&format!("path:{question}")).expect("a fixed question");
+        let ward_query::Expr::Term(ward_query::Term { value: ward_query::TermValue::Pattern(pattern), .. }) = &query.expr
+        else {
+            unreachable!("one term")
+        };
+        if !ward_query::path_glob::is_shell_glob(&value) {
+            assert!(!ward_query::path_glob::could_name(&value, pattern), "{value:?} is no glob");
+        } else {
+            let _ = ward_query::path_glob::could_name(&value, pattern);
+        }
+        let listed = query.with_globbed_paths(std::slice::from_ref(&value));
+        let _ = select_events(&listed.expr, Dialect::Postgres, OffsetDateTime::UNIX_EPOCH, 10);
     }
     if let Ok(query) = Query::parse(text) {
         let now = OffsetDateTime::UNIX_EPOCH;

@@ -28,6 +28,9 @@ pub struct Term {
 pub enum TermValue {
     Pattern(Pattern),
     Time(TimeBound),
+    /// Stored values, matched exactly: never parsed from a query, only added by
+    /// [`crate::Query::with_globbed_paths`] (the stored path globs a `path:` value could name).
+    Values(Vec<String>),
 }
 
 /// A value to match: literal text with `*` wildcards (a bare `*` in the query; quoted values and

@@ -7,6 +7,7 @@ use ward_model::Event;
 
 use crate::ast::{Expr, Pattern, Term, TermValue};
 use crate::field::{class_variants, has_variants, home_variants, stored_text, Field, Shape};
+use crate::path_glob;
 
 /// Does `event` match `expr`? Relative times (`since:90d`) are taken from `now`.
 pub fn matches(expr: &Expr, event: &Event, now: OffsetDateTime) -> bool {
@@ -40,11 +41,26 @@ fn term_matches(term: &Term, event: &Event, now: OffsetDateTime) -> bool {
                 _ => term.field.set(event).iter().any(|value| matches(value)),
             }
         }
+        TermValue::Values(values) => {
+            let listed = |value: &str| values.iter().any(|v| *v == stored_text(value));
+            match term.field.shape() {
+                Shape::Scalar => term.field.scalar(event).is_some_and(listed),
+                _ => term.field.set(event).iter().any(|value| listed(value)),
+            }
+        }
     }
 }
 
 /// Does `value` match `pattern`, or one of its `variants` when it has some ([`home_variants`])?
+/// A path written as a glob also matches when it could name a matching path
+/// ([`path_glob::could_name`]), as the stores find it.
 fn value_matches(field: Field, pattern: &Pattern, variants: Option<&[Pattern]>, value: &str) -> bool {
+    if field == Field::Path {
+        if let Some(glob) = path_glob::Glob::parse(value) {
+            let patterns = variants.unwrap_or(std::slice::from_ref(pattern));
+            return patterns.iter().any(|p| p.matches(value) || glob.names(&path_glob::Question::new(p)));
+        }
+    }
     if let Some(variants) = variants {
         return variants.iter().any(|variant| variant.matches(value));
     }

@@ -233,6 +233,37 @@ const HOME_FORMS: &[(&[&str], char)] = &[
     (&["*", ":/Users/", "*"], '/'),
 ];
 
+/// Whether `pieces[index]` (a star) is one of a home form's own stars ([`HOME_FORMS`]): a
+/// user's name (`/home/*/…`, `~*/…`, after the form's text, before a separator) or a drive
+/// (`*:\Users\…`, first, before the form's text), in any case. Such a star stands for one
+/// path component; matched as SQL text it is any run of characters like every star, which a
+/// stored path hardly ever shows, but intersected with a path glob it is one component
+/// ([`crate::path_glob`]).
+pub fn is_home_name(pieces: &[Piece], index: usize) -> bool {
+    let literal = |i: Option<usize>| match i.and_then(|i| pieces.get(i)) {
+        Some(Piece::Literal(text)) => Some(text.to_ascii_lowercase()),
+        _ => None,
+    };
+    let (before, after) = (literal(index.checked_sub(1)), literal(Some(index + 1)));
+    let Some(after) = after else { return false };
+    HOME_FORMS.iter().any(|(home, _)| {
+        home.iter().enumerate().any(|(at, piece)| {
+            if *piece != "*" {
+                return false;
+            }
+            let before_fits = match at.checked_sub(1).map(|k| home[k].to_ascii_lowercase()) {
+                Some(text) => before.as_deref().is_some_and(|b| b.ends_with(&text)),
+                None => index == 0,
+            };
+            let after_fits = match home.get(at + 1) {
+                Some(text) => after.starts_with(&text.to_ascii_lowercase()),
+                None => after.starts_with(['/', '\\']),
+            };
+            before_fits && after_fits
+        })
+    })
+}
+
 /// The patterns a value of `field` matches, any of them: for `path:` and `cwd:` a value starting
 /// with `~/` matches under every home form ([`HOME_FORMS`]), the `~/` itself included (some
 /// agents report paths that way), and a value ending in `/*` also matches the directory itself

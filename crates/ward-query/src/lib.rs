@@ -9,6 +9,7 @@ pub mod eval;
 pub mod field;
 pub mod parse;
 pub mod path_form;
+pub mod path_glob;
 pub mod sql;
 
 use time::OffsetDateTime;
@@ -66,6 +67,89 @@ impl Query {
             }
         }
         Query { text: self.text, expr: rewrite(self.expr, home) }
+    }
+
+    /// Whether the query has a `path:` term: a store then looks for its stored path globs
+    /// ([`Query::with_globbed_paths`]).
+    pub fn asks_about_paths(&self) -> bool {
+        self.expr
+            .terms()
+            .iter()
+            .any(|term| term.field == Field::Path && matches!(term.value, TermValue::Pattern(_)))
+    }
+
+    /// This query with each `path:` term also matching the stored path values among `globs`
+    /// that are globs ([`path_glob::is_shell_glob`]) and could name a path the term matches
+    /// ([`path_glob::could_name`]) but do not match it as text: `path:~/.ssh/*` OR one of
+    /// `/home/dev/.s?h/id_rsa`, …. What the in-memory evaluation does by itself, made explicit
+    /// for SQL, which cannot intersect two globs: a store lists its glob values (a small index)
+    /// and passes them here before compiling. Terms no glob could name stay as they are.
+    pub fn with_globbed_paths(self, globs: &[String]) -> Query {
+        let globs: Vec<(&String, path_glob::Glob)> =
+            globs.iter().filter_map(|g| path_glob::Glob::parse(g).map(|parsed| (g, parsed))).collect();
+        if globs.is_empty() {
+            return self;
+        }
+        type Globs<'a> = [(&'a String, path_glob::Glob)];
+        fn named(patterns: &[&Pattern], globs: &Globs<'_>) -> Vec<String> {
+            let variants: Vec<Pattern> =
+                patterns.iter().flat_map(|p| field::home_variants(Field::Path, p)).collect();
+            let questions: Vec<path_glob::Question> = variants.iter().map(path_glob::Question::new).collect();
+            globs
+                .iter()
+                .filter(|(text, glob)| {
+                    questions.iter().any(|q| glob.names(q)) && !variants.iter().any(|v| v.matches(text))
+                })
+                .map(|(text, _)| (*text).clone())
+                .collect()
+        }
+        fn path_pattern(expr: &Expr) -> Option<(&Pattern, usize)> {
+            match expr {
+                Expr::Term(Term { field: Field::Path, value: TermValue::Pattern(p), column }) => {
+                    Some((p, *column))
+                }
+                _ => None,
+            }
+        }
+        fn rewrite(expr: Expr, globs: &Globs<'_>) -> Expr {
+            // Resolved already (an OR holding a list): as it is, so rewriting twice adds nothing.
+            if let Expr::Or(items) = &expr {
+                if items.iter().any(|i| matches!(i, Expr::Term(Term { value: TermValue::Values(_), .. }))) {
+                    return expr;
+                }
+            }
+            // `path:a OR path:b` (and a term beside this machine's home, `with_home`): one list
+            // for them all, so the compiler still reads the paths once.
+            let terms: Option<Vec<(&Pattern, usize)>> = match &expr {
+                Expr::Term(_) => path_pattern(&expr).map(|t| vec![t]),
+                Expr::Or(items) if items.len() > 1 => items.iter().map(path_pattern).collect(),
+                _ => None,
+            };
+            if let Some(terms) = terms {
+                let patterns: Vec<&Pattern> = terms.iter().map(|(p, _)| *p).collect();
+                let values = named(&patterns, globs);
+                if values.is_empty() {
+                    return expr;
+                }
+                let column = terms[0].1;
+                let listed =
+                    Expr::Term(Term { field: Field::Path, value: TermValue::Values(values), column });
+                return match expr {
+                    Expr::Or(mut items) => {
+                        items.push(listed);
+                        Expr::Or(items)
+                    }
+                    term => Expr::Or(vec![term, listed]),
+                };
+            }
+            match expr {
+                Expr::Not(inner) => Expr::Not(Box::new(rewrite(*inner, globs))),
+                Expr::And(items) => Expr::And(items.into_iter().map(|i| rewrite(i, globs)).collect()),
+                Expr::Or(items) => Expr::Or(items.into_iter().map(|i| rewrite(i, globs)).collect()),
+                other => other,
+            }
+        }
+        Query { text: self.text, expr: rewrite(self.expr, &globs) }
     }
 
     /// Does `event` match? Relative times are taken from `now`.

@@ -40,6 +40,44 @@ pub const VALUE_INDEX_PREDICATE: &str = "field <> 'path'";
 /// the value index, the compiler repeats this text for the planners.
 pub const PATH_INDEX_PREDICATE: &str = "field = 'path'";
 
+/// The text of [`glob_path_predicate`] per dialect, for `concat!`.
+macro_rules! glob_path_predicate {
+    (sqlite) => {
+        "field = 'path' AND (instr(value, '*') > 0 OR instr(value, '?') > 0 \
+         OR instr(value, '[') > 0 OR instr(value, '{') > 0)"
+    };
+    (postgres) => {
+        "field = 'path' AND (strpos(value, '*') > 0 OR strpos(value, '?') > 0 \
+         OR strpos(value, '[') > 0 OR strpos(value, '{') > 0)"
+    };
+}
+
+/// The predicate of the stores' index of path values that may be shell globs
+/// (`event_tags_path_glob`, schema version 9): a `*`, `?`, `[` or `{` anywhere in a path row's
+/// value, a superset of [`crate::path_glob::is_shell_glob`]. Few rows, so inserts barely pay for
+/// it; [`stored_path_globs`] reads it whole before a `path:` question is compiled
+/// ([`crate::Query::with_globbed_paths`]). One text per dialect (SQLite `instr`, PostgreSQL
+/// `strpos`), repeated by the migrations (a test there holds them equal).
+pub fn glob_path_predicate(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => glob_path_predicate!(sqlite),
+        Dialect::Postgres => glob_path_predicate!(postgres),
+    }
+}
+
+/// The distinct stored path values that may be globs (read from their own index); no
+/// parameters.
+pub fn stored_path_globs(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            concat!("SELECT DISTINCT value FROM event_tags WHERE ", glob_path_predicate!(sqlite))
+        }
+        Dialect::Postgres => {
+            concat!("SELECT DISTINCT value FROM event_tags WHERE ", glob_path_predicate!(postgres))
+        }
+    }
+}
+
 /// Which SQL the compiler writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -52,6 +90,9 @@ pub enum Dialect {
 pub enum SqlParam {
     Text(String),
     Int(i64),
+    /// A list of texts: bound in SQLite as a JSON array (read with `json_each`), in PostgreSQL
+    /// as a `text[]`.
+    TextList(Vec<String>),
 }
 
 /// SQL text with its parameters (`?1`, `?2` … in SQLite, `$1`, `$2` … in PostgreSQL).
@@ -137,9 +178,9 @@ impl Builder {
                 self.expr(inner);
                 self.push(")");
             }
-            Expr::Or(items) if items.len() > 1 && items.iter().all(|item| path_pattern(item).is_some()) => {
-                let patterns: Vec<&Pattern> = items.iter().filter_map(path_pattern).collect();
-                self.paths(&patterns);
+            Expr::Or(items) if items.len() > 1 && items.iter().all(|item| path_item(item).is_some()) => {
+                let alternatives: Vec<PathItem<'_>> = items.iter().filter_map(path_item).collect();
+                self.paths(&alternatives);
             }
             Expr::And(items) | Expr::Or(items) => {
                 let op = if matches!(expr, Expr::And(_)) { " AND " } else { " OR " };
@@ -175,11 +216,22 @@ impl Builder {
                 self.matchers(&format!("e.{column}"), term.field, pattern, hint);
                 self.push(")");
             }
-            (TermValue::Pattern(pattern), _) if term.field == Field::Path => self.paths(&[pattern]),
-            (TermValue::Pattern(pattern), _) => {
-                // PostgreSQL: the pair with the partition key, so the planner joins tag and
-                // event partitions day by day (index lookups in one small partition) instead of
-                // hashing every event of the window.
+            (TermValue::Pattern(pattern), _) if term.field == Field::Path => {
+                self.paths(&[PathItem::Pattern(pattern)])
+            }
+            (TermValue::Values(values), _) if term.field == Field::Path => {
+                self.paths(&[PathItem::Values(values)])
+            }
+            (TermValue::Values(values), Shape::Scalar) => {
+                let column = column(term.field);
+                self.push(&format!("(e.{column} IS NOT NULL AND e.{column}"));
+                self.listed(values);
+                self.push(")");
+            }
+            (value, _) => {
+                // A set field's values, from its tag rows. PostgreSQL: the pair with the
+                // partition key, so the planner joins tag and event partitions day by day (index
+                // lookups in one small partition) instead of hashing every event of the window.
                 self.push(match self.dialect {
                     Dialect::Sqlite => "e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.field = ",
                     Dialect::Postgres => {
@@ -190,7 +242,12 @@ impl Builder {
                 self.push(" AND t.");
                 self.push(VALUE_INDEX_PREDICATE);
                 self.push(" AND t.value");
-                self.matcher(term.field, pattern);
+                match value {
+                    TermValue::Values(values) => self.listed(values),
+                    TermValue::Pattern(pattern) => self.matcher(term.field, pattern),
+                    // Answered by the first arm.
+                    TermValue::Time(_) => self.push(" IS NOT NULL"),
+                }
                 self.push(")");
             }
         }
@@ -200,7 +257,25 @@ impl Builder {
     /// query's window (see `window`). `path:a OR path:b` (and `ward audit query`'s own home
     /// beside `path:~/…`, [`crate::Query::with_home`]) is one read, not one per term: an event
     /// has a path matching a or b exactly when it has a path matching a or one matching b.
-    fn paths(&mut self, patterns: &[&Pattern]) {
+    ///
+    /// Stored values listed beside the patterns (the path globs they could name,
+    /// [`crate::Query::with_globbed_paths`]) are one more alternative, outside the patterns'
+    /// substring test: a glob need not contain the text its expansions share.
+    fn paths(&mut self, alternatives: &[PathItem<'_>]) {
+        let patterns: Vec<&Pattern> = alternatives
+            .iter()
+            .filter_map(|a| match a {
+                PathItem::Pattern(p) => Some(*p),
+                PathItem::Values(_) => None,
+            })
+            .collect();
+        let listed: Vec<String> = alternatives
+            .iter()
+            .flat_map(|a| match a {
+                PathItem::Values(values) => values.to_vec(),
+                PathItem::Pattern(_) => Vec::new(),
+            })
+            .collect();
         self.push(match self.dialect {
             Dialect::Sqlite => "e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.",
             Dialect::Postgres => {
@@ -210,13 +285,20 @@ impl Builder {
         self.push(PATH_INDEX_PREDICATE);
         self.tag_window(&self.window.clone());
         self.push(" AND ");
+        let has_list = !listed.is_empty();
+        if has_list {
+            self.push("(");
+        }
+        if patterns.is_empty() {
+            self.push("1=0");
+        }
         // Several patterns, one of them with home forms: the text they all contain is tested
         // once before any of them (`path:~/.aws/*` beside this machine's own home, which has no
         // needle of its own). Bound even when they share none (then empty, which every value
         // contains), so the statement's text depends on the patterns' shapes, not their values.
         let shared = patterns.len() > 1 && patterns.iter().any(|p| home_needle(Field::Path, p).is_some());
         if shared {
-            self.needle("t.value", shared_needle(Field::Path, patterns).unwrap_or_default());
+            self.needle("t.value", shared_needle(Field::Path, &patterns).unwrap_or_default());
         }
         if patterns.len() > 1 {
             self.push("(");
@@ -233,7 +315,30 @@ impl Builder {
         if shared {
             self.push(")");
         }
+        if has_list {
+            self.push(" OR t.value");
+            self.listed(&listed);
+            self.push(")");
+        }
         self.push(")");
+    }
+
+    /// ` IN (the values)`, for the column just written: one parameter whatever their number
+    /// (SQLite: a JSON array read by `json_each`; PostgreSQL: a `text[]`), so the statement's
+    /// text does not depend on it.
+    fn listed(&mut self, values: &[String]) {
+        match self.dialect {
+            Dialect::Sqlite => {
+                self.push(" IN (SELECT value FROM json_each(");
+                self.param(SqlParam::TextList(values.to_vec()));
+                self.push("))");
+            }
+            Dialect::Postgres => {
+                self.push(" = ANY(CAST(");
+                self.param(SqlParam::TextList(values.to_vec()));
+                self.push(" AS text[]))");
+            }
+        }
     }
 
     /// `instr(column, ?) > 0 AND (` (PostgreSQL `strpos`): a substring test before the wildcard
@@ -316,9 +421,20 @@ impl Builder {
 }
 
 /// The pattern of a `path:` term.
-fn path_pattern(expr: &Expr) -> Option<&Pattern> {
+/// One alternative of a read of the path index: a `path:` value, or stored values listed.
+enum PathItem<'a> {
+    Pattern(&'a Pattern),
+    Values(&'a [String]),
+}
+
+fn path_item(expr: &Expr) -> Option<PathItem<'_>> {
     match expr {
-        Expr::Term(Term { field: Field::Path, value: TermValue::Pattern(pattern), .. }) => Some(pattern),
+        Expr::Term(Term { field: Field::Path, value: TermValue::Pattern(pattern), .. }) => {
+            Some(PathItem::Pattern(pattern))
+        }
+        Expr::Term(Term { field: Field::Path, value: TermValue::Values(values), .. }) => {
+            Some(PathItem::Values(values))
+        }
         _ => None,
     }
 }

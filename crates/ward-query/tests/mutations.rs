@@ -14,6 +14,12 @@ const SEEDS: &[&str] = &[
     r#"path:"/home/dev/.aws/credentials" host:*.example.com until:2026-08-01T10:00:00Z"#,
     "rule:sensitive.* fingerprint:9f2c41d0 since:12h until:1d",
     "path:~/.aws/* OR path:~/.ssh/id_* -cwd:~/src/*",
+    // Paths written as globs (the mutated text is also tried as one).
+    "~/.s?h/id_rsa",
+    "/home/dev/.{ssh,a{w,x}s}/id_*",
+    "C:\\Users\\bo\\.ss[!a-g]\\*",
+    "**/../.s*/id_rsa",
+    "/tmp/k.tgz/**",
 ];
 
 struct Rng(u64);
@@ -41,6 +47,10 @@ const INSERTS: &[&[u8]] = &[
     "é".as_bytes(),
     b"since:",
     b"agnt:",
+    b"{a,",
+    b"[!",
+    b"?",
+    b"**",
 ];
 
 #[test]
@@ -51,7 +61,12 @@ fn mutated_queries_never_panic() {
     event.classes = vec!["credentials".into()];
     let mut rng = Rng(0x0dd_ba11);
     let mut parsed = 0;
-    for _ in 0..20_000 {
+    let questions: Vec<Query> =
+        ["path:~/.ssh/*", "path:*id_*", "-path:~/src/*", "path:/etc/* OR path:~/.aws/*"]
+            .iter()
+            .map(|q| Query::parse(q).unwrap())
+            .collect();
+    for round in 0..20_000 {
         let mut bytes = SEEDS[(rng.next() % SEEDS.len() as u64) as usize].as_bytes().to_vec();
         for _ in 0..(rng.next() % 4 + 1) {
             let at = (rng.next() as usize) % (bytes.len() + 1);
@@ -67,6 +82,22 @@ fn mutated_queries_never_panic() {
             }
         }
         let text = String::from_utf8_lossy(&bytes);
+        // The text as a path an agent wrote as a glob: the listed form of a question (what
+        // the stores compile) decides as the evaluator does by itself.
+        let mut globbed = event.clone();
+        globbed.paths =
+            vec![ward_model::PathTarget { path: text.to_string(), access: ward_model::Access::Read }];
+        let value = ward_query::path_form::path_value(&text, None).into_owned();
+        for question in questions.iter().take(if round % 8 == 0 { 4 } else { 0 }) {
+            let listed = question.clone().with_globbed_paths(std::slice::from_ref(&value));
+            assert_eq!(
+                listed.matches(&globbed, now),
+                question.matches(&globbed, now),
+                "{text:?}: {}",
+                question.text
+            );
+            let _ = select_events(&listed.expr, Dialect::Sqlite, now, 5);
+        }
         match Query::parse(&text) {
             Ok(query) => {
                 parsed += 1;

@@ -2,8 +2,9 @@
 //! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
-//! Tables (the logical schema `ward-query` compiles against), as of version 8 (version 6 changed
-//! one index on each store, versions 7 and 8 rewrote path rows, not the tables):
+//! Tables (the logical schema `ward-query` compiles against), as of version 9 (version 6 changed
+//! one index on each store, versions 7 and 8 rewrote path rows, not the tables, version 9 added
+//! an index):
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
@@ -44,6 +45,7 @@
 //! | `events (repo, time_us)` | `repo:github.com/acme/*` (a prefix: SQLite GLOB and PostgreSQL LIKE in the C collation use it) |
 //! | `event_tags (field, value, time_us)` + event key, **but for `path`** (version 5) | every set term but `path:`: `class:`, `rule:`, `fingerprint:`, `host:` |
 //! | `event_tags (time_us, value)` + event key, **only `field = 'path'`** (version 5) | `path:` terms: the paths of the query's window, read index-only and matched one by one (inserts append, in time order) |
+//! | `event_tags (value)`, **only path values with `*`, `?`, `[` or `{`** (version 9) | a `path:` term's first step: the stored globs (`cat ~/.s?h/id_rsa`), read whole and intersected with the question in Rust (`ward_query::Query::with_globbed_paths`); few rows, so inserts barely pay |
 //! | `event_tags (event_pk …)` | `--count-by class/rule/…` joins, retention (SQLite: the clustering key) |
 //! | `event_tags (value, time_us)` + `agent`, `device`, event key, **only `field = 'class'`** (version 4) | the credential question and any `class:` term counted by agent/device: one index range, no lookup per match (a partial index: 3% of the rows, so inserts barely pay for it) |
 //! | PostgreSQL: `events` primary key `(time_us, pk) INCLUDE (agent, device)` (version 6; `(pk, time_us)` before) | a set term's matches are looked up in their day's partition by key (equality on both columns, so either order serves); carrying `agent` and `device` in the key's index makes the credential question (`--count-by agent,device`) an index-only lookup per match, no heap page; time first, it is also the time index |
@@ -106,6 +108,10 @@ pub const FOLDED_PATHS_VERSION: i64 = 8;
 pub const PATH_VALUES_VERSION: i64 = FOLDED_PATHS_VERSION;
 /// The SQL of versions 7 and 8 does nothing: the work is the Rust step at [`PATH_VALUES_VERSION`].
 const PATH_VALUES: &str = "SELECT 1";
+/// Version 9, both stores: an index of the path values that may be shell globs
+/// (`ward_query::sql::glob_path_predicate`), which a `path:` question reads whole first to find
+/// the globs that could name what it asks about (`cat ~/.s?h/id_rsa` for `path:~/.ssh/*`).
+pub const GLOB_PATHS_VERSION: i64 = 9;
 
 /// (version, SQL) for SQLite.
 pub const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
@@ -213,6 +219,11 @@ CREATE INDEX events_decision_time ON events ("decision", time_us, "tier", "agent
     ),
     (CANONICAL_PATHS_VERSION, PATH_VALUES),
     (FOLDED_PATHS_VERSION, PATH_VALUES),
+    (
+        GLOB_PATHS_VERSION,
+        "CREATE INDEX IF NOT EXISTS event_tags_path_glob ON event_tags (value) WHERE field = 'path' AND \
+         (instr(value, '*') > 0 OR instr(value, '?') > 0 OR instr(value, '[') > 0 OR instr(value, '{') > 0);",
+    ),
 ];
 
 /// (version, SQL) for PostgreSQL.
@@ -316,6 +327,11 @@ DROP INDEX IF EXISTS events_time;
     ),
     (CANONICAL_PATHS_VERSION, PATH_VALUES),
     (FOLDED_PATHS_VERSION, PATH_VALUES),
+    (
+        GLOB_PATHS_VERSION,
+        "CREATE INDEX IF NOT EXISTS event_tags_path_glob ON event_tags (value) WHERE field = 'path' AND \
+         (strpos(value, '*') > 0 OR strpos(value, '?') > 0 OR strpos(value, '[') > 0 OR strpos(value, '{') > 0);",
+    ),
 ];
 
 /// Microseconds in a day: the PostgreSQL partition width.

@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one file (WAL mode), the default for one machine and for a small
 //! fleet server.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
@@ -203,6 +204,19 @@ impl SqliteStore {
         raws.iter().map(|(raw, hash)| ingest::event_from_raw(raw, hash)).collect()
     }
 
+    /// `query` with the stored path globs its `path:` terms could name listed beside them
+    /// ([`Query::with_globbed_paths`]): one read of their small index, only for a question
+    /// about paths.
+    fn globbed<'q>(&self, query: &'q Query) -> Result<Cow<'q, Query>, StoreError> {
+        if !query.asks_about_paths() {
+            return Ok(Cow::Borrowed(query));
+        }
+        let mut statement = self.connection.prepare_cached(sql::stored_path_globs(Dialect::Sqlite))?;
+        let globs =
+            statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<String>, _>>()?;
+        Ok(Cow::Owned(query.clone().with_globbed_paths(&globs)))
+    }
+
     /// Runs `sql` with its parameters, mapping each row.
     fn rows<T>(
         &self,
@@ -213,10 +227,16 @@ impl SqliteStore {
         let params = sql.params.iter().map(|p| match p {
             SqlParam::Text(text) => rusqlite::types::Value::Text(text.clone()),
             SqlParam::Int(int) => rusqlite::types::Value::Integer(*int),
+            SqlParam::TextList(texts) => rusqlite::types::Value::Text(json_array(texts)),
         });
         let rows = statement.query_map(params_from_iter(params), |row| map(row))?;
         Ok(rows.collect::<Result<Vec<T>, _>>()?)
     }
+}
+
+/// `texts` as a JSON array: a list parameter as SQLite's `json_each` reads it.
+fn json_array(texts: &[String]) -> String {
+    serde_json::Value::from(texts.to_vec()).to_string()
 }
 
 pub(crate) fn now_us() -> i64 {
@@ -349,6 +369,7 @@ impl Store for SqliteStore {
     }
 
     fn events(&mut self, query: &Query, now: OffsetDateTime, limit: u64) -> Result<Vec<Event>, StoreError> {
+        let query = self.globbed(query)?;
         self.listed(&sql::select_events(&query.expr, Dialect::Sqlite, now, limit))
     }
 
@@ -364,6 +385,7 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
         limit: u64,
     ) -> Result<(Vec<Event>, u64), StoreError> {
+        let query = &self.globbed(query)?;
         let total = self.count(query, now)?;
         if total == 0 || limit == 0 {
             return Ok((Vec::new(), total));
@@ -377,6 +399,7 @@ impl Store for SqliteStore {
     }
 
     fn count(&mut self, query: &Query, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let query = self.globbed(query)?;
         let sql = sql::count(&query.expr, Dialect::Sqlite, now);
         Ok(self.rows(&sql, |row| row.get::<_, i64>(0))?.first().copied().unwrap_or(0) as u64)
     }
@@ -388,6 +411,7 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
         limit: u64,
     ) -> Result<Vec<CountRow>, StoreError> {
+        let query = self.globbed(query)?;
         let sql = sql::count_by(&query.expr, fields, Dialect::Sqlite, now, limit);
         self.rows(&sql, |row| {
             let values =

@@ -597,6 +597,20 @@ fn a_tilde_path_finds_every_users_home_on_both_stores() {
     }
 }
 
+/// One event per `(path, cwd)` spelling, then `padding` generated events keeping only the paths
+/// `keep` keeps (a large batch takes the other insert path), chained.
+fn spelled(spellings: &[(&str, Option<&str>)], padding: usize, keep: fn(&str) -> bool) -> Vec<Event> {
+    let mut events = generated(spellings.len() + padding, 1, 1);
+    for (event, (path, cwd)) in events.iter_mut().zip(spellings) {
+        event.paths = vec![ward_model::PathTarget { path: (*path).into(), access: ward_model::Access::Read }];
+        event.cwd = cwd.map(str::to_owned);
+    }
+    for event in events.iter_mut().skip(spellings.len()) {
+        event.paths.retain(|p| keep(&p.path));
+    }
+    rechained(events)
+}
+
 /// Path spellings a hostile agent might use are found by the question in the usual spelling on
 /// both stores, through both insert paths (a small batch's one statement, a large batch's
 /// `COPY`), and no spelling escapes an exclusion: the stores hold each path's canonical form.
@@ -616,16 +630,7 @@ fn path_spellings_are_found_in_their_canonical_form_on_both_stores() {
         ("/Users/Ana/.SSH/ID_RSA", None),
     ];
     for padding in [0, 100] {
-        let mut events = generated(spellings.len() + padding, 1, 1);
-        for (event, (path, cwd)) in events.iter_mut().zip(spellings) {
-            event.paths =
-                vec![ward_model::PathTarget { path: path.into(), access: ward_model::Access::Read }];
-            event.cwd = cwd.map(str::to_owned);
-        }
-        for event in events.iter_mut().skip(spellings.len()) {
-            event.paths.retain(|p| !p.path.contains(".ssh"));
-        }
-        let events = rechained(events);
+        let events = spelled(&spellings, padding, |p| !p.contains(".ssh"));
         for (name, mut store) in stores("spellings") {
             assert!(store.ingest(&events).unwrap().findings.is_empty(), "{name}");
             for (text, expected) in [
@@ -667,14 +672,81 @@ fn path_spellings_are_found_in_their_canonical_form_on_both_stores() {
     }
 }
 
+/// A path an agent wrote as a shell glob is stored as written (in `path:` form); a question
+/// finds it when the glob could name a path it asks about, on both stores and in memory alike,
+/// through both insert paths, exclusions and ORs included, and counts it under its own value.
+#[test]
+fn paths_written_as_globs_are_found_by_what_they_could_name_on_both_stores() {
+    let spellings = [
+        ("~/.s?h/id_rsa", None),
+        ("/home/dev/.{ssh,aws}/id_rsa", None),
+        ("/Users/Ana/.SS[H]/id_rsa", None),
+        ("**/../.s*/id_rsa", Some("/home/dev/p")),
+        ("C:\\Users\\bo\\.s?h\\id_rsa", None),
+        ("/home/dev/src/*.rs", None),
+        ("/home/dev/.ss[!h]/id_rsa", None),
+        // Names `~/.ssh` and `~/.aws` themselves (`tar cz ~/*`), and `~/x.rs`.
+        ("/home/dev/*", None),
+    ];
+    for padding in [0, 100] {
+        let events = spelled(&spellings, padding, |_| false);
+        for (name, mut store) in stores("globbed") {
+            assert!(store.ingest(&events).unwrap().findings.is_empty(), "{name}");
+            for (text, expected) in [
+                ("path:~/.ssh/*", 6),
+                ("path:~/.ssh/id_rsa", 5),
+                ("path:~/.SSH/*", 6),
+                ("path:~/.aws/*", 2),
+                ("path:*.rs", 2),
+                ("path:~/.ssh/* -path:/home/*", 4),
+                ("path:~/.ssh/* OR path:*.rs", 7),
+                ("-path:~/.ssh/* path:*", 2),
+                ("path:~/.gnupg/*", 1),
+                ("path:/etc/*", 0),
+            ] {
+                let query = Query::parse(text).unwrap();
+                let in_memory = events.iter().filter(|e| query.matches(e, now())).count();
+                assert_eq!(in_memory, expected, "in memory: {text}");
+                assert_eq!(store.count(&query, now()).unwrap(), expected as u64, "{name}, {padding}: {text}");
+                assert_eq!(
+                    store.events(&query, now(), 100).unwrap().len(),
+                    expected,
+                    "{name}, {padding}: {text}"
+                );
+            }
+            let query = Query::parse("path:~/.ssh/id_rsa").unwrap();
+            let mut shown: Vec<(Option<String>, u64)> = store
+                .count_by(&query, &[Field::Path], now(), 100)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.values[0].clone(), r.count))
+                .collect();
+            shown.sort();
+            let expected = [
+                "**/.s*/id_rsa",
+                "/home/dev/.{ssh,aws}/id_rsa",
+                "/users/ana/.ss[h]/id_rsa",
+                "c:\\users\\bo\\.s?h\\id_rsa",
+                "~/.s?h/id_rsa",
+            ];
+            let expected: Vec<(Option<String>, u64)> =
+                expected.iter().map(|v| (Some(v.to_string()), 1)).collect();
+            assert_eq!(shown, expected, "{name}, {padding}");
+        }
+    }
+}
+
 /// Versions 7 and 8: a store written before them holds paths as spelled (before 7) or
 /// canonical with their case (7); opening it rewrites them canonical and without case, once, and
 /// the usual question then finds the odd spellings on both stores.
 #[test]
 fn older_stores_get_their_paths_in_canonical_form_without_case() {
     use ward_store::schema::{PATH_VALUES_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
-    assert_eq!(SQLITE_MIGRATIONS.last().unwrap().0, PATH_VALUES_VERSION);
-    assert_eq!(POSTGRES_MIGRATIONS.last().unwrap().0, PATH_VALUES_VERSION);
+    // The latest version that changed the form of stored paths.
+    for migrations in [SQLITE_MIGRATIONS, POSTGRES_MIGRATIONS] {
+        let last_rewrite = migrations.iter().rev().find(|(_, sql)| *sql == "SELECT 1").unwrap().0;
+        assert_eq!(last_rewrite, PATH_VALUES_VERSION);
+    }
     let spellings = [
         ("~//.ssh/id_rsa", None),
         ("~/x/../.ssh/id_rsa", None),
@@ -1080,6 +1152,12 @@ fn a_version_4_store_migrates_to_version_5() {
         assert!(v5.contains(&format!("WHERE {};", sql::VALUE_INDEX_PREDICATE)), "{store}: {v5}");
         assert!(v5.contains(&format!("WHERE {};", sql::PATH_INDEX_PREDICATE)), "{store}: {v5}");
     }
+    for (dialect, migrations) in
+        [(Dialect::Sqlite, SQLITE_MIGRATIONS), (Dialect::Postgres, POSTGRES_MIGRATIONS)]
+    {
+        let (_, v9) = migrations.iter().find(|(v, _)| *v == 9).unwrap();
+        assert!(v9.contains(&format!("WHERE {};", sql::glob_path_predicate(dialect))), "{dialect:?}: {v9}");
+    }
     let events = generated(300, 4, 10);
     let queries = ["path:src/*", "path:*credentials*", "rule:standard.*", "-path:src/* since:30d", "host:*"];
     let dir = tempfile::tempdir().unwrap();
@@ -1224,6 +1302,7 @@ fn sqlite_plan(connection: &rusqlite::Connection, sql: &sql::Sql) -> String {
     let params = sql.params.iter().map(|p| match p {
         sql::SqlParam::Text(text) => rusqlite::types::Value::Text(text.clone()),
         sql::SqlParam::Int(int) => rusqlite::types::Value::Integer(*int),
+        sql::SqlParam::TextList(texts) => rusqlite::types::Value::Text(serde_json::to_string(texts).unwrap()),
     });
     let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text)).unwrap();
     let details: Vec<String> = statement
@@ -1367,4 +1446,13 @@ fn set_terms_search_the_right_sqlite_index() {
         let plan = plan(text);
         assert_eq!(plan.matches("event_tags_path").count(), 1, "{text}:\n{plan}");
     }
+    // The stored globs are read from their own small index, not from every path; a question
+    // with globs listed beside it still reads the path index once.
+    let globs = sql::Sql { text: sql::stored_path_globs(Dialect::Sqlite).to_owned(), params: Vec::new() };
+    let plan = sqlite_plan(&connection, &globs);
+    assert!(plan.contains("USING COVERING INDEX event_tags_path_glob"), "{plan}");
+    let listed = Query::parse("path:~/.ssh/* since:7d").unwrap().with_globbed_paths(&["~/.s?h/x".to_owned()]);
+    let plan = sqlite_plan(&connection, &sql::select_events(&listed.expr, Dialect::Sqlite, now(), 50));
+    assert_eq!(plan.matches("event_tags_path ").count(), 1, "{plan}");
+    assert!(plan.contains("SEARCH t USING COVERING INDEX event_tags_path (time_us>?)"), "{plan}");
 }

@@ -186,6 +186,12 @@ fn path_questions_are_not_walked_around_by_spelling() {
         "python3 -c \"print(open('/root/.ssh/id_rsa').read())\"",
         "cat ~//.SSH/./ID_RSA",
         "cat ~/.ssh/id_rsa",
+        // Globs for the shell to expand: found by what they could name.
+        "cat ~/.s?h/id_rsa",
+        "cat ~/.{ssh,aws}/id_rsa",
+        "cat ~/.ss[h]/id_rsa",
+        "cat ~/.S*/ID_*",
+        "cat $(pwd)/../../.s?h/id_rsa",
     ];
     for command in commands {
         let out = env.ward(&["hook", "codex"], &proj, &codex_bash(&proj, command));
