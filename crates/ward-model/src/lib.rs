@@ -9,6 +9,7 @@ pub mod decision;
 pub mod drift;
 pub mod event;
 pub mod event_time;
+pub mod path_case;
 pub mod toolcall;
 
 pub use artifact::{

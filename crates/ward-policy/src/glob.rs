@@ -148,7 +148,7 @@ impl SegmentGlob {
         let flush = |literal: &mut String, tokens: &mut Vec<Token>| {
             if !literal.is_empty() {
                 let text = std::mem::take(literal);
-                let text = if lower { text.to_ascii_lowercase() } else { text };
+                let text = if lower { ward_model::path_case::fold(&text).into_owned() } else { text };
                 tokens.push(Token::Literal(text.into_bytes().into_boxed_slice()));
             }
         };
@@ -618,7 +618,8 @@ pub(crate) struct SplitPath {
 
 impl SplitPath {
     pub(crate) fn new(path: &str) -> SplitPath {
-        let text = path.to_ascii_lowercase();
+        // Compared without case as file systems may compare it (`ward_model::path_case`).
+        let text = ward_model::path_case::fold(path).into_owned();
         let mut bounds = Vec::with_capacity(8);
         let mut start = 0;
         for (i, b) in text.bytes().enumerate() {

@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+use ward_model::path_case::fold;
 use ward_model::ShellCommand;
 
 use crate::glob::{expand_alternatives, has_glob_syntax, PathGlob, SplitPath, WordGlob};
@@ -439,11 +440,11 @@ impl PathView {
             root.filter(|_| rooted).and_then(|r| relative_to(absolute, r)).map(|r| SplitPath::new(&r))
         };
         let glob = if is_path_glob(absolute) {
-            PathGlob::compile(&absolute.to_ascii_lowercase()).ok().map(|glob| {
+            PathGlob::compile(&fold(absolute)).ok().map(|glob| {
                 Box::new(GlobView {
                     glob,
-                    home: home.and_then(|h| literal_glob(&h.to_ascii_lowercase())),
-                    workspace: workspace.and_then(|w| literal_glob(&w.to_ascii_lowercase())),
+                    home: home.and_then(|h| literal_glob(&fold(h))),
+                    workspace: workspace.and_then(|w| literal_glob(&fold(w))),
                 })
             })
         } else {

@@ -164,7 +164,8 @@ pub(crate) fn ward_dirs_cached(home: &str) -> std::sync::Arc<Vec<String>> {
         Err(poisoned) => poisoned.into_inner(),
     };
     if guard.0 != home || guard.1.is_empty() {
-        let dirs: Vec<String> = ward_dirs(home).iter().map(|d| d.to_ascii_lowercase()).collect();
+        let dirs: Vec<String> =
+            ward_dirs(home).iter().map(|d| ward_model::path_case::fold(d).into_owned()).collect();
         *guard = (home.to_owned(), Arc::new(dirs));
     }
     Arc::clone(&guard.1)

@@ -67,8 +67,8 @@ impl Pattern {
         Pattern { pieces: out }
     }
 
-    /// The pattern with its literal text's ASCII letters in lower case: a `path:` value, compared
-    /// with paths without case ([`crate::path_form::fold_case`]).
+    /// The pattern with its literal text without case: a `path:` value, compared with paths
+    /// without case ([`crate::path_form::fold_case`]).
     pub fn case_folded(&self) -> Pattern {
         let pieces = self.pieces.iter().map(|piece| match piece {
             Piece::Literal(text) => Piece::Literal(crate::path_form::fold_case(text).into_owned()),

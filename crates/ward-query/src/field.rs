@@ -145,7 +145,7 @@ impl Field {
 
     /// The values of a set field in `event`, each once; the stores index these values and the
     /// in-memory evaluation matches them, from this one list. A path's value is its canonical
-    /// form without ASCII case ([`path_value`]: resolved against the event's `cwd`, in lexical
+    /// form without case ([`path_value`]: resolved against the event's `cwd`, in lexical
     /// normal form), so neither a `path:` question nor an exclusion can be walked around by
     /// spelling.
     pub fn set(self, event: &Event) -> Vec<Cow<'_, str>> {

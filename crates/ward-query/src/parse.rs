@@ -339,7 +339,7 @@ impl Parser<'_> {
                         };
                         TermValue::Time(parse_time(&text).map_err(|m| (value_at, m))?)
                     }
-                    // Paths are compared without ASCII case (`path_form::fold_case`).
+                    // Paths are compared without case (`path_form::fold_case`).
                     _ if parsed == Field::Path => TermValue::Pattern(value.case_folded()),
                     _ => TermValue::Pattern(value),
                 };

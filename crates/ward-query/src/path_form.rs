@@ -14,8 +14,9 @@
 //! `/root/**/../.ssh/x` is `/root/.ssh/x`, as the shell expands it (`**` is `*` there unless
 //! globstar is on), so a glob cannot hide a `..` from the question or meet an exclusion.
 //!
-//! Without ASCII case ([`fold_case`]): macOS and Windows compare file names without it, so
-//! `~/.SSH/ID_RSA` there is `~/.ssh/id_rsa`, and the policy's path rules ignore it everywhere.
+//! Without case ([`fold_case`], the policy's rule too): macOS and Windows compare file names
+//! without it, so `~/.SSH/ID_RSA` there is `~/.ssh/id_rsa`, and `~/.aws/credentialſ` is
+//! `~/.aws/credentials`.
 
 use std::borrow::Cow;
 
@@ -29,7 +30,7 @@ fn at_unknown_place(path: &str) -> bool {
 }
 
 /// The value `path:` questions compare for `path` as an agent spelled it in a call made in
-/// `cwd`: its canonical form ([`canonical_path`]) without ASCII case ([`fold_case`]). What
+/// `cwd`: its canonical form ([`canonical_path`]) without case ([`fold_case`]). What
 /// [`crate::Field::set`] gives, so what the stores index and the evaluator matches.
 pub fn path_value<'a>(path: &'a str, cwd: Option<&str>) -> Cow<'a, str> {
     match canonical_path(path, cwd) {
@@ -48,19 +49,15 @@ pub fn restore_unknown_place(value: &str, cwd: Option<&str>) -> Option<String> {
     (relative && rooted_cwd && !at_unknown_place(value)).then(|| format!("{UNKNOWN_PLACE}/{value}"))
 }
 
-/// `text` with ASCII letters in lower case. macOS (APFS and HFS+ as installed) and Windows
-/// compare file names without case, so an agent there reads `~/.ssh/id_rsa` as `~/.SSH/ID_RSA`
-/// or `C:\USERS\DEV\.SSH\ID_RSA`; the policy's path rules ignore ASCII case on every platform
-/// for that reason (`ward-policy`'s globs), and `path:` questions do the same, so a question finds
-/// every call the policy judged by the path. On Linux, where case makes another file, a question
-/// finds both spellings, and an exclusion (`-path:~/src/*`) excludes both (`~/SRC/…` too). ASCII
-/// only, as the policy: the one rule for both.
+/// `text` as `path:` compares file names without case: ASCII letters in lower case, and the few
+/// non-ASCII letters a case-insensitive file system takes for an ASCII one (`ſ` for `s`), by
+/// the one rule the policy's path rules follow too ([`ward_model::path_case::fold`]). macOS
+/// and Windows compare file names without case, so an agent there reads `~/.ssh/id_rsa` as
+/// `~/.SSH/ID_RSA`; a question finds every call the policy judged by the path. On Linux, where
+/// case makes another file, a question finds both spellings, and an exclusion (`-path:~/src/*`)
+/// excludes both (`~/SRC/…` too).
 pub fn fold_case(text: &str) -> Cow<'_, str> {
-    if text.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(text.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(text)
-    }
+    ward_model::path_case::fold(text)
 }
 
 /// The path `path:` questions match for `path` as an agent spelled it in a call made in `cwd`:
@@ -261,8 +258,11 @@ mod tests {
             ("/Users/Ana/.SSH/../.Aws/Credentials", None, "/users/ana/.aws/credentials"),
             ("..\\.SSH\\id_rsa", Some("C:\\Users\\Dev\\src"), "c:\\users\\dev\\.ssh\\id_rsa"),
             (".Env", Some("/Users/Ana/Proj"), "/users/ana/proj/.env"),
-            // Only ASCII: the policy's rule too.
+            // ASCII letters and the four non-ASCII ones a file system reads as ASCII; the
+            // policy's rule too.
             ("/tmp/ÄBC", None, "/tmp/Äbc"),
+            ("~/.aws/Credentialſ", None, "~/.aws/credentials"),
+            ("~/.ſſh/ıd_rsa", Some("/x"), "~/.ssh/id_rsa"),
         ];
         for (path, cwd, value) in cases {
             assert_eq!(path_value(path, *cwd), *value, "{path} in {cwd:?}");

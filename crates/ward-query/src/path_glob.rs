@@ -12,7 +12,7 @@
 //! at run time, [`crate::path_form::UNKNOWN_PLACE`]) is not part of the glob: it is matched as
 //! `path:` matches it elsewhere, as written.
 //!
-//! Both sides are in `path:` form already: a stored value is canonical and without ASCII case
+//! Both sides are in `path:` form already: a stored value is canonical and without case
 //! ([`crate::path_form::path_value`]), a question's value is folded by the parser.
 
 use crate::ast::{Pattern, Piece};

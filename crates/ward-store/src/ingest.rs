@@ -104,7 +104,7 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
 /// The path rows of a store written before [`crate::schema::PATH_VALUES_VERSION`] that are not
 /// in the form ingest writes now: for each stored `(event key, time, path, the event's cwd)`, the
 /// path's value when it differs ([`ward_query::path_form::path_value`], what [`Field::set`]
-/// gives: canonical, without ASCII case), as `(key, time, stored path, value)`. `stored` is
+/// gives: canonical, without case), as `(key, time, stored path, value)`. `stored` is
 /// streamed (a server's store holds a path row per tool call); only the rows to rewrite are kept.
 /// `from_version_7`: the store holds version 7's canonical forms, whose only relative values
 /// beside a rooted `cwd` lost the hook's unknown-place mark

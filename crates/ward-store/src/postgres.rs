@@ -15,7 +15,9 @@ use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
 use crate::pgcopy::BinaryRows;
-use crate::schema::{CANONICAL_PATHS_VERSION, DAY_US, PATH_VALUES_VERSION, POSTGRES_MIGRATIONS};
+use crate::schema::{
+    CANONICAL_PATHS_VERSION, DAY_US, FOLDED_PATHS_VERSION, PATH_VALUES_VERSION, POSTGRES_MIGRATIONS,
+};
 use crate::sqlite::now_us;
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -128,7 +130,7 @@ impl PostgresStore {
         for (version, migration) in POSTGRES_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.batch_execute(migration)?;
             if *version == PATH_VALUES_VERSION {
-                rewrite_paths(&mut transaction, current >= CANONICAL_PATHS_VERSION)?;
+                rewrite_paths(&mut transaction, current)?;
             }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES ($1, $2)",
@@ -214,21 +216,28 @@ impl PostgresStore {
 }
 
 /// Schema version [`PATH_VALUES_VERSION`]: each path already stored rewritten into what ingest
-/// writes now ([`ingest::paths_to_rewrite`]: canonical, without ASCII case). The path rows are
+/// writes now ([`ingest::paths_to_rewrite`]: canonical, without case). The path rows are
 /// read through a cursor a chunk at a time and the rewrites sent by `COPY` to a temporary table,
 /// so neither side is ever held whole in memory; the rows are then replaced in two set-based
 /// statements (hash joins per partition). Row by row (a `DELETE`/`INSERT` per chunk of 10,000
 /// joined on `unnest`) took 96 s for 1M rewritten paths: a fleet of Macs (`/Users/…`) has
 /// most of its paths to rewrite at version 8.
-fn rewrite_paths(transaction: &mut Transaction<'_>, from_version_7: bool) -> Result<(), StoreError> {
+fn rewrite_paths(transaction: &mut Transaction<'_>, from_version: i64) -> Result<(), StoreError> {
     const FETCH: usize = 50_000;
-    transaction.batch_execute(
+    let from_version_7 = from_version >= CANONICAL_PATHS_VERSION;
+    // From version 8 only a path with non-ASCII text can read otherwise now.
+    let changed = if from_version >= FOLDED_PATHS_VERSION {
+        " AND octet_length(t.value) <> char_length(t.value)"
+    } else {
+        ""
+    };
+    transaction.batch_execute(&format!(
         "CREATE TEMPORARY TABLE path_rewrites (pk BIGINT NOT NULL, time_us BIGINT NOT NULL, \
              stored TEXT NOT NULL, value TEXT NOT NULL) ON COMMIT DROP; \
          DECLARE stored_paths NO SCROLL CURSOR FOR \
              SELECT t.event_pk, t.time_us, t.value, e.\"cwd\" FROM event_tags t \
-             JOIN events e ON e.pk = t.event_pk AND e.time_us = t.time_us WHERE t.field = 'path'",
-    )?;
+             JOIN events e ON e.pk = t.event_pk AND e.time_us = t.time_us WHERE t.field = 'path'{changed}"
+    ))?;
     let fetch = format!("FETCH {FETCH} FROM stored_paths");
     let mut any = false;
     loop {

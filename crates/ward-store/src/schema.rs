@@ -2,9 +2,9 @@
 //! open, in order, each in its own transaction, recorded in `schema_migrations`; a store written
 //! by a newer Ward (a version this one does not know) is refused rather than misread.
 //!
-//! Tables (the logical schema `ward-query` compiles against), as of version 9 (version 6 changed
-//! one index on each store, versions 7 and 8 rewrote path rows, not the tables, version 9 added
-//! an index):
+//! Tables (the logical schema `ward-query` compiles against), as of version 10 (version 6 changed
+//! one index on each store, versions 7, 8 and 10 rewrote path rows, not the tables, version 9
+//! added an index):
 //!
 //! * `events` — one row per event: `pk`, `time_us` (µs since the epoch), `seq`, `hash`, one
 //!   text column per scalar query field (`agent`, `device`, `kind`, `decision`, `tier`, `repo`,
@@ -15,7 +15,8 @@
 //!   for the events a query lists.
 //! * `event_tags` — `(event_pk, field, value, time_us)`: one row per value of a set field
 //!   (`class`, `rule`, `host`, `fingerprint`, `path`; since version 7 a path's row holds its
-//!   canonical form, `~/.ssh/x` for `~//.ssh/x`, and since version 8 without ASCII case,
+//!   canonical form, `~/.ssh/x` for `~//.ssh/x`, since version 8 without ASCII case and since
+//!   version 10 without the non-ASCII letters read as ASCII ones (`ward_model::path_case`),
 //!   `~/.ssh/x` for `~/.SSH/X`; the spelling stays in the body). Stored in event order (SQLite: clustered
 //!   on `(event_pk, field, value)`), so inserts append and `--count-by rule` joins read it in
 //!   order.
@@ -99,14 +100,19 @@ pub const CANONICAL_PATHS_VERSION: i64 = 7;
 /// Version 8, the same on both stores: stored paths are also without ASCII case
 /// (`ward_query::path_form::path_value`), as ingest now writes them. No table or index changes.
 pub const FOLDED_PATHS_VERSION: i64 = 8;
+/// Version 10, the same on both stores: stored paths also have the non-ASCII letters a
+/// case-insensitive file system takes for ASCII ones folded (`ſ` → `s`,
+/// `ward_model::path_case`), as ingest now writes them. No table or index changes; a store at
+/// version 8 or 9 rewrites only its paths with non-ASCII text (no other value changed).
+pub const LOOKALIKE_PATHS_VERSION: i64 = 10;
 /// The version at which a store rewrites the path values it holds into what ingest writes now
 /// (`crate::ingest::paths_to_rewrite`, in Rust: the form is not SQL), inside the migration's
 /// transaction: the latest version that changed that form. A store below it passes through it,
 /// so the rewrite runs once whatever version the store starts from. Every server replica must
 /// run this version before it ingests again: an older one still connected would go on writing
 /// paths in the older form.
-pub const PATH_VALUES_VERSION: i64 = FOLDED_PATHS_VERSION;
-/// The SQL of versions 7 and 8 does nothing: the work is the Rust step at [`PATH_VALUES_VERSION`].
+pub const PATH_VALUES_VERSION: i64 = LOOKALIKE_PATHS_VERSION;
+/// The SQL of versions 7, 8 and 10 does nothing: the work is the Rust step at [`PATH_VALUES_VERSION`].
 const PATH_VALUES: &str = "SELECT 1";
 /// Version 9, both stores: an index of the path values that may be shell globs
 /// (`ward_query::sql::glob_path_predicate`), which a `path:` question reads whole first to find
@@ -224,6 +230,7 @@ CREATE INDEX events_decision_time ON events ("decision", time_us, "tier", "agent
         "CREATE INDEX IF NOT EXISTS event_tags_path_glob ON event_tags (value) WHERE field = 'path' AND \
          (instr(value, '*') > 0 OR instr(value, '?') > 0 OR instr(value, '[') > 0 OR instr(value, '{') > 0);",
     ),
+    (LOOKALIKE_PATHS_VERSION, PATH_VALUES),
 ];
 
 /// (version, SQL) for PostgreSQL.
@@ -332,6 +339,7 @@ DROP INDEX IF EXISTS events_time;
         "CREATE INDEX IF NOT EXISTS event_tags_path_glob ON event_tags (value) WHERE field = 'path' AND \
          (strpos(value, '*') > 0 OR strpos(value, '?') > 0 OR strpos(value, '[') > 0 OR strpos(value, '{') > 0);",
     ),
+    (LOOKALIKE_PATHS_VERSION, PATH_VALUES),
 ];
 
 /// Microseconds in a day: the PostgreSQL partition width.

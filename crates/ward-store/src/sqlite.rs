@@ -13,7 +13,7 @@ use ward_query::sql::{self, Dialect, SqlParam};
 use ward_query::{Field, Query};
 
 use crate::ingest::{self, scalar_columns, Outcome, Position, Probe};
-use crate::schema::{CANONICAL_PATHS_VERSION, PATH_VALUES_VERSION, SQLITE_MIGRATIONS};
+use crate::schema::{CANONICAL_PATHS_VERSION, FOLDED_PATHS_VERSION, PATH_VALUES_VERSION, SQLITE_MIGRATIONS};
 use crate::wal::{Checkpointer, WalLimits};
 use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, StoreError};
 
@@ -92,7 +92,7 @@ impl SqliteStore {
         for (version, migration) in SQLITE_MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             transaction.execute_batch(migration)?;
             if *version == PATH_VALUES_VERSION {
-                rewrite_paths(&transaction, current >= CANONICAL_PATHS_VERSION)?;
+                rewrite_paths(&transaction, current)?;
             }
             transaction.execute(
                 "INSERT INTO schema_migrations (version, applied_us) VALUES (?1, ?2)",
@@ -501,27 +501,35 @@ impl Store for SqliteStore {
 }
 
 /// Schema version [`PATH_VALUES_VERSION`]: each path already stored rewritten into what ingest
-/// writes now ([`ingest::paths_to_rewrite`]: canonical, without ASCII case). Events are taken a
+/// writes now ([`ingest::paths_to_rewrite`]: canonical, without case). Events are taken a
 /// range of keys at a time, so only one range's rewrites are held at once (a server's store
 /// holds a path row per tool call, and on a fleet of Macs most need rewriting).
-fn rewrite_paths(transaction: &rusqlite::Transaction<'_>, from_version_7: bool) -> Result<(), StoreError> {
-    rewrite_paths_by(transaction, from_version_7, 50_000)
+fn rewrite_paths(transaction: &rusqlite::Transaction<'_>, from_version: i64) -> Result<(), StoreError> {
+    rewrite_paths_by(transaction, from_version, 50_000)
 }
 
 /// [`rewrite_paths`], `keys_per_range` event keys at a time.
 fn rewrite_paths_by(
     transaction: &rusqlite::Transaction<'_>,
-    from_version_7: bool,
+    from_version: i64,
     keys_per_range: i64,
 ) -> Result<(), StoreError> {
+    let from_version_7 = from_version >= CANONICAL_PATHS_VERSION;
+    // From version 8 only a path with non-ASCII text can read otherwise now (characters
+    // differ from bytes only there).
+    let changed = if from_version >= FOLDED_PATHS_VERSION {
+        " AND length(t.value) <> length(CAST(t.value AS BLOB))"
+    } else {
+        ""
+    };
     let (first, last): (i64, i64) =
         transaction.query_row("SELECT COALESCE(MIN(pk), 1), COALESCE(MAX(pk), 0) FROM events", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
-    let mut read = transaction.prepare(
+    let mut read = transaction.prepare(&format!(
         "SELECT t.event_pk, t.time_us, t.value, e.\"cwd\" FROM event_tags t \
-         JOIN events e ON e.pk = t.event_pk WHERE t.field = 'path' AND t.event_pk BETWEEN ?1 AND ?2",
-    )?;
+         JOIN events e ON e.pk = t.event_pk WHERE t.field = 'path' AND t.event_pk BETWEEN ?1 AND ?2{changed}"
+    ))?;
     let mut remove = transaction
         .prepare("DELETE FROM event_tags WHERE event_pk = ?1 AND field = 'path' AND value = ?2")?;
     let mut insert = transaction.prepare(
@@ -590,7 +598,7 @@ mod tests {
             .unwrap();
         assert!(values(&store.connection).iter().all(|v| v.starts_with("/USERS/")));
         let transaction = store.connection.transaction().unwrap();
-        rewrite_paths_by(&transaction, true, 2).unwrap();
+        rewrite_paths_by(&transaction, CANONICAL_PATHS_VERSION, 2).unwrap();
         transaction.commit().unwrap();
         assert_eq!(values(&store.connection), now);
     }

@@ -867,6 +867,63 @@ fn older_stores_get_their_paths_in_canonical_form_without_case() {
     assert_eq!(sorted(rows()), sorted(canonical.map(str::to_owned).to_vec()));
 }
 
+/// Version 10: a store at version 8 or 9 holds paths with the letters a case-insensitive file
+/// system takes for ASCII ones as spelled (`credentialſ`); opening it folds them (`credentials`)
+/// on both stores, touching only paths with non-ASCII text, and the usual question finds them.
+#[test]
+fn version_9_stores_get_their_lookalike_letters_folded() {
+    let spellings = [
+        ("~/.aws/credentialſ", None),
+        ("/Users/Ana/.ſsh/ıd_rsa", None),
+        ("/home/dev/.\u{212A}ube/config", None),
+        ("/home/dev/src/main.rs", None),
+    ];
+    let events = spelled(&spellings, 0, |_| true);
+    let folded =
+        ["/home/dev/.kube/config", "/home/dev/src/main.rs", "/users/ana/.ssh/id_rsa", "~/.aws/credentials"];
+    let as_version_9_wrote = "UPDATE event_tags SET value = '~/.aws/credentialſ' WHERE value = '~/.aws/credentials'; \
+        UPDATE event_tags SET value = '/users/ana/.ſsh/ıd_rsa' WHERE value = '/users/ana/.ssh/id_rsa'; \
+        UPDATE event_tags SET value = '/home/dev/.\u{212A}ube/config' WHERE value = '/home/dev/.kube/config'; \
+        DELETE FROM schema_migrations WHERE version >= 10;";
+    let path_rows = "SELECT value FROM event_tags WHERE field = 'path' ORDER BY value";
+    let questions = ["path:~/.aws/credentials", "path:~/.ssh/id_rsa", "path:~/.kube/*", "path:~/.ſsh/*"];
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v9.sqlite");
+    SqliteStore::open(&path).unwrap().ingest(&events).unwrap();
+    let sqlite_rows = || -> Vec<String> {
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        let mut statement = connection.prepare(path_rows).unwrap();
+        let values = statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        values
+    };
+    assert_eq!(sqlite_rows(), folded, "as ingest writes them now");
+    rusqlite::Connection::open(&path).unwrap().execute_batch(as_version_9_wrote).unwrap();
+    assert_ne!(sqlite_rows(), folded, "as version 9 wrote them");
+    let mut sqlite = SqliteStore::open(&path).unwrap();
+    assert_eq!(sqlite_rows(), folded, "SQLite v9 → v10");
+    for question in questions {
+        assert_eq!(sqlite.count(&Query::parse(question).unwrap(), now()).unwrap(), 1, "SQLite: {question}");
+    }
+
+    let url = ward_store::throwaway::fresh_database("v9").unwrap();
+    PostgresStore::connect(&url).unwrap().ingest(&events).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(as_version_9_wrote).unwrap();
+    let mut rows =
+        || -> Vec<String> { client.query(path_rows, &[]).unwrap().iter().map(|r| r.get(0)).collect() };
+    assert_ne!(rows(), folded, "as version 9 wrote them");
+    let mut postgres = PostgresStore::connect(&url).unwrap();
+    assert_eq!(rows(), folded, "PostgreSQL v9 → v10");
+    for question in questions {
+        assert_eq!(
+            postgres.count(&Query::parse(question).unwrap(), now()).unwrap(),
+            1,
+            "PostgreSQL: {question}"
+        );
+    }
+}
+
 /// A database created with a language's collation (here `C.utf8`, which every glibc has; many
 /// installations default to `en_US.UTF-8`): once the store is open its text columns compare by
 /// bytes, so a prefix question is an index range, and the answers are SQLite's, order included.

@@ -192,6 +192,8 @@ fn path_questions_are_not_walked_around_by_spelling() {
         "cat ~/.ss[h]/id_rsa",
         "cat ~/.S*/ID_*",
         "cat $(pwd)/../../.s?h/id_rsa",
+        // Letters macOS or Windows take for ASCII ones (`ſ` is `s`, `ı` is `i`).
+        "cat ~/.ſſh/ıd_rſa",
     ];
     for command in commands {
         let out = env.ward(&["hook", "codex"], &proj, &codex_bash(&proj, command));
