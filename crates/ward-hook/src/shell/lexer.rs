@@ -22,6 +22,9 @@ pub(crate) struct Word {
     /// Contains an expansion (`$VAR`, `$(…)`, backticks, arithmetic) whose value is unknown.
     pub dynamic: bool,
     pub subs: Vec<Substitution>,
+    /// Byte offsets in `text` of the `{`, `}` and `,` that were neither quoted nor escaped: the
+    /// only ones brace expansion reads (`super::braces`).
+    pub brace_syntax: Vec<usize>,
 }
 
 impl Word {
@@ -413,6 +416,9 @@ impl Lexer {
                 '$' => self.dollar(&mut w, false),
                 '`' => self.backtick(&mut w),
                 _ => {
+                    if matches!(c, '{' | '}' | ',') {
+                        w.brace_syntax.push(w.text.len());
+                    }
                     w.text.push(c);
                     self.pos += 1;
                 }

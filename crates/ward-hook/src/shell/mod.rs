@@ -6,6 +6,7 @@
 //! a program executes it (`sh -c`, `eval`, `watch`, `find -exec`, `ssh host cmd`, a shell reading
 //! a pipe or here-document), and there it is analyzed recursively.
 
+mod braces;
 mod lexer;
 mod tables;
 
@@ -519,6 +520,7 @@ impl Analyzer {
     /// One simple command: redirections, substitutions, assignments, then the command itself.
     fn simple(&mut self, simple: Simple, mut stdin: Stream, wrappers: &[String], depth: usize) -> Stream {
         let Simple { words, redirs } = simple;
+        let words = brace_expanded(words);
 
         for r in &redirs {
             self.substitutions(&r.target, wrappers, depth);
@@ -1372,6 +1374,38 @@ fn subtree(path: &str) -> String {
         return format!("{marker}/**");
     }
     format!("{marker}{p}/**")
+}
+
+/// The words of a simple command as brace expansion leaves them ([`braces`]), before anything
+/// else reads them: `cat ~/.aws/{credentials,x}` reads `~/.aws/credentials`, and
+/// `{cat,~/.ssh/id_rsa}` runs `cat`. The leading assignments (`X={a,b} cmd`) are not expanded,
+/// as in bash; a word with a substitution in it stays whole (its text holds the script).
+fn brace_expanded(words: Vec<Word>) -> Vec<Word> {
+    if words.iter().all(|w| w.brace_syntax.is_empty()) {
+        return words;
+    }
+    let mut out = Vec::with_capacity(words.len() + 2);
+    let mut leading_assignments = true;
+    for w in words {
+        leading_assignments &= w.assignment().is_some();
+        let expanded = if leading_assignments || !w.subs.is_empty() {
+            None
+        } else {
+            braces::expand(&w.text, &w.brace_syntax)
+        };
+        match expanded {
+            Some(texts) => out.extend(texts.into_iter().map(|text| Word {
+                text,
+                // Quoted text stays quoted somewhere in each expansion: the cautious reading.
+                first_quoted: w.first_quoted.map(|_| 0),
+                dynamic: w.dynamic,
+                subs: Vec::new(),
+                brace_syntax: Vec::new(),
+            })),
+            None => out.push(w),
+        }
+    }
+    out
 }
 
 /// The git sub-command after global options (`git -C dir rm x` → `rm`).
