@@ -1,6 +1,6 @@
-//! How Ward compares file names without case: the one rule for the policy's path rules
+//! How Ward compares file names: without case, the one rule for the policy's path rules
 //! (`ward-policy`) and for `path:` questions (`ward-query`), so both judge the same spellings as
-//! the same file.
+//! the same file; and as Windows opens a name ([`as_windows_opens`], the policy's paths).
 //!
 //! macOS (APFS, HFS+ as installed) and Windows (NTFS) compare file names without case, so an
 //! agent there reads `~/.ssh/id_rsa` as `~/.SSH/ID_RSA`. ASCII letters fold to lower case, and
@@ -40,6 +40,58 @@ pub fn fold(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// `path` (a path a call names, never a pattern) as Windows opens it: each component without
+/// its trailing dots and spaces (Win32 drops them: `credentials.` and `credentials ` open
+/// `credentials`) and without an NTFS stream (`credentials::$DATA` is the file's content,
+/// `credentials:x` a stream of it); a drive (`c:`) and the components `.` and `..` stay. Read so
+/// on every system, the cautious side: elsewhere such a name is another file, which a rule then
+/// takes for this one. Borrowed when nothing changes (most paths).
+pub fn as_windows_opens(path: &str) -> Cow<'_, str> {
+    let odd = |component: &str| {
+        (component.ends_with(['.', ' ']) && !component.chars().all(|c| c == '.')) || component.contains(':')
+    };
+    let components = path.split(['/', '\\']);
+    if !components.clone().enumerate().any(|(i, c)| odd(c) && !(i == 0 && is_drive(c))) {
+        return Cow::Borrowed(path);
+    }
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    let mut first = true;
+    loop {
+        let end = rest.find(['/', '\\']).unwrap_or(rest.len());
+        let component = &rest[..end];
+        out.push_str(&windows_component(component, first));
+        first = false;
+        match rest[end..].chars().next() {
+            Some(separator) => {
+                out.push(separator);
+                rest = &rest[end + separator.len_utf8()..];
+            }
+            None => break,
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `c:`, a drive.
+fn is_drive(component: &str) -> bool {
+    let bytes = component.as_bytes();
+    bytes.len() == 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+}
+
+fn windows_component(component: &str, first: bool) -> Cow<'_, str> {
+    if first && is_drive(component) || component.chars().all(|c| c == '.') {
+        return Cow::Borrowed(component);
+    }
+    let name = component.split(':').next().unwrap_or(component);
+    let trimmed = name.trim_end_matches(['.', ' ']);
+    // A name of dots and spaces only opens nothing under Windows; keep it as written.
+    if trimmed.is_empty() {
+        return Cow::Borrowed(component);
+    }
+    Cow::Borrowed(trimmed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +114,28 @@ mod tests {
             assert_eq!(fold(&fold(text)), fold(text), "{text}: folding twice changes nothing");
         }
         assert!(matches!(fold("/home/dev/x"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn names_read_as_windows_opens_them() {
+        let cases = [
+            ("~/.aws/credentials", "~/.aws/credentials"),
+            ("~/.aws/credentials.", "~/.aws/credentials"),
+            ("~/.aws/credentials . .", "~/.aws/credentials"),
+            ("~/.aws./credentials", "~/.aws/credentials"),
+            ("~/.aws/credentials::$DATA", "~/.aws/credentials"),
+            ("~/.aws/credentials:hidden", "~/.aws/credentials"),
+            ("C:\\Users\\dev\\.aws\\credentials.", "C:\\Users\\dev\\.aws\\credentials"),
+            ("c:/x:y/z", "c:/x/z"),
+            ("~/src/../.ssh/./id_rsa", "~/src/../.ssh/./id_rsa"),
+            ("/tmp/...", "/tmp/..."),
+            ("/tmp/ . ", "/tmp/ . "),
+            ("/tmp/x", "/tmp/x"),
+        ];
+        for (path, opened) in cases {
+            assert_eq!(as_windows_opens(path), opened, "{path}");
+            assert_eq!(as_windows_opens(&as_windows_opens(path)), opened, "{path}: twice");
+        }
+        assert!(matches!(as_windows_opens("/home/dev/x"), Cow::Borrowed(_)));
     }
 }

@@ -435,6 +435,8 @@ fn literal_glob(path: &str) -> Option<PathGlob> {
 impl PathView {
     /// `absolute` must come from [`absolutize`]; `home` and `workspace` likewise.
     pub(crate) fn new(absolute: &str, home: Option<&str>, workspace: Option<&str>) -> PathView {
+        // `credentials.` and `credentials::$DATA` open `credentials` on Windows.
+        let absolute = &*ward_model::path_case::as_windows_opens(absolute);
         let rooted = absolute.starts_with('/');
         let rel = |root: Option<&str>| {
             root.filter(|_| rooted).and_then(|r| relative_to(absolute, r)).map(|r| SplitPath::new(&r))
