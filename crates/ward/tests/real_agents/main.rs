@@ -472,6 +472,46 @@ fn asked_call_is_held_back(agent: Agent, timeout: Duration) -> (World, Run) {
     (world, run)
 }
 
+/// Reads of a credential spelled the ways the policy missed before (a brace group, a letter macOS
+/// reads as `s`, a trailing dot Windows drops), asked of the real agent in a sensitive
+/// repository: each is denied and does not run, and the trail records it and verifies. (That
+/// `path:` finds such reads: tests/audit_query.rs, through the same hook.)
+fn spelled_credential_reads_are_denied(agent: Agent) {
+    let world = World::new();
+    std::fs::write(world.repo.join(".ward-tier-sensitive"), "").unwrap();
+    std::fs::create_dir_all(world.home.join(".aws")).unwrap();
+    std::fs::write(world.home.join(".aws/credentials"), "[default]\n").unwrap();
+    let reads = [
+        ("touch ward-braced.marker && cat ~/.aws/{x,credentials}", "ward-braced.marker"),
+        ("touch ward-lookalike.marker && cat ~/.aws/credentialſ", "ward-lookalike.marker"),
+        ("touch ward-dotted.marker && cat ~/.aws/credentials.", "ward-dotted.marker"),
+    ];
+    let commands: Vec<&str> = reads.iter().map(|(command, _)| *command).chain([ALLOWED]).collect();
+    let run = run_agent(agent, Scope::User, &world, &commands, RUN_TIMEOUT);
+    let ctx = run.context(agent);
+    assert!(run.finished.ok(), "{agent:?} did not finish cleanly.\n{ctx}");
+    let events = world.spool_events();
+    for (command, marker) in reads {
+        let event = event_for(&events, agent, command)
+            .unwrap_or_else(|| panic!("no decision recorded for `{command}`.\n{ctx}"));
+        assert_eq!(event["decision"], "deny", "{command}: {event}");
+        assert_eq!(event["rule"], "sensitive.credentials", "{command}: {event}");
+        assert!(!world.marker(marker), "{agent:?} ran `{command}`, which Ward denied.\n{ctx}");
+    }
+    assert!(world.marker(ALLOWED_MARKER), "{agent:?} did not run the command Ward allowed.\n{ctx}");
+    world.assert_trail_verifies();
+}
+
+#[test]
+fn codex_credential_reads_spelled_to_evade_are_denied() {
+    spelled_credential_reads_are_denied(Agent::Codex);
+}
+
+#[test]
+fn claude_credential_reads_spelled_to_evade_are_denied() {
+    spelled_credential_reads_are_denied(Agent::Claude);
+}
+
 #[test]
 fn codex_user_hook_denies_allows_and_records() {
     denies_allows_and_records(Agent::Codex, Scope::User);
