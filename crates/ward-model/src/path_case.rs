@@ -42,13 +42,16 @@ pub fn fold(text: &str) -> Cow<'_, str> {
 
 /// `path` (a path a call names, never a pattern) as Windows opens it: each component without
 /// its trailing dots and spaces (Win32 drops them: `credentials.` and `credentials ` open
-/// `credentials`) and without an NTFS stream (`credentials::$DATA` is the file's content,
-/// `credentials:x` a stream of it); a drive (`c:`) and the components `.` and `..` stay. Read so
+/// `credentials`), without an NTFS stream (`credentials::$DATA` is the file's content,
+/// `credentials:x` a stream of it), and an 8.3 short name as a glob of the names it can stand
+/// for ([`short_name_glob`]); a drive (`c:`) and the components `.` and `..` stay. Read so
 /// on every system, the cautious side: elsewhere such a name is another file, which a rule then
 /// takes for this one. Borrowed when nothing changes (most paths).
 pub fn as_windows_opens(path: &str) -> Cow<'_, str> {
     let odd = |component: &str| {
-        (component.ends_with(['.', ' ']) && !component.chars().all(|c| c == '.')) || component.contains(':')
+        (component.ends_with(['.', ' ']) && !component.chars().all(|c| c == '.'))
+            || component.contains(':')
+            || (component.contains('~') && short_name_glob(component).is_some())
     };
     let components = path.split(['/', '\\']);
     if !components.clone().enumerate().any(|(i, c)| odd(c) && !(i == 0 && is_drive(c))) {
@@ -89,7 +92,37 @@ fn windows_component(component: &str, first: bool) -> Cow<'_, str> {
     if trimmed.is_empty() {
         return Cow::Borrowed(component);
     }
-    Cow::Borrowed(trimmed)
+    match short_name_glob(trimmed) {
+        Some(glob) => Cow::Owned(glob),
+        None => Cow::Borrowed(trimmed),
+    }
+}
+
+/// An 8.3 short name (`CREDEN~1`, `SSH~1`, `CREDEN~1.JSO`) as a glob of the long names it can
+/// stand for (`*creden*`, `*ssh*`, `*creden*.jso*`): Windows opens `~/.aws/CREDEN~1` as
+/// `~/.aws/credentials`, and which long name a short one stands for is on the disk only. The
+/// glob is wider than the rule (a long name's first valid characters, dots dropped), on the
+/// cautious side: a rule judges such a path by every name it could stand for.
+fn short_name_glob(name: &str) -> Option<String> {
+    let (stem, extension) = match name.split_once('.') {
+        Some((stem, extension)) => (stem, Some(extension)),
+        None => (name, None),
+    };
+    let (base, number) = stem.rsplit_once('~')?;
+    let valid = |c: char| c.is_ascii_alphanumeric() || "_^$!#%&'(){}@`-".contains(c);
+    let shaped = (1..=6).contains(&base.len())
+        && base.chars().all(valid)
+        && (1..=6).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && base.len() + 1 + number.len() <= 8
+        && extension.is_none_or(|e| (1..=3).contains(&e.len()) && e.chars().all(valid));
+    if !shaped {
+        return None;
+    }
+    Some(match extension {
+        Some(extension) => format!("*{base}*.{extension}*"),
+        None => format!("*{base}*"),
+    })
 }
 
 #[cfg(test)]
@@ -131,11 +164,19 @@ mod tests {
             ("/tmp/...", "/tmp/..."),
             ("/tmp/ . ", "/tmp/ . "),
             ("/tmp/x", "/tmp/x"),
+            // 8.3 short names: globs of the long names they can stand for.
+            ("C:\\Users\\dev\\.aws\\CREDEN~1", "C:\\Users\\dev\\.aws\\*CREDEN*"),
+            ("~/SSH~1/id_rsa", "~/*SSH*/id_rsa"),
+            ("~/x/CREDEN~1.JSO", "~/x/*CREDEN*.JSO*"),
+            ("~/x/foo.txt.~1~", "~/x/foo.txt.~1~"),
+            ("~/x/a~b", "~/x/a~b"),
+            ("~/x/TOOLONGNAME~1", "~/x/TOOLONGNAME~1"),
         ];
         for (path, opened) in cases {
             assert_eq!(as_windows_opens(path), opened, "{path}");
             assert_eq!(as_windows_opens(&as_windows_opens(path)), opened, "{path}: twice");
         }
         assert!(matches!(as_windows_opens("/home/dev/x"), Cow::Borrowed(_)));
+        assert!(matches!(as_windows_opens("~/.ssh/id_rsa"), Cow::Borrowed(_)));
     }
 }
