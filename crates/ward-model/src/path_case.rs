@@ -48,32 +48,31 @@ pub fn fold(text: &str) -> Cow<'_, str> {
 /// on every system, the cautious side: elsewhere such a name is another file, which a rule then
 /// takes for this one. Borrowed when nothing changes (most paths).
 pub fn as_windows_opens(path: &str) -> Cow<'_, str> {
-    let odd = |component: &str| {
-        (component.ends_with(['.', ' ']) && !component.chars().all(|c| c == '.'))
-            || component.contains(':')
-            || (component.contains('~') && short_name_glob(component).is_some())
-    };
-    let components = path.split(['/', '\\']);
-    if !components.clone().enumerate().any(|(i, c)| odd(c) && !(i == 0 && is_drive(c))) {
-        return Cow::Borrowed(path);
-    }
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    let mut first = true;
-    loop {
-        let end = rest.find(['/', '\\']).unwrap_or(rest.len());
-        let component = &rest[..end];
-        out.push_str(&windows_component(component, first));
-        first = false;
-        match rest[end..].chars().next() {
-            Some(separator) => {
-                out.push(separator);
-                rest = &rest[end + separator.len_utf8()..];
+    // One pass; the copy starts at the first component that reads otherwise.
+    let mut out: Option<String> = None;
+    let mut at = 0;
+    for (index, component) in path.split(['/', '\\']).enumerate() {
+        let opened = windows_component(component, index == 0);
+        match &mut out {
+            Some(out) => out.push_str(&opened),
+            None if opened.len() != component.len() || matches!(opened, Cow::Owned(_)) => {
+                let mut copy = String::with_capacity(path.len() + 4);
+                copy.push_str(&path[..at]);
+                copy.push_str(&opened);
+                out = Some(copy);
             }
-            None => break,
+            None => {}
+        }
+        at += component.len();
+        // The separator after it (one byte: `/` or `\\`).
+        if let Some(separator) = path[at..].chars().next() {
+            if let Some(out) = &mut out {
+                out.push(separator);
+            }
+            at += separator.len_utf8();
         }
     }
-    Cow::Owned(out)
+    out.map_or(Cow::Borrowed(path), Cow::Owned)
 }
 
 /// `c:`, a drive.
@@ -82,8 +81,9 @@ fn is_drive(component: &str) -> bool {
     bytes.len() == 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
 }
 
+/// One component as Windows opens it (see [`as_windows_opens`]); `first`: the path's first.
 fn windows_component(component: &str, first: bool) -> Cow<'_, str> {
-    if first && is_drive(component) || component.chars().all(|c| c == '.') {
+    if (first && is_drive(component)) || component.chars().all(|c| c == '.') {
         return Cow::Borrowed(component);
     }
     let name = component.split(':').next().unwrap_or(component);

@@ -25,12 +25,16 @@ pub use sql::{Dialect, Sql, SqlParam};
 pub struct Query {
     pub text: String,
     pub expr: Expr,
+    /// The stores' path globs are listed beside its `path:` terms already
+    /// ([`Query::with_globbed_paths`]): a store does not read them again for it (a listing and
+    /// its total are two statements of one question).
+    pub globs_listed: bool,
 }
 
 impl Query {
     /// Parses `text`; errors name the line and column (`query:1:14: …`).
     pub fn parse(text: &str) -> Result<Query, QueryError> {
-        Ok(Query { text: text.to_owned(), expr: parse::parse(text)? })
+        Ok(Query { text: text.to_owned(), expr: parse::parse(text)?, globs_listed: false })
     }
 
     /// This query AND `other` (e.g. the CLI's `--since` added to the user's query).
@@ -40,7 +44,7 @@ impl Query {
             (Expr::All, e) | (e, Expr::All) => e,
             (a, b) => Expr::And(vec![a, b]),
         };
-        Query { text, expr }
+        Query { text, expr, globs_listed: self.globs_listed && other.globs_listed }
     }
 
     /// This query with `~/` in `path:` and `cwd:` values also meaning `home`, this machine's own
@@ -66,16 +70,18 @@ impl Query {
                 other => other,
             }
         }
-        Query { text: self.text, expr: rewrite(self.expr, home) }
+        Query { expr: rewrite(self.expr, home), ..self }
     }
 
-    /// Whether the query has a `path:` term: a store then looks for its stored path globs
-    /// ([`Query::with_globbed_paths`]).
+    /// Whether the query has a `path:` term and its stored path globs are not listed yet: a
+    /// store then reads them ([`Query::with_globbed_paths`]).
     pub fn asks_about_paths(&self) -> bool {
-        self.expr
-            .terms()
-            .iter()
-            .any(|term| term.field == Field::Path && matches!(term.value, TermValue::Pattern(_)))
+        !self.globs_listed
+            && self
+                .expr
+                .terms()
+                .iter()
+                .any(|term| term.field == Field::Path && matches!(term.value, TermValue::Pattern(_)))
     }
 
     /// This query with each `path:` term also matching the stored path values among `globs`
@@ -85,10 +91,13 @@ impl Query {
     /// for SQL, which cannot intersect two globs: a store lists its glob values (a small index)
     /// and passes them here before compiling. Terms no glob could name stay as they are.
     pub fn with_globbed_paths(self, globs: &[String]) -> Query {
+        if self.globs_listed {
+            return self;
+        }
         let globs: Vec<(&String, path_glob::Glob)> =
             globs.iter().filter_map(|g| path_glob::Glob::parse(g).map(|parsed| (g, parsed))).collect();
         if globs.is_empty() {
-            return self;
+            return Query { globs_listed: true, ..self };
         }
         type Globs<'a> = [(&'a String, path_glob::Glob)];
         fn named(patterns: &[&Pattern], globs: &Globs<'_>) -> Vec<String> {
@@ -112,12 +121,6 @@ impl Query {
             }
         }
         fn rewrite(expr: Expr, globs: &Globs<'_>) -> Expr {
-            // Resolved already (an OR holding a list): as it is, so rewriting twice adds nothing.
-            if let Expr::Or(items) = &expr {
-                if items.iter().any(|i| matches!(i, Expr::Term(Term { value: TermValue::Values(_), .. }))) {
-                    return expr;
-                }
-            }
             // `path:a OR path:b` (and a term beside this machine's home, `with_home`): one list
             // for them all, so the compiler still reads the paths once.
             let terms: Option<Vec<(&Pattern, usize)>> = match &expr {
@@ -149,7 +152,7 @@ impl Query {
                 other => other,
             }
         }
-        Query { text: self.text, expr: rewrite(self.expr, &globs) }
+        Query { text: self.text, expr: rewrite(self.expr, &globs), globs_listed: true }
     }
 
     /// Does `event` match? Relative times are taken from `now`.

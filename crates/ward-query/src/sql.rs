@@ -228,29 +228,34 @@ impl Builder {
                 self.listed(values);
                 self.push(")");
             }
-            (value, _) => {
-                // A set field's values, from its tag rows. PostgreSQL: the pair with the
-                // partition key, so the planner joins tag and event partitions day by day (index
-                // lookups in one small partition) instead of hashing every event of the window.
-                self.push(match self.dialect {
-                    Dialect::Sqlite => "e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.field = ",
-                    Dialect::Postgres => {
-                        "(e.pk, e.time_us) IN (SELECT t.event_pk, t.time_us FROM event_tags t WHERE t.field = "
-                    }
-                });
-                self.param(SqlParam::Text(term.field.name().to_owned()));
-                self.push(" AND t.");
-                self.push(VALUE_INDEX_PREDICATE);
-                self.push(" AND t.value");
-                match value {
-                    TermValue::Values(values) => self.listed(values),
-                    TermValue::Pattern(pattern) => self.matcher(term.field, pattern),
-                    // Answered by the first arm.
-                    TermValue::Time(_) => self.push(" IS NOT NULL"),
-                }
+            (TermValue::Values(values), _) => {
+                self.tag_rows(term.field);
+                self.listed(values);
+                self.push(")");
+            }
+            (TermValue::Pattern(pattern), _) => {
+                self.tag_rows(term.field);
+                self.matcher(term.field, pattern);
                 self.push(")");
             }
         }
+    }
+
+    /// The start of a set field's term, up to its value's test (` t.value`), which the caller
+    /// writes and closes with `)`. PostgreSQL: the pair with the partition key, so the planner
+    /// joins tag and event partitions day by day (index lookups in one small partition) instead
+    /// of hashing every event of the window.
+    fn tag_rows(&mut self, field: Field) {
+        self.push(match self.dialect {
+            Dialect::Sqlite => "e.pk IN (SELECT t.event_pk FROM event_tags t WHERE t.field = ",
+            Dialect::Postgres => {
+                "(e.pk, e.time_us) IN (SELECT t.event_pk, t.time_us FROM event_tags t WHERE t.field = "
+            }
+        });
+        self.param(SqlParam::Text(field.name().to_owned()));
+        self.push(" AND t.");
+        self.push(VALUE_INDEX_PREDICATE);
+        self.push(" AND t.value");
     }
 
     /// Events with a path matching any of `patterns`: one read of the path index, within the

@@ -23,7 +23,8 @@ type Char = (char, bool);
 /// The words `text` expands to, or None when it has no group to expand. `syntax`: the byte
 /// offsets in `text` of its unquoted `{`, `}` and `,`.
 pub(crate) fn expand(text: &str, syntax: &[usize]) -> Option<Vec<String>> {
-    if syntax.is_empty() {
+    // Most words with brace syntax have only a comma (`--fields=a,b`): no group without `{`.
+    if !syntax.iter().any(|&at| text.as_bytes().get(at) == Some(&b'{')) {
         return None;
     }
     let chars: Vec<Char> =
