@@ -169,6 +169,9 @@ struct Analyzer {
     out: ShellAnalysis,
     /// Variables assigned literally earlier in the line (`X=rm; $X -rf /`).
     vars: HashMap<String, String>,
+    /// Loop variables and the words they take in turn (`for f in ~/.aws/{x,credentials}`):
+    /// an argument naming one stands for one argument per word.
+    loop_vars: HashMap<String, Vec<String>>,
     /// Analyzing the command of `find -exec`, whose `{}` stands for the found files.
     in_find_exec: bool,
     /// The directory an earlier `cd`/`pushd` in the line moved to: relative paths after it are
@@ -181,6 +184,20 @@ struct Analyzer {
     written: HashMap<String, Option<String>>,
     /// [`WARD_VARIABLES`] as the hook's environment sets them.
     env: HashMap<String, String>,
+}
+
+/// A `for`/`select` header being read: its variable's name, whether `in` was read, and the
+/// list's words (None once one is not known statically).
+struct LoopHeader {
+    name: Option<String>,
+    listing: bool,
+    words: Option<Vec<String>>,
+}
+
+impl Default for LoopHeader {
+    fn default() -> LoopHeader {
+        LoopHeader { name: None, listing: false, words: Some(Vec::new()) }
+    }
 }
 
 /// A simple command as parsed: words and redirections.
@@ -374,6 +391,8 @@ impl Analyzer {
         let mut stdin = Stream::None;
         let mut last_out = Stream::None;
         let mut skip_to_separator = false;
+        // `for NAME in WORDS`: the name and its words (None once a word is not known).
+        let mut loop_header: Option<LoopHeader> = None;
         let mut case_depth = 0usize;
         let mut case_header = false;
         let mut case_pattern = false;
@@ -402,8 +421,12 @@ impl Analyzer {
                         continue;
                     }
                     if skip_to_separator {
-                        // `for f in $(cat ~/.netrc)`: the list is skipped, its substitutions run.
+                        // `for f in $(cat ~/.netrc)`: the list's substitutions run; its words
+                        // are what the loop variable takes.
                         self.substitutions(&w, wrappers, depth);
+                        if let Some(header) = &mut loop_header {
+                            self.loop_word(header, w);
+                        }
                         continue;
                     }
                     if current.words.is_empty() && current.redirs.is_empty() && w.first_quoted.is_none() {
@@ -419,6 +442,7 @@ impl Analyzer {
                             }
                             "for" | "select" => {
                                 skip_to_separator = true;
+                                loop_header = Some(LoopHeader::default());
                                 continue;
                             }
                             "case" => {
@@ -470,6 +494,9 @@ impl Analyzer {
                     };
                     if !matches!(op, Op::Pipe | Op::LParen | Op::RParen) {
                         skip_to_separator = false;
+                        if let Some(header) = loop_header.take() {
+                            self.loop_variable(header);
+                        }
                     }
                     match op {
                         Op::Pipe => {
@@ -659,6 +686,64 @@ impl Analyzer {
         outs
     }
 
+    /// One word of a `for`/`select` header: the name, `in`, or one of the list's words (brace
+    /// expanded, its variables known, or the list is unknown).
+    fn loop_word(&self, header: &mut LoopHeader, w: Word) {
+        if header.name.is_none() {
+            header.name = Some(w.text);
+            return;
+        }
+        if !header.listing {
+            header.listing = w.text == "in" && w.first_quoted.is_none();
+            return;
+        }
+        let Some(mut words) = header.words.take() else { return };
+        for w in brace_expanded(vec![w]) {
+            // `for f in *`: file names only known at run time (the variable stays unknown, so
+            // `rm -rf "$f"` is a run-time target).
+            let unquoted = &w.text[..w.first_quoted.unwrap_or(w.text.len()).min(w.text.len())];
+            if unquoted.contains(['*', '?', '[']) {
+                return;
+            }
+            match (w.dynamic, w.subs.is_empty()) {
+                (false, _) => words.push(w.text),
+                (true, true) => match self.expand_variables(&w.text) {
+                    Some(value) if w.first_quoted.is_none() => {
+                        words.extend(value.split_whitespace().map(str::to_owned))
+                    }
+                    Some(value) => words.push(value),
+                    None => return,
+                },
+                (true, false) => return,
+            }
+        }
+        header.words = Some(words);
+    }
+
+    /// The header ended: its variable takes its words in the body, or is unknown there.
+    fn loop_variable(&mut self, header: LoopHeader) {
+        let Some(name) = header.name else { return };
+        self.vars.remove(&name);
+        match header.words.filter(|words| header.listing && !words.is_empty()) {
+            Some(words) => {
+                self.loop_vars.insert(name, words);
+            }
+            None => {
+                self.loop_vars.remove(&name);
+            }
+        }
+    }
+
+    /// `text` with a loop variable in it, once per word the variable takes (`cat "$f"` in
+    /// `for f in a b` reads `a` and `b`); None when it names none or another part is unknown.
+    fn loop_expansions(&self, text: &str) -> Option<Vec<String>> {
+        let (name, words) = self
+            .loop_vars
+            .iter()
+            .find(|(name, _)| text.contains(&format!("${name}")) || text.contains(&format!("${{{name}}}")))?;
+        words.iter().map(|word| self.expand_variables_with(text, Some((name, word)))).collect()
+    }
+
     /// The words an argument stands for: its text when literal; the value of variables
     /// assigned literally earlier in the line (split into words when unquoted) and the output
     /// of a substitution known statically (`$(echo apply)`); otherwise one word marked
@@ -670,6 +755,10 @@ impl Analyzer {
         }
         let text = w.text.as_str();
         if w.subs.is_empty() {
+            if let Some(words) = self.loop_expansions(text) {
+                argv.extend(words);
+                return;
+            }
             if let Some(value) = self.expand_variables(text) {
                 if w.first_quoted.is_none() || text.contains("$@") || text.contains("${@}") {
                     argv.extend(value.split_whitespace().map(str::to_owned));
@@ -727,6 +816,11 @@ impl Analyzer {
 
     /// Expand `$NAME` / `${NAME}` from literal assignments; `None` if anything is unknown.
     fn expand_variables(&self, text: &str) -> Option<String> {
+        self.expand_variables_with(text, None)
+    }
+
+    /// [`Analyzer::expand_variables`], with `name` taking `value` (a loop variable's word).
+    fn expand_variables_with(&self, text: &str, bound: Option<(&str, &str)>) -> Option<String> {
         let mut out = String::new();
         let mut rest = text;
         while let Some(at) = rest.find('$') {
@@ -754,7 +848,8 @@ impl Analyzer {
             if !valid {
                 return None;
             }
-            match self.vars.get(name).or_else(|| self.env.get(name)) {
+            let own = bound.filter(|(bound, _)| *bound == name).map(|(_, value)| value);
+            match own.or_else(|| self.vars.get(name).or_else(|| self.env.get(name)).map(String::as_str)) {
                 Some(v) => out.push_str(v),
                 // `~` is how paths name the home; `normalize_path` reads `$HOME` the same way.
                 None if name == "HOME" => out.push('~'),
