@@ -74,7 +74,7 @@ fn parse_cases() -> Vec<ParseCase> {
         ParseCase { mcp: Some(("github", "delete_repo")), ..case("windsurf", "mcp.json", Windsurf, "pre_mcp_tool_use", "delete_repo", Action::Mcp) },
         ParseCase { paths: &[("/Users/u/proj/.github/workflows/ci.yml", Write)], ..case("windsurf", "write_code.json", Windsurf, "pre_write_code", "write_code", Action::Write) },
         case("windsurf", "prompt.json", Windsurf, "pre_user_prompt", "", Action::Other),
-        ParseCase { programs: &["find", "rm"], paths: &[(".", Read)], ..case("continue", "bash.json", Continue, "PreToolUse", "Bash", Action::Exec) },
+        ParseCase { programs: &["find", "rm"], paths: &[(".", Read), (".", Delete), ("./**", Delete)], ..case("continue", "bash.json", Continue, "PreToolUse", "Bash", Action::Exec) },
         ParseCase { programs: &["cat"], paths: &[("~/.kube/config", Read)], ..case("cline", "execute_command.json", Cline, "PreToolUse", "execute_command", Action::Exec) },
         ParseCase { mcp: Some(("slack", "post_message")), ..case("cline", "use_mcp_tool.json", Cline, "PreToolUse", "use_mcp_tool", Action::Mcp) },
         ParseCase { programs: &["aws"], ..case("amazon-q", "execute_bash.json", AmazonQ, "preToolUse", "execute_bash", Action::Exec) },

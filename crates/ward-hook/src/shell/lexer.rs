@@ -305,6 +305,8 @@ impl Lexer {
         self.skip_blanks();
         let target = match self.peek(0) {
             Some(c) if !is_meta(c) => self.read_word(),
+            // `done < <(find …)`: the target is a process substitution (a word of its own).
+            Some('<' | '>') if self.peek(1) == Some('(') => self.read_word(),
             _ => {
                 self.fail("redirection without a target");
                 Word::default()

@@ -8,9 +8,11 @@
 
 mod braces;
 mod lexer;
+mod printf;
+mod streams;
 mod tables;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use ward_model::{Access, PathTarget, ShellCommand};
@@ -160,6 +162,9 @@ enum Stream {
     Download,
     /// Text known statically (`echo …`, a here-document, `$(echo rm)`).
     Literal(String),
+    /// File names, one per line, each one a path these patterns name (`find ~/.aws`,
+    /// `fd`, `ls`): what `xargs`, `read` and `$(…)` make of them is matched cautiously.
+    Names(Vec<String>),
     /// Content computed at run time.
     Opaque,
 }
@@ -397,9 +402,11 @@ impl Analyzer {
         let mut case_header = false;
         let mut case_pattern = false;
         let mut paren_depth = 0usize;
-        let mut tokens = lexed.tokens.into_iter().peekable();
+        // A deque, not an iterator: a loop's input redirection comes after its body
+        // (`while read f; do …; done < list`) and is looked up ahead.
+        let mut tokens: VecDeque<Token> = lexed.tokens.into();
 
-        while let Some(tok) = tokens.next() {
+        while let Some(tok) = tokens.pop_front() {
             if case_pattern {
                 match tok {
                     Token::Op(Op::RParen) => case_pattern = false,
@@ -423,9 +430,9 @@ impl Analyzer {
                     if skip_to_separator {
                         // `for f in $(cat ~/.netrc)`: the list's substitutions run; its words
                         // are what the loop variable takes.
-                        self.substitutions(&w, wrappers, depth);
+                        let outputs = self.substitutions(&w, wrappers, depth);
                         if let Some(header) = &mut loop_header {
-                            self.loop_word(header, w);
+                            self.loop_word(header, w, &outputs);
                         }
                         continue;
                     }
@@ -435,6 +442,13 @@ impl Analyzer {
                             | "!" | "{" | "}" | "esac" | "[[" | "]]" => {
                                 if w.text == "esac" {
                                     case_depth = case_depth.saturating_sub(1);
+                                }
+                                if matches!(w.text.as_str(), "while" | "until") {
+                                    // The loop's condition (`read f`) reads what is redirected
+                                    // into the loop after its `done`.
+                                    if let Some(input) = self.loop_input(&mut tokens, wrappers, depth) {
+                                        stdin = input;
+                                    }
                                 }
                                 if w.text != "[[" {
                                     continue;
@@ -452,13 +466,13 @@ impl Analyzer {
                             }
                             "function" => {
                                 // `function name { …; }` / `function name() …`: skip the name.
-                                if matches!(tokens.peek(), Some(Token::Word(_))) {
-                                    tokens.next();
+                                if matches!(tokens.front(), Some(Token::Word(_))) {
+                                    tokens.pop_front();
                                 }
-                                if matches!(tokens.peek(), Some(Token::Op(Op::LParen))) {
-                                    tokens.next();
-                                    if matches!(tokens.peek(), Some(Token::Op(Op::RParen))) {
-                                        tokens.next();
+                                if matches!(tokens.front(), Some(Token::Op(Op::LParen))) {
+                                    tokens.pop_front();
+                                    if matches!(tokens.front(), Some(Token::Op(Op::RParen))) {
+                                        tokens.pop_front();
                                     }
                                 }
                                 continue;
@@ -479,8 +493,8 @@ impl Analyzer {
                     }
                     if op == Op::LParen && current.words.len() == 1 && current.redirs.is_empty() {
                         // `name() { …; }`: a function definition, not a call of `name`.
-                        if matches!(tokens.peek(), Some(Token::Op(Op::RParen))) {
-                            tokens.next();
+                        if matches!(tokens.front(), Some(Token::Op(Op::RParen))) {
+                            tokens.pop_front();
                             current = Simple::default();
                             continue;
                         }
@@ -550,7 +564,7 @@ impl Analyzer {
         let words = brace_expanded(words);
 
         for r in &redirs {
-            self.substitutions(&r.target, wrappers, depth);
+            let outputs = self.substitutions(&r.target, wrappers, depth);
             match r.kind {
                 RedirKind::Out | RedirKind::Append => self.add_path(&r.target.text, Access::Write),
                 RedirKind::InOut => {
@@ -559,19 +573,10 @@ impl Analyzer {
                 }
                 RedirKind::In => {
                     self.add_path(&r.target.text, Access::Read);
-                    stdin = Stream::Opaque;
+                    stdin = self.file_input(&r.target, outputs);
                 }
                 RedirKind::Dup => {}
-                RedirKind::HereDoc => {
-                    stdin = Stream::Literal(r.body.clone().unwrap_or_default());
-                }
-                RedirKind::HereString => {
-                    stdin = if r.target.dynamic && r.target.subs.is_empty() {
-                        Stream::Opaque
-                    } else {
-                        Stream::Literal(r.target.text.clone())
-                    };
-                }
+                RedirKind::HereDoc | RedirKind::HereString => stdin = here_input(r),
             }
         }
 
@@ -608,6 +613,7 @@ impl Analyzer {
                     } else {
                         None
                     };
+                    self.loop_vars.remove(name);
                     match literal {
                         Some(v) => self.vars.insert(name.to_owned(), v),
                         None => self.vars.remove(name),
@@ -623,6 +629,11 @@ impl Analyzer {
                 self.code_in_variable(name, value, w.dynamic, wrappers, depth);
             }
         }
+        // `IFS=: read -r a b`: the command splits with the IFS given to it.
+        let ifs_given = words[..start].iter().find_map(|w| match w.assignment() {
+            Some(("IFS", value)) if !w.dynamic => Some(value.to_owned()),
+            _ => None,
+        });
         let mut argv: Vec<String> = Vec::with_capacity(words.len() - start);
         let mut word_iter = words.iter().zip(sub_outputs.iter()).skip(start);
         if let Some((first, sub_out)) = word_iter.next() {
@@ -646,7 +657,17 @@ impl Analyzer {
         for (w, sub_out) in word_iter {
             self.argument_words(w, sub_out.as_ref(), &mut argv);
         }
+        let ifs_before = ifs_given.map(|ifs| self.vars.insert("IFS".to_owned(), ifs));
         let out = self.exec(argv, wrappers.to_vec(), stdin, downloaded_arg, depth);
+        match ifs_before {
+            Some(Some(before)) => {
+                self.vars.insert("IFS".to_owned(), before);
+            }
+            Some(None) => {
+                self.vars.remove("IFS");
+            }
+            None => {}
+        }
         // Remember what this command wrote into files, for a later `sh FILE`/`python FILE`.
         let mut redirected = false;
         for r in &redirs {
@@ -688,7 +709,7 @@ impl Analyzer {
 
     /// One word of a `for`/`select` header: the name, `in`, or one of the list's words (brace
     /// expanded, its variables known, or the list is unknown).
-    fn loop_word(&self, header: &mut LoopHeader, w: Word) {
+    fn loop_word(&self, header: &mut LoopHeader, w: Word, outputs: &[Stream]) {
         if header.name.is_none() {
             header.name = Some(w.text);
             return;
@@ -698,13 +719,22 @@ impl Analyzer {
             return;
         }
         let Some(mut words) = header.words.take() else { return };
-        for w in brace_expanded(vec![w]) {
-            // `for f in *`: file names only known at run time (the variable stays unknown, so
-            // `rm -rf "$f"` is a run-time target).
-            let unquoted = &w.text[..w.first_quoted.unwrap_or(w.text.len()).min(w.text.len())];
-            if unquoted.contains(['*', '?', '[']) {
-                return;
+        // `for f in $(find ~/.aws)`, `for f in $(echo a b)`: the substitution's words.
+        let whole_substitution = w.subs.len() == 1
+            && ((w.text.starts_with("$(") && w.text.ends_with(')'))
+                || (w.text.starts_with('`') && w.text.ends_with('`')));
+        if whole_substitution {
+            match outputs {
+                [Stream::Literal(text)] => words.extend(text.split_whitespace().map(str::to_owned)),
+                [Stream::Names(patterns)] => words.extend(patterns.iter().cloned()),
+                _ => return,
             }
+            header.words = Some(words);
+            return;
+        }
+        // `for f in ~/.aws/*`: a glob stays a glob; the variable takes one of the paths it
+        // names, which the rules match as they match the glob itself.
+        for w in brace_expanded(vec![w]) {
             match (w.dynamic, w.subs.is_empty()) {
                 (false, _) => words.push(w.text),
                 (true, true) => match self.expand_variables(&w.text) {
@@ -737,10 +767,11 @@ impl Analyzer {
     /// `text` with a loop variable in it, once per word the variable takes (`cat "$f"` in
     /// `for f in a b` reads `a` and `b`); None when it names none or another part is unknown.
     fn loop_expansions(&self, text: &str) -> Option<Vec<String>> {
-        let (name, words) = self
-            .loop_vars
-            .iter()
-            .find(|(name, _)| text.contains(&format!("${name}")) || text.contains(&format!("${{{name}}}")))?;
+        let (name, words) = self.loop_vars.iter().find(|(name, _)| {
+            text.contains(&format!("${name}"))
+                || text.contains(&format!("${{{name}}}"))
+                || text.contains(&format!("${{{name}["))
+        })?;
         words.iter().map(|word| self.expand_variables_with(text, Some((name, word)))).collect()
     }
 
@@ -768,12 +799,18 @@ impl Analyzer {
                 return;
             }
         } else if w.subs.len() == 1 && (text.starts_with("$(") || text.starts_with('`')) {
-            if let Some(Stream::Literal(s)) = sub_out {
-                let whole = text.ends_with(')') || text.ends_with('`');
-                if whole {
+            let whole = text.ends_with(')') || text.ends_with('`');
+            match sub_out {
+                Some(Stream::Literal(s)) if whole => {
                     argv.extend(s.split_whitespace().map(str::to_owned));
                     return;
                 }
+                // `cat $(find ~/.aws)`: one of the found files per word.
+                Some(Stream::Names(patterns)) if whole => {
+                    argv.extend(patterns.iter().cloned());
+                    return;
+                }
+                _ => {}
             }
         }
         let unquoted = &text[..w.first_quoted.unwrap_or(text.len()).min(text.len())];
@@ -828,7 +865,12 @@ impl Analyzer {
             let after = &rest[at + 1..];
             let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
                 let end = braced.find('}')?;
-                (&braced[..end], &braced[end + 1..])
+                // `${parts[0]}`, `${parts[@]}`: an array bound by `read -a` (any element).
+                let name = match braced[..end].split_once('[') {
+                    Some((array, subscript)) if subscript.ends_with(']') => array,
+                    _ => &braced[..end],
+                };
+                (name, &braced[end + 1..])
             } else {
                 let end =
                     after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
@@ -965,6 +1007,7 @@ impl Analyzer {
                         continue;
                     }
                     self.code_in_variable(name, value, is_unknown(a), &wrappers, depth);
+                    self.loop_vars.remove(name);
                     if is_unknown(a) {
                         self.vars.remove(name);
                     } else {
@@ -1013,9 +1056,26 @@ impl Analyzer {
                     return self.script(&script, &wrappers, depth + 1);
                 }
             }
-            "find" => {
-                self.find(&argv, &wrappers, depth);
-                return Stream::Opaque;
+            "find" => return self.find(&argv, &wrappers, depth),
+            "fd" | "fdfind" => return self.fd(&argv, &wrappers, depth),
+            "read" => {
+                self.record(&argv, &wrappers);
+                self.read_builtin(args, &stdin);
+                return Stream::None;
+            }
+            "printf" if args.first().map(String::as_str) == Some("-v") => {
+                // `printf -v f '%s/.aws/credentials' ~`: an assignment.
+                self.record(&argv, &wrappers);
+                if let (Some(name), text) = printf_arguments(args) {
+                    match text {
+                        Some(text) => self.bind(name, vec![text]),
+                        None => {
+                            self.vars.remove(&name);
+                            self.loop_vars.remove(&name);
+                        }
+                    }
+                }
+                return Stream::None;
             }
             "ssh" => {
                 self.ssh(&argv, &wrappers, depth);
@@ -1202,7 +1262,8 @@ impl Analyzer {
                 wrappers.push(format!("{program} <stdin"));
                 self.script(&text, &wrappers, depth + 1);
             }
-            Stream::Opaque => self.out.dynamic = true,
+            // File names run as commands: which ones is only known at run time.
+            Stream::Opaque | Stream::Names(_) => self.out.dynamic = true,
             Stream::None => {}
         }
         Stream::Opaque
@@ -1333,7 +1394,8 @@ impl Analyzer {
         self.written.get(key.trim_start_matches("./")).cloned()
     }
 
-    fn find(&mut self, argv: &[String], wrappers: &[String], depth: usize) {
+    /// `find`: what it reads, deletes and runs; returns the names it prints.
+    fn find(&mut self, argv: &[String], wrappers: &[String], depth: usize) -> Stream {
         let parsed = tables::find_invocation(argv.get(1..).unwrap_or_default());
         self.record(argv, wrappers);
         let access = if parsed.deletes { Access::Delete } else { Access::Read };
@@ -1352,24 +1414,196 @@ impl Analyzer {
         for p in &parsed.writes {
             self.add_path(p, Access::Write);
         }
+        // It prints a start path itself unless a `-name` glob leaves it out
+        // (`find . -name '*.o' | xargs rm -rf` does not remove `.`).
+        let mut found = Vec::with_capacity(parsed.start_paths.len() * 2);
+        for p in &parsed.start_paths {
+            let last = plain(p).trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            if parsed.name.as_deref().is_none_or(|name| streams::name_matches(name, last)) {
+                found.push(p.clone());
+            }
+            found.push(reached(p));
+        }
         for exec in parsed.execs {
-            let mut inner = wrappers.to_vec();
-            inner.push(format!("find {}", exec.flag));
-            let before = self.out.paths.len();
-            let outer = std::mem::replace(&mut self.in_find_exec, true);
-            self.exec(exec.argv, inner, Stream::None, false, depth + 1);
-            self.in_find_exec = outer;
-            // `{}` stands for the files found under the start paths.
-            let placeholders: Vec<Access> =
-                self.out.paths.iter().skip(before).filter(|p| p.path == "{}").map(|p| p.access).collect();
-            self.out.paths.retain(|p| p.path != "{}");
-            for access in placeholders {
-                for p in &parsed.start_paths {
-                    self.add_path(p, access);
-                    self.add_path(&reached(p), access);
+            self.run_on_found(exec.argv, format!("find {}", exec.flag), &found, wrappers, depth);
+        }
+        // `-printf '%f'`, `-ls`: names may be printed bare, relative to where it runs.
+        let mut names = found;
+        if argv.iter().any(|a| matches!(a.as_str(), "-printf" | "-fprintf" | "-ls" | "-fls")) {
+            names.extend(["*".to_owned(), ".*".to_owned()]);
+        }
+        Stream::Names(names)
+    }
+
+    /// A command `find -exec`/`fd -x` runs on each found file: `{}` in it stands for every
+    /// path in `found`.
+    fn run_on_found(
+        &mut self,
+        argv: Vec<String>,
+        label: String,
+        found: &[String],
+        wrappers: &[String],
+        depth: usize,
+    ) {
+        let mut inner = wrappers.to_vec();
+        inner.push(label);
+        let before = self.out.paths.len();
+        let outer = std::mem::replace(&mut self.in_find_exec, true);
+        self.exec(argv, inner, Stream::None, false, depth + 1);
+        self.in_find_exec = outer;
+        let placeholders: Vec<Access> =
+            self.out.paths.iter().skip(before).filter(|p| p.path == "{}").map(|p| p.access).collect();
+        self.out.paths.retain(|p| p.path != "{}");
+        for access in placeholders {
+            for p in found {
+                self.add_path(p, access);
+            }
+        }
+    }
+
+    /// `fd`/`fdfind`: lists the trees under its search paths, and runs `-x`/`-X` commands on
+    /// what it finds (`{}`, `{/}`, `{//}`, `{.}`, `{/.}` stand for a found path; without one
+    /// the path is appended). Returns the names it prints.
+    fn fd(&mut self, argv: &[String], wrappers: &[String], depth: usize) -> Stream {
+        let parsed = streams::fd_invocation(argv.get(1..).unwrap_or_default());
+        self.record(argv, wrappers);
+        for root in &parsed.roots {
+            self.add_path(root, Access::Read);
+        }
+        // It prints what is under a search path, never the path itself.
+        let found: Vec<String> = parsed.roots.iter().map(|r| subtree(r)).collect();
+        for mut command in parsed.execs {
+            let mut placeholder = false;
+            for w in command.iter_mut().skip(1) {
+                for form in ["{//}", "{/.}", "{/}", "{.}", "{}"] {
+                    if w.contains(form) {
+                        *w = w.replace(form, "{}");
+                        placeholder = true;
+                    }
+                }
+            }
+            if !placeholder {
+                command.push("{}".to_owned());
+            }
+            self.run_on_found(command, "fd -x".to_owned(), &found, wrappers, depth);
+        }
+        Stream::Names(found)
+    }
+
+    /// The `read` builtin: the variables it assigns take the words of its input (every line
+    /// of it, as a `while read` loop reads them), or are unknown when the input is.
+    fn read_builtin(&mut self, args: &[String], stdin: &Stream) {
+        let args: Vec<String> = args.iter().map(|a| plain(a).to_owned()).collect();
+        let parsed = streams::read_invocation(&args);
+        let ifs = self.vars.get("IFS").cloned().unwrap_or_else(|| " \t\n".to_owned());
+        let bound = match stdin {
+            _ if parsed.other_descriptor => None,
+            Stream::Literal(text) => Some(streams::read_values(&parsed, text, &ifs)),
+            Stream::Names(patterns) => Some(
+                parsed
+                    .names
+                    .iter()
+                    .chain(&parsed.array)
+                    .map(|name| (name.clone(), patterns.clone()))
+                    .collect(),
+            ),
+            _ => None,
+        };
+        match bound {
+            Some(values) => {
+                for (name, values) in values {
+                    self.bind(name, values);
+                }
+            }
+            None => {
+                for name in parsed.names.iter().chain(&parsed.array) {
+                    self.vars.remove(name);
+                    self.loop_vars.remove(name);
                 }
             }
         }
+    }
+
+    /// `name` takes one of `values` at run time: one is an assignment, several a loop
+    /// variable's words.
+    fn bind(&mut self, name: String, mut values: Vec<String>) {
+        if values.len() > 1 {
+            values.retain(|v| !v.is_empty());
+        }
+        if values.len() > 1 {
+            self.vars.remove(&name);
+            self.loop_vars.insert(name, values);
+        } else {
+            self.loop_vars.remove(&name);
+            self.vars.insert(name, values.pop().unwrap_or_default());
+        }
+    }
+
+    /// What an input redirection feeds the command: a process substitution's output
+    /// (`< <(echo …)`), a file this line wrote with known content, or run-time content.
+    fn file_input(&self, target: &Word, outputs: Vec<Stream>) -> Stream {
+        if target.text.starts_with("<(") {
+            return match <[Stream; 1]>::try_from(outputs) {
+                Ok([Stream::None]) | Err(_) => Stream::Opaque,
+                Ok([output]) => output,
+            };
+        }
+        let written =
+            self.known_path(&target.text).and_then(|key| self.written.get(key.trim_start_matches("./")));
+        match written {
+            Some(Some(text)) => Stream::Literal(text.clone()),
+            _ => Stream::Opaque,
+        }
+    }
+
+    /// The input redirected into a `while`/`until` loop after its `done` (the tokens after
+    /// the loop keyword are `tokens`); a process substitution there is analyzed now, once.
+    fn loop_input(
+        &mut self,
+        tokens: &mut VecDeque<Token>,
+        wrappers: &[String],
+        depth: usize,
+    ) -> Option<Stream> {
+        let mut nesting = 1usize;
+        let mut command_start = true;
+        let mut done_at = None;
+        for (at, token) in tokens.iter().enumerate() {
+            match token {
+                Token::Word(w) => {
+                    let keyword = command_start && w.first_quoted.is_none();
+                    if keyword && matches!(w.text.as_str(), "while" | "until" | "for" | "select") {
+                        nesting += 1;
+                    } else if keyword && w.text == "done" {
+                        nesting -= 1;
+                        if nesting == 0 {
+                            done_at = Some(at);
+                            break;
+                        }
+                    }
+                    command_start = keyword
+                        && matches!(
+                            w.text.as_str(),
+                            "do" | "then" | "else" | "elif" | "if" | "while" | "until" | "!" | "{"
+                        );
+                }
+                Token::Op(_) => command_start = true,
+                Token::Redir(_) => command_start = false,
+            }
+        }
+        let mut input = None;
+        for token in tokens.iter_mut().skip(done_at? + 1) {
+            let Token::Redir(r) = token else { break };
+            match r.kind {
+                RedirKind::In => {
+                    let outputs = self.substitutions(&r.target, wrappers, depth);
+                    r.target.subs.clear();
+                    input = Some(self.file_input(&r.target, outputs));
+                }
+                RedirKind::HereDoc | RedirKind::HereString => input = Some(here_input(r)),
+                _ => {}
+            }
+        }
+        input
     }
 
     fn ssh(&mut self, argv: &[String], wrappers: &[String], depth: usize) {
@@ -1461,12 +1695,25 @@ impl Analyzer {
     }
 }
 
+/// What a here-document or here-string feeds the command.
+fn here_input(r: &Redirection) -> Stream {
+    match r.kind {
+        RedirKind::HereDoc => Stream::Literal(r.body.clone().unwrap_or_default()),
+        _ if r.target.dynamic && r.target.subs.is_empty() => Stream::Opaque,
+        _ => Stream::Literal(r.target.text.clone()),
+    }
+}
+
 /// `DIR/**`: everything under a directory a recursive command names.
 fn subtree(path: &str) -> String {
     let marker = if is_unknown(path) { UNKNOWN.to_string() } else { String::new() };
     let p = plain(path).trim_end_matches('/');
     if p.is_empty() {
         return format!("{marker}/**");
+    }
+    // A found tree (`find . | xargs rm -r` removes `./**`) is its own subtree.
+    if p == "**" || p.ends_with("/**") {
+        return format!("{marker}{p}");
     }
     format!("{marker}{p}/**")
 }
@@ -1520,25 +1767,29 @@ fn plain_subcommand(args: &[String]) -> Option<&str> {
 /// (`echo apply | xargs terraform`), or a word only known at run time. With `-I R` / `-i`, the
 /// input replaces `R` inside the command's words instead.
 fn xargs_arguments(xargs_args: &[String], command: &mut Vec<String>, stdin: &Stream) {
+    if let Stream::Names(patterns) = stdin {
+        // `find ~/.aws | xargs cat`: one found path per argument, or per replaced word.
+        match xargs_replace_string(xargs_args) {
+            Some(r) if !r.is_empty() => {
+                let mut with_names = Vec::with_capacity(command.len() + patterns.len());
+                for (at, w) in command.iter().enumerate() {
+                    if at > 0 && w.contains(&r) {
+                        with_names.extend(patterns.iter().map(|p| w.replace(&r, p)));
+                    } else {
+                        with_names.push(w.clone());
+                    }
+                }
+                *command = with_names;
+            }
+            _ => command.extend(patterns.iter().cloned()),
+        }
+        return;
+    }
     let literal = match stdin {
         Stream::Literal(t) => Some(t.clone()),
         _ => None,
     };
-    let mut replace: Option<String> = None;
-    let mut it = xargs_args.iter();
-    while let Some(a) = it.next() {
-        let a = plain(a);
-        if a == "-I" {
-            replace = it.next().map(|r| plain(r).to_owned());
-        } else if let Some(r) = a.strip_prefix("-I") {
-            replace = Some(r.to_owned());
-        } else if a == "-i" || a == "--replace" {
-            replace = Some("{}".to_owned());
-        } else if let Some(r) = a.strip_prefix("--replace=").or_else(|| a.strip_prefix("-i")) {
-            replace = Some(r.to_owned());
-        }
-    }
-    match (replace, literal) {
+    match (xargs_replace_string(xargs_args), literal) {
         (Some(r), Some(text)) if !r.is_empty() => {
             let line = text.lines().next().unwrap_or_default().trim().to_owned();
             for w in command.iter_mut().skip(1) {
@@ -1563,6 +1814,65 @@ fn xargs_arguments(xargs_args: &[String], command: &mut Vec<String>, stdin: &Str
     }
 }
 
+/// What `echo` prints: its words after its options, with escapes read under `-e`. Without
+/// `-e`, a backslash is printed by bash but read as an escape by dash's `echo`: unknown.
+fn echo_output(args: &[String]) -> Stream {
+    let mut interpret = false;
+    let mut words = args.iter().map(String::as_str).peekable();
+    while let Some(option) = words
+        .peek()
+        .filter(|a| a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E')))
+    {
+        interpret = option.rfind('e').is_some_and(|e| option.rfind('E').is_none_or(|big| e > big));
+        words.next();
+    }
+    let text = words.collect::<Vec<_>>().join(" ");
+    match (interpret, text.contains('\\')) {
+        (_, false) => Stream::Literal(text),
+        (true, true) => Stream::Literal(printf::escapes(&text, true).0),
+        (false, true) => Stream::Opaque,
+    }
+}
+
+/// `printf [-v NAME] [--] FORMAT ARGS…`: the variable it assigns (`-v`) and the text it
+/// prints, when known.
+fn printf_arguments(args: &[String]) -> (Option<String>, Option<String>) {
+    let mut rest = args;
+    let mut variable = None;
+    if rest.first().map(String::as_str) == Some("-v") {
+        variable = rest.get(1).map(|v| plain(v).to_owned());
+        rest = rest.get(2..).unwrap_or_default();
+    }
+    if rest.first().map(String::as_str) == Some("--") {
+        rest = &rest[1..];
+    }
+    let text = match rest.split_first() {
+        Some(_) if rest.iter().any(|a| is_unknown(a)) => None,
+        Some((format, arguments)) => printf::format(format, arguments),
+        None => None,
+    };
+    (variable, text)
+}
+
+/// `xargs -I R` / `-i` / `--replace`: the string its input replaces in the command.
+fn xargs_replace_string(xargs_args: &[String]) -> Option<String> {
+    let mut replace: Option<String> = None;
+    let mut it = xargs_args.iter();
+    while let Some(a) = it.next() {
+        let a = plain(a);
+        if a == "-I" {
+            replace = it.next().map(|r| plain(r).to_owned());
+        } else if let Some(r) = a.strip_prefix("-I") {
+            replace = Some(r.to_owned());
+        } else if a == "-i" || a == "--replace" {
+            replace = Some("{}".to_owned());
+        } else if let Some(r) = a.strip_prefix("--replace=").or_else(|| a.strip_prefix("-i")) {
+            replace = Some(r.to_owned());
+        }
+    }
+    replace
+}
+
 /// What a command writes to stdout, for the next stage of a pipeline.
 fn output_of(program: &str, args: &[String], stdin: Stream) -> Stream {
     if tables::is_downloader(program, args) {
@@ -1572,18 +1882,11 @@ fn output_of(program: &str, args: &[String], stdin: Stream) -> Stream {
         return Stream::Opaque;
     }
     match program {
-        "echo" if args.iter().any(|a| a.starts_with("-e") || a.contains('\\')) => Stream::Opaque,
-        "echo" => {
-            let words: Vec<&str> = args
-                .iter()
-                .map(String::as_str)
-                .skip_while(|a| matches!(*a, "-n" | "-e" | "-E" | "-ne"))
-                .collect();
-            Stream::Literal(words.join(" "))
-        }
-        // A format with conversions or escapes prints something else than its text.
-        "printf" if args.iter().any(|a| a.contains('%') || a.contains('\\')) => Stream::Opaque,
-        "printf" => Stream::Literal(args.join(" ")),
+        "echo" => echo_output(args),
+        "printf" => match printf_arguments(args) {
+            (None, Some(text)) => Stream::Literal(text),
+            _ => Stream::Opaque,
+        },
         "base64" if args.iter().any(|a| matches!(a.as_str(), "-d" | "--decode" | "-D")) => match stdin {
             Stream::Literal(text) => match base64_decode(text.trim()) {
                 Some(decoded) => Stream::Literal(decoded),
@@ -1599,7 +1902,18 @@ fn output_of(program: &str, args: &[String], stdin: Stream) -> Stream {
             Stream::Download => Stream::Download,
             _ => Stream::Opaque,
         },
-        "cat" | "tee" if args.iter().all(|a| a.starts_with('-')) => stdin,
+        "ls" => Stream::Names(streams::ls_names(args)),
+        // `realpath`/`readlink -f` print the paths they are given (resolved).
+        "realpath" | "readlink" => {
+            Stream::Names(args.iter().filter(|a| !a.starts_with('-')).cloned().collect())
+        }
+        _ if streams::line_filter(program, args).is_some() => {
+            match (streams::line_filter(program, args), stdin) {
+                (Some(streams::Filter::Lines), s @ (Stream::Literal(_) | Stream::Names(_))) => s,
+                (_, Stream::Download) => Stream::Download,
+                _ => Stream::Opaque,
+            }
+        }
         _ => match stdin {
             // Filters keep downloaded content downloaded (`curl … | gunzip | sh`).
             Stream::Download => Stream::Download,
@@ -1787,14 +2101,25 @@ mod run_time_targets {
             "rm -f \"$(cat list)\"",
             "echo x > $OUT",
             "mv a `cat name`",
-            "find . -name '*.o' | xargs rm",
-            "for f in *; do rm -rf \"$f\"; done",
+            "find . -name '*.o' | sed s/x/y/ | xargs rm",
+            "for f in $(cat list); do rm -rf \"$f\"; done",
             "cp secrets.txt $DEST",
         ] {
             let a = analyze(line);
             assert!(!a.unknown_targets.is_empty(), "{line}: {a:?}");
             let why = a.unanalyzed().unwrap();
             assert!(why.contains("only known at run time") && why.contains("tier marker"), "{line}: {why}");
+        }
+        // Found and globbed files are known targets: what they may name is matched.
+        for (line, target) in [
+            ("find . -name '*.o' | xargs rm", "./**/*.o"),
+            ("for f in *; do rm -rf \"$f\"; done", "*/**"),
+            ("fd -e o -X rm", "./**"),
+        ] {
+            let a = analyze(line);
+            assert!(a.unknown_targets.is_empty(), "{line}: {a:?}");
+            assert!(paths(&a).contains(&(target, Access::Delete)), "{line}: {a:?}");
+            assert!(!paths(&a).contains(&(".", Access::Delete)), "{line}: {a:?}");
         }
         // Reads of an unknown path, and known targets, are not.
         for line in ["cat $X", "rm -rf build", "rm -rf \"$X\"/build", "echo hi > out.txt", "grep x $F"] {

@@ -1,0 +1,271 @@
+//! What `printf FORMAT ARGS…` and `echo -e` print, evaluated statically as bash does: the
+//! format's conversions and escapes, so `printf '%s/.aws/cred%s' ~ entials | xargs cat` is seen
+//! to read `~/.aws/credentials`. A conversion this cannot evaluate exactly (floating point, a
+//! number that does not parse) makes the whole output unknown: never a guess.
+
+/// The text `printf FORMAT ARGS…` prints, or None when it cannot be known exactly. The format is
+/// reused while arguments remain, as in bash.
+pub(crate) fn format(fmt: &str, args: &[String]) -> Option<String> {
+    let fmt: Vec<char> = fmt.chars().collect();
+    let mut out = String::new();
+    let mut args = Arguments { list: args, next: 0 };
+    loop {
+        let before = args.next;
+        if !format_once(&fmt, &mut args, &mut out)? {
+            return Some(out); // `\c` or `%b` with `\c`: nothing more is printed.
+        }
+        if args.next >= args.list.len() || args.next == before {
+            return Some(out);
+        }
+    }
+}
+
+/// printf's arguments, taken in turn by the conversions.
+struct Arguments<'a> {
+    list: &'a [String],
+    next: usize,
+}
+
+impl<'a> Arguments<'a> {
+    fn take(&mut self) -> Option<&'a str> {
+        let arg = self.list.get(self.next).map(String::as_str);
+        self.next += 1;
+        arg
+    }
+
+    /// A `*` width or precision: the next argument, as a number.
+    fn number(&mut self, fmt: &[char], i: &mut usize) -> Option<Option<usize>> {
+        if fmt.get(*i) == Some(&'*') {
+            *i += 1;
+            return Some(Some(integer(self.take().unwrap_or("0"))?.unsigned_abs() as usize));
+        }
+        let start = *i;
+        while fmt.get(*i).is_some_and(char::is_ascii_digit) {
+            *i += 1;
+        }
+        let digits: String = fmt[start..*i].iter().collect();
+        Some(if digits.is_empty() { None } else { Some(digits.parse().ok()?) })
+    }
+}
+
+/// One pass over the format; false when output stops (`\c`). Too long an output is unknown.
+fn format_once(fmt: &[char], args: &mut Arguments<'_>, out: &mut String) -> Option<bool> {
+    const LIMIT: usize = 64 * 1024;
+    let mut i = 0;
+    while i < fmt.len() {
+        if out.len() > LIMIT {
+            return None;
+        }
+        match fmt[i] {
+            '\\' => {
+                let (text, used, stop) = escape(&fmt[i + 1..], false);
+                out.push_str(&text);
+                if stop {
+                    return Some(false);
+                }
+                i += 1 + used;
+            }
+            '%' => {
+                i += 1;
+                let mut flags = String::new();
+                while let Some(&c) = fmt.get(i).filter(|c| "-+ #0'".contains(**c)) {
+                    flags.push(c);
+                    i += 1;
+                }
+                let width = args.number(fmt, &mut i)?.unwrap_or(0);
+                let precision = if fmt.get(i) == Some(&'.') {
+                    i += 1;
+                    Some(args.number(fmt, &mut i)?.unwrap_or(0))
+                } else {
+                    None
+                };
+                let conversion = *fmt.get(i)?;
+                i += 1;
+                let text = match conversion {
+                    '%' => "%".to_owned(),
+                    's' | 'q' => clip(args.take().unwrap_or(""), precision),
+                    'b' => {
+                        let (text, stop) = escapes(args.take().unwrap_or(""), true);
+                        let text = clip(&text, precision);
+                        if stop {
+                            out.push_str(&pad(text, width, &flags));
+                            return Some(false);
+                        }
+                        text
+                    }
+                    'c' => args.take().unwrap_or("").chars().next().map(String::from).unwrap_or_default(),
+                    'd' | 'i' => integer(args.take().unwrap_or("0"))?.to_string(),
+                    'u' => (integer(args.take().unwrap_or("0"))? as u64).to_string(),
+                    'o' => format!("{:o}", integer(args.take().unwrap_or("0"))?),
+                    'x' => format!("{:x}", integer(args.take().unwrap_or("0"))?),
+                    'X' => format!("{:X}", integer(args.take().unwrap_or("0"))?),
+                    _ => return None,
+                };
+                out.push_str(&pad(text, width, &flags));
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(true)
+}
+
+/// A number argument as printf reads it: decimal, `0x` hex, `0` octal, `'c` a character code.
+fn integer(arg: &str) -> Option<i64> {
+    let arg = arg.trim();
+    if let Some(c) = arg.strip_prefix(['\'', '"']).and_then(|rest| rest.chars().next()) {
+        return Some(i64::from(u32::from(c)));
+    }
+    let (negative, digits) = match arg.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, arg.strip_prefix('+').unwrap_or(arg)),
+    };
+    let value = if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        i64::from_str_radix(&digits[1..], 8).ok()?
+    } else {
+        digits.parse().ok()?
+    };
+    Some(if negative { -value } else { value })
+}
+
+fn clip(text: &str, precision: Option<usize>) -> String {
+    match precision {
+        Some(n) => text.chars().take(n).collect(),
+        None => text.to_owned(),
+    }
+}
+
+fn pad(text: String, width: usize, flags: &str) -> String {
+    let len = text.chars().count();
+    if len >= width {
+        return text;
+    }
+    let fill = " ".repeat(width - len);
+    if flags.contains('-') {
+        text + &fill
+    } else {
+        fill + &text
+    }
+}
+
+/// `text` with its backslash escapes read (`echo -e`, printf's `%b`: octal is `\0NNN`); true
+/// when a `\c` stops the output there.
+pub(crate) fn escapes(text: &str, echo_octal: bool) -> (String, bool) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '\\' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let (piece, used, stop) = escape(&chars[i + 1..], echo_octal);
+        out.push_str(&piece);
+        if stop {
+            return (out, true);
+        }
+        i += 1 + used;
+    }
+    (out, false)
+}
+
+/// One escape after a backslash: its text, the characters it used, and whether it is `\c`.
+fn escape(after: &[char], echo_octal: bool) -> (String, usize, bool) {
+    let digits = |from: usize, max: usize, radix: u32| {
+        let run: String = after.iter().skip(from).take(max).take_while(|c| c.is_digit(radix)).collect();
+        let value = u32::from_str_radix(&run, radix).ok();
+        (value, run.chars().count())
+    };
+    let Some(&c) = after.first() else { return ("\\".to_owned(), 0, false) };
+    let simple = match c {
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        'r' => Some('\r'),
+        'a' => Some('\x07'),
+        'b' => Some('\x08'),
+        'f' => Some('\x0c'),
+        'v' => Some('\x0b'),
+        'e' | 'E' => Some('\x1b'),
+        '\\' => Some('\\'),
+        '"' if !echo_octal => Some('"'),
+        '\'' if !echo_octal => Some('\''),
+        _ => None,
+    };
+    if let Some(s) = simple {
+        return (s.to_string(), 1, false);
+    }
+    let code = |value: Option<u32>| value.and_then(char::from_u32).map(String::from).unwrap_or_default();
+    match c {
+        'c' => (String::new(), 1, true),
+        'x' => match digits(1, 2, 16) {
+            (_, 0) => ("\\x".to_owned(), 1, false),
+            (value, n) => (code(value), 1 + n, false),
+        },
+        'u' | 'U' => {
+            let max = if c == 'u' { 4 } else { 8 };
+            match digits(1, max, 16) {
+                (_, 0) => (format!("\\{c}"), 1, false),
+                (value, n) => (code(value), 1 + n, false),
+            }
+        }
+        '0' if echo_octal => {
+            let (value, n) = digits(1, 3, 8);
+            (code(value.or(Some(0))), 1 + n, false)
+        }
+        '0'..='7' if !echo_octal => {
+            let (value, n) = digits(0, 3, 8);
+            (code(value), n, false)
+        }
+        other => (format!("\\{other}"), 1, false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printf(fmt: &str, args: &[&str]) -> Option<String> {
+        format(fmt, &args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn conversions() {
+        assert_eq!(printf("%s/.aws/cred%s", &["~", "entials"]).as_deref(), Some("~/.aws/credentials"));
+        assert_eq!(printf("%s\\n", &["a", "b"]).as_deref(), Some("a\nb\n"));
+        assert_eq!(printf("%.18s", &["~/.aws/credentialsXYZ"]).as_deref(), Some("~/.aws/credentials"));
+        assert_eq!(printf("%.*s", &["3", "abcdef"]).as_deref(), Some("abc"));
+        assert_eq!(printf("[%5s|%-3s]", &["ab", "c"]).as_deref(), Some("[   ab|c  ]"));
+        assert_eq!(printf("%c%c%c", &["cat", "a", "t"]).as_deref(), Some("cat"));
+        assert_eq!(printf("%d-%x-%o-%i", &["10", "255", "8", "'A"]).as_deref(), Some("10-ff-10-65"));
+        assert_eq!(printf("%d", &["nope"]), None);
+        assert_eq!(printf("%f", &["1"]), None);
+        assert_eq!(printf("100%%", &[]).as_deref(), Some("100%"));
+        assert_eq!(printf("%s", &[]).as_deref(), Some(""));
+        assert_eq!(printf("%b", &["cred\\x65ntials"]).as_deref(), Some("credentials"));
+        assert_eq!(printf("%b|", &["a\\cb"]).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn format_escapes() {
+        assert_eq!(printf("cred\\x65ntials", &[]).as_deref(), Some("credentials"));
+        assert_eq!(printf("cred\\145ntials", &[]).as_deref(), Some("credentials"));
+        assert_eq!(printf("\\u0063at", &[]).as_deref(), Some("cat"));
+        assert_eq!(printf("a\\cb", &[]).as_deref(), Some("a"));
+        assert_eq!(printf("a\\qb", &[]).as_deref(), Some("a\\qb"));
+        assert_eq!(printf("end\\", &[]).as_deref(), Some("end\\"));
+    }
+
+    #[test]
+    fn echo_escapes() {
+        assert_eq!(escapes("cred\\0145ntials", true), ("credentials".to_owned(), false));
+        assert_eq!(escapes("cred\\x65ntials\\n", true), ("credentials\n".to_owned(), false));
+        assert_eq!(escapes("a\\cb", true), ("a".to_owned(), true));
+        // In echo, `\1` is no escape.
+        assert_eq!(escapes("\\1", true), ("\\1".to_owned(), false));
+    }
+}
