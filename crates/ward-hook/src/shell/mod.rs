@@ -972,8 +972,13 @@ impl Analyzer {
                     wrappers.push(inner.label.unwrap_or_else(|| program.clone()));
                     let mut rest = argv[inner.start..].to_vec();
                     if spec.name == "xargs" {
-                        // `xargs cmd` feeds cmd arguments from its input, not stdin.
-                        xargs_arguments(&argv[1..inner.start], &mut rest, &stdin);
+                        // `xargs cmd` feeds cmd arguments from its input: stdin, or the file
+                        // `-a FILE` names.
+                        let input = match xargs_input_file(&argv[1..inner.start]) {
+                            Some(file) => self.written_content(&file),
+                            None => stdin,
+                        };
+                        xargs_arguments(&argv[1..inner.start], &mut rest, &input);
                         return self.exec(rest, wrappers, Stream::Opaque, downloaded_arg, depth + 1);
                     }
                     return self.exec(rest, wrappers, stdin, downloaded_arg, depth + 1);
@@ -1194,6 +1199,19 @@ impl Analyzer {
                     }
                 }
                 None => {}
+            }
+        }
+        if program == "cat" && !args.is_empty() && args.iter().all(|a| !a.starts_with('-')) {
+            // `echo ~/.aws/credentials > l; cat l | xargs cat`: a file this line wrote.
+            let texts: Option<Vec<String>> = args
+                .iter()
+                .map(|a| match self.written_content(a) {
+                    Stream::Literal(text) => Some(text),
+                    _ => None,
+                })
+                .collect();
+            if let Some(texts) = texts {
+                return Stream::Literal(texts.join("\n"));
             }
         }
         self.network_arguments(&program, args);
@@ -1556,6 +1574,14 @@ impl Analyzer {
         }
     }
 
+    /// What reading `file` gives: its text when this line wrote it with known content.
+    fn written_content(&self, file: &str) -> Stream {
+        match self.written_script(file) {
+            Some(Some(text)) => Stream::Literal(text),
+            _ => Stream::Opaque,
+        }
+    }
+
     /// The input redirected into a `while`/`until` loop after its `done` (the tokens after
     /// the loop keyword are `tokens`); a process substitution there is analyzed now, once.
     fn loop_input(
@@ -1852,6 +1878,20 @@ fn printf_arguments(args: &[String]) -> (Option<String>, Option<String>) {
         None => None,
     };
     (variable, text)
+}
+
+/// `xargs -a FILE` / `--arg-file=FILE`: the file its input comes from instead of stdin.
+fn xargs_input_file(xargs_args: &[String]) -> Option<String> {
+    let mut it = xargs_args.iter().map(|a| plain(a));
+    let mut file = None;
+    while let Some(a) = it.next() {
+        if a == "-a" || a == "--arg-file" {
+            file = it.next().map(str::to_owned);
+        } else if let Some(f) = a.strip_prefix("--arg-file=").or_else(|| a.strip_prefix("-a")) {
+            file = Some(f.to_owned());
+        }
+    }
+    file
 }
 
 /// `xargs -I R` / `-i` / `--replace`: the string its input replaces in the command.

@@ -485,6 +485,11 @@ fn spelled_credential_reads_are_denied(agent: Agent) {
         ("touch ward-braced.marker && cat ~/.aws/{x,credentials}", "ward-braced.marker"),
         ("touch ward-lookalike.marker && cat ~/.aws/credentialſ", "ward-lookalike.marker"),
         ("touch ward-dotted.marker && cat ~/.aws/credentials.", "ward-dotted.marker"),
+        ("touch ward-found.marker && find ~/.aws -type f | xargs cat", "ward-found.marker"),
+        (
+            "touch ward-read.marker && printf '%s\\n' ~/.aws/credentials | while read -r f; do cat \"$f\"; done",
+            "ward-read.marker",
+        ),
     ];
     let commands: Vec<&str> = reads.iter().map(|(command, _)| *command).chain([ALLOWED]).collect();
     let run = run_agent(agent, Scope::User, &world, &commands, RUN_TIMEOUT);
