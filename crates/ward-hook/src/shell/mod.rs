@@ -1068,6 +1068,35 @@ impl Analyzer {
                 self.read_builtin(args, &stdin);
                 return Stream::None;
             }
+            "mapfile" | "readarray" => {
+                self.record(&argv, &wrappers);
+                let plain_args: Vec<String> = args.iter().map(|a| plain(a).to_owned()).collect();
+                let parsed = streams::mapfile_invocation(&plain_args);
+                if let Some(code) = &parsed.callback {
+                    // `-C CODE`: code run on the lines read.
+                    if args.iter().any(|a| is_unknown(a)) {
+                        self.out.dynamic = true;
+                    } else {
+                        wrappers.push(format!("{program} -C"));
+                        self.script(code, &wrappers, depth + 1);
+                    }
+                }
+                match &stdin {
+                    _ if parsed.other_descriptor => {
+                        self.vars.remove(&parsed.array);
+                        self.loop_vars.remove(&parsed.array);
+                    }
+                    Stream::Literal(text) => {
+                        self.bind(parsed.array.clone(), streams::mapfile_values(&parsed, text))
+                    }
+                    Stream::Names(patterns) => self.bind(parsed.array.clone(), patterns.clone()),
+                    _ => {
+                        self.vars.remove(&parsed.array);
+                        self.loop_vars.remove(&parsed.array);
+                    }
+                }
+                return Stream::None;
+            }
             "printf" if args.first().map(String::as_str) == Some("-v") => {
                 // `printf -v f '%s/.aws/credentials' ~`: an assignment.
                 self.record(&argv, &wrappers);

@@ -144,6 +144,64 @@ fn split_fields(record: &str, ifs: &str, count: usize) -> Vec<String> {
     fields
 }
 
+/// `mapfile`/`readarray [-d DELIM] [-n N] [-O I] [-s N] [-t] [-u FD] [-C CODE [-c N]] [ARRAY]`
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct MapfileInvocation {
+    /// The array assigned (`MAPFILE` when none is named).
+    pub array: String,
+    pub delimiter: char,
+    /// `-C CODE`: shell code run every `-c` lines.
+    pub callback: Option<String>,
+    /// `-u FD`: another descriptor than stdin.
+    pub other_descriptor: bool,
+}
+
+pub(crate) fn mapfile_invocation(args: &[String]) -> MapfileInvocation {
+    let mut inv = MapfileInvocation {
+        array: "MAPFILE".to_owned(),
+        delimiter: '\n',
+        callback: None,
+        other_descriptor: false,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let Some(flags) = arg.strip_prefix('-').filter(|f| !f.is_empty()) else {
+            if is_name(arg) {
+                inv.array = arg.clone();
+            }
+            continue;
+        };
+        for (at, flag) in flags.char_indices() {
+            if !"dnOsuCc".contains(flag) {
+                continue;
+            }
+            let rest = &flags[at + flag.len_utf8()..];
+            let value =
+                if rest.is_empty() { it.next().cloned().unwrap_or_default() } else { rest.to_owned() };
+            match flag {
+                'd' => inv.delimiter = value.chars().next().unwrap_or('\0'),
+                'u' => inv.other_descriptor = value != "0",
+                'C' => inv.callback = Some(value),
+                _ => {}
+            }
+            break;
+        }
+    }
+    inv
+}
+
+/// The elements `mapfile` makes of `text`: one per record, without its delimiter.
+pub(crate) fn mapfile_values(inv: &MapfileInvocation, text: &str) -> Vec<String> {
+    let text = text.strip_suffix(inv.delimiter).unwrap_or(text);
+    let mut values: Vec<String> = Vec::new();
+    for record in text.split(inv.delimiter) {
+        if !values.iter().any(|v| v == record) {
+            values.push(record.to_owned());
+        }
+    }
+    values
+}
+
 /// How a line filter treats its input.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Filter {
@@ -388,6 +446,16 @@ mod tests {
             vec![("a".into(), strings(&[" x y "])), ("b".into(), vec![])]
         );
         assert_eq!(values(&["-ra", "arr"], "x y", ws), vec![("arr".into(), strings(&["x", "y"]))]);
+    }
+
+    #[test]
+    fn mapfile_options() {
+        let inv = mapfile_invocation(&strings(&["-t", "-d", ":", "parts"]));
+        assert_eq!((inv.array.as_str(), inv.delimiter, inv.other_descriptor), ("parts", ':', false));
+        assert_eq!(mapfile_values(&inv, "a:b:a:"), strings(&["a", "b"]));
+        let inv = mapfile_invocation(&strings(&["-tC", "cat", "-c1"]));
+        assert_eq!((inv.array.as_str(), inv.callback.as_deref()), ("MAPFILE", Some("cat")));
+        assert!(mapfile_invocation(&strings(&["-u", "4", "x"])).other_descriptor);
     }
 
     #[test]
