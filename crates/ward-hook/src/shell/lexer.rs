@@ -92,6 +92,17 @@ pub(crate) struct Redirection {
     pub target: Word,
     /// The here-document body (for `HereDoc`).
     pub body: Option<String>,
+    /// The descriptor written before the operator (`3<<< x`, `2>err`), if any.
+    pub descriptor: Option<u32>,
+    /// The operator is one of `<`, `<<`, `<<<`, `<&`, `<>`: it sets up an input.
+    pub input: bool,
+}
+
+impl Redirection {
+    /// Whether this redirection decides what the command reads on stdin.
+    pub fn feeds_stdin(&self) -> bool {
+        self.input && self.descriptor.unwrap_or(0) == 0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,11 +129,22 @@ struct Lexer {
     tokens: Vec<Token>,
     pending: Vec<PendingHereDoc>,
     error: Option<String>,
+    /// `3` in `3<<< x`, for the redirection being read.
+    descriptor: Option<u32>,
+    /// The redirection being read is an input (`<`, `<<<`, `<&`, …).
+    input: bool,
 }
 
 pub(crate) fn lex(src: &str) -> Lexed {
-    let mut lx =
-        Lexer { chars: src.chars().collect(), pos: 0, tokens: Vec::new(), pending: Vec::new(), error: None };
+    let mut lx = Lexer {
+        chars: src.chars().collect(),
+        pos: 0,
+        tokens: Vec::new(),
+        pending: Vec::new(),
+        error: None,
+        descriptor: None,
+        input: false,
+    };
     lx.run();
     if !lx.pending.is_empty() && lx.error.is_none() {
         lx.error = Some("here-document without its terminating line".to_owned());
@@ -219,9 +241,13 @@ impl Lexer {
                 }
                 '<' | '>' => self.redirection(),
                 c if c.is_ascii_digit() && self.fd_redirection_ahead() => {
-                    while self.peek(0).is_some_and(|c| c.is_ascii_digit()) {
+                    let mut digits = String::new();
+                    while let Some(c) = self.peek(0).filter(char::is_ascii_digit) {
+                        digits.push(c);
                         self.pos += 1;
                     }
+                    // Too large a number is still not stdin.
+                    self.descriptor = Some(digits.parse().unwrap_or(u32::MAX));
                     self.redirection();
                 }
                 _ => {
@@ -244,6 +270,7 @@ impl Lexer {
     fn redirection(&mut self) {
         let Some(first) = self.peek(0) else { return };
         self.pos += 1;
+        self.input = first == '<';
         let kind = if first == '>' {
             match self.peek(0) {
                 Some('>') => {
@@ -295,6 +322,12 @@ impl Lexer {
         self.redirect_target(kind);
     }
 
+    fn push_redirection(&mut self, kind: RedirKind, target: Word) {
+        let descriptor = self.descriptor.take();
+        let input = std::mem::take(&mut self.input);
+        self.tokens.push(Token::Redir(Redirection { kind, target, body: None, descriptor, input }));
+    }
+
     fn skip_blanks(&mut self) {
         while matches!(self.peek(0), Some(' ' | '\t')) {
             self.pos += 1;
@@ -312,7 +345,7 @@ impl Lexer {
                 Word::default()
             }
         };
-        self.tokens.push(Token::Redir(Redirection { kind, target, body: None }));
+        self.push_redirection(kind, target);
     }
 
     fn heredoc(&mut self, strip_tabs: bool) {
@@ -326,7 +359,7 @@ impl Lexer {
         };
         let index = self.tokens.len();
         self.pending.push(PendingHereDoc { token_index: index, delimiter: delim.text.clone(), strip_tabs });
-        self.tokens.push(Token::Redir(Redirection { kind: RedirKind::HereDoc, target: delim, body: None }));
+        self.push_redirection(RedirKind::HereDoc, delim);
     }
 
     /// After a newline: consume the bodies of the here-documents opened on the previous line.

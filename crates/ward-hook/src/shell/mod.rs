@@ -12,7 +12,7 @@ mod printf;
 mod streams;
 mod tables;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use ward_model::{Access, PathTarget, ShellCommand};
@@ -189,7 +189,39 @@ struct Analyzer {
     written: HashMap<String, Option<String>>,
     /// [`WARD_VARIABLES`] as the hook's environment sets them.
     env: HashMap<String, String>,
+    /// Variables assigned a value only known at run time (apart from those never assigned).
+    unknown_vars: HashSet<String>,
+    /// The working directory on entering each subshell `( … )` / `$( … )` now open: a `cd`
+    /// inside one ends with it, and what it assigns may not outlive it.
+    subshells: Vec<Option<String>>,
+    /// The simple command being analyzed is one stage of a pipeline (a subshell in bash).
+    in_pipeline: bool,
+    /// Files written or deleted since the last command ended: what this line recorded of their
+    /// content ([`Analyzer::written`]) no longer holds.
+    writes: Vec<String>,
+    /// Compound commands whose input redirection was looked up ahead (bounded: each look is
+    /// a scan of the rest of the line).
+    lookaheads: usize,
+    /// The command being analyzed changes files' metadata only (`chmod`, `touch`): their
+    /// content as this line wrote it still holds.
+    metadata_only: bool,
 }
+
+/// What closes a compound command, for finding the redirections after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closer {
+    Done,
+    Fi,
+    Esac,
+    Brace,
+    Paren,
+    /// A `for`/`select` header: its body is `do … done` or `{ … }`.
+    ForBody,
+}
+
+/// Compound commands whose closer is looked up at most this many times per line; beyond it,
+/// their input is taken as unknown.
+const MAX_LOOKAHEADS: usize = 64;
 
 /// A `for`/`select` header being read: its variable's name, whether `in` was read, and the
 /// list's words (None once one is not known statically).
@@ -228,7 +260,12 @@ impl Analyzer {
 
     fn add_path(&mut self, path: &str, access: Access) {
         let path = match self.known_path(path) {
-            Some(p) => p,
+            Some(p) => {
+                if matches!(access, Access::Write | Access::Delete) && !self.metadata_only {
+                    self.writes.push(p.trim_start_matches("./").to_owned());
+                }
+                p
+            }
             None => {
                 if matches!(access, Access::Write | Access::Delete) {
                     let verb = if access == Access::Write { "written" } else { "deleted" };
@@ -272,8 +309,11 @@ impl Analyzer {
                 // A word unknown as a whole with no `$` in it (xargs input) is unknown from its
                 // first segment.
                 let whole = is_unknown(path) && !text.contains('$') && !text.contains('`');
+                // `${f:+.ssh/id_rsa}`: an expansion with an operator may hold any path,
+                // slashes included; it is one unknown part.
+                let whole_text = braced_expansions_as_one(&text).into_owned();
                 let mut segs: Vec<&str> = Vec::new();
-                for (i, seg) in text.split('/').enumerate() {
+                for (i, seg) in whole_text.split('/').enumerate() {
                     let unknown = seg.contains('$') || seg.contains('`') || (whole && i == 0);
                     let seg = if unknown { "**" } else { seg };
                     if !(seg == "**" && segs.last() == Some(&"**")) {
@@ -283,7 +323,8 @@ impl Analyzer {
                 if segs.iter().all(|s| s.is_empty() || *s == "**") {
                     return None;
                 }
-                text = segs.join("/");
+                let joined = segs.join("/");
+                text = joined;
             }
         }
         let relative = !(text.starts_with('/') || text.starts_with('~') || text.starts_with("**/"));
@@ -405,6 +446,8 @@ impl Analyzer {
         // A deque, not an iterator: a loop's input redirection comes after its body
         // (`while read f; do …; done < list`) and is looked up ahead.
         let mut tokens: VecDeque<Token> = lexed.tokens.into();
+        // The next simple command's stdin comes from a pipe.
+        let mut piped = false;
 
         while let Some(tok) = tokens.pop_front() {
             if case_pattern {
@@ -443,23 +486,35 @@ impl Analyzer {
                                 if w.text == "esac" {
                                     case_depth = case_depth.saturating_sub(1);
                                 }
-                                if matches!(w.text.as_str(), "while" | "until") {
-                                    // The loop's condition (`read f`) reads what is redirected
-                                    // into the loop after its `done`.
-                                    if let Some(input) = self.loop_input(&mut tokens, wrappers, depth) {
-                                        stdin = input;
-                                    }
+                                let opener = match w.text.as_str() {
+                                    "while" | "until" => Some(Closer::Done),
+                                    "if" => Some(Closer::Fi),
+                                    "{" => Some(Closer::Brace),
+                                    _ => None,
+                                };
+                                if let Some(opener) = opener {
+                                    // The compound's first command (`read f` in `while read f`)
+                                    // reads what is redirected after its closer, not the pipe.
+                                    self.compound_input(&mut tokens, opener, &mut stdin, wrappers, depth);
                                 }
                                 if w.text != "[[" {
                                     continue;
                                 }
                             }
                             "for" | "select" => {
+                                self.compound_input(
+                                    &mut tokens,
+                                    Closer::ForBody,
+                                    &mut stdin,
+                                    wrappers,
+                                    depth,
+                                );
                                 skip_to_separator = true;
                                 loop_header = Some(LoopHeader::default());
                                 continue;
                             }
                             "case" => {
+                                self.compound_input(&mut tokens, Closer::Esac, &mut stdin, wrappers, depth);
                                 case_depth += 1;
                                 case_header = true;
                                 continue;
@@ -504,8 +559,12 @@ impl Analyzer {
                         Stream::None
                     } else {
                         let stdin_now = std::mem::replace(&mut stdin, Stream::None);
-                        self.simple(simple, stdin_now, wrappers, depth)
+                        let outer = std::mem::replace(&mut self.in_pipeline, piped || op == Op::Pipe);
+                        let out = self.simple(simple, stdin_now, wrappers, depth);
+                        self.in_pipeline = outer;
+                        out
                     };
+                    piped = op == Op::Pipe;
                     if !matches!(op, Op::Pipe | Op::LParen | Op::RParen) {
                         skip_to_separator = false;
                         if let Some(header) = loop_header.take() {
@@ -524,13 +583,22 @@ impl Analyzer {
                         }
                         Op::LParen => {
                             paren_depth += 1;
-                            // `echo x | ( sh )`: the group's first command keeps the pipe.
+                            self.subshells.push(self.cwd.clone());
+                            // `echo x | ( sh )`: the group's first command keeps the pipe,
+                            // unless the group's own redirection replaces it.
+                            self.compound_input(&mut tokens, Closer::Paren, &mut stdin, wrappers, depth);
                             last_out = Stream::None;
                             continue;
                         }
                         Op::RParen => {
                             match paren_depth.checked_sub(1) {
-                                Some(d) => paren_depth = d,
+                                Some(d) => {
+                                    paren_depth = d;
+                                    // A `cd` in the subshell ends with it.
+                                    if let Some(cwd) = self.subshells.pop() {
+                                        self.cwd = cwd;
+                                    }
+                                }
                                 None => self.error("unbalanced `)`"),
                             }
                             if out != Stream::None {
@@ -550,10 +618,17 @@ impl Analyzer {
         }
         if paren_depth > 0 {
             self.error("unbalanced `(`");
+            for _ in 0..paren_depth {
+                if let Some(cwd) = self.subshells.pop() {
+                    self.cwd = cwd;
+                }
+            }
         }
         if !skip_to_separator && (!current.words.is_empty() || !current.redirs.is_empty()) {
             let stdin_now = std::mem::replace(&mut stdin, Stream::None);
+            let outer = std::mem::replace(&mut self.in_pipeline, piped);
             last_out = self.simple(current, stdin_now, wrappers, depth);
+            self.in_pipeline = outer;
         }
         last_out
     }
@@ -570,13 +645,21 @@ impl Analyzer {
                 RedirKind::InOut => {
                     self.add_path(&r.target.text, Access::Read);
                     self.add_path(&r.target.text, Access::Write);
+                    if r.feeds_stdin() {
+                        stdin = Stream::Opaque;
+                    }
                 }
                 RedirKind::In => {
                     self.add_path(&r.target.text, Access::Read);
-                    stdin = self.file_input(&r.target, outputs);
+                    if r.feeds_stdin() {
+                        stdin = self.file_input(&r.target, outputs);
+                    }
                 }
+                // `<&3`: stdin is whatever descriptor 3 holds.
+                RedirKind::Dup if r.feeds_stdin() => stdin = Stream::Opaque,
                 RedirKind::Dup => {}
-                RedirKind::HereDoc | RedirKind::HereString => stdin = here_input(r),
+                RedirKind::HereDoc | RedirKind::HereString if r.feeds_stdin() => stdin = here_input(r),
+                RedirKind::HereDoc | RedirKind::HereString => {}
             }
         }
 
@@ -613,11 +696,10 @@ impl Analyzer {
                     } else {
                         None
                     };
-                    self.loop_vars.remove(name);
                     match literal {
-                        Some(v) => self.vars.insert(name.to_owned(), v),
-                        None => self.vars.remove(name),
-                    };
+                        Some(v) => self.bind(name.to_owned(), vec![v]),
+                        None => self.forget(name),
+                    }
                 }
             }
             return Stream::None;
@@ -630,8 +712,9 @@ impl Analyzer {
             }
         }
         // `IFS=: read -r a b`: the command splits with the IFS given to it.
+        // None: not given; Some(None): given a value only known at run time.
         let ifs_given = words[..start].iter().find_map(|w| match w.assignment() {
-            Some(("IFS", value)) if !w.dynamic => Some(value.to_owned()),
+            Some(("IFS", value)) => Some((!w.dynamic).then(|| value.to_owned())),
             _ => None,
         });
         let mut argv: Vec<String> = Vec::with_capacity(words.len() - start);
@@ -657,16 +740,43 @@ impl Analyzer {
         for (w, sub_out) in word_iter {
             self.argument_words(w, sub_out.as_ref(), &mut argv);
         }
-        let ifs_before = ifs_given.map(|ifs| self.vars.insert("IFS".to_owned(), ifs));
+        let ifs_before = ifs_given.map(|ifs| {
+            let before = (self.vars.get("IFS").cloned(), self.unknown_vars.contains("IFS"));
+            match ifs {
+                Some(ifs) => {
+                    self.vars.insert("IFS".to_owned(), ifs);
+                    self.unknown_vars.remove("IFS");
+                }
+                None => {
+                    self.vars.remove("IFS");
+                    self.unknown_vars.insert("IFS".to_owned());
+                }
+            }
+            before
+        });
         let out = self.exec(argv, wrappers.to_vec(), stdin, downloaded_arg, depth);
-        match ifs_before {
-            Some(Some(before)) => {
-                self.vars.insert("IFS".to_owned(), before);
+        if let Some((value, unknown)) = ifs_before {
+            match value {
+                Some(value) => self.vars.insert("IFS".to_owned(), value),
+                None => self.vars.remove("IFS"),
+            };
+            if unknown {
+                self.unknown_vars.insert("IFS".to_owned());
+            } else {
+                self.unknown_vars.remove("IFS");
             }
-            Some(None) => {
-                self.vars.remove("IFS");
+        }
+        // What this line knew of a file it writes or deletes now no longer holds (`tee l`,
+        // `cp x l`, `sed -i … l`, `rm l`); a glob or a place only known at run time may be
+        // any of them.
+        for key in std::mem::take(&mut self.writes) {
+            if key.contains(['*', '?', '[']) || key.starts_with("**") {
+                for content in self.written.values_mut() {
+                    *content = None;
+                }
+            } else if let Some(content) = self.written.get_mut(&key) {
+                *content = None;
             }
-            None => {}
         }
         // Remember what this command wrote into files, for a later `sh FILE`/`python FILE`.
         let mut redirected = false;
@@ -702,7 +812,13 @@ impl Analyzer {
         for sub in &w.subs {
             let mut inner = wrappers.to_vec();
             inner.push(if sub.process { "<(…)".to_owned() } else { "$(…)".to_owned() });
+            self.subshells.push(self.cwd.clone());
+            let outer = std::mem::replace(&mut self.in_pipeline, false);
             outs.push(self.script(&sub.script, &inner, depth + 1));
+            self.in_pipeline = outer;
+            if let Some(cwd) = self.subshells.pop() {
+                self.cwd = cwd;
+            }
         }
         outs
     }
@@ -867,7 +983,12 @@ impl Analyzer {
                 let end = braced.find('}')?;
                 // `${parts[0]}`, `${parts[@]}`: an array bound by `read -a` (any element).
                 let name = match braced[..end].split_once('[') {
-                    Some((array, subscript)) if subscript.ends_with(']') => array,
+                    Some((array, subscript))
+                        if subscript.ends_with(']')
+                            && !subscript[..subscript.len() - 1].contains(['[', ']']) =>
+                    {
+                        array
+                    }
                     _ => &braced[..end],
                 };
                 (name, &braced[end + 1..])
@@ -974,11 +1095,12 @@ impl Analyzer {
                     if spec.name == "xargs" {
                         // `xargs cmd` feeds cmd arguments from its input: stdin, or the file
                         // `-a FILE` names.
-                        let input = match xargs_input_file(&argv[1..inner.start]) {
-                            Some(file) => self.written_content(&file),
+                        let options = xargs_options(&argv[1..inner.start]);
+                        let input = match &options.file {
+                            Some(file) => self.written_content(file),
                             None => stdin,
                         };
-                        xargs_arguments(&argv[1..inner.start], &mut rest, &input);
+                        xargs_arguments(&options, &mut rest, &input);
                         return self.exec(rest, wrappers, Stream::Opaque, downloaded_arg, depth + 1);
                     }
                     return self.exec(rest, wrappers, stdin, downloaded_arg, depth + 1);
@@ -1004,6 +1126,12 @@ impl Analyzer {
             "export" | "declare" | "typeset" | "local" | "readonly" => {
                 // `export F=~/.aws/credentials`: an assignment like `F=…` on its own.
                 self.record(&argv, &wrappers);
+                // `declare -n r=f`: assigning `r` assigns `f`; Ward does not follow names.
+                if args.iter().any(|a| {
+                    plain(a).starts_with('-') && !plain(a).starts_with("--") && plain(a).contains('n')
+                }) {
+                    self.out.dynamic = true;
+                }
                 for a in args.iter().filter(|a| !plain(a).starts_with('-')) {
                     let Some((name, value)) = plain(a).split_once('=') else { continue };
                     let valid =
@@ -1012,11 +1140,10 @@ impl Analyzer {
                         continue;
                     }
                     self.code_in_variable(name, value, is_unknown(a), &wrappers, depth);
-                    self.loop_vars.remove(name);
                     if is_unknown(a) {
-                        self.vars.remove(name);
+                        self.forget(name);
                     } else {
-                        self.vars.insert(name.to_owned(), value.to_owned());
+                        self.bind(name.to_owned(), vec![value.to_owned()]);
                     }
                 }
                 return Stream::None;
@@ -1025,7 +1152,13 @@ impl Analyzer {
                 // An unset variable expands to nothing (not to the hook's value of it).
                 self.record(&argv, &wrappers);
                 for a in args.iter().filter(|a| !plain(a).starts_with('-') && !is_unknown(a)) {
-                    self.vars.insert(plain(a).to_owned(), String::new());
+                    if plain(a) == "IFS" {
+                        // Without IFS, read splits at blanks again.
+                        self.vars.remove("IFS");
+                        self.unknown_vars.remove("IFS");
+                    } else {
+                        self.bind(plain(a).to_owned(), vec![String::new()]);
+                    }
                 }
                 return Stream::None;
             }
@@ -1070,43 +1203,16 @@ impl Analyzer {
             }
             "mapfile" | "readarray" => {
                 self.record(&argv, &wrappers);
-                let plain_args: Vec<String> = args.iter().map(|a| plain(a).to_owned()).collect();
-                let parsed = streams::mapfile_invocation(&plain_args);
-                if let Some(code) = &parsed.callback {
-                    // `-C CODE`: code run on the lines read.
-                    if args.iter().any(|a| is_unknown(a)) {
-                        self.out.dynamic = true;
-                    } else {
-                        wrappers.push(format!("{program} -C"));
-                        self.script(code, &wrappers, depth + 1);
-                    }
-                }
-                match &stdin {
-                    _ if parsed.other_descriptor => {
-                        self.vars.remove(&parsed.array);
-                        self.loop_vars.remove(&parsed.array);
-                    }
-                    Stream::Literal(text) => {
-                        self.bind(parsed.array.clone(), streams::mapfile_values(&parsed, text))
-                    }
-                    Stream::Names(patterns) => self.bind(parsed.array.clone(), patterns.clone()),
-                    _ => {
-                        self.vars.remove(&parsed.array);
-                        self.loop_vars.remove(&parsed.array);
-                    }
-                }
+                self.mapfile(args, &stdin, &wrappers, depth);
                 return Stream::None;
             }
-            "printf" if args.first().map(String::as_str) == Some("-v") => {
+            "printf" if args.first().is_some_and(|a| plain(a).starts_with("-v")) => {
                 // `printf -v f '%s/.aws/credentials' ~`: an assignment.
                 self.record(&argv, &wrappers);
                 if let (Some(name), text) = printf_arguments(args) {
                     match text {
                         Some(text) => self.bind(name, vec![text]),
-                        None => {
-                            self.vars.remove(&name);
-                            self.loop_vars.remove(&name);
-                        }
+                        None => self.forget(&name),
                     }
                 }
                 return Stream::None;
@@ -1167,12 +1273,15 @@ impl Analyzer {
         // see it. `mv` always moves the whole tree.
         let recursive = tables::is_recursive(&program, args);
         let moves = program == "mv" || (program == "git" && plain_subcommand(args) == Some("mv"));
+        self.metadata_only =
+            matches!(program.as_str(), "chmod" | "chown" | "chgrp" | "touch" | "chattr" | "setfacl");
         tables::file_arguments(&program, args, &mut |path, access| {
             self.add_path(path, access);
             if recursive || (moves && access == Access::Delete) {
                 self.add_path(&subtree(path), access);
             }
         });
+        self.metadata_only = false;
         if !tables::knows_file_arguments(&program)
             && tables::network_kind(&program).is_none()
             && !matches!(program.as_str(), "echo" | "printf" | "git" | "cd" | "pushd" | "test" | "[")
@@ -1228,6 +1337,32 @@ impl Analyzer {
                     }
                 }
                 None => {}
+            }
+        }
+        if matches!(program.as_str(), "sort" | "wc" | "du") {
+            // `--files0-from=F`: the files read are named in F (`-`: stdin).
+            let mut it = args.iter().map(|a| plain(a));
+            while let Some(a) = it.next() {
+                let list = match a.strip_prefix("--files0-from") {
+                    Some("") => it.next().map(str::to_owned),
+                    Some(v) => v.strip_prefix('=').map(str::to_owned),
+                    None => None,
+                };
+                let names = match list.as_deref() {
+                    Some("-") => match &stdin {
+                        Stream::Literal(text) => text.split(['\0', '\n']).map(str::to_owned).collect(),
+                        Stream::Names(patterns) => patterns.clone(),
+                        _ => Vec::new(),
+                    },
+                    Some(file) => match self.written_content(file) {
+                        Stream::Literal(text) => text.split(['\0', '\n']).map(str::to_owned).collect(),
+                        _ => Vec::new(),
+                    },
+                    None => Vec::new(),
+                };
+                for name in names.iter().filter(|n| !n.is_empty()) {
+                    self.add_path(name, Access::Read);
+                }
             }
         }
         if program == "cat" && !args.is_empty() && args.iter().all(|a| !a.starts_with('-')) {
@@ -1443,8 +1578,20 @@ impl Analyzer {
 
     /// `find`: what it reads, deletes and runs; returns the names it prints.
     fn find(&mut self, argv: &[String], wrappers: &[String], depth: usize) -> Stream {
-        let parsed = tables::find_invocation(argv.get(1..).unwrap_or_default());
+        let mut parsed = tables::find_invocation(argv.get(1..).unwrap_or_default());
         self.record(argv, wrappers);
+        // The `-name` glob narrows what is printed, deleted or run on only when every action
+        // comes after it and nothing negates or joins it (`-print -name x`, `! -name x`,
+        // `-exec … \; -name x`, `,`).
+        let position = |wanted: &[&str]| argv.iter().position(|a| wanted.contains(&plain(a)));
+        let name_at = position(&["-name", "-iname"]);
+        let widened = position(&[
+            "-print", "-print0", "-printf", "-fprint", "-fprint0", "-fprintf", "-ls", "-fls", "-exec",
+            "-execdir", "-ok", "-okdir", "-delete", ",", "!", "-not", "-o", "-or",
+        ]);
+        if matches!((name_at, widened), (Some(n), Some(w)) if w < n) {
+            parsed.name = None;
+        }
         let access = if parsed.deletes { Access::Delete } else { Access::Read };
         // What `-delete` and `-exec … {}` reach: every file under the start paths, narrowed
         // to the `-name` glob when there is one.
@@ -1474,12 +1621,12 @@ impl Analyzer {
         for exec in parsed.execs {
             self.run_on_found(exec.argv, format!("find {}", exec.flag), &found, wrappers, depth);
         }
-        // `-printf '%f'`, `-ls`: names may be printed bare, relative to where it runs.
-        let mut names = found;
-        if argv.iter().any(|a| matches!(a.as_str(), "-printf" | "-fprintf" | "-ls" | "-fls")) {
-            names.extend(["*".to_owned(), ".*".to_owned()]);
+        // `-printf`, `-ls` and what `-exec` runs print other text than the names found.
+        let printing = ["-printf", "-fprintf", "-ls", "-fls", "-exec", "-execdir", "-ok", "-okdir"];
+        if argv.iter().any(|a| printing.contains(&plain(a))) {
+            return Stream::Opaque;
         }
-        Stream::Names(names)
+        Stream::Names(found)
     }
 
     /// A command `find -exec`/`fd -x` runs on each found file: `{}` in it stands for every
@@ -1498,12 +1645,19 @@ impl Analyzer {
         let outer = std::mem::replace(&mut self.in_find_exec, true);
         self.exec(argv, inner, Stream::None, false, depth + 1);
         self.in_find_exec = outer;
-        let placeholders: Vec<Access> =
-            self.out.paths.iter().skip(before).filter(|p| p.path == "{}").map(|p| p.access).collect();
-        self.out.paths.retain(|p| p.path != "{}");
-        for access in placeholders {
+        // `{}` anywhere in a word (`cat {}/x`, `cp {} {}.bak`) stands for each found path.
+        let placeholders: Vec<(String, Access)> = self
+            .out
+            .paths
+            .iter()
+            .skip(before)
+            .filter(|p| p.path.contains("{}"))
+            .map(|p| (p.path.clone(), p.access))
+            .collect();
+        self.out.paths.retain(|p| !p.path.contains("{}"));
+        for (path, access) in placeholders {
             for p in found {
-                self.add_path(p, access);
+                self.add_path(&path.replace("{}", plain(p)), access);
             }
         }
     }
@@ -1514,17 +1668,39 @@ impl Analyzer {
     fn fd(&mut self, argv: &[String], wrappers: &[String], depth: usize) -> Stream {
         let parsed = streams::fd_invocation(argv.get(1..).unwrap_or_default());
         self.record(argv, wrappers);
-        for root in &parsed.roots {
+        // `--base-directory D`: search paths are relative to D, and so is what it prints.
+        let roots: Vec<String> = parsed
+            .roots
+            .iter()
+            .map(|root| match &parsed.base {
+                Some(base) if !(plain(root).starts_with('/') || plain(root).starts_with('~')) => {
+                    format!("{}/{}", plain(base).trim_end_matches('/'), plain(root))
+                }
+                _ => root.clone(),
+            })
+            .collect();
+        for root in &roots {
             self.add_path(root, Access::Read);
         }
-        // It prints what is under a search path, never the path itself.
-        let found: Vec<String> = parsed.roots.iter().map(|r| subtree(r)).collect();
+        // It prints what is under a search path (never the path itself), narrowed to the
+        // names it looks for.
+        let under = |root: &str| match &parsed.name {
+            Some(name) => format!("{}/**/{name}", plain(root).trim_end_matches('/')),
+            None => subtree(root),
+        };
+        let found: Vec<String> = roots.iter().map(|r| under(r)).collect();
+        let trees: Vec<String> = roots.iter().map(|r| subtree(r)).collect();
         for mut command in parsed.execs {
+            // `{}` a found path; `{.}` it without its extension and `{//}` its directory (any
+            // path under the search path); `{/}`, `{/.}` its name alone.
             let mut placeholder = false;
+            let mut widened = false;
             for w in command.iter_mut().skip(1) {
-                for form in ["{//}", "{/.}", "{/}", "{.}", "{}"] {
+                for (form, with) in [("{//}", "{}"), ("{/.}", "*"), ("{/}", "*"), ("{.}", "{}"), ("{}", "{}")]
+                {
                     if w.contains(form) {
-                        *w = w.replace(form, "{}");
+                        widened |= matches!(form, "{//}" | "{.}");
+                        *w = w.replace(form, with);
                         placeholder = true;
                     }
                 }
@@ -1532,19 +1708,25 @@ impl Analyzer {
             if !placeholder {
                 command.push("{}".to_owned());
             }
-            self.run_on_found(command, "fd -x".to_owned(), &found, wrappers, depth);
+            let reached = if widened { &trees } else { &found };
+            self.run_on_found(command, "fd -x".to_owned(), reached, wrappers, depth);
         }
-        Stream::Names(found)
+        // Printed relative to the base directory: read from here, `./…` may be meant.
+        let mut names = found;
+        if parsed.base.is_some() {
+            names.extend(parsed.roots.iter().map(|r| under(r)));
+        }
+        Stream::Names(names)
     }
 
     /// The `read` builtin: the variables it assigns take the words of its input (every line
-    /// of it, as a `while read` loop reads them), or are unknown when the input is.
+    /// of it, as a `while read` loop reads them), or are unknown when the input (or IFS) is.
     fn read_builtin(&mut self, args: &[String], stdin: &Stream) {
         let args: Vec<String> = args.iter().map(|a| plain(a).to_owned()).collect();
         let parsed = streams::read_invocation(&args);
         let ifs = self.vars.get("IFS").cloned().unwrap_or_else(|| " \t\n".to_owned());
         let bound = match stdin {
-            _ if parsed.other_descriptor => None,
+            _ if parsed.other_descriptor || self.unknown_vars.contains("IFS") => None,
             Stream::Literal(text) => Some(streams::read_values(&parsed, text, &ifs)),
             Stream::Names(patterns) => Some(
                 parsed
@@ -1559,21 +1741,86 @@ impl Analyzer {
         match bound {
             Some(values) => {
                 for (name, values) in values {
-                    self.bind(name, values);
+                    // `read -t 0` may read nothing; `read 'f[1]'` sets one element of `f`.
+                    let keeps_old = parsed.may_not_read || parsed.elements.contains(&name);
+                    self.bind_keeping(name, values, keeps_old || self.scoped());
                 }
             }
             None => {
                 for name in parsed.names.iter().chain(&parsed.array) {
-                    self.vars.remove(name);
-                    self.loop_vars.remove(name);
+                    self.forget(name);
                 }
             }
         }
     }
 
+    /// `mapfile`/`readarray`: the array takes its input's lines; a `-C` callback runs on them.
+    fn mapfile(&mut self, args: &[String], stdin: &Stream, wrappers: &[String], depth: usize) {
+        let plain_args: Vec<String> = args.iter().map(|a| plain(a).to_owned()).collect();
+        let parsed = streams::mapfile_invocation(&plain_args);
+        let values = match stdin {
+            _ if parsed.other_descriptor => None,
+            Stream::Literal(text) => Some(streams::mapfile_values(&parsed, text)),
+            Stream::Names(patterns) => Some(patterns.clone()),
+            _ => None,
+        };
+        if let Some(code) = &parsed.callback {
+            // `-C CODE` runs `CODE INDEX LINE` for the lines read.
+            if args.iter().any(|a| is_unknown(a)) {
+                self.out.dynamic = true;
+            } else {
+                let mut inner = wrappers.to_vec();
+                inner.push("mapfile -C".to_owned());
+                let lines: Vec<String> = match &values {
+                    Some(values) => values.iter().take(16).map(|v| shell_quote(v)).collect(),
+                    None => vec!["\"$__mapfile_line\"".to_owned()],
+                };
+                for line in lines {
+                    self.script(&format!("{code} 0 {line}"), &inner, depth + 1);
+                }
+            }
+        }
+        match values {
+            Some(values) => {
+                let keeps_old = parsed.keeps_elements || self.scoped();
+                self.bind_keeping(parsed.array, values, keeps_old);
+            }
+            None => self.forget(&parsed.array),
+        }
+    }
+
+    /// Whether an assignment now may not outlive the command: in a subshell or a pipeline.
+    fn scoped(&self) -> bool {
+        !self.subshells.is_empty() || self.in_pipeline
+    }
+
     /// `name` takes one of `values` at run time: one is an assignment, several a loop
-    /// variable's words.
-    fn bind(&mut self, name: String, mut values: Vec<String>) {
+    /// variable's words. In a subshell or pipeline the old value may be what is left after
+    /// it, so both are kept.
+    fn bind(&mut self, name: String, values: Vec<String>) {
+        let keeps_old = self.scoped();
+        self.bind_keeping(name, values, keeps_old);
+    }
+
+    fn bind_keeping(&mut self, name: String, mut values: Vec<String>, keeps_old: bool) {
+        if keeps_old {
+            if self.unknown_vars.contains(&name) {
+                return; // unknown before, so unknown after
+            }
+            let old: Vec<String> =
+                match (self.vars.get(&name), self.loop_vars.get(&name), self.env.get(&name)) {
+                    (Some(v), _, _) => vec![v.clone()],
+                    (None, Some(words), _) => words.clone(),
+                    (None, None, Some(v)) => vec![v.clone()],
+                    (None, None, None) => Vec::new(),
+                };
+            for v in old {
+                if !values.contains(&v) {
+                    values.push(v);
+                }
+            }
+        }
+        self.unknown_vars.remove(&name);
         if values.len() > 1 {
             values.retain(|v| !v.is_empty());
         }
@@ -1584,6 +1831,13 @@ impl Analyzer {
             self.loop_vars.remove(&name);
             self.vars.insert(name, values.pop().unwrap_or_default());
         }
+    }
+
+    /// `name` now holds a value only known at run time.
+    fn forget(&mut self, name: &str) {
+        self.vars.remove(name);
+        self.loop_vars.remove(name);
+        self.unknown_vars.insert(name.to_owned());
     }
 
     /// What an input redirection feeds the command: a process substitution's output
@@ -1611,54 +1865,42 @@ impl Analyzer {
         }
     }
 
-    /// The input redirected into a `while`/`until` loop after its `done` (the tokens after
-    /// the loop keyword are `tokens`); a process substitution there is analyzed now, once.
-    fn loop_input(
+    /// A compound command begins (`while`, `if`, `{`, `(`, …; the tokens after its opener
+    /// are `tokens`): its first command reads what is redirected after its closer
+    /// (`while read f; do …; done < <(find …)`), which replaces a pipe into it. A process
+    /// substitution there is analyzed now, once. When the closer cannot be found, input piped
+    /// into it becomes unknown: never a wrong guess.
+    fn compound_input(
         &mut self,
         tokens: &mut VecDeque<Token>,
+        opener: Closer,
+        stdin: &mut Stream,
         wrappers: &[String],
         depth: usize,
-    ) -> Option<Stream> {
-        let mut nesting = 1usize;
-        let mut command_start = true;
-        let mut done_at = None;
-        for (at, token) in tokens.iter().enumerate() {
-            match token {
-                Token::Word(w) => {
-                    let keyword = command_start && w.first_quoted.is_none();
-                    if keyword && matches!(w.text.as_str(), "while" | "until" | "for" | "select") {
-                        nesting += 1;
-                    } else if keyword && w.text == "done" {
-                        nesting -= 1;
-                        if nesting == 0 {
-                            done_at = Some(at);
-                            break;
-                        }
-                    }
-                    command_start = keyword
-                        && matches!(
-                            w.text.as_str(),
-                            "do" | "then" | "else" | "elif" | "if" | "while" | "until" | "!" | "{"
-                        );
-                }
-                Token::Op(_) => command_start = true,
-                Token::Redir(_) => command_start = false,
+    ) {
+        self.lookaheads += 1;
+        let closer_at = if self.lookaheads > MAX_LOOKAHEADS { None } else { closer_position(tokens, opener) };
+        let Some(closer_at) = closer_at else {
+            if *stdin != Stream::None {
+                *stdin = Stream::Opaque;
             }
-        }
-        let mut input = None;
-        for token in tokens.iter_mut().skip(done_at? + 1) {
+            return;
+        };
+        for token in tokens.iter_mut().skip(closer_at + 1) {
             let Token::Redir(r) = token else { break };
+            if !r.feeds_stdin() {
+                continue;
+            }
             match r.kind {
                 RedirKind::In => {
                     let outputs = self.substitutions(&r.target, wrappers, depth);
                     r.target.subs.clear();
-                    input = Some(self.file_input(&r.target, outputs));
+                    *stdin = self.file_input(&r.target, outputs);
                 }
-                RedirKind::HereDoc | RedirKind::HereString => input = Some(here_input(r)),
-                _ => {}
+                RedirKind::HereDoc | RedirKind::HereString => *stdin = here_input(r),
+                _ => *stdin = Stream::Opaque,
             }
         }
-        input
     }
 
     fn ssh(&mut self, argv: &[String], wrappers: &[String], depth: usize) {
@@ -1750,6 +1992,151 @@ impl Analyzer {
     }
 }
 
+/// Where the compound command opened just before `tokens` closes: the index of its `done`,
+/// `fi`, `esac`, `}` or `)`, as bash pairs them (keywords only where a command starts; case
+/// patterns skipped; `for x in …; { …; }`). None when it does not close in the line.
+fn closer_position(tokens: &VecDeque<Token>, opener: Closer) -> Option<usize> {
+    let mut open = vec![opener];
+    let mut command_start = opener != Closer::ForBody;
+    let (mut case_header, mut case_pattern) = (opener == Closer::Esac, false);
+    for (at, token) in tokens.iter().enumerate() {
+        let word = match token {
+            Token::Word(w) => Some((w.text.as_str(), w.first_quoted.is_none())),
+            _ => None,
+        };
+        if case_header {
+            if word == Some(("in", true)) {
+                case_header = false;
+                case_pattern = true;
+            }
+            continue;
+        }
+        if case_pattern {
+            match (token, word) {
+                (Token::Op(Op::RParen), _) => {
+                    case_pattern = false;
+                    command_start = true;
+                }
+                (_, Some(("esac", true))) => {
+                    case_pattern = false;
+                    if open.pop() != Some(Closer::Esac) {
+                        return None;
+                    }
+                    if open.is_empty() {
+                        return Some(at);
+                    }
+                    command_start = false;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match token {
+            Token::Word(w) => {
+                let keyword = command_start && w.first_quoted.is_none();
+                let text = w.text.as_str();
+                if keyword && open.last() == Some(&Closer::ForBody) && matches!(text, "do" | "{") {
+                    open.pop();
+                    open.push(if text == "do" { Closer::Done } else { Closer::Brace });
+                    continue;
+                }
+                let closes = match text {
+                    "done" => Some(Closer::Done),
+                    "fi" => Some(Closer::Fi),
+                    "esac" => Some(Closer::Esac),
+                    "}" => Some(Closer::Brace),
+                    _ => None,
+                };
+                if keyword {
+                    match text {
+                        "while" | "until" => open.push(Closer::Done),
+                        "for" | "select" => open.push(Closer::ForBody),
+                        "if" => open.push(Closer::Fi),
+                        "{" => open.push(Closer::Brace),
+                        "case" => {
+                            open.push(Closer::Esac);
+                            case_header = true;
+                        }
+                        _ => {}
+                    }
+                    if let Some(closer) = closes {
+                        if open.pop() != Some(closer) {
+                            return None;
+                        }
+                        if open.is_empty() {
+                            return Some(at);
+                        }
+                    }
+                }
+                command_start = keyword
+                    && matches!(
+                        text,
+                        "do" | "then" | "else" | "elif" | "if" | "while" | "until" | "!" | "{" | "time"
+                    );
+            }
+            Token::Op(Op::LParen) => {
+                if command_start {
+                    open.push(Closer::Paren);
+                }
+                command_start = true;
+            }
+            Token::Op(Op::RParen) => {
+                if open.last() == Some(&Closer::Paren) {
+                    open.pop();
+                    if open.is_empty() {
+                        return Some(at);
+                    }
+                }
+                command_start = false;
+            }
+            Token::Op(Op::CaseEnd) => {
+                case_pattern = open.last() == Some(&Closer::Esac);
+                command_start = true;
+            }
+            Token::Op(_) => command_start = true,
+            Token::Redir(_) => {}
+        }
+    }
+    None
+}
+
+/// `text` with each `${…}` (its braces matched) shortened to `$_`: what an operator inside
+/// it yields is unknown, and may contain slashes.
+fn braced_expansions_as_one(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("${") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at]);
+        out.push_str("$_");
+        let mut depth = 0usize;
+        let mut end = rest.len();
+        for (i, c) in rest[at..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = at + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// `text` as one shell word (single-quoted).
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 /// What a here-document or here-string feeds the command.
 fn here_input(r: &Redirection) -> Stream {
     match r.kind {
@@ -1818,54 +2205,153 @@ fn plain_subcommand(args: &[String]) -> Option<&str> {
     None
 }
 
+/// The options of `xargs` that decide what it makes of its input.
+#[derive(Debug, Default)]
+struct XargsOptions {
+    /// `-I R` / `-i[R]` / `--replace[=R]`: the input replaces `R` in the command's words.
+    replace: Option<String>,
+    /// `-a FILE` / `--arg-file=FILE`: the input comes from FILE instead of stdin.
+    file: Option<String>,
+    /// `-d`, `-0`, `-L`, `-l`, `-I`: an argument is a whole line (or record), blanks kept.
+    whole_lines: bool,
+}
+
+fn xargs_options(xargs_args: &[String]) -> XargsOptions {
+    let mut options = XargsOptions::default();
+    let mut it = xargs_args.iter().map(|a| plain(a));
+    while let Some(arg) = it.next() {
+        if let Some(long) = arg.strip_prefix("--") {
+            let (name, value) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_owned())),
+                None => (long, None),
+            };
+            match name {
+                "replace" => options.replace = Some(value.unwrap_or_else(|| "{}".to_owned())),
+                "arg-file" => options.file = value.or_else(|| it.next().map(str::to_owned)),
+                "delimiter" | "null" | "max-lines" => options.whole_lines = true,
+                _ => {}
+            }
+            continue;
+        }
+        let Some(cluster) = arg.strip_prefix('-').filter(|c| !c.is_empty()) else { continue };
+        // `-0rI{}`: flags, then an option whose value is the rest of the word or the next word
+        // (`-e`, `-i`, `-l` take theirs only glued).
+        for (at, flag) in cluster.char_indices() {
+            let rest = &cluster[at + flag.len_utf8()..];
+            let mut value =
+                || if rest.is_empty() { it.next().map(str::to_owned) } else { Some(rest.to_owned()) };
+            match flag {
+                '0' => options.whole_lines = true,
+                'I' => {
+                    options.replace = value();
+                    options.whole_lines = true;
+                }
+                'i' => {
+                    options.replace = Some(if rest.is_empty() { "{}".to_owned() } else { rest.to_owned() });
+                    options.whole_lines = true;
+                }
+                'a' => options.file = value(),
+                'd' | 'L' => {
+                    options.whole_lines = true;
+                    value();
+                }
+                'l' => options.whole_lines = true,
+                'E' | 'n' | 'P' | 's' => {
+                    value();
+                }
+                _ => continue,
+            }
+            break;
+        }
+    }
+    options
+}
+
+/// The words xargs reads from `text` by default: blank-separated, with its own quotes
+/// (`'…'`, `"…"`) and backslashes removed.
+fn xargs_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == c {
+                        break;
+                    }
+                    word.push(q);
+                }
+            }
+            '\\' => {
+                in_word = true;
+                word.extend(chars.next());
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
 /// The arguments `xargs` adds to its command from its input: the words of a literal input
-/// (`echo apply | xargs terraform`), or a word only known at run time. With `-I R` / `-i`, the
-/// input replaces `R` inside the command's words instead.
-fn xargs_arguments(xargs_args: &[String], command: &mut Vec<String>, stdin: &Stream) {
-    if let Stream::Names(patterns) = stdin {
-        // `find ~/.aws | xargs cat`: one found path per argument, or per replaced word.
-        match xargs_replace_string(xargs_args) {
-            Some(r) if !r.is_empty() => {
-                let mut with_names = Vec::with_capacity(command.len() + patterns.len());
-                for (at, w) in command.iter().enumerate() {
-                    if at > 0 && w.contains(&r) {
-                        with_names.extend(patterns.iter().map(|p| w.replace(&r, p)));
-                    } else {
-                        with_names.push(w.clone());
+/// (`echo apply | xargs terraform`), found names, or a word only known at run time. With
+/// `-I R` / `-i`, the input replaces `R` inside the command's words instead, once per line.
+/// Every way xargs could split the input is taken (words and whole lines): the cautious side.
+fn xargs_arguments(options: &XargsOptions, command: &mut Vec<String>, stdin: &Stream) {
+    let inputs: Option<Vec<String>> = match stdin {
+        Stream::Names(patterns) => Some(patterns.clone()),
+        Stream::Literal(text) => {
+            let mut inputs = xargs_words(text);
+            if options.whole_lines || options.replace.is_some() {
+                for line in text.split(['\n', '\0']).map(str::trim).filter(|l| !l.is_empty()) {
+                    if !inputs.iter().any(|i| i == line) {
+                        inputs.push(line.to_owned());
                     }
                 }
-                *command = with_names;
             }
-            _ => command.extend(patterns.iter().cloned()),
+            Some(inputs)
         }
-        return;
-    }
-    let literal = match stdin {
-        Stream::Literal(t) => Some(t.clone()),
         _ => None,
     };
-    match (xargs_replace_string(xargs_args), literal) {
-        (Some(r), Some(text)) if !r.is_empty() => {
-            let line = text.lines().next().unwrap_or_default().trim().to_owned();
-            for w in command.iter_mut().skip(1) {
-                if w.contains(&r) {
-                    *w = w.replace(&r, &line);
+    match (options.replace.as_deref().filter(|r| !r.is_empty()), inputs) {
+        (Some(r), Some(inputs)) => {
+            let mut replaced = Vec::with_capacity(command.len() + inputs.len());
+            for (at, w) in command.iter().enumerate() {
+                if at > 0 && w.contains(r) {
+                    replaced.extend(inputs.iter().map(|input| w.replace(r, input)));
+                } else {
+                    replaced.push(w.clone());
                 }
             }
+            *command = replaced;
         }
-        (Some(r), None) if !r.is_empty() => {
+        (Some(r), None) => {
             // A word that is the input is unknown; inside a longer word (`sh -c 'rm {}'`) the
             // input becomes a variable no one assigned, which analysis treats as unknown.
             for w in command.iter_mut().skip(1) {
                 if *w == r {
                     w.insert(0, UNKNOWN);
-                } else if w.contains(&r) && !is_unknown(w) {
-                    *w = w.replace(&r, "$__xargs_input");
+                } else if w.contains(r) && !is_unknown(w) {
+                    *w = w.replace(r, "$__xargs_input");
                 }
             }
         }
-        (_, Some(text)) => command.extend(text.split_whitespace().map(str::to_owned)),
-        (_, None) => command.push(format!("{UNKNOWN}<xargs input>")),
+        (None, Some(inputs)) => command.extend(inputs),
+        (None, None) => command.push(format!("{UNKNOWN}<xargs input>")),
     }
 }
 
@@ -1894,9 +2380,15 @@ fn echo_output(args: &[String]) -> Stream {
 fn printf_arguments(args: &[String]) -> (Option<String>, Option<String>) {
     let mut rest = args;
     let mut variable = None;
-    if rest.first().map(String::as_str) == Some("-v") {
-        variable = rest.get(1).map(|v| plain(v).to_owned());
-        rest = rest.get(2..).unwrap_or_default();
+    if let Some(name) = rest.first().and_then(|a| plain(a).strip_prefix("-v")) {
+        // `-v NAME` or `-vNAME`.
+        if name.is_empty() {
+            variable = rest.get(1).map(|v| plain(v).to_owned());
+            rest = rest.get(2..).unwrap_or_default();
+        } else {
+            variable = Some(name.to_owned());
+            rest = &rest[1..];
+        }
     }
     if rest.first().map(String::as_str) == Some("--") {
         rest = &rest[1..];
@@ -1907,39 +2399,6 @@ fn printf_arguments(args: &[String]) -> (Option<String>, Option<String>) {
         None => None,
     };
     (variable, text)
-}
-
-/// `xargs -a FILE` / `--arg-file=FILE`: the file its input comes from instead of stdin.
-fn xargs_input_file(xargs_args: &[String]) -> Option<String> {
-    let mut it = xargs_args.iter().map(|a| plain(a));
-    let mut file = None;
-    while let Some(a) = it.next() {
-        if a == "-a" || a == "--arg-file" {
-            file = it.next().map(str::to_owned);
-        } else if let Some(f) = a.strip_prefix("--arg-file=").or_else(|| a.strip_prefix("-a")) {
-            file = Some(f.to_owned());
-        }
-    }
-    file
-}
-
-/// `xargs -I R` / `-i` / `--replace`: the string its input replaces in the command.
-fn xargs_replace_string(xargs_args: &[String]) -> Option<String> {
-    let mut replace: Option<String> = None;
-    let mut it = xargs_args.iter();
-    while let Some(a) = it.next() {
-        let a = plain(a);
-        if a == "-I" {
-            replace = it.next().map(|r| plain(r).to_owned());
-        } else if let Some(r) = a.strip_prefix("-I") {
-            replace = Some(r.to_owned());
-        } else if a == "-i" || a == "--replace" {
-            replace = Some("{}".to_owned());
-        } else if let Some(r) = a.strip_prefix("--replace=").or_else(|| a.strip_prefix("-i")) {
-            replace = Some(r.to_owned());
-        }
-    }
-    replace
 }
 
 /// What a command writes to stdout, for the next stage of a pipeline.
@@ -2183,7 +2642,7 @@ mod run_time_targets {
         for (line, target) in [
             ("find . -name '*.o' | xargs rm", "./**/*.o"),
             ("for f in *; do rm -rf \"$f\"; done", "*/**"),
-            ("fd -e o -X rm", "./**"),
+            ("fd -e o -X rm", "./**/*.o"),
         ] {
             let a = analyze(line);
             assert!(a.unknown_targets.is_empty(), "{line}: {a:?}");

@@ -58,11 +58,9 @@ fn format_once(fmt: &[char], args: &mut Arguments<'_>, out: &mut String) -> Opti
         }
         match fmt[i] {
             '\\' => {
-                let (text, used, stop) = escape(&fmt[i + 1..], false);
+                // In the format `\c` is no escape (only in a `%b` argument).
+                let (text, used, _) = escape(&fmt[i + 1..], false);
                 out.push_str(&text);
-                if stop {
-                    return Some(false);
-                }
                 i += 1 + used;
             }
             '%' => {
@@ -73,6 +71,9 @@ fn format_once(fmt: &[char], args: &mut Arguments<'_>, out: &mut String) -> Opti
                     i += 1;
                 }
                 let width = args.number(fmt, &mut i)?.unwrap_or(0);
+                if width > LIMIT {
+                    return None;
+                }
                 let precision = if fmt.get(i) == Some(&'.') {
                     i += 1;
                     Some(args.number(fmt, &mut i)?.unwrap_or(0))
@@ -182,6 +183,9 @@ fn escape(after: &[char], echo_octal: bool) -> (String, usize, bool) {
         (value, run.chars().count())
     };
     let Some(&c) = after.first() else { return ("\\".to_owned(), 0, false) };
+    // Not an escape: the backslash is printed and the next character read as usual
+    // (`\%s` still converts).
+    let unknown = ("\\".to_owned(), 0, false);
     let simple = match c {
         'n' => Some('\n'),
         't' => Some('\t'),
@@ -201,15 +205,15 @@ fn escape(after: &[char], echo_octal: bool) -> (String, usize, bool) {
     }
     let code = |value: Option<u32>| value.and_then(char::from_u32).map(String::from).unwrap_or_default();
     match c {
-        'c' => (String::new(), 1, true),
+        'c' if echo_octal => (String::new(), 1, true),
         'x' => match digits(1, 2, 16) {
-            (_, 0) => ("\\x".to_owned(), 1, false),
+            (_, 0) => unknown,
             (value, n) => (code(value), 1 + n, false),
         },
         'u' | 'U' => {
             let max = if c == 'u' { 4 } else { 8 };
             match digits(1, max, 16) {
-                (_, 0) => (format!("\\{c}"), 1, false),
+                (_, 0) => unknown,
                 (value, n) => (code(value), 1 + n, false),
             }
         }
@@ -221,7 +225,7 @@ fn escape(after: &[char], echo_octal: bool) -> (String, usize, bool) {
             let (value, n) = digits(0, 3, 8);
             (code(value), n, false)
         }
-        other => (format!("\\{other}"), 1, false),
+        _ => unknown,
     }
 }
 
@@ -255,8 +259,13 @@ mod tests {
         assert_eq!(printf("cred\\x65ntials", &[]).as_deref(), Some("credentials"));
         assert_eq!(printf("cred\\145ntials", &[]).as_deref(), Some("credentials"));
         assert_eq!(printf("\\u0063at", &[]).as_deref(), Some("cat"));
-        assert_eq!(printf("a\\cb", &[]).as_deref(), Some("a"));
+        // `\c` only stops output in a `%b` argument; `\%` is a backslash, then a conversion.
+        assert_eq!(printf("a\\cb", &[]).as_deref(), Some("a\\cb"));
+        assert_eq!(printf("a\\%s", &["b"]).as_deref(), Some("a\\b"));
         assert_eq!(printf("a\\qb", &[]).as_deref(), Some("a\\qb"));
+        // A width too large to print is unknown, not an allocation.
+        assert_eq!(printf("%99999999999999s", &["x"]), None);
+        assert_eq!(printf("%*s", &["99999999999999", "x"]), None);
         assert_eq!(printf("end\\", &[]).as_deref(), Some("end\\"));
     }
 

@@ -19,8 +19,14 @@ pub(crate) struct ReadInvocation {
     pub delimiter: char,
     /// `-n N` / `-N N`: at most N characters.
     pub limit: Option<usize>,
+    /// `-N`: exactly N characters, delimiters included.
+    pub exact: bool,
+    /// `-t TIMEOUT`: it may read nothing (and assign nothing).
+    pub may_not_read: bool,
     /// `-u FD`: another descriptor than stdin; what it holds is not known.
     pub other_descriptor: bool,
+    /// Names given as one element of an array (`read 'f[1]'`): the rest of it stays.
+    pub elements: Vec<String>,
 }
 
 /// Parses `read`'s arguments (after the program name).
@@ -48,14 +54,28 @@ pub(crate) fn read_invocation(args: &[String]) -> ReadInvocation {
             match flag {
                 'a' => inv.array = Some(value),
                 'd' => inv.delimiter = value.chars().next().unwrap_or('\0'),
-                'n' | 'N' => inv.limit = value.parse().ok(),
+                'n' | 'N' => {
+                    // A count too large to read is no limit.
+                    inv.limit = value.parse().ok();
+                    inv.exact = flag == 'N';
+                }
+                't' => inv.may_not_read = true,
                 'u' => inv.other_descriptor = value != "0",
                 _ => {}
             }
             break;
         }
     }
-    inv.names.retain(|n| is_name(n));
+    for name in std::mem::take(&mut inv.names) {
+        match name.split_once('[') {
+            Some((array, _)) if is_name(array) && name.ends_with(']') => {
+                inv.elements.push(array.to_owned());
+                inv.names.push(array.to_owned());
+            }
+            _ if is_name(&name) => inv.names.push(name),
+            _ => {}
+        }
+    }
     if inv.names.is_empty() && inv.array.is_none() {
         inv.names.push("REPLY".to_owned());
     }
@@ -70,24 +90,25 @@ fn is_name(name: &str) -> bool {
 
 /// The values each of `inv`'s variables takes when `read` reads `text`, record by record (a
 /// `while read` loop reads them all), split at `ifs` as bash splits: the last variable takes the
-/// rest of the record. An array takes every field.
+/// rest of the record. An array takes every field. With `-n N` a read stops after N characters
+/// and the next one goes on from there, so every N-character piece of a record is a value;
+/// `-N N` reads N characters whatever they are.
 pub(crate) fn read_values(inv: &ReadInvocation, text: &str, ifs: &str) -> Vec<(String, Vec<String>)> {
     let mut values: Vec<(String, Vec<String>)> = inv.names.iter().map(|n| (n.clone(), Vec::new())).collect();
     let mut fields_of_array = Vec::new();
-    let joined;
-    let text = if inv.raw {
-        text
-    } else {
-        joined = unescape_read(text, inv.delimiter);
-        &joined
-    };
     // Input ends with a delimiter (a here-string's newline): no empty record after it.
     let text = text.strip_suffix(inv.delimiter).unwrap_or(text);
-    for record in text.split(inv.delimiter) {
-        let record = match inv.limit {
-            Some(n) => record.chars().take(n).collect::<String>(),
-            None => record.to_owned(),
-        };
+    let records: Vec<Vec<(char, bool)>> = match inv.limit {
+        Some(n) if inv.exact => chunks(&escaped_chars(text, inv.raw, None), n),
+        _ => escaped_chars(text, inv.raw, Some(inv.delimiter))
+            .split(|(c, escaped)| *c == inv.delimiter && !escaped)
+            .flat_map(|record| match inv.limit {
+                Some(n) => chunks(record, n),
+                None => vec![record.to_vec()],
+            })
+            .collect(),
+    };
+    for record in records {
         if inv.array.is_some() {
             fields_of_array.extend(split_fields(&record, ifs, usize::MAX));
         }
@@ -104,42 +125,65 @@ pub(crate) fn read_values(inv: &ReadInvocation, text: &str, ifs: &str) -> Vec<(S
     values
 }
 
-/// Without `-r`, a backslash quotes the next character and a backslash-newline joins lines.
-fn unescape_read(text: &str, delimiter: char) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Pieces of at most `n` characters (an `n` of 0 reads nothing).
+fn chunks(chars: &[(char, bool)], n: usize) -> Vec<Vec<(char, bool)>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    chars.chunks(n).map(<[(char, bool)]>::to_vec).collect()
+}
+
+/// The characters `read` sees, each with whether a backslash quoted it. Without `-r` a
+/// backslash quotes the next character (which then neither splits nor ends a record) and a
+/// backslash-newline is removed.
+fn escaped_chars(text: &str, raw: bool, delimiter: Option<char>) -> Vec<(char, bool)> {
+    let mut out = Vec::with_capacity(text.len());
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
+        if raw || c != '\\' {
+            out.push((c, false));
             continue;
         }
         match chars.next() {
-            Some('\n') if delimiter == '\n' => {}
-            Some(next) => out.push(next),
+            Some('\n') if delimiter == Some('\n') => {}
+            Some(next) => out.push((next, true)),
             None => {}
         }
     }
     out
 }
 
-/// A record split into at most `count` fields at the characters of `ifs`: runs of its blanks
-/// count as one separator and are trimmed at the ends; the last field keeps the rest.
-fn split_fields(record: &str, ifs: &str, count: usize) -> Vec<String> {
-    let blank = |c: char| c.is_whitespace() && ifs.contains(c);
-    let separator = |c: char| ifs.contains(c);
+/// A record split into at most `count` fields at the unquoted characters of `ifs`: runs of its
+/// blanks count as one separator and are trimmed at the ends; the last field keeps the rest.
+fn split_fields(record: &[(char, bool)], ifs: &str, count: usize) -> Vec<String> {
+    let blank = |&(c, escaped): &(char, bool)| !escaped && c.is_whitespace() && ifs.contains(c);
+    let separator = |&(c, escaped): &(char, bool)| !escaped && ifs.contains(c);
+    let text = |chars: &[(char, bool)]| chars.iter().map(|(c, _)| *c).collect::<String>();
+    fn skip_blanks<'a>(
+        mut rest: &'a [(char, bool)],
+        blank: &dyn Fn(&(char, bool)) -> bool,
+    ) -> &'a [(char, bool)] {
+        while rest.first().is_some_and(blank) {
+            rest = &rest[1..];
+        }
+        rest
+    }
     let mut fields = Vec::new();
-    let mut rest = record.trim_start_matches(blank);
+    let mut rest = skip_blanks(record, &blank);
     while fields.len() + 1 < count && !rest.is_empty() {
-        let Some(at) = rest.find(separator) else { break };
-        fields.push(rest[..at].to_owned());
-        rest = rest[at..].trim_start_matches(blank);
-        if let Some(c) = rest.chars().next().filter(|c| separator(*c) && !blank(*c)) {
-            rest = rest[c.len_utf8()..].trim_start_matches(blank);
+        let Some(at) = rest.iter().position(separator) else { break };
+        fields.push(text(&rest[..at]));
+        rest = skip_blanks(&rest[at..], &blank);
+        if rest.first().is_some_and(|c| separator(c) && !blank(c)) {
+            rest = skip_blanks(&rest[1..], &blank);
         }
     }
-    let last = rest.trim_end_matches(blank);
+    let mut last = rest;
+    while last.last().is_some_and(blank) {
+        last = &last[..last.len() - 1];
+    }
     if !last.is_empty() || fields.is_empty() {
-        fields.push(last.to_owned());
+        fields.push(text(last));
     }
     fields
 }
@@ -154,6 +198,8 @@ pub(crate) struct MapfileInvocation {
     pub callback: Option<String>,
     /// `-u FD`: another descriptor than stdin.
     pub other_descriptor: bool,
+    /// `-O ORIGIN` (not 0): elements before it keep their values.
+    pub keeps_elements: bool,
 }
 
 pub(crate) fn mapfile_invocation(args: &[String]) -> MapfileInvocation {
@@ -162,6 +208,7 @@ pub(crate) fn mapfile_invocation(args: &[String]) -> MapfileInvocation {
         delimiter: '\n',
         callback: None,
         other_descriptor: false,
+        keeps_elements: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -182,6 +229,7 @@ pub(crate) fn mapfile_invocation(args: &[String]) -> MapfileInvocation {
                 'd' => inv.delimiter = value.chars().next().unwrap_or('\0'),
                 'u' => inv.other_descriptor = value != "0",
                 'C' => inv.callback = Some(value),
+                'O' => inv.keeps_elements = value.trim() != "0",
                 _ => {}
             }
             break;
@@ -213,33 +261,69 @@ pub(crate) enum Filter {
 
 /// Whether `program` with `args` passes lines of its stdin on unchanged: `sort`, `uniq`,
 /// `head -n`, `tail -n`, `tac`, `grep PATTERN`, `cat`, `tee FILE`. None: not a line filter.
+///
+/// Options are read against a list of those known to keep lines whole; any other option (an
+/// abbreviated long one, `--files0-from`, `-o`, `-c`) makes the output something else.
 pub(crate) fn line_filter(program: &str, args: &[String]) -> Option<Filter> {
-    // Options that take a value, and options that change what is printed.
-    let (valued, changing): (&[&str], &[&str]) = match program {
+    // Short flags that keep lines whole, short options that take a value, and long options
+    // (without their `=value`) of either kind.
+    let (flags, valued, long): (&str, &str, &[&str]) = match program {
         "tee" => return Some(Filter::Lines),
-        "sort" => (&["-k", "-t", "-o", "-S", "-T", "--key", "--field-separator", "--output"], &["-c", "-C"]),
-        "uniq" => (&["-f", "-s", "-w"], &["-c", "--count"]),
-        "head" | "tail" => {
-            (&["-n", "--lines"], &["-c", "--bytes", "-v", "--verbose", "-f", "-F", "--follow"])
-        }
-        "tac" | "cat" => (&[], &["-n", "-b", "-A", "-e", "-E", "-s", "-t", "-T", "-v", "--number"]),
-        "grep" | "egrep" | "fgrep" => (
-            &["-e", "-f", "-m", "-A", "-B", "-C", "--regexp", "--file", "--max-count"],
+        "sort" => (
+            "bdfghiMnRrsuVz",
+            "ktSTo",
             &[
-                "-o",
-                "-n",
-                "-b",
-                "-c",
-                "-l",
-                "-L",
-                "-H",
-                "-r",
-                "-R",
-                "-Z",
-                "-z",
-                "-q",
-                "-s",
-                "--only-matching",
+                "--ignore-leading-blanks",
+                "--dictionary-order",
+                "--ignore-case",
+                "--general-numeric-sort",
+                "--human-numeric-sort",
+                "--ignore-nonprinting",
+                "--month-sort",
+                "--numeric-sort",
+                "--random-sort",
+                "--reverse",
+                "--version-sort",
+                "--stable",
+                "--unique",
+                "--zero-terminated",
+                "--key",
+                "--field-separator",
+                "--buffer-size",
+                "--temporary-directory",
+                "--output",
+                "--parallel",
+            ],
+        ),
+        "uniq" => (
+            "dDiuz",
+            "fsw",
+            &["--repeated", "--unique", "--ignore-case", "--skip-fields", "--skip-chars", "--check-chars"],
+        ),
+        "head" | "tail" => ("qz", "n", &["--lines", "--quiet", "--silent", "--zero-terminated"]),
+        "tac" | "cat" => ("", "", &[]),
+        "grep" | "egrep" | "fgrep" => (
+            "iyvxwEFGPsqUaI",
+            "efmABC",
+            &[
+                "--ignore-case",
+                "--invert-match",
+                "--line-regexp",
+                "--word-regexp",
+                "--extended-regexp",
+                "--fixed-strings",
+                "--basic-regexp",
+                "--perl-regexp",
+                "--no-messages",
+                "--quiet",
+                "--silent",
+                "--text",
+                "--regexp",
+                "--file",
+                "--max-count",
+                "--after-context",
+                "--before-context",
+                "--context",
             ],
         ),
         _ => return None,
@@ -248,26 +332,60 @@ pub(crate) fn line_filter(program: &str, args: &[String]) -> Option<Filter> {
     let mut pattern_given = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let (name, inline_value) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v)),
-            _ => (arg.as_str(), None),
-        };
         if arg == "-" || !arg.starts_with('-') || arg.len() == 1 {
             operands += usize::from(arg != "-");
             continue;
         }
-        // `-n5`, `-k2`: a short option glued to its value; `-5`: head's line count.
-        let short = !name.starts_with("--") && name.len() > 2;
-        let option = if short { &name[..2] } else { name };
-        if changing.contains(&option)
-            || (short && name[1..].chars().any(|c| changing.contains(&format!("-{c}").as_str())))
-        {
-            return Some(Filter::Other);
+        if arg == "--" {
+            operands += it.by_ref().count();
+            break;
         }
-        if valued.contains(&option) {
-            pattern_given |= matches!(option, "-e" | "-f" | "--regexp" | "--file");
-            if inline_value.is_none() && !short {
+        if let Some(name) = arg.strip_prefix("--").map(|a| a.split_once('=').map_or(a, |(n, _)| n)) {
+            let name = format!("--{name}");
+            if !long.contains(&name.as_str()) {
+                return Some(Filter::Other);
+            }
+            pattern_given |= matches!(name.as_str(), "--regexp" | "--file");
+            let takes_value = matches!(
+                name.as_str(),
+                "--key"
+                    | "--field-separator"
+                    | "--buffer-size"
+                    | "--temporary-directory"
+                    | "--output"
+                    | "--parallel"
+                    | "--skip-fields"
+                    | "--skip-chars"
+                    | "--check-chars"
+                    | "--lines"
+                    | "--regexp"
+                    | "--file"
+                    | "--max-count"
+                    | "--after-context"
+                    | "--before-context"
+                    | "--context"
+            );
+            if takes_value && !arg.contains('=') {
                 it.next();
+            }
+            continue;
+        }
+        // `-5` (head's count), `-n5`, `-rk2`: a cluster of short flags, maybe ending in an
+        // option that takes the rest of the word or the next word as its value.
+        let cluster = &arg[1..];
+        if matches!(program, "head" | "tail") && cluster.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        for (at, flag) in cluster.char_indices() {
+            if valued.contains(flag) {
+                pattern_given |= matches!(flag, 'e' | 'f');
+                if cluster[at + flag.len_utf8()..].is_empty() {
+                    it.next();
+                }
+                break;
+            }
+            if !flags.contains(flag) {
+                return Some(Filter::Other);
             }
         }
     }
@@ -280,11 +398,57 @@ pub(crate) fn line_filter(program: &str, args: &[String]) -> Option<Filter> {
 /// names inside directories, which it prints bare (relative to where it runs: `*`, and `.*`
 /// with `-a`/`-A`).
 pub(crate) fn ls_names(args: &[String]) -> Vec<String> {
-    let options: String =
-        args.iter().filter(|a| a.starts_with('-') && !a.starts_with("--")).map(|a| &a[1..]).collect();
-    let all = options.contains(['a', 'A']) || args.iter().any(|a| a == "--all" || a == "--almost-all");
-    let mut names: Vec<String> = args.iter().filter(|a| !a.starts_with('-')).cloned().collect();
-    if !options.contains('d') && !args.iter().any(|a| a == "--directory") {
+    // Short options that take a value (`-I PATTERN`, `-T COLS`, `-w COLS`) and long ones that
+    // take it in the next word when not after `=`.
+    const VALUED_LONG: &[&str] = &[
+        "--ignore",
+        "--hide",
+        "--width",
+        "--tabsize",
+        "--format",
+        "--sort",
+        "--time",
+        "--time-style",
+        "--block-size",
+        "--color",
+        "--quoting-style",
+        "--indicator-style",
+    ];
+    let (mut directory, mut all) = (false, false);
+    let mut names = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if let Some(long) = arg.strip_prefix("--") {
+            match long {
+                "" => names.extend(it.by_ref().cloned()),
+                "directory" => directory = true,
+                "all" | "almost-all" => all = true,
+                _ if VALUED_LONG.contains(&arg.as_str()) => {
+                    it.next();
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let Some(cluster) = arg.strip_prefix('-').filter(|c| !c.is_empty()) else {
+            names.push(arg.clone());
+            continue;
+        };
+        for (at, flag) in cluster.char_indices() {
+            match flag {
+                'I' | 'T' | 'w' => {
+                    if cluster[at + 1..].is_empty() {
+                        it.next();
+                    }
+                    break;
+                }
+                'd' => directory = true,
+                'a' | 'A' => all = true,
+                _ => {}
+            }
+        }
+    }
+    if !directory {
         names.push("*".to_owned());
         if all {
             names.push(".*".to_owned());
@@ -293,11 +457,15 @@ pub(crate) fn ls_names(args: &[String]) -> Vec<String> {
     names
 }
 
-/// `fd [OPTIONS] [PATTERN] [PATH…]` (also `fdfind`): where it searches and the commands it runs
-/// (`-x CMD…`, `-X CMD…`, ended by `;` or the end of the line).
+/// `fd [OPTIONS] [PATTERN] [PATH…]` (also `fdfind`): where it searches, the names it can
+/// find, and the commands it runs (`-x CMD…`, `-X CMD…`, ended by `;` or the end of the line).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct FdInvocation {
     pub roots: Vec<String>,
+    /// `--base-directory DIR`: it runs there (search paths and output are relative to it).
+    pub base: Option<String>,
+    /// A name glob every found file matches (`-e EXT`, `-g GLOB`, a plain pattern).
+    pub name: Option<String>,
     pub execs: Vec<Vec<String>>,
 }
 
@@ -335,9 +503,14 @@ pub(crate) fn fd_invocation(args: &[String]) -> FdInvocation {
     ];
     let mut inv = FdInvocation::default();
     let mut positional = Vec::new();
+    let (mut extensions, mut glob, mut full_path) = (Vec::new(), false, false);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let value = |it: &mut std::slice::Iter<'_, String>| inline.clone().or_else(|| it.next().cloned());
         match name {
             "-x" | "--exec" | "-X" | "--exec-batch" => {
                 let command: Vec<String> = it.by_ref().take_while(|a| a.as_str() != ";").cloned().collect();
@@ -345,49 +518,98 @@ pub(crate) fn fd_invocation(args: &[String]) -> FdInvocation {
                     inv.execs.push(command);
                 }
             }
-            "--search-path" | "--base-directory" => {
-                if let Some(value) =
-                    arg.split_once('=').map(|(_, v)| v.to_owned()).or_else(|| it.next().cloned())
-                {
-                    inv.roots.push(value);
-                }
-            }
+            "--search-path" => inv.roots.extend(value(&mut it)),
+            "--base-directory" => inv.base = value(&mut it),
+            "-e" | "--extension" => extensions.extend(value(&mut it)),
             "--" => positional.extend(it.by_ref().cloned()),
-            _ if VALUED.contains(&name) && !arg.contains('=') => {
-                it.next();
+            _ if VALUED.contains(&name) => {
+                value(&mut it);
             }
-            _ if arg.starts_with('-') && arg.len() > 1 => {}
+            _ if arg.starts_with("--") => {
+                glob |= name == "--glob";
+                full_path |= name == "--full-path" || name == "--and";
+            }
+            _ if arg.starts_with('-') && arg.len() > 1 => {
+                glob |= arg[1..].contains('g');
+                full_path |= arg[1..].contains('p');
+            }
             _ => positional.push(arg.clone()),
         }
     }
+    let pattern = positional.first().cloned();
     inv.roots.extend(positional.into_iter().skip(1));
     if inv.roots.is_empty() {
         inv.roots.push(".".to_owned());
     }
+    // The name every result matches: one extension; a glob (`-g`); a pattern of plain letters
+    // (a regex found anywhere in the name). Anything else: no narrowing.
+    let plain =
+        |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    inv.name = match (extensions.as_slice(), pattern.as_deref()) {
+        _ if full_path => None,
+        ([ext], None | Some("." | "")) if plain(ext) => Some(format!("*.{ext}")),
+        ([], Some(p)) if glob && !p.contains('/') && !p.is_empty() => Some(p.to_owned()),
+        ([], Some(p)) if !glob && plain(p) => Some(format!("*{p}*")),
+        _ => None,
+    };
     inv
 }
 
 /// Whether `name` (one path component) matches the `find -name` glob `glob`: `*`, `?` and
 /// `[…]` (any one character, cautiously) as fnmatch reads them; a leading dot needs no match.
 pub(crate) fn name_matches(glob: &str, name: &str) -> bool {
-    fn matches(glob: &[char], name: &[char]) -> bool {
-        match glob.split_first() {
-            None => name.is_empty(),
-            Some(('*', rest)) => (0..=name.len()).any(|skip| matches(rest, &name[skip..])),
-            Some(('?', rest)) => !name.is_empty() && matches(rest, &name[1..]),
-            Some(('[', rest)) => match rest.iter().position(|c| *c == ']') {
-                Some(end) => !name.is_empty() && matches(&rest[end + 1..], &name[1..]),
-                None => name.first() == Some(&'[') && matches(rest, &name[1..]),
-            },
-            Some(('\\', [escaped, rest @ ..])) => name.first() == Some(escaped) && matches(rest, &name[1..]),
-            Some((c, rest)) => {
-                name.first().is_some_and(|n| n.eq_ignore_ascii_case(c)) && matches(rest, &name[1..])
+    enum Part {
+        Any,
+        One,
+        Char(char),
+    }
+    let mut parts = Vec::new();
+    let mut chars = glob.chars();
+    while let Some(c) = chars.next() {
+        parts.push(match c {
+            '*' => Part::Any,
+            '?' => Part::One,
+            '[' if glob.contains(']') => {
+                for c in chars.by_ref() {
+                    if c == ']' {
+                        break;
+                    }
+                }
+                Part::One
+            }
+            '\\' => Part::Char(chars.next().unwrap_or('\\')),
+            c => Part::Char(c),
+        });
+    }
+    // The set of glob positions reachable after each character of the name: linear in both
+    // lengths, however many stars (a backtracking matcher is exponential in them).
+    let close = |reachable: &mut Vec<bool>| {
+        for at in 0..parts.len() {
+            if reachable[at] && matches!(parts[at], Part::Any) {
+                reachable[at + 1] = true;
             }
         }
+    };
+    let mut reachable = vec![false; parts.len() + 1];
+    reachable[0] = true;
+    close(&mut reachable);
+    for n in name.chars() {
+        let mut next = vec![false; parts.len() + 1];
+        for (at, part) in parts.iter().enumerate() {
+            if !reachable[at] {
+                continue;
+            }
+            match part {
+                Part::Any => next[at] = true,
+                Part::One => next[at + 1] = true,
+                Part::Char(c) if c.eq_ignore_ascii_case(&n) => next[at + 1] = true,
+                Part::Char(_) => {}
+            }
+        }
+        close(&mut next);
+        reachable = next;
     }
-    let glob: Vec<char> = glob.chars().collect();
-    let name: Vec<char> = name.chars().collect();
-    matches(&glob, &name)
+    reachable[parts.len()]
 }
 
 #[cfg(test)]
@@ -435,10 +657,24 @@ mod tests {
             vec![("f".into(), strings(&["~/.aws/credentials"]))]
         );
         assert_eq!(values(&["-r", "f"], "a\\b", ws), vec![("f".into(), strings(&["a\\b"]))]);
-        // -n keeps the first N characters of each record.
+        // -n reads N characters at a time, the next read going on from there.
         assert_eq!(
             values(&["-rn", "18", "f"], "~/.aws/credentialsXYZ", ws),
-            vec![("f".into(), strings(&["~/.aws/credentials"]))]
+            vec![("f".into(), strings(&["~/.aws/credentials", "XYZ"]))]
+        );
+        assert_eq!(
+            values(&["-rn", "11", "f"], "AAAAAAAAAAA.ssh/id_rsa", ws),
+            vec![("f".into(), strings(&["AAAAAAAAAAA", ".ssh/id_rsa"]))]
+        );
+        // -N reads across delimiters.
+        assert_eq!(
+            values(&["-rN", "4", "f"], "ab\ncdef", ws),
+            vec![("f".into(), strings(&["ab\nc", "def"]))]
+        );
+        // Without -r an escaped separator does not split.
+        assert_eq!(
+            values(&["a", "b"], ".ssh\\/id_rsa/x", "/"),
+            vec![("a".into(), strings(&[".ssh/id_rsa"])), ("b".into(), strings(&["x"]))]
         );
         // An empty IFS splits nothing.
         assert_eq!(
@@ -491,6 +727,10 @@ mod tests {
         // Compared without case: -iname, and case-insensitive file systems.
         assert!(name_matches("ID_RSA", "id_rsa"));
         assert!(!name_matches("id_rsa", "id_rsa.pub"));
+        assert!(name_matches("a\\*b", "a*b"));
+        // Many stars against a long name that does not match: no exponential search.
+        let stars = format!("{}b", "*a".repeat(40));
+        assert!(!name_matches(&stars, &"a".repeat(200)));
     }
 
     #[test]
@@ -498,9 +738,25 @@ mod tests {
         assert_eq!(ls_names(&strings(&[])), strings(&["*"]));
         assert_eq!(ls_names(&strings(&["-la", "~/.aws"])), strings(&["~/.aws", "*", ".*"]));
         assert_eq!(ls_names(&strings(&["-d", "~/.aws/*"])), strings(&["~/.aws/*"]));
+        // `-I PATTERN` takes a value: the `d` in it is no option.
+        assert_eq!(ls_names(&strings(&["-Id", "~/.ssh"])), strings(&["~/.ssh", "*"]));
+        assert_eq!(ls_names(&strings(&["-I", "-d", "~/.ssh"])), strings(&["~/.ssh", "*"]));
         let fd =
             fd_invocation(&strings(&["-H", "-e", "txt", ".", "~/.aws", "-x", "cat", "{}", ";", "-t", "f"]));
-        assert_eq!(fd, FdInvocation { roots: strings(&["~/.aws"]), execs: vec![strings(&["cat", "{}"])] });
+        assert_eq!(
+            fd,
+            FdInvocation {
+                roots: strings(&["~/.aws"]),
+                base: None,
+                name: Some("*.txt".to_owned()),
+                execs: vec![strings(&["cat", "{}"])]
+            }
+        );
+        assert_eq!(fd_invocation(&strings(&["-e", "pyc", "-X", "rm"])).name.as_deref(), Some("*.pyc"));
+        assert_eq!(fd_invocation(&strings(&["-g", "*.orig", "-x", "rm"])).name.as_deref(), Some("*.orig"));
+        assert_eq!(fd_invocation(&strings(&["cred"])).name.as_deref(), Some("*cred*"));
+        assert_eq!(fd_invocation(&strings(&["c.ed"])).name, None);
+        assert_eq!(fd_invocation(&strings(&["--base-directory", "~/.ssh"])).base.as_deref(), Some("~/.ssh"));
         assert_eq!(fd_invocation(&strings(&["cred"])).roots, strings(&["."]));
         assert_eq!(
             fd_invocation(&strings(&["--search-path=~/.ssh", "-X", "cat"])).roots,
