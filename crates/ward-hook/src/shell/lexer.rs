@@ -27,6 +27,14 @@ pub(crate) struct Word {
     pub brace_syntax: Vec<usize>,
 }
 
+/// An assignment word, as [`Word::assignment_detail`] reads it.
+pub(crate) struct Assignment<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
+    pub append: bool,
+    pub element: bool,
+}
+
 impl Word {
     fn mark_quoted(&mut self) {
         if self.first_quoted.is_none() {
@@ -36,11 +44,23 @@ impl Word {
 
     /// `NAME=value` (or `NAME+=value`) with an unquoted name: a variable assignment.
     pub fn assignment(&self) -> Option<(&str, &str)> {
+        self.assignment_detail().map(|a| (a.name, a.value))
+    }
+
+    /// `NAME=value`, `NAME+=value` (appends), `NAME[i]=value` (one element of an array).
+    pub fn assignment_detail(&self) -> Option<Assignment<'_>> {
         let eq = self.text.find('=')?;
         if self.first_quoted.is_some_and(|q| q <= eq) {
             return None;
         }
-        let name = self.text[..eq].strip_suffix('+').unwrap_or(&self.text[..eq]);
+        let (target, append) = match self.text[..eq].strip_suffix('+') {
+            Some(target) => (target, true),
+            None => (&self.text[..eq], false),
+        };
+        let (name, element) = match target.split_once('[') {
+            Some((name, subscript)) if subscript.ends_with(']') => (name, true),
+            _ => (target, false),
+        };
         let mut chars = name.chars();
         let first = chars.next()?;
         if !(first.is_ascii_alphabetic() || first == '_') {
@@ -49,7 +69,7 @@ impl Word {
         if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return None;
         }
-        Some((name, &self.text[eq + 1..]))
+        Some(Assignment { name, value: &self.text[eq + 1..], append, element })
     }
 }
 
@@ -579,10 +599,15 @@ impl Lexer {
     }
 
     fn ansi_c_quoted(&mut self, w: &mut Word) {
+        let start = w.text.len();
         loop {
             match self.peek(0) {
                 Some('\'') => {
                     self.pos += 1;
+                    // bash ends a `$'…'` string at a NUL it produces (`$'s\0x'` is `s`).
+                    if let Some(nul) = w.text[start..].find('\0') {
+                        w.text.truncate(start + nul);
+                    }
                     return;
                 }
                 Some('\\') => {

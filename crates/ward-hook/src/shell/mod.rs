@@ -162,6 +162,10 @@ enum Stream {
     Download,
     /// Text known statically (`echo …`, a here-document, `$(echo rm)`).
     Literal(String),
+    /// Text with expansions bash makes before the command reads it (a here-document with
+    /// `$(…)` in it): as code, analyzed as written (its substitutions are then analyzed); as
+    /// data (`read`, `xargs`), unknown.
+    Unexpanded(String),
     /// File names, one per line, each one a path these patterns name (`find ~/.aws`,
     /// `fd`, `ls`): what `xargs`, `read` and `$(…)` make of them is matched cautiously.
     Names(Vec<String>),
@@ -205,7 +209,24 @@ struct Analyzer {
     /// The command being analyzed changes files' metadata only (`chmod`, `touch`): their
     /// content as this line wrote it still holds.
     metadata_only: bool,
+    /// Functions defined in the line: a call runs a body analyzed where it was defined.
+    functions: HashSet<String>,
+    /// Every value each variable was given in the line: after a function call, or in a body
+    /// that may run again, any of them may be what it holds.
+    history: HashMap<String, Vec<String>>,
+    /// Inside `if`/`while`/`until`/`for`/`case` bodies (their depth), or after `&&`/`||`: an
+    /// assignment may not have run, so the old value may still be there.
+    conditional: usize,
+    after_and_or: bool,
+    /// Tokens lexed so far: a line that makes analysis do too much work (an `eval` of itself
+    /// several times over) stops being analyzed and is unanalyzable.
+    work: usize,
+    /// [`ShellAnalysis::paths`] as a set, so each addition is checked in constant time.
+    path_index: HashSet<PathTarget>,
 }
+
+/// Tokens analyzed at most for one line (nested scripts included).
+const MAX_WORK: usize = 1_000_000;
 
 /// What closes a compound command, for finding the redirections after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,7 +283,8 @@ impl Analyzer {
         let path = match self.known_path(path) {
             Some(p) => {
                 if matches!(access, Access::Write | Access::Delete) && !self.metadata_only {
-                    self.writes.push(p.trim_start_matches("./").to_owned());
+                    let key = normalize_path(&p).unwrap_or_else(|| p.clone());
+                    self.writes.push(key.trim_start_matches("./").to_owned());
                 }
                 p
             }
@@ -284,7 +306,7 @@ impl Analyzer {
             return;
         }
         let target = PathTarget { path, access };
-        if !self.out.paths.contains(&target) {
+        if self.path_index.insert(target.clone()) {
             self.out.paths.push(target);
         }
     }
@@ -432,6 +454,12 @@ impl Analyzer {
         if let Some(e) = lexed.error {
             self.error(&e);
         }
+        self.work += lexed.tokens.len() + 1;
+        if self.work > MAX_WORK {
+            self.error("too much to analyze");
+            self.out.dynamic = true;
+            return Stream::Opaque;
+        }
 
         let mut current = Simple::default();
         let mut stdin = Stream::None;
@@ -486,6 +514,13 @@ impl Analyzer {
                                 if w.text == "esac" {
                                     case_depth = case_depth.saturating_sub(1);
                                 }
+                                match w.text.as_str() {
+                                    "if" | "while" | "until" => self.conditional += 1,
+                                    "fi" | "done" | "esac" => {
+                                        self.conditional = self.conditional.saturating_sub(1)
+                                    }
+                                    _ => {}
+                                }
                                 let opener = match w.text.as_str() {
                                     "while" | "until" => Some(Closer::Done),
                                     "if" => Some(Closer::Fi),
@@ -502,6 +537,7 @@ impl Analyzer {
                                 }
                             }
                             "for" | "select" => {
+                                self.conditional += 1;
                                 self.compound_input(
                                     &mut tokens,
                                     Closer::ForBody,
@@ -514,6 +550,7 @@ impl Analyzer {
                                 continue;
                             }
                             "case" => {
+                                self.conditional += 1;
                                 self.compound_input(&mut tokens, Closer::Esac, &mut stdin, wrappers, depth);
                                 case_depth += 1;
                                 case_header = true;
@@ -521,7 +558,8 @@ impl Analyzer {
                             }
                             "function" => {
                                 // `function name { …; }` / `function name() …`: skip the name.
-                                if matches!(tokens.front(), Some(Token::Word(_))) {
+                                if let Some(Token::Word(name)) = tokens.front() {
+                                    self.functions.insert(name.text.clone());
                                     tokens.pop_front();
                                 }
                                 if matches!(tokens.front(), Some(Token::Op(Op::LParen))) {
@@ -549,6 +587,7 @@ impl Analyzer {
                     if op == Op::LParen && current.words.len() == 1 && current.redirs.is_empty() {
                         // `name() { …; }`: a function definition, not a call of `name`.
                         if matches!(tokens.front(), Some(Token::Op(Op::RParen))) {
+                            self.functions.insert(current.words[0].text.clone());
                             tokens.pop_front();
                             current = Simple::default();
                             continue;
@@ -559,12 +598,17 @@ impl Analyzer {
                         Stream::None
                     } else {
                         let stdin_now = std::mem::replace(&mut stdin, Stream::None);
-                        let outer = std::mem::replace(&mut self.in_pipeline, piped || op == Op::Pipe);
+                        // A pipeline stage or a background job runs in a subshell.
+                        let outer = std::mem::replace(
+                            &mut self.in_pipeline,
+                            piped || matches!(op, Op::Pipe | Op::Amp),
+                        );
                         let out = self.simple(simple, stdin_now, wrappers, depth);
                         self.in_pipeline = outer;
                         out
                     };
                     piped = op == Op::Pipe;
+                    self.after_and_or = matches!(op, Op::And | Op::Or);
                     if !matches!(op, Op::Pipe | Op::LParen | Op::RParen) {
                         skip_to_separator = false;
                         if let Some(header) = loop_header.take() {
@@ -658,7 +702,9 @@ impl Analyzer {
                 // `<&3`: stdin is whatever descriptor 3 holds.
                 RedirKind::Dup if r.feeds_stdin() => stdin = Stream::Opaque,
                 RedirKind::Dup => {}
-                RedirKind::HereDoc | RedirKind::HereString if r.feeds_stdin() => stdin = here_input(r),
+                RedirKind::HereDoc | RedirKind::HereString if r.feeds_stdin() => {
+                    stdin = here_input(r, &outputs)
+                }
                 RedirKind::HereDoc | RedirKind::HereString => {}
             }
         }
@@ -685,7 +731,8 @@ impl Analyzer {
         if start == words.len() {
             // Only assignments: remember literal values for `$X` later in the line.
             for (w, out) in words.iter().zip(&sub_outputs) {
-                if let Some((name, value)) = w.assignment() {
+                if let Some(assignment) = w.assignment_detail() {
+                    let (name, value) = (assignment.name, assignment.value);
                     let literal = if !w.dynamic {
                         Some(value.to_owned())
                     } else if let Some(Stream::Literal(s)) = out {
@@ -696,12 +743,28 @@ impl Analyzer {
                     } else {
                         None
                     };
+                    // `X+=y` appends to what X holds (IFS holds blanks until assigned).
+                    let literal = match (assignment.append, literal) {
+                        (true, Some(v)) => match (self.vars.get(name), self.loop_vars.get(name)) {
+                            (Some(old), _) => Some(format!("{old}{v}")),
+                            (None, Some(_)) => None,
+                            (None, None) if name == "IFS" && !self.unknown_vars.contains(name) => {
+                                Some(format!(" \t\n{v}"))
+                            }
+                            (None, None) if self.unknown_vars.contains(name) => None,
+                            (None, None) => Some(v),
+                        },
+                        (_, literal) => literal,
+                    };
                     match literal {
+                        // `a[1]=x`: one element; `$a` may still be the old first one.
+                        Some(v) if assignment.element => self.bind_keeping(name.to_owned(), vec![v], true),
                         Some(v) => self.bind(name.to_owned(), vec![v]),
                         None => self.forget(name),
                     }
                 }
             }
+            self.forget_written_files(&redirs);
             return Stream::None;
         }
 
@@ -754,6 +817,8 @@ impl Analyzer {
             }
             before
         });
+        let program_run = argv.first().map(|p| program_name(plain(p)));
+        let operand_words: Vec<String> = argv.iter().skip(1).cloned().collect();
         let out = self.exec(argv, wrappers.to_vec(), stdin, downloaded_arg, depth);
         if let Some((value, unknown)) = ifs_before {
             match value {
@@ -766,16 +831,16 @@ impl Analyzer {
                 self.unknown_vars.remove("IFS");
             }
         }
-        // What this line knew of a file it writes or deletes now no longer holds (`tee l`,
-        // `cp x l`, `sed -i … l`, `rm l`); a glob or a place only known at run time may be
-        // any of them.
-        for key in std::mem::take(&mut self.writes) {
-            if key.contains(['*', '?', '[']) || key.starts_with("**") {
-                for content in self.written.values_mut() {
-                    *content = None;
+        self.forget_written_files(&redirs);
+        // A file named as an operand may be written by a program Ward has no table for
+        // (`uniq in out`); only programs known to read their operands leave them as they were.
+        if program_run.is_some_and(|p| !READS_OPERANDS.contains(&p.as_str())) {
+            for word in &operand_words {
+                if let Some(key) = self.written_key(word) {
+                    if let Some(content) = self.written.get_mut(&key) {
+                        *content = None;
+                    }
                 }
-            } else if let Some(content) = self.written.get_mut(&key) {
-                *content = None;
             }
         }
         // Remember what this command wrote into files, for a later `sh FILE`/`python FILE`.
@@ -783,8 +848,7 @@ impl Analyzer {
         for r in &redirs {
             let has_target = !r.target.text.is_empty();
             if matches!(r.kind, RedirKind::Out | RedirKind::Append) && has_target {
-                if let Some(key) = self.known_path(&r.target.text) {
-                    let key = key.trim_start_matches("./").to_owned();
+                if let Some(key) = self.written_key(&r.target.text) {
                     let content = match &out {
                         Stream::Literal(t) => Some(t.clone()),
                         _ => None,
@@ -909,6 +973,17 @@ impl Analyzer {
             if let Some(value) = self.expand_variables(text) {
                 if w.first_quoted.is_none() || text.contains("$@") || text.contains("${@}") {
                     argv.extend(value.split_whitespace().map(str::to_owned));
+                    // `IFS=:; x=a:~/.aws/credentials; cat $x` splits at the IFS too.
+                    if let Some(ifs) =
+                        self.vars.get("IFS").filter(|ifs| ifs.chars().any(|c| !c.is_whitespace()))
+                    {
+                        argv.extend(
+                            value
+                                .split(|c: char| ifs.contains(c))
+                                .filter(|part| !part.trim().is_empty())
+                                .map(str::to_owned),
+                        );
+                    }
                 } else {
                     argv.push(value);
                 }
@@ -1127,11 +1202,15 @@ impl Analyzer {
                 // `export F=~/.aws/credentials`: an assignment like `F=…` on its own.
                 self.record(&argv, &wrappers);
                 // `declare -n r=f`: assigning `r` assigns `f`; Ward does not follow names.
-                if args.iter().any(|a| {
-                    plain(a).starts_with('-') && !plain(a).starts_with("--") && plain(a).contains('n')
-                }) {
+                let nameref = program != "export"
+                    && args.iter().any(|a| {
+                        plain(a).starts_with('-') && !plain(a).starts_with("--") && plain(a).contains('n')
+                    });
+                if nameref {
                     self.out.dynamic = true;
                 }
+                // `local`/`declare` in a function end with it: the old value may be back after.
+                let scoped = program != "export" && program != "readonly";
                 for a in args.iter().filter(|a| !plain(a).starts_with('-')) {
                     let Some((name, value)) = plain(a).split_once('=') else { continue };
                     let valid =
@@ -1143,7 +1222,8 @@ impl Analyzer {
                     if is_unknown(a) {
                         self.forget(name);
                     } else {
-                        self.bind(name.to_owned(), vec![value.to_owned()]);
+                        let keeps_old = scoped || self.scoped();
+                        self.bind_keeping(name.to_owned(), vec![value.to_owned()], keeps_old);
                     }
                 }
                 return Stream::None;
@@ -1151,7 +1231,11 @@ impl Analyzer {
             "unset" => {
                 // An unset variable expands to nothing (not to the hook's value of it).
                 self.record(&argv, &wrappers);
-                for a in args.iter().filter(|a| !plain(a).starts_with('-') && !is_unknown(a)) {
+                // `unset -f NAME` removes a function, not a variable.
+                let functions_only = args.iter().any(|a| plain(a).starts_with('-') && plain(a).contains('f'));
+                for a in
+                    args.iter().filter(|a| !plain(a).starts_with('-') && !is_unknown(a) && !functions_only)
+                {
                     if plain(a) == "IFS" {
                         // Without IFS, read splits at blanks again.
                         self.vars.remove("IFS");
@@ -1201,6 +1285,26 @@ impl Analyzer {
                 self.read_builtin(args, &stdin);
                 return Stream::None;
             }
+            "shift" => {
+                self.record(&argv, &wrappers);
+                self.shift_positional(args.first().map(String::as_str));
+                return Stream::None;
+            }
+            _ if self.functions.contains(&program) => {
+                // A function of this line: its body was analyzed where it was defined, without
+                // this call's input or order; any value a variable took in the line may be its
+                // value now, and input given to it is read by code analyzed without it.
+                self.record(&argv, &wrappers);
+                if stdin != Stream::None {
+                    self.out.dynamic = true;
+                }
+                let history: Vec<(String, Vec<String>)> =
+                    self.history.iter().map(|(name, values)| (name.clone(), values.clone())).collect();
+                for (name, values) in history {
+                    self.bind_keeping(name, values, true);
+                }
+                return Stream::Opaque;
+            }
             "mapfile" | "readarray" => {
                 self.record(&argv, &wrappers);
                 self.mapfile(args, &stdin, &wrappers, depth);
@@ -1209,9 +1313,17 @@ impl Analyzer {
             "printf" if args.first().is_some_and(|a| plain(a).starts_with("-v")) => {
                 // `printf -v f '%s/.aws/credentials' ~`: an assignment.
                 self.record(&argv, &wrappers);
-                if let (Some(name), text) = printf_arguments(args) {
+                if let (Some(target), text) = printf_arguments(args) {
+                    // `printf -v 'a[0]' …` sets one element of `a`.
+                    let (name, element) = match target.split_once('[') {
+                        Some((name, _)) => (name.to_owned(), true),
+                        None => (target, false),
+                    };
                     match text {
-                        Some(text) => self.bind(name, vec![text]),
+                        Some(text) => {
+                            let keeps_old = element || self.scoped();
+                            self.bind_keeping(name, vec![text], keeps_old);
+                        }
                         None => self.forget(&name),
                     }
                 }
@@ -1226,7 +1338,7 @@ impl Analyzer {
                 self.record(&argv, &wrappers);
                 let text = match (args.first(), &stdin) {
                     (Some(a), _) => Some(a.clone()),
-                    (None, Stream::Literal(t)) => Some(t.clone()),
+                    (None, Stream::Literal(t) | Stream::Unexpanded(t)) => Some(t.clone()),
                     _ => None,
                 };
                 if let Some(text) = text {
@@ -1244,6 +1356,17 @@ impl Analyzer {
                     let stdin_file = matches!(file.as_str(), "/dev/stdin" | "-" | "/proc/self/fd/0");
                     if downloaded_arg || (stdin_file && stdin == Stream::Download) {
                         self.mark(i, true, false);
+                    }
+                    // `source /dev/stdin <<< "…"`: the code is its input.
+                    match (&stdin, stdin_file) {
+                        (Stream::Literal(code) | Stream::Unexpanded(code), true) => {
+                            let code = code.clone();
+                            let mut inner = wrappers.clone();
+                            inner.push(format!("{program} <stdin"));
+                            self.script(&code, &inner, depth + 1);
+                        }
+                        (Stream::Opaque | Stream::Names(_), true) => self.out.dynamic = true,
+                        _ => {}
                     }
                 }
                 return Stream::Opaque;
@@ -1440,15 +1563,58 @@ impl Analyzer {
         }
         match stdin {
             Stream::Download => self.mark(i, true, false),
-            Stream::Literal(text) => {
+            Stream::Literal(text) | Stream::Unexpanded(text) => {
                 wrappers.push(format!("{program} <stdin"));
+                // `bash -s a b`: the operands are the script's $1, $2, …; no outer ones leak in.
+                let mut positional = vec![program.to_owned()];
+                positional.extend(
+                    argv.iter().skip(1).filter(|a| !a.starts_with('-') && !a.starts_with('+')).cloned(),
+                );
+                let saved = self.vars.clone();
+                self.set_positional(&positional);
                 self.script(&text, &wrappers, depth + 1);
+                self.vars = saved;
             }
             // File names run as commands: which ones is only known at run time.
             Stream::Opaque | Stream::Names(_) => self.out.dynamic = true,
             Stream::None => {}
         }
         Stream::Opaque
+    }
+
+    /// `shift [N]`: `$1` is what `$N+1` was; an unknown count leaves them all unknown.
+    fn shift_positional(&mut self, count: Option<&str>) {
+        let count = match count.map(|c| plain(c).parse::<usize>()) {
+            None => Some(1),
+            Some(Ok(n)) => Some(n),
+            Some(Err(_)) => None,
+        };
+        let Some(count) = count else {
+            for name in (1..10).map(|i| i.to_string()).chain(["@", "*", "#"].map(str::to_owned)) {
+                self.forget(&name);
+            }
+            return;
+        };
+        for i in 1..10 {
+            match self.vars.get(&(i + count).to_string()).cloned() {
+                Some(value) if i + count < 10 => {
+                    self.vars.insert(i.to_string(), value);
+                }
+                _ if i + count < 10 => {
+                    self.vars.remove(&i.to_string());
+                }
+                _ => {
+                    self.forget(&i.to_string());
+                }
+            }
+        }
+        if let Some(all) = self.vars.get("@").cloned() {
+            let rest: Vec<&str> = all.split_whitespace().skip(count).collect();
+            let joined = rest.join(" ");
+            self.vars.insert("@".into(), joined.clone());
+            self.vars.insert("*".into(), joined);
+            self.vars.insert("#".into(), rest.len().to_string());
+        }
     }
 
     /// `$0`, `$1`, …, `$@`, `$*`, `$#` of a `sh -c` script from its operands. An operand only
@@ -1519,12 +1685,12 @@ impl Analyzer {
             _ if !inv.module => {
                 if stdin == Stream::Download || downloaded_arg {
                     self.mark(i, true, false);
-                } else if let Stream::Literal(code) = &stdin {
+                } else if let Stream::Literal(code) | Stream::Unexpanded(code) = &stdin {
                     // `python3 <<'EOF' … EOF`: the here-document is the program.
                     self.mark(i, false, true);
                     wrappers.push(format!("{program} <stdin"));
                     self.inline_code(code, &wrappers, depth);
-                } else if stdin == Stream::Opaque {
+                } else if matches!(stdin, Stream::Opaque | Stream::Names(_)) {
                     self.out.dynamic = true;
                 }
             }
@@ -1572,8 +1738,45 @@ impl Analyzer {
     /// A file this command line wrote before running it: `Some(Some(text))` when its content
     /// is known, `Some(None)` when it was written with content only known at run time.
     fn written_script(&self, file: &str) -> Option<Option<String>> {
-        let key = self.known_path(file)?;
-        self.written.get(key.trim_start_matches("./")).cloned()
+        let key = self.written_key(file)?;
+        self.written.get(&key).cloned()
+    }
+
+    /// The key under which [`Analyzer::written`] knows a file: its path as the line names it,
+    /// resolved against a `cd` and normalized (`./x/../l` is `l`).
+    fn written_key(&self, file: &str) -> Option<String> {
+        let path = self.known_path(file)?;
+        let path = normalize_path(&path).unwrap_or(path);
+        Some(path.trim_start_matches("./").to_owned())
+    }
+
+    /// What this line knew of the files written or deleted since the last command (`tee l`,
+    /// `cp x l`, `sed -i … l`, `rm l`, a redirection after a group) no longer holds. A path
+    /// that may name another file of the line (a glob, `..`, an absolute or home path, a place
+    /// only known at run time) forgets them all, as does a write through a descriptor (`>&3`).
+    fn forget_written_files(&mut self, redirs: &[Redirection]) {
+        let through_descriptor = redirs.iter().any(|r| r.kind == RedirKind::Dup && !r.input);
+        let keys = std::mem::take(&mut self.writes);
+        for key in keys {
+            let plain_relative = !key.contains(['*', '?', '[', '$'])
+                && !key.starts_with(['/', '~'])
+                && !key.starts_with("**")
+                && !key.split('/').any(|part| part == "..");
+            if plain_relative && !through_descriptor {
+                if let Some(content) = self.written.get_mut(&key) {
+                    *content = None;
+                }
+            } else {
+                for content in self.written.values_mut() {
+                    *content = None;
+                }
+            }
+        }
+        if through_descriptor {
+            for content in self.written.values_mut() {
+                *content = None;
+            }
+        }
     }
 
     /// `find`: what it reads, deletes and runs; returns the names it prints.
@@ -1655,6 +1858,7 @@ impl Analyzer {
             .map(|p| (p.path.clone(), p.access))
             .collect();
         self.out.paths.retain(|p| !p.path.contains("{}"));
+        self.path_index.retain(|p| !p.path.contains("{}"));
         for (path, access) in placeholders {
             for p in found {
                 self.add_path(&path.replace("{}", plain(p)), access);
@@ -1771,13 +1975,17 @@ impl Analyzer {
             } else {
                 let mut inner = wrappers.to_vec();
                 inner.push("mapfile -C".to_owned());
-                let lines: Vec<String> = match &values {
-                    Some(values) => values.iter().take(16).map(|v| shell_quote(v)).collect(),
-                    None => vec!["\"$__mapfile_line\"".to_owned()],
-                };
-                for line in lines {
-                    self.script(&format!("{code} 0 {line}"), &inner, depth + 1);
+                // Analyzed once, the line standing for each line read (or unknown).
+                match &values {
+                    Some(values) => {
+                        self.loop_vars.insert("__mapfile_line".to_owned(), values.clone());
+                    }
+                    None => {
+                        self.loop_vars.remove("__mapfile_line");
+                    }
                 }
+                self.script(&format!("{code} 0 \"$__mapfile_line\""), &inner, depth + 1);
+                self.loop_vars.remove("__mapfile_line");
             }
         }
         match values {
@@ -1789,9 +1997,10 @@ impl Analyzer {
         }
     }
 
-    /// Whether an assignment now may not outlive the command: in a subshell or a pipeline.
+    /// Whether an assignment now may not outlive the command (in a subshell or a pipeline),
+    /// or may not run at all (in a conditional or a loop, after `&&`/`||`).
     fn scoped(&self) -> bool {
-        !self.subshells.is_empty() || self.in_pipeline
+        !self.subshells.is_empty() || self.in_pipeline || self.conditional > 0 || self.after_and_or
     }
 
     /// `name` takes one of `values` at run time: one is an assignment, several a loop
@@ -1821,6 +2030,12 @@ impl Analyzer {
             }
         }
         self.unknown_vars.remove(&name);
+        let history = self.history.entry(name.clone()).or_default();
+        for v in &values {
+            if history.len() < 256 && !history.contains(v) {
+                history.push(v.clone());
+            }
+        }
         if values.len() > 1 {
             values.retain(|v| !v.is_empty());
         }
@@ -1849,12 +2064,7 @@ impl Analyzer {
                 Ok([output]) => output,
             };
         }
-        let written =
-            self.known_path(&target.text).and_then(|key| self.written.get(key.trim_start_matches("./")));
-        match written {
-            Some(Some(text)) => Stream::Literal(text.clone()),
-            _ => Stream::Opaque,
-        }
+        self.written_content(&target.text)
     }
 
     /// What reading `file` gives: its text when this line wrote it with known content.
@@ -1897,7 +2107,11 @@ impl Analyzer {
                     r.target.subs.clear();
                     *stdin = self.file_input(&r.target, outputs);
                 }
-                RedirKind::HereDoc | RedirKind::HereString => *stdin = here_input(r),
+                RedirKind::HereDoc | RedirKind::HereString => {
+                    let outputs = self.substitutions(&r.target, wrappers, depth);
+                    r.target.subs.clear();
+                    *stdin = here_input(r, &outputs);
+                }
                 _ => *stdin = Stream::Opaque,
             }
         }
@@ -2132,16 +2346,81 @@ fn braced_expansions_as_one(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// `text` as one shell word (single-quoted).
-fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
-}
+/// Programs that read the files they are given and write none of them: a file this line wrote
+/// keeps what it knows of its content when one of these names it.
+const READS_OPERANDS: &[&str] = &[
+    "cat",
+    "head",
+    "tail",
+    "grep",
+    "egrep",
+    "fgrep",
+    "rg",
+    "wc",
+    "less",
+    "more",
+    "diff",
+    "cmp",
+    "file",
+    "stat",
+    "ls",
+    "md5sum",
+    "sha1sum",
+    "sha256sum",
+    "sha512sum",
+    "xargs",
+    "sh",
+    "bash",
+    "dash",
+    "zsh",
+    "ksh",
+    "source",
+    ".",
+    "python",
+    "python3",
+    "node",
+    "perl",
+    "ruby",
+    "chmod",
+    "test",
+    "[",
+    "echo",
+    "printf",
+    "read",
+    "mapfile",
+    "readarray",
+    "tac",
+    "nl",
+    "od",
+    "hexdump",
+    "xxd",
+    "base64",
+    "strings",
+];
 
-/// What a here-document or here-string feeds the command.
-fn here_input(r: &Redirection) -> Stream {
+/// What a here-document or here-string feeds the command. A here-string that is one
+/// substitution feeds its output; other expansions leave the text unexpanded (bash expands a
+/// here-document only when its delimiter is unquoted).
+fn here_input(r: &Redirection, outputs: &[Stream]) -> Stream {
+    let whole_substitution = r.target.subs.len() == 1
+        && ((r.target.text.starts_with("$(") && r.target.text.ends_with(')'))
+            || (r.target.text.starts_with('`') && r.target.text.ends_with('`')));
     match r.kind {
-        RedirKind::HereDoc => Stream::Literal(r.body.clone().unwrap_or_default()),
+        RedirKind::HereDoc => {
+            let body = r.body.clone().unwrap_or_default();
+            if r.target.first_quoted.is_none() && (body.contains('$') || body.contains('`')) {
+                Stream::Unexpanded(body)
+            } else {
+                Stream::Literal(body)
+            }
+        }
+        _ if whole_substitution => match outputs {
+            [Stream::Literal(text)] => Stream::Literal(text.trim_end_matches('\n').to_owned()),
+            [output @ (Stream::Download | Stream::Names(_))] => output.clone(),
+            _ => Stream::Unexpanded(r.target.text.clone()),
+        },
         _ if r.target.dynamic && r.target.subs.is_empty() => Stream::Opaque,
+        _ if r.target.dynamic => Stream::Unexpanded(r.target.text.clone()),
         _ => Stream::Literal(r.target.text.clone()),
     }
 }
@@ -2214,6 +2493,8 @@ struct XargsOptions {
     file: Option<String>,
     /// `-d`, `-0`, `-L`, `-l`, `-I`: an argument is a whole line (or record), blanks kept.
     whole_lines: bool,
+    /// `-d DELIM`: what separates the arguments.
+    delimiter: Option<char>,
 }
 
 fn xargs_options(xargs_args: &[String]) -> XargsOptions {
@@ -2228,7 +2509,12 @@ fn xargs_options(xargs_args: &[String]) -> XargsOptions {
             match name {
                 "replace" => options.replace = Some(value.unwrap_or_else(|| "{}".to_owned())),
                 "arg-file" => options.file = value.or_else(|| it.next().map(str::to_owned)),
-                "delimiter" | "null" | "max-lines" => options.whole_lines = true,
+                "delimiter" => {
+                    options.whole_lines = true;
+                    options.delimiter =
+                        xargs_delimiter(&value.or_else(|| it.next().map(str::to_owned)).unwrap_or_default());
+                }
+                "null" | "max-lines" => options.whole_lines = true,
                 _ => {}
             }
             continue;
@@ -2251,11 +2537,17 @@ fn xargs_options(xargs_args: &[String]) -> XargsOptions {
                     options.whole_lines = true;
                 }
                 'a' => options.file = value(),
-                'd' | 'L' => {
+                'd' => {
+                    options.whole_lines = true;
+                    options.delimiter = xargs_delimiter(&value().unwrap_or_default());
+                }
+                'L' => {
                     options.whole_lines = true;
                     value();
                 }
                 'l' => options.whole_lines = true,
+                // `-e[EOF]`: its value only glued (`-eax` is `-e` with `ax`).
+                'e' => {}
                 'E' | 'n' | 'P' | 's' => {
                     value();
                 }
@@ -2265,6 +2557,18 @@ fn xargs_options(xargs_args: &[String]) -> XargsOptions {
         }
     }
     options
+}
+
+/// `-d`'s value: one character or an escape (`\n`, `\t`, `\0`, `\\`, `\xHH`, `\NNN`).
+fn xargs_delimiter(value: &str) -> Option<char> {
+    match value.strip_prefix('\\') {
+        None => value.chars().next(),
+        Some("") => Some('\\'),
+        Some(escape) => {
+            let (text, _) = printf::escapes(&format!("\\{escape}"), printf::Escapes::PercentB);
+            text.chars().next()
+        }
+    }
 }
 
 /// The words xargs reads from `text` by default: blank-separated, with its own quotes
@@ -2317,7 +2621,8 @@ fn xargs_arguments(options: &XargsOptions, command: &mut Vec<String>, stdin: &St
         Stream::Literal(text) => {
             let mut inputs = xargs_words(text);
             if options.whole_lines || options.replace.is_some() {
-                for line in text.split(['\n', '\0']).map(str::trim).filter(|l| !l.is_empty()) {
+                let delimiter = options.delimiter.unwrap_or('\n');
+                for line in text.split(['\n', '\0', delimiter]).map(str::trim).filter(|l| !l.is_empty()) {
                     if !inputs.iter().any(|i| i == line) {
                         inputs.push(line.to_owned());
                     }
@@ -2370,7 +2675,7 @@ fn echo_output(args: &[String]) -> Stream {
     let text = words.collect::<Vec<_>>().join(" ");
     match (interpret, text.contains('\\')) {
         (_, false) => Stream::Literal(text),
-        (true, true) => Stream::Literal(printf::escapes(&text, true).0),
+        (true, true) => Stream::Literal(printf::escapes(&text, printf::Escapes::Echo).0),
         (false, true) => Stream::Opaque,
     }
 }

@@ -59,7 +59,7 @@ fn format_once(fmt: &[char], args: &mut Arguments<'_>, out: &mut String) -> Opti
         match fmt[i] {
             '\\' => {
                 // In the format `\c` is no escape (only in a `%b` argument).
-                let (text, used, _) = escape(&fmt[i + 1..], false);
+                let (text, used, _) = escape(&fmt[i + 1..], Escapes::Format);
                 out.push_str(&text);
                 i += 1 + used;
             }
@@ -82,11 +82,17 @@ fn format_once(fmt: &[char], args: &mut Arguments<'_>, out: &mut String) -> Opti
                 };
                 let conversion = *fmt.get(i)?;
                 i += 1;
+                if "diouxX".contains(conversion) {
+                    let value = integer(args.take().unwrap_or("0"))?;
+                    let text = format_integer(value, conversion, precision, width, &flags)?;
+                    out.push_str(&text);
+                    continue;
+                }
                 let text = match conversion {
                     '%' => "%".to_owned(),
                     's' | 'q' => clip(args.take().unwrap_or(""), precision),
                     'b' => {
-                        let (text, stop) = escapes(args.take().unwrap_or(""), true);
+                        let (text, stop) = escapes(args.take().unwrap_or(""), Escapes::PercentB);
                         let text = clip(&text, precision);
                         if stop {
                             out.push_str(&pad(text, width, &flags));
@@ -95,11 +101,6 @@ fn format_once(fmt: &[char], args: &mut Arguments<'_>, out: &mut String) -> Opti
                         text
                     }
                     'c' => args.take().unwrap_or("").chars().next().map(String::from).unwrap_or_default(),
-                    'd' | 'i' => integer(args.take().unwrap_or("0"))?.to_string(),
-                    'u' => (integer(args.take().unwrap_or("0"))? as u64).to_string(),
-                    'o' => format!("{:o}", integer(args.take().unwrap_or("0"))?),
-                    'x' => format!("{:x}", integer(args.take().unwrap_or("0"))?),
-                    'X' => format!("{:X}", integer(args.take().unwrap_or("0"))?),
                     _ => return None,
                 };
                 out.push_str(&pad(text, width, &flags));
@@ -111,6 +112,62 @@ fn format_once(fmt: &[char], args: &mut Arguments<'_>, out: &mut String) -> Opti
         }
     }
     Some(true)
+}
+
+/// An integer conversion as C's printf makes it: precision is the least number of digits (`%.0d`
+/// of 0 prints nothing), `0` pads with zeros (not with a precision or `-`), `+`/` ` sign a
+/// positive number, `#` prefixes `0x`/`0X`/`0`.
+fn format_integer(
+    value: i64,
+    conversion: char,
+    precision: Option<usize>,
+    width: usize,
+    flags: &str,
+) -> Option<String> {
+    let negative = value < 0 && matches!(conversion, 'd' | 'i');
+    let mut digits = match conversion {
+        'd' | 'i' => value.unsigned_abs().to_string(),
+        'u' => (value as u64).to_string(),
+        'o' => format!("{:o}", value as u64),
+        'x' => format!("{:x}", value as u64),
+        _ => format!("{:X}", value as u64),
+    };
+    if let Some(p) = precision {
+        if p > 64 * 1024 {
+            return None;
+        }
+        if p == 0 && value == 0 {
+            digits.clear();
+        } else if digits.len() < p {
+            digits = "0".repeat(p - digits.len()) + &digits;
+        }
+    }
+    let mut prefix = String::new();
+    if negative {
+        prefix.push('-');
+    } else if matches!(conversion, 'd' | 'i') && flags.contains('+') {
+        prefix.push('+');
+    } else if matches!(conversion, 'd' | 'i') && flags.contains(' ') {
+        prefix.push(' ');
+    }
+    if flags.contains('#') && value != 0 {
+        match conversion {
+            'x' => prefix.push_str("0x"),
+            'X' => prefix.push_str("0X"),
+            'o' if !digits.starts_with('0') => prefix.push('0'),
+            _ => {}
+        }
+    }
+    let len = prefix.len() + digits.len();
+    Some(if len >= width {
+        prefix + &digits
+    } else if flags.contains('-') {
+        prefix + &digits + &" ".repeat(width - len)
+    } else if flags.contains('0') && precision.is_none() {
+        prefix + &"0".repeat(width - len) + &digits
+    } else {
+        " ".repeat(width - len) + &prefix + &digits
+    })
 }
 
 /// A number argument as printf reads it: decimal, `0x` hex, `0` octal, `'c` a character code.
@@ -155,7 +212,16 @@ fn pad(text: String, width: usize, flags: &str) -> String {
 
 /// `text` with its backslash escapes read (`echo -e`, printf's `%b`: octal is `\0NNN`); true
 /// when a `\c` stops the output there.
-pub(crate) fn escapes(text: &str, echo_octal: bool) -> (String, bool) {
+/// Which escapes a text reads: `echo -e` (octal `\0NNN`, `\c` stops), printf's `%b` (octal
+/// `\0NNN` or `\NNN`, `\c` stops), printf's format (octal `\NNN`, `\c` is text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Escapes {
+    Echo,
+    PercentB,
+    Format,
+}
+
+pub(crate) fn escapes(text: &str, kind: Escapes) -> (String, bool) {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -165,7 +231,7 @@ pub(crate) fn escapes(text: &str, echo_octal: bool) -> (String, bool) {
             i += 1;
             continue;
         }
-        let (piece, used, stop) = escape(&chars[i + 1..], echo_octal);
+        let (piece, used, stop) = escape(&chars[i + 1..], kind);
         out.push_str(&piece);
         if stop {
             return (out, true);
@@ -176,7 +242,8 @@ pub(crate) fn escapes(text: &str, echo_octal: bool) -> (String, bool) {
 }
 
 /// One escape after a backslash: its text, the characters it used, and whether it is `\c`.
-fn escape(after: &[char], echo_octal: bool) -> (String, usize, bool) {
+fn escape(after: &[char], kind: Escapes) -> (String, usize, bool) {
+    let echo_octal = kind != Escapes::Format;
     let digits = |from: usize, max: usize, radix: u32| {
         let run: String = after.iter().skip(from).take(max).take_while(|c| c.is_digit(radix)).collect();
         let value = u32::from_str_radix(&run, radix).ok();
@@ -221,7 +288,7 @@ fn escape(after: &[char], echo_octal: bool) -> (String, usize, bool) {
             let (value, n) = digits(1, 3, 8);
             (code(value.or(Some(0))), 1 + n, false)
         }
-        '0'..='7' if !echo_octal => {
+        '0'..='7' if kind != Escapes::Echo => {
             let (value, n) = digits(0, 3, 8);
             (code(value), n, false)
         }
@@ -252,6 +319,14 @@ mod tests {
         assert_eq!(printf("%s", &[]).as_deref(), Some(""));
         assert_eq!(printf("%b", &["cred\\x65ntials"]).as_deref(), Some("credentials"));
         assert_eq!(printf("%b|", &["a\\cb"]).as_deref(), Some("a"));
+        // `%b` reads `\NNN` as octal too; a number's precision is not guessed.
+        assert_eq!(printf("%s%b", &["cr", "\\145d"]).as_deref(), Some("cred"));
+        assert_eq!(printf("%s%.0d", &["x", "0"]).as_deref(), Some("x"));
+        assert_eq!(
+            printf("[%05d|%+d|% d|%-4d|%.3d|%#x|%#o|%5.2d]", &["-1", "2", "3", "4", "5", "255", "8", "7"])
+                .as_deref(),
+            Some("[-0001|+2| 3|4   |005|0xff|010|   07]")
+        );
     }
 
     #[test]
@@ -271,10 +346,10 @@ mod tests {
 
     #[test]
     fn echo_escapes() {
-        assert_eq!(escapes("cred\\0145ntials", true), ("credentials".to_owned(), false));
-        assert_eq!(escapes("cred\\x65ntials\\n", true), ("credentials\n".to_owned(), false));
-        assert_eq!(escapes("a\\cb", true), ("a".to_owned(), true));
+        assert_eq!(escapes("cred\\0145ntials", Escapes::Echo), ("credentials".to_owned(), false));
+        assert_eq!(escapes("cred\\x65ntials\\n", Escapes::Echo), ("credentials\n".to_owned(), false));
+        assert_eq!(escapes("a\\cb", Escapes::Echo), ("a".to_owned(), true));
         // In echo, `\1` is no escape.
-        assert_eq!(escapes("\\1", true), ("\\1".to_owned(), false));
+        assert_eq!(escapes("\\1", Escapes::Echo), ("\\1".to_owned(), false));
     }
 }

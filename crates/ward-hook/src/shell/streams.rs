@@ -108,13 +108,17 @@ pub(crate) fn read_values(inv: &ReadInvocation, text: &str, ifs: &str) -> Vec<(S
             })
             .collect(),
     };
+    // Each variable's values, kept once each (a set beside the list: inputs can be long).
+    let mut seen: Vec<std::collections::HashSet<String>> = vec![Default::default(); values.len()];
     for record in records {
+        // `-N` assigns what it read whole: no field splitting.
+        let ifs = if inv.exact { "" } else { ifs };
         if inv.array.is_some() {
             fields_of_array.extend(split_fields(&record, ifs, usize::MAX));
         }
         let fields = split_fields(&record, ifs, values.len());
-        for (slot, field) in values.iter_mut().zip(fields) {
-            if !slot.1.contains(&field) {
+        for ((slot, seen), field) in values.iter_mut().zip(seen.iter_mut()).zip(fields) {
+            if seen.insert(field.clone()) {
                 slot.1.push(field);
             }
         }
@@ -241,13 +245,8 @@ pub(crate) fn mapfile_invocation(args: &[String]) -> MapfileInvocation {
 /// The elements `mapfile` makes of `text`: one per record, without its delimiter.
 pub(crate) fn mapfile_values(inv: &MapfileInvocation, text: &str) -> Vec<String> {
     let text = text.strip_suffix(inv.delimiter).unwrap_or(text);
-    let mut values: Vec<String> = Vec::new();
-    for record in text.split(inv.delimiter) {
-        if !values.iter().any(|v| v == record) {
-            values.push(record.to_owned());
-        }
-    }
-    values
+    let mut seen = std::collections::HashSet::new();
+    text.split(inv.delimiter).filter(|record| seen.insert(*record)).map(str::to_owned).collect()
 }
 
 /// How a line filter treats its input.
@@ -548,7 +547,8 @@ pub(crate) fn fd_invocation(args: &[String]) -> FdInvocation {
     inv.name = match (extensions.as_slice(), pattern.as_deref()) {
         _ if full_path => None,
         ([ext], None | Some("." | "")) if plain(ext) => Some(format!("*.{ext}")),
-        ([], Some(p)) if glob && !p.contains('/') && !p.is_empty() => Some(p.to_owned()),
+        // fd's globs know `{a,b}`; a name glob here does not.
+        ([], Some(p)) if glob && !p.contains(['/', '{', '}']) && !p.is_empty() => Some(p.to_owned()),
         ([], Some(p)) if !glob && plain(p) => Some(format!("*{p}*")),
         _ => None,
     };
