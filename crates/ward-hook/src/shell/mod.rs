@@ -117,10 +117,12 @@ pub fn analyze_with_env(command: &str, env: &dyn Fn(&str) -> Option<String>) -> 
         analyzer.out.parse_error = Some(
             "the command contains a NUL byte (a shell runs only the text before it, or drops it)".to_owned(),
         );
+        analyzer.finish();
         return analyzer.out;
     }
     let mut analyzer = Analyzer { env, ..Analyzer::default() };
     analyzer.script(command, &[], 0);
+    analyzer.finish();
     analyzer.out
 }
 
@@ -223,7 +225,15 @@ struct Analyzer {
     work: usize,
     /// [`ShellAnalysis::paths`] as a set, so each addition is checked in constant time.
     path_index: HashSet<PathTarget>,
+    /// Paths the line spells out anywhere (arguments, assignments, here-documents), at most
+    /// [`MAX_MENTIONED`]: a file read whose name is only known at run time may be one of them.
+    mentioned: Vec<String>,
+    /// A file is read whose name is only known at run time.
+    unknown_read: bool,
 }
+
+/// Paths remembered as mentioned by a line.
+const MAX_MENTIONED: usize = 64;
 
 /// Tokens analyzed at most for one line (nested scripts included).
 const MAX_WORK: usize = 1_000_000;
@@ -274,9 +284,63 @@ impl Analyzer {
 
     fn reset_line_state(&mut self) {
         self.vars.clear();
+        self.loop_vars.clear();
+        self.unknown_vars.clear();
+        self.history.clear();
+        self.functions.clear();
         self.cwd = None;
         self.aliases.clear();
         self.written.clear();
+        self.writes.clear();
+        self.subshells.clear();
+        self.conditional = 0;
+        self.after_and_or = false;
+        self.in_pipeline = false;
+    }
+
+    /// A path the line spells out (`echo ~/.aws/credentials > l`, `X=~/.ssh/id_rsa`): what a
+    /// read computed at run time (`sed … l | xargs cat`) may have made of it.
+    fn mention(&mut self, text: &str) {
+        // `printf '%s/.aws/credentials\n'`: escapes end a word too.
+        for word in text.split(|c: char| c.is_whitespace() || c == '\\') {
+            let word = word.trim_matches(|c| matches!(c, '"' | '\'' | '(' | ')' | ';' | ',' | '`'));
+            let pathlike = tables::looks_like_path(word)
+                && (word.contains('/') || word.starts_with('~') || word.starts_with('.'))
+                && !word.contains("://");
+            if pathlike && self.mentioned.len() < MAX_MENTIONED && !self.mentioned.iter().any(|m| m == word) {
+                self.mentioned.push(word.to_owned());
+            }
+        }
+    }
+
+    /// The line is analyzed: a file read whose name is only known at run time may be any path
+    /// the line spells out, however it was transformed (`echo ~/.aws/credentialz > l;
+    /// sed -i s/z$/s/ l; xargs -a l cat`). For each, it is reported as reading the path and a
+    /// file beside it whose name starts as its name does (`~/.aws/cr*`: the name edited or
+    /// cut). Not covered: a path rebuilt from reordered parts (`**/id_rsa` would match every
+    /// tree a rule protects, so any line would be denied). A line that names no path reads
+    /// nothing more (`cat "$1"`).
+    fn finish(&mut self) {
+        if !self.unknown_read {
+            return;
+        }
+        let mut derived = Vec::new();
+        for word in std::mem::take(&mut self.mentioned) {
+            let Some(path) = normalize_path(&word) else { continue };
+            if let Some((parent, name)) = path.rsplit_once('/').filter(|(parent, _)| !parent.is_empty()) {
+                let start: String = name.chars().take(2).collect();
+                if !start.is_empty() && !start.contains(['*', '?', '[']) {
+                    derived.push(format!("{parent}/{start}*"));
+                }
+            }
+            derived.push(path);
+        }
+        for path in derived.into_iter().take(4 * MAX_MENTIONED) {
+            let target = PathTarget { path, access: Access::Read };
+            if self.path_index.insert(target.clone()) {
+                self.out.paths.push(target);
+            }
+        }
     }
 
     fn add_path(&mut self, path: &str, access: Access) {
@@ -289,6 +353,7 @@ impl Analyzer {
                 p
             }
             None => {
+                self.unknown_read |= access == Access::Read;
                 if matches!(access, Access::Write | Access::Delete) {
                     let verb = if access == Access::Write { "written" } else { "deleted" };
                     self.unknown_target(format!("the path `{}` {verb} by this command", plain(path)));
@@ -703,7 +768,9 @@ impl Analyzer {
                 RedirKind::Dup if r.feeds_stdin() => stdin = Stream::Opaque,
                 RedirKind::Dup => {}
                 RedirKind::HereDoc | RedirKind::HereString if r.feeds_stdin() => {
-                    stdin = here_input(r, &outputs)
+                    let text = r.body.clone().unwrap_or_else(|| r.target.text.clone());
+                    self.mention(&text);
+                    stdin = here_input(r, &outputs);
                 }
                 RedirKind::HereDoc | RedirKind::HereString => {}
             }
@@ -732,6 +799,9 @@ impl Analyzer {
             // Only assignments: remember literal values for `$X` later in the line.
             for (w, out) in words.iter().zip(&sub_outputs) {
                 if let Some(assignment) = w.assignment_detail() {
+                    if !w.dynamic {
+                        self.mention(assignment.value);
+                    }
                     let (name, value) = (assignment.name, assignment.value);
                     let literal = if !w.dynamic {
                         Some(value.to_owned())
@@ -1100,6 +1170,9 @@ impl Analyzer {
     }
 
     fn record(&mut self, argv: &[String], wrappers: &[String]) -> usize {
+        for word in argv.iter().skip(1).filter(|a| !is_unknown(a)) {
+            self.mention(word);
+        }
         let program = program_name(argv.first().map(|a| plain(a)).unwrap_or_default());
         let unknown_args: Vec<usize> =
             argv.iter().enumerate().filter(|(_, a)| is_unknown(a)).map(|(i, _)| i).collect();
@@ -2314,35 +2387,49 @@ fn closer_position(tokens: &VecDeque<Token>, opener: Closer) -> Option<usize> {
     None
 }
 
-/// `text` with each `${…}` (its braces matched) shortened to `$_`: what an operator inside
-/// it yields is unknown, and may contain slashes.
+/// `text` with each `${…}`, `$(…)` and `` `…` `` (brackets matched) shortened to `$_`: what
+/// an operator or a command substitution inside yields is unknown, and may contain slashes.
 fn braced_expansions_as_one(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("${") {
+    if !text.contains("${") && !text.contains("$(") && !text.contains('`') {
         return std::borrow::Cow::Borrowed(text);
     }
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("${") {
-        out.push_str(&rest[..at]);
+    let mut i = 0;
+    while i < chars.len() {
+        let opener = match (chars[i], chars.get(i + 1)) {
+            ('$', Some('{')) => Some(('{', '}')),
+            ('$', Some('(')) => Some(('(', ')')),
+            ('`', _) => Some(('`', '`')),
+            _ => None,
+        };
+        let Some((open, close)) = opener else {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        };
         out.push_str("$_");
         let mut depth = 0usize;
-        let mut end = rest.len();
-        for (i, c) in rest[at..].char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
+        let mut j = i + 1;
+        if open == '`' {
+            while j < chars.len() && chars[j] != '`' {
+                j += 1;
+            }
+        } else {
+            while j < chars.len() {
+                if chars[j] == open {
+                    depth += 1;
+                } else if chars[j] == close {
                     depth -= 1;
                     if depth == 0 {
-                        end = at + i + 1;
                         break;
                     }
                 }
-                _ => {}
+                j += 1;
             }
         }
-        rest = &rest[end..];
+        i = j + 1;
     }
-    out.push_str(rest);
     std::borrow::Cow::Owned(out)
 }
 
