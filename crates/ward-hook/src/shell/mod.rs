@@ -230,10 +230,14 @@ struct Analyzer {
     mentioned: Vec<String>,
     /// A file is read whose name is only known at run time.
     unknown_read: bool,
+    /// The line spells out more paths than [`MAX_MENTIONED`].
+    mentions_overflowed: bool,
+    /// Where the line had gone (`cd`) when it read a file whose name is only known at run time.
+    unknown_read_dirs: Vec<String>,
 }
 
 /// Paths remembered as mentioned by a line.
-const MAX_MENTIONED: usize = 64;
+const MAX_MENTIONED: usize = 256;
 
 /// Tokens analyzed at most for one line (nested scripts included).
 const MAX_WORK: usize = 1_000_000;
@@ -301,15 +305,38 @@ impl Analyzer {
     /// A path the line spells out (`echo ~/.aws/credentials > l`, `X=~/.ssh/id_rsa`): what a
     /// read computed at run time (`sed … l | xargs cat`) may have made of it.
     fn mention(&mut self, text: &str) {
-        // `printf '%s/.aws/credentials\n'`: escapes end a word too.
-        for word in text.split(|c: char| c.is_whitespace() || c == '\\') {
-            let word = word.trim_matches(|c| matches!(c, '"' | '\'' | '(' | ')' | ';' | ',' | '`'));
+        // Variables known by now are read as their values (`F=$HOME/.aws/x`, `<<< "$F"`).
+        let expanded;
+        let text = if text.contains('$') {
+            expanded = self
+                .expand_variables(text)
+                .unwrap_or_else(|| text.replace("${HOME}", "~").replace("$HOME", "~"));
+            expanded.as_str()
+        } else {
+            text
+        };
+        // `printf '%s/.aws/credentials\n'`, `~/.ssh/id_rsa%`: escapes and characters no path
+        // holds end a word too.
+        for word in text.split(|c: char| c.is_whitespace() || matches!(c, '\\' | '%' | '$' | '{' | '}')) {
+            let word = word.trim_matches(|c| {
+                matches!(c, '"' | '\'' | '(' | ')' | ';' | ',' | '`' | '|' | '&' | '<' | '>')
+            });
             let pathlike = tables::looks_like_path(word)
                 && (word.contains('/') || word.starts_with('~') || word.starts_with('.'))
                 && !word.contains("://");
-            if pathlike && self.mentioned.len() < MAX_MENTIONED && !self.mentioned.iter().any(|m| m == word) {
-                self.mentioned.push(word.to_owned());
+            if !pathlike {
+                continue;
             }
+            // A relative path is where the line's `cd` took it.
+            let Some(path) = self.known_path(word) else { continue };
+            if self.mentioned.contains(&path) {
+                continue;
+            }
+            if self.mentioned.len() >= MAX_MENTIONED {
+                self.mentions_overflowed = true;
+                continue;
+            }
+            self.mentioned.push(path);
         }
     }
 
@@ -324,10 +351,31 @@ impl Analyzer {
         if !self.unknown_read {
             return;
         }
+        if self.mentions_overflowed {
+            // Too many paths spelled out to say which one a computed read may be.
+            self.out.dynamic = true;
+        }
         let mut derived = Vec::new();
-        for word in std::mem::take(&mut self.mentioned) {
+        for dir in std::mem::take(&mut self.unknown_read_dirs) {
+            let dir = dir.trim_end_matches('/');
+            derived.push(format!("{dir}/*"));
+            derived.push(format!("{dir}/.*"));
+        }
+        let mut mentioned = std::mem::take(&mut self.mentioned);
+        // A relative path may be joined to the home by the line (`$(echo ~)/$(echo .aws/…)`).
+        let in_home: Vec<String> = mentioned
+            .iter()
+            .filter(|m| !m.starts_with(['/', '~', '*']) && !m.starts_with("./") && !m.starts_with(".."))
+            .map(|m| format!("~/{m}"))
+            .collect();
+        mentioned.extend(in_home);
+        for word in mentioned {
             let Some(path) = normalize_path(&word) else { continue };
-            if let Some((parent, name)) = path.rsplit_once('/').filter(|(parent, _)| !parent.is_empty()) {
+            // Not beside a file directly in the home or the working directory: `~/.bashrc`
+            // would stand for every dot file there (`~/.b*`: `.bash_history`).
+            let sibling =
+                path.rsplit_once('/').filter(|(parent, _)| !matches!(*parent, "" | "~" | "." | "**"));
+            if let Some((parent, name)) = sibling {
                 let start: String = name.chars().take(2).collect();
                 if !start.is_empty() && !start.contains(['*', '?', '[']) {
                     derived.push(format!("{parent}/{start}*"));
@@ -353,7 +401,15 @@ impl Analyzer {
                 p
             }
             None => {
-                self.unknown_read |= access == Access::Read;
+                if access == Access::Read {
+                    self.unknown_read = true;
+                    // A computed relative name names a file where the line has gone.
+                    if let Some(dir) = self.cwd.clone().filter(|d| !d.is_empty()) {
+                        if !self.unknown_read_dirs.contains(&dir) && self.unknown_read_dirs.len() < 16 {
+                            self.unknown_read_dirs.push(dir);
+                        }
+                    }
+                }
                 if matches!(access, Access::Write | Access::Delete) {
                     let verb = if access == Access::Write { "written" } else { "deleted" };
                     self.unknown_target(format!("the path `{}` {verb} by this command", plain(path)));
@@ -399,20 +455,35 @@ impl Analyzer {
                 // `${f:+.ssh/id_rsa}`: an expansion with an operator may hold any path,
                 // slashes included; it is one unknown part.
                 let whole_text = braced_expansions_as_one(&text).into_owned();
-                let mut segs: Vec<&str> = Vec::new();
+                let mut segs: Vec<String> = Vec::new();
                 for (i, seg) in whole_text.split('/').enumerate() {
-                    let unknown = seg.contains('$') || seg.contains('`') || (whole && i == 0);
-                    let seg = if unknown { "**" } else { seg };
-                    if !(seg == "**" && segs.last() == Some(&"**")) {
+                    // A part whose variables are known keeps its value (`$HOME/$(…)` is
+                    // `~/**`, not wholly unknown).
+                    let seg = if whole && i == 0 {
+                        "**".to_owned()
+                    } else if seg.contains('$') || seg.contains('`') {
+                        match self.expand_variables(seg) {
+                            Some(value) if !value.contains('`') && !value.is_empty() => value,
+                            _ => "**".to_owned(),
+                        }
+                    } else {
+                        seg.to_owned()
+                    };
+                    if !(seg == "**" && segs.last().is_some_and(|last| last == "**")) {
                         segs.push(seg);
                     }
                 }
-                if segs.iter().all(|s| s.is_empty() || *s == "**") {
+                if segs.iter().all(|s| s.is_empty() || s == "**") {
                     return None;
                 }
-                let joined = segs.join("/");
-                text = joined;
+                text = segs.join("/");
             }
+        }
+        // `~+` is the working directory, `~-` the previous one (only known at run time).
+        if let Some(rest) = text.strip_prefix("~+").filter(|r| r.is_empty() || r.starts_with('/')) {
+            text = format!(".{rest}");
+        } else if let Some(rest) = text.strip_prefix("~-").filter(|r| r.is_empty() || r.starts_with('/')) {
+            text = format!("**{rest}");
         }
         let relative = !(text.starts_with('/') || text.starts_with('~') || text.starts_with("**/"));
         match &self.cwd {
@@ -529,6 +600,10 @@ impl Analyzer {
         let mut current = Simple::default();
         let mut stdin = Stream::None;
         let mut last_out = Stream::None;
+        // What each finished pipeline printed: a list prints all of them (`$(echo a; echo b)`),
+        // and a group `{ …; }` / `( … )` what its own pipelines printed (from its mark).
+        let mut printed: Vec<Stream> = Vec::new();
+        let mut group_marks: Vec<usize> = Vec::new();
         let mut skip_to_separator = false;
         // `for NAME in WORDS`: the name and its words (None once a word is not known).
         let mut loop_header: Option<LoopHeader> = None;
@@ -583,6 +658,15 @@ impl Analyzer {
                                     "if" | "while" | "until" => self.conditional += 1,
                                     "fi" | "done" | "esac" => {
                                         self.conditional = self.conditional.saturating_sub(1)
+                                    }
+                                    _ => {}
+                                }
+                                match w.text.as_str() {
+                                    "{" => group_marks.push(printed.len()),
+                                    "}" => {
+                                        if let Some(mark) = group_marks.pop() {
+                                            last_out = combined(&printed[mark.min(printed.len())..]);
+                                        }
                                     }
                                     _ => {}
                                 }
@@ -692,6 +776,7 @@ impl Analyzer {
                         }
                         Op::LParen => {
                             paren_depth += 1;
+                            group_marks.push(printed.len());
                             self.subshells.push(self.cwd.clone());
                             // `echo x | ( sh )`: the group's first command keeps the pipe,
                             // unless the group's own redirection replaces it.
@@ -711,7 +796,10 @@ impl Analyzer {
                                 None => self.error("unbalanced `)`"),
                             }
                             if out != Stream::None {
-                                last_out = out;
+                                printed.push(out);
+                            }
+                            if let Some(mark) = group_marks.pop() {
+                                last_out = combined(&printed[mark.min(printed.len())..]);
                             }
                             stdin = Stream::None;
                             // Keep `last_out` so `( curl … ) | sh` sees the download.
@@ -719,6 +807,9 @@ impl Analyzer {
                         }
                         Op::CaseEnd if case_depth > 0 => case_pattern = true,
                         _ => {}
+                    }
+                    if out != Stream::None {
+                        printed.push(out.clone());
                     }
                     last_out = out;
                     stdin = Stream::None;
@@ -736,10 +827,13 @@ impl Analyzer {
         if !skip_to_separator && (!current.words.is_empty() || !current.redirs.is_empty()) {
             let stdin_now = std::mem::replace(&mut stdin, Stream::None);
             let outer = std::mem::replace(&mut self.in_pipeline, piped);
-            last_out = self.simple(current, stdin_now, wrappers, depth);
+            let out = self.simple(current, stdin_now, wrappers, depth);
             self.in_pipeline = outer;
+            if out != Stream::None {
+                printed.push(out);
+            }
         }
-        last_out
+        combined(&printed)
     }
 
     /// One simple command: redirections, substitutions, assignments, then the command itself.
@@ -799,9 +893,7 @@ impl Analyzer {
             // Only assignments: remember literal values for `$X` later in the line.
             for (w, out) in words.iter().zip(&sub_outputs) {
                 if let Some(assignment) = w.assignment_detail() {
-                    if !w.dynamic {
-                        self.mention(assignment.value);
-                    }
+                    self.mention(assignment.value);
                     let (name, value) = (assignment.name, assignment.value);
                     let literal = if !w.dynamic {
                         Some(value.to_owned())
@@ -1002,6 +1094,9 @@ impl Analyzer {
 
     /// The header ended: its variable takes its words in the body, or is unknown there.
     fn loop_variable(&mut self, header: LoopHeader) {
+        for word in header.words.iter().flatten() {
+            self.mention(word);
+        }
         let Some(name) = header.name else { return };
         self.vars.remove(&name);
         match header.words.filter(|words| header.listing && !words.is_empty()) {
@@ -2485,6 +2580,44 @@ const READS_OPERANDS: &[&str] = &[
     "strings",
 ];
 
+/// What several pipelines print one after another: text when all is text, names when all is
+/// names or text, a download when any is one, otherwise unknown.
+fn combined(outputs: &[Stream]) -> Stream {
+    match outputs {
+        [] => Stream::None,
+        [one] => one.clone(),
+        _ if outputs.contains(&Stream::Download) => Stream::Download,
+        _ if outputs.iter().all(|o| matches!(o, Stream::Literal(_))) => Stream::Literal(
+            outputs
+                .iter()
+                .filter_map(|o| if let Stream::Literal(t) = o { Some(t.as_str()) } else { None })
+                .collect(),
+        ),
+        _ if outputs.iter().all(|o| matches!(o, Stream::Literal(_) | Stream::Unexpanded(_))) => {
+            Stream::Unexpanded(
+                outputs
+                    .iter()
+                    .filter_map(|o| match o {
+                        Stream::Literal(t) | Stream::Unexpanded(t) => Some(t.as_str()),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        }
+        _ if outputs.iter().all(|o| matches!(o, Stream::Literal(_) | Stream::Names(_))) => Stream::Names(
+            outputs
+                .iter()
+                .flat_map(|o| match o {
+                    Stream::Names(names) => names.clone(),
+                    Stream::Literal(text) => text.lines().map(str::to_owned).collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+        ),
+        _ => Stream::Opaque,
+    }
+}
+
 /// What a here-document or here-string feeds the command. A here-string that is one
 /// substitution feeds its output; other expansions leave the text unexpanded (bash expands a
 /// here-document only when its delimiter is unquoted).
@@ -2751,18 +2884,26 @@ fn xargs_arguments(options: &XargsOptions, command: &mut Vec<String>, stdin: &St
 /// `-e`, a backslash is printed by bash but read as an escape by dash's `echo`: unknown.
 fn echo_output(args: &[String]) -> Stream {
     let mut interpret = false;
+    let mut newline = true;
     let mut words = args.iter().map(String::as_str).peekable();
     while let Some(option) = words
         .peek()
         .filter(|a| a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E')))
     {
         interpret = option.rfind('e').is_some_and(|e| option.rfind('E').is_none_or(|big| e > big));
+        newline &= !option.contains('n');
         words.next();
     }
     let text = words.collect::<Vec<_>>().join(" ");
+    // What it prints, its newline included: a list's outputs follow each other as printed
+    // (`$(printf ~/.aws/; echo credentials)` is one path).
+    let end = if newline { "\n" } else { "" };
     match (interpret, text.contains('\\')) {
-        (_, false) => Stream::Literal(text),
-        (true, true) => Stream::Literal(printf::escapes(&text, printf::Escapes::Echo).0),
+        (_, false) => Stream::Literal(text + end),
+        (true, true) => {
+            let (printed, stopped) = printf::escapes(&text, printf::Escapes::Echo);
+            Stream::Literal(if stopped { printed } else { printed + end })
+        }
         (false, true) => Stream::Opaque,
     }
 }

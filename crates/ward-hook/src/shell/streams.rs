@@ -447,7 +447,11 @@ pub(crate) fn ls_names(args: &[String]) -> Vec<String> {
             }
         }
     }
-    if !directory {
+    // Bare names come from listing a directory: none when every operand is a glob of files
+    // (`ls -t src/*.rs` prints the paths it matched).
+    let only_file_globs = !names.is_empty()
+        && names.iter().all(|n| n.rsplit('/').next().is_some_and(|last| last.contains(['*', '?', '['])));
+    if !directory && !only_file_globs {
         names.push("*".to_owned());
         if all {
             names.push(".*".to_owned());
@@ -738,6 +742,7 @@ mod tests {
         assert_eq!(ls_names(&strings(&[])), strings(&["*"]));
         assert_eq!(ls_names(&strings(&["-la", "~/.aws"])), strings(&["~/.aws", "*", ".*"]));
         assert_eq!(ls_names(&strings(&["-d", "~/.aws/*"])), strings(&["~/.aws/*"]));
+        assert_eq!(ls_names(&strings(&["-t", "src/*.rs"])), strings(&["src/*.rs"]));
         // `-I PATTERN` takes a value: the `d` in it is no option.
         assert_eq!(ls_names(&strings(&["-Id", "~/.ssh"])), strings(&["~/.ssh", "*"]));
         assert_eq!(ls_names(&strings(&["-I", "-d", "~/.ssh"])), strings(&["~/.ssh", "*"]));
