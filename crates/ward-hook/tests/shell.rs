@@ -169,7 +169,7 @@ fn cases() -> Vec<Case> {
         Case { line: "echo ~/.aws/credentials | sort | uniq | head -n 1 | tee /dev/null | xargs cat", paths: &[("~/.aws/credentials", Read)], ..Case::default() },
         Case { line: "echo 'rm -rf /' | tee log | sh", paths: &[("/", Delete), ("log", Write)], ..Case::default() },
         // `head -c` cuts the name: unknown, so the line's own paths stand for it.
-        Case { line: "echo ~/.aws/credentials | head -c 5 | xargs cat", paths: &[("~/.aws/credentials", Read), ("~/.aws/cr*", Read)], ..Case::default() },
+        Case { line: "echo ~/.aws/credentials | head -c 5 | xargs cat", paths: &[("~/.aws/credentials", Read), ("~/.aws/*", Read)], ..Case::default() },
         Case { line: "find ~ | sh", programs: Some(&["find", "sh"]), dynamic: true, ..Case::default() },
         Case { line: "for f in a; do :; done; f=~/.aws/credentials; cat $f", paths: &[("~/.aws/credentials", Read)], ..Case::default() },
         Case { line: "echo cm0gLXJmIC8= | base64 -d | sh", programs: Some(&["echo", "base64", "sh", "rm"]), paths: &[("/", Delete)], ..Case::default() },

@@ -342,11 +342,12 @@ impl Analyzer {
 
     /// The line is analyzed: a file read whose name is only known at run time may be any path
     /// the line spells out, however it was transformed (`echo ~/.aws/credentialz > l;
-    /// sed -i s/z$/s/ l; xargs -a l cat`). For each, it is reported as reading the path and a
-    /// file beside it whose name starts as its name does (`~/.aws/cr*`: the name edited or
-    /// cut). Not covered: a path rebuilt from reordered parts (`**/id_rsa` would match every
-    /// tree a rule protects, so any line would be denied). A line that names no path reads
-    /// nothing more (`cat "$1"`).
+    /// sed -i s/z$/s/ l; xargs -a l cat`). For each, it is reported as reading the path and any
+    /// file beside it (`~/.aws/*`: the name edited or cut), except beside a file directly in
+    /// the home or the working directory (`~/*` would be every dot file there). Not covered: a
+    /// path rebuilt from reordered parts (`**/id_rsa` would match every tree a rule protects,
+    /// so any line would be denied). A line that names no path reads nothing more
+    /// (`cat "$1"`).
     fn finish(&mut self) {
         if !self.unknown_read {
             return;
@@ -375,11 +376,8 @@ impl Analyzer {
             // would stand for every dot file there (`~/.b*`: `.bash_history`).
             let sibling =
                 path.rsplit_once('/').filter(|(parent, _)| !matches!(*parent, "" | "~" | "." | "**"));
-            if let Some((parent, name)) = sibling {
-                let start: String = name.chars().take(2).collect();
-                if !start.is_empty() && !start.contains(['*', '?', '[']) {
-                    derived.push(format!("{parent}/{start}*"));
-                }
+            if let Some((parent, _)) = sibling {
+                derived.push(format!("{parent}/*"));
             }
             derived.push(path);
         }
