@@ -445,8 +445,9 @@ impl PathView {
             PathGlob::compile(&fold(absolute)).ok().map(|glob| {
                 Box::new(GlobView {
                     glob,
-                    home: home.and_then(|h| literal_glob(&fold(h))),
-                    workspace: workspace.and_then(|w| literal_glob(&fold(w))),
+                    // `PathGlob::compile` folds the literal text itself.
+                    home: home.and_then(literal_glob),
+                    workspace: workspace.and_then(literal_glob),
                 })
             })
         } else {

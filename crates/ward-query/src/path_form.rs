@@ -56,9 +56,7 @@ pub fn restore_unknown_place(value: &str, cwd: Option<&str>) -> Option<String> {
 /// `~/.SSH/ID_RSA`; a question finds every call the policy judged by the path. On Linux, where
 /// case makes another file, a question finds both spellings, and an exclusion (`-path:~/src/*`)
 /// excludes both (`~/SRC/…` too).
-pub fn fold_case(text: &str) -> Cow<'_, str> {
-    ward_model::path_case::fold(text)
-}
+pub use ward_model::path_case::fold as fold_case;
 
 /// The path `path:` questions match for `path` as an agent spelled it in a call made in `cwd`:
 /// a relative path joined to a rooted `cwd` (absolute, `~`, a Windows drive), then in its normal

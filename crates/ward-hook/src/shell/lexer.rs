@@ -43,6 +43,14 @@ impl Word {
     }
 
     /// `NAME=value` (or `NAME+=value`) with an unquoted name: a variable assignment.
+    /// The word is one command substitution and nothing else (`$(find ~/.aws)`, `` `ls` ``):
+    /// it stands for what the substitution prints.
+    pub fn is_whole_substitution(&self) -> bool {
+        self.subs.len() == 1
+            && ((self.text.starts_with("$(") && self.text.ends_with(')'))
+                || (self.text.starts_with('`') && self.text.ends_with('`')))
+    }
+
     pub fn assignment(&self) -> Option<(&str, &str)> {
         self.assignment_detail().map(|a| (a.name, a.value))
     }
@@ -261,13 +269,8 @@ impl Lexer {
                 }
                 '<' | '>' => self.redirection(),
                 c if c.is_ascii_digit() && self.fd_redirection_ahead() => {
-                    let mut digits = String::new();
-                    while let Some(c) = self.peek(0).filter(char::is_ascii_digit) {
-                        digits.push(c);
-                        self.pos += 1;
-                    }
-                    // Too large a number is still not stdin.
-                    self.descriptor = Some(digits.parse().unwrap_or(u32::MAX));
+                    // Saturating: too large a number is still not stdin.
+                    self.descriptor = self.radix_digits(10, usize::MAX);
                     self.redirection();
                 }
                 _ => {
@@ -471,7 +474,8 @@ impl Lexer {
                 '$' => self.dollar(&mut w, false),
                 '`' => self.backtick(&mut w),
                 _ => {
-                    if matches!(c, '{' | '}' | ',') {
+                    // A `}` or `,` before any `{` cannot belong to a brace group.
+                    if c == '{' || (matches!(c, '}' | ',') && !w.brace_syntax.is_empty()) {
                         w.brace_syntax.push(w.text.len());
                     }
                     w.text.push(c);

@@ -652,31 +652,34 @@ impl Analyzer {
                                 if w.text == "esac" {
                                     case_depth = case_depth.saturating_sub(1);
                                 }
-                                match w.text.as_str() {
-                                    "if" | "while" | "until" => self.conditional += 1,
-                                    "fi" | "done" | "esac" => {
-                                        self.conditional = self.conditional.saturating_sub(1)
+                                // The compound's first command (`read f` in `while read f`)
+                                // reads what is redirected after its closer, not the pipe.
+                                let opener = match w.text.as_str() {
+                                    "while" | "until" => {
+                                        self.conditional += 1;
+                                        Some(Closer::Done)
                                     }
-                                    _ => {}
-                                }
-                                match w.text.as_str() {
-                                    "{" => group_marks.push(printed.len()),
+                                    "if" => {
+                                        self.conditional += 1;
+                                        Some(Closer::Fi)
+                                    }
+                                    "fi" | "done" | "esac" => {
+                                        self.conditional = self.conditional.saturating_sub(1);
+                                        None
+                                    }
+                                    "{" => {
+                                        group_marks.push(printed.len());
+                                        Some(Closer::Brace)
+                                    }
                                     "}" => {
                                         if let Some(mark) = group_marks.pop() {
                                             last_out = combined(&printed[mark.min(printed.len())..]);
                                         }
+                                        None
                                     }
-                                    _ => {}
-                                }
-                                let opener = match w.text.as_str() {
-                                    "while" | "until" => Some(Closer::Done),
-                                    "if" => Some(Closer::Fi),
-                                    "{" => Some(Closer::Brace),
                                     _ => None,
                                 };
                                 if let Some(opener) = opener {
-                                    // The compound's first command (`read f` in `while read f`)
-                                    // reads what is redirected after its closer, not the pipe.
                                     self.compound_input(&mut tokens, opener, &mut stdin, wrappers, depth);
                                 }
                                 if w.text != "[[" {
@@ -775,7 +778,7 @@ impl Analyzer {
                         Op::LParen => {
                             paren_depth += 1;
                             group_marks.push(printed.len());
-                            self.subshells.push(self.cwd.clone());
+                            self.enter_subshell();
                             // `echo x | ( sh )`: the group's first command keeps the pipe,
                             // unless the group's own redirection replaces it.
                             self.compound_input(&mut tokens, Closer::Paren, &mut stdin, wrappers, depth);
@@ -786,10 +789,7 @@ impl Analyzer {
                             match paren_depth.checked_sub(1) {
                                 Some(d) => {
                                     paren_depth = d;
-                                    // A `cd` in the subshell ends with it.
-                                    if let Some(cwd) = self.subshells.pop() {
-                                        self.cwd = cwd;
-                                    }
+                                    self.leave_subshell();
                                 }
                                 None => self.error("unbalanced `)`"),
                             }
@@ -817,9 +817,7 @@ impl Analyzer {
         if paren_depth > 0 {
             self.error("unbalanced `(`");
             for _ in 0..paren_depth {
-                if let Some(cwd) = self.subshells.pop() {
-                    self.cwd = cwd;
-                }
+                self.leave_subshell();
             }
         }
         if !skip_to_separator && (!current.words.is_empty() || !current.redirs.is_empty()) {
@@ -977,8 +975,15 @@ impl Analyzer {
             }
             before
         });
-        let program_run = argv.first().map(|p| program_name(plain(p)));
-        let operand_words: Vec<String> = argv.iter().skip(1).cloned().collect();
+        // Only a line that wrote files needs the operands kept (below).
+        let operands_written_to = if self.written.is_empty() {
+            None
+        } else {
+            argv.first()
+                .map(|p| program_name(plain(p)))
+                .filter(|p| !READS_OPERANDS.contains(&p.as_str()))
+                .map(|_| argv[1..].to_vec())
+        };
         let out = self.exec(argv, wrappers.to_vec(), stdin, downloaded_arg, depth);
         if let Some((value, unknown)) = ifs_before {
             match value {
@@ -994,12 +999,10 @@ impl Analyzer {
         self.forget_written_files(&redirs);
         // A file named as an operand may be written by a program Ward has no table for
         // (`uniq in out`); only programs known to read their operands leave them as they were.
-        if program_run.is_some_and(|p| !READS_OPERANDS.contains(&p.as_str())) {
-            for word in &operand_words {
-                if let Some(key) = self.written_key(word) {
-                    if let Some(content) = self.written.get_mut(&key) {
-                        *content = None;
-                    }
+        for word in operands_written_to.iter().flatten() {
+            if let Some(key) = self.written_key(word) {
+                if let Some(content) = self.written.get_mut(&key) {
+                    *content = None;
                 }
             }
         }
@@ -1036,13 +1039,11 @@ impl Analyzer {
         for sub in &w.subs {
             let mut inner = wrappers.to_vec();
             inner.push(if sub.process { "<(…)".to_owned() } else { "$(…)".to_owned() });
-            self.subshells.push(self.cwd.clone());
+            self.enter_subshell();
             let outer = std::mem::replace(&mut self.in_pipeline, false);
             outs.push(self.script(&sub.script, &inner, depth + 1));
             self.in_pipeline = outer;
-            if let Some(cwd) = self.subshells.pop() {
-                self.cwd = cwd;
-            }
+            self.leave_subshell();
         }
         outs
     }
@@ -1060,10 +1061,7 @@ impl Analyzer {
         }
         let Some(mut words) = header.words.take() else { return };
         // `for f in $(find ~/.aws)`, `for f in $(echo a b)`: the substitution's words.
-        let whole_substitution = w.subs.len() == 1
-            && ((w.text.starts_with("$(") && w.text.ends_with(')'))
-                || (w.text.starts_with('`') && w.text.ends_with('`')));
-        if whole_substitution {
+        if w.is_whole_substitution() {
             match outputs {
                 [Stream::Literal(text)] => words.extend(text.split_whitespace().map(str::to_owned)),
                 [Stream::Names(patterns)] => words.extend(patterns.iter().cloned()),
@@ -1921,25 +1919,17 @@ impl Analyzer {
     /// that may name another file of the line (a glob, `..`, an absolute or home path, a place
     /// only known at run time) forgets them all, as does a write through a descriptor (`>&3`).
     fn forget_written_files(&mut self, redirs: &[Redirection]) {
-        let through_descriptor = redirs.iter().any(|r| r.kind == RedirKind::Dup && !r.input);
         let keys = std::mem::take(&mut self.writes);
-        for key in keys {
-            let plain_relative = !key.contains(['*', '?', '[', '$'])
-                && !key.starts_with(['/', '~'])
-                && !key.starts_with("**")
-                && !key.split('/').any(|part| part == "..");
-            if plain_relative && !through_descriptor {
-                if let Some(content) = self.written.get_mut(&key) {
-                    *content = None;
-                }
-            } else {
-                for content in self.written.values_mut() {
-                    *content = None;
-                }
-            }
-        }
-        if through_descriptor {
-            for content in self.written.values_mut() {
+        let may_reach_any = |key: &String| {
+            key.contains(['*', '?', '[', '$'])
+                || key.starts_with(['/', '~'])
+                || key.starts_with("**")
+                || key.split('/').any(|part| part == "..")
+        };
+        let forget_all =
+            redirs.iter().any(|r| r.kind == RedirKind::Dup && !r.input) || keys.iter().any(may_reach_any);
+        for (key, content) in &mut self.written {
+            if forget_all || keys.contains(key) {
                 *content = None;
             }
         }
@@ -1947,20 +1937,8 @@ impl Analyzer {
 
     /// `find`: what it reads, deletes and runs; returns the names it prints.
     fn find(&mut self, argv: &[String], wrappers: &[String], depth: usize) -> Stream {
-        let mut parsed = tables::find_invocation(argv.get(1..).unwrap_or_default());
+        let parsed = tables::find_invocation(argv.get(1..).unwrap_or_default());
         self.record(argv, wrappers);
-        // The `-name` glob narrows what is printed, deleted or run on only when every action
-        // comes after it and nothing negates or joins it (`-print -name x`, `! -name x`,
-        // `-exec … \; -name x`, `,`).
-        let position = |wanted: &[&str]| argv.iter().position(|a| wanted.contains(&plain(a)));
-        let name_at = position(&["-name", "-iname"]);
-        let widened = position(&[
-            "-print", "-print0", "-printf", "-fprint", "-fprint0", "-fprintf", "-ls", "-fls", "-exec",
-            "-execdir", "-ok", "-okdir", "-delete", ",", "!", "-not", "-o", "-or",
-        ]);
-        if matches!((name_at, widened), (Some(n), Some(w)) if w < n) {
-            parsed.name = None;
-        }
         let access = if parsed.deletes { Access::Delete } else { Access::Read };
         // What `-delete` and `-exec … {}` reach: every file under the start paths, narrowed
         // to the `-name` glob when there is one.
@@ -1990,9 +1968,7 @@ impl Analyzer {
         for exec in parsed.execs {
             self.run_on_found(exec.argv, format!("find {}", exec.flag), &found, wrappers, depth);
         }
-        // `-printf`, `-ls` and what `-exec` runs print other text than the names found.
-        let printing = ["-printf", "-fprintf", "-ls", "-fls", "-exec", "-execdir", "-ok", "-okdir"];
-        if argv.iter().any(|a| printing.contains(&plain(a))) {
+        if parsed.prints_other_text {
             return Stream::Opaque;
         }
         Stream::Names(found)
@@ -2163,6 +2139,19 @@ impl Analyzer {
         }
     }
 
+    /// A subshell (`( … )`, `$( … )`) begins: what it changes of the line's state may not
+    /// outlive it.
+    fn enter_subshell(&mut self) {
+        self.subshells.push(self.cwd.clone());
+    }
+
+    /// The subshell ends, and a `cd` in it with it.
+    fn leave_subshell(&mut self) {
+        if let Some(cwd) = self.subshells.pop() {
+            self.cwd = cwd;
+        }
+    }
+
     /// Whether an assignment now may not outlive the command (in a subshell or a pipeline),
     /// or may not run at all (in a conditional or a loop, after `&&`/`||`).
     fn scoped(&self) -> bool {
@@ -2267,19 +2256,13 @@ impl Analyzer {
             if !r.feeds_stdin() {
                 continue;
             }
-            match r.kind {
-                RedirKind::In => {
-                    let outputs = self.substitutions(&r.target, wrappers, depth);
-                    r.target.subs.clear();
-                    *stdin = self.file_input(&r.target, outputs);
-                }
-                RedirKind::HereDoc | RedirKind::HereString => {
-                    let outputs = self.substitutions(&r.target, wrappers, depth);
-                    r.target.subs.clear();
-                    *stdin = here_input(r, &outputs);
-                }
-                _ => *stdin = Stream::Opaque,
-            }
+            let outputs = self.substitutions(&r.target, wrappers, depth);
+            *stdin = match r.kind {
+                RedirKind::In => self.file_input(&r.target, outputs.clone()),
+                RedirKind::HereDoc | RedirKind::HereString => here_input(r, &outputs),
+                _ => Stream::Opaque,
+            };
+            r.target.subs.clear();
         }
     }
 
@@ -2620,9 +2603,6 @@ fn combined(outputs: &[Stream]) -> Stream {
 /// substitution feeds its output; other expansions leave the text unexpanded (bash expands a
 /// here-document only when its delimiter is unquoted).
 fn here_input(r: &Redirection, outputs: &[Stream]) -> Stream {
-    let whole_substitution = r.target.subs.len() == 1
-        && ((r.target.text.starts_with("$(") && r.target.text.ends_with(')'))
-            || (r.target.text.starts_with('`') && r.target.text.ends_with('`')));
     match r.kind {
         RedirKind::HereDoc => {
             let body = r.body.clone().unwrap_or_default();
@@ -2632,7 +2612,7 @@ fn here_input(r: &Redirection, outputs: &[Stream]) -> Stream {
                 Stream::Literal(body)
             }
         }
-        _ if whole_substitution => match outputs {
+        _ if r.target.is_whole_substitution() => match outputs {
             [Stream::Literal(text)] => Stream::Literal(text.trim_end_matches('\n').to_owned()),
             [output @ (Stream::Download | Stream::Names(_))] => output.clone(),
             _ => Stream::Unexpanded(r.target.text.clone()),
@@ -2668,7 +2648,7 @@ fn brace_expanded(words: Vec<Word>) -> Vec<Word> {
     let mut out = Vec::with_capacity(words.len() + 2);
     let mut leading_assignments = true;
     for w in words {
-        leading_assignments &= w.assignment().is_some();
+        leading_assignments = leading_assignments && w.assignment().is_some();
         let expanded = if leading_assignments || !w.subs.is_empty() {
             None
         } else {
@@ -2840,8 +2820,9 @@ fn xargs_arguments(options: &XargsOptions, command: &mut Vec<String>, stdin: &St
             let mut inputs = xargs_words(text);
             if options.whole_lines || options.replace.is_some() {
                 let delimiter = options.delimiter.unwrap_or('\n');
+                let mut seen: HashSet<String> = inputs.iter().cloned().collect();
                 for line in text.split(['\n', '\0', delimiter]).map(str::trim).filter(|l| !l.is_empty()) {
-                    if !inputs.iter().any(|i| i == line) {
+                    if seen.insert(line.to_owned()) {
                         inputs.push(line.to_owned());
                     }
                 }
@@ -2966,14 +2947,9 @@ fn output_of(program: &str, args: &[String], stdin: Stream) -> Stream {
         "realpath" | "readlink" => {
             Stream::Names(args.iter().filter(|a| !a.starts_with('-')).cloned().collect())
         }
-        _ if streams::line_filter(program, args).is_some() => {
-            match (streams::line_filter(program, args), stdin) {
-                (Some(streams::Filter::Lines), s @ (Stream::Literal(_) | Stream::Names(_))) => s,
-                (_, Stream::Download) => Stream::Download,
-                _ => Stream::Opaque,
-            }
-        }
         _ => match stdin {
+            // A line filter (`sort`, `grep x`, `tee f`) passes its input's lines on.
+            s @ (Stream::Literal(_) | Stream::Names(_)) if streams::passes_lines(program, args) => s,
             // Filters keep downloaded content downloaded (`curl … | gunzip | sh`).
             Stream::Download => Stream::Download,
             _ => Stream::Opaque,

@@ -110,9 +110,9 @@ pub(crate) fn read_values(inv: &ReadInvocation, text: &str, ifs: &str) -> Vec<(S
     };
     // Each variable's values, kept once each (a set beside the list: inputs can be long).
     let mut seen: Vec<std::collections::HashSet<String>> = vec![Default::default(); values.len()];
+    // `-N` assigns what it read whole: no field splitting.
+    let ifs = if inv.exact { "" } else { ifs };
     for record in records {
-        // `-N` assigns what it read whole: no field splitting.
-        let ifs = if inv.exact { "" } else { ifs };
         if inv.array.is_some() {
             fields_of_array.extend(split_fields(&record, ifs, usize::MAX));
         }
@@ -247,6 +247,11 @@ pub(crate) fn mapfile_values(inv: &MapfileInvocation, text: &str) -> Vec<String>
     let text = text.strip_suffix(inv.delimiter).unwrap_or(text);
     let mut seen = std::collections::HashSet::new();
     text.split(inv.delimiter).filter(|record| seen.insert(*record)).map(str::to_owned).collect()
+}
+
+/// Whether `program` with `args` prints lines of its stdin unchanged ([`line_filter`]).
+pub(crate) fn passes_lines(program: &str, args: &[String]) -> bool {
+    line_filter(program, args) == Some(Filter::Lines)
 }
 
 /// How a line filter treats its input.
@@ -530,7 +535,7 @@ pub(crate) fn fd_invocation(args: &[String]) -> FdInvocation {
             }
             _ if arg.starts_with("--") => {
                 glob |= name == "--glob";
-                full_path |= name == "--full-path" || name == "--and";
+                full_path |= name == "--full-path";
             }
             _ if arg.starts_with('-') && arg.len() > 1 => {
                 glob |= arg[1..].contains('g');

@@ -1356,8 +1356,11 @@ pub(crate) struct FindExec {
 #[derive(Debug, Default)]
 pub(crate) struct FindInvocation {
     pub start_paths: Vec<String>,
-    /// The `-name`/`-iname` glob, when there is exactly one and no `-o` alternatives.
+    /// The `-name`/`-iname` glob, when there is exactly one, nothing negates or joins it (`!`,
+    /// `-o`, `,`) and no action comes before it (`-print -name x` prints everything).
     pub name: Option<String>,
+    /// An action prints other text than the names found (`-printf`, `-ls`, what `-exec` runs).
+    pub prints_other_text: bool,
     pub deletes: bool,
     pub writes: Vec<String>,
     pub execs: Vec<FindExec>,
@@ -1387,17 +1390,29 @@ pub(crate) fn find_invocation(args: &[String]) -> FindInvocation {
     }
     let mut names = 0;
     let mut alternatives = false;
+    let mut acted = false;
     while let Some(a) = args.get(i) {
         i += 1;
         match a.as_str() {
             "-name" | "-iname" => {
                 names += 1;
+                alternatives |= acted;
                 inv.name = args.get(i).filter(|n| !n.contains('/')).cloned();
                 i += 1;
             }
-            "-o" | "-or" | "!" | "-not" => alternatives = true,
-            "-delete" => inv.deletes = true,
+            "-o" | "-or" | "!" | "-not" | "," => alternatives = true,
+            "-print" | "-print0" => acted = true,
+            "-printf" | "-ls" => {
+                acted = true;
+                inv.prints_other_text = true;
+            }
+            "-delete" => {
+                acted = true;
+                inv.deletes = true;
+            }
             "-exec" | "-execdir" | "-ok" | "-okdir" => {
+                acted = true;
+                inv.prints_other_text = true;
                 let mut argv = Vec::new();
                 while let Some(w) = args.get(i) {
                     i += 1;
@@ -1411,12 +1426,16 @@ pub(crate) fn find_invocation(args: &[String]) -> FindInvocation {
                 }
             }
             "-fprint" | "-fprint0" | "-fls" => {
+                acted = true;
+                inv.prints_other_text |= a == "-fls";
                 if let Some(f) = args.get(i) {
                     inv.writes.push(f.clone());
                 }
                 i += 1;
             }
             "-fprintf" => {
+                acted = true;
+                inv.prints_other_text = true;
                 if let Some(f) = args.get(i) {
                     inv.writes.push(f.clone());
                 }
