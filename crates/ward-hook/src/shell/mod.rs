@@ -342,9 +342,10 @@ impl Analyzer {
 
     /// The line is analyzed: a file read whose name is only known at run time may be any path
     /// the line spells out, however it was transformed (`echo ~/.aws/credentialz > l;
-    /// sed -i s/z$/s/ l; xargs -a l cat`). For each, it is reported as reading the path and any
-    /// file beside it (`~/.aws/*`: the name edited or cut), except beside a file directly in
-    /// the home or the working directory (`~/*` would be every dot file there). Not covered: a
+    /// sed -i s/z$/s/ l; xargs -a l cat`). For each, it is reported as reading the path, any
+    /// file beside it (`~/.aws/*`: the name edited or cut) and any file in it (a directory
+    /// listed, then transformed), except beside a file directly in the home or the working
+    /// directory, or in those themselves (`~/*` would be every dot file there). Not covered: a
     /// path rebuilt from reordered parts (`**/id_rsa` would match every tree a rule protects,
     /// so any line would be denied). A line that names no path reads nothing more
     /// (`cat "$1"`).
@@ -378,6 +379,11 @@ impl Analyzer {
                 path.rsplit_once('/').filter(|(parent, _)| !matches!(*parent, "" | "~" | "." | "**"));
             if let Some((parent, _)) = sibling {
                 derived.push(format!("{parent}/*"));
+            }
+            // A directory the line names (`find ~/.ssh -printf …`, `ls ~/.ssh | sed …`) may hold
+            // the file; not the home, the working directory or the root themselves.
+            if !matches!(path.as_str(), "" | "~" | "." | "/" | "**") && !path.ends_with("/**") {
+                derived.push(format!("{}/*", path.trim_end_matches('/')));
             }
             derived.push(path);
         }
