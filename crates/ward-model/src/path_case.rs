@@ -119,9 +119,13 @@ fn short_name_glob(name: &str) -> Option<String> {
     if !shaped {
         return None;
     }
+    // `{` and `}` are valid in a short name and are alternatives in a glob, which then failed
+    // to compile (the path was matched only as written). Each stands as `?`, any one character:
+    // wider, the cautious side, and not `\{` because a `\` separates components here.
+    let escape = |part: &str| part.replace(['{', '}'], "?");
     Some(match extension {
-        Some(extension) => format!("*{base}*.{extension}*"),
-        None => format!("*{base}*"),
+        Some(extension) => format!("*{}*.{}*", escape(base), escape(extension)),
+        None => format!("*{}*", escape(base)),
     })
 }
 
@@ -169,6 +173,7 @@ mod tests {
             ("~/SSH~1/id_rsa", "~/*SSH*/id_rsa"),
             ("~/x/CREDEN~1.JSO", "~/x/*CREDEN*.JSO*"),
             ("~/x/foo.txt.~1~", "~/x/foo.txt.~1~"),
+            ("~/x/A{B}~1.{J}", "~/x/*A?B?*.?J?*"),
             ("~/x/a~b", "~/x/a~b"),
             ("~/x/TOOLONGNAME~1", "~/x/TOOLONGNAME~1"),
         ];

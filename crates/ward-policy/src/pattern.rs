@@ -822,6 +822,15 @@ mod tests {
     }
 
     #[test]
+    fn short_names_with_braces_match_as_the_names_they_stand_for() {
+        // `A{BC~1.TXT` may be Windows' short name of `a{bc.txt`; its braces are literal.
+        let set = PathSet::compile(["~/notes/a\\{bc.txt"]).unwrap();
+        assert!(set.matches(&view("/home/u/notes/a{bc.txt", "/home/u", "/w/repo")));
+        assert!(set.matches(&view("/home/u/notes/A{BC~1.TXT", "/home/u", "/w/repo")));
+        assert!(!set.matches(&view("/home/u/notes/X{BC~1.TXT", "/home/u", "/w/repo")));
+    }
+
+    #[test]
     fn bad_path_patterns_are_rejected() {
         assert!(PathSet::compile(["~"]).is_err());
         assert!(PathSet::compile(["~bob/x"]).is_err());
