@@ -22,6 +22,11 @@ pub(crate) struct Word {
     /// Contains an expansion (`$VAR`, `$(…)`, backticks, arithmetic) whose value is unknown.
     pub dynamic: bool,
     pub subs: Vec<Substitution>,
+    /// Scripts the shell runs while expanding or evaluating the word whose output does not
+    /// become its value: inside `$((…))`, an array subscript that bash evaluates as arithmetic
+    /// wherever the text lands (`let 'a[$(cmd)]'`, `read 'a[$(cmd)]'`, `x='a[$(cmd)]'; $((x))`),
+    /// an unquoted here-document's body (on its delimiter). Analyzed like `subs`.
+    pub runs: Vec<String>,
     /// Byte offsets in `text` of the `{`, `}` and `,` that were neither quoted nor escaped: the
     /// only ones brace expansion reads (`super::braces`).
     pub brace_syntax: Vec<usize>,
@@ -149,6 +154,8 @@ struct PendingHereDoc {
     token_index: usize,
     delimiter: String,
     strip_tabs: bool,
+    /// The delimiter is unquoted: the body is expanded, its substitutions run.
+    expands: bool,
 }
 
 struct Lexer {
@@ -164,15 +171,7 @@ struct Lexer {
 }
 
 pub(crate) fn lex(src: &str) -> Lexed {
-    let mut lx = Lexer {
-        chars: src.chars().collect(),
-        pos: 0,
-        tokens: Vec::new(),
-        pending: Vec::new(),
-        error: None,
-        descriptor: None,
-        input: false,
-    };
+    let mut lx = Lexer::new(src);
     lx.run();
     if !lx.pending.is_empty() && lx.error.is_none() {
         lx.error = Some("here-document without its terminating line".to_owned());
@@ -180,11 +179,73 @@ pub(crate) fn lex(src: &str) -> Lexed {
     Lexed { tokens: lx.tokens, error: lx.error }
 }
 
+/// The scripts in `text` that the shell runs when it expands the text: each `$(…)` (not
+/// `$((`, arithmetic, whose own substitutions are found inside it) and each backquoted script.
+/// Quotes inside do not hide one: `${x:-'$(cmd)'}` keeps it literal but `"${x:-'$(cmd)'}"` runs
+/// it, and which holds is not worth telling apart (the cautious reading). An unterminated one
+/// is kept when `keep_unterminated` (text the shell will expand), dropped otherwise (text that
+/// may only look like code: `grep '[$(]'`).
+pub(crate) fn scripts_in(text: &str, keep_unterminated: bool) -> Vec<String> {
+    let mut lx = Lexer::new(text);
+    let mut scripts = Vec::new();
+    while let Some(c) = lx.peek(0) {
+        match c {
+            '\\' => lx.pos += 2,
+            '$' if lx.peek(1) == Some('(') && lx.peek(2) != Some('(') => {
+                lx.pos += 2;
+                lx.error = None;
+                let script = lx.balanced_parens();
+                if lx.error.is_none() || keep_unterminated {
+                    scripts.push(script);
+                }
+            }
+            '`' => {
+                let mut scratch = Word::default();
+                lx.error = None;
+                lx.backtick(&mut scratch);
+                if lx.error.is_none() || keep_unterminated {
+                    scripts.extend(scratch.subs.into_iter().map(|s| s.script));
+                }
+            }
+            _ => lx.pos += 1,
+        }
+    }
+    scripts
+}
+
+/// The scripts in array subscripts of `text` (`a[$(cmd)]`): bash evaluates a name with a
+/// subscript as arithmetic in many places (`let`, `test -v`, `read`, `printf -v`, `unset`,
+/// `declare`, `$((x))` of a variable holding it, `[[ x -eq y ]]`) and runs the subscript's
+/// substitutions, quoted or not. Those the word has found already (unquoted ones) are left out.
+fn subscript_scripts(w: &Word) -> Vec<String> {
+    let Some(open) = w.text.find('[') else { return Vec::new() };
+    let after = &w.text[open..];
+    if !after.contains("$(") && !after.contains('`') {
+        return Vec::new();
+    }
+    scripts_in(after, false)
+        .into_iter()
+        .filter(|script| !w.subs.iter().any(|s| &s.script == script) && !w.runs.contains(script))
+        .collect()
+}
+
 fn is_meta(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | ';' | '&' | '|' | '<' | '>' | '(' | ')')
 }
 
 impl Lexer {
+    fn new(src: &str) -> Lexer {
+        Lexer {
+            chars: src.chars().collect(),
+            pos: 0,
+            tokens: Vec::new(),
+            pending: Vec::new(),
+            error: None,
+            descriptor: None,
+            input: false,
+        }
+    }
+
     fn peek(&self, ahead: usize) -> Option<char> {
         self.chars.get(self.pos + ahead).copied()
     }
@@ -381,7 +442,12 @@ impl Lexer {
             }
         };
         let index = self.tokens.len();
-        self.pending.push(PendingHereDoc { token_index: index, delimiter: delim.text.clone(), strip_tabs });
+        self.pending.push(PendingHereDoc {
+            token_index: index,
+            delimiter: delim.text.clone(),
+            strip_tabs,
+            expands: delim.first_quoted.is_none(),
+        });
         self.push_redirection(RedirKind::HereDoc, delim);
     }
 
@@ -412,6 +478,9 @@ impl Lexer {
                 self.fail("here-document without its terminating line");
             }
             if let Some(Token::Redir(r)) = self.tokens.get_mut(doc.token_index) {
+                if doc.expands {
+                    r.target.runs.extend(scripts_in(&body, true));
+                }
                 r.body = Some(body);
             }
         }
@@ -483,6 +552,8 @@ impl Lexer {
                 }
             }
         }
+        let subscripts = subscript_scripts(&w);
+        w.runs.extend(subscripts);
         w
     }
 
@@ -540,6 +611,7 @@ impl Lexer {
                     self.pos += 1;
                 }
                 let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
+                w.runs.extend(scripts_in(&raw[3..], true));
                 w.text.push_str(&raw);
                 w.dynamic = true;
             }
@@ -575,6 +647,12 @@ impl Lexer {
                 }
                 let end = self.pos.min(self.chars.len());
                 let raw: String = self.chars[open..end].iter().collect();
+                // `${x:-$(cmd)}`, `${x/$(cmd)/}`: the value may be what `cmd` prints.
+                w.subs.extend(
+                    scripts_in(&raw[2..], true)
+                        .into_iter()
+                        .map(|script| Substitution { script, process: false }),
+                );
                 w.text.push_str(&raw);
                 w.dynamic = true;
             }
@@ -758,5 +836,63 @@ impl Lexer {
 fn push_code(w: &mut Word, value: Option<u32>) {
     if let Some(c) = value.and_then(char::from_u32) {
         w.text.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(src: &str) -> Vec<Word> {
+        lex(src)
+            .tokens
+            .into_iter()
+            .filter_map(|t| match t {
+                Token::Word(w) => Some(w),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scripts_inside_other_text_are_found() {
+        let cases: &[(&str, bool, &[&str])] = &[
+            ("${x:-$(rm m)}", true, &["rm m"]),
+            ("${x:-`cat f`} $(( a[$(id)] ))", true, &["cat f", "id"]),
+            ("a \\$(not) $((1+2))", true, &[]),
+            ("$(unterminated", true, &["unterminated"]),
+            ("$(unterminated", false, &[]),
+            ("[$(]", false, &[]),
+        ];
+        for (text, keep, expected) in cases {
+            assert_eq!(scripts_in(text, *keep), *expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn words_carry_the_scripts_they_run() {
+        let w = &words("echo ${x:-$(rm m)}")[1];
+        assert_eq!(w.subs.iter().map(|s| s.script.as_str()).collect::<Vec<_>>(), ["rm m"]);
+        let w = &words("let 'x[$(rm m)]'")[1];
+        assert!(w.subs.is_empty());
+        assert_eq!(w.runs, ["rm m"]);
+        assert_eq!(words("echo $(( a[$(id)] ))")[1].runs, ["id"]);
+        // An unquoted subscript's substitution is a substitution already, not found twice.
+        let w = &words("a[$(id)]=1")[0];
+        assert_eq!((w.subs.len(), w.runs.len()), (1, 0));
+        // Only an unquoted here-document delimiter expands the body.
+        let redirections = |src: &str| -> Vec<Vec<String>> {
+            lex(src)
+                .tokens
+                .into_iter()
+                .filter_map(|t| match t {
+                    Token::Redir(r) => Some(r.target.runs),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(redirections("cat <<E\n$(rm m) `id`\nE\n"), [vec!["rm m".to_owned(), "id".to_owned()]]);
+        assert_eq!(redirections("cat <<'E'\n$(rm m)\nE\n"), [Vec::<String>::new()]);
+        assert_eq!(redirections("cat <<\\E\n$(rm m)\nE\n"), [Vec::<String>::new()]);
     }
 }

@@ -1051,6 +1051,16 @@ impl Analyzer {
             self.in_pipeline = outer;
             self.leave_subshell();
         }
+        // Scripts that run while the word is expanded or evaluated, their output not its value.
+        for script in &w.runs {
+            let mut inner = wrappers.to_vec();
+            inner.push("$(…)".to_owned());
+            self.enter_subshell();
+            let outer = std::mem::replace(&mut self.in_pipeline, false);
+            let _ = self.script(script, &inner, depth + 1);
+            self.in_pipeline = outer;
+            self.leave_subshell();
+        }
         outs
     }
 
@@ -1440,6 +1450,26 @@ impl Analyzer {
                 }
                 wrappers.push("eval".to_owned());
                 return self.script(&script, &wrappers, depth + 1);
+            }
+            "trap" => {
+                // `trap 'cmd' EXIT`: the handler runs later in this shell (at exit, on a signal,
+                // before each command for DEBUG): analyzed as if it ran here.
+                self.record(&argv, &wrappers);
+                let operands: Vec<&String> = match args.first().map(|a| plain(a)) {
+                    Some("--") => args[1..].iter().collect(),
+                    Some(option) if option.starts_with('-') && option.len() > 1 => Vec::new(),
+                    _ => args.iter().collect(),
+                };
+                // One operand alone, or `-`, resets signals; a handler comes with its signals.
+                if let [handler, _signal, ..] = operands.as_slice() {
+                    if is_unknown(handler) {
+                        self.out.dynamic = true;
+                    } else if plain(handler) != "-" {
+                        wrappers.push("trap".to_owned());
+                        let _ = self.script(plain(handler), &wrappers, depth + 1);
+                    }
+                }
+                return Stream::None;
             }
             "watch" => {
                 let script = tables::watch_command(args);
@@ -2269,6 +2299,7 @@ impl Analyzer {
                 _ => Stream::Opaque,
             };
             r.target.subs.clear();
+            r.target.runs.clear();
         }
     }
 
@@ -2655,7 +2686,7 @@ fn brace_expanded(words: Vec<Word>) -> Vec<Word> {
     let mut leading_assignments = true;
     for w in words {
         leading_assignments = leading_assignments && w.assignment().is_some();
-        let expanded = if leading_assignments || !w.subs.is_empty() {
+        let expanded = if leading_assignments || !w.subs.is_empty() || !w.runs.is_empty() {
             None
         } else {
             braces::expand(&w.text, &w.brace_syntax)
@@ -2667,6 +2698,7 @@ fn brace_expanded(words: Vec<Word>) -> Vec<Word> {
                 first_quoted: w.first_quoted.map(|_| 0),
                 dynamic: w.dynamic,
                 subs: Vec::new(),
+                runs: Vec::new(),
                 brace_syntax: Vec::new(),
             })),
             None => out.push(w),
