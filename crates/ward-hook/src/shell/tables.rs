@@ -2157,7 +2157,8 @@ fn compressor(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)
     };
     let p = parse_options(args, spec, false);
     let keeps = if KEEPING_COMPRESSORS.contains(&program) {
-        !p.has(&["--rm"]) && !(program == "brotli" && p.has(&["-j"]))
+        let removes = p.has(&["--rm"]) || (program == "brotli" && p.has(&["-j"]));
+        !removes
     } else {
         p.has(&["-k", "--keep", "-c", "--stdout", "--to-stdout", "-t", "--test", "-l", "--list"])
     };
