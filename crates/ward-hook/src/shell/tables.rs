@@ -2683,7 +2683,9 @@ mod tests {
 
     #[test]
     fn sed_scripts_write_and_run() {
-        let cases: &[(&str, &[&str], &[Option<&str>])] = &[
+        /// A script, the files it writes, the commands it runs (None: only known at run time).
+        type Case<'a> = (&'a str, &'a [&'a str], &'a [Option<&'a str>]);
+        let cases: &[Case<'_>] = &[
             ("s/a/b/g", &[], &[]),
             ("w .git/config", &[".git/config"], &[]),
             ("/x/{w out\n}", &["out"], &[]),
