@@ -7,6 +7,7 @@
 //! a pipe or here-document), and there it is analyzed recursively.
 
 mod braces;
+mod code_options;
 mod lexer;
 mod printf;
 mod streams;
@@ -1373,6 +1374,17 @@ impl Analyzer {
         }
         let program = program_name(first);
         let args = &argv[1..];
+        // `git rebase --exec CMD`, `ssh -o ProxyCommand=CMD`, `tar --to-command=CMD`, …
+        for code in code_options::code_in_options(&program, args) {
+            match code {
+                Some(code) if !is_unknown(&code) => {
+                    let mut inner = wrappers.clone();
+                    inner.push(format!("{program} option"));
+                    let _ = self.script(plain(&code), &inner, depth + 1);
+                }
+                _ => self.out.dynamic = true,
+            }
+        }
 
         if let Some(spec) = tables::wrapper(&program) {
             if let Some(inner) = tables::wrapped_command(spec, args) {

@@ -269,7 +269,7 @@ const WRAPPERS: &[WrapperSpec] = &[
         kind: WrapperKind::DashC,
         opts: OptSpec {
             short_values: "cgGsw",
-            long_values: &["--command", "--group", "--shell", "--whitelist-environment"],
+            long_values: &["--command", "--session-command", "--group", "--shell", "--whitelist-environment"],
         },
     },
     WrapperSpec {
@@ -364,7 +364,9 @@ pub(crate) fn wrapped_command(spec: &WrapperSpec, args: &[String]) -> Option<Inn
             first?;
         }
         WrapperKind::DashC => {
-            if let Some(script) = parsed.values(&["-c", "--command"]).next() {
+            // `su -m root -c CMD`: options may follow the user, so read them all.
+            let parsed = parse_options(args, spec.opts, false);
+            if let Some(script) = parsed.values(&["-c", "--command", "--session-command"]).next() {
                 inner.script = Some(script.to_owned());
                 return Some(inner);
             }
