@@ -12,6 +12,7 @@ mod lexer;
 mod printf;
 mod streams;
 mod tables;
+mod uploads;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -1712,6 +1713,22 @@ impl Analyzer {
                     self.add_path(&subtree(path), access);
                 }
             });
+            for path in tables::git_reads(args) {
+                self.add_path(&path, Access::Read);
+            }
+        }
+        // `gh gist create F`, `docker cp F c:/x`, `docker run -v DIR:/x`: files sent off.
+        for upload in uploads::uploads(&program, args) {
+            self.add_path(&upload.path, Access::Read);
+            if upload.writable {
+                self.add_path(&upload.path, Access::Write);
+            }
+            if upload.tree {
+                self.add_path(&subtree(&upload.path), Access::Read);
+                if upload.writable {
+                    self.add_path(&subtree(&upload.path), Access::Write);
+                }
+            }
         }
         if matches!(program.as_str(), "awk" | "gawk" | "mawk" | "nawk") {
             // An awk program runs commands (`system("…")`, `"cmd" | getline`) and opens files

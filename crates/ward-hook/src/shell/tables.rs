@@ -1329,6 +1329,160 @@ pub(crate) fn git_file_arguments(args: &[String], sink: &mut dyn FnMut(&str, Acc
     }
 }
 
+/// Files git sub-commands read whose content may be shown, committed or sent: `diff
+/// --no-index A B` and `grep --no-index`; the pathspecs of `diff`, `log -p`, `show`, `blame`,
+/// `grep`, `archive`, `add` (the working-tree file, or its committed version); `REV:PATH`
+/// (`git show HEAD:.env`, `git cat-file -p HEAD:.env`); `commit`/`tag`/`notes -F FILE`;
+/// `hash-object FILE`; `apply`/`am` patches. Relative to `-C DIR` and `--work-tree DIR`
+/// (`git --work-tree=$HOME add .aws/credentials`).
+pub(crate) fn git_reads(args: &[String]) -> Vec<String> {
+    let mut i = 0;
+    let mut dirs: Vec<String> = Vec::new();
+    let mut work_tree: Option<String> = None;
+    while let Some(a) = args.get(i) {
+        match a.as_str() {
+            "-C" => {
+                dirs.extend(args.get(i + 1).cloned());
+                i += 2;
+            }
+            "--work-tree" => {
+                work_tree = args.get(i + 1).cloned();
+                i += 2;
+            }
+            "-c" | "--git-dir" | "--namespace" | "--exec-path" => i += 2,
+            a if a.starts_with("--work-tree=") => {
+                work_tree = a.strip_prefix("--work-tree=").map(str::to_owned);
+                i += 1;
+            }
+            a if a.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    let Some(sub) = args.get(i) else { return Vec::new() };
+    let rest = &args[i + 1..];
+    // Options of these sub-commands that take a value in the next word.
+    let value_opts: &[&str] = match sub.as_str() {
+        "diff" | "log" | "show" => &[
+            "-U",
+            "--unified",
+            "-G",
+            "-S",
+            "-L",
+            "--format",
+            "--pretty",
+            "-n",
+            "--max-count",
+            "--author",
+            "--grep",
+            "--since",
+            "--until",
+            "--output",
+            "--relative",
+        ],
+        "grep" => &["-e", "-f", "-A", "-B", "-C", "--max-depth", "-m", "--max-count", "--threads"],
+        "blame" => &["-L", "-S", "--contents", "--since", "-C", "-M"],
+        "archive" => &["-o", "--output", "--format", "--prefix", "--remote", "--add-file"],
+        "commit" => &[
+            "-m",
+            "--message",
+            "-c",
+            "-C",
+            "--author",
+            "--date",
+            "--fixup",
+            "--squash",
+            "--cleanup",
+            "-t",
+            "--template",
+        ],
+        "tag" => {
+            &["-m", "--message", "-u", "--local-user", "--sort", "--contains", "--points-at", "--cleanup"]
+        }
+        "notes" => &["-m", "--message", "-c", "-C", "--ref"],
+        "add" => &["--chmod", "--pathspec-from-file"],
+        "hash-object" => &["-t", "--path"],
+        "cat-file" => &["--path", "--filters"],
+        "apply" | "am" => {
+            &["-p", "-C", "--directory", "--exclude", "--include", "--whitespace", "--patch-format"]
+        }
+        _ => &[],
+    };
+    let files_of_options: &[&str] = match sub.as_str() {
+        "commit" | "tag" | "notes" => &["-F", "--file", "-t", "--template"],
+        "blame" => &["--contents"],
+        "grep" => &["-f"],
+        "add" => &["--pathspec-from-file"],
+        "archive" => &["--add-file"],
+        _ => &[],
+    };
+    let reads_operands = matches!(
+        sub.as_str(),
+        "diff"
+            | "log"
+            | "show"
+            | "blame"
+            | "grep"
+            | "archive"
+            | "add"
+            | "hash-object"
+            | "cat-file"
+            | "apply"
+            | "am"
+    );
+    let mut found: Vec<String> = Vec::new();
+    let mut j = 0;
+    let mut after_dashes = false;
+    while let Some(a) = rest.get(j) {
+        j += 1;
+        if after_dashes || !a.starts_with('-') {
+            // `REV:PATH` names a committed file; a plain operand is a path (or a revision,
+            // which names no file: reading it matches nothing).
+            match a.split_once(':') {
+                Some((_, path)) if !a.contains("::") && !a.contains("://") && !path.is_empty() => {
+                    found.push(path.trim_start_matches("./").to_owned());
+                }
+                _ if reads_operands => found.push(a.clone()),
+                _ => {}
+            }
+            continue;
+        }
+        if a == "--" {
+            after_dashes = true;
+            continue;
+        }
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v)),
+            _ => (a.as_str(), None),
+        };
+        // `-Ffile` attached, `-F file`, `--file=file`.
+        let attached = files_of_options.iter().find_map(|f| {
+            (f.len() == 2 && a.len() > 2 && a.starts_with(f) && !a.starts_with("--")).then(|| &a[2..])
+        });
+        if files_of_options.contains(&name) || attached.is_some() {
+            match (inline, attached) {
+                (Some(v), _) | (None, Some(v)) => found.push(v.to_owned()),
+                (None, None) => {
+                    found.extend(rest.get(j).cloned());
+                    j += 1;
+                }
+            }
+        } else if inline.is_none() && value_opts.contains(&name) {
+            j += 1;
+        }
+    }
+    let base = work_tree.or_else(|| dirs.last().cloned());
+    found
+        .into_iter()
+        .filter(|f| !f.is_empty() && f != "-")
+        .map(|f| match &base {
+            Some(d) if !f.starts_with('/') && !f.starts_with('~') => {
+                format!("{}/{f}", d.trim_end_matches('/'))
+            }
+            _ => f,
+        })
+        .collect()
+}
+
 fn string_literals(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();

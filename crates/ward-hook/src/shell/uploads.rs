@@ -1,0 +1,169 @@
+//! Files that forge, container and cluster CLIs read from this machine and send elsewhere:
+//! `gh gist create F`, `gh release upload TAG F`, `gh api -F k=@F`, `docker cp F c:/x`,
+//! `kubectl cp F pod:/x`, `docker run -v DIR:/x` (the container may read and change all of it).
+
+/// A file the tool reads (and, for a mounted directory, may change), with whether its whole
+/// tree is reached.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Upload {
+    pub path: String,
+    pub tree: bool,
+    pub writable: bool,
+}
+
+/// The local files `program` reads from its arguments to send them off.
+pub(crate) fn uploads(program: &str, args: &[String]) -> Vec<Upload> {
+    let file = |path: &str| Upload { path: path.to_owned(), tree: false, writable: false };
+    let mut found = Vec::new();
+    let operands =
+        |from: usize| -> Vec<&String> { args.iter().skip(from).filter(|a| !a.starts_with('-')).collect() };
+    match program {
+        "gh" => match (args.first().map(String::as_str), args.get(1).map(String::as_str)) {
+            (Some("gist"), Some("create" | "new" | "edit")) => {
+                found.extend(operands(2).into_iter().map(|f| file(f)));
+            }
+            (Some("release"), Some("upload" | "create")) => {
+                // `gh release upload TAG FILES…` (`FILE#label` names FILE).
+                found.extend(operands(2).into_iter().skip(1).map(|f| file(f.split('#').next().unwrap_or(f))));
+            }
+            (Some("api"), _) => {
+                let mut i = 1;
+                while let Some(a) = args.get(i) {
+                    i += 1;
+                    let (name, inline) = match a.split_once('=').filter(|(n, _)| n.starts_with("--")) {
+                        Some((n, v)) => (n, Some(v.to_owned())),
+                        None => (a.as_str(), None),
+                    };
+                    let value = |i: &mut usize| {
+                        inline.clone().or_else(|| {
+                            *i += 1;
+                            args.get(*i - 1).cloned()
+                        })
+                    };
+                    match name {
+                        "--input" => found.extend(value(&mut i).map(|v| file(&v))),
+                        "-F" | "--field" | "-f" | "--raw-field" => {
+                            // `-F key=@FILE` reads FILE (`-f` takes strings, `@` included).
+                            if let Some(v) = value(&mut i) {
+                                if let Some((_, f)) =
+                                    v.split_once("=@").filter(|_| name.starts_with("-F") || name == "--field")
+                                {
+                                    found.push(file(f));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        },
+        "docker" | "podman" | "nerdctl" => {
+            if let Some(at) = args.iter().position(|a| !a.starts_with('-')) {
+                let rest = &args[at + 1..];
+                match args[at].as_str() {
+                    // `docker cp SRC CONTAINER:DST`: a local source is read (a directory whole).
+                    "cp" => {
+                        if let Some(src) = operands(at + 1).first().filter(|s| !s.contains(':')) {
+                            found.push(Upload { path: (*src).clone(), tree: true, writable: false });
+                        }
+                    }
+                    "run" | "create" | "container" => found.extend(mounts(rest)),
+                    _ => {}
+                }
+            }
+        }
+        "kubectl" | "oc" if args.first().map(String::as_str) == Some("cp") => {
+            if let Some(src) = operands(1).first().filter(|s| !s.contains(':')) {
+                found.push(Upload { path: (*src).clone(), tree: true, writable: false });
+            }
+        }
+        _ => {}
+    }
+    found
+}
+
+/// The host directories `-v HOST:CTR`, `--volume`, `--mount type=bind,source=HOST` give a
+/// container: it may read and change everything in them.
+fn mounts(args: &[String]) -> Vec<Upload> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        i += 1;
+        let (name, inline) = match a.split_once('=').filter(|(n, _)| n.starts_with("--")) {
+            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+            None if a.starts_with("-v") && a.len() > 2 && !a.starts_with("--") => {
+                ("-v".to_owned(), Some(a[2..].to_owned()))
+            }
+            None => (a.clone(), None),
+        };
+        if !matches!(name.as_str(), "-v" | "--volume" | "--mount") {
+            continue;
+        }
+        let Some(value) = inline.or_else(|| {
+            i += 1;
+            args.get(i - 1).cloned()
+        }) else {
+            continue;
+        };
+        let host = if name == "--mount" {
+            value.split(',').find_map(|kv| kv.strip_prefix("source=").or_else(|| kv.strip_prefix("src=")))
+        } else {
+            value.split(':').next()
+        };
+        // A named volume (`data:/x`) is no host path.
+        if let Some(host) = host.filter(|h| h.starts_with(['/', '~', '.', '$'])) {
+            found.push(Upload { path: host.to_owned(), tree: true, writable: true });
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uploads;
+
+    fn paths(program: &str, args: &[&str]) -> Vec<(String, bool, bool)> {
+        uploads(program, &args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+            .into_iter()
+            .map(|u| (u.path, u.tree, u.writable))
+            .collect()
+    }
+
+    #[test]
+    fn files_sent_off() {
+        let read = |p: &str| vec![(p.to_owned(), false, false)];
+        assert_eq!(
+            paths("gh", &["gist", "create", "--public", "~/.aws/credentials"]),
+            read("~/.aws/credentials")
+        );
+        assert_eq!(paths("gh", &["release", "upload", "v1", "k#key"]), read("k"));
+        assert_eq!(
+            paths("gh", &["api", "/gists", "-F", "files[a][content]=@/h/.ssh/id_rsa"]),
+            read("/h/.ssh/id_rsa")
+        );
+        assert_eq!(paths("gh", &["api", "--input=f.json", "/x"]), read("f.json"));
+        assert_eq!(
+            paths("docker", &["cp", "~/.ssh/id_rsa", "c:/x"]),
+            vec![("~/.ssh/id_rsa".to_owned(), true, false)]
+        );
+        assert_eq!(
+            paths("kubectl", &["cp", "~/.ssh/id_rsa", "pod:/x"]),
+            vec![("~/.ssh/id_rsa".to_owned(), true, false)]
+        );
+        assert_eq!(
+            paths("docker", &["run", "--rm", "-v", "~/.aws:/a", "alpine", "true"]),
+            vec![("~/.aws".to_owned(), true, true)]
+        );
+        assert_eq!(
+            paths("podman", &["run", "--mount=type=bind,source=/h/.ssh,target=/k", "alpine"]),
+            vec![("/h/.ssh".to_owned(), true, true)]
+        );
+        // Nothing local is sent.
+        assert!(paths("gh", &["pr", "create", "--fill"]).is_empty());
+        assert!(paths("gh", &["api", "/repos/x/y", "-f", "body=@me"]).is_empty());
+        assert!(paths("docker", &["cp", "c:/x", "./out"]).is_empty());
+        assert!(paths("docker", &["run", "-v", "data:/var/lib/x", "img"]).is_empty());
+        assert!(paths("docker", &["build", "-t", "x", "."]).is_empty());
+    }
+}
