@@ -36,9 +36,7 @@ pub fn parse(obj: &Map<String, Value>) -> Result<ToolCall, HookError> {
             call.mcp = Some(McpTarget { server: server.to_owned(), tool: tool.to_owned() });
             call.input = tool_input(obj, "tool_input");
             if let Some(url) = opt_str(obj, "url")? {
-                if let Some(host) = crate::shell::url_host(url) {
-                    call.hosts.push(host);
-                }
+                call.hosts.extend(crate::shell::url_hosts(url));
                 call.urls.push(url.to_owned());
             }
             call

@@ -526,7 +526,7 @@ pub(crate) fn normalize(agent: Agent, event: &str, tool: &str, input: Value) -> 
         }
         ToolKind::Fetch | ToolKind::WebSearch => {
             for url in input_urls(&input) {
-                if let Some(host) = shell::url_host(&url) {
+                for host in shell::url_hosts(&url) {
                     if !call.hosts.contains(&host) {
                         call.hosts.push(host);
                     }

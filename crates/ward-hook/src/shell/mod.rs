@@ -580,11 +580,14 @@ impl Analyzer {
 
     /// A URL or a bare `host[:port][/path]` argument of a network client.
     fn add_url(&mut self, arg: &str, bare_host_ok: bool) {
-        if let Some(host) = url_host(arg) {
+        let hosts = url_hosts(arg);
+        if !hosts.is_empty() {
             if !self.out.urls.iter().any(|u| u == arg) {
                 self.out.urls.push(arg.to_owned());
             }
-            self.add_host(&host);
+            for host in hosts {
+                self.add_host(&host);
+            }
         } else if bare_host_ok {
             if let Some(host) = bare_host(arg) {
                 if !self.out.urls.iter().any(|u| u == arg) {
@@ -3151,16 +3154,31 @@ fn normalize_path(path: &str) -> Option<String> {
 
 /// Host of `scheme://[user@]host[:port]/…`, lower-case.
 pub fn url_host(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
+    url_hosts(url).into_iter().next()
+}
+
+/// Every host a client may take `url` to name. URL parsers disagree on a `\` before the host's
+/// end: curl (RFC 3986) reads `https://evil.example\@github.com/` as github.com, browsers and
+/// Node (WHATWG, where `\` is `/` in http(s) URLs) as evil.example. Both are reported, so a
+/// rule sees the host a client may really contact. RFC reading first.
+pub fn url_hosts(url: &str) -> Vec<String> {
+    let Some((scheme, rest)) = url.split_once("://") else { return Vec::new() };
     if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     {
-        return None;
+        return Vec::new();
     }
     if scheme.eq_ignore_ascii_case("file") {
-        return None;
+        return Vec::new();
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    host_of_authority(authority)
+    let mut hosts: Vec<String> = host_of_authority(authority).into_iter().collect();
+    if authority.contains('\\') {
+        let whatwg = authority.split('\\').next().unwrap_or_default();
+        if let Some(host) = host_of_authority(whatwg).filter(|h| !hosts.contains(h)) {
+            hosts.push(host);
+        }
+    }
+    hosts
 }
 
 fn host_of_authority(authority: &str) -> Option<String> {
@@ -3214,6 +3232,10 @@ mod tests {
         assert_eq!(url_host("https://User:pw@Example.COM:8443/x?y").as_deref(), Some("example.com"));
         assert_eq!(url_host("http://[::1]:80/"), Some("::1".to_owned()));
         assert_eq!(url_host("file:///etc/passwd"), None);
+        // curl's reading and the WHATWG one (Node, browsers) of a `\` in the authority.
+        assert_eq!(url_hosts("https://evil.example\\@github.com/"), ["github.com", "evil.example"]);
+        assert_eq!(url_hosts("https://github.com\\@evil.example/"), ["evil.example", "github.com"]);
+        assert_eq!(url_hosts("https://github.com/a\\b"), ["github.com"]);
         assert_eq!(bare_host("example.com/install.sh").as_deref(), Some("example.com"));
         assert_eq!(bare_host("install.sh"), Some("install.sh".to_owned()));
         assert_eq!(scp_like_host("git@github.com:org/repo.git").as_deref(), Some("github.com"));

@@ -937,23 +937,45 @@ pub(crate) fn code_literals(code: &str) -> Vec<String> {
         if !matches!(c, '"' | '\'') {
             continue;
         }
-        let mut s = String::new();
+        // Two readings of escapes, both kept when they differ: every `\` dropped (`"~/.ss\h"`
+        // is `~/.ssh` in JavaScript), and only `\\` and an escaped quote resolved, others kept
+        // (`"https://evil.example\\@github.com/"` keeps the `\` a URL parser reads).
+        let mut dropped = String::new();
+        let mut kept = String::new();
         let mut closed = false;
-        for d in chars.by_ref() {
+        while let Some(d) = chars.next() {
             if d == '\\' {
+                match chars.next() {
+                    Some(e) if e == c || e == '\\' => {
+                        dropped.push(e);
+                        kept.push(e);
+                    }
+                    Some(e) => {
+                        dropped.push(e);
+                        kept.push('\\');
+                        kept.push(e);
+                    }
+                    None => {}
+                }
                 continue;
             }
             if d == c {
                 closed = true;
                 break;
             }
-            s.push(d);
+            dropped.push(d);
+            kept.push(d);
         }
-        if closed && !s.is_empty() && !out.contains(&s) {
-            out.push(s);
-            if out.len() >= 256 {
-                break;
+        if !closed {
+            continue;
+        }
+        for s in [dropped, kept] {
+            if !s.is_empty() && !out.contains(&s) && out.len() < 256 {
+                out.push(s);
             }
+        }
+        if out.len() >= 256 {
+            break;
         }
     }
     out
