@@ -164,6 +164,13 @@ const USER_LOCATIONS: &[Known] = &[
         "git-config-credentials",
         Check::Content(url_credentials),
     ),
+    known(
+        ".config/git/config",
+        "git",
+        "git config with embedded credentials",
+        "git-config-credentials",
+        Check::Content(url_credentials),
+    ),
     known(".netrc", "netrc", "netrc machine passwords", "netrc", Check::Content(netrc)),
     known("_netrc", "netrc", "netrc machine passwords", "netrc", Check::Content(netrc)),
     // Package registries.

@@ -42,6 +42,8 @@ pub const HOME_CREDENTIALS: &[CredentialLocation] = &[
     CredentialLocation { rel: ".git-credentials", client: "git", dir: false },
     CredentialLocation { rel: ".config/git/credentials", client: "git", dir: false },
     CredentialLocation { rel: ".gitconfig", client: "git", dir: false },
+    // git's XDG twin of `~/.gitconfig`: the same helpers, tokens in `url.*.insteadOf`.
+    CredentialLocation { rel: ".config/git/config", client: "git", dir: false },
     CredentialLocation { rel: ".netrc", client: "netrc", dir: false },
     CredentialLocation { rel: "_netrc", client: "netrc", dir: false },
     CredentialLocation { rel: ".npmrc", client: "npm", dir: false },

@@ -42,6 +42,7 @@ const CLASSES: &[&str] = &[
     "destructive",
     "run-time-targets",
     "hidden-code",
+    "persistence",
 ];
 
 struct Fixture {
