@@ -113,6 +113,7 @@ impl SqliteStore {
         let Some(path) = &self.path else { return Ok(()) };
         let checkpoints = Checkpointer::start(path, limits)?;
         self.connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        crate::wal::watch_commits(&self.connection);
         self.checkpoints = Some(checkpoints);
         Ok(())
     }

@@ -11,6 +11,8 @@
 //! commits, once the WAL has grown past a limit: that checkpoint has only the frames since the
 //! thread's last run left to copy.
 
+use std::cell::Cell;
+use std::ffi::c_int;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -55,6 +57,23 @@ pub(crate) fn passive(connection: &rusqlite::Connection) -> rusqlite::Result<Wal
     })
 }
 
+thread_local! {
+    /// Frames in the WAL after this thread's last commit on a connection [`watch_commits`]
+    /// watches: SQLite reports them inside the commit, on the committing thread.
+    static COMMITTED_FRAMES: Cell<i64> = const { Cell::new(0) };
+}
+
+fn record_frames(_: &rusqlite::hooks::Wal, frames: c_int) -> rusqlite::Result<()> {
+    COMMITTED_FRAMES.with(|f| f.set(i64::from(frames)));
+    Ok(())
+}
+
+/// Has SQLite report the WAL's size after each commit on `writer` (for
+/// [`Checkpointer::frames`]). After `wal_autocheckpoint` is set: that pragma replaces the hook.
+pub(crate) fn watch_commits(writer: &rusqlite::Connection) {
+    writer.wal_hook(Some(record_frames));
+}
+
 /// The checkpoint thread and what it last saw of the WAL.
 pub(crate) struct Checkpointer {
     /// Nudged after each commit; dropping it stops the thread.
@@ -90,9 +109,12 @@ impl Checkpointer {
         let _ = self.nudge.try_send(());
     }
 
-    /// Frames in the WAL as the thread last saw them.
+    /// Frames in the WAL: as the writer's last commit left it (on the writer's thread), or as
+    /// the thread last saw it, the larger. The commit's own count keeps the limits exact when
+    /// the thread falls behind (a loaded machine): with the thread's alone, the WAL grew past
+    /// the hard limit before the writer knew.
     pub fn frames(&self) -> i64 {
-        self.frames.load(Ordering::Relaxed)
+        self.frames.load(Ordering::Relaxed).max(COMMITTED_FRAMES.with(Cell::get))
     }
 
     /// The writer's own checkpoint on `writer`, between two commits: retried while the thread
@@ -111,5 +133,6 @@ impl Checkpointer {
             }
         }
         self.frames.store(0, Ordering::Relaxed);
+        COMMITTED_FRAMES.with(|f| f.set(0));
     }
 }
