@@ -38,12 +38,15 @@ RULES = []
 def R(id, desc, kw, rx, pos, neg=(), g=1, ent=0.0, kind='p', win='line', allow=(), autoneg=True):
     RULES.append(dict(id=id, desc=desc, kw=kw, rx=rx, pos=list(pos), neg=list(neg), g=g, ent=ent, kind=kind, win=win, allow=list(allow), autoneg=autoneg))
 
-# A token ends where its alphabet ends; `/` may follow (a token used as a path segment,
-# `/tmp/ghp_…/`), so it is not in this class.
-END = r'(?:[^A-Za-z0-9_+=-]|$)'
+# A token ends where its alphanumerics end: any other byte may follow, `/` (a path segment,
+# `/tmp/ghp_…/`), `-`/`_` (`ghp_…-old`, `ghp_…_backup.txt`) and `=`/`+` (`x ghp_…==`) included.
+# A longer alphanumeric run is still not this token.
+END = r'(?:[^A-Za-z0-9]|$)'
 # A token starts after any non-alphanumeric byte, `_` included (`x_ghp_…`, `ENV_ghp_…`), which
-# `\b` would refuse; Prefix windows start one byte before the keyword so this byte is seen.
-START = r'(?:^|[^A-Za-z0-9]|\\[nrt])'
+# `\b` would refuse, or after an escape whose last byte is alphanumeric: percent-encoding
+# (`token%3Dghp_…`, `Bearer%20eyJ…`), `\u0022` / `\x22` and `\n`. Prefix windows start six
+# bytes before the keyword so the longest of these is seen.
+START = r'(?:^|[^A-Za-z0-9]|\\[nrt]|%[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2})'
 EQ = r'''\\?["']?\s*(?::=|=>|[:=])\s*\\?["'`]?'''
 CTX = set()
 def ctx(names, value):

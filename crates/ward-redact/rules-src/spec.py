@@ -247,7 +247,7 @@ R('octopus-deploy-api-key', 'Octopus Deploy API key', ['API-'], r'\b(API-[A-Z0-9
 R('harness-pat', 'Harness personal / service account token', ['pat.','sat.'], r'\b((?:pat|sat)\.[A-Za-z0-9_-]{22}\.[a-f0-9]{24}\.[A-Za-z0-9]{20})\b', ['⟦pat.{u22}.{h24}.{A20}⟧'], ['pat.x'])
 R('onepassword-service-token', '1Password service account token', ['ops_eyJ'], r'\b(ops_eyJ[A-Za-z0-9+/=_-]{250,})', ['OP_SERVICE_ACCOUNT_TOKEN=⟦ops_eyJ{u260}⟧'], ['ops_eyJ'])
 R('onepassword-secret-key', '1Password account secret key', ['A3-'], r'\b(A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\b', ['⟦A3-{U6}-{U11}-{U5}-{U5}-{U5}⟧'], ['A3-paper'])
-R('twitter-bearer-token', 'Twitter/X API bearer token', ['AAAAAAAAAAAAAAAAAAAAA'], r'\b(A{20}[A-Za-z0-9%]{80,})', ['TWITTER_BEARER_TOKEN=⟦AAAAAAAAAAAAAAAAAAAAA{A90}⟧'], ['AAAAAAAAAAAAAAAAAAAAAA'], autoneg=False)
+R('twitter-bearer-token', 'Twitter/X API bearer token', ['AAAAAAAAAAAAAAAAAAAAA'], r'\b(A{21}[A-Za-z0-9%]{79,})', ['TWITTER_BEARER_TOKEN=⟦AAAAAAAAAAAAAAAAAAAAA{A90}⟧'], ['AAAAAAAAAAAAAAAAAAAAAA'], autoneg=False)
 R('facebook-access-token', 'Facebook / Meta Graph API access token', ['EAAC','EAAG','EAAB'], r'\b(EAA[BCG][A-Za-z0-9]{100,})', ['FB_ACCESS_TOKEN=⟦EAAG{A150}⟧'], ['EAAGx'])
 R('algolia-admin-key', 'Algolia admin/write API key in a named variable', ['algolia'], ctx(r'algolia[\w]*(?:admin|write|api)[\w]*key', r'[a-f0-9]{32}'), ['ALGOLIA_ADMIN_KEY=⟦{h32}⟧'], ['ALGOLIA_APP_ID=ABC'])
 R('launchdarkly-token', 'LaunchDarkly SDK key / API token', ['launchdarkly','ld_sdk_key'], ctx(r'launchdarkly[\w]*(?:key|token)|ld_sdk_key', r'(?:sdk|api)-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}'), ['LAUNCHDARKLY_SDK_KEY=⟦sdk-{h8}-{h4}-{h4}-{h4}-{h12}⟧'], ['LAUNCHDARKLY_ENV=prod'])
@@ -279,7 +279,7 @@ for kid, label, desc in [('rsa','RSA PRIVATE KEY','RSA private key (PKCS#1 PEM)'
        'String k = "⟦' + head + '\\n" +\n  "{b64}\\n" +\n  "{b64}\\n" +\n  "-----END ' + label + '-----⟧";'],
       ['-----BEGIN ' + label + '-----\n...\n-----END ' + label + '-----', 'grep -r "BEGIN ' + label + '-----" .'], kind='s', win='block', g=0)
 R('private-key-putty', 'PuTTY private key file', ['Private-Lines:'], r'Private-Lines: \d+(?:\r?\n|(?:\\r)?\\n)((?:[A-Za-z0-9+/=]+(?:\r?\n|(?:\\r)?\\n))*[A-Za-z0-9+/=]+)(?:\r?\n|(?:\\r)?\\n)Private-MAC', ['PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\n⟦{b64}⟧\nPrivate-MAC: {h64}'], ['Private-Lines: 1\n...'], kind='s', win='keyblock')
-R('jwt', 'JSON Web Token (also Kubernetes service-account tokens, Supabase keys, …)', ['eyJ'], r'\b(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})',
+R('jwt', 'JSON Web Token (also Kubernetes service-account tokens, Supabase keys, …)', ['eyJ'], START + r'(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})',
   ['Authorization: Bearer ⟦eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{u80}.{u86}⟧'],
   ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c', 'eyJhbGciOiJIUzI1NiJ9 only a header'],
   kind='s', allow=['SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'])
@@ -297,7 +297,7 @@ R('api-key-header', 'HTTP API-key header (X-API-Key, PRIVATE-TOKEN, x-goog-api-k
 # Passwords may hold / + = @ # (the last @ before the host ends them); a port (`host:443/@scope`,
 # `host:443/docs#x@y`) is not a password: a password holding `/` or `#` has a non-digit before
 # the first of them; an all-digit password is followed by `@` directly.
-URL_PW = r'://[^\s:/?#@\'"<>\\]{1,128}:((?:[^\s/?#@\'"<>\\]*[^\s0-9/?#@\'"<>\\][^\s?\'"<>\\]*?|[0-9]+))@[A-Za-z0-9.\[\]_-]+(?:[:/?#\'"\s]|$)'
+URL_PW = r'://[^\s:/?#@\'"<>\\]{0,128}:((?:[^\s/?#@\'"<>\\]*[^\s0-9/?#@\'"<>\\][^\s?\'"<>\\]*?|[0-9]+))@[A-Za-z0-9.\[\]_-]+(?:[^A-Za-z0-9.\[\]_-]|$)'
 for sid, schemes, kws, sample in [
     ('postgres', r'postgres(?:ql)?(?:\+[a-z0-9]+)?', ['postgres'], 'DATABASE_URL=postgresql://app:⟦{A16}⟧@db.internal:5432/app'),
     ('mysql', r'mysql(?:\+[a-z0-9]+)?|mariadb', ['mysql','mariadb'], 'mysql://root:⟦{A12}⟧@127.0.0.1:3306/shop'),
@@ -319,9 +319,22 @@ for sid, schemes, kws, sample in [
     R(sid + '-url-credentials', sid + ' connection URL with an embedded password', kws, r'(?i)\b(?:' + schemes + r')' + URL_PW, [sample],
       [sample.split('://')[0] + '://user:${DB_PASSWORD}@host/db', sample.split('://')[0] + '://user:password@localhost/db', sample.split('://')[0] + '://localhost:5432/db'], kind='s', autoneg=False)
 R('url-userinfo-password', 'Any other URL with user:password@ (git remotes, registries, proxies)', ['://'], r'(?i)\b[a-z][a-z0-9+.-]{1,30}' + URL_PW,
-  ['git remote add origin https://deploy:⟦{A20}⟧@git.corp.net/team/app.git', 'pip install --index-url https://__token__:⟦{A24}⟧@pypi.corp/simple pkg', 'HTTPS_PROXY=http://me:⟦hunter2!⟧@proxy:3128', 'git clone https://deploy:⟦Velvet9171#yT/x+y=⟧@git.corp.net/team/app.git', 'curl https://svc:⟦84629175⟧@api.corp/v1'],
-  ['https://user:<password>@example.org', 'https://git@github.com/org/repo', 'http://localhost:8080/path', 'https://${USER}:${PASS}@host',
-   'npm config set registry https://registry.corp:443/@scope/pkg', 'see https://example.com:443/docs#contact@example.org'], kind='s', autoneg=False)
+  ['git remote add origin https://deploy:⟦{A20}⟧@git.corp.net/team/app.git', 'pip install --index-url https://__token__:⟦{A24}⟧@pypi.corp/simple pkg', 'HTTPS_PROXY=http://me:⟦hunter2!⟧@proxy:3128', 'git clone https://deploy:⟦Velvet9171#yT/x+y=⟧@git.corp.net/team/app.git', 'curl https://svc:⟦84629175⟧@api.corp/v1',
+   'see [admin](https://admin:⟦Zq8rT2mW9xQ4vL⟧@internal.corp) now', '<https://admin:⟦Zq8rT2mW9xQ4vL⟧@internal.corp>',
+   'prod,https://admin:⟦Zq8rT2mW9xQ4vL⟧@internal.corp,active', 'run `git clone https://admin:⟦Zq8rT2mW9xQ4vL⟧@git.corp`',
+   'urls=https://admin:⟦Zq8rT2mW9xQ4vL⟧@internal.corp;https://x', 'a=https://admin:⟦Zq8rT2mW9xQ4vL⟧@host.corp|x',
+   'https://:⟦Zq8rT2mW9xQ4vL⟧@proxy.corp:3128'],
+  ['https://user:<password>@example.org', 'git clone https://4Qwb8DwkNhFdnXsiVpzz63FfkCzJr4i0:x-oauth-basic@github.com/o/r.git',
+   'see [docs](https://example.org/a:b) now', '<https://internal.corp:8443/path>', 'https://git@github.com/org/repo', 'http://localhost:8080/path', 'https://${USER}:${PASS}@host',
+   'npm config set registry https://registry.corp:443/@scope/pkg', 'see https://example.com:443/docs#contact@example.org'], kind='s', autoneg=False, allow=['x-oauth-basic'])
+# GitHub's OAuth-over-HTTPS forms put the token in the user part: `https://<token>:x-oauth-basic@`
+# (the literal password is public) and `https://<40 hex>@github.com`.
+R('url-userinfo-token', 'URL with a token as its user part (https://<token>:x-oauth-basic@, https://<40 hex>@)', ['x-oauth-basic', '://'],
+  r'(?i)\b[a-z][a-z0-9+.-]{1,30}://(?:([0-9a-f]{40})|([^\s:/?#@\'"<>\\]{8,255}):x-oauth-basic)@[A-Za-z0-9.\[\]_-]+(?:[^A-Za-z0-9.\[\]_-]|$)',
+  ['git clone https://⟦4Qwb8DwkNhFdnXsiVpzz63FfkCzJr4i0⟧:x-oauth-basic@github.com/o/r.git', 'git clone https://⟦daeeb975729fae923d5a4fd12aabfe228f219e9c⟧@github.com/o/r.git',
+   'REPO_URL=https://⟦7f3a9e1c5b2d8f4a6c0e9b7d3f5a1c8e2b4d6f0a⟧@git.corp/o/r.git'],
+  ['https://git@github.com/o/r.git', 'https://github.com/o/r/commit/daeeb975729fae923d5a4fd12aabfe228f219e9c', 'https://$GITHUB_TOKEN:x-oauth-basic@github.com/o/r.git',
+   'https://x-access-token@github.com/o/r.git'], g=0, kind='s', autoneg=False)
 R('jdbc-password', 'JDBC URL with a password parameter', ['jdbc:'], r'(?i)jdbc:[a-z0-9]+:[^\s\'"]*?[;?&:]password=([^;&\s\'"]{3,200})',
   ['jdbc:sqlserver://db:1433;databaseName=app;user=sa;password=⟦{A14}⟧;'], ['jdbc:postgresql://db/app?password=${DB_PASS}'], kind='s', autoneg=False)
 R('connection-string-password', 'ADO.NET / ODBC connection string Password= or Pwd=', ['password=','pwd='], r'(?i)(?:^|[;"\'\s])(?:password|pwd)\s*=\s*([^;\'"\s]{3,200})\s*;',

@@ -460,6 +460,7 @@ mod fold_case_tests {
 /// (from the line window of the candidate that found it spent) becomes one [`DENSE_INPUT`]
 /// match, redacted whole (see `meter`).
 pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
+    let first = out.len();
     // (rule, window start, window end) for every hit, merged per rule below; anchored searches
     // (assignments) are kept apart, one per distinct start.
     let mut windows: Vec<(usize, usize, usize)> = Vec::new();
@@ -485,10 +486,18 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
         if !spend(&mut lines, meter::HIT) {
             return false;
         }
+        // A token rule's keyword is the token's start, which must follow a token boundary
+        // (`START`): a hit inside a longer run (`sk_live_` inside an identifier, `AKIA` glued to
+        // itself) cannot start a match, so it costs only its hit, not a candidate. (Runs of one
+        // letter, where every byte was a hit of `aaaa`, are reported once by the prefilter.)
+        if starts_token(rule_index) && !token_start_ok(text, hit.start) {
+            return true;
+        }
         let (start, end) = match rule.window {
             Window::Line => lines.window(text, hit.start, hit.end),
-            // One byte before the keyword: the token's start class looks at it.
-            Window::Prefix => (hit.start.saturating_sub(1), lines.window(text, hit.start, hit.end).1),
+            // Six bytes before the keyword: the token's start class looks at them (`%3D`,
+            // `\u0022` before a token).
+            Window::Prefix => (hit.start.saturating_sub(6), lines.window(text, hit.start, hit.end).1),
             Window::Block => (hit.start.saturating_sub(16), text.len().min(hit.end + BLOCK_REACH)),
             Window::BlockFromKeyword => {
                 // The match starts with the keyword: one anchored search there, which stops
@@ -574,6 +583,9 @@ pub(crate) fn detect(text: &[u8], out: &mut Vec<RawMatch>, meter: &mut Meter) {
     // where the hits stopped paid for.
     let horizon = dense_from.unwrap_or(text.len());
     let cut = judge_entries(text, horizon, &anchored, &merged, out, meter);
+    if let Some(found) = out.get_mut(first..) {
+        extend_to_natural_end(text, found);
+    }
     if let Some(start) = dense_from.into_iter().chain(cut).min() {
         out.push(RawMatch { rule: DENSE_INPUT, start, end: text.len() });
     }
@@ -629,10 +641,28 @@ fn judge_entries(
         }
     }
     let mut current = Current(None);
+    let mut jwt_resume = 0;
     for (j, &(rule_index, start, end)) in merged.iter().enumerate() {
         let Some(rule) = RULES.get(rule_index) else { continue };
         let rest = merged.get(j + 1..).unwrap_or_default();
-        let stopped = if let Some(native) = native::matcher(rule.id) {
+        let stopped = if rule.id == "jwt" {
+            // By hand, read to its natural end however long (see `native::jwt`); windows of this
+            // rule are in order, and a search resumes past every run an earlier one read.
+            let mut at = start.max(jwt_resume);
+            loop {
+                if at >= end {
+                    break None;
+                }
+                if !meter.may_read_values(horizon) {
+                    break Some(at);
+                }
+                let (found, resume) = native::jwt(text, at, end);
+                jwt_resume = resume;
+                let Some(secret) = found else { break None };
+                accept_secret(rule_index, rule, text, secret, out, meter);
+                at = resume;
+            }
+        } else if let Some(native) = native::matcher(rule.id) {
             let mut at = start;
             loop {
                 if !meter.may_read_values(horizon) {
@@ -934,6 +964,117 @@ fn accept_secret(
     let after = text.get(end..).unwrap_or_default();
     if filter::accept(rule, value, before, after) {
         out.push(RawMatch { rule: rule_index, start, end });
+    }
+}
+
+/// The token start class of `rules-src/gen.py` (`START`), as it opens generated regexes.
+const START_CLASS: &str = r"(?:^|[^A-Za-z0-9]|\\[nrt]|%[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2})";
+
+/// Whether rule `index` matches a token that starts at its keyword after `START` (a `Prefix`
+/// window and a regex opening with the start class), so a keyword hit must itself be at a
+/// token start. Computed once per rule.
+fn starts_token(index: usize) -> bool {
+    static TABLE: OnceLock<Vec<bool>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        RULES.iter().map(|r| r.window == Window::Prefix && r.regex.starts_with(START_CLASS)).collect()
+    });
+    table.get(index).copied().unwrap_or(false)
+}
+
+/// Whether a token may start at `at`: what `START` accepts before it (the start of a line, a
+/// non-alphanumeric byte, or an escape ending in an alphanumeric: `\n`, `%3D`, `\x22`,
+/// `\u0022`). Percent-encoding and JSON escapes are where secrets sit in logged URLs and
+/// double-encoded JSON.
+pub(crate) fn token_start_ok(text: &[u8], at: usize) -> bool {
+    let Some(&before) = at.checked_sub(1).and_then(|i| text.get(i)) else { return true };
+    if !before.is_ascii_alphanumeric() {
+        return true;
+    }
+    let back = |n: usize| at.checked_sub(n).and_then(|i| text.get(i..at));
+    let hex = |b: &u8| b.is_ascii_hexdigit();
+    matches!(back(2), Some([b'\\', b'n' | b'r' | b't']))
+        || matches!(back(3), Some([b'%', a, b]) if hex(a) && hex(b))
+        || matches!(back(4), Some([b'\\', b'x', a, b]) if hex(a) && hex(b))
+        || matches!(back(6), Some([b'\\', b'u', b'0', b'0', a, b]) if hex(a) && hex(b))
+}
+
+/// A continuation class: its index (one read cache per class) and its bytes.
+type Continuation = (usize, fn(u8) -> bool);
+
+/// The bytes a cut-off value of `rule` goes on with, if its findings are read to their natural
+/// end: header values (`[^\s"'\\,;]`, as their regexes), cookie values, and generic values (the
+/// value class of the assignment rules). `None`: the rule's match is its whole token.
+fn continuation(rule: usize) -> Option<Continuation> {
+    fn header(b: u8) -> bool {
+        !(b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'\\' | b',' | b';'))
+    }
+    fn cookie(b: u8) -> bool {
+        !(b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'\\' | b';'))
+    }
+    fn value(b: u8) -> bool {
+        !(b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b'"' | b'\''
+                    | b'<'
+                    | b'>'
+                    | b';'
+                    | b'|'
+                    | b'&'
+                    | b'`'
+                    | b'('
+                    | b')'
+                    | b'{'
+                    | b'}'
+                    | b'['
+                    | b']'
+                    | b','
+                    | b'\\'
+            ))
+    }
+    let spec = RULES.get(rule)?;
+    match spec.id {
+        "authorization-header" | "authorization-header-raw" | "api-key-header" => Some((0, header)),
+        "cookie-header" => Some((1, cookie)),
+        _ if spec.kind == crate::rule::RuleKind::Generic => Some((2, value)),
+        _ => None,
+    }
+}
+
+/// A value at least this long that stops inside a run of its own bytes was cut by a bound
+/// (a 200-byte regex repetition, the grammar's 256-byte `MAX_VALUE`, a 512-byte line window),
+/// not by its syntax; shorter values end where their grammar ends them.
+const CUT_VALUE: usize = 128;
+
+/// Reads findings cut by a bound on to the value's natural end (a 2 KB access token after
+/// `Authorization: Bearer`, a long `SECRET_TOKEN=…`): the secret must be redacted whole, and
+/// what stopped the match was the bound, not the value. Linear: findings are taken in order of
+/// their end, and one that ends inside a run an earlier one already read to its end takes that
+/// end without reading it again (per continuation class).
+fn extend_to_natural_end(text: &[u8], found: &mut [RawMatch]) {
+    found.sort_unstable_by_key(|m| m.end);
+    // Per class: the run last read, `(class, from, to)`.
+    let mut read: Vec<(usize, usize, usize)> = Vec::new();
+    for m in found.iter_mut() {
+        let Some((class, goes_on)) = continuation(m.rule) else { continue };
+        if m.end - m.start < CUT_VALUE || !text.get(m.end).is_some_and(|b| goes_on(*b)) {
+            continue;
+        }
+        let end = match read.iter_mut().find(|r| r.0 == class) {
+            Some(r) if r.1 <= m.end && m.end <= r.2 => r.2,
+            slot => {
+                let end = text
+                    .get(m.end..)
+                    .and_then(|rest| rest.iter().position(|b| !goes_on(*b)))
+                    .map_or(text.len(), |p| m.end + p);
+                match slot {
+                    Some(r) => *r = (class, m.end, end),
+                    None => read.push((class, m.end, end)),
+                }
+                end
+            }
+        };
+        m.end = end;
     }
 }
 

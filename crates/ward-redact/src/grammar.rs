@@ -633,9 +633,17 @@ fn open_quote(text: &[u8], i: usize) -> Option<(u8, bool, usize)> {
 }
 
 /// The quoted value starting after an opening quote at `from`: its end (exclusive), if it
-/// closes on the same line within [`MAX_VALUE`] bytes.
+/// closes on the same line within [`MAX_VALUE`] bytes. A value still open on its line after
+/// [`MAX_VALUE`] bytes is cut there (a 2 KB token in `"refresh_token": "…"` is judged on its
+/// first bytes; the engine reads a cut value on to its end).
 fn quoted_value(text: &[u8], from: usize, quote: u8, escaped: bool) -> Option<usize> {
-    let limit = (from + MAX_VALUE).min(text.len());
+    if from + MAX_VALUE < text.len() {
+        let bounded = quoted_value(text.get(..from + MAX_VALUE)?, from, quote, escaped);
+        let open_line =
+            text.get(from..from + MAX_VALUE).is_some_and(|v| !v.contains(&b'\n') && !v.contains(&b'\r'));
+        return bounded.or((open_line && !escaped).then_some(from + MAX_VALUE));
+    }
+    let limit = text.len();
     let mut i = from;
     while i < limit {
         let b = at(text, i)?;

@@ -47,6 +47,52 @@ pub(crate) fn find(matcher: Matcher, text: &[u8], start: usize, end: usize) -> O
     (start..end).find_map(|at| matcher(text, at, end.min(at + MAX_ATTEMPT)))
 }
 
+/// The leftmost JSON Web Token (`eyJ….eyJ….<signature>`, the `jwt` rule's regex) that starts
+/// in `start..end`, read to its natural end however long it is: an Entra ID access token runs
+/// past 2 KB, and a regex in a line window lost its signature or missed it whole. Each part is
+/// a maximal base64url run, so where it ends is decided by one byte.
+/// Returns the secret and where the next search resumes. Linear: a candidate whose header run
+/// fails is not tried again from inside that run (every `eyJ` in it has the same run end), and
+/// a run is read at most three times (as header, payload and signature of failed attempts).
+pub(crate) fn jwt(text: &[u8], start: usize, end: usize) -> (Option<(usize, usize)>, usize) {
+    let is_b64url = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-');
+    let run_end = |from: usize| {
+        text.get(from..)
+            .and_then(|rest| rest.iter().position(|b| !is_b64url(b)))
+            .map_or(text.len(), |p| from + p)
+    };
+    let is_part = |from: usize| text.get(from..).is_some_and(|t| t.starts_with(b"eyJ"));
+    let mut at = start;
+    while at < end {
+        let Some(p) = text.get(at..end).and_then(|w| w.iter().position(|b| *b == b'e')).map(|p| at + p)
+        else {
+            break;
+        };
+        if !is_part(p) || !crate::engine::token_start_ok(text, p) {
+            at = p + 1;
+            continue;
+        }
+        // `eyJ[A-Za-z0-9_-]{8,}\.`: the header is the rest of its run.
+        let header = run_end(p);
+        if header - p < 11 || text.get(header) != Some(&b'.') {
+            at = header.max(p + 1);
+            continue;
+        }
+        let payload = run_end(header + 1);
+        let signature = if is_part(header + 1) && payload - header > 11 && text.get(payload) == Some(&b'.') {
+            run_end(payload + 1)
+        } else {
+            0
+        };
+        if signature >= payload + 17 {
+            return (Some((p, signature)), signature);
+        }
+        // The payload's own `eyJ` may start the next token.
+        at = header + 1;
+    }
+    (None, at.max(end))
+}
+
 /// The most one hand-matcher attempt on a merged window may look at.
 const MAX_ATTEMPT: usize = 1024;
 
@@ -744,5 +790,72 @@ mod tests {
         assert_eq!(find("secret-literal", r#"token = "short""#, 0), None);
         assert_eq!(find("secret-yaml-value", "  - password: hunter2  \nnext", 0).as_deref(), Some("hunter2"));
         assert_eq!(find("secret-yaml-value", "password: hunter2 # comment", 0), None);
+    }
+    /// `jwt` decides what the `jwt` rule's regex decides on texts short enough for one window
+    /// (the regex documents the shape; the hand matcher has no length bound), and finds the
+    /// same secret.
+    #[test]
+    fn jwt_matcher_agrees_with_the_jwt_regex() {
+        // Slots of a JWT, each sometimes filled with a near miss (short part, no `eyJ`, a
+        // boundary that is or is not a token start).
+        const SLOTS: &[&[&str]] = &[
+            &["", " ", "x", "_", "-", "%3D", "%3", "\\u0022", "\\x22", "\\n", "\"", "é", "Ab9"],
+            &["eyJhbGciOiJIUzI1NiJ9", "eyJhbGci", "eyJ", "EyJhbGciOiJIUzI1NiJ9", "eyJhbGciOiJ"],
+            &[".", "", "..", "=", "eyJ."],
+            &["eyJzdWIiOiIxMjM0NTY3ODkwIn0", "eyJzdWIi", "eyjzdWIiOiIxMjM0NTY3ODkwIn0", "eyJzdWIiOiIx"],
+            &[".", "", "%2E", ".."],
+            &[
+                "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV",
+                "SflKxwRJSMeKKF2",
+                "SflKxwRJSMeKKF2Q",
+                "",
+                "eyJhbGciOiJIUzI1NiJ9",
+            ],
+            &[
+                "",
+                " ",
+                ".",
+                "=",
+                "_x",
+                "-",
+                "é",
+                "\"",
+                ".eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV",
+            ],
+        ];
+        let index = RULES.iter().position(|r| r.id == "jwt").expect("jwt rule");
+        let Some(regex) = crate::engine::compile(RULES[index].regex).ok() else { panic!("jwt regex") };
+        let mut searcher = regex.searcher();
+        let mut rng = Rng(0x5EED_1A2B_3C4D_5E6F);
+        let mut matched = 0;
+        for _ in 0..20_000 {
+            let mut text = Vec::new();
+            for _ in 0..=rng.below(2) {
+                text.extend(fill(&mut rng, SLOTS));
+            }
+            let expected = regex.secret_at(&mut searcher, &text, 0, text.len(), 1, false);
+            let (got, _) = jwt(&text, 0, text.len());
+            assert_eq!(got, expected, "{:?}", String::from_utf8_lossy(&text));
+            matched += usize::from(got.is_some());
+        }
+        assert!(matched > 100, "only {matched} generated texts held a JWT");
+    }
+
+    /// Many `eyJ` with no second part, and headers whose payload never ends: a failed attempt
+    /// is not retried inside a run it read, so 600 KB take milliseconds (a search per `eyJ`
+    /// reading to the run's end would take minutes).
+    #[test]
+    fn jwt_matcher_is_linear_on_hostile_runs() {
+        let texts =
+            ["eyJ".repeat(200_000), "eyJaaaaaaaaaa.".repeat(50_000), "eyJaaaaaaaaaa.eyJ".repeat(40_000)];
+        let started = std::time::Instant::now();
+        for text in texts {
+            let mut at = 0;
+            while at < text.len() {
+                let (found, resume) = jwt(text.as_bytes(), at, text.len());
+                at = found.map_or(resume, |(_, end)| end).max(at + 1);
+            }
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
 }

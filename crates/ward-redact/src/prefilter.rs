@@ -1,5 +1,6 @@
 //! The keyword prefilter: finds every occurrence (ASCII case-insensitive) of every rule
-//! keyword in one pass, so rule regexes only run where their keywords occur.
+//! keyword in one pass, so rule regexes only run where their keywords occur. A keyword of one
+//! repeated letter is reported only where a run of that letter starts (see `check`).
 //!
 //! Why not an Aho-Corasick automaton: on a hook call the prefilter is built for a single short
 //! payload, and building a DFA over ~400 case-insensitive keywords costs milliseconds (an NFA
@@ -297,19 +298,25 @@ impl Prefilter {
         // byte). The loop is kept small (the rare candidate is checked out of line) so it stays
         // in registers.
         let (mut first, mut second) = (u32::from(a.to_ascii_lowercase()), u32::from(b.to_ascii_lowercase()));
+        // Positions before `next` need no check (inside a run of one letter, see `check`).
+        let mut next = 0;
         for (i, &byte) in rest.iter().enumerate() {
             let third = u32::from(byte.to_ascii_lowercase());
             let packed = first << 16 | second << 8 | third;
             (first, second) = (second, third);
             let bit = slot(packed);
-            if bitmap[bit / 64] & (1 << (bit % 64)) != 0 && !self.check(text, i, packed, bit, &mut found) {
-                return;
+            if bitmap[bit / 64] & (1 << (bit % 64)) != 0 && i >= next {
+                match self.check(text, i, packed, bit, &mut found) {
+                    Some(resume) => next = resume,
+                    None => return,
+                }
             }
         }
     }
 
-    /// Reports the keywords with trigram `packed` that occur at `start`; false once `found`
-    /// asked to stop.
+    /// Reports the keywords with trigram `packed` that occur at `start`; `None` once `found`
+    /// asked to stop, else the next position that needs a check (past a run of one letter
+    /// whose keywords all are that letter repeated: nothing in the run is reported).
     #[inline(never)]
     fn check(
         &self,
@@ -318,23 +325,59 @@ impl Prefilter {
         packed: u32,
         bit: usize,
         found: &mut impl FnMut(Hit) -> bool,
-    ) -> bool {
+    ) -> Option<usize> {
         // The keyword's first 8 bytes against the text's in one compare: `api` starts dozens of
         // keywords, and text made of a keyword's first letters (`napinapi…`, `secrsecr…`) spent
         // most of its time comparing them one by one.
         let word = lowered_word(text, start);
+        // A keyword of one repeated letter (`aaaa`) occurs at every byte of a longer run of that
+        // letter; only the occurrence at the run's start is reported. The others are the same
+        // text shifted by a byte, and the rules with such keywords match tokens that start at
+        // a token boundary. A run of `A` (base64 of zeros) had every byte a hit of two rules.
+        let letter = packed & 0xff;
+        let inside_run = packed == (letter << 16 | letter << 8 | letter)
+            && u8::try_from(letter).is_ok_and(|l| l.is_ascii_alphanumeric())
+            && start
+                .checked_sub(1)
+                .and_then(|i| text.get(i))
+                .is_some_and(|b| u32::from(b.to_ascii_lowercase()) == letter);
+        // Whether a keyword with this trigram is not one letter repeated (then the run cannot be
+        // skipped: `aaab` may end it).
+        let mut mixed = false;
         for &(trigram, keyword, tag, prefix, mask) in self.group(bit) {
-            if trigram != packed || (word ^ prefix) & mask != 0 {
+            if trigram != packed {
+                continue;
+            }
+            if inside_run {
+                // Uniform: equal to itself shifted by one byte (a `memcmp`, not a byte loop);
+                // only asked inside a run, so ordinary candidates pay nothing for it.
+                let bytes = keyword.as_bytes();
+                let uniform = bytes.get(1..) == bytes.get(..bytes.len().saturating_sub(1));
+                mixed |= !uniform;
+                if uniform {
+                    continue;
+                }
+            }
+            if (word ^ prefix) & mask != 0 {
                 continue;
             }
             let end = start + keyword.len();
             if text.get(start..end).is_some_and(|t| t.eq_ignore_ascii_case(keyword.as_bytes()))
                 && !found(Hit { tag, start, end })
             {
-                return false;
+                return None;
             }
         }
-        true
+        if inside_run && !mixed {
+            // Every later position of this run has the same trigram and is inside the run: the
+            // next check is where the trigram first holds another byte (the run is read once).
+            let run_end = text
+                .get(start..)
+                .and_then(|t| t.iter().position(|b| u32::from(b.to_ascii_lowercase()) != letter))
+                .map_or(text.len(), |p| start + p);
+            return Some(run_end.saturating_sub(2).max(start + 1));
+        }
+        Some(start + 1)
     }
 }
 
@@ -383,5 +426,15 @@ mod tests {
         assert_eq!(hits(&p, "nothing here"), vec![]);
         assert_eq!(hits(&p, "pa"), vec![]);
         assert_eq!(hits(&p, "\u{e9}\u{ff}pass"), vec![(0, 4)]);
+    }
+
+    #[test]
+    fn a_repeated_letter_keyword_is_reported_once_per_run() {
+        let p = Prefilter::new(["aaaa", "aaab", ":::"].into_iter().enumerate().map(|(i, k)| (k, i)));
+        // Once at the start of each run of `a`/`A`, however long; `aaab` is not uniform and is
+        // found inside the run; `:::` is not a letter and is found at every position.
+        assert_eq!(hits(&p, &format!("x{}b AAAA", "a".repeat(1000))), vec![(0, 1), (1, 998), (0, 1003)]);
+        assert_eq!(hits(&p, "aAaAa"), vec![(0, 0)]);
+        assert_eq!(hits(&p, "::::"), vec![(2, 0), (2, 1)]);
     }
 }
