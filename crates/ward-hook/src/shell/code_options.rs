@@ -70,7 +70,18 @@ pub(crate) fn code_in_options(program: &str, args: &[String]) -> Vec<OptionCode>
                 }
             }
         }
-        "make" | "gmake" if args.iter().any(|a| a == "-E" || a.starts_with("--eval")) => found.push(None),
+        // `--eval` (or `--ev`, a prefix), and a makefile read from stdin: make syntax.
+        "make" | "gmake"
+            if args.iter().enumerate().any(|(i, a)| {
+                let name = a.split('=').next().unwrap_or(a);
+                a == "-E"
+                    || (name.len() >= 4 && "--eval".starts_with(name))
+                    || (matches!(a.as_str(), "-f" | "--file" | "--makefile")
+                        && args.get(i + 1).is_some_and(|f| matches!(f.as_str(), "-" | "/dev/stdin")))
+            }) =>
+        {
+            found.push(None)
+        }
         _ => {}
     }
     found
@@ -91,12 +102,21 @@ fn options(args: &[String], short: &str, long: &[&str]) -> Vec<(String, String)>
             break;
         }
         if let Some((name, value)) = arg.split_once('=').filter(|(n, _)| n.starts_with("--")) {
-            found.push((name.to_owned(), value.to_owned()));
-        } else if long.contains(&arg.as_str()) {
+            found.push((unabbreviated(name, long).to_owned(), value.to_owned()));
+        } else if let Some(name) =
+            long.iter().find(|l| **l == arg.as_str()).copied().or_else(|| {
+                arg.starts_with("--").then(|| unabbreviated(arg, long)).filter(|n| long.contains(n))
+            })
+        {
             if let Some(value) = args.get(i) {
-                found.push((arg.clone(), value.clone()));
+                found.push((name.to_owned(), value.clone()));
                 i += 1;
             }
+        } else if let Some(name) =
+            long.iter().find(|l| l.len() > 2 && !l.starts_with("--") && arg.starts_with(*l))
+        {
+            // `-TTcmd`: a multi-letter single-dash option with its value attached.
+            found.push(((*name).to_owned(), arg[name.len()..].to_owned()));
         } else if let Some(letters) = arg.strip_prefix('-').filter(|l| !l.starts_with('-')) {
             for (at, c) in letters.char_indices() {
                 if short.contains(c) {
@@ -113,6 +133,19 @@ fn options(args: &[String], short: &str, long: &[&str]) -> Vec<(String, String)>
         }
     }
     found
+}
+
+/// `name` as getopt_long and git read it: a long option may be cut to any prefix that names
+/// one option only (`--exe` is `--exec`, `--checkpoint-act` `--checkpoint-action`).
+fn unabbreviated<'a>(name: &'a str, long: &[&'a str]) -> &'a str {
+    if !name.starts_with("--") || long.contains(&name) {
+        return name;
+    }
+    let mut candidates = long.iter().filter(|l| l.starts_with("--") && l.starts_with(name));
+    match (candidates.next(), candidates.next()) {
+        (Some(only), None) => only,
+        _ => name,
+    }
 }
 
 /// git sub-commands that run commands: `rebase -x`, `difftool`/`mergetool -x`/`--extcmd`,
@@ -149,10 +182,18 @@ fn git(args: &[String], found: &mut Vec<OptionCode>) {
         }
         "grep" => {
             for arg in rest {
-                // `-O[PAGER]`, `--open-files-in-pager[=PAGER]`: the value only attached.
-                if let Some(pager) = arg.strip_prefix("--open-files-in-pager=").or_else(|| {
-                    arg.strip_prefix("-O").filter(|_| !arg.starts_with("--")).filter(|p| !p.is_empty())
-                }) {
+                // `-O[PAGER]` (also bundled: `-nOcmd`), `--open-files-in-pager[=PAGER]` (or a
+                // prefix of it): the value only attached.
+                let long = arg
+                    .split_once('=')
+                    .filter(|(n, _)| n.len() > 7 && "--open-files-in-pager".starts_with(n));
+                let short = arg
+                    .strip_prefix('-')
+                    .filter(|l| !l.starts_with('-'))
+                    .and_then(|letters| letters.split_once('O'))
+                    .map(|(_, pager)| pager)
+                    .filter(|p| !p.is_empty());
+                if let Some(pager) = long.map(|(_, v)| v).or(short) {
                     found.push(Some(pager.to_owned()));
                 }
             }
@@ -226,6 +267,18 @@ mod tests {
         assert_eq!(code("npm", &["exec", "-c", "cat f"]), some("cat f"));
         assert_eq!(code("zip", &["-T", "-TT", "rm m", "x.zip", "f"]), some("rm m"));
         assert_eq!(code("make", &["--eval=x:", "x"]), vec![None]);
+        assert_eq!(code("make", &["--ev=x:", "x"]), vec![None]);
+        assert_eq!(code("make", &["-f", "-", "x"]), vec![None]);
+        assert!(code("make", &["-f", "Makefile.ci", "test"]).is_empty());
+        // Abbreviations getopt and git accept, bundled and attached values.
+        assert_eq!(code("git", &["rebase", "--exe=rm m", "HEAD~1"]), some("rm m"));
+        assert_eq!(code("git", &["rebase", "--exe", "rm m", "HEAD~1"]), some("rm m"));
+        assert_eq!(code("git", &["grep", "--open-files=rm m;:", "a"]), some("rm m;:"));
+        assert_eq!(code("git", &["grep", "-nOrm m;:", "a"]), some("rm m;:"));
+        assert_eq!(code("tar", &["--checkpoint-act=exec=rm m", "-cf", "x", "."]), some("rm m"));
+        assert_eq!(code("tar", &["--use=sh -c x", "-cf", "x", "."]), some("sh -c x"));
+        assert_eq!(code("zip", &["-T", "-TTrm m", "x.zip", "f"]), some("rm m"));
+        assert_eq!(code("zip", &["-T", "--unzip-comm", "rm m", "x.zip", "f"]), some("rm m"));
         // Ordinary calls run nothing.
         assert!(code("git", &["rebase", "-i", "main"]).is_empty());
         assert!(code("git", &["grep", "-n", "TODO"]).is_empty());

@@ -472,6 +472,13 @@ impl Analyzer {
                     } else if seg.contains('$') || seg.contains('`') {
                         match self.expand_variables(seg) {
                             Some(value) if !value.contains('`') && !value.is_empty() => value,
+                            // `/tmp/build.$$`: the shell's numbers (`$$`, `$!`, `$?`, `$#`)
+                            // are digits, never a `/`: one name in this directory.
+                            _ if only_numeric_parameters(seg) => seg
+                                .replace("$$", "*")
+                                .replace("$!", "*")
+                                .replace("$?", "*")
+                                .replace("$#", "*"),
                             _ => "**".to_owned(),
                         }
                     } else {
@@ -1694,6 +1701,15 @@ impl Analyzer {
                 }
             }
         }
+        if program == "git" && plain_subcommand(args) == Some("config") {
+            // git reads section and key names in any case (`Remote.origin.Url`, `core.FSMonitor`):
+            // the call is also recorded with them in lower case, as the rules spell them. A
+            // subsection (`origin`) keeps its case, as git does.
+            let lowered: Vec<String> = argv.iter().map(|a| lower_config_key(a)).collect();
+            if lowered != argv {
+                self.record(&lowered, &wrappers);
+            }
+        }
         if program == "git" {
             // `git -c core.sshCommand='…' fetch`, `git -c alias.x='!…' x`: configuration given
             // on the command line that runs commands.
@@ -2812,6 +2828,32 @@ fn brace_expanded(words: Vec<Word>) -> Vec<Word> {
         }
     }
     out
+}
+
+/// Whether every expansion in `segment` is one of the shell's numeric parameters (`$$`, `$!`,
+/// `$?`, `$#`), whose values are digits.
+fn only_numeric_parameters(segment: &str) -> bool {
+    let rest = segment.replace("$$", "").replace("$!", "").replace("$?", "").replace("$#", "");
+    segment.contains('$') && !rest.contains(['$', '`'])
+}
+
+/// `Section.sub.Key` → `section.sub.key` for a word shaped like a git config key (no `/`,
+/// `=` or spaces, a dot inside); other words as they are.
+fn lower_config_key(word: &str) -> String {
+    let text = plain(word);
+    let shaped = !text.starts_with('-')
+        && text.contains('.')
+        && !text.contains(['/', '=', ' ', ':'])
+        && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    if !shaped || !text.chars().any(|c| c.is_ascii_uppercase()) {
+        return word.to_owned();
+    }
+    let (section, rest) = text.split_once('.').unwrap_or((text, ""));
+    let lowered = match rest.rsplit_once('.') {
+        Some((sub, key)) => format!("{}.{sub}.{}", section.to_ascii_lowercase(), key.to_ascii_lowercase()),
+        None => format!("{}.{}", section.to_ascii_lowercase(), rest.to_ascii_lowercase()),
+    };
+    word.replacen(text, &lowered, 1)
 }
 
 /// The git sub-command after global options (`git -C dir rm x` → `rm`).

@@ -1,6 +1,6 @@
 //! Files that forge, container and cluster CLIs read from this machine and send elsewhere:
 //! `gh gist create F`, `gh release upload TAG F`, `gh api -F k=@F`, `docker cp F c:/x`,
-//! `kubectl cp F pod:/x`, `docker run -v DIR:/x` (the container may read and change all of it).
+//! `kubectl cp F pod:/x`, `docker run -v DIR:/x` (the container may read all of it).
 
 /// A file the tool reads (and, for a mounted directory, may change), with whether its whole
 /// tree is reached.
@@ -84,7 +84,7 @@ pub(crate) fn uploads(program: &str, args: &[String]) -> Vec<Upload> {
 }
 
 /// The host directories `-v HOST:CTR`, `--volume`, `--mount type=bind,source=HOST` give a
-/// container: it may read and change everything in them.
+/// container: it may read everything in them.
 fn mounts(args: &[String]) -> Vec<Upload> {
     let mut found = Vec::new();
     let mut i = 0;
@@ -113,7 +113,10 @@ fn mounts(args: &[String]) -> Vec<Upload> {
         };
         // A named volume (`data:/x`) is no host path.
         if let Some(host) = host.filter(|h| h.starts_with(['/', '~', '.', '$'])) {
-            found.push(Upload { path: host.to_owned(), tree: true, writable: true });
+            // Read: what a container sees may leave with it. Not counted as written: the
+            // workspace is mounted read-write every day (`-v .:/src`), and a container's writes
+            // are not the agent's shell's.
+            found.push(Upload { path: host.to_owned(), tree: true, writable: false });
         }
     }
     found
@@ -153,11 +156,11 @@ mod tests {
         );
         assert_eq!(
             paths("docker", &["run", "--rm", "-v", "~/.aws:/a", "alpine", "true"]),
-            vec![("~/.aws".to_owned(), true, true)]
+            vec![("~/.aws".to_owned(), true, false)]
         );
         assert_eq!(
             paths("podman", &["run", "--mount=type=bind,source=/h/.ssh,target=/k", "alpine"]),
-            vec![("/h/.ssh".to_owned(), true, true)]
+            vec![("/h/.ssh".to_owned(), true, false)]
         );
         // Nothing local is sent.
         assert!(paths("gh", &["pr", "create", "--fill"]).is_empty());
