@@ -191,7 +191,8 @@ pub(crate) fn scripts_in(text: &str, keep_unterminated: bool) -> Vec<String> {
     while let Some(c) = lx.peek(0) {
         match c {
             '\\' => lx.pos += 2,
-            '$' if lx.peek(1) == Some('(') && lx.peek(2) != Some('(') => {
+            // `$(…)`, and `<(…)`/`>(…)` (`${x:-<(cmd)}`).
+            '$' | '<' | '>' if lx.peek(1) == Some('(') && (c != '$' || lx.peek(2) != Some('(')) => {
                 lx.pos += 2;
                 lx.error = None;
                 let script = lx.balanced_parens();
@@ -863,6 +864,7 @@ mod tests {
             ("$(unterminated", true, &["unterminated"]),
             ("$(unterminated", false, &[]),
             ("[$(]", false, &[]),
+            ("${x:-<(rm m)}", true, &["rm m"]),
         ];
         for (text, keep, expected) in cases {
             assert_eq!(scripts_in(text, *keep), *expected, "{text}");

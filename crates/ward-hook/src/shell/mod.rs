@@ -1344,11 +1344,14 @@ impl Analyzer {
             if is_unknown(&script) {
                 continue;
             }
-            let (writes, runs) = tables::sed_script_effects(plain(&script));
-            for file in writes {
+            let effects = tables::sed_script_effects(plain(&script));
+            for file in effects.reads {
+                self.add_path(&file, Access::Read);
+            }
+            for file in effects.writes {
                 self.add_path(&file, Access::Write);
             }
-            for command in runs {
+            for command in effects.runs {
                 match command {
                     Some(command) => {
                         let mut inner = wrappers.to_vec();
@@ -1632,6 +1635,9 @@ impl Analyzer {
                     if downloaded_arg || (stdin_file && stdin == Stream::Download) {
                         self.mark(i, true, false);
                     }
+                    if !stdin_file && !downloaded_arg && code_from_descriptor(file) {
+                        self.out.dynamic = true;
+                    }
                     // `source /dev/stdin <<< "…"`: the code is its input.
                     match (&stdin, stdin_file) {
                         (Stream::Literal(code) | Stream::Unexpanded(code), true) => {
@@ -1852,6 +1858,10 @@ impl Analyzer {
             self.add_path(&file, Access::Execute);
             if downloaded_arg {
                 self.mark(i, true, false);
+            }
+            // `bash <(curl …)` is judged as running a download; other descriptors are unknown.
+            if code_from_descriptor(&file) && !downloaded_arg {
+                self.out.dynamic = true;
             }
             // A script this same line wrote (`echo 'rm -rf ~' > x.sh; sh x.sh`) is analyzed.
             match self.written_script(&file) {
@@ -2828,6 +2838,17 @@ fn brace_expanded(words: Vec<Word>) -> Vec<Word> {
         }
     }
     out
+}
+
+/// Whether a script file a shell runs or sources is a descriptor's content: a process
+/// substitution (`. <(cmd)`, `bash <(cmd)`) or `/dev/fd/N` (`bash /dev/fd/3 3<<< '…'`), code
+/// only known at run time.
+fn code_from_descriptor(file: &str) -> bool {
+    let file = plain(file);
+    file.starts_with("<(")
+        || file.starts_with("/dev/fd/")
+        || file.starts_with("/proc/self/fd/")
+        || file.starts_with("/proc/$$/fd/")
 }
 
 /// Whether every expansion in `segment` is one of the shell's numeric parameters (`$$`, `$!`,

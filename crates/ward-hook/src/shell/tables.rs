@@ -2363,7 +2363,8 @@ fn compressor(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)
 /// `s///w` flags write, and the shell commands its `e` command runs (GNU sed; `s///e` runs the
 /// pattern space, a command only known at run time: `None`). Commands are split at newlines and
 /// `;` (a `;` inside an `s` command splits too: more findings, never fewer).
-pub(crate) fn sed_script_effects(script: &str) -> (Vec<String>, Vec<Option<String>>) {
+pub(crate) fn sed_script_effects(script: &str) -> SedEffects {
+    let mut reads = Vec::new();
     let mut writes = Vec::new();
     let mut runs = Vec::new();
     for command in script.split(['\n', ';']) {
@@ -2383,6 +2384,8 @@ pub(crate) fn sed_script_effects(script: &str) -> (Vec<String>, Vec<Option<Strin
         let mut chars = rest.chars();
         match chars.next() {
             Some('w' | 'W') => writes.push(chars.as_str().trim().to_owned()),
+            // `r FILE` / `R FILE` append a file's lines to the output.
+            Some('r' | 'R') => reads.push(chars.as_str().trim().to_owned()),
             Some('e') => {
                 let command = chars.as_str().trim();
                 runs.push((!command.is_empty()).then(|| command.to_owned()));
@@ -2419,8 +2422,40 @@ pub(crate) fn sed_script_effects(script: &str) -> (Vec<String>, Vec<Option<Strin
             _ => {}
         }
     }
+    // `s/^/rm m;/e`: a `;` inside an `s` command split it above. Any delimiter followed by
+    // flags with an `e` and then the command's end is read as an `s///e` (cautious).
+    if !runs.contains(&None) && ends_with_e_flag(script) {
+        runs.push(None);
+    }
     writes.retain(|w| !w.is_empty());
-    (writes, runs)
+    reads.retain(|r| !r.is_empty());
+    SedEffects { reads, writes, runs }
+}
+
+/// What a sed script does besides editing its input ([`sed_script_effects`]).
+#[derive(Debug, Default)]
+pub(crate) struct SedEffects {
+    /// Files its `r`/`R` commands read.
+    pub reads: Vec<String>,
+    /// Files its `w`/`W` commands and `s///w` flags write.
+    pub writes: Vec<String>,
+    /// Commands its `e` command runs; `None`: `s///e`, a command only known at run time.
+    pub runs: Vec<Option<String>>,
+}
+
+/// Whether `script` has a delimiter (`/ | # , : @ %`; not `!`, an address's negation) followed
+/// by `s` flags that include `e` and then the end of a command.
+fn ends_with_e_flag(script: &str) -> bool {
+    let bytes = script.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| {
+        if !b"/|#,:@%".contains(b) {
+            return false;
+        }
+        let flags: Vec<u8> =
+            bytes[i + 1..].iter().copied().take_while(|c| b"gpIiMme0123456789".contains(c)).collect();
+        let after = bytes.get(i + 1 + flags.len());
+        flags.contains(&b'e') && after.is_none_or(|c| matches!(c, b';' | b'}' | b'\n' | b' ' | b'\t'))
+    })
 }
 
 /// An option value that reads as a path: rooted, under the home, or relative with a `/`.
@@ -2860,6 +2895,13 @@ mod tests {
     use super::sed_script_effects;
 
     #[test]
+    fn sed_scripts_read() {
+        assert_eq!(sed_script_effects("1r /h/.ssh/id_rsa").reads, ["/h/.ssh/id_rsa"]);
+        assert_eq!(sed_script_effects("$R notes.txt").reads, ["notes.txt"]);
+        assert!(sed_script_effects("s/r/R/").reads.is_empty());
+    }
+
+    #[test]
     fn sed_scripts_write_and_run() {
         /// A script, the files it writes, the commands it runs (None: only known at run time).
         type Case<'a> = (&'a str, &'a [&'a str], &'a [Option<&'a str>]);
@@ -2874,11 +2916,17 @@ mod tests {
             ("s/a/b/e", &[], &[None]),
             ("/^e/d; s/e/w/", &[], &[]),
             ("s/.*/cat ~\\/.ssh\\/id_rsa/e", &[], &[None]),
+            ("s/^/rm m;/e", &[], &[None]),
+            ("s/x/e/;/^e$/d", &[], &[]),
         ];
         for (script, writes, runs) in cases {
-            let (w, r) = sed_script_effects(script);
-            assert_eq!(w, *writes, "{script}: writes");
-            assert_eq!(r.iter().map(Option::as_deref).collect::<Vec<_>>(), *runs, "{script}: runs");
+            let effects = sed_script_effects(script);
+            assert_eq!(effects.writes, *writes, "{script}: writes");
+            assert_eq!(
+                effects.runs.iter().map(Option::as_deref).collect::<Vec<_>>(),
+                *runs,
+                "{script}: runs"
+            );
         }
     }
 }
