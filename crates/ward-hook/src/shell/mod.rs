@@ -474,11 +474,9 @@ impl Analyzer {
                             Some(value) if !value.contains('`') && !value.is_empty() => value,
                             // `/tmp/build.$$`: the shell's numbers (`$$`, `$!`, `$?`, `$#`)
                             // are digits, never a `/`: one name in this directory.
-                            _ if only_numeric_parameters(seg) => seg
-                                .replace("$$", "*")
-                                .replace("$!", "*")
-                                .replace("$?", "*")
-                                .replace("$#", "*"),
+                            _ if only_numeric_parameters(seg) => {
+                                NUMERIC_PARAMETERS.iter().fold(seg.to_owned(), |s, p| s.replace(p, "*"))
+                            }
                             _ => "**".to_owned(),
                         }
                     } else {
@@ -1073,25 +1071,26 @@ impl Analyzer {
     fn substitutions(&mut self, w: &Word, wrappers: &[String], depth: usize) -> Vec<Stream> {
         let mut outs = Vec::new();
         for sub in &w.subs {
-            let mut inner = wrappers.to_vec();
-            inner.push(if sub.process { "<(…)".to_owned() } else { "$(…)".to_owned() });
-            self.enter_subshell();
-            let outer = std::mem::replace(&mut self.in_pipeline, false);
-            outs.push(self.script(&sub.script, &inner, depth + 1));
-            self.in_pipeline = outer;
-            self.leave_subshell();
+            let label = if sub.process { "<(…)" } else { "$(…)" };
+            outs.push(self.subshell_script(&sub.script, label, wrappers, depth));
         }
         // Scripts that run while the word is expanded or evaluated, their output not its value.
         for script in &w.runs {
-            let mut inner = wrappers.to_vec();
-            inner.push("$(…)".to_owned());
-            self.enter_subshell();
-            let outer = std::mem::replace(&mut self.in_pipeline, false);
-            let _ = self.script(script, &inner, depth + 1);
-            self.in_pipeline = outer;
-            self.leave_subshell();
+            let _ = self.subshell_script(script, "$(…)", wrappers, depth);
         }
         outs
+    }
+
+    /// `script` run in a subshell of this line (a substitution), under `label`.
+    fn subshell_script(&mut self, script: &str, label: &str, wrappers: &[String], depth: usize) -> Stream {
+        let mut inner = wrappers.to_vec();
+        inner.push(label.to_owned());
+        self.enter_subshell();
+        let outer = std::mem::replace(&mut self.in_pipeline, false);
+        let out = self.script(script, &inner, depth + 1);
+        self.in_pipeline = outer;
+        self.leave_subshell();
+        out
     }
 
     /// One word of a `for`/`select` header: the name, `in`, or one of the list's words (brace
@@ -1331,11 +1330,7 @@ impl Analyzer {
     /// write, commands its `e` command runs (analyzed as shell), and `s///e`, which runs text
     /// only known at run time.
     fn sed_script(&mut self, args: &[String], wrappers: &[String], depth: usize) {
-        let spec = tables::OptSpec {
-            short_values: "efl",
-            long_values: &["--expression", "--file", "--line-length"],
-        };
-        let parsed = tables::parse_options(args, spec, false);
+        let parsed = tables::parse_options(args, tables::SED_OPTS, false);
         let mut scripts: Vec<String> = parsed.values(&["-e", "--expression"]).map(str::to_owned).collect();
         if scripts.is_empty() && !parsed.has(&["-f", "--file"]) {
             scripts.extend(parsed.operands.first().cloned());
@@ -1745,14 +1740,8 @@ impl Analyzer {
         // `gh gist create F`, `docker cp F c:/x`, `docker run -v DIR:/x`: files sent off.
         for upload in uploads::uploads(&program, args) {
             self.add_path(&upload.path, Access::Read);
-            if upload.writable {
-                self.add_path(&upload.path, Access::Write);
-            }
             if upload.tree {
                 self.add_path(&subtree(&upload.path), Access::Read);
-                if upload.writable {
-                    self.add_path(&subtree(&upload.path), Access::Write);
-                }
             }
         }
         if matches!(program.as_str(), "awk" | "gawk" | "mawk" | "nawk") {
@@ -2854,9 +2843,12 @@ fn code_from_descriptor(file: &str) -> bool {
 /// Whether every expansion in `segment` is one of the shell's numeric parameters (`$$`, `$!`,
 /// `$?`, `$#`), whose values are digits.
 fn only_numeric_parameters(segment: &str) -> bool {
-    let rest = segment.replace("$$", "").replace("$!", "").replace("$?", "").replace("$#", "");
+    let rest = NUMERIC_PARAMETERS.iter().fold(segment.to_owned(), |s, p| s.replace(p, ""));
     segment.contains('$') && !rest.contains(['$', '`'])
 }
+
+/// The shell's parameters whose values are digits.
+const NUMERIC_PARAMETERS: [&str; 4] = ["$$", "$!", "$?", "$#"];
 
 /// `Section.sub.Key` → `section.sub.key` for a word shaped like a git config key (no `/`,
 /// `=` or spaces, a dot inside); other words as they are.

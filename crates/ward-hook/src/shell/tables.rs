@@ -2282,7 +2282,7 @@ const FILE_ARGS: &[FileArgs] = &[
     FileArgs {
         programs: &["sed", "gsed"],
         rule: ArgRule::Sed,
-        opts: OptSpec { short_values: "efl", long_values: &["--expression", "--file", "--line-length"] },
+        opts: SED_OPTS,
         pattern_opts: &["-e", "--expression", "-f", "--file"],
         read_opts: &["-f", "--file"],
         write_opts: &[],
@@ -2304,6 +2304,10 @@ const FILE_ARGS: &[FileArgs] = &[
         write_opts: &[],
     },
 ];
+
+/// sed's options that take a value.
+pub(crate) const SED_OPTS: OptSpec =
+    OptSpec { short_values: "efl", long_values: &["--expression", "--file", "--line-length"] };
 
 /// Compressors that replace each file they name by its compressed (or decompressed) form,
 /// deleting the original (`gzip .ward-tier-sensitive` removes the marker) unless told to keep it.

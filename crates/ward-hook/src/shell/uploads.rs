@@ -2,18 +2,16 @@
 //! `gh gist create F`, `gh release upload TAG F`, `gh api -F k=@F`, `docker cp F c:/x`,
 //! `kubectl cp F pod:/x`, `docker run -v DIR:/x` (the container may read all of it).
 
-/// A file the tool reads (and, for a mounted directory, may change), with whether its whole
-/// tree is reached.
+/// A file the tool reads, with whether its whole tree is reached.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Upload {
     pub path: String,
     pub tree: bool,
-    pub writable: bool,
 }
 
 /// The local files `program` reads from its arguments to send them off.
 pub(crate) fn uploads(program: &str, args: &[String]) -> Vec<Upload> {
-    let file = |path: &str| Upload { path: path.to_owned(), tree: false, writable: false };
+    let file = |path: &str| Upload { path: path.to_owned(), tree: false };
     let mut found = Vec::new();
     let operands =
         |from: usize| -> Vec<&String> { args.iter().skip(from).filter(|a| !a.starts_with('-')).collect() };
@@ -65,7 +63,7 @@ pub(crate) fn uploads(program: &str, args: &[String]) -> Vec<Upload> {
                     // `docker cp SRC CONTAINER:DST`: a local source is read (a directory whole).
                     "cp" => {
                         if let Some(src) = operands(at + 1).first().filter(|s| !s.contains(':')) {
-                            found.push(Upload { path: (*src).clone(), tree: true, writable: false });
+                            found.push(Upload { path: (*src).clone(), tree: true });
                         }
                     }
                     "run" | "create" | "container" => found.extend(mounts(rest)),
@@ -75,7 +73,7 @@ pub(crate) fn uploads(program: &str, args: &[String]) -> Vec<Upload> {
         }
         "kubectl" | "oc" if args.first().map(String::as_str) == Some("cp") => {
             if let Some(src) = operands(1).first().filter(|s| !s.contains(':')) {
-                found.push(Upload { path: (*src).clone(), tree: true, writable: false });
+                found.push(Upload { path: (*src).clone(), tree: true });
             }
         }
         _ => {}
@@ -116,7 +114,7 @@ fn mounts(args: &[String]) -> Vec<Upload> {
             // Read: what a container sees may leave with it. Not counted as written: the
             // workspace is mounted read-write every day (`-v .:/src`), and a container's writes
             // are not the agent's shell's.
-            found.push(Upload { path: host.to_owned(), tree: true, writable: false });
+            found.push(Upload { path: host.to_owned(), tree: true });
         }
     }
     found
@@ -126,16 +124,16 @@ fn mounts(args: &[String]) -> Vec<Upload> {
 mod tests {
     use super::uploads;
 
-    fn paths(program: &str, args: &[&str]) -> Vec<(String, bool, bool)> {
+    fn paths(program: &str, args: &[&str]) -> Vec<(String, bool)> {
         uploads(program, &args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
             .into_iter()
-            .map(|u| (u.path, u.tree, u.writable))
+            .map(|u| (u.path, u.tree))
             .collect()
     }
 
     #[test]
     fn files_sent_off() {
-        let read = |p: &str| vec![(p.to_owned(), false, false)];
+        let read = |p: &str| vec![(p.to_owned(), false)];
         assert_eq!(
             paths("gh", &["gist", "create", "--public", "~/.aws/credentials"]),
             read("~/.aws/credentials")
@@ -148,19 +146,19 @@ mod tests {
         assert_eq!(paths("gh", &["api", "--input=f.json", "/x"]), read("f.json"));
         assert_eq!(
             paths("docker", &["cp", "~/.ssh/id_rsa", "c:/x"]),
-            vec![("~/.ssh/id_rsa".to_owned(), true, false)]
+            vec![("~/.ssh/id_rsa".to_owned(), true)]
         );
         assert_eq!(
             paths("kubectl", &["cp", "~/.ssh/id_rsa", "pod:/x"]),
-            vec![("~/.ssh/id_rsa".to_owned(), true, false)]
+            vec![("~/.ssh/id_rsa".to_owned(), true)]
         );
         assert_eq!(
             paths("docker", &["run", "--rm", "-v", "~/.aws:/a", "alpine", "true"]),
-            vec![("~/.aws".to_owned(), true, false)]
+            vec![("~/.aws".to_owned(), true)]
         );
         assert_eq!(
             paths("podman", &["run", "--mount=type=bind,source=/h/.ssh,target=/k", "alpine"]),
-            vec![("/h/.ssh".to_owned(), true, false)]
+            vec![("/h/.ssh".to_owned(), true)]
         );
         // Nothing local is sent.
         assert!(paths("gh", &["pr", "create", "--fill"]).is_empty());
