@@ -352,8 +352,8 @@ R('mysql-password-option', 'MySQL/MariaDB client password glued to -p (-pSECRET)
 R('docker-login-password', 'Registry password passed to docker/podman/helm login -p', ['login'],
   r'\b(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry|crane\s+auth)\s+login\b[^\n|;&]{0,200}?\s-p\s*' + V,
   ['docker login -u ci -p ⟦{A20}⟧ registry.corp', 'podman login quay.io -u bot -p ⟦{A24}⟧'], ['docker login -u ci --password-stdin registry.corp', 'docker login -p $REGISTRY_PASSWORD'], kind='g', autoneg=False)
-R('redis-cli-password', 'redis-cli password given with -a', ['redis-cli'], r'\bredis-cli\b[^\n|;&]{0,200}?\s-a\s+' + V,
-  ['redis-cli -h cache -a ⟦{A16}⟧ PING', 'redis-cli -a ⟦hunter22⟧ --no-auth-warning info'], ['redis-cli -h cache PING', 'redis-cli -a $REDIS_PASSWORD'], kind='g', autoneg=False)
+R('redis-cli-password', 'redis-cli password given with -a (also glued: -aPASSWORD)', ['redis-cli'], r'\bredis-cli\b[^\n|;&]{0,200}?\s-a\s*' + V,
+  ['redis-cli -h cache -a ⟦{A16}⟧ PING', 'redis-cli -a ⟦hunter22⟧ --no-auth-warning info', 'redis-cli -h cache -a⟦Zq8rT2mW9xQ4vL⟧ ping'], ['redis-cli -h cache PING', 'redis-cli -a $REDIS_PASSWORD', 'redis-cli --askpass -h cache'], kind='g', autoneg=False)
 R('curl-user-password', 'HTTP client basic-auth credentials on the command line (curl -u user:pw)', ['curl','wget','http ','xh ','httpie'],
   r'\b(?:curl|wget|http|https|xh|httpie)\b[^\n|;&]{0,300}?\s(?:-u|--user|--proxy-user|-U|--auth|-a)[\s=]*["\']?[^\s:"\'$]{1,100}:([^\s"\'@$<>][^\s"\'@<>]{2,200})',
   ['curl -u admin:⟦hunter2pw⟧ https://jenkins.corp/api/json', 'curl --user "deploy:⟦{A20}⟧" -X POST https://ci/x', 'http -a bob:⟦{A12}⟧ GET https://api'], ['curl -u admin https://x', 'curl -u "$USER:$PASS" https://x', 'curl -u user:<password> https://x'], kind='g', autoneg=False)
@@ -368,7 +368,8 @@ R('ldap-bind-password', 'LDAP tools bind password (-w)', ['ldap'], r'\bldap(?:se
   ['ldapsearch -x -D cn=admin,dc=corp -w ⟦{A12}⟧ -b dc=corp'], ['ldapsearch -x -D cn=admin -W -b dc=corp'], kind='g', autoneg=False)
 R('smb-user-password', 'SMB tools user%password', ['smbclient','rpcclient','smbmap','netexec','crackmapexec','nxc'], r'\b(?:smbclient|rpcclient|smbmap|crackmapexec|netexec|nxc|smbget)\b[^\n]{0,200}?(?:-U|--user(?:name)?=?)\s*["\']?[^\s%"\']+%([^\s"\']{3,200})',
   ['smbclient //fs/share -U admin%⟦{A12}⟧'], ['smbclient //fs/share -U admin'], kind='g', autoneg=False)
-R('htpasswd-password', 'htpasswd batch-mode password', ['htpasswd'], r'\bhtpasswd\s+-[a-zA-Z]*b[a-zA-Z]*\s+\S+\s+\S+\s+' + V, ['htpasswd -bc /etc/nginx/.htpasswd admin ⟦{A12}⟧'], ['htpasswd -c /etc/nginx/.htpasswd admin'], kind='g', autoneg=False)
+R('htpasswd-password', 'htpasswd batch-mode password (-b alone or among other options)', ['htpasswd'], r'\bhtpasswd\s+(?:-[a-zA-Z]+(?:\s+\d+)?\s+)*?-[a-zA-Z]*b[a-zA-Z]*\s+(?:-[a-zA-Z]+(?:\s+\d+)?\s+)*[^\s-]\S*\s+\S+\s+' + V,
+  ['htpasswd -bc /etc/nginx/.htpasswd admin ⟦{A12}⟧', 'htpasswd -B -b .htpasswd user ⟦Zq8rT2mW9xQ4vL⟧', 'htpasswd -b -B -C 12 .htpasswd user ⟦Zq8rT2mW9xQ4vL⟧'], ['htpasswd -c /etc/nginx/.htpasswd admin', 'htpasswd -B -c .htpasswd admin'], kind='g', autoneg=False)
 R('sql-password-literal', 'SQL statement setting a password (IDENTIFIED BY / PASSWORD \'…\')', ['identified by','password \''], r"(?i)\b(?:IDENTIFIED\s+(?:WITH\s+\w+\s+)?BY|PASSWORD)\s+'([^'\n]{3,200})'",
   ["psql -c \"ALTER USER app WITH PASSWORD '⟦{A14}⟧'\"", "mysql -e \"CREATE USER 'u'@'%' IDENTIFIED BY '⟦{A12}⟧'\""], ["ALTER USER app WITH PASSWORD ''", "CREATE USER u IDENTIFIED BY '<password>'"], kind='g', autoneg=False)
 R('mongo-password-option', 'MongoDB tools password (-p)', ['mongo'], r'\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)\b[^\n|;&]{0,200}?\s-p\s+' + V,
@@ -393,9 +394,10 @@ R('vault-login-token', 'Token given to vault login as an argument', ['vault logi
 R('ssh-keygen-passphrase', 'Key passphrase given to ssh-keygen (-N new, -P old)', ['ssh-keygen'], r'\bssh-keygen\b[^\n|;&]{0,200}?\s-[NP]\s*' + V_NODASH,
   ["ssh-keygen -t ed25519 -N '⟦{A14}⟧' -f ~/.ssh/deploy"], ["ssh-keygen -t ed25519 -N '' -f k", 'ssh-keygen -p -P "$OLD" -N "$NEW" -f k'], kind='g', autoneg=False)
 R('cookie-header', 'Cookie header or curl/wget cookie option (session cookies are credentials)', ['cookie','-b '],
-  r'(?i)(?:\bcookie\\?["\']?\s*:\s*\\?["\']?|(?:^|\s)(?:-b|--cookie|--header=cookie:)\s*\\?["\']?)([^\s"\'\\=;]{1,64}=[^\s"\'\\;]{8,}(?:;\s*[^\s"\'\\=;]{1,64}=[^\s"\'\\;]*)*)',
-  ["curl -H 'Cookie: ⟦session={A20}; theme=dark⟧' https://app", 'curl -b "⟦sessionid={A24}⟧" https://app', 'Cookie: ⟦d=xoxd-{u80}⟧'],
-  ['curl -b cookies.txt https://app', 'Cookie: theme=dark', 'set the cookie: name=value'], kind='s', autoneg=False)
+  r'(?i)(?:\bcookie\\?["\']?\s*[:=]\s*\\?["\']?|(?:^|\s)(?:-b|--cookie|--header=cookie:)\s*\\?["\']?)((?:[^\s"\'\\=;]{1,64}=[^\s"\'\\;]{0,7};\s*)*[^\s"\'\\=;]{1,64}=[^\s"\'\\;]{8,}(?:;\s*[^\s"\'\\=;]{1,64}=[^\s"\'\\;]*)*)',
+  ["curl -H 'Cookie: ⟦session={A20}; theme=dark⟧' https://app", 'curl -b "⟦sessionid={A24}⟧" https://app', 'Cookie: ⟦d=xoxd-{u80}⟧',
+   'curl -H "Cookie: ⟦theme=dark; lang=en; session=Zq8rT2mW9xQ4vL7pK3nB6yH1dF5sA0gJ; n=1⟧" https://app', 'curl --cookie "⟦a=b;sid=Wvj7FAc9QeWJKY40uvSwMFLZ⟧" https://app', '{"Cookie": "⟦theme=dark; session=Zq8rT2mW9xQ4vL7pK3nB6yH1dF5sA0gJ⟧"}'],
+  ['curl -b cookies.txt https://app', 'Cookie: theme=dark', 'set the cookie: name=value', 'Cookie: theme=dark; lang=en; tz=utc'], kind='s', autoneg=False)
 # source: GitLab session cookie (_gitlab_session, 32 hex): https://docs.gitlab.com/ee/api/rest/authentication.html#session-cookie
 R('gitlab-session-cookie', 'GitLab web session cookie', ['_gitlab_session'], r'_gitlab_session=([a-f0-9]{32})\b', ['curl --cookie "_gitlab_session=⟦{h32}⟧" https://gitlab.corp/api/v4/user'], ['_gitlab_session=abc'], kind='p')
 # source: Slack browser session cookie "d" (xoxd-), used with xoxc- client tokens: https://api.slack.com/authentication/token-types
@@ -488,6 +490,24 @@ R('teamcity-token', 'TeamCity access token', ['eyJ0eXAiOiAiVENWMiJ9'], r'\b(eyJ0
 R('neptune-api-token', 'Neptune.ai API token', ['eyJhcGlfYWRkcmVzcyI6'], r'\b(eyJhcGlfYWRkcmVzcyI6[A-Za-z0-9+/=_-]{40,})', ['⟦eyJhcGlfYWRkcmVzcyI6{u80}⟧'], ['eyJhcGlfYWRkcmVzcyI6'])
 # source: https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/ (client-key-data: base64 PEM private key)
 R('kubeconfig-client-key', 'Kubernetes kubeconfig client-key-data (base64 private key) and token', ['client-key-data'], r'client-key-data\\?["\']?\s*:\s*\\?["\']?([A-Za-z0-9+/]{40,}={0,2})', ['    client-key-data: ⟦{b200}⟧'], ['client-key-data: <base64>'], kind='s')
+# source: https://developers.cloudflare.com/fundamentals/api/get-started/token-formats/ (scannable formats since
+# 2026: cfk_ Global API Key, cfut_ user API token, cfat_ account API token, "a distinct prefix followed by 40
+# characters and a checksum"; the checksum is 8 characters per the secretlint rule written from that page)
+R('cloudflare-scannable-token', 'Cloudflare API credential in the scannable format (cfk_ global key, cfut_ user token, cfat_ account token)', ['cfk_','cfut_','cfat_'],
+  tok('cf(?:k|ut|at)_', '[A-Za-z0-9]{48}'),
+  ['CLOUDFLARE_API_TOKEN=⟦cfut_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8dKLzd7149d439⟧', 'echo ⟦cfat_J0RlgLKOmxgJTeKdNnFRIBXuDL7DxtpYlSXpfKtHfae923d5⟧', 'X-Auth-Key: ⟦cfk_Wvj7FAc9QeWJKY40uvSwMFLZDe1f8rESQedUStPKe9cb0eb5⟧'],
+  ['cfut_short', 'cfk_', 'cfut_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d'])
+# A command-line option whose name ends in a secret word (--github-token, --bearer-token, --oauth2-bearer,
+# --api_key, -token, --registry-password): the value is the next argument or follows `=`. Options of that
+# shape that hold no secret (pagination and CSRF tokens, switches such as --ask-pass, --show-token) are told
+# apart by the option's name (`filter.rs`, `cli_flag_holds_no_secret`).
+R('cli-secret-flag', 'Secret passed to a command-line option whose name ends in a secret word (--github-token X, --api_key=X, -token X, --oauth2-bearer X)',
+  ['-token','_token','-password','_password','-passwd','-secret','_secret','-api-key','-api_key','_api_key','-apikey','_apikey','-bearer','-passphrase'],
+  r'(?i)(?:^|[\s"\'])--?(?:[a-z0-9]+[-_])*(?:token|password|passwd|passphrase|secret|api[-_]?key|bearer)(?:=|\s+)' + V_NODASH,
+  ['tool --github-token ⟦Zq8rT2mW9xQ4vL⟧', 'tool --api_key=⟦Zq8rT2mW9xQ4vL⟧', 'tool -token ⟦Zq8rT2mW9xQ4vL⟧', 'curl --oauth2-bearer ⟦Zq8rT2mW9xQ4vL7pK3nB6y⟧ https://x',
+   'tool --bearer-token "⟦Zq8rT2mW9xQ4vL⟧"', 'helm repo add r https://r --registry-password ⟦Zq8rT2mW9xQ4vL⟧'],
+  ['aws s3api list-objects --bucket b --starting-token eyJNYXJrZXIiOiBudWxsfQ==', 'gcloud x list --page-token CiAKGjBpNDd2Nmp', 'ansible-playbook --ask-pass -i hosts site.yml',
+   'gh auth status --show-token', 'tool --token-file /run/token', 'tool --github-token $GITHUB_TOKEN', 'tool --max-tokens 4096', 'tool --api-key <key>', 'git commit --no-secret foo'], kind='g', autoneg=False)
 SECRET_NAMES = r'(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|private_?key|secret_?key|auth_?key|credentials?|client_?secret|auth_?token|access_?token|refresh_?token|bearer|session_?key|signing_?key|encryption_?key|master_?key|_authtoken|secret_key_base|private_token)'
 KEYWORDS_NAMES = ['pass','pwd','secret','token','api_key','apikey','api-key','access_key','accesskey','private_key','privatekey','secret_key','auth_key','credential','_authtoken','bearer','session_key','signing_key','encryption_key','master_key','private_token']
 R('secret-assignment', '.env / shell / config assignment of a key named like a secret (DB_PASSWORD=…, export X_TOKEN=…)', KEYWORDS_NAMES,

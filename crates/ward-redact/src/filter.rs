@@ -65,6 +65,9 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
             return false;
         }
     }
+    if rule.id == "cli-secret-flag" && cli_flag_holds_no_secret(before) {
+        return false;
+    }
     if rule.kind == RuleKind::Generic
         && (looks_benign(secret)
             || looks_like_code(secret, after)
@@ -74,6 +77,62 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
         return false;
     }
     true
+}
+
+/// Words of a command-line option's name that make an option ending in `-token`, `-password`
+/// … something other than a secret: pagination and request tokens (`--page-token`,
+/// `--starting-token`, `--next-token`), CSRF tokens, and switches that take no value, so the next
+/// word is another argument (`--ask-pass`, `--show-token`, `--no-password`, `--prompt-password`).
+const NON_SECRET_FLAG_WORDS: &[&str] = &[
+    "page",
+    "next",
+    "starting",
+    "start",
+    "continuation",
+    "sync",
+    "resume",
+    "cursor",
+    "csrf",
+    "xsrf",
+    "max",
+    "min",
+    "num",
+    "idempotency",
+    "request",
+    "cancel",
+    "cancellation",
+    "ask",
+    "no",
+    "prompt",
+    "show",
+    "print",
+    "use",
+    "with",
+    "without",
+    "skip",
+    "require",
+    "allow",
+    "enable",
+    "disable",
+    "stdin",
+    "reveal",
+    "hide",
+];
+
+/// Whether the option just before a `cli-secret-flag` value (`before` ends with `--name=`,
+/// `--name `, or either followed by a quote) names something that is not a secret.
+fn cli_flag_holds_no_secret(before: &[u8]) -> bool {
+    let mut end = before.len();
+    while end > 0 && matches!(before.get(end - 1), Some(b'"' | b'\'' | b'=' | b' ' | b'\t')) {
+        end -= 1;
+    }
+    let name_start = before
+        .get(..end)
+        .and_then(|b| b.iter().rposition(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))))
+        .map_or(0, |p| p + 1);
+    let name = before.get(name_start..end).unwrap_or_default();
+    name.split(|c| matches!(c, b'-' | b'_'))
+        .any(|word| NON_SECRET_FLAG_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w.as_bytes())))
 }
 
 /// `$VAR`, `${VAR}`, `$(cmd)`, `${{ secrets.X }}`, `%VAR%`, `{{ .Values.x }}`, `#{x}`, `<token>`.
