@@ -166,6 +166,19 @@ fn git(args: &[String], found: &mut Vec<OptionCode>) {
     let Some(sub) = args.get(i) else { return };
     let rest = &args[i + 1..];
     match sub.as_str() {
+        // The program run for the other side of a transfer: on the remote machine over ssh, on
+        // this one for a local or `file://` remote, through a shell either way.
+        "fetch" | "pull" | "clone" | "ls-remote" | "push" | "send-pack" | "fetch-pack" | "archive" => {
+            for (name, value) in options(rest, "u", &["--upload-pack", "--receive-pack", "--exec"]) {
+                let runs = match sub.as_str() {
+                    "clone" => name == "-u" || name == "--upload-pack",
+                    _ => matches!(name.as_str(), "--upload-pack" | "--receive-pack" | "--exec"),
+                };
+                if runs {
+                    found.push(Some(value));
+                }
+            }
+        }
         "rebase" => {
             for (name, value) in options(rest, "x", &["--exec"]) {
                 if name == "-x" || name == "--exec" {
@@ -249,6 +262,11 @@ mod tests {
     fn options_that_run_commands() {
         let some = |s: &str| vec![Some(s.to_owned())];
         assert_eq!(code("git", &["rebase", "-q", "--exec", "cat f", "HEAD~1"]), some("cat f"));
+        assert_eq!(code("git", &["fetch", "--upload-pack=rm m", "origin"]), some("rm m"));
+        assert_eq!(code("git", &["clone", "-u", "rm m", "a", "b"]), some("rm m"));
+        assert_eq!(code("git", &["push", "--receive-pack", "rm m", "origin"]), some("rm m"));
+        assert_eq!(code("git", &["archive", "--remote=x", "--exec=rm m"]), some("rm m"));
+        assert!(code("git", &["fetch", "-u", "origin"]).is_empty());
         assert_eq!(code("git", &["-C", "x", "rebase", "-xcat f", "--root"]), some("cat f"));
         assert_eq!(code("git", &["difftool", "-y", "--extcmd=rm m", "HEAD"]), some("rm m"));
         assert_eq!(code("git", &["grep", "--no-index", "-Ocat f;:", "x"]), some("cat f;:"));

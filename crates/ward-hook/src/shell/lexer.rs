@@ -27,6 +27,13 @@ pub(crate) struct Word {
     /// wherever the text lands (`let 'a[$(cmd)]'`, `read 'a[$(cmd)]'`, `x='a[$(cmd)]'; $((x))`),
     /// an unquoted here-document's body (on its delimiter). Analyzed like `subs`.
     pub runs: Vec<String>,
+    /// Arithmetic expressions bash evaluates while expanding the word (`$((…))`, `$[…]`, an
+    /// array subscript `${a[…]}`, an offset `${x:…}`, a `((…))` command): a variable named
+    /// in one is itself evaluated as arithmetic, so a value only known at run time can run
+    /// code (`x=$(cat f); echo $((x))` with `a[$(cmd)]` in f).
+    pub arithmetic: Vec<String>,
+    /// The word is a whole `((…))` arithmetic command (in `arithmetic`), not a program name.
+    pub arithmetic_command: bool,
     /// Byte offsets in `text` of the `{`, `}` and `,` that were neither quoted nor escaped: the
     /// only ones brace expansion reads (`super::braces`).
     pub brace_syntax: Vec<usize>,
@@ -230,6 +237,65 @@ fn subscript_scripts(w: &Word) -> Vec<String> {
         .collect()
 }
 
+/// A script whose text is only known at run time: analyzing it makes the line dynamic.
+pub(crate) const UNKNOWN_SCRIPT: &str = "$__ward_computed";
+
+/// `${x@P}`, `${a[1]@P}`, `${a[@]@P}`: the parameter's value expanded as a prompt string.
+fn prompt_expanded(inner: &str) -> bool {
+    inner.ends_with("@P")
+}
+
+/// The arithmetic in a parameter expansion's body (`a[i+1]`, `x:off:len`): an indexed
+/// array's subscript and a substring's offset and length.
+fn parameter_arithmetic(inner: &str) -> Vec<String> {
+    let inner = inner.trim_start_matches(['!', '#']);
+    let name_end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(inner.len());
+    let rest = &inner[name_end..];
+    let mut out = Vec::new();
+    if let Some(subscript) = rest.strip_prefix('[') {
+        if let Some(end) = subscript.find(']') {
+            let index = &subscript[..end];
+            if index != "@" && index != "*" {
+                out.push(index.to_owned());
+            }
+        }
+    } else if let Some(range) = rest.strip_prefix(':') {
+        if !range.starts_with(['-', '=', '?', '+']) {
+            out.extend(range.split(':').map(str::to_owned));
+        }
+    }
+    out
+}
+
+/// Identifiers an arithmetic expression names (`x` in `x+1`, `$x`, `${x}`, `a[i]`): bash
+/// evaluates each one's value as arithmetic in turn. Digits and a `BASE#` number's letters
+/// are not names.
+pub(crate) fn arithmetic_names(expr: &str) -> Vec<&str> {
+    let bytes = expr.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_digit() {
+            // A number, with its base (`16#ff`, `0x1f`): no name in it.
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'#' || bytes[i] == b'_')
+            {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            out.push(&expr[start..i]);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 fn is_meta(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | ';' | '&' | '|' | '<' | '>' | '(' | ')')
 }
@@ -317,10 +383,13 @@ impl Lexer {
                         self.tokens.push(Token::Op(Op::Pipe));
                     }
                 },
-                '(' => {
-                    self.pos += 1;
-                    self.tokens.push(Token::Op(Op::LParen));
-                }
+                '(' => match self.arithmetic_command() {
+                    Some(w) => self.tokens.push(Token::Word(w)),
+                    None => {
+                        self.pos += 1;
+                        self.tokens.push(Token::Op(Op::LParen));
+                    }
+                },
                 ')' => {
                     self.pos += 1;
                     self.tokens.push(Token::Op(Op::RParen));
@@ -341,6 +410,52 @@ impl Lexer {
                 }
             }
         }
+    }
+
+    /// Whether the next word would start a command (bash reads `((` there as arithmetic).
+    fn at_command_start(&self) -> bool {
+        match self.tokens.last() {
+            None => true,
+            Some(Token::Op(op)) => *op != Op::RParen,
+            Some(Token::Word(w)) => {
+                w.first_quoted.is_none()
+                    && matches!(
+                        w.text.as_str(),
+                        "then" | "else" | "elif" | "do" | "if" | "while" | "until" | "!" | "{" | "time"
+                    )
+            }
+            Some(Token::Redir(_)) => false,
+        }
+    }
+
+    /// `(( expr ))` at the start of a command: one word holding the expression. `((cmd) | x)`,
+    /// two subshells, is left to the caller (bash too reads it so when it is not arithmetic).
+    fn arithmetic_command(&mut self) -> Option<Word> {
+        if self.peek(1) != Some('(') || !self.at_command_start() {
+            return None;
+        }
+        let start = self.pos + 2;
+        let mut i = start;
+        let mut depth = 0usize;
+        loop {
+            match self.chars.get(i).copied()? {
+                '(' => depth += 1,
+                ')' if depth > 0 => depth -= 1,
+                ')' if self.chars.get(i + 1) == Some(&')') => break,
+                ')' | ';' | '\n' => return None,
+                _ => {}
+            }
+            i += 1;
+        }
+        let expr: String = self.chars[start..i].iter().collect();
+        self.pos = i + 2;
+        Some(Word {
+            text: format!("(({expr}))"),
+            runs: scripts_in(&expr, true),
+            arithmetic: vec![expr],
+            arithmetic_command: true,
+            ..Word::default()
+        })
     }
 
     /// `2>file`: digits immediately followed by `<` or `>` name a descriptor.
@@ -613,6 +728,32 @@ impl Lexer {
                 }
                 let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
                 w.runs.extend(scripts_in(&raw[3..], true));
+                w.arithmetic.push(raw[3..].trim_end_matches(')').to_owned());
+                w.text.push_str(&raw);
+                w.dynamic = true;
+            }
+            Some('[') => {
+                // `$[…]`: bash's old spelling of `$((…))`.
+                let open = self.pos;
+                self.pos += 2;
+                let mut depth = 1usize;
+                while let Some(ch) = self.peek(0) {
+                    self.pos += 1;
+                    match ch {
+                        '[' => depth += 1,
+                        ']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        '\\' => self.pos += 1,
+                        _ => {}
+                    }
+                }
+                let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
+                w.runs.extend(scripts_in(&raw[2..], true));
+                w.arithmetic.push(raw[2..].trim_end_matches(']').to_owned());
                 w.text.push_str(&raw);
                 w.dynamic = true;
             }
@@ -654,6 +795,13 @@ impl Lexer {
                         .into_iter()
                         .map(|script| Substitution { script, process: false }),
                 );
+                let inner = raw[2..].strip_suffix('}').unwrap_or(&raw[2..]);
+                if prompt_expanded(inner) {
+                    // `${x@P}` expands x's value as a prompt string, running the `$(…)` in it:
+                    // the value is code, known only at run time.
+                    w.runs.push(UNKNOWN_SCRIPT.to_owned());
+                }
+                w.arithmetic.extend(parameter_arithmetic(inner));
                 w.text.push_str(&raw);
                 w.dynamic = true;
             }
@@ -896,5 +1044,27 @@ mod tests {
         assert_eq!(redirections("cat <<E\n$(rm m) `id`\nE\n"), [vec!["rm m".to_owned(), "id".to_owned()]]);
         assert_eq!(redirections("cat <<'E'\n$(rm m)\nE\n"), [Vec::<String>::new()]);
         assert_eq!(redirections("cat <<\\E\n$(rm m)\nE\n"), [Vec::<String>::new()]);
+    }
+
+    #[test]
+    fn arithmetic_is_found_where_bash_evaluates_it() {
+        let arithmetic = |src: &str| words(src).into_iter().flat_map(|w| w.arithmetic).collect::<Vec<_>>();
+        assert_eq!(arithmetic("echo $((x+1))"), ["x+1"]);
+        assert_eq!(arithmetic("echo $[ y ]"), [" y "]);
+        assert_eq!(arithmetic("echo ${a[i+1]} ${s:o:2} ${a[@]} ${x:-d}"), ["i+1", "o", "2"]);
+        assert_eq!(arithmetic("(( n > 0 )) && echo y"), [" n > 0 "]);
+        let w = &words("(( n > 0 ))")[0];
+        assert!(w.arithmetic_command && !w.dynamic);
+        // Two subshells, not arithmetic; `((` after a word is not a command's start.
+        assert!(words("((echo a) | cat)").iter().all(|w| !w.arithmetic_command));
+        assert!(arithmetic("echo ((x))").is_empty());
+        assert_eq!(arithmetic_names("a + b1*$c - 16#ff + 0x1f + ${d}"), ["a", "b1", "c", "d"]);
+    }
+
+    #[test]
+    fn prompt_expansion_runs_what_is_only_known_at_run_time() {
+        assert_eq!(words("echo ${x@P}")[1].runs, [UNKNOWN_SCRIPT]);
+        assert_eq!(words("echo ${a[1]@P}")[1].runs, [UNKNOWN_SCRIPT]);
+        assert!(words("echo ${x@Q} ${x@U}")[1..].iter().all(|w| w.runs.is_empty()));
     }
 }

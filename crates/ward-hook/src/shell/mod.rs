@@ -12,6 +12,7 @@ mod lexer;
 mod printf;
 mod streams;
 mod tables;
+mod tools;
 mod uploads;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -199,6 +200,12 @@ struct Analyzer {
     env: HashMap<String, String>,
     /// Variables assigned a value only known at run time (apart from those never assigned).
     unknown_vars: HashSet<String>,
+    /// Variables whose value at run time may be text Ward has not seen (read from a file or a
+    /// command's output; not a count or another number): evaluated as arithmetic, such a
+    /// value can run code (`a[$(cmd)]`).
+    text_vars: HashSet<String>,
+    /// Variables declared integers (`declare -i n`): what is assigned to them is arithmetic.
+    integer_vars: HashSet<String>,
     /// The working directory on entering each subshell `( … )` / `$( … )` now open: a `cd`
     /// inside one ends with it, and what it assigns may not outlive it.
     subshells: Vec<Option<String>>,
@@ -266,11 +273,13 @@ struct LoopHeader {
     name: Option<String>,
     listing: bool,
     words: Option<Vec<String>>,
+    /// A word of the list is only known at run time and may be any text (not `$(seq 5)`).
+    text: bool,
 }
 
 impl Default for LoopHeader {
     fn default() -> LoopHeader {
-        LoopHeader { name: None, listing: false, words: Some(Vec::new()) }
+        LoopHeader { name: None, listing: false, words: Some(Vec::new()), text: false }
     }
 }
 
@@ -292,6 +301,8 @@ impl Analyzer {
         self.vars.clear();
         self.loop_vars.clear();
         self.unknown_vars.clear();
+        self.text_vars.clear();
+        self.integer_vars.clear();
         self.history.clear();
         self.functions.clear();
         self.cwd = None;
@@ -518,7 +529,16 @@ impl Analyzer {
         wrappers: &[String],
         depth: usize,
     ) {
-        if tables::SHELL_COMMAND_VARIABLES.contains(&name) {
+        if tables::PROMPT_VARIABLES.contains(&name) {
+            // `PS4='$(cmd)'; set -x`: the shell expands a prompt's `$(…)` each time it shows it.
+            if unknown {
+                self.out.dynamic = true;
+            } else {
+                for script in lexer::scripts_in(value, true) {
+                    let _ = self.subshell_script(&script, &format!("{name}="), wrappers, depth);
+                }
+            }
+        } else if tables::SHELL_COMMAND_VARIABLES.contains(&name) {
             if unknown || value.contains('$') || value.contains('`') {
                 self.out.dynamic = true;
             } else if !value.trim().is_empty() {
@@ -613,6 +633,12 @@ impl Analyzer {
 
     /// Analyze a script; returns what its last pipeline writes to stdout.
     fn script(&mut self, src: &str, wrappers: &[String], depth: usize) -> Stream {
+        self.script_fed(src, Stream::None, wrappers, depth)
+    }
+
+    /// A script whose commands read `fed` on stdin (a program's output piped to a shell
+    /// command it starts).
+    fn script_fed(&mut self, src: &str, fed: Stream, wrappers: &[String], depth: usize) -> Stream {
         if depth > MAX_DEPTH {
             self.error("commands nested too deeply to analyze");
             self.out.dynamic = true;
@@ -630,7 +656,7 @@ impl Analyzer {
         }
 
         let mut current = Simple::default();
-        let mut stdin = Stream::None;
+        let mut stdin = fed.clone();
         let mut last_out = Stream::None;
         // What each finished pipeline printed: a list prints all of them (`$(echo a; echo b)`),
         // and a group `{ …; }` / `( … )` what its own pipelines printed (from its mark).
@@ -677,6 +703,11 @@ impl Analyzer {
                         if let Some(header) = &mut loop_header {
                             self.loop_word(header, w, &outputs);
                         }
+                        continue;
+                    }
+                    if current.words.is_empty() && current.redirs.is_empty() && w.arithmetic_command {
+                        // `(( n > 0 ))`: arithmetic, not a program `n` writing a file `0`.
+                        let _ = self.substitutions(&w, wrappers, depth);
                         continue;
                     }
                     if current.words.is_empty() && current.redirs.is_empty() && w.first_quoted.is_none() {
@@ -844,7 +875,7 @@ impl Analyzer {
                         printed.push(out.clone());
                     }
                     last_out = out;
-                    stdin = Stream::None;
+                    stdin = fed.clone();
                 }
             }
         }
@@ -925,6 +956,9 @@ impl Analyzer {
                 if let Some(assignment) = w.assignment_detail() {
                     self.mention(assignment.value);
                     let (name, value) = (assignment.name, assignment.value);
+                    if tables::PROMPT_VARIABLES.contains(&name) {
+                        self.code_in_variable(name, value, w.dynamic, wrappers, depth);
+                    }
                     let literal = if !w.dynamic {
                         Some(value.to_owned())
                     } else if let Some(Stream::Literal(s)) = out {
@@ -948,11 +982,29 @@ impl Analyzer {
                         },
                         (_, literal) => literal,
                     };
+                    if self.integer_vars.contains(name) {
+                        // `declare -i n; n=VALUE`: VALUE is evaluated as arithmetic.
+                        let text_output = w.subs.iter().any(|s| !prints_a_number(&s.script));
+                        if text_output || self.arithmetic_unknown(value, 0) {
+                            self.out.dynamic = true;
+                        }
+                    }
                     match literal {
                         // `a[1]=x`: one element; `$a` may still be the old first one.
                         Some(v) if assignment.element => self.bind_keeping(name.to_owned(), vec![v], true),
                         Some(v) => self.bind(name.to_owned(), vec![v]),
-                        None => self.forget(name),
+                        None => {
+                            let whole_substitution = w.subs.len() == 1
+                                && ((value.starts_with("$(") && value.ends_with(')'))
+                                    || (value.starts_with('`') && value.ends_with('`')));
+                            let number = is_number_expansion(value)
+                                || (whole_substitution && prints_a_number(&w.subs[0].script));
+                            let was_text = self.text_vars.contains(name);
+                            self.forget(name);
+                            if number && !(was_text && self.scoped()) {
+                                self.text_vars.remove(name);
+                            }
+                        }
                     }
                 }
             }
@@ -972,6 +1024,27 @@ impl Analyzer {
             Some(("IFS", value)) => Some((!w.dynamic).then(|| value.to_owned())),
             _ => None,
         });
+        // `let EXPR…` and `[[ A -eq B ]]` evaluate their operands as arithmetic.
+        let command_words = &words[start..];
+        match command_words.first().filter(|w| w.first_quoted.is_none()).map(|w| w.text.as_str()) {
+            Some("let") => {
+                for w in &command_words[1..] {
+                    self.arithmetic(&w.text);
+                }
+            }
+            Some("[[") => {
+                for (i, w) in command_words.iter().enumerate() {
+                    if matches!(w.text.as_str(), "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge") {
+                        for operand in [i.checked_sub(1), Some(i + 1)].into_iter().flatten() {
+                            if let Some(operand) = command_words.get(operand) {
+                                self.arithmetic(&operand.text);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
         let mut argv: Vec<String> = Vec::with_capacity(words.len() - start);
         let mut word_iter = words.iter().zip(sub_outputs.iter()).skip(start);
         if let Some((first, sub_out)) = word_iter.next() {
@@ -1078,6 +1151,9 @@ impl Analyzer {
         for script in &w.runs {
             let _ = self.subshell_script(script, "$(…)", wrappers, depth);
         }
+        for expr in &w.arithmetic {
+            self.arithmetic(expr);
+        }
         outs
     }
 
@@ -1110,7 +1186,10 @@ impl Analyzer {
             match outputs {
                 [Stream::Literal(text)] => words.extend(text.split_whitespace().map(str::to_owned)),
                 [Stream::Names(patterns)] => words.extend(patterns.iter().cloned()),
-                _ => return,
+                _ => {
+                    header.text = !w.subs.iter().all(|s| prints_a_number(&s.script));
+                    return;
+                }
             }
             header.words = Some(words);
             return;
@@ -1125,9 +1204,15 @@ impl Analyzer {
                         words.extend(value.split_whitespace().map(str::to_owned))
                     }
                     Some(value) => words.push(value),
-                    None => return,
+                    None => {
+                        header.text = true;
+                        return;
+                    }
                 },
-                (true, false) => return,
+                (true, false) => {
+                    header.text = true;
+                    return;
+                }
             }
         }
         header.words = Some(words);
@@ -1140,6 +1225,11 @@ impl Analyzer {
         }
         let Some(name) = header.name else { return };
         self.vars.remove(&name);
+        if header.text {
+            self.text_vars.insert(name.clone());
+        } else {
+            self.text_vars.remove(&name);
+        }
         match header.words.filter(|words| header.listing && !words.is_empty()) {
             Some(words) => {
                 self.loop_vars.insert(name, words);
@@ -1445,6 +1535,10 @@ impl Analyzer {
             return self.interpreter(&program, flags, &argv, wrappers, stdin, downloaded_arg, depth);
         }
 
+        if let Some(code) = tools::tool_code(&program, args) {
+            self.tool(&program, code, &wrappers, &stdin, depth);
+        }
+
         match program.as_str() {
             "cd" | "pushd" => {
                 self.record(&argv, &wrappers);
@@ -1464,7 +1558,20 @@ impl Analyzer {
                 }
                 // `local`/`declare` in a function end with it: the old value may be back after.
                 let scoped = program != "export" && program != "readonly";
+                let integer = program != "export"
+                    && args.iter().any(|a| {
+                        plain(a).starts_with('-') && !plain(a).starts_with("--") && plain(a).contains('i')
+                    });
                 for a in args.iter().filter(|a| !plain(a).starts_with('-')) {
+                    if integer {
+                        let name = plain(a).split_once('=').map_or(plain(a), |(name, _)| name);
+                        self.integer_vars.insert(name.to_owned());
+                        if let Some((_, value)) = plain(a).split_once('=') {
+                            if is_unknown(a) || self.arithmetic_unknown(value, 0) {
+                                self.out.dynamic = true;
+                            }
+                        }
+                    }
                     let Some((name, value)) = plain(a).split_once('=') else { continue };
                     let valid =
                         !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -1688,8 +1795,12 @@ impl Analyzer {
             && tables::network_kind(&program).is_none()
             && !matches!(program.as_str(), "echo" | "printf" | "git" | "cd" | "pushd" | "test" | "[")
         {
-            // A program Ward has no table for (an editor, a custom tool): an argument that looks
-            // like a path may be a file it reads (`vim ~/.ssh/id_rsa`, `tool --in=~/.aws/x`).
+            // A program Ward has no table for (an editor, a custom tool, a launcher it does not
+            // know: `rimraf`, `gio trash`, `npx some-tool`): an argument that looks like a path
+            // may be a file it reads (`vim ~/.ssh/id_rsa`, `tool --in=~/.aws/x`), and also one
+            // it writes or removes (`rimraf .ward-tier-x`): the cautious reading, so rules about
+            // changing the tier marker, Ward's files or start-up files see it.
+            let only_reads = tables::only_reads_operands(&program);
             for a in args {
                 let value =
                     a.split_once('=').filter(|(k, _)| k.starts_with('-')).map_or(a.as_str(), |(_, v)| v);
@@ -1699,6 +1810,9 @@ impl Analyzer {
                     && tables::looks_like_path(plain(value))
                 {
                     self.add_path(value, Access::Read);
+                    if !only_reads {
+                        self.add_path(value, Access::Write);
+                    }
                 }
             }
         }
@@ -1709,6 +1823,19 @@ impl Analyzer {
             let lowered: Vec<String> = argv.iter().map(|a| lower_config_key(a)).collect();
             if lowered != argv {
                 self.record(&lowered, &wrappers);
+            }
+            // `git config [--global] core.editor 'CMD'`: the next git command runs CMD; it is
+            // analyzed now, as `git -c` is.
+            if let Some((key, value, unknown)) = tables::git_config_set(args) {
+                let mut inner = wrappers.clone();
+                inner.push(format!("git config {key}"));
+                match tables::git_config_runs(&key, &value) {
+                    Some(_) if unknown => self.out.dynamic = true,
+                    Some(tables::GitConfigCode::Shell(script)) => {
+                        let _ = self.script(&script, &inner, depth + 1);
+                    }
+                    Some(tables::GitConfigCode::Unseen) | None => {}
+                }
             }
         }
         if program == "git" {
@@ -1753,8 +1880,10 @@ impl Analyzer {
                     let mut inner = wrappers.clone();
                     inner.push(program.clone());
                     self.inline_code(&code, &inner, depth);
-                    for cmd in tables::awk_pipes(&code) {
-                        self.script(&cmd, &inner, depth + 1);
+                    for (cmd, fed) in tables::awk_pipes(&code) {
+                        // `print "…" | "sh"`: the command reads what the program prints.
+                        let input = if fed { Stream::Opaque } else { Stream::None };
+                        self.script_fed(&cmd, input, &inner, depth + 1);
                     }
                 }
                 None => {}
@@ -1963,6 +2092,7 @@ impl Analyzer {
             }
             wrappers.push(format!("{program} {}", inv.flag));
             self.inline_code(&code, &wrappers, depth);
+            self.command_language_code(program, &code, &wrappers, depth);
             for f in &inv.in_place_files {
                 self.add_path(f, Access::Write);
             }
@@ -1996,6 +2126,7 @@ impl Analyzer {
                     self.mark(i, false, true);
                     wrappers.push(format!("{program} <stdin"));
                     self.inline_code(code, &wrappers, depth);
+                    self.command_language_code(program, code, &wrappers, depth);
                 } else if matches!(stdin, Stream::Opaque | Stream::Names(_)) {
                     self.out.dynamic = true;
                 }
@@ -2003,6 +2134,68 @@ impl Analyzer {
             _ => {}
         }
         Stream::Opaque
+    }
+
+    /// What a program with its own command language runs and opens (`tools`): its shell
+    /// commands are analyzed, code Ward cannot read makes the line dynamic.
+    fn tool(
+        &mut self,
+        program: &str,
+        code: tools::ToolCode,
+        wrappers: &[String],
+        stdin: &Stream,
+        depth: usize,
+    ) {
+        let mut inner = wrappers.to_vec();
+        inner.push(program.to_owned());
+        if code.unseen {
+            self.out.dynamic = true;
+        }
+        for script in &code.scripts {
+            if is_unknown(script) {
+                self.out.dynamic = true;
+            } else {
+                let _ = self.script(plain(script), &inner, depth + 1);
+            }
+        }
+        for command in code.commands {
+            let _ = self.exec(command, inner.clone(), Stream::None, false, depth + 1);
+        }
+        for path in &code.reads {
+            self.add_path(path, Access::Read);
+        }
+        for path in &code.writes {
+            self.add_path(path, Access::Write);
+        }
+        match (code.stdin, stdin) {
+            (tools::StdinIs::Data, _) | (_, Stream::None) => {}
+            (tools::StdinIs::ShellScript, Stream::Literal(text) | Stream::Unexpanded(text)) => {
+                let text = text.clone();
+                inner.push("<stdin".to_owned());
+                let _ = self.script(&text, &inner, depth + 1);
+            }
+            (tools::StdinIs::SqliteCommands, Stream::Literal(text) | Stream::Unexpanded(text)) => {
+                let mut from_stdin = tools::ToolCode::default();
+                tools::sqlite_text(text, &mut from_stdin);
+                self.tool(program, from_stdin, wrappers, &Stream::None, depth + 1);
+            }
+            // Commands read from a file, a download or another program's output.
+            _ => self.out.dynamic = true,
+        }
+    }
+
+    /// Code of a language whose statements are command lines (Tcl, expect, PowerShell) is
+    /// also read as shell: the commands it names and the paths they take are recorded. Its
+    /// own syntax is not shell's, so what the shell reading cannot parse or resolve is
+    /// not held against the line.
+    fn command_language_code(&mut self, program: &str, code: &str, wrappers: &[String], depth: usize) {
+        if !tables::command_language(program) {
+            return;
+        }
+        let (dynamic, parse_error) = (self.out.dynamic, self.out.parse_error.clone());
+        let _ = self.script(code, wrappers, depth + 1);
+        self.out.dynamic = dynamic;
+        self.out.parse_error = parse_error;
     }
 
     /// The arguments interpreter code or a module gets: code may open each one, read it (a
@@ -2343,6 +2536,9 @@ impl Analyzer {
             }
         }
         self.unknown_vars.remove(&name);
+        if !keeps_old {
+            self.text_vars.remove(&name);
+        }
         let history = self.history.entry(name.clone()).or_default();
         for v in &values {
             if history.len() < 256 && !history.contains(v) {
@@ -2366,6 +2562,37 @@ impl Analyzer {
         self.vars.remove(name);
         self.loop_vars.remove(name);
         self.unknown_vars.insert(name.to_owned());
+        self.text_vars.insert(name.to_owned());
+    }
+
+    /// Whether bash evaluating `expr` as arithmetic may meet text only known at run time: a
+    /// variable it names holds such text, or a value this line gave it names one in turn
+    /// (`x=y; y=$(cat f); $((x))`). Unassigned names (the environment) are not counted.
+    fn arithmetic_unknown(&self, expr: &str, depth: usize) -> bool {
+        if depth > 8 {
+            return true;
+        }
+        lexer::arithmetic_names(expr).into_iter().any(|name| {
+            if self.text_vars.contains(name) {
+                return true;
+            }
+            let values: Vec<&String> = match (self.vars.get(name), self.loop_vars.get(name)) {
+                (Some(value), _) => vec![value],
+                (None, Some(words)) => words.iter().collect(),
+                (None, None) => Vec::new(),
+            };
+            values
+                .into_iter()
+                .any(|v| v.trim().parse::<i64>().is_err() && self.arithmetic_unknown(v, depth + 1))
+        })
+    }
+
+    /// Arithmetic bash evaluates here (`$((x))`, `let x`, `[[ $x -eq 1 ]]`): unknown text in
+    /// it makes the line dynamic.
+    fn arithmetic(&mut self, expr: &str) {
+        if self.arithmetic_unknown(expr, 0) {
+            self.out.dynamic = true;
+        }
     }
 
     /// What an input redirection feeds the command: a process substitution's output
@@ -2808,11 +3035,12 @@ fn brace_expanded(words: Vec<Word>) -> Vec<Word> {
     let mut leading_assignments = true;
     for w in words {
         leading_assignments = leading_assignments && w.assignment().is_some();
-        let expanded = if leading_assignments || !w.subs.is_empty() || !w.runs.is_empty() {
-            None
-        } else {
-            braces::expand(&w.text, &w.brace_syntax)
-        };
+        let expanded =
+            if leading_assignments || !w.subs.is_empty() || !w.runs.is_empty() || !w.arithmetic.is_empty() {
+                None
+            } else {
+                braces::expand(&w.text, &w.brace_syntax)
+            };
         match expanded {
             Some(texts) => out.extend(texts.into_iter().map(|text| Word {
                 text,
@@ -2821,6 +3049,8 @@ fn brace_expanded(words: Vec<Word>) -> Vec<Word> {
                 dynamic: w.dynamic,
                 subs: Vec::new(),
                 runs: Vec::new(),
+                arithmetic: Vec::new(),
+                arithmetic_command: false,
                 brace_syntax: Vec::new(),
             })),
             None => out.push(w),
@@ -3183,6 +3413,30 @@ fn base64_decode(text: &str) -> Option<String> {
 }
 
 /// Basename of `argv[0]`: `/usr/bin/rm` → `rm`.
+/// Whether a substitution's script prints only a number (`$(wc -l < f)`, `$(seq 5)`,
+/// `$(grep -c x f)`, `$(date +%s)`): its output, evaluated as arithmetic, runs nothing.
+/// Its last command decides; file names it prints are on the line, analyzed already.
+fn prints_a_number(script: &str) -> bool {
+    let last = script.rsplit(['|', ';', '\n']).next().unwrap_or_default();
+    let mut words = last.split_whitespace();
+    let Some(program) = words.next().map(program_name) else { return false };
+    let args: Vec<&str> = words.collect();
+    match program.as_str() {
+        "wc" | "expr" | "seq" | "nproc" | "id" | "getconf" | "tput" | "bc" => true,
+        "date" => args.iter().all(|a| !a.starts_with('+') || a.chars().all(|c| "+%sSmMHdjyYNu".contains(c))),
+        "grep" | "egrep" | "fgrep" | "rg" => args.iter().any(|a| *a == "-c" || *a == "--count"),
+        "git" => args.contains(&"--count"),
+        _ => false,
+    }
+}
+
+/// `$((…))` / `$[…]` (and digits around them): a value that is a number.
+fn is_number_expansion(value: &str) -> bool {
+    let v = value.trim();
+    (v.starts_with("$((") && v.ends_with("))") && v.matches("$((").count() == 1)
+        || (v.starts_with("$[") && v.ends_with(']') && v.matches("$[").count() == 1)
+}
+
 pub fn program_name(argv0: &str) -> String {
     argv0.rsplit('/').next().unwrap_or(argv0).to_owned()
 }

@@ -119,6 +119,9 @@ pub(crate) enum WrapperKind {
     DashC,
     /// `busybox APPLET …`.
     Applet,
+    /// A tool that runs a command after one of its verbs (`uv run CMD`, `bundle exec CMD`,
+    /// `npm exec -- CMD`); options may come before and after the verb. Other verbs run none.
+    Verb(&'static [&'static str]),
 }
 
 #[derive(Debug)]
@@ -286,7 +289,289 @@ const WRAPPERS: &[WrapperSpec] = &[
         },
     },
     WrapperSpec { name: "busybox", kind: WrapperKind::Applet, opts: NO_OPTS },
+    WrapperSpec { name: "toybox", kind: WrapperKind::Applet, opts: NO_OPTS },
+    // Programs that run the command after their options: scheduling, namespaces, sandboxes,
+    // sessions, profilers. Unknown options' values are read cautiously elsewhere (a program
+    // Ward has no table for may write the files it is given).
+    WrapperSpec { name: "taskset", kind: WrapperKind::SkipOperand, opts: NO_OPTS },
+    WrapperSpec {
+        name: "chrt",
+        kind: WrapperKind::SkipOperand,
+        opts: OptSpec {
+            short_values: "TPD",
+            long_values: &["--sched-runtime", "--sched-period", "--sched-deadline"],
+        },
+    },
+    WrapperSpec {
+        name: "perf",
+        kind: WrapperKind::Verb(&["stat", "record", "trace", "c2c", "mem", "kvm", "sched", "lock"]),
+        opts: OptSpec {
+            short_values: "eoCptGIrcFjmuxSDgTLN",
+            long_values: &["--output", "--event", "--cpu", "--pid", "--tid"],
+        },
+    },
+    WrapperSpec {
+        name: "unshare",
+        kind: WrapperKind::Plain,
+        opts: OptSpec {
+            short_values: "SGRw",
+            long_values: &[
+                "--setuid",
+                "--setgid",
+                "--root",
+                "--wd",
+                "--propagation",
+                "--setgroups",
+                "--map-user",
+                "--map-group",
+                "--map-users",
+                "--map-groups",
+                "--monotonic",
+                "--boottime",
+                "--load-interp",
+            ],
+        },
+    },
+    WrapperSpec {
+        name: "nsenter",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "tSG", long_values: &["--target", "--setuid", "--setgid", "--env"] },
+    },
+    WrapperSpec {
+        name: "setpriv",
+        kind: WrapperKind::Plain,
+        opts: OptSpec {
+            short_values: "",
+            long_values: &[
+                "--reuid",
+                "--regid",
+                "--ruid",
+                "--euid",
+                "--rgid",
+                "--egid",
+                "--groups",
+                "--inh-caps",
+                "--ambient-caps",
+                "--bounding-set",
+                "--securebits",
+                "--pdeathsig",
+                "--selinux-label",
+                "--apparmor-profile",
+                "--landlock-access",
+                "--landlock-rule",
+            ],
+        },
+    },
+    WrapperSpec { name: "firejail", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec { name: "eatmydata", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec {
+        name: "fakeroot",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "lsi", long_values: &["--lib", "--faked"] },
+    },
+    WrapperSpec { name: "valgrind", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec { name: "dbus-run-session", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec { name: "dbus-launch", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec {
+        name: "xvfb-run",
+        kind: WrapperKind::Plain,
+        opts: OptSpec {
+            short_values: "nsefpw",
+            long_values: &[
+                "--server-num",
+                "--server-args",
+                "--error-file",
+                "--auth-file",
+                "--xauth-protocol",
+                "--wait",
+            ],
+        },
+    },
+    WrapperSpec {
+        name: "ssh-agent",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "aEPtO", long_values: &[] },
+    },
+    WrapperSpec {
+        name: "prlimit",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "p", long_values: &["--pid", "--output"] },
+    },
+    WrapperSpec {
+        name: "cgexec",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "g", long_values: &[] },
+    },
+    WrapperSpec {
+        name: "numactl",
+        kind: WrapperKind::Plain,
+        opts: OptSpec {
+            short_values: "CNmpiP",
+            long_values: &[
+                "--physcpubind",
+                "--cpunodebind",
+                "--membind",
+                "--preferred",
+                "--interleave",
+                "--preferred-many",
+            ],
+        },
+    },
+    WrapperSpec {
+        name: "cpulimit",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "lpe", long_values: &["--limit", "--pid", "--exe"] },
+    },
+    WrapperSpec {
+        name: "chpst",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "uUeb/nlLmdofpc", long_values: &[] },
+    },
+    WrapperSpec {
+        name: "systemd-run",
+        kind: WrapperKind::Plain,
+        opts: OptSpec {
+            short_values: "pEuMH",
+            long_values: &[
+                "--unit",
+                "--property",
+                "--setenv",
+                "--description",
+                "--slice",
+                "--uid",
+                "--gid",
+                "--nice",
+                "--working-directory",
+                "--machine",
+                "--host",
+                "--on-active",
+                "--on-boot",
+                "--on-startup",
+                "--on-unit-active",
+                "--on-unit-inactive",
+                "--on-calendar",
+                "--timer-property",
+                "--path-property",
+                "--socket-property",
+                "--service-type",
+                "--expand-environment",
+            ],
+        },
+    },
+    WrapperSpec {
+        name: "bwrap",
+        kind: WrapperKind::Plain,
+        opts: OptSpec {
+            short_values: "",
+            long_values: &[
+                "--chdir",
+                "--unsetenv",
+                "--tmpfs",
+                "--dir",
+                "--proc",
+                "--dev",
+                "--mqueue",
+                "--uid",
+                "--gid",
+                "--hostname",
+                "--seccomp",
+                "--add-seccomp-fd",
+                "--args",
+                "--info-fd",
+                "--json-status-fd",
+                "--block-fd",
+                "--userns-block-fd",
+                "--sync-fd",
+                "--lock-file",
+                "--remount-ro",
+                "--exec-label",
+                "--file-label",
+                "--cap-add",
+                "--cap-drop",
+                "--perms",
+                "--size",
+                "--userns",
+                "--userns2",
+                "--pidns",
+                "--argv0",
+            ],
+        },
+    },
+    WrapperSpec { name: "spawn", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec { name: "with-contenv", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec { name: "catchsegv", kind: WrapperKind::Plain, opts: NO_OPTS },
+    WrapperSpec { name: "uvx", kind: WrapperKind::Plain, opts: UV_OPTS },
+    WrapperSpec { name: "npx", kind: WrapperKind::Plain, opts: NPX_OPTS },
+    WrapperSpec { name: "pnpx", kind: WrapperKind::Plain, opts: NPX_OPTS },
+    WrapperSpec { name: "bunx", kind: WrapperKind::Plain, opts: NPX_OPTS },
+    WrapperSpec { name: "pipx", kind: WrapperKind::Verb(&["run"]), opts: UV_OPTS },
+    WrapperSpec { name: "uv", kind: WrapperKind::Verb(&["run"]), opts: UV_OPTS },
+    WrapperSpec { name: "poetry", kind: WrapperKind::Verb(&["run"]), opts: UV_OPTS },
+    WrapperSpec { name: "pipenv", kind: WrapperKind::Verb(&["run"]), opts: UV_OPTS },
+    WrapperSpec { name: "pdm", kind: WrapperKind::Verb(&["run"]), opts: UV_OPTS },
+    WrapperSpec { name: "rye", kind: WrapperKind::Verb(&["run"]), opts: UV_OPTS },
+    WrapperSpec { name: "hatch", kind: WrapperKind::Verb(&["run"]), opts: UV_OPTS },
+    WrapperSpec { name: "pixi", kind: WrapperKind::Verb(&["run", "exec"]), opts: UV_OPTS },
+    WrapperSpec { name: "conda", kind: WrapperKind::Verb(&["run"]), opts: CONDA_OPTS },
+    WrapperSpec { name: "mamba", kind: WrapperKind::Verb(&["run"]), opts: CONDA_OPTS },
+    WrapperSpec { name: "micromamba", kind: WrapperKind::Verb(&["run"]), opts: CONDA_OPTS },
+    WrapperSpec { name: "bundle", kind: WrapperKind::Verb(&["exec"]), opts: NO_OPTS },
+    WrapperSpec { name: "npm", kind: WrapperKind::Verb(&["exec", "x"]), opts: NPX_OPTS },
+    WrapperSpec { name: "pnpm", kind: WrapperKind::Verb(&["exec", "dlx"]), opts: NPX_OPTS },
+    WrapperSpec { name: "yarn", kind: WrapperKind::Verb(&["exec", "dlx"]), opts: NPX_OPTS },
+    WrapperSpec { name: "mise", kind: WrapperKind::Verb(&["exec", "x"]), opts: NO_OPTS },
+    WrapperSpec { name: "rtx", kind: WrapperKind::Verb(&["exec", "x"]), opts: NO_OPTS },
+    WrapperSpec { name: "asdf", kind: WrapperKind::Verb(&["exec"]), opts: NO_OPTS },
+    WrapperSpec { name: "opam", kind: WrapperKind::Verb(&["exec"]), opts: NO_OPTS },
+    WrapperSpec { name: "stack", kind: WrapperKind::Verb(&["exec"]), opts: NO_OPTS },
+    WrapperSpec { name: "cabal", kind: WrapperKind::Verb(&["exec"]), opts: NO_OPTS },
+    WrapperSpec { name: "direnv", kind: WrapperKind::Verb(&["exec"]), opts: NO_OPTS },
 ];
+
+/// Options with values of the Python runners (`uv run --with X`, `poetry run`, `pipx run`).
+const UV_OPTS: OptSpec = OptSpec {
+    short_values: "pe",
+    long_values: &[
+        "--with",
+        "--with-requirements",
+        "--with-editable",
+        "--python",
+        "--project",
+        "--directory",
+        "--package",
+        "--env-file",
+        "--group",
+        "--extra",
+        "--index",
+        "--default-index",
+        "--index-url",
+        "--extra-index-url",
+        "--from",
+        "--spec",
+        "--environment",
+        "--env",
+        "--config-file",
+        "--cache-dir",
+    ],
+};
+/// Options with values of the Node runners (`npx -p PKG`, `npm exec --package PKG`).
+const NPX_OPTS: OptSpec = OptSpec {
+    short_values: "pcw",
+    long_values: &[
+        "--package",
+        "--call",
+        "--workspace",
+        "--prefix",
+        "--registry",
+        "--cache",
+        "--userconfig",
+        "--filter",
+        "--dir",
+        "-C",
+    ],
+};
+/// Options with values of `conda run` (`-n ENV`, `-p PREFIX`).
+const CONDA_OPTS: OptSpec = OptSpec { short_values: "np", long_values: &["--name", "--prefix", "--cwd"] };
 
 pub(crate) fn wrapper(program: &str) -> Option<&'static WrapperSpec> {
     WRAPPERS.iter().find(|w| w.name == program)
@@ -344,11 +629,21 @@ pub(crate) fn wrapped_command(spec: &WrapperSpec, args: &[String]) -> Option<Inn
                 if let Some(file) = parsed.operands.first() {
                     inner.paths.push((file.clone(), Access::Write));
                 }
+                // `flock FILE -c CMD`: the command string may follow the file.
+                if let Some(i) = first {
+                    if matches!(args.get(i + 1).map(String::as_str), Some("-c" | "--command")) {
+                        inner.script = args.get(i + 2).cloned();
+                    }
+                }
                 if inner.script.is_some() {
                     return Some(inner);
                 }
             }
-            first = first.map(|i| i + 1).filter(|i| *i < args.len());
+            // Options may also follow the operand (`perf stat -e x CMD`, `taskset -c 0 CMD`).
+            first = first
+                .map(|i| i + 1)
+                .filter(|i| *i < args.len())
+                .and_then(|i| parse_options(&args[i..], spec.opts, true).first_operand.map(|j| i + j));
             if first.is_none() && spec.name == "chroot" && !parsed.operands.is_empty() {
                 // `chroot DIR` runs the default shell there.
                 inner.label = Some("chroot".to_owned());
@@ -364,6 +659,14 @@ pub(crate) fn wrapped_command(spec: &WrapperSpec, args: &[String]) -> Option<Inn
             first?;
         }
         WrapperKind::DashC => {
+            // `runuser -u USER [--] CMD ARGS`: the command itself, not a shell string.
+            if spec.name == "runuser"
+                && parsed.has(&["-u", "--user"])
+                && parsed.values(&["-c", "--command"]).next().is_none()
+            {
+                inner.start = parsed.first_operand? + 1;
+                return Some(inner);
+            }
             // `su -m root -c CMD`: options may follow the user, so read them all.
             let parsed = parse_options(args, spec.opts, false);
             if let Some(script) = parsed.values(&["-c", "--command", "--session-command"]).next() {
@@ -371,6 +674,17 @@ pub(crate) fn wrapped_command(spec: &WrapperSpec, args: &[String]) -> Option<Inn
                 return Some(inner);
             }
             return None;
+        }
+        WrapperKind::Verb(verbs) => {
+            let verb = first?;
+            if !verbs.contains(&args[verb].as_str()) {
+                return None;
+            }
+            first = parse_options(&args[verb + 1..], spec.opts, true).first_operand.map(|j| verb + 1 + j);
+            if spec.name == "direnv" {
+                // `direnv exec DIR CMD`: the directory whose environment is loaded.
+                first = first.map(|i| i + 1).filter(|i| *i < args.len());
+            }
         }
         WrapperKind::Applet | WrapperKind::Plain => {}
     }
@@ -586,6 +900,29 @@ const PWSH: InterpreterFlags = InterpreterFlags {
     word_options: true,
 };
 
+/// Tcl (`tclsh`, `wish`, `expect`): code from a file or stdin; expect's `-c CODE`.
+const TCL: InterpreterFlags = InterpreterFlags {
+    inline_short: "c",
+    inline_long: &[],
+    value_short: "fbD",
+    module_short: "",
+    in_place_short: "",
+    eval_subcommands: &[],
+    run_subcommands: &[],
+    word_options: false,
+};
+
+/// Languages whose statements are command lines (`exec rm f` in Tcl, `spawn rm f` in expect,
+/// `Remove-Item f` in PowerShell): their code is also read as shell, for the commands and
+/// paths it names.
+pub(crate) fn command_language(program: &str) -> bool {
+    let p = program.to_ascii_lowercase();
+    matches!(
+        p.strip_suffix(".exe").unwrap_or(&p),
+        "tclsh" | "wish" | "jimsh" | "expect" | "pwsh" | "powershell"
+    ) || p.starts_with("tclsh")
+}
+
 pub(crate) fn interpreter(program: &str) -> Option<&'static InterpreterFlags> {
     let p = program.to_ascii_lowercase();
     let p = p.strip_suffix(".exe").unwrap_or(&p);
@@ -601,6 +938,8 @@ pub(crate) fn interpreter(program: &str) -> Option<&'static InterpreterFlags> {
         "deno" => &DENO,
         "bun" => &BUN,
         "pwsh" | "powershell" => &PWSH,
+        "tclsh" | "wish" | "jimsh" | "expect" => &TCL,
+        _ if p.starts_with("tclsh") => &TCL,
         _ => return None,
     })
 }
@@ -2475,6 +2814,7 @@ fn names_a_path(value: &str) -> bool {
 
 /// Report the files a program's arguments name, with how they are touched.
 pub(crate) fn file_arguments(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)) {
+    removed_inputs(program, args, sink);
     match program {
         "tar" | "gtar" | "bsdtar" => return tar(args, sink),
         "dd" => {
@@ -2572,6 +2912,50 @@ pub(crate) fn file_arguments(program: &str, args: &[String], sink: &mut dyn FnMu
     }
 }
 
+/// Archivers and copiers told to remove what they read (`zip -m`, `tar --remove-files`,
+/// `7z a -sdel`, `rsync --remove-source-files`): their inputs are deleted.
+fn removed_inputs(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)) {
+    let has = |names: &[&str]| args.iter().any(|a| names.contains(&a.as_str()));
+    let operands = || args.iter().filter(|a| !a.starts_with('-'));
+    match program {
+        "zip" => {
+            let moves = has(&["--move"])
+                || args.iter().any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('m'));
+            if moves {
+                // `zip -m OUT.zip IN…`: the archive, then the files moved into it.
+                for f in operands().skip(1) {
+                    sink(f, Access::Delete);
+                }
+            }
+        }
+        "7z" | "7za" | "7zr" | "7zz" if has(&["-sdel"]) => {
+            // `7z a ARCHIVE IN… -sdel`: the command letter, the archive, then the inputs.
+            for f in operands().skip(2) {
+                sink(f, Access::Delete);
+            }
+        }
+        "tar" | "gtar" | "bsdtar" if has(&["--remove-files"]) => {
+            let spec = OptSpec { short_values: "fCTXbHLVK", long_values: &["--file", "--directory"] };
+            let mut args = args.to_vec();
+            if let Some(first) = args.first_mut() {
+                if !first.starts_with('-') && first.chars().all(|c| c.is_ascii_alphabetic()) {
+                    first.insert(0, '-');
+                }
+            }
+            for f in parse_options(&args, spec, false).operands {
+                sink(&f, Access::Delete);
+            }
+        }
+        "rsync" if has(&["--remove-source-files", "--remove-sent-files"]) => {
+            let all: Vec<&String> = operands().collect();
+            for f in all.iter().take(all.len().saturating_sub(1)) {
+                sink(f, Access::Delete);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn tar(args: &[String], sink: &mut dyn FnMut(&str, Access)) {
     // Old-style first argument without a dash (`tar czf out.tgz dir`).
     let mut args = args.to_vec();
@@ -2620,6 +3004,86 @@ fn tar(args: &[String], sink: &mut dyn FnMut(&str, Access)) {
     }
 }
 
+/// Programs without a file-argument table that only read or look at the paths they are given
+/// (tests, lookups, viewers): the paths they name are not also counted as written.
+pub(crate) fn only_reads_operands(program: &str) -> bool {
+    matches!(
+        program,
+        "[[" | "["
+            | "test"
+            | "which"
+            | "type"
+            | "whereis"
+            | "whatis"
+            | "man"
+            | "help"
+            | "info"
+            | "command"
+            | "hash"
+            | "stat"
+            | "file"
+            | "ls"
+            | "ll"
+            | "la"
+            | "tree"
+            | "exa"
+            | "eza"
+            | "lsd"
+            | "bat"
+            | "batcat"
+            | "less"
+            | "more"
+            | "most"
+            | "cat"
+            | "head"
+            | "tail"
+            | "wc"
+            | "du"
+            | "df"
+            | "realpath"
+            | "readlink"
+            | "basename"
+            | "dirname"
+            | "namei"
+            | "md5sum"
+            | "sha1sum"
+            | "sha256sum"
+            | "sha512sum"
+            | "b2sum"
+            | "cksum"
+            | "sum"
+            | "jq"
+            | "yq"
+            | "diff"
+            | "cmp"
+            | "comm"
+            | "grep"
+            | "egrep"
+            | "fgrep"
+            | "rg"
+            | "ag"
+            | "ack"
+            | "xxd"
+            | "hexdump"
+            | "od"
+            | "strings"
+            | "nm"
+            | "objdump"
+            | "readelf"
+            | "ldd"
+            | "lsattr"
+            | "getfacl"
+            | "pathchk"
+            | "pwd"
+            | "true"
+            | "false"
+            | ":"
+            | "wait"
+            | "kill"
+            | "sleep"
+    )
+}
+
 /// Whether `program` has an entry in the file-argument table (or its own parser there).
 pub(crate) fn knows_file_arguments(program: &str) -> bool {
     matches!(
@@ -2636,6 +3100,8 @@ pub(crate) fn knows_file_arguments(program: &str) -> bool {
             | "security"
             | "patch"
     ) || FILE_ARGS.iter().any(|f| f.programs.contains(&program))
+        || COMPRESSORS.contains(&program)
+        || KEEPING_COMPRESSORS.contains(&program)
 }
 
 fn crypto_tool(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Access)) {
@@ -2747,6 +3213,10 @@ pub(crate) const SHELL_COMMAND_VARIABLES: &[&str] = &[
     "SUDO_ASKPASS",
 ];
 
+/// Shell variables whose value bash expands as a prompt string, running the `$(…)` in it:
+/// `PS4` at each command traced by `set -x`, `PS0`–`PS3` in interactive shells and `select`.
+pub(crate) const PROMPT_VARIABLES: &[&str] = &["PS0", "PS1", "PS2", "PS3", "PS4"];
+
 /// Environment variables that load code Ward cannot see (a library, a start-up script,
 /// configuration given in bulk): set for a command, the line counts as dynamic.
 pub(crate) const CODE_LOADING_VARIABLES: &[&str] = &[
@@ -2808,6 +3278,49 @@ pub(crate) fn git_command_line_config(args: &[String]) -> Vec<(String, String, b
     out
 }
 
+/// `git config [OPTIONS] KEY VALUE` (or `git config set KEY VALUE`): the key (lower-case),
+/// the value and whether it is only known at run time. `None` for reads, unsets and lists.
+pub(crate) fn git_config_set(args: &[String]) -> Option<(String, String, bool)> {
+    let at = args.iter().position(|a| plain_word(a) == "config")?;
+    let spec = OptSpec {
+        short_values: "f",
+        long_values: &["--file", "--blob", "--type", "--default", "--comment", "--value"],
+    };
+    let parsed = parse_options(&args[at + 1..], spec, false);
+    let reads = [
+        "--get",
+        "--get-all",
+        "--get-regexp",
+        "--get-urlmatch",
+        "--list",
+        "-l",
+        "--unset",
+        "--unset-all",
+        "--remove-section",
+        "--rename-section",
+        "--edit",
+        "-e",
+        "--get-color",
+        "--get-colorbool",
+    ];
+    if parsed.has(&reads) {
+        return None;
+    }
+    let mut operands = parsed.operands.iter();
+    let mut key = operands.next()?;
+    if plain_word(key) == "set" {
+        key = operands.next()?;
+    }
+    let value = operands.next()?;
+    let unknown = key.starts_with('\0') || value.starts_with('\0');
+    Some((plain_word(key).to_ascii_lowercase(), plain_word(value).to_owned(), unknown))
+}
+
+/// A word without the markers the analysis puts before words only known at run time.
+fn plain_word(word: &str) -> &str {
+    word.trim_start_matches(['\0', '\u{1}'])
+}
+
 /// What a git configuration key runs.
 pub(crate) enum GitConfigCode {
     /// A shell command (the value; an alias's `!` removed).
@@ -2842,6 +3355,31 @@ pub(crate) fn git_config_runs(key: &str, value: &str) -> Option<GitConfigCode> {
         _ if key.starts_with("diff.") && matches!(last, "textconv" | "command") => shell(value),
         _ if key.starts_with("merge.") && last == "driver" => shell(value),
         _ if key.starts_with("filter.") && matches!(last, "clean" | "smudge" | "process") => shell(value),
+        _ if (key.starts_with("difftool.")
+            || key.starts_with("mergetool.")
+            || key.starts_with("browser.")
+            || key.starts_with("man.")
+            || key.starts_with("trailer."))
+            && matches!(last, "cmd" | "command") =>
+        {
+            shell(value)
+        }
+        _ if (key.starts_with("difftool.") || key.starts_with("mergetool.") || key.starts_with("man."))
+            && last == "path" =>
+        {
+            Some(GitConfigCode::Unseen)
+        }
+        _ if key.starts_with("submodule.") && last == "update" => value.strip_prefix('!').and_then(shell),
+        "imap.tunnel"
+        | "sendemail.sendmailcmd"
+        | "sendemail.tocmd"
+        | "sendemail.cccmd"
+        | "sendemail.headercmd"
+        | "core.alternaterefscommand"
+        | "gpg.ssh.defaultkeycommand" => shell(value),
+        "instaweb.httpd" | "sendemail.smtpserver" if value.starts_with('/') || value.starts_with('.') => {
+            Some(GitConfigCode::Unseen)
+        }
         _ if key.starts_with("remote.") && matches!(last, "uploadpack" | "receivepack" | "proxy") => {
             shell(value)
         }
@@ -2867,8 +3405,9 @@ pub(crate) fn awk_program(args: &[String]) -> Option<String> {
     None
 }
 
-/// Commands an awk program pipes to or from (`print | "sh"`, `"cmd" | getline`).
-pub(crate) fn awk_pipes(code: &str) -> Vec<String> {
+/// Commands an awk program pipes to or from (`print | "sh"`, `"cmd" | getline`), each with
+/// whether the program's output is its input (`print … | "sh"` feeds `sh` a script).
+pub(crate) fn awk_pipes(code: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     for (i, _) in code.match_indices('|') {
         let before = code[..i].trim_end();
@@ -2876,18 +3415,18 @@ pub(crate) fn awk_pipes(code: &str) -> Vec<String> {
         // `"cmd" | getline`
         if after.starts_with("getline") && before.ends_with('"') {
             if let Some(start) = before[..before.len() - 1].rfind('"') {
-                out.push(before[start + 1..before.len() - 1].to_owned());
+                out.push((before[start + 1..before.len() - 1].to_owned(), false));
             }
         }
         // `print … | "cmd"`
         if let Some(rest) = after.strip_prefix('"') {
             if let Some(end) = rest.find('"') {
-                out.push(rest[..end].to_owned());
+                out.push((rest[..end].to_owned(), true));
             }
         } else if !after.starts_with("getline") && !after.starts_with('|') && !before.ends_with('|') {
             // `print | cmd` with a variable: a command Ward cannot see.
             if before.contains("print") && !after.is_empty() {
-                out.push("$__ward_computed".to_owned());
+                out.push((COMPUTED.to_owned(), true));
             }
         }
     }
