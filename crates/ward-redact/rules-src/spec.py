@@ -267,6 +267,9 @@ R('kubernetes-bootstrap-token', 'Kubernetes bootstrap token', ['kubeadm','--toke
 # block is still a key file). The body may hold header lines (Proc-Type: 4,ENCRYPTED), escaped
 # newlines (JSON: \n, doubly escaped: \\n) or be split across string concatenation
 # ("…\n" +\n "…"). Without an END line the body runs as far as key material does.
+# Armor headers between the BEGIN line and the body (`Version: GnuPG v2`, `Comment: Alice <a@b.c>`,
+# `Proc-Type: 4,ENCRYPTED`): any text up to the end of their line.
+ARMOR = r'(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*'
 PEM_PIECE = r'(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")'
 for kid, label, desc in [('rsa','RSA PRIVATE KEY','RSA private key (PKCS#1 PEM)'), ('ec','EC PRIVATE KEY','EC private key (SEC1 PEM)'), ('dsa','DSA PRIVATE KEY','DSA private key (PEM)'),
                          ('pkcs8','PRIVATE KEY','PKCS#8 private key (PEM), as in GCP service-account key files'), ('encrypted','ENCRYPTED PRIVATE KEY','encrypted PKCS#8 private key (PEM)'),
@@ -274,10 +277,12 @@ for kid, label, desc in [('rsa','RSA PRIVATE KEY','RSA private key (PKCS#1 PEM)'
     body = '{b64}\n{b64}\n{b48}=='
     head = '-----BEGIN ' + label + '-----'
     R('private-key-' + kid, desc, ['BEGIN ' + label + '-----'],
-      '(' + head + PEM_PIECE + '*?[A-Za-z0-9+/]{32}' + PEM_PIECE + '*?-----END ' + label + '-----|' + head + PEM_PIECE + '{64,})',
+      '(' + head + ARMOR + PEM_PIECE + '*?[A-Za-z0-9+/]{32}' + PEM_PIECE + '*?-----END ' + label + '-----|' + head + ARMOR + PEM_PIECE + '{64,})',
       ['⟦' + head + '\n' + body + '\n-----END ' + label + '-----⟧', '{"private_key": "⟦' + head + '\\n{b64}\\n{b64}\\n-----END ' + label + '-----⟧\\n"}',
-       'String k = "⟦' + head + '\\n" +\n  "{b64}\\n" +\n  "{b64}\\n" +\n  "-----END ' + label + '-----⟧";'],
-      ['-----BEGIN ' + label + '-----\n...\n-----END ' + label + '-----', 'grep -r "BEGIN ' + label + '-----" .'], kind='s', win='block', g=0)
+       'String k = "⟦' + head + '\\n" +\n  "{b64}\\n" +\n  "{b64}\\n" +\n  "-----END ' + label + '-----⟧";']
+      + (['⟦' + head + '\nVersion: GnuPG v2\nComment: User-ID: Alice <alice@corp.net> (work)\n\nZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJX9Jj3K42JnapLdmRVhXyt4et\nxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3Kb/KcZjs+y3xgKktCRwFK3mv\n0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08MgWvCxeewOIb3dt5nHvyab8Ggf\n=Qk7z\n-----END ' + label + '-----⟧'] if kid == 'pgp' else []),
+      ['-----BEGIN ' + label + '-----\n...\n-----END ' + label + '-----', 'grep -r "BEGIN ' + label + '-----" .']
+      + (['-----BEGIN ' + label + '-----\nComment: see https://x.org <a@b.c>\n\n...\n-----END ' + label + '-----'] if kid == 'pgp' else []), kind='s', win='block', g=0)
 R('private-key-putty', 'PuTTY private key file', ['Private-Lines:'], r'Private-Lines: \d+(?:\r?\n|(?:\\r)?\\n)((?:[A-Za-z0-9+/=]+(?:\r?\n|(?:\\r)?\\n))*[A-Za-z0-9+/=]+)(?:\r?\n|(?:\\r)?\\n)Private-MAC', ['PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\n⟦{b64}⟧\nPrivate-MAC: {h64}'], ['Private-Lines: 1\n...'], kind='s', win='keyblock')
 R('jwt', 'JSON Web Token (also Kubernetes service-account tokens, Supabase keys, …)', ['eyJ'], START + r'(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})',
   ['Authorization: Bearer ⟦eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{u80}.{u86}⟧'],
@@ -414,8 +419,42 @@ R('password-hash-kerberos', 'Kerberos roast hash (TGS-REP / AS-REP / pre-auth)',
 # source: https://developer.hashicorp.com/vault/docs/commands/operator/init (output: "Unseal Key N: <base64>", "Recovery Key N:")
 R('vault-unseal-key', 'HashiCorp Vault unseal / recovery key share', ['unseal key','unseal_key','unseal-key','recovery key','recovery_key'], r'(?i)(?:unseal|recovery)[ _-]key(?:[ _-]?\d{1,2})?\\?["\']?\s*[:=]\s*\\?["\']?([A-Za-z0-9+/]{40,}={0,2})',
   ['Unseal Key 1: ⟦{b43}=⟧', 'VAULT_UNSEAL_KEY=⟦{b44}⟧'], ['Unseal Key 1: <key>', 'unseal key threshold: 3'], kind='p')
-R('private-key-base64', 'Base64-encoded PEM private key (Kubernetes secrets, CI variables)', ['ls0tls1crudjtib'],
-  r'\b((?:LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t|LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t|LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0t|LS0tLS1CRUdJTiBFTkNSWVBURUQgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBEU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBQR1AgUFJJVkFURSBLRVkgQkxPQ0stLS0t)[A-Za-z0-9+/]{16,}={0,2})', ['tls.key: ⟦LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t{b200}⟧'], ['client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM'], kind='s', autoneg=False)
+# A base64 line that goes on over the next lines (`base64` wraps at 76, PEM at 64, YAML indents them):
+# a continuation line is base64 to its end (`$`), or at least 16 characters of it (a last line
+# followed by a quote), so a following `  tls.crt: …` line is not taken.
+B64_LINES = r'[A-Za-z0-9+/]*(?:(?:\r?\n|\\+(?:r\\+)?n)[ \t]*(?:[A-Za-z0-9+/]+={0,2}$|[A-Za-z0-9+/]{16,}))*={0,2}'
+# Whole PEM files base64-encoded (Kubernetes Secret data, CI variables): "-----BEGIN " encodes to
+# LS0tLS1CRUdJTi when the file starts with it, and to …0tLS0tQkVHSU4g or …tLS0tLUJFR0lOI after one or
+# two other bytes (a leading newline, a certificate before the key). The label is read by decoding
+# (`filter.rs`, `decodes_to_private_key`): a certificate or public key is kept.
+R('private-key-base64', 'Base64-encoded PEM private key, any label, however it is wrapped (Kubernetes secrets, CI variables)', ['ls0tls1crudjti','0tls0tqkvhsu4g','tls0tlujfr0loi'],
+  r'(\b[A-Za-z0-9+/]*(?:LS0tLS1CRUdJTi|0tLS0tQkVHSU4g|tLS0tLUJFR0lOI)' + B64_LINES + ')',
+  ['tls.key: ⟦LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t{b200}⟧',
+   'key: ⟦Ci0tLS0tQkVHSU4gUFJJVkFURSBLRVktLS0tLQpNSUlFcENLUjJNM0RFRUVlZnNKemVLWmh5VFVZZkFmazFXTnVtOFBFQUxKeVJMak5PcGZ4R3VaUkJ3VUdwb29DCjhPRmhy⟧\n',
+   'data:\n  tls.key: |\n    ⟦LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND\n    Qktnd2dnU2tBZ0VBQW9JQkFRQ2x5MEx4c0ZnT1E2YmFLVzN4R0ZrRW1JQWV3TTNBdDR6OWJWZm1u\n    RVhpK1hMaVh5ZUZLN2d6U3IxdHJ3WkVyYzBGV0lKdERCc0tQRzhyUXBtSkh0TTlFWjFNeFFvaWpX⟧\n  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM\n'],
+  ['client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM', 'ca.crt: Ci0tLS0tQkVHSU4gQ0VSVElGSUNBVEUtLS0tLQpNSUlDL3pDQ0FlZWdBd0lCQWdJ'], kind='s', win='block', autoneg=False)
+# A PEM private key's body without its BEGIN line (`tail -n +2 key.pem`, a pasted excerpt, a body
+# wrapped at 64 columns with the BEGIN line cut off): the DER of every private-key format opens with
+# bytes that no certificate or public key has (version INTEGER 0 or 1 right after the outer
+# SEQUENCE, then the algorithm), so the first body line says what it is.
+DER_KEY = (r'(?:MII[A-Za-z0-9+/]{2}[AQgw]IBAAK[BC]'                    # PKCS#1 RSA, DSA
+           r'|MII[A-Za-z0-9+/]{2}[AQgw]IBADANBgkqhkiG9w0BAQEFAASC'    # PKCS#8 RSA
+           r'|MI[GH][A-Za-z0-9+/]AgEAMB[A-Za-z0-9+/]GByqGSM49AgEG'    # PKCS#8 EC
+           r'|MH[A-Za-z0-9+/]CAQEE[IJ]|MI[GH][A-Za-z0-9+/]AgEBB[DE]'  # SEC1 EC (P-256, secp256k1; P-384, P-521)
+           r'|M[A-Za-z0-9+/]{2}CAQAwBQYDK2V[uvwx]'                    # PKCS#8 Ed25519, X25519, Ed448, X448
+           r'|b3BlbnNzaC1rZXktdjEA)')                                 # OpenSSH ("openssh-key-v1\0")
+R('private-key-der-base64', 'PEM private key body without its BEGIN line (recognised by the key formats\' DER opening bytes), through its END line if present',
+  ['ibaak','ibadanbgkqhkig9w0baqefaasc','gbyqgsm49ageg','caqee','agebbd','agebbe','caqawbqydk2v','b3blbnnzac1rzxktdjea'],
+  r'(\b' + DER_KEY + r'[A-Za-z0-9+/]{40}' + B64_LINES + r'(?:(?:\r?\n|\\+(?:r\\+)?n)-----END [A-Z0-9 ]{0,24}PRIVATE KEY-----)?)',
+  ['⟦MIIEpAIBAAKCAQEAy6rwhDByZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ\nX9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3\nKb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg\n-----END RSA PRIVATE KEY-----⟧\n',
+   '{"k": "⟦MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ\\nX9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3⟧\\n"}',
+   'key ⟦MHcCAQEEINXWu+wWSPTS9Qh7Kb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg⟧ end',
+   '⟦MC4CAQAwBQYDK2VwBCIEIK2U9zIKNptMGbliPd+cLIp7KvsKJwFCxe70dU7mUb+p⟧',
+   '⟦b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACBp5hTzxrwyCFL4Xd9q7QEvC9fyd7OEYfL3jodGo0vbawAAAJgG4c2sBuHN⟧\nnext line'],
+  ['MIIC+TCCAeGgAwIBAgIUFkstnG4n14Kb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg',
+   'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAy6rwhDByZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ',
+   'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAElWHMKb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkO',
+   'the key starts MIIEpAIBAAKCAQEA... in the docs'], kind='s', win='block', autoneg=False)
 # source: AWS STS session tokens start with the base64 of their version header (IQoJb3JpZ2luX2Vj, "origin_ec"): https://docs.aws.amazon.com/STS/latest/APIReference/API_Credentials.html
 R('aws-session-token-prefixed', 'AWS temporary session token (IQoJb3JpZ2luX2Vj… form)', ['IQoJb3JpZ2luX2Vj','FwoGZXIvYXdzE'], r'((?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE)[A-Za-z0-9/+=]{100,})', ['AWS_SESSION_TOKEN=⟦IQoJb3JpZ2luX2Vj{b200}⟧'], ['IQoJb3JpZ2luX2Vj'])
 # source: https://www.alibabacloud.com/help/en/ram/user-guide/create-an-accesskey-pair (LTAI ids) and STS: https://www.alibabacloud.com/help/en/ram/product-overview/what-is-sts ("STS." AccessKey ids)

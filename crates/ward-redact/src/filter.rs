@@ -29,7 +29,19 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
     }
     // Hash formats start with `$` or `{` (`$6$…`, `{SSHA}…`) and are not references.
     let hash = rule.id.starts_with("password-hash");
-    if !hash && (is_reference(secret) || is_placeholder(secret)) {
+    // A key block is key material by its shape (32 base64 characters in a row at least, or a
+    // private key's DER opening): words in it (`Comment: <example>` in an armor header, `....`)
+    // do not make it a stand-in, and must not let a real key through.
+    let key_block = rule.id.starts_with("private-key");
+    if !hash && !key_block && (is_reference(secret) || is_placeholder(secret)) {
+        return false;
+    }
+    // A key block is judged by its key material, the longest base64 run (a documentation
+    // stand-in's `xxxx…` body), not by the words around it.
+    if key_block && is_placeholder(longest_base64_run(secret)) {
+        return false;
+    }
+    if rule.id == "private-key-base64" && !decodes_to_private_key(secret) {
         return false;
     }
     if rule.allow.iter().any(|allowed| contains(secret, allowed.as_bytes())) {
@@ -38,7 +50,7 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
     if rule.min_entropy > 0.0 && shannon_entropy(secret) < rule.min_entropy {
         return false;
     }
-    if PUBLIC_EXAMPLES.iter().any(|example| contains(secret, example.as_bytes())) {
+    if !key_block && PUBLIC_EXAMPLES.iter().any(|example| contains(secret, example.as_bytes())) {
         return false;
     }
     if rule.kind == RuleKind::Generic
@@ -77,6 +89,59 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
         return false;
     }
     true
+}
+
+/// Whether base64 `text` (wrapped over lines, indented, or with escaped `\n` between its lines)
+/// decodes to a PEM private key: `-----BEGIN … PRIVATE KEY` in the decoded bytes. A base64 PEM
+/// certificate or public key decodes to another label and is kept. Linear in `text`.
+fn decodes_to_private_key(text: &[u8]) -> bool {
+    let mut decoded: Vec<u8> = Vec::with_capacity(text.len() / 4 * 3 + 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    let mut bytes = text.iter();
+    while let Some(&b) = bytes.next() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            // An escaped line break between wrapped lines (`\n`, `\r\n`): its letter is not data.
+            b'\\' => {
+                bytes.next();
+                continue;
+            }
+            _ => continue,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            decoded.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    let mut rest = decoded.as_slice();
+    while let Some(at) = find(rest, b"-----BEGIN ") {
+        let after = rest.get(at + 11..).unwrap_or_default();
+        let line = after.get(..after.len().min(48)).unwrap_or_default();
+        let label_end = find(line, b"-----").unwrap_or(line.len());
+        if find(line.get(..label_end).unwrap_or_default(), b"PRIVATE KEY").is_some() {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+/// The longest run of base64 characters (`[A-Za-z0-9+/]`) in `text`.
+fn longest_base64_run(text: &[u8]) -> &[u8] {
+    let is_b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/');
+    text.split(|b| !is_b64(b)).max_by_key(|run| run.len()).unwrap_or_default()
+}
+
+/// The first position of `needle` in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Words of a command-line option's name that make an option ending in `-token`, `-password`

@@ -2419,7 +2419,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         id: "private-key-rsa",
         description: r#"RSA private key (PKCS#1 PEM)"#,
         keywords: &[r#"begin rsa private key-----"#],
-        regex: r#"(-----BEGIN RSA PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END RSA PRIVATE KEY-----|-----BEGIN RSA PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
+        regex: r#"(-----BEGIN RSA PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END RSA PRIVATE KEY-----|-----BEGIN RSA PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
         secret_group: 0,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2445,7 +2445,7 @@ xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==
         id: "private-key-ec",
         description: r#"EC private key (SEC1 PEM)"#,
         keywords: &[r#"begin ec private key-----"#],
-        regex: r#"(-----BEGIN EC PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END EC PRIVATE KEY-----|-----BEGIN EC PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
+        regex: r#"(-----BEGIN EC PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END EC PRIVATE KEY-----|-----BEGIN EC PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
         secret_group: 0,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2471,7 +2471,7 @@ xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==
         id: "private-key-dsa",
         description: r#"DSA private key (PEM)"#,
         keywords: &[r#"begin dsa private key-----"#],
-        regex: r#"(-----BEGIN DSA PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END DSA PRIVATE KEY-----|-----BEGIN DSA PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
+        regex: r#"(-----BEGIN DSA PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END DSA PRIVATE KEY-----|-----BEGIN DSA PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
         secret_group: 0,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2497,7 +2497,7 @@ xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==
         id: "private-key-pkcs8",
         description: r#"PKCS#8 private key (PEM), as in GCP service-account key files"#,
         keywords: &[r#"begin private key-----"#],
-        regex: r#"(-----BEGIN PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END PRIVATE KEY-----|-----BEGIN PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
+        regex: r#"(-----BEGIN PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END PRIVATE KEY-----|-----BEGIN PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
         secret_group: 0,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2523,7 +2523,7 @@ xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==
         id: "private-key-encrypted",
         description: r#"encrypted PKCS#8 private key (PEM)"#,
         keywords: &[r#"begin encrypted private key-----"#],
-        regex: r#"(-----BEGIN ENCRYPTED PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END ENCRYPTED PRIVATE KEY-----|-----BEGIN ENCRYPTED PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
+        regex: r#"(-----BEGIN ENCRYPTED PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END ENCRYPTED PRIVATE KEY-----|-----BEGIN ENCRYPTED PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
         secret_group: 0,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2549,7 +2549,7 @@ xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==
         id: "private-key-openssh",
         description: r#"OpenSSH private key"#,
         keywords: &[r#"begin openssh private key-----"#],
-        regex: r#"(-----BEGIN OPENSSH PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END OPENSSH PRIVATE KEY-----|-----BEGIN OPENSSH PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
+        regex: r#"(-----BEGIN OPENSSH PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END OPENSSH PRIVATE KEY-----|-----BEGIN OPENSSH PRIVATE KEY-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
         secret_group: 0,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2575,7 +2575,7 @@ xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==
         id: "private-key-pgp",
         description: r#"PGP/GPG private key block"#,
         keywords: &[r#"begin pgp private key block-----"#],
-        regex: r#"(-----BEGIN PGP PRIVATE KEY BLOCK-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END PGP PRIVATE KEY BLOCK-----|-----BEGIN PGP PRIVATE KEY BLOCK-----(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
+        regex: r#"(-----BEGIN PGP PRIVATE KEY BLOCK-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?[A-Za-z0-9+/]{32}(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*")*?-----END PGP PRIVATE KEY BLOCK-----|-----BEGIN PGP PRIVATE KEY BLOCK-----(?:(?:\r?\n|\\+(?:r\\+)?n)[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n\\]*)*(?:[A-Za-z0-9+/=:,.\s-]|\\+[nrt]|\\*"(?:\s|\\+[nrt])*\+(?:\s|\\+[nrt])*\\*"|\\*"\s*\\*\n\s*\\*"){64,})"#,
         secret_group: 0,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
@@ -2588,10 +2588,22 @@ xd5eReXL+KVXjKVXzTSWT5FTWnCHXDYXjpDdayfdCBW7mOrE==
 -----END PGP PRIVATE KEY BLOCK-----⟧"#, r#"{"private_key": "⟦-----BEGIN PGP PRIVATE KEY BLOCK-----\nFK62pKhEcdKwHSEMjFyg6yJKnrV9WLR0plo6IRbf/gbqmQsuHGJE2DXvAjTMBjZl\nltdHukq1QxUkIYcnodOW2b/KpwtDeZ9xMDCnLHQVwl/4mK+SX+U5QTJaMaqM8RHg\n-----END PGP PRIVATE KEY BLOCK-----⟧\n"}"#, r#"String k = "⟦-----BEGIN PGP PRIVATE KEY BLOCK-----\n" +
   "j4ta8LWXz5RLMXFAuADiAhto9zSyPK86clhuSXsdIAj0+Oc8WGB5//7jIrRlHcY4\n" +
   "rXrWnyQWTkUZqUHMAiAHxbZIjfHnzuXHZYpa/rJd90zqeUxiz41G2yNZFCw9//jm\n" +
-  "-----END PGP PRIVATE KEY BLOCK-----⟧";"#],
+  "-----END PGP PRIVATE KEY BLOCK-----⟧";"#, r#"⟦-----BEGIN PGP PRIVATE KEY BLOCK-----
+Version: GnuPG v2
+Comment: User-ID: Alice <alice@corp.net> (work)
+
+Z2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJX9Jj3K42JnapLdmRVhXyt4et
+xhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3Kb/KcZjs+y3xgKktCRwFK3mv
+0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08MgWvCxeewOIb3dt5nHvyab8Ggf
+=Qk7z
+-----END PGP PRIVATE KEY BLOCK-----⟧"#],
         negatives: &[r#"-----BEGIN PGP PRIVATE KEY BLOCK-----
 ...
 -----END PGP PRIVATE KEY BLOCK-----"#, r#"grep -r "BEGIN PGP PRIVATE KEY BLOCK-----" ."#, r#"-----BEGIN PGP PRIVATE KEY BLOCK-----
+Comment: see https://x.org <a@b.c>
+
+...
+-----END PGP PRIVATE KEY BLOCK-----"#, r#"-----BEGIN PGP PRIVATE KEY BLOCK-----
 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==
@@ -3337,16 +3349,42 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
     },
     RuleSpec {
         id: "private-key-base64",
-        description: r#"Base64-encoded PEM private key (Kubernetes secrets, CI variables)"#,
-        keywords: &[r#"ls0tls1crudjtib"#],
-        regex: r#"\b((?:LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t|LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t|LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0t|LS0tLS1CRUdJTiBFTkNSWVBURUQgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBEU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBQR1AgUFJJVkFURSBLRVkgQkxPQ0stLS0t)[A-Za-z0-9+/]{16,}={0,2})"#,
+        description: r#"Base64-encoded PEM private key, any label, however it is wrapped (Kubernetes secrets, CI variables)"#,
+        keywords: &[r#"ls0tls1crudjti"#, r#"0tls0tqkvhsu4g"#, r#"tls0tlujfr0loi"#],
+        regex: r#"(\b[A-Za-z0-9+/]*(?:LS0tLS1CRUdJTi|0tLS0tQkVHSU4g|tLS0tLUJFR0lOI)[A-Za-z0-9+/]*(?:(?:\r?\n|\\+(?:r\\+)?n)[ \t]*(?:[A-Za-z0-9+/]+={0,2}$|[A-Za-z0-9+/]{16,}))*={0,2})"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
-        window: Window::Line,
+        window: Window::Block,
         allow: &[],
-        positives: &[r#"tls.key: ⟦LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tB2rnVHP+vIDE0Q4ZJbcadviqBVPAL7TFiP3jNOYGaf3d+pDj+yS86QPx0u/Fjag8Yut6KTR/y94cGGZLy1pYKGfASndCtXrRJGopLlYyRgSXElFwEFLHzsNME6U0n8W9bq+g+i+ZxLDgrK7owV8GKYLzTYdTcOsuAi3GmOjKxfcaVhtUKbt+UarH6kqDgkgGkD0xU47c⟧"#],
-        negatives: &[r#"client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM"#],
+        positives: &[r#"tls.key: ⟦LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tB2rnVHP+vIDE0Q4ZJbcadviqBVPAL7TFiP3jNOYGaf3d+pDj+yS86QPx0u/Fjag8Yut6KTR/y94cGGZLy1pYKGfASndCtXrRJGopLlYyRgSXElFwEFLHzsNME6U0n8W9bq+g+i+ZxLDgrK7owV8GKYLzTYdTcOsuAi3GmOjKxfcaVhtUKbt+UarH6kqDgkgGkD0xU47c⟧"#, r#"key: ⟦Ci0tLS0tQkVHSU4gUFJJVkFURSBLRVktLS0tLQpNSUlFcENLUjJNM0RFRUVlZnNKemVLWmh5VFVZZkFmazFXTnVtOFBFQUxKeVJMak5PcGZ4R3VaUkJ3VUdwb29DCjhPRmhy⟧
+"#, r#"data:
+  tls.key: |
+    ⟦LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND
+    Qktnd2dnU2tBZ0VBQW9JQkFRQ2x5MEx4c0ZnT1E2YmFLVzN4R0ZrRW1JQWV3TTNBdDR6OWJWZm1u
+    RVhpK1hMaVh5ZUZLN2d6U3IxdHJ3WkVyYzBGV0lKdERCc0tQRzhyUXBtSkh0TTlFWjFNeFFvaWpX⟧
+  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM
+"#],
+        negatives: &[r#"client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM"#, r#"ca.crt: Ci0tLS0tQkVHSU4gQ0VSVElGSUNBVEUtLS0tLQpNSUlDL3pDQ0FlZWdBd0lCQWdJ"#],
+    },
+    RuleSpec {
+        id: "private-key-der-base64",
+        description: r#"PEM private key body without its BEGIN line (recognised by the key formats' DER opening bytes), through its END line if present"#,
+        keywords: &[r#"ibaak"#, r#"ibadanbgkqhkig9w0baqefaasc"#, r#"gbyqgsm49ageg"#, r#"caqee"#, r#"agebbd"#, r#"agebbe"#, r#"caqawbqydk2v"#, r#"b3blbnnzac1rzxktdjea"#],
+        regex: r#"(\b(?:MII[A-Za-z0-9+/]{2}[AQgw]IBAAK[BC]|MII[A-Za-z0-9+/]{2}[AQgw]IBADANBgkqhkiG9w0BAQEFAASC|MI[GH][A-Za-z0-9+/]AgEAMB[A-Za-z0-9+/]GByqGSM49AgEG|MH[A-Za-z0-9+/]CAQEE[IJ]|MI[GH][A-Za-z0-9+/]AgEBB[DE]|M[A-Za-z0-9+/]{2}CAQAwBQYDK2V[uvwx]|b3BlbnNzaC1rZXktdjEA)[A-Za-z0-9+/]{40}[A-Za-z0-9+/]*(?:(?:\r?\n|\\+(?:r\\+)?n)[ \t]*(?:[A-Za-z0-9+/]+={0,2}$|[A-Za-z0-9+/]{16,}))*={0,2}(?:(?:\r?\n|\\+(?:r\\+)?n)-----END [A-Z0-9 ]{0,24}PRIVATE KEY-----)?)"#,
+        secret_group: 1,
+        min_entropy: 0.0,
+        kind: RuleKind::Structural,
+        window: Window::Block,
+        allow: &[],
+        positives: &[r#"⟦MIIEpAIBAAKCAQEAy6rwhDByZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ
+X9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3
+Kb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg
+-----END RSA PRIVATE KEY-----⟧
+"#, r#"{"k": "⟦MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ\nX9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3⟧\n"}"#, r#"key ⟦MHcCAQEEINXWu+wWSPTS9Qh7Kb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg⟧ end"#, r#"⟦MC4CAQAwBQYDK2VwBCIEIK2U9zIKNptMGbliPd+cLIp7KvsKJwFCxe70dU7mUb+p⟧"#, r#"⟦b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACBp5hTzxrwyCFL4Xd9q7QEvC9fyd7OEYfL3jodGo0vbawAAAJgG4c2sBuHN⟧
+next line"#],
+        negatives: &[r#"MIIC+TCCAeGgAwIBAgIUFkstnG4n14Kb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg"#, r#"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAy6rwhDByZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ"#, r#"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAElWHMKb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkO"#, r#"the key starts MIIEpAIBAAKCAQEA... in the docs"#],
     },
     RuleSpec {
         id: "aws-session-token-prefixed",
