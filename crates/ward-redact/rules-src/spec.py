@@ -445,7 +445,7 @@ DER_KEY = (r'(?:MII[A-Za-z0-9+/]{2}[AQgw]IBAAK[BC]'                    # PKCS#1 
            r'|b3BlbnNzaC1rZXktdjEA)')                                 # OpenSSH ("openssh-key-v1\0")
 R('private-key-der-base64', 'PEM private key body without its BEGIN line (recognised by the key formats\' DER opening bytes), through its END line if present',
   ['ibaak','ibadanbgkqhkig9w0baqefaasc','gbyqgsm49ageg','caqee','agebbd','agebbe','caqawbqydk2v','b3blbnnzac1rzxktdjea'],
-  r'(\b' + DER_KEY + r'[A-Za-z0-9+/]{40}' + B64_LINES + r'(?:(?:\r?\n|\\+(?:r\\+)?n)-----END [A-Z0-9 ]{0,24}PRIVATE KEY-----)?)',
+  r'(\b' + DER_KEY + r'[A-Za-z0-9+/]{24}' + B64_LINES + r'(?:(?:\r?\n|\\+(?:r\\+)?n)-----END [A-Z0-9 ]{0,24}PRIVATE KEY-----)?)',
   ['⟦MIIEpAIBAAKCAQEAy6rwhDByZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ\nX9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3\nKb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg\n-----END RSA PRIVATE KEY-----⟧\n',
    '{"k": "⟦MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ\\nX9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3⟧\\n"}',
    'key ⟦MHcCAQEEINXWu+wWSPTS9Qh7Kb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg⟧ end',

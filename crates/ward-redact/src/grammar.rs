@@ -810,6 +810,9 @@ pub(crate) fn parse(text: &[u8], name_start: usize, name_end: usize) -> Option<C
         }
     }
     let operator_end = operator(text, j)?;
+    if let Some(start) = value_on_next_line(text, name_start, j, operator_end) {
+        return value_after(text, start, strength);
+    }
     // `password = os.getenv(…)` etc. are judged on the value; the tuple form `auth=("u", "p")`.
     let k = skip_blanks(text, operator_end);
     if at(text, k) == Some(b'(') {
@@ -831,13 +834,72 @@ fn operator(text: &[u8], i: usize) -> Option<usize> {
             return Some(i + op.len());
         }
     }
-    if at(text, i) == Some(b':') && matches!(at(text, i + 1), Some(b' ' | b'\t' | b'"' | b'\'') | None) {
+    if at(text, i) == Some(b':')
+        && matches!(at(text, i + 1), Some(b' ' | b'\t' | b'"' | b'\'' | b'\n' | b'\r') | None)
+    {
         return Some(i + 1);
     }
     if at(text, i) == Some(b':') && at(text, i + 1) == Some(b'\\') && at(text, i + 2) == Some(b'"') {
         return Some(i + 1);
     }
     None
+}
+
+/// How far back the start of a name's line is looked for (to read its indentation).
+const LINE_LOOKBACK: usize = 256;
+
+/// Where a value that starts on the line after its name starts, if it does:
+/// - after `name:` (YAML, JSON) with nothing else on the line, or only a block scalar header
+///   (`|`, `>-`, `|2`), the next line, if it is indented deeper than the name's line (a value,
+///   not a sibling key) and is not itself a key (`password:` opening a mapping) or a list item;
+/// - after `NAME=\` (a shell line continuation), the next line.
+///
+/// Bounded: the name's line start is looked for at most [`LINE_LOOKBACK`] bytes back, and the
+/// next line is read at most [`MAX_VALUE`] bytes on.
+fn value_on_next_line(text: &[u8], name_start: usize, op_start: usize, op_end: usize) -> Option<usize> {
+    let line_break = |i: usize| match (at(text, i), at(text, i + 1)) {
+        (Some(b'\n'), _) => Some(i + 1),
+        (Some(b'\r'), Some(b'\n')) => Some(i + 2),
+        _ => None,
+    };
+    let k = skip_blanks(text, op_end);
+    let op = text.get(op_start..op_end)?;
+    if op == b"=" {
+        // `export API_TOKEN=\` then the value, indented or not, on the next line.
+        let next = line_break(k + 1).filter(|_| at(text, k) == Some(b'\\'))?;
+        return Some(skip_blanks(text, next));
+    }
+    if op != b":" {
+        return None;
+    }
+    let mut h = k;
+    if matches!(at(text, h), Some(b'|' | b'>')) {
+        h += 1;
+        while matches!(at(text, h), Some(b'-' | b'+' | b'0'..=b'9')) {
+            h += 1;
+        }
+        h = skip_blanks(text, h);
+    }
+    let next = line_break(h)?;
+    let low = name_start.saturating_sub(LINE_LOOKBACK);
+    let line_start = match text.get(low..name_start)?.iter().rposition(|b| *b == b'\n') {
+        Some(p) => low + p + 1,
+        None if low == 0 => 0,
+        None => return None,
+    };
+    let value = skip_blanks(text, next);
+    if value - next <= skip_blanks(text, line_start) - line_start {
+        return None;
+    }
+    // The next line opens a mapping (`password:` then `  min_length: 12`), a list or a comment.
+    if matches!(at(text, value), Some(b'#' | b'-' | b'\n' | b'\r') | None) {
+        return None;
+    }
+    let limit = (value + MAX_VALUE).min(text.len());
+    let line_end = (value..limit).find(|&i| matches!(at(text, i), Some(b'\n' | b'\r'))).unwrap_or(limit);
+    let line = text.get(value..line_end)?;
+    let is_key = line.windows(2).any(|w| w == b": ") || line.trim_ascii_end().ends_with(b":");
+    (!is_key).then_some(value)
 }
 
 fn is_credential_constructor(name: &[u8]) -> bool {

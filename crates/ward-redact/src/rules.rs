@@ -3371,7 +3371,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
         id: "private-key-der-base64",
         description: r#"PEM private key body without its BEGIN line (recognised by the key formats' DER opening bytes), through its END line if present"#,
         keywords: &[r#"ibaak"#, r#"ibadanbgkqhkig9w0baqefaasc"#, r#"gbyqgsm49ageg"#, r#"caqee"#, r#"agebbd"#, r#"agebbe"#, r#"caqawbqydk2v"#, r#"b3blbnnzac1rzxktdjea"#],
-        regex: r#"(\b(?:MII[A-Za-z0-9+/]{2}[AQgw]IBAAK[BC]|MII[A-Za-z0-9+/]{2}[AQgw]IBADANBgkqhkiG9w0BAQEFAASC|MI[GH][A-Za-z0-9+/]AgEAMB[A-Za-z0-9+/]GByqGSM49AgEG|MH[A-Za-z0-9+/]CAQEE[IJ]|MI[GH][A-Za-z0-9+/]AgEBB[DE]|M[A-Za-z0-9+/]{2}CAQAwBQYDK2V[uvwx]|b3BlbnNzaC1rZXktdjEA)[A-Za-z0-9+/]{40}[A-Za-z0-9+/]*(?:(?:\r?\n|\\+(?:r\\+)?n)[ \t]*(?:[A-Za-z0-9+/]+={0,2}$|[A-Za-z0-9+/]{16,}))*={0,2}(?:(?:\r?\n|\\+(?:r\\+)?n)-----END [A-Z0-9 ]{0,24}PRIVATE KEY-----)?)"#,
+        regex: r#"(\b(?:MII[A-Za-z0-9+/]{2}[AQgw]IBAAK[BC]|MII[A-Za-z0-9+/]{2}[AQgw]IBADANBgkqhkiG9w0BAQEFAASC|MI[GH][A-Za-z0-9+/]AgEAMB[A-Za-z0-9+/]GByqGSM49AgEG|MH[A-Za-z0-9+/]CAQEE[IJ]|MI[GH][A-Za-z0-9+/]AgEBB[DE]|M[A-Za-z0-9+/]{2}CAQAwBQYDK2V[uvwx]|b3BlbnNzaC1rZXktdjEA)[A-Za-z0-9+/]{24}[A-Za-z0-9+/]*(?:(?:\r?\n|\\+(?:r\\+)?n)[ \t]*(?:[A-Za-z0-9+/]+={0,2}$|[A-Za-z0-9+/]{16,}))*={0,2}(?:(?:\r?\n|\\+(?:r\\+)?n)-----END [A-Z0-9 ]{0,24}PRIVATE KEY-----)?)"#,
         secret_group: 1,
         min_entropy: 0.0,
         kind: RuleKind::Structural,
