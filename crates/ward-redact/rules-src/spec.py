@@ -420,15 +420,22 @@ R('password-hash-kerberos', 'Kerberos roast hash (TGS-REP / AS-REP / pre-auth)',
 R('vault-unseal-key', 'HashiCorp Vault unseal / recovery key share', ['unseal key','unseal_key','unseal-key','recovery key','recovery_key'], r'(?i)(?:unseal|recovery)[ _-]key(?:[ _-]?\d{1,2})?\\?["\']?\s*[:=]\s*\\?["\']?([A-Za-z0-9+/]{40,}={0,2})',
   ['Unseal Key 1: ⟦{b43}=⟧', 'VAULT_UNSEAL_KEY=⟦{b44}⟧'], ['Unseal Key 1: <key>', 'unseal key threshold: 3'], kind='p')
 # A base64 line that goes on over the next lines (`base64` wraps at 76, PEM at 64, YAML indents them):
-# a continuation line is base64 to its end (`$`), or at least 16 characters of it (a last line
-# followed by a quote), so a following `  tls.crt: …` line is not taken.
-B64_LINES = r'[A-Za-z0-9+/]*(?:(?:\r?\n|\\+(?:r\\+)?n)[ \t]*(?:[A-Za-z0-9+/]+={0,2}$|[A-Za-z0-9+/]{16,}))*={0,2}'
+# a continuation line is base64 to its end (`$`), at least 16 characters of it (a last line
+# followed by a quote), or a padded last line, so a following `  tls.crt: …` line is not taken.
+# Line breaks may be escaped (JSON `\n`, `\u000a`) or percent-encoded (`%0A`, a key in a URL or form
+# body), and so may `+` `/` `=` (`%2B` `%2F` `%3D`). A key starts at a word boundary or right after
+# such an escape (`\nMIIE…`, `%0AMIIE…`), which is then redacted with it.
+B64C = r'(?:[A-Za-z0-9+/]|%2[BbFf])'
+BREAK = r'(?:\r?\n|\\+(?:r\\+)?n|(?:%0[Dd])?%0[Aa]|(?:\\u000[Dd])?\\u000[Aa])'
+KEY_START = r'(?:\b|%0[AaDd]|%20|\\[nrt]|\\u00[0-9A-Fa-f]{2})'
+PAD = r'(?:={1,2}|(?:%3[Dd]){1,2})'
+B64_LINES = B64C + r'*(?:' + BREAK + r'[ \t]*(?:' + B64C + r'+={0,2}$|' + B64C + r'{16,}|' + B64C + r'+' + PAD + '))*' + PAD + '?'
 # Whole PEM files base64-encoded (Kubernetes Secret data, CI variables): "-----BEGIN " encodes to
 # LS0tLS1CRUdJTi when the file starts with it, and to …0tLS0tQkVHSU4g or …tLS0tLUJFR0lOI after one or
 # two other bytes (a leading newline, a certificate before the key). The label is read by decoding
 # (`filter.rs`, `decodes_to_private_key`): a certificate or public key is kept.
 R('private-key-base64', 'Base64-encoded PEM private key, any label, however it is wrapped (Kubernetes secrets, CI variables)', ['ls0tls1crudjti','0tls0tqkvhsu4g','tls0tlujfr0loi'],
-  r'(\b[A-Za-z0-9+/]*(?:LS0tLS1CRUdJTi|0tLS0tQkVHSU4g|tLS0tLUJFR0lOI)' + B64_LINES + ')',
+  r'(' + KEY_START + B64C + r'*(?:LS0tLS1CRUdJTi|0tLS0tQkVHSU4g|tLS0tLUJFR0lOI)' + B64_LINES + ')',
   ['tls.key: ⟦LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t{b200}⟧',
    'key: ⟦Ci0tLS0tQkVHSU4gUFJJVkFURSBLRVktLS0tLQpNSUlFcENLUjJNM0RFRUVlZnNKemVLWmh5VFVZZkFmazFXTnVtOFBFQUxKeVJMak5PcGZ4R3VaUkJ3VUdwb29DCjhPRmhy⟧\n',
    'data:\n  tls.key: |\n    ⟦LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND\n    Qktnd2dnU2tBZ0VBQW9JQkFRQ2x5MEx4c0ZnT1E2YmFLVzN4R0ZrRW1JQWV3TTNBdDR6OWJWZm1u\n    RVhpK1hMaVh5ZUZLN2d6U3IxdHJ3WkVyYzBGV0lKdERCc0tQRzhyUXBtSkh0TTlFWjFNeFFvaWpX⟧\n  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM\n'],
@@ -445,7 +452,7 @@ DER_KEY = (r'(?:MII[A-Za-z0-9+/]{2}[AQgw]IBAAK[BC]'                    # PKCS#1 
            r'|b3BlbnNzaC1rZXktdjEA)')                                 # OpenSSH ("openssh-key-v1\0")
 R('private-key-der-base64', 'PEM private key body without its BEGIN line (recognised by the key formats\' DER opening bytes), through its END line if present',
   ['ibaak','ibadanbgkqhkig9w0baqefaasc','gbyqgsm49ageg','caqee','agebbd','agebbe','caqawbqydk2v','b3blbnnzac1rzxktdjea'],
-  r'(\b' + DER_KEY + r'[A-Za-z0-9+/]{24}' + B64_LINES + r'(?:(?:\r?\n|\\+(?:r\\+)?n)-----END [A-Z0-9 ]{0,24}PRIVATE KEY-----)?)',
+  r'(' + KEY_START + DER_KEY + B64C + r'{24}' + B64_LINES + r'(?:(?:' + BREAK + r'[ \t]*' + B64C + r'+(?:={1,2}|(?:%3[Dd]){1,2})?)?' + BREAK + r'-----END(?:[ +]|%20)(?:[A-Z0-9 +]|%20){0,24}PRIVATE(?:[ +]|%20)KEY-----)?)',
   ['⟦MIIEpAIBAAKCAQEAy6rwhDByZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ\nX9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3\nKb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg\n-----END RSA PRIVATE KEY-----⟧\n',
    '{"k": "⟦MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ\\nX9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3⟧\\n"}',
    'key ⟦MHcCAQEEINXWu+wWSPTS9Qh7Kb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg⟧ end',

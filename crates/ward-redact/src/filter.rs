@@ -97,18 +97,30 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
 fn decodes_to_private_key(text: &[u8]) -> bool {
     let mut decoded: Vec<u8> = Vec::with_capacity(text.len() / 4 * 3 + 3);
     let (mut acc, mut bits) = (0u32, 0u32);
-    let mut bytes = text.iter();
-    while let Some(&b) = bytes.next() {
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        i += 1;
         let v = match b {
             b'A'..=b'Z' => b - b'A',
             b'a'..=b'z' => b - b'a' + 26,
             b'0'..=b'9' => b - b'0' + 52,
             b'+' => 62,
             b'/' => 63,
-            // An escaped line break between wrapped lines (`\n`, `\r\n`): its letter is not data.
+            // An escaped line break between wrapped lines (`\n`, `\r\n`, `\u000a`): its letters
+            // are not data.
             b'\\' => {
-                bytes.next();
+                i += if text.get(i) == Some(&b'u') { 5 } else { 1 };
                 continue;
+            }
+            // Percent-encoding: `%2B` and `%2F` are data, `%0A` and `%3D` are not.
+            b'%' => {
+                let code = text.get(i..i + 2).map(<[u8]>::to_ascii_uppercase);
+                i += 2;
+                match code.as_deref() {
+                    Some(b"2B") => 62,
+                    Some(b"2F") => 63,
+                    _ => continue,
+                }
             }
             _ => continue,
         };

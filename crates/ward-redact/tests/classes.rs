@@ -96,6 +96,38 @@ fn pem_bodies_without_their_begin_line_are_redacted() {
     }
 }
 
+/// Percent-encoding as `encodeURIComponent` writes it (`+` `/` `=` and line breaks encoded).
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn escaped_and_percent_encoded_pem_bodies_are_redacted() {
+    let key = pem("RSA PRIVATE KEY", PKCS1, 7);
+    let lines = body(&key);
+    for input in [
+        format!("key={}&next=1", percent_encode(&key)),
+        format!("\"{}\" next", key.replace('\n', "\\u000a")),
+        format!("\"{}\" next", key.replace('-', "\\u002d").replace('\n', "\\n")),
+        format!("\"x\\n{}\" next", lines.replace('\n', "\\r\\n")),
+    ] {
+        let out = redactor().redact_text(&input).output;
+        assert!(out.ends_with("next") || out.contains("next=1"), "{out:.300}");
+        for line in lines.lines() {
+            // Each body line, percent-encoded or not, is gone.
+            assert!(
+                !out.contains(line) && !out.contains(&percent_encode(line)),
+                "{line} survived in {out:.400}"
+            );
+        }
+    }
+}
+
 #[test]
 fn base64_encoded_pem_is_redacted_whole_however_wrapped() {
     let key = pem("RSA PRIVATE KEY", PKCS1, 2);
