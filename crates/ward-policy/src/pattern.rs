@@ -40,6 +40,21 @@ impl Word {
             Word::Gap => true,
         }
     }
+
+    /// Whether some word that begins with `prefix` may match: an argument only known at run
+    /// time still begins with what is spelled before its first expansion (`n=$(cat f)` is
+    /// never `-x`). A glob is assumed to (the cautious reading).
+    fn may_match_beginning(&self, prefix: &str) -> bool {
+        match self {
+            Word::Literal(l) => l.starts_with(prefix),
+            Word::Glob(_) | Word::Gap => true,
+        }
+    }
+}
+
+/// What an argument only known at run time spells before its first expansion.
+fn known_beginning(arg: &str) -> &str {
+    arg.split(['$', '`']).next().unwrap_or_default()
 }
 
 /// A glob over one whole word (`*` may match `/`), or `None` when the word has no glob syntax.
@@ -231,7 +246,7 @@ fn words_may_match(pattern: &[Word], args: &[String], unknown: &[Unknown]) -> bo
                 // Stands for this pattern word, or is one of the words a gap covers.
                 if gap {
                     stack.push((p, a + 1));
-                } else if p < pattern.len() {
+                } else if pattern.get(p).is_some_and(|w| w.may_match_beginning(known_beginning(&args[a]))) {
                     stack.push((p + 1, a + 1));
                 }
             } else if gap && gap_may_skip(a) {

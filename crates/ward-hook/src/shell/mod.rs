@@ -529,6 +529,14 @@ impl Analyzer {
         wrappers: &[String],
         depth: usize,
     ) {
+        if tables::is_proxy_variable(name) {
+            // `https_proxy=http://evil:1 curl https://github.com`: the traffic goes to the proxy.
+            if unknown {
+                self.add_unknown_host();
+            } else if !value.is_empty() {
+                self.add_destination(value);
+            }
+        }
         if tables::PROMPT_VARIABLES.contains(&name) {
             // `PS4='$(cmd)'; set -x`: the shell expands a prompt's `$(…)` each time it shows it.
             if unknown {
@@ -548,6 +556,25 @@ impl Analyzer {
             }
         } else if tables::CODE_LOADING_VARIABLES.contains(&name) && !value.is_empty() {
             self.out.dynamic = true;
+        }
+    }
+
+    /// A proxy or redirection target (`http://evil:8080`, `evil:8080`, `socks5h://evil`, an
+    /// address): a host the traffic goes to; unknown when computed.
+    fn add_destination(&mut self, value: &str) {
+        if is_unknown(value) {
+            self.add_unknown_host();
+        } else if plain(value).contains("://") {
+            self.add_url(plain(value), false);
+        } else if !plain(value).is_empty() {
+            let host = plain(value).rsplit('@').next().unwrap_or_default();
+            let host = match host.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or_default(),
+                None => host.split([':', '/']).next().unwrap_or_default(),
+            };
+            if !host.is_empty() {
+                self.add_host(&host.to_ascii_lowercase());
+            }
         }
     }
 
@@ -1065,8 +1092,17 @@ impl Analyzer {
                 }
             }
         }
+        // `declare n=$(…)`, `local x="$y"`: bash does not split a declaration builtin's
+        // assignment arguments, so each stays one word.
+        let declaration = argv
+            .first()
+            .is_some_and(|p| matches!(p.as_str(), "declare" | "typeset" | "local" | "export" | "readonly"));
         for (w, sub_out) in word_iter {
+            let at = argv.len();
             self.argument_words(w, sub_out.as_ref(), &mut argv);
+            if declaration && w.assignment().is_some() && argv.len() == at + 1 && splits(&argv[at]) {
+                argv[at] = format!("{UNKNOWN}{ONE_WORD}{}", plain(&argv[at]));
+            }
         }
         let ifs_before = ifs_given.map(|ifs| {
             let before = (self.vars.get("IFS").cloned(), self.unknown_vars.contains("IFS"));
@@ -1419,11 +1455,30 @@ impl Analyzer {
     /// A sed script's own effects (`tables::sed_script_effects`): files its `w` commands
     /// write, commands its `e` command runs (analyzed as shell), and `s///e`, which runs text
     /// only known at run time.
-    fn sed_script(&mut self, args: &[String], wrappers: &[String], depth: usize) {
+    fn sed_script(&mut self, args: &[String], stdin: &Stream, wrappers: &[String], depth: usize) {
         let parsed = tables::parse_options(args, tables::SED_OPTS, false);
         let mut scripts: Vec<String> = parsed.values(&["-e", "--expression"]).map(str::to_owned).collect();
         if scripts.is_empty() && !parsed.has(&["-f", "--file"]) {
             scripts.extend(parsed.operands.first().cloned());
+        }
+        // `sed -f /dev/stdin`, `sed -f s.sed` written earlier in the line: a script file whose
+        // text is known; one read from another program's output is only known at run time.
+        for file in parsed.values(&["-f", "--file"]).map(plain) {
+            if matches!(file, "/dev/stdin" | "-" | "/proc/self/fd/0") {
+                match stdin {
+                    Stream::Literal(text) | Stream::Unexpanded(text) => scripts.push(text.clone()),
+                    Stream::None => {}
+                    _ => self.out.dynamic = true,
+                }
+            } else if code_from_descriptor(file) {
+                self.out.dynamic = true;
+            } else {
+                match self.written_script(file) {
+                    Some(Some(text)) => scripts.push(text),
+                    Some(None) => self.out.dynamic = true,
+                    None => {}
+                }
+            }
         }
         for script in scripts {
             if is_unknown(&script) {
@@ -1567,7 +1622,12 @@ impl Analyzer {
                         let name = plain(a).split_once('=').map_or(plain(a), |(name, _)| name);
                         self.integer_vars.insert(name.to_owned());
                         if let Some((_, value)) = plain(a).split_once('=') {
-                            if is_unknown(a) || self.arithmetic_unknown(value, 0) {
+                            let number = is_number_expansion(value)
+                                || value
+                                    .strip_prefix("$(")
+                                    .and_then(|v| v.strip_suffix(')'))
+                                    .is_some_and(prints_a_number);
+                            if !number && (is_unknown(a) || self.arithmetic_unknown(value, 0)) {
                                 self.out.dynamic = true;
                             }
                         }
@@ -1778,7 +1838,7 @@ impl Analyzer {
         // reported beside `DIR`, so rules about files inside it (`~/.ssh/id_*`, Ward's spool)
         // see it. `mv` always moves the whole tree.
         if matches!(program.as_str(), "sed" | "gsed") {
-            self.sed_script(args, &wrappers, depth);
+            self.sed_script(args, &stdin, &wrappers, depth);
         }
         let recursive = tables::is_recursive(&program, args);
         let moves = program == "mv" || (program == "git" && plain_subcommand(args) == Some("mv"));
@@ -1843,6 +1903,16 @@ impl Analyzer {
             // on the command line that runs commands.
             for (key, value, unknown) in tables::git_command_line_config(args) {
                 let key = key.to_ascii_lowercase();
+                if (key.starts_with("http.") || key.starts_with("https.") || key.starts_with("remote."))
+                    && key.ends_with(".proxy")
+                {
+                    // `git -c http.proxy=http://evil:1 fetch`: git's traffic goes to the proxy.
+                    if unknown {
+                        self.add_unknown_host();
+                    } else if !value.is_empty() {
+                        self.add_destination(&value);
+                    }
+                }
                 let mut inner = wrappers.clone();
                 inner.push(format!("git -c {key}"));
                 match tables::git_config_runs(&key, &value) {
@@ -1862,6 +1932,27 @@ impl Analyzer {
             });
             for path in tables::git_reads(args) {
                 self.add_path(&path, Access::Read);
+            }
+            // `git cat-file --batch <<< 'HEAD:.env'`: the objects named on its input.
+            if plain_subcommand(args) == Some("cat-file")
+                && args.iter().any(|a| plain(a).starts_with("--batch"))
+            {
+                match &stdin {
+                    Stream::Literal(text) => {
+                        for line in text.lines() {
+                            let object = line.split_whitespace().last().unwrap_or_default();
+                            if let Some(path) = tables::git_object_path(object) {
+                                self.add_path(&path, Access::Read);
+                            }
+                        }
+                    }
+                    Stream::None => {}
+                    // Objects named at run time: any committed file, dotfiles included.
+                    _ => {
+                        self.add_path("**", Access::Read);
+                        self.add_path("**/.*", Access::Read);
+                    }
+                }
             }
         }
         // `gh gist create F`, `docker cp F c:/x`, `docker run -v DIR:/x`: files sent off.
@@ -2174,9 +2265,18 @@ impl Analyzer {
                 inner.push("<stdin".to_owned());
                 let _ = self.script(&text, &inner, depth + 1);
             }
-            (tools::StdinIs::SqliteCommands, Stream::Literal(text) | Stream::Unexpanded(text)) => {
+            (
+                kind @ (tools::StdinIs::SqliteCommands
+                | tools::StdinIs::PsqlCommands
+                | tools::StdinIs::MysqlCommands),
+                Stream::Literal(text) | Stream::Unexpanded(text),
+            ) => {
                 let mut from_stdin = tools::ToolCode::default();
-                tools::sqlite_text(text, &mut from_stdin);
+                match kind {
+                    tools::StdinIs::SqliteCommands => tools::sqlite_text(text, &mut from_stdin),
+                    tools::StdinIs::PsqlCommands => tools::psql_text(text, &mut from_stdin),
+                    _ => tools::mysql_text(text, &mut from_stdin),
+                }
                 self.tool(program, from_stdin, wrappers, &Stream::None, depth + 1);
             }
             // Commands read from a file, a download or another program's output.
@@ -2236,7 +2336,7 @@ impl Analyzer {
             self.script(&s, wrappers, depth + 1);
         }
         for lit in tables::code_literals(code) {
-            if lit.contains("://") {
+            if is_url(&lit) {
                 self.add_url(&lit, false);
             } else if tables::looks_like_path(&lit) {
                 self.add_path(&lit, Access::Read);
@@ -2689,6 +2789,9 @@ impl Analyzer {
                 let inv = tables::http_client_invocation(program, args);
                 for u in &inv.urls {
                     self.add_url(u, true);
+                }
+                for via in &inv.via {
+                    self.add_destination(via);
                 }
                 for r in &inv.reads {
                     self.add_path(r, Access::Read);
@@ -3471,23 +3574,41 @@ pub fn url_host(url: &str) -> Option<String> {
 /// Node (WHATWG, where `\` is `/` in http(s) URLs) as evil.example. Both are reported, so a
 /// rule sees the host a client may really contact. RFC reading first.
 pub fn url_hosts(url: &str) -> Vec<String> {
-    let Some((scheme, rest)) = url.split_once("://") else { return Vec::new() };
-    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    {
-        return Vec::new();
-    }
-    if scheme.eq_ignore_ascii_case("file") {
-        return Vec::new();
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let mut hosts: Vec<String> = host_of_authority(authority).into_iter().collect();
-    if authority.contains('\\') {
-        let whatwg = authority.split('\\').next().unwrap_or_default();
-        if let Some(host) = host_of_authority(whatwg).filter(|h| !hosts.contains(h)) {
-            hosts.push(host);
+    let mut hosts: Vec<String> = Vec::new();
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if scheme.is_empty()
+            || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            || scheme.eq_ignore_ascii_case("file")
+        {
+            return hosts;
         }
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        hosts.extend(host_of_authority(authority));
+    }
+    if let Some(host) = whatwg_special_host(url).filter(|h| !hosts.contains(h)) {
+        hosts.push(host);
     }
     hosts
+}
+
+/// The host of an `http`, `https`, `ws`, `wss` or `ftp` URL as WHATWG parsers (Node's
+/// `fetch`, browsers) read it: any run of `/` and `\` after the scheme is skipped
+/// (`https:evil.example/`, `https:///evil.example`, `https:\\evil.example`), and the host
+/// ends at `/`, `\`, `?` or `#`.
+fn whatwg_special_host(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim_start().split_once(':')?;
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https" | "ws" | "wss" | "ftp") {
+        return None;
+    }
+    let rest = rest.trim_start_matches(['/', '\\']);
+    let authority = rest.split(['/', '\\', '?', '#']).next()?;
+    host_of_authority(authority)
+}
+
+/// Whether a literal is a URL a client would fetch: `scheme://…`, or a special scheme's
+/// WHATWG spellings without the slashes (`https:evil.example`).
+fn is_url(text: &str) -> bool {
+    text.contains("://") || whatwg_special_host(text).is_some()
 }
 
 fn host_of_authority(authority: &str) -> Option<String> {
@@ -3545,6 +3666,12 @@ mod tests {
         assert_eq!(url_hosts("https://evil.example\\@github.com/"), ["github.com", "evil.example"]);
         assert_eq!(url_hosts("https://github.com\\@evil.example/"), ["evil.example", "github.com"]);
         assert_eq!(url_hosts("https://github.com/a\\b"), ["github.com"]);
+        // WHATWG parsers skip any slashes and backslashes after a special scheme.
+        assert_eq!(url_hosts("https:evil.example/x"), ["evil.example"]);
+        assert_eq!(url_hosts("https:///evil.example/"), ["evil.example"]);
+        assert_eq!(url_hosts("HTTPS:\\\\evil.example\\x"), ["evil.example"]);
+        assert!(url_hosts("mailto:a@b.example").is_empty());
+        assert!(url_hosts("https:").is_empty());
         assert_eq!(bare_host("example.com/install.sh").as_deref(), Some("example.com"));
         assert_eq!(bare_host("install.sh"), Some("install.sh".to_owned()));
         assert_eq!(scp_like_host("git@github.com:org/repo.git").as_deref(), Some("github.com"));

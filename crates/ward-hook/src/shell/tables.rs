@@ -1696,6 +1696,28 @@ pub(crate) fn git_file_arguments(args: &[String], sink: &mut dyn FnMut(&str, Acc
 /// (`git show HEAD:.env`, `git cat-file -p HEAD:.env`); `commit`/`tag`/`notes -F FILE`;
 /// `hash-object FILE`; `apply`/`am` patches. Relative to `-C DIR` and `--work-tree DIR`
 /// (`git --work-tree=$HOME add .aws/credentials`).
+/// The file a git object name or a magic pathspec names: `REV:PATH`, `:PATH` and `:N:PATH`
+/// (the index, stage N), `:(top,icase)PATH`, `:/PATH` (from the top; as a revision a commit
+/// message search, read cautiously as a path too). `None` for anything else.
+pub(crate) fn git_object_path(arg: &str) -> Option<String> {
+    if arg.contains("::") || arg.contains("://") {
+        return None;
+    }
+    let path = if let Some(magic) = arg.strip_prefix(":(") {
+        magic.split_once(')')?.1
+    } else if let Some(rest) = arg.strip_prefix(':') {
+        // `:0:PATH` … `:3:PATH`; `:/PATH`; `:PATH`.
+        match rest.split_once(':') {
+            Some(("0" | "1" | "2" | "3", path)) => path,
+            _ => rest.trim_start_matches('/'),
+        }
+    } else {
+        arg.split_once(':')?.1
+    };
+    let path = path.trim_start_matches("./");
+    (!path.is_empty()).then(|| path.to_owned())
+}
+
 pub(crate) fn git_reads(args: &[String]) -> Vec<String> {
     let mut i = 0;
     let mut dirs: Vec<String> = Vec::new();
@@ -1741,7 +1763,8 @@ pub(crate) fn git_reads(args: &[String]) -> Vec<String> {
             "--relative",
         ],
         "grep" => &["-e", "-f", "-A", "-B", "-C", "--max-depth", "-m", "--max-count", "--threads"],
-        "blame" => &["-L", "-S", "--contents", "--since", "-C", "-M"],
+        "blame" | "annotate" => &["-L", "-S", "--contents", "--since", "-C", "-M"],
+        "whatchanged" => &["-n", "--max-count", "--since", "--until", "--author", "--format", "--pretty"],
         "archive" => &["-o", "--output", "--format", "--prefix", "--remote", "--add-file"],
         "commit" => &[
             "-m",
@@ -1770,7 +1793,7 @@ pub(crate) fn git_reads(args: &[String]) -> Vec<String> {
     };
     let files_of_options: &[&str] = match sub.as_str() {
         "commit" | "tag" | "notes" => &["-F", "--file", "-t", "--template"],
-        "blame" => &["--contents"],
+        "blame" | "annotate" => &["--contents"],
         "grep" => &["-f"],
         "add" => &["--pathspec-from-file"],
         "archive" => &["--add-file"],
@@ -1782,6 +1805,8 @@ pub(crate) fn git_reads(args: &[String]) -> Vec<String> {
             | "log"
             | "show"
             | "blame"
+            | "annotate"
+            | "whatchanged"
             | "grep"
             | "archive"
             | "add"
@@ -1796,14 +1821,13 @@ pub(crate) fn git_reads(args: &[String]) -> Vec<String> {
     while let Some(a) = rest.get(j) {
         j += 1;
         if after_dashes || !a.starts_with('-') {
-            // `REV:PATH` names a committed file; a plain operand is a path (or a revision,
-            // which names no file: reading it matches nothing).
-            match a.split_once(':') {
-                Some((_, path)) if !a.contains("::") && !a.contains("://") && !path.is_empty() => {
-                    found.push(path.trim_start_matches("./").to_owned());
-                }
-                _ if reads_operands => found.push(a.clone()),
-                _ => {}
+            // `REV:PATH`, `:0:PATH` and a pathspec with magic (`:(top)PATH`) name a file; a
+            // plain operand is a path (or a revision, which names no file: reading it
+            // matches nothing).
+            match git_object_path(a) {
+                Some(path) => found.push(path),
+                None if reads_operands => found.push(a.clone()),
+                None => {}
             }
             continue;
         }
@@ -2091,6 +2115,13 @@ const CURL_OPTS: OptSpec = OptSpec {
         "--max-redirs",
         "--aws-sigv4",
         "--unix-socket",
+        "--preproxy",
+        "--proxy1.0",
+        "--socks4",
+        "--socks4a",
+        "--socks5",
+        "--socks5-hostname",
+        "--doh-url",
     ],
 };
 
@@ -2141,6 +2172,9 @@ const HTTPIE_OPTS: OptSpec = OptSpec {
 #[derive(Debug, Default)]
 pub(crate) struct HttpInvocation {
     pub urls: Vec<String>,
+    /// Where the traffic really goes besides the URL's host: a proxy (`-x`, `--socks5`), a
+    /// host the URL's is redirected to (`--connect-to H:P:EVIL:P`, `--resolve H:P:ADDR`).
+    pub via: Vec<String>,
     pub reads: Vec<String>,
     pub writes: Vec<String>,
 }
@@ -2159,6 +2193,22 @@ pub(crate) fn http_client_invocation(program: &str, args: &[String]) -> HttpInvo
                     | "-c" | "--cookie-jar" => inv.writes.push(v.to_owned()),
                     "-T" | "--upload-file" | "-K" | "--config" | "--netrc-file" | "-E" | "--cert"
                     | "--key" | "--cacert" => inv.reads.push(v.to_owned()),
+                    "-x" | "--proxy" | "--preproxy" | "--proxy1.0" | "--socks4" | "--socks4a"
+                    | "--socks5" | "--socks5-hostname" | "--doh-url" => inv.via.push(v.to_owned()),
+                    // `HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT`
+                    "--connect-to" => {
+                        let parts: Vec<&str> = v.split(':').collect();
+                        if let Some(host) = parts.get(2).filter(|h| !h.is_empty()) {
+                            inv.via.push((*host).to_owned());
+                        }
+                    }
+                    // `HOST:PORT:ADDRESS[,ADDRESS]…`
+                    "--resolve" => {
+                        if let Some(addresses) = v.splitn(3, ':').nth(2) {
+                            inv.via
+                                .extend(addresses.split(',').map(|a| a.trim_matches(['[', ']']).to_owned()));
+                        }
+                    }
                     "-d" | "--data" | "--data-binary" | "--data-ascii" | "--data-urlencode" | "--json" => {
                         let file = v.split_once('@').filter(|(name, _)| !name.contains('=')).map(|(_, f)| f);
                         if let Some(f) = file {
@@ -2186,6 +2236,14 @@ pub(crate) fn http_client_invocation(program: &str, args: &[String]) -> HttpInvo
                     | "--save-cookies" => inv.writes.push(v.to_owned()),
                     "-i" | "--input-file" | "--post-file" | "--body-file" | "--load-cookies"
                     | "--certificate" | "--private-key" => inv.reads.push(v.to_owned()),
+                    // `-e https_proxy=HOST`: a wgetrc command.
+                    "-e" | "--execute" => {
+                        if let Some((key, value)) = v.split_once('=') {
+                            if key.trim().to_ascii_lowercase().ends_with("_proxy") {
+                                inv.via.push(value.trim().to_owned());
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -3213,6 +3271,24 @@ pub(crate) const SHELL_COMMAND_VARIABLES: &[&str] = &[
     "SUDO_ASKPASS",
 ];
 
+/// Environment variables naming a proxy HTTP clients send their traffic through.
+pub(crate) fn is_proxy_variable(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "http_proxy"
+            | "https_proxy"
+            | "all_proxy"
+            | "ftp_proxy"
+            | "wss_proxy"
+            | "ws_proxy"
+            | "npm_config_proxy"
+            | "npm_config_https_proxy"
+            | "pip_proxy"
+            | "yarn_proxy"
+            | "yarn_https_proxy"
+    )
+}
+
 /// Shell variables whose value bash expands as a prompt string, running the `$(…)` in it:
 /// `PS4` at each command traced by `set -x`, `PS0`–`PS3` in interactive shells and `select`.
 pub(crate) const PROMPT_VARIABLES: &[&str] = &["PS0", "PS1", "PS2", "PS3", "PS4"];
@@ -3436,6 +3512,27 @@ pub(crate) fn awk_pipes(code: &str) -> Vec<(String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::sed_script_effects;
+
+    #[test]
+    fn git_object_names_name_files() {
+        use super::git_object_path;
+        let cases: &[(&str, Option<&str>)] = &[
+            ("HEAD:.env", Some(".env")),
+            (":0:.env", Some(".env")),
+            (":2:src/x", Some("src/x")),
+            (":.env", Some(".env")),
+            (":/.env", Some(".env")),
+            (":(top,icase).ENV", Some(".ENV")),
+            ("HEAD~2:./a/b", Some("a/b")),
+            ("HEAD", None),
+            ("https://x.example/y", None),
+            ("a::b", None),
+            ("HEAD:", None),
+        ];
+        for (arg, path) in cases {
+            assert_eq!(git_object_path(arg).as_deref(), *path, "{arg}");
+        }
+    }
 
     #[test]
     fn sed_scripts_read() {

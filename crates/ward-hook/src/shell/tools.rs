@@ -1,5 +1,5 @@
 //! Programs with a command language of their own that can run shell commands or load code:
-//! `at`/`batch`, `sqlite3`, vim and its relatives, gdb, emacs, nix, tmux, screen, GNU
+//! `at`/`batch`, `sqlite3`, `psql`, `mysql`, vim and its relatives, gdb, emacs, nix, tmux, screen, GNU
 //! parallel. Each is read for what it runs (a shell script, a command's words), the files its
 //! own commands open, and whether it runs code Ward cannot see.
 
@@ -26,6 +26,8 @@ pub(crate) enum StdinIs {
     Data,
     ShellScript,
     SqliteCommands,
+    PsqlCommands,
+    MysqlCommands,
 }
 
 /// The tool's code on its command line, or `None` for a program not listed here.
@@ -34,6 +36,8 @@ pub(crate) fn tool_code(program: &str, args: &[String]) -> Option<ToolCode> {
     match program {
         "at" | "batch" => at(args, &mut code),
         "sqlite3" | "sqlite" => sqlite3(args, &mut code),
+        "psql" => psql(args, &mut code),
+        "mysql" | "mariadb" => mysql(args, &mut code),
         "vim" | "vi" | "nvim" | "ex" | "view" | "vimdiff" | "gvim" | "evim" | "nvi" | "vim.basic"
         | "vim.tiny" => vim(args, &mut code),
         "gdb" | "cgdb" => gdb(args, &mut code),
@@ -189,6 +193,169 @@ fn sql_functions(sql: &str, code: &mut ToolCode) {
             }
         }
     }
+}
+
+/// psql's options that take a value.
+const PSQL_VALUES: &str = "cdfhLopPRTUvF";
+
+/// `psql [-c CMD]… [-f FILE] [-o FILE]`: backslash commands reach the shell and files.
+fn psql(args: &[String], code: &mut ToolCode) {
+    let spec = OptSpec {
+        short_values: PSQL_VALUES,
+        long_values: &[
+            "--command",
+            "--dbname",
+            "--file",
+            "--host",
+            "--log-file",
+            "--output",
+            "--port",
+            "--pset",
+            "--record-separator",
+            "--table-attr",
+            "--username",
+            "--variable",
+            "--set",
+            "--field-separator",
+        ],
+    };
+    let parsed = parse_options(args, spec, false);
+    for command in parsed.values(&["-c", "--command"]) {
+        psql_text(command, code);
+    }
+    code.reads.extend(parsed.values(&["-f", "--file"]).filter(|f| *f != "-").map(str::to_owned));
+    code.writes.extend(parsed.values(&["-o", "--output", "-L", "--log-file"]).map(str::to_owned));
+    if !parsed.has(&["-c", "--command", "-l", "--list", "-V", "--version"])
+        && parsed.values(&["-f", "--file"]).all(|f| f == "-")
+    {
+        code.stdin = StdinIs::PsqlCommands;
+    }
+}
+
+/// psql input: `\! CMD`, `\o |CMD`, `\g |CMD` and `\copy … PROGRAM 'CMD'` run the shell;
+/// `\i F` reads, `\o F`/`\g F`/`\w F` write; `\e` opens an editor; server-side
+/// `COPY … PROGRAM` and file functions too (the server may be this machine).
+pub(crate) fn psql_text(text: &str, code: &mut ToolCode) {
+    for line in text.lines() {
+        let mut rest = line;
+        while let Some(at) = rest.find('\\') {
+            let meta = &rest[at + 1..];
+            let (word, after) = meta.split_once(char::is_whitespace).unwrap_or((meta, ""));
+            let after = after.trim();
+            let target = after.split_whitespace().next().unwrap_or_default().trim_matches('\'');
+            match word {
+                "!" => code.scripts.push(after.to_owned()),
+                w if w.starts_with('!') => {
+                    code.scripts.push(format!("{} {after}", &w[1..]).trim().to_owned())
+                }
+                "o" | "out" | "g" | "gx" | "w" | "write" => match after.strip_prefix('|') {
+                    Some(cmd) => code.scripts.push(cmd.trim().to_owned()),
+                    None if !target.is_empty() => code.writes.push(target.to_owned()),
+                    None => {}
+                },
+                "i" | "ir" | "include" | "include_relative" | "lo_import" if !target.is_empty() => {
+                    code.reads.push(target.to_owned())
+                }
+                "e" | "edit" | "ef" | "ev" => code.unseen = true,
+                _ => {}
+            }
+            if word == "!" || word.starts_with('!') {
+                break;
+            }
+            rest = &meta[word.len().min(meta.len())..];
+        }
+        sql_program(line, code);
+    }
+}
+
+/// `mysql [-e CMD] [--init-command CMD]`: its client commands reach the shell and files.
+fn mysql(args: &[String], code: &mut ToolCode) {
+    let spec = OptSpec {
+        short_values: "eDhPpuSTO",
+        long_values: &[
+            "--execute",
+            "--database",
+            "--host",
+            "--port",
+            "--user",
+            "--socket",
+            "--init-command",
+            "--tee",
+            "--pager",
+            "--defaults-file",
+            "--defaults-extra-file",
+        ],
+    };
+    let parsed = parse_options(args, spec, false);
+    for command in parsed.values(&["-e", "--execute", "--init-command"]) {
+        mysql_text(command, code);
+    }
+    code.scripts.extend(parsed.values(&["--pager"]).map(str::to_owned));
+    code.writes.extend(parsed.values(&["--tee"]).map(str::to_owned));
+    code.reads.extend(parsed.values(&["--defaults-file", "--defaults-extra-file"]).map(str::to_owned));
+    if !parsed.has(&["-e", "--execute", "-V", "--version"]) {
+        code.stdin = StdinIs::MysqlCommands;
+    }
+}
+
+/// mysql input: `system CMD`/`\! CMD` and `pager CMD`/`\P CMD` run the shell, `tee F`/`\T F`
+/// writes, `source F`/`\. F` reads, `LOAD DATA LOCAL INFILE 'F'` sends F to the server.
+pub(crate) fn mysql_text(text: &str, code: &mut ToolCode) {
+    for statement in text.split(['\n', ';']) {
+        let statement = statement.trim();
+        let (word, rest) = statement.split_once(char::is_whitespace).unwrap_or((statement, ""));
+        let rest = rest.trim();
+        match word.to_ascii_lowercase().as_str() {
+            "system" | "\\!" | "pager" | "\\p" if !rest.is_empty() => code.scripts.push(rest.to_owned()),
+            "tee" | "\\t" if !rest.is_empty() => code.writes.push(rest.to_owned()),
+            "source" | "\\." if !rest.is_empty() => code.reads.push(rest.to_owned()),
+            _ => {}
+        }
+        let lower = statement.to_ascii_lowercase();
+        if let Some(at) = lower.find("infile") {
+            if let Some(file) = quoted_after(&statement[at + "infile".len()..]) {
+                code.reads.push(file);
+            }
+        }
+        if let Some(at) = lower.find("load_file(") {
+            if let Some(file) = quoted_after(&statement[at + "load_file(".len()..]) {
+                code.reads.push(file);
+            }
+        }
+        if let Some(at) = lower.find("outfile").or_else(|| lower.find("dumpfile")) {
+            if let Some(file) = quoted_after(&statement[at + 7..]) {
+                code.writes.push(file);
+            }
+        }
+    }
+}
+
+/// `COPY … FROM/TO PROGRAM 'CMD'` and psql's `\copy … program 'CMD'` run CMD; the server's
+/// file functions (`pg_read_file('F')`, `COPY … FROM 'F'`) read and write files.
+fn sql_program(line: &str, code: &mut ToolCode) {
+    let lower = line.to_ascii_lowercase();
+    if let Some(at) = lower.find("program") {
+        match quoted_after(&line[at + "program".len()..]) {
+            Some(cmd) => code.scripts.push(cmd),
+            None if lower.contains("copy") => code.unseen = true,
+            None => {}
+        }
+    }
+    for function in ["pg_read_file(", "pg_read_binary_file(", "lo_import("] {
+        if let Some(at) = lower.find(function) {
+            if let Some(file) = quoted_after(&line[at + function.len()..]) {
+                code.reads.push(file);
+            }
+        }
+    }
+}
+
+/// The first single- or double-quoted string at the start of `text` (after blanks).
+fn quoted_after(text: &str) -> Option<String> {
+    let text = text.trim_start();
+    let quote = text.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let body = &text[1..];
+    body.find(quote).map(|end| body[..end].to_owned())
 }
 
 /// vim, ex, nvim: `-c CMD`, `+CMD`, `--cmd CMD` are Ex commands; `-S`/`-u` source files.
@@ -609,6 +776,32 @@ mod tests {
             args("sqlite3", &["db", "select 1"]),
             ToolCode { reads: vec!["db".into()], writes: vec!["db".into()], ..ToolCode::default() }
         );
+    }
+
+    #[test]
+    fn database_shells() {
+        assert_eq!(args("psql", &["-c", "\\! rm m"]).scripts, ["rm m"]);
+        assert_eq!(args("psql", &["-d", "x", "-c", "\\o |sh"]).scripts, ["sh"]);
+        assert_eq!(
+            args("psql", &["-c", "\\copy t from program 'cat /h/.ssh/id_rsa'"]).scripts,
+            ["cat /h/.ssh/id_rsa"]
+        );
+        assert_eq!(args("psql", &["-c", "select pg_read_file('/h/.pgpass')"]).reads, ["/h/.pgpass"]);
+        let c = args("psql", &["-f", "schema.sql", "-o", "out.txt"]);
+        assert_eq!(
+            (c.reads, c.writes, c.stdin),
+            (vec!["schema.sql".to_owned()], vec!["out.txt".to_owned()], StdinIs::Data)
+        );
+        assert_eq!(args("psql", &["-d", "x"]).stdin, StdinIs::PsqlCommands);
+        assert_eq!(args("psql", &["-c", "select 1"]), ToolCode::default());
+        assert_eq!(args("mysql", &["-e", "system rm m"]).scripts, ["rm m"]);
+        assert_eq!(args("mysql", &["-e", "\\! rm m; select 1"]).scripts, ["rm m"]);
+        assert_eq!(
+            args("mysql", &["-e", "LOAD DATA LOCAL INFILE '/h/.env' INTO TABLE t"]).reads,
+            ["/h/.env"]
+        );
+        assert_eq!(args("mysql", &["db"]).stdin, StdinIs::MysqlCommands);
+        assert_eq!(args("mysql", &["-e", "select 1"]), ToolCode::default());
     }
 
     #[test]

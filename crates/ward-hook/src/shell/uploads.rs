@@ -20,6 +20,22 @@ pub(crate) fn uploads(program: &str, args: &[String]) -> Vec<Upload> {
             (Some("gist"), Some("create" | "new" | "edit")) => {
                 found.extend(operands(2).into_iter().map(|f| file(f)));
             }
+            // `gh issue create -F BODY`, `gh pr comment --body-file BODY`, `gh release create
+            // --notes-file F`, `gh secret set -f .env`, `gh ssh-key add KEY`: files whose
+            // content is posted.
+            (Some("issue" | "pr" | "release" | "secret" | "variable" | "repo" | "discussion"), Some(_))
+                if file_options(&args[2..]).next().is_some() =>
+            {
+                found.extend(file_options(&args[2..]).map(|f| file(&f)));
+                if args[0] == "release" && matches!(args[1].as_str(), "upload" | "create") {
+                    found.extend(
+                        operands(2).into_iter().skip(1).map(|f| file(f.split('#').next().unwrap_or(f))),
+                    );
+                }
+            }
+            (Some("ssh-key" | "gpg-key"), Some("add")) => {
+                found.extend(operands(2).into_iter().map(|f| file(f)))
+            }
             (Some("release"), Some("upload" | "create")) => {
                 // `gh release upload TAG FILES…` (`FILE#label` names FILE).
                 found.extend(operands(2).into_iter().skip(1).map(|f| file(f.split('#').next().unwrap_or(f))));
@@ -66,7 +82,11 @@ pub(crate) fn uploads(program: &str, args: &[String]) -> Vec<Upload> {
                             found.push(Upload { path: (*src).clone(), tree: true });
                         }
                     }
-                    "run" | "create" | "container" => found.extend(mounts(rest)),
+                    "run" | "create" | "container" => {
+                        found.extend(mounts(rest));
+                        found.extend(env_files(rest).map(|f| file(&f)));
+                    }
+                    "compose" | "stack" => found.extend(env_files(rest).map(|f| file(&f))),
                     _ => {}
                 }
             }
@@ -79,6 +99,33 @@ pub(crate) fn uploads(program: &str, args: &[String]) -> Vec<Upload> {
         _ => {}
     }
     found
+}
+
+/// `-F FILE`, `--body-file FILE`, `--notes-file FILE`, `-f FILE`, `--env-file FILE` (gh).
+fn file_options(args: &[String]) -> impl Iterator<Item = String> + '_ {
+    let names = ["-F", "--body-file", "--notes-file", "-f", "--env-file", "--template-file"];
+    args.iter()
+        .enumerate()
+        .filter_map(move |(i, a)| {
+            if let Some((_, v)) = a.split_once('=').filter(|(n, _)| names.contains(n) && n.starts_with("--"))
+            {
+                return Some(v.to_owned());
+            }
+            if names.contains(&a.as_str()) {
+                return args.get(i + 1).cloned();
+            }
+            (a.starts_with("-F") && a.len() > 2 && !a.starts_with("--")).then(|| a[2..].to_owned())
+        })
+        .filter(|f| f != "-")
+}
+
+/// `--env-file FILE`: variables a container (or a compose project) is given from a file.
+fn env_files(args: &[String]) -> impl Iterator<Item = String> + '_ {
+    args.iter().enumerate().filter_map(|(i, a)| match a.strip_prefix("--env-file") {
+        Some("") => args.get(i + 1).cloned(),
+        Some(v) => v.strip_prefix('=').map(str::to_owned),
+        None => None,
+    })
 }
 
 /// The host directories `-v HOST:CTR`, `--volume`, `--mount type=bind,source=HOST` give a
@@ -144,6 +191,13 @@ mod tests {
             read("/h/.ssh/id_rsa")
         );
         assert_eq!(paths("gh", &["api", "--input=f.json", "/x"]), read("f.json"));
+        assert_eq!(paths("gh", &["issue", "create", "-t", "x", "-F", "/h/.env"]), read("/h/.env"));
+        assert_eq!(paths("gh", &["pr", "comment", "1", "--body-file=/h/.env"]), read("/h/.env"));
+        assert_eq!(paths("gh", &["secret", "set", "-f", ".env"]), read(".env"));
+        assert_eq!(paths("gh", &["ssh-key", "add", "/h/.ssh/id_rsa"]), read("/h/.ssh/id_rsa"));
+        assert_eq!(paths("docker", &["run", "--env-file", "/h/.env", "alpine"]), read("/h/.env"));
+        assert_eq!(paths("docker", &["compose", "--env-file=/h/.env", "up"]), read("/h/.env"));
+        assert!(paths("gh", &["issue", "create", "-t", "x", "-b", "y"]).is_empty());
         assert_eq!(
             paths("docker", &["cp", "~/.ssh/id_rsa", "c:/x"]),
             vec![("~/.ssh/id_rsa".to_owned(), true)]
