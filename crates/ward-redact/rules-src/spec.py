@@ -434,7 +434,7 @@ B64_LINES = B64C + r'*(?:' + BREAK + r'[ \t]*(?:' + B64C + r'+={0,2}$|' + B64C +
 # LS0tLS1CRUdJTi when the file starts with it, and to …0tLS0tQkVHSU4g or …tLS0tLUJFR0lOI after one or
 # two other bytes (a leading newline, a certificate before the key). The label is read by decoding
 # (`filter.rs`, `decodes_to_private_key`): a certificate or public key is kept.
-R('private-key-base64', 'Base64-encoded PEM private key, any label, however it is wrapped (Kubernetes secrets, CI variables)', ['ls0tls1crudjti','0tls0tqkvhsu4g','tls0tlujfr0loi'],
+R('private-key-base64', 'Base64-encoded PEM private key, any label, however it is wrapped (Kubernetes secrets, CI variables)', ['ls0tls1crudjti','0tls0tqkvhsu4g','ls0tlujfr0loi'],
   r'(' + KEY_START + B64C + r'*(?:LS0tLS1CRUdJTi|0tLS0tQkVHSU4g|tLS0tLUJFR0lOI)' + B64_LINES + ')',
   ['tls.key: ⟦LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t{b200}⟧',
    'key: ⟦Ci0tLS0tQkVHSU4gUFJJVkFURSBLRVktLS0tLQpNSUlFcENLUjJNM0RFRUVlZnNKemVLWmh5VFVZZkFmazFXTnVtOFBFQUxKeVJMak5PcGZ4R3VaUkJ3VUdwb29DCjhPRmhy⟧\n',
@@ -451,7 +451,7 @@ DER_KEY = (r'(?:MII[A-Za-z0-9+/]{2}[AQgw]IBAAK[BC]'                    # PKCS#1 
            r'|M[A-Za-z0-9+/]{2}CAQAwBQYDK2V[uvwx]'                    # PKCS#8 Ed25519, X25519, Ed448, X448
            r'|b3BlbnNzaC1rZXktdjEA)')                                 # OpenSSH ("openssh-key-v1\0")
 R('private-key-der-base64', 'PEM private key body without its BEGIN line (recognised by the key formats\' DER opening bytes), through its END line if present',
-  ['ibaak','ibadanbgkqhkig9w0baqefaasc','gbyqgsm49ageg','caqee','agebbd','agebbe','caqawbqydk2v','b3blbnnzac1rzxktdjea'],
+  ['ibaak','ibadanbgkqhkig9w0baqefaasc','gbyqgsm49ageg','caqee','gebbd','gebbe','caqawbqydk2v','b3blbnnzac1rzxktdjea'],
   r'(' + KEY_START + DER_KEY + B64C + r'{24}' + B64_LINES + r'(?:(?:' + BREAK + r'[ \t]*' + B64C + r'+(?:={1,2}|(?:%3[Dd]){1,2})?)?' + BREAK + r'-----END(?:[ +]|%20)(?:[A-Z0-9 +]|%20){0,24}PRIVATE(?:[ +]|%20)KEY-----)?)',
   ['⟦MIIEpAIBAAKCAQEAy6rwhDByZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ\nX9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3\nKb/KcZjs+y3xgKktCRwFK3mv0WsU72yhFiRPngFhVCKFZzPmyfkOozZxQYtn08Mg\n-----END RSA PRIVATE KEY-----⟧\n',
    '{"k": "⟦MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwZ2EzmS06PyLCFkC6Yoevs4kW8J99M2u4nJY3yubJ\\nX9Jj3K42JnapLdmRVhXyt4etxhZ4UGcKRI4BbDRc/e6IFHaE5jKbdvoNWyE38+u3⟧\\n"}',
@@ -548,7 +548,10 @@ R('cloudflare-scannable-token', 'Cloudflare API credential in the scannable form
 # shape that hold no secret (pagination and CSRF tokens, switches such as --ask-pass, --show-token) are told
 # apart by the option's name (`filter.rs`, `cli_flag_holds_no_secret`).
 R('cli-secret-flag', 'Secret passed to a command-line option whose name ends in a secret word (--github-token X, --api_key=X, -token X, --oauth2-bearer X)',
-  ['-token','_token','-password','_password','-passwd','-secret','_secret','-api-key','-api_key','_api_key','-apikey','_apikey','-bearer','-passphrase'],
+  # Keywords are indexed by their first three bytes: `_to` `_se` `_pa` would be checked at every
+  # `_path` `_self` `_to_string` of source code, so underscore names are listed whole.
+  ['-token','-password','-passwd','-secret','-api-key','-api_key','-apikey','-bearer','-passphrase',
+   '--auth_token','--access_token','--api_token','--bot_token','--github_token','--client_secret','--secret_key','--db_password','--admin_password','--root_password'],
   r'(?i)(?:^|[\s"\'])--?(?:[a-z0-9]+[-_])*(?:token|password|passwd|passphrase|secret|api[-_]?key|bearer)(?:=|\s+)' + V_NODASH,
   ['tool --github-token ⟦Zq8rT2mW9xQ4vL⟧', 'tool --api_key=⟦Zq8rT2mW9xQ4vL⟧', 'tool -token ⟦Zq8rT2mW9xQ4vL⟧', 'curl --oauth2-bearer ⟦Zq8rT2mW9xQ4vL7pK3nB6y⟧ https://x',
    'tool --bearer-token "⟦Zq8rT2mW9xQ4vL⟧"', 'helm repo add r https://r --registry-password ⟦Zq8rT2mW9xQ4vL⟧'],

@@ -3350,7 +3350,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
     RuleSpec {
         id: "private-key-base64",
         description: r#"Base64-encoded PEM private key, any label, however it is wrapped (Kubernetes secrets, CI variables)"#,
-        keywords: &[r#"ls0tls1crudjti"#, r#"0tls0tqkvhsu4g"#, r#"tls0tlujfr0loi"#],
+        keywords: &[r#"ls0tls1crudjti"#, r#"0tls0tqkvhsu4g"#, r#"ls0tlujfr0loi"#],
         regex: r#"((?:\b|%0[AaDd]|%20|\\[nrt]|\\u00[0-9A-Fa-f]{2})(?:[A-Za-z0-9+/]|%2[BbFf])*(?:LS0tLS1CRUdJTi|0tLS0tQkVHSU4g|tLS0tLUJFR0lOI)(?:[A-Za-z0-9+/]|%2[BbFf])*(?:(?:\r?\n|\\+(?:r\\+)?n|(?:%0[Dd])?%0[Aa]|(?:\\u000[Dd])?\\u000[Aa])[ \t]*(?:(?:[A-Za-z0-9+/]|%2[BbFf])+={0,2}$|(?:[A-Za-z0-9+/]|%2[BbFf]){16,}|(?:[A-Za-z0-9+/]|%2[BbFf])+(?:={1,2}|(?:%3[Dd]){1,2})))*(?:={1,2}|(?:%3[Dd]){1,2})?)"#,
         secret_group: 1,
         min_entropy: 0.0,
@@ -3370,7 +3370,7 @@ Private-MAC: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"#]
     RuleSpec {
         id: "private-key-der-base64",
         description: r#"PEM private key body without its BEGIN line (recognised by the key formats' DER opening bytes), through its END line if present"#,
-        keywords: &[r#"ibaak"#, r#"ibadanbgkqhkig9w0baqefaasc"#, r#"gbyqgsm49ageg"#, r#"caqee"#, r#"agebbd"#, r#"agebbe"#, r#"caqawbqydk2v"#, r#"b3blbnnzac1rzxktdjea"#],
+        keywords: &[r#"ibaak"#, r#"ibadanbgkqhkig9w0baqefaasc"#, r#"gbyqgsm49ageg"#, r#"caqee"#, r#"gebbd"#, r#"gebbe"#, r#"caqawbqydk2v"#, r#"b3blbnnzac1rzxktdjea"#],
         regex: r#"((?:\b|%0[AaDd]|%20|\\[nrt]|\\u00[0-9A-Fa-f]{2})(?:MII[A-Za-z0-9+/]{2}[AQgw]IBAAK[BC]|MII[A-Za-z0-9+/]{2}[AQgw]IBADANBgkqhkiG9w0BAQEFAASC|MI[GH][A-Za-z0-9+/]AgEAMB[A-Za-z0-9+/]GByqGSM49AgEG|MH[A-Za-z0-9+/]CAQEE[IJ]|MI[GH][A-Za-z0-9+/]AgEBB[DE]|M[A-Za-z0-9+/]{2}CAQAwBQYDK2V[uvwx]|b3BlbnNzaC1rZXktdjEA)(?:[A-Za-z0-9+/]|%2[BbFf]){24}(?:[A-Za-z0-9+/]|%2[BbFf])*(?:(?:\r?\n|\\+(?:r\\+)?n|(?:%0[Dd])?%0[Aa]|(?:\\u000[Dd])?\\u000[Aa])[ \t]*(?:(?:[A-Za-z0-9+/]|%2[BbFf])+={0,2}$|(?:[A-Za-z0-9+/]|%2[BbFf]){16,}|(?:[A-Za-z0-9+/]|%2[BbFf])+(?:={1,2}|(?:%3[Dd]){1,2})))*(?:={1,2}|(?:%3[Dd]){1,2})?(?:(?:(?:\r?\n|\\+(?:r\\+)?n|(?:%0[Dd])?%0[Aa]|(?:\\u000[Dd])?\\u000[Aa])[ \t]*(?:[A-Za-z0-9+/]|%2[BbFf])+(?:={1,2}|(?:%3[Dd]){1,2})?)?(?:\r?\n|\\+(?:r\\+)?n|(?:%0[Dd])?%0[Aa]|(?:\\u000[Dd])?\\u000[Aa])-----END(?:[ +]|%20)(?:[A-Z0-9 +]|%20){0,24}PRIVATE(?:[ +]|%20)KEY-----)?)"#,
         secret_group: 1,
         min_entropy: 0.0,
@@ -4156,7 +4156,7 @@ next line"#],
     RuleSpec {
         id: "cli-secret-flag",
         description: r#"Secret passed to a command-line option whose name ends in a secret word (--github-token X, --api_key=X, -token X, --oauth2-bearer X)"#,
-        keywords: &[r#"-token"#, r#"_token"#, r#"-password"#, r#"_password"#, r#"-passwd"#, r#"-secret"#, r#"_secret"#, r#"-api-key"#, r#"-api_key"#, r#"_api_key"#, r#"-apikey"#, r#"_apikey"#, r#"-bearer"#, r#"-passphrase"#],
+        keywords: &[r#"-token"#, r#"-password"#, r#"-passwd"#, r#"-secret"#, r#"-api-key"#, r#"-api_key"#, r#"-apikey"#, r#"-bearer"#, r#"-passphrase"#, r#"--auth_token"#, r#"--access_token"#, r#"--api_token"#, r#"--bot_token"#, r#"--github_token"#, r#"--client_secret"#, r#"--secret_key"#, r#"--db_password"#, r#"--admin_password"#, r#"--root_password"#],
         regex: r#"(?i)(?:^|[\s"\'])--?(?:[a-z0-9]+[-_])*(?:token|password|passwd|passphrase|secret|api[-_]?key|bearer)(?:=|\s+)["\']?([^\s"\'$<>;|&`-][^\s"\'<>;|&`]{2,})"#,
         secret_group: 1,
         min_entropy: 0.0,
