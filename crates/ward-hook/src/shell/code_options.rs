@@ -33,8 +33,11 @@ pub(crate) fn code_in_options(program: &str, args: &[String]) -> Vec<OptionCode>
         "ssh" | "scp" | "sftp" | "autossh" => {
             for (_, value) in options(args, "o", &[]).into_iter().filter(|(n, _)| n == "-o") {
                 // `ProxyCommand=CMD` or `ProxyCommand CMD`; keywords ignore case.
-                let (key, command) = match value.split_once(['=', ' ']) {
-                    Some((k, c)) => (k.trim().to_ascii_lowercase(), c.trim_start_matches(['=', ' '])),
+                // ssh skips blanks before a keyword (`-o ' ProxyCommand=…'`) and reads `=`
+                // or blanks (tabs too) between it and the value.
+                let value = value.trim_start();
+                let (key, command) = match value.split_once(['=', ' ', '\t']) {
+                    Some((k, c)) => (k.trim().to_ascii_lowercase(), c.trim_start_matches(['=', ' ', '\t'])),
                     None => continue,
                 };
                 if matches!(key.as_str(), "proxycommand" | "localcommand" | "knownhostscommand") {
@@ -280,6 +283,7 @@ mod tests {
         assert_eq!(code("tar", &["-I", "sh -c x", "-cf", "a.tar", "src"]), some("sh -c x"));
         assert_eq!(code("ssh", &["-o", "ProxyCommand=cp f g", "host", "true"]), some("cp f g"));
         assert_eq!(code("ssh", &["-oproxycommand nc x 1", "host"]), some("nc x 1"));
+        assert_eq!(code("ssh", &["-o", " \tProxyCommand\t=rm m", "host"]), some("rm m"));
         assert_eq!(code("rsync", &["-e", "sh -c x", "a", "h:b"]), some("sh -c x"));
         assert_eq!(code("sg", &["root", "cat f"]), some("cat f"));
         assert_eq!(code("npm", &["exec", "-c", "cat f"]), some("cat f"));

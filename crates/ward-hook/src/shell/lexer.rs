@@ -248,10 +248,16 @@ fn prompt_expanded(inner: &str) -> bool {
 /// The arithmetic in a parameter expansion's body (`a[i+1]`, `x:off:len`): an indexed
 /// array's subscript and a substring's offset and length.
 fn parameter_arithmetic(inner: &str) -> Vec<String> {
+    let indirect = inner.starts_with('!');
     let inner = inner.trim_start_matches(['!', '#']);
     let name_end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(inner.len());
     let rest = &inner[name_end..];
     let mut out = Vec::new();
+    // `${!x}`: x's value names the variable expanded, and a subscript in that name is
+    // evaluated (`x='a[$(cmd)]'`). Not `${!a[@]}` (keys) or `${!pre*}` (names).
+    if indirect && name_end > 0 && !rest.starts_with('[') && !rest.starts_with(['*', '@']) {
+        out.push(inner[..name_end].to_owned());
+    }
     if let Some(subscript) = rest.strip_prefix('[') {
         if let Some(end) = subscript.find(']') {
             let index = &subscript[..end];
@@ -1052,6 +1058,7 @@ mod tests {
         assert_eq!(arithmetic("echo $((x+1))"), ["x+1"]);
         assert_eq!(arithmetic("echo $[ y ]"), [" y "]);
         assert_eq!(arithmetic("echo ${a[i+1]} ${s:o:2} ${a[@]} ${x:-d}"), ["i+1", "o", "2"]);
+        assert_eq!(arithmetic("echo ${!x} ${!a[@]} ${!pre*}"), ["x"]);
         assert_eq!(arithmetic("(( n > 0 )) && echo y"), [" n > 0 "]);
         let w = &words("(( n > 0 ))")[0];
         assert!(w.arithmetic_command && !w.dynamic);

@@ -980,6 +980,9 @@ impl Analyzer {
         if start == words.len() {
             // Only assignments: remember literal values for `$X` later in the line.
             for (w, out) in words.iter().zip(&sub_outputs) {
+                if let Some(subscript) = assignment_subscript(w) {
+                    self.arithmetic(subscript);
+                }
                 if let Some(assignment) = w.assignment_detail() {
                     self.mention(assignment.value);
                     let (name, value) = (assignment.name, assignment.value);
@@ -1051,6 +1054,12 @@ impl Analyzer {
             Some(("IFS", value)) => Some((!w.dynamic).then(|| value.to_owned())),
             _ => None,
         });
+        // `a[i]=x`: an indexed array's subscript is arithmetic.
+        for w in &words[..start] {
+            if let Some(subscript) = assignment_subscript(w) {
+                self.arithmetic(subscript);
+            }
+        }
         // `let EXPR…` and `[[ A -eq B ]]` evaluate their operands as arithmetic.
         let command_words = &words[start..];
         match command_words.first().filter(|w| w.first_quoted.is_none()).map(|w| w.text.as_str()) {
@@ -1127,6 +1136,9 @@ impl Analyzer {
                 .filter(|p| !READS_OPERANDS.contains(&p.as_str()))
                 .map(|_| argv[1..].to_vec())
         };
+        if names_evaluated(&argv) {
+            self.out.dynamic = true;
+        }
         let out = self.exec(argv, wrappers.to_vec(), stdin, downloaded_arg, depth);
         if let Some((value, unknown)) = ifs_before {
             match value {
@@ -3516,6 +3528,42 @@ fn base64_decode(text: &str) -> Option<String> {
 }
 
 /// Basename of `argv[0]`: `/usr/bin/rm` → `rm`.
+/// The subscript of an array element assignment (`a[i+1]=x` → `i+1`).
+fn assignment_subscript(w: &Word) -> Option<&str> {
+    let detail = w.assignment_detail()?;
+    if !detail.element {
+        return None;
+    }
+    let target = w.text.split('=').next()?;
+    let open = target.find('[')?;
+    target[open + 1..].trim_end_matches('+').strip_suffix(']')
+}
+
+/// Whether a builtin is given a variable *name* only known at run time: bash evaluates a
+/// subscript in a name (`read "$x"`, `printf -v "$x"`, `test -v "$x"`, `wait -p "$x"`,
+/// `declare "$x"` with x=`a[$(cmd)]=1`), running the substitution in it.
+fn names_evaluated(argv: &[String]) -> bool {
+    let Some(program) = argv.first().map(|p| plain(p)) else { return false };
+    let args = &argv[1..];
+    let unknown_name = |a: &String| is_unknown(a) && !known_beginning(plain(a)).contains('=');
+    let after = |flag: &str| args.windows(2).any(|w| plain(&w[0]) == flag && unknown_name(&w[1]));
+    match program {
+        "read" => args.iter().any(|a| unknown_name(a) && !plain(a).starts_with('-')) || after("-a"),
+        "printf" => after("-v"),
+        "test" | "[" | "[[" => after("-v") || after("-R"),
+        "wait" => after("-p"),
+        "declare" | "typeset" | "local" | "export" | "readonly" => {
+            args.iter().any(|a| unknown_name(a) && !plain(a).starts_with('-'))
+        }
+        _ => false,
+    }
+}
+
+/// What a word only known at run time spells before its first expansion.
+fn known_beginning(text: &str) -> &str {
+    text.split(['$', '`']).next().unwrap_or_default()
+}
+
 /// Whether a substitution's script prints only a number (`$(wc -l < f)`, `$(seq 5)`,
 /// `$(grep -c x f)`, `$(date +%s)`): its output, evaluated as arithmetic, runs nothing.
 /// Its last command decides; file names it prints are on the line, analyzed already.
@@ -3524,10 +3572,23 @@ fn prints_a_number(script: &str) -> bool {
     let mut words = last.split_whitespace();
     let Some(program) = words.next().map(program_name) else { return false };
     let args: Vec<&str> = words.collect();
+    // `wc -l *`, `grep -c x *` print file names beside the counts, and a file's name is
+    // whatever the agent made it (`a[$(cmd)]`): only names spelled out on the line, or none.
+    let names_spelled_out = || {
+        args.iter().all(|a| !a.contains(['*', '?', '[', '$', '`']))
+            && !args.iter().any(|a| {
+                matches!(*a, "-r" | "-R" | "--recursive" | "-H" | "--with-filename")
+                    || a.starts_with("--files0-from")
+            })
+    };
     match program.as_str() {
-        "wc" | "expr" | "seq" | "nproc" | "id" | "getconf" | "tput" | "bc" => true,
+        "wc" => names_spelled_out(),
+        "expr" | "seq" | "nproc" | "getconf" | "tput" | "bc" => true,
+        "id" => args.iter().any(|a| matches!(*a, "-u" | "-g" | "-ur" | "-gr")),
         "date" => args.iter().all(|a| !a.starts_with('+') || a.chars().all(|c| "+%sSmMHdjyYNu".contains(c))),
-        "grep" | "egrep" | "fgrep" | "rg" => args.iter().any(|a| *a == "-c" || *a == "--count"),
+        "grep" | "egrep" | "fgrep" | "rg" => {
+            args.iter().any(|a| *a == "-c" || *a == "--count") && names_spelled_out()
+        }
         "git" => args.contains(&"--count"),
         _ => false,
     }
