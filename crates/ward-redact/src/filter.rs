@@ -44,9 +44,6 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
     if rule.id == "private-key-base64" && !decodes_to_private_key(secret) {
         return false;
     }
-    if rule.id == "base64-encoded-token" && !decodes_to_token(secret) {
-        return false;
-    }
     if rule.allow.iter().any(|allowed| contains(secret, allowed.as_bytes())) {
         return false;
     }
@@ -98,61 +95,6 @@ pub(crate) fn accept(rule: &RuleSpec, secret: &[u8], before: &[u8], after: &[u8]
 /// decodes to a PEM private key: `-----BEGIN … PRIVATE KEY` in the decoded bytes. A base64 PEM
 /// certificate or public key decodes to another label and is kept. Linear in `text`.
 fn decodes_to_private_key(text: &[u8]) -> bool {
-    let decoded = decode_base64(text);
-    let mut rest = decoded.as_slice();
-    while let Some(at) = find(rest, b"-----BEGIN ") {
-        let after = rest.get(at + 11..).unwrap_or_default();
-        let line = after.get(..after.len().min(48)).unwrap_or_default();
-        let label_end = find(line, b"-----").unwrap_or(line.len());
-        if find(line.get(..label_end).unwrap_or_default(), b"PRIVATE KEY").is_some() {
-            return true;
-        }
-        rest = after;
-    }
-    false
-}
-
-/// The token prefixes whose base64 the `base64-encoded-token` rule looks for.
-const ENCODED_TOKEN_PREFIXES: &[&str] = &[
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "glpat-",
-    "sk-ant-",
-    "sk-proj-",
-    "sk_live_",
-    "rk_live_",
-    "xoxb-",
-    "xoxp-",
-    "AKIA",
-    "ASIA",
-    "npm_",
-    "hf_",
-    "AIza",
-    "dop_v1_",
-    "cfut_",
-    "cfat_",
-    "cfk_",
-];
-
-/// Whether base64 `text` decodes to a provider token: one of [`ENCODED_TOKEN_PREFIXES`] and at
-/// least 16 token characters (`[A-Za-z0-9_-]`) after it. Prose that starts with a prefix
-/// (`ghp_ is the prefix …`) does not.
-fn decodes_to_token(text: &[u8]) -> bool {
-    let decoded = decode_base64(text);
-    ENCODED_TOKEN_PREFIXES.iter().any(|prefix| {
-        decoded.strip_prefix(prefix.as_bytes()).is_some_and(|body| {
-            body.iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')).count() >= 16
-        })
-    })
-}
-
-/// The bytes base64 `text` encodes, skipping what is not data: line breaks and indentation,
-/// escaped line breaks, percent-encoded ones, padding. Linear in `text`.
-fn decode_base64(text: &[u8]) -> Vec<u8> {
     let mut decoded: Vec<u8> = Vec::with_capacity(text.len() / 4 * 3 + 3);
     let (mut acc, mut bits) = (0u32, 0u32);
     let mut i = 0;
@@ -190,7 +132,17 @@ fn decode_base64(text: &[u8]) -> Vec<u8> {
             acc &= (1 << bits) - 1;
         }
     }
-    decoded
+    let mut rest = decoded.as_slice();
+    while let Some(at) = find(rest, b"-----BEGIN ") {
+        let after = rest.get(at + 11..).unwrap_or_default();
+        let line = after.get(..after.len().min(48)).unwrap_or_default();
+        let label_end = find(line, b"-----").unwrap_or(line.len());
+        if find(line.get(..label_end).unwrap_or_default(), b"PRIVATE KEY").is_some() {
+            return true;
+        }
+        rest = after;
+    }
+    false
 }
 
 /// The longest run of base64 characters (`[A-Za-z0-9+/]`) in `text`.

@@ -810,8 +810,12 @@ pub(crate) fn parse(text: &[u8], name_start: usize, name_end: usize) -> Option<C
         }
     }
     let operator_end = operator(text, j)?;
-    if let Some(start) = value_on_next_line(text, name_start, j, operator_end) {
-        return value_after(text, start, strength);
+    // A value on the next line: only looked for where the operator ends its line (or opens a
+    // block scalar or a line continuation), which keeps the common `name: value` path as fast.
+    if matches!(at(text, skip_blanks(text, operator_end)), Some(b'\n' | b'\r' | b'\\' | b'|' | b'>')) {
+        if let Some(start) = value_on_next_line(text, name_start, j, operator_end) {
+            return value_after(text, start, strength);
+        }
     }
     // `password = os.getenv(…)` etc. are judged on the value; the tuple form `auth=("u", "p")`.
     let k = skip_blanks(text, operator_end);
@@ -856,6 +860,8 @@ const LINE_LOOKBACK: usize = 256;
 ///
 /// Bounded: the name's line start is looked for at most [`LINE_LOOKBACK`] bytes back, and the
 /// next line is read at most [`MAX_VALUE`] bytes on.
+#[cold]
+#[inline(never)]
 fn value_on_next_line(text: &[u8], name_start: usize, op_start: usize, op_end: usize) -> Option<usize> {
     let line_break = |i: usize| match (at(text, i), at(text, i + 1)) {
         (Some(b'\n'), _) => Some(i + 1),
