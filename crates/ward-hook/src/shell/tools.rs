@@ -25,6 +25,7 @@ pub(crate) enum StdinIs {
     #[default]
     Data,
     ShellScript,
+    ExCommands,
     SqliteCommands,
     PsqlCommands,
     MysqlCommands,
@@ -131,6 +132,14 @@ pub(crate) fn sqlite_text(text: &str, code: &mut ToolCode) {
             // A file name may be quoted; `|cmd` pipes through a shell command.
             let target = rest.trim_matches(|c| c == '\'' || c == '"');
             let target = target.strip_prefix("-x ").or_else(|| target.strip_prefix("-e ")).unwrap_or(target);
+            // The shell takes any prefix of a dot-command that it resolves (`.sh`, `.sys`).
+            let word = [
+                "shell", "system", "load", "output", "once", "save", "backup", "log", "excel", "read",
+                "import", "restore", "open",
+            ]
+            .into_iter()
+            .find(|full| word.len() >= 2 && full.starts_with(word))
+            .unwrap_or(word);
             match word {
                 "shell" | "system" => code.scripts.push(rest.to_owned()),
                 "load" => code.unseen = true,
@@ -360,6 +369,14 @@ fn quoted_after(text: &str) -> Option<String> {
 
 /// vim, ex, nvim: `-c CMD`, `+CMD`, `--cmd CMD` are Ex commands; `-S`/`-u` source files.
 fn vim(args: &[String], code: &mut ToolCode) {
+    // In Ex mode (`ex`, `vim -e`, `-es`, `-E`) commands are read from a stdin that is no
+    // terminal.
+    let ex_mode = args.iter().any(|a| {
+        a.starts_with('-') && !a.starts_with("--") && (a.contains('e') || a.contains('E')) && a.len() <= 4
+    });
+    if ex_mode {
+        code.stdin = StdinIs::ExCommands;
+    }
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let command = match arg.as_str() {
@@ -452,29 +469,144 @@ const EX_CODE_WORDS: &[&str] = &[
     "writefile",
 ];
 
-/// One Ex command line: `!cmd`, `%!cmd` and `r !cmd` run the shell; `w !cmd` feeds it the
-/// buffer; `w! file` only forces a write.
-fn ex_command(command: &str, code: &mut ToolCode) {
+/// Options whose value is a program or an expression vim runs (`set makeprg=…` then
+/// `:make`, `set shell=…`): by their names' endings and the short names listed.
+fn runs_option(name: &str) -> bool {
+    name.ends_with("prg")
+        || name.ends_with("expr")
+        || name.ends_with("func")
+        || matches!(
+            name,
+            "shell"
+                | "sh"
+                | "shellcmdflag"
+                | "shcf"
+                | "shellpipe"
+                | "sp"
+                | "shellredir"
+                | "srr"
+                | "mp"
+                | "gp"
+                | "kp"
+                | "ep"
+                | "fp"
+                | "dex"
+                | "pex"
+                | "inex"
+                | "inde"
+                | "fde"
+                | "fex"
+                | "ccv"
+                | "stl"
+                | "statusline"
+                | "tal"
+                | "tabline"
+                | "csprg"
+                | "tfu"
+                | "cfu"
+                | "ofu"
+                | "opfunc"
+        )
+}
+
+/// One Ex command line, its `|`-chained commands in turn: `!cmd`, `%!cmd`, `r!cmd` and
+/// `r !cmd` run the shell; `w !cmd` feeds it the buffer; `w! file` only forces a write;
+/// `g/pat/cmd` runs cmd; `r F` reads, `w F`/`sav F` write; script languages, `:normal`,
+/// `:execute` and options naming programs run what Ward does not read.
+pub(crate) fn ex_command(command: &str, code: &mut ToolCode) {
     let names = command.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
     if names.clone().any(|w| EX_CODE_WORDS.contains(&w)) {
         code.unseen = true;
     }
-    let Some(bang) = command.find('!') else { return };
-    let before = command[..bang].trim_start_matches([':', ' ']);
-    let range_only = before.chars().all(|c| c.is_ascii_digit() || "%.,$'<>-+ ".contains(c));
-    if range_only || before.ends_with(' ') {
-        let script = command[bang + 1..].trim();
-        if before.trim_end().ends_with('w') || before.trim_end().ends_with("write") {
-            code.unseen = true; // the buffer is the command's input
+    let mut rest = command;
+    while !rest.is_empty() {
+        let segment = rest.trim_start_matches([':', ' ', '\t']);
+        // The range: line numbers, marks, `%`, `.`, `$`.
+        let body = segment.trim_start_matches(|c: char| c.is_ascii_digit() || "%.,$'<>-+ ".contains(c));
+        let name_len = body.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(body.len());
+        let (name, after) = body.split_at(name_len);
+        if name.is_empty() && after.starts_with('!') {
+            push_script(&after[1..], code);
+            return;
         }
-        if !script.is_empty() {
-            code.scripts.push(script.to_owned());
+        if matches!(name, "g" | "gl" | "global" | "v" | "vg" | "vglobal") {
+            // `g/pat/cmd`, `g!/pat/cmd`: cmd runs on each matching line.
+            let after = after.trim_start_matches('!');
+            if let Some(delimiter) = after.chars().next() {
+                let mut parts = after[delimiter.len_utf8()..].splitn(2, delimiter);
+                let _pattern = parts.next();
+                if let Some(inner) = parts.next() {
+                    ex_command(inner, code);
+                }
+            }
+            return;
         }
+        let bang = after.starts_with('!');
+        let spaced_bang = after.starts_with(char::is_whitespace) && after.trim_start().starts_with('!');
+        let (this, next) = split_bar(after.trim_start_matches('!'));
+        let file = this.trim();
+        match name {
+            "r" | "re" | "rea" | "read" if bang || spaced_bang => {
+                push_script(after.trim_start().trim_start_matches('!'), code);
+                return;
+            }
+            "w" | "wr" | "wri" | "writ" | "write" if spaced_bang => {
+                code.unseen = true; // the buffer is the command's input
+                push_script(after.trim_start().trim_start_matches('!'), code);
+                return;
+            }
+            "r" | "re" | "rea" | "read" | "e" | "ed" | "edi" | "edit" | "sp" | "split" | "vs" | "vsplit"
+            | "new" | "vne" | "vnew" | "tabe" | "tabedit" | "view" | "sv" | "sview" | "badd" | "arga"
+            | "argadd"
+                if !file.is_empty() =>
+            {
+                code.reads.push(file.to_owned());
+            }
+            "w" | "wr" | "wri" | "writ" | "write" | "sav" | "saveas" | "wq" | "x" | "xit" | "exi"
+            | "exit" | "up" | "update" | "wn" | "wnext"
+                if !file.is_empty() =>
+            {
+                code.writes.push(file.trim_start_matches(">>").trim().to_owned());
+            }
+            "se" | "set" | "setl" | "setlocal" | "setg" | "setglobal" => {
+                for option in file.split_whitespace() {
+                    let option_name = option.split(['=', '+', '-', '^', ':']).next().unwrap_or_default();
+                    if runs_option(option_name) {
+                        code.unseen = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        rest = next;
+    }
+}
+
+/// An Ex command's operand up to an unescaped `|` (the next command), and the rest.
+fn split_bar(text: &str) -> (&str, &str) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'|' => return (&text[..i], &text[i + 1..]),
+            _ => i += 1,
+        }
+    }
+    (text, "")
+}
+
+fn push_script(script: &str, code: &mut ToolCode) {
+    let script = script.trim();
+    if !script.is_empty() {
+        code.scripts.push(script.to_owned());
     }
 }
 
 /// gdb: `-ex CMD`, `--eval-command=CMD`, `-x FILE`, `--args PROG ARGS`, `-p PID`.
 fn gdb(args: &[String], code: &mut ToolCode) {
+    let mut program: Option<String> = None;
+    let mut run: Vec<String> = Vec::new();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         let (name, inline) = match arg.split_once('=') {
@@ -522,7 +654,11 @@ fn gdb(args: &[String], code: &mut ToolCode) {
                 }
             };
             match name {
-                "ex" | "eval-command" | "iex" | "init-eval-command" => gdb_command(&value, code),
+                "ex" | "eval-command" | "iex" | "init-eval-command" => {
+                    if let Some(arguments) = gdb_command(&value, code) {
+                        run.push(arguments);
+                    }
+                }
                 "x" | "command" | "ix" | "init-command" => {
                     code.reads.push(value);
                     code.unseen = true;
@@ -530,31 +666,72 @@ fn gdb(args: &[String], code: &mut ToolCode) {
                 "p" | "pid" | "c" | "core" if value.chars().all(|c| c.is_ascii_digit()) => code.unseen = true,
                 _ => {}
             }
-        } else if !arg.starts_with('-') && i > 0 && arg.chars().all(|c| c.is_ascii_digit()) {
+        } else if !arg.starts_with('-') && program.is_some() && arg.chars().all(|c| c.is_ascii_digit()) {
             code.unseen = true; // `gdb PROG PID`: attaches to a running process
+        } else if !arg.starts_with('-') && program.is_none() {
+            program = Some(arg.clone());
         }
         i += 1;
     }
+    // `gdb -ex 'run ARGS' PROG`: the program runs with those arguments.
+    if let Some(program) = program {
+        for arguments in run {
+            let mut command = vec![program.clone()];
+            command.extend(arguments.split_whitespace().map(str::to_owned));
+            code.commands.push(command);
+        }
+    }
 }
 
-/// One gdb command: `shell CMD` and `!CMD` run the shell; the script languages, calls into
-/// the program and attaching to processes run what Ward cannot see.
-fn gdb_command(command: &str, code: &mut ToolCode) {
+/// gdb commands that run what Ward cannot see: script languages, calls into the program,
+/// attaching to processes, writing memory or files.
+const GDB_UNSEEN: &[&str] = &[
+    "python",
+    "python-interactive",
+    "pipe",
+    "source",
+    "call",
+    "print",
+    "output",
+    "attach",
+    "guile",
+    "compile",
+    "eval",
+    "define",
+    "set",
+    "jump",
+    "signal",
+    "return",
+    "dprintf",
+    "commands",
+    "catch",
+    "dump",
+    "restore",
+    "append",
+    "load",
+    "interpreter-exec",
+    "alias",
+    "target",
+];
+
+/// One gdb command: `shell CMD` and `!CMD` run the shell, `run ARGS` the program (its
+/// arguments are returned); gdb takes any unambiguous prefix of a command (`she`, `pyth`).
+fn gdb_command(command: &str, code: &mut ToolCode) -> Option<String> {
     let command = command.trim();
-    if let Some(script) = command.strip_prefix('!') {
-        code.scripts.push(script.trim().to_owned());
-        return;
+    if let Some(script) = command.strip_prefix('!').or_else(|| command.strip_prefix('|')) {
+        push_script(script, code);
+        return None;
     }
     let (word, rest) = command.split_once(char::is_whitespace).unwrap_or((command, ""));
-    match word {
-        "shell" => code.scripts.push(rest.trim().to_owned()),
-        "python" | "py" | "python-interactive" | "pi" | "pipe" | "|" | "source" | "call" | "print" | "p"
-        | "output" | "attach" | "guile" | "gu" | "compile" | "eval" | "define" | "set" | "jump"
-        | "signal" | "return" | "dprintf" | "commands" | "catch" | "dump" | "restore" | "append" | "load" => {
-            code.unseen = true;
-        }
-        _ => {}
+    let is = |full: &str| word.len() >= 2 && full.starts_with(word);
+    if is("shell") {
+        push_script(rest, code);
+    } else if matches!(word, "r" | "ru" | "run" | "start" | "starti") {
+        return Some(rest.to_owned());
+    } else if matches!(word, "p" | "py" | "pi" | "gu") || GDB_UNSEEN.iter().any(|full| is(full)) {
+        code.unseen = true;
     }
+    None
 }
 
 /// emacs: `--eval`, `-l`/`--load`, `-f`/`--funcall`, `--script`, `-x` run Lisp Ward does not
@@ -641,20 +818,22 @@ fn tmux(args: &[String], code: &mut ToolCode) {
     let Some(start) = global.first_operand else { return };
     for part in args[start..].split(|a| a == ";" || a == "\\;") {
         let Some((sub, rest)) = part.split_first() else { continue };
-        if !TMUX_RUNS.contains(&sub.as_str()) {
+        // tmux takes any unambiguous prefix of a command (`new-se`, `run-sh`).
+        let Some(sub) = TMUX_RUNS
+            .iter()
+            .find(|full| **full == sub.as_str() || (sub.len() >= 3 && full.starts_with(sub.as_str())))
+        else {
             continue;
-        }
-        let spec = OptSpec { short_values: "tsncxyFeflLTbdwhBS", long_values: &[] };
-        let spec = if matches!(
-            sub.as_str(),
-            "new-session" | "new" | "new-window" | "neww" | "split-window" | "splitw"
-        ) {
-            OptSpec { short_values: "tsncxyFefleL", long_values: &[] }
-        } else {
-            spec
         };
+        let spec = OptSpec { short_values: "tsncxyFeflLTbdwhBS", long_values: &[] };
+        let spec =
+            if matches!(*sub, "new-session" | "new" | "new-window" | "neww" | "split-window" | "splitw") {
+                OptSpec { short_values: "tsncxyFefleL", long_values: &[] }
+            } else {
+                spec
+            };
         let operands = parse_options(rest, spec, false).operands;
-        if matches!(sub.as_str(), "send-keys" | "send") {
+        if matches!(*sub, "send-keys" | "send") {
             // Keys typed into the pane's shell: the text is a command line.
             let typed: Vec<&str> = operands
                 .iter()
@@ -816,6 +995,30 @@ mod tests {
         assert_eq!(args("vim", &["-c", "%s/a/b/g", "-c", "wq", "f"]), ToolCode::default());
         assert!(args("nvim", &["--headless", "-c", "lua os.remove('m')"]).unseen);
         assert!(args("vim", &["-c", "call system('rm m')"]).unseen);
+    }
+
+    #[test]
+    fn abbreviated_and_chained_commands() {
+        assert_eq!(args("sqlite3", &["db", ".sh rm m"]).scripts, ["rm m"]);
+        assert_eq!(args("sqlite3", &["db", ".syst rm m"]).scripts, ["rm m"]);
+        assert_eq!(args("vim", &["-c", "r!rm m"]).scripts, ["rm m"]);
+        assert_eq!(args("vim", &["-c", "echo|!rm m"]).scripts, ["rm m"]);
+        assert_eq!(args("vim", &["-c", "g/^/!rm m"]).scripts, ["rm m"]);
+        assert!(args("vim", &["-c", "set makeprg=rm\\ m", "-c", "make"]).unseen);
+        assert_eq!(
+            args("vim", &["-es", "-c", "r /h/.aws/credentials", "-c", "%p"]).reads,
+            ["/h/.aws/credentials"]
+        );
+        assert_eq!(args("vim", &["-c", "w! .ward-tier-x"]).writes, [".ward-tier-x"]);
+        assert_eq!(args("vim", &["-es"]).stdin, StdinIs::ExCommands);
+        assert_eq!(args("gdb", &["-ex", "she rm m"]).scripts, ["rm m"]);
+        assert_eq!(
+            args("gdb", &["-ex", "run m", "/bin/rm"]).commands,
+            [vec!["/bin/rm".to_owned(), "m".to_owned()]]
+        );
+        assert!(args("gdb", &["-ex", "pyth import os"]).unseen);
+        assert_eq!(args("tmux", &["new-se", "-d", "rm m"]).scripts, ["rm m"]);
+        assert_eq!(args("tmux", &["run-sh", "rm m"]).scripts, ["rm m"]);
     }
 
     #[test]
