@@ -1636,8 +1636,12 @@ impl Analyzer {
                     return self.exec(rest, wrappers, stdin, downloaded_arg, depth + 1);
                 }
             }
-            self.record(&argv, &wrappers);
-            return Stream::Opaque;
+            // A tool that runs commands only after a verb (`npm exec`, `uv run`) is an
+            // ordinary program otherwise (`npm install --registry=…`, `uv pip install`).
+            if !matches!(spec.kind, tables::WrapperKind::Verb(_)) {
+                self.record(&argv, &wrappers);
+                return Stream::Opaque;
+            }
         }
 
         if tables::is_shell(&program) {
@@ -2211,6 +2215,46 @@ impl Analyzer {
             }
         }
         self.network_arguments(&program, args);
+        // `curl -K - <<< 'url=…'`, `wget -i - <<< URL`: URLs (and curl options) on stdin.
+        let reads_stdin_urls = match program.as_str() {
+            "curl" => {
+                args.windows(2).any(|w| matches!(plain(&w[0]), "-K" | "--config") && plain(&w[1]) == "-")
+                    || args.iter().any(|a| plain(a) == "--config=-")
+            }
+            "wget" | "wget2" => {
+                args.windows(2).any(|w| matches!(plain(&w[0]), "-i" | "--input-file") && plain(&w[1]) == "-")
+                    || args.iter().any(|a| plain(a) == "--input-file=-")
+            }
+            _ => false,
+        };
+        if reads_stdin_urls {
+            match &stdin {
+                Stream::Literal(text) | Stream::Unexpanded(text) => {
+                    for word in text.split(|c: char| c.is_whitespace() || c == '"' || c == '=') {
+                        if is_url(word) {
+                            self.add_url(word, false);
+                        }
+                    }
+                }
+                Stream::None => {}
+                _ => self.add_unknown_host(),
+            }
+        }
+        // `npm install --registry=URL`, `npm config set registry URL`: the index used.
+        if matches!(program.as_str(), "npm" | "pnpm" | "yarn" | "npx" | "bun") {
+            let mut words = args.iter().map(|a| plain(a));
+            while let Some(a) = words.next() {
+                let value = match a.strip_prefix("--registry") {
+                    Some("") => words.next(),
+                    Some(v) => v.strip_prefix('='),
+                    None if a == "registry" || a.ends_with(":registry") => words.next(),
+                    None => None,
+                };
+                if let Some(value) = value {
+                    self.add_destination(value);
+                }
+            }
+        }
         let direct_network =
             !matches!(tables::network_kind(&program), None | Some(tables::NetworkKind::UrlArguments));
         if direct_network && args.iter().any(|a| is_unknown(a)) {

@@ -47,6 +47,8 @@ pub(crate) fn tool_code(program: &str, args: &[String]) -> Option<ToolCode> {
         "tmux" => tmux(args, &mut code),
         "screen" => screen(args, &mut code),
         "parallel" => parallel(args, &mut code),
+        "hyperfine" => hyperfine(args, &mut code),
+        "mispipe" => code.scripts.extend(args.iter().filter(|a| !a.starts_with('-')).take(2).cloned()),
         _ => return None,
     }
     Some(code)
@@ -860,6 +862,60 @@ fn screen(args: &[String], code: &mut ToolCode) {
     }
 }
 
+/// `hyperfine [OPTIONS] CMD…`: each operand, and `--prepare`, `--setup`, `--cleanup`,
+/// `--conclude` values, is a shell command it runs.
+fn hyperfine(args: &[String], code: &mut ToolCode) {
+    let spec = OptSpec {
+        short_values: "wmMrpcsSnLPuN",
+        long_values: &[
+            "--warmup",
+            "--min-runs",
+            "--max-runs",
+            "--runs",
+            "--setup",
+            "--prepare",
+            "--conclude",
+            "--cleanup",
+            "--parameter-scan",
+            "--parameter-step-size",
+            "--parameter-list",
+            "--shell",
+            "--style",
+            "--sort",
+            "--time-unit",
+            "--export-asciidoc",
+            "--export-csv",
+            "--export-json",
+            "--export-markdown",
+            "--export-orgmode",
+            "--output",
+            "--input",
+            "--command-name",
+            "--reference",
+        ],
+    };
+    let parsed = parse_options(args, spec, false);
+    code.scripts.extend(parsed.operands.iter().cloned());
+    code.scripts.extend(
+        parsed
+            .values(&[
+                "-p",
+                "--prepare",
+                "-s",
+                "--setup",
+                "-c",
+                "--cleanup",
+                "-C",
+                "--conclude",
+                "--reference",
+            ])
+            .map(str::to_owned),
+    );
+    if parsed.values(&["-S", "--shell"]).any(|shell| shell != "none" && shell != "bash" && shell != "sh") {
+        code.unseen = true;
+    }
+}
+
 /// GNU parallel: `parallel [OPTIONS] CMD … ::: ARGS`; without CMD, each input line is one.
 fn parallel(args: &[String], code: &mut ToolCode) {
     let spec = OptSpec {
@@ -1019,6 +1075,13 @@ mod tests {
         assert!(args("gdb", &["-ex", "pyth import os"]).unseen);
         assert_eq!(args("tmux", &["new-se", "-d", "rm m"]).scripts, ["rm m"]);
         assert_eq!(args("tmux", &["run-sh", "rm m"]).scripts, ["rm m"]);
+    }
+
+    #[test]
+    fn benchmark_runners() {
+        assert_eq!(args("hyperfine", &["-w", "3", "rm m"]).scripts, ["rm m"]);
+        assert_eq!(args("hyperfine", &["--prepare", "rm m", "true"]).scripts, ["true", "rm m"]);
+        assert_eq!(args("mispipe", &["rm m", "cat"]).scripts, ["rm m", "cat"]);
     }
 
     #[test]

@@ -87,6 +87,22 @@ pub(crate) fn uploads(program: &str, args: &[String]) -> Vec<Upload> {
                         found.extend(env_files(rest).map(|f| file(&f)));
                     }
                     "compose" | "stack" => found.extend(env_files(rest).map(|f| file(&f))),
+                    // `docker build --secret id=x,src=F`: F is given to the build.
+                    "build" | "buildx" => {
+                        for (i, a) in rest.iter().enumerate() {
+                            let value = match a.strip_prefix("--secret") {
+                                Some("") => rest.get(i + 1).map(String::as_str),
+                                Some(v) => v.strip_prefix('='),
+                                None => None,
+                            };
+                            let source = value.and_then(|v| {
+                                v.split(',').find_map(|kv| {
+                                    kv.strip_prefix("src=").or_else(|| kv.strip_prefix("source="))
+                                })
+                            });
+                            found.extend(source.map(file));
+                        }
+                    }
                     _ => {}
                 }
             }
