@@ -2240,6 +2240,20 @@ impl Analyzer {
                 _ => self.add_unknown_host(),
             }
         }
+        // `gh api --hostname H`: the forge host gh talks to.
+        if program == "gh" {
+            let mut words = args.iter().map(|a| plain(a));
+            while let Some(a) = words.next() {
+                let value = match a.strip_prefix("--hostname") {
+                    Some("") => words.next(),
+                    Some(v) => v.strip_prefix('='),
+                    None => None,
+                };
+                if let Some(value) = value {
+                    self.add_destination(value);
+                }
+            }
+        }
         // `npm install --registry=URL`, `npm config set registry URL`: the index used.
         if matches!(program.as_str(), "npm" | "pnpm" | "yarn" | "npx" | "bun") {
             let mut words = args.iter().map(|a| plain(a));
@@ -3833,9 +3847,15 @@ fn names_evaluated(argv: &[String]) -> bool {
     let args = &argv[1..];
     let unknown_name = |a: &String| is_unknown(a) && !known_beginning(plain(a)).contains('=');
     let after = |flag: &str| args.windows(2).any(|w| plain(&w[0]) == flag && unknown_name(&w[1]));
+    // `read -r PS4 < f; set -x`, `printf -v PS4 …`: a prompt given text only known at run time.
+    let prompt = |a: &String| tables::PROMPT_VARIABLES.contains(&plain(a));
+    let prompt_after = |flag: &str| args.windows(2).any(|w| plain(&w[0]) == flag && prompt(&w[1]));
     match program {
-        "read" => args.iter().any(|a| unknown_name(a) && !plain(a).starts_with('-')) || after("-a"),
-        "printf" => after("-v"),
+        "read" => {
+            args.iter().any(|a| (unknown_name(a) || prompt(a)) && !plain(a).starts_with('-')) || after("-a")
+        }
+        "printf" => after("-v") || prompt_after("-v"),
+        "mapfile" | "readarray" => args.iter().any(prompt),
         "test" | "[" | "[[" => after("-v") || after("-R"),
         "wait" => after("-p"),
         "declare" | "typeset" | "local" | "export" | "readonly" => {

@@ -2211,6 +2211,12 @@ pub(crate) fn http_client_invocation(program: &str, args: &[String]) -> HttpInvo
                         inv.writes.push(v.to_owned());
                     }
                     "--etag-compare" => inv.reads.push(v.to_owned()),
+                    // `--variable NAME@FILE`: the variable's value is FILE's content.
+                    "--variable" => {
+                        if let Some((_, f)) = v.split_once('@') {
+                            inv.reads.push(f.to_owned());
+                        }
+                    }
                     // `-H @FILE`: each line of FILE is a header sent.
                     "-H" | "--header" | "--proxy-header" => {
                         if let Some(f) = v.strip_prefix('@') {
