@@ -374,8 +374,11 @@ fn deadline_answers_are_recorded() {
     let mut holder = holder.spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     let started = std::time::Instant::now();
+    // The deadline is long enough for a loaded CI machine to resolve the tier first (the
+    // lock, held for 30 s, still makes it fire): at 400 ms it sometimes fired before, and
+    // the event then had no tier to record.
     let out = env.hook(
-        &["codex", "--deadline-ms", "400"],
+        &["codex", "--deadline-ms", "1500"],
         &sensitive,
         &codex_bash(&sensitive, "cat README"),
         |_| {},
@@ -387,7 +390,7 @@ fn deadline_answers_are_recorded() {
     holder.wait().unwrap();
     assert!(took < std::time::Duration::from_secs(3), "{took:?}");
     assert_eq!(decision_of(&out).as_deref(), Some("deny"), "sensitive fails closed");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("no decision within 400 ms"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no decision within 1500 ms"));
 
     // The next call chains the pending deadline event first, then its own.
     env.hook(&["codex"], &repo, &codex_bash(&repo, "ls"), |_| {});
