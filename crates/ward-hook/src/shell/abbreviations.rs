@@ -8,7 +8,8 @@
 //! run; naming the one listed here is the cautious reading.
 
 /// Programs and the long options the analysis or the rules look at (with their neighbours
-/// that share a prefix, so that a prefix is not taken for the wrong one).
+/// that share a prefix, so that a prefix is not taken for the wrong one). For curl and wget
+/// these are the flags; their options with a value are those of `tables` (one list each).
 const LONG_OPTIONS: &[(&[&str], &[&str])] = &[
     (
         &["rm"],
@@ -430,63 +431,8 @@ const LONG_OPTIONS: &[(&[&str], &[&str])] = &[
     (
         &["curl"],
         &[
-            "--data",
-            "--data-raw",
-            "--data-binary",
-            "--data-urlencode",
-            "--data-ascii",
-            "--json",
-            "--form",
-            "--form-string",
-            "--header",
-            "--user-agent",
-            "--referer",
-            "--cookie",
-            "--cookie-jar",
-            "--output",
-            "--output-dir",
-            "--upload-file",
-            "--user",
-            "--proxy",
-            "--proxy-user",
-            "--proxy1.0",
-            "--preproxy",
-            "--request",
-            "--config",
-            "--max-time",
-            "--connect-timeout",
-            "--connect-to",
-            "--resolve",
-            "--retry",
-            "--write-out",
-            "--cacert",
-            "--capath",
-            "--cert",
-            "--key",
-            "--interface",
-            "--url",
-            "--dump-header",
-            "--trace",
-            "--trace-ascii",
-            "--stderr",
             "--netrc",
-            "--netrc-file",
             "--netrc-optional",
-            "--oauth2-bearer",
-            "--variable",
-            "--aws-sigv4",
-            "--unix-socket",
-            "--abstract-unix-socket",
-            "--socks4",
-            "--socks4a",
-            "--socks5",
-            "--socks5-hostname",
-            "--doh-url",
-            "--etag-save",
-            "--etag-compare",
-            "--hsts",
-            "--alt-svc",
-            "--libcurl",
             "--remote-name",
             "--remote-name-all",
             "--remote-header-name",
@@ -503,33 +449,11 @@ const LONG_OPTIONS: &[(&[&str], &[&str])] = &[
             "--get",
             "--globoff",
             "--no-buffer",
-            "--range",
-            "--limit-rate",
-            "--max-filesize",
-            "--max-redirs",
         ],
     ),
     (
         &["wget", "wget2"],
         &[
-            "--output-document",
-            "--output-file",
-            "--append-output",
-            "--input-file",
-            "--post-file",
-            "--post-data",
-            "--body-file",
-            "--body-data",
-            "--load-cookies",
-            "--save-cookies",
-            "--certificate",
-            "--private-key",
-            "--execute",
-            "--directory-prefix",
-            "--header",
-            "--method",
-            "--user",
-            "--password",
             "--http-user",
             "--http-password",
             "--recursive",
@@ -537,18 +461,14 @@ const LONG_OPTIONS: &[(&[&str], &[&str])] = &[
             "--quiet",
             "--verbose",
             "--no-verbose",
-            "--timeout",
-            "--tries",
             "--no-check-certificate",
             "--config",
             "--base",
             "--referer",
-            "--user-agent",
             "--no-clobber",
             "--continue",
             "--page-requisites",
             "--convert-links",
-            "--level",
             "--accept",
             "--reject",
             "--domains",
@@ -560,6 +480,8 @@ const LONG_OPTIONS: &[(&[&str], &[&str])] = &[
 /// (`--rec` → `--recursive`, `--outp=F` → `--output=F`); `None` when nothing changes.
 pub(crate) fn expanded(program: &str, argv: &[String]) -> Option<Vec<String>> {
     let options = LONG_OPTIONS.iter().find(|(programs, _)| programs.contains(&program))?.1;
+    let with_values = super::tables::long_options_with_values(program);
+    let known = |name: &str| options.contains(&name) || with_values.contains(&name);
     let mut changed = false;
     let mut out = Vec::with_capacity(argv.len());
     for (i, arg) in argv.iter().enumerate() {
@@ -577,10 +499,10 @@ pub(crate) fn expanded(program: &str, argv: &[String]) -> Option<Vec<String>> {
             Some((n, v)) => (n, Some(v)),
             None => (word, None),
         };
-        let full = if options.contains(&name) {
+        let full = if known(name) {
             None
         } else {
-            let mut candidates = options.iter().filter(|o| o.starts_with(name));
+            let mut candidates = options.iter().chain(with_values).filter(|o| o.starts_with(name));
             match (candidates.next(), candidates.next()) {
                 (Some(only), None) => Some(*only),
                 _ => None,

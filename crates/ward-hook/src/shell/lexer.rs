@@ -818,21 +818,7 @@ impl Lexer {
                 // `$[…]`: bash's old spelling of `$((…))`.
                 let open = self.pos;
                 self.pos += 2;
-                let mut depth = 1usize;
-                while let Some(ch) = self.peek(0) {
-                    self.pos += 1;
-                    match ch {
-                        '[' => depth += 1,
-                        ']' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        '\\' => self.pos += 1,
-                        _ => {}
-                    }
-                }
+                self.skip_to_close('[', ']');
                 let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
                 w.runs.extend(scripts_in(&raw[2..], true));
                 w.arithmetic.push(raw[2..].trim_end_matches(']').to_owned());
@@ -851,22 +837,7 @@ impl Lexer {
             Some('{') => {
                 let open = self.pos;
                 self.pos += 2;
-                let mut depth = 1usize;
-                while let Some(ch) = self.peek(0) {
-                    self.pos += 1;
-                    match ch {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        '\\' => self.pos += 1,
-                        _ => {}
-                    }
-                }
-                if depth != 0 {
+                if !self.skip_to_close('{', '}') {
                     self.fail("unterminated ${…}");
                 }
                 let end = self.pos.min(self.chars.len());
@@ -1013,6 +984,26 @@ impl Lexer {
         w.text.push_str(&raw);
         w.dynamic = true;
         w.subs.push(Substitution { script, process: false });
+    }
+
+    /// With `pos` just after an `open`: move past its matching `close`, nested pairs and
+    /// backslash escapes skipped. False when the text ends first.
+    fn skip_to_close(&mut self, open: char, close: char) -> bool {
+        let mut depth = 1usize;
+        while let Some(ch) = self.peek(0) {
+            self.pos += 1;
+            if ch == open {
+                depth += 1;
+            } else if ch == close {
+                depth -= 1;
+                if depth == 0 {
+                    return true;
+                }
+            } else if ch == '\\' {
+                self.pos += 1;
+            }
+        }
+        false
     }
 
     /// With `pos` just after an opening `(`: read to the matching `)` (consumed), honouring

@@ -585,6 +585,39 @@ impl Analyzer {
         }
     }
 
+    /// A git configuration value, given to this call (`git -c`, `git clone -c`) or stored for
+    /// later ones (`git config KEY VALUE`): a proxy (`http.proxy`, `http.curloptResolve`) is a
+    /// destination, a command it runs (`core.pager`, `alias.x=!…`) is analyzed now. Code Ward
+    /// cannot see (a hooks directory) makes a call given it dynamic; stored, it is left to the
+    /// persistence rules.
+    fn git_configuration(
+        &mut self,
+        key: &str,
+        value: &str,
+        unknown: bool,
+        given_now: bool,
+        wrappers: &[String],
+        depth: usize,
+    ) {
+        if git_proxy_key(key) {
+            if unknown {
+                self.add_unknown_host();
+            } else if !value.is_empty() {
+                self.add_destination(&git_proxy_destination(key, value));
+            }
+        }
+        let mut inner = wrappers.to_vec();
+        inner.push(if given_now { format!("git -c {key}") } else { format!("git config {key}") });
+        match tables::git_config_runs(key, value) {
+            Some(_) if unknown => self.out.dynamic = true,
+            Some(tables::GitConfigCode::Shell(script)) => {
+                let _ = self.script(&script, &inner, depth + 1);
+            }
+            Some(tables::GitConfigCode::Unseen) if given_now => self.out.dynamic = true,
+            Some(tables::GitConfigCode::Unseen) | None => {}
+        }
+    }
+
     /// Records a file written or deleted whose path is only known at run time.
     fn unknown_target(&mut self, what: String) {
         if self.out.unknown_targets.len() < 16 && !self.out.unknown_targets.contains(&what) {
@@ -1053,11 +1086,7 @@ impl Analyzer {
                         Some(v) if assignment.element => self.bind_keeping(name.to_owned(), vec![v], true),
                         Some(v) => self.bind(name.to_owned(), vec![v]),
                         None => {
-                            let whole_substitution = w.subs.len() == 1
-                                && ((value.starts_with("$(") && value.ends_with(')'))
-                                    || (value.starts_with('`') && value.ends_with('`')));
-                            let number = is_number_expansion(value)
-                                || (whole_substitution && prints_a_number(&w.subs[0].script));
+                            let number = is_number_value(value);
                             let was_text = self.text_vars.contains(name);
                             self.forget(name);
                             if number && !(was_text && self.scoped()) {
@@ -1688,11 +1717,7 @@ impl Analyzer {
                         let name = plain(a).split_once('=').map_or(plain(a), |(name, _)| name);
                         self.integer_vars.insert(name.to_owned());
                         if let Some((_, value)) = plain(a).split_once('=') {
-                            let number = is_number_expansion(value)
-                                || value
-                                    .strip_prefix("$(")
-                                    .and_then(|v| v.strip_suffix(')'))
-                                    .is_some_and(prints_a_number);
+                            let number = is_number_value(value);
                             if !number && (is_unknown(a) || self.arithmetic_unknown(value, 0)) {
                                 self.out.dynamic = true;
                             }
@@ -2071,23 +2096,7 @@ impl Analyzer {
             // `git config [--global] core.editor 'CMD'`: the next git command runs CMD; it is
             // analyzed now, as `git -c` is.
             if let Some((key, value, unknown)) = tables::git_config_set(args) {
-                if git_proxy_key(&key) {
-                    // `git config http.proxy evil:1`: every later fetch goes there.
-                    if unknown {
-                        self.add_unknown_host();
-                    } else {
-                        self.add_destination(&git_proxy_destination(&key, &value));
-                    }
-                }
-                let mut inner = wrappers.clone();
-                inner.push(format!("git config {key}"));
-                match tables::git_config_runs(&key, &value) {
-                    Some(_) if unknown => self.out.dynamic = true,
-                    Some(tables::GitConfigCode::Shell(script)) => {
-                        let _ = self.script(&script, &inner, depth + 1);
-                    }
-                    Some(tables::GitConfigCode::Unseen) | None => {}
-                }
+                self.git_configuration(&key, &value, unknown, false, &wrappers, depth);
             }
         }
         if program == "git" {
@@ -2099,25 +2108,7 @@ impl Analyzer {
                 configs.extend(tables::git_clone_config(args));
             }
             for (key, value, unknown) in configs {
-                let key = key.to_ascii_lowercase();
-                if git_proxy_key(&key) {
-                    // `git -c http.proxy=http://evil:1 fetch`: git's traffic goes to the proxy.
-                    if unknown {
-                        self.add_unknown_host();
-                    } else if !value.is_empty() {
-                        self.add_destination(&git_proxy_destination(&key, &value));
-                    }
-                }
-                let mut inner = wrappers.clone();
-                inner.push(format!("git -c {key}"));
-                match tables::git_config_runs(&key, &value) {
-                    Some(_) if unknown => self.out.dynamic = true,
-                    Some(tables::GitConfigCode::Shell(script)) => {
-                        self.script(&script, &inner, depth + 1);
-                    }
-                    Some(tables::GitConfigCode::Unseen) => self.out.dynamic = true,
-                    None => {}
-                }
+                self.git_configuration(&key.to_ascii_lowercase(), &value, unknown, true, &wrappers, depth);
             }
             tables::git_file_arguments(args, &mut |path, access, tree| {
                 self.add_path(path, access);
@@ -2241,27 +2232,22 @@ impl Analyzer {
             }
         }
         // `gh api --hostname H`: the forge host gh talks to.
-        if program == "gh" {
+        // `gh api --hostname H`; `npm install --registry=URL`, `npm config set registry URL`:
+        // the host or index the tool talks to.
+        let destination_option = match program.as_str() {
+            "gh" => Some("--hostname"),
+            "npm" | "pnpm" | "yarn" | "npx" | "bun" => Some("--registry"),
+            _ => None,
+        };
+        if let Some(option) = destination_option {
             let mut words = args.iter().map(|a| plain(a));
             while let Some(a) = words.next() {
-                let value = match a.strip_prefix("--hostname") {
+                let value = match a.strip_prefix(option) {
                     Some("") => words.next(),
                     Some(v) => v.strip_prefix('='),
-                    None => None,
-                };
-                if let Some(value) = value {
-                    self.add_destination(value);
-                }
-            }
-        }
-        // `npm install --registry=URL`, `npm config set registry URL`: the index used.
-        if matches!(program.as_str(), "npm" | "pnpm" | "yarn" | "npx" | "bun") {
-            let mut words = args.iter().map(|a| plain(a));
-            while let Some(a) = words.next() {
-                let value = match a.strip_prefix("--registry") {
-                    Some("") => words.next(),
-                    Some(v) => v.strip_prefix('='),
-                    None if a == "registry" || a.ends_with(":registry") => words.next(),
+                    None if option == "--registry" && (a == "registry" || a.ends_with(":registry")) => {
+                        words.next()
+                    }
                     None => None,
                 };
                 if let Some(value) = value {
@@ -3043,13 +3029,7 @@ impl Analyzer {
         for f in &inv.reads {
             self.add_path(f, Access::Read);
         }
-        // `ssh -F FILE`: a configuration's `ProxyCommand`, `LocalCommand`, `KnownHostsCommand`
-        // and `Match exec` run commands on this machine that Ward does not read (the user's
-        // own ~/.ssh/config aside, whose changes are persistence).
-        let parsed = tables::parse_options(argv.get(1..).unwrap_or_default(), tables::SSH_OPTS, true);
-        let config_runs =
-            parsed.values(&["-F"]).map(plain).any(|f| !matches!(f, "/dev/null" | "none" | "~/.ssh/config"));
-        if config_runs {
+        if inv.config_runs {
             self.out.dynamic = true;
         }
         if let Some(host) = &inv.host {
@@ -3971,7 +3951,17 @@ fn counts(stage: &str) -> bool {
     }
 }
 
-/// `$((…))` / `$[…]` (and digits around them): a value that is a number.
+/// A value that is a number whatever the run: `$((…))`, `$[…]`, `${#x}`, or a substitution
+/// that prints one (`$(wc -l < f)`, `` `seq 5` ``).
+fn is_number_value(value: &str) -> bool {
+    let substitution = value
+        .strip_prefix("$(")
+        .and_then(|v| v.strip_suffix(')'))
+        .or_else(|| value.strip_prefix('`').and_then(|v| v.strip_suffix('`')));
+    is_number_expansion(value) || substitution.is_some_and(prints_a_number)
+}
+
+/// `$((…))` / `$[…]` / `${#x}`: a value that is a number.
 fn is_number_expansion(value: &str) -> bool {
     let v = value.trim();
     // `${#x}`: a length.

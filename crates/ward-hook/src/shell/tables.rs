@@ -2013,14 +2013,22 @@ pub(crate) struct SshInvocation {
     pub host: Option<String>,
     pub remote: Vec<String>,
     pub reads: Vec<String>,
+    /// `-F FILE`: a configuration whose `ProxyCommand`, `LocalCommand`, `KnownHostsCommand`
+    /// and `Match exec` run commands on this machine that Ward does not read (the user's own
+    /// ~/.ssh/config aside, whose changes are persistence).
+    pub config_runs: bool,
 }
 
-pub(crate) const SSH_OPTS: OptSpec = OptSpec { short_values: "BbcDEeFIiJLlmOoPpQRSWw", long_values: &[] };
+const SSH_OPTS: OptSpec = OptSpec { short_values: "BbcDEeFIiJLlmOoPpQRSWw", long_values: &[] };
 
 pub(crate) fn ssh_invocation(args: &[String]) -> SshInvocation {
     let parsed = parse_options(args, SSH_OPTS, true);
     let mut inv = SshInvocation::default();
     inv.reads.extend(parsed.values(&["-i", "-F"]).map(str::to_owned));
+    inv.config_runs = parsed
+        .values(&["-F"])
+        .map(|f| f.trim_start_matches(['\0', '\u{1}']))
+        .any(|f| !matches!(f, "/dev/null" | "none" | "~/.ssh/config"));
     let mut operands = parsed.operands.into_iter();
     if let Some(target) = operands.next() {
         let host = super::url_host(&target).or_else(|| {
@@ -2061,6 +2069,16 @@ pub(crate) fn network_kind(program: &str) -> Option<NetworkKind> {
         | "poetry" | "conda" | "composer" | "apt" | "apt-get" => NetworkKind::UrlArguments,
         _ => return None,
     })
+}
+
+/// The long options with a value this module's parsers know for `program` (curl, wget):
+/// `abbreviations` writes prefixes of them out too.
+pub(crate) fn long_options_with_values(program: &str) -> &'static [&'static str] {
+    match program {
+        "curl" => CURL_OPTS.long_values,
+        "wget" | "wget2" => WGET_OPTS.long_values,
+        _ => &[],
+    }
 }
 
 const CURL_OPTS: OptSpec = OptSpec {
@@ -2127,6 +2145,8 @@ const CURL_OPTS: OptSpec = OptSpec {
         "--hsts",
         "--alt-svc",
         "--libcurl",
+        "--proxy-header",
+        "--abstract-unix-socket",
     ],
 };
 
@@ -3095,13 +3115,7 @@ fn removed_inputs(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Acc
         }
         "tar" | "gtar" | "bsdtar" if has(&["--remove-files"]) => {
             let spec = OptSpec { short_values: "fCTXbHLVK", long_values: &["--file", "--directory"] };
-            let mut args = args.to_vec();
-            if let Some(first) = args.first_mut() {
-                if !first.starts_with('-') && first.chars().all(|c| c.is_ascii_alphabetic()) {
-                    first.insert(0, '-');
-                }
-            }
-            let parsed = parse_options(&args, spec, false);
+            let parsed = parse_options(&tar_arguments(args), spec, false);
             // `tar -C DIR …`: the names are inside DIR.
             let dir = parsed.values(&["-C", "--directory"]).last().map(str::to_owned);
             for f in &parsed.operands {
@@ -3128,14 +3142,19 @@ fn removed_inputs(program: &str, args: &[String], sink: &mut dyn FnMut(&str, Acc
     }
 }
 
-fn tar(args: &[String], sink: &mut dyn FnMut(&str, Access)) {
-    // Old-style first argument without a dash (`tar czf out.tgz dir`).
+/// tar's arguments with an old-style first argument given its dash (`tar czf out.tgz dir`).
+fn tar_arguments(args: &[String]) -> Vec<String> {
     let mut args = args.to_vec();
     if let Some(first) = args.first_mut() {
         if !first.starts_with('-') && first.chars().all(|c| c.is_ascii_alphabetic()) {
             first.insert(0, '-');
         }
     }
+    args
+}
+
+fn tar(args: &[String], sink: &mut dyn FnMut(&str, Access)) {
+    let args = tar_arguments(args);
     let spec = OptSpec {
         short_values: "fCTXbHLVK",
         long_values: &[

@@ -188,20 +188,16 @@ fn sql_functions(sql: &str, code: &mut ToolCode) {
             let rest = sql[start..].trim_start();
             let rest =
                 rest.strip_prefix("database").or_else(|| rest.strip_prefix("DATABASE")).unwrap_or(rest);
-            let rest = rest.trim_start();
-            let Some(quote) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+            let Some(file) = quoted_after(rest) else {
                 if marker == "readfile(" || marker == "writefile(" {
                     code.unseen = true; // a name computed by the SQL
                 }
                 continue;
             };
-            if let Some(end) = rest[1..].find(quote) {
-                let file = rest[1..1 + end].to_owned();
-                if write {
-                    code.writes.push(file.clone());
-                }
-                code.reads.push(file);
+            if write {
+                code.writes.push(file.clone());
             }
+            code.reads.push(file);
         }
     }
 }
