@@ -47,6 +47,8 @@ pub struct ServeConfig {
     /// Serve HTTPS with this certificate and key (`None`: plain HTTP, loopback only unless
     /// `insecure_listen`).
     pub tls: Option<crate::tls::TlsFiles>,
+    /// How long events are kept (maintenance removes older ones at start and hourly).
+    pub retention: crate::maintenance::Retention,
 }
 
 /// What the caller learns once the server listens.
@@ -66,7 +68,7 @@ struct AppState {
     conns: Mutex<Vec<Conn>>,
     stores: Mutex<Vec<Box<dyn Store>>>,
     permits: tokio::sync::Semaphore,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
     /// Device credentials authenticated in the last seconds.
     tokens: TokenCache,
     /// SQLite: the one connection that writes device batches (group commit). `None` on
@@ -709,10 +711,11 @@ pub fn serve(config: ServeConfig, on_started: impl FnOnce(&Started)) -> Result<(
         conns: Mutex::new(vec![conn]),
         stores: Mutex::new(vec![store]),
         permits: tokio::sync::Semaphore::new(workers),
-        metrics: Metrics::default(),
+        metrics: Arc::new(Metrics::default()),
         tokens: TokenCache::default(),
         writer,
     });
+    crate::maintenance::start(config.database.clone(), config.retention, Arc::clone(&state.metrics))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(workers + 2)

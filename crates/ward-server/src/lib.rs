@@ -15,6 +15,7 @@ pub mod db;
 pub mod fleet;
 pub mod gaps;
 pub mod inventory;
+pub mod maintenance;
 pub mod metrics;
 pub mod policy;
 pub mod tls;

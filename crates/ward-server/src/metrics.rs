@@ -16,6 +16,12 @@ pub struct Metrics {
     pub enrollments: AtomicU64,
     /// Sum of ingest handling time, microseconds (with `ingest_batches`, the mean).
     pub ingest_micros: AtomicU64,
+    /// Maintenance passes (retention, partitions ahead) completed and failed.
+    pub maintenance_runs: AtomicU64,
+    pub maintenance_failures: AtomicU64,
+    /// Events retention removed, and (PostgreSQL) day partitions it dropped.
+    pub retention_deleted_events: AtomicU64,
+    pub retention_dropped_partitions: AtomicU64,
 }
 
 impl Metrics {
@@ -25,7 +31,7 @@ impl Metrics {
 
     /// The Prometheus text exposition format (version 0.0.4).
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &AtomicU64); 9] = [
+        let rows: [(&str, &str, &AtomicU64); 13] = [
             ("ward_http_requests_total", "HTTP requests handled", &self.requests),
             ("ward_http_client_errors_total", "Requests answered with a 4xx status", &self.client_errors),
             ("ward_http_server_errors_total", "Requests answered with a 5xx status", &self.server_errors),
@@ -43,6 +49,22 @@ impl Metrics {
             ),
             ("ward_enrollments_total", "Devices enrolled or re-enrolled", &self.enrollments),
             ("ward_ingest_seconds_total", "Time spent handling ingest batches", &self.ingest_micros),
+            (
+                "ward_maintenance_runs_total",
+                "Maintenance passes completed (retention, partitions ahead)",
+                &self.maintenance_runs,
+            ),
+            ("ward_maintenance_failures_total", "Maintenance passes that failed", &self.maintenance_failures),
+            (
+                "ward_retention_events_deleted_total",
+                "Events removed for being older than the retention window",
+                &self.retention_deleted_events,
+            ),
+            (
+                "ward_retention_partitions_dropped_total",
+                "Day partitions dropped whole by retention (PostgreSQL)",
+                &self.retention_dropped_partitions,
+            ),
         ];
         let mut out = String::new();
         for (name, help, counter) in rows {

@@ -84,6 +84,7 @@ fn the_server_answers_every_documented_route_and_only_those_methods() {
         data_dir: dir.path().to_owned(),
         workers: 2,
         tls: None,
+        retention: ward_server::maintenance::Retention::from_days(90),
     };
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

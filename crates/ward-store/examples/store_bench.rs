@@ -139,7 +139,7 @@ fn load(writers: &mut [Writer], total: u64, now: OffsetDateTime, shape: Shape) -
     Load { wall, cpu, backend, loaded, busy }
 }
 
-/// Prepares `batches` on one thread and stores them on one thread per writer; a device's
+/// Prepares `batches` and stores them, on two threads per writer (one preparing, one storing); a device's
 /// batches always go to the same writer, in order. A writer commits the batches waiting for it
 /// together, up to [`GROUP`] (the server's group commit). Returns the events stored and the time
 /// the writers spent storing them.
@@ -147,15 +147,22 @@ fn pipeline(writers: &mut [Writer], batches: &[Vec<Event>]) -> (u64, StdDuration
     std::thread::scope(|scope| {
         let (senders, receivers): (Vec<_>, Vec<_>) =
             (0..writers.len()).map(|_| std::sync::mpsc::sync_channel::<Prepared>(GROUP * 2)).unzip();
-        scope.spawn(move || {
-            for batch in batches {
-                let prepared = Prepared::on_this_thread(batch).expect("prepare");
-                let writer = batch.first().map_or(0, |e| device_slot(&e.device, senders.len()));
-                if senders[writer].send(prepared).is_err() {
-                    break;
+        // One preparing thread per writer, as the server prepares each request's batch on that
+        // request's own thread: with several writers, one preparing thread would be their limit.
+        let slots = senders.len();
+        for (slot, sender) in senders.into_iter().enumerate() {
+            scope.spawn(move || {
+                for batch in batches {
+                    if batch.first().map_or(0, |e| device_slot(&e.device, slots)) != slot {
+                        continue;
+                    }
+                    let prepared = Prepared::on_this_thread(batch).expect("prepare");
+                    if sender.send(prepared).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        }
         let handles: Vec<_> = writers
             .iter_mut()
             .zip(receivers)
@@ -271,6 +278,17 @@ fn main() {
         ("count everything", "", Some("kind"), 1_000),
     ];
     let mut rows = Vec::new();
+    // The client's share of an insert, apart from any store: what a server request thread does
+    // to each event before it reaches a store (serialize, canonicalize, hash, extract).
+    let sample = Generator::new(2, DEVICES, now - Duration::days(1), Duration::days(1), 50_000).batch(50_000);
+    let started = Instant::now();
+    let prepared = Prepared::on_this_thread(&sample).expect("prepare");
+    rows.push((
+        "both".to_owned(),
+        "prepare an event for ingest (serialize, canonicalize, hash, extract; one thread)".to_owned(),
+        format!("{:.1} µs", started.elapsed().as_secs_f64() * 1e6 / prepared.len().max(1) as f64),
+    ));
+    drop((prepared, sample));
     let dir = tempfile::tempdir().expect("temp dir");
     // WARD_BENCH_KEEP=DIR: write the SQLite store there and keep it, and keep the PostgreSQL
     // database (to EXPLAIN queries).

@@ -206,6 +206,15 @@ pub trait Store: Send {
     /// A device's chain position: `(last seq, last hash)`.
     fn chain_position(&mut self, device: &str) -> Result<Option<(u64, String)>, StoreError>;
 
+    /// Readies the store for the coming days' events: on PostgreSQL creates the day partitions
+    /// of today and the next two, so the first events of a day do not wait for their creation
+    /// (which locks the tables exclusively for a moment). SQLite has nothing to do. The fleet
+    /// server calls it from its hourly maintenance.
+    fn prepare_days(&mut self, now: OffsetDateTime) -> Result<(), StoreError> {
+        let _ = now;
+        Ok(())
+    }
+
     /// Removes events older than `now - keep`.
     fn retain(&mut self, now: OffsetDateTime, keep: Duration) -> Result<RetentionReport, StoreError>;
 

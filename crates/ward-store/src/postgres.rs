@@ -25,10 +25,12 @@ use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, Stor
 /// partition rather than creating a partition each (a device with a wild clock must not be able
 /// to create thousands of tables).
 const PARTITION_WINDOW_DAYS: i64 = 400;
-
-/// Bodies (canonical JSON, ~0.5–1 KiB) longer than this are compressed in place: about half the
-/// bytes on disk and in WAL for the largest table, paid back only when a listing reads a body.
-const BODY_TOAST_TARGET: u32 = 256;
+/// Days after today whose partitions exist ahead: created by [`Store::prepare_days`] (the
+/// server's maintenance, hourly) before their first event, so ingest does not stop at
+/// midnight for the exclusive lock that creating a partition takes.
+const AHEAD_DAYS: i64 = 2;
+/// The advisory lock retention holds (migrations hold 7400101).
+const RETENTION_LOCK: i64 = 7_400_102;
 
 pub struct PostgresStore {
     client: Client,
@@ -36,44 +38,15 @@ pub struct PostgresStore {
     statements: Statements,
 }
 
-/// The day partitions (by day number since the epoch) this connection knows exist. Those the
-/// open transaction created are pending: a rollback takes them away again, and a store that
-/// still counted them would send every later event of those days to the default partition.
+/// The day partitions (by day number since the epoch) this connection knows exist: each was
+/// created (or found) in its own committed transaction, so no rollback can take one away.
 #[derive(Default)]
-struct Partitions {
-    committed: HashSet<i64>,
-    pending: HashSet<i64>,
-}
+struct Partitions(HashSet<i64>);
 
 impl Partitions {
-    fn contains(&self, day: i64) -> bool {
-        self.committed.contains(&day) || self.pending.contains(&day)
-    }
-
-    fn created(&mut self, day: i64) {
-        self.pending.insert(day);
-    }
-
-    /// The pending set before a savepoint, for [`Partitions::rolled_back_to`].
-    fn mark(&self) -> HashSet<i64> {
-        self.pending.clone()
-    }
-
-    fn rolled_back_to(&mut self, mark: &HashSet<i64>) {
-        self.pending.clone_from(mark);
-    }
-
-    fn rolled_back(&mut self) {
-        self.pending.clear();
-    }
-
-    fn committed(&mut self) {
-        self.committed.extend(self.pending.drain());
-    }
-
     /// A partition retention dropped (and committed).
     fn dropped(&mut self, day: i64) {
-        self.committed.remove(&day);
+        self.0.remove(&day);
     }
 }
 
@@ -147,36 +120,80 @@ impl PostgresStore {
         Ok(self.client.query_one("SELECT pg_backend_pid()", &[])?.get(0))
     }
 
-    /// Makes sure the day partitions for `days` exist (inside the ingest transaction).
-    fn ensure_partitions(
-        transaction: &mut Transaction<'_>,
-        known: &mut Partitions,
-        days: &HashSet<i64>,
-    ) -> Result<(), StoreError> {
-        let today = now_us().div_euclid(DAY_US);
-        for &day in days {
-            if known.contains(day) || day < today - PARTITION_WINDOW_DAYS || day > today + 2 {
-                continue;
-            }
+    /// Makes sure the day partitions for the events of `batches` exist, before the batches'
+    /// transaction begins. `CREATE TABLE … PARTITION OF` locks the parent and the default
+    /// partition exclusively until its transaction ends: created inside an ingest transaction,
+    /// every other connection's `COPY` waited for that whole batch, which serialized concurrent
+    /// writers at each new day (measured with two writers: a third of the backends' samples
+    /// waiting on `Lock:relation`). In a transaction of its own the lock lasts only the `CREATE`.
+    fn ensure_partitions(&mut self, batches: &[Batch<'_>]) -> Result<(), StoreError> {
+        let days = batches
+            .iter()
+            .flat_map(|batch| batch.events.rows.iter().map(|row| row.time_us.div_euclid(DAY_US)));
+        self.create_partitions(now_us().div_euclid(DAY_US), days)
+    }
+
+    /// Creates the partitions of `days` (day numbers) this connection does not know, each in a
+    /// transaction of its own; days outside the partition window around `today` are left to
+    /// the default partition.
+    fn create_partitions(&mut self, today: i64, days: impl Iterator<Item = i64>) -> Result<(), StoreError> {
+        let mut days: Vec<i64> = days
+            .filter(|day| !self.partitions.0.contains(day))
+            .filter(|&day| day >= today - PARTITION_WINDOW_DAYS && day <= today + AHEAD_DAYS)
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        for day in days {
             let name = partition_suffix(day);
             let from = day * DAY_US;
             let to = from + DAY_US;
-            // Another replica may create it at the same moment, or the default partition may
-            // already hold rows of that day: either way the rows still have a home.
-            let mut savepoint = transaction.savepoint("partition")?;
-            let created = savepoint.batch_execute(&format!(
-                "CREATE TABLE IF NOT EXISTS events_{name} PARTITION OF events FOR VALUES FROM ({from}) TO ({to});
-                 CREATE TABLE IF NOT EXISTS event_bodies_{name} PARTITION OF event_bodies FOR VALUES FROM ({from}) TO ({to}) \
-                     WITH (toast_tuple_target = {BODY_TOAST_TARGET});
-                 CREATE TABLE IF NOT EXISTS event_tags_{name} PARTITION OF event_tags FOR VALUES FROM ({from}) TO ({to});"
-            ));
-            match created {
-                Ok(()) => savepoint.commit()?,
-                Err(_) => savepoint.rollback()?,
+            let create = format!(
+                "BEGIN;
+                 CREATE TABLE IF NOT EXISTS events_{name} PARTITION OF events FOR VALUES FROM ({from}) TO ({to});
+                 CREATE TABLE IF NOT EXISTS event_bodies_{name} PARTITION OF event_bodies FOR VALUES FROM ({from}) TO ({to});
+                 CREATE TABLE IF NOT EXISTS event_tags_{name} PARTITION OF event_tags FOR VALUES FROM ({from}) TO ({to});
+                 COMMIT;"
+            );
+            if self.client.batch_execute(&create).is_err() {
+                // Another connection may have created it at the same moment (IF NOT EXISTS does
+                // not cover the race), or the default partition may already hold rows of that
+                // day: either way the rows have a home. Not tried again on this connection, so
+                // a day the default partition holds does not cost an exclusive lock per batch.
+                self.client.batch_execute("ROLLBACK")?;
             }
-            known.created(day);
+            self.partitions.0.insert(day);
         }
         Ok(())
+    }
+
+    /// [`Store::retain`] under the retention lock.
+    fn retain_locked(&mut self, now: OffsetDateTime, keep: Duration) -> Result<RetentionReport, StoreError> {
+        let cutoff = ((now - keep).unix_timestamp_nanos() / 1_000) as i64;
+        let mut report = RetentionReport::default();
+        let partitions = self.client.query(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('events', 'event_bodies', 'event_tags')",
+            &[],
+        )?;
+        for row in partitions {
+            let name: String = row.get(0);
+            let Some(day) = partition_day(&name) else { continue };
+            if (day + 1) * DAY_US <= cutoff {
+                if name.starts_with("events_") {
+                    let count: i64 =
+                        self.client.query_one(&format!("SELECT COUNT(*) FROM \"{name}\""), &[])?.get(0);
+                    report.deleted_events += count as u64;
+                    report.dropped_partitions += 1;
+                }
+                self.client.batch_execute(&format!("DROP TABLE IF EXISTS \"{name}\""))?;
+                self.partitions.dropped(day);
+            }
+        }
+        let deleted = self.client.execute("DELETE FROM events WHERE time_us < $1", &[&cutoff])?;
+        self.client.execute("DELETE FROM event_tags WHERE time_us < $1", &[&cutoff])?;
+        self.client.execute("DELETE FROM event_bodies WHERE time_us < $1", &[&cutoff])?;
+        report.deleted_events += deleted;
+        Ok(report)
     }
 
     /// `query` with the stored path globs its `path:` terms could name listed beside them
@@ -436,7 +453,6 @@ fn copy_in(transaction: &mut Transaction<'_>, statement: &str, rows: BinaryRows)
 /// Stores one batch inside the open transaction (the caller wraps it in a savepoint).
 fn ingest_batch(
     transaction: &mut Transaction<'_>,
-    partitions: &mut Partitions,
     statements: &mut Statements,
     batch: &Batch<'_>,
     probe: Probe,
@@ -483,9 +499,6 @@ fn ingest_batch(
         }
     }
     let plan = ingest::plan(rows, &stored, &positions, batch.origin);
-
-    let days: HashSet<i64> = plan.rows.iter().map(|r| r.time_us.div_euclid(DAY_US)).collect();
-    PostgresStore::ensure_partitions(transaction, partitions, &days)?;
 
     if !plan.rows.is_empty() && plan.rows.len() <= SMALL_BATCH {
         if let Err(error) = insert_small(transaction, statements, &plan.rows) {
@@ -620,23 +633,21 @@ impl Store for PostgresStore {
         if batches.iter().all(|b| b.events.is_empty()) {
             return Ok(batches.iter().map(|_| Ok(IngestReport::default())).collect());
         }
-        let PostgresStore { client, partitions, statements } = self;
-        // Partitions an earlier call created in a transaction that then failed are gone.
-        partitions.rolled_back();
-        let mut run = |transaction: &mut Transaction<'_>, partitions: &mut Partitions, batch, probe| {
-            ingest_batch(transaction, partitions, statements, batch, probe)
+        self.ensure_partitions(batches)?;
+        let PostgresStore { client, statements, .. } = self;
+        let mut run = |transaction: &mut Transaction<'_>, batch, probe| {
+            ingest_batch(transaction, statements, batch, probe)
         };
         let mut results = Vec::with_capacity(batches.len());
         let mut transaction = client.transaction()?;
         if let [batch] = batches {
             // The common case: no savepoint (a round trip saved); the batch is the transaction,
             // run again whole after a collision.
-            let mut outcome = run(&mut transaction, partitions, batch, Probe::Likely)?;
+            let mut outcome = run(&mut transaction, batch, Probe::Likely)?;
             if let Outcome::Collided = outcome {
                 transaction.rollback()?;
-                partitions.rolled_back();
                 transaction = client.transaction()?;
-                outcome = run(&mut transaction, partitions, batch, Probe::All)?;
+                outcome = run(&mut transaction, batch, Probe::All)?;
             }
             match outcome {
                 Outcome::Stored(report) => results.push(Ok(report)),
@@ -648,14 +659,12 @@ impl Store for PostgresStore {
                     results.push(Ok(IngestReport::default()));
                     continue;
                 }
-                let mark = partitions.mark();
                 let mut savepoint = transaction.savepoint("batch")?;
-                let mut outcome = run(&mut savepoint, partitions, batch, Probe::Likely);
+                let mut outcome = run(&mut savepoint, batch, Probe::Likely);
                 if let Ok(Outcome::Collided) = outcome {
                     savepoint.rollback()?;
-                    partitions.rolled_back_to(&mark);
                     savepoint = transaction.savepoint("batch")?;
-                    outcome = run(&mut savepoint, partitions, batch, Probe::All);
+                    outcome = run(&mut savepoint, batch, Probe::All);
                 }
                 match outcome {
                     Ok(Outcome::Stored(report)) => {
@@ -664,14 +673,12 @@ impl Store for PostgresStore {
                     }
                     failed => {
                         savepoint.rollback()?;
-                        partitions.rolled_back_to(&mark);
                         results.push(Err(failed.err().unwrap_or_else(ingest::collided_after_lookup)));
                     }
                 }
             }
         }
         transaction.commit()?;
-        partitions.committed();
         Ok(results)
     }
 
@@ -734,35 +741,24 @@ impl Store for PostgresStore {
             .map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, String>(1))))
     }
 
+    fn prepare_days(&mut self, now: OffsetDateTime) -> Result<(), StoreError> {
+        let today = ((now.unix_timestamp_nanos() / 1_000) as i64).div_euclid(DAY_US);
+        self.create_partitions(today, today..=today + AHEAD_DAYS)
+    }
+
     /// Drops every day partition wholly older than the cutoff, then deletes the older rows of the
-    /// partition the cutoff falls in and of the default partitions.
+    /// partition the cutoff falls in and of the default partitions. One replica at a time:
+    /// another that finds the lock taken skips its pass (the one holding it removes the same
+    /// rows).
     fn retain(&mut self, now: OffsetDateTime, keep: Duration) -> Result<RetentionReport, StoreError> {
-        let cutoff = ((now - keep).unix_timestamp_nanos() / 1_000) as i64;
-        let mut report = RetentionReport::default();
-        let partitions = self.client.query(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-             JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('events', 'event_bodies', 'event_tags')",
-            &[],
-        )?;
-        for row in partitions {
-            let name: String = row.get(0);
-            let Some(day) = partition_day(&name) else { continue };
-            if (day + 1) * DAY_US <= cutoff {
-                if name.starts_with("events_") {
-                    let count: i64 =
-                        self.client.query_one(&format!("SELECT COUNT(*) FROM \"{name}\""), &[])?.get(0);
-                    report.deleted_events += count as u64;
-                    report.dropped_partitions += 1;
-                }
-                self.client.batch_execute(&format!("DROP TABLE IF EXISTS \"{name}\""))?;
-                self.partitions.dropped(day);
-            }
+        let locked: bool =
+            self.client.query_one("SELECT pg_try_advisory_lock($1)", &[&RETENTION_LOCK])?.get(0);
+        if !locked {
+            return Ok(RetentionReport::default());
         }
-        let deleted = self.client.execute("DELETE FROM events WHERE time_us < $1", &[&cutoff])?;
-        self.client.execute("DELETE FROM event_tags WHERE time_us < $1", &[&cutoff])?;
-        self.client.execute("DELETE FROM event_bodies WHERE time_us < $1", &[&cutoff])?;
-        report.deleted_events += deleted;
-        Ok(report)
+        let report = self.retain_locked(now, keep);
+        self.client.execute("SELECT pg_advisory_unlock($1)", &[&RETENTION_LOCK])?;
+        report
     }
 
     fn analyze(&mut self) -> Result<(), StoreError> {

@@ -19,6 +19,9 @@ use crate::{Batch, CountRow, Finding, IngestReport, RetentionReport, Store, Stor
 
 /// Rows deleted per retention transaction: small enough that an insert waits milliseconds.
 pub const RETENTION_BATCH: i64 = 5_000;
+/// Retention's pause between two batches: longer than the longest sleep of SQLite's busy
+/// handler (100 ms), so a writer waiting for the lock gets it between them.
+const RETENTION_PAUSE: StdDuration = StdDuration::from_millis(150);
 
 /// A listing walks the time index newest first only when more than this many events per row
 /// asked for match: the walk then visits about `limit × events / matches` rows, a row lookup
@@ -449,11 +452,16 @@ impl Store for SqliteStore {
 
     /// Deletes in batches of [`RETENTION_BATCH`] events (with their bodies and set values, by
     /// event key), each batch its own short transaction, so inserts interleave instead of
-    /// waiting for one long delete.
+    /// waiting for one long delete. Between two batches it pauses for [`RETENTION_PAUSE`]: a
+    /// writer waiting for the lock sleeps in SQLite's busy handler and tries again only now and
+    /// then, so back-to-back batches could keep it out until its busy timeout failed it.
     fn retain(&mut self, now: OffsetDateTime, keep: Duration) -> Result<RetentionReport, StoreError> {
         let cutoff = ((now - keep).unix_timestamp_nanos() / 1_000) as i64;
         let mut report = RetentionReport::default();
         loop {
+            if report.deleted_events > 0 {
+                std::thread::sleep(RETENTION_PAUSE);
+            }
             let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let pks: Vec<i64> = {
                 let mut old =

@@ -498,6 +498,46 @@ fn retention_removes_old_events_on_both() {
 }
 
 #[test]
+fn postgres_creates_the_coming_days_partitions_ahead_and_retention_runs_once_at_a_time() {
+    let url = ward_store::throwaway::fresh_database("ahead").unwrap();
+    let mut store = PostgresStore::connect(&url).unwrap();
+    store.prepare_days(now()).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let partitions = |client: &mut postgres::Client| -> Vec<String> {
+        client
+            .query(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+                 JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events' ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    let names = partitions(&mut client);
+    for ahead in 0..=2 {
+        let day = (now() + Duration::days(ahead)).date();
+        let name = format!("events_p{:04}{:02}{:02}", day.year(), u8::from(day.month()), day.day());
+        assert!(names.contains(&name), "{name} not in {names:?}");
+    }
+    // Today's events land in today's partition, not the default one.
+    store
+        .ingest(&Generator::new(9, 1, now() - Duration::minutes(5), Duration::minutes(1), 5).batch(5))
+        .unwrap();
+    let default: i64 = client.query_one("SELECT COUNT(*) FROM events_default", &[]).unwrap().get(0);
+    assert_eq!(default, 0);
+    // While another connection holds the retention lock, a second retention pass does nothing.
+    store.ingest(&generated(200, 2, 20)).unwrap();
+    client.execute("SELECT pg_advisory_lock(7400102)", &[]).unwrap();
+    let skipped = store.retain(now(), Duration::days(7)).unwrap();
+    assert_eq!(skipped.deleted_events, 0);
+    client.execute("SELECT pg_advisory_unlock(7400102)", &[]).unwrap();
+    let report = store.retain(now(), Duration::days(7)).unwrap();
+    assert!(report.deleted_events > 0 && report.dropped_partitions > 0, "{report:?}");
+}
+
+#[test]
 fn migrations_run_once_and_newer_schemas_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.sqlite");

@@ -36,6 +36,11 @@ pub struct ServeArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// Keep events this many days, then remove them (at start and hourly: whole day
+    /// partitions dropped on PostgreSQL, batched deletes on SQLite). 0 keeps every event.
+    #[arg(long, value_name = "DAYS", env = "WARD_RETENTION_DAYS",
+          default_value_t = ward_server::maintenance::Retention::DEFAULT_DAYS)]
+    retention_days: u32,
 }
 
 pub fn serve(args: ServeArgs, paths: &WardPaths) -> anyhow::Result<ExitCode> {
@@ -50,6 +55,7 @@ pub fn serve(args: ServeArgs, paths: &WardPaths) -> anyhow::Result<ExitCode> {
             (Some(cert), Some(key)) => Some(ward_server::tls::TlsFiles { cert, key }),
             _ => None,
         },
+        retention: ward_server::maintenance::Retention::from_days(args.retention_days),
     };
     ward_server::serve(config, |started| {
         let mut err = std::io::stderr().lock();
