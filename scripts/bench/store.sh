@@ -2,7 +2,10 @@
 # Benchmark: the event stores and the query language (budgets in DESIGN.md).
 #   1. load N generated events (default 1,000,000; the budget is stated for 10,000,000) into
 #      SQLite and PostgreSQL, batched, with chain checks: events/s. As the fleet server ingests:
-#      prepared on one thread, stored by a writer on another, in device batches of 1,000
+#      each writer's batches prepared on a thread of their own and stored by the writer on
+#      another (SQLite: one writer; PostgreSQL: 2 connections, WARD_BENCH_PG_WRITERS=N to
+#      change; WARD_BENCH_PG_AHEAD=1 creates the 85 days' partitions before the clock starts, as
+#      the server's maintenance creates each day's ahead), in device batches of 1,000
 #      (SHAPE=interleaved: batches of 10,000 mixing all 2,000 devices);
 #   2. the admin queries on each store (median of 5), the credential question first;
 #   3. `ward audit query 'class:credential since:90d' --count-by agent,device` and the other local

@@ -6,7 +6,8 @@
 //! `$WARD_TEST_POSTGRES_URL`, else a throwaway cluster.
 //!
 //! The load runs as the fleet server ingests: events are generated ahead (the rig, off the
-//! clock), then prepared on one thread and stored by a writer on another; SQLite's writer commits
+//! clock), then prepared and stored on two threads per writer connection (one writer on SQLite,
+//! [`POSTGRES_WRITERS`] on PostgreSQL, each with the devices of its own); SQLite's writer commits
 //! the batches waiting for it together, with WAL checkpoints beside its commits. Batches are
 //! shaped as devices ship them (`devices`, 1,000 events of one device) or mix every device
 //! (`interleaved`, 10,000 events: the harshest case for the per-device index).
@@ -27,12 +28,12 @@ const SHIP_BATCH: usize = 1_000;
 /// Device batches one SQLite commit takes at most (those waiting), as the server's writer
 /// groups up to 10,000 events.
 const GROUP: usize = 10;
-/// PostgreSQL connections storing batches at once (`WARD_BENCH_PG_WRITERS` overrides it). The
-/// server stores each request's batch on a pooled connection, but on 2 cores more connections
-/// only add contention: measured at 1M events (schema version 6), two rounds, 1 connection
-/// 35.9k/33.7k events/s, 2 34.9k/34.2k, 3 35.3k/33.2k, the backends' CPU per event rising from
-/// 20-24 µs to 27-32 µs.
-const POSTGRES_WRITERS: usize = 1;
+/// PostgreSQL connections storing batches at once (`WARD_BENCH_PG_WRITERS` overrides it), as the
+/// server stores each request's batch on a pooled connection. Until partitions were created
+/// outside the ingest transaction, a second connection only waited for the first (measured at
+/// 1M events, schema version 6: 1 connection 35.9k/33.7k events/s, 2 34.9k/34.2k); since then,
+/// back to back on a slow day (300k, two rounds), 1 connection 12.3k/12.0k, 2 13.2k/14.2k.
+const POSTGRES_WRITERS: usize = 2;
 /// Events generated ahead of each timed stretch (generation is the test rig, not the store).
 const CHUNK: u64 = 100_000;
 const DEVICES: usize = 2_000;
@@ -313,8 +314,11 @@ fn main() {
             .ok()
             .and_then(|w| w.parse().ok())
             .unwrap_or(POSTGRES_WRITERS);
-        for _ in 0..writers_wanted {
+        for index in 0..writers_wanted {
             let mut store = PostgresStore::connect(&url).expect("postgres");
+            if index == 0 && std::env::var("WARD_BENCH_PG_AHEAD").is_ok_and(|v| v == "1") {
+                store.create_day_partitions(now - Duration::days(86), now).expect("partitions");
+            }
             pids.extend(store.backend_pid());
             writers.push(Box::new(store));
         }
