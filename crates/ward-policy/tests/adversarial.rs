@@ -183,6 +183,8 @@ fn credentials_class_covers_the_shared_table() {
         let path = if loc.dir { format!("~/{}/entry", loc.rel) } else { format!("~/{}", loc.rel) };
         let mut call = ward_model::ToolCall::new("test", "PreToolUse", "Read", ward_model::Action::Read);
         call.paths.push(ward_model::PathTarget { path: path.clone(), access: ward_model::Access::Read });
-        assert_eq!(policy.classes_of(&call, &ctx), vec!["credentials".to_owned()], "{path}");
+        // Some are also start-up files (`~/.gitconfig`: `class:persistence` too).
+        let classes = policy.classes_of(&call, &ctx);
+        assert!(classes.contains(&"credentials".to_owned()), "{path}: {classes:?}");
     }
 }
