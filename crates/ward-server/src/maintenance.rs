@@ -54,6 +54,20 @@ pub fn run_once(
     }
 }
 
+/// The maintenance connection's SQLite page cache, in KiB: retention reads each old page once,
+/// and the store's default cache (256 MiB) would only grow the server's memory by what it read.
+const SQLITE_CACHE_KIB: i64 = 8 * 1024;
+
+fn open(database: &str) -> Result<Box<dyn Store>, ServerError> {
+    let failed = |e: ward_store::StoreError| ServerError::Database(format!("maintenance: {e}"));
+    if crate::db::is_postgres(database) {
+        return ward_store::open(database).map_err(failed);
+    }
+    let store = ward_store::SqliteStore::open(crate::db::sqlite_path(database)).map_err(failed)?;
+    store.set_cache_kib(SQLITE_CACHE_KIB).map_err(failed)?;
+    Ok(Box::new(store))
+}
+
 /// Starts the maintenance thread on its own connection to `database`. A failed pass is counted
 /// (`ward_maintenance_failures_total`), reported on stderr and tried again at the next one; the
 /// connection is opened again after a failure.
@@ -66,10 +80,7 @@ pub fn start(database: String, retention: Retention, metrics: Arc<Metrics>) -> R
                 let pass = (|| {
                     let store = match &mut store {
                         Some(store) => store,
-                        None => store.insert(
-                            ward_store::open(&database)
-                                .map_err(|e| ServerError::Database(format!("maintenance: {e}")))?,
-                        ),
+                        None => store.insert(open(&database)?),
                     };
                     run_once(store.as_mut(), retention, OffsetDateTime::now_utc())
                 })();

@@ -180,7 +180,9 @@ impl PostgresStore {
 
     /// [`Store::retain`] under the retention lock.
     fn retain_locked(&mut self, now: OffsetDateTime, keep: Duration) -> Result<RetentionReport, StoreError> {
-        let cutoff = ((now - keep).unix_timestamp_nanos() / 1_000) as i64;
+        // A window reaching before the calendar's start keeps everything (not a panic).
+        let Some(cutoff) = now.checked_sub(keep) else { return Ok(RetentionReport::default()) };
+        let cutoff = (cutoff.unix_timestamp_nanos() / 1_000) as i64;
         let mut report = RetentionReport::default();
         let partitions = self.client.query(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \

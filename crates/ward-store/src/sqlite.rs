@@ -456,7 +456,9 @@ impl Store for SqliteStore {
     /// writer waiting for the lock sleeps in SQLite's busy handler and tries again only now and
     /// then, so back-to-back batches could keep it out until its busy timeout failed it.
     fn retain(&mut self, now: OffsetDateTime, keep: Duration) -> Result<RetentionReport, StoreError> {
-        let cutoff = ((now - keep).unix_timestamp_nanos() / 1_000) as i64;
+        // A window reaching before the calendar's start keeps everything (not a panic).
+        let Some(cutoff) = now.checked_sub(keep) else { return Ok(RetentionReport::default()) };
+        let cutoff = (cutoff.unix_timestamp_nanos() / 1_000) as i64;
         let mut report = RetentionReport::default();
         loop {
             if report.deleted_events > 0 {

@@ -39,7 +39,8 @@ pub struct ServeArgs {
     /// Keep events this many days, then remove them (at start and hourly: whole day
     /// partitions dropped on PostgreSQL, batched deletes on SQLite). 0 keeps every event.
     #[arg(long, value_name = "DAYS", env = "WARD_RETENTION_DAYS",
-          default_value_t = ward_server::maintenance::Retention::DEFAULT_DAYS)]
+          default_value_t = ward_server::maintenance::Retention::DEFAULT_DAYS,
+          value_parser = clap::value_parser!(u32).range(0..=36_500))]
     retention_days: u32,
 }
 
