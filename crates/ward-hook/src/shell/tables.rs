@@ -3548,11 +3548,31 @@ fn plain_word(word: &str) -> &str {
     word.trim_start_matches(['\0', '\u{1}'])
 }
 
-/// The files a unified or git diff changes: `--- a/F`, `+++ b/F` (one leading component,
-/// `a/`/`b/`, is dropped as `-p1` does; both spellings are kept), `rename from/to`, `copy to`.
+/// The files a unified or git diff changes: `--- a/F`, `+++ b/F`, `rename from/to`, `copy to`,
+/// and git's `diff --git a/F b/G` header, which is all a diff of an empty file has (`deleted file
+/// mode` with no `---`/`+++` lines deletes it: the usual tier marker is empty). One leading
+/// component (`a/`, `b/`) is dropped as `-p1` does; both spellings are kept. Names git quotes
+/// (`"a/x\ty"`) are unquoted.
 pub(crate) fn diff_paths(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut push = |name: String| {
+        if name.is_empty() || name == "/dev/null" {
+            return;
+        }
+        let stripped = name.split_once('/').map(|(_, rest)| rest.to_owned()).filter(|r| !r.is_empty());
+        for path in [Some(name), stripped].into_iter().flatten() {
+            if !out.contains(&path) {
+                out.push(path);
+            }
+        }
+    };
     for line in text.lines() {
+        if let Some(header) = line.strip_prefix("diff --git ") {
+            for name in git_diff_header_names(header.trim_end()) {
+                push(name);
+            }
+            continue;
+        }
         let name = line
             .strip_prefix("--- ")
             .or_else(|| line.strip_prefix("+++ "))
@@ -3560,18 +3580,84 @@ pub(crate) fn diff_paths(text: &str) -> Vec<String> {
             .or_else(|| line.strip_prefix("rename to "))
             .or_else(|| line.strip_prefix("copy to "));
         let Some(name) = name else { continue };
-        let name = name.split('\t').next().unwrap_or_default().trim().trim_matches('"');
-        if name.is_empty() || name == "/dev/null" {
-            continue;
-        }
-        let stripped = name.split_once('/').map(|(_, rest)| rest).filter(|r| !r.is_empty());
-        for path in [Some(name), stripped].into_iter().flatten() {
-            if !out.iter().any(|p| p == path) {
-                out.push(path.to_owned());
+        let name = name.trim();
+        let name = match name.strip_prefix('"') {
+            Some(quoted) => git_unquote(quoted).0,
+            None => name.split('\t').next().unwrap_or_default().trim().to_owned(),
+        };
+        push(name);
+    }
+    out
+}
+
+/// The two names of `diff --git A B`: quoted ones (`"a/x y" "b/x y"`) read as git wrote them;
+/// unquoted ones may hold spaces, so every split is tried and the one whose halves name the same
+/// file past their first component wins (git's own rule), else the split before ` b/`, else
+/// the first space. Both names are returned either way.
+fn git_diff_header_names(header: &str) -> Vec<String> {
+    if let Some(quoted) = header.strip_prefix('"') {
+        let (first, rest) = git_unquote(quoted);
+        let rest = rest.trim_start();
+        let second = match rest.strip_prefix('"') {
+            Some(quoted) => git_unquote(quoted).0,
+            None => rest.to_owned(),
+        };
+        return vec![first, second];
+    }
+    if let Some(at) = header.rfind(" \"") {
+        let second = git_unquote(&header[at + 2..]).0;
+        return vec![header[..at].to_owned(), second];
+    }
+    let tail = |name: &str| name.split_once('/').map(|(_, rest)| rest.to_owned());
+    let spaces: Vec<usize> = header.match_indices(' ').map(|(i, _)| i).collect();
+    let split = spaces
+        .iter()
+        .copied()
+        .find(|&i| tail(&header[..i]).is_some() && tail(&header[..i]) == tail(&header[i + 1..]))
+        .or_else(|| header.find(" b/"))
+        .or_else(|| spaces.first().copied());
+    match split {
+        Some(i) => vec![header[..i].to_owned(), header[i + 1..].to_owned()],
+        None => vec![header.to_owned()],
+    }
+}
+
+/// A name git quoted, from after its opening `"`: the text (C escapes `\\ \" \t \n` and
+/// octal bytes `\303\251` decoded) and what follows the closing quote.
+fn git_unquote(quoted: &str) -> (String, &str) {
+    let bytes = quoted.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => return (String::from_utf8_lossy(&out).into_owned(), &quoted[i + 1..]),
+            b'\\' if i + 1 < bytes.len() => {
+                let next = bytes[i + 1];
+                let octal = bytes.get(i + 1..i + 4).filter(|d| d.iter().all(|b| (b'0'..=b'7').contains(b)));
+                if let Some(digits) = octal {
+                    out.push(digits.iter().fold(0u8, |n, d| n.wrapping_mul(8).wrapping_add(d - b'0')));
+                    i += 4;
+                    continue;
+                }
+                out.push(match next {
+                    b'a' => 0x07,
+                    b'b' => 0x08,
+                    b'f' => 0x0c,
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    b'v' => 0x0b,
+                    other => other,
+                });
+                i += 2;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
             }
         }
     }
-    out
+    (String::from_utf8_lossy(&out).into_owned(), "")
 }
 
 /// `git clone -c KEY=VALUE` / `--config KEY=VALUE` / `--config=KEY=VALUE`.
@@ -3710,6 +3796,35 @@ pub(crate) fn awk_pipes(code: &str) -> Vec<(String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::sed_script_effects;
+
+    #[test]
+    fn diff_paths_read_git_headers_and_quoted_names() {
+        use super::diff_paths;
+        // A deleted empty file: git writes no ---/+++ lines, only the header.
+        let deleted = "diff --git a/.ward-tier-sensitive b/.ward-tier-sensitive\ndeleted file mode 100644\nindex e69de29..0000000\n";
+        assert_eq!(
+            diff_paths(deleted),
+            ["a/.ward-tier-sensitive", ".ward-tier-sensitive", "b/.ward-tier-sensitive"]
+        );
+        // Names with spaces: the split whose halves name the same file.
+        let spaced = "diff --git a/my dir/x y b/my dir/x y\nnew file mode 100755\n";
+        assert!(diff_paths(spaced).contains(&"my dir/x y".to_owned()), "{:?}", diff_paths(spaced));
+        // A rename between different names; quoted names with escapes and octal bytes.
+        let renamed =
+            "diff --git a/x b/.git/hooks/pre-commit\nrename from x\nrename to .git/hooks/pre-commit\n";
+        assert!(diff_paths(renamed).contains(&".git/hooks/pre-commit".to_owned()));
+        let quoted =
+            "diff --git \"a/t\\tab\" \"b/caf\\303\\251\"\n--- \"a/t\\tab\"\n+++ \"b/caf\\303\\251\"\n";
+        let paths = diff_paths(quoted);
+        assert!(paths.contains(&"t\tab".to_owned()) && paths.contains(&"caf\u{e9}".to_owned()), "{paths:?}");
+        // No prefixes (`diff.noprefix`): both halves are kept whole too.
+        assert!(diff_paths("diff --git .envrc .envrc\n").contains(&".envrc".to_owned()));
+        assert!(diff_paths("--- /dev/null\n+++ b/new\tdate\n").contains(&"new".to_owned()));
+        // A header cut short or unterminated quotes lose nothing and do not panic.
+        for text in ["diff --git ", "diff --git \"a/x", "diff --git \"a\\", "diff --git a/x \"b/"] {
+            let _ = diff_paths(text);
+        }
+    }
 
     #[test]
     fn ssh_options_name_hosts() {
