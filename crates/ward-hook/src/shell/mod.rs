@@ -625,6 +625,37 @@ impl Analyzer {
         }
     }
 
+    /// The command a container runs with the workspace mounted writable (`docker run -v
+    /// "$PWD":/w img sh -c '…'`): analyzed as the container's own shell line, and each path it
+    /// names under a mount's target counted as the same path under the mount's source on the
+    /// host (`/w/.ward-tier-sensitive` → `./.ward-tier-sensitive`). Paths elsewhere are the
+    /// container's own. A command Ward cannot follow leaves the mounted files' fate unknown.
+    /// The image's own command (none named) is not seen: building in a container with the
+    /// workspace mounted is ordinary work in every tier.
+    fn container_command(&mut self, command: &[String], workdir: Option<&str>, mounts: &[(String, String)]) {
+        let unknown_mounts = |analyzer: &mut Analyzer| {
+            for (host, _) in mounts {
+                analyzer.unknown_target(format!(
+                    "files under `{host}`, which the container's command may change (mounted writable; \
+                     the command's targets are only known at run time)"
+                ));
+            }
+        };
+        if command.iter().any(|w| is_unknown(w)) || workdir.is_some_and(|w| w.starts_with(UNKNOWN)) {
+            return unknown_mounts(self);
+        }
+        let line: Vec<String> = command.iter().map(|w| shell_quote(plain(w))).collect();
+        let inner = analyze(&line.join(" "));
+        if inner.dynamic || inner.parse_error.is_some() || !inner.unknown_targets.is_empty() {
+            unknown_mounts(self);
+        }
+        for target in &inner.paths {
+            if let Some(host) = container_to_host(&target.path, workdir, mounts) {
+                self.add_path(&host, target.access);
+            }
+        }
+    }
+
     /// `cd DIR` / `pushd DIR`: later relative paths in the line are under DIR.
     fn change_directory(&mut self, args: &[String]) {
         let operand = args.iter().find(|a| !plain(a).starts_with('-') || plain(a) == "-");
@@ -2148,6 +2179,41 @@ impl Analyzer {
                 self.add_path(&subtree(&upload.path), Access::Read);
             }
         }
+        // A container writes the host through what it is given, out of Ward's sight (the
+        // image's command, or words run inside it): `docker run -v "$PWD":/w alpine sh -c
+        // 'rm /w/.ward-tier-sensitive'`, `-v ~/.local/share/ward:/x … truncate`.
+        if let Some(access) = uploads::container_access(&program, args) {
+            if access.host {
+                self.unknown_target(
+                    "anything on the host: the container is given the host itself (privileged, the \
+                     engine's socket, the host's namespaces or admin capabilities)"
+                        .to_owned(),
+                );
+            }
+            let mut workspace = Vec::new();
+            for mount in access.mounts.iter().filter(|m| !m.read_only) {
+                // `"$PWD"`, `"$(pwd)"`: the directory the line is in, as `.` names it.
+                let here = matches!(plain(&mount.host), "$PWD" | "${PWD}" | "$(pwd)" | "`pwd`" | "$(pwd -P)");
+                let source = if here { ".".to_owned() } else { mount.host.clone() };
+                match self.known_path(&source) {
+                    // Outside the workspace (the home, Ward's folders, start-up files, `/`):
+                    // the tree is written, so the rules about what is in it decide.
+                    Some(host) if host.starts_with(['/', '~']) => {
+                        self.add_path(&mount.host, Access::Write);
+                        self.add_path(&subtree(&mount.host), Access::Write);
+                    }
+                    // The workspace (`.`, `"$PWD"`), mounted read-write for a build every day.
+                    Some(host) if !is_unknown(&source) => workspace.push((host, mount.container.clone())),
+                    _ => self.unknown_target(format!(
+                        "files under `{}`, which the container may change (mounted writable)",
+                        plain(&mount.host)
+                    )),
+                }
+            }
+            if let (false, Some(command)) = (workspace.is_empty(), &access.command) {
+                self.container_command(command, access.workdir.as_deref(), &workspace);
+            }
+        }
         if matches!(program.as_str(), "awk" | "gawk" | "mawk" | "nawk") {
             // An awk program runs commands (`system("…")`, `"cmd" | getline`) and opens files
             // (`getline < "f"`, `print > "f"`): it is interpreter code.
@@ -3390,6 +3456,48 @@ fn here_input(r: &Redirection, outputs: &[Stream]) -> Stream {
 }
 
 /// `DIR/**`: everything under a directory a recursive command names.
+/// A word quoted for a shell line, so it reads back as the one word it was.
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-=:,+@%".contains(&b)) {
+        return word.to_owned();
+    }
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// A path a container names, as the host path it is when it lies under one of `mounts`
+/// (`(host source, container target)`): relative paths are under `workdir` (else `/`), `~` is
+/// the image's usual home `/root`, `..` is resolved. `None`: the container's own file.
+fn container_to_host(path: &str, workdir: Option<&str>, mounts: &[(String, String)]) -> Option<String> {
+    let path = match path.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("/root{rest}"),
+        _ => path.to_owned(),
+    };
+    let joined = if path.starts_with('/') { path } else { format!("{}/{path}", workdir.unwrap_or("/")) };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let absolute = format!("/{}", parts.join("/"));
+    mounts
+        .iter()
+        .filter(|(_, target)| target.starts_with('/'))
+        .filter_map(|(host, target)| {
+            let target = target.trim_end_matches('/');
+            let rest =
+                if target.is_empty() { Some(absolute.as_str()) } else { absolute.strip_prefix(target) }?;
+            (rest.is_empty() || rest.starts_with('/'))
+                .then(|| (target.len(), format!("{}{rest}", host.trim_end_matches('/'))))
+        })
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, host)| if host.is_empty() { "/".to_owned() } else { host })
+}
+
 fn subtree(path: &str) -> String {
     let marker = if is_unknown(path) { UNKNOWN.to_string() } else { String::new() };
     let p = plain(path).trim_end_matches('/');
@@ -4082,6 +4190,23 @@ fn scp_like_host(arg: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn container_paths_map_to_their_mounts() {
+        let mounts = vec![(".".to_owned(), "/w".to_owned()), ("sub".to_owned(), "/w/deep".to_owned())];
+        let host = |p: &str, wd: Option<&str>| container_to_host(p, wd, &mounts);
+        assert_eq!(host("/w/.ward-tier-sensitive", None).as_deref(), Some("./.ward-tier-sensitive"));
+        assert_eq!(host("/w", None).as_deref(), Some("."));
+        assert_eq!(host("/w/deep/x", None).as_deref(), Some("sub/x"), "the longest target wins");
+        assert_eq!(host("x/../y", Some("/w")).as_deref(), Some("./y"));
+        assert_eq!(host("/w/../etc/passwd", None), None, "`..` leaves the mount");
+        assert_eq!(host("/tmp/x", None), None);
+        assert_eq!(host("/wx/y", None), None, "a sibling that shares the prefix");
+        let root = vec![(".".to_owned(), "/root/".to_owned())];
+        assert_eq!(container_to_host("~/.envrc", None, &root).as_deref(), Some("./.envrc"));
+        assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
+        assert_eq!(shell_quote("-c"), "-c");
+    }
 
     #[test]
     fn base64_round_trip() {

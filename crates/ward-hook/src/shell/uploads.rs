@@ -147,6 +147,161 @@ fn env_files(args: &[String]) -> impl Iterator<Item = String> + '_ {
 /// The host directories `-v HOST:CTR`, `--volume`, `--mount type=bind,source=HOST` give a
 /// container: it may read everything in them.
 fn mounts(args: &[String]) -> Vec<Upload> {
+    // Read: what a container sees may leave with it.
+    bind_mounts(args).into_iter().map(|m| Upload { path: m.host, tree: true }).collect()
+}
+
+/// A host path given to a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mount {
+    pub host: String,
+    /// Where the container sees it (empty when not given).
+    pub container: String,
+    /// `-v H:C:ro`, `--mount …,readonly`: the container cannot write it.
+    pub read_only: bool,
+}
+
+/// What a container that `docker|podman|nerdctl run|create` starts is given of the host.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ContainerAccess {
+    pub mounts: Vec<Mount>,
+    /// The host itself, whatever the mounts: `--privileged` (every device, mounts of its own),
+    /// the engine's socket mounted (a container that starts containers mounts `/`), the host's
+    /// process namespace or `SYS_ADMIN`.
+    pub host: bool,
+    /// The command the container runs when the call names it (`--entrypoint E`, the words
+    /// after the image), with its working directory (`-w`); `None`: the image's own.
+    pub command: Option<Vec<String>>,
+    pub workdir: Option<String>,
+}
+
+/// `run`/`create` options that take no value (every other option takes one, in the next word
+/// unless given as `--name=value`); the short ones may be clustered (`-dit`).
+const RUN_FLAGS: &[&str] = &[
+    "--detach",
+    "--interactive",
+    "--tty",
+    "--publish-all",
+    "--rm",
+    "--privileged",
+    "--init",
+    "--read-only",
+    "--quiet",
+    "--no-healthcheck",
+    "--oom-kill-disable",
+    "--sig-proxy",
+    "--help",
+    "--disable-content-trust",
+    "--use-api-socket",
+    "--replace",
+    "--tls-verify",
+];
+const RUN_SHORT_FLAGS: &str = "ditPq";
+
+/// [`ContainerAccess`] of a `run`/`create` (also `container run|create`); `None` for any other
+/// command. The image's own command is not Ward's to see (an image names it, or the words after
+/// the image do, inside the container's file system): what the call is judged by is what the
+/// container is given.
+pub(crate) fn container_access(program: &str, args: &[String]) -> Option<ContainerAccess> {
+    if !matches!(program, "docker" | "podman" | "nerdctl") {
+        return None;
+    }
+    let at = args.iter().position(|a| !a.starts_with('-'))?;
+    let mut rest = &args[at + 1..];
+    match args[at].as_str() {
+        "run" | "create" => {}
+        "container" if matches!(rest.first().map(String::as_str), Some("run" | "create")) => {
+            rest = &rest[1..]
+        }
+        _ => return None,
+    }
+    let mounts = bind_mounts(rest);
+    let socket = |host: &str| {
+        let name = host.rsplit('/').next().unwrap_or(host);
+        name.ends_with(".sock")
+            && ["docker", "podman", "containerd", "buildkitd"].iter().any(|e| name.contains(e))
+    };
+    let mut host = mounts.iter().any(|m| socket(&m.host));
+    let mut entrypoint = None;
+    let mut workdir = None;
+    let mut image_at = None;
+    let mut index = 0;
+    while let Some(word) = rest.get(index) {
+        index += 1;
+        let text = super::plain(word);
+        if text == "--" {
+            image_at = Some(index);
+            break;
+        }
+        if !text.starts_with('-') || text == "-" {
+            image_at = Some(index - 1);
+            break;
+        }
+        let (name, inline) = match text.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
+            _ => (text, None),
+        };
+        let is_flag = if name.starts_with("--") {
+            RUN_FLAGS.contains(&name)
+        } else {
+            name.len() >= 2 && name[1..].chars().all(|c| RUN_SHORT_FLAGS.contains(c))
+        };
+        // `-w/src`, `-eX=1`: a short option with its value attached.
+        let attached = !name.starts_with("--") && name.len() > 2 && !is_flag;
+        let value = if is_flag {
+            inline
+        } else if attached {
+            name.get(2..).map(str::to_owned)
+        } else {
+            inline.or_else(|| {
+                index += 1;
+                rest.get(index - 1).map(|w| super::plain(w).to_owned())
+            })
+        };
+        let option = if name.starts_with("--") { name } else { name.get(..2).unwrap_or(name) };
+        match option {
+            "--privileged" => host |= value.as_deref() != Some("false"),
+            "--pid" | "--ipc" | "--userns" | "--cgroupns" | "--uts" => {
+                host |= value.as_deref() == Some("host")
+            }
+            "--cap-add" => {
+                host |= value.is_some_and(|v| {
+                    v.split(',').any(|c| {
+                        let c = c.to_ascii_uppercase();
+                        matches!(
+                            c.trim_start_matches("CAP_"),
+                            "ALL" | "SYS_ADMIN" | "SYS_MODULE" | "SYS_PTRACE" | "DAC_READ_SEARCH"
+                        )
+                    })
+                })
+            }
+            "--security-opt" => {
+                host |= value.is_some_and(|v| {
+                    let v = v.replace(':', "=");
+                    v == "apparmor=unconfined" || v == "seccomp=unconfined"
+                })
+            }
+            "--entrypoint" => entrypoint = value,
+            "-w" | "--workdir" => workdir = value,
+            _ => {}
+        }
+    }
+    // The words after the image are the command (with `--entrypoint`, its arguments).
+    let command = image_at.and_then(|at| {
+        let after: Vec<String> = rest.get(at + 1..).unwrap_or_default().to_vec();
+        match entrypoint {
+            Some(entry) if !entry.is_empty() => Some(std::iter::once(entry).chain(after).collect()),
+            _ if after.is_empty() => None,
+            _ => Some(after),
+        }
+    });
+    Some(ContainerAccess { mounts, host, command, workdir })
+}
+
+/// The bind mounts of `run`/`create` options: `-v HOST:CTR[:OPTS]`, `-vHOST:CTR`,
+/// `--volume[=]…`, `--mount[=]type=bind,source=HOST[,readonly]`. A named volume (`data:/x`) and
+/// a `tmpfs` are no host path.
+pub(crate) fn bind_mounts(args: &[String]) -> Vec<Mount> {
     let mut found = Vec::new();
     let mut i = 0;
     while let Some(a) = args.get(i) {
@@ -167,17 +322,29 @@ fn mounts(args: &[String]) -> Vec<Upload> {
         }) else {
             continue;
         };
-        let host = if name == "--mount" {
-            value.split(',').find_map(|kv| kv.strip_prefix("source=").or_else(|| kv.strip_prefix("src=")))
+        // A value only known at run time (`-v "$PWD":/w`) keeps its mark, so the caller knows
+        // the host path is not known; it may be any path, so it is not taken for a volume name.
+        let text = super::plain(&value);
+        let marker = &value[..value.len() - text.len()];
+        let (host, container, read_only) = if name == "--mount" {
+            let fields: Vec<&str> = text.split(',').collect();
+            let field = |names: &[&str]| {
+                fields.iter().find_map(|kv| names.iter().find_map(|n| kv.strip_prefix(n)?.strip_prefix('=')))
+            };
+            let read_only = fields.iter().any(|kv| {
+                matches!(*kv, "readonly" | "ro" | "readonly=true" | "ro=true" | "readonly=1" | "ro=1")
+            });
+            (field(&["source", "src"]), field(&["target", "destination", "dst"]), read_only)
         } else {
-            value.split(':').next()
+            let mut parts = text.split(':');
+            let host = parts.next();
+            let container = parts.next();
+            let options = parts.next().unwrap_or_default();
+            (host, container, options.split(',').any(|o| o == "ro" || o == "readonly"))
         };
-        // A named volume (`data:/x`) is no host path.
-        if let Some(host) = host.filter(|h| h.starts_with(['/', '~', '.', '$'])) {
-            // Read: what a container sees may leave with it. Not counted as written: the
-            // workspace is mounted read-write every day (`-v .:/src`), and a container's writes
-            // are not the agent's shell's.
-            found.push(Upload { path: host.to_owned(), tree: true });
+        if let Some(host) = host.filter(|h| !marker.is_empty() || h.starts_with(['/', '~', '.', '$'])) {
+            let container = container.unwrap_or_default().to_owned();
+            found.push(Mount { host: format!("{marker}{host}"), container, read_only });
         }
     }
     found
@@ -192,6 +359,72 @@ mod tests {
             .into_iter()
             .map(|u| (u.path, u.tree))
             .collect()
+    }
+
+    #[test]
+    fn what_a_container_is_given() {
+        use super::{container_access, ContainerAccess, Mount};
+        let access = |args: &[&str]| {
+            container_access("docker", &args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+        };
+        let mount = |host: &str, container: &str, read_only| Mount {
+            host: host.to_owned(),
+            container: container.to_owned(),
+            read_only,
+        };
+        assert_eq!(
+            access(&["run", "--rm", "-v", ".:/w", "-v", "~/.m2:/root/.m2:ro,z", "alpine", "true"]),
+            Some(ContainerAccess {
+                mounts: vec![mount(".", "/w", false), mount("~/.m2", "/root/.m2", true)],
+                host: false,
+                command: Some(vec!["true".to_owned()]),
+                workdir: None,
+            })
+        );
+        assert_eq!(
+            access(&[
+                "container",
+                "create",
+                "--mount=type=bind,src=/srv,dst=/s,readonly",
+                "-v/tmp:/t",
+                "img"
+            ]),
+            Some(ContainerAccess {
+                mounts: vec![mount("/srv", "/s", true), mount("/tmp", "/t", false)],
+                host: false,
+                command: None,
+                workdir: None,
+            })
+        );
+        // A named volume and a tmpfs are no host path.
+        assert_eq!(
+            access(&["run", "-v", "data:/d", "--mount", "type=tmpfs,dst=/t", "img"]).unwrap().mounts,
+            vec![]
+        );
+        for host in [
+            &["run", "--privileged", "img"][..],
+            &["run", "--privileged=true", "img"],
+            &["run", "-v", "/var/run/docker.sock:/var/run/docker.sock", "img"],
+            &["run", "-v", "/run/podman/podman.sock:/s", "img"],
+            &["run", "--pid=host", "img"],
+            &["run", "--pid", "host", "img"],
+            &["run", "--cap-add", "sys_admin", "img"],
+            &["run", "--cap-add=CAP_SYS_ADMIN,NET_ADMIN", "img"],
+            &["run", "--security-opt", "apparmor=unconfined", "img"],
+        ] {
+            assert!(access(host).unwrap().host, "{host:?}");
+        }
+        for not_host in [
+            &["run", "--privileged=false", "img"][..],
+            &["run", "img", "--privileged"],
+            &["run", "--cap-add", "NET_ADMIN", "img"],
+        ] {
+            assert!(!access(not_host).unwrap().host, "{not_host:?}");
+        }
+        // Other commands start no container.
+        assert_eq!(access(&["ps", "-a"]), None);
+        assert_eq!(access(&["exec", "c", "sh"]), None);
+        assert_eq!(container_access("ls", &["run".to_owned()]), None);
     }
 
     #[test]
