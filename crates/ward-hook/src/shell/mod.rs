@@ -2214,6 +2214,30 @@ impl Analyzer {
                 self.container_command(command, access.workdir.as_deref(), &workspace);
             }
         }
+        // `docker cp c:/x DST`, `kubectl cp pod:/x DST`: DST on the host is written.
+        if let Some(destination) = uploads::copied_out(&program, args) {
+            self.add_path(&destination, Access::Write);
+            self.add_path(&subtree(&destination), Access::Write);
+        }
+        // `docker exec c CMD`, `docker compose run svc CMD`: the container's mounts are not on
+        // this line (an earlier `docker run -d -v .:/w`, a compose file), so a file the command
+        // changes may be the host's: Ward cannot say which.
+        if let Some(command) = uploads::command_in_container(&program, args) {
+            let line: Vec<String> = command.iter().map(|w| shell_quote(plain(w))).collect();
+            let inner = analyze(&line.join(" "));
+            let changes = inner.paths.iter().any(|p| matches!(p.access, Access::Write | Access::Delete));
+            if command.iter().any(|w| is_unknown(w))
+                || inner.dynamic
+                || inner.parse_error.is_some()
+                || !inner.unknown_targets.is_empty()
+                || changes
+            {
+                self.unknown_target(format!(
+                    "the files `{}` changes in a container whose mounts this line does not show (they may be the host's)",
+                    line.join(" ")
+                ));
+            }
+        }
         if matches!(program.as_str(), "awk" | "gawk" | "mawk" | "nawk") {
             // An awk program runs commands (`system("…")`, `"cmd" | getline`) and opens files
             // (`getline < "f"`, `print > "f"`): it is interpreter code.

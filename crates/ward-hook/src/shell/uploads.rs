@@ -195,8 +195,16 @@ const RUN_FLAGS: &[&str] = &[
     "--use-api-socket",
     "--replace",
     "--tls-verify",
+    // `compose run|exec`.
+    "--no-deps",
+    "--service-ports",
+    "--use-aliases",
+    "--build",
+    "--remove-orphans",
+    "--quiet-pull",
+    "--no-TTY",
 ];
-const RUN_SHORT_FLAGS: &str = "ditPq";
+const RUN_SHORT_FLAGS: &str = "ditPqT";
 
 /// [`ContainerAccess`] of a `run`/`create` (also `container run|create`); `None` for any other
 /// command. The image's own command is not Ward's to see (an image names it, or the words after
@@ -221,7 +229,32 @@ pub(crate) fn container_access(program: &str, args: &[String]) -> Option<Contain
         name.ends_with(".sock")
             && ["docker", "podman", "containerd", "buildkitd"].iter().any(|e| name.contains(e))
     };
-    let mut host = mounts.iter().any(|m| socket(&m.host));
+    let options = container_options(rest);
+    let host = options.host || mounts.iter().any(|m| socket(&m.host));
+    let (image_at, entrypoint, workdir) = (options.name_at, options.entrypoint, options.workdir);
+    // The words after the image are the command (with `--entrypoint`, its arguments).
+    let command = image_at.and_then(|at| {
+        let after: Vec<String> = rest.get(at + 1..).unwrap_or_default().to_vec();
+        match entrypoint {
+            Some(entry) if !entry.is_empty() => Some(std::iter::once(entry).chain(after).collect()),
+            _ if after.is_empty() => None,
+            _ => Some(after),
+        }
+    });
+    Some(ContainerAccess { mounts, host, command, workdir })
+}
+
+/// What `run`/`create`/`exec` options (and `compose run|exec`'s) say: where the image (or
+/// container, or service) name is, `--entrypoint`, `-w`, and whether the host itself is given.
+struct ContainerOptions {
+    name_at: Option<usize>,
+    entrypoint: Option<String>,
+    workdir: Option<String>,
+    host: bool,
+}
+
+fn container_options(rest: &[String]) -> ContainerOptions {
+    let mut host = false;
     let mut entrypoint = None;
     let mut workdir = None;
     let mut image_at = None;
@@ -286,16 +319,73 @@ pub(crate) fn container_access(program: &str, args: &[String]) -> Option<Contain
             _ => {}
         }
     }
-    // The words after the image are the command (with `--entrypoint`, its arguments).
-    let command = image_at.and_then(|at| {
-        let after: Vec<String> = rest.get(at + 1..).unwrap_or_default().to_vec();
-        match entrypoint {
-            Some(entry) if !entry.is_empty() => Some(std::iter::once(entry).chain(after).collect()),
-            _ if after.is_empty() => None,
-            _ => Some(after),
+    ContainerOptions { name_at: image_at, entrypoint, workdir, host }
+}
+
+/// The command run in a container that already exists or that a compose file describes:
+/// `docker|podman|nerdctl exec [OPTS] CONTAINER CMD…`, `docker compose run|exec [OPTS] SERVICE
+/// CMD…` (also `docker-compose`, `podman-compose`). Its mounts are not on this command line, so
+/// any file it changes may be the host's. `None` when no command is named.
+pub(crate) fn command_in_container(program: &str, args: &[String]) -> Option<Vec<String>> {
+    let words: Vec<&str> = args.iter().map(|a| super::plain(a)).collect();
+    let rest = match program {
+        "docker" | "podman" | "nerdctl" => {
+            let at = words.iter().position(|w| !w.starts_with('-'))?;
+            match (words[at], words.get(at + 1).copied()) {
+                ("exec", _) => &args[at + 1..],
+                ("container", Some("exec")) => &args[at + 2..],
+                ("compose", _) => {
+                    let verb = words[at + 1..].iter().position(|w| matches!(*w, "run" | "exec"))?;
+                    &args[at + 2 + verb..]
+                }
+                _ => return None,
+            }
         }
-    });
-    Some(ContainerAccess { mounts, host, command, workdir })
+        "docker-compose" | "podman-compose" => {
+            let verb = words.iter().position(|w| matches!(*w, "run" | "exec"))?;
+            &args[verb + 1..]
+        }
+        _ => return None,
+    };
+    let options = container_options(rest);
+    let after = rest.get(options.name_at? + 1..).unwrap_or_default().to_vec();
+    match options.entrypoint {
+        Some(entry) if !entry.is_empty() => Some(std::iter::once(entry).chain(after).collect()),
+        _ if after.is_empty() => None,
+        _ => Some(after),
+    }
+}
+
+/// `docker|podman|nerdctl cp CONTAINER:SRC DST`, `kubectl|oc cp POD:SRC DST`: the host path a
+/// copy out of a container writes (`-`, standard output, is none).
+pub(crate) fn copied_out(program: &str, args: &[String]) -> Option<String> {
+    let words: Vec<&str> = args.iter().map(|a| super::plain(a)).collect();
+    let at = match program {
+        "docker" | "podman" | "nerdctl" => words.iter().position(|w| !w.starts_with('-'))?,
+        "kubectl" | "oc" => words.iter().position(|w| *w == "cp")?,
+        _ => return None,
+    };
+    if words[at] != "cp" {
+        return None;
+    }
+    let mut operands = Vec::new();
+    let mut i = at + 1;
+    while let Some(word) = words.get(i) {
+        i += 1;
+        if word.starts_with('-') && *word != "-" {
+            // kubectl's options with a value in the next word; docker's `cp` options are flags.
+            if matches!(
+                *word,
+                "-c" | "--container" | "-n" | "--namespace" | "--retries" | "--context" | "--kubeconfig"
+            ) {
+                i += 1;
+            }
+            continue;
+        }
+        operands.push(i - 1);
+    }
+    let [src, dst] = operands[..] else { return None };
+    (words[src].contains(':') && !words[dst].contains(':') && words[dst] != "-").then(|| args[dst].clone())
 }
 
 /// The bind mounts of `run`/`create` options: `-v HOST:CTR[:OPTS]`, `-vHOST:CTR`,
@@ -425,6 +515,49 @@ mod tests {
         assert_eq!(access(&["ps", "-a"]), None);
         assert_eq!(access(&["exec", "c", "sh"]), None);
         assert_eq!(container_access("ls", &["run".to_owned()]), None);
+    }
+
+    #[test]
+    fn copies_out_of_containers_and_commands_in_them() {
+        use super::{command_in_container, copied_out};
+        let words = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            copied_out("docker", &words(&["cp", "c:/x", ".git/hooks/pre-commit"])).as_deref(),
+            Some(".git/hooks/pre-commit")
+        );
+        assert_eq!(copied_out("podman", &words(&["cp", "-a", "c:/x", "out"])).as_deref(), Some("out"));
+        assert_eq!(
+            copied_out("kubectl", &words(&["-n", "ns", "cp", "-c", "app", "pod:/x", "y"])).as_deref(),
+            Some("y")
+        );
+        assert_eq!(
+            copied_out("docker", &words(&["cp", "local", "c:/x"])),
+            None,
+            "a copy in writes the container"
+        );
+        assert_eq!(copied_out("docker", &words(&["cp", "c:/x", "-"])), None, "standard output");
+        assert_eq!(copied_out("docker", &words(&["ps"])), None);
+
+        let command = |program: &str, args: &[&str]| command_in_container(program, &words(args));
+        assert_eq!(
+            command("docker", &["exec", "-it", "-w", "/w", "c", "rm", "x"]),
+            Some(words(&["rm", "x"]))
+        );
+        assert_eq!(command("docker", &["container", "exec", "c", "ls"]), Some(words(&["ls"])));
+        assert_eq!(
+            command(
+                "docker",
+                &["compose", "-f", "x.yml", "run", "--rm", "-e", "A=1", "app", "sh", "-c", "id"]
+            ),
+            Some(words(&["sh", "-c", "id"]))
+        );
+        assert_eq!(command("docker-compose", &["exec", "-T", "app", "pytest"]), Some(words(&["pytest"])));
+        assert_eq!(
+            command("docker", &["compose", "run", "--entrypoint", "sh", "app", "-c", "id"]),
+            Some(words(&["sh", "-c", "id"]))
+        );
+        assert_eq!(command("docker", &["compose", "up", "-d"]), None);
+        assert_eq!(command("docker", &["exec", "c"]), None);
     }
 
     #[test]
