@@ -2219,10 +2219,13 @@ impl Analyzer {
             self.add_path(&destination, Access::Write);
             self.add_path(&subtree(&destination), Access::Write);
         }
-        // `docker exec c CMD`, `docker compose run svc CMD`: the container's mounts are not on
-        // this line (an earlier `docker run -d -v .:/w`, a compose file), so a file the command
+        // `docker exec c CMD`, `docker compose run svc CMD`, `docker run --volumes-from c img
+        // CMD`: the container's mounts are not on this line (an earlier `docker run -d -v
+        // .:/w`, a compose file, another container's), so a file the command
         // changes may be the host's: Ward cannot say which.
-        if let Some(command) = uploads::command_in_container(&program, args) {
+        let hidden_mounts =
+            uploads::container_access(&program, args).filter(|a| a.volumes_from).and_then(|a| a.command);
+        if let Some(command) = uploads::command_in_container(&program, args).or(hidden_mounts) {
             let line: Vec<String> = command.iter().map(|w| shell_quote(plain(w))).collect();
             let inner = analyze(&line.join(" "));
             let changes = inner.paths.iter().any(|p| matches!(p.access, Access::Write | Access::Delete));

@@ -173,6 +173,8 @@ pub(crate) struct ContainerAccess {
     /// after the image), with its working directory (`-w`); `None`: the image's own.
     pub command: Option<Vec<String>>,
     pub workdir: Option<String>,
+    /// `--volumes-from C`: mounts this line does not show.
+    pub volumes_from: bool,
 }
 
 /// `run`/`create` options that take no value (every other option takes one, in the next word
@@ -203,6 +205,14 @@ const RUN_FLAGS: &[&str] = &[
     "--remove-orphans",
     "--quiet-pull",
     "--no-TTY",
+    // podman's own.
+    "--env-host",
+    "--no-hosts",
+    "--rootfs",
+    "--passwd",
+    "--read-only-tmpfs",
+    "--rmi",
+    "--http-proxy",
 ];
 const RUN_SHORT_FLAGS: &str = "ditPqT";
 
@@ -231,7 +241,8 @@ pub(crate) fn container_access(program: &str, args: &[String]) -> Option<Contain
     };
     let options = container_options(rest);
     let host = options.host || mounts.iter().any(|m| socket(&m.host));
-    let (image_at, entrypoint, workdir) = (options.name_at, options.entrypoint, options.workdir);
+    let (image_at, entrypoint, workdir, volumes_from) =
+        (options.name_at, options.entrypoint, options.workdir, options.volumes_from);
     // The words after the image are the command (with `--entrypoint`, its arguments).
     let command = image_at.and_then(|at| {
         let after: Vec<String> = rest.get(at + 1..).unwrap_or_default().to_vec();
@@ -241,19 +252,22 @@ pub(crate) fn container_access(program: &str, args: &[String]) -> Option<Contain
             _ => Some(after),
         }
     });
-    Some(ContainerAccess { mounts, host, command, workdir })
+    Some(ContainerAccess { mounts, host, command, workdir, volumes_from })
 }
 
 /// What `run`/`create`/`exec` options (and `compose run|exec`'s) say: where the image (or
 /// container, or service) name is, `--entrypoint`, `-w`, and whether the host itself is given.
 struct ContainerOptions {
     name_at: Option<usize>,
+    /// `--volumes-from C`: another container's mounts, not on this line.
+    volumes_from: bool,
     entrypoint: Option<String>,
     workdir: Option<String>,
     host: bool,
 }
 
 fn container_options(rest: &[String]) -> ContainerOptions {
+    let mut volumes_from = false;
     let mut host = false;
     let mut entrypoint = None;
     let mut workdir = None;
@@ -315,11 +329,12 @@ fn container_options(rest: &[String]) -> ContainerOptions {
                 })
             }
             "--entrypoint" => entrypoint = value,
+            "--volumes-from" => volumes_from = true,
             "-w" | "--workdir" => workdir = value,
             _ => {}
         }
     }
-    ContainerOptions { name_at: image_at, entrypoint, workdir, host }
+    ContainerOptions { name_at: image_at, volumes_from, entrypoint, workdir, host }
 }
 
 /// The command run in a container that already exists or that a compose file describes:
@@ -469,6 +484,7 @@ mod tests {
                 host: false,
                 command: Some(vec!["true".to_owned()]),
                 workdir: None,
+                volumes_from: false,
             })
         );
         assert_eq!(
@@ -484,6 +500,7 @@ mod tests {
                 host: false,
                 command: None,
                 workdir: None,
+                volumes_from: false,
             })
         );
         // A named volume and a tmpfs are no host path.
