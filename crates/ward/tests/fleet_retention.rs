@@ -5,7 +5,7 @@ mod fleet_support;
 
 use std::path::Path;
 
-use fleet_support::{get, http, start_server_with, wait_for};
+use fleet_support::{get, http, start_server_with, wait_for, Server};
 use time::{Duration, OffsetDateTime};
 use ward_store::generate::Generator;
 
@@ -28,6 +28,17 @@ fn metric(url: &str, admin: &str, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {name} in\n{text}"))
 }
 
+/// `ward serve --retention-days DAYS`, once its first maintenance pass is done; and the admin
+/// token.
+fn serve_until_maintained(data: &Path, database: &str, days: &str) -> (Server, String) {
+    let server = start_server_with(data, database, "127.0.0.1:0", &["--retention-days", days]);
+    let admin = std::fs::read_to_string(data.join("server/admin.token")).unwrap().trim().to_owned();
+    wait_for("the first maintenance pass", || {
+        metric(&server.url, &admin, "ward_maintenance_runs_total") >= 1
+    });
+    (server, admin)
+}
+
 fn retention(data: &Path, database: &str) {
     let events = fill(database);
     let cutoff = OffsetDateTime::now_utc() - Duration::days(30);
@@ -37,11 +48,7 @@ fn retention(data: &Path, database: &str) {
         .count();
     assert!(kept > 300 && kept < 700, "the fixture spans the window: {kept}");
 
-    let server = start_server_with(data, database, "127.0.0.1:0", &["--retention-days", "30"]);
-    let admin = std::fs::read_to_string(data.join("server/admin.token")).unwrap().trim().to_owned();
-    wait_for("the first maintenance pass", || {
-        metric(&server.url, &admin, "ward_maintenance_runs_total") >= 1
-    });
+    let (server, admin) = serve_until_maintained(data, database, "30");
     let total = get(&format!("{}/api/v1/count?q=", server.url), &admin)["total"].as_u64().unwrap();
     // An event within a minute of the cutoff may fall either side (the server's clock ran on).
     assert!(total.abs_diff(kept as u64) <= 2, "kept {total}, expected about {kept}");
@@ -55,20 +62,22 @@ fn retention(data: &Path, database: &str) {
 
 fn forever(data: &Path, database: &str) {
     fill(database);
-    let server = start_server_with(data, database, "127.0.0.1:0", &["--retention-days", "0"]);
-    let admin = std::fs::read_to_string(data.join("server/admin.token")).unwrap().trim().to_owned();
-    wait_for("the first maintenance pass", || {
-        metric(&server.url, &admin, "ward_maintenance_runs_total") >= 1
-    });
+    let (server, admin) = serve_until_maintained(data, database, "0");
     assert_eq!(get(&format!("{}/api/v1/count?q=", server.url), &admin)["total"].as_u64().unwrap(), 2_000);
     assert_eq!(metric(&server.url, &admin, "ward_retention_events_deleted_total"), 0);
 }
 
-#[test]
-fn retention_removes_old_events_on_sqlite() {
+/// The embedded default's database under a fresh data directory.
+fn sqlite_data() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("server")).unwrap();
     let database = dir.path().join("server/ward.db").display().to_string();
+    (dir, database)
+}
+
+#[test]
+fn retention_removes_old_events_on_sqlite() {
+    let (dir, database) = sqlite_data();
     retention(dir.path(), &database);
 }
 
@@ -81,9 +90,7 @@ fn retention_removes_old_events_on_postgres() {
 
 #[test]
 fn retention_zero_keeps_every_event() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("server")).unwrap();
-    let database = dir.path().join("server/ward.db").display().to_string();
+    let (dir, database) = sqlite_data();
     forever(dir.path(), &database);
     let dir = tempfile::tempdir().unwrap();
     let database =

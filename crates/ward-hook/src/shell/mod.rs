@@ -2182,7 +2182,8 @@ impl Analyzer {
         // A container writes the host through what it is given, out of Ward's sight (the
         // image's command, or words run inside it): `docker run -v "$PWD":/w alpine sh -c
         // 'rm /w/.ward-tier-sensitive'`, `-v ~/.local/share/ward:/x … truncate`.
-        if let Some(access) = uploads::container_access(&program, args) {
+        let container = uploads::container_access(&program, args);
+        if let Some(access) = &container {
             if access.host {
                 self.unknown_target(
                     "anything on the host: the container is given the host itself (privileged, the \
@@ -2223,8 +2224,7 @@ impl Analyzer {
         // CMD`: the container's mounts are not on this line (an earlier `docker run -d -v
         // .:/w`, a compose file, another container's), so a file the command
         // changes may be the host's: Ward cannot say which.
-        let hidden_mounts =
-            uploads::container_access(&program, args).filter(|a| a.volumes_from).and_then(|a| a.command);
+        let hidden_mounts = container.filter(|a| a.volumes_from).and_then(|a| a.command);
         if let Some(command) = uploads::command_in_container(&program, args).or(hidden_mounts) {
             let line: Vec<String> = command.iter().map(|w| shell_quote(plain(w))).collect();
             let inner = analyze(&line.join(" "));

@@ -342,6 +342,9 @@ fn container_options(rest: &[String]) -> ContainerOptions {
 /// CMD…` (also `docker-compose`, `podman-compose`). Its mounts are not on this command line, so
 /// any file it changes may be the host's. `None` when no command is named.
 pub(crate) fn command_in_container(program: &str, args: &[String]) -> Option<Vec<String>> {
+    if !matches!(program, "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose") {
+        return None;
+    }
     let words: Vec<&str> = args.iter().map(|a| super::plain(a)).collect();
     let rest = match program {
         "docker" | "podman" | "nerdctl" => {
@@ -374,6 +377,9 @@ pub(crate) fn command_in_container(program: &str, args: &[String]) -> Option<Vec
 /// `docker|podman|nerdctl cp CONTAINER:SRC DST`, `kubectl|oc cp POD:SRC DST`: the host path a
 /// copy out of a container writes (`-`, standard output, is none).
 pub(crate) fn copied_out(program: &str, args: &[String]) -> Option<String> {
+    if !matches!(program, "docker" | "podman" | "nerdctl" | "kubectl" | "oc") {
+        return None;
+    }
     let words: Vec<&str> = args.iter().map(|a| super::plain(a)).collect();
     let at = match program {
         "docker" | "podman" | "nerdctl" => words.iter().position(|w| !w.starts_with('-'))?,
