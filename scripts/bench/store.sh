@@ -4,8 +4,9 @@
 #      SQLite and PostgreSQL, batched, with chain checks: events/s. As the fleet server ingests:
 #      each writer's batches prepared on a thread of their own and stored by the writer on
 #      another (SQLite: one writer; PostgreSQL: 2 connections, WARD_BENCH_PG_WRITERS=N to
-#      change; WARD_BENCH_PG_AHEAD=1 creates the 85 days' partitions before the clock starts, as
-#      the server's maintenance creates each day's ahead), in device batches of 1,000
+#      change; the 85 days' partitions are created before the clock starts, as the server's
+#      maintenance creates each day's ahead; WARD_BENCH_PG_AHEAD=0 creates them during the
+#      load), in device batches of 1,000
 #      (SHAPE=interleaved: batches of 10,000 mixing all 2,000 devices);
 #   2. the admin queries on each store (median of 5), the credential question first;
 #   3. `ward audit query 'class:credential since:90d' --count-by agent,device` and the other local

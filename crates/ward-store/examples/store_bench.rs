@@ -316,7 +316,12 @@ fn main() {
             .unwrap_or(POSTGRES_WRITERS);
         for index in 0..writers_wanted {
             let mut store = PostgresStore::connect(&url).expect("postgres");
-            if index == 0 && std::env::var("WARD_BENCH_PG_AHEAD").is_ok_and(|v| v == "1") {
+            // The 85 days' partitions exist before the clock starts, as in a running server,
+            // whose maintenance creates each day's ahead (`Store::prepare_days`): a live fleet
+            // meets a new day once a day, not every ~12k events as this fast-forwarded load
+            // would. `WARD_BENCH_PG_AHEAD=0` creates them during the load instead (measured
+            // 2026-12-05, 200k, 1 writer: backend 47.2 µs per event against 41.2).
+            if index == 0 && !std::env::var("WARD_BENCH_PG_AHEAD").is_ok_and(|v| v == "0") {
                 store.create_day_partitions(now - Duration::days(86), now).expect("partitions");
             }
             pids.extend(store.backend_pid());
