@@ -2298,7 +2298,7 @@ impl Analyzer {
                 return Stream::Literal(texts.join("\n"));
             }
         }
-        self.network_arguments(&program, args);
+        self.network_arguments(&program, args, &wrappers, depth);
         // `curl -K - <<< 'url=…'`, `wget -i - <<< URL`: URLs (and curl options) on stdin.
         let reads_stdin_urls = match program.as_str() {
             "curl" => {
@@ -3153,7 +3153,7 @@ impl Analyzer {
         }
     }
 
-    fn network_arguments(&mut self, program: &str, args: &[String]) {
+    fn network_arguments(&mut self, program: &str, args: &[String], wrappers: &[String], depth: usize) {
         match tables::network_kind(program) {
             Some(tables::NetworkKind::HttpClient) => {
                 let inv = tables::http_client_invocation(program, args);
@@ -3171,9 +3171,51 @@ impl Analyzer {
                 }
             }
             Some(tables::NetworkKind::HostFirst) => {
-                if let Some(host) = tables::first_operand(program, args) {
-                    let host = host.rsplit('@').next().unwrap_or_default();
-                    self.add_host(host);
+                let targets = tables::host_targets(program, args);
+                if let Some(first) = &targets.first {
+                    let first = plain(first);
+                    // `//server/share`, `\\server\share` (smbclient); `user@host:path` (sftp).
+                    let first = first.trim_start_matches(['/', '\\']);
+                    let first = first.split('\\').next().unwrap_or_default();
+                    let bare_v6 = first.matches(':').count() > 1 && !first.contains(['[', '@', '/']);
+                    if bare_v6 {
+                        self.add_host(first);
+                    } else {
+                        self.add_destination(first);
+                    }
+                }
+                for word in &targets.operands {
+                    if let Some(host) = bare_host(plain(word)) {
+                        self.add_host(&host);
+                    }
+                }
+                for via in &targets.via {
+                    self.add_destination(via);
+                }
+                for read in &targets.reads {
+                    self.add_path(read, Access::Read);
+                }
+            }
+            Some(tables::NetworkKind::Socat) => {
+                for address in tables::socat_addresses(args) {
+                    match address {
+                        tables::SocatAddress::Hosts(hosts) => {
+                            for host in hosts {
+                                self.add_destination(&host);
+                            }
+                        }
+                        tables::SocatAddress::File(path) => {
+                            self.add_path(&path, Access::Read);
+                            self.add_path(&path, Access::Write);
+                        }
+                        tables::SocatAddress::Runs(texts) => {
+                            let mut inner = wrappers.to_vec();
+                            inner.push("socat".to_owned());
+                            for text in texts {
+                                self.script(&text, &inner, depth + 1);
+                            }
+                        }
+                    }
                 }
             }
             Some(tables::NetworkKind::RemoteCopy) => {
