@@ -2048,6 +2048,14 @@ impl Analyzer {
             // may be a file it reads (`vim ~/.ssh/id_rsa`, `tool --in=~/.aws/x`), and also one
             // it writes or removes (`rimraf .ward-tier-x`): the cautious reading, so rules about
             // changing the tier marker, Ward's files or start-up files see it.
+            // Such a program given a directory outside the workspace (the home, `~/.ssh`, `/`)
+            // may read all of it (`rclone copy ~/.ssh remote:`, `restic backup ~`): the tree is
+            // read too, so the rules about what is in it decide, as for a container's mount
+            // there. It may change all of a home dot-directory it is given (`rimraf
+            // ~/.local/share` erases Ward's spool, `rimraf ~/.config`): that tree is written too.
+            // Not the tree of a directory that may hold the workspace (`code ~`,
+            // `eslint --fix /abs/path/to/repo`, whose marker would then count as written), nor
+            // of a relative path: `prettier --write .` is everyday work.
             let only_reads = tables::only_reads_operands(&program);
             for a in args {
                 let value =
@@ -2057,9 +2065,19 @@ impl Analyzer {
                     && (value.contains('/') || value.starts_with('~') || value.starts_with('.'))
                     && tables::looks_like_path(plain(value))
                 {
+                    let known = self.known_path(value);
+                    let outside = known.as_deref().is_some_and(|p| p.starts_with(['/', '~']));
+                    let hidden = known.as_deref().is_some_and(in_home_dot_directory);
+                    let tree = subtree(value);
                     self.add_path(value, Access::Read);
+                    if outside {
+                        self.add_path(&tree, Access::Read);
+                    }
                     if !only_reads {
                         self.add_path(value, Access::Write);
+                        if outside && hidden {
+                            self.add_path(&tree, Access::Write);
+                        }
                     }
                 }
             }
@@ -4234,6 +4252,21 @@ fn host_of_authority(authority: &str) -> Option<String> {
     }
 }
 
+/// Whether `path` is a dot-directory of a home or inside one (`~/.local/share`,
+/// `/home/u/.config`, `/root/.ssh`, `/Users/u/.aws/x`): where Ward's files, credentials and
+/// start-up files live, and not where a workspace is.
+fn in_home_dot_directory(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let first_in_home = match segments.as_slice() {
+        ["~", rest @ ..] => rest.first(),
+        ["home" | "Users", _user, rest @ ..] => rest.first(),
+        ["root", rest @ ..] => rest.first(),
+        ["var", "root", rest @ ..] => rest.first(),
+        _ => None,
+    };
+    first_in_home.is_some_and(|segment| segment.starts_with('.') && !matches!(*segment, "." | ".."))
+}
+
 /// `example.com`, `example.com:8080/x`, `user@host`: a host a network client would contact.
 fn bare_host(arg: &str) -> Option<String> {
     if arg.starts_with('-') || arg.starts_with('/') || arg.starts_with('.') || arg.contains("://") {
@@ -4275,6 +4308,32 @@ mod tests {
         assert_eq!(container_to_host("~/.envrc", None, &root).as_deref(), Some("./.envrc"));
         assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
         assert_eq!(shell_quote("-c"), "-c");
+    }
+
+    #[test]
+    fn home_dot_directories() {
+        for inside in [
+            "~/.local/share",
+            "~/.config",
+            "/home/u/.ssh/x",
+            "/Users/u/.aws",
+            "/root/.bashrc",
+            "/var/root/.x",
+        ] {
+            assert!(in_home_dot_directory(inside), "{inside}");
+        }
+        for outside in [
+            "~",
+            "~/src/.app",
+            "/home/u",
+            "/home/u/src",
+            "/tmp/.tmpX/home/.local",
+            "/.git",
+            "~/../.x",
+            "./.env",
+        ] {
+            assert!(!in_home_dot_directory(outside), "{outside}");
+        }
     }
 
     #[test]

@@ -1608,8 +1608,10 @@ pub(crate) fn is_recursive(program: &str, args: &[String]) -> bool {
             })
     };
     match program {
-        "rg" | "ag" | "ack" | "tree" | "du" | "tar" | "gtar" | "bsdtar" | "7z" | "7za" | "git-grep" => true,
-        "rm" | "cp" | "scp" | "grep" | "egrep" | "fgrep" | "zgrep" => flag(
+        // `trash`/`trash-put` move a directory to the trash whole, with no flag for it.
+        "rg" | "ag" | "ack" | "tree" | "du" | "tar" | "gtar" | "bsdtar" | "7z" | "7za" | "git-grep"
+        | "trash" | "trash-put" => true,
+        "rm" | "srm" | "cp" | "scp" | "grep" | "egrep" | "fgrep" | "zgrep" => flag(
             if program == "cp" { "rRa" } else { "rR" },
             &["--recursive", "--archive", "--dereference-recursive", "--directories=recurse"],
         ),
