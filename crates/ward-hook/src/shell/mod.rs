@@ -3222,6 +3222,36 @@ impl Analyzer {
         }
     }
 
+    /// `git send-email` mails patches through `--smtp-server` (a host, or a program it runs
+    /// when the value is a path), else through the server the configuration names;
+    /// `git imap-send` uploads them to the configured IMAP server. Neither server is on the
+    /// line without the option: an unknown host.
+    fn git_mail(&mut self, args: &[String]) {
+        match plain_subcommand(args) {
+            Some("send-email") => {
+                let mut server = None;
+                let mut words = args.iter();
+                while let Some(word) = words.next() {
+                    if word == "--smtp-server" {
+                        server = words.next().cloned();
+                    } else if let Some(value) = word.strip_prefix("--smtp-server=") {
+                        server = Some(value.to_owned());
+                    }
+                }
+                match server {
+                    Some(program) if plain(&program).starts_with(['/', '~', '.']) => {
+                        self.add_path(&program, Access::Execute);
+                        self.add_unknown_host();
+                    }
+                    Some(host) => self.add_destination(&host),
+                    None => self.add_unknown_host(),
+                }
+            }
+            Some("imap-send") => self.add_unknown_host(),
+            _ => {}
+        }
+    }
+
     fn network_arguments(&mut self, program: &str, args: &[String], wrappers: &[String], depth: usize) {
         if tables::network_kind(program).is_some() && wrappers.iter().any(|w| tables::is_proxy_wrapper(w)) {
             self.add_unknown_host();
@@ -3321,6 +3351,9 @@ impl Analyzer {
                 }
             }
             Some(tables::NetworkKind::UrlArguments) => {
+                if program == "git" {
+                    self.git_mail(args);
+                }
                 for a in args {
                     let value =
                         a.split_once('=').filter(|(k, _)| k.starts_with("--")).map_or(a.as_str(), |(_, v)| v);
