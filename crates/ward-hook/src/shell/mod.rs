@@ -2237,6 +2237,27 @@ impl Analyzer {
                 self.container_command(command, access.workdir.as_deref(), &workspace);
             }
         }
+        // `unzip x.zip -d DIR`, `git clone URL DIR`: files the line does not name land under
+        // DIR. Not when DIR is the working directory itself, as an archive extracted with no
+        // `-d` is not: `unzip x.zip -d .` is everyday work, and the marker would count as written.
+        if let Some(dir) = tables::filled_directory(&program, args) {
+            self.add_path(&dir, Access::Write);
+            if !matches!(plain(&dir).trim_end_matches('/'), "." | "") {
+                self.add_path(&subtree(&dir), Access::Write);
+            }
+        }
+        // A permission change on a directory outside the workspace reaches everything under it
+        // (`chmod 000 ~/.local` stops Ward writing its spool): its tree counts too.
+        if matches!(program.as_str(), "chmod" | "chown" | "chgrp" | "setfacl" | "chattr") {
+            self.metadata_only = true;
+            tables::file_arguments(&program, args, &mut |path, access| {
+                if access == Access::Write && self.known_path(path).is_some_and(|p| p.starts_with(['/', '~']))
+                {
+                    self.add_path(&subtree(path), Access::Write);
+                }
+            });
+            self.metadata_only = false;
+        }
         // `docker cp c:/x DST`, `kubectl cp pod:/x DST`: DST on the host is written.
         if let Some(destination) = uploads::copied_out(&program, args) {
             self.add_path(&destination, Access::Write);

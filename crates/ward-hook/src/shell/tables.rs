@@ -2724,6 +2724,87 @@ pub(crate) fn pushed_images(program: &str, args: &[String]) -> Vec<String> {
     images
 }
 
+/// The directory a command fills with files the line does not name: an archive extracted
+/// there (`unzip x.zip -d DIR`, `7z x a.7z -oDIR`) or a repository created there
+/// (`git clone URL DIR`, `git worktree add DIR`, `git init DIR`). Whatever the archive or the
+/// repository holds lands under it, so its whole tree counts as written.
+pub(crate) fn filled_directory(program: &str, args: &[String]) -> Option<String> {
+    match program {
+        "unzip" => {
+            // `-d DIR`, `-dDIR`, `-qd DIR`, `-qdDIR`; `-P` takes the password.
+            let mut words = args.iter();
+            while let Some(word) = words.next() {
+                let Some(letters) = word.strip_prefix('-').filter(|l| !l.starts_with('-')) else { continue };
+                for (at, letter) in letters.char_indices() {
+                    if matches!(letter, 'd' | 'P') {
+                        let rest = &letters[at + 1..];
+                        let value =
+                            if rest.is_empty() { words.next().cloned() } else { Some(rest.to_owned()) };
+                        if letter == 'd' {
+                            return value;
+                        }
+                        break;
+                    }
+                }
+            }
+            None
+        }
+        "7z" | "7za" | "7zr" | "7zz" if matches!(args.first().map(String::as_str), Some("x" | "e")) => {
+            args.iter().find_map(|a| a.strip_prefix("-o").filter(|d| !d.is_empty()).map(str::to_owned))
+        }
+        "git" => {
+            const VALUES: &[&str] = &[
+                "-b",
+                "-B",
+                "--branch",
+                "-o",
+                "--origin",
+                "-c",
+                "--config",
+                "--depth",
+                "--reference",
+                "--reference-if-able",
+                "--separate-git-dir",
+                "--template",
+                "-u",
+                "--upload-pack",
+                "-j",
+                "--jobs",
+                "--filter",
+                "--shallow-since",
+                "--shallow-exclude",
+                "--bundle-uri",
+                "--server-option",
+                "--reason",
+                "--object-format",
+                "--ref-format",
+                "--initial-branch",
+            ];
+            let at = args.iter().position(|a| matches!(a.as_str(), "clone" | "init" | "worktree"))?;
+            let (verb, mut rest) = (args[at].as_str(), &args[at + 1..]);
+            if verb == "worktree" {
+                let add = rest.iter().position(|a| a == "add")?;
+                rest = &rest[add + 1..];
+            }
+            let mut operands = Vec::new();
+            let mut words = rest.iter();
+            while let Some(word) = words.next() {
+                if VALUES.contains(&word.as_str()) {
+                    words.next();
+                } else if !word.starts_with('-') {
+                    operands.push(word.clone());
+                }
+            }
+            // clone: URL [DIR]; worktree add: PATH [COMMIT]; init: [DIR].
+            match verb {
+                "clone" => operands.get(1).cloned(),
+                _ => operands.into_iter().next(),
+            }
+        }
+        _ => None,
+    }
+}
+
 /// The local files an ftp/smb client's command script reads: the first operand of each
 /// `put`/`mput`/`reput`/`append` (`lftp -e 'put .env; bye'`, `smbclient -c 'mput *.pem'`).
 fn client_script_reads(script: &str) -> Vec<String> {
@@ -4310,6 +4391,27 @@ mod tests {
         ];
         for (args, expected) in cases {
             assert_eq!(&socat_addresses(&words(args)), expected, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn filled_directories() {
+        use super::filled_directory;
+        let words = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        let cases: &[(&str, &[&str], Option<&str>)] = &[
+            ("unzip", &["-o", "x.zip", "-d", "~/.claude"], Some("~/.claude")),
+            ("unzip", &["-qd/tmp/x", "x.zip"], Some("/tmp/x")),
+            ("unzip", &["x.zip"], None),
+            ("7z", &["x", "a.7z", "-o~/.codex", "-y"], Some("~/.codex")),
+            ("7z", &["a", "a.7z", "-ox"], None),
+            ("git", &["clone", "--depth", "1", "https://h.example/r", "~/.claude"], Some("~/.claude")),
+            ("git", &["clone", "https://h.example/r"], None),
+            ("git", &["-C", "x", "worktree", "add", "-b", "t", "../wt", "main"], Some("../wt")),
+            ("git", &["init", "-q", "--initial-branch", "main", "~/.x"], Some("~/.x")),
+            ("git", &["status"], None),
+        ];
+        for (program, args, dir) in cases {
+            assert_eq!(filled_directory(program, &words(args)).as_deref(), *dir, "{program} {args:?}");
         }
     }
 
