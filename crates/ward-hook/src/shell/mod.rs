@@ -1432,6 +1432,12 @@ impl Analyzer {
         } else if w.subs.len() == 1 && (text.starts_with("$(") || text.starts_with('`')) {
             let whole = text.ends_with(')') || text.ends_with('`');
             match sub_out {
+                // `"$(…)"` is one word, its trailing newlines dropped: `sh -c "$(echo … |
+                // base64 -d)"` runs the whole decoded line, not its first word.
+                Some(Stream::Literal(s)) if whole && w.first_quoted == Some(0) => {
+                    argv.push(s.trim_end_matches('\n').to_owned());
+                    return;
+                }
                 Some(Stream::Literal(s)) if whole => {
                     argv.extend(s.split_whitespace().map(str::to_owned));
                     return;
@@ -2741,6 +2747,18 @@ impl Analyzer {
         }
         for s in spawns.scripts {
             self.script(&s, wrappers, depth + 1);
+        }
+        // `exec(bytes.fromhex('…'))`, `eval(Buffer.from(…, 'base64')…)`, `eval pack(…)`: code
+        // the interpreter builds and then runs is hidden; literal code given to `eval` is read
+        // as the one-liner is.
+        let evaluated = tables::evaluated_code(code);
+        if evaluated.computed {
+            self.out.dynamic = true;
+        }
+        if depth < MAX_DEPTH {
+            for literal in evaluated.literals {
+                self.inline_code(&literal, wrappers, depth + 1);
+            }
         }
         for lit in tables::code_literals(code) {
             if is_url(&lit) {

@@ -1465,6 +1465,61 @@ const FILE_MODULES: &[&str] = &[
     "os.path.",
 ];
 
+/// What an interpreter one-liner evaluates as code of its own language: `exec(…)`,
+/// `eval(…)`, `compile(…)`, `Function(…)`, `execfile(…)`, and Perl/Ruby `eval EXPR`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Evaluated {
+    /// Literal code given to it (`eval("require('fs')…")`): analyzed as the one-liner is.
+    pub literals: Vec<String>,
+    /// Code computed at run time (`exec(bytes.fromhex('…'))`, `eval(Buffer.from(…))`,
+    /// `eval pack("H*", …)`): what it runs cannot be known from the line.
+    pub computed: bool,
+}
+
+/// Finds the evaluations in one-liner `code` ([`Evaluated`]). A method of the same name
+/// (`re.exec(s)`, `cursor.execute(q)`) is not one; Perl's block `eval { … }` runs no text.
+pub(crate) fn evaluated_code(code: &str) -> Evaluated {
+    const CALLS: &[&str] =
+        &["exec", "eval", "compile", "Function", "execfile", "instance_eval", "class_eval"];
+    let mut evaluated = Evaluated::default();
+    for name in CALLS {
+        let mut from = 0;
+        while let Some(found) = code.get(from..).and_then(|s| s.find(name)) {
+            let at = from + found;
+            let after = at + name.len();
+            from = after;
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | '@' | '%' | '&')) {
+                continue;
+            }
+            let rest = &code[after..];
+            let argument = if let Some(inside) = rest.strip_prefix('(') {
+                inside.trim_start()
+            } else if rest.starts_with([' ', '\t']) && matches!(*name, "eval" | "exec") {
+                // Perl/Ruby `eval EXPR` (Python 2's `exec CODE`); `eval { … }` is a block.
+                let argument = rest.trim_start();
+                if argument.is_empty() || argument.starts_with(['{', ';', '=']) {
+                    continue;
+                }
+                argument
+            } else {
+                continue;
+            };
+            if argument.starts_with(')') {
+                continue;
+            }
+            let (words, complete) = literal_run(argument, false);
+            // The code is the first argument (`compile(SOURCE, NAME, MODE)`).
+            if let (true, true, Some(first)) = (argument.starts_with(['"', '\'']), complete, words.first()) {
+                evaluated.literals.push(first.clone());
+            } else {
+                evaluated.computed = true;
+            }
+        }
+    }
+    evaluated
+}
+
 /// File deletions, moves and writes in interpreter code whose target is not a literal string
 /// (`unlink chr(46).'ward-tier-x'`, `fs.rmSync(String.fromCharCode(…))`, `os.remove(p)`,
 /// `open(f, 'w')`), each as the call's text for the reason. Literal targets are left out: they
@@ -4391,6 +4446,35 @@ mod tests {
         ];
         for (args, expected) in cases {
             assert_eq!(&socat_addresses(&words(args)), expected, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn one_liners_evaluate_code() {
+        use super::{evaluated_code, Evaluated};
+        let computed = Evaluated { literals: vec![], computed: true };
+        let none = Evaluated::default();
+        let cases: &[(&str, Evaluated)] = &[
+            ("exec(bytes.fromhex('6f73'))", computed.clone()),
+            ("import codecs;exec(codecs.decode('x','rot13'))", computed.clone()),
+            ("eval(Buffer.from('cmVx','base64').toString())", computed.clone()),
+            ("eval pack(\"H*\",\"7072\")", computed.clone()),
+            ("new Function(atob(s))()", computed.clone()),
+            (
+                "eval(\"require('fs').rmSync('x')\")",
+                Evaluated { literals: vec!["require('fs').rmSync('x')".into()], computed: false },
+            ),
+            ("eval { die 1 }; print $@", none.clone()),
+            ("m = re.compile('a+'); print(m)", none.clone()),
+            (
+                "exec(compile('import os', 'f', 'exec'))",
+                Evaluated { literals: vec!["import os".into()], computed: true },
+            ),
+            ("/x/.exec(s); cursor.execute(q); my_eval(x)", none.clone()),
+            ("print(1)", none),
+        ];
+        for (code, expected) in cases {
+            assert_eq!(&evaluated_code(code), expected, "{code}");
         }
     }
 
