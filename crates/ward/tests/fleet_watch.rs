@@ -70,8 +70,13 @@ fn a_new_agent_config_sends_a_snapshot_without_waiting_for_the_schedule() {
     )
     .unwrap();
     wait_for("the inventory_change of the new MCP server", || events(&endpoint, &url, &admin, github) == 1);
+    // The daemon writes its line about the snapshot once the server has answered it, which
+    // may be a moment after the server stored the events the query above found.
+    wait_for("the daemon's line about the changed snapshot", || {
+        let log = log();
+        log.contains(".codex") && log.contains("changed):")
+    });
     let log = log();
-    assert!(log.contains(".codex") && log.contains("changed):"), "{log}");
     assert_eq!(log.matches("snapshot (scheduled)").count(), 1, "{log}");
     kill9(&mut daemon.0);
 }
