@@ -2243,6 +2243,16 @@ impl Analyzer {
                 self.container_command(command, access.workdir.as_deref(), &workspace);
             }
         }
+        // `npm pkg set scripts.postinstall="…"`: a script stored to run later, judged now.
+        for script in tables::stored_package_scripts(&program, args) {
+            if is_unknown(&script) {
+                self.out.dynamic = true;
+            } else {
+                let mut inner = wrappers.clone();
+                inner.push(format!("{program} pkg set scripts"));
+                let _ = self.script(plain(&script), &inner, depth + 1);
+            }
+        }
         // `unzip x.zip -d DIR`, `git clone URL DIR`: files the line does not name land under
         // DIR. Not when DIR is the working directory itself, as an archive extracted with no
         // `-d` is not: `unzip x.zip -d .` is everyday work, and the marker would count as written.

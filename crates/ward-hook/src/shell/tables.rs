@@ -2860,6 +2860,27 @@ pub(crate) fn filled_directory(program: &str, args: &[String]) -> Option<String>
     }
 }
 
+/// Scripts a package manager is told to store for later (`npm pkg set scripts.NAME=VALUE`,
+/// `npm set-script NAME VALUE`, `pnpm pkg set …`): they run on a later `npm install`/`npm run`,
+/// outside any hook call, so what they would run is judged now. `None` in the list: a value
+/// only known at run time.
+pub(crate) fn stored_package_scripts(program: &str, args: &[String]) -> Vec<String> {
+    if !matches!(program, "npm" | "pnpm" | "yarn" | "bun") {
+        return Vec::new();
+    }
+    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+    match words.as_slice() {
+        ["pkg", "set", pairs @ ..] => pairs
+            .iter()
+            .filter_map(|pair| pair.split_once('='))
+            .filter(|(key, _)| key.starts_with("scripts.") || key.starts_with("scripts["))
+            .map(|(_, value)| value.to_owned())
+            .collect(),
+        ["set-script", _name, value, ..] => vec![(*value).to_owned()],
+        _ => Vec::new(),
+    }
+}
+
 /// The local files an ftp/smb client's command script reads: the first operand of each
 /// `put`/`mput`/`reput`/`append` (`lftp -e 'put .env; bye'`, `smbclient -c 'mput *.pem'`).
 fn client_script_reads(script: &str) -> Vec<String> {
@@ -4476,6 +4497,26 @@ mod tests {
         for (code, expected) in cases {
             assert_eq!(&evaluated_code(code), expected, "{code}");
         }
+    }
+
+    #[test]
+    fn package_scripts_stored_for_later() {
+        use super::stored_package_scripts;
+        let words = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            stored_package_scripts("npm", &words(&["pkg", "set", "scripts.postinstall=sh x", "name=y"])),
+            ["sh x"]
+        );
+        assert_eq!(
+            stored_package_scripts("npm", &words(&["set-script", "prepare", "rm -rf ~"])),
+            ["rm -rf ~"]
+        );
+        assert_eq!(
+            stored_package_scripts("pnpm", &words(&["pkg", "set", "--json", "scripts.t=jest"])),
+            ["jest"]
+        );
+        assert!(stored_package_scripts("npm", &words(&["pkg", "get", "scripts"])).is_empty());
+        assert!(stored_package_scripts("git", &words(&["pkg", "set", "scripts.x=y"])).is_empty());
     }
 
     #[test]
