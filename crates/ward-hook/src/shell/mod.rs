@@ -3322,6 +3322,9 @@ impl Analyzer {
                 for u in &inv.urls {
                     self.add_url(u, true);
                 }
+                if inv.urls_from_file {
+                    self.add_unknown_host();
+                }
                 for via in &inv.via {
                     self.add_destination(via);
                 }

@@ -2270,6 +2270,9 @@ pub(crate) struct HttpInvocation {
     pub via: Vec<String>,
     pub reads: Vec<String>,
     pub writes: Vec<String>,
+    /// URLs (or, for curl, any option) come from a file on disk (`curl -K cfg`, `wget -i
+    /// urls.txt`, `aria2c -i list`): where the client goes is not on the line.
+    pub urls_from_file: bool,
 }
 
 pub(crate) fn http_client_invocation(program: &str, args: &[String]) -> HttpInvocation {
@@ -2311,8 +2314,13 @@ pub(crate) fn http_client_invocation(program: &str, args: &[String]) -> HttpInvo
                             inv.reads.push(f.to_owned());
                         }
                     }
-                    "-T" | "--upload-file" | "-K" | "--config" | "--netrc-file" | "-E" | "--cert"
-                    | "--key" | "--cacert" => inv.reads.push(v.to_owned()),
+                    "-K" | "--config" => {
+                        inv.reads.push(v.to_owned());
+                        inv.urls_from_file |= v != "-";
+                    }
+                    "-T" | "--upload-file" | "--netrc-file" | "-E" | "--cert" | "--key" | "--cacert" => {
+                        inv.reads.push(v.to_owned())
+                    }
                     "-x" | "--proxy" | "--preproxy" | "--proxy1.0" | "--socks4" | "--socks4a"
                     | "--socks5" | "--socks5-hostname" | "--doh-url" => inv.via.push(v.to_owned()),
                     // `HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT`
@@ -2354,8 +2362,13 @@ pub(crate) fn http_client_invocation(program: &str, args: &[String]) -> HttpInvo
                 match o.name.as_str() {
                     "-O" | "--output-document" | "-o" | "--output-file" | "-a" | "--append-output"
                     | "--save-cookies" => inv.writes.push(v.to_owned()),
-                    "-i" | "--input-file" | "--post-file" | "--body-file" | "--load-cookies"
-                    | "--certificate" | "--private-key" => inv.reads.push(v.to_owned()),
+                    "-i" | "--input-file" => {
+                        inv.reads.push(v.to_owned());
+                        inv.urls_from_file |= v != "-";
+                    }
+                    "--post-file" | "--body-file" | "--load-cookies" | "--certificate" | "--private-key" => {
+                        inv.reads.push(v.to_owned())
+                    }
                     // `-e https_proxy=HOST`: a wgetrc command.
                     "-e" | "--execute" => {
                         if let Some((key, value)) = v.split_once('=') {
@@ -2393,6 +2406,7 @@ pub(crate) fn http_client_invocation(program: &str, args: &[String]) -> HttpInvo
             let p = parse_options(args, spec, false);
             inv.urls.extend(p.operands.iter().cloned());
             inv.reads.extend(p.values(&["-i", "--input-file"]).map(str::to_owned));
+            inv.urls_from_file |= p.values(&["-i", "--input-file"]).any(|v| v != "-");
             inv.writes.extend(p.values(&["-o", "--out"]).filter(|v| *v != "-").map(str::to_owned));
         }
     }
