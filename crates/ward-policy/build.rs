@@ -1,4 +1,5 @@
-//! Build script: fingerprints this crate's sources so the compiled-policy cache (src/cache.rs)
+//! Build script: fingerprints this crate's sources (and ward-model's credential table, which
+//! the built-in `@credentials` class is built from) so the compiled-policy cache (src/cache.rs)
 //! never decodes a blob written by a build whose compiled types may differ, even when the
 //! version number did not change (development builds), and precomputes the cache digest of the
 //! built-in policy so a hook call using it does not hash its text.
@@ -28,6 +29,13 @@ fn main() {
     }
     if let Ok(manifest) = fs::read(Path::new(&manifest_dir).join("Cargo.toml")) {
         hasher.write(&manifest);
+    }
+    // The built-in `@credentials` class is built from ward-model's table of credential
+    // locations: a blob compiled before that table changed must not be decoded after it.
+    let credentials = Path::new(&manifest_dir).join("../ward-model/src/credentials.rs");
+    println!("cargo:rerun-if-changed={}", credentials.display());
+    if let Ok(table) = fs::read(&credentials) {
+        hasher.write(&table);
     }
     let source_hash = format!("{:016x}", hasher.finish());
     println!("cargo:rustc-env=WARD_POLICY_SOURCE_HASH={source_hash}");

@@ -388,6 +388,123 @@ const USER_LOCATIONS: &[Known] = &[
         "agent-transcript",
         Check::Present,
     ),
+    // Build tools, databases, storage and deploy CLIs.
+    known(
+        ".m2/settings.xml",
+        "maven",
+        "Maven settings with server passwords",
+        "maven-password",
+        Check::Content(maven_settings),
+    ),
+    known(
+        ".gradle/gradle.properties",
+        "gradle",
+        "Gradle properties with credentials",
+        "gradle-credentials",
+        Check::Content(dotenv),
+    ),
+    known(".pgpass", "psql", "PostgreSQL password file", "database-password", Check::Present),
+    known(
+        ".my.cnf",
+        "mysql",
+        "MySQL client options with a password",
+        "database-password",
+        Check::Content(dotenv),
+    ),
+    known(".s3cfg", "s3cmd", "s3cmd access keys", "cloud-credentials", Check::Content(dotenv)),
+    known(".boto", "gsutil", "boto/gsutil credentials", "cloud-credentials", Check::Content(dotenv)),
+    known(
+        ".config/rclone/rclone.conf",
+        "rclone",
+        "rclone remotes with credentials",
+        "cloud-credentials",
+        Check::Content(dotenv),
+    ),
+    known(
+        ".databrickscfg",
+        "databricks",
+        "Databricks CLI token",
+        "cloud-credentials",
+        Check::Content(dotenv),
+    ),
+    known(".dbt/profiles.yml", "dbt", "dbt warehouse profiles", "database-password", Check::Content(dotenv)),
+    known(".config/hub", "hub", "hub GitHub token", "gh-token", Check::Content(dotenv)),
+    known(
+        ".composer/auth.json",
+        "composer",
+        "Composer registry auth",
+        "package-registry-token",
+        Check::Content(json_credential),
+    ),
+    known(
+        ".config/composer/auth.json",
+        "composer",
+        "Composer registry auth",
+        "package-registry-token",
+        Check::Content(json_credential),
+    ),
+    known(
+        ".netlify/config.json",
+        "netlify",
+        "Netlify CLI token",
+        "deploy-token",
+        Check::Content(json_credential),
+    ),
+    known(
+        ".config/netlify/config.json",
+        "netlify",
+        "Netlify CLI token",
+        "deploy-token",
+        Check::Content(json_credential),
+    ),
+    known(
+        ".config/configstore/firebase-tools.json",
+        "firebase",
+        "Firebase CLI tokens",
+        "deploy-token",
+        Check::Content(json_credential),
+    ),
+    known(
+        ".wrangler/config/default.toml",
+        "wrangler",
+        "Cloudflare Wrangler OAuth token",
+        "deploy-token",
+        Check::Content(dotenv),
+    ),
+    known(
+        ".config/.wrangler/config/default.toml",
+        "wrangler",
+        "Cloudflare Wrangler OAuth token",
+        "deploy-token",
+        Check::Content(dotenv),
+    ),
+    known(".fly/config.yml", "flyctl", "Fly.io access token", "deploy-token", Check::Content(dotenv)),
+    known(
+        ".config/doctl/config.yaml",
+        "doctl",
+        "DigitalOcean access token",
+        "cloud-credentials",
+        Check::Content(dotenv),
+    ),
+    known(
+        ".config/hcloud/cli.toml",
+        "hcloud",
+        "Hetzner Cloud token",
+        "cloud-credentials",
+        Check::Content(dotenv),
+    ),
+    known(".config/stripe/config.toml", "stripe", "Stripe CLI keys", "api-key", Check::Content(dotenv)),
+    known(".sentryclirc", "sentry-cli", "Sentry CLI token", "api-key", Check::Content(dotenv)),
+    known(".config/ngrok/ngrok.yml", "ngrok", "ngrok authtoken", "api-key", Check::Content(dotenv)),
+    known(".ngrok2/ngrok.yml", "ngrok", "ngrok authtoken", "api-key", Check::Content(dotenv)),
+    known(
+        ".cursor/mcp.json",
+        "cursor",
+        "Cursor MCP config with secrets",
+        "agent-config-secrets",
+        Check::Content(agent_config_json),
+    ),
+    known(".password-store", "pass", "pass password store", "password-manager-store", Check::DirEntries),
     // OS stores: detected, never read.
     known(".local/share/keyrings", "os", "Secret Service keyrings", "os-keystore", Check::DirEntries),
     known("Library/Keychains", "os", "macOS keychains", "os-keystore", Check::DirEntries),
@@ -1284,6 +1401,26 @@ fn pypirc(text: &str) -> Facts {
     Facts::credential(n > 0).attr("passwords", n)
 }
 
+/// `~/.m2/settings.xml`: `<server>` entries with a literal `<password>` or `<passphrase>`
+/// (`${env.X}` references and `{…}` encrypted values excepted).
+fn maven_settings(text: &str) -> Facts {
+    let mut passwords = 0usize;
+    for tag in ["password", "passphrase"] {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        let mut rest = text;
+        while let Some(start) = rest.find(&open) {
+            let after = &rest[start + open.len()..];
+            let Some(end) = after.find(&close) else { break };
+            let value = after[..end].trim();
+            if is_literal_value(value) && !value.starts_with("${") && !value.starts_with('{') {
+                passwords += 1;
+            }
+            rest = &after[end..];
+        }
+    }
+    Facts::credential(passwords > 0).attr("passwords", passwords)
+}
+
 /// `credentials.toml`: a `token` key.
 fn token_key(text: &str) -> Facts {
     let n = key_values(text).filter(|(k, v)| *k == "token" && is_literal_value(v)).count();
@@ -1465,6 +1602,20 @@ mod tests {
         assert_eq!(private_key_type("-----BEGIN CERTIFICATE-----"), None);
         assert_eq!(private_key_type("ssh-ed25519 AAAA comment"), None);
         assert_eq!(private_key_type(""), None);
+    }
+
+    #[test]
+    fn maven_settings_passwords() {
+        let with = "<settings><servers><server><id>r</id><username>u</username><password>PLANTEDpw</password></server></servers></settings>";
+        let f = maven_settings(with);
+        assert!(f.holds_credential);
+        assert!(!format!("{:?}", f.attributes).contains("PLANTED"));
+        assert!(!maven_settings("<server><password>${env.PW}</password></server>").holds_credential);
+        assert!(
+            !maven_settings("<server><password>{COQLCE6DU6GtcS5P=}</password></server>").holds_credential
+        );
+        assert!(!maven_settings("<settings><mirrors/></settings>").holds_credential);
+        assert!(!maven_settings("<password>unclosed").holds_credential);
     }
 
     #[test]
