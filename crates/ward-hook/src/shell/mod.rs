@@ -223,6 +223,8 @@ struct Analyzer {
     /// The command being analyzed changes files' metadata only (`chmod`, `touch`): their
     /// content as this line wrote it still holds.
     metadata_only: bool,
+    /// The command being analyzed is given `CDPATH=…` before it.
+    cdpath_given: bool,
     /// Functions defined in the line: a call runs a body analyzed where it was defined.
     functions: HashSet<String>,
     /// Every value each variable was given in the line: after a function call, or in a body
@@ -656,12 +658,22 @@ impl Analyzer {
         }
     }
 
-    /// `cd DIR` / `pushd DIR`: later relative paths in the line are under DIR.
+    /// `cd DIR` / `pushd DIR`: later relative paths in the line are under DIR. With CDPATH set
+    /// in the line (`CDPATH=~ cd .local`, `export CDPATH=…; cd x`), a relative DIR that does
+    /// not start with `.` or `..` is looked up in CDPATH's directories before the working
+    /// directory: where the line then is is only known at run time.
     fn change_directory(&mut self, args: &[String]) {
         let operand = args.iter().find(|a| !plain(a).starts_with('-') || plain(a) == "-");
+        let cdpath =
+            self.cdpath_given || self.vars.contains_key("CDPATH") || self.unknown_vars.contains("CDPATH");
+        let searched = |dir: &str| {
+            let first = dir.split('/').next().unwrap_or_default();
+            !dir.starts_with(['/', '~']) && !matches!(first, "." | "..")
+        };
         let target = match operand {
             None => Some("~".to_owned()),
             Some(a) if plain(a) == "-" => None,
+            Some(a) if cdpath && (is_unknown(a) || searched(plain(a))) => None,
             Some(a) => self.known_path(a).filter(|p| !p.starts_with("**/")),
         };
         self.cwd = Some(target.unwrap_or_default());
@@ -1143,6 +1155,9 @@ impl Analyzer {
             Some(("IFS", value)) => Some((!w.dynamic).then(|| value.to_owned())),
             _ => None,
         });
+        // `CDPATH=~ cd .local`: `cd` looks its operand up in CDPATH's directories first.
+        self.cdpath_given =
+            words[..start].iter().any(|w| w.assignment().is_some_and(|(name, _)| name == "CDPATH"));
         // `a[i]=x`: an indexed array's subscript is arithmetic.
         for w in &words[..start] {
             if let Some(subscript) = assignment_subscript(w) {
