@@ -132,6 +132,11 @@ pub const HOME_CREDENTIALS: &[CredentialLocation] = &[
     CredentialLocation { rel: ".ngrok2/ngrok.yml", client: "ngrok", dir: false },
     CredentialLocation { rel: ".cursor/mcp.json", client: "cursor", dir: false },
     CredentialLocation { rel: ".password-store", client: "pass", dir: true },
+    CredentialLocation { rel: ".m2/settings-security.xml", client: "maven", dir: false },
+    CredentialLocation { rel: ".mylogin.cnf", client: "mysql", dir: false },
+    CredentialLocation { rel: ".rclone.conf", client: "rclone", dir: false },
+    CredentialLocation { rel: ".ivy2/.credentials", client: "sbt", dir: false },
+    CredentialLocation { rel: ".sbt/credentials", client: "sbt", dir: false },
     CredentialLocation { rel: ".local/share/keyrings", client: "os", dir: true },
     CredentialLocation { rel: "Library/Keychains", client: "os", dir: true },
 ];

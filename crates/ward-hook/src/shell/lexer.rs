@@ -10,6 +10,9 @@ pub(crate) struct Substitution {
     pub script: String,
     /// `<(…)`/`>(…)` process substitution (as opposed to `$(…)` / backticks).
     pub process: bool,
+    /// Where it is in the word's text (byte offsets), when it stands there as written
+    /// (`$(…)`, backticks, `<(…)`); `None` inside `${…}`.
+    pub span: Option<(usize, usize)>,
 }
 
 /// A shell word after quote removal.
@@ -57,10 +60,12 @@ impl Word {
     /// `NAME=value` (or `NAME+=value`) with an unquoted name: a variable assignment.
     /// The word is one command substitution and nothing else (`$(find ~/.aws)`, `` `ls` ``):
     /// it stands for what the substitution prints.
+    /// The word is one `$(…)` or backquoted substitution and nothing else: its own closing
+    /// `)` ends the word (`"$(printf echo) hi; rm x #)"` is not one).
     pub fn is_whole_substitution(&self) -> bool {
         self.subs.len() == 1
-            && ((self.text.starts_with("$(") && self.text.ends_with(')'))
-                || (self.text.starts_with('`') && self.text.ends_with('`')))
+            && self.subs[0].span == Some((0, self.text.len()))
+            && (self.text.starts_with("$(") || self.text.starts_with('`'))
     }
 
     pub fn assignment(&self) -> Option<(&str, &str)> {
@@ -680,9 +685,10 @@ impl Lexer {
             self.pos += 2;
             let script = self.balanced_parens();
             let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
+            let start = w.text.len();
             w.text.push_str(&raw);
             w.dynamic = true;
-            w.subs.push(Substitution { script, process: true });
+            w.subs.push(Substitution { script, process: true, span: Some((start, w.text.len())) });
         }
         while let Some(c) = self.peek(0) {
             if c == '(' && is_array_assignment_start(&w) {
@@ -830,9 +836,10 @@ impl Lexer {
                 self.pos += 2;
                 let script = self.balanced_parens();
                 let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
+                let start = w.text.len();
                 w.text.push_str(&raw);
                 w.dynamic = true;
-                w.subs.push(Substitution { script, process: false });
+                w.subs.push(Substitution { script, process: false, span: Some((start, w.text.len())) });
             }
             Some('{') => {
                 let open = self.pos;
@@ -843,11 +850,11 @@ impl Lexer {
                 let end = self.pos.min(self.chars.len());
                 let raw: String = self.chars[open..end].iter().collect();
                 // `${x:-$(cmd)}`, `${x/$(cmd)/}`: the value may be what `cmd` prints.
-                w.subs.extend(
-                    scripts_in(&raw[2..], true)
-                        .into_iter()
-                        .map(|script| Substitution { script, process: false }),
-                );
+                w.subs.extend(scripts_in(&raw[2..], true).into_iter().map(|script| Substitution {
+                    script,
+                    process: false,
+                    span: None,
+                }));
                 let inner = raw[2..].strip_suffix('}').unwrap_or(&raw[2..]);
                 if prompt_expanded(inner) {
                     // `${x@P}` expands x's value as a prompt string, running the `$(…)` in it:
@@ -981,9 +988,10 @@ impl Lexer {
             }
         }
         let raw: String = self.chars[open..self.pos.min(self.chars.len())].iter().collect();
+        let start = w.text.len();
         w.text.push_str(&raw);
         w.dynamic = true;
-        w.subs.push(Substitution { script, process: false });
+        w.subs.push(Substitution { script, process: false, span: Some((start, w.text.len())) });
     }
 
     /// With `pos` just after an `open`: move past its matching `close`, nested pairs and

@@ -1445,7 +1445,7 @@ impl Analyzer {
                 return;
             }
         } else if w.subs.len() == 1 && (text.starts_with("$(") || text.starts_with('`')) {
-            let whole = text.ends_with(')') || text.ends_with('`');
+            let whole = w.is_whole_substitution();
             match sub_out {
                 // `"$(…)"` is one word, its trailing newlines dropped: `sh -c "$(echo … |
                 // base64 -d)"` runs the whole decoded line, not its first word.
@@ -2060,6 +2060,9 @@ impl Analyzer {
             }
         });
         self.metadata_only = false;
+        if tables::network_client_options(&program) {
+            self.given_destinations(args);
+        }
         if !tables::knows_file_arguments(&program)
             && tables::network_kind(&program).is_none()
             && !matches!(program.as_str(), "echo" | "printf" | "git" | "cd" | "pushd" | "test" | "[")
@@ -2077,22 +2080,33 @@ impl Analyzer {
             // Not the tree of a directory that may hold the workspace (`code ~`,
             // `eslint --fix /abs/path/to/repo`, whose marker would then count as written), nor
             // of a relative path: `prettier --write .` is everyday work.
-            self.given_destinations(args);
+            // A viewer or lister (`ls`, `eza`, `cat`, `stat`) reads only what it is named.
+            // After `cd` out of the workspace, a bare name is a path there too
+            // (`cd ~/.local/share && rimraf ward`, `cd ~/.ssh && rclone copy . r:`).
             let only_reads = tables::only_reads_operands(&program);
+            let cwd_outside =
+                self.cwd.as_deref().is_some_and(|d| d.starts_with(['/', '~']) || d.starts_with(".."));
             for a in args {
                 let value =
                     a.split_once('=').filter(|(k, _)| k.starts_with('-')).map_or(a.as_str(), |(_, v)| v);
+                let named_here = cwd_outside
+                    && !value.is_empty()
+                    && !is_unknown(value)
+                    && !value.contains(['=', ' ', '$', '`', ':'])
+                    && !value.contains("://");
                 if !value.starts_with('-')
                     && !value.contains("://")
-                    && (value.contains('/') || value.starts_with('~') || value.starts_with('.'))
-                    && tables::looks_like_path(plain(value))
+                    && (named_here
+                        || ((value.contains('/') || value.starts_with('~') || value.starts_with('.'))
+                            && tables::looks_like_path(plain(value))))
                 {
-                    let known = self.known_path(value);
-                    let outside = known.as_deref().is_some_and(|p| p.starts_with(['/', '~']));
+                    let known = self.known_path(value).map(|p| normalize_path(&p).unwrap_or(p));
+                    let outside =
+                        known.as_deref().is_some_and(|p| p.starts_with(['/', '~']) || p.starts_with(".."));
                     let hidden = known.as_deref().is_some_and(in_home_dot_directory);
                     let tree = subtree(value);
                     self.add_path(value, Access::Read);
-                    if outside {
+                    if outside && !only_reads {
                         self.add_path(&tree, Access::Read);
                     }
                     if !only_reads {
@@ -2103,9 +2117,6 @@ impl Analyzer {
                     }
                 }
             }
-        }
-        if program == "openssl" {
-            self.given_destinations(args);
         }
         // `git apply <<'EOF'`, `patch -p1 <<'EOF'`: the files a diff given on stdin changes.
         let applies_diff = program == "patch"
@@ -2277,13 +2288,14 @@ impl Analyzer {
                 self.add_path(&subtree(&dir), Access::Write);
             }
         }
-        // A permission change on a directory outside the workspace reaches everything under it
-        // (`chmod 000 ~/.local` stops Ward writing its spool): its tree counts too.
+        // A permission change on a home dot-directory reaches everything under it
+        // (`chmod 000 ~/.local` stops Ward writing its spool): its tree counts too. Not on a
+        // directory that may hold the workspace (`chmod 755 ~`).
         if matches!(program.as_str(), "chmod" | "chown" | "chgrp" | "setfacl" | "chattr") {
             self.metadata_only = true;
             tables::file_arguments(&program, args, &mut |path, access| {
-                if access == Access::Write && self.known_path(path).is_some_and(|p| p.starts_with(['/', '~']))
-                {
+                let known = self.known_path(path).map(|p| normalize_path(&p).unwrap_or(p));
+                if access == Access::Write && known.as_deref().is_some_and(in_home_dot_directory) {
                     self.add_path(&subtree(path), Access::Write);
                 }
             });
@@ -3214,6 +3226,9 @@ impl Analyzer {
         if let Some(host) = &inv.host {
             self.add_host(host);
         }
+        if wrappers.iter().any(|w| tables::is_proxy_wrapper(w)) {
+            self.add_unknown_host();
+        }
         for host in tables::ssh_option_hosts(argv.get(1..).unwrap_or_default()) {
             self.add_host(&host);
         }
@@ -3264,17 +3279,45 @@ impl Analyzer {
             "--address",
             "--addr",
         ];
-        let mut words = args.iter().map(|a| plain(a)).peekable();
-        while let Some(word) = words.next() {
+        let mut words = args.iter().peekable();
+        while let Some(raw) = words.next() {
+            let word = plain(raw);
+            // `psql "host=H dbname=x"`: a libpq connection string names its host.
+            for pair in word.split_whitespace() {
+                if let Some(host) = pair.strip_prefix("host=").or_else(|| pair.strip_prefix("hostaddr=")) {
+                    self.add_destination(host);
+                }
+            }
             let (option, inline) = match word.split_once('=') {
                 Some((option, value)) if option.starts_with('-') => (option, Some(value)),
+                // `-hH`, `-uroot -hH`: a short host option with its value attached.
+                _ if word.len() > 2
+                    && !word.starts_with("--")
+                    && word.get(..2).is_some_and(|short| HOST_OPTIONS.contains(&short)) =>
+                {
+                    (&word[..2], Some(&word[2..]))
+                }
                 _ => (word, None),
             };
-            let value = if HOST_OPTIONS.contains(&option) {
-                inline.or_else(|| words.next_if(|next| !next.starts_with('-')))
-            } else {
-                inline.or(Some(word))
-            };
+            if HOST_OPTIONS.contains(&option) && inline.is_none() {
+                if let Some(next) = words.next_if(|next| !plain(next).starts_with('-')) {
+                    if is_unknown(next) {
+                        self.add_unknown_host();
+                    } else if is_url(plain(next)) {
+                        self.add_url(plain(next), false);
+                    } else if let Some(host) = bare_host(plain(next)).or_else(|| {
+                        plain(next).eq_ignore_ascii_case("localhost").then(|| "localhost".to_owned())
+                    }) {
+                        self.add_host(&host);
+                    }
+                }
+                continue;
+            }
+            // `lynx "$U"`, `psql "$DATABASE_URL"`: where it connects is only known at run time.
+            if is_unknown(raw) && !word.starts_with('-') {
+                self.add_unknown_host();
+            }
+            let value = inline.or(Some(word));
             let Some(value) = value else { continue };
             if is_url(value) {
                 self.add_url(value, false);
@@ -3302,6 +3345,22 @@ impl Analyzer {
                         server = Some(value.to_owned());
                     }
                 }
+                // `--to-cmd`, `--cc-cmd`, `--header-cmd`, `--sendmail-cmd`: commands it runs here.
+                let mut words = args.iter().peekable();
+                while let Some(word) = words.next() {
+                    let command = match word.split_once('=') {
+                        Some((option, value)) if option.ends_with("-cmd") => Some(value.to_owned()),
+                        None if word.starts_with("--") && word.ends_with("-cmd") => words.next().cloned(),
+                        _ => None,
+                    };
+                    if let Some(command) = command {
+                        if is_unknown(&command) {
+                            self.out.dynamic = true;
+                        } else {
+                            let _ = self.script(plain(&command), &["git send-email".to_owned()], 1);
+                        }
+                    }
+                }
                 match server {
                     Some(program) if plain(&program).starts_with(['/', '~', '.']) => {
                         self.add_path(&program, Access::Execute);
@@ -3317,7 +3376,8 @@ impl Analyzer {
     }
 
     fn network_arguments(&mut self, program: &str, args: &[String], wrappers: &[String], depth: usize) {
-        if tables::network_kind(program).is_some() && wrappers.iter().any(|w| tables::is_proxy_wrapper(w)) {
+        // Under proxychains/torsocks, whatever connects goes to a proxy the line does not show.
+        if wrappers.iter().any(|w| tables::is_proxy_wrapper(w)) {
             self.add_unknown_host();
         }
         for image in tables::pushed_images(program, args) {
@@ -3352,11 +3412,19 @@ impl Analyzer {
             }
             Some(tables::NetworkKind::HostFirst) => {
                 let targets = tables::host_targets(program, args);
-                if let Some(first) = &targets.first {
-                    let first = plain(first);
-                    // `//server/share`, `\\server\share` (smbclient); `user@host:path` (sftp).
-                    let first = first.trim_start_matches(['/', '\\']);
-                    let first = first.split('\\').next().unwrap_or_default();
+                // `//server/share`, `\\server\share` (smbclient, also after `-L`).
+                let unc = |word: &str| -> String {
+                    if program == "smbclient" {
+                        let word = word.trim_start_matches(['/', '\\']);
+                        word.split(['\\', '/']).next().unwrap_or_default().to_owned()
+                    } else {
+                        word.to_owned()
+                    }
+                };
+                if let Some(first) = targets.first.as_ref().filter(|_| !targets.unix_socket) {
+                    // `user@host:path` (sftp), `[v6]:port`, a bare IPv6 address.
+                    let first = if is_unknown(first) { first.clone() } else { unc(plain(first)) };
+                    let first = first.as_str();
                     let bare_v6 = first.matches(':').count() > 1 && !first.contains(['[', '@', '/']);
                     if bare_v6 {
                         self.add_host(first);
@@ -3370,10 +3438,26 @@ impl Analyzer {
                     }
                 }
                 for via in &targets.via {
-                    self.add_destination(via);
+                    if is_unknown(via) {
+                        self.add_unknown_host();
+                    } else {
+                        self.add_destination(&unc(plain(via)));
+                    }
                 }
                 for read in &targets.reads {
                     self.add_path(read, Access::Read);
+                }
+                if targets.from_file {
+                    self.add_unknown_host();
+                }
+                let mut inner = wrappers.to_vec();
+                inner.push(program.to_owned());
+                for command in &targets.runs {
+                    if is_unknown(command) {
+                        self.out.dynamic = true;
+                    } else {
+                        let _ = self.script(plain(command), &inner, depth + 1);
+                    }
                 }
             }
             Some(tables::NetworkKind::Socat) => {
@@ -4421,7 +4505,11 @@ fn host_of_authority(authority: &str) -> Option<String> {
 /// `/home/u/.config`, `/root/.ssh`, `/Users/u/.aws/x`): where Ward's files, credentials and
 /// start-up files live, and not where a workspace is.
 fn in_home_dot_directory(path: &str) -> bool {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    // `../../.local/share`: above the workspace, where the home may be.
+    if segments.first() == Some(&"..") {
+        return segments.iter().find(|s| **s != "..").is_some_and(|s| s.starts_with('.'));
+    }
     let first_in_home = match segments.as_slice() {
         ["~", rest @ ..] => rest.first(),
         ["home" | "Users", _user, rest @ ..] => rest.first(),
@@ -4484,6 +4572,8 @@ mod tests {
             "/Users/u/.aws",
             "/root/.bashrc",
             "/var/root/.x",
+            "~/./.local",
+            "../../.local/share",
         ] {
             assert!(in_home_dot_directory(inside), "{inside}");
         }
@@ -4496,6 +4586,7 @@ mod tests {
             "/.git",
             "~/../.x",
             "./.env",
+            "../src",
         ] {
             assert!(!in_home_dot_directory(outside), "{outside}");
         }
