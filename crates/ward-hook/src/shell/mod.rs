@@ -4506,6 +4506,11 @@ fn host_of_authority(authority: &str) -> Option<String> {
 /// start-up files live, and not where a workspace is.
 fn in_home_dot_directory(path: &str) -> bool {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    // Agents keep worktrees of a repository in their own dot-directory (`~/.codex/worktrees`,
+    // `~/.cursor/worktrees`): a workspace may be there.
+    if segments.contains(&"worktrees") {
+        return false;
+    }
     // `../../.local/share`: above the workspace, where the home may be.
     if segments.first() == Some(&"..") {
         return segments.iter().find(|s| **s != "..").is_some_and(|s| s.starts_with('.'));
@@ -4587,6 +4592,8 @@ mod tests {
             "~/../.x",
             "./.env",
             "../src",
+            "~/.codex/worktrees/a1/app",
+            "/home/u/.cursor/worktrees/app/src",
         ] {
             assert!(!in_home_dot_directory(outside), "{outside}");
         }
