@@ -223,8 +223,11 @@ struct Analyzer {
     /// The command being analyzed changes files' metadata only (`chmod`, `touch`): their
     /// content as this line wrote it still holds.
     metadata_only: bool,
-    /// The command being analyzed is given `CDPATH=…` before it.
-    cdpath_given: bool,
+    /// The names assigned before the command being analyzed (`CDPATH=~ cd x`,
+    /// `CURL_HOME=. curl …`).
+    prefix_names: Vec<String>,
+    /// `shopt -s cdable_vars` ran in the line: `cd NAME` may go to the directory `$NAME` holds.
+    cdable_vars: bool,
     /// Functions defined in the line: a call runs a body analyzed where it was defined.
     functions: HashSet<String>,
     /// Every value each variable was given in the line: after a function call, or in a body
@@ -658,14 +661,21 @@ impl Analyzer {
         }
     }
 
+    /// Whether `name` is set for the command being analyzed: assigned before it, or earlier in
+    /// the line (known or not).
+    fn given_variable(&self, name: &str) -> bool {
+        self.prefix_names.iter().any(|n| n == name)
+            || self.vars.contains_key(name)
+            || self.unknown_vars.contains(name)
+    }
+
     /// `cd DIR` / `pushd DIR`: later relative paths in the line are under DIR. With CDPATH set
     /// in the line (`CDPATH=~ cd .local`, `export CDPATH=…; cd x`), a relative DIR that does
     /// not start with `.` or `..` is looked up in CDPATH's directories before the working
     /// directory: where the line then is is only known at run time.
     fn change_directory(&mut self, args: &[String]) {
         let operand = args.iter().find(|a| !plain(a).starts_with('-') || plain(a) == "-");
-        let cdpath =
-            self.cdpath_given || self.vars.contains_key("CDPATH") || self.unknown_vars.contains("CDPATH");
+        let cdpath = self.cdable_vars || self.given_variable("CDPATH");
         let searched = |dir: &str| {
             let first = dir.split('/').next().unwrap_or_default();
             !dir.starts_with(['/', '~']) && !matches!(first, "." | "..")
@@ -1156,8 +1166,8 @@ impl Analyzer {
             _ => None,
         });
         // `CDPATH=~ cd .local`: `cd` looks its operand up in CDPATH's directories first.
-        self.cdpath_given =
-            words[..start].iter().any(|w| w.assignment().is_some_and(|(name, _)| name == "CDPATH"));
+        self.prefix_names =
+            words[..start].iter().filter_map(|w| w.assignment().map(|(name, _)| name.to_owned())).collect();
         // `a[i]=x`: an indexed array's subscript is arithmetic.
         for w in &words[..start] {
             if let Some(subscript) = assignment_subscript(w) {
@@ -3376,6 +3386,24 @@ impl Analyzer {
     }
 
     fn network_arguments(&mut self, program: &str, args: &[String], wrappers: &[String], depth: usize) {
+        if program == "shopt" && args.iter().any(|a| a == "-s") && args.iter().any(|a| a == "cdable_vars") {
+            self.cdable_vars = true;
+        }
+        // A client configuration the line points elsewhere (`CURL_HOME=. curl …` reads
+        // `./.curlrc`, `WGETRC=w.rc wget …`, `wget --config=F`, `aria2c --conf-path=F`) may
+        // name any URL or proxy.
+        let config_moved = match program {
+            "curl" => ["CURL_HOME", "XDG_CONFIG_HOME", "HOME"].iter().any(|v| self.given_variable(v)),
+            "wget" | "wget2" => {
+                ["WGETRC", "HOME", "XDG_CONFIG_HOME"].iter().any(|v| self.given_variable(v))
+                    || args.iter().any(|a| a.starts_with("--config"))
+            }
+            "aria2c" => args.iter().any(|a| a.starts_with("--conf-path")),
+            _ => false,
+        };
+        if config_moved {
+            self.add_unknown_host();
+        }
         // Under proxychains/torsocks, whatever connects goes to a proxy the line does not show.
         if wrappers.iter().any(|w| tables::is_proxy_wrapper(w)) {
             self.add_unknown_host();

@@ -2665,6 +2665,13 @@ pub(crate) fn host_targets(program: &str, args: &[String]) -> HostTargets {
             let (reads, _) = client_script(&args[i..].join(" "));
             targets.reads.extend(reads);
             break;
+        } else if program == "ncftpput"
+            && targets.first.is_some()
+            && !targets.operands.is_empty()
+            && !arg.starts_with('-')
+        {
+            // `ncftpput HOST REMOTE-DIR FILES…`: the files sent.
+            targets.reads.push(arg.clone());
         } else if matches!(program, "nc" | "netcat" | "ncat") && arg == "-U" {
             targets.unix_socket = true;
         } else if arg == "--" {
