@@ -2091,11 +2091,13 @@ impl Analyzer {
             // `eslint --fix /abs/path/to/repo`, whose marker would then count as written), nor
             // of a relative path: `prettier --write .` is everyday work.
             // A viewer or lister (`ls`, `eza`, `cat`, `stat`) reads only what it is named.
-            // After `cd` out of the workspace, a bare name is a path there too
+            // After `cd` into a home dot-directory, a bare name is a path there too
             // (`cd ~/.local/share && rimraf ward`, `cd ~/.ssh && rclone copy . r:`).
             let only_reads = tables::only_reads_operands(&program);
+            // Only where the line went into a home dot-directory or above the workspace: a `cd`
+            // to an absolute path is most often the workspace itself (`cd /abs/repo && …`).
             let cwd_outside =
-                self.cwd.as_deref().is_some_and(|d| d.starts_with(['/', '~']) || d.starts_with(".."));
+                self.cwd.as_deref().is_some_and(|d| d.starts_with("..") || in_home_dot_directory(d));
             for a in args {
                 let value =
                     a.split_once('=').filter(|(k, _)| k.starts_with('-')).map_or(a.as_str(), |(_, v)| v);
