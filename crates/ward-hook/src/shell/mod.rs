@@ -661,6 +661,11 @@ impl Analyzer {
         }
     }
 
+    /// [`Analyzer::known_path`], with `.` and `..` folded (`~/./.local` is `~/.local`).
+    fn resolved_path(&self, path: &str) -> Option<String> {
+        self.known_path(path).map(|p| normalize_path(&p).unwrap_or(p))
+    }
+
     /// Whether `name` is set for the command being analyzed: assigned before it, or earlier in
     /// the line (known or not).
     fn given_variable(&self, name: &str) -> bool {
@@ -1747,6 +1752,9 @@ impl Analyzer {
         }
 
         match program.as_str() {
+            "shopt" if args.iter().any(|a| a == "-s") && args.iter().any(|a| a == "cdable_vars") => {
+                self.cdable_vars = true;
+            }
             "cd" | "pushd" => {
                 self.record(&argv, &wrappers);
                 self.change_directory(args);
@@ -2063,9 +2071,16 @@ impl Analyzer {
         let moves = program == "mv" || (program == "git" && plain_subcommand(args) == Some("mv"));
         self.metadata_only =
             matches!(program.as_str(), "chmod" | "chown" | "chgrp" | "touch" | "chattr" | "setfacl");
+        // A permission change on a home dot-directory reaches everything under it
+        // (`chmod 000 ~/.local` stops Ward writing its spool): its tree counts too. Not on a
+        // directory that may hold the workspace (`chmod 755 ~`).
+        let permissions = self.metadata_only && program != "touch";
         tables::file_arguments(&program, args, &mut |path, access| {
             self.add_path(path, access);
-            if recursive || (moves && access == Access::Delete) {
+            let permission_tree = permissions
+                && access == Access::Write
+                && self.resolved_path(path).is_some_and(|p| in_home_dot_directory(&p));
+            if recursive || (moves && access == Access::Delete) || permission_tree {
                 self.add_path(&subtree(path), access);
             }
         });
@@ -2112,18 +2127,16 @@ impl Analyzer {
                         || ((value.contains('/') || value.starts_with('~') || value.starts_with('.'))
                             && tables::looks_like_path(plain(value))))
                 {
-                    let known = self.known_path(value).map(|p| normalize_path(&p).unwrap_or(p));
-                    let outside =
-                        known.as_deref().is_some_and(|p| p.starts_with(['/', '~']) || p.starts_with(".."));
-                    let hidden = known.as_deref().is_some_and(in_home_dot_directory);
-                    let tree = subtree(value);
                     self.add_path(value, Access::Read);
-                    if outside && !only_reads {
-                        self.add_path(&tree, Access::Read);
+                    if only_reads {
+                        continue;
                     }
-                    if !only_reads {
-                        self.add_path(value, Access::Write);
-                        if outside && hidden {
+                    self.add_path(value, Access::Write);
+                    let known = self.resolved_path(value);
+                    if known.as_deref().is_some_and(|p| p.starts_with(['/', '~']) || p.starts_with("..")) {
+                        let tree = subtree(value);
+                        self.add_path(&tree, Access::Read);
+                        if known.as_deref().is_some_and(in_home_dot_directory) {
                             self.add_path(&tree, Access::Write);
                         }
                     }
@@ -2299,19 +2312,6 @@ impl Analyzer {
             if !matches!(plain(&dir).trim_end_matches('/'), "." | "") {
                 self.add_path(&subtree(&dir), Access::Write);
             }
-        }
-        // A permission change on a home dot-directory reaches everything under it
-        // (`chmod 000 ~/.local` stops Ward writing its spool): its tree counts too. Not on a
-        // directory that may hold the workspace (`chmod 755 ~`).
-        if matches!(program.as_str(), "chmod" | "chown" | "chgrp" | "setfacl" | "chattr") {
-            self.metadata_only = true;
-            tables::file_arguments(&program, args, &mut |path, access| {
-                let known = self.known_path(path).map(|p| normalize_path(&p).unwrap_or(p));
-                if access == Access::Write && known.as_deref().is_some_and(in_home_dot_directory) {
-                    self.add_path(&subtree(path), Access::Write);
-                }
-            });
-            self.metadata_only = false;
         }
         // `docker cp c:/x DST`, `kubectl cp pod:/x DST`: DST on the host is written.
         if let Some(destination) = uploads::copied_out(&program, args) {
@@ -3266,12 +3266,12 @@ impl Analyzer {
         }
     }
 
-    /// Where a program Ward has no table for (or `openssl`, whose `s_client -connect H:P` is
-    /// its only network use Ward reads) may connect: a URL it is given (`lynx URL`,
-    /// `mongosh mongodb://H`, `ldapsearch -H ldap://H`, `tool --endpoint=URL`) and the value
-    /// of a host-naming option that looks like a host (`mysql -h H`, `psql --host H`,
-    /// `redis-cli -h H`, `openssl s_client -connect H:P`, `sqlcmd -S H`). Read cautiously, as
-    /// its paths are: such a program may contact what it is given.
+    /// Where a client without a network table ([`tables::network_client_options`]: database,
+    /// directory and queue clients, text browsers, `openssl`) connects: a URL or libpq
+    /// connection string it is given (`lynx URL`, `mongosh mongodb://H`, `psql "host=H"`), the
+    /// value of a host-naming option that looks like a host (`mysql -h H`, `mysql -hH`,
+    /// `psql --host=H`, `openssl s_client -connect H:P`, `sqlcmd -S H`), and a host only known
+    /// at run time for an operand or host option computed then (`lynx "$U"`).
     fn given_destinations(&mut self, args: &[String]) {
         const HOST_OPTIONS: &[&str] = &[
             "-h",
@@ -3294,7 +3294,6 @@ impl Analyzer {
         let mut words = args.iter().peekable();
         while let Some(raw) = words.next() {
             let word = plain(raw);
-            // `psql "host=H dbname=x"`: a libpq connection string names its host.
             for pair in word.split_whitespace() {
                 if let Some(host) = pair.strip_prefix("host=").or_else(|| pair.strip_prefix("hostaddr=")) {
                     self.add_destination(host);
@@ -3311,29 +3310,22 @@ impl Analyzer {
                 }
                 _ => (word, None),
             };
-            if HOST_OPTIONS.contains(&option) && inline.is_none() {
-                if let Some(next) = words.next_if(|next| !plain(next).starts_with('-')) {
-                    if is_unknown(next) {
-                        self.add_unknown_host();
-                    } else if is_url(plain(next)) {
-                        self.add_url(plain(next), false);
-                    } else if let Some(host) = bare_host(plain(next)).or_else(|| {
-                        plain(next).eq_ignore_ascii_case("localhost").then(|| "localhost".to_owned())
-                    }) {
-                        self.add_host(&host);
-                    }
-                }
-                continue;
-            }
-            // `lynx "$U"`, `psql "$DATABASE_URL"`: where it connects is only known at run time.
-            if is_unknown(raw) && !word.starts_with('-') {
+            let host_option = HOST_OPTIONS.contains(&option);
+            // The value (attached, the next word for a host option, or the word itself) and
+            // whether it is only known at run time.
+            let (value, computed) = match inline {
+                Some(value) => (value, false),
+                None if host_option => match words.next_if(|next| !plain(next).starts_with('-')) {
+                    Some(next) => (plain(next), is_unknown(next)),
+                    None => continue,
+                },
+                None => (word, is_unknown(raw) && !word.starts_with('-')),
+            };
+            if computed {
                 self.add_unknown_host();
-            }
-            let value = inline.or(Some(word));
-            let Some(value) = value else { continue };
-            if is_url(value) {
+            } else if is_url(value) {
                 self.add_url(value, false);
-            } else if HOST_OPTIONS.contains(&option) {
+            } else if host_option {
                 if let Some(host) = bare_host(value) {
                     self.add_host(&host);
                 }
@@ -3345,31 +3337,33 @@ impl Analyzer {
     /// when the value is a path), else through the server the configuration names;
     /// `git imap-send` uploads them to the configured IMAP server. Neither server is on the
     /// line without the option: an unknown host.
-    fn git_mail(&mut self, args: &[String]) {
+    fn git_mail(&mut self, args: &[String], wrappers: &[String], depth: usize) {
         match plain_subcommand(args) {
             Some("send-email") => {
                 let mut server = None;
                 let mut words = args.iter();
                 while let Some(word) = words.next() {
-                    if word == "--smtp-server" {
-                        server = words.next().cloned();
-                    } else if let Some(value) = word.strip_prefix("--smtp-server=") {
-                        server = Some(value.to_owned());
-                    }
-                }
-                // `--to-cmd`, `--cc-cmd`, `--header-cmd`, `--sendmail-cmd`: commands it runs here.
-                let mut words = args.iter().peekable();
-                while let Some(word) = words.next() {
-                    let command = match word.split_once('=') {
-                        Some((option, value)) if option.ends_with("-cmd") => Some(value.to_owned()),
-                        None if word.starts_with("--") && word.ends_with("-cmd") => words.next().cloned(),
-                        _ => None,
+                    // `--to-cmd`, `--cc-cmd`, `--header-cmd`, `--sendmail-cmd`: commands it
+                    // runs here.
+                    let (option, value) = match word.split_once('=') {
+                        Some((option, value)) => (option, Some(value.to_owned())),
+                        None if word == "--smtp-server"
+                            || (word.starts_with("--") && word.ends_with("-cmd")) =>
+                        {
+                            (word.as_str(), words.next().cloned())
+                        }
+                        None => continue,
                     };
-                    if let Some(command) = command {
-                        if is_unknown(&command) {
+                    let Some(value) = value else { continue };
+                    if option == "--smtp-server" {
+                        server = Some(value);
+                    } else if option.ends_with("-cmd") {
+                        if is_unknown(&value) {
                             self.out.dynamic = true;
                         } else {
-                            let _ = self.script(plain(&command), &["git send-email".to_owned()], 1);
+                            let mut inner = wrappers.to_vec();
+                            inner.push("git send-email".to_owned());
+                            let _ = self.script(plain(&value), &inner, depth + 1);
                         }
                     }
                 }
@@ -3388,9 +3382,6 @@ impl Analyzer {
     }
 
     fn network_arguments(&mut self, program: &str, args: &[String], wrappers: &[String], depth: usize) {
-        if program == "shopt" && args.iter().any(|a| a == "-s") && args.iter().any(|a| a == "cdable_vars") {
-            self.cdable_vars = true;
-        }
         // A client configuration the line points elsewhere (`CURL_HOME=. curl …` reads
         // `./.curlrc`, `WGETRC=w.rc wget …`, `wget --config=F`, `aria2c --conf-path=F`) may
         // name any URL or proxy.
@@ -3480,12 +3471,12 @@ impl Analyzer {
                 if targets.from_file {
                     self.add_unknown_host();
                 }
-                let mut inner = wrappers.to_vec();
-                inner.push(program.to_owned());
                 for command in &targets.runs {
                     if is_unknown(command) {
                         self.out.dynamic = true;
                     } else {
+                        let mut inner = wrappers.to_vec();
+                        inner.push(program.to_owned());
                         let _ = self.script(plain(command), &inner, depth + 1);
                     }
                 }
@@ -3533,7 +3524,7 @@ impl Analyzer {
             }
             Some(tables::NetworkKind::UrlArguments) => {
                 if program == "git" {
-                    self.git_mail(args);
+                    self.git_mail(args, wrappers, depth);
                 }
                 for a in args {
                     let value =

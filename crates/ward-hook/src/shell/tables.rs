@@ -1550,7 +1550,8 @@ pub(crate) fn evaluated_code(code: &str) -> Evaluated {
 }
 
 /// The string literal `text` starts with, when the argument ends right after it (a `,` or `)`
-/// follows, or nothing). Python's triple quotes count as one literal.
+/// follows, or nothing). Python's triple quotes count as one literal. ([`string_literals`]
+/// reads a run of literals and does not say where the first one ends.)
 fn first_literal_argument(text: &str) -> Option<String> {
     let quote = text.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))?;
     let triple: String = std::iter::repeat_n(quote, 3).collect();
@@ -2506,10 +2507,8 @@ pub(crate) fn is_downloader(program: &str, args: &[String]) -> bool {
 /// takes a file in `telnet`; a shared table that read `-n` as taking a value let
 /// `ping -n evil.example` hide its host (and made `nc -n github.com 443` contact "443").
 struct HostClient {
-    /// Short options that take a value (every other letter is a flag).
-    short_values: &'static str,
-    /// Long options that take a value as the next word.
-    long_values: &'static [&'static str],
+    /// Options that take a value (every other short letter is a flag).
+    opts: OptSpec,
     /// Options whose value is another host the client contacts: a proxy, a jump host, a
     /// whois server, a gateway, a server to list.
     host_options: &'static [&'static str],
@@ -2528,8 +2527,7 @@ struct HostClient {
 
 const fn client(short_values: &'static str, host_options: &'static [&'static str]) -> HostClient {
     HostClient {
-        short_values,
-        long_values: &[],
+        opts: OptSpec { short_values, long_values: &[] },
         host_options,
         at_server: false,
         script_options: &[],
@@ -2544,44 +2542,50 @@ fn host_client(program: &str) -> HostClient {
             HostClient { command_options: &["-e", "-c"], ..client("IiMmOPpqsTVwXxec", &["-x"]) }
         }
         "ncat" => HostClient {
-            long_values: &[
-                "--proxy",
-                "--proxy-type",
-                "--proxy-auth",
-                "--proxy-dns",
-                "--exec",
-                "--sh-exec",
-                "--lua-exec",
-                "--output",
-                "--hex-dump",
-                "--source-port",
-                "--source",
-                "--wait",
-                "--idle-timeout",
-                "--allow",
-                "--allowfile",
-                "--deny",
-                "--denyfile",
-                "--max-conns",
-                "--delay",
-                "--ssl-cert",
-                "--ssl-key",
-                "--ssl-trustfile",
-                "--ssl-ciphers",
-                "--ssl-servername",
-                "--ssl-alpn",
-            ],
+            opts: OptSpec {
+                short_values: "cdeGgimopswx",
+                long_values: &[
+                    "--proxy",
+                    "--proxy-type",
+                    "--proxy-auth",
+                    "--proxy-dns",
+                    "--exec",
+                    "--sh-exec",
+                    "--lua-exec",
+                    "--output",
+                    "--hex-dump",
+                    "--source-port",
+                    "--source",
+                    "--wait",
+                    "--idle-timeout",
+                    "--allow",
+                    "--allowfile",
+                    "--deny",
+                    "--denyfile",
+                    "--max-conns",
+                    "--delay",
+                    "--ssl-cert",
+                    "--ssl-key",
+                    "--ssl-trustfile",
+                    "--ssl-ciphers",
+                    "--ssl-servername",
+                    "--ssl-alpn",
+                ],
+            },
             host_options: &["--proxy"],
             command_options: &["-e", "-c", "--exec", "--sh-exec", "--lua-exec"],
-            ..client("cdeGgimopswx", &[])
+            ..client("", &[])
         },
         "telnet" => client("belnX", &[]),
         "ping" | "ping6" => client("cFiIlmMpQsStTwW", &[]),
         "traceroute" | "traceroute6" => client("fgimMNOpqstwzl", &["-g"]),
         "tracepath" | "tracepath6" => client("lmp", &[]),
         "mosh" => HostClient {
-            long_values: &["--ssh", "--port", "--predict", "--family", "--server", "--client"],
-            ..client("p", &[])
+            opts: OptSpec {
+                short_values: "p",
+                long_values: &["--ssh", "--port", "--predict", "--family", "--server", "--client"],
+            },
+            ..client("", &[])
         },
         "sftp" => client("BbcDFiJloPRSX", &["-J"]),
         "ftp" | "tnftp" => client("PorsTuq", &[]),
@@ -2589,16 +2593,20 @@ fn host_client(program: &str) -> HostClient {
         "lftp" => HostClient { script_options: &["-e", "-c"], file_options: &["-f"], ..client("ceupf", &[]) },
         "ncftp" | "ncftpput" | "ncftpget" => client("uUpPjJtTXyYSoW", &[]),
         "smbclient" => HostClient {
-            long_values: &["--user", "--command", "--ip-address", "--port", "--list", "--workgroup"],
+            opts: OptSpec {
+                short_values: "UWcIpOnisldmtTDALa",
+                long_values: &["--user", "--command", "--ip-address", "--port", "--list", "--workgroup"],
+            },
             script_options: &["-c", "--command"],
-            ..client("UWcIpOnisldmtTDALa", &["-I", "-L", "--ip-address", "--list"])
+            ..client("", &["-I", "-L", "--ip-address", "--list"])
         },
         "dig" => HostClient { at_server: true, file_options: &["-f"], ..client("bcfkpqtxy", &["-q"]) },
         "drill" => HostClient { at_server: true, ..client("ckopsty", &[]) },
         "host" => client("cNRtWm", &[]),
-        "whois" => {
-            HostClient { long_values: &["--host", "--port"], ..client("hpiTsqtvg", &["-h", "--host"]) }
-        }
+        "whois" => HostClient {
+            opts: OptSpec { short_values: "hpiTsqtvg", long_values: &["--host", "--port"] },
+            ..client("", &["-h", "--host"])
+        },
         // nslookup's options are single words (`-type=A`); anything else: flags only.
         _ => client("", &[]),
     }
@@ -2626,21 +2634,24 @@ pub(crate) struct HostTargets {
     pub unix_socket: bool,
 }
 
-/// Reads a host-first client's command line with its own table ([`host_client`]). A letter
-/// the table does not know is read as a flag, so the word after it still counts as an
-/// operand: were it the option's value, it is one more candidate host, never a hidden one.
+/// Reads a host-first client's command line with its own table ([`host_client`]) through
+/// [`parse_options`]. A letter the table does not know is read as a flag, so the word after it
+/// still counts as an operand: were it the option's value, it is one more candidate host,
+/// never a hidden one.
 pub(crate) fn host_targets(program: &str, args: &[String]) -> HostTargets {
     let client = host_client(program);
     let mut targets = HostTargets::default();
-    let operand = |word: &str, targets: &mut HostTargets| {
-        if targets.first.is_none() {
-            targets.first = Some(word.to_owned());
-        } else {
-            targets.operands.push(word.to_owned());
-        }
+    // tftp-hpa's `-c` takes the rest of the line as one command (`-c put F`).
+    let (args, tftp_command) = match args.iter().position(|a| a == "-c").filter(|_| program == "tftp") {
+        Some(at) => (&args[..at], Some(args[at + 1..].join(" "))),
+        None => (args, None),
     };
-    let option_value = |name: &str, value: Option<&String>, targets: &mut HostTargets| {
-        let Some(value) = value else { return };
+    if let Some(command) = tftp_command {
+        targets.reads.extend(client_script(&command).0);
+    }
+    let parsed = parse_options(args, client.opts, false);
+    for opt in &parsed.opts {
+        let (name, Some(value)) = (opt.name.as_str(), &opt.value) else { continue };
         if client.host_options.contains(&name) {
             targets.via.push(value.clone());
         }
@@ -2653,62 +2664,22 @@ pub(crate) fn host_targets(program: &str, args: &[String]) -> HostTargets {
             targets.runs.push(value.clone());
         }
         targets.from_file |= client.file_options.contains(&name);
-    };
-    let mut i = 0;
-    let mut operands_only = false;
-    while let Some(arg) = args.get(i) {
-        i += 1;
-        if operands_only {
-            operand(arg, &mut targets);
-        } else if program == "tftp" && arg == "-c" {
-            // tftp-hpa's `-c` takes the rest of the line as one command (`-c put F`).
-            let (reads, _) = client_script(&args[i..].join(" "));
-            targets.reads.extend(reads);
-            break;
-        } else if program == "ncftpput"
-            && targets.first.is_some()
-            && !targets.operands.is_empty()
-            && !arg.starts_with('-')
-        {
-            // `ncftpput HOST REMOTE-DIR FILES…`: the files sent.
-            targets.reads.push(arg.clone());
-        } else if matches!(program, "nc" | "netcat" | "ncat") && arg == "-U" {
-            targets.unix_socket = true;
-        } else if arg == "--" {
-            operands_only = true;
-        } else if let Some(server) = arg.strip_prefix('@').filter(|_| client.at_server) {
+    }
+    targets.unix_socket = matches!(program, "nc" | "netcat" | "ncat") && parsed.has(&["-U"]);
+    let mut place = 0;
+    for word in parsed.operands {
+        if let Some(server) = word.strip_prefix('@').filter(|_| client.at_server) {
             targets.operands.push(server.to_owned());
-        } else if client.at_server && arg.starts_with('+') {
+        } else if client.at_server && word.starts_with('+') {
             // dig's `+short`, `+tcp`: options.
-        } else if let Some(long) = arg.strip_prefix("--") {
-            let (name, value) = match long.split_once('=') {
-                Some((name, value)) => (format!("--{name}"), Some(value.to_owned())),
-                None if client.long_values.contains(&arg.as_str()) => {
-                    i += 1;
-                    (arg.clone(), args.get(i - 1).cloned())
-                }
-                None => (arg.clone(), None),
-            };
-            option_value(&name, value.as_ref(), &mut targets);
-        } else if arg.len() > 1 && arg.starts_with('-') {
-            if arg.contains('=') {
-                continue; // `-type=A` (nslookup)
-            }
-            for (at, letter) in arg.char_indices().skip(1) {
-                if client.short_values.contains(letter) {
-                    let rest = &arg[at + letter.len_utf8()..];
-                    let value = if rest.is_empty() {
-                        i += 1;
-                        args.get(i - 1).cloned()
-                    } else {
-                        Some(rest.to_owned())
-                    };
-                    option_value(&format!("-{letter}"), value.as_ref(), &mut targets);
-                    break;
-                }
-            }
         } else {
-            operand(arg, &mut targets);
+            match place {
+                0 => targets.first = Some(word),
+                // `ncftpput HOST REMOTE-DIR FILES…`: the files sent.
+                2.. if program == "ncftpput" => targets.reads.push(word),
+                _ => targets.operands.push(word),
+            }
+            place += 1;
         }
     }
     targets
@@ -2962,25 +2933,11 @@ pub(crate) fn pushed_images(program: &str, args: &[String]) -> Vec<String> {
 /// repository holds lands under it, so its whole tree counts as written.
 pub(crate) fn filled_directory(program: &str, args: &[String]) -> Option<String> {
     match program {
-        "unzip" => {
-            // `-d DIR`, `-dDIR`, `-qd DIR`, `-qdDIR`; `-P` takes the password.
-            let mut words = args.iter();
-            while let Some(word) = words.next() {
-                let Some(letters) = word.strip_prefix('-').filter(|l| !l.starts_with('-')) else { continue };
-                for (at, letter) in letters.char_indices() {
-                    if matches!(letter, 'd' | 'P') {
-                        let rest = &letters[at + 1..];
-                        let value =
-                            if rest.is_empty() { words.next().cloned() } else { Some(rest.to_owned()) };
-                        if letter == 'd' {
-                            return value;
-                        }
-                        break;
-                    }
-                }
-            }
-            None
-        }
+        // `-d DIR`, `-dDIR`, `-qd DIR`, `-qdDIR`; `-P` takes the password.
+        "unzip" => parse_options(args, OptSpec { short_values: "dP", long_values: &[] }, false)
+            .values(&["-d"])
+            .next()
+            .map(str::to_owned),
         // 7-Zip reads its command and switches in any case, switches anywhere.
         "7z" | "7za" | "7zr" | "7zz"
             if args
@@ -2996,48 +2953,37 @@ pub(crate) fn filled_directory(program: &str, args: &[String]) -> Option<String>
             })
         }
         "git" => {
-            const VALUES: &[&str] = &[
-                "-b",
-                "-B",
-                "--branch",
-                "-o",
-                "--origin",
-                "-c",
-                "--config",
-                "--depth",
-                "--reference",
-                "--reference-if-able",
-                "--separate-git-dir",
-                "--template",
-                "-u",
-                "--upload-pack",
-                "-j",
-                "--jobs",
-                "--filter",
-                "--shallow-since",
-                "--shallow-exclude",
-                "--bundle-uri",
-                "--server-option",
-                "--reason",
-                "--object-format",
-                "--ref-format",
-                "--initial-branch",
-            ];
+            const OPTS: OptSpec = OptSpec {
+                short_values: "bBocuj",
+                long_values: &[
+                    "--branch",
+                    "--origin",
+                    "--config",
+                    "--depth",
+                    "--reference",
+                    "--reference-if-able",
+                    "--separate-git-dir",
+                    "--template",
+                    "--upload-pack",
+                    "--jobs",
+                    "--filter",
+                    "--shallow-since",
+                    "--shallow-exclude",
+                    "--bundle-uri",
+                    "--server-option",
+                    "--reason",
+                    "--object-format",
+                    "--ref-format",
+                    "--initial-branch",
+                ],
+            };
             let at = args.iter().position(|a| matches!(a.as_str(), "clone" | "init" | "worktree"))?;
             let (verb, mut rest) = (args[at].as_str(), &args[at + 1..]);
             if verb == "worktree" {
                 let add = rest.iter().position(|a| a == "add")?;
                 rest = &rest[add + 1..];
             }
-            let mut operands = Vec::new();
-            let mut words = rest.iter();
-            while let Some(word) = words.next() {
-                if VALUES.contains(&word.as_str()) {
-                    words.next();
-                } else if !word.starts_with('-') {
-                    operands.push(word.clone());
-                }
-            }
+            let operands = parse_options(rest, OPTS, false).operands;
             // clone: URL [DIR]; worktree add: PATH [COMMIT]; init: [DIR].
             match verb {
                 "clone" => operands.get(1).cloned(),
@@ -3050,8 +2996,8 @@ pub(crate) fn filled_directory(program: &str, args: &[String]) -> Option<String>
 
 /// Scripts a package manager is told to store for later (`npm pkg set scripts.NAME=VALUE`,
 /// `npm set-script NAME VALUE`, `pnpm pkg set …`): they run on a later `npm install`/`npm run`,
-/// outside any hook call, so what they would run is judged now. `None` in the list: a value
-/// only known at run time.
+/// outside any hook call, so what they would run is judged now (a value only known at run time
+/// is returned marked as such, for the caller to treat as unanalyzable).
 pub(crate) fn stored_package_scripts(program: &str, args: &[String]) -> Vec<String> {
     if !matches!(program, "npm" | "pnpm" | "yarn" | "bun") {
         return Vec::new();
