@@ -3314,7 +3314,8 @@ impl Analyzer {
             // The value (attached, the next word for a host option, or the word itself) and
             // whether it is only known at run time.
             let (value, computed) = match inline {
-                Some(value) => (value, false),
+                // `--host="$H"`, `-h${H}`: attached, and computed at run time.
+                Some(value) => (value, host_option && is_unknown(raw)),
                 None if host_option => match words.next_if(|next| !plain(next).starts_with('-')) {
                     Some(next) => (plain(next), is_unknown(next)),
                     None => continue,
