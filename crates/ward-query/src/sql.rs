@@ -24,7 +24,9 @@ use crate::ast::{Expr, Pattern, Piece, Term, TermValue, TimeBound};
 use crate::field::{class_variants, home_needle, home_variants, shared_needle, Field, Shape};
 
 /// The predicate of the stores' value index on `event_tags` (`event_tags_lookup`, a partial
-/// index since schema version 5): every set field's values but `path`'s. A path is one row per
+/// index since schema version 5): every set field's values but `path`'s. PostgreSQL's event
+/// index (`event_tags_event`) has it too since its schema version 11: a path row's event is
+/// found in the path index, by time. A path is one row per
 /// tool call with as many distinct values as files the agents touch, so its entries land at
 /// random places of the index: a third of a bulk load's writer time went to them (measured in
 /// docs/query.md) for an index the usual path question (`path:*/.ssh/*`, a leading wildcard)
@@ -115,6 +117,26 @@ struct Builder {
     params: Vec<SqlParam>,
 }
 
+/// The query's time window: its `since:`/`until:` terms at the top level (ANDed with the rest),
+/// which bound every event it matches.
+fn window_of(expr: &Expr) -> Vec<(Field, TimeBound)> {
+    let terms = match expr {
+        Expr::And(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    terms
+        .iter()
+        .filter_map(|item| match item {
+            Expr::Term(Term {
+                field: field @ (Field::Since | Field::Until),
+                value: TermValue::Time(bound),
+                ..
+            }) => Some((*field, *bound)),
+            _ => None,
+        })
+        .collect()
+}
+
 impl Builder {
     fn new(dialect: Dialect, now: OffsetDateTime) -> Builder {
         Builder {
@@ -129,28 +151,20 @@ impl Builder {
 
     /// The condition for the whole query `expr`.
     fn root(&mut self, expr: &Expr) {
-        let terms = match expr {
-            Expr::And(items) => items.as_slice(),
-            other => std::slice::from_ref(other),
-        };
-        self.window = terms
-            .iter()
-            .filter_map(|item| match item {
-                Expr::Term(Term {
-                    field: field @ (Field::Since | Field::Until),
-                    value: TermValue::Time(bound),
-                    ..
-                }) => Some((*field, *bound)),
-                _ => None,
-            })
-            .collect();
+        self.window = window_of(expr);
         self.expr(expr);
     }
 
     /// ` AND t.time_us >= ? AND t.time_us < ?` for `bounds`.
     fn tag_window(&mut self, bounds: &[(Field, TimeBound)]) {
+        self.window_on("t", bounds);
+    }
+
+    /// ` AND <alias>.time_us` within `bounds` (`since:`/`until:`), one parameter each.
+    fn window_on(&mut self, alias: &str, bounds: &[(Field, TimeBound)]) {
         for (field, bound) in bounds {
-            self.push(if *field == Field::Until { " AND t.time_us < " } else { " AND t.time_us >= " });
+            let comparison = if *field == Field::Until { "time_us < " } else { "time_us >= " };
+            self.push(&format!(" AND {alias}.{comparison}"));
             self.param(SqlParam::Int(bound.resolve_micros(*field, self.now)));
         }
     }
@@ -578,6 +592,7 @@ pub fn count_by(expr: &Expr, fields: &[Field], dialect: Dialect, now: OffsetDate
         builder.push(&format!("{expression} AS g{index}, "));
     }
     builder.push("COUNT(*) AS n FROM events e");
+    let window = window_of(expr);
     for (index, field) in joins {
         builder.push(&format!(" LEFT JOIN event_tags j{index} ON j{index}.event_pk = e.pk"));
         if dialect == Dialect::Postgres {
@@ -585,6 +600,19 @@ pub fn count_by(expr: &Expr, fields: &[Field], dialect: Dialect, now: OffsetDate
         }
         builder.push(&format!(" AND j{index}.field = "));
         builder.param(SqlParam::Text(field.name().to_owned()));
+        if dialect == Dialect::Postgres {
+            // The index the join reads, by its predicate (the field is a bound parameter, so the
+            // planner needs the text): a path row's event in the path index, which holds the
+            // partition key first and the event key beside it; any other field's in the event
+            // index, which leaves the path rows out (schema version 11).
+            let predicate = if field == Field::Path { PATH_INDEX_PREDICATE } else { VALUE_INDEX_PREDICATE };
+            builder.push(&format!(" AND j{index}.{predicate}"));
+            // The query's window on the tag side too (the join's rows share the event's time):
+            // the planner then reads only the window's day partitions of `event_tags`, where it
+            // hashed every day's (`decision:deny since:7d --count-by path`, 300k events over 85
+            // days: 190 ms, every tag partition read).
+            builder.window_on(&format!("j{index}"), &window);
+        }
     }
     builder.push(" WHERE ");
     builder.root(expr);
