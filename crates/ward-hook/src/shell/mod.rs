@@ -2651,19 +2651,10 @@ impl Analyzer {
         self.code_operands(&inv.operands, inv.module);
         match inv.script_file {
             Some(file) if file != "-" => {
-                self.add_path(&file, Access::Execute);
                 if downloaded_arg {
                     self.mark(i, true, false);
                 }
-                // A script this same line wrote (`echo … > x.py; python x.py`) is read as code.
-                match self.written_script(&file) {
-                    Some(Some(code)) => {
-                        wrappers.push(format!("{program} {file}"));
-                        self.inline_code(&code, &wrappers, depth);
-                    }
-                    Some(None) => self.out.dynamic = true,
-                    None => {}
-                }
+                self.script_file(&file, format!("{program} {file}"), &wrappers, depth);
             }
             _ if !inv.module => {
                 if stdin == Stream::Download || downloaded_arg {
@@ -2808,6 +2799,9 @@ impl Analyzer {
             for literal in evaluated.literals {
                 self.inline_code(&literal, wrappers, depth + 1);
             }
+            for file in evaluated.files {
+                self.script_file(&file, format!("exec {file}"), wrappers, depth + 1);
+            }
         }
         for lit in tables::code_literals(code) {
             if is_url(&lit) {
@@ -2821,6 +2815,22 @@ impl Analyzer {
                     self.add_path(&format!("**{lit}"), Access::Read);
                 }
             }
+        }
+    }
+
+    /// An interpreter runs `file` as its program (`python3 x.py`, `exec(open('x.py').read())`):
+    /// executed, and a script this same line wrote (`echo … > x.py; python x.py`) is read as
+    /// code under `label`.
+    fn script_file(&mut self, file: &str, label: String, wrappers: &[String], depth: usize) {
+        self.add_path(file, Access::Execute);
+        match self.written_script(file) {
+            Some(Some(code)) => {
+                let mut inner = wrappers.to_vec();
+                inner.push(label);
+                self.inline_code(&code, &inner, depth);
+            }
+            Some(None) => self.out.dynamic = true,
+            None => {}
         }
     }
 
@@ -4527,24 +4537,36 @@ fn host_of_authority(authority: &str) -> Option<String> {
 /// `/home/u/.config`, `/root/.ssh`, `/Users/u/.aws/x`): where Ward's files, credentials and
 /// start-up files live, and not where a workspace is.
 fn in_home_dot_directory(path: &str) -> bool {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
-    // Agents keep worktrees of a repository in their own dot-directory (`~/.codex/worktrees`,
-    // `~/.cursor/worktrees`): a workspace may be there.
-    if segments.contains(&"worktrees") {
-        return false;
+    // Lexically: `~/.local/x/../share` is `~/.local/share`; leading `..` stay (a path above the
+    // workspace), and `~/..` leaves the home.
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." if segments.last().is_some_and(|last| *last != "..") => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
     }
     // `../../.local/share`: above the workspace, where the home may be.
     if segments.first() == Some(&"..") {
         return segments.iter().find(|s| **s != "..").is_some_and(|s| s.starts_with('.'));
     }
-    let first_in_home = match segments.as_slice() {
-        ["~", rest @ ..] => rest.first(),
-        ["home" | "Users", _user, rest @ ..] => rest.first(),
-        ["root", rest @ ..] => rest.first(),
-        ["var", "root", rest @ ..] => rest.first(),
-        _ => None,
+    let in_home = match segments.as_slice() {
+        ["~", rest @ ..] => rest,
+        ["home" | "Users", _user, rest @ ..] => rest,
+        ["root", rest @ ..] => rest,
+        ["var", "root", rest @ ..] => rest,
+        _ => return false,
     };
-    first_in_home.is_some_and(|segment| segment.starts_with('.') && !matches!(*segment, "." | ".."))
+    match in_home {
+        // Agents keep worktrees of a repository in their own dot-directory
+        // (`~/.codex/worktrees/…`, `~/.cursor/worktrees/…`): a workspace may be there.
+        [_, "worktrees", _, ..] => false,
+        [first, ..] => first.starts_with('.') && !matches!(*first, "." | ".."),
+        [] => false,
+    }
 }
 
 /// `example.com`, `example.com:8080/x`, `user@host`: a host a network client would contact.
@@ -4601,6 +4623,10 @@ mod tests {
             "/var/root/.x",
             "~/./.local",
             "../../.local/share",
+            "~/.local/share/worktrees/..",
+            "~/.local/worktrees/../share",
+            "/home/u/.codex/worktrees",
+            "~/.local/share/worktrees",
         ] {
             assert!(in_home_dot_directory(inside), "{inside}");
         }

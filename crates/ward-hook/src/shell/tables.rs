@@ -1476,6 +1476,9 @@ pub(crate) struct Evaluated {
     /// Code computed at run time (`exec(bytes.fromhex('…'))`, `eval(Buffer.from(…))`,
     /// `eval pack("H*", …)`): what it runs cannot be known from the line.
     pub computed: bool,
+    /// Files whose content it runs (`exec(open('x.py').read())`, `execfile('x.py')`): run as
+    /// the interpreter runs a script file.
+    pub files: Vec<String>,
 }
 
 /// Finds the evaluations in one-liner `code` ([`Evaluated`]). A method of the same name
@@ -1534,15 +1537,31 @@ pub(crate) fn evaluated_code(code: &str) -> Evaluated {
             if argument.starts_with(')') {
                 continue;
             }
-            // `exec(open('x.py').read())` runs a file on disk, as `python3 x.py` does.
-            if *name == "exec" && argument.starts_with("open(") {
-                continue;
-            }
-            // The code is the first argument (`compile(SOURCE, NAME, MODE)`, `exec(CODE,
-            // globals())`): a string literal the argument ends with.
-            match first_literal_argument(argument) {
-                Some(code) => evaluated.literals.push(code),
-                None => evaluated.computed = true,
+            // `exec(open('x.py').read())` and `execfile('x.py')` run a file, as `python3 x.py`
+            // does: that file is the code. Only a named file: `open(0)`, `open('/dev/stdin')`
+            // and anything computed run code the line does not show.
+            let file = match *name {
+                "exec" => argument.strip_prefix("open(").map(|open| {
+                    string_literal(open.trim_start())
+                        .and_then(|(path, rest)| {
+                            let rest =
+                                rest.trim_start().strip_prefix(')')?.trim_start().strip_prefix(".read()")?;
+                            rest.trim_start().starts_with([')', ',']).then_some(path)
+                        })
+                        .filter(|path| !is_standard_input(path))
+                }),
+                "execfile" => Some(first_literal_argument(argument).filter(|path| !is_standard_input(path))),
+                _ => None,
+            };
+            match file {
+                Some(Some(path)) => evaluated.files.push(path),
+                Some(None) => evaluated.computed = true,
+                // The code is the first argument (`compile(SOURCE, NAME, MODE)`, `exec(CODE,
+                // globals())`): a string literal the argument ends with.
+                None => match first_literal_argument(argument) {
+                    Some(code) => evaluated.literals.push(code),
+                    None => evaluated.computed = true,
+                },
             }
         }
     }
@@ -1553,6 +1572,20 @@ pub(crate) fn evaluated_code(code: &str) -> Evaluated {
 /// follows, or nothing). Python's triple quotes count as one literal. ([`string_literals`]
 /// reads a run of literals and does not say where the first one ends.)
 fn first_literal_argument(text: &str) -> Option<String> {
+    let (body, rest) = string_literal(text)?;
+    let rest = rest.trim_start();
+    (rest.is_empty() || rest.starts_with([',', ')'])).then_some(body)
+}
+
+/// A path naming this process's standard input (`/dev/stdin`, `/dev/fd/0`,
+/// `/proc/self/fd/0`): code read from it is whatever the pipe brings.
+fn is_standard_input(path: &str) -> bool {
+    matches!(path, "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0" | "-")
+}
+
+/// The string literal `text` starts with (its body, quotes removed but escapes kept) and the
+/// text after it. Python's triple quotes count as one literal.
+fn string_literal(text: &str) -> Option<(String, &str)> {
     let quote = text.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))?;
     let triple: String = std::iter::repeat_n(quote, 3).collect();
     let (body, rest) = if let Some(inner) = text.strip_prefix(triple.as_str()) {
@@ -1575,8 +1608,7 @@ fn first_literal_argument(text: &str) -> Option<String> {
         let end = end?;
         (&inner[..end], &inner[end + 1..])
     };
-    let rest = rest.trim_start();
-    (rest.is_empty() || rest.starts_with([',', ')'])).then(|| body.to_owned())
+    Some((body.to_owned(), rest))
 }
 
 /// File deletions, moves and writes in interpreter code whose target is not a literal string
@@ -4659,7 +4691,9 @@ mod tests {
     #[test]
     fn one_liners_evaluate_code() {
         use super::{evaluated_code, Evaluated};
-        let computed = Evaluated { literals: vec![], computed: true };
+        let computed = Evaluated { computed: true, ..Evaluated::default() };
+        let literal = |code: &str| Evaluated { literals: vec![code.into()], ..Evaluated::default() };
+        let file = |path: &str| Evaluated { files: vec![path.into()], ..Evaluated::default() };
         let none = Evaluated::default();
         let cases: &[(&str, Evaluated)] = &[
             ("exec(bytes.fromhex('6f73'))", computed.clone()),
@@ -4667,21 +4701,27 @@ mod tests {
             ("eval(Buffer.from('cmVx','base64').toString())", computed.clone()),
             ("eval pack(\"H*\",\"7072\")", computed.clone()),
             ("new Function(atob(s))()", computed.clone()),
-            (
-                "eval(\"require('fs').rmSync('x')\")",
-                Evaluated { literals: vec!["require('fs').rmSync('x')".into()], computed: false },
-            ),
+            ("eval(\"require('fs').rmSync('x')\")", literal("require('fs').rmSync('x')")),
             ("eval { die 1 }; print $@", none.clone()),
             ("m = re.compile('a+'); print(m)", none.clone()),
             (
                 "exec(compile('import os', 'f', 'exec'))",
-                Evaluated { literals: vec!["import os".into()], computed: true },
+                Evaluated { literals: vec!["import os".into()], computed: true, files: vec![] },
             ),
             ("/x/.exec(s); cursor.execute(q); my_eval(x)", none.clone()),
             ("print(1)", none.clone()),
-            ("exec('print(1)', globals())", Evaluated { literals: vec!["print(1)".into()], computed: false }),
-            ("exec('''import os''')", Evaluated { literals: vec!["import os".into()], computed: false }),
-            ("exec(open('x.py').read())", none.clone()),
+            ("exec('print(1)', globals())", literal("print(1)")),
+            ("exec('''import os''')", literal("import os")),
+            // A file's content run as code: that file, as `python3 x.py` runs it.
+            ("exec(open('x.py').read())", file("x.py")),
+            ("exec(open( \"/tmp/x.py\" ).read(), globals())", file("/tmp/x.py")),
+            ("execfile('x.py')", file("x.py")),
+            // From standard input, or a file or text computed at run time: hidden code.
+            ("exec(open(0).read())", computed.clone()),
+            ("exec(open('/dev/stdin').read())", computed.clone()),
+            ("exec(open(f).read())", computed.clone()),
+            ("exec(open('x.py').read() + tail)", computed.clone()),
+            ("exec(open('x.py').read().replace('a', 'b'))", computed.clone()),
             ("__builtins__.exec(bytes.fromhex('6f73'))", computed.clone()),
             ("globalThis.eval(atob(s)); (0,eval)(atob(s))", computed.clone()),
             ("require('vm').runInThisContext(atob(s))", computed.clone()),
