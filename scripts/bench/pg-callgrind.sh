@@ -19,23 +19,14 @@ cd "$(dirname "$0")/../.."
 limit=${1:-20000}
 total=${2:-1000000}
 
-pg_bin() { command -v "$1" 2>/dev/null || ls /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -1; }
-for tool in initdb postgres psql; do
-  [ -n "$(pg_bin "$tool")" ] || { echo "pg-callgrind: $tool not found (install postgresql)" >&2; exit 2; }
-done
+source scripts/bench/pg-lib.sh
+pg_require pg-callgrind initdb postgres psql
 command -v valgrind >/dev/null || { echo "pg-callgrind: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
 cargo build -q --release -p ward-store --example store_bench
 bench="$(pwd)/${CARGO_TARGET_DIR:-target}/release/examples/store_bench"
 
-# A throwaway cluster (PostgreSQL refuses to run as root).
-dir=$(mktemp -d)
-chmod 755 "$dir"
-as=()
-if [ "$(id -u)" = 0 ]; then
-  user=$(getent passwd postgres >/dev/null && echo postgres || echo nobody)
-  chown "$user" "$dir"
-  as=(runuser -u "$user" --)
-fi
+# A throwaway cluster.
+pg_throwaway_dir
 port=54332
 "${as[@]}" "$(pg_bin initdb)" -D "$dir/data" -A trust -U ward -E UTF8 --locale=C --no-sync >/dev/null
 "${as[@]}" mkdir "$dir/cg"

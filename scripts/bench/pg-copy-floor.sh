@@ -16,22 +16,13 @@ cd "$(dirname "$0")/../.."
 total=${1:-1000000}
 rounds=${2:-2}
 
-pg_bin() { command -v "$1" 2>/dev/null || ls /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -1; }
-for tool in initdb pg_ctl psql pg_dump; do
-  [ -n "$(pg_bin "$tool")" ] || { echo "pg-copy-floor: $tool not found (install postgresql)" >&2; exit 2; }
-done
+source scripts/bench/pg-lib.sh
+pg_require pg-copy-floor initdb pg_ctl psql pg_dump
 cargo build -q --release -p ward-store --example store_bench
 bench="${CARGO_TARGET_DIR:-target}/release/examples/store_bench"
 
-# A throwaway cluster, as .ci/run starts one (PostgreSQL refuses to run as root).
-dir=$(mktemp -d)
-chmod 755 "$dir"
-as=()
-if [ "$(id -u)" = 0 ]; then
-  user=$(getent passwd postgres >/dev/null && echo postgres || echo nobody)
-  chown "$user" "$dir"
-  as=(runuser -u "$user" --)
-fi
+# A throwaway cluster, as .ci/run starts one.
+pg_throwaway_dir
 port=54331
 "${as[@]}" "$(pg_bin initdb)" -D "$dir/data" -A trust -U ward -E UTF8 --locale=C --no-sync >/dev/null
 "${as[@]}" "$(pg_bin pg_ctl)" -D "$dir/data" -w -l "$dir/log" \

@@ -155,12 +155,8 @@ impl Builder {
         self.expr(expr);
     }
 
-    /// ` AND t.time_us >= ? AND t.time_us < ?` for `bounds`.
-    fn tag_window(&mut self, bounds: &[(Field, TimeBound)]) {
-        self.window_on("t", bounds);
-    }
-
-    /// ` AND <alias>.time_us` within `bounds` (`since:`/`until:`), one parameter each.
+    /// ` AND <alias>.time_us >= ? AND <alias>.time_us < ?` for `bounds` (`since:`/`until:`), one
+    /// parameter each.
     fn window_on(&mut self, alias: &str, bounds: &[(Field, TimeBound)]) {
         for (field, bound) in bounds {
             let comparison = if *field == Field::Until { "time_us < " } else { "time_us >= " };
@@ -302,7 +298,7 @@ impl Builder {
             }
         });
         self.push(PATH_INDEX_PREDICATE);
-        self.tag_window(&self.window.clone());
+        self.window_on("t", &self.window.clone());
         self.push(" AND ");
         let has_list = !listed.is_empty();
         if has_list {
@@ -686,7 +682,7 @@ impl Builder {
         // planners can match the partial index's `WHERE field = 'class'`.
         self.push(" WHERE t.field = 'class' AND t.value");
         self.matcher(Field::Class, pattern);
-        self.tag_window(bounds);
+        self.window_on("t", bounds);
     }
 }
 

@@ -661,11 +661,6 @@ impl Analyzer {
         }
     }
 
-    /// [`Analyzer::known_path`], with `.` and `..` folded (`~/./.local` is `~/.local`).
-    fn resolved_path(&self, path: &str) -> Option<String> {
-        self.known_path(path).map(|p| normalize_path(&p).unwrap_or(p))
-    }
-
     /// Whether `name` is set for the command being analyzed: assigned before it, or earlier in
     /// the line (known or not).
     fn given_variable(&self, name: &str) -> bool {
@@ -1324,6 +1319,19 @@ impl Analyzer {
         outs
     }
 
+    /// A shell command given to a program as a word (`git rebase --exec CMD`, `nc -e CMD`,
+    /// `npm pkg set scripts.x=CMD`), run under `label`: analyzed, or hidden code when the word
+    /// is only known at run time.
+    fn given_command(&mut self, word: &str, label: String, wrappers: &[String], depth: usize) {
+        if is_unknown(word) {
+            self.out.dynamic = true;
+        } else {
+            let mut inner = wrappers.to_vec();
+            inner.push(label);
+            let _ = self.script(plain(word), &inner, depth + 1);
+        }
+    }
+
     /// `script` run in a subshell of this line (a substitution), under `label`.
     fn subshell_script(&mut self, script: &str, label: &str, wrappers: &[String], depth: usize) -> Stream {
         let mut inner = wrappers.to_vec();
@@ -1684,12 +1692,8 @@ impl Analyzer {
         // `git rebase --exec CMD`, `ssh -o ProxyCommand=CMD`, `tar --to-command=CMD`, …
         for code in code_options::code_in_options(&program, args) {
             match code {
-                Some(code) if !is_unknown(&code) => {
-                    let mut inner = wrappers.clone();
-                    inner.push(format!("{program} option"));
-                    let _ = self.script(plain(&code), &inner, depth + 1);
-                }
-                _ => self.out.dynamic = true,
+                Some(code) => self.given_command(&code, format!("{program} option"), &wrappers, depth),
+                None => self.out.dynamic = true,
             }
         }
 
@@ -1716,6 +1720,11 @@ impl Analyzer {
                     return self.script(&script, &wrappers, depth + 1);
                 }
                 if inner.start < argv.len() {
+                    // Under proxychains/torsocks, whatever the command connects to, it reaches
+                    // through a proxy the line does not show.
+                    if tables::is_proxy_wrapper(&program) {
+                        self.add_unknown_host();
+                    }
                     wrappers.push(inner.label.unwrap_or_else(|| program.clone()));
                     let mut rest = argv[inner.start..].to_vec();
                     if spec.name == "xargs" {
@@ -2079,7 +2088,7 @@ impl Analyzer {
             self.add_path(path, access);
             let permission_tree = permissions
                 && access == Access::Write
-                && self.resolved_path(path).is_some_and(|p| in_home_dot_directory(&p));
+                && self.known_path(path).is_some_and(|p| in_home_dot_directory(&p));
             if recursive || (moves && access == Access::Delete) || permission_tree {
                 self.add_path(&subtree(path), access);
             }
@@ -2132,7 +2141,7 @@ impl Analyzer {
                         continue;
                     }
                     self.add_path(value, Access::Write);
-                    let known = self.resolved_path(value);
+                    let known = self.known_path(value);
                     if known.as_deref().is_some_and(|p| p.starts_with(['/', '~']) || p.starts_with("..")) {
                         let tree = subtree(value);
                         self.add_path(&tree, Access::Read);
@@ -2296,13 +2305,7 @@ impl Analyzer {
         }
         // `npm pkg set scripts.postinstall="…"`: a script stored to run later, judged now.
         for script in tables::stored_package_scripts(&program, args) {
-            if is_unknown(&script) {
-                self.out.dynamic = true;
-            } else {
-                let mut inner = wrappers.clone();
-                inner.push(format!("{program} pkg set scripts"));
-                let _ = self.script(plain(&script), &inner, depth + 1);
-            }
+            self.given_command(&script, format!("{program} pkg set scripts"), &wrappers, depth);
         }
         // `unzip x.zip -d DIR`, `git clone URL DIR`: files the line does not name land under
         // DIR. Not when DIR is the working directory itself, as an archive extracted with no
@@ -3248,9 +3251,6 @@ impl Analyzer {
         if let Some(host) = &inv.host {
             self.add_host(host);
         }
-        if wrappers.iter().any(|w| tables::is_proxy_wrapper(w)) {
-            self.add_unknown_host();
-        }
         for host in tables::ssh_option_hosts(argv.get(1..).unwrap_or_default()) {
             self.add_host(&host);
         }
@@ -3369,13 +3369,7 @@ impl Analyzer {
                     if option == "--smtp-server" {
                         server = Some(value);
                     } else if option.ends_with("-cmd") {
-                        if is_unknown(&value) {
-                            self.out.dynamic = true;
-                        } else {
-                            let mut inner = wrappers.to_vec();
-                            inner.push("git send-email".to_owned());
-                            let _ = self.script(plain(&value), &inner, depth + 1);
-                        }
+                        self.given_command(&value, "git send-email".to_owned(), wrappers, depth);
                     }
                 }
                 match server {
@@ -3406,10 +3400,6 @@ impl Analyzer {
             _ => false,
         };
         if config_moved {
-            self.add_unknown_host();
-        }
-        // Under proxychains/torsocks, whatever connects goes to a proxy the line does not show.
-        if wrappers.iter().any(|w| tables::is_proxy_wrapper(w)) {
             self.add_unknown_host();
         }
         for image in tables::pushed_images(program, args) {
@@ -3483,13 +3473,7 @@ impl Analyzer {
                     self.add_unknown_host();
                 }
                 for command in &targets.runs {
-                    if is_unknown(command) {
-                        self.out.dynamic = true;
-                    } else {
-                        let mut inner = wrappers.to_vec();
-                        inner.push(program.to_owned());
-                        let _ = self.script(plain(command), &inner, depth + 1);
-                    }
+                    self.given_command(command, program.to_owned(), wrappers, depth);
                 }
             }
             Some(tables::NetworkKind::Socat) => {

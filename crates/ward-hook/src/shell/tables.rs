@@ -2912,12 +2912,8 @@ pub(crate) fn network_client_options(program: &str) -> bool {
 
 /// Wrappers that send the command's connections through a proxy their configuration names
 /// (`proxychains curl URL`): the traffic goes to a host the line does not show.
-pub(crate) fn is_proxy_wrapper(wrapper: &str) -> bool {
-    let name = wrapper.split_whitespace().next().unwrap_or_default();
-    matches!(
-        name.rsplit('/').next().unwrap_or_default(),
-        "proxychains" | "proxychains4" | "torsocks" | "tsocks" | "torify"
-    )
+pub(crate) fn is_proxy_wrapper(program: &str) -> bool {
+    matches!(program, "proxychains" | "proxychains4" | "torsocks" | "tsocks" | "torify")
 }
 
 /// The registry a container image reference names (`evil.example/img`, `h:5000/a/b:tag`,
