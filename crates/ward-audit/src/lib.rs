@@ -7,6 +7,7 @@
 //! without waiting long on a writer. The on-disk format is documented in `docs/spool.md`.
 
 pub mod anchor;
+mod canonical;
 pub mod chain;
 pub mod cursor;
 mod error;

@@ -65,11 +65,7 @@ pub(crate) fn row(event: &Event) -> Result<Row, StoreError> {
             i64::MAX
         )));
     }
-    let Value::Object(mut object) = serde_json::to_value(event)? else {
-        return Err(StoreError::Other("an event did not serialize to an object".into()));
-    };
-    object.remove("hash");
-    let canonical = chain::canonical_object(&object);
+    let canonical = chain::canonical_event(event)?;
     let computed_hash = chain::hash_canonical(&canonical);
     let raw = String::from_utf8(canonical)
         .map_err(|e| StoreError::Other(format!("canonical JSON is not UTF-8: {e}")))?;
