@@ -899,6 +899,34 @@ mod tests {
         }
     }
 
+    /// The fuzz target's checks on seeded mutations of an event's JSON (bytes changed, dropped
+    /// or repeated), so `cargo test` runs them too.
+    #[test]
+    fn mutated_events_pass_the_fuzz_checks() {
+        let base = br#"{"schema_version":1,"id":"e","seq":3,"device":"d","time":"2026-12-05T10:00:00Z","kind":"decision","paths":[{"path":"a","access":"read"}],"input":{"b":[1,2.5,"\u0001"],"a":{"\u00e9":null}},"prev_hash":"00","hash":"ff","zz":{"k":1e300}}"#;
+        assert!(serde_json::from_slice::<Event>(base).is_ok(), "the seed is an event: the event checks run");
+        crate::fuzz_canonical(base);
+        let mut rng = Rng(0xfeed);
+        const BYTES: &[u8] = b"{}[]\",:0129.eE-+ abhz\\u\xee\x80\xef\xbf\xbf";
+        for _ in 0..5_000 {
+            let mut bytes = base.to_vec();
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(bytes.len() as u64) as usize;
+                match rng.below(3) {
+                    0 => bytes[at] = BYTES[rng.below(BYTES.len() as u64) as usize],
+                    1 => {
+                        bytes.remove(at);
+                    }
+                    _ => {
+                        let piece = bytes[at..(at + 1 + rng.below(8) as usize).min(bytes.len())].to_vec();
+                        bytes.splice(at..at, piece);
+                    }
+                }
+            }
+            crate::fuzz_canonical(&bytes);
+        }
+    }
+
     #[derive(Serialize)]
     enum Shapes {
         Unit,
