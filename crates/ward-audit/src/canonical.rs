@@ -125,8 +125,20 @@ struct Object<'w, 'o> {
     first_key: usize,
     first_member: usize,
     hash: Option<HashMember<'o>>,
+    /// Whether the top level's `HashMember::Set` value is written (in place of the value's own).
+    hash_written: bool,
     /// The key of the member whose value comes next (`serialize_key` then `serialize_value`).
-    pending: Option<(Range<usize>, usize)>,
+    pending: Option<Slot>,
+}
+
+/// A member whose key is written and whose value comes next.
+struct Slot {
+    /// The key's text on the key stack.
+    key: Range<usize>,
+    /// Where the member starts in the output, before its comma (to take it back out).
+    before: usize,
+    /// Where its `"key":` starts.
+    start: usize,
 }
 
 impl<'w, 'o> Object<'w, 'o> {
@@ -138,60 +150,73 @@ impl<'w, 'o> Object<'w, 'o> {
             first_key: writer.keys.len(),
             first_member: writer.members.len(),
             hash,
+            hash_written: false,
             pending: None,
             writer,
         }
     }
 
-    /// Records `key` and writes `"key":`; returns the key's range and where the member starts.
-    fn key(&mut self, key: &str) -> (Range<usize>, usize) {
+    /// Records `key` and writes `"key":`.
+    fn key(&mut self, key: &str) -> Slot {
         let start = self.writer.keys.len();
         self.writer.keys.extend_from_slice(key.as_bytes());
         self.write_key(start)
     }
 
     /// As [`Object::key`], for a map's key of any type (text only, see [`KeyText`]).
-    fn key_of<K: Serialize + ?Sized>(&mut self, key: &K) -> Result<(Range<usize>, usize), Unsupported> {
+    fn key_of<K: Serialize + ?Sized>(&mut self, key: &K) -> Result<Slot, Unsupported> {
         let start = self.writer.keys.len();
         key.serialize(KeyText { keys: &mut self.writer.keys })?;
         Ok(self.write_key(start))
     }
 
     /// Writes the key recorded from `start` as `"key":`, after a comma unless it is the first.
-    fn write_key(&mut self, start: usize) -> (Range<usize>, usize) {
+    fn write_key(&mut self, start: usize) -> Slot {
         let Writer { out, keys, .. } = &mut *self.writer;
-        if out.len() > self.body {
+        let before = out.len();
+        if before > self.body {
             out.push(b',');
         }
         let bytes_start = out.len();
         // The key stack holds only text pushed from `&str`s.
         write_string_bytes(&keys[start..], out);
         out.push(b':');
-        (start..keys.len(), bytes_start)
+        Slot { key: start..keys.len(), before, start: bytes_start }
     }
 
-    fn value<T: Serialize + ?Sized>(
-        &mut self,
-        key: Range<usize>,
-        start: usize,
-        value: &T,
-    ) -> Result<(), Unsupported> {
-        value.serialize(&mut *self.writer)?;
-        let member = Member::new(&self.writer.keys, key, start..self.writer.out.len());
+    /// Writes the value of the member in `slot`. The top level's `hash` is taken back out
+    /// (`HashMember::Omit`) or written with the given value (`Set`) where the value has it, so
+    /// an event, whose members come in canonical order, needs no reordering for either.
+    fn value<T: Serialize + ?Sized>(&mut self, slot: Slot, value: &T) -> Result<(), Unsupported> {
+        match self.hash {
+            Some(hash) if self.writer.keys[slot.key.clone()] == *b"hash" => match hash {
+                HashMember::Omit => {
+                    self.writer.out.truncate(slot.before);
+                    self.writer.keys.truncate(slot.key.start);
+                    return Ok(());
+                }
+                HashMember::Set(hash) => {
+                    write_string(hash, self.writer.out);
+                    self.hash_written = true;
+                }
+            },
+            _ => value.serialize(&mut *self.writer)?,
+        }
+        let member = Member::new(&self.writer.keys, slot.key, slot.start..self.writer.out.len());
         self.writer.members.push(member);
         Ok(())
     }
 
     fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Unsupported> {
-        let (key, start) = self.key(key);
-        self.value(key, start, value)
+        let slot = self.key(key);
+        self.value(slot, value)
     }
 
     /// Puts the members in canonical order (the last of equal keys kept, as a map keeps the
     /// last value inserted), applies the top level's `hash` rule, and closes the object.
     fn end(self) -> Result<(), Unsupported> {
-        let Object { writer, body, first_key, first_member, hash, .. } = self;
-        if let Some(HashMember::Set(value)) = hash {
+        let Object { writer, body, first_key, first_member, hash, hash_written, .. } = self;
+        if let (Some(HashMember::Set(value)), false) = (hash, hash_written) {
             let key_start = writer.keys.len();
             writer.keys.extend_from_slice(b"hash");
             if writer.out.len() > body {
@@ -200,7 +225,6 @@ impl<'w, 'o> Object<'w, 'o> {
             let start = writer.out.len();
             writer.out.extend_from_slice(b"\"hash\":");
             write_string(value, writer.out);
-            // A `hash` the value gave comes before this one and is dropped as a duplicate.
             let member = Member::new(&writer.keys, key_start..writer.keys.len(), start..writer.out.len());
             writer.members.push(member);
         }
@@ -210,9 +234,7 @@ impl<'w, 'o> Object<'w, 'o> {
         let members = &mut writer.members[first_member..];
         let in_order =
             members.windows(2).all(|pair| key_order(keys, &pair[0], &pair[1], wide) == Ordering::Less);
-        let omitted =
-            matches!(hash, Some(HashMember::Omit)) && members.iter().any(|m| &keys[m.key.clone()] == b"hash");
-        if !in_order || omitted {
+        if !in_order {
             // Stable: of equal keys the last written is last, and the one kept.
             members.sort_by(|a, b| key_order(keys, a, b, wide));
             let mut body_bytes = std::mem::take(&mut writer.scratch);
@@ -225,7 +247,7 @@ impl<'w, 'o> Object<'w, 'o> {
                 let key = &keys[member.key.clone()];
                 let last_of_key = members.get(index + 1).is_none_or(|next| keys[next.key.clone()] != *key);
                 index += 1;
-                if !last_of_key || (matches!(hash, Some(HashMember::Omit)) && key == b"hash") {
+                if !last_of_key {
                     continue;
                 }
                 if writer.out.len() > body {
@@ -307,8 +329,7 @@ impl Writer<'_> {
 /// `{"variant": …}`, as serde_json writes an enum's data-carrying variant.
 struct Variant<'w, 'o, Inner> {
     outer: Object<'w, 'o>,
-    key: Range<usize>,
-    start: usize,
+    slot: Slot,
     inner: Inner,
 }
 
@@ -438,11 +459,11 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         _len: usize,
     ) -> Result<VariantArray<'a, 'o>, Unsupported> {
         let mut outer = Object::begin(self);
-        let (key, start) = outer.key(variant);
+        let slot = outer.key(variant);
         // The inner array is written through the outer object's writer, then recorded as its
         // one member at `end`.
         outer.writer.out.push(b'[');
-        Ok(Variant { outer, key, start, inner: true })
+        Ok(Variant { outer, slot, inner: true })
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a, 'o>, Unsupported> {
         Ok(Object::begin(self))
@@ -458,9 +479,9 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         _len: usize,
     ) -> Result<VariantObject<'a, 'o>, Unsupported> {
         let mut outer = Object::begin(self);
-        let (key, start) = outer.key(variant);
+        let slot = outer.key(variant);
         let inner = InnerObject::begin(outer.writer);
-        Ok(Variant { outer, key, start, inner })
+        Ok(Variant { outer, slot, inner })
     }
 }
 
@@ -500,7 +521,7 @@ impl ser::SerializeTupleVariant for VariantArray<'_, '_> {
     fn end(self) -> Result<(), Unsupported> {
         self.outer.writer.out.push(b']');
         let end = self.outer.writer.out.len();
-        let member = Member::new(&self.outer.writer.keys, self.key, self.start..end);
+        let member = Member::new(&self.outer.writer.keys, self.slot.key, self.slot.start..end);
         self.outer.writer.members.push(member);
         self.outer.end()
     }
@@ -520,23 +541,25 @@ impl ser::SerializeStructVariant for VariantObject<'_, '_> {
             first_key: self.inner.first_key,
             first_member: self.inner.first_member,
             hash: None,
+            hash_written: false,
             pending: None,
         };
         inner.entry(key, value)
     }
     fn end(self) -> Result<(), Unsupported> {
-        let Variant { outer, key, start, inner } = self;
+        let Variant { outer, slot, inner } = self;
         Object {
             writer: &mut *outer.writer,
             body: inner.body,
             first_key: inner.first_key,
             first_member: inner.first_member,
             hash: None,
+            hash_written: false,
             pending: None,
         }
         .end()?;
         let end = outer.writer.out.len();
-        let member = Member::new(&outer.writer.keys, key, start..end);
+        let member = Member::new(&outer.writer.keys, slot.key, slot.start..end);
         outer.writer.members.push(member);
         outer.end()
     }
@@ -586,17 +609,16 @@ impl ser::SerializeMap for Object<'_, '_> {
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        let (key, start) =
-            self.pending.take().ok_or_else(|| Unsupported("a map value without its key".into()))?;
-        self.value(key, start, value)
+        let slot = self.pending.take().ok_or_else(|| Unsupported("a map value without its key".into()))?;
+        self.value(slot, value)
     }
     fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
         &mut self,
         key: &K,
         value: &V,
     ) -> Result<(), Unsupported> {
-        let (key, start) = self.key_of(key)?;
-        self.value(key, start, value)
+        let slot = self.key_of(key)?;
+        self.value(slot, value)
     }
     fn end(self) -> Result<(), Unsupported> {
         Object::end(self)

@@ -104,33 +104,35 @@ pub struct Event {
     pub unknown: Map<String, Value>,
 }
 
-/// Every member name this version knows, in the order it serializes them.
+/// Every member name this version knows, in the order it serializes them: the canonical order
+/// (byte order; the names are ASCII), so the chain's writer ([`ward-audit`'s `canonical`]) finds
+/// an event's members already in order and need not sort them.
 pub const KNOWN_FIELDS: &[&str] = &[
-    "schema_version",
-    "id",
-    "seq",
-    "device",
-    "time",
-    "kind",
-    "agent",
-    "session",
-    "cwd",
-    "repo",
-    "tier",
-    "tool",
     "action",
-    "paths",
+    "agent",
     "classes",
-    "hosts",
+    "cwd",
     "decision",
-    "rule",
-    "reason",
-    "matched",
-    "redactions",
-    "input",
     "detail",
-    "prev_hash",
+    "device",
     "hash",
+    "hosts",
+    "id",
+    "input",
+    "kind",
+    "matched",
+    "paths",
+    "prev_hash",
+    "reason",
+    "redactions",
+    "repo",
+    "rule",
+    "schema_version",
+    "seq",
+    "session",
+    "tier",
+    "time",
+    "tool",
 ];
 
 impl Event {
@@ -312,31 +314,31 @@ impl Serialize for Event {
                 }
             };
         }
-        member!("schema_version", true, &self.schema_version);
-        member!("id", true, &self.id);
-        member!("seq", true, &self.seq);
-        member!("device", true, &self.device);
-        member!("time", true, &self.time);
-        member!("kind", true, &self.kind);
-        member!("agent", self.agent.is_some(), &self.agent);
-        member!("session", self.session.is_some(), &self.session);
-        member!("cwd", self.cwd.is_some(), &self.cwd);
-        member!("repo", self.repo.is_some(), &self.repo);
-        member!("tier", self.tier.is_some(), &self.tier);
-        member!("tool", self.tool.is_some(), &self.tool);
         member!("action", self.action.is_some(), &self.action);
-        member!("paths", !self.paths.is_empty(), &self.paths);
+        member!("agent", self.agent.is_some(), &self.agent);
         member!("classes", !self.classes.is_empty(), &self.classes);
-        member!("hosts", !self.hosts.is_empty(), &self.hosts);
+        member!("cwd", self.cwd.is_some(), &self.cwd);
         member!("decision", self.decision.is_some(), &self.decision);
-        member!("rule", self.rule.is_some(), &self.rule);
-        member!("reason", self.reason.is_some(), &self.reason);
-        member!("matched", !self.matched.is_empty(), &self.matched);
-        member!("redactions", !self.redactions.is_empty(), &self.redactions);
-        member!("input", true, &self.input);
         member!("detail", !self.detail.is_null(), &self.detail);
-        member!("prev_hash", true, &self.prev_hash);
+        member!("device", true, &self.device);
         member!("hash", true, &self.hash);
+        member!("hosts", !self.hosts.is_empty(), &self.hosts);
+        member!("id", true, &self.id);
+        member!("input", true, &self.input);
+        member!("kind", true, &self.kind);
+        member!("matched", !self.matched.is_empty(), &self.matched);
+        member!("paths", !self.paths.is_empty(), &self.paths);
+        member!("prev_hash", true, &self.prev_hash);
+        member!("reason", self.reason.is_some(), &self.reason);
+        member!("redactions", !self.redactions.is_empty(), &self.redactions);
+        member!("repo", self.repo.is_some(), &self.repo);
+        member!("rule", self.rule.is_some(), &self.rule);
+        member!("schema_version", true, &self.schema_version);
+        member!("seq", true, &self.seq);
+        member!("session", self.session.is_some(), &self.session);
+        member!("tier", self.tier.is_some(), &self.tier);
+        member!("time", true, &self.time);
+        member!("tool", self.tool.is_some(), &self.tool);
         for (key, value) in unknown {
             if !KNOWN_FIELDS.contains(&key.as_str()) {
                 map.serialize_entry(key, value)?;
