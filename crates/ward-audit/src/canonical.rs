@@ -60,8 +60,14 @@ pub(crate) fn write_top_object<T: Serialize + ?Sized>(
         members: Vec::with_capacity(32),
         top: Some(hash),
         scratch: Vec::new(),
+        failed: false,
     };
-    value.serialize(&mut writer)
+    value.serialize(&mut writer)?;
+    // A `Serialize` impl that ignored an error and went on has left partial bytes behind.
+    if writer.failed {
+        return Err(Unsupported("a value went on after an error".into()));
+    }
+    Ok(())
 }
 
 /// One member of an object being written: its key (raw text, in `Writer::keys`) and its bytes
@@ -95,6 +101,9 @@ struct Writer<'o> {
     top: Option<HashMember<'o>>,
     /// An object's members while they are put in order (reused: objects end one at a time).
     scratch: Vec<u8>,
+    /// Whether any part of the value failed (see [`Writer::failed`]): the whole write then fails,
+    /// even if the value's own `Serialize` dropped the error and went on.
+    failed: bool,
 }
 
 /// Canonical key order: by UTF-16 code units. UTF-8 byte order is code point order, which
@@ -166,7 +175,10 @@ impl<'w, 'o> Object<'w, 'o> {
     /// As [`Object::key`], for a map's key of any type (text only, see [`KeyText`]).
     fn key_of<K: Serialize + ?Sized>(&mut self, key: &K) -> Result<Slot, Unsupported> {
         let start = self.writer.keys.len();
-        key.serialize(KeyText { keys: &mut self.writer.keys })?;
+        if let Err(error) = key.serialize(KeyText { keys: &mut self.writer.keys }) {
+            self.writer.failed = true;
+            return Err(error);
+        }
         Ok(self.write_key(start))
     }
 
@@ -188,6 +200,9 @@ impl<'w, 'o> Object<'w, 'o> {
     /// (`HashMember::Omit`) or written with the given value (`Set`) where the value has it, so
     /// an event, whose members come in canonical order, needs no reordering for either.
     fn value<T: Serialize + ?Sized>(&mut self, slot: Slot, value: &T) -> Result<(), Unsupported> {
+        let value_start = self.writer.out.len();
+        // Written even where it is replaced: a value serde_json could not hold fails here too.
+        self.writer.fallible(|writer| value.serialize(writer))?;
         match self.hash {
             Some(hash) if self.writer.keys[slot.key.clone()] == *b"hash" => match hash {
                 HashMember::Omit => {
@@ -196,11 +211,12 @@ impl<'w, 'o> Object<'w, 'o> {
                     return Ok(());
                 }
                 HashMember::Set(hash) => {
+                    self.writer.out.truncate(value_start);
                     write_string(hash, self.writer.out);
                     self.hash_written = true;
                 }
             },
-            _ => value.serialize(&mut *self.writer)?,
+            _ => {}
         }
         let member = Member::new(&self.writer.keys, slot.key, slot.start..self.writer.out.len());
         self.writer.members.push(member);
@@ -215,6 +231,9 @@ impl<'w, 'o> Object<'w, 'o> {
     /// Puts the members in canonical order (the last of equal keys kept, as a map keeps the
     /// last value inserted), applies the top level's `hash` rule, and closes the object.
     fn end(self) -> Result<(), Unsupported> {
+        if self.pending.is_some() {
+            return Err(self.writer.fail("a map ended after a key without its value".into()));
+        }
         let Object { writer, body, first_key, first_member, hash, hash_written, .. } = self;
         if let (Some(HashMember::Set(value)), false) = (hash, hash_written) {
             let key_start = writer.keys.len();
@@ -282,7 +301,7 @@ impl<'w, 'o> Array<'w, 'o> {
             self.writer.out.push(b',');
         }
         self.first = false;
-        value.serialize(&mut *self.writer)
+        self.writer.fallible(|writer| value.serialize(writer))
     }
 
     fn end(self) {
@@ -291,6 +310,22 @@ impl<'w, 'o> Array<'w, 'o> {
 }
 
 impl Writer<'_> {
+    /// Runs one part of the value, remembering a failure (see [`Writer::failed`]).
+    fn fallible(
+        &mut self,
+        part: impl FnOnce(&mut Self) -> Result<(), Unsupported>,
+    ) -> Result<(), Unsupported> {
+        let result = part(self);
+        self.failed |= result.is_err();
+        result
+    }
+
+    /// An error of this writer's own, remembered as [`Writer::fallible`] does.
+    fn fail(&mut self, message: String) -> Unsupported {
+        self.failed = true;
+        Unsupported(message)
+    }
+
     fn scalar(&mut self, bytes: &[u8]) -> Result<(), Unsupported> {
         self.top = None;
         self.out.extend_from_slice(bytes);
@@ -324,6 +359,15 @@ impl Writer<'_> {
         write_string(value, self.out);
         Ok(())
     }
+}
+
+/// A tuple or struct variant named `hash` as the top-level value: its one member is written
+/// without [`Object::value`]'s `hash` rule, so it is left to the tree path (no event is one).
+fn refuse_top_level_hash_variant(writer: &mut Writer<'_>, variant: &str) -> Result<(), Unsupported> {
+    if writer.top.is_some() && variant == "hash" {
+        return Err(writer.fail("a top-level variant named hash".into()));
+    }
+    Ok(())
 }
 
 /// `{"variant": …}`, as serde_json writes an enum's data-carrying variant.
@@ -458,6 +502,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         variant: &'static str,
         _len: usize,
     ) -> Result<VariantArray<'a, 'o>, Unsupported> {
+        refuse_top_level_hash_variant(self, variant)?;
         let mut outer = Object::begin(self);
         let slot = outer.key(variant);
         // The inner array is written through the outer object's writer, then recorded as its
@@ -468,7 +513,12 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
     fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a, 'o>, Unsupported> {
         Ok(Object::begin(self))
     }
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Object<'a, 'o>, Unsupported> {
+    fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Object<'a, 'o>, Unsupported> {
+        // serde_json's own tokens (a `RawValue`, an arbitrary-precision number) are values that
+        // `to_value` turns back into JSON, not structs.
+        if name.starts_with("$serde_json::private::") {
+            return Err(self.fail(format!("serde_json's private struct {name}")));
+        }
         Ok(Object::begin(self))
     }
     fn serialize_struct_variant(
@@ -478,6 +528,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         variant: &'static str,
         _len: usize,
     ) -> Result<VariantObject<'a, 'o>, Unsupported> {
+        refuse_top_level_hash_variant(self, variant)?;
         let mut outer = Object::begin(self);
         let slot = outer.key(variant);
         let inner = InnerObject::begin(outer.writer);
@@ -516,7 +567,7 @@ impl ser::SerializeTupleVariant for VariantArray<'_, '_> {
             self.outer.writer.out.push(b',');
         }
         self.inner = false;
-        value.serialize(&mut *self.outer.writer)
+        self.outer.writer.fallible(|writer| value.serialize(writer))
     }
     fn end(self) -> Result<(), Unsupported> {
         self.outer.writer.out.push(b']');
@@ -605,11 +656,16 @@ impl ser::SerializeMap for Object<'_, '_> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Unsupported> {
+        if self.pending.is_some() {
+            return Err(self.writer.fail("a map key after a key".into()));
+        }
         self.pending = Some(self.key_of(key)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        let slot = self.pending.take().ok_or_else(|| Unsupported("a map value without its key".into()))?;
+        let Some(slot) = self.pending.take() else {
+            return Err(self.writer.fail("a map value without its key".into()));
+        };
         self.value(slot, value)
     }
     fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
@@ -946,6 +1002,100 @@ mod tests {
                 }
             }
             crate::fuzz_canonical(&bytes);
+        }
+    }
+
+    /// What an adversarial review found: each is refused (the tree path then writes the
+    /// definition's bytes, or fails as it does), never written differently.
+    #[test]
+    fn malformed_or_unmodelled_values_are_refused() {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        #[allow(non_camel_case_types)]
+        #[derive(Serialize)]
+        enum Named {
+            hash(u8, u8),
+        }
+        #[derive(Serialize)]
+        enum Struct {
+            #[allow(non_camel_case_types)]
+            hash { a: u8 },
+        }
+        let refused = |value: &dyn erased::Value| {
+            for mode in [HashMember::Omit, HashMember::Set("h")] {
+                let mut out = Vec::new();
+                assert!(value.write(mode, &mut out).is_err(), "{}", String::from_utf8_lossy(&out));
+            }
+        };
+        // A top-level tuple or struct variant named `hash`.
+        refused(&Named::hash(1, 2));
+        refused(&Struct::hash { a: 1 });
+        // The top-level `hash` holding what serde_json cannot: the tree path fails as well.
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("hash", u128::MAX);
+        refused(&map);
+        // Map calls out of order, and errors a `Serialize` impl dropped and went on from.
+        struct KeyTwice;
+        impl Serialize for KeyTwice {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(None)?;
+                let _ = map.serialize_key("a");
+                let _ = map.serialize_key("b");
+                let _ = map.serialize_value(&1);
+                map.end()
+            }
+        }
+        refused(&KeyTwice);
+        struct KeyWithoutValue;
+        impl Serialize for KeyWithoutValue {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry("b", &1)?;
+                map.serialize_key("a")?;
+                map.end()
+            }
+        }
+        refused(&KeyWithoutValue);
+        struct DroppedError;
+        impl Serialize for DroppedError {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(None)?;
+                seq.serialize_element(&1)?;
+                let _ = seq.serialize_element(&(1u8, u128::MAX));
+                seq.serialize_element(&2)?;
+                seq.end()
+            }
+        }
+        refused(&DroppedError);
+        // serde_json's private struct (what a `RawValue` serializes as).
+        struct Raw;
+        impl Serialize for Raw {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let mut raw = serializer.serialize_struct("$serde_json::private::RawValue", 1)?;
+                raw.serialize_field("$serde_json::private::RawValue", "[1]")?;
+                raw.end()
+            }
+        }
+        refused(&Raw);
+        // A newtype variant named `hash` goes through the member path and is written.
+        #[allow(non_camel_case_types)]
+        #[derive(Serialize)]
+        enum Newtype {
+            hash(u8),
+        }
+        assert_same(&Newtype::hash(1));
+    }
+
+    /// `&dyn` over the writer's generic entry point, for a list of differently typed values.
+    mod erased {
+        use super::super::{write_top_object, HashMember, Unsupported};
+        pub trait Value {
+            fn write(&self, mode: HashMember<'_>, out: &mut Vec<u8>) -> Result<(), Unsupported>;
+        }
+        impl<T: serde::Serialize> Value for T {
+            fn write(&self, mode: HashMember<'_>, out: &mut Vec<u8>) -> Result<(), Unsupported> {
+                write_top_object(self, mode, out)
+            }
         }
     }
 
