@@ -10,8 +10,11 @@
 //! It must write exactly what `chain::canonical_json(&serde_json::to_value(x))` writes, which
 //! is the chain's definition: the tests below compare the two on events and on random JSON.
 //! Where `serde_json::to_value` would do something this writer does not model (a map key that is
-//! not a string, a 128-bit integer), it gives up with an error and the caller takes the tree
-//! path, so the result is always the definition's.
+//! not a string, a 128-bit integer, serde_json's private structs, a top-level variant named
+//! `hash`), or a `Serialize` impl breaks serde's protocol (a key without its value, an error
+//! dropped and written past), it gives up with an error and the caller takes the tree path, so
+//! the result is always the definition's. An adversarial review (2026-12-05) found the cases
+//! after the first two; each has a test below.
 
 use std::cmp::Ordering;
 use std::fmt::Display;
