@@ -22,7 +22,7 @@ use std::ops::Range;
 
 use serde::ser::{self, Serialize};
 
-use crate::chain::{ecmascript_number, write_string, write_string_bytes};
+use crate::chain::{ecmascript_number, orders_apart_in_utf16, utf16_order, write_string, write_string_bytes};
 
 /// Why the direct writer gave up: the caller then writes the value through `serde_json::Value`.
 #[derive(Debug)]
@@ -109,24 +109,15 @@ struct Writer<'o> {
     failed: bool,
 }
 
-/// Canonical key order: by UTF-16 code units. UTF-8 byte order is code point order, which
-/// differs from it only when a key holds a character from U+E000 up (byte 0xEE or above):
-/// `wide` says whether any key of the object does.
+/// Canonical key order ([`utf16_order`]); `wide` says whether any key of the object needs the
+/// UTF-16 comparison ([`orders_apart_in_utf16`]), and without one byte order is the same.
 fn key_order(keys: &[u8], a: &Member, b: &Member, wide: bool) -> Ordering {
     let (a_text, b_text) = (&keys[a.key.clone()], &keys[b.key.clone()]);
-    if !wide {
-        // A zero byte pads the prefix and can also be a key's own: equal prefixes compare whole.
-        return a.prefix.cmp(&b.prefix).then_with(|| a_text.cmp(b_text));
+    if wide {
+        return utf16_order(a_text, b_text);
     }
-    match (std::str::from_utf8(a_text), std::str::from_utf8(b_text)) {
-        (Ok(a), Ok(b)) => a.encode_utf16().cmp(b.encode_utf16()),
-        _ => a_text.cmp(b_text),
-    }
-}
-
-/// Does `key` hold a byte where UTF-8 and UTF-16 order part (see [`key_order`])?
-fn is_wide(key: &[u8]) -> bool {
-    key.iter().any(|&byte| byte >= 0xEE)
+    // A zero byte pads the prefix and can also be a key's own: equal prefixes compare whole.
+    a.prefix.cmp(&b.prefix).then_with(|| a_text.cmp(b_text))
 }
 
 /// An object being written: where its members start in the output and in the stacks.
@@ -221,8 +212,7 @@ impl<'w, 'o> Object<'w, 'o> {
             },
             _ => {}
         }
-        let member = Member::new(&self.writer.keys, slot.key, slot.start..self.writer.out.len());
-        self.writer.members.push(member);
+        self.writer.member_written(slot);
         Ok(())
     }
 
@@ -233,26 +223,19 @@ impl<'w, 'o> Object<'w, 'o> {
 
     /// Puts the members in canonical order (the last of equal keys kept, as a map keeps the
     /// last value inserted), applies the top level's `hash` rule, and closes the object.
-    fn end(self) -> Result<(), Unsupported> {
+    fn end(mut self) -> Result<(), Unsupported> {
         if self.pending.is_some() {
             return Err(self.writer.fail("a map ended after a key without its value".into()));
         }
-        let Object { writer, body, first_key, first_member, hash, hash_written, .. } = self;
-        if let (Some(HashMember::Set(value)), false) = (hash, hash_written) {
-            let key_start = writer.keys.len();
-            writer.keys.extend_from_slice(b"hash");
-            if writer.out.len() > body {
-                writer.out.push(b',');
-            }
-            let start = writer.out.len();
-            writer.out.extend_from_slice(b"\"hash\":");
-            write_string(value, writer.out);
-            let member = Member::new(&writer.keys, key_start..writer.keys.len(), start..writer.out.len());
-            writer.members.push(member);
+        if let (Some(HashMember::Set(value)), false) = (self.hash, self.hash_written) {
+            let slot = self.key("hash");
+            write_string(value, self.writer.out);
+            self.writer.member_written(slot);
         }
+        let Object { writer, body, first_key, first_member, .. } = self;
         let keys = &writer.keys;
         // This object's keys are the stack above `first_key` (its members' are popped).
-        let wide = is_wide(&keys[first_key..]);
+        let wide = orders_apart_in_utf16(&keys[first_key..]);
         let members = &mut writer.members[first_member..];
         let in_order =
             members.windows(2).all(|pair| key_order(keys, &pair[0], &pair[1], wide) == Ordering::Less);
@@ -329,22 +312,15 @@ impl Writer<'_> {
         Unsupported(message)
     }
 
+    // A scalar leaves `top` as it is: at the top it is the whole value, so no object follows.
     fn scalar(&mut self, bytes: &[u8]) -> Result<(), Unsupported> {
-        self.top = None;
         self.out.extend_from_slice(bytes);
         Ok(())
     }
 
-    fn unsigned(&mut self, value: u64) -> Result<(), Unsupported> {
-        self.top = None;
-        self.out.extend_from_slice(value.to_string().as_bytes());
-        Ok(())
-    }
-
-    fn signed(&mut self, value: i64) -> Result<(), Unsupported> {
-        self.top = None;
-        self.out.extend_from_slice(value.to_string().as_bytes());
-        Ok(())
+    /// An integer, exactly (`i64` and `u64` both write their decimal digits).
+    fn integer(&mut self, value: impl Display) -> Result<(), Unsupported> {
+        self.scalar(value.to_string().as_bytes())
     }
 
     fn float(&mut self, value: f64) -> Result<(), Unsupported> {
@@ -352,15 +328,18 @@ impl Writer<'_> {
         if !value.is_finite() {
             return self.scalar(b"null");
         }
-        self.top = None;
-        self.out.extend_from_slice(ecmascript_number(value).as_bytes());
-        Ok(())
+        self.scalar(ecmascript_number(value).as_bytes())
     }
 
     fn string(&mut self, value: &str) -> Result<(), Unsupported> {
-        self.top = None;
         write_string(value, self.out);
         Ok(())
+    }
+
+    /// Records the member in `slot` as ending here, for its object's `end` to order.
+    fn member_written(&mut self, slot: Slot) {
+        let member = Member::new(&self.keys, slot.key, slot.start..self.out.len());
+        self.members.push(member);
     }
 }
 
@@ -395,38 +374,38 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         self.scalar(if value { b"true" } else { b"false" })
     }
     fn serialize_i8(self, value: i8) -> Result<(), Unsupported> {
-        self.signed(value.into())
+        self.integer(value)
     }
     fn serialize_i16(self, value: i16) -> Result<(), Unsupported> {
-        self.signed(value.into())
+        self.integer(value)
     }
     fn serialize_i32(self, value: i32) -> Result<(), Unsupported> {
-        self.signed(value.into())
+        self.integer(value)
     }
     fn serialize_i64(self, value: i64) -> Result<(), Unsupported> {
-        self.signed(value)
+        self.integer(value)
     }
     fn serialize_i128(self, value: i128) -> Result<(), Unsupported> {
         match i64::try_from(value) {
-            Ok(value) => self.signed(value),
+            Ok(value) => self.integer(value),
             Err(_) => Err(Unsupported("a 128-bit integer".into())),
         }
     }
     fn serialize_u8(self, value: u8) -> Result<(), Unsupported> {
-        self.unsigned(value.into())
+        self.integer(value)
     }
     fn serialize_u16(self, value: u16) -> Result<(), Unsupported> {
-        self.unsigned(value.into())
+        self.integer(value)
     }
     fn serialize_u32(self, value: u32) -> Result<(), Unsupported> {
-        self.unsigned(value.into())
+        self.integer(value)
     }
     fn serialize_u64(self, value: u64) -> Result<(), Unsupported> {
-        self.unsigned(value)
+        self.integer(value)
     }
     fn serialize_u128(self, value: u128) -> Result<(), Unsupported> {
         match u64::try_from(value) {
-            Ok(value) => self.unsigned(value),
+            Ok(value) => self.integer(value),
             Err(_) => Err(Unsupported("a 128-bit integer".into())),
         }
     }
@@ -552,6 +531,19 @@ struct InnerObject {
 }
 
 impl InnerObject {
+    /// The inner object over the outer one's writer, for one field or its end.
+    fn object<'w, 'o>(&self, writer: &'w mut Writer<'o>) -> Object<'w, 'o> {
+        Object {
+            writer,
+            body: self.body,
+            first_key: self.first_key,
+            first_member: self.first_member,
+            hash: None,
+            hash_written: false,
+            pending: None,
+        }
+    }
+
     fn begin(writer: &mut Writer<'_>) -> InnerObject {
         writer.out.push(b'{');
         InnerObject {
@@ -574,9 +566,7 @@ impl ser::SerializeTupleVariant for VariantArray<'_, '_> {
     }
     fn end(self) -> Result<(), Unsupported> {
         self.outer.writer.out.push(b']');
-        let end = self.outer.writer.out.len();
-        let member = Member::new(&self.outer.writer.keys, self.slot.key, self.slot.start..end);
-        self.outer.writer.members.push(member);
+        self.outer.writer.member_written(self.slot);
         self.outer.end()
     }
 }
@@ -589,71 +579,35 @@ impl ser::SerializeStructVariant for VariantObject<'_, '_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Unsupported> {
-        let mut inner = Object {
-            writer: &mut *self.outer.writer,
-            body: self.inner.body,
-            first_key: self.inner.first_key,
-            first_member: self.inner.first_member,
-            hash: None,
-            hash_written: false,
-            pending: None,
-        };
-        inner.entry(key, value)
+        self.inner.object(self.outer.writer).entry(key, value)
     }
     fn end(self) -> Result<(), Unsupported> {
         let Variant { outer, slot, inner } = self;
-        Object {
-            writer: &mut *outer.writer,
-            body: inner.body,
-            first_key: inner.first_key,
-            first_member: inner.first_member,
-            hash: None,
-            hash_written: false,
-            pending: None,
-        }
-        .end()?;
-        let end = outer.writer.out.len();
-        let member = Member::new(&outer.writer.keys, slot.key, slot.start..end);
-        outer.writer.members.push(member);
+        inner.object(outer.writer).end()?;
+        outer.writer.member_written(slot);
         outer.end()
     }
 }
 
-impl ser::SerializeSeq for Array<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Array::end(self);
-        Ok(())
-    }
+/// The three array-like shapes serde tells apart and JSON does not.
+macro_rules! array_shape {
+    ($shape:ident, $element:ident) => {
+        impl ser::$shape for Array<'_, '_> {
+            type Ok = ();
+            type Error = Unsupported;
+            fn $element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Unsupported> {
+                Array::end(self);
+                Ok(())
+            }
+        }
+    };
 }
-
-impl ser::SerializeTuple for Array<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Array::end(self);
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for Array<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Array::end(self);
-        Ok(())
-    }
-}
+array_shape!(SerializeSeq, serialize_element);
+array_shape!(SerializeTuple, serialize_element);
+array_shape!(SerializeTupleStruct, serialize_field);
 
 impl ser::SerializeMap for Object<'_, '_> {
     type Ok = ();
@@ -707,6 +661,15 @@ struct KeyText<'k> {
     keys: &'k mut Vec<u8>,
 }
 
+/// `KeyText`'s refusals of the scalar shapes that are not text.
+macro_rules! refuse_as_key {
+    ($($method:ident($($argument:ty)?)),* $(,)?) => {
+        $(fn $method(self $(, _: $argument)?) -> Result<(), Unsupported> {
+            Err(not_text())
+        })*
+    };
+}
+
 impl ser::Serializer for KeyText<'_> {
     type Ok = ();
     type Error = Unsupported;
@@ -717,6 +680,24 @@ impl ser::Serializer for KeyText<'_> {
     type SerializeMap = ser::Impossible<Self::Ok, Unsupported>;
     type SerializeStruct = ser::Impossible<Self::Ok, Unsupported>;
     type SerializeStructVariant = ser::Impossible<Self::Ok, Unsupported>;
+
+    refuse_as_key!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_bytes(&[u8]),
+        serialize_unit_struct(&'static str),
+        serialize_none(),
+        serialize_unit(),
+    );
 
     fn serialize_str(self, value: &str) -> Result<Self::Ok, Unsupported> {
         if value.starts_with("$serde_json::private::") {
@@ -743,52 +724,7 @@ impl ser::Serializer for KeyText<'_> {
     ) -> Result<Self::Ok, Unsupported> {
         value.serialize(self)
     }
-    fn serialize_bool(self, _: bool) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_i8(self, _: i8) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_i16(self, _: i16) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_i32(self, _: i32) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_i64(self, _: i64) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_u8(self, _: u8) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_u16(self, _: u16) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_u32(self, _: u32) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_u64(self, _: u64) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_f32(self, _: f32) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_f64(self, _: f64) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_none(self) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_unit(self) -> Result<Self::Ok, Unsupported> {
-        Err(not_text())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Self::Ok, Unsupported> {
         Err(not_text())
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -1100,6 +1036,29 @@ mod tests {
                 write_top_object(self, mode, out)
             }
         }
+    }
+
+    /// A hostile agent's tool input, as the hook seals it: keys named like the chain's own
+    /// members, keys where UTF-8 and UTF-16 order part, escapes, and nesting as deep as
+    /// serde_json reads. The verifier's checks on the sealed line (re-parsed) must hold: its
+    /// hash recomputes, and its bytes are the canonical form of what it parses to.
+    #[test]
+    fn a_hostile_input_seals_to_a_line_the_verifier_accepts() {
+        let mut nested = json!({"hash": "x", "prev_hash": "y", "\u{E000}": 1, "\u{10000}": 2, "a\"\\\n": [0.1, -0.0, 1e21]});
+        for depth in 0..120 {
+            nested = json!({ format!("k{depth}\u{FFFF}"): nested, "hash": depth });
+        }
+        let mut event = Event::draft(ward_model::event::EventKind::Decision);
+        event.id = "e".into();
+        event.device = "d".into();
+        event.seq = 1;
+        event.prev_hash = crate::chain::GENESIS_HASH.into();
+        event.input = nested;
+        let line = crate::chain::seal(&mut event).unwrap();
+        let parsed: Value = serde_json::from_slice(&line).unwrap();
+        let object = parsed.as_object().unwrap();
+        assert_eq!(crate::chain::hash_object(object), event.hash);
+        assert_eq!([canonical_json(&parsed), b"\n".to_vec()].concat(), line);
     }
 
     #[derive(Serialize)]

@@ -134,14 +134,30 @@ fn write_object(object: &Map<String, Value>, skip: Option<&str>, out: &mut Vec<u
     // character of U+E000..=U+FFFF and one above U+FFFF (a surrogate pair, D800..DFFF, sorts
     // below E000), so keys without either (no byte 0xEE or above) are already in canonical
     // order. Sorting every object of every event cost a quarter of ingest's preparation.
-    if object.keys().all(|key| key.bytes().all(|byte| byte < 0xEE)) {
+    if !object.keys().any(|key| orders_apart_in_utf16(key.as_bytes())) {
         write_members(members, out);
     } else {
         let mut sorted: Vec<(&String, &Value)> = members.collect();
-        sorted.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+        sorted.sort_by(|(a, _), (b, _)| utf16_order(a.as_bytes(), b.as_bytes()));
         write_members(sorted.into_iter(), out);
     }
     out.push(b'}');
+}
+
+/// Whether `key` holds a character where UTF-8 byte order and the canonical UTF-16 order part:
+/// one from U+E000 up (a byte 0xEE or above; see [`write_object`]). Keys without one sort the
+/// same either way.
+pub(crate) fn orders_apart_in_utf16(key: &[u8]) -> bool {
+    key.iter().any(|&byte| byte >= 0xEE)
+}
+
+/// The canonical key order, by UTF-16 code units (bytes that are not UTF-8, which no key from a
+/// `&str` is, by bytes).
+pub(crate) fn utf16_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    match (std::str::from_utf8(a), std::str::from_utf8(b)) {
+        (Ok(a), Ok(b)) => a.encode_utf16().cmp(b.encode_utf16()),
+        _ => a.cmp(b),
+    }
 }
 
 fn write_members<'a>(members: impl Iterator<Item = (&'a String, &'a Value)>, out: &mut Vec<u8>) {
