@@ -44,6 +44,8 @@ pub enum StoreError {
     Postgres(#[from] ::postgres::Error),
     #[error("the store's schema is version {found}, newer than this Ward knows ({known}); upgrade Ward")]
     SchemaTooNew { found: i64, known: i64 },
+    #[error("the PostgreSQL server is version {found}; Ward needs PostgreSQL {MINIMUM_POSTGRES} or later")]
+    PostgresTooOld { found: String },
     #[error("cannot serialize an event: {0}")]
     Serialize(#[from] serde_json::Error),
     #[error("stored event {id} is unreadable: {reason}")]
@@ -51,6 +53,10 @@ pub enum StoreError {
     #[error("{0}")]
     Other(String),
 }
+
+/// The oldest PostgreSQL major version the store runs on: `COPY … WHERE` (12) is how it inserts
+/// (`postgres::ROW_AT_A_TIME`); `INCLUDE` indexes and default partitions need 11.
+pub const MINIMUM_POSTGRES: u32 = 12;
 
 #[cfg(feature = "postgres")]
 /// A PostgreSQL error with the server's message and detail (the client's own `Display` says

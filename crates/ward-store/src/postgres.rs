@@ -75,6 +75,11 @@ impl PostgresStore {
     /// runs pending migrations. TLS: not in this version; use a local socket or a tunnel.
     pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
+        let version: String = client.query_one("SHOW server_version_num", &[])?.get(0);
+        if !supported_server(&version) {
+            let found: String = client.query_one("SHOW server_version", &[])?.get(0);
+            return Err(StoreError::PostgresTooOld { found });
+        }
         // Tags and events are partitioned alike (by day on `time_us`) and every set term joins
         // on `(pk, time_us)`: with these the planner joins and counts partition by partition
         // (index lookups inside one day) rather than hashing every event of the window. Off by
@@ -457,18 +462,36 @@ fn insert_small(
     Ok(())
 }
 
-/// Sends one table's rows by binary `COPY`, in one statement.
+/// Whether a server whose `server_version_num` is this (`150010` for 15.10, `110022` for 11.22)
+/// is one the store runs on ([`crate::MINIMUM_POSTGRES`]). A number it cannot read is let through:
+/// the statements themselves then say what the server lacks.
+fn supported_server(version_num: &str) -> bool {
+    version_num.trim().parse::<u32>().map_or(true, |n| n / 10_000 >= crate::MINIMUM_POSTGRES)
+}
+
+/// Makes `COPY` store its rows one at a time: a condition that is always true (`random()` is in
+/// [0, 1)) but volatile, which PostgreSQL (12 and later) cannot evaluate ahead, so it gives up
+/// its multi-insert buffer and inserts each row as it is read.
 ///
-/// Tried and not kept (2026-12-05): several `COPY`s of at most 250 rows. PostgreSQL 15's `COPY`
-/// gives each row it buffers (up to 1,000 per partition) a tuple slot, created on first use and
-/// dropped when the statement ends, and each slot pins the table's tuple descriptor in the
-/// transaction's resource owner, whose open-addressing hash probes every identical pin from the
-/// same bucket: quadratic in the rows per statement, 17% of the backend's instructions at
-/// 1,000 rows (callgrind). Smaller statements cut the instructions by 12% but not the
-/// backend's CPU time (four interleaved pairs of 300k-event loads: within noise, about 2%),
-/// and each costs two round trips, which a server across a network pays in wall-clock time.
+/// Why: PostgreSQL 15's multi-insert buffer gives each row it buffers (up to 1,000 per partition;
+/// in binary format its 64 KB limit never counts, as no line is read) a tuple slot, created on
+/// first use and dropped when the statement ends, and each slot pins the table's tuple descriptor
+/// in the statement's resource owner, whose open-addressing hash probes every identical pin from
+/// the same bucket: quadratic in the rows per statement, 19% of the backend's instructions in a
+/// bulk load (`table_slot_create` and `ExecDropSingleTupleTableSlot`, callgrind). Row at a time,
+/// one slot serves the whole statement; the heap then takes a WAL record per row where the buffer
+/// wrote one per page, which costs back less than a third of what the pins cost:
+/// `bash scripts/bench/pg-callgrind.sh 20000 1000000`, 168,927 → 144,416 backend instructions
+/// per event; the backend's CPU time per event in five interleaved pairs of 1M-event loads
+/// (`store_bench 1000000 postgres`, 2 writers), 21.3 → 19.2 µs on average, lower in four of
+/// five. Smaller statements (at most 250 rows) also avoid most of it (158,382 instructions), but
+/// each costs two round trips.
+const ROW_AT_A_TIME: &str = " WHERE random() >= 0";
+
+/// Sends one table's rows by binary `COPY`, in one statement (row at a time: [`ROW_AT_A_TIME`]).
 fn copy_in(transaction: &mut Transaction<'_>, statement: &str, rows: BinaryRows) -> Result<u64, StoreError> {
-    let mut writer = transaction.copy_in(statement)?;
+    let statement = format!("{statement}{ROW_AT_A_TIME}");
+    let mut writer = transaction.copy_in(statement.as_str())?;
     writer.write_all(&rows.finish()).map_err(|e| StoreError::Other(format!("{statement}: {e}")))?;
     Ok(writer.finish()?)
 }
@@ -817,5 +840,23 @@ mod tests {
         }
         assert_eq!(partition_suffix(20_790), "p20261203");
         assert_eq!(partition_day("events_default"), None);
+    }
+
+    #[test]
+    fn servers_older_than_the_minimum_are_refused() {
+        for (version_num, supported) in [
+            ("110022", false),
+            ("100023", false),
+            ("90624", false),
+            ("120000", true),
+            ("150010", true),
+            ("170002\n", true),
+            ("", true),
+            ("devel", true),
+        ] {
+            assert_eq!(supported_server(version_num), supported, "{version_num:?}");
+        }
+        let message = StoreError::PostgresTooOld { found: "11.22".into() }.to_string();
+        assert_eq!(message, "the PostgreSQL server is version 11.22; Ward needs PostgreSQL 12 or later");
     }
 }
