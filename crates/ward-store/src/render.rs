@@ -18,11 +18,13 @@ const NONE: &str = "-";
 
 const EVENT_COLUMNS: [&str; 8] = ["TIME", "AGENT", "DECISION", "TIER", "ACTION", "RULE", "REPO", "CLASSES"];
 
-fn event_cells(event: &Event) -> Vec<String> {
+/// An event's cells in [`EVENT_COLUMNS`] order; `none` stands for a missing value (the table's
+/// `-`; CSV leaves the cell empty, so a script never reads a placeholder as a value).
+fn event_cells(event: &Event, none: &str) -> Vec<String> {
     let time = event.time.as_str();
     // Seconds are enough at a glance: 2026-12-03 07:12:13
     let short = if time.len() >= 19 { time[..19].replace('T', " ") } else { time.to_owned() };
-    let text = |v: Option<&str>| v.unwrap_or(NONE).to_owned();
+    let text = |v: Option<&str>| v.unwrap_or(none).to_owned();
     vec![
         short,
         text(event.agent.as_deref()),
@@ -31,7 +33,7 @@ fn event_cells(event: &Event) -> Vec<String> {
         text(event.action_name()),
         text(event.rule.as_deref()),
         text(event.repo.as_deref()),
-        if event.classes.is_empty() { NONE.to_owned() } else { event.classes.join(",") },
+        if event.classes.is_empty() { none.to_owned() } else { event.classes.join(",") },
     ]
 }
 
@@ -95,7 +97,7 @@ fn table(header: &[String], rows: &[Vec<String>], right_align_last: bool) -> Str
 
 pub fn events_table(events: &[Event], total: u64) -> String {
     let header: Vec<String> = EVENT_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
-    let rows: Vec<Vec<String>> = events.iter().map(event_cells).collect();
+    let rows: Vec<Vec<String>> = events.iter().map(|event| event_cells(event, NONE)).collect();
     let mut out = if events.is_empty() { String::new() } else { table(&header, &rows, false) };
     let shown = events.len() as u64;
     let _ = if shown < total {
@@ -122,7 +124,7 @@ pub fn events_csv(events: &[Event]) -> String {
     header.extend(["device".to_owned(), "id".to_owned()]);
     let mut out = csv_line(&header);
     for event in events {
-        let mut cells = event_cells(event);
+        let mut cells = event_cells(event, "");
         cells[0] = event.time.to_string();
         cells.extend([event.device.clone(), event.id.clone()]);
         out.push_str(&csv_line(&cells));
@@ -233,6 +235,21 @@ mod tests {
             "-rm".to_owned(),
         ];
         assert_eq!(csv_line(&cells), "\"a,b\",\"say \"\"hi\"\"\",'=HYPERLINK(1),-5,'-rm\r\n");
+    }
+
+    #[test]
+    fn csv_leaves_missing_values_empty() {
+        let mut event = Event::draft(ward_model::EventKind::Decision);
+        event.id = "01a246d9-9051-706c-a320-18f92f03332e".into();
+        event.device = "d1".into();
+        event.time = ward_model::EventTime::parse("2026-12-05T15:36:33.105398Z").expect("a time");
+        event.agent = Some("codex".into());
+        let csv = events_csv(std::slice::from_ref(&event));
+        let row = csv.lines().nth(1).expect("a row");
+        assert_eq!(row, "2026-12-05T15:36:33.105398Z,codex,,,,,,,d1,01a246d9-9051-706c-a320-18f92f03332e");
+        // The table shows the placeholder where CSV leaves the cell empty.
+        let table = events_table(&[event], 1);
+        assert!(table.lines().nth(1).expect("a row").contains("codex  -"), "{table}");
     }
 
     #[test]
