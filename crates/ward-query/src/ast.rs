@@ -131,21 +131,23 @@ pub enum TimeBound {
 
 impl TimeBound {
     /// The instant this bound stands for, in microseconds since the epoch; `until` bounds of a
-    /// day end at the next midnight (the bound is exclusive).
+    /// day end at the next midnight (the bound is exclusive). Total: computed in nanoseconds as
+    /// integers, since the day after the last day a date can name (`until:9999-12-31`) is no
+    /// `OffsetDateTime`, and saturated to what an `i64` of microseconds holds.
     pub fn resolve_micros(self, field: Field, now: OffsetDateTime) -> i64 {
-        let instant = match self {
-            TimeBound::Ago(duration) => now - duration,
-            TimeBound::At(at) => at,
+        let nanos = match self {
+            TimeBound::Ago(duration) => now.unix_timestamp_nanos() - duration.whole_nanoseconds(),
+            TimeBound::At(at) => at.unix_timestamp_nanos(),
             TimeBound::Day(day) => {
-                let start = day.with_time(Time::MIDNIGHT).assume_utc();
+                let start = day.with_time(Time::MIDNIGHT).assume_utc().unix_timestamp_nanos();
                 if field == Field::Until {
-                    start + Duration::DAY
+                    start + Duration::DAY.whole_nanoseconds()
                 } else {
                     start
                 }
             }
         };
-        (instant.unix_timestamp_nanos() / 1_000) as i64
+        (nanos / 1_000).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
     }
 }
 

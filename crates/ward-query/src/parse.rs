@@ -476,6 +476,28 @@ mod tests {
     }
 
     #[test]
+    fn time_bounds_at_the_ends_of_the_calendar_resolve() {
+        // The day after the last day a date can name is no instant the time crate holds; the
+        // bound still resolves (it once panicked, and the server answered 500).
+        let resolve = |text: &str, now: OffsetDateTime| {
+            let query = parse(text).unwrap();
+            let term = query.terms()[0];
+            let TermValue::Time(bound) = &term.value else { panic!("{text}") };
+            bound.resolve_micros(term.field, now)
+        };
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let last_day = resolve("until:9999-12-31", now);
+        assert_eq!(last_day, resolve("since:9999-12-31", now) + 86_400_000_000);
+        assert!(last_day > resolve("until:9999-12-31T23:59:59.999999Z", now));
+        assert!(resolve("since:0000-01-01", now) < resolve("since:1970-01-01", now));
+        let far_back = resolve("since:365000d", now);
+        assert_eq!(far_back, -365_000 * 86_400_000_000);
+        for dialect in [crate::sql::Dialect::Sqlite, crate::sql::Dialect::Postgres] {
+            let _ = crate::sql::select_events(&parse("until:9999-12-31").unwrap(), dialect, now, 10);
+        }
+    }
+
+    #[test]
     fn errors_point_at_the_column() {
         assert_eq!(
             err("class:credential agnt:codex"),

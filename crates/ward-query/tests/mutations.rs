@@ -13,6 +13,8 @@ const SEEDS: &[&str] = &[
     "(agent:claude-code OR agent:gemini-cli) AND NOT repo:github.com/acme/*",
     r#"path:"/home/dev/.aws/credentials" host:*.example.com until:2026-08-01T10:00:00Z"#,
     "rule:sensitive.* fingerprint:9f2c41d0 since:12h until:1d",
+    // The ends of the calendar (the day after 9999-12-31 is no instant).
+    "until:9999-12-31 since:0000-01-01",
     "path:~/.aws/* OR path:~/.ssh/id_* -cwd:~/src/*",
     // Paths written as globs (the mutated text is also tried as one).
     "~/.s?h/id_rsa",
