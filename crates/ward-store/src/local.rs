@@ -16,6 +16,8 @@ use crate::{SqliteStore, Store, StoreError};
 /// Events ingested per transaction while indexing.
 const BATCH: usize = 5_000;
 const POSITION_KEY: &str = "spool_position";
+/// Spool lines read that are not events, since the index last read the spool from its start.
+const UNREADABLE_KEY: &str = "unreadable_lines";
 
 /// Where the local index lives.
 pub fn index_path(data_dir: &Path) -> PathBuf {
@@ -59,6 +61,11 @@ pub struct IndexUpdate {
     pub indexed: u64,
     /// Spool lines that are not events (see `ward audit verify`).
     pub unreadable: u64,
+    /// Why the spool was not read this time (another process held its lock past the bounded
+    /// wait): the index answers as of its last update.
+    pub spool_busy: Option<String>,
+    /// The index file could not be read as a database and was rebuilt from the spool: why.
+    pub rebuilt: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,12 +90,48 @@ pub fn open_updated(
         create_private_dir(parent)
             .map_err(|e| wrap(StoreError::Other(format!("cannot create {}: {e}", parent.display()))))?;
     }
-    let mut store = SqliteStore::open(&path).map_err(wrap)?;
-    let update = update(&mut store, data_dir, progress).map_err(|e| match e {
-        LocalError::Store { source, .. } => wrap(source),
+    let open = |progress: &mut dyn FnMut(u64)| -> Result<(SqliteStore, IndexUpdate), LocalError> {
+        let mut store = SqliteStore::open(&path).map_err(wrap)?;
+        let update = update(&mut store, data_dir, progress).map_err(|e| match e {
+            LocalError::Store { source, .. } => wrap(source),
+            other => other,
+        })?;
+        Ok((store, update))
+    };
+    match open(progress) {
+        // The index is a cache: one that is no database (truncated, overwritten, damaged) is
+        // removed and built again from the spool, the record, rather than failing every query.
+        Err(LocalError::Store { source, .. }) if unreadable_database(&source) => {
+            for file in [path.clone(), sidecar(&path, "-wal"), sidecar(&path, "-shm")] {
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(wrap(StoreError::Other(format!("cannot remove {}: {e}", file.display()))))
+                    }
+                }
+            }
+            let (store, mut update) = open(progress)?;
+            update.rebuilt = Some(source.to_string());
+            Ok((store, update))
+        }
         other => other,
-    })?;
-    Ok((store, update))
+    }
+}
+
+/// SQLite says the file is not a database, or a damaged one.
+fn unreadable_database(error: &StoreError) -> bool {
+    matches!(
+        error,
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(e.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -109,8 +152,23 @@ pub fn update(
         .map_err(store_error)?
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
-    let view = SpoolView::take(data_dir)?;
+    let view = match SpoolView::take(data_dir) {
+        Ok(view) => view,
+        // Another process has held the spool's lock past the bounded wait (a hook stuck
+        // mid-append): answer from what is indexed, saying so, rather than not at all. With
+        // nothing indexed yet there is nothing to answer from.
+        Err(busy @ AuditError::LockBusy { .. }) if !recorded.same_place(&Position::default()) => {
+            return Ok(IndexUpdate { spool_busy: Some(busy.to_string()), ..IndexUpdate::default() });
+        }
+        Err(error) => return Err(error.into()),
+    };
     let start = resume_at(&view, recorded);
+    // Unreadable lines are counted from the spool's start: a re-read from it counts anew.
+    let unreadable_before = if start.same_place(&Position::default()) {
+        0
+    } else {
+        store.meta(UNREADABLE_KEY).map_err(store_error)?.and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
+    };
     let mut reader = view.reader_from(start.segment, start.offset);
     let mut update = IndexUpdate::default();
     let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
@@ -146,6 +204,8 @@ pub fn update(
                 };
                 let text = serde_json::to_string(&reached).unwrap_or_default();
                 store.set_meta(POSITION_KEY, &text).map_err(store_error)?;
+                let unreadable = unreadable_before + update.unreadable;
+                store.set_meta(UNREADABLE_KEY, &unreadable.to_string()).map_err(store_error)?;
                 saved = reached.clone();
             }
         }
@@ -212,6 +272,34 @@ pub const DEFAULT_EVENT_LIMIT: u64 = 50;
 /// Default number of groups listed with `--count-by`.
 pub const DEFAULT_GROUP_LIMIT: u64 = 1_000;
 
+/// A rendered answer, and what its reader should know about where it came from (for stderr:
+/// the answer itself stays what a script parses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub text: String,
+    pub notes: Vec<String>,
+}
+
+/// What the index knows is wrong with the trail it was built from: chain findings by kind
+/// ([`SqliteStore::findings_by_kind`]) and spool lines that are not events. An agent that edits,
+/// deletes or replaces spool lines must not get answers that look clean.
+pub fn trail_problems(store: &mut SqliteStore) -> Result<Option<String>, StoreError> {
+    let findings = store.findings_by_kind()?;
+    let unreadable = store.meta(UNREADABLE_KEY)?.and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+    if findings.is_empty() && unreadable == 0 {
+        return Ok(None);
+    }
+    let mut parts: Vec<String> = findings.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+    if unreadable > 0 {
+        parts.push(format!("{unreadable} unreadable line{}", if unreadable == 1 { "" } else { "s" }));
+    }
+    Ok(Some(format!(
+        "warning: this machine's audit spool has problems ({}): answers hold what it holds now; \
+         `ward audit verify` says which events",
+        parts.join(", ")
+    )))
+}
+
 /// Brings the local index up to date (`progress`: see [`open_updated`]), runs the
 /// query and renders the answer.
 pub fn answer(
@@ -219,10 +307,21 @@ pub fn answer(
     request: &LocalQuery,
     now: time::OffsetDateTime,
     progress: &mut dyn FnMut(u64),
-) -> Result<String, LocalError> {
-    let (mut store, _update) = open_updated(data_dir, progress)?;
+) -> Result<Answer, LocalError> {
+    let (mut store, update) = open_updated(data_dir, progress)?;
     let path = index_path(data_dir);
     let wrap = |source: StoreError| LocalError::Store { path: path.clone(), source };
+    let mut notes = Vec::new();
+    if let Some(why) = &update.rebuilt {
+        notes.push(format!(
+            "the local index {} was unreadable ({why}); rebuilt it from the spool",
+            path.display()
+        ));
+    }
+    if let Some(busy) = &update.spool_busy {
+        notes.push(format!("{busy}; answering from the local index as of its last update"));
+    }
+    notes.extend(trail_problems(&mut store).map_err(wrap)?);
     let text = &request.query.text;
     let rendered = if request.count_by.is_empty() {
         let limit = request.limit.unwrap_or(DEFAULT_EVENT_LIMIT);
@@ -243,7 +342,7 @@ pub fn answer(
             Format::Csv => crate::render::counts_csv(&request.count_by, &rows),
         }
     };
-    Ok(rendered)
+    Ok(Answer { text: rendered, notes })
 }
 
 #[cfg(test)]
@@ -343,6 +442,117 @@ mod tests {
         assert_eq!(seen, [BATCH as u64, 2 * BATCH as u64, (BATCH * 2 + 7) as u64]);
         // Nothing new: no progress to report.
         let (_store, _) = open_updated(data, &mut |indexed| panic!("reported {indexed}")).unwrap();
+    }
+
+    fn ask(data: &Path, text: &str) -> Answer {
+        let request = LocalQuery {
+            query: Query::parse(text).unwrap(),
+            count_by: vec![],
+            format: Format::Csv,
+            limit: None,
+        };
+        answer(data, &request, time::OffsetDateTime::now_utc(), &mut |_| {}).unwrap()
+    }
+
+    fn segment_files(data: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(spool_dir(data))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "jsonl"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_clean_trail_answers_without_notes_and_history_before_the_index_is_no_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        let first = append(data, 60, "codex");
+        assert_eq!(ask(data, "").notes, Vec::<String>::new());
+        // Shipped and removed, then the index rebuilt: it starts mid-chain, which is history it
+        // never held, not a problem.
+        let last = &first[39];
+        Spool::open(data)
+            .unwrap()
+            .acknowledge(&Checkpoint { seq: last.seq, hash: last.hash.clone() })
+            .unwrap();
+        std::fs::remove_file(index_path(data)).unwrap();
+        let rebuilt = ask(data, "");
+        assert!(rebuilt.text.lines().count() < 61, "segments were removed");
+        assert_eq!(rebuilt.notes, Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_edited_deleted_or_unreadable_line_is_told_beside_the_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 12, "codex");
+        let segment = segment_files(data).remove(0);
+        let text = std::fs::read_to_string(&segment).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        // An agent edits one event, deletes another, and leaves a line that is no event.
+        lines[2] = lines[2].replace("\"agent\":\"codex\"", "\"agent\":\"claude\"");
+        lines.remove(5);
+        lines.insert(7, "not an event".to_owned());
+        std::fs::write(&segment, lines.join("\n") + "\n").unwrap();
+        let answer = ask(data, "agent:claude");
+        assert_eq!(answer.text.lines().count(), 2, "the edited event is still answered: {}", answer.text);
+        assert_eq!(answer.notes.len(), 1, "{:?}", answer.notes);
+        let note = &answer.notes[0];
+        for part in ["1 bad_hash", "1 gap", "1 unreadable line", "ward audit verify"] {
+            assert!(note.contains(part), "{part}: {note}");
+        }
+        // Told again at every query (the count is kept, not re-read), and not doubled when the
+        // index is rebuilt.
+        append(data, 1, "codex");
+        assert_eq!(ask(data, "").notes, answer.notes);
+        std::fs::remove_file(index_path(data)).unwrap();
+        assert_eq!(ask(data, "").notes, answer.notes);
+    }
+
+    #[test]
+    fn an_index_that_is_no_database_is_rebuilt_from_the_spool() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 9, "codex");
+        assert!(ask(data, "").notes.is_empty());
+        std::fs::write(index_path(data), b"this is not a SQLite database, it is garbage".repeat(200))
+            .unwrap();
+        let answer = ask(data, "agent:codex");
+        assert_eq!(answer.text.lines().count(), 10, "{}", answer.text);
+        assert_eq!(answer.notes.len(), 1, "{:?}", answer.notes);
+        assert!(answer.notes[0].contains("rebuilt it from the spool"), "{}", answer.notes[0]);
+        assert!(ask(data, "").notes.is_empty(), "rebuilt once");
+    }
+
+    #[test]
+    fn a_held_spool_lock_answers_from_the_index_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 4, "codex");
+        assert!(ask(data, "").notes.is_empty());
+        // A hook stuck mid-append holds the spool's lock.
+        let head = std::fs::File::open(ward_audit::SpoolLayout::new(data).head_file).unwrap();
+        head.lock().unwrap();
+        let busy = ask(data, "agent:codex");
+        assert_eq!(busy.text.lines().count(), 5, "{}", busy.text);
+        assert_eq!(busy.notes.len(), 1, "{:?}", busy.notes);
+        assert!(busy.notes[0].contains("answering from the local index"), "{}", busy.notes[0]);
+        head.unlock().unwrap();
+        // With nothing indexed yet there is nothing to answer from: the error says why.
+        let empty = tempfile::tempdir().unwrap();
+        append(empty.path(), 1, "codex");
+        let head = std::fs::File::open(ward_audit::SpoolLayout::new(empty.path()).head_file).unwrap();
+        head.lock().unwrap();
+        let request = LocalQuery {
+            query: Query::parse("").unwrap(),
+            count_by: vec![],
+            format: Format::Csv,
+            limit: None,
+        };
+        let error = answer(empty.path(), &request, time::OffsetDateTime::now_utc(), &mut |_| {}).unwrap_err();
+        assert!(error.to_string().contains("lock"), "{error}");
     }
 
     fn update_index(store: &mut SqliteStore, data: &Path) -> u64 {

@@ -55,6 +55,21 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// The chain findings of this store counted by kind, leaving out each device's gap before
+    /// the first event the store holds of it: on a machine's local index that is history it
+    /// never held (segments shipped and removed before it was built), which `ward audit verify`
+    /// judges against the spool's checkpoint. Every other finding (an edited event, a broken
+    /// link, a deleted line in the middle, a restart) stays.
+    pub fn findings_by_kind(&mut self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT f.kind, COUNT(*) FROM findings f \
+             WHERE f.kind <> 'gap' OR EXISTS (SELECT 1 FROM events e WHERE e.\"device\" = f.device AND e.seq < f.seq) \
+             GROUP BY f.kind ORDER BY f.kind",
+        )?;
+        let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// An in-memory store (tests, benchmarks).
     pub fn in_memory() -> Result<SqliteStore, StoreError> {
         SqliteStore::with_connection(Connection::open_in_memory()?)

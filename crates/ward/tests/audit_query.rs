@@ -152,6 +152,49 @@ fn a_tilde_path_finds_this_machines_home() {
     assert_eq!(total("-path:~/.aws/*"), 2);
     // The home's two (the hook records `~/…` absolute) and the one elsewhere.
     assert_eq!(total("path:*/.aws/*"), 3);
+    // Spelling this home out matches only the call that spelled it out too, not the one the
+    // hook recorded as `~/…`; the answer says how to ask for both.
+    let spelled = format!("path:{}/.aws/*", env.home.display());
+    let output = env.query(&["--format", "json", "--", &spelled]);
+    let json: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["total"], 1);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the hook records paths under the user's home as ~/…"), "{stderr}");
+    assert!(stderr.contains("ask path:~/.aws/…"), "{stderr}");
+    assert!(String::from_utf8_lossy(&env.query(&["path:~/.aws/*"]).stderr).is_empty());
+}
+
+/// An agent that edits its own trail (an event rewritten, one deleted) gets no clean-looking
+/// answers: the query still answers, and says beside it that the spool has problems.
+#[test]
+fn a_tampered_spool_is_told_beside_the_answer() {
+    let env = Env::new();
+    let web = env.repo("webapp", None);
+    for command in ["ls", "cat ~/.aws/credentials", "git status", "make test"] {
+        let out = env.ward(&["hook", "codex"], &web, &codex_bash(&web, command));
+        assert!(out.status.code().is_some(), "{out:?}");
+    }
+    let clean = env.query(&["class:credential"]);
+    assert_eq!(String::from_utf8_lossy(&clean.stderr), "", "a clean trail has no notes");
+    let spool = env.data.join("spool");
+    let segment = std::fs::read_dir(&spool)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|e| e == "jsonl"))
+        .expect("a segment");
+    let text = std::fs::read_to_string(&segment).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[3] = lines[3].replace("\"agent\":\"codex\"", "\"agent\":\"claude\"");
+    lines.remove(2);
+    std::fs::write(&segment, lines.join("\n") + "\n").unwrap();
+    std::fs::remove_dir_all(env.data.join("index")).unwrap();
+    let output = env.query(&["", "--count-by", "agent"]);
+    let table = stdout(&output);
+    assert!(table.contains("claude"), "the query answers what the spool holds: {table}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("warning: this machine's audit spool has problems"), "{stderr}");
+    assert!(stderr.contains("1 bad_hash") && stderr.contains("1 gap"), "{stderr}");
+    assert!(stderr.contains("ward audit verify"), "{stderr}");
 }
 
 /// A prompt-injected agent reading a credential by another spelling: through a relative path

@@ -124,12 +124,45 @@ pub fn run(command: Command, paths: &WardPaths) -> anyhow::Result<ExitCode> {
             if let Some(Some(bar)) = spinner {
                 bar.finish_and_clear();
             }
-            let output = answered
+            let answer = answered
                 .with_context(|| format!("cannot query the audit trail in {}", paths.data_dir.display()))?;
-            crate::out::stdout(output)?;
+            for note in home_spelled_out(&query, &paths.home).iter().chain(&answer.notes) {
+                eprintln!("ward audit query: {note}");
+            }
+            crate::out::stdout(answer.text)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A hint when a `path:` or `cwd:` term spells this machine's home out (`path:/home/dev/.aws/*`):
+/// the hook records a path under the user's home as `~/…`, which such a term does not match;
+/// `~/` matches both (here it also means this home).
+fn home_spelled_out(query: &str, home: &std::path::Path) -> Option<String> {
+    let home = home.to_string_lossy();
+    let home = home.trim_end_matches('/');
+    if home.is_empty() {
+        return None;
+    }
+    let parsed = ward_query::Query::parse(query).ok()?;
+    parsed.expr.terms().into_iter().find_map(|term| {
+        let ward_query::TermValue::Pattern(pattern) = &term.value else { return None };
+        let ward_query::Piece::Literal(first) = pattern.pieces.first()? else { return None };
+        // A path's values are kept without case, its terms too.
+        let home = match term.field {
+            ward_query::Field::Path => ward_query::path_form::fold_case(home),
+            _ => std::borrow::Cow::Borrowed(home),
+        };
+        let rest = first.strip_prefix(home.as_ref())?.strip_prefix('/')?;
+        (matches!(term.field, ward_query::Field::Path | ward_query::Field::Cwd)).then(|| {
+            format!(
+                "note: {}:{home}/… names this machine's home as a path; the hook records paths under the \
+                 user's home as ~/…, so ask {}:~/{rest}… to match both",
+                term.field.name(),
+                term.field.name()
+            )
+        })
+    })
 }
 
 /// The parsed arguments of `ward audit query`; errors point at the column of the bad part.
