@@ -149,10 +149,29 @@ impl Field {
     /// normal form), so neither a `path:` question nor an exclusion can be walked around by
     /// spelling.
     pub fn set(self, event: &Event) -> Vec<Cow<'_, str>> {
+        // A list a newer writer wrote in a shape this version does not model (a path's `access`
+        // it does not know, a member added to a redaction record) is kept whole among the
+        // event's unknown members; its values are read from there, so they stay searchable.
+        let kept = |key: &str, member: Option<&str>| -> Vec<&str> {
+            let Some(list) = event.unknown.get(key).and_then(serde_json::Value::as_array) else {
+                return Vec::new();
+            };
+            list.iter()
+                .filter_map(|item| match member {
+                    Some(member) => item.get(member)?.as_str(),
+                    None => item.as_str(),
+                })
+                .collect()
+        };
         let mut values: Vec<Cow<'_, str>> = match self {
-            Field::Class => event.classes.iter().map(|c| Cow::Borrowed(c.as_str())).collect(),
+            Field::Class => {
+                let mut names: Vec<&str> = event.classes.iter().map(String::as_str).collect();
+                names.extend(kept("classes", None));
+                names.into_iter().map(Cow::Borrowed).collect()
+            }
             Field::Rule => {
                 let mut names = event.rule_names();
+                names.extend(kept("matched", Some("rule")));
                 // Events recorded before `matched` was typed carry the list in `detail.matched`.
                 if event.matched.is_empty() {
                     if let Some(list) = event.detail.get("matched").and_then(serde_json::Value::as_array) {
@@ -161,11 +180,21 @@ impl Field {
                 }
                 names.into_iter().map(Cow::Borrowed).collect()
             }
-            Field::Host => event.hosts.iter().map(|h| Cow::Borrowed(h.as_str())).collect(),
-            Field::Fingerprint => {
-                event.redactions.iter().map(|r| Cow::Borrowed(r.fingerprint.as_str())).collect()
+            Field::Host => {
+                let mut names: Vec<&str> = event.hosts.iter().map(String::as_str).collect();
+                names.extend(kept("hosts", None));
+                names.into_iter().map(Cow::Borrowed).collect()
             }
-            Field::Path => event.paths.iter().map(|p| path_value(&p.path, event.cwd.as_deref())).collect(),
+            Field::Fingerprint => {
+                let mut names: Vec<&str> = event.redactions.iter().map(|r| r.fingerprint.as_str()).collect();
+                names.extend(kept("redactions", Some("fingerprint")));
+                names.into_iter().map(Cow::Borrowed).collect()
+            }
+            Field::Path => {
+                let mut paths: Vec<&str> = event.paths.iter().map(|p| p.path.as_str()).collect();
+                paths.extend(kept("paths", Some("path")));
+                paths.into_iter().map(|path| path_value(path, event.cwd.as_deref())).collect()
+            }
             _ => Vec::new(),
         };
         let mut seen = std::collections::HashSet::new();
@@ -439,6 +468,33 @@ mod tests {
         }
         assert_eq!(Field::parse("classes"), Some(Field::Class));
         assert_eq!(Field::parse("agnt"), None);
+    }
+
+    #[test]
+    fn set_values_a_newer_writer_shaped_differently_stay_searchable() {
+        // Each list holds something this version cannot type (an access it does not know, a
+        // member added to a record, a decision it does not know, a non-string element), so the
+        // reader keeps the list whole among the unknown members.
+        let event: Event = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "id": "e1", "seq": 1, "device": "d1", "time": "2026-12-05T10:00:00Z",
+            "kind": "decision", "cwd": "/home/dev/src", "prev_hash": "0".repeat(64), "hash": "1".repeat(64),
+            "paths": [{"path": "~/.ssh/id_rsa", "access": "exfiltrate"}, {"path": "notes.txt", "access": "read"}],
+            "redactions": [{"rule": "github-pat", "fingerprint": "9f2c41d0", "confidence": "high"}],
+            "matched": [{"rule": "sensitive.ssh", "decision": "quarantine", "reason": "key"}],
+            "classes": ["credentials", 7],
+            "hosts": ["example.com", {"port": 443}]
+        }))
+        .unwrap();
+        assert!(event.paths.is_empty() && event.unknown.contains_key("paths"), "{event:?}");
+        let values =
+            |field: Field| -> Vec<String> { field.set(&event).into_iter().map(Cow::into_owned).collect() };
+        assert_eq!(values(Field::Path), ["~/.ssh/id_rsa", "/home/dev/src/notes.txt"]);
+        assert_eq!(values(Field::Fingerprint), ["9f2c41d0"]);
+        assert_eq!(values(Field::Rule), ["sensitive.ssh"]);
+        assert_eq!(values(Field::Class), ["credentials"]);
+        assert_eq!(values(Field::Host), ["example.com"]);
+        let query = crate::Query::parse("path:~/.ssh/* fingerprint:9f2c41d0 rule:sensitive.*").unwrap();
+        assert!(query.matches(&event, time::OffsetDateTime::now_utc()));
     }
 
     #[test]
