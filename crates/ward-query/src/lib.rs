@@ -171,12 +171,11 @@ pub fn parse_fields(list: &str) -> Result<Vec<Field>, QueryError> {
         offset += name.len() + 1;
         let error = |message: String| QueryError { line: 1, column, message };
         let Some(field) = Field::parse(trimmed) else {
-            let probe = format!("{trimmed}:x");
-            let message = match parse::parse(&probe) {
-                Err(e) if !trimmed.is_empty() => e.message,
-                _ => "empty field name".to_owned(),
-            };
-            return Err(error(message));
+            if trimmed.is_empty() {
+                return Err(error("empty field name".to_owned()));
+            }
+            let groupable: Vec<Field> = Field::ALL.into_iter().filter(|f| f.groupable()).collect();
+            return Err(error(parse::unknown_field_among(trimmed, &groupable)));
         };
         if !field.groupable() {
             return Err(error(format!("cannot count by '{}' (a time bound)", field.name())));
@@ -202,6 +201,9 @@ mod tests {
             "query:1:7: unknown field 'devce' (did you mean 'device'?)"
         );
         assert!(parse_fields("since").unwrap_err().to_string().contains("time bound"));
+        let unknown = parse_fields("agent,zzzzzz").unwrap_err().to_string();
+        assert!(unknown.starts_with("query:1:7: unknown field 'zzzzzz' (fields: agent, device"), "{unknown}");
+        assert!(!unknown.contains("since") && !unknown.contains("until"), "{unknown}");
         assert!(parse_fields("agent,agent").unwrap_err().to_string().contains("twice"));
         assert!(parse_fields("agent,").unwrap_err().to_string().contains("empty"));
     }

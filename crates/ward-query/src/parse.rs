@@ -361,8 +361,14 @@ fn bare_word_message(word: &str) -> String {
 }
 
 fn unknown_field_message(name: &str) -> String {
+    unknown_field_among(name, &Field::ALL)
+}
+
+/// An unknown field's message, suggesting the nearest of `fields` (a query's: every field;
+/// `--count-by`'s: those it can group by).
+pub(crate) fn unknown_field_among(name: &str, fields: &[Field]) -> String {
     let lower = name.to_ascii_lowercase();
-    let best = Field::ALL.iter().map(|f| (strsim::damerau_levenshtein(&lower, f.name()), f.name())).min();
+    let best = fields.iter().map(|f| (strsim::damerau_levenshtein(&lower, f.name()), f.name())).min();
     // Close enough to be a typo: one edit, plus one per four characters typed.
     let tolerance = 1 + lower.chars().count() / 4;
     match best {
@@ -370,7 +376,7 @@ fn unknown_field_message(name: &str) -> String {
             format!("unknown field '{name}' (did you mean '{suggestion}'?)")
         }
         _ => {
-            let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+            let names: Vec<&str> = fields.iter().map(|f| f.name()).collect();
             format!("unknown field '{name}' (fields: {})", names.join(", "))
         }
     }

@@ -115,8 +115,24 @@ pub fn open_updated(
             update.rebuilt = Some(source.to_string());
             Ok((store, update))
         }
+        Err(LocalError::Store { source, .. }) if busy_database(&source) => {
+            Err(wrap(StoreError::Other(format!(
+                "another process (a `ward audit query` indexing a large spool?) has held the index for over \
+             {} s; retry when it is done ({source})",
+                crate::sqlite::BUSY_TIMEOUT.as_secs()
+            ))))
+        }
         other => other,
     }
+}
+
+/// SQLite gave up waiting for another connection's write lock.
+fn busy_database(error: &StoreError) -> bool {
+    matches!(
+        error,
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// SQLite says the file is not a database, or a damaged one.
@@ -553,6 +569,29 @@ mod tests {
         };
         let error = answer(empty.path(), &request, time::OffsetDateTime::now_utc(), &mut |_| {}).unwrap_err();
         assert!(error.to_string().contains("lock"), "{error}");
+    }
+
+    #[test]
+    fn an_index_held_by_another_writer_says_so_after_the_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 3, "codex");
+        assert!(ask(data, "").notes.is_empty());
+        append(data, 1, "codex");
+        // Another query, mid-way through indexing, holds the index's write lock.
+        let other = rusqlite::Connection::open(index_path(data)).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE; INSERT INTO meta (key, value) VALUES ('x', 'y')").unwrap();
+        let request = LocalQuery {
+            query: Query::parse("").unwrap(),
+            count_by: vec![],
+            format: Format::Csv,
+            limit: None,
+        };
+        let error =
+            answer(data, &request, time::OffsetDateTime::now_utc(), &mut |_| {}).unwrap_err().to_string();
+        assert!(error.contains("has held the index for over 10 s; retry when it is done"), "{error}");
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(ask(data, "").text.lines().count(), 5);
     }
 
     fn update_index(store: &mut SqliteStore, data: &Path) -> u64 {

@@ -16,13 +16,16 @@ pub const QUERY_OUTPUT_VERSION: u32 = 1;
 /// Placeholder for a missing value in tables.
 const NONE: &str = "-";
 
-const EVENT_COLUMNS: [&str; 8] = ["TIME", "AGENT", "DECISION", "TIER", "ACTION", "RULE", "REPO", "CLASSES"];
+const EVENT_COLUMNS: [&str; 8] =
+    ["TIME (UTC)", "AGENT", "DECISION", "TIER", "ACTION", "RULE", "REPO", "CLASSES"];
 
 /// An event's cells in [`EVENT_COLUMNS`] order; `none` stands for a missing value (the table's
 /// `-`; CSV leaves the cell empty, so a script never reads a placeholder as a value).
 fn event_cells(event: &Event, none: &str) -> Vec<String> {
-    let time = event.time.as_str();
-    // Seconds are enough at a glance: 2026-12-03 07:12:13
+    // In UTC whatever offset the event was written with (the column says so; the order of the
+    // rows is the instants' order), and seconds are enough at a glance: 2026-12-03 07:12:13.
+    let utc = ward_model::EventTime::from_datetime(event.time.datetime());
+    let time = utc.as_str();
     let short = if time.len() >= 19 { time[..19].replace('T', " ") } else { time.to_owned() };
     let text = |v: Option<&str>| v.unwrap_or(none).to_owned();
     vec![
@@ -247,6 +250,10 @@ mod tests {
         let csv = events_csv(std::slice::from_ref(&event));
         let row = csv.lines().nth(1).expect("a row");
         assert_eq!(row, "2026-12-05T15:36:33.105398Z,codex,,,,,,,d1,01a246d9-9051-706c-a320-18f92f03332e");
+        // A time written with an offset is shown in UTC.
+        let mut offset = event.clone();
+        offset.time = ward_model::EventTime::parse("2026-12-01T00:00:01+02:00").expect("a time");
+        assert!(events_table(&[offset], 1).contains("2026-11-30 22:00:01"));
         // The table shows the placeholder where CSV leaves the cell empty.
         let table = events_table(&[event], 1);
         assert!(table.lines().nth(1).expect("a row").contains("codex  -"), "{table}");

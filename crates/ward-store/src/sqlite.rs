@@ -22,6 +22,8 @@ pub const RETENTION_BATCH: i64 = 5_000;
 /// Retention's pause between two batches: longer than the longest sleep of SQLite's busy
 /// handler (100 ms), so a writer waiting for the lock gets it between them.
 const RETENTION_PAUSE: StdDuration = StdDuration::from_millis(150);
+/// How long a connection waits for another's write lock before failing with "database is locked".
+pub(crate) const BUSY_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
 /// A listing walks the time index newest first only when more than this many events per row
 /// asked for match: the walk then visits about `limit × events / matches` rows, a row lookup
@@ -76,7 +78,7 @@ impl SqliteStore {
     }
 
     fn with_connection(connection: Connection) -> Result<SqliteStore, StoreError> {
-        connection.busy_timeout(StdDuration::from_secs(10))?;
+        connection.busy_timeout(BUSY_TIMEOUT)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL in WAL mode: a commit is atomic and consistent but the last transactions may
         // be lost on power failure (not on a crash of the process). Safe for the local index,

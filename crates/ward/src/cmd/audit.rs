@@ -28,7 +28,8 @@ pub enum Command {
     /// 2026-08-01 or RFC 3339. See docs/query.md. Exit 0 with an answer (even an empty one), 2 on
     /// a bad query or an unreadable spool.
     Query {
-        /// The query; '' for every event. May start with '-' (`-tier:open`).
+        /// The query, as one argument: quote it ('agent:codex decision:deny'); '' for every event.
+        /// May start with '-' (`-tier:open`).
         #[arg(allow_hyphen_values = true)]
         query: String,
         /// Count matching events by these fields instead of listing them (comma-separated:
@@ -173,21 +174,24 @@ fn query_request(
     limit: Option<u64>,
     since: Option<&str>,
     home: &std::path::Path,
-) -> Result<ward_store::local::LocalQuery, ward_query::QueryError> {
+) -> Result<ward_store::local::LocalQuery, String> {
     // `~/` in a path means any user's home; here, on the machine itself, also its own home
     // (`--home`, the `~` the hook's policy used), which may be none of the usual forms.
-    let mut parsed = ward_query::Query::parse(query)?.with_home(&home.to_string_lossy());
+    let mut parsed =
+        ward_query::Query::parse(query).map_err(|e| e.to_string())?.with_home(&home.to_string_lossy());
     if let Some(since) = since {
         let bound = ward_query::Query::parse(&format!(
             "since:\"{}\"",
             since.replace('\\', "\\\\").replace('"', "\\\"")
         ))
-        .map_err(|e| ward_query::QueryError { message: format!("--since: {}", e.message), ..e })?;
+        // The position would be in the text built here, not in what was typed.
+        .map_err(|e| format!("--since: {}", e.message))?;
         parsed = parsed.and(bound);
     }
     let count_by = match count_by {
-        Some(list) => ward_query::parse_fields(list)
-            .map_err(|e| ward_query::QueryError { message: format!("--count-by: {}", e.message), ..e })?,
+        Some(list) => {
+            ward_query::parse_fields(list).map_err(|e| format!("--count-by:{}: {}", e.column, e.message))?
+        }
         None => Vec::new(),
     };
     let format = match format {
