@@ -96,6 +96,13 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
+/// A blocking worker that did not return: a panic (a bug) or a cancelled task. Its message goes
+/// to the server's own log, not to the client: a panic's text can hold the request's data.
+fn worker_failed(error: tokio::task::JoinError) -> ServerError {
+    eprintln!("ward serve: a request's worker failed: {error}");
+    ServerError::Internal("a request's worker failed (the server's log says why)".to_owned())
+}
+
 fn store_error(error: ward_store::StoreError) -> ServerError {
     ServerError::Database(error.to_string())
 }
@@ -133,7 +140,7 @@ impl AppState {
             result
         })
         .await;
-        joined.map_err(|e| ServerError::Internal(format!("worker failed: {e}")))?
+        joined.map_err(worker_failed)?
     }
 }
 
@@ -235,8 +242,8 @@ async fn ingest(
     let bytes = body_bytes(body)?;
     // Parsing, and serializing and hashing each event for the store, on blocking threads: the
     // CPU work of a batch runs beside other requests (and beside the SQLite writer's commit).
-    let joined = |e: tokio::task::JoinError| ServerError::Internal(format!("worker failed: {e}"));
-    let parsed = tokio::task::spawn_blocking(move || body::parse_ingest(&bytes)).await.map_err(joined)??;
+    let parsed =
+        tokio::task::spawn_blocking(move || body::parse_ingest(&bytes)).await.map_err(worker_failed)??;
     let info = device_credential(&state, token).await?;
     let device = info.device.clone().unwrap_or_default();
     let seen_us = fleet::now_us();
@@ -252,7 +259,7 @@ async fn ingest(
         Ok((parsed, prepared))
     })
     .await
-    .map_err(joined)??;
+    .map_err(worker_failed)??;
     let last = parsed.events.last().map(|e| (e.seq, e.hash.clone()));
     let version = parsed.agent_version;
     let report = match &state.writer {
@@ -790,4 +797,25 @@ pub fn write_private(path: &std::path::Path, text: &str) -> Result<(), ServerErr
     file.write_all(text.as_bytes()).map_err(fail)?;
     file.sync_all().map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workers_panic_text_stays_in_the_servers_log() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+        let error = runtime
+            .block_on(async {
+                tokio::task::spawn_blocking(|| panic!("token wd_secret_123 in a panic")).await
+            })
+            .expect_err("the worker panicked");
+        let answer = ApiError(worker_failed(error)).into_response();
+        assert_eq!(answer.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = runtime.block_on(axum::body::to_bytes(answer.into_body(), 1 << 16)).expect("the body");
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("\"code\":\"internal\""), "{text}");
+        assert!(!text.contains("wd_secret_123") && !text.contains("panic"), "{text}");
+    }
 }
