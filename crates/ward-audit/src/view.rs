@@ -35,6 +35,15 @@ pub(crate) fn lock_for_reading<'file>(file: &'file File, path: &Path) -> Result<
 #[derive(Debug, Clone)]
 pub struct SpoolView {
     pub segments: Vec<(Segment, u64)>,
+    /// The chain's end as the head record gives it at the same instant (`(seq, hash)`; `None`
+    /// without a head file or with a damaged one): what the segments should end with.
+    pub head: Option<(u64, String)>,
+    /// The anchor, read at the same instant (see `docs/spool.md`, "The anchor").
+    pub anchor: crate::anchor::AnchorState,
+    /// The shipping checkpoint: events up to its seq may have been removed.
+    pub checkpoint: Option<crate::read::Checkpoint>,
+    /// This device's id (`device.id`), if it has one yet.
+    pub device: Option<String>,
 }
 
 impl SpoolView {
@@ -50,6 +59,16 @@ impl SpoolView {
             Some(file) => Some(lock_for_reading(file, &layout.head_file)?),
             None => None,
         };
+        let head = match &head_file {
+            Some(file) => crate::spool::read_head(file, &layout.head_file)?.map(|h| (h.seq, h.hash)),
+            None => None,
+        };
+        let anchor = crate::anchor::read(data_dir)
+            .map_err(|e| AuditError::io(crate::anchor::anchor_path(data_dir), e))?;
+        // Readers judge by these; one that cannot be read counts as absent (no removal allowed
+        // for, no device to compare), which `verify` reports in its own words.
+        let checkpoint = crate::read::read_checkpoint(&layout.checkpoint_file).ok().flatten();
+        let device = crate::spool::read_device_id(&layout.device_id_file).ok().flatten();
         let mut segments = Vec::new();
         for segment in read::list_segments(&layout.spool_dir)? {
             let length = match std::fs::metadata(&segment.path) {
@@ -60,7 +79,7 @@ impl SpoolView {
             };
             segments.push((segment, length));
         }
-        Ok(SpoolView { segments })
+        Ok(SpoolView { segments, head, anchor, checkpoint, device })
     }
 
     /// Reads the view from the segment holding `(segment, offset)` on; earlier segments are

@@ -18,6 +18,21 @@ const BATCH: usize = 5_000;
 const POSITION_KEY: &str = "spool_position";
 /// Spool lines read that are not events, since the index last read the spool from its start.
 const UNREADABLE_KEY: &str = "unreadable_lines";
+/// Times the spool was found rewritten before the point already indexed.
+const REWRITTEN_KEY: &str = "spool_rewrites";
+/// The last event read from the spool, in spool order ([`SpoolEnd`]).
+const END_KEY: &str = "spool_end";
+/// The shipping checkpoint's seq when the spool was last read: a device's chain may start
+/// after it without that being a problem.
+const CHECKPOINT_KEY: &str = "spool_checkpoint_seq";
+
+/// The last event the index read from the spool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct SpoolEnd {
+    seq: u64,
+    hash: String,
+    device: String,
+}
 
 /// Where the local index lives.
 pub fn index_path(data_dir: &Path) -> PathBuf {
@@ -33,11 +48,18 @@ struct Position {
     offset: u64,
     #[serde(default)]
     first_hash: Option<String>,
+    /// Where the last line read starts, and its event's hash (`None` for a line that is no
+    /// event): on resuming, that line must still end at `offset`, or the segment was rewritten
+    /// before it (a line deleted or changed in length) and is read again from its start.
+    #[serde(default)]
+    last_start: Option<u64>,
+    #[serde(default)]
+    last_hash: Option<String>,
 }
 
 impl Position {
     fn at(segment: u64, offset: u64) -> Position {
-        Position { segment, offset, first_hash: None }
+        Position { segment, offset, first_hash: None, last_start: None, last_hash: None }
     }
 
     fn same_place(&self, other: &Position) -> bool {
@@ -66,14 +88,25 @@ pub struct IndexUpdate {
     pub spool_busy: Option<String>,
     /// The index file could not be read as a database and was rebuilt from the spool: why.
     pub rebuilt: Option<String>,
+    /// What the spool's end says against the events read (cut off, replaced, another device's),
+    /// judged at this update from the head record, the anchor and `device.id`.
+    pub end_problems: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
     #[error("cannot read the spool: {0}")]
     Spool(#[from] AuditError),
-    #[error("local index {path}: {source}")]
+    #[error(
+        "local index {path}: {source} (the index is a cache of the spool: remove it, and the next query \
+         rebuilds it)"
+    )]
     Store { path: PathBuf, source: StoreError },
+    #[error(
+        "local index {path}: another process (a `ward audit query` indexing a large spool?) has held it for \
+         over {seconds} s; retry when it is done"
+    )]
+    Busy { path: PathBuf, seconds: u64 },
 }
 
 /// Opens the local index (creating it) and brings it up to date with the spool, calling
@@ -84,25 +117,68 @@ pub fn open_updated(
     data_dir: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(SqliteStore, IndexUpdate), LocalError> {
+    let mut replaced = None;
+    let opened = with_rebuild(data_dir, &mut replaced, |_| open_once(data_dir, progress))?;
+    let (store, mut update) = opened;
+    update.rebuilt = replaced;
+    Ok((store, update))
+}
+
+/// Opens the index and brings it up to date, once. The index and its directory are never
+/// followed through a symbolic link (an agent could point them at another database, or outside
+/// the private directory): a link is removed, as a damaged index is, and the index made anew.
+fn open_once(
+    data_dir: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(SqliteStore, IndexUpdate), LocalError> {
     let path = index_path(data_dir);
     let wrap = |source: StoreError| LocalError::Store { path: path.clone(), source };
     if let Some(parent) = path.parent() {
+        if std::fs::symlink_metadata(parent).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(wrap(StoreError::Other(format!("{} is a symbolic link", parent.display()))));
+        }
         create_private_dir(parent)
             .map_err(|e| wrap(StoreError::Other(format!("cannot create {}: {e}", parent.display()))))?;
     }
-    let open = |progress: &mut dyn FnMut(u64)| -> Result<(SqliteStore, IndexUpdate), LocalError> {
-        let mut store = SqliteStore::open(&path).map_err(wrap)?;
-        let update = update(&mut store, data_dir, progress).map_err(|e| match e {
-            LocalError::Store { source, .. } => wrap(source),
-            other => other,
-        })?;
-        Ok((store, update))
-    };
-    match open(progress) {
-        // The index is a cache: one that is no database (truncated, overwritten, damaged) is
-        // removed and built again from the spool, the record, rather than failing every query.
-        Err(LocalError::Store { source, .. }) if unreadable_database(&source) => {
-            for file in [path.clone(), sidecar(&path, "-wal"), sidecar(&path, "-shm")] {
+    for file in index_files(&path) {
+        if std::fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(wrap(StoreError::Other(format!("{} is a symbolic link", file.display()))));
+        }
+    }
+    let mut store = SqliteStore::open_no_follow(&path).map_err(wrap)?;
+    let update = update(&mut store, data_dir, progress).map_err(|e| match e {
+        LocalError::Store { source, .. } => wrap(source),
+        other => other,
+    })?;
+    Ok((store, update))
+}
+
+/// The index's files: the database and SQLite's write-ahead log and shared-memory index.
+fn index_files(path: &Path) -> [PathBuf; 3] {
+    [path.to_owned(), sidecar(path, "-wal"), sidecar(path, "-shm")]
+}
+
+/// Runs `work` on the index; if the index turns out to be no database, damaged (wherever that
+/// shows: opening it, or a page a query reads) or a symbolic link, removes it and runs `work`
+/// once more on one rebuilt from the spool, noting why in `replaced`. The index is a cache of
+/// the spool, the record: a bad one must not stop every query.
+fn with_rebuild<T>(
+    data_dir: &Path,
+    replaced: &mut Option<String>,
+    mut work: impl FnMut(&mut Option<String>) -> Result<T, LocalError>,
+) -> Result<T, LocalError> {
+    let path = index_path(data_dir);
+    let wrap = |source: StoreError| LocalError::Store { path: path.clone(), source };
+    match work(replaced) {
+        Err(LocalError::Store { source, .. }) if unreadable_database(&source) || is_link_refusal(&source) => {
+            if let Some(parent) = path.parent() {
+                if std::fs::symlink_metadata(parent).is_ok_and(|m| m.file_type().is_symlink()) {
+                    std::fs::remove_file(parent).map_err(|e| {
+                        wrap(StoreError::Other(format!("cannot remove {}: {e}", parent.display())))
+                    })?;
+                }
+            }
+            for file in index_files(&path) {
                 match std::fs::remove_file(&file) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -111,19 +187,18 @@ pub fn open_updated(
                     }
                 }
             }
-            let (store, mut update) = open(progress)?;
-            update.rebuilt = Some(source.to_string());
-            Ok((store, update))
+            *replaced = Some(source.to_string());
+            work(replaced)
         }
         Err(LocalError::Store { source, .. }) if busy_database(&source) => {
-            Err(wrap(StoreError::Other(format!(
-                "another process (a `ward audit query` indexing a large spool?) has held the index for over \
-             {} s; retry when it is done ({source})",
-                crate::sqlite::BUSY_TIMEOUT.as_secs()
-            ))))
+            Err(LocalError::Busy { path: path.clone(), seconds: crate::sqlite::BUSY_TIMEOUT.as_secs() })
         }
         other => other,
     }
+}
+
+fn is_link_refusal(error: &StoreError) -> bool {
+    matches!(error, StoreError::Other(text) if text.ends_with(" is a symbolic link"))
 }
 
 /// SQLite gave up waiting for another connection's write lock.
@@ -178,12 +253,23 @@ pub fn update(
         }
         Err(error) => return Err(error.into()),
     };
-    let start = resume_at(&view, recorded);
+    let (start, rewritten) = resume_at(&view, recorded);
+    let counted = |store: &mut SqliteStore, key: &str| -> Result<u64, LocalError> {
+        Ok(store.meta(key).map_err(store_error)?.and_then(|n| n.parse::<u64>().ok()).unwrap_or(0))
+    };
+    if rewritten {
+        let times = counted(store, REWRITTEN_KEY)? + 1;
+        store.set_meta(REWRITTEN_KEY, &times.to_string()).map_err(store_error)?;
+    }
+    let checkpoint = view.checkpoint.as_ref().map_or(0, |c| c.seq);
+    store.set_meta(CHECKPOINT_KEY, &checkpoint.to_string()).map_err(store_error)?;
     // Unreadable lines are counted from the spool's start: a re-read from it counts anew.
-    let unreadable_before = if start.same_place(&Position::default()) {
-        0
+    let from_the_start = start.same_place(&Position::default());
+    let unreadable_before = if from_the_start { 0 } else { counted(store, UNREADABLE_KEY)? };
+    let mut end: Option<SpoolEnd> = if from_the_start {
+        None
     } else {
-        store.meta(UNREADABLE_KEY).map_err(store_error)?.and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
+        store.meta(END_KEY).map_err(store_error)?.and_then(|text| serde_json::from_str(&text).ok())
     };
     let mut reader = view.reader_from(start.segment, start.offset);
     let mut update = IndexUpdate::default();
@@ -197,11 +283,20 @@ pub fn update(
             // run retries.
             if line.end != LineEnd::Torn {
                 done = false;
+                reached = Position::at(line.segment, line.offset + line.stored_len());
+                reached.last_start = Some(line.offset);
                 match line.event() {
-                    Ok(event) if line.end == LineEnd::Complete => batch.push(event),
+                    Ok(event) if line.end == LineEnd::Complete => {
+                        reached.last_hash = Some(event.hash.clone());
+                        end = Some(SpoolEnd {
+                            seq: event.seq,
+                            hash: event.hash.clone(),
+                            device: event.device.clone(),
+                        });
+                        batch.push(event);
+                    }
                     _ => update.unreadable += 1,
                 }
-                reached = Position::at(line.segment, line.offset + line.stored_len());
             }
         }
         if batch.len() >= BATCH || done {
@@ -222,6 +317,8 @@ pub fn update(
                 store.set_meta(POSITION_KEY, &text).map_err(store_error)?;
                 let unreadable = unreadable_before + update.unreadable;
                 store.set_meta(UNREADABLE_KEY, &unreadable.to_string()).map_err(store_error)?;
+                let text = end.as_ref().and_then(|e| serde_json::to_string(e).ok()).unwrap_or_default();
+                store.set_meta(END_KEY, &text).map_err(store_error)?;
                 saved = reached.clone();
             }
         }
@@ -229,11 +326,65 @@ pub fn update(
             break;
         }
     }
+    // Read from the start and nothing there: the spool holds no events now.
+    if from_the_start && end.is_none() {
+        store.set_meta(END_KEY, "").map_err(store_error)?;
+    }
     // After a large catch-up, refresh the planner's statistics so queries pick the indexes.
     if update.indexed >= 10_000 {
         store.analyze().map_err(store_error)?;
     }
+    let devices = store.device_ids().map_err(store_error)?;
+    update.end_problems = end_problems(&view, end.as_ref(), &devices);
     Ok(update)
+}
+
+/// What the spool's own records of its end say against the last event read: the head record
+/// (rewritten at every append) and the anchor (outside the spool directory) must not be past it
+/// or name another event there, and every event must be this device's. The checks
+/// `ward audit verify` makes of the chain's end, cheap enough for every query.
+fn end_problems(view: &SpoolView, end: Option<&SpoolEnd>, devices: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let (seq, hash) = end.map_or((0, ""), |e| (e.seq, e.hash.as_str()));
+    let ends = if seq == 0 { "holds no events".to_owned() } else { format!("ends at seq {seq}") };
+    if let Some((head_seq, head_hash)) = &view.head {
+        if seq < *head_seq {
+            problems.push(format!(
+                "the spool {ends} but its head records seq {head_seq}: events were cut from its end"
+            ));
+        } else if seq == *head_seq && seq > 0 && hash != head_hash {
+            problems
+                .push(format!("seq {seq} is not the event the spool's head records: the spool was replaced"));
+        }
+    }
+    match &view.anchor {
+        ward_audit::anchor::AnchorState::Valid(anchor) => {
+            if view.device.as_deref().is_some_and(|device| device != anchor.device) {
+                problems.push("the anchor records another device: the spool was replaced".to_owned());
+            } else if seq < anchor.seq {
+                problems.push(format!(
+                    "the spool {ends} but the anchor records seq {}: events were removed from its end",
+                    anchor.seq
+                ));
+            } else if seq == anchor.seq && seq > 0 && hash != anchor.hash {
+                problems
+                    .push(format!("seq {seq} is not the event the anchor records: the spool was replaced"));
+            }
+        }
+        ward_audit::anchor::AnchorState::Damaged => problems.push("the spool's anchor is damaged".to_owned()),
+        ward_audit::anchor::AnchorState::Missing => {}
+    }
+    if let Some(device) = &view.device {
+        let foreign = devices.iter().filter(|d| *d != device).count();
+        if foreign > 0 {
+            problems.push(format!(
+                "the index holds events of {foreign} other device{} (a spool from elsewhere, or from before \
+                 device.id changed)",
+                if foreign == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    problems
 }
 
 /// Where to resume reading: the recorded position while the spool still continues it, else the
@@ -247,9 +398,9 @@ pub fn update(
 ///   earlier-numbered segments (or none) remain: the spool was replaced or reset (seq numbers start again). Re-read it all:
 ///   ingest is idempotent, so what is already indexed is skipped, and the index's chain check
 ///   records the restart as a finding.
-fn resume_at(view: &SpoolView, position: Position) -> Position {
+fn resume_at(view: &SpoolView, position: Position) -> (Position, bool) {
     if position.same_place(&Position::default()) {
-        return Position::default();
+        return (Position::default(), false);
     }
     match view.segments.iter().find(|(segment, _)| segment.first_seq == position.segment) {
         Some((_, length))
@@ -257,12 +408,33 @@ fn resume_at(view: &SpoolView, position: Position) -> Position {
                 && position.first_hash.is_some()
                 && first_hash(view, position.segment) == position.first_hash =>
         {
-            position
+            if last_line_still_there(view, &position) {
+                (position, false)
+            } else {
+                // Rewritten before the point already indexed: read the segment again (what is
+                // indexed is skipped; a line the shift would have hidden is found).
+                let again = Position { offset: 0, last_start: None, last_hash: None, ..position };
+                (again, true)
+            }
         }
-        Some(_) => Position::default(),
-        None if view.segments.iter().any(|(segment, _)| segment.first_seq > position.segment) => position,
-        None => Position::default(),
+        Some(_) => (Position::default(), true),
+        None if view.segments.iter().any(|(segment, _)| segment.first_seq > position.segment) => {
+            (position, false)
+        }
+        None => (Position::default(), true),
     }
+}
+
+/// Whether the last line read still starts where it did, holds the same event, and ends at the
+/// recorded offset. Positions recorded before this was kept pass.
+fn last_line_still_there(view: &SpoolView, position: &Position) -> bool {
+    let Some(start) = position.last_start else { return true };
+    let Some(Ok(line)) = view.reader_from(position.segment, start).next() else { return false };
+    let hash = line.event().ok().filter(|_| line.end == LineEnd::Complete).map(|event| event.hash);
+    line.segment == position.segment
+        && line.offset == start
+        && line.offset + line.stored_len() == position.offset
+        && hash == position.last_hash
 }
 
 /// Output formats of `ward audit query`.
@@ -297,22 +469,37 @@ pub struct Answer {
 }
 
 /// What the index knows is wrong with the trail it was built from: chain findings by kind
-/// ([`SqliteStore::findings_by_kind`]) and spool lines that are not events. An agent that edits,
-/// deletes or replaces spool lines must not get answers that look clean.
-pub fn trail_problems(store: &mut SqliteStore) -> Result<Option<String>, StoreError> {
-    let findings = store.findings_by_kind()?;
-    let unreadable = store.meta(UNREADABLE_KEY)?.and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
-    if findings.is_empty() && unreadable == 0 {
-        return Ok(None);
-    }
+/// ([`SqliteStore::findings_by_kind`]), spool lines that are not events, rewrites found before
+/// the point already indexed, and what the spool's end says (`end_problems`, from this update).
+/// An agent that edits, deletes, cuts or replaces spool lines must not get answers that look
+/// clean.
+pub fn trail_problems(
+    store: &mut SqliteStore,
+    end_problems: &[String],
+) -> Result<Option<String>, StoreError> {
+    let count = |store: &mut SqliteStore, key: &str| -> Result<u64, StoreError> {
+        Ok(store.meta(key)?.and_then(|n| n.parse::<u64>().ok()).unwrap_or(0))
+    };
+    let shipped_through = count(store, CHECKPOINT_KEY)?;
+    let findings = store.findings_by_kind(shipped_through)?;
+    let unreadable = count(store, UNREADABLE_KEY)?;
+    let rewritten = count(store, REWRITTEN_KEY)?;
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
     let mut parts: Vec<String> = findings.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
     if unreadable > 0 {
-        parts.push(format!("{unreadable} unreadable line{}", if unreadable == 1 { "" } else { "s" }));
+        parts.push(format!("{unreadable} unreadable line{}", plural(unreadable)));
+    }
+    if rewritten > 0 {
+        parts.push(format!("rewritten {rewritten} time{} before what was already read", plural(rewritten)));
+    }
+    parts.extend(end_problems.iter().cloned());
+    if parts.is_empty() {
+        return Ok(None);
     }
     Ok(Some(format!(
-        "warning: this machine's audit spool has problems ({}): answers hold what it holds now; \
+        "warning: this machine's audit spool has problems ({}): answers hold what the index read; \
          `ward audit verify` says which events",
-        parts.join(", ")
+        parts.join("; ")
     )))
 }
 
@@ -324,20 +511,33 @@ pub fn answer(
     now: time::OffsetDateTime,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Answer, LocalError> {
-    let (mut store, update) = open_updated(data_dir, progress)?;
+    let mut replaced = None;
+    let mut answer =
+        with_rebuild(data_dir, &mut replaced, |_| answer_once(data_dir, request, now, progress))?;
+    if let Some(why) = replaced {
+        let note = format!(
+            "the local index {} was unreadable ({why}); rebuilt it from the spool",
+            index_path(data_dir).display()
+        );
+        answer.notes.insert(0, note);
+    }
+    Ok(answer)
+}
+
+fn answer_once(
+    data_dir: &Path,
+    request: &LocalQuery,
+    now: time::OffsetDateTime,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Answer, LocalError> {
+    let (mut store, update) = open_once(data_dir, progress)?;
     let path = index_path(data_dir);
     let wrap = |source: StoreError| LocalError::Store { path: path.clone(), source };
     let mut notes = Vec::new();
-    if let Some(why) = &update.rebuilt {
-        notes.push(format!(
-            "the local index {} was unreadable ({why}); rebuilt it from the spool",
-            path.display()
-        ));
-    }
     if let Some(busy) = &update.spool_busy {
         notes.push(format!("{busy}; answering from the local index as of its last update"));
     }
-    notes.extend(trail_problems(&mut store).map_err(wrap)?);
+    notes.extend(trail_problems(&mut store, &update.end_problems).map_err(wrap)?);
     let text = &request.query.text;
     let rendered = if request.count_by.is_empty() {
         let limit = request.limit.unwrap_or(DEFAULT_EVENT_LIMIT);
@@ -527,6 +727,83 @@ mod tests {
         assert_eq!(ask(data, "").notes, answer.notes);
     }
 
+    fn rewrite_lines(data: &Path, edit: impl FnOnce(&mut Vec<String>)) {
+        let segment = segment_files(data).remove(0);
+        let text = std::fs::read_to_string(&segment).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        edit(&mut lines);
+        let joined = if lines.is_empty() { String::new() } else { lines.join("\n") + "\n" };
+        std::fs::write(&segment, joined).unwrap();
+    }
+
+    fn warning(answer: &Answer) -> &str {
+        assert_eq!(answer.notes.len(), 1, "{:?}", answer.notes);
+        &answer.notes[0]
+    }
+
+    #[test]
+    fn events_cut_from_the_end_are_told_by_the_head_and_the_anchor() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 5, "codex");
+        assert!(ask(data, "").notes.is_empty());
+        // Two more calls, then the agent cuts them off before anyone looks.
+        append(data, 2, "codex");
+        rewrite_lines(data, |lines| lines.truncate(5));
+        let answer = ask(data, "");
+        assert_eq!(answer.text.lines().count(), 6, "{}", answer.text);
+        let note = warning(&answer);
+        assert!(note.contains("the spool ends at seq 5 but its head records seq 7"), "{note}");
+        assert!(note.contains("the anchor records seq 7"), "{note}");
+        // Emptied before the first query ever ran: the same.
+        let fresh = tempfile::tempdir().unwrap();
+        append(fresh.path(), 3, "codex");
+        rewrite_lines(fresh.path(), Vec::clear);
+        assert!(warning(&ask(fresh.path(), "")).contains("holds no events but its head records seq 3"));
+    }
+
+    #[test]
+    fn a_start_cut_off_is_a_problem_unless_it_was_shipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 6, "codex");
+        // Never shipped (no checkpoint): the first three deleted before the index read them.
+        rewrite_lines(data, |lines| drop(lines.drain(..3)));
+        let note = ask(data, "").notes.join(" ");
+        assert!(note.contains("1 gap"), "{note}");
+    }
+
+    #[test]
+    fn a_line_deleted_before_the_point_read_is_told_and_hides_no_later_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 5, "codex");
+        assert!(ask(data, "").notes.is_empty());
+        rewrite_lines(data, |lines| drop(lines.remove(1)));
+        append(data, 3, "codex");
+        let answer = ask(data, "");
+        // Seqs 1-8 all indexed (2 from before the deletion, 6 though the deletion shifted it
+        // across the recorded offset).
+        assert_eq!(answer.text.lines().count(), 9, "{}", answer.text);
+        let note = warning(&answer);
+        assert!(note.contains("rewritten 1 time before what was already read"), "{note}");
+        assert!(!note.contains("unreadable"), "{note}");
+    }
+
+    #[test]
+    fn a_spool_from_another_machine_is_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 3, "codex");
+        assert!(ask(data, "").notes.is_empty());
+        let other = tempfile::tempdir().unwrap();
+        append(other.path(), 4, "codex");
+        std::fs::remove_dir_all(spool_dir(data)).unwrap();
+        std::fs::rename(spool_dir(other.path()), spool_dir(data)).unwrap();
+        let note = ask(data, "").notes.join(" ");
+        assert!(note.contains("other device"), "{note}");
+    }
+
     #[test]
     fn an_index_that_is_no_database_is_rebuilt_from_the_spool() {
         let dir = tempfile::tempdir().unwrap();
@@ -540,6 +817,52 @@ mod tests {
         assert_eq!(answer.notes.len(), 1, "{:?}", answer.notes);
         assert!(answer.notes[0].contains("rebuilt it from the spool"), "{}", answer.notes[0]);
         assert!(ask(data, "").notes.is_empty(), "rebuilt once");
+    }
+
+    #[test]
+    fn an_index_damaged_where_only_a_query_reads_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 300, "codex");
+        assert!(ask(data, "").notes.is_empty());
+        // Every page after the first two overwritten: opening works, reading rows does not.
+        let mut bytes = std::fs::read(index_path(data)).unwrap();
+        assert!(bytes.len() > 3 * 4096, "{}", bytes.len());
+        bytes[2 * 4096..].fill(0xff);
+        std::fs::write(index_path(data), bytes).unwrap();
+        let answer = ask(data, "agent:codex");
+        assert_eq!(answer.text.lines().count(), 51, "{}", answer.text);
+        assert!(answer.notes[0].contains("rebuilt it from the spool"), "{:?}", answer.notes);
+    }
+
+    #[test]
+    fn an_index_is_never_followed_through_a_symbolic_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        append(data, 4, "codex");
+        assert!(ask(data, "").notes.is_empty());
+        // Another program's database, and the index pointed at it.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let theirs = elsewhere.path().join("app.sqlite");
+        let other = rusqlite::Connection::open(&theirs).unwrap();
+        other.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')").unwrap();
+        drop(other);
+        let before = std::fs::read(&theirs).unwrap();
+        std::fs::remove_file(index_path(data)).unwrap();
+        std::os::unix::fs::symlink(&theirs, index_path(data)).unwrap();
+        let answer = ask(data, "");
+        assert_eq!(answer.text.lines().count(), 5, "{}", answer.text);
+        assert!(answer.notes[0].contains("is a symbolic link"), "{:?}", answer.notes);
+        assert_eq!(std::fs::read(&theirs).unwrap(), before, "their database untouched");
+        assert!(!std::fs::symlink_metadata(index_path(data)).unwrap().file_type().is_symlink());
+        // The index directory itself a link: replaced by a directory of ours.
+        let index_dir = index_path(data).parent().unwrap().to_owned();
+        std::fs::remove_dir_all(&index_dir).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), &index_dir).unwrap();
+        let answer = ask(data, "");
+        assert_eq!(answer.text.lines().count(), 5, "{}", answer.text);
+        assert!(std::fs::symlink_metadata(&index_dir).unwrap().is_dir());
+        assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 1, "nothing written there");
     }
 
     #[test]
@@ -589,7 +912,7 @@ mod tests {
         };
         let error =
             answer(data, &request, time::OffsetDateTime::now_utc(), &mut |_| {}).unwrap_err().to_string();
-        assert!(error.contains("has held the index for over 10 s; retry when it is done"), "{error}");
+        assert!(error.contains("has held it for over 10 s; retry when it is done"), "{error}");
         other.execute_batch("ROLLBACK").unwrap();
         assert_eq!(ask(data, "").text.lines().count(), 5);
     }

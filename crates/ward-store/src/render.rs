@@ -201,14 +201,16 @@ pub fn counts_csv(fields: &[Field], rows: &[CountRow]) -> String {
 }
 
 /// One RFC 4180 line. Cells a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR
-/// first) get a leading `'`: event values come from agents, which may be hostile.
+/// first) get a leading `'`, and control and invisible characters are replaced as in the table
+/// ([`printable`]): event values come from agents, which may be hostile, and CSV is read in
+/// terminals too.
 fn csv_line(cells: &[String]) -> String {
     let mut line = String::new();
     for (index, cell) in cells.iter().enumerate() {
         if index > 0 {
             line.push(',');
         }
-        let mut cell = cell.clone();
+        let mut cell = printable(cell);
         if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
             cell.insert(0, '\'');
         }
@@ -238,6 +240,8 @@ mod tests {
             "-rm".to_owned(),
         ];
         assert_eq!(csv_line(&cells), "\"a,b\",\"say \"\"hi\"\"\",'=HYPERLINK(1),-5,'-rm\r\n");
+        let hostile = ["git@\u{1b}[2Jhost".to_owned(), "a\nb".to_owned(), "\u{202e}txt.exe".to_owned()];
+        assert_eq!(csv_line(&hostile), "git@\u{fffd}[2Jhost,a\u{fffd}b,\u{fffd}txt.exe\r\n");
     }
 
     #[test]

@@ -57,19 +57,38 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// The chain findings of this store counted by kind, leaving out each device's gap before
-    /// the first event the store holds of it: on a machine's local index that is history it
-    /// never held (segments shipped and removed before it was built), which `ward audit verify`
-    /// judges against the spool's checkpoint. Every other finding (an edited event, a broken
+    /// The chain findings of this store counted by kind, leaving out a device's gap before the
+    /// first event the store holds of it when that event comes right after `shipped_through` or
+    /// earlier: on a machine's local index, history shipped and removed before the index was
+    /// built (the spool's checkpoint). Every other finding (an edited event, a broken
     /// link, a deleted line in the middle, a restart) stays.
-    pub fn findings_by_kind(&mut self) -> Result<Vec<(String, u64)>, StoreError> {
+    pub fn findings_by_kind(&mut self, shipped_through: u64) -> Result<Vec<(String, u64)>, StoreError> {
         let mut statement = self.connection.prepare_cached(
             "SELECT f.kind, COUNT(*) FROM findings f \
-             WHERE f.kind <> 'gap' OR EXISTS (SELECT 1 FROM events e WHERE e.\"device\" = f.device AND e.seq < f.seq) \
+             WHERE f.kind <> 'gap' OR f.seq > ?1 + 1 \
+                OR EXISTS (SELECT 1 FROM events e WHERE e.\"device\" = f.device AND e.seq < f.seq) \
              GROUP BY f.kind ORDER BY f.kind",
         )?;
-        let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        let rows = statement.query_map([shipped_through as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The devices whose events the store holds.
+    pub fn device_ids(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self.connection.prepare_cached("SELECT device FROM devices ORDER BY device")?;
+        let rows = statement.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// As [`SqliteStore::open`], refusing a database file that is a symbolic link (SQLite's
+    /// `SQLITE_OPEN_NOFOLLOW`): for a store in a directory another program could write.
+    pub fn open_no_follow(path: &Path) -> Result<SqliteStore, StoreError> {
+        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let mut store = SqliteStore::with_connection(Connection::open_with_flags(path, flags)?)?;
+        store.path = Some(path.to_owned());
+        Ok(store)
     }
 
     /// An in-memory store (tests, benchmarks).

@@ -159,8 +159,11 @@ fn a_tilde_path_finds_this_machines_home() {
     let json: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(json["total"], 1);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("the hook records paths under the user's home as ~/…"), "{stderr}");
-    assert!(stderr.contains("ask path:~/.aws/…"), "{stderr}");
+    assert!(
+        stderr.contains("the hook records paths the agent wrote under the user's home as ~/…"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ask path:~/.aws/* to match both"), "{stderr}");
     assert!(String::from_utf8_lossy(&env.query(&["path:~/.aws/*"]).stderr).is_empty());
 }
 

@@ -136,33 +136,36 @@ pub fn run(command: Command, paths: &WardPaths) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// A hint when a `path:` or `cwd:` term spells this machine's home out (`path:/home/dev/.aws/*`):
-/// the hook records a path under the user's home as `~/…`, which such a term does not match;
-/// `~/` matches both (here it also means this home).
+/// A hint when a `path:` term spells this machine's home out (`path:/home/dev/.aws/*`): the hook
+/// records a path the agent wrote under the user's home as `~/…`, which such a term does not
+/// match; `~/` matches both (here it also means this home). (`cwd:` is recorded as it is.)
 fn home_spelled_out(query: &str, home: &std::path::Path) -> Option<String> {
     let home = home.to_string_lossy();
     let home = home.trim_end_matches('/');
     if home.is_empty() {
         return None;
     }
+    // A path's values are kept without case, its terms too.
+    let home = ward_query::path_form::fold_case(home);
     let parsed = ward_query::Query::parse(query).ok()?;
     parsed.expr.terms().into_iter().find_map(|term| {
         let ward_query::TermValue::Pattern(pattern) = &term.value else { return None };
+        if term.field != ward_query::Field::Path {
+            return None;
+        }
         let ward_query::Piece::Literal(first) = pattern.pieces.first()? else { return None };
-        // A path's values are kept without case, its terms too.
-        let home = match term.field {
-            ward_query::Field::Path => ward_query::path_form::fold_case(home),
-            _ => std::borrow::Cow::Borrowed(home),
-        };
         let rest = first.strip_prefix(home.as_ref())?.strip_prefix('/')?;
-        (matches!(term.field, ward_query::Field::Path | ward_query::Field::Cwd)).then(|| {
-            format!(
-                "note: {}:{home}/… names this machine's home as a path; the hook records paths under the \
-                 user's home as ~/…, so ask {}:~/{rest}… to match both",
-                term.field.name(),
-                term.field.name()
-            )
-        })
+        let mut tilde = format!("path:~/{rest}");
+        for piece in &pattern.pieces[1..] {
+            match piece {
+                ward_query::Piece::Literal(text) => tilde.push_str(text),
+                ward_query::Piece::Star => tilde.push('*'),
+            }
+        }
+        Some(format!(
+            "note: path:{home}/… names this machine's home; the hook records paths the agent wrote under \
+             the user's home as ~/…, so ask {tilde} to match both"
+        ))
     })
 }
 
