@@ -167,6 +167,39 @@ fn a_tilde_path_finds_this_machines_home() {
     assert!(String::from_utf8_lossy(&env.query(&["path:~/.aws/*"]).stderr).is_empty());
 }
 
+/// A hook stuck mid-append holds the spool's lock (`flock spool/head sleep …`): the query
+/// answers from its index after the bounded wait and says so; with nothing indexed yet it fails
+/// saying why. It never hangs.
+#[test]
+fn a_held_spool_lock_answers_from_the_index_and_says_so() {
+    use std::os::fd::AsRawFd;
+    let env = Env::new();
+    let web = env.repo("webapp", None);
+    let head_path = env.data.join("spool").join("head");
+    let hold = || {
+        let head = std::fs::File::open(&head_path).unwrap();
+        // SAFETY: flock on a descriptor this test owns, kept open while the lock is wanted.
+        assert_eq!(unsafe { libc::flock(head.as_raw_fd(), libc::LOCK_EX) }, 0);
+        head
+    };
+    let out = env.ward(&["hook", "codex"], &web, &codex_bash(&web, "ls"));
+    assert!(out.status.code().is_some(), "{out:?}");
+    // Nothing indexed yet: an error that says why, exit 2.
+    let held = hold();
+    let output = env.query(&[""]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("lock"), "{output:?}");
+    drop(held);
+    assert_eq!(stdout(&env.query(&[""])).lines().count(), 3);
+    // Indexed: the answer, and a note.
+    let held = hold();
+    let output = env.query(&["agent:codex"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stdout(&output).lines().count(), 3, "{stderr}");
+    assert!(stderr.contains("answering from the local index as of its last update"), "{stderr}");
+    drop(held);
+}
+
 /// An agent that edits its own trail (an event rewritten, one deleted) gets no clean-looking
 /// answers: the query still answers, and says beside it that the spool has problems.
 #[test]
