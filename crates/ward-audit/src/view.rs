@@ -63,10 +63,10 @@ impl SpoolView {
             Some(file) => crate::spool::read_head(file, &layout.head_file)?.map(|h| (h.seq, h.hash)),
             None => None,
         };
-        let anchor = crate::anchor::read(data_dir)
-            .map_err(|e| AuditError::io(crate::anchor::anchor_path(data_dir), e))?;
-        // Readers judge by these; one that cannot be read counts as absent (no removal allowed
-        // for, no device to compare), which `verify` reports in its own words.
+        // Readers judge by these, and the shipper, which takes views too, needs none of them: an
+        // anchor that cannot be read counts as damaged, a checkpoint or device id as absent (no
+        // removal allowed for, no device to compare); `verify` reports each in its own words.
+        let anchor = crate::anchor::read(data_dir).unwrap_or(crate::anchor::AnchorState::Damaged);
         let checkpoint = crate::read::read_checkpoint(&layout.checkpoint_file).ok().flatten();
         let device = crate::spool::read_device_id(&layout.device_id_file).ok().flatten();
         let mut segments = Vec::new();
