@@ -359,6 +359,15 @@ struct Variant<'w, 'o, Inner> {
     inner: Inner,
 }
 
+/// The serializer's integer methods of 64 bits or fewer, each written by `Writer::integer`.
+macro_rules! integers {
+    ($($method:ident($integer:ty)),* $(,)?) => {
+        $(fn $method(self, value: $integer) -> Result<(), Unsupported> {
+            self.integer(value)
+        })*
+    };
+}
+
 impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
     type Ok = ();
     type Error = Unsupported;
@@ -373,35 +382,21 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
     fn serialize_bool(self, value: bool) -> Result<(), Unsupported> {
         self.scalar(if value { b"true" } else { b"false" })
     }
-    fn serialize_i8(self, value: i8) -> Result<(), Unsupported> {
-        self.integer(value)
-    }
-    fn serialize_i16(self, value: i16) -> Result<(), Unsupported> {
-        self.integer(value)
-    }
-    fn serialize_i32(self, value: i32) -> Result<(), Unsupported> {
-        self.integer(value)
-    }
-    fn serialize_i64(self, value: i64) -> Result<(), Unsupported> {
-        self.integer(value)
-    }
+    integers!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+    );
     fn serialize_i128(self, value: i128) -> Result<(), Unsupported> {
         match i64::try_from(value) {
             Ok(value) => self.integer(value),
             Err(_) => Err(Unsupported("a 128-bit integer".into())),
         }
-    }
-    fn serialize_u8(self, value: u8) -> Result<(), Unsupported> {
-        self.integer(value)
-    }
-    fn serialize_u16(self, value: u16) -> Result<(), Unsupported> {
-        self.integer(value)
-    }
-    fn serialize_u32(self, value: u32) -> Result<(), Unsupported> {
-        self.integer(value)
-    }
-    fn serialize_u64(self, value: u64) -> Result<(), Unsupported> {
-        self.integer(value)
     }
     fn serialize_u128(self, value: u128) -> Result<(), Unsupported> {
         match u64::try_from(value) {

@@ -152,50 +152,34 @@ impl Field {
         // A list a newer writer wrote in a shape this version does not model (a path's `access`
         // it does not know, a member added to a redaction record) is kept whole among the
         // event's unknown members; its values are read from there, so they stay searchable.
-        let kept = |key: &str, member: Option<&str>| -> Vec<&str> {
-            let Some(list) = event.unknown.get(key).and_then(serde_json::Value::as_array) else {
-                return Vec::new();
-            };
-            list.iter()
-                .filter_map(|item| match member {
-                    Some(member) => item.get(member)?.as_str(),
-                    None => item.as_str(),
-                })
-                .collect()
-        };
-        let mut values: Vec<Cow<'_, str>> = match self {
-            Field::Class => {
-                let mut names: Vec<&str> = event.classes.iter().map(String::as_str).collect();
-                names.extend(kept("classes", None));
-                names.into_iter().map(Cow::Borrowed).collect()
-            }
+        let kept = |key: &str, member: Option<&str>| listed(event.unknown.get(key), member);
+        let texts: Vec<&str> = match self {
+            Field::Class => event.classes.iter().map(String::as_str).chain(kept("classes", None)).collect(),
             Field::Rule => {
                 let mut names = event.rule_names();
                 names.extend(kept("matched", Some("rule")));
                 // Events recorded before `matched` was typed carry the list in `detail.matched`.
                 if event.matched.is_empty() {
-                    if let Some(list) = event.detail.get("matched").and_then(serde_json::Value::as_array) {
-                        names.extend(list.iter().filter_map(|m| m.get("rule")?.as_str()));
-                    }
+                    names.extend(listed(event.detail.get("matched"), Some("rule")));
                 }
-                names.into_iter().map(Cow::Borrowed).collect()
+                names
             }
-            Field::Host => {
-                let mut names: Vec<&str> = event.hosts.iter().map(String::as_str).collect();
-                names.extend(kept("hosts", None));
-                names.into_iter().map(Cow::Borrowed).collect()
-            }
-            Field::Fingerprint => {
-                let mut names: Vec<&str> = event.redactions.iter().map(|r| r.fingerprint.as_str()).collect();
-                names.extend(kept("redactions", Some("fingerprint")));
-                names.into_iter().map(Cow::Borrowed).collect()
-            }
+            Field::Host => event.hosts.iter().map(String::as_str).chain(kept("hosts", None)).collect(),
+            Field::Fingerprint => event
+                .redactions
+                .iter()
+                .map(|r| r.fingerprint.as_str())
+                .chain(kept("redactions", Some("fingerprint")))
+                .collect(),
             Field::Path => {
-                let mut paths: Vec<&str> = event.paths.iter().map(|p| p.path.as_str()).collect();
-                paths.extend(kept("paths", Some("path")));
-                paths.into_iter().map(|path| path_value(path, event.cwd.as_deref())).collect()
+                event.paths.iter().map(|p| p.path.as_str()).chain(kept("paths", Some("path"))).collect()
             }
             _ => Vec::new(),
+        };
+        let mut values: Vec<Cow<'_, str>> = if self == Field::Path {
+            texts.into_iter().map(|path| path_value(path, event.cwd.as_deref())).collect()
+        } else {
+            texts.into_iter().map(Cow::Borrowed).collect()
         };
         let mut seen = std::collections::HashSet::new();
         values.retain(|value| seen.insert(value.clone()));
@@ -445,6 +429,12 @@ pub fn under_home(field: Field, pattern: &Pattern, home: &str) -> Option<Pattern
         return None;
     }
     Some(placed_under(vec![Piece::Literal(home.to_owned())], separator, rest, pattern))
+}
+
+/// The strings of a JSON list of strings (`member: None`), or of one member of a list of objects.
+fn listed<'a>(list: Option<&'a serde_json::Value>, member: Option<&str>) -> Vec<&'a str> {
+    let items = list.and_then(serde_json::Value::as_array).map_or(&[][..], Vec::as_slice);
+    items.iter().filter_map(|item| member.map_or(Some(item), |m| item.get(m))?.as_str()).collect()
 }
 
 /// A value as the stores keep it in their indexed columns: NUL (which PostgreSQL text cannot

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
 
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use time::{Duration, OffsetDateTime};
 use ward_model::Event;
 use ward_query::sql::{self, Dialect, SqlParam};
@@ -51,10 +51,7 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", parent.display())))?;
         }
-        let connection = Connection::open(path)?;
-        let mut store = SqliteStore::with_connection(connection)?;
-        store.path = Some(path.to_owned());
-        Ok(store)
+        SqliteStore::open_with_flags(path, OpenFlags::default())
     }
 
     /// The chain findings of this store counted by kind, leaving out a device's gap before the
@@ -85,7 +82,10 @@ impl SqliteStore {
     /// As [`SqliteStore::open`], refusing a database file that is a symbolic link (SQLite's
     /// `SQLITE_OPEN_NOFOLLOW`): for a store in a directory another program could write.
     pub fn open_no_follow(path: &Path) -> Result<SqliteStore, StoreError> {
-        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        SqliteStore::open_with_flags(path, OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW)
+    }
+
+    fn open_with_flags(path: &Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
         let mut store = SqliteStore::with_connection(Connection::open_with_flags(path, flags)?)?;
         store.path = Some(path.to_owned());
         Ok(store)
