@@ -42,7 +42,7 @@ pub struct SpoolView {
     pub anchor: crate::anchor::AnchorState,
     /// The shipping checkpoint: events up to its seq may have been removed.
     pub checkpoint: Option<crate::read::Checkpoint>,
-    /// This device's id (`device.id`), if it has one yet.
+    /// This device's id (`device.id`, else the anchor's), if it has one yet.
     pub device: Option<String>,
 }
 
@@ -68,7 +68,12 @@ impl SpoolView {
         // removal allowed for, no device to compare); `verify` reports each in its own words.
         let anchor = crate::anchor::read(data_dir).unwrap_or(crate::anchor::AnchorState::Damaged);
         let checkpoint = crate::read::read_checkpoint(&layout.checkpoint_file).ok().flatten();
-        let device = crate::spool::read_device_id(&layout.device_id_file).ok().flatten();
+        // A lost `device.id` is the anchor's device, as the spool itself takes it back: deleting
+        // the file must not make another device's events look like this one's.
+        let device = crate::spool::read_device_id(&layout.device_id_file).ok().flatten().or(match &anchor {
+            crate::anchor::AnchorState::Valid(anchor) => Some(anchor.device.clone()),
+            _ => None,
+        });
         let mut segments = Vec::new();
         for segment in read::list_segments(&layout.spool_dir)? {
             let length = match std::fs::metadata(&segment.path) {

@@ -801,6 +801,35 @@ mod tests {
         assert!(note.contains("other device"), "{note}");
     }
 
+    /// The hostile agent's ways to make a replaced spool pass as this machine's: delete the
+    /// index first (no rewrite seen), make the replacement longer than the anchor records (no
+    /// end cut), and delete or blank `device.id` (no device to compare against).
+    #[test]
+    fn a_replaced_spool_is_told_whatever_else_the_agent_removes() {
+        for (label, spoil_device_id) in [
+            ("device.id kept", None),
+            ("device.id deleted", Some(b"".as_slice())),
+            ("device.id blanked", Some(b"\n".as_slice())),
+            ("device.id another's", Some(b"00000000-0000-4000-8000-000000000000\n".as_slice())),
+        ] {
+            let dir = indexed_spool(3);
+            let data = dir.path();
+            let other = tempfile::tempdir().unwrap();
+            append(other.path(), 9, "codex");
+            std::fs::remove_dir_all(spool_dir(data)).unwrap();
+            std::fs::rename(spool_dir(other.path()), spool_dir(data)).unwrap();
+            std::fs::remove_file(index_path(data)).unwrap();
+            let device_id = data.join("device.id");
+            match spoil_device_id {
+                Some(b"") => std::fs::remove_file(&device_id).unwrap(),
+                Some(bytes) => std::fs::write(&device_id, bytes).unwrap(),
+                None => {}
+            }
+            let note = ask(data, "").notes.join(" ");
+            assert!(note.contains("another device") || note.contains("other device"), "{label}: {note}");
+        }
+    }
+
     #[test]
     fn an_index_that_is_no_database_is_rebuilt_from_the_spool() {
         let dir = indexed_spool(9);
